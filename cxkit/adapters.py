@@ -1,0 +1,64 @@
+"""Ready-made mappings ("adapters") from vendor exports to the canonical model.
+
+An adapter is a YAML file, not code: per canonical table it gives the raw format, read options,
+source timezone, column mappings, value maps, exclusion rules and de-duplication keys. The
+engagement names an adapter per source and may override any of it. Adding an adapter for a new
+vendor is writing one such file (see ``docs/adapters.md``); pass its path instead of a name.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = ["available_adapters", "adapter_spec", "merge_adapter"]
+
+_PACKAGE = "cxkit.adapter_specs"
+
+
+def available_adapters() -> list[str]:
+    """Names of the adapters shipped with cxkit."""
+    return sorted(
+        p.name[: -len(".yaml")] for p in resources.files(_PACKAGE).iterdir() if p.name.endswith(".yaml")
+    )
+
+
+def adapter_spec(name_or_path: str) -> dict[str, Any]:
+    """The parsed adapter: a shipped adapter's name or the path of a YAML file."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") and path.exists():
+        text = path.read_text(encoding="utf-8")
+    else:
+        candidate = resources.files(_PACKAGE) / f"{name_or_path}.yaml"
+        if not candidate.is_file():
+            raise ValueError(
+                f"unknown adapter {name_or_path!r}; shipped adapters: {', '.join(available_adapters())}, "
+                "or give the path of an adapter YAML file"
+            )
+        text = candidate.read_text(encoding="utf-8")
+    spec = yaml.safe_load(text)
+    if not isinstance(spec, dict) or not isinstance(spec.get("sources"), dict):
+        raise ValueError(f"adapter {name_or_path!r} has no 'sources' mapping")
+    return spec
+
+
+def merge_adapter(table: str, source: dict[str, Any]) -> dict[str, Any]:
+    """The source config of ``table``: the adapter's defaults with the engagement's keys on top.
+
+    ``columns`` merge key by key, so an engagement can remap one column and keep the rest.
+    """
+    name = source.get("adapter")
+    if not name:
+        return dict(source)
+    spec = adapter_spec(str(name))
+    base = spec["sources"].get(table)
+    if base is None:
+        raise ValueError(
+            f"adapter {name!r} has no mapping for table {table!r}; it maps: {', '.join(spec['sources'])}"
+        )
+    merged = {**base, **{k: v for k, v in source.items() if k != "columns"}}
+    merged["columns"] = {**base.get("columns", {}), **source.get("columns", {})}
+    return merged

@@ -1,0 +1,387 @@
+"""The engagement: one YAML file per client engagement, validated all at once into one object.
+
+Everything a diagnostic needs to know about an engagement (period, timezone, sources and their
+mappings, metric parameters, cost assumptions, benchmarks) lives here and is passed down; no
+module reads configuration on its own.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from cxkit.errors import ConfigError
+from cxkit.schema import TABLES
+
+__all__ = [
+    "Engagement",
+    "SourceConfig",
+    "ColumnMapping",
+    "load_engagement",
+    "engagement_from_dict",
+]
+
+FORMATS = ("csv", "parquet", "json", "jsonl")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ColumnMapping(_Strict):
+    """How one canonical column is obtained from the raw export.
+
+    Exactly one of ``column`` (a raw column name), ``sql`` (an expression in DuckDB SQL over the
+    raw columns, transpiled to the engagement's backend) or ``constant``.
+    """
+
+    column: str | None = None
+    sql: str | None = None
+    constant: Any = None
+    format: str | None = Field(None, description="strptime format of a text timestamp; 'iso' for ISO 8601")
+    timezone: str | None = Field(None, description="timezone of a naive timestamp (defaults to the source's)")
+    unit: Literal["s", "ms", "min", "hms"] | None = Field(None, description="unit of a duration")
+    values: dict[str, Any] | None = Field(None, description="value map from raw codes to canonical codes")
+    null_values: list[str] | None = Field(None, description="raw values that mean 'unknown'")
+
+    @model_validator(mode="after")
+    def _one_origin(self) -> ColumnMapping:
+        origins = [k for k in ("column", "sql") if getattr(self, k) is not None]
+        if self.constant is not None:
+            origins.append("constant")
+        if len(origins) != 1:
+            raise ValueError(
+                "give exactly one of 'column' (raw column name), 'sql' (expression) or 'constant'; "
+                f"found {origins or 'none'}"
+            )
+        return self
+
+
+class ExcludeRule(_Strict):
+    """Rows the adapter drops before mapping (counted and reported by readiness)."""
+
+    when: str = Field(description="DuckDB SQL condition over raw columns")
+    reason: str
+
+
+class DedupConfig(_Strict):
+    """De-duplication of re-delivered records: exact copies always; updates keep the newest."""
+
+    key: list[str] = Field(description="raw columns identifying one record")
+    newest_by: str | None = Field(None, description="raw column ordering versions; the newest is kept")
+
+
+class SourceConfig(_Strict):
+    """One source feeding one canonical table (adapter defaults merged with engagement overrides)."""
+
+    adapter: str | None = None
+    path: str | None = None
+    format: Literal["csv", "parquet", "json", "jsonl"] | None = None
+    table: str | None = Field(None, description="a table of the engagement's backend instead of a file")
+    read_options: dict[str, Any] = Field(default_factory=dict)
+    timezone: str | None = None
+    grain: Literal["contact", "leg"] = "contact"
+    columns: dict[str, str | ColumnMapping] = Field(default_factory=dict)
+    exclude: list[ExcludeRule] = Field(default_factory=list)
+    dedup: DedupConfig | None = None
+    description: str | None = None
+
+    def mapping(self, name: str) -> ColumnMapping | None:
+        value = self.columns.get(name)
+        if value is None:
+            return None
+        return ColumnMapping(column=value) if isinstance(value, str) else value
+
+
+class Period(_Strict):
+    start: date
+    end: date = Field(description="last day of the period, inclusive")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end < self.start:
+            raise ValueError(f"period.end ({self.end}) is before period.start ({self.start}); swap them")
+        return self
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+class Backend(_Strict):
+    """Where the data is processed. Default: an in-memory embedded DuckDB."""
+
+    url: str | None = Field(None, description="an ibis connection URL, e.g. duckdb:///work/cx.duckdb")
+    database: str | None = Field(None, description="a DuckDB file for this engagement (relative to it)")
+    materialize: bool = Field(True, description="cache canonical tables in the engine once per session")
+
+
+class Resolution(_Strict):
+    repeat_window_days: float = Field(7, gt=0)
+    sensitivity_windows_days: list[float] = Field(default_factory=lambda: [1, 3, 7, 14, 30])
+    exclude_reasons: list[str] = Field(default_factory=list)
+    min_n: int = Field(30, ge=1)
+
+
+class Operations(_Strict):
+    sl_seconds: dict[str, float] = Field(
+        default_factory=lambda: {"default": 20, "voice": 20, "chat": 60, "messaging": 3600, "email": 86400, "social": 3600}
+    )
+    short_abandon_s: float = Field(5, ge=0)
+
+
+class Effort(_Strict):
+    weights: dict[str, float] = Field(default_factory=dict, description="overrides of the default effort weights")
+    scales: dict[str, float] = Field(default_factory=dict, description="overrides of the default effort scales")
+
+
+class FollowThrough(_Strict):
+    callback_promise_business_days: float = Field(1, gt=0)
+    case_open_age_days: float = Field(14, gt=0)
+
+
+class Scenario(_Strict):
+    name: str
+    fcr_to: float | None = Field(None, ge=0, le=1)
+    aht_change_s: float | None = None
+    transfer_rate_to: float | None = Field(None, ge=0, le=1)
+    containment_to: float | None = Field(None, ge=0, le=1)
+    volume_change: float | None = None
+    low_high: dict[str, list[float]] = Field(default_factory=dict)
+
+
+class Cost(_Strict):
+    cost_per_contact: dict[str, float] = Field(default_factory=dict, description="per channel, in the engagement currency")
+    loaded_hourly_cost: float | None = Field(None, gt=0)
+    occupancy: float = Field(0.8, gt=0, le=1)
+    overhead_per_contact: float = Field(0.0, ge=0)
+    productive_hours_per_fte: float = Field(1600, gt=0)
+    scenarios: list[Scenario] = Field(default_factory=list)
+
+
+class Report(_Strict):
+    title: str | None = None
+    sections: list[str] = Field(
+        default_factory=lambda: ["01_data_readiness", "02_journey_effort", "03_resolution"]
+    )
+    renderer: Literal["auto", "quarto", "nbconvert"] = "auto"
+
+
+class ReadinessOverrides(_Strict):
+    thresholds: dict[str, float] = Field(default_factory=dict)
+    business_hours: dict[str, str] = Field(
+        default_factory=dict, description="local opening hours per weekday, e.g. mon: '08:00-20:00'"
+    )
+
+
+class Engagement(_Strict):
+    """A validated engagement. Paths are resolved against the folder of the YAML file."""
+
+    name: str
+    client: str
+    period: Period
+    timezone: str = "UTC"
+    currency: str = "USD"
+    backend: Backend = Field(default_factory=Backend)
+    sources: dict[str, SourceConfig]
+    resolution: Resolution = Field(default_factory=Resolution)
+    operations: Operations = Field(default_factory=Operations)
+    effort: Effort = Field(default_factory=Effort)
+    followthrough: FollowThrough = Field(default_factory=FollowThrough)
+    cost: Cost = Field(default_factory=Cost)
+    benchmarks: dict[str, Any] = Field(default_factory=dict)
+    readiness: ReadinessOverrides = Field(default_factory=ReadinessOverrides)
+    report: Report = Field(default_factory=Report)
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        _check_timezone(value)
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def period_start_utc(self) -> datetime:
+        """First instant of the period (local midnight of period.start, as UTC)."""
+        return datetime.combine(self.period.start, time(0), self.tz).astimezone(timezone.utc)
+
+    @property
+    def period_end_utc(self) -> datetime:
+        """End of data: the instant the period ends (local midnight after period.end, as UTC)."""
+        return datetime.combine(self.period.end + timedelta(days=1), time(0), self.tz).astimezone(timezone.utc)
+
+    def resolve(self, path: str) -> Path:
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else (self.base_dir / p)
+
+
+def _check_timezone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {value!r}; use an IANA name such as 'Europe/London' or 'UTC'") from None
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc if not str(p).startswith("function-after"))
+
+
+def _describe(error: dict[str, Any], model: type[BaseModel]) -> str:
+    loc = _location(error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        known = _known_keys(model, error["loc"][:-1])
+        guess = difflib.get_close_matches(str(error["loc"][-1]), known, n=1)
+        hint = f"did you mean '{guess[0]}'?" if guess else f"known keys here: {', '.join(sorted(known))}"
+        return f"{loc}: unknown key; {hint}"
+    if kind == "missing":
+        return f"{loc}: required key is missing; add it"
+    found = error.get("input")
+    found_text = "" if isinstance(found, dict) else f" (found {found!r})"
+    return f"{loc}: {error['msg']}{found_text}"
+
+
+def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Field names at ``loc`` inside ``model`` (best effort, for 'did you mean')."""
+    current: Any = model
+    for part in loc:
+        fields = getattr(current, "model_fields", None)
+        if fields is None or part not in fields:
+            # dict[str, SourceConfig]: skip the key level
+            if isinstance(current, type) and issubclass(current, BaseModel):
+                return list(current.model_fields)
+            continue
+        annotation = fields[part].annotation
+        args = getattr(annotation, "__args__", ())
+        nested = [a for a in (annotation, *args) if isinstance(a, type) and issubclass(a, BaseModel)]
+        current = nested[0] if nested else annotation
+    return list(getattr(current, "model_fields", {}))
+
+
+def engagement_from_dict(raw: dict[str, Any], base_dir: Path, origin: str = "<engagement>") -> Engagement:
+    """Validate an engagement given as a dict; every problem is collected into one ConfigError."""
+    from cxkit.adapters import merge_adapter
+
+    problems: list[str] = []
+    if not isinstance(raw, dict):
+        raise ConfigError(origin, ["the file must be a YAML mapping (key: value lines); found " + type(raw).__name__])
+    raw = dict(raw)
+    sources = raw.get("sources")
+    if isinstance(sources, dict):
+        merged = {}
+        for table, src in sources.items():
+            if table not in TABLES:
+                guess = difflib.get_close_matches(str(table), list(TABLES), n=1)
+                hint = f"did you mean '{guess[0]}'?" if guess else f"known tables: {', '.join(TABLES)}"
+                problems.append(f"sources.{table}: not a canonical table; {hint}")
+                continue
+            if not isinstance(src, dict):
+                problems.append(f"sources.{table}: must be a mapping with at least 'adapter' or 'columns'")
+                continue
+            try:
+                merged[table] = merge_adapter(table, src)
+            except ValueError as exc:
+                problems.append(f"sources.{table}.adapter: {exc}")
+        raw["sources"] = merged
+    engagement: Engagement | None = None
+    try:
+        engagement = Engagement.model_validate({**raw, "base_dir": base_dir})
+    except ValidationError as exc:
+        problems.extend(_describe(e, Engagement) for e in exc.errors())
+    if engagement is not None:
+        problems.extend(_semantic_problems(engagement))
+    if problems:
+        raise ConfigError(origin, problems)
+    assert engagement is not None
+    return engagement
+
+
+def _semantic_problems(e: Engagement) -> list[str]:
+    """Checks that need the whole engagement: files exist, mappings name canonical columns."""
+    problems: list[str] = []
+    if "contacts" not in e.sources:
+        problems.append("sources.contacts: missing; every engagement needs a contacts source")
+    for table, src in e.sources.items():
+        key = f"sources.{table}"
+        spec = TABLES[table]
+        if src.path is None and src.table is None:
+            problems.append(f"{key}: give 'path' (a file or glob, relative to the engagement) or 'table'")
+        if src.path is not None:
+            fmt = src.format or _format_from_suffix(src.path)
+            if fmt is None:
+                problems.append(f"{key}.format: cannot tell the format of {src.path!r}; set format to one of {', '.join(FORMATS)}")
+            resolved = e.resolve(src.path)
+            if not any(resolved.parent.glob(resolved.name)) if resolved.parent.exists() else True:
+                problems.append(f"{key}.path: no file matches {str(resolved)!r}; check the path (relative paths start at the engagement folder)")
+        if src.timezone is not None:
+            try:
+                _check_timezone(src.timezone)
+            except ValueError as exc:
+                problems.append(f"{key}.timezone: {exc}")
+        for name in src.columns:
+            if name not in spec.names:
+                guess = difflib.get_close_matches(name, list(spec.names), n=1)
+                hint = f"did you mean '{guess[0]}'?" if guess else "see docs/data-model.md"
+                problems.append(f"{key}.columns.{name}: not a column of canonical table '{table}'; {hint}")
+        mapped = set(src.columns)
+        if table == "contacts" and src.grain == "leg":
+            mapped.add("transfers")
+        for name in spec.required:
+            if name not in mapped and not (table == "legs"):
+                problems.append(f"{key}.columns.{name}: required canonical column is not mapped; map it to a raw column or expression")
+        if src.grain == "leg" and "leg_seq" not in src.columns and table == "contacts":
+            pass  # leg order then follows arrived_at
+    return problems
+
+
+def _format_from_suffix(path: str) -> str | None:
+    lower = path.lower()
+    for suffix, fmt in ((".csv", "csv"), (".tsv", "csv"), (".txt", "csv"), (".parquet", "parquet"),
+                        (".jsonl", "jsonl"), (".ndjson", "jsonl"), (".json", "json")):
+        if lower.endswith(suffix) or lower.endswith(suffix + ".gz"):
+            return fmt
+    return None
+
+
+def load_engagement(path: str | Path, overrides: dict[str, Any] | None = None) -> Engagement:
+    """Read and validate ``engagement.yaml`` (or a folder holding one).
+
+    ``overrides`` are merged on top (top-level keys, one level deep), for example to point a
+    demo at freshly generated data.
+    """
+    p = Path(path)
+    if p.is_dir():
+        p = p / "engagement.yaml"
+    if not p.exists():
+        raise ConfigError(str(p), [f"file not found; create it with 'cxkit init {p.parent}'"])
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        raise ConfigError(str(p), [f"not valid YAML at {where}: {getattr(exc, 'problem', exc)}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(p), [f"not UTF-8 text ({exc}); save the file as UTF-8"]) from None
+    if overrides:
+        raw = _deep_merge(raw or {}, overrides)
+    return engagement_from_dict(raw, base_dir=p.parent.resolve(), origin=str(p))
+
+
+def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out

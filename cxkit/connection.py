@@ -1,0 +1,99 @@
+"""The engine: the only module that knows which backends exist.
+
+Everything else receives an ibis backend (or tables from it). DuckDB, embedded and in memory,
+is the default; a DuckDB file per engagement keeps canonical tables between sessions; any
+other ibis URL (``pyspark://``, ``postgres://``, ...) selects that backend unchanged.
+
+The loader writes its generated SQL in DuckDB's dialect and lets ibis/sqlglot transpile it. A
+few operations have no portable SQL spelling (parsing text timestamps without failing on a bad
+value, reading a naive local time in a named timezone); the dialect registry below gives each
+backend's spelling, so adding a backend is one entry, not an ``if`` in the loader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cxkit.errors import CxkitError
+
+__all__ = ["connect", "Dialect", "dialect_for", "DIALECTS"]
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """SQL spellings (DuckDB-dialect text, as Table.sql reads it) of non-portable operations."""
+
+    #: text -> naive timestamp with a strptime format; null (not an error) when it does not parse
+    parse_timestamp: Callable[[str, str], str]
+    #: naive local timestamp read in timezone ``tz`` -> UTC instant
+    localize: Callable[[str, str], str]
+    #: text in ISO 8601, with or without an offset -> UTC instant (naive text read in ``tz``)
+    parse_iso: Callable[[str, str], str]
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+_DUCKDB = Dialect(
+    parse_timestamp=lambda expr, fmt: f"TRY_STRPTIME(CAST({expr} AS VARCHAR), {_q(fmt)})",
+    localize=lambda expr, tz: f"timezone({_q(tz)}, CAST({expr} AS TIMESTAMP))",
+    parse_iso=lambda expr, tz: (
+        f"CASE WHEN regexp_matches(CAST({expr} AS VARCHAR), '(Z|[+-][0-9][0-9]:?[0-9][0-9])$') "
+        f"THEN TRY_CAST(CAST({expr} AS VARCHAR) AS TIMESTAMPTZ) "
+        f"ELSE timezone({_q(tz)}, TRY_CAST(CAST({expr} AS VARCHAR) AS TIMESTAMP)) END"
+    ),
+)
+
+# Spark SQL spellings; the rest of the generated SQL transpiles through sqlglot.
+_SPARK = Dialect(
+    parse_timestamp=lambda expr, fmt: f"try_to_timestamp(CAST({expr} AS STRING), {_q(_strptime_to_java(fmt))})",
+    localize=lambda expr, tz: f"to_utc_timestamp({expr}, {_q(tz)})",
+    parse_iso=lambda expr, tz: f"to_utc_timestamp(try_to_timestamp(CAST({expr} AS STRING)), {_q(tz)})",
+)
+
+DIALECTS: dict[str, Dialect] = {"duckdb": _DUCKDB, "pyspark": _SPARK}
+
+
+def _strptime_to_java(fmt: str) -> str:
+    table = {"%Y": "yyyy", "%y": "yy", "%m": "MM", "%d": "dd", "%H": "HH", "%M": "mm", "%S": "ss", "%f": "SSSSSS"}
+    for key, value in table.items():
+        fmt = fmt.replace(key, value)
+    return fmt
+
+
+def dialect_for(backend) -> Dialect:
+    """The dialect entry of ``backend`` (an ibis backend)."""
+    try:
+        return DIALECTS[backend.name]
+    except KeyError:
+        raise CxkitError(
+            f"backend {backend.name!r} has no cxkit dialect entry (timestamp parsing and timezones); "
+            f"supported: {', '.join(DIALECTS)}. Add one to cxkit.connection.DIALECTS."
+        ) from None
+
+
+def connect(url: str | None = None, database: str | Path | None = None):
+    """Open the engagement's backend: in-memory DuckDB by default, a DuckDB file, or an ibis URL.
+
+    Sessions always compute in UTC so that instants never depend on the machine's timezone.
+    """
+    import ibis
+
+    try:
+        if url:
+            con = ibis.connect(url)
+        else:
+            if database is not None:
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            con = ibis.duckdb.connect(str(database) if database is not None else ":memory:")
+    except Exception as exc:  # the backend's own error is the useful part; keep it
+        target = url or database or "in-memory DuckDB"
+        raise CxkitError(f"cannot connect to {target}: {exc}. Check backend.url / backend.database in the engagement.") from exc
+    if con.name == "duckdb":
+        con.raw_sql("SET TimeZone = 'UTC'")
+    elif con.name == "pyspark":
+        con._session.conf.set("spark.sql.session.timeZone", "UTC")
+    return con
