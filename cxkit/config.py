@@ -272,75 +272,82 @@ def engagement_from_dict(raw: dict[str, Any], base_dir: Path, origin: str = "<en
     """Validate an engagement given as a dict; every problem is collected into one ConfigError."""
     from cxkit.adapters import merge_adapter
 
-    problems: list[str] = []
     if not isinstance(raw, dict):
         raise ConfigError(origin, ["the file must be a YAML mapping (key: value lines); found " + type(raw).__name__])
+    problems: list[str] = []
     raw = dict(raw)
     sources = raw.get("sources")
     if isinstance(sources, dict):
-        merged = {}
+        # Sources are validated one by one, so a problem in one never hides the others'.
+        valid: dict[str, SourceConfig] = {}
         for table, src in sources.items():
+            key = f"sources.{table}"
             if table not in TABLES:
                 guess = difflib.get_close_matches(str(table), list(TABLES), n=1)
                 hint = f"did you mean '{guess[0]}'?" if guess else f"known tables: {', '.join(TABLES)}"
-                problems.append(f"sources.{table}: not a canonical table; {hint}")
+                problems.append(f"{key}: not a canonical table; {hint}")
                 continue
             if not isinstance(src, dict):
-                problems.append(f"sources.{table}: must be a mapping with at least 'adapter' or 'columns'")
+                problems.append(f"{key}: must be a mapping with at least 'adapter' or 'columns'")
                 continue
             try:
-                merged[table] = merge_adapter(table, src)
+                merged = merge_adapter(table, src)
             except ValueError as exc:
-                problems.append(f"sources.{table}.adapter: {exc}")
-        raw["sources"] = merged
+                problems.append(f"{key}.adapter: {exc}")
+                continue
+            try:
+                config = SourceConfig.model_validate(merged)
+            except ValidationError as exc:
+                problems.extend(f"{key}.{_describe(e, SourceConfig)}" for e in exc.errors())
+                continue
+            problems.extend(_source_problems(table, config, base_dir))
+            valid[table] = config
+        if "contacts" not in sources:
+            problems.append("sources.contacts: missing; every engagement needs a contacts source")
+        raw["sources"] = valid
     engagement: Engagement | None = None
     try:
         engagement = Engagement.model_validate({**raw, "base_dir": base_dir})
     except ValidationError as exc:
         problems.extend(_describe(e, Engagement) for e in exc.errors())
-    if engagement is not None:
-        problems.extend(_semantic_problems(engagement))
     if problems:
         raise ConfigError(origin, problems)
     assert engagement is not None
     return engagement
 
 
-def _semantic_problems(e: Engagement) -> list[str]:
-    """Checks that need the whole engagement: files exist, mappings name canonical columns."""
+def _source_problems(table: str, src: SourceConfig, base_dir: Path) -> list[str]:
+    """Checks of one source that need more than its fields: files exist, columns are canonical."""
     problems: list[str] = []
-    if "contacts" not in e.sources:
-        problems.append("sources.contacts: missing; every engagement needs a contacts source")
-    for table, src in e.sources.items():
-        key = f"sources.{table}"
-        spec = TABLES[table]
-        if src.path is None and src.table is None:
-            problems.append(f"{key}: give 'path' (a file or glob, relative to the engagement) or 'table'")
-        if src.path is not None:
-            fmt = src.format or _format_from_suffix(src.path)
-            if fmt is None:
-                problems.append(f"{key}.format: cannot tell the format of {src.path!r}; set format to one of {', '.join(FORMATS)}")
-            resolved = e.resolve(src.path)
-            if not any(resolved.parent.glob(resolved.name)) if resolved.parent.exists() else True:
-                problems.append(f"{key}.path: no file matches {str(resolved)!r}; check the path (relative paths start at the engagement folder)")
-        if src.timezone is not None:
-            try:
-                _check_timezone(src.timezone)
-            except ValueError as exc:
-                problems.append(f"{key}.timezone: {exc}")
-        for name in src.columns:
-            if name not in spec.names:
-                guess = difflib.get_close_matches(name, list(spec.names), n=1)
-                hint = f"did you mean '{guess[0]}'?" if guess else "see docs/data-model.md"
-                problems.append(f"{key}.columns.{name}: not a column of canonical table '{table}'; {hint}")
-        mapped = set(src.columns)
-        if table == "contacts" and src.grain == "leg":
-            mapped.add("transfers")
-        for name in spec.required:
-            if name not in mapped and not (table == "legs"):
-                problems.append(f"{key}.columns.{name}: required canonical column is not mapped; map it to a raw column or expression")
-        if src.grain == "leg" and "leg_seq" not in src.columns and table == "contacts":
-            pass  # leg order then follows arrived_at
+    key = f"sources.{table}"
+    leg_grain = table == "contacts" and src.grain == "leg"
+    spec = TABLES["legs"] if leg_grain else TABLES[table]
+    if src.path is None and src.table is None:
+        problems.append(f"{key}: give 'path' (a file or glob, relative to the engagement) or 'table'")
+    if src.path is not None:
+        fmt = src.format or _format_from_suffix(src.path)
+        if fmt is None:
+            problems.append(f"{key}.format: cannot tell the format of {src.path!r}; set format to one of {', '.join(FORMATS)}")
+        pattern = Path(src.path).expanduser()
+        pattern = pattern if pattern.is_absolute() else base_dir / pattern
+        if not (pattern.parent.exists() and any(pattern.parent.glob(pattern.name))):
+            problems.append(
+                f"{key}.path: no file matches {str(pattern)!r}; check the path (relative paths start at the engagement folder)"
+            )
+    if src.timezone is not None:
+        try:
+            _check_timezone(src.timezone)
+        except ValueError as exc:
+            problems.append(f"{key}.timezone: {exc}")
+    for name in src.columns:
+        if name not in spec.names:
+            guess = difflib.get_close_matches(name, list(spec.names), n=1)
+            hint = f"did you mean '{guess[0]}'?" if guess else "see docs/data-model.md"
+            problems.append(f"{key}.columns.{name}: not a column of canonical table '{spec.name}'; {hint}")
+    # leg order defaults to arrival order; transfers are counted from the legs
+    required = set(spec.required) - {"leg_seq"}
+    for name in sorted(required - set(src.columns)):
+        problems.append(f"{key}.columns.{name}: required canonical column is not mapped; map it to a raw column or expression")
     return problems
 
 

@@ -169,7 +169,7 @@ def _check_header(origin: str, table: str, src: SourceConfig, raw_columns: list[
 
     def need(col: str, key: str) -> None:
         if col.lower() not in present:
-            guess = difflib.get_close_matches(col, raw_columns, n=1)
+            guess = _closest(col, raw_columns)
             hint = f"did you mean {guess[0]!r}?" if guess else "set it to one of the file's columns"
             problems.append(f"{key}: raw column {col!r} not found; {hint}")
 
@@ -208,6 +208,15 @@ def _check_header(origin: str, table: str, src: SourceConfig, raw_columns: list[
             + "\n  - ".join(problems)
             + f"\n  Columns in the file: {shown}{delim_hint}"
         )
+
+
+def _closest(name: str, options: list[str]) -> list[str]:
+    """The option most like ``name``: a close spelling, or one containing the other."""
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    if close:
+        return close
+    low = name.lower()
+    return [o for o in options if low in o.lower() or o.lower() in low][:1]
 
 
 def _column_sql(col: Column, mapping: ColumnMapping, src: SourceConfig, default_tz: str, d: Dialect) -> str:

@@ -1,0 +1,131 @@
+"""Engagement validation: every problem at once, each naming the key and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cxkit.config import load_engagement
+from cxkit.errors import ConfigError
+from cxkit.scaffold import write_engagement_template
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / "engagements" / "demo" / "engagement.yaml"
+
+
+def _write(tmp_path: Path, data: dict) -> Path:
+    (tmp_path / "contacts.csv").write_text("id,start\n1,2026-03-01 09:00:00\n")
+    path = tmp_path / "engagement.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def _valid() -> dict:
+    return {
+        "name": "t",
+        "client": "T",
+        "period": {"start": "2026-03-01", "end": "2026-03-31"},
+        "timezone": "Europe/London",
+        "sources": {
+            "contacts": {
+                "path": "contacts.csv",
+                "columns": {
+                    "contact_id": "id",
+                    "channel": {"constant": "voice"},
+                    "direction": {"constant": "inbound"},
+                    "arrived_at": {"column": "start", "format": "%Y-%m-%d %H:%M:%S"},
+                    "ended_at": {"column": "start", "format": "%Y-%m-%d %H:%M:%S"},
+                    "outcome": {"constant": "handled"},
+                },
+            }
+        },
+    }
+
+
+def test_valid_engagement_loads(tmp_path):
+    e = load_engagement(_write(tmp_path, _valid()))
+    assert e.resolution.repeat_window_days == 7
+    assert e.period.days == 31
+    # 1 March 2026 00:00 in London is GMT; 1 April 00:00 is BST (UTC+1)
+    assert e.period_start_utc.isoformat() == "2026-03-01T00:00:00+00:00"
+    assert e.period_end_utc.isoformat() == "2026-03-31T23:00:00+00:00"
+
+
+def _broken(mutate) -> dict:
+    data = _valid()
+    mutate(data)
+    return data
+
+
+BAD = [
+    ("typo in a section key", lambda d: d.setdefault("resolution", {}).update(repeat_windw_days=7),
+     ["resolution.repeat_windw_days: unknown key", "did you mean 'repeat_window_days'"]),
+    ("unknown timezone", lambda d: d.update(timezone="Europe/Londn"), ["timezone", "unknown timezone 'Europe/Londn'"]),
+    ("period reversed", lambda d: d.update(period={"start": "2026-03-31", "end": "2026-03-01"}), ["before period.start", "swap"]),
+    ("missing client", lambda d: d.pop("client"), ["client: required key is missing"]),
+    ("unknown table", lambda d: d["sources"].update(contcts={"path": "x.csv"}), ["sources.contcts", "did you mean 'contacts'"]),
+    ("file not found", lambda d: d["sources"]["contacts"].update(path="nope/*.csv"), ["sources.contacts.path: no file matches"]),
+    ("unknown adapter", lambda d: d["sources"]["contacts"].update(adapter="genesys_xx"), ["sources.contacts.adapter", "unknown adapter 'genesys_xx'"]),
+    ("required column unmapped", lambda d: d["sources"]["contacts"]["columns"].pop("ended_at"),
+     ["sources.contacts.columns.ended_at: required canonical column is not mapped"]),
+    ("non-canonical column", lambda d: d["sources"]["contacts"]["columns"].update(custmer_id="cust"),
+     ["sources.contacts.columns.custmer_id", "did you mean 'customer_id'"]),
+    ("two origins for one column", lambda d: d["sources"]["contacts"]["columns"].update(queue={"column": "q", "sql": "q"}),
+     ["sources.contacts.columns.queue", "exactly one of"]),
+    ("negative window", lambda d: d.setdefault("resolution", {}).update(repeat_window_days=-1), ["resolution.repeat_window_days", "greater than 0"]),
+    ("bad format", lambda d: d["sources"]["contacts"].update(format="xlsx"), ["sources.contacts.format"]),
+]
+
+
+@pytest.mark.parametrize("label,mutate,expected", BAD, ids=[b[0] for b in BAD])
+def test_bad_config_names_the_key_and_fix(tmp_path, label, mutate, expected):
+    with pytest.raises(ConfigError) as info:
+        load_engagement(_write(tmp_path, _broken(mutate)))
+    message = str(info.value)
+    for text in expected:
+        assert text in message, f"{label}: {text!r} not in:\n{message}"
+
+
+def test_all_problems_reported_at_once(tmp_path):
+    def many(d):
+        d.update(timezone="Mars/Olympus")
+        d.setdefault("resolution", {}).update(min_n=0)
+        d["sources"]["contacts"]["columns"].pop("outcome")
+
+    with pytest.raises(ConfigError) as info:
+        load_engagement(_write(tmp_path, _broken(many)))
+    assert len(info.value.problems) == 3, info.value.problems
+
+
+def test_invalid_yaml_names_line(tmp_path):
+    path = tmp_path / "engagement.yaml"
+    path.write_text("name: x\nclient: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"not valid YAML at line \d+"):
+        load_engagement(path)
+
+
+def test_missing_file_suggests_init(tmp_path):
+    with pytest.raises(ConfigError, match="cxkit init"):
+        load_engagement(tmp_path / "nowhere")
+
+
+def test_demo_engagement_is_valid_structurally():
+    # the demo's data is generated; validate the structure with a fake data folder
+    text = yaml.safe_load(DEMO.read_text())
+    assert set(text["sources"]) == {"contacts", "cases", "surveys", "qa", "intervals"}
+
+
+def test_init_template_validates_once_data_exists(tmp_path):
+    folder = tmp_path / "acme_bank"
+    path = write_engagement_template(folder, adapter="anonymous_bank")
+    # before data arrives, the only problem is the missing export, named with its key
+    with pytest.raises(ConfigError) as info:
+        load_engagement(path)
+    assert [p.split(":")[0] for p in info.value.problems] == ["sources.contacts.path"]
+    (folder / "data" / "contacts.txt").write_text("x\n")
+    e = load_engagement(path)
+    assert e.name == "acme_bank" and e.sources["contacts"].grain == "contact"
+    with pytest.raises(Exception, match="already exists"):
+        write_engagement_template(folder)
