@@ -1,0 +1,562 @@
+"""All report charts: one altair theme, an offline SVG renderer, and builders for small frames.
+
+Notebooks call :func:`use_report_theme` once; after that every chart displays as an inline
+``<svg>`` drawn by vl-convert (no JavaScript, no CDN), which is what both renderers (Quarto and
+nbconvert) need for a report that opens offline.
+
+Builders take *aggregated* pandas DataFrames (one row per category, period, bin or agent) and
+refuse anything that looks like raw rows (more than :data:`MAX_CHART_ROWS` rows): a chart spec
+embeds its data, so raw rows would leak into the report and bloat it.
+
+Examples
+--------
+>>> import pandas as pd
+>>> frame = pd.DataFrame({"queue": ["Billing", "Sales"], "contacts": [120, 80]})
+>>> chart = bar(frame, "queue", "contacts", title="Contacts by queue")
+>>> chart.to_dict()["mark"]["type"]
+'bar'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from cxkit.errors import CxkitError
+
+__all__ = [
+    "MAX_CHART_ROWS",
+    "PALETTE",
+    "THEME_NAME",
+    "ReportChart",
+    "bar",
+    "heatmap",
+    "histogram_from_counts",
+    "line_trend",
+    "rate_with_interval",
+    "report_theme",
+    "scatter",
+    "stacked_share",
+    "use_report_theme",
+]
+
+#: Largest frame a chart builder accepts; aggregated results are far smaller.
+MAX_CHART_ROWS = 5_000
+
+#: Name of the registered altair theme.
+THEME_NAME = "cxkit"
+
+#: Okabe-Ito palette: distinguishable with the common colour-vision deficiencies.
+PALETTE: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+
+_MUTED = "#9E9E9E"
+_FONT = "Helvetica Neue, Helvetica, Arial, sans-serif"
+_WIDTH = 560
+
+#: What the builders return: a single chart or a layered one (points plus interval rules).
+ReportChart = alt.Chart | alt.LayerChart
+
+
+def report_theme() -> dict[str, Any]:
+    """Return the cxkit altair theme configuration.
+
+    Returns
+    -------
+    dict
+        A Vega-Lite ``config`` wrapped as altair expects from a theme function: readable
+        font sizes, the :data:`PALETTE` colour range, light grid lines and left-aligned titles.
+    """
+    return {
+        "config": {
+            "font": _FONT,
+            "background": "white",
+            "view": {"continuousWidth": _WIDTH, "continuousHeight": 300, "stroke": None},
+            "range": {"category": list(PALETTE)},
+            "title": {
+                "fontSize": 16,
+                "fontWeight": 600,
+                "anchor": "start",
+                "color": "#1F2933",
+                "subtitleFontSize": 13,
+                "subtitleColor": "#52606D",
+                "offset": 12,
+            },
+            "axis": {
+                "labelFontSize": 12,
+                "titleFontSize": 13,
+                "titleFontWeight": 500,
+                "titleColor": "#3E4C59",
+                "labelColor": "#3E4C59",
+                "gridColor": "#E4E7EB",
+                "domainColor": "#9AA5B1",
+                "tickColor": "#9AA5B1",
+                "labelLimit": 220,
+            },
+            "legend": {"labelFontSize": 12, "titleFontSize": 13, "orient": "bottom"},
+            "header": {"labelFontSize": 12, "titleFontSize": 13},
+            "bar": {"color": PALETTE[0]},
+            "line": {"color": PALETTE[0], "strokeWidth": 2.5},
+            "point": {"color": PALETTE[0], "filled": True, "size": 70},
+            "rect": {"color": PALETTE[0]},
+        }
+    }
+
+
+def use_report_theme() -> None:
+    """Register and enable the cxkit theme and the offline SVG renderer.
+
+    Call once at the top of a notebook. The ``svg`` renderer draws each chart with vl-convert
+    in the kernel and outputs an inline ``<svg>``; no JavaScript or network access is needed to
+    view the chart, in Jupyter, Quarto or the nbconvert report.
+    """
+    if THEME_NAME not in alt.theme.names():
+        alt.theme.register(THEME_NAME, enable=False)(report_theme)
+    alt.theme.enable(THEME_NAME)
+    alt.renderers.enable("svg")
+
+
+# --------------------------------------------------------------------------------------------
+# input checks
+# --------------------------------------------------------------------------------------------
+
+
+def _checked(df: pd.DataFrame, builder: str, columns: Sequence[str | None]) -> pd.DataFrame:
+    """Return a copy of ``df`` limited to ``columns`` after checking size and column names."""
+    if not isinstance(df, pd.DataFrame):
+        raise CxkitError(
+            f"charts.{builder}: expected a pandas DataFrame of aggregated results, found "
+            f"{type(df).__name__}. Fix: call .to_pandas() on the aggregated ibis table first."
+        )
+    if len(df) > MAX_CHART_ROWS:
+        raise CxkitError(
+            f"charts.{builder}: the frame has {len(df):,} rows; charts take aggregated results "
+            f"of at most {MAX_CHART_ROWS:,} rows (one row per category, period, bin or agent). "
+            "Fix: aggregate (group_by/aggregate) before charting; raw rows must not be embedded "
+            "in a report."
+        )
+    wanted = [c for c in dict.fromkeys(columns) if c is not None]
+    missing = [c for c in wanted if c not in df.columns]
+    if missing:
+        raise CxkitError(
+            f"charts.{builder}: column(s) {missing} not found; the frame has "
+            f"{list(map(str, df.columns))}. Fix: pass the names of existing columns."
+        )
+    return df.loc[:, wanted].reset_index(drop=True).copy()
+
+
+def _titled(title: str, subtitle: str | None) -> alt.Title:
+    return alt.Title(text=title, subtitle=subtitle) if subtitle else alt.Title(text=title)
+
+
+def _label(column: str, given: str | None) -> str:
+    """Plain-language axis title: the given one, else the column name made readable."""
+    return given if given is not None else column.replace("_", " ").capitalize()
+
+
+# --------------------------------------------------------------------------------------------
+# builders
+# --------------------------------------------------------------------------------------------
+
+
+def bar(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    title: str,
+    subtitle: str | None = None,
+    x_title: str | None = None,
+    y_title: str | None = None,
+    value_format: str = ",.0f",
+    color: str | None = None,
+    horizontal: bool = False,
+    sort_by_value: bool = True,
+) -> alt.Chart:
+    """Bar chart of one value per category.
+
+    Parameters
+    ----------
+    df
+        Aggregated frame, one row per category (and per ``color`` group when given).
+    x
+        Category column.
+    y
+        Value column.
+    title, subtitle
+        Plain-language chart title and optional subtitle.
+    x_title, y_title
+        Axis titles; default to the column names made readable.
+    value_format
+        d3 format of the value axis (``",.0f"`` counts, ``".0%"`` shares).
+    color
+        Optional grouping column, drawn as colours (stacked).
+    horizontal
+        Categories on the vertical axis (better for long labels).
+    sort_by_value
+        Order the categories by descending value instead of by name.
+
+    Returns
+    -------
+    altair.Chart
+    """
+    data = _checked(df, "bar", [x, y, color])
+    category = alt.X if not horizontal else alt.Y
+    value = alt.Y if not horizontal else alt.X
+    sort: Any = f"-{'y' if not horizontal else 'x'}" if sort_by_value else "ascending"
+    encoding: dict[str, Any] = {
+        ("x" if not horizontal else "y"): category(
+            f"{x}:N", title=_label(x, x_title), sort=sort, axis=alt.Axis(labelAngle=0)
+        ),
+        ("y" if not horizontal else "x"): value(
+            f"{y}:Q", title=_label(y, y_title), axis=alt.Axis(format=value_format)
+        ),
+    }
+    if color is not None:
+        encoding["color"] = alt.Color(f"{color}:N", title=_label(color, None))
+    return alt.Chart(data, title=_titled(title, subtitle)).mark_bar().encode(**encoding)
+
+
+def line_trend(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    title: str,
+    series: str | None = None,
+    subtitle: str | None = None,
+    x_title: str | None = None,
+    y_title: str | None = None,
+    value_format: str = ",.0f",
+    time_unit: str | None = None,
+) -> alt.Chart:
+    """Line chart of a value over time, optionally one line per ``series``.
+
+    Parameters
+    ----------
+    df
+        Aggregated frame, one row per period (and series).
+    x
+        Period column (dates or timestamps).
+    y
+        Value column.
+    title, subtitle, x_title, y_title
+        Plain-language titles.
+    series
+        Optional column naming the line each row belongs to.
+    value_format
+        d3 format of the value axis.
+    time_unit
+        Optional Vega-Lite time unit for the x axis (e.g. ``"yearmonthdate"``).
+
+    Returns
+    -------
+    altair.Chart
+    """
+    data = _checked(df, "line_trend", [x, y, series])
+    x_field = alt.X(f"{x}:T", title=_label(x, x_title))
+    if time_unit is not None:
+        x_field = alt.X(f"{x}:T", title=_label(x, x_title), timeUnit=time_unit)
+    encoding: dict[str, Any] = {
+        "x": x_field,
+        "y": alt.Y(f"{y}:Q", title=_label(y, y_title), axis=alt.Axis(format=value_format)),
+    }
+    if series is not None:
+        encoding["color"] = alt.Color(f"{series}:N", title=_label(series, None))
+    return (
+        alt.Chart(data, title=_titled(title, subtitle))
+        .mark_line(point=True)
+        .encode(**encoding)
+    )
+
+
+def rate_with_interval(
+    df: pd.DataFrame,
+    category: str,
+    rate: str,
+    lo: str,
+    hi: str,
+    n: str,
+    *,
+    title: str,
+    subtitle: str | None = None,
+    min_n: int = 30,
+    suppressed: str | None = None,
+    exclude_suppressed: bool = False,
+    category_title: str | None = None,
+    rate_title: str | None = None,
+) -> alt.LayerChart:
+    """Horizontal point-and-interval chart of a rate per category, sorted by the rate.
+
+    Segments with fewer than ``min_n`` observations (or flagged in ``suppressed``) are too
+    small to compare: they are drawn grey with a note in the subtitle, or left out (with the
+    count left out in the subtitle) when ``exclude_suppressed`` is set.
+
+    Parameters
+    ----------
+    df
+        Aggregated frame, one row per category, rates as fractions (0-1).
+    category, rate, lo, hi, n
+        Columns: category label, rate, interval bounds and number of observations.
+    title, subtitle, category_title, rate_title
+        Plain-language titles.
+    min_n
+        Smallest number of observations for a segment to be reported.
+    suppressed
+        Optional boolean column marking segments to suppress for other reasons.
+    exclude_suppressed
+        Leave suppressed segments out instead of greying them.
+
+    Returns
+    -------
+    altair.LayerChart
+        Interval rules under points.
+    """
+    data = _checked(df, "rate_with_interval", [category, rate, lo, hi, n, suppressed])
+    small = data[n] < min_n
+    if suppressed is not None:
+        small = small | data[suppressed].fillna(False).astype(bool)
+    reported_label = "Reported"
+    small_label = f"Too few to compare (n < {min_n:,})"
+    data["segment_status"] = [small_label if s else reported_label for s in small]
+    note = None
+    if bool(small.any()):
+        if exclude_suppressed:
+            count = int(small.sum())
+            data = data.loc[~small].reset_index(drop=True)
+            note = f"{count} segment(s) with fewer than {min_n:,} observations not shown."
+        else:
+            note = f"Grey: fewer than {min_n:,} observations, too few to compare."
+    full_subtitle = " ".join(part for part in (subtitle, note) if part) or None
+    order = alt.EncodingSortField(field=rate, order="descending")
+    y = alt.Y(f"{category}:N", title=_label(category, category_title), sort=order)
+    colour = alt.Color(
+        "segment_status:N",
+        scale=alt.Scale(domain=[reported_label, small_label], range=[PALETTE[0], _MUTED]),
+        legend=None,
+    )
+    base = alt.Chart(data)
+    rules = base.mark_rule(strokeWidth=2).encode(
+        y=y,
+        x=alt.X(f"{lo}:Q", title=_label(rate, rate_title), axis=alt.Axis(format=".0%")),
+        x2=f"{hi}:Q",
+        color=colour,
+    )
+    points = base.mark_point(filled=True, size=80).encode(
+        y=y,
+        x=alt.X(f"{rate}:Q"),
+        color=colour,
+        tooltip=[
+            alt.Tooltip(f"{category}:N"),
+            alt.Tooltip(f"{rate}:Q", format=".1%"),
+            alt.Tooltip(f"{n}:Q", format=","),
+        ],
+    )
+    return alt.layer(rules, points, title=_titled(title, full_subtitle))
+
+
+def stacked_share(
+    df: pd.DataFrame,
+    category: str,
+    part: str,
+    value: str,
+    *,
+    title: str,
+    subtitle: str | None = None,
+    normalize: bool = True,
+    category_title: str | None = None,
+    part_title: str | None = None,
+    value_title: str | None = None,
+) -> alt.Chart:
+    """Horizontal stacked bars: how each category's total splits into parts.
+
+    Example: customer effort per contact reason split into repeat contacts, transfers, holds.
+
+    Parameters
+    ----------
+    df
+        Aggregated frame, one row per (category, part).
+    category
+        Column of the bars.
+    part
+        Column of the stacked pieces (colours).
+    value
+        Column of the amounts.
+    title, subtitle, category_title, part_title, value_title
+        Plain-language titles.
+    normalize
+        Show shares (each bar sums to 100%) instead of amounts.
+
+    Returns
+    -------
+    altair.Chart
+    """
+    data = _checked(df, "stacked_share", [category, part, value])
+    axis_format = ".0%" if normalize else ",.0f"
+    return (
+        alt.Chart(data, title=_titled(title, subtitle))
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{category}:N", title=_label(category, category_title), sort="-x"),
+            x=alt.X(
+                f"sum({value}):Q",
+                stack="normalize" if normalize else "zero",
+                title=_label(value, value_title) if not normalize else (value_title or "Share"),
+                axis=alt.Axis(format=axis_format),
+            ),
+            color=alt.Color(f"{part}:N", title=_label(part, part_title)),
+            order=alt.Order(f"{part}:N"),
+        )
+    )
+
+
+def histogram_from_counts(
+    df: pd.DataFrame,
+    bin_start: str,
+    bin_end: str,
+    count: str,
+    *,
+    title: str,
+    subtitle: str | None = None,
+    x_title: str | None = None,
+    y_title: str | None = None,
+    x_format: str = ",.0f",
+) -> alt.Chart:
+    """Histogram from pre-binned counts (binning happens in the database, not here).
+
+    Parameters
+    ----------
+    df
+        One row per bin: its lower edge, upper edge and count.
+    bin_start, bin_end, count
+        Column names.
+    title, subtitle, x_title, y_title
+        Plain-language titles.
+    x_format
+        d3 format of the bin axis.
+
+    Returns
+    -------
+    altair.Chart
+    """
+    data = _checked(df, "histogram_from_counts", [bin_start, bin_end, count])
+    return (
+        alt.Chart(data, title=_titled(title, subtitle))
+        .mark_bar(binSpacing=1)
+        .encode(
+            x=alt.X(f"{bin_start}:Q", title=_label(bin_start, x_title), axis=alt.Axis(format=x_format)),
+            x2=f"{bin_end}:Q",
+            y=alt.Y(f"{count}:Q", title=_label(count, y_title), axis=alt.Axis(format=",.0f")),
+        )
+    )
+
+
+def scatter(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    title: str,
+    size: str | None = None,
+    color: str | None = None,
+    subtitle: str | None = None,
+    x_title: str | None = None,
+    y_title: str | None = None,
+    x_format: str = ",.0f",
+    y_format: str = ",.0f",
+) -> alt.Chart:
+    """Scatter plot, e.g. average handle time against first-contact resolution per agent.
+
+    Parameters
+    ----------
+    df
+        Aggregated frame, one row per unit (agent, team, queue).
+    x, y
+        Value columns.
+    title, subtitle, x_title, y_title
+        Plain-language titles.
+    size
+        Optional column sizing the points (e.g. number of contacts).
+    color
+        Optional grouping column.
+    x_format, y_format
+        d3 formats of the axes (``".0%"`` for rates).
+
+    Returns
+    -------
+    altair.Chart
+    """
+    data = _checked(df, "scatter", [x, y, size, color])
+    encoding: dict[str, Any] = {
+        "x": alt.X(f"{x}:Q", title=_label(x, x_title), axis=alt.Axis(format=x_format),
+                   scale=alt.Scale(zero=False)),
+        "y": alt.Y(f"{y}:Q", title=_label(y, y_title), axis=alt.Axis(format=y_format),
+                   scale=alt.Scale(zero=False)),
+    }
+    if size is not None:
+        encoding["size"] = alt.Size(f"{size}:Q", title=_label(size, None))
+    if color is not None:
+        encoding["color"] = alt.Color(f"{color}:N", title=_label(color, None))
+    return (
+        alt.Chart(data, title=_titled(title, subtitle))
+        .mark_circle(opacity=0.7)
+        .encode(**encoding)
+    )
+
+
+def heatmap(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    value: str,
+    *,
+    title: str,
+    subtitle: str | None = None,
+    x_title: str | None = None,
+    y_title: str | None = None,
+    value_title: str | None = None,
+    value_format: str = ",.0f",
+) -> alt.Chart:
+    """Heatmap of a value over two categories, e.g. transition counts from one step to the next.
+
+    Parameters
+    ----------
+    df
+        Aggregated frame, one row per (x, y) cell.
+    x, y, value
+        Column names.
+    title, subtitle, x_title, y_title, value_title
+        Plain-language titles.
+    value_format
+        d3 format of the legend.
+
+    Returns
+    -------
+    altair.Chart
+    """
+    data = _checked(df, "heatmap", [x, y, value])
+    return (
+        alt.Chart(data, title=_titled(title, subtitle))
+        .mark_rect()
+        .encode(
+            x=alt.X(f"{x}:N", title=_label(x, x_title), axis=alt.Axis(labelAngle=-30)),
+            y=alt.Y(f"{y}:N", title=_label(y, y_title)),
+            color=alt.Color(
+                f"{value}:Q",
+                title=_label(value, value_title),
+                scale=alt.Scale(scheme="blues"),
+                legend=alt.Legend(format=value_format, orient="right"),
+            ),
+        )
+    )

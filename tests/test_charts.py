@@ -1,0 +1,164 @@
+"""Tests for cxkit.charts: golden specs, size guard, offline SVG rendering.
+
+Regenerate the golden files after an intended change with
+``CXKIT_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_charts.py`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import pytest
+import vl_convert
+
+from cxkit import charts
+from cxkit.errors import CxkitError
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+@pytest.fixture(autouse=True)
+def report_theme() -> Iterator[None]:
+    charts.use_report_theme()
+    yield
+    alt.theme.enable("default")
+    alt.renderers.enable("default")
+
+
+def _queues() -> pd.DataFrame:
+    return pd.DataFrame({"queue": ["Billing", "Sales", "Tech"], "contacts": [4210, 1875, 312]})
+
+
+BUILDERS: dict[str, Callable[[], alt.TopLevelMixin]] = {
+    "bar": lambda: charts.bar(_queues(), "queue", "contacts", title="Contacts by queue"),
+    "line_trend": lambda: charts.line_trend(
+        pd.DataFrame(
+            {
+                "week": pd.to_datetime(["2026-10-05", "2026-10-12", "2026-10-05", "2026-10-12"]),
+                "channel": ["voice", "voice", "chat", "chat"],
+                "contacts": [900, 950, 300, 320],
+            }
+        ),
+        "week",
+        "contacts",
+        series="channel",
+        title="Contacts per week",
+    ),
+    "rate_with_interval": lambda: charts.rate_with_interval(
+        pd.DataFrame(
+            {
+                "queue": ["Billing", "Sales", "Tech"],
+                "fcr": [0.71, 0.66, 0.5],
+                "lo": [0.70, 0.64, 0.30],
+                "hi": [0.72, 0.68, 0.70],
+                "n": [4210, 1875, 12],
+            }
+        ),
+        "queue",
+        "fcr",
+        "lo",
+        "hi",
+        "n",
+        title="First-contact resolution by queue",
+    ),
+    "stacked_share": lambda: charts.stacked_share(
+        pd.DataFrame(
+            {
+                "reason": ["Billing", "Billing", "Outage", "Outage"],
+                "component": ["repeat contacts", "transfers", "repeat contacts", "transfers"],
+                "effort": [120.0, 40.0, 300.0, 20.0],
+            }
+        ),
+        "reason",
+        "component",
+        "effort",
+        title="Where the effort comes from",
+    ),
+    "histogram_from_counts": lambda: charts.histogram_from_counts(
+        pd.DataFrame({"start": [0, 60, 120], "end": [60, 120, 180], "contacts": [10, 25, 5]}),
+        "start",
+        "end",
+        "contacts",
+        title="Handle time",
+        x_title="Seconds",
+    ),
+    "scatter": lambda: charts.scatter(
+        pd.DataFrame({"aht": [400.0, 650.0, 520.0], "fcr": [0.6, 0.75, 0.7], "n": [120, 300, 80]}),
+        "aht",
+        "fcr",
+        size="n",
+        y_format=".0%",
+        title="Longer calls, more resolved",
+    ),
+    "heatmap": lambda: charts.heatmap(
+        pd.DataFrame(
+            {"from_step": ["IVR", "IVR", "Agent"], "to_step": ["Agent", "Hang-up", "Agent"], "journeys": [500, 120, 80]}
+        ),
+        "from_step",
+        "to_step",
+        "journeys",
+        title="What happens next",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_chart_spec_matches_golden_file(name: str) -> None:
+    spec = BUILDERS[name]().to_dict()
+    path = GOLDEN / f"chart_{name}.json"
+    if os.environ.get("CXKIT_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(spec, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    assert path.is_file(), f"{path} missing: run with CXKIT_UPDATE_GOLDEN=1 once"
+    assert spec == json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", ["bar", "rate_with_interval", "heatmap"])
+def test_chart_renders_to_inline_svg_offline(name: str) -> None:
+    chart = BUILDERS[name]()
+    svg = vl_convert.vegalite_to_svg(chart.to_dict())
+    assert svg.startswith("<svg")
+    assert chart.to_dict()["title"]["text"] in svg
+    # Only XML namespace URIs; nothing to fetch.
+    assert "http" not in svg.replace("http://www.w3.org/2000/svg", "").replace("http://www.w3.org/1999/xlink", "")
+
+
+def test_use_report_theme_enables_svg_renderer_and_theme() -> None:
+    assert alt.renderers.active == "svg"
+    assert alt.theme.active == charts.THEME_NAME
+    bundle = BUILDERS["bar"]()._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert "image/svg+xml" in data
+    assert BUILDERS["bar"]().to_dict()["config"]["range"]["category"] == list(charts.PALETTE)
+
+
+def test_rate_with_interval_greys_or_excludes_small_segments() -> None:
+    spec = BUILDERS["rate_with_interval"]().to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    assert [r["segment_status"] for r in rows] == ["Reported", "Reported", "Too few to compare (n < 30)"]
+    assert "Grey: fewer than 30" in spec["title"]["subtitle"]
+    frame = pd.DataFrame({"q": ["A", "B"], "r": [0.5, 0.6], "lo": [0.4, 0.5], "hi": [0.6, 0.7], "n": [100, 5]})
+    excluded = charts.rate_with_interval(frame, "q", "r", "lo", "hi", "n", title="t", exclude_suppressed=True)
+    spec = excluded.to_dict()
+    assert [r["q"] for r in next(iter(spec["datasets"].values()))] == ["A"]
+    assert "1 segment(s) with fewer than 30 observations not shown" in spec["title"]["subtitle"]
+
+
+@pytest.mark.parametrize(
+    ("frame", "expected"),
+    [
+        (pd.DataFrame({"queue": ["a"] * 5001, "contacts": [1] * 5001}), "5,001 rows"),
+        (pd.DataFrame({"queue": ["a"], "calls": [1]}), "column(s) ['contacts'] not found"),
+        ([("a", 1)], "expected a pandas DataFrame"),
+    ],
+)
+def test_builders_refuse_raw_rows_and_unknown_columns(frame: object, expected: str) -> None:
+    with pytest.raises(CxkitError) as info:
+        charts.bar(frame, "queue", "contacts", title="t")  # type: ignore[arg-type]
+    assert expected in str(info.value)
+    assert "charts.bar" in str(info.value)
