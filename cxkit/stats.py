@@ -41,6 +41,13 @@ def wilson_interval(successes: ir.NumericValue, n: ir.NumericValue, z: float = Z
     >>> r = ibis.duckdb.connect().execute(t.select(lo=lo, hi=hi))
     >>> round(float(r.lo[0]), 4), round(float(r.hi[0]), 4)
     (0.3968, 0.8922)
+
+    With no observations there is no interval:
+
+    >>> e = ibis.memtable({"k": [0], "n": [0]})
+    >>> lo, hi = wilson_interval(e.k, e.n)
+    >>> ibis.duckdb.connect().execute(e.select(lo=lo, hi=hi)).isna().all(axis=None)
+    np.True_
     """
     n_ = ibis.ifelse(n > 0, n.cast("float64"), ibis.null("float64"))
     p = successes.cast("float64") / n_
@@ -48,4 +55,8 @@ def wilson_interval(successes: ir.NumericValue, n: ir.NumericValue, z: float = Z
     denom = 1 + z2 / n_
     centre = (p + z2 / (2 * n_)) / denom
     half = z * ((p * (1 - p) / n_ + z2 / (4 * n_ * n_)).sqrt()) / denom
-    return (ibis.greatest(centre - half, 0.0), ibis.least(centre + half, 1.0))
+    # GREATEST/LEAST skip nulls on some engines, so n == 0 is kept null explicitly
+    empty = n_.isnull()
+    lower = ibis.ifelse(empty, ibis.null("float64"), ibis.greatest(centre - half, 0.0))
+    upper = ibis.ifelse(empty, ibis.null("float64"), ibis.least(centre + half, 1.0))
+    return (lower, upper)

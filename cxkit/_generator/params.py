@@ -104,6 +104,10 @@ P_OUTBOUND_ANSWERED = 0.55
 # Durations: lognormal (median seconds, sigma) by media.
 IVR_S = {VOICE: (50, 0.5), CHAT: (20, 0.4), BOT: (150, 0.6)}
 WAIT_MEAN_S = np.array([75.0, 50.0, 0.0, 240.0, 1800.0, 0.0])  # exponential, answered
+# share of answered contacts that find an agent free and wait under 10 s; the rest queue with
+# the exponential wait above (a pure exponential gives a voice service level near 20%, far
+# below any real center's)
+IMMEDIATE_ANSWER_SHARE = np.array([0.55, 0.5, 0.0, 0.3, 0.0, 0.0])
 PATIENCE_MEAN_S = 110.0  # exponential wait of queue abandons
 EMAIL_BACKLOG_MEAN_S = 3 * 3600.0
 TRANSFER_WAIT_MEAN_S = 40.0
@@ -307,6 +311,7 @@ def planted_parameters() -> dict[str, Any]:
         "durations": {
             "ivr_lognormal_median_s_sigma": {MEDIA[k]: v for k, v in IVR_S.items()},
             "wait_mean_s_answered": dict(zip(MEDIA, WAIT_MEAN_S.tolist())),
+            "immediate_answer_share": dict(zip(MEDIA, IMMEDIATE_ANSWER_SHARE.tolist())),
             "patience_mean_s": PATIENCE_MEAN_S,
             "email_backlog_mean_s": EMAIL_BACKLOG_MEAN_S,
             "talk_median_s": dict(zip(MEDIA, TALK_MEDIAN_S.tolist())),

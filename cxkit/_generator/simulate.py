@@ -159,7 +159,12 @@ def _inbound_round(
     ivr = np.where(ivr_abandon, 0.6 * ivr, ivr).astype(np.int64)
 
     queued = handled | queue_abandon
-    wait = np.where(handled, -P.WAIT_MEAN_S[media] * np.log1p(-U[:, 1]), -P.PATIENCE_MEAN_S * np.log1p(-U[:, 1]))
+    # one uniform draw serves both parts of the answered-wait mixture, so no stream shifts
+    free = P.IMMEDIATE_ANSWER_SHARE[media]
+    u = U[:, 1]
+    queued_u = np.clip((u - free) / np.maximum(1 - free, 1e-12), 0, 1 - 1e-12)
+    answered_wait = np.where(u < free, 10 * u / np.maximum(free, 1e-12), -P.WAIT_MEAN_S[media] * np.log1p(-queued_u))
+    wait = np.where(handled, answered_wait, -P.PATIENCE_MEAN_S * np.log1p(-u))
     # email and social wait in a backlog until the next opening hour
     backlog_mean = np.where(media == P.EMAIL, P.EMAIL_BACKLOG_MEAN_S, P.WAIT_MEAN_S[media])
     ready = t + ivr + (-backlog_mean * np.log1p(-U[:, 2])).astype(np.int64)
