@@ -1,0 +1,1159 @@
+"""Resolution: repeat contacts, first-contact resolution by every definition, right-censoring,
+window sensitivity, breakdowns, the handle-time trap and transfers (METRICS.md, "Resolution").
+
+Everything here is a lazy ibis expression over canonical tables; nothing executes except
+:func:`end_of_data` (a scalar) and :func:`aht_fcr_rank_correlation` (a small aggregate), both
+named as the reporting edge.
+
+How repeats are paired
+----------------------
+Contact L is a **repeat** of contact E when both are inbound, from the same identified
+customer, L is not E, ``E.arrived_at < L.arrived_at`` and
+``0 <= L.arrived_at - E.ended_at <= window`` (both ends inclusive; a window of N days is
+exactly N x 86,400 s). L may be in any channel and have any outcome; outbound and callback
+contacts are never repeats nor earlier contacts; overlapping contacts are never repeats of
+each other.
+
+Instead of a self-join (quadratic for heavy customers), every identified inbound contact
+emits two events, its end and its arrival, and one window pass per customer finds for each
+end the first arrival at or after it (``next_inbound_at``) and for each arrival the latest end
+at or before it (``prev_inbound_end_at``). At equal instants events are ordered
+``end of a contact with positive duration < arrival < end of a zero-duration contact``: an
+arrival exactly at an earlier contact's end is a repeat of it (the inclusive lower bound), but
+two contacts arriving at the same instant are never repeats of each other (neither is later).
+This order is exactly the pairing rule above, so the window result equals the self-join's, and
+it does not depend on the window: a sensitivity table over five windows is one pass.
+
+An ``ended_at`` that is null or earlier than ``arrived_at`` (an export error that readiness
+reports) is read as ``arrived_at``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from cxkit.operations import _as_list, _grouped, _label_segments, _with_rate, queue_flags
+from cxkit.stats import wilson_interval
+
+__all__ = [
+    "DEFAULT_WINDOWS",
+    "DEFAULT_RECONTACT_BINS_H",
+    "end_of_data",
+    "repeat_flags",
+    "fcr_repeat",
+    "fcr_transfer_adjusted",
+    "fcr_case",
+    "fcr_customer_reported",
+    "fcr_headline",
+    "repeat_share",
+    "fcr_sensitivity",
+    "time_to_recontact",
+    "fcr_breakdown",
+    "fcr_weekly_trend",
+    "aht_vs_fcr",
+    "aht_fcr_rank_correlation",
+    "repeat_after_transfer",
+    "transfer_ping_pong",
+    "transfer_chains",
+    "RESOLUTION_DIAGNOSTICS",
+    "readiness_caveats",
+]
+
+#: FCR sensitivity windows, in days (METRICS.md).
+DEFAULT_WINDOWS: tuple[float, ...] = (1, 3, 7, 14, 30)
+
+#: Upper edges (hours) of the time-to-recontact histogram; bins are ``(previous, edge]``,
+#: the first ``[0, 1]``, so the cumulative share at an edge reads "recontact within X".
+DEFAULT_RECONTACT_BINS_H: tuple[float, ...] = (1, 4, 12, 24, 48, 72, 120, 168, 240, 336, 504, 720)
+
+_TS = "timestamp('UTC')"
+_ANY, _SAME = "any reason", "same reason"
+
+
+# --------------------------------------------------------------------------------------------
+# end of data
+# --------------------------------------------------------------------------------------------
+
+
+def end_of_data(contacts: ir.Table, period_end: datetime | date | None = None) -> datetime:
+    """The end of data per METRICS.md: the engagement's period end, else the latest arrival.
+
+    ``period_end`` may be an aware datetime (returned in UTC), a naive datetime (read as UTC)
+    or a date (the period's last day, inclusive: its end is the next UTC midnight; pass
+    ``Session.end_of_data`` to respect the engagement's timezone). Without it, the latest
+    ``arrived_at`` in ``contacts`` is executed and returned (a scalar: the reporting edge).
+
+    Examples
+    --------
+    >>> from cxkit.testing import canonical_memtable
+    >>> t = canonical_memtable("contacts", [{"contact_id": "a", "arrived_at": "2026-03-02 09:00"},
+    ...                                     {"contact_id": "b", "arrived_at": "2026-03-05 17:30"}])
+    >>> end_of_data(t)
+    datetime.datetime(2026, 3, 5, 17, 30, tzinfo=datetime.timezone.utc)
+    >>> end_of_data(t, date(2026, 3, 31))
+    datetime.datetime(2026, 4, 1, 0, 0, tzinfo=datetime.timezone.utc)
+    """
+    if period_end is not None:
+        if isinstance(period_end, datetime):
+            if period_end.tzinfo is None:
+                return period_end.replace(tzinfo=timezone.utc)
+            return period_end.astimezone(timezone.utc)
+        return datetime.combine(period_end + timedelta(days=1), time(0), tzinfo=timezone.utc)
+    latest = contacts.arrived_at.max().execute()
+    if latest is None or (isinstance(latest, float) and math.isnan(latest)):
+        raise ValueError("end_of_data: contacts has no arrived_at values; pass period_end")
+    ts = latest.to_pydatetime() if hasattr(latest, "to_pydatetime") else latest
+    return ts.replace(tzinfo=timezone.utc) if ts.tzinfo is None else ts.astimezone(timezone.utc)
+
+
+def _eod_expr(contacts: ir.Table, eod: datetime | date | None) -> ir.TimestampValue:
+    """End of data as an ibis value: a literal, or (lazily) the latest arrival."""
+    if eod is None:
+        return contacts.arrived_at.max().as_scalar()
+    return ibis.literal(end_of_data(contacts, eod), type=_TS)
+
+
+def _window(days: float) -> ir.IntervalValue:
+    """A window of ``days`` as an exact number of seconds (DST-proof: instants, not dates)."""
+    return ibis.interval(seconds=int(round(float(days) * 86400)))
+
+
+# --------------------------------------------------------------------------------------------
+# the recontact frame (window-independent) and per-window flags
+# --------------------------------------------------------------------------------------------
+
+
+#: The columns repeat pairing reads; metrics project onto these (plus their segments) before
+#: pairing so that the window pass sorts narrow rows.
+_PAIRING_COLUMNS = (
+    "contact_id", "customer_id", "direction", "outcome", "arrived_at", "ended_at",
+    "contact_reason", "reason_family", "transfers",
+)
+
+
+def _narrow(contacts: ir.Table, extra: Iterable[str] = ()) -> ir.Table:
+    cols = list(dict.fromkeys([*_PAIRING_COLUMNS, *extra]))
+    return contacts.select(*[c for c in cols if c in contacts.columns])
+
+
+def _eligibility(contacts: ir.Table, exclude_reasons: Iterable[str] = ()) -> ir.Table:
+    """``contacts`` plus ``identified_inbound`` (the repeat population) and ``eligible``
+    (inbound, handled by an agent, customer identified, reason not excluded)."""
+    t = contacts
+    excluded = list(exclude_reasons)
+    identified = t.customer_id.notnull() & (t.customer_id.strip() != "")
+    pool = ((t.direction == "inbound") & identified).fill_null(False)
+    if excluded:
+        # a list entry may name a contact_reason or a whole reason_family
+        is_excluded = t.contact_reason.isin(excluded).fill_null(False) | t.reason_family.isin(excluded).fill_null(False)
+    else:
+        is_excluded = ibis.literal(False)
+    eligible = pool & (t.outcome == "handled").fill_null(False) & ~is_excluded
+    return t.mutate(identified_inbound=pool, eligible=eligible)
+
+
+def _recontact_frame(
+    contacts: ir.Table,
+    exclude_reasons: Iterable[str] = (),
+    *,
+    forward: bool = True,
+    backward: bool = True,
+    same_reason: bool = True,
+) -> ir.Table:
+    """``contacts`` (every row) plus the window-independent pairing columns.
+
+    Added: ``_end`` (effective end), ``reason_key``, ``identified_inbound``, ``eligible``;
+    with ``forward``: ``next_inbound_at`` / ``next_same_reason_at`` (first qualifying later
+    arrival at or after the end); with ``backward``: ``prev_inbound_end_at`` /
+    ``prev_same_reason_end_at`` (latest qualifying earlier end at or before the arrival).
+    Columns not asked for are typed nulls; asking only for what a metric needs saves a window
+    pass (``same_reason``) or a join (one direction only).
+    """
+    base = _eligibility(contacts, exclude_reasons)
+    end = base.ended_at.fill_null(base.arrived_at)
+    end = ibis.ifelse(end < base.arrived_at, base.arrived_at, end)
+    # one timestamp type for every event (sources differ in precision: scale 6, 9, none)
+    ts_type = base.arrived_at.type()
+    base = base.mutate(_end=end.cast(ts_type), reason_key=base.reason_family.fill_null(base.contact_reason))
+    null_ts = ibis.null(ts_type)
+    if forward and backward:
+        fwd = _paired(base, "forward", same_reason)
+        bwd = _paired(base, "backward", same_reason)
+        bwd = bwd.select(_cid_b=bwd.contact_id, prev_inbound_end_at=bwd.prev_inbound_end_at,
+                         prev_same_reason_end_at=bwd.prev_same_reason_end_at)
+        out = fwd.left_join(bwd, fwd.contact_id == bwd._cid_b).drop("_cid_b")
+    elif forward:
+        out = _paired(base, "forward", same_reason)
+        out = out.mutate(prev_inbound_end_at=null_ts, prev_same_reason_end_at=null_ts)
+    else:
+        out = _paired(base, "backward", same_reason)
+        out = out.mutate(next_inbound_at=null_ts, next_same_reason_at=null_ts)
+    return out
+
+
+def _paired(base: ir.Table, direction: str, same_reason: bool) -> ir.Table:
+    """Every row of ``base`` with the first later arrival (forward) or the latest earlier end
+    (backward) among the customer's identified inbound contacts, by one window pass.
+
+    The rows of ``base`` are the carriers of the result: timed at their end (forward) or their
+    arrival (backward). The other events (arrivals, resp. ends of identified inbound contacts)
+    carry nothing else. Carrying every column through the window avoids joining the result back
+    to the contacts.
+    """
+    ts_type = base.arrived_at.type()
+    null_ts = ibis.null(ts_type)
+    pool = base.filter(base.identified_inbound)
+    # At equal instants: end of a positive-duration contact (0) < arrival (1) < end of a
+    # zero-duration contact (2): an arrival exactly at an earlier end is a repeat, two
+    # contacts arriving at the same instant are never repeats of each other.
+    end_order = lambda t: ibis.ifelse(t._end > t.arrived_at, 0, 2)  # noqa: E731
+    forward = direction == "forward"
+    carriers = base.mutate(
+        _time=base._end if forward else base.arrived_at,
+        _order=end_order(base) if forward else ibis.literal(1),
+        _carrier=ibis.literal(True),
+        _event=null_ts,
+    )
+    # the other events: arrivals (forward) or ends (backward) of identified inbound contacts,
+    # every other column a typed null (a union needs one schema)
+    fill = {
+        name: ibis.null(dtype)
+        for name, dtype in carriers.schema().items()
+        if name not in ("customer_id", "reason_key", "_time", "_order", "_carrier", "_event")
+    }
+    events = pool.select(
+        customer_id=pool.customer_id,
+        reason_key=pool.reason_key,
+        **fill,
+        _time=pool.arrived_at if forward else pool._end,
+        _order=ibis.literal(1) if forward else end_order(pool),
+        _carrier=ibis.literal(False),
+        _event=pool.arrived_at if forward else pool._end,
+    )
+    ev = carriers.union(events.select(*carriers.columns))
+    order = [ev._time, ev._order]
+    if forward:
+        frame = dict(preceding=0, following=None)
+        agg = ev._event.min()
+        names = ("next_inbound_at", "next_same_reason_at")
+    else:
+        frame = dict(preceding=None, following=0)
+        agg = ev._event.max()
+        names = ("prev_inbound_end_at", "prev_same_reason_end_at")
+    any_ = agg.over(ibis.window(group_by=ev.customer_id, order_by=order, **frame))
+    values = {names[0]: ibis.ifelse(ev.identified_inbound, any_, null_ts)}
+    if same_reason:
+        same = agg.over(ibis.window(group_by=[ev.customer_id, ev.reason_key], order_by=order, **frame))
+        values[names[1]] = ibis.ifelse(ev.identified_inbound & ev.reason_key.notnull(), same, null_ts)
+    else:
+        values[names[1]] = null_ts
+    ev = ev.mutate(**values)
+    return ev.filter(ev._carrier).drop("_time", "_order", "_carrier", "_event")
+
+
+def _within(later: ir.TimestampValue, earlier: ir.TimestampValue, days: float) -> ir.BooleanValue:
+    """``later - earlier <= days`` (later >= earlier is guaranteed by the pairing); False on null."""
+    return (later.notnull() & (later <= earlier + _window(days))).fill_null(False)
+
+
+def _window_flags(
+    f: ir.Table, days: float, eod: ir.TimestampValue | None = None
+) -> dict[str, ir.BooleanValue]:
+    flags = {}
+    if eod is not None:
+        flags["judged"] = (f._end + _window(days) <= eod).fill_null(False)
+    return flags | {
+        "has_repeat": _within(f.next_inbound_at, f._end, days),
+        "has_repeat_same_reason": _within(f.next_same_reason_at, f._end, days),
+        "is_repeat": _within(f.arrived_at, f.prev_inbound_end_at, days) & f.identified_inbound,
+        "is_repeat_same_reason": _within(f.arrived_at, f.prev_same_reason_end_at, days)
+        & f.identified_inbound,
+    }
+
+
+def repeat_flags(
+    contacts: ir.Table,
+    *,
+    end_of_data: datetime | date | None = None,
+    window_days: float = 7,
+    exclude_reasons: Iterable[str] = (),
+) -> ir.Table:
+    """Per-contact repeat flags for one window: the rows every repeat-based metric counts.
+
+    Parameters
+    ----------
+    contacts
+        Canonical contacts (folded: one row per contact).
+    end_of_data
+        End of the data (see :func:`end_of_data`); None = the latest ``arrived_at``.
+    window_days
+        Repeat window in days (exactly ``window_days * 86400`` seconds).
+    exclude_reasons
+        Reasons (``contact_reason`` or ``reason_family`` values) not eligible for FCR.
+
+    Returns
+    -------
+    Table
+        ``contact_id``; ``identified_inbound`` (in the repeat-share population);
+        ``eligible`` (inbound, handled, identified, not excluded); ``judged``
+        (``ended_at + window <= end of data``); ``censored`` (eligible and not judged);
+        ``has_repeat`` / ``has_repeat_same_reason`` (a later inbound contact of the customer
+        arrived within the window after this one ended); ``is_repeat`` /
+        ``is_repeat_same_reason`` (this contact arrived within the window after an earlier
+        one ended); ``next_inbound_at`` and ``recontact_gap_s`` (seconds from this
+        contact's end to the customer's next inbound arrival, whatever the window).
+
+    Examples
+    --------
+    >>> from cxkit.testing import canonical_memtable
+    >>> c = dict(customer_id="k1", direction="inbound", channel="voice", outcome="handled")
+    >>> t = canonical_memtable("contacts", [
+    ...     {**c, "contact_id": "a", "arrived_at": "2026-03-02 09:00", "ended_at": "2026-03-02 09:10"},
+    ...     {**c, "contact_id": "b", "arrived_at": "2026-03-09 09:10", "ended_at": "2026-03-09 09:20"},
+    ...     {**c, "contact_id": "c", "arrived_at": "2026-03-28 09:00", "ended_at": "2026-03-28 09:05"}])
+    >>> f = repeat_flags(t, end_of_data=datetime(2026, 3, 31, tzinfo=timezone.utc))
+    >>> f.order_by("contact_id").execute()[["has_repeat", "is_repeat", "judged"]].values.tolist()
+    [[True, False, True], [False, True, True], [False, False, False]]
+    """
+    f = _recontact_frame(_narrow(contacts), exclude_reasons)
+    flags = _window_flags(f, window_days, _eod_expr(contacts, end_of_data))
+    gap = f.next_inbound_at.epoch_seconds() - f._end.epoch_seconds()
+    return f.select(
+        "contact_id",
+        "identified_inbound",
+        "eligible",
+        judged=flags["judged"],
+        censored=f.eligible & ~flags["judged"],
+        has_repeat=flags["has_repeat"],
+        has_repeat_same_reason=flags["has_repeat_same_reason"],
+        is_repeat=flags["is_repeat"],
+        is_repeat_same_reason=flags["is_repeat_same_reason"],
+        next_inbound_at=f.next_inbound_at,
+        recontact_gap_s=gap.cast("float64"),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# repeat-based FCR (one code path for fcr_repeat, transfer-adjusted, sensitivity, breakdowns)
+# --------------------------------------------------------------------------------------------
+
+
+def _fcr_long(
+    f: ir.Table,
+    eod: ir.TimestampValue,
+    specs: Sequence[tuple[float, bool, bool]],
+    by: Sequence[str] = (),
+) -> ir.Table:
+    """Repeat-based FCR for each ``(window_days, same_reason, transfer_adjusted)`` spec, in one
+    aggregate pass, returned long: one row per spec (and ``by`` segment)."""
+    metrics: dict[str, ir.Scalar] = {"eligible": f.count(where=f.eligible)}
+    for i, (days, same, adjusted) in enumerate(specs):
+        flags = _window_flags(f, days, eod)
+        pop = f.eligible & f.reason_key.notnull() if same else f.eligible
+        repeat = flags["has_repeat_same_reason"] if same else flags["has_repeat"]
+        resolved = pop & flags["judged"] & ~repeat
+        if adjusted:
+            resolved = resolved & (f.transfers.fill_null(0) == 0)
+        metrics[f"num_{i}"] = f.count(where=resolved)
+        metrics[f"den_{i}"] = f.count(where=pop & flags["judged"])
+        metrics[f"cen_{i}"] = f.count(where=pop & ~flags["judged"])
+        metrics[f"unk_{i}"] = f.count(where=f.eligible & f.reason_key.isnull()) if same else ibis.literal(0)
+    by = list(by)
+    if by:
+        # segments without a single eligible contact (e.g. a reason only ever abandoned) are
+        # not FCR segments
+        agg = f.aggregate(by=by, **metrics)
+        agg = agg.filter(agg.eligible > 0)
+    else:
+        agg = f.aggregate(**metrics)
+    parts = []
+    for i, (days, same, adjusted) in enumerate(specs):
+        label = ("transfer-adjusted" if adjusted else "repeat-based") + ", " + (_SAME if same else _ANY)
+        parts.append(
+            agg.select(
+                *by,
+                definition=ibis.literal(label),
+                window_days=ibis.literal(float(days)),
+                same_reason=ibis.literal(bool(same)),
+                numerator=agg[f"num_{i}"],
+                denominator=agg[f"den_{i}"],
+                censored=agg[f"cen_{i}"],
+                unknown_reason=agg[f"unk_{i}"].cast("int64"),
+                eligible=agg["eligible"],
+            )
+        )
+    out = parts[0]
+    for part in parts[1:]:
+        out = out.union(part)
+    return _with_rate(out)
+
+
+def _fcr(
+    contacts: ir.Table,
+    specs: Sequence[tuple[float, bool, bool]],
+    end_of_data: datetime | date | None,
+    exclude_reasons: Iterable[str],
+    by: str | Sequence[str] | None,
+) -> ir.Table:
+    needs_same = any(same for _, same, _ in specs)
+    by_ = _as_list(by)
+    f = _recontact_frame(_narrow(contacts, by_), exclude_reasons, backward=False, same_reason=needs_same)
+    if by_:
+        f = _label_segments(f, by_)
+    return _fcr_long(f, _eod_expr(contacts, end_of_data), specs, by_)
+
+
+_FCR_COLUMNS = (
+    "definition window_days same_reason numerator denominator rate ci_low ci_high censored "
+    "unknown_reason eligible"
+).split()
+
+
+def fcr_repeat(
+    contacts: ir.Table,
+    *,
+    end_of_data: datetime | date | None = None,
+    window_days: float = 7,
+    same_reason: bool = False,
+    exclude_reasons: Iterable[str] = (),
+    by: str | Sequence[str] | None = None,
+) -> ir.Table:
+    """Repeat-based FCR = eligible judged contacts with no repeat / eligible judged contacts.
+
+    A contact is judged when ``ended_at + window <= end_of_data``; the others are right-censored:
+    they leave the denominator and are counted in ``censored``. With ``same_reason`` only a
+    repeat with the same ``reason_key`` (``reason_family`` when set, else ``contact_reason``)
+    counts, and eligible contacts without any reason cannot be judged on reason: they leave
+    that denominator and are counted in ``unknown_reason``.
+
+    Returns
+    -------
+    Table
+        One row (per ``by`` segment): ``definition``, ``window_days``, ``same_reason``,
+        ``numerator`` (resolved), ``denominator`` (judged), ``rate``, ``ci_low``, ``ci_high``
+        (95% Wilson), ``censored``, ``unknown_reason``, ``eligible``.
+
+    Examples
+    --------
+    >>> from cxkit.testing import canonical_memtable
+    >>> c = dict(customer_id="k1", direction="inbound", channel="voice", outcome="handled")
+    >>> t = canonical_memtable("contacts", [
+    ...     {**c, "contact_id": "a", "arrived_at": "2026-03-02 09:00", "ended_at": "2026-03-02 09:10"},
+    ...     {**c, "contact_id": "b", "arrived_at": "2026-03-03 09:00", "ended_at": "2026-03-03 09:10"},
+    ...     {**c, "contact_id": "c", "arrived_at": "2026-03-29 09:00", "ended_at": "2026-03-29 09:05"}])
+    >>> r = fcr_repeat(t, end_of_data=datetime(2026, 3, 31, tzinfo=timezone.utc)).execute()
+    >>> r[["numerator", "denominator", "censored"]].values.tolist()  # a repeated by b; c censored
+    [[1, 2, 1]]
+    """
+    out = _fcr(contacts, [(window_days, same_reason, False)], end_of_data, exclude_reasons, by)
+    return out.select(*_as_list(by), *_FCR_COLUMNS)
+
+
+def fcr_transfer_adjusted(
+    contacts: ir.Table,
+    *,
+    end_of_data: datetime | date | None = None,
+    window_days: float = 7,
+    same_reason: bool = False,
+    exclude_reasons: Iterable[str] = (),
+    by: str | Sequence[str] | None = None,
+) -> ir.Table:
+    """Transfer-adjusted FCR: as :func:`fcr_repeat`, and the contact had ``transfers == 0``.
+
+    Same denominator and columns as :func:`fcr_repeat` (a null ``transfers`` reads as 0).
+    """
+    out = _fcr(contacts, [(window_days, same_reason, True)], end_of_data, exclude_reasons, by)
+    return out.select(*_as_list(by), *_FCR_COLUMNS)
+
+
+def fcr_sensitivity(
+    contacts: ir.Table,
+    *,
+    end_of_data: datetime | date | None = None,
+    windows: Sequence[float] = DEFAULT_WINDOWS,
+    exclude_reasons: Iterable[str] = (),
+) -> ir.Table:
+    """FCR for each window and for any-reason vs same-reason, as one table (one data pass).
+
+    Longer windows find more repeats (lower FCR) and censor more contacts (``censored`` grows,
+    ``denominator`` shrinks): both move, which is why the table shows ``n`` beside each rate.
+
+    Returns
+    -------
+    Table
+        ``window_days``, ``reason`` ("any reason" / "same reason"), ``rate``, ``ci_low``,
+        ``ci_high``, ``numerator``, ``denominator`` (= n judged), ``censored``,
+        ``unknown_reason``, ordered by reason then window.
+    """
+    specs = [(w, same, False) for same in (False, True) for w in windows]
+    out = _fcr(contacts, specs, end_of_data, exclude_reasons, None)
+    out = out.mutate(reason=ibis.ifelse(out.same_reason, _SAME, _ANY))
+    return out.select(
+        "window_days", "reason", "rate", "ci_low", "ci_high", "numerator", "denominator",
+        "censored", "unknown_reason",
+    ).order_by(["reason", "window_days"])
+
+
+def fcr_breakdown(
+    contacts: ir.Table,
+    *,
+    by: str | Sequence[str] = "contact_reason",
+    end_of_data: datetime | date | None = None,
+    window_days: float = 7,
+    same_reason: bool = False,
+    exclude_reasons: Iterable[str] = (),
+    min_n: int = 30,
+) -> ir.Table:
+    """Repeat-based FCR per segment (``contact_reason``, ``queue``, ``channel``, ``team``,
+    ``agent_id`` or any columns), with suppression and a rank.
+
+    A segment whose denominator (judged eligible contacts) is under ``min_n`` is kept but
+    ``suppressed`` and never ranked (``rank`` null). ``rank`` 1 is the lowest FCR among the
+    segments that are not suppressed (ties share a rank). Null segment values read
+    "(not recorded)". Ordered by rank, suppressed segments last.
+    """
+    by_ = _as_list(by)
+    out = fcr_repeat(
+        contacts,
+        end_of_data=end_of_data,
+        window_days=window_days,
+        same_reason=same_reason,
+        exclude_reasons=exclude_reasons,
+        by=by_,
+    )
+    return _suppress_and_rank(out, "denominator", "rate", min_n, by_)
+
+
+def _suppress_and_rank(
+    t: ir.Table, n_col: str, rate_col: str, min_n: int, by: Sequence[str], ascending: bool = True
+) -> ir.Table:
+    suppressed = (t[n_col] < min_n) | t[rate_col].isnull()
+    t = t.mutate(suppressed=suppressed)
+    key = t[rate_col] if ascending else t[rate_col].desc()
+    rank = ibis.rank().over(group_by=t.suppressed, order_by=key) + 1
+    t = t.mutate(rank=ibis.ifelse(t.suppressed, ibis.null("int64"), rank.cast("int64")))
+    return t.order_by([t.suppressed, t["rank"], *by])
+
+
+def fcr_weekly_trend(
+    contacts: ir.Table,
+    *,
+    end_of_data: datetime | date | None = None,
+    window_days: float = 7,
+    same_reason: bool = False,
+    exclude_reasons: Iterable[str] = (),
+    min_n: int = 30,
+) -> ir.Table:
+    """Repeat-based FCR per week of the contact's arrival (weeks start Monday 00:00 UTC).
+
+    The last weeks of the data are mostly right-censored: their ``denominator`` shrinks and
+    ``censored`` grows, and a week under ``min_n`` is flagged ``suppressed``.
+    """
+    week = contacts.arrived_at.truncate("W")
+    t = contacts.mutate(week_start=week)
+    out = fcr_repeat(
+        t,
+        end_of_data=end_of_data,
+        window_days=window_days,
+        same_reason=same_reason,
+        exclude_reasons=exclude_reasons,
+        by="week_start",
+    )
+    out = out.mutate(suppressed=out.denominator < min_n)
+    return out.order_by("week_start")
+
+
+# --------------------------------------------------------------------------------------------
+# repeat share
+# --------------------------------------------------------------------------------------------
+
+
+def repeat_share(
+    contacts: ir.Table,
+    *,
+    window_days: float = 7,
+    same_reason: bool = False,
+    by: str | Sequence[str] | None = None,
+) -> ir.Table:
+    """Repeat share = inbound contacts that ARE repeats / all inbound contacts with a customer id.
+
+    A contact is a repeat when an earlier inbound contact of the same customer (any channel,
+    any outcome) ended within the window before it arrived. This is the repeat volume that cost
+    models price; it is not 1 - FCR and is never reported as FCR. The first ``window_days`` of
+    the data cannot see earlier contacts outside it, so the share there is a floor.
+
+    Returns ``numerator`` (repeats), ``denominator``, ``rate``, ``ci_low``, ``ci_high``,
+    ``window_days``, ``same_reason`` per ``by`` segment (of the repeat contact).
+
+    Examples
+    --------
+    >>> from cxkit.testing import canonical_memtable
+    >>> c = dict(customer_id="k1", direction="inbound", channel="voice", outcome="handled")
+    >>> t = canonical_memtable("contacts", [
+    ...     {**c, "contact_id": "a", "arrived_at": "2026-03-02 09:00", "ended_at": "2026-03-02 09:10"},
+    ...     {**c, "contact_id": "b", "arrived_at": "2026-03-03 09:00", "ended_at": "2026-03-03 09:10",
+    ...      "outcome": "abandoned"},
+    ...     {**c, "contact_id": "c", "arrived_at": "2026-03-03 10:00", "customer_id": None}])
+    >>> repeat_share(t).execute()[["numerator", "denominator"]].values.tolist()
+    [[1, 2]]
+    """
+    by_ = _as_list(by)
+    f = _recontact_frame(_narrow(contacts, by_), forward=False, same_reason=same_reason)
+    flags = _window_flags(f, window_days)
+    f = f.mutate(_rep=flags["is_repeat_same_reason"] if same_reason else flags["is_repeat"])
+    out = _grouped(
+        f,
+        by_,
+        False,
+        numerator=ibis._.count(where=ibis._._rep),
+        denominator=ibis._.count(where=ibis._.identified_inbound),
+    )
+    out = out.mutate(window_days=ibis.literal(float(window_days)), same_reason=ibis.literal(bool(same_reason)))
+    return _with_rate(out)
+
+
+# --------------------------------------------------------------------------------------------
+# case-based and customer-reported FCR
+# --------------------------------------------------------------------------------------------
+
+
+def fcr_case(
+    contacts: ir.Table,
+    cases: ir.Table,
+    *,
+    exclude_reasons: Iterable[str] = (),
+    by: str | Sequence[str] | None = None,
+) -> ir.Table:
+    """Case-based FCR: eligible contacts whose linked case was closed, never reopened, and has
+    no other contact linked to it / eligible contacts linked to a known case.
+
+    A contact is linked to a case through ``contacts.case_id`` or as the case's origin
+    ``cases.contact_id``. "Closed" = ``closed_at`` set; "never reopened" =
+    ``reopened_count`` 0 (null read as 0); "no other contact" counts every other contact linked
+    to the case, whatever its direction. A contact linked to several known cases is resolved
+    only if all of them are. Cases still open at the end of the data are not resolved.
+
+    Returns ``numerator``, ``denominator``, ``rate``, ``ci_low``, ``ci_high``, ``eligible``,
+    ``without_case`` (eligible, no link) and ``unknown_case`` (linked to a case id absent
+    from the cases table).
+    """
+    c = contacts
+    links = c.filter(c.case_id.notnull()).select(_cid=c.contact_id, _case=c.case_id).union(
+        cases.filter(cases.contact_id.notnull()).select(_cid=cases.contact_id, _case=cases.case_id)
+    ).distinct()
+    per_case = links.group_by("_case").aggregate(_linked=links._cid.nunique())
+    ok = cases.select(
+        _case_k=cases.case_id,
+        _closed_ok=(cases.closed_at.notnull() & (cases.reopened_count.fill_null(0) == 0)),
+    )
+    ok = ok.left_join(per_case, ok._case_k == per_case._case).select(
+        "_case_k", _case_ok=ok._closed_ok & (per_case._linked.fill_null(0) <= 1)
+    )
+    lk = links.left_join(ok, links._case == ok._case_k)
+    per_contact = lk.group_by("_cid").aggregate(
+        _links=lk._case.count(),
+        _known=lk.count(where=lk._case_k.notnull()),
+        _ok=lk.count(where=lk._case_ok.fill_null(False)),
+    )
+    f = _eligibility(contacts, exclude_reasons)
+    f = f.left_join(per_contact, f.contact_id == per_contact._cid)
+    by_ = _as_list(by)
+    _ = ibis._
+    known = _._known.fill_null(0) > 0
+    out = _grouped(
+        f,
+        by_,
+        False,
+        numerator=_.count(where=_.eligible & known & (_._ok == _._known)),
+        denominator=_.count(where=_.eligible & known),
+        eligible=_.count(where=_.eligible),
+        without_case=_.count(where=_.eligible & (_._links.fill_null(0) == 0)),
+        unknown_case=_.count(where=_.eligible & (_._links.fill_null(0) > 0) & ~known),
+    )
+    return _with_rate(out)
+
+
+def fcr_customer_reported(
+    surveys: ir.Table,
+    contacts: ir.Table,
+    *,
+    exclude_reasons: Iterable[str] = (),
+) -> ir.Table:
+    """Customer-reported FCR = surveys with ``resolved`` yes / surveys answering the question,
+    with the response rate beside it.
+
+    A response is a survey row with ``responded_at`` set or any answer (csat, nps, ces,
+    resolved). The response rate is responses / invitations when the surveys carry invitations
+    (rows with ``sent_at``), else responses / eligible contacts; ``response_rate_basis`` says
+    which.
+
+    Returns ``numerator``, ``denominator``, ``rate``, ``ci_low``, ``ci_high``, ``responses``,
+    ``response_rate``, ``response_rate_denominator``, ``response_rate_basis``.
+    """
+    s = surveys
+    responded = (
+        s.responded_at.notnull() | s.csat.notnull() | s.nps.notnull() | s.ces.notnull() | s.resolved.notnull()
+    )
+    agg = s.aggregate(
+        numerator=s.count(where=s.resolved.fill_null(False)),
+        denominator=s.count(where=s.resolved.notnull()),
+        responses=s.count(where=responded),
+        invitations=s.count(where=s.sent_at.notnull()),
+        invited_responses=s.count(where=s.sent_at.notnull() & responded),
+    )
+    f = _eligibility(contacts, exclude_reasons)
+    eligible = f.aggregate(_eligible=f.count(where=f.eligible))
+    agg = agg.cross_join(eligible)
+    has_inv = agg.invitations > 0
+    rr_num = ibis.ifelse(has_inv, agg.invited_responses, agg.responses)
+    rr_den = ibis.ifelse(has_inv, agg.invitations, agg._eligible)
+    agg = agg.mutate(
+        response_rate_denominator=rr_den,
+        response_rate=ibis.ifelse(rr_den > 0, rr_num.cast("float64") / rr_den, ibis.null("float64")),
+        response_rate_basis=ibis.ifelse(has_inv, "invitations", "eligible contacts"),
+    )
+    agg = _with_rate(agg)
+    return agg.select(
+        "numerator", "denominator", "rate", "ci_low", "ci_high", "responses", "response_rate",
+        "response_rate_denominator", "response_rate_basis",
+    )
+
+
+def fcr_headline(
+    contacts: ir.Table,
+    *,
+    cases: ir.Table | None = None,
+    surveys: ir.Table | None = None,
+    end_of_data: datetime | date | None = None,
+    window_days: float = 7,
+    exclude_reasons: Iterable[str] = (),
+) -> ir.Table:
+    """FCR by every definition, one row each, with numerator, denominator, Wilson interval and
+    a ``note`` (censoring, coverage, response rate, or why a definition is unavailable).
+
+    Rows: repeat-based any reason, repeat-based same reason, transfer-adjusted, case-based,
+    customer-reported. Repeat share is a different number and is not in this table.
+    """
+    rep = _fcr(
+        contacts,
+        [(window_days, False, False), (window_days, True, False), (window_days, False, True)],
+        end_of_data,
+        exclude_reasons,
+        None,
+    )
+    rep = rep.mutate(
+        note=ibis.literal(f"{window_days:g}-day window; right-censored contacts excluded: ")
+        + rep.censored.cast("string")
+        + ibis.ifelse(
+            rep.same_reason,
+            ibis.literal("; without a reason: ") + rep.unknown_reason.cast("string"),
+            ibis.literal(""),
+        )
+    )
+    cols = ["definition", "numerator", "denominator", "rate", "ci_low", "ci_high", "note"]
+    out = rep.select(*cols)
+    order = {
+        "repeat-based, any reason": 0,
+        "repeat-based, same reason": 1,
+        "transfer-adjusted, any reason": 2,
+        "case-based": 3,
+        "customer-reported": 4,
+    }
+    if cases is not None:
+        cb = fcr_case(contacts, cases, exclude_reasons=exclude_reasons)
+        out = out.union(
+            cb.select(
+                definition=ibis.literal("case-based"),
+                numerator=cb.numerator,
+                denominator=cb.denominator,
+                rate=cb.rate,
+                ci_low=cb.ci_low,
+                ci_high=cb.ci_high,
+                note=ibis.literal("eligible contacts linked to a known case; without a case: ")
+                + cb.without_case.cast("string"),
+            )
+        )
+    else:
+        out = out.union(_unavailable("case-based", "no cases source in this engagement"))
+    if surveys is not None:
+        cr = fcr_customer_reported(surveys, contacts, exclude_reasons=exclude_reasons)
+        out = out.union(
+            cr.select(
+                definition=ibis.literal("customer-reported"),
+                numerator=cr.numerator,
+                denominator=cr.denominator,
+                rate=cr.rate,
+                ci_low=cr.ci_low,
+                ci_high=cr.ci_high,
+                note=ibis.literal("response rate ")
+                + (cr.response_rate * 100).round(1).cast("string")
+                + "% of "
+                + cr.response_rate_basis,
+            )
+        )
+    else:
+        out = out.union(_unavailable("customer-reported", "no surveys source in this engagement"))
+    # a union has no order: sort by the definitions' fixed order
+    key = ibis.cases(*[(out.definition == d, k) for d, k in order.items()], else_=99)
+    return out.mutate(_k=key).order_by("_k").drop("_k")
+
+
+def _unavailable(definition: str, note: str) -> ir.Table:
+    return ibis.memtable(
+        {
+            "definition": [definition],
+            "numerator": [None],
+            "denominator": [None],
+            "rate": [None],
+            "ci_low": [None],
+            "ci_high": [None],
+            "note": [note],
+        },
+        schema={
+            "definition": "string",
+            "numerator": "int64",
+            "denominator": "int64",
+            "rate": "float64",
+            "ci_low": "float64",
+            "ci_high": "float64",
+            "note": "string",
+        },
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# time to recontact
+# --------------------------------------------------------------------------------------------
+
+
+def time_to_recontact(
+    contacts: ir.Table,
+    *,
+    end_of_data: datetime | date | None = None,
+    max_days: float = 30,
+    bins_h: Sequence[float] = DEFAULT_RECONTACT_BINS_H,
+    exclude_reasons: Iterable[str] = (),
+) -> ir.Table:
+    """Distribution of the gap from an eligible contact's end to the customer's next inbound
+    arrival, up to ``max_days``.
+
+    Only contacts judged at ``max_days`` (``ended_at + max_days <= end_of_data``) are counted,
+    so every contact could have shown a recontact anywhere in the range; ``share`` and
+    ``cumulative_share`` are over all of them, so the cumulative share at 168 h equals
+    1 - (7-day any-reason FCR) on this population. Bins are ``(lower_h, upper_h]`` (the first
+    ``[0, upper_h]``).
+
+    Returns one row per bin: ``bin``, ``lower_h``, ``upper_h`` (and ``lower_d``, ``upper_d``
+    in days), ``contacts``, ``share``,
+    ``cumulative_share``, ``judged`` (the population), ``censored``.
+    """
+    max_h = float(max_days) * 24
+    edges = sorted({float(e) for e in bins_h if 0 < float(e) < max_h} | {max_h})
+    lowers = [0.0, *edges[:-1]]
+    f = _recontact_frame(_narrow(contacts), exclude_reasons, backward=False, same_reason=False)
+    eod = _eod_expr(contacts, end_of_data)
+    judged = (f.eligible & (f._end + _window(max_days) <= eod)).fill_null(False)
+    censored = f.eligible & ~judged
+    nxt = f.next_inbound_at
+    bin_idx = ibis.cases(
+        *[(nxt <= f._end + ibis.interval(seconds=int(round(e * 3600))), i) for i, e in enumerate(edges)],
+        else_=ibis.null("int64"),
+    )
+    f = f.mutate(_bin=ibis.ifelse(judged & nxt.notnull(), bin_idx, ibis.null("int64")), _judged=judged, _cens=censored)
+    counts = f.filter(f._bin.notnull()).group_by("_bin").aggregate(contacts=ibis._.count())
+    totals = f.aggregate(judged=f.count(where=f._judged), censored=f.count(where=f._cens))
+    bins = ibis.memtable(
+        {
+            "_b": list(range(len(edges))),
+            "bin": [_bin_label(lo, hi, i == 0) for i, (lo, hi) in enumerate(zip(lowers, edges))],
+            "lower_h": lowers,
+            "upper_h": edges,
+        },
+        schema={"_b": "int64", "bin": "string", "lower_h": "float64", "upper_h": "float64"},
+    )
+    out = bins.left_join(counts, bins._b == counts._bin).cross_join(totals)
+    out = out.mutate(contacts=out.contacts.fill_null(0))
+    cum = out.contacts.sum().over(ibis.window(order_by=out._b, preceding=None, following=0))
+    den = ibis.ifelse(out.judged > 0, out.judged.cast("float64"), ibis.null("float64"))
+    out = out.mutate(
+        share=out.contacts / den,
+        cumulative_share=cum / den,
+        lower_d=out.lower_h / 24.0,
+        upper_d=out.upper_h / 24.0,
+    )
+    return out.order_by("_b").select(
+        "bin", "lower_h", "upper_h", "lower_d", "upper_d", "contacts", "share", "cumulative_share",
+        "judged", "censored",
+    )
+
+
+def _bin_label(lo: float, hi: float, first: bool) -> str:
+    """``"0-1 h"``, ``"1-4 h"``, ``"4 h-7 d"``, ``"7-10 d"``: days from 48 h when whole."""
+
+    def split(h: float) -> tuple[float, str]:
+        return (h / 24, "d") if h >= 48 and h % 24 == 0 else (h, "h")
+
+    (a, ua), (b, ub) = split(lo), split(hi)
+    if first or ua == ub:
+        return f"{0 if first else a:g}-{b:g} {ub}"
+    return f"{a:g} {ua}-{b:g} {ub}"
+
+
+# --------------------------------------------------------------------------------------------
+# handle-time trap
+# --------------------------------------------------------------------------------------------
+
+
+def aht_vs_fcr(
+    contacts: ir.Table,
+    *,
+    by: str = "agent_id",
+    end_of_data: datetime | date | None = None,
+    window_days: float = 7,
+    exclude_reasons: Iterable[str] = (),
+    min_n: int = 30,
+) -> ir.Table:
+    """The handle-time trap, per agent or team: does short AHT buy repeats?
+
+    Per ``by`` segment: ``handled`` (any direction), ``aht_mean_s``, ``aht_median_s``;
+    repeat-based FCR (any reason) ``fcr``, ``fcr_ci_low``, ``fcr_ci_high``, ``fcr_n`` (judged
+    eligible contacts); ``repeat_share`` (of the segment's inbound identified contacts, the
+    share that were themselves repeats: the repeat callers the segment absorbs), with its
+    interval and ``repeat_share_n``; ``suppressed`` when ``fcr_n < min_n``. Ordered by AHT.
+    """
+    work = _narrow(queue_flags(contacts), [by, "handled", "handle_s"])
+    f = _recontact_frame(work, exclude_reasons, same_reason=False)
+    flags = _window_flags(f, window_days, _eod_expr(contacts, end_of_data))
+    f = f.mutate(
+        _judged_el=f.eligible & flags["judged"],
+        _resolved=f.eligible & flags["judged"] & ~flags["has_repeat"],
+        _is_rep=flags["is_repeat"] & f.handled,
+        _rs_pop=f.identified_inbound & f.handled,
+    )
+    _ = ibis._
+    out = _grouped(
+        f,
+        [by],
+        False,
+        medians={"aht_median_s": "handle_s"},
+        handled=_.count(where=_.handled),
+        aht_mean_s=_.handle_s.mean(),
+        fcr_resolved=_.count(where=_._resolved),
+        fcr_n=_.count(where=_._judged_el),
+        repeats=_.count(where=_._is_rep),
+        repeat_share_n=_.count(where=_._rs_pop),
+    )
+    out = _with_rate(out, "fcr_resolved", "fcr_n", prefix="fcr_")
+    out = out.rename(fcr="fcr_rate")
+    out = _with_rate(out, "repeats", "repeat_share_n", prefix="repeat_share_")
+    out = out.rename(repeat_share="repeat_share_rate")
+    out = out.mutate(suppressed=out.fcr_n < min_n)
+    return out.order_by([out.suppressed, out.aht_mean_s, by])
+
+
+def aht_fcr_rank_correlation(table: ir.Table | Any) -> dict[str, float | int | None]:
+    """Spearman rank correlation of AHT and FCR across non-suppressed segments of
+    :func:`aht_vs_fcr` (executes that small aggregate: the reporting edge).
+
+    A positive value means longer handle times go with higher FCR: cutting AHT would likely
+    buy repeats. Returns ``{"spearman": rho, "p_value": p, "segments": n}`` (rho None when
+    fewer than 3 segments qualify).
+    """
+    from scipy.stats import spearmanr
+
+    df = table.execute() if isinstance(table, ir.Table) else table
+    df = df[~df["suppressed"].astype(bool)].dropna(subset=["aht_mean_s", "fcr"])
+    n = int(len(df))
+    if n < 3 or df["aht_mean_s"].nunique() < 2 or df["fcr"].nunique() < 2:
+        return {"spearman": None, "p_value": None, "segments": n}
+    res = spearmanr(df["aht_mean_s"], df["fcr"])
+    return {"spearman": float(res.statistic), "p_value": float(res.pvalue), "segments": n}
+
+
+# --------------------------------------------------------------------------------------------
+# transfers
+# --------------------------------------------------------------------------------------------
+
+
+def repeat_after_transfer(
+    contacts: ir.Table,
+    *,
+    end_of_data: datetime | date | None = None,
+    window_days: float = 7,
+    same_reason: bool = False,
+    exclude_reasons: Iterable[str] = (),
+) -> ir.Table:
+    """Repeat rate after transferred vs non-transferred contacts, and the difference.
+
+    Population: eligible judged contacts (as FCR); repeat rate = share with a repeat within the
+    window (= 1 - FCR of the group). Rows ``transferred``, ``not transferred`` (``numerator``
+    repeats, ``denominator``, ``rate``, 95% Wilson interval) and ``difference`` (transferred
+    minus not transferred, with Newcombe's hybrid score interval; numerator and denominator
+    null).
+    """
+    f = _recontact_frame(_narrow(contacts), exclude_reasons, backward=False, same_reason=same_reason)
+    flags = _window_flags(f, window_days, _eod_expr(contacts, end_of_data))
+    pop = f.eligible & flags["judged"]
+    if same_reason:
+        pop = pop & f.reason_key.notnull()
+    rep = flags["has_repeat_same_reason"] if same_reason else flags["has_repeat"]
+    tr = f.transfers.fill_null(0) >= 1
+    agg = f.aggregate(
+        r1=f.count(where=pop & tr & rep),
+        n1=f.count(where=pop & tr),
+        r0=f.count(where=pop & ~tr & rep),
+        n0=f.count(where=pop & ~tr),
+    )
+    l1, u1 = wilson_interval(agg.r1, agg.n1)
+    l0, u0 = wilson_interval(agg.r0, agg.n0)
+
+    def p(r: ir.IntegerValue, n: ir.IntegerValue) -> ir.FloatingValue:
+        return ibis.ifelse(n > 0, r.cast("float64") / n.cast("float64"), ibis.null("float64"))
+
+    p1, p0 = p(agg.r1, agg.n1), p(agg.r0, agg.n0)
+    d = p1 - p0
+    lo = d - ((p1 - l1) ** 2 + (u0 - p0) ** 2).sqrt()
+    hi = d + ((u1 - p1) ** 2 + (p0 - l0) ** 2).sqrt()
+    rows = [
+        agg.select(group=ibis.literal("transferred"), numerator=agg.r1, denominator=agg.n1, rate=p1, ci_low=l1, ci_high=u1),
+        agg.select(group=ibis.literal("not transferred"), numerator=agg.r0, denominator=agg.n0, rate=p0, ci_low=l0, ci_high=u0),
+        agg.select(
+            group=ibis.literal("difference"),
+            numerator=ibis.null("int64"),
+            denominator=ibis.null("int64"),
+            rate=d,
+            ci_low=lo,
+            ci_high=hi,
+        ),
+    ]
+    out = rows[0].union(rows[1]).union(rows[2])
+    return out.mutate(window_days=ibis.literal(float(window_days)))
+
+
+_NO_LEGS = "no legs table: transfer chains and ping-pong need leg-grain contact data"
+
+
+def _legs_steps(legs: ir.Table) -> ir.Table:
+    """Legs in order, with consecutive legs in the same queue merged into one step."""
+    l = legs.select("contact_id", "leg_seq", "queue")
+    w = ibis.window(group_by=l.contact_id, order_by=l.leg_seq)
+    l = l.mutate(_prev=l.queue.lag().over(w), _k=ibis.row_number().over(w))
+    return l.filter((l._k == 0) | ~l.queue.identical_to(l._prev)).drop("_prev", "_k")
+
+
+def transfer_ping_pong(legs: ir.Table | None) -> ir.Table:
+    """Ping-pong transfers: contacts whose queue sequence goes A -> B -> A.
+
+    Consecutive legs in the same queue are one step (an agent-to-agent transfer within a
+    queue is not a ping-pong). Returns one row: ``available``, ``contacts`` (in the legs
+    table), ``transferred`` (two or more legs), ``numerator`` (ping-pong contacts),
+    ``denominator`` (= transferred), ``rate`` (share of transferred contacts) with its Wilson
+    interval, ``share_of_contacts`` and ``note``. Without a legs table: ``available`` False and
+    the note says why.
+    """
+    schema = {
+        "available": "boolean",
+        "contacts": "int64",
+        "transferred": "int64",
+        "numerator": "int64",
+        "denominator": "int64",
+        "rate": "float64",
+        "ci_low": "float64",
+        "ci_high": "float64",
+        "share_of_contacts": "float64",
+        "note": "string",
+    }
+    if legs is None:
+        row = {k: [None] for k in schema}
+        row["available"], row["note"] = [False], [_NO_LEGS]
+        return ibis.memtable(row, schema=schema)
+    steps = _legs_steps(legs)
+    w = ibis.window(group_by=steps.contact_id, order_by=steps.leg_seq)
+    q1, q2 = steps.queue.lag(1).over(w), steps.queue.lag(2).over(w)
+    steps = steps.mutate(_pp=((steps.queue == q2) & (steps.queue != q1)).fill_null(False))
+    pp = steps.group_by("contact_id").aggregate(_pp=steps.count(where=steps._pp))
+    n_legs = legs.group_by("contact_id").aggregate(_legs=legs.count())
+    per = n_legs.left_join(pp, n_legs.contact_id == pp.contact_id)
+    agg = per.aggregate(
+        contacts=per.count(),
+        transferred=per.count(where=per._legs >= 2),
+        numerator=per.count(where=per._pp.fill_null(0) > 0),
+    )
+    agg = agg.mutate(denominator=agg.transferred)
+    agg = _with_rate(agg)
+    return agg.mutate(
+        available=ibis.literal(True),
+        share_of_contacts=ibis.ifelse(agg.contacts > 0, agg.numerator.cast("float64") / agg.contacts, ibis.null("float64")),
+        note=ibis.literal("A -> B -> A queue sequence; consecutive legs in one queue merged"),
+    ).select(*schema)
+
+
+def transfer_chains(legs: ir.Table | None, *, top: int = 10, max_steps: int = 5) -> ir.Table:
+    """The most frequent queue paths of transferred contacts (two or more legs).
+
+    A path is the ordered queues of the contact's legs (``"billing > tech > billing"``), the
+    first ``max_steps`` legs shown and the rest summarised as ``"> ... (+N)"``. Returns ``path``,
+    ``legs``, ``contacts``, ``share`` (of transferred contacts), top ``top`` by volume. Without a
+    legs table: one row whose ``path`` says so.
+    """
+    if legs is None:
+        return ibis.memtable(
+            {"path": [_NO_LEGS], "legs": [None], "contacts": [None], "share": [None]},
+            schema={"path": "string", "legs": "int64", "contacts": "int64", "share": "float64"},
+        )
+    w = ibis.window(group_by=legs.contact_id, order_by=legs.leg_seq)
+    l = legs.mutate(_k=ibis.row_number().over(w), _q=legs.queue.fill_null("(not recorded)"))
+    per = l.group_by("contact_id").aggregate(
+        _n=l.count(),
+        **{f"_s{k}": l._q.max(where=l._k == k) for k in range(max_steps)},
+    )
+    per = per.filter(per._n >= 2)
+    path = per._s0
+    for k in range(1, max_steps):
+        path = ibis.ifelse(per._n > k, path + " > " + per[f"_s{k}"], path)
+    path = ibis.ifelse(
+        per._n > max_steps, path + " > ... (+" + (per._n - max_steps).cast("string") + ")", path
+    )
+    per = per.mutate(path=path)
+    counts = per.group_by(["path"]).aggregate(legs=per._n.max(), contacts=per.count())
+    total = counts.contacts.sum().over(ibis.window())
+    counts = counts.mutate(share=counts.contacts.cast("float64") / total)
+    return counts.order_by([counts.contacts.desc(), counts.path]).limit(top)
+
+
+# --------------------------------------------------------------------------------------------
+# reporting edge
+# --------------------------------------------------------------------------------------------
+
+#: Readiness diagnostics whose caveats the resolution section shows.
+RESOLUTION_DIAGNOSTICS: tuple[str, ...] = ("fcr_repeat", "fcr_transfer", "fcr_case", "fcr_survey", "aht")
+
+
+def readiness_caveats(
+    readiness: Mapping[str, Any] | None, diagnostics: Sequence[str] = RESOLUTION_DIAGNOSTICS
+) -> Any:
+    """Caveat boxes (``cxkit.display``) for the diagnostics readiness did not find ready.
+
+    ``readiness`` is the dict of ``cxkit.readiness.load_readiness(run_dir)`` (None when the
+    readiness section has not run: nothing is shown). Returns one ``display.Html`` holding every
+    box, empty when all are ready.
+    """
+    from cxkit import display
+
+    if not readiness:
+        return display.Html("", "")
+    boxes = []
+    for key in diagnostics:
+        entry = readiness.get("matrix", {}).get(key)
+        verdict = (entry or {}).get("verdict")
+        if verdict not in (None, "ready"):
+            # the matrix reason is already a sentence naming the diagnostic
+            kind = verdict if verdict in ("degraded", "blocked") else "info"
+            boxes.append(display.caveat(kind, entry.get("reason", "")))
+    return display.Html("\n".join(str(b) for b in boxes), "".join(b._repr_html_() for b in boxes))
