@@ -129,6 +129,7 @@ def validate(
     from cxkit.readiness import validate as run_validate
 
     result = run_validate(engagement, out)
+    result.print_summary(Console())
     raise typer.Exit(result.exit_code)
 
 

@@ -164,6 +164,12 @@ def _referenced_columns(sql: str) -> set[str]:
 
 def _check_header(origin: str, table: str, src: SourceConfig, raw_columns: list[str]) -> None:
     """Every raw column the mapping needs must exist; one message lists every miss with a guess."""
+    if len(raw_columns) == 1 and any(d in raw_columns[0] for d in ("\t", ";", "|", ",")):
+        raise SourceError(
+            f"{origin}: the header was read as ONE column ({raw_columns[0][:80]!r}): the delimiter is "
+            f"probably wrong. Fix: set sources.{table}.read_options.delim (e.g. '\\t', ';' or '|'); the "
+            f"mapping keys sources.{table}.columns.* cannot match until it is."
+        )
     present = {c.lower(): c for c in raw_columns}
     problems = []
 
@@ -196,17 +202,10 @@ def _check_header(origin: str, table: str, src: SourceConfig, raw_columns: list[
             need(col, f"sources.{table}.dedup")
     if problems:
         shown = ", ".join(repr(c) for c in raw_columns[:25]) + (" ..." if len(raw_columns) > 25 else "")
-        single = len(raw_columns) == 1 and any(d in raw_columns[0] for d in ("\t", ";", "|", ","))
-        delim_hint = (
-            f"\n  The header was read as ONE column: the delimiter is probably wrong; set "
-            f"sources.{table}.read_options.delim (e.g. '\\t', ';' or '|')."
-            if single
-            else ""
-        )
         raise SourceError(
             f"{origin}: the header does not match the mapping for '{table}':\n  - "
             + "\n  - ".join(problems)
-            + f"\n  Columns in the file: {shown}{delim_hint}"
+            + f"\n  Columns in the file: {shown}"
         )
 
 

@@ -38,3 +38,26 @@ def test_adapters_lists_shipped_mappings():
     result = runner.invoke(app, ["adapters"])
     assert result.exit_code == 0
     assert "amazon_connect_ctr:" in result.output and "anonymous_bank:" in result.output
+
+
+def test_validate_on_the_bank_records_writes_json_and_data_docs(tmp_path: Path):
+    engagement = Path(__file__).resolve().parent / "fixtures" / "bank" / "engagement.yaml"
+    result = runner.invoke(app, ["validate", str(engagement), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output  # the bank's quirks degrade, they do not block
+    assert "Exit code 0" in result.output
+    assert (tmp_path / "readiness.json").exists()
+    assert (tmp_path / "data_docs" / "index.html").exists()
+
+
+def test_validate_exits_1_when_a_blocking_check_fails(tmp_path: Path):
+    # a header-only export loads as an empty table: the blocking "not empty" check fails
+    (tmp_path / "export.csv").write_text("id,start\n")
+    (tmp_path / "engagement.yaml").write_text(
+        "name: t\nclient: T\nperiod: {start: 2026-03-01, end: 2026-03-31}\n"
+        "sources:\n  contacts:\n    path: export.csv\n    columns:\n      contact_id: id\n"
+        "      channel: {constant: voice}\n      direction: {constant: inbound}\n"
+        "      arrived_at: {column: start, format: '%Y-%m-%d %H:%M:%S'}\n"
+        "      ended_at: {column: start, format: '%Y-%m-%d %H:%M:%S'}\n      outcome: {constant: handled}\n"
+    )
+    result = runner.invoke(app, ["validate", str(tmp_path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output

@@ -149,7 +149,7 @@ def test_local_times_across_dst_and_value_maps(tmp_path):
 
 BAD_INPUTS = [
     ("wrong delimiter", "id;cust;ch;start;end;talk\n1;2;PH;01/03/2026 10:00;01/03/2026 10:05;0:01:00\n", {"read_options": {"delim": ","}},
-     ["export.csv", "header does not match", "sources.contacts.columns.contact_id", "delimiter is probably wrong", "read_options.delim"]),
+     ["export.csv", "read as ONE column", "delimiter is probably wrong", "sources.contacts.read_options.delim"]),
     ("header renamed", "ident,cust,ch,start,end,talk\n1,2,PH,01/03/2026 10:00,01/03/2026 10:05,0:01:00\n", {},
      ["sources.contacts.columns.contact_id: raw column 'id' not found", "did you mean 'ident'"]),
     ("empty file", "", {}, ["export.csv", "empty"]),

@@ -1,0 +1,445 @@
+"""Running the readiness rules against canonical tables, where the data is.
+
+Per table, three batches are checked: ``rows`` (the canonical table as loaded, plus the derived
+columns the suite names, e.g. ``_contact_missing`` for cross-system links), ``daily`` (one row
+per local day of the engagement period: ``rows`` and ``weekday_ratio``) and the loader's counts.
+Only aggregates leave the engine: one scan for the column-map expectations of a batch, a grouped
+query per uniqueness check, and contacts per UTC hour for the calendar and timezone checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from cxkit.config import Engagement
+from cxkit.loading import LoadReport
+from cxkit.readiness import validator
+from cxkit.readiness.suites import Rule, Suite
+from cxkit.schema import TABLES
+
+__all__ = ["CheckResult", "TableInputs", "run_checks", "hourly_profile", "daily_frame"]
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one rule, GE-shaped (``result``) with cxkit's reading of it."""
+
+    id: str
+    table: str
+    type: str
+    kwargs: dict[str, Any]
+    severity: str
+    category: str
+    title: str
+    diagnostics: list[str]
+    status: str  # "pass", "fail" or "not evaluated"
+    success: bool | None
+    result: dict[str, Any] = field(default_factory=dict)
+    finding: str | None = None
+    consequence: str | None = None
+    note: str | None = None
+    batch: str = "rows"
+    blocking: bool = False
+
+    @property
+    def unexpected(self) -> int | None:
+        return self.result.get("unexpected_count")
+
+    @property
+    def denominator(self) -> int | None:
+        r = self.result
+        if r.get("denominator") is not None:
+            return r["denominator"]
+        if r.get("element_count") is None:
+            return None
+        if self.type == "expect_column_values_to_not_be_null":
+            return r["element_count"]
+        return r["element_count"] - (r.get("missing_count") or 0)
+
+    @property
+    def rate(self) -> float | None:
+        d, u = self.denominator, self.unexpected
+        return (u / d) if (d and u is not None) else None
+
+    def evidence(self) -> dict[str, Any] | None:
+        if self.unexpected is None:
+            return None
+        return {"check": self.id, "rate": self.rate, "count": self.unexpected, "denominator": self.denominator}
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["evidence"] = self.evidence()
+        return out
+
+
+@dataclass
+class TableInputs:
+    """What readiness needs of one canonical table: the table as loaded and what was mapped."""
+
+    name: str
+    table: ir.Table
+    mapped: set[str]
+    report: LoadReport | None = None
+
+
+# ---------------------------------------------------------------- derived columns (a registry)
+
+_Derive = Callable[[ir.Table, "_Context"], ir.Value]
+
+
+@dataclass
+class _Context:
+    engagement: Engagement
+    contacts: ir.Table | None
+    now: datetime
+
+
+def _seconds(t: ir.Table, col: str) -> ir.NumericValue:
+    return t[col].epoch_seconds().cast("float64")
+
+
+def _handling_excess(t: ir.Table, ctx: _Context) -> ir.Value:
+    parts = [t[c].fill_null(0.0) for c in ("ivr_s", "wait_s", "talk_s", "hold_s")]
+    return parts[0] + parts[1] + parts[2] + parts[3] - (_seconds(t, "ended_at") - _seconds(t, "arrived_at"))
+
+
+def _days_in_future(t: ir.Table, ctx: _Context) -> ir.Value:
+    return (_seconds(t, "arrived_at") - ctx.now.timestamp()) / 86400.0
+
+
+def _outside_period(t: ir.Table, ctx: _Context) -> ir.Value:
+    e = ctx.engagement
+    inside = (t.arrived_at >= e.period_start_utc) & (t.arrived_at < e.period_end_utc)
+    return ibis.ifelse(t.arrived_at.isnull(), ibis.null("boolean"), ~inside)
+
+
+def _handled_without_agent(t: ir.Table, ctx: _Context) -> ir.Value:
+    return ibis.ifelse(t.outcome == "handled", t.agent_id.isnull(), ibis.null("boolean"))
+
+
+#: derived column -> (canonical columns it needs mapped, expression builder)
+DERIVED: dict[str, tuple[tuple[str, ...], _Derive]] = {
+    "_handling_excess_s": (("arrived_at", "ended_at", "talk_s"), _handling_excess),
+    "_days_in_future": (("arrived_at",), _days_in_future),
+    "_outside_period": (("arrived_at",), _outside_period),
+    "_handled_without_agent": (("outcome", "agent_id"), _handled_without_agent),
+    "_contact_missing": (("contact_id",), None),  # joins: see _with_links
+    "_customer_missing": (("customer_id",), None),
+}
+
+
+def _with_links(t: ir.Table, ctx: _Context, wanted: set[str]) -> ir.Table:
+    """Add ``_contact_missing`` / ``_customer_missing``: the id is not in the contacts feed."""
+    if ctx.contacts is None:
+        return t
+    if "_contact_missing" in wanted:
+        ids = ctx.contacts.select(cx_link_id=ctx.contacts.contact_id).distinct().mutate(cx_link_hit=ibis.literal(True))
+        t = t.left_join(ids, t.contact_id == ids["cx_link_id"]).drop("cx_link_id")
+        t = t.mutate(_contact_missing=ibis.ifelse(t.contact_id.isnull(), ibis.null("boolean"), t["cx_link_hit"].isnull())).drop("cx_link_hit")
+    if "_customer_missing" in wanted:
+        c = ctx.contacts
+        ids = c.filter(c.customer_id.notnull()).select(cx_link_cust=c.customer_id).distinct().mutate(cx_link_chit=ibis.literal(True))
+        t = t.left_join(ids, t.customer_id == ids["cx_link_cust"]).drop("cx_link_cust")
+        t = t.mutate(_customer_missing=ibis.ifelse(t.customer_id.isnull(), ibis.null("boolean"), t["cx_link_chit"].isnull())).drop("cx_link_chit")
+    return t
+
+
+def rows_batch(t: ir.Table, rules: list[Rule], ctx: _Context) -> ir.Table:
+    """The canonical table plus every derived column the rules read."""
+    wanted = {c for r in rules for c in r.columns() if c.startswith("_")}
+    t = _with_links(t, ctx, wanted)
+    extra = {name: DERIVED[name][1](t, ctx) for name in sorted(wanted) if DERIVED[name][1] is not None}
+    return t.mutate(**extra) if extra else t
+
+
+# ---------------------------------------------------------------- calendar profiles (small frames)
+
+
+def hourly_profile(t: ir.Table, column: str, tz: str) -> pd.DataFrame:
+    """Rows per UTC hour (aggregated in the engine), with local date, weekday and hour added."""
+    present = t.filter(t[column].notnull())
+    agg = present.group_by(hour=present[column].truncate("h")).aggregate(rows=present.count()).execute()
+    if agg.empty:
+        return pd.DataFrame({"hour": [], "rows": [], "local": [], "date": [], "weekday": [], "local_hour": []})
+    hours = pd.to_datetime(agg["hour"], utc=True)
+    local = hours.dt.tz_convert(tz)
+    return pd.DataFrame(
+        {
+            "hour": hours,
+            "rows": agg["rows"].astype("int64"),
+            "local": local,
+            "date": local.dt.date,
+            "weekday": local.dt.dayofweek,
+            "local_hour": local.dt.hour,
+        }
+    )
+
+
+def daily_frame(hourly: pd.DataFrame, engagement: Engagement) -> pd.DataFrame:
+    """One row per local day of the period: ``rows`` and the ratio to its weekday's median."""
+    days = pd.date_range(engagement.period.start, engagement.period.end, freq="D").date
+    counts = hourly.groupby("date")["rows"].sum() if not hourly.empty else pd.Series(dtype="int64")
+    frame = pd.DataFrame({"day": days})
+    frame["rows"] = [int(counts.get(d, 0)) for d in days]
+    frame["weekday"] = [d.weekday() for d in days]
+    median = frame.groupby("weekday")["rows"].transform("median")
+    frame["weekday_ratio"] = (frame["rows"] / median.where(median > 0)).astype("float64")
+    return frame
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _open_hours(business_hours: Mapping[str, str]) -> dict[int, list[tuple[float, float]]]:
+    """{weekday: [(open hour, close hour)]} from ``{'mon': '08:00-20:00', 'sat': 'closed'}``."""
+    out: dict[int, list[tuple[float, float]]] = {i: [] for i in range(7)}
+    for key, spec in business_hours.items():
+        day = _WEEKDAYS.index(key.lower()[:3])
+        for part in str(spec).replace(" ", "").split(","):
+            if not part or part.lower() == "closed":
+                continue
+            start, end = part.split("-")
+            h = lambda s: int(s.split(":")[0]) + int(s.split(":")[1]) / 60  # noqa: E731
+            out[day].append((h(start), h(end)))
+    return out
+
+
+def _outside_share(hourly: pd.DataFrame, hours: dict[int, list[tuple[float, float]]], shift: int) -> float:
+    local = hourly["local"] + pd.Timedelta(hours=shift)
+    wd, hr = local.dt.dayofweek, local.dt.hour
+    inside = [any(a <= h and h + 1 <= b + 1e-9 for a, b in hours[d]) for d, h in zip(wd, hr, strict=True)]
+    total = hourly["rows"].sum()
+    return float(hourly["rows"][[not i for i in inside]].sum() / total) if total else 0.0
+
+
+def _business_hours_check(rule: Rule, hourly: pd.DataFrame, ctx: _Context) -> dict[str, Any]:
+    hours = _open_hours(ctx.engagement.readiness.business_hours)
+    share = _outside_share(hourly, hours, 0)
+    shares = {s: _outside_share(hourly, hours, s) for s in range(-12, 13) if s}
+    best = min(shares, key=shares.get)
+    total = int(hourly["rows"].sum())
+    success = share <= rule.kwargs["max_outside_share"]
+    details: dict[str, Any] = {"outside_share": share, "best_shift_hours": 0, "outside_share_at_best_shift": share}
+    values = ""
+    if shares[best] < share / 2:
+        details.update(best_shift_hours=best, outside_share_at_best_shift=shares[best])
+        values = f"; they fit best when shifted by {best:+d} h ({shares[best]:.0%} outside)"
+    return {
+        "success": bool(success),
+        "result": {
+            "observed_value": share,
+            "unexpected_count": int(round(share * total)),
+            "unexpected_percent": 100 * share,
+            "denominator": total,
+            "details": details,
+            "values": values,
+        },
+    }
+
+
+def _hour_shift_check(rule: Rule, hourly: pd.DataFrame, ctx: _Context) -> dict[str, Any]:
+    """Days whose hour-of-day profile fits their weekday's typical profile best when shifted.
+
+    A feed that writes one day (or one system's rows) in UTC instead of local time moves that
+    day's profile by the UTC offset; the business-hours check misses it when the rest is right.
+    """
+    kw = rule.kwargs
+    days = pd.date_range(ctx.engagement.period.start, ctx.engagement.period.end, freq="D").date
+    if hourly.empty:
+        grid = pd.DataFrame(0, index=pd.Index(days, name="date"), columns=range(24))
+    else:
+        grid = hourly.pivot_table(index="date", columns="local_hour", values="rows", aggfunc="sum", fill_value=0)
+        grid = grid.reindex(index=days, columns=range(24), fill_value=0)
+    weekday = pd.Series([d.weekday() for d in grid.index], index=grid.index)
+    shifted: list[str] = []
+    judged = 0
+    for day, counts in grid.iterrows():
+        if counts.sum() < kw["min_rows_per_day"]:
+            continue
+        peers = grid[(weekday == weekday[day]) & (grid.index != day)]
+        peers = peers[peers.sum(axis=1) >= kw["min_rows_per_day"]]
+        if peers.empty:
+            continue
+        judged += 1
+        ref = peers.div(peers.sum(axis=1), axis=0).median().to_numpy()
+        vec = (counts / counts.sum()).to_numpy()
+        limit = int(kw["max_shift_hours"])
+
+        def fit(s: int) -> float:
+            moved = pd.Series(vec).shift(s, fill_value=0.0).to_numpy()
+            return float(-abs(moved - ref).sum())
+
+        scores = {s: fit(s) for s in range(-limit, limit + 1)}
+        best = max(scores, key=scores.get)
+        gain = scores[best] - scores[0]
+        # noise moves a profile a little either way; a real shift explains most of the distance
+        if best != 0 and gain >= kw["min_gain"] and gain >= kw.get("min_relative_gain", 0) * -scores[0]:
+            shifted.append(f"{day}: {-best:+d} h")
+    n = len(shifted)
+    return {
+        "success": n <= kw["max_value"],
+        "result": {"observed_value": n, "unexpected_count": n, "unexpected_percent": 100 * n / judged if judged else None,
+                   "denominator": judged, "values": "; ".join(shifted[:10]), "details": {"days": shifted}},
+    }
+
+
+def _loader_check(rule: Rule, counts: dict[str, Any]) -> dict[str, Any]:
+    kind = rule.type
+    values = ""
+    if kind == "cxkit_loader_exact_duplicates":
+        n = counts["exact_duplicates"]
+    elif kind == "cxkit_loader_superseded_versions":
+        n = counts["superseded_versions"]
+    else:
+        excluded = counts["rows_excluded"]
+        n = sum(excluded.values())
+        values = "; ".join(f"{reason}: {k:,}" for reason, k in excluded.items() if k)
+    rows = counts["rows_read"]
+    return {
+        "success": n <= rule.kwargs["max_value"],
+        "result": {
+            "observed_value": n,
+            "unexpected_count": n,
+            "unexpected_percent": 100 * n / rows if rows else None,
+            "denominator": rows,
+            "values": values,
+        },
+    }
+
+
+# ---------------------------------------------------------------- running
+
+_CALENDAR_CHECKS = ("cxkit_business_hours_profile", "cxkit_hour_profile_shift")
+
+
+def _format(template: str | None, res: dict[str, Any], denominator: int | None) -> str | None:
+    if not template:
+        return None
+    values = res.get("values")
+    if values is None:
+        values = ", ".join(repr(v) for v in res.get("partial_unexpected_list", []))
+    percent = res.get("unexpected_percent")
+    if percent is not None and res.get("element_count") is not None and denominator:
+        percent = 100 * res.get("unexpected_count", 0) / denominator
+    return template.format(
+        percent=percent or 0.0,
+        unexpected=res.get("unexpected_count") or 0,
+        denominator=denominator or 0,
+        values=values,
+    )
+
+
+def _result(rule: Rule, blocking_severities: set[str], success: bool | None, res: dict[str, Any] | None, note: str | None = None) -> CheckResult:
+    cr = CheckResult(
+        id=rule.id,
+        table=rule.table,
+        type=rule.type,
+        kwargs=dict(rule.kwargs),
+        severity=rule.severity,
+        category=rule.meta.get("category", ""),
+        title=rule.meta.get("title", rule.id),
+        diagnostics=list(rule.diagnostics),
+        status="not evaluated" if success is None else ("pass" if success else "fail"),
+        success=success,
+        result=dict(res or {}),
+        consequence=rule.meta.get("consequence"),
+        note=note,
+        batch=rule.batch,
+    )
+    if success is False:
+        cr.finding = _format(rule.meta.get("finding"), cr.result, cr.denominator)
+        cr.blocking = rule.severity in blocking_severities
+    if rule.type == "expect_table_row_count_to_be_between":
+        cr.result.setdefault("unexpected_count", cr.result.get("observed_value"))
+    return cr
+
+
+def _unavailable(rule: Rule, mapped: set[str], has_contacts: bool) -> str | None:
+    """Why a rule cannot be evaluated on this engagement's data (None when it can)."""
+    needed: list[str] = []
+    for col in rule.columns():
+        if col.startswith("_"):
+            needed += DERIVED[col][0]
+            if col in ("_contact_missing", "_customer_missing") and not has_contacts:
+                return "no contacts feed to compare with"
+        else:
+            needed.append(col)
+    missing = [c for c in dict.fromkeys(needed) if c not in mapped]
+    if missing:
+        return f"{', '.join(missing)} not mapped (sources.{rule.table}.columns)"
+    return None
+
+
+def run_checks(
+    inputs: Mapping[str, TableInputs],
+    suites: Mapping[str, Suite],
+    engagement: Engagement,
+    rules_config: Mapping[str, Any],
+    *,
+    now: datetime | None = None,
+) -> tuple[list[CheckResult], dict[str, pd.DataFrame]]:
+    """Evaluate every suite whose table is present. Returns (results, daily frames per table)."""
+    blocking = set(rules_config.get("blocking_severities", ["critical"]))
+    contacts = inputs["contacts"].table if "contacts" in inputs else None
+    ctx = _Context(engagement, contacts, now or datetime.now(timezone.utc))
+    results: list[CheckResult] = []
+    daily: dict[str, pd.DataFrame] = {}
+    for name, suite in suites.items():
+        if name not in inputs:
+            continue
+        ti = inputs[name]
+        rules = list(suite.rules)
+        skipped = {r.id: _unavailable(r, ti.mapped, contacts is not None) for r in rules}
+        out: dict[str, CheckResult] = {}
+        for r in rules:
+            if skipped[r.id] and not r.type.startswith("cxkit_loader"):
+                out[r.id] = _result(r, blocking, None, None, skipped[r.id])
+        # rows batch: all GE expectations in one scan (plus one query per uniqueness check)
+        row_rules = [r for r in rules if r.is_ge and r.batch == "rows" and r.id not in out]
+        if row_rules:
+            batch = rows_batch(ti.table, row_rules, ctx)
+            coded = {c.name for c in TABLES[name].columns if c.values} | {"interval_minutes"}
+            for r, res in zip(row_rules, validator.evaluate(batch, [r.to_ge() for r in row_rules], coded=coded), strict=True):
+                out[r.id] = _result(r, blocking, res["success"], res["result"])
+        # calendar: rows per UTC hour, once
+        time_col = TABLES[name].time_column
+        needs_calendar = [r for r in rules if r.id not in out and (r.batch == "daily" or r.type in _CALENDAR_CHECKS)]
+        if needs_calendar and time_col in ti.mapped:
+            hourly = hourly_profile(ti.table, time_col, engagement.timezone)
+            frame = daily_frame(hourly, engagement)
+            daily[name] = frame
+            day_rules = [r for r in needs_calendar if r.batch == "daily"]
+            if day_rules:
+                mem = ibis.memtable(frame[["day", "rows", "weekday_ratio"]])
+                for r, res in zip(day_rules, validator.evaluate(mem, [r.to_ge() for r in day_rules]), strict=True):
+                    out[r.id] = _result(r, blocking, res["success"], res["result"])
+            for r in needs_calendar:
+                if r.type == "cxkit_hour_profile_shift":
+                    res = _hour_shift_check(r, hourly, ctx)
+                    out[r.id] = _result(r, blocking, res["success"], res["result"])
+                if r.type != "cxkit_business_hours_profile":
+                    continue
+                if not engagement.readiness.business_hours:
+                    out[r.id] = _result(r, blocking, None, None, "set readiness.business_hours in the engagement to run it")
+                else:
+                    res = _business_hours_check(r, hourly, ctx)
+                    out[r.id] = _result(r, blocking, res["success"], res["result"])
+        loader_rules = [r for r in rules if r.type.startswith("cxkit_loader")]
+        if loader_rules:
+            counts = ti.report.counts() if ti.report is not None else None
+            for r in loader_rules:
+                if counts is None:
+                    out[r.id] = _result(r, blocking, None, None, "no load report (table not loaded from a source)")
+                else:
+                    res = _loader_check(r, counts)
+                    out[r.id] = _result(r, blocking, res["success"], res["result"])
+        for r in rules:
+            results.append(out.get(r.id) or _result(r, blocking, None, None, f"{time_col} not mapped"))
+    return results, daily

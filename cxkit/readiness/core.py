@@ -1,0 +1,269 @@
+"""Readiness of one engagement: checks, source inventory and the readiness matrix, as one object."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cxkit.config import Engagement
+from cxkit.readiness.checks import CheckResult, TableInputs, run_checks
+from cxkit.readiness.matrix import verdicts
+from cxkit.readiness.suites import Suite, apply_overrides, load_rules, load_suites
+from cxkit.schema import DIAGNOSTICS, TABLES
+
+__all__ = ["Readiness", "assess", "assess_tables", "load_readiness", "caveat", "READINESS_FILE"]
+
+READINESS_FILE = "readiness.json"
+
+
+@dataclass
+class Readiness:
+    """Everything readiness found: per-check results, the matrix, inventory and daily volumes."""
+
+    engagement: Engagement
+    results: list[CheckResult]
+    matrix: dict[str, dict[str, Any]]
+    inventory: list[dict[str, Any]]
+    daily: dict[str, pd.DataFrame]
+    suites: dict[str, Suite] = field(repr=False)
+    rules: dict[str, Any] = field(repr=False)
+    created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    # ---- what pipelines read
+    @property
+    def failed(self) -> list[CheckResult]:
+        return [r for r in self.results if r.status == "fail"]
+
+    @property
+    def blocking_failures(self) -> list[CheckResult]:
+        return [r for r in self.results if r.blocking]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when no blocking check failed, 1 otherwise (rules.json ``exit_codes``)."""
+        codes = self.rules["exit_codes"]
+        return codes["blocking_check_failed"] if self.blocking_failures else codes["ok"]
+
+    def verdict(self, diagnostic: str) -> str:
+        return self.matrix[diagnostic]["verdict"]
+
+    def to_dict(self) -> dict[str, Any]:
+        import cxkit
+
+        return {
+            "format": "cxkit.readiness/1",
+            "engagement": self.engagement.name,
+            "client": self.engagement.client,
+            "period": {"start": str(self.engagement.period.start), "end": str(self.engagement.period.end),
+                       "timezone": self.engagement.timezone},
+            "created_at": self.created_at.isoformat(),
+            "cxkit_version": cxkit.__version__,
+            "exit_code": self.exit_code,
+            "summary": {
+                "checks": len(self.results),
+                "passed": sum(r.status == "pass" for r in self.results),
+                "failed": len(self.failed),
+                "not_evaluated": sum(r.status == "not evaluated" for r in self.results),
+                "blocking_failed": [r.id for r in self.blocking_failures],
+            },
+            "matrix": self.matrix,
+            "sources": self.inventory,
+            "checks": [r.to_dict() for r in self.results],
+        }
+
+    def save(self, run_dir: str | Path) -> Path:
+        """Write ``run_dir/readiness.json`` atomically; later notebooks read it."""
+        run_dir = Path(run_dir)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        path = run_dir / READINESS_FILE
+        fd, tmp = tempfile.mkstemp(dir=run_dir, prefix=".readiness.", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(self.to_dict(), fh, indent=2, default=str)
+        os.replace(tmp, path)
+        return path
+
+    # ---- what the notebook shows (small frames)
+    def inventory_table(self) -> pd.DataFrame:
+        """One row per source: rows read and loaded, period covered, columns mapped."""
+        return pd.DataFrame(self.inventory)[
+            ["source", "file", "rows_read", "rows_loaded", "first_day", "last_day", "days_with_data",
+             "columns_mapped", "not_mapped"]
+        ]
+
+    def checks_table(self, table: str | None = None) -> pd.DataFrame:
+        """Checks grouped by source: result, unexpected count and denominator, what it means."""
+        rows = [
+            {
+                "source": r.table,
+                "category": r.category,
+                "check": r.title,
+                "result": r.status,
+                "severity": r.severity,
+                "unexpected": r.unexpected,
+                "of": r.denominator,
+                "finding": r.finding or r.note or "",
+                "id": r.id,
+            }
+            for r in self.results
+            if table is None or r.table == table
+        ]
+        return pd.DataFrame(rows)
+
+    def matrix_table(self) -> pd.DataFrame:
+        """The readiness matrix: diagnostic, verdict, reason, evidence."""
+        rows = []
+        for key, m in self.matrix.items():
+            ev = m["evidence"]
+            rows.append({
+                "diagnostic": m["label"],
+                "verdict": m["verdict"],
+                "reason": m["reason"],
+                "evidence": (f"{ev['rate']:.1%} ({ev['count']:,} of {ev['denominator']:,})" if ev and ev.get("rate") is not None else ""),
+                "key": key,
+            })
+        return pd.DataFrame(rows)
+
+    def daily_volume(self) -> pd.DataFrame:
+        """Rows per local day and source (long format, for a chart)."""
+        frames = [f.assign(source=name)[["source", "day", "rows"]] for name, f in self.daily.items()]
+        if not frames:
+            return pd.DataFrame({"source": [], "day": [], "rows": []})
+        out = pd.concat(frames, ignore_index=True)
+        out["day"] = pd.to_datetime(out["day"])
+        return out
+
+    def daily_volume_chart(self):
+        """Daily volume per source as a cxkit chart (one line per source)."""
+        from cxkit import charts
+
+        return charts.line_trend(self.daily_volume(), "day", "rows", series="source",
+                                 title="Rows per day, by source")
+
+    def _repr_html_(self) -> str:
+        return self.matrix_table().drop(columns="key").to_html(index=False, escape=True)
+
+
+def _inventory(inputs: dict[str, TableInputs], counts: dict[str, dict], daily: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
+    out = []
+    for name, ti in inputs.items():
+        spec = TABLES[name]
+        frame = daily.get(name)
+        with_data = frame[frame["rows"] > 0] if frame is not None else None
+        rep = ti.report
+        out.append({
+            "source": name,
+            "file": rep.origin if rep is not None else None,
+            "format": rep.format if rep is not None else None,
+            "rows_read": counts[name]["rows_read"] if name in counts else None,
+            "rows_loaded": int(ti.table.count().execute()),
+            "first_day": str(with_data["day"].min()) if with_data is not None and len(with_data) else None,
+            "last_day": str(with_data["day"].max()) if with_data is not None and len(with_data) else None,
+            "days_with_data": f"{len(with_data)} of {len(frame)}" if frame is not None else None,
+            "columns_mapped": f"{len([c for c in spec.names if c in ti.mapped])} of {len(spec.names)}",
+            "not_mapped": ", ".join(c for c in spec.names if c not in ti.mapped),
+            "loader": counts.get(name),
+        })
+    return out
+
+
+class _CountsOnce:
+    """A LoadReport whose counts() runs once (the loader checks and the inventory both read it)."""
+
+    def __init__(self, report):
+        self._report, self._counts = report, None
+
+    def __getattr__(self, name):
+        return getattr(self._report, name)
+
+    def counts(self):
+        if self._counts is None:
+            self._counts = self._report.counts()
+        return self._counts
+
+
+def assess_tables(
+    engagement: Engagement,
+    inputs: dict[str, TableInputs],
+    *,
+    suites: dict[str, Suite] | None = None,
+    now: datetime | None = None,
+    leg_grain: bool = False,
+) -> Readiness:
+    """Readiness of canonical tables given directly (tests, other backends): the pure core."""
+    rules = load_rules()
+    suites = apply_overrides(suites or load_suites(), engagement.readiness.thresholds,
+                             origin=str(engagement.base_dir / "engagement.yaml"))
+    for ti in inputs.values():
+        if ti.report is not None and not isinstance(ti.report, _CountsOnce):
+            ti.report = _CountsOnce(ti.report)
+    results, daily = run_checks(inputs, suites, engagement, rules, now=now)
+    counts = {n: ti.report.counts() for n, ti in inputs.items() if ti.report is not None}
+    tables = {n: ti.mapped for n, ti in inputs.items()}
+    matrix = verdicts(results, tables, rules, leg_grain=leg_grain)
+    return Readiness(engagement, results, matrix, _inventory(inputs, counts, daily), daily, suites, rules)
+
+
+def _mapped(report, table: str) -> set[str]:
+    mapped = set(report.mapped)
+    if table == "contacts" and report.grain == "leg":
+        mapped.add("transfers")  # folded from legs
+    if "queued" not in mapped and "answered_at" in mapped:
+        mapped.add("queued")  # conform derives it (METRICS: answered or waited)
+    return mapped
+
+
+def assess(session, *, now: datetime | None = None) -> Readiness:
+    """Readiness of an opened engagement (``cxkit.open_engagement``): checks the tables as loaded
+    (before period filtering and clipping), so the raw defects are visible."""
+    inputs: dict[str, TableInputs] = {}
+    leg_grain = False
+    cache = session.engagement.backend.materialize
+
+    def as_loaded(name: str):
+        # each check reads the table several times (and other tables join to contacts): compute
+        # the mapping (and the leg folding) once in the engine, not once per query
+        t = session.table(name, as_loaded=True)
+        return t.cache() if cache else t
+
+    for name in session.tables:
+        if name == "legs":
+            report = session.load_reports["contacts"]
+            inputs[name] = TableInputs(name, as_loaded(name), _mapped(report, "legs") | {"leg_seq"})
+            leg_grain = True
+            continue
+        report = session.load_reports.get(name)
+        inputs[name] = TableInputs(name, as_loaded(name), _mapped(report, name), report)
+    return assess_tables(session.engagement, inputs, now=now, leg_grain=leg_grain)
+
+
+def load_readiness(run_dir: str | Path) -> dict[str, Any] | None:
+    """The readiness written to ``run_dir`` by the readiness section, or None when absent."""
+    path = Path(run_dir) / READINESS_FILE
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def caveat(readiness: dict[str, Any] | str | Path | None, diagnostic: str) -> str | None:
+    """The one-sentence caveat to print beside ``diagnostic``'s figures, or None when it is ready.
+
+    ``readiness`` is the dict from :func:`load_readiness` or a run folder. Without a readiness
+    file there is nothing to say (None).
+    """
+    if diagnostic not in DIAGNOSTICS:
+        raise KeyError(f"unknown diagnostic {diagnostic!r}; known: {', '.join(DIAGNOSTICS)}")
+    if isinstance(readiness, (str, Path)):
+        readiness = load_readiness(readiness)
+    if not readiness:
+        return None
+    entry = readiness["matrix"].get(diagnostic)
+    if entry is None or entry["verdict"] == "ready":
+        return None
+    return entry["reason"]

@@ -1,0 +1,107 @@
+"""The readiness matrix: a verdict per diagnostic (ready / degraded / blocked), with the reason.
+
+Rules come from data: ``Column.needed_by`` in ``cxkit.schema`` (a needed column that is not
+mapped blocks the diagnostic, or degrades it when the column has a default), the absence of an
+optional table, and the failing checks (a check's GE ``severity`` says what it does to the
+diagnostics in its ``meta.diagnostics``, via ``rules.json``'s ``severity_effect``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from cxkit.readiness.checks import CheckResult
+from cxkit.schema import DIAGNOSTICS, TABLES
+
+__all__ = ["verdicts", "sentence"]
+
+_UNITS = {"contacts": "contacts", "legs": "legs", "cases": "cases", "surveys": "surveys", "qa": "evaluations",
+          "intervals": "intervals"}
+
+
+def _needed(diagnostic: str) -> dict[str, list[str]]:
+    """Canonical columns the diagnostic needs, per table (legs repeat contacts: left out)."""
+    out: dict[str, list[str]] = {}
+    for name, spec in TABLES.items():
+        if name == "legs":
+            continue
+        cols = [c.name for c in spec.columns if diagnostic in c.needed_by]
+        if cols:
+            out[name] = cols
+    return out
+
+
+def sentence(diagnostic: str, verdict: str, reason: str) -> str:
+    """'FCR (repeat-based) and repeat share is degraded: customer_id is 59% null (...)'."""
+    return f"{DIAGNOSTICS[diagnostic]} is {verdict}: {reason}"
+
+
+def _mapped_or_derived(table: str, column: str, mapped: set[str], rules: Mapping[str, Any], leg_grain: bool) -> bool:
+    if column in mapped:
+        return True
+    sources = rules.get("derived_when_unmapped", {}).get(f"{table}.{column}")
+    if not sources:
+        return False
+    return all((leg_grain if s == "@leg_grain" else s in mapped) for s in sources)
+
+
+def verdicts(
+    results: Iterable[CheckResult],
+    tables: Mapping[str, set[str]],
+    rules: Mapping[str, Any],
+    *,
+    leg_grain: bool = False,
+) -> dict[str, dict[str, Any]]:
+    """The matrix: ``{diagnostic: {label, verdict, reason, evidence, reasons: [...]}}``.
+
+    ``tables`` maps each present canonical table to its mapped columns.
+    """
+    order = rules["verdict_order"]
+    effect = rules["severity_effect"]
+    results = list(results)
+    matrix: dict[str, dict[str, Any]] = {}
+    for diagnostic, label in DIAGNOSTICS.items():
+        reasons: list[dict[str, Any]] = []
+        for table, columns in _needed(diagnostic).items():
+            if table not in tables:
+                reasons.append({"verdict": rules["absent_table"], "check": f"{table}.present", "evidence": None,
+                                "reason": f"the engagement has no {table} source (sources.{table}), which it needs for "
+                                          f"{', '.join(columns)}"})
+                continue
+            spec = TABLES[table]
+            missing = [c for c in columns if not _mapped_or_derived(table, c, tables[table], rules, leg_grain)]
+            hard = [c for c in missing if spec.column(c).default is None]
+            soft = [c for c in missing if spec.column(c).default is not None]
+            if hard:
+                reasons.append({"verdict": rules["unmapped_column"]["without_default"], "check": f"{table}.mapping",
+                                "evidence": None,
+                                "reason": f"{', '.join(hard)} {'is' if len(hard) == 1 else 'are'} not mapped "
+                                          f"(sources.{table}.columns)"})
+            if soft:
+                defaults = ", ".join(f"{c} as {spec.column(c).default!r}" for c in soft)
+                reasons.append({"verdict": rules["unmapped_column"]["with_default"], "check": f"{table}.mapping",
+                                "evidence": None,
+                                "reason": f"{', '.join(soft)} {'is' if len(soft) == 1 else 'are'} not in the export; "
+                                          f"read as the default ({defaults})"})
+        for r in results:
+            if r.status != "fail" or diagnostic not in r.diagnostics:
+                continue
+            v = effect.get(r.severity, "ready")
+            if v == "ready":
+                continue
+            text = r.finding or r.title
+            if r.consequence:
+                text += f"; {r.consequence}"
+            reasons.append({"verdict": v, "check": r.id, "reason": text, "evidence": r.evidence()})
+        reasons.sort(key=lambda x: order.index(x["verdict"]))
+        verdict = reasons[0]["verdict"] if reasons else "ready"
+        first = reasons[0] if reasons else None
+        matrix[diagnostic] = {
+            "label": label,
+            "verdict": verdict,
+            "reason": sentence(diagnostic, verdict, first["reason"]) if first else f"{label} is ready: every check it depends on passed",
+            "evidence": first["evidence"] if first else None,
+            "reasons": reasons,
+        }
+    return matrix
