@@ -155,7 +155,7 @@ def _run(engagement_path: Path, reports: Path, renderer: str | None, overrides: 
         task = progress.add_task("report", total=100)
         index = build_report(
             _sections(engagement),
-            parameters={"engagement": str(Path(engagement_path).resolve()), "overrides": overrides or {}},
+            parameters={"engagement": str(Path(engagement_path).resolve())},
             reports_root=reports,
             engagement_name=engagement.name,
             title=title,

@@ -535,8 +535,12 @@ def surveys_for_block(rng: np.random.Generator, contacts: dict[str, np.ndarray])
     res = contacts["resolved_here"][sel]
     transfers = contacts["nlegs"][sel] - 1
     says = U[:, 1] < np.where(res, P.P_SAYS_RESOLVED_IF_RESOLVED, P.P_SAYS_RESOLVED_IF_NOT)
-    z = (1.6 * says - 0.35 * transfers - 0.25 * np.minimum(contacts["attempt"][sel] - 1, 4)
-         - contacts["leg_wait"][sel, 0] / 600 + Z[:, 0] - 0.6)
+    # waiting on the line hurts; an inbox's response time of hours is expected and is not
+    # read as ten minutes on hold would be
+    live = np.isin(contacts["media"][sel], (P.VOICE, P.CHAT))
+    line_wait = np.where(live, np.minimum(contacts["leg_wait"][sel, 0], 1800), 0)
+    z = (1.6 * says - 0.35 * transfers - 0.45 * np.minimum(contacts["attempt"][sel] - 1, 4)
+         - line_wait / 600 + Z[:, 0] - 0.6)
     csat = 1 + np.digitize(z, [-1.3, -0.5, 0.3, 1.1])
     p_resp = P.RESPONSE_RATE_BY_CSAT[csat - 1] * np.where(res, P.RESPONSE_FACTOR_RESOLVED, P.RESPONSE_FACTOR_UNRESOLVED)
     responded = U[:, 2] < p_resp
