@@ -205,7 +205,8 @@ def bar(
     horizontal
         Categories on the vertical axis (better for long labels).
     sort_by_value
-        Order the categories by descending value instead of by name.
+        Order the categories by descending value instead of in the frame's row order (keep
+        the row order for ordered categories such as time spans).
 
     Returns
     -------
@@ -214,7 +215,7 @@ def bar(
     data = _checked(df, "bar", [x, y, color])
     category = alt.X if not horizontal else alt.Y
     value = alt.Y if not horizontal else alt.X
-    sort: Any = f"-{'y' if not horizontal else 'x'}" if sort_by_value else "ascending"
+    sort: Any = f"-{'y' if not horizontal else 'x'}" if sort_by_value else None
     encoding: dict[str, Any] = {
         ("x" if not horizontal else "y"): category(
             f"{x}:N", title=_label(x, x_title), sort=sort, axis=alt.Axis(labelAngle=0)

@@ -162,3 +162,14 @@ def test_builders_refuse_raw_rows_and_unknown_columns(frame: object, expected: s
         charts.bar(frame, "queue", "contacts", title="t")  # type: ignore[arg-type]
     assert expected in str(info.value)
     assert "charts.bar" in str(info.value)
+
+
+def test_bar_keeps_row_order_for_ordered_categories():
+    # time spans must not be sorted by name ("1-4 h" before "0-1 h" would mislead)
+    import pandas as pd
+
+    from cxkit import charts
+
+    frame = pd.DataFrame({"span": ["0-1 h", "1-4 h", "4-24 h", "24 h-7 d"], "share": [0.1, 0.2, 0.3, 0.4]})
+    spec = charts.bar(frame, "span", "share", title="t", sort_by_value=False).to_dict()
+    assert "sort" not in spec["encoding"]["x"] or spec["encoding"]["x"]["sort"] is None
