@@ -881,38 +881,49 @@ def journey_variants(
     step: Literal["channel", "queue", "contact_reason"] = "channel",
     top: int = 10,
     max_steps: int = 6,
-    contact_flags: ir.Table | None = None,
     weights: Mapping[str, float] | None = None,
     scales: Mapping[str, float] | None = None,
     min_n: int = 30,
 ) -> ir.Table:
-    """The most common journey paths (ordered steps) with their volume, FCR and effort.
+    """The most common journey paths (ordered steps) with their volume, effort, time and the
+    resolution of journeys that start the same way.
 
     A variant is the journey's ordered steps, e.g. ``voice > chat > voice``; a journey longer
     than ``max_steps`` keeps its first ``max_steps`` steps followed by ``> ...``. Steps are
     built by pivoting positions 1..``max_steps`` (portable to every backend).
 
     Columns: ``variant``, ``steps`` (capped step count), ``journeys``, ``share`` (of all
-    journeys), ``judged_journeys`` (not censored), ``censored_journeys``, ``mean_effort``,
-    ``mean_contacts``, ``below_min_n``; with ``contact_flags`` (the per-contact table of
-    :func:`cxkit.resolution.repeat_flags`, same window), also ``fcr_n``, ``fcr``,
-    ``fcr_ci_low``, ``fcr_ci_high``: repeat-based FCR of the eligible, judged contacts of the
-    variant's journeys (``eligible & judged``, resolved when ``~has_repeat``).
+    journeys), ``judged_journeys`` (not censored), ``censored_journeys``, ``open_share``
+    (censored / journeys: still open when the data ended), ``mean_contacts``,
+    ``mean_effort``, ``mean_elapsed_h`` (hours from first arrival to last end), ``below_min_n``
+    (``journeys < min_n``), and, for the variant's ``first_step``: ``start_judged``,
+    ``start_one_contact``, ``start_fcr``, ``start_fcr_ci_low``, ``start_fcr_ci_high`` (95%
+    Wilson), ``start_below_min_n``.
 
-    Journey-level "resolution" is not reported: a judged journey ends, by definition, when no
-    repeat follows, so it would be 100% for every variant.
+    **FCR of journeys starting this way** (``start_fcr``) = judged journeys whose first step
+    is this variant's first step and that ended after that one contact (no further inbound
+    contact, any channel or outcome, within the window) / judged journeys with that first
+    step, over *all* journeys, not only the top variants. It is the same for every variant
+    sharing a first step: it says how well that way in settles the issue.
+
+    A per-variant FCR is not reported because it is tautological: a judged journey ends, by
+    definition, when no repeat follows, so a one-step variant is 100% resolved and in a
+    k-step variant exactly the last of k contacts is unrepeated.
 
     Examples
     --------
-    >>> from cxkit.testing import canonical_memtable
+    >>> from cxkit.testing import canonical_memtable, ts
     >>> c = canonical_memtable("contacts", [
     ...     {"contact_id": "a", "customer_id": "k", "direction": "inbound", "channel": "voice",
     ...      "arrived_at": "2026-03-02 09:00", "ended_at": "2026-03-02 09:10"},
     ...     {"contact_id": "b", "customer_id": "k", "direction": "inbound", "channel": "chat",
-    ...      "arrived_at": "2026-03-03 09:00", "ended_at": "2026-03-03 09:10"}])
-    >>> jc = journey_contacts(c)
-    >>> journey_variants(jc, journeys(jc)).execute()["variant"].tolist()
-    ['voice > chat']
+    ...      "arrived_at": "2026-03-03 09:00", "ended_at": "2026-03-03 09:10"},
+    ...     {"contact_id": "c", "customer_id": "m", "direction": "inbound", "channel": "voice",
+    ...      "arrived_at": "2026-03-02 09:00", "ended_at": "2026-03-02 09:10"}])
+    >>> jc = journey_contacts(c, end_of_data=ts("2026-03-31 00:00"))
+    >>> v = journey_variants(jc, journeys(jc)).execute()
+    >>> v[["variant", "journeys", "first_step", "start_judged", "start_fcr"]].values.tolist()
+    [['voice', 1, 'voice', 2, 0.5], ['voice > chat', 1, 'voice', 2, 0.5]]
     """
     if max_steps < 1 or top < 1:
         raise CxkitError(f"journey_variants: top and max_steps must be >= 1; found top={top}, max_steps={max_steps}")
@@ -927,46 +938,45 @@ def journey_variants(
         nxt = pivot[f"_s{k}"]
         variant = variant + ibis.ifelse(nxt.notnull(), " > " + nxt, "")
     variant = variant + ibis.ifelse(pivot._n > max_steps, " > ...", "")
-    paths = pivot.select("journey_id", variant=variant, steps=ibis.least(pivot._n, max_steps))
+    paths = pivot.select(
+        "journey_id", variant=variant, steps=ibis.least(pivot._n, max_steps), first_step=pivot._s1
+    )
     j = _with_effort(journeys, weights, scales)
     jv = j.join(paths, "journey_id")
-    aggs: dict[str, ir.Value] = {
-        "steps": jv.steps.max(),
-        "journeys": jv.count(),
-        "judged_journeys": jv.count(where=~jv.censored),
-        "censored_journeys": jv.count(where=jv.censored),
-        "mean_effort": jv.effort_index.mean(),
-        "mean_contacts": jv.contacts.mean(),
-    }
-    out = jv.aggregate(by="variant", **aggs)
-    if contact_flags is not None:
-        cf = contact_flags
-        flags = cf.select(
-            "contact_id", _elig=(cf.eligible & cf.judged).fill_null(False), _res=~cf.has_repeat
-        )
-        per = (
-            journey_contacts.select("contact_id", "journey_id")
-            .join(flags, "contact_id")
-            .join(paths.select("journey_id", "variant"), "journey_id")
-        )
-        fcr = per.aggregate(
-            by="variant",
-            fcr_n=per.count(where=per._elig.fill_null(False)),
-            _fcr_k=per.count(where=(per._elig & per._res).fill_null(False)),
-        )
-        out = out.left_join(fcr, "variant").drop("variant_right")
-        out = out.mutate(fcr_n=out.fcr_n.fill_null(0), _fcr_k=out._fcr_k.fill_null(0))
-        lo, hi = wilson_interval(out._fcr_k, out.fcr_n)
-        out = out.mutate(fcr=_ratio(out._fcr_k, out.fcr_n), fcr_ci_low=lo, fcr_ci_high=hi).drop(
-            "_fcr_k"
-        )
+    out = jv.aggregate(
+        by=["variant", "first_step"],
+        steps=jv.steps.max(),
+        journeys=jv.count(),
+        judged_journeys=jv.count(where=~jv.censored),
+        censored_journeys=jv.count(where=jv.censored),
+        mean_contacts=jv.contacts.mean(),
+        mean_effort=jv.effort_index.mean(),
+        mean_elapsed_h=jv.elapsed_s.mean() / 3600.0,
+    )
+    start = jv.aggregate(
+        by=jv.first_step.name("_first"),
+        start_judged=jv.count(where=~jv.censored),
+        start_one_contact=jv.count(where=~jv.censored & (jv.contacts == 1)),
+    )
+    out = out.join(start, out.first_step == start._first).drop("_first")
+    lo, hi = wilson_interval(out.start_one_contact, out.start_judged)
     total = out.journeys.sum().over(ibis.window())
     out = out.mutate(
-        share=out.journeys.cast("float64") / total, below_min_n=out.journeys < min_n
+        share=out.journeys.cast("float64") / total,
+        open_share=_ratio(out.censored_journeys, out.journeys),
+        below_min_n=out.journeys < min_n,
+        start_fcr=_ratio(out.start_one_contact, out.start_judged),
+        start_fcr_ci_low=lo,
+        start_fcr_ci_high=hi,
+        start_below_min_n=out.start_judged < min_n,
     )
     ranked = out.order_by([ibis.desc("journeys"), "variant"]).limit(top)
-    first = ["variant", "steps", "journeys", "share"]
-    return ranked.select(*first, *[c for c in ranked.columns if c not in first])
+    return ranked.select(
+        "variant", "steps", "journeys", "share", "judged_journeys", "censored_journeys",
+        "open_share", "mean_contacts", "mean_effort", "mean_elapsed_h", "below_min_n",
+        "first_step", "start_judged", "start_one_contact", "start_fcr", "start_fcr_ci_low",
+        "start_fcr_ci_high", "start_below_min_n",
+    )
 
 
 def transitions(

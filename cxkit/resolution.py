@@ -59,6 +59,12 @@ __all__ = [
     "fcr_weekly_trend",
     "aht_vs_fcr",
     "aht_fcr_rank_correlation",
+    "DEFAULT_TRAP_AHT_RATIO",
+    "DEFAULT_TRAP_FCR_GAP",
+    "DEFAULT_TRAP_MIN_PEERS",
+    "aht_vs_fcr_within_team",
+    "aht_fcr_rank_correlations",
+    "handle_time_trap_cards",
     "repeat_after_transfer",
     "transfer_ping_pong",
     "transfer_chains",
@@ -1007,7 +1013,7 @@ def _bin_label(lo: float, hi: float, first: bool) -> str:
 def aht_vs_fcr(
     contacts: ir.Table,
     *,
-    by: str = "agent_id",
+    by: str | Sequence[str] = "agent_id",
     end_of_data: datetime | date | None = None,
     window_days: float = 7,
     exclude_reasons: Iterable[str] = (),
@@ -1020,8 +1026,14 @@ def aht_vs_fcr(
     eligible contacts); ``repeat_share`` (of the segment's inbound identified contacts, the
     share that were themselves repeats: the repeat callers the segment absorbs), with its
     interval and ``repeat_share_n``; ``suppressed`` when ``fcr_n < min_n``. Ordered by AHT.
+
+    ``by`` may be several columns (e.g. ``["team", "agent_id"]``). Across agents of different
+    teams or channels this comparison is confounded by the work mix (chat and complaints take
+    longer than general voice calls whatever the agent does): compare like with like with
+    :func:`aht_vs_fcr_within_team`.
     """
-    work = _narrow(queue_flags(contacts), [by, "handled", "handle_s"])
+    by_ = _as_list(by)
+    work = _narrow(queue_flags(contacts), [*by_, "handled", "handle_s"])
     f = _recontact_frame(work, exclude_reasons, same_reason=False)
     flags = _window_flags(f, window_days, _eod_expr(contacts, end_of_data))
     f = f.mutate(
@@ -1033,7 +1045,7 @@ def aht_vs_fcr(
     _ = ibis._
     out = _grouped(
         f,
-        [by],
+        by_,
         False,
         medians={"aht_median_s": "handle_s"},
         handled=_.count(where=_.handled),
@@ -1048,7 +1060,7 @@ def aht_vs_fcr(
     out = _with_rate(out, "repeats", "repeat_share_n", prefix="repeat_share_")
     out = out.rename(repeat_share="repeat_share_rate")
     out = out.mutate(suppressed=out.fcr_n < min_n)
-    return out.order_by([out.suppressed, out.aht_mean_s, by])
+    return out.order_by([out.suppressed, out.aht_mean_s, *by_])
 
 
 def aht_fcr_rank_correlation(table: ir.Table | Any) -> dict[str, float | int | None]:
@@ -1068,6 +1080,228 @@ def aht_fcr_rank_correlation(table: ir.Table | Any) -> dict[str, float | int | N
         return {"spearman": None, "p_value": None, "segments": n}
     res = spearmanr(df["aht_mean_s"], df["fcr"])
     return {"spearman": float(res.statistic), "p_value": float(res.pvalue), "segments": n}
+
+
+#: Defaults of the within-team handle-time trap (see :func:`aht_vs_fcr_within_team`).
+#: An agent is flagged when their AHT is at most 75% of their team's typical agent (a quarter
+#: faster: beyond the spread of ordinary handling speed inside a team, where agents' AHT
+#: typically varies by 10-20%) AND their FCR is at least 5 points below the typical agent's
+#: (a gap large enough to cost contacts, small enough not to miss an agent with ~100 judged
+#: contacts, whose FCR alone carries about +-9 points of sampling error).
+DEFAULT_TRAP_AHT_RATIO: float = 0.75
+DEFAULT_TRAP_FCR_GAP: float = -0.05
+#: A team needs this many qualifying agents for a "typical agent" to mean anything.
+DEFAULT_TRAP_MIN_PEERS: int = 3
+
+_NO_AGENT = "(not recorded)"
+
+
+def aht_vs_fcr_within_team(
+    contacts: ir.Table,
+    *,
+    peers: str | Sequence[str] = "team",
+    end_of_data: datetime | date | None = None,
+    window_days: float = 7,
+    exclude_reasons: Iterable[str] = (),
+    min_n: int = 30,
+    min_peers: int = DEFAULT_TRAP_MIN_PEERS,
+    aht_ratio_max: float = DEFAULT_TRAP_AHT_RATIO,
+    fcr_gap_max: float = DEFAULT_TRAP_FCR_GAP,
+) -> ir.Table:
+    """The handle-time trap comparing like with like: each agent against their own team.
+
+    AHT differs far more between teams and channels (chat against voice, complaints against
+    general enquiries) than between agents doing the same work, so an across-agent comparison
+    mostly measures the work mix. Here every agent is compared with the **typical agent of
+    their peer group** (``peers``, default the team; e.g. ``["team", "channel"]`` also
+    separates an agent's voice and chat work):
+
+    * ``aht_ratio`` = the agent's mean AHT / the median of the mean AHTs of the group's
+      qualifying agents (0.6 = 40% faster than the typical colleague);
+    * ``fcr_gap`` = the agent's repeat-based FCR (any reason, as :func:`aht_vs_fcr`) minus the
+      median FCR of the group's qualifying agents (-0.10 = 10 points below).
+
+    The unit is an agent's work in one group (contacts grouped by ``peers`` and ``agent_id``):
+    an agent who moved team appears once per team. Contacts without an agent are left out.
+    An agent **qualifies** when they have at least ``min_n`` judged eligible contacts (else
+    ``suppressed``, as METRICS.md: never ranked, never flagged, never part of a group median)
+    and the group has at least ``min_peers`` qualifying agents (else ``few_peers``). The
+    median includes the agent themself (a median is barely moved by one extreme agent).
+    **Flagged** = qualifies, ``aht_ratio <= aht_ratio_max`` and ``fcr_gap <= fcr_gap_max``.
+
+    Returns
+    -------
+    ir.Table
+        The ``peers`` columns, ``agent_id``, ``agent_label`` ("Agent 7 (T_BILLING)": a number
+        by sorted ``agent_id`` and the group, for reports that do not name staff), the
+        columns of :func:`aht_vs_fcr` (``handled``, ``aht_mean_s``, ``aht_median_s``,
+        ``fcr``, ``fcr_ci_low``, ``fcr_ci_high``, ``fcr_resolved``, ``fcr_n``,
+        ``repeat_share``, ...), ``suppressed``, ``peer_agents`` (qualifying agents in the
+        group), ``peer_aht_median_s``, ``peer_fcr_median``, ``few_peers``, ``qualifies``,
+        ``aht_ratio``, ``fcr_gap`` (null unless ``qualifies``) and ``flagged``. Flagged agents
+        first, then by group and ``aht_ratio``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cxkit.testing import canonical_memtable
+    >>> rows = [dict(contact_id=f"{a}{i}", customer_id=f"{a}{i}", agent_id=a, team="T",
+    ...              direction="inbound", channel="voice", outcome="handled", talk_s=aht,
+    ...              arrived_at="2026-03-02 09:00", ended_at="2026-03-02 09:10")
+    ...         for a, aht in (("x", 300.0), ("y", 400.0), ("z", 500.0)) for i in range(30)]
+    >>> eod = date(2026, 3, 31)
+    >>> t = aht_vs_fcr_within_team(canonical_memtable("contacts", rows), end_of_data=eod).execute()
+    >>> t[["agent_label", "aht_ratio", "fcr_gap", "flagged"]].values.tolist()
+    [['Agent 1 (T)', 0.75, 0.0, False], ['Agent 2 (T)', 1.0, 0.0, False], ['Agent 3 (T)', 1.25, 0.0, False]]
+    """
+    from cxkit.operations import _median
+
+    peers_ = _as_list(peers)
+    if not peers_ or "agent_id" in peers_:
+        raise ValueError(
+            f"aht_vs_fcr_within_team: peers must name the grouping columns agents are compared "
+            f"within (e.g. 'team' or ['team', 'channel']), not agent_id; found {peers!r}"
+        )
+    per = aht_vs_fcr(
+        contacts,
+        by=[*peers_, "agent_id"],
+        end_of_data=end_of_data,
+        window_days=window_days,
+        exclude_reasons=exclude_reasons,
+        min_n=min_n,
+    )
+    per = per.filter(per.agent_id != _NO_AGENT)
+    eligible = per.filter(~per.suppressed & per.aht_mean_s.notnull() & per.fcr.notnull())
+    stats = eligible.aggregate(by=peers_, peer_agents=eligible.count())
+    for name, column in (("peer_aht_median_s", "aht_mean_s"), ("peer_fcr_median", "fcr")):
+        med = _median(eligible, column, peers_, name)
+        stats = stats.join(med, [stats[c] == med[f"_m_{c}"] for c in peers_]).drop(
+            *[f"_m_{c}" for c in peers_]
+        )
+    stats = stats.rename(**{f"_p_{c}": c for c in peers_})
+    out = per.left_join(stats, [per[c] == stats[f"_p_{c}"] for c in peers_]).drop(
+        *[f"_p_{c}" for c in peers_]
+    )
+    out = out.mutate(peer_agents=out.peer_agents.fill_null(0))
+    few = out.peer_agents < min_peers
+    qualifies = ~out.suppressed & ~few & out.aht_mean_s.notnull() & out.fcr.notnull()
+    out = out.mutate(few_peers=few, qualifies=qualifies)
+    out = out.mutate(
+        aht_ratio=ibis.ifelse(
+            out.qualifies & (out.peer_aht_median_s > 0),
+            out.aht_mean_s / out.peer_aht_median_s,
+            ibis.null("float64"),
+        ),
+        fcr_gap=ibis.ifelse(out.qualifies, out.fcr - out.peer_fcr_median, ibis.null("float64")),
+    )
+    out = out.mutate(
+        flagged=(
+            out.qualifies & (out.aht_ratio <= aht_ratio_max) & (out.fcr_gap <= fcr_gap_max)
+        ).fill_null(False)
+    )
+    number = ibis.dense_rank().over(ibis.window(order_by=out.agent_id)) + 1
+    group = out[peers_[0]]
+    for c in peers_[1:]:
+        group = group + ", " + out[c]
+    out = out.mutate(agent_label="Agent " + number.cast("string") + " (" + group + ")")
+    first = [*peers_, "agent_id", "agent_label"]
+    out = out.select(*first, *[c for c in out.columns if c not in first])
+    return out.order_by([ibis.desc("flagged"), *peers_, "aht_ratio", "agent_id"])
+
+
+def aht_fcr_rank_correlations(
+    within: ir.Table, *, peers: str | Sequence[str] = "team", min_n: int = 30
+) -> ir.Table:
+    """Spearman rank correlations of AHT and FCR over the qualifying agents of
+    :func:`aht_vs_fcr_within_team`, two ways, computed in the engine (lazy).
+
+    * ``"across agents"``: raw mean AHT against raw FCR, all teams mixed (the confounded
+      view: differences in work mix between teams dominate);
+    * ``"within team"``: ``aht_ratio`` against ``fcr_gap``, pooled over the agents of every
+      group (each agent relative to their own team's typical agent).
+
+    A positive value means that agents who take longer than comparable colleagues also resolve
+    more: a handle-time target would buy repeats. Both rows use the same agents. Columns:
+    ``comparison``, ``n`` (agents), ``peer_groups``, ``spearman``, ``ci_low``, ``ci_high``
+    (95%, Fisher z), ``below_min_n`` (fewer than ``min_n`` agents).
+    """
+    from cxkit.journey import spearman_correlation
+
+    peers_ = _as_list(peers)
+    q = within.filter(within.qualifies)
+    groups = q.select(*peers_).distinct()
+    groups = groups.aggregate(peer_groups=groups.count())
+    parts = []
+    for label, x, y in (("across agents", "aht_mean_s", "fcr"), ("within team", "aht_ratio", "fcr_gap")):
+        r = spearman_correlation(q, x, y, min_n=min_n).cross_join(groups)
+        parts.append(
+            r.select(
+                comparison=ibis.literal(label),
+                n=r.n,
+                peer_groups=r.peer_groups,
+                spearman=r.spearman,
+                ci_low=r.ci_low,
+                ci_high=r.ci_high,
+                below_min_n=r.below_min_n,
+            )
+        )
+    return ibis.union(*parts, distinct=False)
+
+
+def handle_time_trap_cards(
+    within: ir.Table,
+    *,
+    peers: str | Sequence[str] = "team",
+    min_n: int = 30,
+    aht_ratio_max: float = DEFAULT_TRAP_AHT_RATIO,
+    fcr_gap_max: float = DEFAULT_TRAP_FCR_GAP,
+) -> Any:
+    """Metric cards and a plain-language reading of the within-team handle-time trap: the
+    reporting edge (executes :func:`aht_fcr_rank_correlations` and the flagged count, a few
+    numbers). Pass the thresholds used for ``within`` so the cards state them."""
+    import html as _html
+
+    from cxkit import display
+
+    corr = aht_fcr_rank_correlations(within, peers=peers, min_n=min_n).to_pandas()
+    corr = corr.set_index("comparison")
+    counts = within.aggregate(
+        agents=within.count(where=within.qualifies), flagged=within.count(where=within.flagged)
+    ).to_pandas().iloc[0]
+    inside, across = corr.loc["within team"], corr.loc["across agents"]
+    n, groups, flagged = int(inside.n), int(inside.peer_groups), int(counts.flagged)
+
+    def num(v: Any) -> float | None:
+        return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+    rho, lo, hi = num(inside.spearman), num(inside.ci_low), num(inside.ci_high)
+    interval = f"95% CI {lo:.2f} to {hi:.2f}; " if lo is not None and hi is not None else ""
+    cards = [
+        {"label": "AHT and FCR within teams (rank correlation)", "value": rho, "format": "decimal2",
+         "detail": f"{interval}{n} agents in {groups} teams, each against their team's typical agent"},
+        {"label": "Across all agents, teams mixed", "value": num(across.spearman), "format": "decimal2",
+         "detail": "the comparison a center-wide chart makes; the work mix dominates it"},
+        {"label": "Agents flagged", "value": f"{flagged} of {n}",
+         "detail": f"AHT at most {aht_ratio_max:.0%} of their team's typical agent and FCR "
+                   f"at least {abs(fcr_gap_max) * 100:.0f} points below it"},
+    ]
+    if rho is None:
+        reading = "Too few agents qualify to compare handle time and resolution within teams."
+    elif lo is not None and lo > 0:
+        reading = (f"Within teams, agents who take longer than their colleagues resolve more "
+                   f"(rank correlation {rho:.2f}): a handle-time target would likely buy repeats.")
+    elif hi is not None and hi < 0:
+        reading = (f"Within teams, faster agents resolve as much or more (rank correlation "
+                   f"{rho:.2f}): there is no sign that short calls buy repeats in general.")
+    else:
+        reading = (f"Within teams, speed and resolution do not move together across all agents "
+                   f"(rank correlation {rho:.2f}, an interval that includes zero)")
+        reading += (f"; the trap, where it exists, is concentrated in the {flagged} flagged "
+                    f"agent{'s' if flagged != 1 else ''} below." if flagged else ".")
+    if n < min_n:
+        reading += f" Fewer than {min_n} agents qualify: read the correlation as indicative."
+    box = display.metric_cards(cards)
+    return display.Html(f"{box} {reading}", f"{box._repr_html_()}<p>{_html.escape(reading)}</p>")
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ import pytest
 
 from cxkit import journey as J
 from cxkit.errors import CxkitError
-from cxkit.resolution import repeat_flags
 from cxkit.testing import canonical_memtable, ts
 
 EOD = ts("2026-03-31 00:00")
@@ -413,18 +412,28 @@ def test_variant_strings_and_cap(con):
     assert len(con.execute(J.journey_variants(jc, J.journeys(jc), top=1))) == 1
 
 
-def test_variant_fcr_from_resolution_flags(con):
+def test_variant_start_fcr_is_not_tautological(con):
+    # Journeys starting in voice: k1, k2 (3 contacts, judged), k3 (1 contact, judged), k4
+    # (7 contacts, the last ends 26 March + 7 d > 31 March: censored, left out).
+    # FCR of journeys starting this way = one-contact judged journeys / judged = 1 / 3, the
+    # same for every variant starting in voice; a per-variant FCR would be 100% for "voice".
     t = _variant_fixture()
     jc = J.journey_contacts(t, end_of_data=EOD)
-    flags = repeat_flags(t, end_of_data=EOD)
-    v = con.execute(J.journey_variants(jc, J.journeys(jc), contact_flags=flags)).set_index("variant")
-    # voice > chat > voice, twice: per journey a, b repeated, c not -> 2 resolved of 6 judged
-    assert (v.loc["voice > chat > voice", "fcr_n"], v.loc["voice > chat > voice", "fcr"]) == (6, pytest.approx(1 / 3))
-    assert v.loc["voice", "fcr"] == 1.0
-    # k4: contacts of 20..26 March; judged only when ended_at + 7 d <= 31 March 00:00 -> 20..23
-    # (4 judged), each followed by a repeat -> FCR 0/4
+    v = con.execute(J.journey_variants(jc, J.journeys(jc))).set_index("variant")
+    assert "fcr" not in v.columns
+    assert (v.first_step == "voice").all()
+    assert (v.start_judged == 3).all() and (v.start_one_contact == 1).all()
+    assert v.start_fcr.tolist() == [pytest.approx(1 / 3)] * 3
+    assert v.start_below_min_n.all()
     capped = v.loc["voice > voice > voice > voice > voice > voice > ..."]
-    assert (capped.fcr_n, capped.fcr) == (4, 0.0)
+    assert capped.open_share == 1.0 and capped.mean_contacts == 7
+    # elapsed: 20 March 09:00 to 26 March 09:10 = 6 d 10 min
+    assert capped.mean_elapsed_h == pytest.approx(6 * 24 + 10 / 60)
+    vcv = v.loc["voice > chat > voice"]
+    assert vcv.open_share == 0.0 and vcv.mean_elapsed_h == pytest.approx(48 + 10 / 60)
+    # the first step follows `step`: the fixture records no reason, which reads "(not recorded)"
+    r = con.execute(J.journey_variants(jc, J.journeys(jc), step="contact_reason"))
+    assert set(r.first_step) == {"(not recorded)"} and r.start_fcr.tolist() == [pytest.approx(1 / 3)] * 3
 
 
 def test_variants_by_queue_label_missing_values(con):

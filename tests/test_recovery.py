@@ -193,3 +193,47 @@ def test_ping_pong_realised_at_least_as_planted(center):
     # two-leg contacts cannot ping-pong
     two = legs.semi_join(n_legs.filter(n_legs.n == 2), "contact_id")
     assert int(R.transfer_ping_pong(two).to_pandas().iloc[0]["numerator"]) == 0
+
+
+
+@pytest.fixture(scope="module")
+def demo_sized_center(tmp_path_factory):
+    """A center of the demo's size (20,000 customers, ~43 agents, ~100-250 judged contacts
+    each): the small center leaves most agents under min_n, as it should."""
+    from cxkit.generate import generate
+
+    folder = tmp_path_factory.mktemp("demo_sized")
+    shutil.copy(ROOT / "engagements" / "demo" / "engagement.yaml", folder / "engagement.yaml")
+    truth = json.loads(generate(folder / "data", seed=11, customers=20_000).read_text())
+    return cxkit.open_engagement(folder / "engagement.yaml"), truth
+
+
+def test_within_team_trap_flags_the_planted_short_aht_agents(center, demo_sized_center):
+    # Planted: in every team ~10% of agents (at least one) work at 0.6 x AHT (times min(1,
+    # their own lognormal factor, sigma 0.12)) and resolve at 0.72 x. Across agents the work
+    # mix hides it (team AHT factors 0.9 to 1.3, chat against voice), so each agent is
+    # compared with the typical (median) agent of their team.
+    # Why these bounds: a planted agent's AHT ratio is <= 0.6 / (median of ~4-9 lognormal
+    # factors, >= ~0.85) ~ 0.7 < 0.75: the AHT criterion is met. Their realised FCR is ~12
+    # points below standard agents' (truth: 0.56 against 0.69), against a sampling SD of ~4-5
+    # points at 100-250 judged contacts: each is missed (gap above -5 points) with
+    # probability ~10%, so >= 5 of the 7 (P(3+ misses) ~ 3%). A standard agent needs an AHT
+    # ratio <= 0.75 (2.4 lognormal SD, < 1%) AND an FCR 5 points below the typical agent:
+    # expected false flags well under 1, so at most 1.
+    s, truth = demo_sized_center
+    short = set(truth["parameters"]["short_aht_agents"])
+    w = R.aht_vs_fcr_within_team(s.table("contacts"), end_of_data=s.end_of_data, min_n=30)
+    df = w.to_pandas()
+    flagged = set(df[df.flagged].agent_id)
+    assert set(df[df.qualifies].agent_id) >= short  # every planted agent is judged
+    assert len(flagged & short) >= len(short) - 2
+    assert len(flagged - short) <= 1
+    # The within-team correlation is higher than the across-agent one, which the mix blurs.
+    corr = R.aht_fcr_rank_correlations(w).to_pandas().set_index("comparison")
+    assert corr.loc["within team", "spearman"] > corr.loc["across agents", "spearman"]
+    assert corr.loc["within team", "n"] == corr.loc["across agents", "n"] == len(df[df.qualifies])
+    # On the small center most agents are under min_n: suppressed, never flagged, and a team
+    # left with fewer than 3 qualifying agents has no typical agent to compare with.
+    small = R.aht_vs_fcr_within_team(center[0].table("contacts"), end_of_data=center[0].end_of_data, min_n=30).to_pandas()
+    assert not small[small.suppressed | small.few_peers].flagged.any()
+    assert small[small.few_peers].aht_ratio.isna().all()

@@ -751,6 +751,70 @@ def test_aht_vs_fcr_and_rank_correlation(con):
     assert res["spearman"] == pytest.approx(1.0) and res["segments"] == 3
 
 
+def _agents(team: str, spec: list[tuple[str, float, int, int]], start: int) -> list[dict]:
+    """Contacts of agents (agent_id, AHT in s, judged contacts, of which resolved) of a team;
+    repeats are abandoned (no agent), so each agent's FCR is resolved / judged exactly."""
+    rows = []
+    for k, (agent, aht, n, resolved) in enumerate(spec):
+        rows += _segment_rows(f"{agent}_", n, n - resolved, start + 1000 * k, agent_id=agent, team=team, talk_s=aht)
+    return rows
+
+
+def test_aht_vs_fcr_within_team_undoes_the_mix(con):
+    # Team X is fast (AHT 100-160 s) and resolves 70-76%; team Y is slow (300-480 s) and
+    # resolves 60-64%, one agent 90%. Inside each team, longer AHT goes with higher FCR.
+    # Pooled over the 8 agents, AHT ranks are 1-4 (X), 5-8 (Y) and FCR ranks 4-7 (X), 1, 2,
+    # 3, 8 (Y): d = -3, -3, -3, -3, 4, 4, 4, 0, sum d^2 = 84, rho = 1 - 6 x 84 / (8 x 63) = 0.
+    # Relative to the team's typical agent (medians: X 130 s and 0.73, Y 390 s and 0.63) the
+    # AHT ratios are 10/13, 12/13, 14/13, 16/13 in both teams and the FCR gaps -3, -1, +1, +3
+    # points (Y's last +27): ranks agree but for ties -> rho ~ 0.99.
+    x = [("x1", 100.0, 50, 35), ("x2", 120.0, 50, 36), ("x3", 140.0, 50, 37), ("x4", 160.0, 50, 38)]
+    y = [("y1", 300.0, 50, 30), ("y2", 360.0, 50, 31), ("y3", 420.0, 50, 32), ("y4", 480.0, 50, 45)]
+    t = canonical_memtable("contacts", _agents("X", x, 0) + _agents("Y", y, 10_000))
+    w = R.aht_vs_fcr_within_team(t, end_of_data=EOD, min_n=30)
+    df = con.execute(w).set_index("agent_id")
+    assert sorted(df.index) == ["x1", "x2", "x3", "x4", "y1", "y2", "y3", "y4"]  # no "(not recorded)"
+    assert df.loc["x1", "peer_aht_median_s"] == 130 and df.loc["y1", "peer_aht_median_s"] == 390
+    assert df.loc["x1", "peer_fcr_median"] == pytest.approx(0.73) and df.loc["y4", "peer_fcr_median"] == pytest.approx(0.63)
+    assert df.loc["y2", "aht_ratio"] == pytest.approx(12 / 13) and df.loc["y4", "fcr_gap"] == pytest.approx(0.27)
+    assert df.peer_agents.eq(4).all() and df.qualifies.all() and not df.flagged.any()
+    assert df.loc["x1", "agent_label"] == "Agent 1 (X)" and df.loc["y4", "agent_label"] == "Agent 8 (Y)"
+    corr = con.execute(R.aht_fcr_rank_correlations(w, min_n=30)).set_index("comparison")
+    assert corr.loc["across agents", "spearman"] == pytest.approx(0.0, abs=1e-12)
+    assert corr.loc["within team", "spearman"] > 0.95
+    assert (corr.n == 8).all() and (corr.peer_groups == 2).all() and corr.below_min_n.all()
+    # The pandas-side helper on the raw per-agent table agrees on the confounded zero.
+    assert R.aht_fcr_rank_correlation(con.execute(R.aht_vs_fcr(t, end_of_data=EOD)))["spearman"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_aht_vs_fcr_within_team_flags_and_suppression(con):
+    # Team Z: qualifying AHTs 150, 200, 400, 400, 420 -> median 400; FCRs 0.8, 0.4, 0.8, 0.8,
+    # 0.82 -> median 0.8. z1 (AHT 200, ratio 0.5; FCR 0.4, gap -0.4) is flagged; z5 is fast
+    # (ratio 0.375) but resolves as well as the team (gap 0): not flagged. z6 has 10 judged
+    # contacts (< min_n 30): suppressed, not flagged and not in the medians although it would
+    # be the fastest and the worst. Team W has 2 qualifying agents (< min_peers 3): no typical
+    # agent, no ratio, never flagged, although w1 looks like a trap.
+    z = [("z1", 200.0, 50, 20), ("z2", 400.0, 50, 40), ("z3", 400.0, 50, 40), ("z4", 420.0, 50, 41),
+         ("z5", 150.0, 50, 40), ("z6", 100.0, 10, 0)]
+    wt = [("w1", 100.0, 40, 10), ("w2", 400.0, 40, 36)]
+    t = canonical_memtable("contacts", _agents("Z", z, 0) + _agents("W", wt, 10_000))
+    df = con.execute(R.aht_vs_fcr_within_team(t, end_of_data=EOD, min_n=30))
+    assert list(df.agent_id[:1]) == ["z1"]  # flagged first
+    df = df.set_index("agent_id")
+    assert df.loc["z1", "peer_agents"] == 5 and df.loc["z1", "peer_aht_median_s"] == 400
+    assert df.loc["z1", "peer_fcr_median"] == pytest.approx(0.8)
+    assert (df.loc["z1", "aht_ratio"], df.loc["z1", "fcr_gap"]) == (pytest.approx(0.5), pytest.approx(-0.4))
+    assert list(df.index[df.flagged]) == ["z1"]
+    assert df.loc["z5", "aht_ratio"] == pytest.approx(0.375) and df.loc["z5", "fcr_gap"] == pytest.approx(0.0)
+    assert bool(df.loc["z6", "suppressed"]) and not df.loc["z6", "qualifies"] and pd.isna(df.loc["z6", "aht_ratio"])
+    assert df.loc["w1", "few_peers"] and df.loc["w1", "peer_agents"] == 2 and pd.isna(df.loc["w1", "fcr_gap"])
+    # Thresholds are parameters: flag any fast agent not above the team's FCR -> z5 too.
+    loose = con.execute(R.aht_vs_fcr_within_team(t, end_of_data=EOD, aht_ratio_max=0.9, fcr_gap_max=0.0))
+    assert sorted(loose.agent_id[loose.flagged]) == ["z1", "z5"]
+    with pytest.raises(ValueError, match="peers"):
+        R.aht_vs_fcr_within_team(t, peers="agent_id")
+
+
 # ------------------------------------------------------------------------------------------
 # transfers
 # ------------------------------------------------------------------------------------------
@@ -851,6 +915,8 @@ def test_compiles_for_other_backends(dialect, pyspark_options):
         R.fcr_customer_reported(surveys, contacts),
         R.time_to_recontact(contacts, end_of_data=EOD),
         R.aht_vs_fcr(contacts, end_of_data=EOD),
+        R.aht_vs_fcr_within_team(contacts, end_of_data=EOD),
+        R.aht_fcr_rank_correlations(R.aht_vs_fcr_within_team(contacts, peers=["team", "channel"]), peers=["team", "channel"]),
         R.repeat_after_transfer(contacts, end_of_data=EOD),
         R.transfer_ping_pong(legs),
         R.transfer_chains(legs),
