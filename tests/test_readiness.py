@@ -3,6 +3,7 @@ threshold overrides, unreadable inputs, and the readiness.json contract."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import logging
@@ -196,6 +197,140 @@ def test_unknown_threshold_key_is_a_config_error():
                       _inputs(_clean_contacts()), now=NOW)
 
 
+# ---------------------------------------------------------------- coverage of every source
+
+
+def _month(**extra):
+    return _engagement(period={"start": "2026-03-01", "end": "2026-03-28"}, **extra)  # 4 of each weekday
+
+
+def _dense_contacts(per_day=30, skip=()):
+    return [_contact(1000 * d + i, day=f"2026-03-{d:02d}", hour=9 + i % 8)
+            for d in range(1, 29) if d not in skip for i in range(per_day)]
+
+
+def _surveys(per_day, skip=()):
+    return [{"survey_id": f"s{d}-{i}", "contact_id": f"c{1000 * d + i}", "customer_id": f"k{i % 5}",
+             "responded_at": f"2026-03-{d:02d} 12:00", "csat": 4.0}
+            for d in range(1, 29) if d not in skip for i in range(per_day)]
+
+
+def _by_id(readiness):
+    return {c.id: c for c in readiness.results}
+
+
+def test_coverage_is_checked_on_every_source_from_its_time_column():
+    inputs = _inputs(_dense_contacts(), _surveys(25))
+    cases = [{"case_id": f"k{d}-{i}", "opened_at": f"2026-03-{d:02d} 10:00"} for d in range(1, 29) for i in range(25)]
+    inputs["cases"] = TableInputs("cases", canonical_memtable("cases", cases), set(TABLES["cases"].names))
+    r = assess_tables(_month(), inputs, now=NOW)
+    daily = [c for c in r.results if c.batch == "daily"]
+    assert {c.table for c in daily} == {"contacts", "surveys", "cases"}
+    assert all(c.status == "pass" for c in daily), [(c.id, c.status, c.note) for c in daily]
+    assert all(c.denominator == 28 for c in daily if not c.id.endswith("starts_on_time"))  # no leading gap to judge
+    assert set(r.daily) == {"contacts", "surveys", "cases"}
+    assert {s["source"]: s["days_with_data"] for s in r.inventory} == dict.fromkeys(("contacts", "surveys", "cases"), "28 of 28")
+
+
+def test_a_missing_day_is_a_gap_a_weekly_closing_day_is_not():
+    sundays = (1, 8, 15, 22)
+    closed = assess_tables(_month(), _inputs(_dense_contacts(skip=sundays)), now=NOW)
+    gaps = _by_id(closed)["contacts.daily.no_gaps"]
+    assert (gaps.status, gaps.denominator) == ("pass", 24)  # Sundays usually have none: not judged
+    missing = assess_tables(_month(), _inputs(_dense_contacts(skip=(*sundays, 11))), now=NOW)
+    gaps = _by_id(missing)["contacts.daily.no_gaps"]
+    assert (gaps.status, gaps.unexpected, gaps.denominator) == ("fail", 1, 24)
+    assert gaps.finding == "1 of 24 days that usually have contacts have none"
+    assert _by_id(missing)["contacts.daily.volume_stable"].status == "fail"  # 0 against a median of 30
+
+
+def test_sparse_sources_are_judged_by_runs_of_empty_days_not_single_days():
+    # 3 responses a day, none on Sundays and none on Tue 10th: normal for a sparse source
+    sparse = _surveys(3, skip=(1, 8, 10, 15, 22))
+    r = assess_tables(_month(), _inputs(_dense_contacts(), sparse), now=NOW)
+    by_id = _by_id(r)
+    assert by_id["surveys.daily.no_gaps"].status == "pass"
+    volume = by_id["surveys.daily.volume_stable"]
+    assert volume.status == "not evaluated"
+    assert volume.note.startswith("too few survey responses per day for a daily-volume test")
+    assert "mapped" not in volume.note
+    assert r.failed == []
+    # Sun-Wed without a response: chance at 3 a day (9 usual), a gap at 5 a day (15 usual)
+    r = assess_tables(_month(), _inputs(_dense_contacts(), _surveys(3, skip=(1, 8, 15, 16, 17, 18, 22))), now=NOW)
+    assert _by_id(r)["surveys.daily.no_gaps"].status == "pass"
+    r = assess_tables(_month(), _inputs(_dense_contacts(), _surveys(5, skip=(1, 8, 15, 16, 17, 18, 22))), now=NOW)
+    gap = _by_id(r)["surveys.daily.no_gaps"]
+    assert (gap.status, gap.unexpected, gap.denominator) == ("fail", 4, 27)  # judged once responses start
+    assert gap.finding.startswith("4 of 27 days fall in a stretch without survey responses where more than 10 are usual")
+    assert _by_id(r)["surveys.daily.starts_on_time"].status == "pass"  # one leading empty day: the usual lag
+    # responses that only start on the 10th: the export starts late
+    r = assess_tables(_month(), _inputs(_dense_contacts(), _surveys(3, skip=range(1, 10))), now=NOW)
+    late = _by_id(r)["surveys.daily.starts_on_time"]
+    assert (late.status, late.finding) == ("fail", "the first 9 days of the period have no survey responses")
+    assert _by_id(r)["surveys.daily.no_gaps"].status == "pass"
+
+
+def test_coverage_not_evaluated_says_why_in_words():
+    inputs = _inputs(_dense_contacts(), _surveys(25))
+    inputs["surveys"].mapped -= {"responded_at"}
+    r = assess_tables(_month(), inputs, now=NOW)
+    for check in ("surveys.daily.no_gaps", "surveys.daily.volume_stable"):
+        c = _by_id(r)[check]
+        assert c.status == "not evaluated"
+        assert c.note == ("survey responses cannot be counted per day: their time column responded_at is not in the "
+                          "export (map it in sources.surveys.columns.responded_at)")
+    notes = [c.note for c in r.results if c.note]
+    assert not any(n.startswith(("rows ", "weekday_ratio ", "empty_run ")) for n in notes), notes
+
+
+# ---------------------------------------------------------------- what the notebook shows
+
+
+def test_row_count_is_observed_not_unexpected():
+    r = assess_tables(_engagement(), _inputs(_clean_contacts()), now=NOW)
+    row = r.checks_table().set_index("id").loc["contacts.not_empty"]
+    assert pd.isna(row["unexpected"]) and pd.isna(row["of"]) and row["observed"] == 40
+    assert pd.isna(r.checks_table().set_index("id").loc["contacts.talk_s.non_negative", "observed"])
+
+
+def test_checks_summary_and_problems_only():
+    rows = _clean_contacts()
+    rows[3] = {**rows[3], "channel": "fax", "talk_s": -5.0}
+    r = assess_tables(_engagement(), _inputs(rows), now=NOW)
+    summary = r.checks_summary_table().set_index("source")
+    assert list(summary.columns) == ["checks", "passed", "failed", "not_evaluated", "worst_failed"]
+    contacts = summary.loc["contacts"]
+    assert contacts["checks"] == len([c for c in r.results if c.table == "contacts"])
+    assert contacts["checks"] == contacts["passed"] + contacts["failed"] + contacts["not_evaluated"]
+    assert (contacts["failed"], contacts["worst_failed"]) == (2, "warning")  # both checks are warnings
+    problems = r.checks_table(only_problems=True)
+    assert set(problems["result"]) <= {"fail", "not evaluated"}
+    assert set(problems.loc[problems["result"] == "fail", "id"]) == {"contacts.channel.known_codes", "contacts.talk_s.non_negative"}
+    assert problems.loc[problems["result"] == "fail", "consequence"].str.len().gt(0).all()
+    assert len(problems) < len(r.results) / 5
+    html = r.problem_checks()._repr_html_()
+    assert "Checks that failed" in html and "fax" in html
+
+
+def test_every_check_passed_is_one_note():
+    r = assess_tables(_engagement(), _inputs(_clean_contacts()), now=NOW)
+    # without a load report or business hours some checks are not evaluated: they are listed
+    assert set(r.checks_table(only_problems=True)["result"]) == {"not evaluated"}
+    r = dataclasses.replace(r, results=[c for c in r.results if c.status == "pass"])
+    assert r.checks_table(only_problems=True).empty
+    assert str(r.problem_checks()) == f"Every one of the {len(r.results)} checks passed."
+    assert r.checks_summary_table()["worst_failed"].eq("").all()
+
+
+def test_daily_volume_chart_has_one_panel_per_source_on_its_own_scale():
+    r = assess_tables(_month(), _inputs(_dense_contacts(), _surveys(3)), now=NOW)
+    spec = r.daily_volume_chart().to_dict()
+    assert spec["facet"]["row"]["field"] == "source"
+    assert spec["resolve"]["scale"]["y"] == "independent"
+    data = next(iter(spec["datasets"].values()))
+    assert len(data) == 2 * 28 and {d["source"] for d in data} == {"contacts", "surveys"}
+
+
 # ---------------------------------------------------------------- honesty: GE itself agrees
 
 
@@ -248,9 +383,19 @@ def test_ibis_validator_matches_great_expectations_pandas():
         assert [(e["meta"]["id"], m) for e, m in zip(exps, mine)] == [(e["meta"]["id"], g) for e, g in zip(exps, ge)]
         assert any(not s for s, _ in mine)  # the fixture does exercise failures
         compared += len(exps)
-    daily = daily_frame(hourly_profile(contacts, "arrived_at", "UTC"), eng)[["day", "rows", "weekday_ratio"]]
-    day_exps = [r.to_ge() for r in suites["contacts"].rules if r.batch == "daily"]
-    assert _ibis_results(ibis.memtable(daily), day_exps) == _ge_results(daily, day_exps)
+    # the daily batch, with the row conditions and run lengths of every suite's coverage rules, on a
+    # month with a closed weekday, a gap, a long empty run and a spike
+    eng = _engagement(period={"start": "2026-03-01", "end": "2026-03-31"})
+    counts = {d: (0 if d % 7 == 1 else 30) for d in range(1, 32)}  # Sundays closed
+    counts.update({11: 0, 17: 0, 18: 0, 19: 0, 25: 400})  # Tue-Thu empty: 3 days
+    hours = [_contact(i, day=f"2026-03-{d:02d}") for d in counts for i in range(counts[d])]
+    daily = daily_frame(hourly_profile(canonical_memtable("contacts", hours), "arrived_at", "UTC"), eng)
+    day_exps = [r.to_ge() for s in suites.values() for r in s.rules if r.batch == "daily"]
+    assert {e["kwargs"]["column"] for e in day_exps} == {"rows", "weekday_ratio", "empty_run", "empty_run_usual_rows"}
+    assert any("row_condition" in e["kwargs"] for e in day_exps)
+    mine = _ibis_results(ibis.memtable(daily), day_exps)
+    assert mine == _ge_results(daily, day_exps)
+    assert any(not ok for ok, _ in mine) and any(ok for ok, _ in mine)
     assert compared > 40
 
 
@@ -282,6 +427,22 @@ def test_bank_reports_its_real_quirks(bank_run):
     assert by_id["contacts.timezone_profile"].status == "pass"  # stated hours fit: no UTC mix-up
     assert by_id["contacts.timezone_shifted_days"].status == "pass"
     assert bank_run.exit_code == 0
+
+
+def test_notebook_frames_show_no_local_paths(bank_run, tmp_path):
+    r = bank_run.readiness
+    assert r.inventory_table()["file"].tolist() == ["february_1999.txt"]  # outside the engagement folder
+    saved = load_readiness(bank_run.out_dir)["sources"][0]["file"]
+    assert Path(saved).is_absolute() and Path(saved).resolve() == BANK_DATA.resolve()  # data teams keep the path
+    frames = [r.inventory_table(), r.checks_table(), r.checks_summary_table(), r.matrix_table()]
+    text = " ".join(f.to_csv() for f in frames) + str(r.problem_checks())
+    assert str(BANK_DATA.parent) not in text and "/work/" not in text
+    # inside the engagement folder: the path relative to it
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "calls.csv").write_text(_HEADER + _ROW)
+    (tmp_path / "engagement.yaml").write_text(_ENGAGEMENT.replace("path: calls.csv", "path: data/calls.csv"))
+    inner = validate(tmp_path / "engagement.yaml", tmp_path / "out", data_docs=False).readiness
+    assert inner.inventory_table()["file"].tolist() == ["data/calls.csv"]
 
 
 def test_bank_writes_readiness_json_and_data_docs(bank_run):
@@ -362,6 +523,12 @@ def test_header_only_file_is_a_blocking_failure(tmp_path):
     run = validate(tmp_path / "engagement.yaml", tmp_path / "out", data_docs=False)
     assert run.exit_code == 1
     assert [c.id for c in run.readiness.blocking_failures] == ["contacts.not_empty"]
+    empty = run.readiness.blocking_failures[0]
+    assert empty.unexpected is None and empty.finding == "the contacts feed has 0 rows"
+    # a feed without rows cannot be counted per day: said in words, not blamed on the mapping
+    gaps = next(c for c in run.readiness.results if c.id == "contacts.daily.no_gaps")
+    assert gaps.status == "not evaluated" and gaps.note.startswith("no contacts are dated inside the period")
+    assert "mapped" not in gaps.note
 
 
 # ---------------------------------------------------------------- generated data with planted truth
@@ -388,27 +555,36 @@ DEFECT_SIDE_EFFECTS = {
 }
 
 
-def _generated(tmp_path, defects):
+def _generated(tmp_path, defects, seed=7):
     from cxkit.generate import generate
 
     data = tmp_path / "data"
-    generate(data, seed=7, customers=3000, defects=defects)
+    # ~200 contacts a day: enough for the per-day hour-profile (timezone) check to judge days
+    generate(data, seed=seed, customers=10000, defects=defects)
     shutil.copy(DEMO, tmp_path / "engagement.yaml")
     truth = json.loads((data / "truth.json").read_text())
     return tmp_path / "engagement.yaml", truth
 
 
-def test_clean_generated_data_flags_nothing_blocking(tmp_path):
-    engagement, _ = _generated(tmp_path, [])
+@pytest.mark.parametrize("seed", [1, 7, 11])
+def test_clean_generated_data_flags_nothing(tmp_path, seed):
+    # not only nothing blocking: no check at all may fail on clean data, whatever the seed
+    engagement, _ = _generated(tmp_path, [], seed=seed)
     run = validate(engagement, tmp_path / "out", data_docs=False)
-    assert run.readiness.blocking_failures == []
+    assert [c.id for c in run.readiness.failed] == []
     assert run.exit_code == 0
 
 
 def test_every_planted_defect_found_and_nothing_else(tmp_path):
     clean_path, _ = _generated(tmp_path / "clean", [])
-    baseline = {c.id for c in validate(clean_path, tmp_path / "clean_out", data_docs=False).readiness.failed}
+    clean = validate(clean_path, tmp_path / "clean_out", data_docs=False).readiness
+    baseline = {c.id for c in clean.failed}
     assert baseline == set(), "clean generated data must flag nothing"
+    # coverage is checked on every source; what cannot be judged says why, never a mapping key
+    gaps = {c.table: c.status for c in clean.results if c.id.endswith(".daily.no_gaps")}
+    assert gaps == dict.fromkeys(("contacts", "cases", "surveys", "qa", "intervals"), "pass")
+    unjudged = [c for c in clean.results if c.status == "not evaluated"]
+    assert all(c.id.endswith(".daily.volume_stable") and c.note.startswith("too few") for c in unjudged), unjudged
     engagement, truth = _generated(tmp_path / "dirty", list(DEFECT_CHECKS))
     planted = set(truth["defects"])
     assert planted == set(DEFECT_CHECKS)
@@ -429,3 +605,7 @@ def test_notebook_runs_on_the_bank(tmp_path):
         parameters={"engagement": str(BANK), "run_dir": str(tmp_path / "run")}, cwd=str(root), progress_bar=False,
     )
     assert load_readiness(tmp_path / "run")["matrix"]["fcr_repeat"]["verdict"] == "degraded"
+    shown = json.dumps([c.get("outputs", []) for c in json.loads((tmp_path / "out.ipynb").read_text())["cells"]])
+    assert str(BANK_DATA.parent) not in shown and str(root) not in shown  # no local paths for stakeholders
+    assert "Checks per source" in shown and "Checks that failed or could not be evaluated" in shown
+    assert shown.count("<tr>") < 40  # summary and problems, not one row per check

@@ -2,7 +2,8 @@
 
 Per table, three batches are checked: ``rows`` (the canonical table as loaded, plus the derived
 columns the suite names, e.g. ``_contact_missing`` for cross-system links), ``daily`` (one row
-per local day of the engagement period: ``rows`` and ``weekday_ratio``) and the loader's counts.
+per local day of the engagement period, counted on the table's ``TableSpec.time_column``: see
+:func:`daily_frame`) and the loader's counts.
 Only aggregates leave the engine: one scan for the column-map expectations of a batch, a grouped
 query per uniqueness check, and contacts per UTC hour for the calendar and timezone checks.
 """
@@ -183,14 +184,31 @@ def hourly_profile(t: ir.Table, column: str, tz: str) -> pd.DataFrame:
 
 
 def daily_frame(hourly: pd.DataFrame, engagement: Engagement) -> pd.DataFrame:
-    """One row per local day of the period: ``rows`` and the ratio to its weekday's median."""
+    """One row per local day of the period, the ``daily`` batch the coverage rules read.
+
+    Columns: ``day``, ``rows``, ``weekday`` (0 = Monday), ``weekday_median`` (median rows of the
+    period's days with the same weekday: what such a day usually has), ``weekday_ratio`` (rows
+    over that median; null when the median is 0), ``empty_run`` (on a day without rows, the
+    length of the run of consecutive days without rows it belongs to; 0 on days with rows),
+    ``empty_run_usual_rows`` (on a day without rows, what the days of its run usually have
+    together: the sum of their ``weekday_median``; 0 on days with rows) and ``before_first`` (the day precedes the first day with rows: sources that follow contacts,
+    such as surveys and QA, start with a lag). The suites decide what is a gap or an anomaly
+    (``row_condition`` on ``weekday_median`` or ``before_first``, a maximum ``empty_run``), so a
+    sparse source gets other thresholds, not other code.
+    """
     days = pd.date_range(engagement.period.start, engagement.period.end, freq="D").date
     counts = hourly.groupby("date")["rows"].sum() if not hourly.empty else pd.Series(dtype="int64")
     frame = pd.DataFrame({"day": days})
     frame["rows"] = [int(counts.get(d, 0)) for d in days]
     frame["weekday"] = [d.weekday() for d in days]
-    median = frame.groupby("weekday")["rows"].transform("median")
+    median = frame.groupby("weekday")["rows"].transform("median").astype("float64")
+    frame["weekday_median"] = median
     frame["weekday_ratio"] = (frame["rows"] / median.where(median > 0)).astype("float64")
+    empty = frame["rows"].eq(0)
+    run_id = empty.ne(empty.shift()).cumsum()
+    frame["empty_run"] = empty.groupby(run_id).transform("sum").where(empty, 0).astype("int64")
+    frame["empty_run_usual_rows"] = median.groupby(run_id).transform("sum").where(empty, 0.0)
+    frame["before_first"] = ~(~empty).cummax()
     return frame
 
 
@@ -211,12 +229,36 @@ def _open_hours(business_hours: Mapping[str, str]) -> dict[int, list[tuple[float
     return out
 
 
-def _outside_share(hourly: pd.DataFrame, hours: dict[int, list[tuple[float, float]]], shift: int) -> float:
+def _outside(hourly: pd.DataFrame, hours: dict[int, list[tuple[float, float]]], shift: int) -> pd.Series:
+    """Whether each hour of the profile falls outside the opening hours (after ``shift``)."""
     local = hourly["local"] + pd.Timedelta(hours=shift)
     wd, hr = local.dt.dayofweek, local.dt.hour
     inside = [any(a <= h and h + 1 <= b + 1e-9 for a, b in hours[d]) for d, h in zip(wd, hr, strict=True)]
+    return pd.Series([not i for i in inside], index=hourly.index, dtype=bool)
+
+
+def _outside_share(hourly: pd.DataFrame, hours: dict[int, list[tuple[float, float]]], shift: int) -> float:
     total = hourly["rows"].sum()
-    return float(hourly["rows"][[not i for i in inside]].sum() / total) if total else 0.0
+    return float(hourly["rows"][_outside(hourly, hours, shift)].sum() / total) if total else 0.0
+
+
+def _days_outside(hourly: pd.DataFrame, hours: dict[int, list[tuple[float, float]]], kw: Mapping[str, Any]) -> list[str]:
+    """Days whose own share outside the opening hours is far above the limit for one day.
+
+    A feed that writes one day in UTC moves that day's answers by the UTC offset: the whole
+    period's share hardly moves, but that day's answers spill out of its opening hours.
+    """
+    limit = kw.get("max_outside_share_day")
+    if limit is None or hourly.empty:
+        return []
+    frame = hourly.assign(outside=_outside(hourly, hours, 0))
+    per_day = frame.groupby("date").apply(
+        lambda g: pd.Series({"rows": g["rows"].sum(), "outside": g.loc[g["outside"], "rows"].sum()}),
+        include_groups=False,
+    )
+    per_day = per_day[per_day["rows"] >= kw.get("min_rows_per_day", 50)]
+    share = per_day["outside"] / per_day["rows"]
+    return [f"{day}: {v:.0%} outside" for day, v in share[share > limit].items()]
 
 
 def _business_hours_check(rule: Rule, hourly: pd.DataFrame, ctx: _Context) -> dict[str, Any]:
@@ -225,12 +267,16 @@ def _business_hours_check(rule: Rule, hourly: pd.DataFrame, ctx: _Context) -> di
     shares = {s: _outside_share(hourly, hours, s) for s in range(-12, 13) if s}
     best = min(shares, key=shares.get)
     total = int(hourly["rows"].sum())
-    success = share <= rule.kwargs["max_outside_share"]
-    details: dict[str, Any] = {"outside_share": share, "best_shift_hours": 0, "outside_share_at_best_shift": share}
+    days = _days_outside(hourly, hours, rule.kwargs)
+    success = share <= rule.kwargs["max_outside_share"] and not days
+    details: dict[str, Any] = {"outside_share": share, "best_shift_hours": 0, "outside_share_at_best_shift": share,
+                               "days_outside": days}
     values = ""
     if shares[best] < share / 2:
         details.update(best_shift_hours=best, outside_share_at_best_shift=shares[best])
         values = f"; they fit best when shifted by {best:+d} h ({shares[best]:.0%} outside)"
+    if days:
+        values += f"; days far outside the opening hours: {'; '.join(days[:10])}"
     return {
         "success": bool(success),
         "result": {
@@ -316,8 +362,6 @@ def _loader_check(rule: Rule, counts: dict[str, Any]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- running
 
-_CALENDAR_CHECKS = ("cxkit_business_hours_profile", "cxkit_hour_profile_shift")
-
 
 def _format(template: str | None, res: dict[str, Any], denominator: int | None) -> str | None:
     if not template:
@@ -330,6 +374,7 @@ def _format(template: str | None, res: dict[str, Any], denominator: int | None) 
         percent = 100 * res.get("unexpected_count", 0) / denominator
     return template.format(
         percent=percent or 0.0,
+        observed=res.get("observed_value") or 0,
         unexpected=res.get("unexpected_count") or 0,
         denominator=denominator or 0,
         values=values,
@@ -356,13 +401,23 @@ def _result(rule: Rule, blocking_severities: set[str], success: bool | None, res
     if success is False:
         cr.finding = _format(rule.meta.get("finding"), cr.result, cr.denominator)
         cr.blocking = rule.severity in blocking_severities
-    if rule.type == "expect_table_row_count_to_be_between":
-        cr.result.setdefault("unexpected_count", cr.result.get("observed_value"))
     return cr
+
+
+#: what one record of each table is, for findings a data team reads
+_UNITS = {"contacts": "contacts", "legs": "contact legs", "cases": "cases", "surveys": "survey responses",
+          "qa": "QA evaluations", "intervals": "WFM intervals"}
 
 
 def _unavailable(rule: Rule, mapped: set[str], has_contacts: bool) -> str | None:
     """Why a rule cannot be evaluated on this engagement's data (None when it can)."""
+    if rule.batch == "daily":
+        # the daily batch is counted on the table's time column, not read from a mapped column
+        time_col = TABLES[rule.table].time_column
+        if time_col in mapped:
+            return None
+        return (f"{_UNITS[rule.table]} cannot be counted per day: their time column {time_col} is not in the "
+                f"export (map it in sources.{rule.table}.columns.{time_col})")
     needed: list[str] = []
     for col in rule.columns():
         if col.startswith("_"):
@@ -373,8 +428,23 @@ def _unavailable(rule: Rule, mapped: set[str], has_contacts: bool) -> str | None
             needed.append(col)
     missing = [c for c in dict.fromkeys(needed) if c not in mapped]
     if missing:
-        return f"{', '.join(missing)} not mapped (sources.{rule.table}.columns)"
+        verb = "is" if len(missing) == 1 else "are"
+        return f"{', '.join(missing)} {verb} not in the export (not mapped in sources.{rule.table}.columns)"
     return None
+
+
+def _daily_result(rule: Rule, blocking: set[str], res: dict[str, Any], frame: pd.DataFrame) -> CheckResult:
+    """A daily rule's result. A rule whose ``row_condition`` selects no day is not evaluated when
+    the source has no row in the period or the rule says why (``meta.not_evaluated``); otherwise
+    it holds vacuously, as in GE (e.g. no leading empty days to judge)."""
+    unit, col = _UNITS[rule.table], TABLES[rule.table].time_column
+    if res["result"].get("element_count") or not (rule.meta.get("not_evaluated") or not frame["rows"].any()):
+        return _result(rule, blocking, res["success"], res["result"])
+    if not frame["rows"].any():
+        why = f"no {unit} are dated inside the period ({col}), so there is no day to judge"
+    else:
+        why = rule.meta["not_evaluated"]
+    return _result(rule, blocking, None, None, why.format(unit=unit, column=col))
 
 
 def run_checks(
@@ -408,29 +478,37 @@ def run_checks(
             coded = {c.name for c in TABLES[name].columns if c.values} | {"interval_minutes"}
             for r, res in zip(row_rules, validator.evaluate(batch, [r.to_ge() for r in row_rules], coded=coded), strict=True):
                 out[r.id] = _result(r, blocking, res["success"], res["result"])
-        # calendar: rows per UTC hour, once
+        # calendar: rows per UTC hour, once; the daily frame of every table (coverage, the chart)
         time_col = TABLES[name].time_column
-        needs_calendar = [r for r in rules if r.id not in out and (r.batch == "daily" or r.type in _CALENDAR_CHECKS)]
-        if needs_calendar and time_col in ti.mapped:
+        if time_col in ti.mapped:
             hourly = hourly_profile(ti.table, time_col, engagement.timezone)
+            profiles: dict[str, pd.DataFrame] = {time_col: hourly}
             frame = daily_frame(hourly, engagement)
             daily[name] = frame
-            day_rules = [r for r in needs_calendar if r.batch == "daily"]
+            day_rules = [r for r in rules if r.id not in out and r.batch == "daily"]
             if day_rules:
-                mem = ibis.memtable(frame[["day", "rows", "weekday_ratio"]])
+                mem = ibis.memtable(frame)
                 for r, res in zip(day_rules, validator.evaluate(mem, [r.to_ge() for r in day_rules]), strict=True):
-                    out[r.id] = _result(r, blocking, res["success"], res["result"])
-            for r in needs_calendar:
-                if r.type == "cxkit_hour_profile_shift":
-                    res = _hour_shift_check(r, hourly, ctx)
-                    out[r.id] = _result(r, blocking, res["success"], res["result"])
-                if r.type != "cxkit_business_hours_profile":
+                    out[r.id] = _daily_result(r, blocking, res, frame)
+            for r in rules:
+                if r.id in out:
                     continue
-                if not engagement.readiness.business_hours:
+                if r.type not in ("cxkit_hour_profile_shift", "cxkit_business_hours_profile"):
+                    continue
+                if r.type == "cxkit_business_hours_profile" and not engagement.readiness.business_hours:
                     out[r.id] = _result(r, blocking, None, None, "set readiness.business_hours in the engagement to run it")
-                else:
-                    res = _business_hours_check(r, hourly, ctx)
-                    out[r.id] = _result(r, blocking, res["success"], res["result"])
+                    continue
+                # the profile of the rule's own column (answered_at: agents keep opening hours,
+                # bots and inboxes take contacts around the clock), computed once per column
+                column = r.kwargs.get("column", time_col)
+                if column not in ti.mapped:
+                    out[r.id] = _result(r, blocking, None, None, f"{column} is not in the export")
+                    continue
+                if column not in profiles:
+                    profiles[column] = hourly if column == time_col else hourly_profile(ti.table, column, engagement.timezone)
+                check = _hour_shift_check if r.type == "cxkit_hour_profile_shift" else _business_hours_check
+                res = check(r, profiles[column], ctx)
+                out[r.id] = _result(r, blocking, res["success"], res["result"])
         loader_rules = [r for r in rules if r.type.startswith("cxkit_loader")]
         if loader_rules:
             counts = ti.report.counts() if ti.report is not None else None
@@ -441,5 +519,5 @@ def run_checks(
                     res = _loader_check(r, counts)
                     out[r.id] = _result(r, blocking, res["success"], res["result"])
         for r in rules:
-            results.append(out.get(r.id) or _result(r, blocking, None, None, f"{time_col} not mapped"))
+            results.append(out.get(r.id) or _result(r, blocking, None, None, f"cxkit has no evaluator for {r.type}"))
     return results, daily

@@ -89,16 +89,24 @@ class Readiness:
         os.replace(tmp, path)
         return path
 
-    # ---- what the notebook shows (small frames)
+    # ---- what the notebook shows (small frames; no local paths: the report goes to stakeholders)
     def inventory_table(self) -> pd.DataFrame:
-        """One row per source: rows read and loaded, period covered, columns mapped."""
-        return pd.DataFrame(self.inventory)[
+        """One row per source: file (relative to the engagement folder), rows read and loaded,
+        period covered, columns mapped. ``readiness.json`` keeps the full path."""
+        shown = [{**s, "file": _shown_path(s["file"], self.engagement.base_dir)} for s in self.inventory]
+        return pd.DataFrame(shown)[
             ["source", "file", "rows_read", "rows_loaded", "first_day", "last_day", "days_with_data",
              "columns_mapped", "not_mapped"]
         ]
 
-    def checks_table(self, table: str | None = None) -> pd.DataFrame:
-        """Checks grouped by source: result, unexpected count and denominator, what it means."""
+    def checks_table(self, table: str | None = None, *, only_problems: bool = False) -> pd.DataFrame:
+        """Checks grouped by source: result, unexpected records and denominator, what it means.
+
+        ``only_problems`` keeps the checks that failed or could not be evaluated (what a reader
+        acts on); the full list is in ``readiness.json`` and the Data Docs. ``unexpected`` counts
+        records (or days) that broke a rule; table-level checks (the feed's row count) have none
+        and show their ``observed`` value instead.
+        """
         rows = [
             {
                 "source": r.table,
@@ -108,13 +116,52 @@ class Readiness:
                 "severity": r.severity,
                 "unexpected": r.unexpected,
                 "of": r.denominator,
+                "observed": r.result.get("observed_value") if r.unexpected is None else None,
                 "finding": r.finding or r.note or "",
+                "consequence": (r.consequence or "") if r.status == "fail" else "",
                 "id": r.id,
             }
             for r in self.results
-            if table is None or r.table == table
+            if (table is None or r.table == table) and (not only_problems or r.status != "pass")
         ]
-        return pd.DataFrame(rows)
+        columns = ["source", "category", "check", "result", "severity", "unexpected", "of", "observed",
+                   "finding", "consequence", "id"]
+        frame = pd.DataFrame(rows, columns=columns)
+        for col in ("unexpected", "of"):
+            frame[col] = frame[col].astype("Int64")
+        return frame
+
+    def checks_summary_table(self) -> pd.DataFrame:
+        """One row per source: checks run, passed, failed, not evaluated, worst severity failed."""
+        order = list(self.rules["severity_effect"])  # most severe first
+        rows = []
+        for source in dict.fromkeys(r.table for r in self.results):
+            mine = [r for r in self.results if r.table == source]
+            failed = [r.severity for r in mine if r.status == "fail"]
+            rows.append({
+                "source": source,
+                "checks": len(mine),
+                "passed": sum(r.status == "pass" for r in mine),
+                "failed": len(failed),
+                "not_evaluated": sum(r.status == "not evaluated" for r in mine),
+                "worst_failed": min(failed, key=order.index) if failed else "",
+            })
+        return pd.DataFrame(rows, columns=["source", "checks", "passed", "failed", "not_evaluated", "worst_failed"])
+
+    def problem_checks(self):
+        """The checks that failed or were not evaluated, as a notebook table, or a one-line note
+        when every check passed (``cxkit.display``)."""
+        from cxkit import display
+
+        frame = self.checks_table(only_problems=True)
+        if frame.empty:
+            return display.note(f"Every one of the {len(self.results):,} checks passed.")
+        labels = {"source": "Source", "check": "Check", "result": "Result", "severity": "Severity",
+                  "unexpected": "Unexpected", "of": "Of", "observed": "Observed", "finding": "Finding",
+                  "consequence": "What it means"}
+        # a column with nothing in it (e.g. no table-level check failed) is only noise
+        shown = {c: label for c, label in labels.items() if frame[c].replace("", pd.NA).notna().any()}
+        return display.table(frame, caption="Checks that failed or could not be evaluated", columns=shown)
 
     def matrix_table(self) -> pd.DataFrame:
         """The readiness matrix: diagnostic, verdict, reason, evidence."""
@@ -140,14 +187,38 @@ class Readiness:
         return out
 
     def daily_volume_chart(self):
-        """Daily volume per source as a cxkit chart (one line per source)."""
+        """Rows per day, one panel per source, each on its own scale (sources differ by orders
+        of magnitude): a cxkit line chart (report theme, aggregated frame) faceted by source."""
+        import altair as alt
+
         from cxkit import charts
 
-        return charts.line_trend(self.daily_volume(), "day", "rows", series="source",
-                                 title="Rows per day, by source")
+        frame = self.daily_volume()
+        order = list(dict.fromkeys(frame["source"]))
+        panel = charts.line_trend(frame, "day", "rows", series="source", title="", x_title="Day",
+                                  y_title="Records").properties(width=560, height=70)
+        panel.title = alt.Undefined  # the title goes on the faceted chart
+        return (
+            panel.encode(color=alt.Color("source:N", legend=None, sort=order))
+            .facet(row=alt.Row("source:N", sort=order, title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
+                   title=alt.Title("Records per day, by source", subtitle="each panel on its own scale"))
+            .resolve_scale(y="independent")
+        )
 
     def _repr_html_(self) -> str:
         return self.matrix_table().drop(columns="key").to_html(index=False, escape=True)
+
+
+def _shown_path(origin: str | None, base_dir: Path) -> str | None:
+    """A source's origin as a reader may see it: relative to the engagement folder, else the
+    file name alone (never the consultant's local folders)."""
+    if not origin or not Path(origin).is_absolute():
+        return origin
+    path = Path(origin)
+    try:
+        return path.resolve().relative_to(Path(base_dir).resolve()).as_posix()
+    except ValueError:
+        return path.name
 
 
 def _inventory(inputs: dict[str, TableInputs], counts: dict[str, dict], daily: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:

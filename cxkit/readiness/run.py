@@ -68,8 +68,18 @@ class ValidationRun:
                 sev = f"[red]{c.severity} (blocking)[/]" if c.blocking else c.severity
                 ft.add_row(c.table, c.id, sev, c.finding or c.title)
             console.print(ft)
-        else:
-            console.print(f"[green]All {len(r.results)} checks passed or were not applicable.[/]")
+        skipped = [c for c in r.results if c.status == "not evaluated"]
+        if skipped:
+            st = Table(title=f"Checks not evaluated ({len(skipped)} of {len(r.results)})")
+            for col in ("source", "check", "why"):
+                st.add_column(col)
+            for c in skipped:
+                st.add_row(c.table, c.id, c.note or "")
+            console.print(st)
+        if not failed:
+            passed = len(r.results) - len(skipped)
+            console.print(f"[green]No check failed: {passed} of {len(r.results)} passed"
+                          + (f", {len(skipped)} could not be evaluated (see above).[/]" if skipped else ".[/]"))
         console.print(f"Results: {self.readiness_path}")
         if self.data_docs_index:
             console.print(f"Data Docs: {self.data_docs_index}")

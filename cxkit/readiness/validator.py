@@ -6,7 +6,9 @@ declared here as a small set of ibis aggregate expressions (evaluated where the 
 column-map expectations of one batch in one scan) plus a function turning the aggregated
 numbers into a GE-shaped result: ``success``, ``element_count``, ``missing_count``,
 ``unexpected_count``, ``unexpected_percent`` (GE 1.x semantics: over non-missing values,
-except for ``not_be_null``), ``observed_value``. ``partial_unexpected_list`` is filled only
+except for ``not_be_null``), ``observed_value``. A column-map expectation may carry a GE 1.x
+``row_condition`` (a ``Condition`` as JSON: ``comparison``, ``and``, ``or``); only the rows it
+selects are evaluated, as GE does. ``partial_unexpected_list`` is filled only
 for coded columns (never for ids or free text) and lists distinct offending values.
 
 ``tests/test_readiness.py`` runs the same suites through GE's own pandas datasource on a small
@@ -31,7 +33,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-__all__ = ["SUPPORTED", "evaluate", "supported"]
+__all__ = ["SUPPORTED", "evaluate", "row_condition", "supported"]
 
 _PARTIAL_LIMIT = 20
 
@@ -106,6 +108,44 @@ def _is_null(t: ir.Table, kw: dict[str, Any]) -> ir.BooleanValue:
 
 
 _NEVER = lambda t, kw: ibis.literal(False)  # noqa: E731
+
+#: GE 1.x ``row_condition`` comparison operators (``great_expectations.expectations.row_conditions``)
+_OPERATORS: dict[str, Callable[[ir.Value, Any], ir.BooleanValue]] = {
+    "==": lambda c, p: c == p,
+    "!=": lambda c, p: c != p,
+    "<": lambda c, p: c < p,
+    "<=": lambda c, p: c <= p,
+    ">": lambda c, p: c > p,
+    ">=": lambda c, p: c >= p,
+    "IN": lambda c, p: c.isin(list(p)),
+    "NOT_IN": lambda c, p: ~c.isin(list(p)),
+}
+
+
+def row_condition(t: ir.Table, condition: Mapping[str, Any] | None) -> ir.BooleanValue:
+    """The rows a GE 1.x ``row_condition`` (as JSON) selects; a null comparison selects nothing.
+
+    Examples
+    --------
+    >>> import ibis
+    >>> t = ibis.memtable({"n": [1, 5, None]})
+    >>> cond = {"type": "comparison", "column": {"name": "n"}, "operator": ">=", "parameter": 5}
+    >>> t.filter(row_condition(t, cond)).count().execute()
+    1
+    """
+    if not condition:
+        return ibis.literal(True)
+    kind = condition.get("type")
+    if kind == "comparison":
+        op = condition["operator"]
+        if op not in _OPERATORS:
+            raise KeyError(f"row_condition operator {op!r} is not supported; supported: {', '.join(_OPERATORS)}")
+        return _OPERATORS[op](t[condition["column"]["name"]], condition["parameter"]).fill_null(False)
+    if kind in ("and", "or"):
+        parts = [row_condition(t, c) for c in condition["conditions"]]
+        return ibis.and_(*parts) if kind == "and" else ibis.or_(*parts)
+    raise KeyError(f"row_condition of type {kind!r} is not supported by the ibis validator; "
+                   "use a GE Condition (comparison, and, or), not a string")
 
 #: Column-map expectation types evaluated in one scan per batch.
 _MAP: dict[str, _MapSpec] = {
@@ -188,11 +228,15 @@ def evaluate(
         kind, kw = e["type"], e["kwargs"]
         if kind in _MAP:
             spec = _MAP[kind]
+            selected = row_condition(table, kw.get("row_condition"))
             missing = spec.missing(table, kw)
-            aggs[f"m{i}"] = _count_true(table, missing)
-            aggs[f"u{i}"] = _count_true(table, ~missing & spec.unexpected(table, kw).fill_null(False))
+            aggs[f"n{i}"] = _count_true(table, selected)
+            aggs[f"m{i}"] = _count_true(table, selected & missing)
+            aggs[f"u{i}"] = _count_true(table, selected & ~missing & spec.unexpected(table, kw).fill_null(False))
         elif kind not in SUPPORTED:
             raise KeyError(f"expectation type {kind!r} is not supported by the ibis validator; supported: {SUPPORTED}")
+        elif kw.get("row_condition"):
+            raise KeyError(f"{kind}: row_condition is supported on column-map expectations only")
     row = table.aggregate(**aggs).execute().iloc[0]
     n = int(row["__n"])
     out: list[dict[str, Any]] = []
@@ -200,10 +244,11 @@ def evaluate(
         kind, kw = e["type"], e["kwargs"]
         if kind in _MAP:
             spec = _MAP[kind]
-            res = _shaped(kw, n, int(row[f"m{i}"] or 0), int(row[f"u{i}"] or 0), spec.percent_of_all)
+            res = _shaped(kw, int(row[f"n{i}"] or 0), int(row[f"m{i}"] or 0), int(row[f"u{i}"] or 0),
+                          spec.percent_of_all)
             column = kw.get("column")
             if res["result"]["unexpected_count"] and column in coded:
-                bad = ~spec.missing(table, kw) & spec.unexpected(table, kw)
+                bad = row_condition(table, kw.get("row_condition")) & ~spec.missing(table, kw) & spec.unexpected(table, kw)
                 res["result"]["partial_unexpected_list"] = _offending_values(table, column, bad)
         elif kind in _GROUPED:
             res = _uniqueness(table, kind, kw, n)
