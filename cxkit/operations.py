@@ -479,6 +479,8 @@ def operations_summary(
     ``service_level`` (+ ``sl_threshold_s``), ``abandon_rate``, ``short_abandons``,
     ``ivr_hangups``, ``handled``, ``aht_mean_s``, ``aht_median_s``, ``transfer_rate``,
     ``self_service_entries``, ``containment``. Rates are null where their denominator is 0.
+    ``asa_s`` is null for a segment that mixes channels (such as ``all``): a mean of phone
+    waits and inbox response times describes neither.
     """
     _ = ibis._
     f = queue_flags(contacts, sl_seconds=sl_seconds, short_abandon_s=short_abandon_s)
@@ -504,6 +506,7 @@ def operations_summary(
         contained=_.count(where=_.contained),
         _thr_min=thr.min(),
         _thr_max=thr.max(),
+        _channels=ibis.ifelse(_.answered, _.channel, ibis.null("string")).nunique(),
     )
 
     def ratio(num: ir.IntegerValue, den: ir.IntegerValue) -> ir.FloatingValue:
@@ -515,7 +518,8 @@ def operations_summary(
         abandon_rate=ratio(out.long_abandons, out.offered),
         transfer_rate=ratio(out.transferred, out.handled),
         containment=ratio(out.contained, out.self_service_entries),
-    ).drop("_thr_min", "_thr_max")
+        asa_s=ibis.ifelse(out._channels <= 1, out.asa_s, ibis.null("float64")),
+    ).drop("_thr_min", "_thr_max", "_channels")
 
 
 def queue_profile(

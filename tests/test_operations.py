@@ -207,6 +207,8 @@ def test_operations_summary(con):
     a = df.loc["all"]
     assert (a.offered, a.handled) == (4, 3) and a.aht_median_s == 100
     assert a.service_level == pytest.approx(2 / 4)  # a (voice 10 s), c (chat 30 s) / 3 + 1
+    # voice waits (25 s) and chat waits (30 s) are not one queue: no ASA across channels
+    assert pd.isna(a.asa_s) and df.loc["chat", "asa_s"] == 30
 
 
 def test_queue_profile_daily(con):
