@@ -168,7 +168,7 @@ class Cost(_Strict):
 class Report(_Strict):
     title: str | None = None
     sections: list[str] = Field(
-        default_factory=lambda: ["01_data_readiness", "02_journey_effort", "03_resolution", "99_methodology"]
+        default_factory=lambda: ["00_summary", "01_data_readiness", "02_journey_effort", "03_resolution", "99_methodology"]
     )
     renderer: Literal["auto", "quarto", "nbconvert"] = "auto"
 

@@ -1044,7 +1044,8 @@ def build_report(
     Parameters
     ----------
     notebooks
-        Section notebooks in report order.
+        Section notebooks in report order. A summary section, named ``00_*``, is executed
+        after the others (it reads what they wrote to ``run_dir``) and still shown first.
     parameters
         Injected into every notebook. ``run_dir`` is added (the run's folder, where notebooks
         write files for later sections) unless given.
@@ -1090,7 +1091,9 @@ def build_report(
     injected.setdefault("run_dir", str(temp.resolve()))
     timings: dict[str, Any] = {"execute": {}}
     try:
-        for index, notebook in enumerate(paths, start=1):
+        # a summary section (00_*) sums up the others, so it runs after them and still comes first
+        run_order = sorted(paths, key=lambda p: p.stem.startswith("00_"))
+        for index, notebook in enumerate(run_order, start=1):
             _say(progress, f"Running {notebook.name} ({index}/{len(paths)})", 0.85 * (index - 1) / len(paths))
             t0 = time.perf_counter()
             _execute_one(notebook, injected, _mkdir(temp / "notebooks") / notebook.name)

@@ -71,7 +71,7 @@ readiness:
 
 report:
   title: "{client}: contact-center current-state diagnostic"
-  sections: [01_data_readiness, 02_journey_effort, 03_resolution, 99_methodology]
+  sections: [00_summary, 01_data_readiness, 02_journey_effort, 03_resolution, 99_methodology]
   renderer: auto                  # auto uses Quarto when installed, else the built-in renderer
 """
 

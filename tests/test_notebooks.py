@@ -49,7 +49,7 @@ def generated_report(tmp_path_factory) -> tuple[Path, dict]:
 def test_generated_report_has_every_section(generated_report):
     index, _ = generated_report
     html = _text(index)
-    for heading in ("Data readiness", "Journey effort", "Resolution", "Methodology"):
+    for heading in ("Summary", "Data readiness", "Journey effort", "Resolution", "Methodology"):
         assert f">{heading}<" in html, heading
     assert html.count("<svg") >= 5  # charts are inline SVG
     assert privacy_scan(html) == [] and external_references(html) == []
