@@ -40,6 +40,15 @@ class Headlines:
     findings: list[str] = field(default_factory=list)
     caveats: list[tuple[str, str]] = field(default_factory=list)
 
+    def caveat_boxes(self):
+        """One display block: a box per caveat, or a note that every diagnostic is ready."""
+        from cxkit import display
+
+        if not self.caveats:
+            return display.note("Every diagnostic in this report is rated ready: the checks it depends on passed.")
+        boxes = [display.caveat(verdict, reason) for verdict, reason in self.caveats]
+        return display.Html("\n".join(str(b) for b in boxes), "".join(b._repr_html_() for b in boxes))
+
     def findings_markdown(self) -> str:
         if not self.findings:
             return "No finding could be stated from this data; the sections below say why."

@@ -61,3 +61,12 @@ def test_blocked_fcr_is_not_shown(session):
     page = headlines(session, readiness)
     assert not any("resolution" in c["label"].lower() for c in page.cards)
     assert not any("Repeat share" in c["label"] for c in page.cards)
+
+
+def test_caveats_render_as_one_html_block(session):
+    # a list of boxes would reach the report as plain text and be dropped: one block it is
+    readiness = {"matrix": {"fcr_repeat": {"verdict": "degraded", "reason": "customer_id is 59% null"},
+                            "fcr_case": {"verdict": "blocked", "reason": "no cases source"}}}
+    html = headlines(session, readiness).caveat_boxes()._repr_html_()
+    assert html.count("cxkit-caveat") == 2 and "59% null" in html and "no cases source" in html
+    assert "rated ready" in headlines(session, {"matrix": {}}).caveat_boxes()._repr_html_()
