@@ -182,11 +182,23 @@ def run(
 @_friendly
 def report(
     engagement: Annotated[Path, typer.Argument(help="engagement.yaml or its folder.")],
+    run_id: Annotated[str, typer.Option("--run", help="Run to render again (a run id, or latest).")] = "latest",
     reports: Annotated[Path, typer.Option(help="Where reports are written.")] = Path("reports"),
-    renderer: Annotated[Optional[str], typer.Option(help="auto, quarto or nbconvert.")] = None,
+    renderer: Annotated[Optional[str], typer.Option(help="auto (Quarto when installed), quarto or nbconvert.")] = None,
 ) -> None:
-    """Produce the report for an engagement (same as `run`; kept for scripts that say report)."""
-    _run(engagement, reports, renderer)
+    """Render an executed run's report again, without executing the notebooks.
+
+    Use it after installing Quarto, or to compare renderers; `cxkit run` executes and renders.
+    """
+    from cxkit.config import load_engagement
+    from cxkit.report import rerender_run
+
+    e = load_engagement(engagement)
+    folder = reports / e.name / run_id
+    if not folder.exists():
+        raise CxkitError(f"--run {run_id!r}: no run folder {folder}; produce one with `cxkit run {engagement}`")
+    index = rerender_run(folder.resolve(), renderer or e.report.renderer)
+    console.print(f"Report: [bold]{index}[/]")
 
 
 @app.command()

@@ -53,6 +53,7 @@ __all__ = [
     "external_references",
     "privacy_scan",
     "render_html",
+    "rerender_run",
 ]
 
 #: Called with a human-readable step and the fraction of the work done (0-1), e.g. to drive
@@ -1142,6 +1143,40 @@ def build_report(
     _point_latest(engagement_dir, run_id)
     _say(progress, "Report published", 1.0)
     return final / "index.html"
+
+
+def rerender_run(run_folder: Path, renderer: str = "auto") -> Path:
+    """Render a published run's combined notebook again, without executing anything.
+
+    For example after installing Quarto, or to compare renderers. The new page passes the same
+    privacy and network checks before it replaces ``index.html`` (atomically); on any failure
+    the published page is left as it was.
+    """
+    run_folder = Path(run_folder)
+    notebook = run_folder / "report.ipynb"
+    if not notebook.exists():
+        raise CxkitError(
+            f"{run_folder}: no report.ipynb here, so there is nothing to render again. "
+            "Fix: give a published run folder (reports/<engagement>/<run_id> or .../latest), or run the report."
+        )
+    name = choose_renderer(renderer)
+    staging = run_folder / f".rerender-{os.getpid()}"
+    staging.mkdir(exist_ok=True)
+    try:
+        page_path = render_html(notebook, staging / "index.html", name)
+        _refuse_unsafe_page(page_path.read_text(encoding="utf-8"), page_path)
+        os.replace(page_path, run_folder / "index.html")
+        record_path = run_folder / "run.json"
+        if record_path.exists():
+            record = json.loads(record_path.read_text(encoding="utf-8"))
+            record["renderer"] = name
+            record["rerendered_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            tmp = run_folder / ".run.json.tmp"
+            tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+            os.replace(tmp, record_path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return run_folder / "index.html"
 
 
 def _mkdir(path: Path) -> Path:

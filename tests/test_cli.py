@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from cxkit.cli import app
@@ -61,3 +62,27 @@ def test_validate_exits_1_when_a_blocking_check_fails(tmp_path: Path):
     )
     result = runner.invoke(app, ["validate", str(tmp_path), "--out", str(tmp_path / "out")])
     assert result.exit_code == 1, result.output
+
+
+def test_report_renders_the_latest_run_again_without_executing(tmp_path: Path):
+    import json
+
+    from cxkit.report import build_report
+
+    nb = Path(__file__).resolve().parents[1] / "notebooks" / "99_methodology.ipynb"
+    engagement = Path(__file__).resolve().parent / "fixtures" / "bank" / "engagement.yaml"
+    index = build_report([nb], {"engagement": str(engagement)}, tmp_path, "anonymous_bank", "T", None, "nbconvert")
+    (index.parent / "notebooks").rename(index.parent / "moved")  # nothing may be executed again
+    before = index.read_text()
+    index.write_text("stale")
+    result = runner.invoke(app, ["report", str(engagement), "--reports", str(tmp_path), "--renderer", "nbconvert"])
+    assert result.exit_code == 0, result.output
+    after = index.read_text()
+    assert after != "stale" and ">Methodology<" in after and len(after) == pytest.approx(len(before), rel=0.01)
+    assert "rerendered_at" in json.loads((index.parent / "run.json").read_text())
+
+
+def test_report_without_a_run_says_how_to_make_one(tmp_path: Path):
+    engagement = Path(__file__).resolve().parent / "fixtures" / "bank" / "engagement.yaml"
+    result = runner.invoke(app, ["report", str(engagement), "--reports", str(tmp_path)])
+    assert result.exit_code == 2 and "cxkit run" in result.output
