@@ -774,41 +774,35 @@ def fcr_headline(
     }
     if cases is not None:
         cb = fcr_case(contacts, cases, exclude_reasons=exclude_reasons)
-        out = out.union(
-            cb.select(
-                definition=ibis.literal("case-based"),
-                numerator=cb.numerator,
-                denominator=cb.denominator,
-                rate=cb.rate,
-                ci_low=cb.ci_low,
-                ci_high=cb.ci_high,
-                note=ibis.literal("eligible contacts linked to a known case; without a case: ")
-                + cb.without_case.cast("string"),
-            )
-        )
+        note = ibis.literal("eligible contacts linked to a known case; without a case: ") + cb.without_case.cast("string")
+        out = out.union(_definition_row(cb, "case-based", note))
     else:
         out = out.union(_unavailable("case-based", "no cases source in this engagement"))
     if surveys is not None:
         cr = fcr_customer_reported(surveys, contacts, exclude_reasons=exclude_reasons)
-        out = out.union(
-            cr.select(
-                definition=ibis.literal("customer-reported"),
-                numerator=cr.numerator,
-                denominator=cr.denominator,
-                rate=cr.rate,
-                ci_low=cr.ci_low,
-                ci_high=cr.ci_high,
-                note=ibis.literal("response rate ")
-                + (cr.response_rate * 100).round(1).cast("string")
-                + "% of "
-                + cr.response_rate_basis,
-            )
+        note = (
+            ibis.literal("response rate ") + (cr.response_rate * 100).round(1).cast("string") + "% of "
+            + cr.response_rate_basis
         )
+        out = out.union(_definition_row(cr, "customer-reported", note))
     else:
         out = out.union(_unavailable("customer-reported", "no surveys source in this engagement"))
     # a union has no order: sort by the definitions' fixed order
     key = ibis.cases(*[(out.definition == d, k) for d, k in order.items()], else_=99)
     return out.mutate(_k=key).order_by("_k").drop("_k")
+
+
+def _definition_row(t: ir.Table, definition: str, note: ir.StringValue) -> ir.Table:
+    """One row of the headline table from a one-row rate table."""
+    return t.select(
+        definition=ibis.literal(definition),
+        numerator=t.numerator,
+        denominator=t.denominator,
+        rate=t.rate,
+        ci_low=t.ci_low,
+        ci_high=t.ci_high,
+        note=note,
+    )
 
 
 def _unavailable(definition: str, note: str) -> ir.Table:
