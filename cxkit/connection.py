@@ -12,9 +12,10 @@ backend's spelling, so adding a backend is one entry, not an ``if`` in the loade
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cxkit.errors import CxkitError
 
@@ -31,6 +32,13 @@ class Dialect:
     localize: Callable[[str, str], str]
     #: text in ISO 8601, with or without an offset -> UTC instant (naive text read in ``tz``)
     parse_iso: Callable[[str, str], str]
+    #: reader options per file format (``csv``, ``json``, ``jsonl``, ``parquet``) passed to the
+    #: backend's ``read_csv`` / ``read_json`` / ``read_parquet``; a source's ``read_options`` win.
+    #: CSV columns must come in as text (ids keep their leading zeros; the mapping types them).
+    read_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: whether the backend's readers take a list of files; if not, files are read one by one
+    #: and unioned
+    reads_file_lists: bool = True
 
 
 def _q(text: str) -> str:
@@ -45,13 +53,31 @@ _DUCKDB = Dialect(
         f"THEN TRY_CAST(CAST({expr} AS VARCHAR) AS TIMESTAMPTZ) "
         f"ELSE timezone({_q(tz)}, TRY_CAST(CAST({expr} AS VARCHAR) AS TIMESTAMP)) END"
     ),
+    # JSON has no timestamp type: DuckDB's reader would turn ISO text into naive timestamps
+    # (an offset is applied, then dropped), and the mapping could no longer tell UTC text
+    # from local text. A format that never matches keeps such values as text.
+    read_options={
+        "csv": {"all_varchar": True, "header": True},
+        "json": {"timestampformat": "%%", "dateformat": "%%"},
+        "jsonl": {"format": "newline_delimited", "timestampformat": "%%", "dateformat": "%%"},
+    },
 )
 
-# Spark SQL spellings; the rest of the generated SQL transpiles through sqlglot.
+# Spark SQL spellings (Spark >= 3.5: try_to_timestamp), still read as DuckDB-dialect text, so
+# sqlglot carries them through; the rest of the generated SQL transpiles. They rely on the
+# session timezone being UTC (``connect`` sets it): to_utc_timestamp reads the wall clock in
+# ``tz``, and text with an offset parses straight to its instant.
 _SPARK = Dialect(
-    parse_timestamp=lambda expr, fmt: f"try_to_timestamp(CAST({expr} AS STRING), {_q(_strptime_to_java(fmt))})",
+    parse_timestamp=lambda expr, fmt: f"try_to_timestamp(CAST({expr} AS VARCHAR), {_q(_strptime_to_java(fmt))})",
     localize=lambda expr, tz: f"to_utc_timestamp({expr}, {_q(tz)})",
-    parse_iso=lambda expr, tz: f"to_utc_timestamp(try_to_timestamp(CAST({expr} AS STRING)), {_q(tz)})",
+    parse_iso=lambda expr, tz: (
+        f"CASE WHEN regexp_matches(CAST({expr} AS VARCHAR), '(Z|[+-][0-9][0-9]:?[0-9][0-9])$') "
+        f"THEN try_to_timestamp(CAST({expr} AS VARCHAR)) "
+        f"ELSE to_utc_timestamp(try_to_timestamp(CAST({expr} AS VARCHAR)), {_q(tz)}) END"
+    ),
+    # inferSchema off = every CSV column is a string; json = one document (array) per file
+    read_options={"csv": {"inferSchema": False, "header": True}, "json": {"multiLine": True}},
+    reads_file_lists=False,
 )
 
 DIALECTS: dict[str, Dialect] = {"duckdb": _DUCKDB, "pyspark": _SPARK}

@@ -101,6 +101,9 @@ def _source_paths(engagement: Engagement, src: SourceConfig, table: str) -> list
     return paths
 
 
+_READERS = {"csv": "read_csv", "parquet": "read_parquet", "json": "read_json", "jsonl": "read_json"}
+
+
 def read_raw(con, engagement: Engagement, table: str, src: SourceConfig) -> tuple[ir.Table, str, str]:
     """Read the source of canonical ``table`` as it is. Returns (raw table, origin, format)."""
     name = f"cx_raw_{table}"
@@ -112,20 +115,18 @@ def read_raw(con, engagement: Engagement, table: str, src: SourceConfig) -> tupl
     paths = _source_paths(engagement, src, table)
     fmt = src.format or _format_from_suffix(src.path or "")
     origin = paths[0] if len(paths) == 1 else f"{src.path} ({len(paths)} files)"
-    options = dict(src.read_options)
+    if fmt not in _READERS:
+        raise SourceError(f"sources.{table}.format: {fmt!r} is not supported; use csv, parquet, json or jsonl")
+    d = dialect_for(con)
+    # the dialect's defaults (CSV as text: ids keep their leading zeros; types come from the mapping)
+    options = {**d.read_options.get(fmt, {}), **src.read_options}
+    reader = getattr(con, _READERS[fmt])
     try:
-        if fmt == "csv":
-            options.setdefault("all_varchar", True)  # ids keep their leading zeros; types come from the mapping
-            options.setdefault("header", True)
-            raw = con.read_csv(paths, table_name=name, **options)
-        elif fmt == "parquet":
-            raw = con.read_parquet(paths, table_name=name, **options)
-        elif fmt in ("json", "jsonl"):
-            if fmt == "jsonl":
-                options.setdefault("format", "newline_delimited")
-            raw = con.read_json(paths, table_name=name, **options)
+        if d.reads_file_lists or len(paths) == 1:
+            raw = reader(paths if d.reads_file_lists else paths[0], table_name=name, **options)
         else:
-            raise SourceError(f"sources.{table}.format: {fmt!r} is not supported; use csv, parquet, json or jsonl")
+            parts = [reader(p, table_name=f"{name}_{i}", **options) for i, p in enumerate(paths)]
+            raw = ibis.union(*parts)
         columns = raw.columns
     except SourceError:
         raise

@@ -11,7 +11,7 @@ import ibis.expr.types as ir
 from cxkit.config import Engagement, load_engagement
 from cxkit.connection import connect
 from cxkit.errors import SourceError
-from cxkit.loading import LoadReport, clip_negative_durations, load_source
+from cxkit.loading import LoadReport, clip_negative_durations, conform, load_source
 
 __all__ = ["Session", "open_engagement"]
 
@@ -70,7 +70,9 @@ class Session:
                 start, end = self.engagement.period_start_utc, self.engagement.period_end_utc
                 t = t.filter((t.arrived_at >= start) & (t.arrived_at < end))
             if self.engagement.backend.materialize:
-                t = t.cache()
+                # some engines (Spark) report cached timestamps without their timezone: the
+                # canonical types are restated (a no-op cast where they survived)
+                t = conform(name, t.cache())
             self._ready[name] = t
         return self._ready[name]
 

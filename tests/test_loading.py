@@ -183,3 +183,18 @@ def test_raw_inputs_are_never_modified(tmp_path):
     s = cxkit.open_engagement(path)
     s.table("contacts").execute()
     assert (tmp_path / "export.csv").read_bytes() == before
+
+
+def test_json_iso_times_keep_their_offset_across_dst(tmp_path):
+    # JSON lines with UTC ("Z") and offset times after the UK clock change (29 March): the
+    # engagement's timezone (London, UTC+1 then) must not be applied to them a second time
+    # (one format per file, as exports are: a reader that sniffs formats would detect it)
+    lines = ['{"id": "s1", "at": "2026-03-30T09:49:12Z"}', '{"id": "s2", "at": "2026-03-30T09:49:12Z"}']
+    (tmp_path / "surveys.jsonl").write_text("\n".join(lines) + "\n")
+    contacts = "id,cust,ch,start,end,talk\n1,2,PH,01/03/2026 10:00,01/03/2026 10:05,0:01:00\n"
+    path = _engagement(tmp_path, contacts, MINIMAL)
+    spec = yaml.safe_load(path.read_text())
+    spec["sources"]["surveys"] = {"path": "surveys.jsonl", "columns": {"survey_id": "id", "responded_at": {"column": "at", "format": "iso"}}}
+    path.write_text(yaml.safe_dump(spec))
+    df = cxkit.open_engagement(path).table("surveys").order_by("survey_id").execute()
+    assert list(df.responded_at) == [utc("2026-03-30 09:49:12")] * 2
