@@ -34,7 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import cxkit  # noqa: E402
+from cxkit import journey as J  # noqa: E402
 from cxkit import operations as O  # noqa: E402
+from cxkit import perception as P  # noqa: E402
 from cxkit import resolution as R  # noqa: E402
 
 HAND_SQL = """
@@ -158,6 +160,15 @@ def main() -> None:
         "fcr_weekly_trend": lambda: R.fcr_weekly_trend(contacts, **w).to_pandas(),
         "aht_vs_fcr (agent)": lambda: R.aht_vs_fcr(contacts, **w).to_pandas(),
         "repeat_after_transfer": lambda: R.repeat_after_transfer(contacts, **w).to_pandas(),
+        "recontact_curve (life table)": lambda: R.recontact_curve(contacts, **w).to_pandas(),
+        "aht_vs_fcr_within_team": lambda: R.aht_vs_fcr_within_team(contacts, **w).to_pandas(),
+        "journeys -> journey_effort_summary": lambda: J.journey_effort_summary(J.journeys(contacts, **w)).to_pandas(),
+        "effort_decomposition (reason)": lambda: J.effort_decomposition(J.journeys(contacts, **w)).to_pandas(),
+        "journey_variants (channel, top 10)": lambda: J.journey_variants(
+            J.journey_contacts(contacts, **w), J.journeys(contacts, **w)
+        ).to_pandas(),
+        "transitions (channel)": lambda: J.transitions(J.journey_contacts(contacts, **w), J.journeys(contacts, **w)).to_pandas(),
+        "callbacks_kept": lambda: P.callbacks_kept(contacts, end_of_data=eod).to_pandas(),
         "operations_summary (channel)": lambda: O.operations_summary(contacts).to_pandas(),
         "queue_profile (day)": lambda: O.queue_profile(contacts).to_pandas(),
     }
