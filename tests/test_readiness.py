@@ -227,9 +227,23 @@ def test_coverage_is_checked_on_every_source_from_its_time_column():
     daily = [c for c in r.results if c.batch == "daily"]
     assert {c.table for c in daily} == {"contacts", "surveys", "cases"}
     assert all(c.status == "pass" for c in daily), [(c.id, c.status, c.note) for c in daily]
-    assert all(c.denominator == 28 for c in daily if not c.id.endswith("starts_on_time"))  # no leading gap to judge
+    # no leading gap to judge; survey volume is judged from day 8 (responses ramp up after contacts)
+    assert all(c.denominator == (21 if c.id == "surveys.daily.volume_stable" else 28)
+               for c in daily if not c.id.endswith("starts_on_time"))
     assert set(r.daily) == {"contacts", "surveys", "cases"}
     assert {s["source"]: s["days_with_data"] for s in r.inventory} == dict.fromkeys(("contacts", "surveys", "cases"), "28 of 28")
+
+
+def test_a_lagging_source_ramping_up_is_not_a_volume_anomaly():
+    # responses follow contacts: 2 a day on the first three days, then 25 a day. Judged from
+    # day 8, the ramp is not an anomaly; Thursday 19th at 2 is (Thursdays 5, 12, 26 have 25:
+    # 2/25 < 1/5).
+    ramp = [r for r in _surveys(25) if int(r["responded_at"][8:10]) > 3] + [
+        r for r in _surveys(2) if int(r["responded_at"][8:10]) <= 3]
+    assert _by_id(assess_tables(_month(), _inputs(_dense_contacts(), ramp), now=NOW))["surveys.daily.volume_stable"].status == "pass"
+    dip = [r for r in ramp if r["responded_at"][8:10] != "19" or r["survey_id"] in ("s19-0", "s19-1")]
+    check = _by_id(assess_tables(_month(), _inputs(_dense_contacts(), dip), now=NOW))["surveys.daily.volume_stable"]
+    assert (check.status, check.unexpected) == ("fail", 1)
 
 
 def test_a_missing_day_is_a_gap_a_weekly_closing_day_is_not():

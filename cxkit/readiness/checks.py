@@ -192,7 +192,7 @@ def daily_frame(hourly: pd.DataFrame, engagement: Engagement) -> pd.DataFrame:
     length of the run of consecutive days without rows it belongs to; 0 on days with rows),
     ``empty_run_usual_rows`` (on a day without rows, what the days of its run usually have
     together: the sum of their ``weekday_median``; 0 on days with rows) and ``before_first`` (the day precedes the first day with rows: sources that follow contacts,
-    such as surveys and QA, start with a lag). The suites decide what is a gap or an anomaly
+    such as surveys and QA, start with a lag) and ``day_of_period`` (1 = the first day). The suites decide what is a gap or an anomaly
     (``row_condition`` on ``weekday_median`` or ``before_first``, a maximum ``empty_run``), so a
     sparse source gets other thresholds, not other code.
     """
@@ -209,6 +209,7 @@ def daily_frame(hourly: pd.DataFrame, engagement: Engagement) -> pd.DataFrame:
     frame["empty_run"] = empty.groupby(run_id).transform("sum").where(empty, 0).astype("int64")
     frame["empty_run_usual_rows"] = median.groupby(run_id).transform("sum").where(empty, 0.0)
     frame["before_first"] = ~(~empty).cummax()
+    frame["day_of_period"] = range(1, len(frame) + 1)
     return frame
 
 
