@@ -274,14 +274,18 @@ def load_source(con, engagement: Engagement, table: str) -> tuple[ir.Table, Load
     aliased = raw.alias(raw_name)
 
     where = " AND ".join(f"NOT COALESCE(({r.when}), FALSE)" for r in src.exclude) or "TRUE"
-    kept_sql = f"SELECT DISTINCT * FROM {raw_name} WHERE {where}"
     kept_all_sql = f"SELECT * FROM {raw_name} WHERE {where}"
     if src.dedup is not None and src.dedup.newest_by:
+        # one row per key, the newest: exact re-deliveries share the key, so this drops them too
+        # (a DISTINCT over every column first would be redundant, and it does not spill: at 11M
+        # legs it ran DuckDB out of a 4 GB memory cap that this window alone stays under)
         keys = ", ".join(_quote(k) for k in src.dedup.key)
         kept_sql = (
-            f"SELECT * FROM ({kept_sql}) QUALIFY row_number() OVER "
+            f"SELECT * FROM ({kept_all_sql}) QUALIFY row_number() OVER "
             f"(PARTITION BY {keys} ORDER BY {_quote(src.dedup.newest_by)} DESC) = 1"
         )
+    else:
+        kept_sql = f"SELECT DISTINCT * FROM {raw_name} WHERE {where}"
     selects, mapped = [], {}
     for col in spec.columns:
         mapping = src.mapping(col.name)
