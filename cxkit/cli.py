@@ -144,11 +144,11 @@ def _sections(engagement) -> list[Path]:
     return paths
 
 
-def _run(engagement_path: Path, reports: Path, renderer: str | None, overrides: dict | None = None) -> Path:
+def _run(engagement_path: Path, reports: Path, renderer: str | None) -> Path:
     from cxkit.config import load_engagement
     from cxkit.report import build_report
 
-    engagement = load_engagement(engagement_path, overrides)
+    engagement = load_engagement(engagement_path)
     title = engagement.report.title or f"{engagement.client}: contact-center CX current-state diagnostic"
     subtitle = f"{engagement.period.start:%d %b %Y} to {engagement.period.end:%d %b %Y}"
     with _progress() as progress:
