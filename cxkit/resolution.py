@@ -855,8 +855,7 @@ def time_to_recontact(
     ``cumulative_share``, ``judged`` (the population), ``censored``.
     """
     max_h = float(max_days) * 24
-    edges = sorted({float(e) for e in bins_h if 0 < float(e) < max_h} | {max_h})
-    lowers = [0.0, *edges[:-1]]
+    edges, bins = _recontact_bins(max_h, bins_h)
     f = _recontact_frame(_narrow(contacts), exclude_reasons, backward=False, same_reason=False)
     eod = _eod_expr(contacts, end_of_data)
     judged = (f.eligible & (f._end + _window(max_days) <= eod)).fill_null(False)
@@ -869,15 +868,6 @@ def time_to_recontact(
     f = f.mutate(_bin=ibis.ifelse(judged & nxt.notnull(), bin_idx, ibis.null("int64")), _judged=judged, _cens=censored)
     counts = f.filter(f._bin.notnull()).group_by("_bin").aggregate(contacts=ibis._.count())
     totals = f.aggregate(judged=f.count(where=f._judged), censored=f.count(where=f._cens))
-    bins = ibis.memtable(
-        {
-            "_b": list(range(len(edges))),
-            "bin": [_bin_label(lo, hi, i == 0) for i, (lo, hi) in enumerate(zip(lowers, edges))],
-            "lower_h": lowers,
-            "upper_h": edges,
-        },
-        schema={"_b": "int64", "bin": "string", "lower_h": "float64", "upper_h": "float64"},
-    )
     out = bins.left_join(counts, bins._b == counts._bin).cross_join(totals)
     out = out.mutate(contacts=out.contacts.fill_null(0))
     cum = out.contacts.sum().over(ibis.window(order_by=out._b, preceding=None, following=0))
@@ -938,8 +928,7 @@ def recontact_curve(
     [0.0, 0.2857, 0.2857]
     """
     max_h = float(max_days) * 24
-    edges = sorted({float(e) for e in bins_h if 0 < float(e) < max_h} | {max_h})
-    lowers = [0.0, *edges[:-1]]
+    edges, bins = _recontact_bins(max_h, bins_h)
     f = _recontact_frame(_narrow(contacts), exclude_reasons, backward=False, same_reason=False)
     f = f.filter(f.eligible.fill_null(False))
     eod = _eod_expr(contacts, end_of_data)
@@ -955,15 +944,6 @@ def recontact_curve(
         events=f.count(where=f._event), censored=f.count(where=f._cens)
     )
     total = f.aggregate(_n=f.count())
-    bins = ibis.memtable(
-        {
-            "_b": list(range(len(edges))),
-            "bin": [_bin_label(lo, hi, i == 0) for i, (lo, hi) in enumerate(zip(lowers, edges))],
-            "lower_h": lowers,
-            "upper_h": edges,
-        },
-        schema={"_b": "int64", "bin": "string", "lower_h": "float64", "upper_h": "float64"},
-    )
     out = bins.left_join(counts, bins._b == counts._bin).cross_join(total)
     out = out.mutate(events=out.events.fill_null(0), censored=out.censored.fill_null(0))
     upto = ibis.window(order_by=out._b, preceding=None, following=0)
@@ -985,6 +965,22 @@ def recontact_curve(
         censored=out.censored,
         cumulative_share=out.cumulative_share,
     )
+
+
+def _recontact_bins(max_h: float, bins_h: Sequence[float]) -> tuple[list[float], ir.Table]:
+    """Upper edges (hours, ending at ``max_h``) and the bin table ``_b, bin, lower_h, upper_h``."""
+    edges = sorted({float(e) for e in bins_h if 0 < float(e) < max_h} | {max_h})
+    lowers = [0.0, *edges[:-1]]
+    bins = ibis.memtable(
+        {
+            "_b": list(range(len(edges))),
+            "bin": [_bin_label(lo, hi, i == 0) for i, (lo, hi) in enumerate(zip(lowers, edges))],
+            "lower_h": lowers,
+            "upper_h": edges,
+        },
+        schema={"_b": "int64", "bin": "string", "lower_h": "float64", "upper_h": "float64"},
+    )
+    return edges, bins
 
 
 def _bin_label(lo: float, hi: float, first: bool) -> str:
