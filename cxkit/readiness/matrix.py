@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from cxkit.readiness.checks import CheckResult
+from cxkit.readiness.checks import DERIVED, CheckResult
 from cxkit.schema import DIAGNOSTICS, TABLES
 
-__all__ = ["verdicts", "sentence"]
+__all__ = ["verdicts", "sentence", "check_columns"]
 
 _UNITS = {"contacts": "contacts", "legs": "legs", "cases": "cases", "surveys": "surveys", "qa": "evaluations",
           "intervals": "intervals"}
@@ -30,6 +30,21 @@ def _needed(diagnostic: str) -> dict[str, list[str]]:
         if cols:
             out[name] = cols
     return out
+
+
+def check_columns(result: CheckResult) -> list[str]:
+    """The canonical columns (``table.column``) a check reads; [] for table-wide checks (row
+    counts, daily volumes, loader counts), which concern every figure over the table."""
+    kw = result.kwargs or {}
+    named = [kw.get("column"), kw.get("column_A"), kw.get("column_B"), *(kw.get("column_list") or [])]
+    spec = TABLES.get(result.table)
+    out: list[str] = []
+    for name in named:
+        if not isinstance(name, str):
+            continue
+        sources = DERIVED[name][0] if name in DERIVED else (name,)
+        out += [f"{result.table}.{c}" for c in sources if spec is not None and c in spec.names]
+    return list(dict.fromkeys(out))
 
 
 def sentence(diagnostic: str, verdict: str, reason: str) -> str:
@@ -66,6 +81,7 @@ def verdicts(
         for table, columns in _needed(diagnostic).items():
             if table not in tables:
                 reasons.append({"verdict": rules["absent_table"], "check": f"{table}.present", "evidence": None,
+                                "columns": [f"{table}.{c}" for c in columns],
                                 "reason": f"the engagement has no {table} source (sources.{table}), which it needs for "
                                           f"{', '.join(columns)}"})
                 continue
@@ -75,15 +91,25 @@ def verdicts(
             soft = [c for c in missing if spec.column(c).default is not None]
             if hard:
                 reasons.append({"verdict": rules["unmapped_column"]["without_default"], "check": f"{table}.mapping",
-                                "evidence": None,
+                                "evidence": None, "columns": [f"{table}.{c}" for c in hard],
                                 "reason": f"{', '.join(hard)} {'is' if len(hard) == 1 else 'are'} not mapped "
                                           f"(sources.{table}.columns)"})
             if soft:
-                defaults = ", ".join(f"{c} as {spec.column(c).default!r}" for c in soft)
-                reasons.append({"verdict": rules["unmapped_column"]["with_default"], "check": f"{table}.mapping",
-                                "evidence": None,
-                                "reason": f"{', '.join(soft)} {'is' if len(soft) == 1 else 'are'} not in the export; "
-                                          f"read as the default ({defaults})"})
+                essential = set(rules.get("essential_columns", {}).get(diagnostic, ()))
+                core = [c for c in soft if f"{table}.{c}" in essential]
+                rest = [c for c in soft if c not in core]
+                if core:
+                    reasons.append({"verdict": rules["unmapped_column"]["without_default"],
+                                    "check": f"{table}.mapping", "evidence": None,
+                                    "columns": [f"{table}.{c}" for c in core],
+                                    "reason": f"{', '.join(core)} {'is' if len(core) == 1 else 'are'} not in the export, "
+                                              "so it cannot be measured"})
+                if rest:
+                    reasons.append({"verdict": rules["unmapped_column"]["with_default"], "check": f"{table}.mapping",
+                                    "evidence": None, "columns": [f"{table}.{c}" for c in rest],
+                                    "reason": f"{', '.join(rest)} {'is' if len(rest) == 1 else 'are'} not in the "
+                                              "export; the figures that need "
+                                              f"{'it' if len(rest) == 1 else 'them'} read \"not measured\""})
         for r in results:
             if r.status != "fail" or diagnostic not in r.diagnostics:
                 continue
@@ -93,7 +119,8 @@ def verdicts(
             text = r.finding or r.title
             if r.consequence:
                 text += f"; {r.consequence}"
-            reasons.append({"verdict": v, "check": r.id, "reason": text, "evidence": r.evidence()})
+            reasons.append({"verdict": v, "check": r.id, "reason": text, "evidence": r.evidence(),
+                            "columns": check_columns(r)})
         reasons.sort(key=lambda x: order.index(x["verdict"]))
         verdict = reasons[0]["verdict"] if reasons else "ready"
         first = reasons[0] if reasons else None

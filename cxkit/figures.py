@@ -1,0 +1,328 @@
+"""Which figures the export can support, and which caveats sit beside each: decided in one place.
+
+Every number the report shows is a *figure* declared here: the canonical columns it reads and
+the readiness diagnostics it belongs to. Two rules follow from the declaration, for every
+section alike (METRICS.md, "absent is not zero"):
+
+* A figure whose column the export does not have (not mapped, or null in every row) is **not
+  measured**: it shows "not measured (the export has no transfer counts)", never 0.
+* Every caveat readiness raised against a figure's diagnostics is printed beside the figure,
+  wherever it appears, unless the caveat is about a column the figure does not read (a missing
+  customer id says nothing about a transfer rate).
+
+Sections never decide this themselves: they name the figure, :class:`Judge` answers.
+
+Examples
+--------
+>>> cov = {"contacts": {"rows": 10, "columns": {"transfers": {"mapped": False, "non_null": 10},
+...                                             "customer_id": {"mapped": True, "non_null": 4}}}}
+>>> judge = Judge(readiness=None, coverage=cov)
+>>> judge.not_measured("transfer_rate")
+'not measured: the export has no transfer counts (contacts.transfers)'
+>>> judge.not_measured("fcr_repeat") is None
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cxkit.schema import DIAGNOSTICS, TABLES
+
+__all__ = ["Figure", "FIGURES", "Caveat", "Judge", "column_words", "reason_columns"]
+
+#: Columns every figure over a table reads (a contact is its id, times, channel, direction and
+#: outcome): a caveat about one of them applies to every figure over that table.
+BASE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "contacts": ("contact_id", "arrived_at", "ended_at", "channel", "direction", "outcome"),
+    "legs": ("contact_id", "leg_seq", "arrived_at", "ended_at", "channel", "direction", "outcome"),
+    "cases": ("case_id", "opened_at"),
+    "surveys": ("survey_id",),
+    "qa": ("evaluation_id", "evaluated_at", "score"),
+    "intervals": ("queue", "interval_start"),
+}
+
+#: What a reader calls a canonical column, for "the export has no ...".
+_COLUMN_WORDS: dict[str, str] = {
+    "contacts.customer_id": "customer identifiers",
+    "contacts.answered_at": "answer times",
+    "contacts.ivr_s": "IVR or bot times",
+    "contacts.wait_s": "queue waiting times",
+    "contacts.talk_s": "talk (handling) times",
+    "contacts.hold_s": "hold times",
+    "contacts.acw_s": "after-contact work times",
+    "contacts.queued": "whether a contact entered a queue",
+    "contacts.transfers": "transfer counts",
+    "contacts.auth_attempts": "identity checks",
+    "contacts.contact_reason": "contact reasons",
+    "contacts.reason_family": "reason families",
+    "contacts.queue": "queues",
+    "contacts.agent_id": "agent identifiers",
+    "contacts.team": "teams",
+    "contacts.entry_point": "entry points",
+    "contacts.callback_scheduled": "scheduled callbacks",
+    "legs.queue": "the queue of each transfer leg",
+    "cases.contact_id": "the contact that opened each case",
+    "cases.closed_at": "case closing times",
+    "cases.reopened_count": "case reopen counts",
+    "surveys.contact_id": "the contact each survey is about",
+    "surveys.resolved": "a resolved yes/no question",
+    "surveys.csat": "CSAT answers",
+    "surveys.nps": "NPS answers",
+    "surveys.ces": "CES answers",
+    "surveys.sent_at": "survey invitation times",
+    "qa.agent_id": "the agent of each evaluation",
+    "qa.contact_id": "the contact of each evaluation",
+    "intervals.offered": "offered volumes per interval",
+    "intervals.forecast": "forecast volumes per interval",
+    "intervals.staffed_agents": "staffed agents per interval",
+    "intervals.scheduled_agents": "scheduled agents per interval",
+}
+
+
+def column_words(column: str) -> str:
+    """What a reader calls ``table.column``: ``'transfer counts'`` for ``contacts.transfers``."""
+    return _COLUMN_WORDS.get(column, column.split(".", 1)[-1].replace("_", " "))
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure the report can show.
+
+    ``reads`` are the canonical columns (``table.column``) without which the figure is not
+    measured; ``partial`` are columns it sums when present (when absent the figure is still
+    shown, with a caveat saying what it leaves out); ``diagnostics`` are the readiness matrix
+    rows whose caveats apply.
+    """
+
+    label: str
+    reads: tuple[str, ...]
+    diagnostics: tuple[str, ...] = ()
+    partial: tuple[str, ...] = ()
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.split(".", 1)[0] for c in (*self.reads, *self.partial)))
+
+
+_ID = ("contacts.customer_id",)
+
+#: Every figure the report shows. Keys are what sections, results and findings name.
+FIGURES: dict[str, Figure] = {
+    # resolution
+    "fcr_repeat": Figure("First-contact resolution (repeat-based)", _ID, ("fcr_repeat",)),
+    "fcr_same_reason": Figure("FCR, same-reason repeats", (*_ID, "contacts.contact_reason"), ("fcr_repeat",)),
+    "fcr_transfer": Figure("FCR (transfer-adjusted)", (*_ID, "contacts.transfers"), ("fcr_repeat", "fcr_transfer")),
+    "fcr_case": Figure("FCR (case-based)", ("cases.contact_id", "cases.closed_at"), ("fcr_case",)),
+    "fcr_survey": Figure("FCR (customer-reported)", ("surveys.contact_id", "surveys.resolved"), ("fcr_survey",)),
+    "repeat_share": Figure("Repeat share of inbound contacts", _ID, ("fcr_repeat",)),
+    "recontact_curve": Figure("Time to the next contact", _ID, ("fcr_repeat",)),
+    "fcr_by_reason": Figure("FCR by contact reason", (*_ID, "contacts.contact_reason"), ("fcr_repeat",)),
+    "fcr_by_queue": Figure("FCR by queue", (*_ID, "contacts.queue"), ("fcr_repeat",)),
+    "fcr_by_team": Figure("FCR by team", (*_ID, "contacts.team"), ("fcr_repeat",)),
+    "handle_time_trap": Figure(
+        "Handle time against resolution, per agent", (*_ID, "contacts.agent_id", "contacts.talk_s"),
+        ("fcr_repeat", "aht"), partial=("contacts.hold_s", "contacts.acw_s", "contacts.team"),
+    ),
+    "aht_fcr_by_team": Figure(
+        "Handle time and resolution by team", (*_ID, "contacts.team", "contacts.talk_s"), ("fcr_repeat", "aht"),
+        partial=("contacts.hold_s", "contacts.acw_s"),
+    ),
+    "transfer_rate": Figure("Transfer rate", ("contacts.transfers",), ("fcr_transfer",)),
+    "repeat_after_transfer": Figure(
+        "Repeats after a transfer", (*_ID, "contacts.transfers"), ("fcr_repeat", "fcr_transfer")
+    ),
+    "transfer_paths": Figure("Transfer paths between queues", ("legs.queue",), ("fcr_transfer",)),
+    # operations
+    "service_level": Figure(
+        "Service level", ("contacts.answered_at", "contacts.wait_s", "contacts.queued"), ("service_level",)
+    ),
+    "asa": Figure("Average speed of answer", ("contacts.answered_at", "contacts.wait_s"), ("service_level",)),
+    "abandon_rate": Figure("Abandon rate", ("contacts.queued", "contacts.wait_s"), ("service_level",)),
+    "ivr_hangups": Figure("IVR hang-ups", ("contacts.ivr_s", "contacts.queued"), ("service_level",)),
+    "containment": Figure("Self-service containment", ("contacts.ivr_s",), ()),
+    "aht": Figure("Average handle time", ("contacts.talk_s",), ("aht",), partial=("contacts.hold_s", "contacts.acw_s")),
+    "volume": Figure("Contacts", (), ()),
+    # journeys and effort
+    "journeys": Figure("Journeys", _ID, ("journey_effort",)),
+    "channel_switch": Figure("Channel switching", _ID, ("journey_effort",)),
+    "journey_transfers": Figure("Journeys with a transfer", (*_ID, "contacts.transfers"), ("journey_effort",)),
+    "reauth": Figure("Repeat authentication", (*_ID, "contacts.auth_attempts"), ("journey_effort",)),
+    "journey_wait": Figure("Queue wait per journey", (*_ID, "contacts.wait_s"), ("journey_effort", "service_level")),
+    "effort_index": Figure(
+        "Effort index", _ID, ("journey_effort",),
+        partial=("contacts.ivr_s", "contacts.wait_s", "contacts.hold_s", "contacts.transfers", "contacts.auth_attempts"),
+    ),
+    "effort_by_reason": Figure(
+        "Effort by first reason", (*_ID, "contacts.contact_reason"), ("journey_effort",),
+        partial=("contacts.ivr_s", "contacts.wait_s", "contacts.hold_s", "contacts.transfers", "contacts.auth_attempts"),
+    ),
+    "effort_transfers": Figure("Transfers in the effort index", (*_ID, "contacts.transfers"), ("journey_effort",)),
+    "effort_reauth": Figure("Identity checks in the effort index", (*_ID, "contacts.auth_attempts"), ("journey_effort",)),
+    "effort_ivr": Figure("IVR time in the effort index", (*_ID, "contacts.ivr_s"), ("journey_effort",)),
+    "effort_wait": Figure("Waiting in the effort index", (*_ID, "contacts.wait_s"), ("journey_effort",)),
+    "effort_hold": Figure("Hold in the effort index", (*_ID, "contacts.hold_s"), ("journey_effort",)),
+    "entry_routing": Figure("Where arrivals go from each entry point", ("contacts.entry_point",), ()),
+    "callbacks_kept": Figure("Callbacks kept", (*_ID, "contacts.callback_scheduled"), ()),
+    # perception and follow-through
+    "csat": Figure("CSAT", ("surveys.contact_id", "surveys.csat"), ("perception",)),
+    "nps": Figure("NPS", ("surveys.contact_id", "surveys.nps"), ("perception",)),
+    "ces": Figure("CES", ("surveys.contact_id", "surveys.ces"), ("perception",)),
+    "survey_responses": Figure("Survey responses", ("surveys.contact_id",), ("perception",)),
+    "effort_vs_ratings": Figure("Effort index against ratings", (*_ID, "surveys.contact_id"), ("journey_effort", "perception")),
+    "nonresponse": Figure("Who answers surveys", (*_ID, "surveys.contact_id"), ("perception",)),
+    "qa_alignment": Figure("QA scores against resolution", (*_ID, "qa.agent_id", "contacts.agent_id"), ("fcr_repeat",)),
+    "case_followthrough": Figure("Case follow-through", ("cases.closed_at",), ("fcr_case",)),
+    # capacity and cost
+    "forecast_accuracy": Figure("Forecast accuracy", ("intervals.offered", "intervals.forecast"), ()),
+    "staffing": Figure("Staffing against requirement", ("intervals.offered", "intervals.staffed_agents", "contacts.talk_s"), ("aht",)),
+    "repeat_cost": Figure("Cost of repeat contacts", _ID, ("fcr_repeat", "cost_model")),
+}
+
+
+@dataclass(frozen=True)
+class Caveat:
+    """A readiness caveat printed beside a figure: ``verdict`` (degraded / blocked / info)
+    and a one-sentence ``reason``."""
+
+    verdict: str
+    reason: str
+
+
+def reason_columns(reason: Mapping[str, Any]) -> list[str]:
+    """The ``table.column`` names a readiness reason is about ([] for table-wide reasons)."""
+    return list(reason.get("columns") or [])
+
+
+class Judge:
+    """Answers, for any declared figure, whether it is measured and which caveats it carries.
+
+    Parameters
+    ----------
+    readiness
+        The content of ``readiness.json`` (:func:`cxkit.readiness.load_readiness`), or None when
+        readiness has not run (then no caveat can be attached, and :attr:`readiness_missing`
+        says so).
+    coverage
+        ``{table: {"rows": n, "columns": {column: {"mapped": bool, "non_null": k}}}}`` for the
+        tables present (:meth:`cxkit.session.Session.coverage`); a table missing from it is a
+        source the engagement does not have.
+    """
+
+    def __init__(self, readiness: Mapping[str, Any] | None, coverage: Mapping[str, Any]):
+        self.readiness = readiness
+        self.coverage = coverage
+        self._matrix: Mapping[str, Any] = (readiness or {}).get("matrix", {})
+
+    @property
+    def readiness_missing(self) -> bool:
+        return self.readiness is None
+
+    # ------------------------------------------------------------------ measured or not
+    def measured_column(self, column: str) -> bool:
+        """Whether ``table.column`` is in the export: the table is present, the column mapped
+        (or derived), and not null in every row."""
+        table, name = column.split(".", 1)
+        cov = self.coverage.get(table)
+        if cov is None:
+            return False
+        col = cov["columns"].get(name)
+        return bool(col and col["mapped"] and col["non_null"] > 0)
+
+    def missing_columns(self, columns: Iterable[str]) -> list[str]:
+        return [c for c in columns if not self.measured_column(c)]
+
+    def absent(self, figure: str) -> str | None:
+        """Why ``figure`` cannot be measured (``'the export has no X (table.column)'``), or None."""
+        f = _figure(figure)
+        absent_tables = [t for t in dict.fromkeys(c.split(".", 1)[0] for c in f.reads) if t not in self.coverage]
+        if absent_tables:
+            names = " or ".join(absent_tables)
+            return f"the engagement has no {names} source (sources.{absent_tables[0]})"
+        missing = self.missing_columns(f.reads)
+        if not missing:
+            return None
+        words = ", ".join(f"{column_words(c)} ({c})" for c in missing)
+        return f"the export has no {words}"
+
+    def not_measured(self, figure: str) -> str | None:
+        """``'not measured: the export has no X (table.column)'`` or None when measured."""
+        why = self.absent(figure)
+        return None if why is None else f"not measured: {why}"
+
+    def measured(self, figure: str) -> bool:
+        return self.not_measured(figure) is None
+
+    def left_out(self, figure: str) -> list[str]:
+        """Partial columns the figure sums when present and the export does not have."""
+        f = _figure(figure)
+        return [c for c in f.partial if c.split(".", 1)[0] in self.coverage and not self.measured_column(c)]
+
+    # ------------------------------------------------------------------ caveats
+    def caveats(self, figure: str) -> list[Caveat]:
+        """Every caveat to print beside ``figure``: readiness reasons against its diagnostics
+        that concern a column it reads (or the whole table), and what it leaves out."""
+        f = _figure(figure)
+        reads = set(f.reads) | set(f.partial)
+        for table in f.tables:
+            reads |= {f"{table}.{c}" for c in BASE_COLUMNS.get(table, ())}
+        out: list[Caveat] = []
+        seen: set[str] = set()
+        for key in f.diagnostics:
+            entry = self._matrix.get(key)
+            if not entry or entry.get("verdict") == "ready":
+                continue
+            for reason in entry.get("reasons") or [{"verdict": entry["verdict"], "reason": entry["reason"]}]:
+                if reason.get("verdict") in (None, "ready"):
+                    continue
+                if reason.get("check", "").endswith(".mapping") or reason.get("check", "").endswith(".present"):
+                    continue  # an absent column or source is "not measured" / "left out", said below
+                cols = reason_columns(reason)
+                if cols and not (set(cols) & reads):
+                    continue
+                text = _sentence(reason["reason"])
+                if text not in seen:
+                    seen.add(text)
+                    out.append(Caveat(reason["verdict"], text))
+        left = self.left_out(figure)
+        if left:
+            words = ", ".join(column_words(c) for c in left)
+            out.append(Caveat("info", f"{f.label} leaves out {words}: not in the export"))
+        return out
+
+    def caveats_for(self, figures: Iterable[str]) -> list[Caveat]:
+        """Caveats of several figures, each once, in order."""
+        out: list[Caveat] = []
+        for key in figures:
+            for c in self.caveats(key):
+                if c not in out:
+                    out.append(c)
+        return out
+
+
+def _sentence(text: str) -> str:
+    """A reason as a sentence: capitalised, unless it starts with a column name (``customer_id``)."""
+    text = str(text).strip()
+    first = text.split(" ", 1)[0]
+    return text if (not text or "_" in first or "." in first) else text[:1].upper() + text[1:]
+
+
+def _figure(key: str) -> Figure:
+    try:
+        return FIGURES[key]
+    except KeyError:
+        raise KeyError(f"unknown figure {key!r}; declare it in cxkit.figures.FIGURES") from None
+
+
+def _check_declarations() -> None:
+    """Declarations name real tables, columns and diagnostics (run by the tests)."""
+    for key, f in FIGURES.items():
+        for c in (*f.reads, *f.partial):
+            table, name = c.split(".", 1)
+            if table not in TABLES or name not in TABLES[table].names:
+                raise AssertionError(f"figure {key}: {c} is not a canonical column")
+        for d in f.diagnostics:
+            if d not in DIAGNOSTICS:
+                raise AssertionError(f"figure {key}: {d} is not a readiness diagnostic")

@@ -1,0 +1,97 @@
+"""Which figures an export supports and which caveats sit beside each (cxkit.figures)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cxkit.figures import FIGURES, Caveat, Judge, _check_declarations
+
+
+def _coverage(**columns: tuple[bool, int]) -> dict:
+    """contacts coverage: column -> (mapped, non-null count) over 100 rows."""
+    return {"contacts": {"rows": 100, "columns": {c: {"mapped": m, "non_null": n} for c, (m, n) in columns.items()}}}
+
+
+FULL = dict(customer_id=(True, 60), transfers=(True, 100), auth_attempts=(True, 100), talk_s=(True, 90),
+            hold_s=(True, 90), acw_s=(True, 90), answered_at=(True, 70), wait_s=(True, 100), queued=(True, 100),
+            contact_reason=(True, 100))
+
+
+def test_declarations_name_real_columns_and_diagnostics():
+    _check_declarations()
+    assert all(f.label for f in FIGURES.values())
+
+
+def test_unmapped_column_is_not_measured_never_zero():
+    # transfers unmapped: the loader fills 0 for the engine's sake, but the figure is not measured
+    judge = Judge(None, _coverage(**{**FULL, "transfers": (False, 100)}))
+    assert judge.not_measured("transfer_rate") == "not measured: the export has no transfer counts (contacts.transfers)"
+    assert judge.not_measured("fcr_transfer").startswith("not measured")
+    assert judge.measured("fcr_repeat")
+
+
+def test_column_null_in_every_row_is_not_measured():
+    judge = Judge(None, _coverage(**{**FULL, "auth_attempts": (True, 0)}))
+    assert judge.not_measured("reauth") is not None
+    assert judge.measured("journeys")
+
+
+def test_absent_source_names_the_source():
+    judge = Judge(None, _coverage(**FULL))
+    assert judge.not_measured("csat") == "not measured: the engagement has no surveys source (sources.surveys)"
+
+
+def test_partial_columns_leave_a_caveat_not_a_blank():
+    # hold and after-contact work missing: AHT is talk only, shown with what it leaves out
+    judge = Judge(None, _coverage(**{**FULL, "hold_s": (False, 100), "acw_s": (True, 0)}))
+    assert judge.measured("aht")
+    assert judge.caveats("aht") == [
+        Caveat("info", "Average handle time leaves out hold times, after-contact work times: not in the export")
+    ]
+
+
+READINESS = {
+    "matrix": {
+        "fcr_repeat": {"verdict": "degraded", "reason": "...", "reasons": [
+            {"verdict": "degraded", "check": "contacts.customer_id.identified", "columns": ["contacts.customer_id"],
+             "reason": "customer_id is 59% null"}]},
+        "fcr_transfer": {"verdict": "degraded", "reason": "...", "reasons": [
+            {"verdict": "degraded", "check": "contacts.customer_id.identified", "columns": ["contacts.customer_id"],
+             "reason": "customer_id is 59% null"}]},
+        "service_level": {"verdict": "degraded", "reason": "...", "reasons": [
+            {"verdict": "degraded", "check": "contacts.timezone_profile", "columns": ["contacts.answered_at"],
+             "reason": "answers on Fridays run to 15:00, not 14:00"},
+            {"verdict": "degraded", "check": "contacts.daily.no_gaps", "columns": [],
+             "reason": "2 days without records"}]},
+        "aht": {"verdict": "ready", "reason": "ready", "reasons": []},
+    }
+}
+
+
+def test_caveats_follow_the_figure_wherever_it_appears():
+    judge = Judge(READINESS, _coverage(**FULL))
+    # a service-level caveat sits beside service level, ASA and the journey's queue wait
+    for figure in ("service_level", "asa", "journey_wait"):
+        assert Caveat("degraded", "2 days without records") in judge.caveats(figure), figure
+    assert Caveat("degraded", "Answers on Fridays run to 15:00, not 14:00") in judge.caveats("service_level")
+    # the caveat about answer times does not touch abandonment, which does not read them
+    assert Caveat("degraded", "Answers on Fridays run to 15:00, not 14:00") not in judge.caveats("abandon_rate")
+    assert judge.caveats("aht") == []
+
+
+def test_a_caveat_about_a_column_a_figure_does_not_read_stays_away():
+    judge = Judge(READINESS, _coverage(**FULL))
+    # the transfer rate belongs to the transfer diagnostic but reads no customer id
+    assert judge.caveats("transfer_rate") == []
+    assert judge.caveats("fcr_transfer") == [Caveat("degraded", "customer_id is 59% null")]
+
+
+def test_caveats_for_many_figures_are_listed_once():
+    judge = Judge(READINESS, _coverage(**FULL))
+    both = judge.caveats_for(["fcr_repeat", "repeat_share"])
+    assert both == [Caveat("degraded", "customer_id is 59% null")]
+
+
+def test_unknown_figure_is_a_clear_error():
+    with pytest.raises(KeyError, match="declare it in cxkit.figures.FIGURES"):
+        Judge(None, {}).not_measured("fcr_repat")
