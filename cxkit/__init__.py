@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["open_engagement", "load_engagement", "CxkitError", "__version__"]
+__all__ = ["open_engagement", "open_run", "load_engagement", "CxkitError", "__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from cxkit.config import load_engagement
     from cxkit.errors import CxkitError
+    from cxkit.results import open_run
     from cxkit.session import open_engagement
 
 
@@ -24,6 +25,10 @@ def __getattr__(name: str) -> Any:
         from cxkit.session import open_engagement
 
         return open_engagement
+    if name == "open_run":
+        from cxkit.results import open_run
+
+        return open_run
     if name == "load_engagement":
         from cxkit.config import load_engagement
 

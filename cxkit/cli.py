@@ -146,6 +146,7 @@ def _sections(engagement) -> list[Path]:
 
 def _run(engagement_path: Path, reports: Path, renderer: str | None) -> Path:
     from cxkit.config import load_engagement
+    from cxkit.pipeline import prepare_run
     from cxkit.report import build_report
 
     engagement = load_engagement(engagement_path)
@@ -162,6 +163,7 @@ def _run(engagement_path: Path, reports: Path, renderer: str | None) -> Path:
             subtitle=subtitle,
             renderer=renderer or engagement.report.renderer,
             progress=_progress_callback(progress, task),
+            prepare=lambda run_dir, say: prepare_run(engagement, run_dir, progress=say),
         )
     console.print(f"Report: [bold]{index}[/]")
     return index

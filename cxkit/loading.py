@@ -25,7 +25,7 @@ from cxkit.connection import Dialect, dialect_for
 from cxkit.errors import SourceError
 from cxkit.schema import TABLES, Column, table_spec
 
-__all__ = ["LoadReport", "load_source", "read_raw", "fold_legs", "conform"]
+__all__ = ["LoadReport", "load_source", "read_raw", "fold_legs", "conform", "mapped_columns"]
 
 _DURATION_COLUMNS = ("ivr_s", "wait_s", "talk_s", "hold_s", "acw_s")
 
@@ -400,3 +400,14 @@ def clip_negative_durations(t: ir.Table) -> ir.Table:
     """Negative durations are export errors: readiness reports them, diagnostics read them as 0."""
     present = [c for c in _DURATION_COLUMNS if c in t.columns]
     return t.mutate(**{c: ibis.greatest(t[c], 0.0) for c in present})
+
+
+def mapped_columns(report: LoadReport, table: str) -> set[str]:
+    """Canonical columns of ``table`` the source provides: mapped by the adapter, or derived
+    from mapped ones (``transfers`` folded from leg-grain rows; ``queued`` from answer times)."""
+    mapped = set(report.mapped)
+    if table == "contacts" and report.grain == "leg":
+        mapped.add("transfers")
+    if "queued" not in mapped and "answered_at" in mapped:
+        mapped.add("queued")  # conform derives it (METRICS: answered or waited)
+    return mapped

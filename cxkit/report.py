@@ -1039,6 +1039,7 @@ def build_report(
     subtitle: str | None = None,
     renderer: str = "auto",
     progress: Progress | None = None,
+    prepare: Callable[[Path, Progress | None], Any] | None = None,
 ) -> Path:
     """Execute, combine, render, scan and publish one report run.
 
@@ -1060,6 +1061,10 @@ def build_report(
         ``"auto"``, ``"quarto"`` or ``"nbconvert"`` (see :func:`render_html`).
     progress
         Optional callback ``progress(step, fraction_done)``.
+    prepare
+        Optional ``prepare(run_dir, progress)`` run in the run folder before any notebook (e.g.
+        :func:`cxkit.pipeline.prepare_run`: load once, readiness, every result computed once),
+        inside the same all-or-nothing publishing.
 
     Returns
     -------
@@ -1091,11 +1096,18 @@ def build_report(
     injected = dict(parameters)
     injected.setdefault("run_dir", str(temp.resolve()))
     timings: dict[str, Any] = {"execute": {}}
+    start_execute = 0.0
     try:
+        if prepare is not None:
+            t0 = time.perf_counter()
+            prepare(temp, (lambda step, f: _say(progress, step, 0.5 * f)) if progress else None)
+            timings["prepare"] = round(time.perf_counter() - t0, 3)
+            start_execute = 0.5
         # a summary section (00_*) sums up the others, so it runs after them and still comes first
         run_order = sorted(paths, key=lambda p: p.stem.startswith("00_"))
         for index, notebook in enumerate(run_order, start=1):
-            _say(progress, f"Running {notebook.name} ({index}/{len(paths)})", 0.85 * (index - 1) / len(paths))
+            _say(progress, f"Running {notebook.name} ({index}/{len(paths)})",
+                 start_execute + (0.85 - start_execute) * (index - 1) / len(paths))
             t0 = time.perf_counter()
             _execute_one(notebook, injected, _mkdir(temp / "notebooks") / notebook.name)
             timings["execute"][notebook.name] = round(time.perf_counter() - t0, 3)

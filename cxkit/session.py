@@ -11,7 +11,7 @@ import ibis.expr.types as ir
 from cxkit.config import Engagement, load_engagement
 from cxkit.connection import connect
 from cxkit.errors import SourceError
-from cxkit.loading import LoadReport, clip_negative_durations, conform, load_source
+from cxkit.loading import LoadReport, clip_negative_durations, conform, load_source, mapped_columns
 
 __all__ = ["Session", "open_engagement"]
 
@@ -76,6 +76,35 @@ class Session:
             self._ready[name] = t
         return self._ready[name]
 
+    def mapped_columns(self, name: str) -> set[str]:
+        """Canonical columns of table ``name`` the export provides: mapped, or derived from
+        mapped ones (``queued`` from answer times; ``transfers`` from leg-grain sources)."""
+        if name == "legs":
+            report = self.load_reports["contacts"]
+            return mapped_columns(report, "legs") | {"leg_seq"}
+        return mapped_columns(self.load_reports[name], name)
+
+    def coverage(self) -> dict[str, Any]:
+        """What each present table holds, for "absent is not zero" (:mod:`cxkit.figures`).
+
+        ``{table: {"rows": n, "columns": {column: {"mapped": bool, "non_null": k}}}}`` over the
+        rows the diagnostics read (the period's); one aggregate query per table.
+        """
+        out: dict[str, Any] = {}
+        for name in self.tables:
+            t = self.table(name)
+            counts = t.aggregate(
+                cx_rows=t.count(), **{f"cx_nn_{c}": t[c].count() for c in t.columns}
+            ).to_pandas().iloc[0]
+            mapped = self.mapped_columns(name)
+            out[name] = {
+                "rows": int(counts["cx_rows"]),
+                "columns": {
+                    c: {"mapped": c in mapped, "non_null": int(counts[f"cx_nn_{c}"])} for c in t.columns
+                },
+            }
+        return out
+
     @property
     def end_of_data(self) -> datetime:
         """End of data per METRICS.md: the engagement's stated period end."""
@@ -84,9 +113,10 @@ class Session:
     def parameters(self) -> dict[str, Any]:
         """The metric parameters in force, for the report's methodology section."""
         e = self.engagement
+        local_end = self.end_of_data.astimezone(e.tz)
         return {
             "period": f"{e.period.start} to {e.period.end} ({e.timezone})",
-            "end_of_data_utc": self.end_of_data.isoformat(),
+            "end_of_data": f"{local_end:%Y-%m-%d %H:%M} ({e.timezone})",
             **e.resolution.model_dump(),
             **e.operations.model_dump(),
             **e.followthrough.model_dump(),

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from cxkit.config import Engagement
+from cxkit.loading import mapped_columns
 from cxkit.readiness.checks import CheckResult, TableInputs, run_checks
 from cxkit.readiness.matrix import verdicts
 from cxkit.readiness.suites import Suite, apply_overrides, load_rules, load_suites
@@ -88,6 +89,19 @@ class Readiness:
             json.dump(self.to_dict(), fh, indent=2, default=str)
         os.replace(tmp, path)
         return path
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], engagement: Engagement, daily: pd.DataFrame | None = None) -> Readiness:
+        """Readiness as saved by :meth:`save` (``readiness.json``), for showing it again without
+        re-running any check; ``daily`` is :meth:`daily_volume`'s frame when it was kept."""
+        fields = set(CheckResult.__dataclass_fields__)
+        results = [CheckResult(**{k: v for k, v in c.items() if k in fields}) for c in data["checks"]]
+        frames: dict[str, pd.DataFrame] = {}
+        if daily is not None and len(daily):
+            for source, part in daily.groupby("source", sort=False):
+                frames[str(source)] = part[["day", "rows"]].reset_index(drop=True)
+        created = datetime.fromisoformat(data["created_at"]) if data.get("created_at") else datetime.now(timezone.utc)
+        return cls(engagement, results, data["matrix"], data["sources"], frames, {}, load_rules(), created)
 
     # ---- what the notebook shows (small frames; no local paths: the report goes to stakeholders)
     def inventory_table(self) -> pd.DataFrame:
@@ -167,15 +181,33 @@ class Readiness:
         """The readiness matrix: diagnostic, verdict, reason, evidence."""
         rows = []
         for key, m in self.matrix.items():
-            ev = m["evidence"]
             rows.append({
                 "diagnostic": m["label"],
                 "verdict": m["verdict"],
                 "reason": m["reason"],
-                "evidence": (f"{ev['rate']:.1%} ({ev['count']:,} of {ev['denominator']:,})" if ev and ev.get("rate") is not None else ""),
+                "evidence": self._evidence(key, m),
                 "key": key,
             })
         return pd.DataFrame(rows)
+
+    def _evidence(self, diagnostic: str, entry: dict[str, Any]) -> str:
+        """What the verdict rests on, in numbers: the deciding check's count, the columns the
+        export lacks, or how many checks passed."""
+        ev = entry.get("evidence")
+        if ev and ev.get("rate") is not None:
+            return f"{ev['rate']:.1%} ({ev['count']:,} of {ev['denominator']:,})"
+        reasons = entry.get("reasons") or []
+        if reasons:
+            first = reasons[0]
+            if first.get("check", "").endswith((".mapping", ".present")):
+                cols = ", ".join(first.get("columns") or [])
+                return f"not in the export: {cols}" if cols else "not in the export"
+            if first.get("evidence"):
+                e = first["evidence"]
+                return f"{e['count']:,} of {e['denominator']:,}" if e.get("denominator") else f"{e['count']:,}"
+        mine = [r for r in self.results if diagnostic in r.diagnostics]
+        passed = sum(r.status == "pass" for r in mine)
+        return f"{passed} of {len(mine)} checks passed" if mine else "no check applies"
 
     def daily_volume(self) -> pd.DataFrame:
         """Rows per local day and source (long format, for a chart)."""
@@ -281,13 +313,6 @@ def assess_tables(
     return Readiness(engagement, results, matrix, _inventory(inputs, counts, daily), daily, suites, rules)
 
 
-def _mapped(report, table: str) -> set[str]:
-    mapped = set(report.mapped)
-    if table == "contacts" and report.grain == "leg":
-        mapped.add("transfers")  # folded from legs
-    if "queued" not in mapped and "answered_at" in mapped:
-        mapped.add("queued")  # conform derives it (METRICS: answered or waited)
-    return mapped
 
 
 def assess(session, *, now: datetime | None = None) -> Readiness:
@@ -306,11 +331,11 @@ def assess(session, *, now: datetime | None = None) -> Readiness:
     for name in session.tables:
         if name == "legs":
             report = session.load_reports["contacts"]
-            inputs[name] = TableInputs(name, as_loaded(name), _mapped(report, "legs") | {"leg_seq"})
+            inputs[name] = TableInputs(name, as_loaded(name), mapped_columns(report, "legs") | {"leg_seq"})
             leg_grain = True
             continue
         report = session.load_reports.get(name)
-        inputs[name] = TableInputs(name, as_loaded(name), _mapped(report, name), report)
+        inputs[name] = TableInputs(name, as_loaded(name), mapped_columns(report, name), report)
     return assess_tables(session.engagement, inputs, now=now, leg_grain=leg_grain)
 
 

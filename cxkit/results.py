@@ -1,0 +1,817 @@
+"""Results as data: every figure a report section shows, computed once per run and kept.
+
+A run computes each declared result once, in the engine, from the canonical tables loaded
+once (:func:`compute_results`), and writes it to ``<run>/results/<name>.parquet`` beside a
+``manifest.json`` that says, for every result, its section, the figures its columns carry,
+its rows, and why it is absent when it is. The report sections, the summary, cost and
+findings then read these small frames (:class:`ResultSet`); nothing recomputes what another
+section already computed, and a pipeline can take the same files without scraping HTML.
+
+Results are declared in :data:`RESULTS` (name, section, the figures of its columns, the
+optional sources it needs, how it is computed); the computation is one call into the
+diagnostic modules, which stay pure (ibis tables in, ibis tables out).
+
+Examples
+--------
+>>> spec = RESULTS["fcr_overall"]
+>>> spec.section, spec.figures["rate"]
+('resolution', 'fcr_repeat')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cxkit.errors import CxkitError
+
+__all__ = [
+    "RESULTS",
+    "ResultSpec",
+    "ResultSet",
+    "Inputs",
+    "compute_results",
+    "open_run",
+    "RESULTS_DIR",
+    "MANIFEST",
+]
+
+RESULTS_DIR = "results"
+MANIFEST = "manifest.json"
+FORMAT = "cxkit.results/1"
+
+Compute = Callable[["Inputs"], Any]
+
+
+@dataclass(frozen=True)
+class ResultSpec:
+    """The declaration of one result.
+
+    ``figures`` maps a result column to the figure (:data:`cxkit.figures.FIGURES`) it shows;
+    ``row_figures`` maps the values of ``row_key`` to figures when each row is its own figure
+    (the FCR definitions, the scorecard); ``figure`` is the figure of the whole result (its
+    rows are not measured without it). ``tables`` are the optional sources it needs; ``sort``
+    fixes the row order so two runs on the same data give the same table; ``row_label`` is the
+    column that names a row to a reader (default ``row_key``).
+    """
+
+    name: str
+    section: str
+    title: str
+    compute: Compute
+    figure: str | None = None
+    figures: Mapping[str, str] = field(default_factory=dict)
+    row_key: str | None = None
+    row_figures: Mapping[str, str] = field(default_factory=dict)
+    row_label: str | None = None
+    tables: tuple[str, ...] = ("contacts",)
+    sort: tuple[str, ...] = ()
+    drop: tuple[str, ...] = ()
+
+    def all_figures(self) -> list[str]:
+        keys = [self.figure] if self.figure else []
+        keys += list(self.figures.values()) + list(self.row_figures.values())
+        return list(dict.fromkeys(k for k in keys if k))
+
+
+RESULTS: dict[str, ResultSpec] = {}
+
+
+def _result(name: str, section: str, title: str, **kwargs: Any) -> Callable[[Compute], Compute]:
+    def register(fn: Compute) -> Compute:
+        RESULTS[name] = ResultSpec(name, section, title, fn, **kwargs)
+        return fn
+
+    return register
+
+
+# ============================================================================================
+# inputs: the canonical tables of one session, and intermediates several results share
+# ============================================================================================
+
+
+class Inputs:
+    """What result computations read: the session's tables, parameters and shared
+    intermediates (repeat flags, journeys), each built once and cached in the engine."""
+
+    def __init__(self, session: Any):
+        self.session = session
+        self.engagement = session.engagement
+        self.res = self.engagement.resolution
+        self.contacts = session.table("contacts")
+        self.eod = session.end_of_data
+        self.window = dict(
+            end_of_data=self.eod, window_days=self.res.repeat_window_days, exclude_reasons=self.res.exclude_reasons
+        )
+        self.done: dict[str, pd.DataFrame | None] = {}
+
+    def table(self, name: str):
+        return self.session.table(name)
+
+    def _cache(self, t):
+        return t.cache() if self.engagement.backend.materialize else t
+
+    @cached_property
+    def flags(self):
+        from cxkit import resolution
+
+        return self._cache(resolution.repeat_flags(self.contacts, **self.window))
+
+    @cached_property
+    def journey_contacts(self):
+        from cxkit import journey
+
+        return self._cache(
+            journey.journey_contacts(self.contacts, window_days=self.res.repeat_window_days, end_of_data=self.eod)
+        )
+
+    @cached_property
+    def journeys(self):
+        from cxkit import journey
+
+        effort = self.engagement.effort
+        j = journey.journeys(self.journey_contacts, window_days=self.res.repeat_window_days)
+        return self._cache(journey.effort_index(j, effort.weights, effort.scales))
+
+    @cached_property
+    def trap(self):
+        from cxkit import resolution
+
+        return self._cache(resolution.aht_vs_fcr_within_team(self.contacts, min_n=self.res.min_n, **self.window))
+
+    @cached_property
+    def qa_alignment(self):
+        from cxkit import perception
+
+        return self._cache(perception.qa_alignment(self.table("qa"), self.contacts, self.flags, min_n=self.res.min_n))
+
+    def result(self, name: str) -> pd.DataFrame | None:
+        """A result computed earlier in this run (results are computed in declaration order)."""
+        return self.done.get(name)
+
+
+# ============================================================================================
+# the declarations
+# ============================================================================================
+
+_RATE = {"rate": None, "ci_low": None, "ci_high": None}
+
+
+def _rate_figures(figure: str, *extra: str) -> dict[str, str]:
+    return {c: figure for c in ("rate", "ci_low", "ci_high", "numerator", "denominator", *extra)}
+
+
+# ---------------------------------------------------------------- resolution
+
+
+@_result("fcr_overall", "resolution", "Repeat-based FCR, all eligible contacts",
+         figures=_rate_figures("fcr_repeat", "censored", "eligible"))
+def _fcr_overall(i: Inputs):
+    from cxkit import resolution
+
+    return resolution.fcr_repeat(i.contacts, **i.window)
+
+
+@_result("repeat_share_overall", "resolution", "Repeat share of inbound contacts", figures=_rate_figures("repeat_share"))
+def _repeat_share_overall(i: Inputs):
+    from cxkit import resolution
+
+    return resolution.repeat_share(i.contacts, window_days=i.res.repeat_window_days)
+
+
+_DEFINITION_FIGURES = {
+    "repeat-based, any reason": "fcr_repeat",
+    "repeat-based, same reason": "fcr_same_reason",
+    "transfer-adjusted, any reason": "fcr_transfer",
+    "case-based": "fcr_case",
+    "customer-reported": "fcr_survey",
+}
+
+
+@_result("fcr_headline", "resolution", "FCR by every definition", row_key="definition",
+         row_figures=_DEFINITION_FIGURES)
+def _fcr_headline(i: Inputs):
+    from cxkit import resolution
+
+    return resolution.fcr_headline(i.contacts, cases=i.table("cases"), surveys=i.table("surveys"), **i.window)
+
+
+@_result("repeat_share_by_channel", "resolution", "Repeat share by the channel of the repeat",
+         figure="repeat_share", sort=("channel",))
+def _repeat_share_by_channel(i: Inputs):
+    from cxkit import resolution
+
+    return resolution.repeat_share(i.contacts, window_days=i.res.repeat_window_days, by="channel")
+
+
+@_result("fcr_sensitivity", "resolution", "FCR by window and repeat definition", row_key="reason",
+         row_figures={"any reason": "fcr_repeat", "same reason": "fcr_same_reason"}, sort=("reason", "window_days"))
+def _fcr_sensitivity(i: Inputs):
+    from cxkit import resolution
+
+    return resolution.fcr_sensitivity(
+        i.contacts, end_of_data=i.eod, windows=i.res.sensitivity_windows_days, exclude_reasons=i.res.exclude_reasons
+    )
+
+
+@_result("recontact_curve", "resolution", "Share of contacts followed by a recontact, by time", figure="recontact_curve",
+         sort=("lower_h",))
+def _recontact_curve(i: Inputs):
+    from cxkit import resolution
+
+    return resolution.recontact_curve(
+        i.contacts, end_of_data=i.eod, max_days=min(30, max(i.res.sensitivity_windows_days)),
+        exclude_reasons=i.res.exclude_reasons,
+    )
+
+
+def _breakdown(by: str) -> Compute:
+    def compute(i: Inputs):
+        from cxkit import resolution
+
+        return resolution.fcr_breakdown(i.contacts, by=by, min_n=i.res.min_n, **i.window)
+
+    return compute
+
+
+for _by, _fig in (("contact_reason", "fcr_by_reason"), ("queue", "fcr_by_queue"), ("channel", "fcr_repeat"),
+                  ("team", "fcr_by_team")):
+    _result(f"fcr_by_{_by.replace('contact_', '')}", "resolution", f"FCR by {_by.replace('_', ' ')}", figure=_fig,
+            sort=("rank", _by))(_breakdown(_by))
+
+
+@_result("fcr_weekly", "resolution", "FCR by week of contact", figure="fcr_repeat", sort=("week_start",))
+def _fcr_weekly(i: Inputs):
+    from cxkit import resolution
+
+    return resolution.fcr_weekly_trend(i.contacts, min_n=i.res.min_n, week_starts=i.engagement.week_starts_utc(),
+                                       **i.window)
+
+
+@_result("handle_time_trap", "resolution", "Each agent's handle time and FCR against their team",
+         figure="handle_time_trap", drop=("agent_id",), sort=("team", "agent_label"))
+def _handle_time_trap(i: Inputs):
+    return i.trap
+
+
+@_result("handle_time_trap_correlations", "resolution", "AHT and FCR rank correlations, within teams and across",
+         figure="handle_time_trap", sort=("comparison",))
+def _trap_correlations(i: Inputs):
+    from cxkit import resolution
+
+    return resolution.aht_fcr_rank_correlations(i.trap, min_n=i.res.min_n)
+
+
+@_result("aht_fcr_by_team", "resolution", "Handle time and FCR by team", figure="aht_fcr_by_team", sort=("team",))
+def _aht_fcr_by_team(i: Inputs):
+    from cxkit import resolution
+
+    t = resolution.aht_vs_fcr(i.contacts, by="team", min_n=i.res.min_n, **i.window)
+    return t.filter(t.handled > 0)  # contacts no agent handled (abandoned, contained) belong to no team
+
+
+@_result("transfer_rate_by_channel", "resolution", "Transfer rate by channel", figure="transfer_rate",
+         sort=("_all_last", "channel"))
+def _transfer_rate_by_channel(i: Inputs):
+    from cxkit import operations
+
+    t = operations.transfer_rate(i.contacts, by="channel")
+    t = t.filter((t.denominator > 0) | (t.channel == "all"))  # a channel no agent handles has no transfer rate
+    return t.mutate(_all_last=(t.channel == "all").cast("int8"))
+
+
+@_result("repeat_after_transfer", "resolution", "Repeats after transferred and other contacts",
+         figure="repeat_after_transfer")
+def _repeat_after_transfer(i: Inputs):
+    from cxkit import resolution
+
+    return resolution.repeat_after_transfer(i.contacts, **i.window)
+
+
+@_result("transfer_ping_pong", "resolution", "Transfers that come back to the first queue", figure="transfer_paths",
+         tables=("contacts", "legs"))
+def _ping_pong(i: Inputs):
+    from cxkit import resolution
+
+    return resolution.transfer_ping_pong(i.table("legs"))
+
+
+@_result("transfer_chains", "resolution", "The most common transfer paths", figure="transfer_paths",
+         tables=("contacts", "legs"), sort=("contacts", "path"))
+def _chains(i: Inputs):
+    from cxkit import resolution
+
+    return resolution.transfer_chains(i.table("legs"), top=10)
+
+
+_OPERATIONS_FIGURES = {
+    "offered": "abandon_rate", "answered": "service_level", "in_sl": "service_level", "service_level": "service_level",
+    "sl_threshold_s": "service_level", "asa_s": "asa", "abandon_rate": "abandon_rate", "long_abandons": "abandon_rate",
+    "short_abandons": "abandon_rate", "ivr_hangups": "ivr_hangups", "handled": "volume", "aht_mean_s": "aht",
+    "aht_median_s": "aht", "transferred": "transfer_rate", "transfer_rate": "transfer_rate",
+    "self_service_entries": "containment", "contained": "containment", "containment": "containment",
+}
+
+
+@_result("operations", "resolution", "Queue and handling figures by channel", figures=_OPERATIONS_FIGURES,
+         sort=("_all_last", "channel"))
+def _operations(i: Inputs):
+    from cxkit import operations
+
+    ops = i.engagement.operations
+    t = operations.operations_summary(i.contacts, sl_seconds=ops.sl_seconds, short_abandon_s=ops.short_abandon_s)
+    return t.mutate(_all_last=(t.channel == "all").cast("int8"))
+
+
+# ---------------------------------------------------------------- journeys and effort
+
+
+@_result("journey_summary", "journey", "Journeys, contacts per journey and effort events",
+         figures={"journeys": "journeys", "contacts_per_journey": "journeys", "multi_contact_rate": "journeys",
+                  "channel_switch_rate": "channel_switch", "transfer_rate": "journey_transfers",
+                  "transfer_journeys": "journey_transfers", "reauth_rate": "reauth", "reauth_journeys": "reauth",
+                  "wait_s_mean": "journey_wait", "wait_s_median": "journey_wait", "censored_journeys": "journeys"})
+def _journey_summary(i: Inputs):
+    from cxkit import journey
+
+    return journey.journey_effort_summary(i.journeys)
+
+
+@_result("journey_by_reason", "journey", "Journeys by the customer's first reason", figure="effort_by_reason",
+         figures={"transfer_rate": "journey_transfers", "reauth_rate": "reauth", "wait_s_mean": "journey_wait",
+                  "channel_switch_rate": "channel_switch"}, sort=("journeys", "first_reason"))
+def _journey_by_reason(i: Inputs):
+    from cxkit import journey
+
+    return journey.journey_effort_summary(i.journeys, by="first_reason")
+
+
+@_result("ivr_exits", "journey", "Where arrivals go from each entry point", figure="entry_routing",
+         figures={"left_in_ivr_share": "ivr_hangups", "left_in_ivr_median_ivr_s": "ivr_hangups",
+                  "contained_share": "containment"}, sort=("channel", "entry_point"))
+def _ivr_exits(i: Inputs):
+    from cxkit import journey
+
+    return journey.ivr_exits(i.contacts, by=("channel", "entry_point"), min_n=i.res.min_n)
+
+
+@_result("effort_parameters", "journey", "Effort index weights and scales", row_key="component",
+         row_figures={"transfers": "effort_transfers", "repeat_authentications": "effort_reauth",
+                      "ivr_s": "effort_ivr", "wait_s": "effort_wait", "hold_s": "effort_hold"})
+def _effort_parameters(i: Inputs):
+    from cxkit import journey
+
+    return journey.effort_parameters(i.engagement.effort.weights, i.engagement.effort.scales)
+
+
+@_result("effort_by_reason", "journey", "Effort points by component and first reason", figure="effort_by_reason",
+         sort=("first_reason", "component"))
+def _effort_by_reason(i: Inputs):
+    from cxkit import journey
+
+    effort = i.engagement.effort
+    return journey.effort_decomposition(i.journeys, "first_reason", weights=effort.weights, scales=effort.scales,
+                                        min_n=i.res.min_n)
+
+
+@_result("effort_vs_ratings", "journey", "Effort index against customers' ratings", figure="effort_vs_ratings",
+         tables=("contacts", "surveys"), sort=("measure",))
+def _effort_vs_ratings(i: Inputs):
+    from cxkit import journey
+
+    effort = i.engagement.effort
+    return journey.effort_rank_correlation(i.journey_contacts, i.journeys, i.table("surveys"), weights=effort.weights,
+                                           scales=effort.scales, min_n=i.res.min_n)
+
+
+@_result("journey_variants", "journey", "The most common journeys", figure="journeys",
+         sort=("journeys", "variant"))
+def _journey_variants(i: Inputs):
+    from cxkit import journey
+
+    effort = i.engagement.effort
+    return journey.journey_variants(i.journey_contacts, i.journeys, step="channel", weights=effort.weights,
+                                    scales=effort.scales, min_n=i.res.min_n)
+
+
+@_result("transitions", "journey", "Moves between channels within journeys", figure="journeys",
+         sort=("from_step", "to_step"))
+def _transitions(i: Inputs):
+    from cxkit import journey
+
+    return journey.transitions(i.journey_contacts, i.journeys, step="channel")
+
+
+@_result("survey_scores", "journey", "CSAT, NPS and CES", tables=("contacts", "surveys"),
+         figures={"responses": "survey_responses", "csat_top2": "csat", "csat_n": "csat", "nps": "nps",
+                  "nps_n": "nps", "ces_easy": "ces", "ces_n": "ces"})
+def _survey_scores(i: Inputs):
+    from cxkit import perception
+
+    return perception.survey_scores(i.table("surveys"))
+
+
+@_result("nonresponse", "journey", "Survey responders against everyone else", figure="nonresponse",
+         tables=("contacts", "surveys"), sort=("group",))
+def _nonresponse(i: Inputs):
+    from cxkit import perception
+
+    return perception.nonresponse_check(i.journey_contacts, i.journeys, i.table("surveys"), contact_flags=i.flags)
+
+
+@_result("csat_by_effort", "journey", "CSAT by effort decile", figure="csat", tables=("contacts", "surveys"),
+         sort=("level_order",))
+def _csat_by_effort(i: Inputs):
+    from cxkit import perception
+
+    return perception.perception_by_driver(i.journey_contacts, i.journeys, i.table("surveys"),
+                                           driver="effort_decile", min_n=i.res.min_n)
+
+
+@_result("qa_correlation", "journey", "QA scores against agents' outcomes", figure="qa_alignment",
+         tables=("contacts", "qa"), sort=("outcome",))
+def _qa_correlation(i: Inputs):
+    from cxkit import perception
+
+    return perception.qa_rank_correlation(i.qa_alignment)
+
+
+@_result("qa_agents", "journey", "Each qualifying agent's QA score and FCR (no agent identifiers)",
+         figure="qa_alignment", tables=("contacts", "qa"), sort=("qa_mean", "fcr"))
+def _qa_agents(i: Inputs):
+    a = i.qa_alignment
+    return a.filter(a.qualifies).select("qa_mean", "fcr", "qa_high_fcr_low")
+
+
+@_result("callbacks_kept", "journey", "Callbacks promised and kept", figure="callbacks_kept")
+def _callbacks_kept(i: Inputs):
+    from cxkit import perception
+
+    ft = i.engagement.followthrough
+    return perception.callbacks_kept(
+        i.contacts, promise_business_days=ft.callback_promise_business_days, end_of_data=i.eod,
+        utc_offset_hours=perception.utc_offset_hours(i.engagement.tz, i.eod),
+    )
+
+
+@_result("case_followthrough", "journey", "Case closing times, reopens and overdue cases", figure="case_followthrough",
+         tables=("contacts", "cases"))
+def _case_followthrough(i: Inputs):
+    from cxkit import perception
+
+    ft = i.engagement.followthrough
+    return perception.case_follow_through(i.table("cases"), end_of_data=i.eod, open_age_days=ft.case_open_age_days)
+
+
+_SCORECARD_FIGURES = {
+    "fcr": "fcr_repeat", "repeat_share": "repeat_share", "transfer_rate": "transfer_rate", "reauth_rate": "reauth",
+    "channel_switch_rate": "channel_switch", "journey_wait_s": "journey_wait", "service_level_voice": "service_level",
+    "csat_top2": "csat", "nps": "nps", "ces_easy": "ces",
+}
+
+
+@_result("scorecard", "journey", "Balanced scorecard against benchmark ranges", row_key="metric",
+         row_figures=_SCORECARD_FIGURES, row_label="label")
+def _scorecard(i: Inputs):
+    import ibis
+
+    from cxkit import operations, scorecard
+
+    def one(name: str):
+        frame = i.result(name)
+        return None if frame is None else ibis.memtable(frame)
+
+    ops = i.engagement.operations
+    values = scorecard.scorecard_values(
+        fcr=one("fcr_overall"),
+        repeat_share=one("repeat_share_overall"),
+        transfer_rate=operations.transfer_rate(i.contacts),
+        service_level=operations.service_level(i.contacts, sl_seconds=ops.sl_seconds, short_abandon_s=ops.short_abandon_s,
+                                               by="channel"),
+        journey_summary=one("journey_summary"),
+        survey_scores=one("survey_scores"),
+    )
+    return scorecard.balanced_scorecard(values, i.engagement.benchmarks)
+
+
+# ---------------------------------------------------------------- methodology
+
+
+@_result("parameters", "methodology", "Parameters in force for this run")
+def _parameters(i: Inputs):
+    from cxkit import methodology
+
+    return methodology.parameters_table(i.session)
+
+
+@_result("sources", "methodology", "Sources read and the columns they provide")
+def _sources(i: Inputs):
+    from cxkit import methodology
+
+    return methodology.sources_table(i.session)
+
+
+# ============================================================================================
+# computing and storing
+# ============================================================================================
+
+
+def _frame(value: Any) -> pd.DataFrame:
+    if isinstance(value, pd.DataFrame):
+        return value
+    return value.to_pandas()
+
+
+def _sorted(frame: pd.DataFrame, spec: ResultSpec) -> pd.DataFrame:
+    frame = frame.drop(columns=[c for c in spec.drop if c in frame.columns])
+    keys = [c for c in spec.sort if c in frame.columns]
+    if keys:
+        # numeric keys that rank volume (journeys, contacts) read best largest first
+        descending = {"journeys", "contacts"}
+        frame = frame.sort_values(keys, ascending=[k not in descending for k in keys], kind="mergesort",
+                                  na_position="last")
+    return frame.drop(columns=[c for c in frame.columns if c.startswith("_")]).reset_index(drop=True)
+
+
+def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def fingerprint(engagement: Any) -> str:
+    """A hash of the engagement's settings and its source files (names, sizes, modification
+    times): results computed for another fingerprint are stale."""
+    import glob
+
+    parts: list[str] = [engagement.model_dump_json()]
+    for name, src in sorted(engagement.sources.items()):
+        if src.path:
+            for p in sorted(glob.glob(str(engagement.resolve(src.path)))):
+                st = Path(p).stat()
+                parts.append(f"{name}:{p}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def compute_results(
+    session: Any,
+    run_dir: str | Path,
+    *,
+    names: Iterable[str] | None = None,
+    extra: Mapping[str, tuple[str, str, pd.DataFrame]] | None = None,
+    progress: Callable[[str, float], None] | None = None,
+) -> ResultSet:
+    """Compute every declared result once for ``session`` and write them to ``run_dir/results``.
+
+    Parameters
+    ----------
+    session
+        An opened engagement (:func:`cxkit.open_engagement`).
+    run_dir
+        The run folder; ``results/`` is created in it. ``readiness.json`` is read from it when
+        present (caveats), never written here.
+    names
+        Only these results (default: all, in declaration order).
+    extra
+        Frames computed elsewhere in the run, stored alike: ``{name: (section, title, frame)}``
+        (e.g. readiness's records per day).
+    progress
+        Optional callback ``progress(step, fraction_done)``.
+
+    Returns
+    -------
+    ResultSet
+    """
+    run_dir = Path(run_dir)
+    folder = run_dir / RESULTS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = list(names) if names is not None else list(RESULTS)
+    unknown = [n for n in wanted if n not in RESULTS]
+    if unknown:
+        raise CxkitError(f"results: unknown result(s) {unknown}; declared: {', '.join(RESULTS)}")
+    inputs = Inputs(session)
+    started = time.perf_counter()
+    coverage = session.coverage()
+    entries: dict[str, dict[str, Any]] = {}
+    for index, name in enumerate(wanted):
+        spec = RESULTS[name]
+        if progress is not None:
+            progress(f"Computing {spec.title.lower()}", index / max(len(wanted), 1))
+        absent = [t for t in spec.tables if not session.has(t)]
+        entry: dict[str, Any] = {"section": spec.section, "title": spec.title, "figures": spec.all_figures()}
+        if absent:
+            entry.update(available=False, why=f"the engagement has no {' or '.join(absent)} source")
+            inputs.done[name] = None
+            entries[name] = entry
+            continue
+        t0 = time.perf_counter()
+        frame = _sorted(_frame(spec.compute(inputs)), spec)
+        _write_atomic(folder / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
+        inputs.done[name] = frame
+        entry.update(available=True, rows=len(frame), columns=list(map(str, frame.columns)),
+                     seconds=round(time.perf_counter() - t0, 3))
+        entries[name] = entry
+    for name, (section, title, frame) in (extra or {}).items():
+        _write_atomic(folder / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
+        entries[name] = {"section": section, "title": title, "figures": [], "available": True, "rows": len(frame),
+                         "columns": list(map(str, frame.columns))}
+    e = session.engagement
+    manifest = {
+        "format": FORMAT,
+        "engagement": e.name,
+        "fingerprint": fingerprint(e),
+        "timezone": e.timezone,
+        "currency": e.currency,
+        "period": {"start": str(e.period.start), "end": str(e.period.end), "days": e.period.days},
+        "end_of_data_utc": session.end_of_data.isoformat(),
+        "parameters": json.loads(json.dumps(session.parameters(), default=_json_default)),
+        "coverage": coverage,
+        "results": entries,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    _write_atomic(folder / MANIFEST, lambda p: p.write_text(json.dumps(manifest, indent=2, default=_json_default) + "\n",
+                                                              encoding="utf-8"))
+    return ResultSet.load(run_dir)
+
+
+# ============================================================================================
+# reading
+# ============================================================================================
+
+
+class ResultSet:
+    """The results of one run, as the sections, the summary, cost and findings read them."""
+
+    def __init__(self, run_dir: Path, manifest: dict[str, Any], readiness: dict[str, Any] | None,
+                 engagement: Any = None):
+        self.run_dir = Path(run_dir)
+        self.manifest = manifest
+        self.readiness = readiness
+        self.engagement = engagement
+        self._frames: dict[str, pd.DataFrame | None] = {}
+
+    def __repr__(self) -> str:
+        available = sum(1 for e in self.manifest["results"].values() if e.get("available"))
+        return f"ResultSet({self.manifest['engagement']!r}, {available} results, {self.run_dir})"
+
+    @classmethod
+    def load(cls, run_dir: str | Path, engagement: Any = None) -> ResultSet:
+        """The results written to ``run_dir`` (and its ``readiness.json`` when present)."""
+        from cxkit.readiness import load_readiness
+
+        run_dir = Path(run_dir)
+        path = run_dir / RESULTS_DIR / MANIFEST
+        if not path.exists():
+            raise CxkitError(
+                f"{run_dir}: no {RESULTS_DIR}/{MANIFEST} here, so this run has no computed results. "
+                "Fix: run the engagement (`cxkit run <engagement>`), or open it with "
+                "cxkit.results.open_run(engagement, run_dir), which computes them."
+            )
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        return cls(run_dir, manifest, load_readiness(run_dir), engagement)
+
+    # ---- data
+    def param(self, name: str) -> Any:
+        """A metric parameter in force for this run (``repeat_window_days``, ``min_n``, ...)."""
+        try:
+            return self.manifest["parameters"][name]
+        except KeyError:
+            raise CxkitError(f"results: no parameter {name!r} in this run; it has "
+                             f"{', '.join(self.manifest['parameters'])}") from None
+
+    @property
+    def coverage(self) -> dict[str, Any]:
+        return self.manifest["coverage"]
+
+    @cached_property
+    def judge(self):
+        from cxkit.figures import Judge
+
+        return Judge(self.readiness, self.coverage)
+
+    def available(self, name: str) -> bool:
+        return bool(self._entry(name).get("available"))
+
+    def why_absent(self, name: str) -> str | None:
+        """Why a result was not computed (a source the engagement lacks), or None."""
+        entry = self._entry(name)
+        return None if entry.get("available") else entry.get("why", "not computed")
+
+    def frame(self, name: str) -> pd.DataFrame | None:
+        """The result as a pandas frame, or None when it was not computed (see :meth:`why_absent`)."""
+        if name not in self._frames:
+            entry = self._entry(name)
+            self._frames[name] = (
+                pd.read_parquet(self.run_dir / RESULTS_DIR / f"{name}.parquet") if entry.get("available") else None
+            )
+        frame = self._frames[name]
+        return None if frame is None else frame.copy()
+
+    def row(self, name: str, **where: Any) -> dict[str, Any] | None:
+        """One row of a result as a dict (the first matching ``where``), or None."""
+        frame = self.frame(name)
+        if frame is None:
+            return None
+        for col, value in where.items():
+            frame = frame[frame[col] == value]
+        return None if frame.empty else frame.iloc[0].to_dict()
+
+    def spec(self, name: str) -> ResultSpec:
+        if name in RESULTS:
+            return RESULTS[name]
+        entry = self._entry(name)
+        return ResultSpec(name, entry["section"], entry["title"], lambda i: None)
+
+    def readiness_report(self):
+        """The run's readiness (:class:`cxkit.readiness.Readiness`) as saved, for showing it."""
+        from cxkit.readiness import Readiness
+
+        if self.readiness is None:
+            raise CxkitError(f"{self.run_dir}: data readiness did not run for this run (no readiness.json). Fix: "
+                             "open the run with cxkit.open_run(engagement, run_dir), which runs it.")
+        if self.engagement is None:
+            raise CxkitError("results: the readiness view needs the engagement; open the run with "
+                             "cxkit.open_run(engagement, run_dir).")
+        return Readiness.from_dict(self.readiness, self.engagement, self.frame("readiness_daily")
+                                   if self.available("readiness_daily") else None)
+
+    # ---- showing (cxkit.present applies "not measured" and caveats)
+    def table(self, name: str, **kwargs: Any):
+        """Result ``name`` as a reader's table (see :func:`cxkit.present.table`)."""
+        from cxkit import present
+
+        return present.table(self, name, **kwargs)
+
+    def chart(self, name: str, build: Callable[[pd.DataFrame], Any], **kwargs: Any):
+        """Result ``name`` drawn by ``build(frame)``, caveats below (:func:`cxkit.present.chart`)."""
+        from cxkit import present
+
+        return present.chart(self, name, build, **kwargs)
+
+    def cards(self, cards: Iterable[Mapping[str, Any]]):
+        """Headline cards naming their figures (:func:`cxkit.present.cards`)."""
+        from cxkit import present
+
+        return present.cards(self, list(cards))
+
+    def caveats(self, *figures: str):
+        """The caveat boxes of these figures, each once (for a paragraph that quotes them)."""
+        from cxkit import present
+
+        return present._join(present.caveat_notes([(c, None) for c in self.judge.caveats_for(figures)]))
+
+    def _entry(self, name: str) -> dict[str, Any]:
+        try:
+            return self.manifest["results"][name]
+        except KeyError:
+            raise CxkitError(
+                f"results: {name!r} is not in this run's manifest ({self.run_dir}); it has "
+                f"{', '.join(self.manifest['results'])}. Fix: run the engagement again with this cxkit version."
+            ) from None
+
+
+def open_run(engagement: str | Path, run_dir: str | Path, *, progress: Callable[[str, float], None] | None = None) -> ResultSet:
+    """The results of ``run_dir``, computed first when the folder has none for this engagement.
+
+    ``cxkit run`` computes readiness and results before any notebook runs, so a report section
+    only reads them. A notebook opened on its own (JupyterLab, plain papermill, ``quarto
+    render``) computes them here, once, into ``run_dir``: the next section reads them.
+    """
+    from cxkit.config import load_engagement
+
+    run_dir = Path(run_dir)
+    e = load_engagement(engagement)
+    manifest = run_dir / RESULTS_DIR / MANIFEST
+    if manifest.exists():
+        stored = json.loads(manifest.read_text(encoding="utf-8"))
+        if stored.get("fingerprint") == fingerprint(e) and stored.get("format") == FORMAT:
+            return ResultSet.load(run_dir, e)
+    from cxkit.pipeline import prepare_run
+
+    prepare_run(e, run_dir, progress=progress)
+    return ResultSet.load(run_dir, e)
+
