@@ -48,11 +48,16 @@ def adapter_spec(name_or_path: str) -> dict[str, Any]:
 def merge_adapter(table: str, source: dict[str, Any]) -> dict[str, Any]:
     """The source config of ``table``: the adapter's defaults with the engagement's keys on top.
 
-    ``columns`` merge key by key, so an engagement can remap one column and keep the rest.
+    ``columns`` merge key by key, so an engagement can remap one column and keep the rest; a
+    column set to null (``team: null``) is one this client's export does not have: it is
+    unmapped, and every figure that needs it reads "not measured".
     """
     name = source.get("adapter")
     if not name:
-        return dict(source)
+        out = dict(source)
+        if isinstance(out.get("columns"), dict):
+            out["columns"] = {k: v for k, v in out["columns"].items() if v is not None}
+        return out
     spec = adapter_spec(str(name))
     base = spec["sources"].get(table)
     if base is None:
@@ -60,5 +65,6 @@ def merge_adapter(table: str, source: dict[str, Any]) -> dict[str, Any]:
             f"adapter {name!r} has no mapping for table {table!r}; it maps: {', '.join(spec['sources'])}"
         )
     merged = {**base, **{k: v for k, v in source.items() if k != "columns"}}
-    merged["columns"] = {**base.get("columns", {}), **source.get("columns", {})}
+    merged["columns"] = {k: v for k, v in {**base.get("columns", {}), **(source.get("columns") or {})}.items()
+                         if v is not None}
     return merged

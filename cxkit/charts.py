@@ -216,9 +216,12 @@ def bar(
     category = alt.X if not horizontal else alt.Y
     value = alt.Y if not horizontal else alt.X
     sort: Any = f"-{'y' if not horizontal else 'x'}" if sort_by_value else None
+    # many categories on a horizontal axis: slanted labels, so neighbours never overlap
+    angle = -40 if (not horizontal and data[x].nunique() > 6) else 0
     encoding: dict[str, Any] = {
         ("x" if not horizontal else "y"): category(
-            f"{x}:N", title=_label(x, x_title), sort=sort, axis=alt.Axis(labelAngle=0)
+            f"{x}:N", title=_label(x, x_title), sort=sort,
+            axis=alt.Axis(labelAngle=angle, labelAlign="right" if angle else "center"),
         ),
         ("y" if not horizontal else "x"): value(
             f"{y}:Q", title=_label(y, y_title), axis=alt.Axis(format=value_format)
@@ -226,7 +229,8 @@ def bar(
     }
     if color is not None:
         encoding["color"] = alt.Color(f"{color}:N", title=_label(color, None))
-    return alt.Chart(data, title=_titled(title, subtitle)).mark_bar().encode(**encoding)
+    chart = alt.Chart(data, title=_titled(title, subtitle)).mark_bar().encode(**encoding)
+    return chart if horizontal else chart.properties(width=_WIDTH)
 
 
 def line_trend(
@@ -241,6 +245,7 @@ def line_trend(
     y_title: str | None = None,
     value_format: str = ",.0f",
     time_unit: str | None = None,
+    periods: bool = False,
 ) -> alt.Chart:
     """Line chart of a value over time, optionally one line per ``series``.
 
@@ -260,6 +265,9 @@ def line_trend(
         d3 format of the value axis.
     time_unit
         Optional Vega-Lite time unit for the x axis (e.g. ``"yearmonthdate"``).
+    periods
+        ``x`` holds period labels (``"2 Mar"``), one tick each, in the frame's order, instead
+        of dates on a time scale (whose ticks fall between the periods).
 
     Returns
     -------
@@ -267,7 +275,9 @@ def line_trend(
     """
     data = _checked(df, "line_trend", [x, y, series])
     x_field = alt.X(f"{x}:T", title=_label(x, x_title))
-    if time_unit is not None:
+    if periods:
+        x_field = alt.X(f"{x}:O", title=_label(x, x_title), sort=None, axis=alt.Axis(labelAngle=0))
+    elif time_unit is not None:
         x_field = alt.X(f"{x}:T", title=_label(x, x_title), timeUnit=time_unit)
     encoding: dict[str, Any] = {
         "x": x_field,
@@ -476,6 +486,9 @@ def scatter(
     y_title: str | None = None,
     x_format: str = ",.0f",
     y_format: str = ",.0f",
+    size_title: str | None = None,
+    color_title: str | None = None,
+    max_points: int = 2_000,
 ) -> alt.Chart:
     """Scatter plot, e.g. average handle time against first-contact resolution per agent.
 
@@ -493,11 +506,20 @@ def scatter(
         Optional grouping column.
     x_format, y_format
         d3 formats of the axes (``".0%"`` for rates).
+    size_title, color_title
+        Legend titles.
+    max_points
+        Above this many rows the points are binned (a 25 x 25 grid, the count of units per
+        cell drawn as a heatmap) and the subtitle says so: a chart never embeds thousands of
+        rows, and a dense cloud reads better as density.
 
     Returns
     -------
     altair.Chart
     """
+    if isinstance(df, pd.DataFrame) and len(df.dropna(subset=[x, y])) > max_points:
+        return _binned_scatter(df, x, y, title=title, subtitle=subtitle, x_title=x_title, y_title=y_title,
+                               x_format=x_format, y_format=y_format)
     data = _checked(df, "scatter", [x, y, size, color])
     encoding: dict[str, Any] = {
         "x": alt.X(f"{x}:Q", title=_label(x, x_title), axis=alt.Axis(format=x_format),
@@ -506,13 +528,38 @@ def scatter(
                    scale=alt.Scale(zero=False)),
     }
     if size is not None:
-        encoding["size"] = alt.Size(f"{size}:Q", title=_label(size, None))
+        encoding["size"] = alt.Size(f"{size}:Q", title=_label(size, size_title))
     if color is not None:
-        encoding["color"] = alt.Color(f"{color}:N", title=_label(color, None))
+        encoding["color"] = alt.Color(f"{color}:N", title=_label(color, color_title))
     return (
         alt.Chart(data, title=_titled(title, subtitle))
         .mark_circle(opacity=0.7)
         .encode(**encoding)
+    )
+
+
+def _binned_scatter(df: pd.DataFrame, x: str, y: str, *, title: str, subtitle: str | None, x_title: str | None,
+                    y_title: str | None, x_format: str, y_format: str, bins: int = 25) -> alt.Chart:
+    """A scatter of many units as a density grid: counts per cell of a ``bins`` x ``bins`` grid."""
+    points = df[[x, y]].dropna()
+    x_edges = pd.cut(points[x], bins=bins)
+    y_edges = pd.cut(points[y], bins=bins)
+    grid = points.groupby([x_edges, y_edges], observed=True).size().reset_index(name="units")
+    grid = pd.DataFrame({
+        "x0": [i.left for i in grid[x]], "x1": [i.right for i in grid[x]],
+        "y0": [i.left for i in grid[y]], "y1": [i.right for i in grid[y]], "units": grid["units"],
+    })
+    note = f"{len(points):,} points binned into a {bins} x {bins} grid; colour = how many fall in each cell"
+    return (
+        alt.Chart(grid, title=_titled(title, f"{subtitle}; {note}" if subtitle else note))
+        .mark_rect()
+        .encode(
+            x=alt.X("x0:Q", title=_label(x, x_title), axis=alt.Axis(format=x_format), scale=alt.Scale(zero=False)),
+            x2="x1:Q",
+            y=alt.Y("y0:Q", title=_label(y, y_title), axis=alt.Axis(format=y_format), scale=alt.Scale(zero=False)),
+            y2="y1:Q",
+            color=alt.Color("units:Q", title="Units", scale=alt.Scale(scheme="blues")),
+        )
     )
 
 

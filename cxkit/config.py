@@ -220,6 +220,18 @@ class Engagement(_Strict):
         """End of data: the instant the period ends (local midnight after period.end, as UTC)."""
         return datetime.combine(self.period.end + timedelta(days=1), time(0), self.tz).astimezone(timezone.utc)
 
+    def week_starts_utc(self) -> list[datetime]:
+        """Where the period's weeks start, as instants: the period start, then each local
+        Monday 00:00 inside the period (the first week is partial unless the period starts
+        on a Monday)."""
+        starts = [self.period_start_utc]
+        day = self.period.start + timedelta(days=1)
+        while day <= self.period.end:
+            if day.weekday() == 0:
+                starts.append(datetime.combine(day, time(0), self.tz).astimezone(timezone.utc))
+            day += timedelta(days=1)
+        return starts
+
     def resolve(self, path: str) -> Path:
         p = Path(path).expanduser()
         return p if p.is_absolute() else (self.base_dir / p)

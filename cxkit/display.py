@@ -21,6 +21,7 @@ import datetime as dt
 import html
 import math
 import numbers
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +52,7 @@ _BOX_STYLES: dict[str, tuple[str, str, str]] = {
     "degraded": ("Degraded", "#B7791F", "#FFFAEB"),
     "blocked": ("Blocked", "#C53030", "#FFF5F5"),
     "info": ("Note", "#2B6CB0", "#EBF8FF"),
+    "not measured": ("Not measured", "#616E7C", "#F5F7FA"),
 }
 
 
@@ -122,9 +124,10 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "percent0": lambda v: _percent(float(v), 0),
     "integer": lambda v: f"{round(float(v)):,}",
     "thousands": lambda v: f"{round(float(v)):,}",
-    "decimal": lambda v: f"{float(v):,.1f}",
-    "decimal2": lambda v: f"{float(v):,.2f}",
+    "decimal": lambda v: f"{round(float(v), 1) + 0.0:,.1f}",
+    "decimal2": lambda v: f"{round(float(v), 2) + 0.0:,.2f}",
     "seconds": _seconds,
+    "points": lambda v: f"{float(v) * 100:+,.1f} pts",
     "currency": lambda v: f"-${abs(float(v)):,.2f}" if float(v) < 0 else f"${float(v):,.2f}",
     "text": str,
     "auto": _default,
@@ -367,7 +370,7 @@ def rate(
     return Html(text, f'<span class="cxkit-rate">{html.escape(text)}</span>')
 
 
-def caveat(verdict: str, reason: str) -> Html:
+def caveat(verdict: str, reason: str, *, marker: str | None = None) -> Html:
     """A coloured box warning that a metric is degraded or blocked, and why.
 
     Parameters
@@ -376,6 +379,9 @@ def caveat(verdict: str, reason: str) -> Html:
         ``"degraded"`` (shown with a warning), ``"blocked"`` (not computed) or ``"info"``.
     reason
         Plain-language reason, e.g. which data is missing.
+    marker
+        The footnote mark of the figures it applies to (e.g. ``"1"`` for a table column
+        headed "FCR ¹"), shown before the label.
 
     Returns
     -------
@@ -390,12 +396,27 @@ def caveat(verdict: str, reason: str) -> Html:
         )
     label, border, background = _BOX_STYLES[key]
     text = f"{label}: {reason}"
+    mark = f"<sup>{html.escape(marker)}</sup> " if marker else ""
     markup = (
         f'<div class="cxkit-caveat cxkit-{key}" role="note" style="border-left:4px solid {border};'
         f"background:{background};padding:8px 12px;margin:0.75em 0;border-radius:3px;"
-        f'font-size:14px;"><strong>{html.escape(label)}:</strong> {html.escape(str(reason))}</div>'
+        f'font-size:14px;">{mark}<strong>{html.escape(label)}:</strong> {html.escape(str(reason))}</div>'
     )
-    return Html(text, markup)
+    return Html(f"{marker} {text}" if marker else text, markup)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def escape_markdown(text: str) -> str:
+    """Text from data made inert in Markdown: no link, emphasis, heading or list can come of it.
+
+    Examples
+    --------
+    >>> print(escape_markdown("[Verify](https://evil.example) *now*"))
+    \\[Verify\\]\\(https://evil\\.example\\) \\*now\\*
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
 def note(md: str) -> Html:
@@ -427,8 +448,9 @@ def metric_cards(cards: Sequence[Mapping[str, Any] | Sequence[Any]]) -> Html:
     ----------
     cards
         Each card is a mapping with ``label``, ``value`` and optional ``format`` (see
-        :data:`FORMATS`) and ``detail`` (a line under the number, e.g. a :func:`rate`), or a
-        tuple ``(label, value[, detail])``.
+        :data:`FORMATS`), ``detail`` (a line under the number, e.g. a :func:`rate`) and
+        ``caveats`` (``(verdict, reason)`` pairs printed in the card), or a tuple
+        ``(label, value[, detail])``.
 
     Returns
     -------
@@ -467,6 +489,14 @@ def metric_cards(cards: Sequence[Mapping[str, Any] | Sequence[Any]]) -> Html:
             if detail is not None
             else ""
         )
+        for verdict, reason in (card.get("caveats", ()) if isinstance(card, Mapping) else ()):
+            label_text, border, _ = _BOX_STYLES.get(verdict, _BOX_STYLES["info"])
+            texts.append(f"{label_text}: {reason}")
+            detail_html += (
+                f'<div class="cxkit-card-caveat cxkit-{html.escape(verdict)}" style="font-size:12px;margin-top:6px;'
+                f'border-left:3px solid {border};padding-left:6px;color:#3E4C59;"><strong>{html.escape(label_text)}:'
+                f"</strong> {html.escape(str(reason))}</div>"
+            )
         boxes.append(
             '<div class="cxkit-card" style="flex:1 1 150px;border:1px solid #E4E7EB;'
             'border-radius:6px;padding:10px 14px;background:#FFFFFF;">'

@@ -70,7 +70,7 @@ EFFORT_COMPONENTS: dict[str, str] = {
     "repeat_authentications": "identity checks beyond the first",
     "abandoned_before_served": "abandoned attempts before the first handled contact",
     "ivr_s": "seconds in IVR or bot",
-    "wait_s": "seconds waiting in queue (voice, chat, bot; see LIVE_WAIT_CHANNELS)",
+    "wait_s": "seconds waiting in queue where the customer waits on the line (voice, chat, self-service)",
     "hold_s": "seconds on hold",
     "elapsed_s": "seconds from first arrival to last end",
 }

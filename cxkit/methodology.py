@@ -39,7 +39,7 @@ DEFINITIONS: dict[str, str] = {
 
 _MEANINGS = {
     "period": "Period diagnosed (local dates, inclusive)",
-    "end_of_data_utc": "End of data used for right-censoring",
+    "end_of_data": "End of data used for right-censoring (local time)",
     "repeat_window_days": "Repeat window (days; a day is exactly 86,400 s)",
     "sensitivity_windows_days": "Windows shown in the FCR sensitivity table",
     "exclude_reasons": "Contact reasons excluded from FCR",
@@ -61,29 +61,45 @@ def parameters_table(session: Session) -> pd.DataFrame:
     rows = []
     for key, value in session.parameters().items():
         if isinstance(value, dict):
-            value = ", ".join(f"{k}: {v:g}" if isinstance(v, (int, float)) else f"{k}: {v}" for k, v in value.items())
+            value = ", ".join(f"{k}: {_number(v)}" for k, v in value.items())
         elif isinstance(value, list):
-            value = ", ".join(str(v) for v in value) or "none"
-        rows.append({"Parameter": _MEANINGS.get(key, key), "Value": str(value)})
+            value = ", ".join(_number(v) for v in value) or "none"
+        else:
+            value = _number(value)
+        rows.append({"Parameter": _MEANINGS.get(key, key.replace("_", " ")), "Value": value})
     return pd.DataFrame(rows)
+
+
+def _number(value: object) -> str:
+    """``7.0`` as ``7``, ``0.82`` as ``0.82``; anything else as text."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        return f"{value:,g}"
+    return str(value)
 
 
 def sources_table(session: Session) -> pd.DataFrame:
     """The sources read: table, origin file name (not its full path), format and columns mapped."""
     from pathlib import Path
 
+    from cxkit.schema import TABLES
+
     rows = []
-    for name, report in session.load_reports.items():
+    for name in session.tables:
+        report = session.load_reports["contacts" if name == "legs" else name]
         origin = report.origin
         origin = Path(origin).name if "/" in origin and "(" not in origin else origin
+        provided = session.mapped_columns(name)
+        spec = TABLES[name]
         rows.append(
             {
                 "Table": name,
-                "Source": origin,
+                "Source": origin + (" (transfer legs of each contact)" if name == "legs" else ""),
                 "Format": report.format,
                 "Grain": report.grain,
-                "Columns mapped": len(report.mapped),
-                "Not provided": ", ".join(c for c in report.unmapped if c != "leg_seq") or "none",
+                "Columns mapped": f"{len([c for c in spec.names if c in provided])} of {len(spec.names)}",
+                "Not provided": ", ".join(c for c in spec.names if c not in provided) or "none",
             }
         )
     return pd.DataFrame(rows)

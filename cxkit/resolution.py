@@ -556,14 +556,29 @@ def fcr_weekly_trend(
     same_reason: bool = False,
     exclude_reasons: Iterable[str] = (),
     min_n: int = 30,
+    week_starts: Sequence[datetime] | None = None,
 ) -> ir.Table:
-    """Repeat-based FCR per week of the contact's arrival (weeks start Monday 00:00 UTC).
+    """Repeat-based FCR per week of the contact's arrival.
 
-    The last weeks of the data are mostly right-censored: their ``denominator`` shrinks and
-    ``censored`` grows, and a week under ``min_n`` is flagged ``suppressed``.
+    Weeks start at ``week_starts`` (instants, ascending: the engagement's local Mondays at
+    midnight and its period start, :meth:`cxkit.config.Engagement.week_starts_utc`), so a
+    reader's week is the center's; without them, Monday 00:00 UTC. A contact before the first
+    start belongs to no week and is left out. The last weeks of the data are mostly
+    right-censored: their ``denominator`` shrinks and ``censored`` grows, and a week under
+    ``min_n`` is flagged ``suppressed``.
     """
-    week = contacts.arrived_at.truncate("W")
+    if week_starts:
+        starts = sorted(week_starts)
+        week = ibis.cases(
+            *[(contacts.arrived_at >= ibis.literal(w, type="timestamp('UTC')"), ibis.literal(w, type="timestamp('UTC')"))
+              for w in reversed(starts)],
+            else_=ibis.null("timestamp('UTC')"),
+        )
+    else:
+        week = contacts.arrived_at.truncate("W")
     t = contacts.mutate(week_start=week)
+    if week_starts:
+        t = t.filter(t.week_start.notnull())
     out = fcr_repeat(
         t,
         end_of_data=end_of_data,

@@ -1,8 +1,9 @@
-"""The report's opening page: headline numbers and the findings they support, in plain words.
+"""The report's opening page: headline numbers and what the data says, in plain words.
 
-It reuses the diagnostics (nothing is computed here that a section does not compute in full)
-and the readiness verdicts, so every headline carries the caveat its data needs. Only small
-aggregates are executed.
+Everything here is read from the run's results (:class:`cxkit.results.ResultSet`): nothing is
+recomputed, every sentence is built from the numbers it quotes, a figure the export cannot
+support reads "not measured", and each headline carries the caveats of its figure
+(:mod:`cxkit.figures` decides which).
 """
 
 from __future__ import annotations
@@ -12,20 +13,11 @@ from typing import Any
 
 import pandas as pd
 
-from cxkit import operations, resolution
+from cxkit.display import escape_markdown
+from cxkit.narrative import pct, plural
 from cxkit.scorecard import DEFAULT_BENCHMARKS, benchmark_status
-from cxkit.session import Session
 
 __all__ = ["Headlines", "headlines"]
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
-
-
-def _one(table) -> dict[str, Any] | None:
-    df = table.to_pandas()
-    return None if df.empty else df.iloc[0].to_dict()
 
 
 def _ok(value: Any) -> bool:
@@ -34,7 +26,8 @@ def _ok(value: Any) -> bool:
 
 @dataclass
 class Headlines:
-    """Headline cards (for ``display.metric_cards``), findings and data caveats."""
+    """Headline cards (for :meth:`cxkit.results.ResultSet.cards`), findings (Markdown sentences
+    whose values from data are escaped, so a reason written as a link stays text) and caveats."""
 
     cards: list[dict[str, Any]] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
@@ -50,106 +43,109 @@ class Headlines:
         return display.Html("\n".join(str(b) for b in boxes), "".join(b._repr_html_() for b in boxes))
 
     def findings_markdown(self) -> str:
+        """The findings as a Markdown list (values from data in them are already escaped)."""
         if not self.findings:
             return "No finding could be stated from this data; the sections below say why."
         return "\n".join(f"- {text}" for text in self.findings)
 
 
-def headlines(session: Session, readiness: dict[str, Any] | None = None) -> Headlines:
-    """Headline numbers and findings for ``session``, with the readiness caveats that apply.
+def headlines(results: Any) -> Headlines:
+    """Headline numbers and findings of a run, with the caveats that apply.
 
-    ``readiness`` is the content of ``readiness.json`` (``cxkit.readiness.load_readiness``);
-    without it no caveat can be attached and the page says so.
+    ``results`` is the run's :class:`cxkit.results.ResultSet`; its readiness (when the run has
+    one) supplies the caveats, and without it the page says that readiness did not run.
     """
-    e = session.engagement
-    cfg = e.resolution
-    contacts = session.table("contacts")
-    eod = session.end_of_data
-    window = dict(end_of_data=eod, window_days=cfg.repeat_window_days, exclude_reasons=cfg.exclude_reasons)
+    judge = results.judge
     out = Headlines()
-    matrix = (readiness or {}).get("matrix", {})
-    for key, entry in matrix.items():
+    matrix = (results.readiness or {}).get("matrix", {})
+    for entry in matrix.values():
         if entry.get("verdict") in ("degraded", "blocked"):
             out.caveats.append((entry["verdict"], entry["reason"]))
-    blocked = {k for k, v in matrix.items() if v.get("verdict") == "blocked"}
-    days = e.period.days
-    w = f"{cfg.repeat_window_days:g}-day"
+    window = float(results.param("repeat_window_days"))
+    days = int(results.manifest["period"]["days"])
+    w = f"{window:g}-day"
 
-    fcr = None if "fcr_repeat" in blocked else _one(resolution.fcr_repeat(contacts, **window))
-    if fcr and _ok(fcr["rate"]):
-        out.cards.append({
-            "label": f"First-contact resolution ({w} window)",
-            "value": fcr["rate"],
-            "format": "percent",
-            "detail": f"95% CI {_pct(fcr['ci_low'])}-{_pct(fcr['ci_high'])}; {int(fcr['denominator']):,} contacts judged",
-        })
+    fcr = results.row("fcr_overall")
+    out.cards.append({
+        "label": f"First-contact resolution ({w} window)",
+        "figure": "fcr_repeat",
+        "value": fcr["rate"] if fcr else None,
+        "format": "percent",
+        "detail": (f"95% CI {pct(fcr['ci_low'])}-{pct(fcr['ci_high'])}; {int(fcr['denominator']):,} contacts judged"
+                   if fcr and _ok(fcr["rate"]) else "no eligible contact could be judged"),
+    })
+    if fcr and _ok(fcr["rate"]) and judge.measured("fcr_repeat"):
         status, _ = benchmark_status(fcr["rate"], DEFAULT_BENCHMARKS["fcr"])
         where = {"below": "below", "within": "within", "above": "above"}.get(status)
         if where:
             out.findings.append(
-                f"First-contact resolution is {_pct(fcr['rate'])} (95% CI {_pct(fcr['ci_low'])}-{_pct(fcr['ci_high'])}), "
-                f"{where} the 70-79% range SQM Group reports as good; {int(fcr['censored']):,} contacts too recent "
-                f"to judge are left out, not counted as resolved."
+                f"First-contact resolution is {pct(fcr['rate'])} (95% CI {pct(fcr['ci_low'])}-{pct(fcr['ci_high'])}, "
+                f"{int(fcr['denominator']):,} contacts judged), {where} the 70-79% range SQM Group reports as good; "
+                f"{plural(int(fcr['censored']), 'contact')} too recent to judge are left out, not counted as resolved."
             )
 
-    share = None if "fcr_repeat" in blocked else _one(resolution.repeat_share(contacts, window_days=cfg.repeat_window_days))
-    if share and _ok(share["rate"]):
+    share = results.row("repeat_share_overall")
+    out.cards.append({
+        "label": "Repeat share of inbound contacts",
+        "figure": "repeat_share",
+        "value": share["rate"] if share else None,
+        "format": "percent",
+        "detail": f"{int(share['numerator']):,} of {int(share['denominator']):,} contacts from identified customers"
+        if share and _ok(share["rate"]) else None,
+    })
+    if share and _ok(share["rate"]) and judge.measured("repeat_share"):
         repeats = int(share["numerator"])
-        out.cards.append({
-            "label": "Repeat share of inbound contacts",
-            "value": share["rate"],
-            "format": "percent",
-            "detail": f"{repeats:,} of {int(share['denominator']):,} contacts from identified customers",
-        })
         yearly = repeats * 365 / days
         out.findings.append(
-            f"{_pct(share['rate'])} of inbound contacts from identified customers were the customer coming back "
-            f"within {cfg.repeat_window_days:g} days: {repeats:,} contacts in {days} days, about {yearly:,.0f} a year "
-            f"if this period is typical (annualised as x 365 / {days}, an extrapolation). This is the volume a cost "
-            f"model prices."
+            f"{pct(share['rate'])} of inbound contacts from identified customers were the customer coming back "
+            f"within {window:g} days: {plural(repeats, 'contact')} in {days} days, about {yearly:,.0f} a year if this period "
+            f"is typical (annualised as x 365 / {days}, an extrapolation)."
         )
 
-    ops = operations.operations_summary(
-        contacts, sl_seconds=e.operations.sl_seconds, short_abandon_s=e.operations.short_abandon_s
-    ).to_pandas().set_index("channel")
-    if "voice" in ops.index and _ok(ops.loc["voice", "service_level"]) and "service_level" not in blocked:
-        v = ops.loc["voice"]
+    voice = results.row("operations", channel="voice")
+    if voice is not None:
         out.cards.append({
-            "label": f"Calls answered within {v['sl_threshold_s']:g} s",
-            "value": v["service_level"],
+            "label": f"Calls answered within {voice['sl_threshold_s']:g} s",
+            "figure": "service_level",
+            "value": voice["service_level"],
             "format": "percent",
-            "detail": f"abandon rate {_pct(v['abandon_rate'])} of {int(v['offered']):,} calls offered",
+            "detail": (f"abandon rate {pct(voice['abandon_rate'])} of {int(voice['offered']):,} calls offered"
+                       if _ok(voice["abandon_rate"]) and judge.measured("abandon_rate") else None),
         })
-    if "all" in ops.index and _ok(ops.loc["all", "transfer_rate"]):
-        a = ops.loc["all"]
+    every = results.row("operations", channel="all")
+    if every is not None:
         out.cards.append({
             "label": "Handled contacts transferred",
-            "value": a["transfer_rate"],
+            "figure": "transfer_rate",
+            "value": every["transfer_rate"],
             "format": "percent",
-            "detail": f"{int(a['transferred']):,} of {int(a['handled']):,}",
+            "detail": f"{int(every['transferred']):,} of {int(every['handled']):,}" if _ok(every["transfer_rate"]) else None,
         })
 
-    if fcr and "fcr_repeat" not in blocked:
-        by_reason = resolution.fcr_breakdown(contacts, by="contact_reason", min_n=cfg.min_n, **window).to_pandas()
+    by_reason = results.frame("fcr_by_reason")
+    if by_reason is not None and judge.measured("fcr_by_reason"):
         ranked = by_reason[~by_reason["suppressed"].astype(bool) & by_reason["rate"].notna()]
-        ranked = ranked[ranked["contact_reason"] != "(not recorded)"]
+        ranked = ranked[ranked["contact_reason"] != "(not recorded)"].sort_values(["rate", "contact_reason"])
         if len(ranked) >= 2:
-            low = ranked.sort_values("rate").iloc[0]
-            high = ranked.sort_values("rate").iloc[-1]
+            low, high = ranked.iloc[0], ranked.iloc[-1]
+            overlap = low["ci_high"] >= high["ci_low"]
             out.findings.append(
-                f"Resolution is weakest for {low['contact_reason']}: {_pct(low['rate'])} (95% CI "
-                f"{_pct(low['ci_low'])}-{_pct(low['ci_high'])}, n = {int(low['denominator']):,}), against "
-                f"{_pct(high['rate'])} for {high['contact_reason']}."
+                f"Resolution is weakest for {escape_markdown(low['contact_reason'])}: {pct(low['rate'])} (95% CI "
+                f"{pct(low['ci_low'])}-{pct(low['ci_high'])}, n = {int(low['denominator']):,}), against "
+                f"{pct(high['rate'])} for {escape_markdown(high['contact_reason'])}"
+                + ("; the intervals overlap, so the gap may be chance." if overlap else ".")
             )
-        transfer = resolution.repeat_after_transfer(contacts, **window).to_pandas().set_index("group")
-        if "difference" in transfer.index and _ok(transfer.loc["difference", "ci_low"]):
-            d = transfer.loc["difference"]
-            if d["ci_low"] > 0:
-                out.findings.append(
-                    f"Transferred contacts come back more often: {_pct(transfer.loc['transferred', 'rate'])} against "
-                    f"{_pct(transfer.loc['not transferred', 'rate'])} for contacts that were not transferred "
-                    f"(difference {_pct(d['rate'])}, 95% CI {_pct(d['ci_low'])}-{_pct(d['ci_high'])})."
-                )
-    if readiness is None:
-        out.caveats.append(("info", "the data-readiness verdicts were not available when this page was written"))
+    transfer = results.frame("repeat_after_transfer")
+    if transfer is not None and judge.measured("repeat_after_transfer"):
+        t = transfer.set_index("group")
+        if "difference" in t.index and _ok(t.loc["difference", "ci_low"]) and t.loc["difference", "ci_low"] > 0:
+            d = t.loc["difference"]
+            out.findings.append(
+                f"Transferred contacts come back more often: {pct(t.loc['transferred', 'rate'])} against "
+                f"{pct(t.loc['not transferred', 'rate'])} for contacts that were not transferred "
+                f"(difference {pct(d['rate'])}, 95% CI {pct(d['ci_low'])}-{pct(d['ci_high'])})."
+            )
+    if results.readiness is None:
+        out.caveats.append(("info", "data readiness did not run for this report, so no caveat could be attached "
+                                    "to its figures"))
     return out

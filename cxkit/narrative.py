@@ -1,0 +1,218 @@
+"""Sentences about the client's data, computed from the run's results.
+
+A report section may state a fact about the data only through a function here: every number
+and every direction ("still rising", "falls", "no clear relation") is read from the results,
+with the rule that decides it stated in the function. Nothing is fixed text about the data.
+
+Each function takes the run's :class:`cxkit.results.ResultSet` and returns a
+:class:`cxkit.display.Html` (a paragraph or cards) or plain text.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from cxkit import display
+
+__all__ = [
+    "FLAT_POINTS_PER_WEEK",
+    "recontact_reading",
+    "why_unjudged",
+    "handle_time_trap",
+    "team_handle_time_reading",
+    "csat_effort_reading",
+    "plural",
+    "pct",
+]
+
+#: The recontact curve counts as "nearly flat" after the window when it rises by less than this
+#: many percentage points per further week (a stated convention, shown in the sentence).
+FLAT_POINTS_PER_WEEK = 1.0
+
+
+def pct(x: float, decimals: int = 1) -> str:
+    return f"{100 * x:.{decimals}f}%"
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``'1 team'``, ``'21 agents'``."""
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+def _num(v: Any) -> float | None:
+    if v is None:
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def _paragraph(text: str) -> display.Html:
+    import html
+
+    return display.Html(text, f"<p>{html.escape(text)}</p>")
+
+
+# ---------------------------------------------------------------- recontact curve
+
+
+def recontact_reading(results: Any) -> display.Html:
+    """Where the recontact curve stands at the repeat window and after it, from the data.
+
+    The curve is read at the window (the bin ending at ``repeat_window_days``) and at its last
+    bin; the rise after the window, in points per week, decides between "nearly flat" (under
+    :data:`FLAT_POINTS_PER_WEEK`) and "still rising".
+    """
+    frame = results.frame("recontact_curve")
+    if frame is None or results.judge.not_measured("recontact_curve"):
+        return display.Html("", "")
+    window = float(results.param("repeat_window_days"))
+    frame = frame[frame["at_risk"] > 0]
+    if frame.empty:
+        return _paragraph("No eligible contact was followed long enough to draw the curve.")
+    at_w = frame[frame["upper_d"] <= window + 1e-9]
+    last = frame.iloc[-1]
+    if at_w.empty:
+        return _paragraph(
+            f"The data follows contacts for at most {last['upper_d']:g} days, less than the "
+            f"{window:g}-day window: by then {pct(last['cumulative_share'])} had been followed by a recontact."
+        )
+    w = at_w.iloc[-1]
+    text = (
+        f"By {w['upper_d']:g} days after a contact ended, an estimated {pct(w['cumulative_share'])} of eligible "
+        f"contacts had been followed by the customer's next contact."
+    )
+    if last["upper_d"] > w["upper_d"] + 1e-9:
+        rise = float(last["cumulative_share"] - w["cumulative_share"])
+        weeks = (float(last["upper_d"]) - float(w["upper_d"])) / 7.0
+        per_week = 100 * rise / weeks
+        text += (
+            f" By {last['upper_d']:g} days it is {pct(last['cumulative_share'])}: {100 * rise:.1f} more points, "
+            f"{per_week:.1f} points a week after the {window:g}-day window."
+        )
+        if per_week < FLAT_POINTS_PER_WEEK:
+            text += (f" The curve is nearly flat after the window (under {FLAT_POINTS_PER_WEEK:g} point a week): "
+                     "a longer window would add few repeats.")
+        else:
+            text += (f" The curve is still rising after the window (at least {FLAT_POINTS_PER_WEEK:g} point a "
+                     "week): a longer window would count more returns as repeats and give a lower FCR, as the "
+                     "table above shows.")
+        thin = frame[(frame["lower_d"] >= w["upper_d"] - 1e-9)]
+        if len(thin) and int(thin["at_risk"].min()) < int(results.param("min_n")):
+            text += (f" The last spans rest on few contacts still observed ({int(thin['at_risk'].min()):,} at the "
+                     "end): read them as indicative.")
+    return _paragraph(text)
+
+
+def why_unjudged(frame: pd.DataFrame, results: Any) -> pd.DataFrame:
+    """The sensitivity table with a ``why`` column where a window could judge no contact."""
+    days = results.manifest["period"]["days"]
+    why = [
+        f"a {row['window_days']:g}-day window needs that long after a contact ends; the data covers {days} days"
+        if not row.get("denominator") else ""
+        for _, row in frame.iterrows()
+    ]
+    return frame.assign(why=why)
+
+
+# ---------------------------------------------------------------- handle-time trap
+
+
+def handle_time_trap(results: Any) -> display.Html:
+    """Cards and a reading of the within-team handle-time trap, from the stored results."""
+    import html
+
+    judge = results.judge
+    reason = judge.not_measured("handle_time_trap")
+    if reason:
+        return display.caveat("not measured", f"The handle-time trap: {reason}.")
+    corr = results.frame("handle_time_trap_correlations").set_index("comparison")
+    agents = results.frame("handle_time_trap")
+    min_n = int(results.param("min_n"))
+    inside, across = corr.loc["within team"], corr.loc["across agents"]
+    n, groups = int(inside["n"]), int(inside["peer_groups"])
+    flagged = int(agents["flagged"].fillna(False).astype(bool).sum())
+    teams_known = judge.measured_column("contacts.team")
+    peers = "their team's" if teams_known else "the center's"
+    rho, lo, hi = _num(inside["spearman"]), _num(inside["ci_low"]), _num(inside["ci_high"])
+    interval = f"95% CI {lo:.2f} to {hi:.2f}; " if lo is not None and hi is not None else ""
+    groups_text = plural(groups, "team") if teams_known else "one group (the export has no teams)"
+    cards = [
+        {"label": "AHT and FCR within teams (rank correlation)" if teams_known else "AHT and FCR (rank correlation)",
+         "value": rho, "format": "decimal2",
+         "detail": f"{interval}{plural(n, 'agent')} in {groups_text}, each against {peers} typical agent"},
+        {"label": "Agents flagged", "value": f"{flagged} of {n}",
+         "detail": f"AHT at most 75% of {peers} typical agent and FCR at least 5 points below it"},
+    ]
+    if teams_known:
+        cards.insert(1, {"label": "Across all agents, teams mixed", "value": _num(across["spearman"]),
+                         "format": "decimal2", "detail": "the comparison a center-wide chart makes"})
+    if rho is None:
+        reading = "Too few agents qualify to compare handle time and resolution."
+    elif lo is not None and lo > 0:
+        reading = (f"Agents who take longer than {peers} typical agent resolve more (rank correlation {rho:.2f}, "
+                   "an interval above zero): a handle-time target would likely buy repeats.")
+    elif hi is not None and hi < 0:
+        reading = (f"Faster agents resolve as much or more (rank correlation {rho:.2f}, an interval below zero): "
+                   "there is no sign that short contacts buy repeats in general.")
+    else:
+        reading = (f"Speed and resolution do not move together across the agents compared (rank correlation "
+                   f"{rho:.2f}, an interval that includes zero)")
+        reading += (f"; the trap, where it exists, is concentrated in the {plural(flagged, 'flagged agent')} below."
+                    if flagged else ".")
+    if n < min_n:
+        reading += f" Fewer than {min_n} agents qualify: read the correlation as indicative."
+    box = results.cards([{**c, "figure": "handle_time_trap"} if i == 0 else c for i, c in enumerate(cards)])
+    return display.Html(f"{box} {reading}", f"{box._repr_html_()}<p>{html.escape(reading)}</p>")
+
+
+def team_handle_time_reading(results: Any) -> display.Html:
+    """How far apart the teams' handle times are, from the data (no claim about why)."""
+    if results.judge.not_measured("aht_fcr_by_team"):
+        return display.Html("", "")
+    frame = results.frame("aht_fcr_by_team")
+    frame = frame[frame["team"] != "(not recorded)"].dropna(subset=["aht_mean_s"])
+    if len(frame) < 2:
+        return display.Html("", "")
+    lo, hi = frame.loc[frame["aht_mean_s"].idxmin()], frame.loc[frame["aht_mean_s"].idxmax()]
+    return _paragraph(
+        f"Mean handle time ranges from {display.format_value(lo['aht_mean_s'], 'seconds')} ({lo['team']}) to "
+        f"{display.format_value(hi['aht_mean_s'], 'seconds')} ({hi['team']}) across "
+        f"{plural(len(frame), 'team')}: differences this size come with what each team handles, which is why agents "
+        "are compared within their team above."
+    )
+
+
+# ---------------------------------------------------------------- perception
+
+
+def csat_effort_reading(results: Any) -> display.Html:
+    """How CSAT moves with effort, from the rank correlation and the deciles (no fixed claim)."""
+    corr = results.frame("effort_vs_ratings")
+    deciles = results.frame("csat_by_effort")
+    if corr is None or deciles is None or results.judge.not_measured("csat"):
+        return display.Html("", "")
+    row = corr[corr["measure"].astype(str).str.lower().str.startswith("csat")]
+    deciles = deciles.dropna(subset=["csat_top2"])
+    if row.empty or deciles.empty:
+        return display.Html("", "")
+    r = row.iloc[0]
+    rho, lo, hi = _num(r["spearman"]), _num(r["ci_low"]), _num(r["ci_high"])
+    first, last = deciles.iloc[0], deciles.iloc[-1]
+    text = (f"CSAT (share 4-5) is {pct(first['csat_top2'])} in the easiest effort decile and "
+            f"{pct(last['csat_top2'])} in the hardest.")
+    if rho is not None and lo is not None and hi is not None:
+        if hi < 0:
+            text += f" Satisfaction falls as effort rises (rank correlation {rho:.2f}, 95% CI {lo:.2f} to {hi:.2f})."
+        elif lo > 0:
+            text += (f" Satisfaction rises with effort (rank correlation {rho:.2f}, 95% CI {lo:.2f} to {hi:.2f}): the "
+                     "index does not capture what customers find hard.")
+        else:
+            text += (f" The data shows no clear relation between effort and satisfaction (rank correlation "
+                     f"{rho:.2f}, 95% CI {lo:.2f} to {hi:.2f}, which includes zero).")
+    return _paragraph(text)

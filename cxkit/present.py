@@ -1,0 +1,295 @@
+"""Showing results to readers: tables, cards and charts with "not measured" and caveats applied.
+
+Sections show results through these functions and never decide for themselves whether a figure
+is measured or which caveat it carries: the result's declaration names its figures
+(:mod:`cxkit.results`), :class:`cxkit.figures.Judge` decides, and this module prints the
+answer the same way everywhere:
+
+* a figure the export cannot support reads **not measured** with the reason, in every cell,
+  card and chart where it would appear (never 0);
+* each readiness caveat of a figure is printed right below the table, card or chart that shows
+  it, marked on the columns or rows it applies to;
+* times are shown in the engagement's timezone, named; tables keep a stated row order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from cxkit import display
+from cxkit.figures import FIGURES, Caveat
+
+__all__ = ["NOT_MEASURED", "WORDS", "table", "cards", "chart", "caveat_notes", "figure_status", "local_times",
+           "period_labels", "words"]
+
+NOT_MEASURED = "not measured"
+
+_MARKS = "¹²³⁴⁵⁶⁷⁸⁹"
+
+#: cxkit's own codes, as a reader should read them (values in result columns; client values
+#: such as queue names are shown as they are).
+WORDS: dict[str, str] = {
+    "self_service": "self-service",
+    "non_responders": "non-responders",
+    "responders": "responders",
+    "extra_contacts": "extra contacts",
+    "channel_switches": "channel switches",
+    "repeat_authentications": "repeat authentications",
+    "abandoned_before_served": "abandoned before served",
+    "ivr_s": "time in IVR or bot",
+    "wait_s": "time waiting in queue",
+    "hold_s": "time on hold",
+    "elapsed_s": "elapsed time",
+    "csat": "CSAT",
+    "ces": "CES",
+    "nps": "NPS",
+    "fcr": "FCR",
+    "repeat_share": "repeat share",
+    "outcome": "outcome",
+    "not transferred": "not transferred",
+}
+
+_CODE_COLUMNS = ("channel", "group", "component", "measure", "outcome", "from_step", "to_step", "variant", "first_reason")
+
+
+def _mark(index: int) -> str:
+    return _MARKS[index] if index < len(_MARKS) else f"[{index + 1}]"
+
+
+def figure_status(results: Any, figure: str) -> tuple[str | None, list[Caveat]]:
+    """``(not-measured reason or None, caveats)`` of one figure in this run."""
+    judge = results.judge
+    return judge.not_measured(figure), judge.caveats(figure)
+
+
+def caveat_notes(caveats: Sequence[tuple[Caveat, str | None]]) -> list[display.Html]:
+    """Caveat boxes, each with the marker of the figures it applies to."""
+    return [display.caveat(c.verdict if c.verdict in ("degraded", "blocked") else "info", c.reason, marker=m)
+            for c, m in caveats]
+
+
+def _join(parts: Sequence[Any]) -> display.Html:
+    parts = [p for p in parts if p is not None and (str(p) or getattr(p, "_markup", ""))]
+    text = "\n".join(str(p) for p in parts)
+    markup = "".join(p._repr_html_() if hasattr(p, "_repr_html_") else display.Html(str(p))._repr_html_() for p in parts)
+    return display.Html(text, markup)
+
+
+def words(frame: pd.DataFrame) -> pd.DataFrame:
+    """cxkit's codes in the columns that carry them (:data:`WORDS`), in a reader's words."""
+    out = frame.copy()
+    for col in _CODE_COLUMNS:
+        if col in out.columns and (out[col].dtype == object or pd.api.types.is_string_dtype(out[col])):
+            out[col] = out[col].astype(object).map(_in_words)
+    return out
+
+
+def _in_words(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    if value in WORDS:
+        return WORDS[value]
+    # a path of steps ("self_service > voice"): each step in words
+    return " > ".join(WORDS.get(step, step) for step in value.split(" > ")) if " > " in value else value
+
+
+def period_labels(frame: pd.DataFrame, column: str, label: str, fmt: str = "%-d %b") -> pd.DataFrame:
+    """``frame`` with ``label``: the local date of ``column`` as a reader's period label
+    (``"2 Mar"``), in the frame's order."""
+    values = pd.to_datetime(frame[column])
+    return frame.assign(**{label: [v.strftime(fmt) if pd.notna(v) else "" for v in values]})
+
+
+def local_times(frame: pd.DataFrame, timezone: str) -> pd.DataFrame:
+    """Timestamps converted from UTC to the engagement's local time (naive, for display)."""
+    out = frame.copy()
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.DatetimeTZDtype):
+            out[col] = out[col].dt.tz_convert(timezone).dt.tz_localize(None)
+    return out
+
+
+def _absent(results: Any, name: str) -> display.Html | None:
+    """A note instead of the result when it was not computed or its figure is not measured."""
+    why = results.why_absent(name)
+    if why is not None:
+        return display.caveat("not measured", f"{results.spec(name).title} is not measured: {why}.")
+    spec = results.spec(name)
+    if spec.figure:
+        reason = results.judge.absent(spec.figure)
+        if reason:
+            return display.caveat("not measured", f"{FIGURES[spec.figure].label} is not measured: {reason}.")
+    return None
+
+
+def table(
+    results: Any,
+    name: str,
+    *,
+    columns: Mapping[str, str],
+    formats: Mapping[str, Any] | None = None,
+    caption: str | None = None,
+    prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    empty: str | None = None,
+) -> display.Html:
+    """Show result ``name`` as a table, with "not measured" and caveats applied.
+
+    Parameters
+    ----------
+    results
+        The run's :class:`cxkit.results.ResultSet`.
+    name
+        The result to show.
+    columns
+        Columns to show, in order, with the label a reader sees.
+    formats
+        Format per column (see :data:`cxkit.display.FORMATS`).
+    caption
+        Optional caption.
+    prepare
+        Optional step on the frame before it is shown: a filter (e.g. only the flagged
+        agents) or a column computed from the results (e.g. why a row is empty).
+    empty
+        What to say when no row is left (default: "No rows.").
+    """
+    absent = _absent(results, name)
+    if absent is not None:
+        return absent
+    spec = results.spec(name)
+    judge = results.judge
+    frame = local_times(results.frame(name), results.manifest["timezone"])
+    if prepare is not None:
+        frame = prepare(frame)
+    if frame.empty:
+        return display.note(empty or "No rows.")
+    formats = dict(formats or {})
+    labels = dict(columns)
+    notes: list[tuple[Caveat, str | None]] = []
+
+    def note_for(caveat: Caveat) -> str:
+        for existing, mark in notes:
+            if existing == caveat:
+                return mark or ""
+        mark = _mark(len(notes))
+        notes.append((caveat, mark))
+        return mark
+
+    # figures of columns: not measured -> every cell says so; caveats -> a mark on the header
+    for col in list(labels):
+        key = spec.figures.get(col) or spec.figure
+        if key is None:
+            continue
+        reason = judge.absent(key)
+        if reason and key != spec.figure:
+            frame[col] = NOT_MEASURED
+            formats[col] = "text"
+            note = Caveat("not measured", f"{labels[col]} is not measured: {reason}")
+            labels[col] = f"{labels[col]} {note_for(note)}"
+            continue
+        marks = "".join(note_for(c) for c in judge.caveats(key))
+        if marks and col in spec.figures:
+            labels[col] = f"{labels[col]} {marks}"
+    if spec.figure:
+        for c in judge.caveats(spec.figure):
+            if all(existing != c for existing, _ in notes):
+                notes.append((c, None))  # about the whole table: no column to mark
+    # figures of rows (one definition or metric per row)
+    label_col = spec.row_label or spec.row_key
+    if spec.row_key and spec.row_key in frame.columns:
+        value_cols = [c for c in labels if c != label_col and pd.api.types.is_numeric_dtype(frame[c])]
+        row_labels = frame[label_col].astype(object).map(_in_words)
+        for idx, key in frame[spec.row_key].items():
+            fig = spec.row_figures.get(key)
+            if fig is None:
+                continue
+            reason = judge.not_measured(fig)
+            if reason:
+                row_labels.at[idx] = f"{row_labels.at[idx]} ({reason})"
+                for c in value_cols:
+                    frame[c] = frame[c].astype(object)
+                    frame.at[idx, c] = None
+                if "note" in frame.columns:
+                    frame.at[idx, "note"] = reason
+                if "value_text" in frame.columns:
+                    frame.at[idx, "value_text"] = NOT_MEASURED
+                for c in ("status", "assessment"):
+                    if c in frame.columns:
+                        frame.at[idx, c] = reason if c == "assessment" else NOT_MEASURED
+                continue
+            marks = "".join(note_for(c) for c in judge.caveats(fig))
+            if marks:
+                row_labels.at[idx] = f"{row_labels.at[idx]} {marks}"
+        if label_col in labels:
+            frame[label_col] = row_labels
+    frame = words(frame)
+    # a text column with nothing in any row (e.g. "why none judged" when every row was judged)
+    labels = {c: lab for c, lab in labels.items()
+              if not (frame[c].dtype == object and frame[c].fillna("").astype(str).str.strip().eq("").all())}
+    shown = display.table(frame, columns=labels, formats={k: v for k, v in formats.items() if k in frame.columns},
+                          caption=caption)
+    boxes = [display.caveat("not measured" if c.verdict == "not measured" else
+                            (c.verdict if c.verdict in ("degraded", "blocked") else "info"), c.reason, marker=m)
+             for c, m in notes]
+    return _join([shown, *boxes])
+
+
+def cards(results: Any, specs: Sequence[Mapping[str, Any]]) -> display.Html:
+    """Headline cards; each may name its ``figure``: not measured -> the card says so and why;
+    its caveats are printed inside the card."""
+    out = []
+    for card in specs:
+        card = dict(card)
+        key = card.pop("figure", None)
+        if key is not None:
+            reason, caveats = figure_status(results, key)
+            if reason:
+                card.update(value=NOT_MEASURED, format="text", detail=results.judge.absent(key))
+            else:
+                card["caveats"] = [(c.verdict, c.reason) for c in caveats]
+        out.append(card)
+    return display.metric_cards(out)
+
+
+def chart(
+    results: Any,
+    name: str,
+    build: Callable[[pd.DataFrame], Any],
+    *,
+    prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    empty: str | None = None,
+) -> Any:
+    """Draw result ``name`` with ``build(frame)`` and print its caveats below the chart.
+
+    Returns the chart followed by its caveat boxes (one display object), or a note when the
+    figure is not measured or nothing is left to draw.
+    """
+    absent = _absent(results, name)
+    if absent is not None:
+        return absent
+    spec = results.spec(name)
+    frame = local_times(results.frame(name), results.manifest["timezone"])
+    if prepare is not None:
+        frame = prepare(frame)
+    if frame.empty:
+        return display.note(empty or "Nothing to draw.")
+    drawn = build(words(frame))
+    caveats = results.judge.caveats_for(spec.all_figures())
+    return _Shown(drawn, caveat_notes([(c, None) for c in caveats]))
+
+
+class _Shown:
+    """A chart and the caveats printed under it, displayed as one cell output each."""
+
+    def __init__(self, chart_obj: Any, notes: Sequence[display.Html]):
+        self.chart = chart_obj
+        self.notes = list(notes)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display as show
+
+        show(self.chart)
+        if self.notes:
+            show(_join(self.notes))
