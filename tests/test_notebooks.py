@@ -21,14 +21,18 @@ def _sections(engagement: Path) -> list[Path]:
 
 
 def _build(engagement: Path, reports: Path) -> Path:
+    from cxkit.pipeline import prepare_run
+
+    e = load_engagement(engagement)
     return build_report(
         _sections(engagement),
         parameters={"engagement": str(engagement)},
         reports_root=reports,
-        engagement_name=load_engagement(engagement).name,
+        engagement_name=e.name,
         title="Smoke test",
         subtitle=None,
         renderer="nbconvert",
+        prepare=lambda run_dir, say: prepare_run(e, run_dir, progress=say),
     )
 
 
@@ -68,10 +72,84 @@ def test_bank_report_runs_on_phone_only_data(tmp_path):
     html = _text(index)
     assert ">Resolution<" in html
     # the bank has no surveys or cases: the report says so instead of failing
-    assert "no surveys source" in html or "No survey" in html or "no survey" in html
+    assert "no surveys source" in html
+    # nor transfers or identity checks: never shown as 0
+    card = html.split("Handled contacts transferred")[1].split("</div></div>")[0]
+    assert "not measured" in card and "0.0%" not in card
     # repeat figures cover identified callers only, and the report carries that caveat
     assert "identified" in html
     # the summary carries the degraded FCR verdict as a caveat box
     summary = html.split(">Summary<")[-1].split('id="data-readiness"')[0]
     assert "cxkit-caveat cxkit-degraded" in summary and "59% null" in summary
     assert privacy_scan(html) == []
+
+
+def _section(html: str, start: str, end: str | None = None) -> str:
+    part = html.split(start, 1)[1]
+    return part.split(end, 1)[0] if end else part
+
+
+@pytest.fixture(scope="module")
+def sparse_report(tmp_path_factory) -> Path:
+    """A contact export without transfers, identity checks, reasons, teams or surveys: the
+    canonical contacts of a generated center written flat with only the columns a basic
+    telephony export has."""
+    import yaml
+
+    import cxkit
+    from cxkit.generate import generate
+
+    folder = tmp_path_factory.mktemp("sparse")
+    gen = folder / "gen"
+    shutil.copy(ROOT / "engagements" / "demo" / "engagement.yaml", gen.parent / "demo.yaml")
+    generate(gen / "data", seed=11, customers=3000)
+    shutil.copy(ROOT / "engagements" / "demo" / "engagement.yaml", gen / "engagement.yaml")
+    s = cxkit.open_engagement(gen / "engagement.yaml")
+    keep = ["contact_id", "customer_id", "channel", "direction", "arrived_at", "answered_at", "ended_at",
+            "ivr_s", "wait_s", "talk_s", "outcome", "queue", "agent_id"]
+    frame = s.table("contacts").select(*keep).to_pandas()
+    for col in ("arrived_at", "answered_at", "ended_at"):
+        frame[col] = frame[col].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    frame.to_csv(folder / "calls.csv", index=False)
+    iso = {"format": "iso"}
+    spec = {
+        "name": "sparse", "client": "Sparse export", "period": {"start": "2026-03-01", "end": "2026-03-31"},
+        "timezone": "Europe/London",
+        "sources": {"contacts": {"path": "calls.csv", "columns": {
+            **{c: c for c in keep if c not in ("arrived_at", "answered_at", "ended_at")},
+            "arrived_at": {"column": "arrived_at", **iso}, "answered_at": {"column": "answered_at", **iso},
+            "ended_at": {"column": "ended_at", **iso}}}},
+    }
+    (folder / "engagement.yaml").write_text(yaml.safe_dump(spec))
+    return _build(folder / "engagement.yaml", folder / "reports")
+
+
+def _heading(html: str, anchor: str, next_anchor: str | None = None) -> str:
+    """The report between the heading with id ``anchor`` and the one with ``next_anchor``."""
+    return _section(html, f'id="{anchor}"', f'id="{next_anchor}"' if next_anchor else None)
+
+
+def test_absent_fields_read_not_measured_everywhere(sparse_report):
+    html = _text(sparse_report)
+    summary = _heading(html, "summary", "data-readiness")
+    transfer_card = _section(summary, "Handled contacts transferred", "</div></div>")
+    assert "not measured" in transfer_card and "%" not in transfer_card
+    scorecard = _heading(html, "balanced-scorecard", "what-customers-say")
+    for measure in ("Transfer rate", "Journeys with a repeat authentication", "CSAT, share 4-5", "Net Promoter Score"):
+        row = _section(scorecard, measure, "</tr>")
+        assert "not measured" in row and "0.0%" not in row, measure
+    resolution = _heading(html, "resolution", "methodology")
+    assert "FCR by contact reason is not measured: the export has no contact reasons" in resolution
+    assert "FCR by team is not measured" in resolution
+    transfers = _heading(html, "transfers", "operations-context")
+    assert "Transfer rate is not measured" in transfers and "0.0%" not in transfers
+    journey = _heading(html, "journey-effort", "resolution")
+    reason_table = _heading(journey, "journeys-and-contacts-per-issue", "entry-and-routing")
+    assert "Effort by first reason is not measured" in reason_table
+    effort = _heading(journey, "the-effort-index", "does-the-index-match-what-customers-say")
+    assert "repeat authentications (not measured: the export has no identity checks" in effort
+    assert "no surveys source" in _heading(journey, "what-customers-say", "quality-assurance-and-outcomes")
+    operations = _heading(html, "operations-context", "methodology")
+    # hold and after-contact work are not in the export: AHT is shown and says what it leaves out
+    assert "Average handle time leaves out hold times, after-contact work times" in operations
+    assert privacy_scan(html) == [] and external_references(html) == []

@@ -1,13 +1,15 @@
-"""The summary page: headline numbers from the diagnostics, findings in words, readiness caveats."""
+"""The summary page: headline numbers read from the run's results, findings in words, caveats."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 import yaml
 
-import cxkit
+from cxkit.pipeline import prepare_run
+from cxkit.results import ResultSet
 from cxkit.summary import headlines
 
 ROWS = [
@@ -15,12 +17,11 @@ ROWS = [
     ("c1", "k1", "2026-03-02 10:00:00", "2026-03-02 10:10:00"),
     ("c2", "k1", "2026-03-04 10:00:00", "2026-03-04 10:05:00"),  # repeat of c1 (2 days later)
     ("c3", "k2", "2026-03-05 09:00:00", "2026-03-05 09:10:00"),
-    ("c4", "k3", "2026-03-30 09:00:00", "2026-03-30 09:10:00"),  # end + 7 d is after 1 April: censored
+    ("c4", "k3", "2026-03-30 09:00:00", "2026-03-31 09:10:00"),  # end + 7 d is after the last arrival: censored
 ]
 
 
-@pytest.fixture()
-def session(tmp_path: Path):
+def _engagement(tmp_path: Path, extra_columns: dict | None = None) -> Path:
     lines = ["id,cust,start,end"] + [",".join(r) for r in ROWS]
     (tmp_path / "contacts.csv").write_text("\n".join(lines) + "\n")
     fmt = "%Y-%m-%d %H:%M:%S"
@@ -30,43 +31,90 @@ def session(tmp_path: Path):
             "contact_id": "id", "customer_id": "cust", "channel": {"constant": "voice"},
             "direction": {"constant": "inbound"}, "outcome": {"constant": "handled"},
             "arrived_at": {"column": "start", "format": fmt}, "ended_at": {"column": "end", "format": fmt},
-            "answered_at": {"column": "start", "format": fmt}, "wait_s": {"constant": 10}}}},
+            "answered_at": {"column": "start", "format": fmt}, "wait_s": {"constant": 10},
+            **(extra_columns or {})}}},
     }
     (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
-    return cxkit.open_engagement(tmp_path / "engagement.yaml")
+    return tmp_path / "engagement.yaml"
 
 
-def test_headline_numbers_by_hand(session):
-    page = headlines(session, {"matrix": {}})
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> ResultSet:
+    tmp_path = tmp_path_factory.mktemp("summary")
+    path = _engagement(tmp_path)
+    prepare_run(path, tmp_path / "run")
+    from cxkit.config import load_engagement
+
+    return ResultSet.load(tmp_path / "run", load_engagement(path))
+
+
+def _with_readiness(results: ResultSet, readiness: dict | None) -> ResultSet:
+    return ResultSet(results.run_dir, results.manifest, readiness, results.engagement)
+
+
+def test_headline_numbers_by_hand(results):
+    page = headlines(results)
     cards = {c["label"]: c for c in page.cards}
     # judged: c1 (repeated by c2), c2, c3; c4 censored -> FCR 2/3
     assert cards["First-contact resolution (7-day window)"]["value"] == pytest.approx(2 / 3)
     # inbound identified 4, of which c2 is a repeat -> 1/4
     assert cards["Repeat share of inbound contacts"]["value"] == pytest.approx(0.25)
     text = page.findings_markdown()
-    assert "66.7%" in text and "below the 70-79% range" in text and "1 contacts too recent" in text
+    assert "66.7%" in text and "below the 70-79% range" in text and "1 contact too recent" in text
     # 1 repeat in 31 days -> 365 / 31 = 11.8, about 12 a year, stated as an extrapolation
     assert "about 12 a year" in text and "extrapolation" in text
 
 
-def test_caveats_come_from_readiness(session):
+def test_transfer_card_is_not_measured_when_the_export_has_no_transfers(results):
+    # the export maps no transfer count: the card says so instead of "0.0% (0 of 4)"
+    html = results.cards(headlines(results).cards)._repr_html_()
+    card = html.split("Handled contacts transferred")[1].split("cxkit-card\"")[0]
+    assert "not measured" in card and "transfer counts" in card
+    assert "0.0%" not in card
+
+
+def test_caveats_come_from_readiness(results):
     readiness = {"matrix": {"fcr_repeat": {"verdict": "degraded", "reason": "customer_id is 59% null"},
                             "aht": {"verdict": "ready", "reason": "fine"}}}
-    assert headlines(session, readiness).caveats == [("degraded", "customer_id is 59% null")]
-    assert headlines(session, None).caveats[-1][0] == "info"
+    assert headlines(_with_readiness(results, readiness)).caveats == [("degraded", "customer_id is 59% null")]
+    assert headlines(_with_readiness(results, None)).caveats[-1][0] == "info"
 
 
-def test_blocked_fcr_is_not_shown(session):
-    readiness = {"matrix": {"fcr_repeat": {"verdict": "blocked", "reason": "no customer ids"}}}
-    page = headlines(session, readiness)
-    assert not any("resolution" in c["label"].lower() for c in page.cards)
-    assert not any("Repeat share" in c["label"] for c in page.cards)
+def test_caveat_is_printed_in_the_card_it_affects(results):
+    readiness = {"matrix": {"fcr_repeat": {"verdict": "degraded", "reason": "...", "reasons": [
+        {"verdict": "degraded", "check": "contacts.customer_id.identified", "columns": ["contacts.customer_id"],
+         "reason": "customer_id is 59% null"}]}}}
+    r = _with_readiness(results, readiness)
+    html = r.cards(headlines(r).cards)._repr_html_()
+    fcr_card = html.split("First-contact resolution")[1].split("Calls answered")[0]
+    assert "59% null" in fcr_card
+    voice_card = html.split("Calls answered")[1]
+    assert "59% null" not in voice_card
 
 
-def test_caveats_render_as_one_html_block(session):
+def test_caveats_render_as_one_html_block(results):
     # a list of boxes would reach the report as plain text and be dropped: one block it is
     readiness = {"matrix": {"fcr_repeat": {"verdict": "degraded", "reason": "customer_id is 59% null"},
                             "fcr_case": {"verdict": "blocked", "reason": "no cases source"}}}
-    html = headlines(session, readiness).caveat_boxes()._repr_html_()
+    html = headlines(_with_readiness(results, readiness)).caveat_boxes()._repr_html_()
     assert html.count("cxkit-caveat") == 2 and "59% null" in html and "no cases source" in html
-    assert "rated ready" in headlines(session, {"matrix": {}}).caveat_boxes()._repr_html_()
+    assert "rated ready" in headlines(_with_readiness(results, {"matrix": {}})).caveat_boxes()._repr_html_()
+
+
+def test_data_values_in_findings_cannot_become_links(tmp_path):
+    # a contact reason written as Markdown stays text in the summary
+    path = _engagement(tmp_path, {"contact_reason": {"constant": "[Verify](https://evil.example/login)"}})
+    prepare_run(path, tmp_path / "run")
+    page = headlines(ResultSet.load(tmp_path / "run"))
+    from cxkit import display
+
+    html = display.note(page.findings_markdown())._repr_html_()
+    assert "<a " not in html and "href" not in html
+
+
+def test_results_manifest_records_every_result(results):
+    manifest = json.loads((results.run_dir / "results" / "manifest.json").read_text())
+    assert manifest["results"]["fcr_overall"]["available"] is True
+    # no legs, cases or surveys: said, not silently missing
+    assert manifest["results"]["transfer_chains"] == {**manifest["results"]["transfer_chains"], "available": False}
+    assert "no legs" in manifest["results"]["transfer_chains"]["why"]
