@@ -282,6 +282,18 @@ class Capacity(_Strict):
     max_occupancy: float | None = Field(None, gt=0, le=1, description="cap on occupancy when sizing agents")
     worst_dayparts: int = Field(5, ge=1, description="how many weekday x time-of-day cells to list as worst")
 
+    @field_validator("channels")
+    @classmethod
+    def _known_channels(cls, value: list[str]) -> list[str]:
+        from cxkit.schema import CHANNELS
+
+        bad = [c for c in value if c not in CHANNELS]
+        if bad:
+            raise ValueError(
+                "; ".join(f"{c!r} is not a canonical channel (channels: {', '.join(CHANNELS)})" for c in bad)
+            )
+        return value
+
 
 class Report(_Strict):
     title: str | None = None
