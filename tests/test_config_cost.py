@@ -93,3 +93,15 @@ def test_valid_cost_section_loads(tmp_path):
     s = e.cost.scenarios[0]
     assert s.lever_base("fcr_change") == pytest.approx(0.11)
     assert e.cost.seed == 20260301 and e.capacity.channels == ["voice", "chat"]
+
+
+def test_methodology_states_the_cost_terms_and_parameters(tmp_path):
+    from cxkit import methodology
+
+    for term in ("Cost per contact", "Repeat cost", "Failure demand", "Cost per resolved issue",
+                 "Repeats per unresolved contact", "Scenario", "Erlang C", "Forecast accuracy"):
+        assert term in methodology.DEFINITIONS
+    e = engagement_from_dict(_engagement(tmp_path, cost={"cost_per_contact": {"voice": 6.5}, "seed": 11}), tmp_path)
+    params = methodology.cost_parameters(e)
+    assert params["seed"] == 11 and params["scenarios"] == "default set"
+    assert params["service_level_target"] == 0.8 and params["cost_per_contact"] == {"voice": 6.5}
