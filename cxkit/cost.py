@@ -528,6 +528,7 @@ def cost_per_resolved_issue(
     end_of_data: datetime | None = None,
     by: str = "first_reason",
     min_n: int = 30,
+    journey_rows: ir.Table | None = None,
 ) -> ir.Table:
     """Cost per resolved issue = cost of all contacts in judged journeys / resolved journeys.
 
@@ -537,6 +538,9 @@ def cost_per_resolved_issue(
     sides. Each contact is priced by its channel; a judged journey with any unpriced contact
     cannot be priced whole: it is counted in ``not_priced_journeys`` and left out of the cost
     and of the denominator.
+
+    ``journey_rows`` is :func:`cxkit.journey.journey_contacts` (same window and end of data)
+    when the caller has it: stitching journeys is the costliest step at scale.
 
     Returns
     -------
@@ -563,7 +567,9 @@ def cost_per_resolved_issue(
     """
     from cxkit.journey import journey_contacts, journeys
 
-    jc = journey_contacts(contacts, window_days=window_days, end_of_data=end_of_data)
+    jc = journey_rows if journey_rows is not None else journey_contacts(
+        contacts, window_days=window_days, end_of_data=end_of_data
+    )
     j = journeys(jc, window_days=window_days, end_of_data=end_of_data)
     j = j.select(_jid="journey_id", _judged=~j.censored, _resolved=j.resolved, _seg=j[by])
     p = prices.select(_pch="channel", _price="cost_per_contact")

@@ -36,7 +36,7 @@ from cxkit.config import SCENARIO_INPUTS, SCENARIO_LEVERS, Cost, Scenario
 from cxkit.cost import DataPeriod
 from cxkit.operations import _as_list, _label_segments, containment, queue_flags
 from cxkit.resolution import _eligibility, fcr_repeat, repeat_after_transfer, repeat_share
-from cxkit.stats import Z95
+from cxkit.stats import Z95, wilson_bounds
 
 __all__ = [
     "PRACTICE_CASE",
@@ -77,28 +77,29 @@ def _tails(
     window_days: float,
     end_of_data: datetime | date | None,
     exclude_reasons: Iterable[str],
+    journey_rows: ir.Table | None = None,
 ) -> ir.Table:
     """Every contact of a judged journey with: ``_unresolved`` (an eligible contact that a
     later contact of its journey follows), ``_tail`` (the contacts after it in its journey) and
     ``_weight`` (how many unresolved eligible contacts of its journey come before it: how many
     tails it belongs to)."""
-    from cxkit.journey import journey_contacts, journeys
+    from cxkit.journey import journey_contacts
 
     eod = end_of_data
     if isinstance(eod, date) and not isinstance(eod, datetime):
         from cxkit.resolution import end_of_data as _eod
 
         eod = _eod(contacts, eod)
-    jc = journey_contacts(contacts, window_days=window_days, end_of_data=eod)
-    j = journeys(jc, window_days=window_days, end_of_data=eod)
-    j = j.filter(~j.censored).select(_jid="journey_id")
+    jc = journey_rows if journey_rows is not None else journey_contacts(contacts, window_days=window_days, end_of_data=eod)
+    whole = ibis.window(group_by="journey_id")
+    # judged as cxkit.journey.journeys judges a journey: its latest end + window is within the data
+    jc = jc.mutate(_size=jc.contact_id.count().over(whole), _last_end=jc.ended_at.max().over(whole))
+    jc = jc.filter(jc._last_end + ibis.interval(seconds=int(round(window_days * 86400))) <= jc.end_of_data)
     flags = queue_flags(_eligibility(contacts, exclude_reasons))
     flags = flags.select(_cid="contact_id", _eligible="eligible", _handled="handled", _handle_s="handle_s",
                          reason_family="reason_family")
-    t = jc.join(j, jc.journey_id == j._jid).join(flags, jc.contact_id == flags._cid)
-    whole = ibis.window(group_by="journey_id")
+    t = jc.join(flags, jc.contact_id == flags._cid)
     before = ibis.window(group_by="journey_id", order_by="position", rows=(None, -1))
-    t = t.mutate(_size=t.contact_id.count().over(whole))
     unresolved = (t._eligible & ~t.is_last).fill_null(False)
     t = t.mutate(_unresolved=unresolved, _tail=ibis.ifelse(unresolved, t._size - t.position, 0))
     return t.mutate(_weight=t._unresolved.cast("int64").sum().over(before).fill_null(0))
@@ -145,7 +146,10 @@ def repeat_link(
     >>> int(r.repeats[0]), int(r.unresolved[0]), float(r.repeats_per_unresolved[0])
     (2, 1, 2.0)
     """
-    t = _tails(contacts, window_days, end_of_data, exclude_reasons)
+    return _link_from_tails(_tails(contacts, window_days, end_of_data, exclude_reasons), by)
+
+
+def _link_from_tails(t: ir.Table, by: str | Sequence[str] | None = None) -> ir.Table:
     by_ = _as_list(by)
     u = t.filter(t._unresolved)
     if by_:
@@ -267,6 +271,8 @@ def measure_baseline(
     intervals: ir.Table | None = None,
     currency: str = "",
     min_n: int = 30,
+    counts: ir.Table | None = None,
+    journey_rows: ir.Table | None = None,
 ) -> Baseline:
     """Measure the scenario baseline (executes a few small aggregates: the reporting edge).
 
@@ -285,21 +291,30 @@ def measure_baseline(
     intervals
         The WFM intervals, when the engagement has them: staffed FTE comes from their staffed
         agents; without them it is the workload's (handle hours / occupancy).
+    counts
+        :func:`cxkit.cost.repeat_counts` when the caller has it (saves a pairing pass for the
+        total of repeat contacts).
+    journey_rows
+        :func:`cxkit.journey.journey_contacts` (same window and end of data) when the caller
+        has it: stitching journeys is the costliest step at scale.
     """
     sources: dict[str, str] = {}
     p = prices.execute()
     price = {r.channel: _f(r.cost_per_contact) for r in p.itertuples()}
 
-    # FCR, overall and by reason
-    fr = fcr_repeat(contacts, end_of_data=end_of_data, window_days=window_days, exclude_reasons=exclude_reasons).execute().iloc[0]
+    # FCR by reason (one pass); the overall FCR is their sum
     by_r = fcr_repeat(
         contacts, end_of_data=end_of_data, window_days=window_days, exclude_reasons=exclude_reasons,
         by=["contact_reason", "reason_family"],
     ).execute()
+    num, den = float(by_r["numerator"].sum()), float(by_r["denominator"].sum())
+    fr = {"eligible": float(by_r["eligible"].sum()), "denominator": den, "rate": num / den if den else None,
+          "ci_low": wilson_bounds(num, den)[0] if den else None, "ci_high": wilson_bounds(num, den)[1] if den else None}
 
-    # the FCR -> repeats link, overall and by the unresolved contact's reason
-    link = repeat_link(contacts, end_of_data=end_of_data, window_days=window_days, exclude_reasons=exclude_reasons).execute().iloc[0]
-    tails = _tails(contacts, window_days, end_of_data, exclude_reasons)
+    # the FCR -> repeats link, overall and by the unresolved contact's reason; the journey
+    # chains are computed once and cached for the three aggregates that read them
+    tails = _tails(contacts, window_days, end_of_data, exclude_reasons, journey_rows).cache()
+    link = _link_from_tails(tails).execute().iloc[0]
     u = _label_segments(tails.filter(tails._unresolved), ["contact_reason"])
     link_r = u.aggregate(by="contact_reason", n=u.count(), k=u._tail.sum(), k2=(u._tail * u._tail).sum()).execute()
     # the chain contacts, each weighted by the number of chains it belongs to: the mix of the
@@ -405,7 +420,10 @@ def measure_baseline(
         fcr=float(fr["rate"]) if _f(fr["rate"]) is not None else 0.0,
         fcr_ci=(float(fr["ci_low"] or 0), float(fr["ci_high"] or 0)),
         fcr_judged=int(fr["denominator"]),
-        repeats=float(repeat_share(contacts, window_days=window_days).execute()["numerator"].iloc[0]),
+        repeats=float(
+            counts.repeats.sum().execute() if counts is not None
+            else repeat_share(contacts, window_days=window_days).execute()["numerator"].iloc[0]
+        ),
         repeats_after_eligible=float(link["repeats_after_eligible"] or 0),
         chain_repeats=float(link["chain_repeats"] or 0),
         unresolved=int(link["unresolved"] or 0),

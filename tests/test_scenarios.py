@@ -256,3 +256,20 @@ def test_measured_baseline_on_the_fixture():
     # no intervals: staffed FTE from the workload, 0.5 h / 0.8 x 365 / 7 days / 1,600 h
     assert b.staffed_fte == pytest.approx(0.5 / 0.8 * 365 / 7 / 1600)
     assert b.to_dict()["period_days"] == 7
+
+
+def test_precomputed_journey_rows_give_the_same_numbers():
+    from cxkit.journey import journey_contacts
+
+    t = _chain_contacts()
+    eod = ts("2026-03-31 00:00")
+    cost = Cost(cost_per_contact={"voice": 5.0}, occupancy=0.8)
+    prices = C.channel_prices(t, cost)
+    period = C.data_period(t)
+    jc = journey_contacts(t, end_of_data=eod)
+    a = S.measure_baseline(t, cost, prices, period, end_of_data=eod)
+    b = S.measure_baseline(t, cost, prices, period, end_of_data=eod, journey_rows=jc, counts=C.repeat_counts(t))
+    assert a.to_dict() == b.to_dict()
+    x = C.cost_per_resolved_issue(t, prices, end_of_data=eod, min_n=1).execute()
+    y = C.cost_per_resolved_issue(t, prices, end_of_data=eod, min_n=1, journey_rows=jc).execute()
+    pd.testing.assert_frame_equal(x, y)
