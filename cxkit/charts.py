@@ -40,6 +40,7 @@ __all__ = [
     "report_theme",
     "scatter",
     "stacked_share",
+    "tornado",
     "use_report_theme",
 ]
 
@@ -608,3 +609,62 @@ def heatmap(
             ),
         )
     )
+
+
+def tornado(
+    df: pd.DataFrame,
+    label: str,
+    low: str,
+    high: str,
+    base: float,
+    *,
+    title: str,
+    subtitle: str | None = None,
+    value_title: str | None = None,
+    value_format: str = ",.0f",
+) -> alt.LayerChart:
+    """Tornado chart: for each input, the result at its low and at its high value (the others
+    at base), as a bar from one to the other across a rule at the base result.
+
+    Parameters
+    ----------
+    df
+        Aggregated frame, one row per input, largest swing first (the row order is kept), e.g.
+        :func:`cxkit.scenarios.tornado`.
+    label
+        Input column (the bars' labels).
+    low, high
+        Columns with the result at the input's low and high value.
+    base
+        The base result (where the rule is drawn).
+    title, subtitle, value_title
+        Plain-language titles.
+    value_format
+        d3 format of the value axis.
+
+    Returns
+    -------
+    altair.LayerChart
+    """
+    data = _checked(df, "tornado", [label, low, high])
+    data["_from"] = data[[low, high]].min(axis=1)
+    data["_to"] = data[[low, high]].max(axis=1)
+    order = list(data[label])
+    y = alt.Y(f"{label}:N", title=None, sort=order)
+    bars = (
+        alt.Chart(data)
+        .mark_bar(height=18)
+        .encode(
+            y=y,
+            x=alt.X("_from:Q", title=_label("result", value_title), axis=alt.Axis(format=value_format),
+                    scale=alt.Scale(zero=False)),
+            x2="_to:Q",
+            tooltip=[
+                alt.Tooltip(f"{label}:N", title="Input"),
+                alt.Tooltip(f"{low}:Q", title="Result at low", format=value_format),
+                alt.Tooltip(f"{high}:Q", title="Result at high", format=value_format),
+            ],
+        )
+    )
+    rule = alt.Chart(pd.DataFrame({"base": [float(base)]})).mark_rule(color=_MUTED, strokeDash=[4, 3]).encode(x="base:Q")
+    return alt.layer(bars, rule, title=_titled(title, subtitle))

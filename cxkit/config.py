@@ -146,14 +146,90 @@ class FollowThrough(_Strict):
     case_open_age_days: float = Field(14, gt=0)
 
 
+#: What a scenario can change (its levers) and the measured or assumed inputs it reads; each
+#: can be given a [low, high] range under ``low_high`` (METRICS.md, "Cost of repeat contacts").
+SCENARIO_LEVERS: dict[str, str] = {
+    "fcr_change": "change in repeat-based FCR, in points as a fraction (0.11 = +11 points)",
+    "aht_change_s": "change in average handle time of handled contacts, seconds",
+    "transfer_rate_to": "transfer rate after the change (share of handled contacts)",
+    "containment_to": "self-service containment after the change",
+    "volume_change": "change in inbound contact volume, as a fraction (-0.05 = 5% fewer)",
+}
+SCENARIO_INPUTS: dict[str, str] = {
+    **SCENARIO_LEVERS,
+    "repeats_per_unresolved": "repeat contacts per unresolved eligible contact (measured; default range: its 95% interval)",
+    "cost_per_contact_factor": "multiplier on every channel's cost per contact (base 1)",
+    "hourly_cost": "cost of one agent hour (base: cost.loaded_hourly_cost, else implied by the prices)",
+}
+
+
 class Scenario(_Strict):
-    name: str
+    """One what-if scenario: which levers move, by how much, and the range of each input.
+
+    An FCR lever is either ``fcr_change`` (points added to the measured FCR) or ``fcr_to``
+    (the FCR after the change). ``fcr_from`` is the baseline a business case states: with
+    ``fcr_to`` it fixes the change (``fcr_to - fcr_from``, applied to the measured FCR) and it
+    is checked against the measured FCR. ``repeat_reduction`` is a drop in repeat contacts the
+    case claims, checked against what the FCR change can produce.
+    """
+
+    name: str = Field(min_length=1)
+    description: str | None = None
+    fcr_from: float | None = Field(None, ge=0, le=1)
     fcr_to: float | None = Field(None, ge=0, le=1)
+    fcr_change: float | None = Field(None, ge=-1, le=1)
+    reasons: list[str] = Field(default_factory=list, description="limit the FCR change to these reasons (contact_reason or reason_family)")
     aht_change_s: float | None = None
     transfer_rate_to: float | None = Field(None, ge=0, le=1)
     containment_to: float | None = Field(None, ge=0, le=1)
-    volume_change: float | None = None
+    volume_change: float | None = Field(None, gt=-1)
+    repeat_reduction: float | None = Field(None, ge=0, le=1)
     low_high: dict[str, list[float]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Scenario:
+        problems: list[str] = []
+        if self.fcr_change is not None and self.fcr_to is not None:
+            problems.append("give fcr_change (points added to the measured FCR) or fcr_to, not both")
+        if self.fcr_from is not None and self.fcr_to is None:
+            problems.append("fcr_from (the baseline a case states) needs fcr_to (the FCR after the change)")
+        if self.reasons and self.fcr_change is None and self.fcr_to is None:
+            problems.append("reasons limits an FCR change; add fcr_change or fcr_to")
+        if all(getattr(self, k) is None for k in (*SCENARIO_LEVERS, "fcr_to")):
+            problems.append(
+                "no lever: set at least one of fcr_change, fcr_to, aht_change_s, transfer_rate_to, "
+                "containment_to, volume_change"
+            )
+        for key, pair in self.low_high.items():
+            where = f"low_high.{key}"
+            if key not in SCENARIO_INPUTS:
+                guess = difflib.get_close_matches(key, list(SCENARIO_INPUTS), n=1)
+                hint = f"did you mean '{guess[0]}'?" if guess else f"known inputs: {', '.join(SCENARIO_INPUTS)}"
+                problems.append(f"{where}: unknown input; {hint}")
+                continue
+            if len(pair) != 2:
+                problems.append(f"{where}: give [low, high] (two numbers); found {pair!r}")
+                continue
+            low, high = pair
+            if low > high:
+                problems.append(f"{where}: low {low:g} > high {high:g}; swap them")
+                continue
+            base = self.lever_base(key)
+            if key in SCENARIO_LEVERS and base is None:
+                problems.append(f"{where}: a range for a lever the scenario does not set; set {key} (the base) too")
+            elif base is not None and not (low <= base <= high):
+                problems.append(f"{where}: the base {base:g} is outside [{low:g}, {high:g}]; widen the range")
+        if problems:
+            raise ValueError(f"scenario {self.name!r}: " + "; ".join(problems))
+        return self
+
+    def lever_base(self, key: str) -> float | None:
+        """The base value of input ``key`` as the scenario states it (None: not set or measured)."""
+        if key == "fcr_change" and self.fcr_to is not None and self.fcr_from is not None:
+            return self.fcr_to - self.fcr_from
+        if key == "cost_per_contact_factor":
+            return 1.0
+        return getattr(self, key, None) if key in SCENARIO_LEVERS else None
 
 
 class Cost(_Strict):
@@ -162,7 +238,61 @@ class Cost(_Strict):
     occupancy: float = Field(0.8, gt=0, le=1)
     overhead_per_contact: float = Field(0.0, ge=0)
     productive_hours_per_fte: float = Field(1600, gt=0)
+    failure_demand_reasons: list[str] = Field(
+        default_factory=list, description="contact reasons (or reason families) the engagement tags as avoidable demand"
+    )
+    seed: int = Field(20260301, ge=0, description="seed of the scenario Monte Carlo (same seed, same numbers)")
+    monte_carlo_draws: int = Field(10_000, ge=100, le=1_000_000)
     scenarios: list[Scenario] = Field(default_factory=list)
+
+    @field_validator("cost_per_contact")
+    @classmethod
+    def _known_channels_and_prices(cls, value: dict[str, float]) -> dict[str, float]:
+        from cxkit.schema import CHANNELS
+
+        problems = []
+        for channel, price in value.items():
+            if channel not in CHANNELS:
+                guess = difflib.get_close_matches(str(channel), CHANNELS, n=1)
+                hint = f"did you mean '{guess[0]}'?" if guess else f"channels: {', '.join(CHANNELS)}"
+                problems.append(f"{channel!r} is not a canonical channel; {hint}")
+            elif price is None or price < 0:
+                problems.append(f"{channel}: price {price!r} is negative; give a price >= 0 in the engagement currency")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+    @model_validator(mode="after")
+    def _unique_scenarios(self) -> Cost:
+        names = [s.name for s in self.scenarios]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"scenario names must be unique; {', '.join(map(repr, twice))} appear more than once: rename one")
+        return self
+
+
+class Capacity(_Strict):
+    """Interval staffing (Erlang C) against the WFM ``intervals`` source."""
+
+    service_level_target: float = Field(0.8, gt=0, lt=1, description="share answered within the channel's sl_seconds")
+    channels: list[str] = Field(
+        default_factory=lambda: ["voice"],
+        description="channels whose queues are staffed one contact per agent at a time (Erlang C applies)",
+    )
+    max_occupancy: float | None = Field(None, gt=0, le=1, description="cap on occupancy when sizing agents")
+    worst_dayparts: int = Field(5, ge=1, description="how many weekday x time-of-day cells to list as worst")
+
+    @field_validator("channels")
+    @classmethod
+    def _known_channels(cls, value: list[str]) -> list[str]:
+        from cxkit.schema import CHANNELS
+
+        bad = [c for c in value if c not in CHANNELS]
+        if bad:
+            raise ValueError(
+                "; ".join(f"{c!r} is not a canonical channel (channels: {', '.join(CHANNELS)})" for c in bad)
+            )
+        return value
 
 
 class Report(_Strict):
@@ -195,6 +325,7 @@ class Engagement(_Strict):
     effort: Effort = Field(default_factory=Effort)
     followthrough: FollowThrough = Field(default_factory=FollowThrough)
     cost: Cost = Field(default_factory=Cost)
+    capacity: Capacity = Field(default_factory=Capacity)
     benchmarks: dict[str, Any] = Field(default_factory=dict)
     readiness: ReadinessOverrides = Field(default_factory=ReadinessOverrides)
     report: Report = Field(default_factory=Report)

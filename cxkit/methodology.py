@@ -6,7 +6,7 @@ import pandas as pd
 
 from cxkit.session import Session
 
-__all__ = ["DEFINITIONS", "definitions_table", "parameters_table", "sources_table"]
+__all__ = ["DEFINITIONS", "definitions_table", "parameters_table", "cost_parameters", "sources_table"]
 
 #: Plain-language definitions (the exact ones are in docs/METRICS.md).
 DEFINITIONS: dict[str, str] = {
@@ -35,6 +35,26 @@ DEFINITIONS: dict[str, str] = {
     "shown beside the mean.",
     "Confidence interval": "Every rate carries a 95% Wilson interval and its denominator; segments under "
     "the minimum size are shown but never ranked.",
+    "Cost per contact": "Per channel: the price the engagement gives, else derived as AHT hours x loaded hourly "
+    "cost / occupancy (+ overhead per contact). A channel with neither is 'not priced': listed and left out of "
+    "totals, never priced at 0.",
+    "Repeat cost": "Repeat contacts (the repeat-share numerator) x the cost per contact of each repeat's own "
+    "channel, for the data period (local days from the first to the last arrival); the yearly figure is the "
+    "period figure x 365 / period days, an extrapolation.",
+    "Failure demand": "Inbound contacts whose reason the engagement tags as avoidable, priced by channel. Repeats "
+    "among them are also in repeat cost; the avoidable total counts them once.",
+    "Cost per resolved issue": "Cost of all contacts in judged journeys / resolved journeys, by the journey's "
+    "first reason, beside the cost per contact of the same journeys.",
+    "Repeats per unresolved contact": "Measured on the client's journeys: the contacts that follow an eligible "
+    "contact a later contact followed, until the customer's chain ends (mean, with a 95% interval). It links an "
+    "FCR change to the repeats it avoids.",
+    "Scenario": "A what-if change (FCR, AHT, transfers, containment, volume) worked through line by line to "
+    "contacts avoided, agent hours, FTE (hours / productive hours per FTE) and net saving; every input has a "
+    "low / base / high value, a seeded Monte Carlo gives P10 / P50 / P90, and a tornado ranks the inputs.",
+    "Erlang C": "Agents an interval needs to reach the service-level target, from offered contacts and the "
+    "queue's measured AHT, assuming random arrivals, exponential handle times and no abandonment.",
+    "Forecast accuracy": "MAPE = mean of |forecast - offered| / offered over intervals with contacts; WAPE = "
+    "sum of |forecast - offered| / sum offered; bias = (forecast - offered) / offered, summed.",
 }
 
 _MEANINGS = {
@@ -48,6 +68,18 @@ _MEANINGS = {
     "short_abandon_s": "Short-abandon threshold (s)",
     "callback_promise_business_days": "Callback promise (business days)",
     "case_open_age_days": "Case age counted as overdue (days)",
+    "cost_per_contact": "Cost per contact given per channel",
+    "loaded_hourly_cost": "Loaded cost of an agent hour (derives prices from AHT)",
+    "occupancy": "Occupancy (share of paid agent time spent handling)",
+    "overhead_per_contact": "Overhead added to a derived cost per contact",
+    "productive_hours_per_fte": "Productive hours per FTE per year",
+    "failure_demand_reasons": "Reasons tagged as failure demand",
+    "seed": "Seed of the scenario Monte Carlo",
+    "monte_carlo_draws": "Monte Carlo draws per scenario",
+    "service_level_target": "Service-level target for Erlang C staffing",
+    "channels": "Channels staffed with Erlang C",
+    "max_occupancy": "Occupancy cap when sizing agents",
+    "worst_dayparts": "Worst forecast day-parts listed",
 }
 
 
@@ -77,6 +109,17 @@ def _number(value: object) -> str:
     if isinstance(value, (int, float)):
         return f"{value:,g}"
     return str(value)
+
+
+def cost_parameters(engagement) -> dict:
+    """The cost, scenario and capacity parameters in force (for the methodology page and
+    run.json); scenarios are listed by name. ``parameters_table`` renders the same keys."""
+    c, k = engagement.cost, engagement.capacity
+    out = c.model_dump(exclude={"scenarios"})
+    out["scenarios"] = [s.name for s in c.scenarios] or "default set"
+    out.update(k.model_dump())
+    out["currency"] = engagement.currency
+    return out
 
 
 def sources_table(session: Session) -> pd.DataFrame:

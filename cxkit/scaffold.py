@@ -59,6 +59,19 @@ cost:
   # loaded_hourly_cost: 32.0      # or derive cost per contact from AHT: hours x cost / occupancy
   occupancy: 0.8
   productive_hours_per_fte: 1600
+  # overhead_per_contact: 0.0     # added to a derived cost per contact
+  # failure_demand_reasons: []    # reasons tagged as avoidable demand, e.g. [WHERE_IS_MY_ORDER]
+  # seed: 20260301                # scenario Monte Carlo seed (same seed, same numbers)
+  # scenarios:                    # none: the default set (incl. FCR 62% to 73% with AHT +40 s)
+  #   - name: "FCR +8 points on billing"
+  #     fcr_change: 0.08          # points added to the measured FCR (or fcr_to, with fcr_from)
+  #     reasons: [BILLING_DISPUTE]
+  #     aht_change_s: 30
+  #     low_high: {{fcr_change: [0.05, 0.10], aht_change_s: [20, 45]}}
+
+# capacity:                       # Erlang C staffing against the WFM intervals source
+#   service_level_target: 0.8     # share answered within operations.sl_seconds
+#   channels: [voice]             # queues whose agents take one contact at a time
 
 readiness:
   thresholds: {{}}                # tighten or relax shared readiness thresholds, e.g. customer_id_null_max: 0.2

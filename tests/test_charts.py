@@ -95,6 +95,20 @@ BUILDERS: dict[str, Callable[[], alt.TopLevelMixin]] = {
         y_format=".0%",
         title="Longer calls, more resolved",
     ),
+    "tornado": lambda: charts.tornado(
+        pd.DataFrame(
+            {
+                "input": ["FCR change", "AHT change", "Repeats per unresolved"],
+                "at_low": [17033.0, 54058.0, 42654.0],
+                "at_high": [55966.0, 36192.0, 47596.0],
+            }
+        ),
+        "input",
+        "at_low",
+        "at_high",
+        46233.0,
+        title="What moves the yearly saving most",
+    ),
     "heatmap": lambda: charts.heatmap(
         pd.DataFrame(
             {"from_step": ["IVR", "IVR", "Agent"], "to_step": ["Agent", "Hang-up", "Agent"], "journeys": [500, 120, 80]}
@@ -118,7 +132,7 @@ def test_chart_spec_matches_golden_file(name: str) -> None:
     assert spec == json.loads(path.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("name", ["bar", "rate_with_interval", "heatmap"])
+@pytest.mark.parametrize("name", ["bar", "rate_with_interval", "heatmap", "tornado"])
 def test_chart_renders_to_inline_svg_offline(name: str) -> None:
     chart = BUILDERS[name]()
     svg = vl_convert.vegalite_to_svg(chart.to_dict())
@@ -173,3 +187,15 @@ def test_bar_keeps_row_order_for_ordered_categories():
     frame = pd.DataFrame({"span": ["0-1 h", "1-4 h", "4-24 h", "24 h-7 d"], "share": [0.1, 0.2, 0.3, 0.4]})
     spec = charts.bar(frame, "span", "share", title="t", sort_by_value=False).to_dict()
     assert "sort" not in spec["encoding"]["x"] or spec["encoding"]["x"]["sort"] is None
+
+
+def test_tornado_keeps_the_swing_order_and_spans_low_to_high():
+    spec = BUILDERS["tornado"]().to_dict()
+    bars = spec["layer"][0]
+    assert bars["encoding"]["y"]["sort"] == ["FCR change", "AHT change", "Repeats per unresolved"]
+    rows = spec["datasets"][bars["data"]["name"]]
+    # AHT: the result falls as the input rises, so its bar runs from the high result to the low one
+    aht = next(r for r in rows if r["input"] == "AHT change")
+    assert (aht["_from"], aht["_to"]) == (36192.0, 54058.0)
+    rule = spec["layer"][1]
+    assert spec["datasets"][rule["data"]["name"]] == [{"base": 46233.0}]

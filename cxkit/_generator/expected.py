@@ -17,6 +17,25 @@ from cxkit._generator import params as P
 
 WINDOW_S = 7 * 86400
 
+#: The demo engagement's given prices (``engagements/demo/engagement.yaml``,
+#: ``cost.cost_per_contact``) by media; the repeat-cost truth prices repeats with them.
+DEMO_COST_PER_CONTACT = {"VOICE": 6.50, "CHAT": 4.20, "EMAIL": 5.10, "MESSAGING": 3.90, "SOCIAL": 4.00, "BOT": 0.35}
+
+
+def repeat_cost_expected(repeats_by_media: np.ndarray, prices: dict[str, float] = DEMO_COST_PER_CONTACT) -> dict[str, Any]:
+    """Repeat cost by media: repeats (repeat-share numerator, by the repeat's own media) x the
+    media's price, one multiplication per media; the total adds the media in MEDIA order."""
+    by_media = {
+        m: {"repeats": int(n), "cost_per_contact": prices[m], "cost": int(n) * prices[m]}
+        for m, n in zip(P.MEDIA, repeats_by_media)
+        if n
+    }
+    return {
+        "prices": "DEMO_COST_PER_CONTACT (the demo engagement's cost.cost_per_contact)",
+        "by_media": by_media,
+        "total": sum(v["cost"] for v in by_media.values()),
+    }
+
 
 def fold_legs(legs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Contacts from legs: first leg start, last leg end, summed work, final leg's reason/agent."""
@@ -217,6 +236,7 @@ def expected_from_totals(tot: dict[str, Any]) -> dict[str, Any]:
         "fcr_repeat_7d": fcr,
         "fcr_transfer_adjusted_7d": _rate(tot["fcr_transfer_num"][0], tot["fcr_den_reason"].sum()),
         "repeat_share_7d": _rate(tot["repeat_num"][0], tot["repeat_den"][0]),
+        "repeat_cost_7d": repeat_cost_expected(tot["repeats_by_media"]),
         "channel_switch_rate": {
             **_rate(tot["switch_num"][0], tot["repeat_num"][0]),
             "by_repeat_media": {

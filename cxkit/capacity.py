@@ -1,0 +1,470 @@
+"""Capacity: intraday forecast accuracy and interval staffing against Erlang C, where the
+engagement has a WFM ``intervals`` source (METRICS.md, "Operations"; docs/METRICS.md, "Capacity").
+
+Erlang C (an M/M/c queue: Poisson arrivals, exponential handle times, no abandonment, one
+contact per agent at a time) gives the agents an interval needs to reach the engagement's
+service-level target from its offered volume and the queue's measured AHT. The formulas:
+
+* traffic ``A = offered x AHT / interval seconds`` (Erlangs);
+* ``P(wait) = C(N, A) = N B / (N - A (1 - B))`` with Erlang B from the stable recursion
+  ``B_0 = 1``, ``B_n = A B_{n-1} / (n + A B_{n-1})`` (no factorials, no overflow);
+* ``SL(t) = 1 - C(N, A) exp(-(N - A) t / AHT)`` and ``ASA = C(N, A) AHT / (N - A)``; with
+  ``N <= A`` the queue grows without bound: SL 0, P(wait) 1;
+* required agents = the smallest ``N`` whose SL reaches the target (and whose occupancy
+  ``A / N`` stays under ``max_occupancy`` when one is set).
+
+No maintained Erlang C package on the index fits (checked: pyworkforce 0.5.1 pulls OR-Tools for a
+scalar formula; ErlangCCmath posts every computation to a web service; erlanglib sets a global
+1000-digit Decimal context on import and ships no tests), so the formula is implemented here and
+tested against a published worked example and a seeded discrete-event simulation of M/M/c.
+
+Interval tables are WFM aggregates (one row per queue and interval), so the staffing table is
+computed in the engine and finished in numpy; no contact row leaves the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from cxkit.operations import DEFAULT_SL_SECONDS, _as_list, aht, service_level
+
+__all__ = [
+    "erlang_c",
+    "erlang_service_level",
+    "erlang_asa",
+    "required_agents",
+    "forecast_accuracy",
+    "forecast_error_by_daypart",
+    "worst_dayparts",
+    "interval_staffing",
+    "staffing_summary",
+    "service_level_by_gap",
+    "GAP_BANDS",
+]
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+#: Bands of ``staffed - required`` agents that :func:`service_level_by_gap` reports.
+GAP_BANDS: tuple[tuple[str, float, float], ...] = (
+    ("<= -3", -np.inf, -3),
+    ("-2", -2, -2),
+    ("-1", -1, -1),
+    ("0", 0, 0),
+    ("+1", 1, 1),
+    ("+2", 2, 2),
+    (">= +3", 3, np.inf),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Erlang C
+# --------------------------------------------------------------------------------------------
+
+
+def _erlang_b(traffic: np.ndarray, agents: np.ndarray) -> np.ndarray:
+    """Erlang B for each (traffic, agents) pair by the recursion, vectorised over pairs."""
+    a = np.asarray(traffic, dtype=float)
+    n = np.asarray(agents, dtype=np.int64)
+    a, n = np.broadcast_arrays(a, n)
+    b = np.ones(a.shape)
+    top = int(n.max()) if n.size else 0
+    for k in range(1, top + 1):
+        step = k <= n
+        b = np.where(step, a * b / (k + a * b), b)
+    return b
+
+
+def erlang_c(traffic: Any, agents: Any) -> np.ndarray:
+    """Probability that a contact waits, ``C(N, A)``; 1 where ``N <= A`` (unstable queue).
+
+    Examples
+    --------
+    >>> round(float(erlang_c(2.0, 3)), 12)  # 4/9
+    0.444444444444
+    >>> round(float(erlang_c(10.0, 11)), 4)  # 100 calls in 30 min at 180 s, 11 agents
+    0.6821
+    """
+    a = np.asarray(traffic, dtype=float)
+    n = np.asarray(agents, dtype=float)
+    a, n = np.broadcast_arrays(a, n)
+    b = _erlang_b(a, n.astype(np.int64))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = n * b / (n - a * (1 - b))
+    c = np.where(n > a, c, 1.0)
+    return np.where(a <= 0, 0.0, c)
+
+
+def erlang_service_level(traffic: Any, agents: Any, aht_s: Any, threshold_s: Any) -> np.ndarray:
+    """Share answered within ``threshold_s``: ``1 - C(N, A) exp(-(N - A) t / AHT)``.
+
+    Examples
+    --------
+    >>> round(float(erlang_service_level(10.0, 14, 180.0, 20.0)), 3)
+    0.888
+    """
+    a = np.asarray(traffic, dtype=float)
+    n = np.asarray(agents, dtype=float)
+    c = erlang_c(a, n)
+    with np.errstate(over="ignore", invalid="ignore"):
+        sl = 1.0 - c * np.exp(-(n - a) * np.asarray(threshold_s, dtype=float) / np.asarray(aht_s, dtype=float))
+    sl = np.where(n > a, sl, 0.0)
+    return np.where(a <= 0, 1.0, sl)
+
+
+def erlang_asa(traffic: Any, agents: Any, aht_s: Any) -> np.ndarray:
+    """Average speed of answer ``C(N, A) AHT / (N - A)``; infinite where ``N <= A``."""
+    a = np.asarray(traffic, dtype=float)
+    n = np.asarray(agents, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        asa = erlang_c(a, n) * np.asarray(aht_s, dtype=float) / (n - a)
+    asa = np.where(n > a, asa, np.inf)
+    return np.where(a <= 0, 0.0, asa)
+
+
+def required_agents(
+    traffic: Any,
+    aht_s: Any,
+    threshold_s: Any,
+    target: float,
+    *,
+    max_occupancy: float | None = None,
+) -> np.ndarray:
+    """Smallest number of agents whose Erlang C service level reaches ``target``.
+
+    Vectorised over intervals; an interval without traffic needs 0 agents. With
+    ``max_occupancy`` the number is raised until ``traffic / N <= max_occupancy``.
+
+    Examples
+    --------
+    >>> required_agents([10.0, 0.0], 180.0, 20.0, 0.8).tolist()  # the worked example: 14
+    [14, 0]
+    >>> required_agents(10.0, 180.0, 20.0, 0.8, max_occupancy=0.7).tolist()
+    15
+    """
+    a = np.atleast_1d(np.asarray(traffic, dtype=float))
+    aht_ = np.broadcast_to(np.asarray(aht_s, dtype=float), a.shape)
+    thr = np.broadcast_to(np.asarray(threshold_s, dtype=float), a.shape)
+    if not 0 < target < 1:
+        raise ValueError(f"required_agents: target must be a share between 0 and 1 (exclusive); got {target!r}")
+    out = np.where(a > 0, -1, 0).astype(np.int64)
+    # the answer lies between A and A + a few standard deviations (square-root staffing)
+    top = int(np.ceil(a.max() + 10 * np.sqrt(a.max()) + 20)) if a.size else 0
+    b = np.ones(a.shape)
+    for n in range(1, top + 1):
+        b = a * b / (n + a * b)
+        todo = out < 0
+        if not todo.any():
+            break
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            c = n * b / (n - a * (1 - b))
+            sl = 1.0 - c * np.exp(-(n - a) * thr / aht_)
+        ok = todo & (n > a) & (sl >= target)
+        if max_occupancy is not None:
+            ok &= a / n <= max_occupancy
+        out[ok] = n
+    if (out < 0).any():
+        raise ValueError("required_agents: no staffing reaches the target within the search range; check the inputs")
+    return out if np.ndim(traffic) else out.reshape(())
+
+
+# --------------------------------------------------------------------------------------------
+# forecast accuracy
+# --------------------------------------------------------------------------------------------
+
+
+def _with_errors(intervals: ir.Table) -> ir.Table:
+    t = intervals.filter(intervals.offered.notnull() & intervals.forecast.notnull())
+    err = t.forecast.cast("float64") - t.offered.cast("float64")
+    return t.mutate(
+        _err=err,
+        _abs=err.abs(),
+        _ape=ibis.ifelse(t.offered > 0, err.abs() / t.offered.cast("float64"), ibis.null("float64")),
+    )
+
+
+def _accuracy_metrics(t: ir.Table) -> dict[str, ir.Value]:
+    return dict(
+        intervals=t.count(),
+        intervals_with_volume=t.count(where=t.offered > 0),
+        offered=t.offered.sum(),
+        forecast=t.forecast.sum(),
+        abs_error=t._abs.sum(),
+        _ape_sum=t._ape.sum(),
+    )
+
+
+def forecast_accuracy(intervals: ir.Table, *, by: str | Sequence[str] | None = "queue") -> ir.Table:
+    """Forecast against offered contacts per interval: MAPE, WAPE and bias.
+
+    ``mape`` = mean over intervals with offered > 0 of ``|forecast - offered| / offered``
+    (intervals without volume have no percentage error and are counted apart);
+    ``wape`` = ``sum |forecast - offered| / sum offered`` (volume-weighted, robust to quiet
+    intervals); ``bias`` = ``(sum forecast - sum offered) / sum offered`` (positive: forecast
+    too high). Intervals without a forecast or an offered count are left out.
+
+    Returns
+    -------
+    Table
+        ``by`` columns (and an overall row when ``by`` is None), ``intervals``,
+        ``intervals_with_volume``, ``offered``, ``forecast``, ``abs_error``, ``mape``,
+        ``wape``, ``bias``.
+
+    Examples
+    --------
+    >>> import ibis
+    >>> t = ibis.memtable({"queue": ["q", "q", "q"], "offered": [10, 20, 0], "forecast": [12.0, 15.0, 1.0]})
+    >>> r = forecast_accuracy(t).execute()  # APE 0.2 and 0.25; |err| 2 + 5 + 1 = 8 over 30
+    >>> round(float(r.mape[0]), 3), round(float(r.wape[0]), 4), round(float(r.bias[0]), 4)
+    (0.225, 0.2667, -0.0667)
+    """
+    t = _with_errors(intervals)
+    by_ = _as_list(by)
+    agg = t.aggregate(by=by_, **_accuracy_metrics(t)) if by_ else t.aggregate(**_accuracy_metrics(t))
+    off = agg.offered.cast("float64")
+    return agg.mutate(
+        mape=ibis.ifelse(agg.intervals_with_volume > 0, agg._ape_sum / agg.intervals_with_volume, ibis.null("float64")),
+        wape=ibis.ifelse(off > 0, agg.abs_error / off, ibis.null("float64")),
+        bias=ibis.ifelse(off > 0, (agg.forecast - off) / off, ibis.null("float64")),
+    ).drop("_ape_sum")
+
+
+def forecast_error_by_daypart(intervals: ir.Table, timezone_name: str = "UTC") -> pd.DataFrame:
+    """Forecast error per local weekday x time of day (the heatmap's cells), all queues pooled.
+
+    The engine aggregates per interval start; only those aggregates (one row per interval
+    start) are converted to local time here.
+
+    Returns
+    -------
+    DataFrame
+        ``weekday`` ("Mon".."Sun"), ``weekday_num`` (0 = Monday), ``time`` ("HH:MM", local),
+        ``intervals``, ``offered``, ``forecast``, ``mape``, ``wape``, ``bias``, ordered by
+        weekday and time.
+    """
+    t = _with_errors(intervals)
+    per = t.aggregate(
+        by="interval_start",
+        intervals=t.count(),
+        n_ape=t._ape.count(),
+        ape_sum=t._ape.sum(),
+        offered=t.offered.sum(),
+        forecast=t.forecast.sum(),
+        abs_error=t._abs.sum(),
+    ).execute()
+    cols = ["weekday", "weekday_num", "time", "intervals", "offered", "forecast", "mape", "wape", "bias"]
+    if per.empty:
+        return pd.DataFrame(columns=cols)
+    local = pd.to_datetime(per["interval_start"], utc=True).dt.tz_convert(ZoneInfo(timezone_name))
+    per["weekday_num"] = local.dt.dayofweek
+    per["time"] = local.dt.strftime("%H:%M")
+    g = per.groupby(["weekday_num", "time"], as_index=False)[
+        ["intervals", "n_ape", "ape_sum", "offered", "forecast", "abs_error"]
+    ].sum()
+    g["weekday"] = g["weekday_num"].map(dict(enumerate(WEEKDAYS)))
+    off = g["offered"].astype(float)
+    g["mape"] = np.where(g["n_ape"] > 0, g["ape_sum"] / g["n_ape"].where(g["n_ape"] > 0, 1), np.nan)
+    g["wape"] = np.where(off > 0, g["abs_error"] / off.where(off > 0, 1), np.nan)
+    g["bias"] = np.where(off > 0, (g["forecast"] - off) / off.where(off > 0, 1), np.nan)
+    return g.sort_values(["weekday_num", "time"]).reset_index(drop=True)[cols]
+
+
+def worst_dayparts(dayparts: pd.DataFrame, n: int = 5, *, min_offered: float = 30) -> pd.DataFrame:
+    """The ``n`` weekday x time-of-day cells with the largest volume-weighted error (WAPE),
+    among cells with at least ``min_offered`` contacts (quiet cells have noisy percentages)."""
+    eligible = dayparts[dayparts["offered"] >= min_offered]
+    return eligible.sort_values(["wape", "offered"], ascending=[False, False]).head(n).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# interval staffing
+# --------------------------------------------------------------------------------------------
+
+
+def _queue_profile(contacts: ir.Table) -> pd.DataFrame:
+    """Per queue: its main channel (most handled contacts) and measured AHT (small frame)."""
+    a = aht(contacts, by=["queue", "channel"], overall=False).execute()
+    a = a[a["queue"] != "(not recorded)"]
+    rows = []
+    for queue, g in a.groupby("queue"):
+        g = g.sort_values(["handled", "channel"], ascending=[False, True])
+        main = g.iloc[0]
+        w = g["with_handle_time"].astype(float)
+        mean = float((g["aht_mean_s"].fillna(0) * w).sum() / w.sum()) if w.sum() > 0 else np.nan
+        rows.append({"queue": queue, "channel": main["channel"], "aht_s": mean, "handled": int(g["handled"].sum())})
+    return pd.DataFrame(rows, columns=["queue", "channel", "aht_s", "handled"])
+
+
+def interval_staffing(
+    intervals: ir.Table,
+    contacts: ir.Table,
+    *,
+    service_level_target: float = 0.8,
+    channels: Sequence[str] = ("voice",),
+    sl_seconds: Mapping[str, float] = DEFAULT_SL_SECONDS,
+    short_abandon_s: float = 5,
+    max_occupancy: float | None = None,
+) -> pd.DataFrame:
+    """Required agents per queue and interval (Erlang C) against scheduled and staffed agents,
+    with the service level each interval measured.
+
+    A queue is modelled when its main channel (the channel of most of its handled contacts) is
+    in ``channels``; its AHT is the measured mean handle time of its handled contacts (all
+    legs of a contact count toward its first queue), its threshold ``sl_seconds`` of that
+    channel. The measured service level of an interval is
+    :func:`cxkit.operations.service_level` over the contacts that entered the queue in it
+    (arrival + IVR time), so it reads exactly as the report's service level.
+
+    Returns
+    -------
+    DataFrame
+        One row per interval of a modelled queue: ``queue``, ``channel``, ``interval_start``,
+        ``interval_minutes``, ``offered``, ``forecast``, ``scheduled_agents``,
+        ``staffed_agents``, ``aht_s``, ``sl_threshold_s``, ``traffic_erlangs``,
+        ``required_agents``, ``gap_staffed`` / ``gap_scheduled`` (agents minus required),
+        ``status`` ("under-staffed", "at requirement", "over-staffed", or "no staffing data"),
+        ``occupancy_pressure`` (traffic / staffed agents), ``erlang_sl_staffed`` (the SL
+        Erlang C predicts with the staffed agents), ``measured_sl``, ``measured_sl_numerator``,
+        ``measured_sl_denominator``.
+    """
+    profile = _queue_profile(contacts)
+    modelled = profile[profile["channel"].isin(list(channels)) & profile["aht_s"].notna()]
+    empty_cols = [
+        "queue", "channel", "interval_start", "interval_minutes", "offered", "forecast", "scheduled_agents",
+        "staffed_agents", "aht_s", "sl_threshold_s", "traffic_erlangs", "required_agents", "gap_staffed",
+        "gap_scheduled", "status", "occupancy_pressure", "erlang_sl_staffed", "measured_sl",
+        "measured_sl_numerator", "measured_sl_denominator",
+    ]
+    if modelled.empty:
+        return pd.DataFrame(columns=empty_cols)
+    queues = modelled["queue"].tolist()
+    iv = intervals.filter(intervals.queue.isin(queues))
+    minutes = iv.interval_minutes.fill_null(30)
+    iv = iv.mutate(_step=(minutes * 60).cast("int64"), _start_s=iv.interval_start.epoch_seconds().cast("int64"))
+    steps = iv.select("_step").distinct().execute()["_step"].tolist()
+    # contacts are bucketed into the WFM grid: one interval length, aligned like the WFM starts
+    grid = iv.aggregate(_off=(iv._start_s % iv._step).min()).execute()
+    step = int(steps[0]) if len(steps) == 1 else None
+    if step is None:
+        raise ValueError(
+            f"interval_staffing: the intervals mix lengths {sorted(steps)} s; staff one interval length at a time"
+        )
+    offset = int(grid["_off"].iloc[0]) if not grid.empty else 0
+    c = contacts.filter(contacts.queue.isin(queues))
+    entry = c.arrived_at.epoch_seconds() + ibis.ifelse(c.ivr_s > 0, c.ivr_s, 0.0).fill_null(0.0)
+    c = c.mutate(_bucket=(((entry - offset) / step).floor() * step + offset).cast("int64"))
+    sl = service_level(c, sl_seconds=sl_seconds, short_abandon_s=short_abandon_s, by=["queue", "_bucket"], overall=False)
+    sl = sl.select(_q="queue", _b="_bucket", measured_sl_numerator="numerator", measured_sl_denominator="denominator")
+    joined = iv.left_join(sl, [iv.queue == sl._q, iv._start_s == sl._b]).select(
+        "queue", "interval_start", "offered", "forecast", "scheduled_agents", "staffed_agents",
+        "measured_sl_numerator", "measured_sl_denominator", interval_minutes=minutes,
+    )
+    df = joined.execute()
+    df = df.merge(modelled[["queue", "channel", "aht_s"]], on="queue", how="left")
+    default = float(sl_seconds.get("default", 20))
+    df["sl_threshold_s"] = df["channel"].map(lambda ch: float(sl_seconds.get(ch, default)))
+    offered = df["offered"].fillna(0).astype(float)
+    df["traffic_erlangs"] = offered * df["aht_s"] / (df["interval_minutes"].astype(float) * 60)
+    df["required_agents"] = required_agents(
+        df["traffic_erlangs"].to_numpy(), df["aht_s"].to_numpy(), df["sl_threshold_s"].to_numpy(),
+        service_level_target, max_occupancy=max_occupancy,
+    )
+    staffed = df["staffed_agents"].astype(float)
+    df["gap_staffed"] = staffed - df["required_agents"]
+    df["gap_scheduled"] = df["scheduled_agents"].astype(float) - df["required_agents"]
+    df["status"] = np.select(
+        [staffed.isna(), df["gap_staffed"] < 0, df["gap_staffed"] == 0],
+        ["no staffing data", "under-staffed", "at requirement"],
+        "over-staffed",
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df["occupancy_pressure"] = np.where(staffed > 0, df["traffic_erlangs"] / staffed, np.nan)
+    n_staffed = staffed.fillna(0).to_numpy()
+    df["erlang_sl_staffed"] = np.where(
+        staffed.notna(),
+        erlang_service_level(df["traffic_erlangs"].to_numpy(), n_staffed, df["aht_s"].to_numpy(), df["sl_threshold_s"].to_numpy()),
+        np.nan,
+    )
+    num = df["measured_sl_numerator"].fillna(0).astype(float)
+    den = df["measured_sl_denominator"].fillna(0).astype(float)
+    df["measured_sl_numerator"], df["measured_sl_denominator"] = num.astype(np.int64), den.astype(np.int64)
+    df["measured_sl"] = np.where(den > 0, num / den.where(den > 0, 1), np.nan)
+    return df.sort_values(["queue", "interval_start"]).reset_index(drop=True)[empty_cols]
+
+
+def staffing_summary(staffing: pd.DataFrame) -> pd.DataFrame:
+    """Per queue (and ``all``): intervals under- / over-staffed and the agent hours short or
+    spare (``sum max(0, required - staffed) x interval hours`` and the reverse)."""
+    cols = [
+        "queue", "intervals", "under_staffed", "at_requirement", "over_staffed", "under_staffed_share",
+        "agent_hours_short", "agent_hours_spare", "required_agent_hours", "staffed_agent_hours",
+    ]
+    s = staffing[staffing["status"] != "no staffing data"]
+    if s.empty:
+        return pd.DataFrame(columns=cols)
+    hours = s["interval_minutes"].astype(float) / 60
+    work = pd.DataFrame(
+        {
+            "queue": s["queue"],
+            "under": (s["status"] == "under-staffed").astype(int),
+            "at": (s["status"] == "at requirement").astype(int),
+            "over": (s["status"] == "over-staffed").astype(int),
+            "short": (-s["gap_staffed"]).clip(lower=0) * hours,
+            "spare": s["gap_staffed"].clip(lower=0) * hours,
+            "req": s["required_agents"] * hours,
+            "staffed": s["staffed_agents"].astype(float) * hours,
+        }
+    )
+
+    def roll(g: pd.DataFrame) -> dict[str, Any]:
+        n = len(g)
+        return {
+            "intervals": n,
+            "under_staffed": int(g["under"].sum()),
+            "at_requirement": int(g["at"].sum()),
+            "over_staffed": int(g["over"].sum()),
+            "under_staffed_share": float(g["under"].sum() / n) if n else np.nan,
+            "agent_hours_short": float(g["short"].sum()),
+            "agent_hours_spare": float(g["spare"].sum()),
+            "required_agent_hours": float(g["req"].sum()),
+            "staffed_agent_hours": float(g["staffed"].sum()),
+        }
+
+    rows = [{"queue": q, **roll(g)} for q, g in work.groupby("queue")]
+    rows.append({"queue": "all", **roll(work)})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def service_level_by_gap(staffing: pd.DataFrame) -> pd.DataFrame:
+    """How the measured service level moves with the staffing gap, from the data.
+
+    Intervals are banded by ``staffed - required`` agents (:data:`GAP_BANDS`); per band the
+    measured service level is pooled (answered in threshold / SL denominator over the band's
+    intervals), beside the Erlang C prediction (offered-weighted) and the mean occupancy
+    pressure (traffic / staffed agents).
+    """
+    cols = ["gap_band", "intervals", "offered", "measured_sl", "sl_denominator", "erlang_sl", "occupancy_pressure"]
+    s = staffing[staffing["status"] != "no staffing data"]
+    rows = []
+    for label, lo, hi in GAP_BANDS:
+        g = s[(s["gap_staffed"] >= lo) & (s["gap_staffed"] <= hi)]
+        den = float(g["measured_sl_denominator"].sum())
+        off = g["offered"].fillna(0).astype(float)
+        rows.append(
+            {
+                "gap_band": label,
+                "intervals": len(g),
+                "offered": float(off.sum()),
+                "measured_sl": float(g["measured_sl_numerator"].sum() / den) if den else np.nan,
+                "sl_denominator": int(den),
+                "erlang_sl": float((g["erlang_sl_staffed"] * off).sum() / off.sum()) if off.sum() else np.nan,
+                "occupancy_pressure": float(g["occupancy_pressure"].replace([np.inf], np.nan).mean()) if len(g) else np.nan,
+            }
+        )
+    return pd.DataFrame(rows, columns=cols)

@@ -1,0 +1,196 @@
+"""cxkit.capacity: Erlang C against a published worked example, exact values and a seeded
+discrete-event simulation of M/M/c; forecast accuracy and staffing on hand-computed intervals."""
+
+from __future__ import annotations
+
+import heapq
+import math
+
+import ibis
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxkit import capacity as K
+from cxkit.testing import canonical_memtable
+
+
+# --------------------------------------------------------------------------------------------
+# Erlang C
+# --------------------------------------------------------------------------------------------
+
+# Published worked example (Call Centre Helper, "Erlang C Formula - Made Simple With an Easy
+# Worked Example"): 100 calls in 30 minutes, AHT 180 s -> A = 100 x 180 / 1800 = 10 Erlangs,
+# target 80% in 20 s. The same figures are asserted by pyworkforce's test suite
+# (queuing/tests/test_erlang.py): 14 raw positions, SL 0.888, P(wait) 0.174, occupancy 0.714;
+# with a 70% occupancy cap 15 positions, SL 0.941, P(wait) 0.102.
+PUBLISHED = [
+    # agents, P(wait), service level within 20 s (3 decimals as published; None = not published)
+    (11, 0.6821, None),
+    (14, 0.174, 0.888),
+    (15, 0.102, 0.941),
+]
+
+
+@pytest.mark.parametrize("agents,p_wait,sl", PUBLISHED)
+def test_erlang_c_matches_the_published_worked_example(agents, p_wait, sl):
+    digits = len(str(p_wait).split(".")[1])
+    assert round(float(K.erlang_c(10.0, agents)), digits) == p_wait
+    if sl is not None:
+        assert round(float(K.erlang_service_level(10.0, agents, 180.0, 20.0)), 3) == sl
+    # occupancy A / N as published for 14 agents: 10 / 14 = 0.714
+    assert round(10.0 / 14, 3) == 0.714
+
+
+def test_required_agents_for_the_worked_example():
+    assert int(K.required_agents(10.0, 180.0, 20.0, 0.8)) == 14
+    assert int(K.required_agents(10.0, 180.0, 20.0, 0.8, max_occupancy=0.7)) == 15
+
+
+def test_erlang_c_exact_values_and_edges():
+    # C(3, 2) = (8/6 x 3/1) / (1 + 2 + 2 + 8/6 x 3) = 4 / 9 (Mathematica's ErlangC[3, 2])
+    assert float(K.erlang_c(2.0, 3)) == pytest.approx(4 / 9, abs=1e-15)
+    # M/M/1: P(wait) = rho; SL(t) = 1 - rho e^{-(1 - rho) t / AHT}
+    assert float(K.erlang_c(0.6, 1)) == pytest.approx(0.6, abs=1e-15)
+    assert float(K.erlang_service_level(0.6, 1, 100.0, 50.0)) == pytest.approx(1 - 0.6 * math.exp(-0.4 * 0.5))
+    # ASA = C x AHT / (N - A): 0.6 x 100 / 0.4 = 150 s
+    assert float(K.erlang_asa(0.6, 1, 100.0)) == pytest.approx(150.0)
+    # unstable (N <= A): everyone waits, nobody within threshold; no traffic: nobody waits
+    assert float(K.erlang_c(5.0, 5)) == 1.0 and float(K.erlang_service_level(5.0, 4, 100.0, 20.0)) == 0.0
+    assert float(K.erlang_c(0.0, 2)) == 0.0 and float(K.erlang_service_level(0.0, 0, 100.0, 20.0)) == 1.0
+    # large centres: no factorial overflow, and the recursion stays accurate
+    assert 0 < float(K.erlang_c(480.0, 500)) < 1
+    with pytest.raises(ValueError, match="target must be a share"):
+        K.required_agents(10.0, 180.0, 20.0, 80)
+
+
+def _simulate_mmc(arrival_rate: float, aht_s: float, agents: int, customers: int, seed: int) -> np.ndarray:
+    """Waiting times of a FIFO M/M/c queue, by discrete events (numpy Generator, seeded)."""
+    rng = np.random.default_rng(seed)
+    arrivals = np.cumsum(rng.exponential(1 / arrival_rate, customers))
+    service = rng.exponential(aht_s, customers)
+    free = [0.0] * agents  # when each agent is next free
+    waits = np.empty(customers)
+    for i in range(customers):
+        t = arrivals[i]
+        earliest = heapq.heappop(free)
+        start = max(t, earliest)
+        waits[i] = start - t
+        heapq.heappush(free, start + service[i])
+    return waits[customers // 20:]  # drop the warm-up from an empty centre
+
+
+@pytest.mark.parametrize(
+    "traffic,agents,aht_s,threshold_s",
+    [(10.0, 12, 180.0, 20.0), (2.0, 3, 300.0, 30.0), (48.0, 55, 240.0, 15.0)],
+)
+def test_erlang_c_agrees_with_a_simulated_mmc_queue(traffic, agents, aht_s, threshold_s):
+    # 200,000 simulated contacts: the standard error of a share is about 0.003 with the queue's
+    # autocorrelation; the stated tolerance is 0.015 absolute on P(wait) and on SL
+    waits = _simulate_mmc(traffic / aht_s, aht_s, agents, 200_000, seed=20260301)
+    assert (waits > 0).mean() == pytest.approx(float(K.erlang_c(traffic, agents)), abs=0.015)
+    assert (waits <= threshold_s).mean() == pytest.approx(
+        float(K.erlang_service_level(traffic, agents, aht_s, threshold_s)), abs=0.015
+    )
+    # ASA within 10% (waits are heavy-tailed near saturation)
+    assert waits.mean() == pytest.approx(float(K.erlang_asa(traffic, agents, aht_s)), rel=0.10)
+
+
+# --------------------------------------------------------------------------------------------
+# forecast accuracy
+# --------------------------------------------------------------------------------------------
+
+
+def _intervals():
+    # Monday 2 March 2026 (UTC = London local time before the DST change)
+    rows = [
+        # queue, start, offered, forecast, scheduled, staffed
+        ("V", "2026-03-02 09:00", 10, 12.0, 5, 4),
+        ("V", "2026-03-02 09:30", 20, 15.0, 6, 6),
+        ("V", "2026-03-02 10:00", 0, 1.0, 1, 1),
+        ("C", "2026-03-02 09:00", 40, 40.0, 3, 3),
+    ]
+    return canonical_memtable(
+        "intervals",
+        [
+            {"queue": q, "interval_start": s, "interval_minutes": 30, "offered": o, "forecast": f,
+             "scheduled_agents": float(sc), "staffed_agents": float(st)}
+            for q, s, o, f, sc, st in rows
+        ],
+    )
+
+
+def test_forecast_accuracy_by_queue_and_overall():
+    r = K.forecast_accuracy(_intervals()).execute().set_index("queue")
+    # V: APE 2/10 = 0.2 and 5/20 = 0.25 (the empty interval has none): MAPE 0.225;
+    # |error| 2 + 5 + 1 = 8 over 30 offered: WAPE 0.2667; bias (28 - 30) / 30 = -0.0667
+    assert r.loc["V", "mape"] == pytest.approx(0.225)
+    assert r.loc["V", "wape"] == pytest.approx(8 / 30)
+    assert r.loc["V", "bias"] == pytest.approx(-2 / 30)
+    assert (int(r.loc["V", "intervals"]), int(r.loc["V", "intervals_with_volume"])) == (3, 2)
+    assert r.loc["C", "mape"] == 0.0
+    overall = K.forecast_accuracy(_intervals(), by=None).execute().iloc[0]
+    # APEs 0.2, 0.25, 0 -> 0.15; |error| 8 over 70
+    assert overall.mape == pytest.approx(0.15) and overall.wape == pytest.approx(8 / 70)
+
+
+def test_forecast_error_by_daypart_in_local_time():
+    d = K.forecast_error_by_daypart(_intervals(), "Europe/London")
+    assert d[["weekday", "time"]].values.tolist() == [["Mon", "09:00"], ["Mon", "09:30"], ["Mon", "10:00"]]
+    nine = d.iloc[0]
+    # 09:00 pools V (10 vs 12) and C (40 vs 40): APE (0.2 + 0) / 2, |error| 2 over 50
+    assert nine.mape == pytest.approx(0.1) and nine.wape == pytest.approx(2 / 50) and nine.offered == 50
+    # in New York the same instants are 04:00-05:00 local
+    assert K.forecast_error_by_daypart(_intervals(), "America/New_York")["time"].tolist() == ["04:00", "04:30", "05:00"]
+    worst = K.worst_dayparts(d, 1, min_offered=15)
+    assert worst["time"].tolist() == ["09:30"]  # 5 / 20 = 0.25 beats 2 / 50
+
+
+# --------------------------------------------------------------------------------------------
+# staffing
+# --------------------------------------------------------------------------------------------
+
+
+def _contacts_for_staffing():
+    # queue V (voice): 10 handled contacts of 180 s entering at 09:00-09:29 with waits 0..45 s;
+    # AHT 180 s. Queue C is chat (not modelled with the default channels).
+    rows = []
+    for i in range(10):
+        rows.append({"contact_id": f"v{i}", "channel": "voice", "direction": "inbound", "outcome": "handled",
+                     "queue": "V", "queued": True, "wait_s": float(5 * i), "talk_s": 180.0,
+                     "arrived_at": f"2026-03-02 09:{i:02d}", "ended_at": f"2026-03-02 09:{i + 5:02d}",
+                     "answered_at": f"2026-03-02 09:{i:02d}"})
+    rows.append({"contact_id": "c0", "channel": "chat", "direction": "inbound", "outcome": "handled",
+                 "queue": "C", "queued": True, "talk_s": 600.0, "arrived_at": "2026-03-02 09:00",
+                 "ended_at": "2026-03-02 09:10", "answered_at": "2026-03-02 09:00"})
+    return canonical_memtable("contacts", rows)
+
+
+def test_interval_staffing_against_erlang_c():
+    st = K.interval_staffing(_intervals(), _contacts_for_staffing(), service_level_target=0.8)
+    assert set(st["queue"]) == {"V"}  # chat is not an Erlang C channel by default
+    first = st.iloc[0]
+    # 10 offered x 180 s / 1800 s = 1 Erlang; SL(20 s) with 2 agents = 1 - C(2,1) e^{-1 x 20/180}
+    # = 1 - (1/3)(0.8948) = 0.702 < 0.8; 3 agents: 1 - 0.0909 x e^{-2 x 20/180} = 0.927: required 3
+    assert first.traffic_erlangs == pytest.approx(1.0)
+    assert int(first.required_agents) == 3
+    assert (first.gap_staffed, first.gap_scheduled, first.status) == (1.0, 2.0, "over-staffed")
+    assert first.occupancy_pressure == pytest.approx(0.25)
+    # measured: waits 0, 5, ..., 45 s; within 20 s: 0, 5, 10, 15, 20 -> 5 of 10
+    assert (int(first.measured_sl_numerator), int(first.measured_sl_denominator)) == (5, 10)
+    # 09:30: 20 offered = 2 Erlangs; 6 agents staffed; 10:00: no traffic, no agents needed
+    assert int(st.iloc[1].required_agents) == 4 and int(st.iloc[2].required_agents) == 0
+    summary = K.staffing_summary(st).set_index("queue")
+    assert int(summary.loc["V", "over_staffed"]) == 3
+    # spare: (4-3) + (6-4) + (1-0) agents x 0.5 h = 2 agent hours
+    assert summary.loc["V", "agent_hours_spare"] == pytest.approx(2.0)
+    bands = K.service_level_by_gap(st).set_index("gap_band")
+    assert int(bands.loc["+1", "intervals"]) == 2 and int(bands.loc["+2", "intervals"]) == 1
+    assert bands.loc["+1", "measured_sl"] == pytest.approx(0.5)
+
+
+def test_interval_staffing_with_chat_and_no_modelled_queue():
+    st = K.interval_staffing(_intervals(), _contacts_for_staffing(), channels=("voice", "chat"))
+    assert set(st["queue"]) == {"V", "C"}
+    empty = K.interval_staffing(_intervals(), _contacts_for_staffing(), channels=("email",))
+    assert empty.empty and "required_agents" in empty.columns

@@ -1,0 +1,275 @@
+"""cxkit.scenarios: the arithmetic on a hand-set baseline, the measured repeat link on a
+fixture, the Monte Carlo's reproducibility, the tornado, the consistency flags and the
+practice case "FCR 62% to 73% with AHT +40 s"."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxkit import cost as C
+from cxkit import scenarios as S
+from cxkit.config import Cost, Scenario
+from cxkit.testing import canonical_memtable, ts
+
+
+def _baseline(**over) -> S.Baseline:
+    """A 30-day baseline with round numbers (every figure below is computed from these)."""
+    b = S.Baseline(
+        period_days=30, currency="GBP", occupancy=0.8, productive_hours_per_fte=1600, hourly_cost=30.0,
+        eligible=10_000, fcr=0.62, fcr_ci=(0.61, 0.63), fcr_judged=8_000,
+        repeats=6_000, repeats_after_eligible=5_000, chain_repeats=5_700, unresolved=3_800,
+        repeats_per_unresolved=1.5, repeats_per_unresolved_ci=(1.4, 1.6),
+        repeat_price=5.0, repeat_handle_h=0.1, repeat_handled_share=0.8,
+        handled=12_000, inbound=15_000, inbound_cost=60_000.0, inbound_not_priced=0, inbound_handle_h=1_000.0,
+        transferred=1_200, eligible_judged_transferred=800, aht_transferred_s=900.0, aht_not_transferred_s=540.0,
+        fcr_transferred=0.5, fcr_not_transferred=0.65,
+        containment_entries=2_000, contained=500, agent_price=6.0, agent_aht_s=480.0, self_service_price=0.5,
+        staffed_fte=20.0,
+    )
+    return replace(b, **over)
+
+
+CASE = Scenario(
+    name=S.PRACTICE_CASE, fcr_from=0.62, fcr_to=0.73, aht_change_s=40, repeat_reduction=0.18,
+    low_high={"fcr_change": [0.08, 0.12], "aht_change_s": [30, 50]},
+)
+YEAR = 365 / 30
+
+
+def _line(lines: pd.DataFrame, item: str) -> float:
+    return float(lines.set_index("item").loc[item, "value"])
+
+
+def test_practice_case_net_effect_line_by_line():
+    b = _baseline()
+    lines = S.scenario_lines(CASE, b)
+    # 11 points x 10,000 eligible = 1,100 unresolved contacts avoided; x 1.5 = 1,650 repeats
+    assert _line(lines, "FCR change") == pytest.approx(0.11)
+    assert _line(lines, "Unresolved contacts avoided") == pytest.approx(1_100)
+    assert _line(lines, "Repeat contacts avoided (FCR)") == pytest.approx(1_650)
+    # 1,650 x 5.00 = 8,250 saved; 1,650 x 0.1 h / 0.8 = 206.25 agent hours
+    assert _line(lines, "Saving from avoided repeats") == pytest.approx(8_250)
+    assert _line(lines, "Agent hours from avoided repeats") == pytest.approx(206.25)
+    # AHT +40 s on the 12,000 - 1,650 x 0.8 = 10,680 handled contacts left:
+    # -10,680 x 40 / 3600 / 0.8 = -148.33 h, x 30/h = -4,450
+    assert _line(lines, "Handled contacts after the change") == pytest.approx(10_680)
+    assert _line(lines, "Agent hours from the AHT change") == pytest.approx(-148.3333333)
+    assert _line(lines, "Saving from the AHT change") == pytest.approx(-4_450)
+    # net: 1,650 contacts, 206.25 - 148.33 = 57.92 h, 8,250 - 4,450 = 3,800 per 30 days
+    assert _line(lines, "Contacts avoided (period)") == pytest.approx(1_650)
+    assert _line(lines, "Agent hours saved (period)") == pytest.approx(57.9166667)
+    assert _line(lines, "Net saving (period)") == pytest.approx(3_800)
+    # x 365 / 30: 20,075 contacts, 704.65 h = 0.4404 FTE at 1,600 h, 46,233.33 a year
+    assert _line(lines, "Contacts avoided per year") == pytest.approx(20_075)
+    assert _line(lines, "Agent hours saved per year") == pytest.approx(57.9166667 * YEAR)
+    assert _line(lines, "FTE saved") == pytest.approx(57.9166667 * YEAR / 1600)
+    assert _line(lines, "Net saving per year") == pytest.approx(46_233.3333)
+    # 1,650 of 6,000 repeat contacts: 27.5%
+    assert _line(lines, "Repeat contacts avoided, share of all repeats") == pytest.approx(0.275)
+    assert list(lines["step"]) == list(range(1, len(lines) + 1))
+    assert set(lines["source"]) <= {"measured", "engagement", "scenario", "computed"}
+
+
+def test_practice_case_18_percent_claim_against_the_measured_link():
+    # the FCR change (8-12 points) at 1.4-1.6 repeats per unresolved removes
+    # 1.4 x 0.08 x 10,000 / 6,000 = 18.7% to 1.6 x 0.12 x 10,000 / 6,000 = 32.0%: 18% is less
+    flags = S.consistency_flags(CASE, _baseline()).set_index("flag")
+    row = flags.loc["repeat reduction smaller than the FCR change implies"]
+    assert row.severity == "inconsistent"
+    assert "18.7%-32.0%" in row.reason and "(base 27.5%)" in row.reason
+    # measured 1.3-1.6 repeats per unresolved: 1.3 x 0.08 x 10,000 / 6,000 = 17.3%: 18% fits
+    wider = _baseline(repeats_per_unresolved_ci=(1.3, 1.6))
+    flags = S.consistency_flags(CASE, wider).set_index("flag")
+    assert flags.loc["repeat reduction consistent with the FCR change", "severity"] == "consistent"
+    # a claim of 40% is more than the change can produce
+    big = Scenario(**{**CASE.model_dump(), "repeat_reduction": 0.40})
+    assert "repeat reduction the FCR change cannot produce" in set(S.consistency_flags(big, _baseline())["flag"])
+
+
+def test_practice_case_stated_baseline_checked_against_measured():
+    flags = S.consistency_flags(CASE, _baseline(fcr=0.70, fcr_ci=(0.69, 0.71))).set_index("flag")
+    reason = flags.loc["stated baseline FCR differs from the measured FCR", "reason"]
+    assert "states FCR 62.0%; measured 70.0%" in reason
+    # measured 62% (CI 61-63%): no such flag
+    assert "stated baseline FCR differs from the measured FCR" not in set(S.consistency_flags(CASE, _baseline())["flag"])
+
+
+def test_flags_gain_beyond_repeats_beyond_fcr_and_fte():
+    # FCR 95% + 11 points > 100%
+    flags = set(S.consistency_flags(CASE, _baseline(fcr=0.95, fcr_ci=(0.94, 0.96)))["flag"])
+    assert "FCR gain needs more unresolved contacts than exist" in flags
+    # 1,650 repeats avoided but only 1,000 follow unresolved eligible contacts
+    flags = set(S.consistency_flags(CASE, _baseline(repeats_after_eligible=1_000))["flag"])
+    assert "FCR gain needs more repeats than exist" in flags
+    # 0.44 FTE saved against 0.3 staffed
+    flags = S.consistency_flags(CASE, _baseline(staffed_fte=0.3)).set_index("flag")
+    assert flags.loc["FTE saving larger than the staffed FTE", "severity"] == "inconsistent"
+    assert set(S.consistency_flags(CASE, _baseline(staffed_fte=20.0))["severity"]) <= {"check", "inconsistent"}
+
+
+def test_other_levers_hand_computed():
+    b = _baseline()
+    # transfers 10% -> 8%: 0.02 x 12,000 = 240 avoided; (900 - 540) s = 0.1 h each / 0.8 = 30 h; x 30 = 900
+    # eligible no longer transferred 800 x 0.02 / 0.10 = 160 judged, x 10,000 / 8,000 = 200 eligible;
+    # x FCR gap 0.15 = 30 unresolved avoided; x 1.5 = 45 repeats; x 5 = 225
+    o = S.evaluate(Scenario(name="t", transfer_rate_to=0.08), b, {"transfer_rate_to": 0.08, "repeats_per_unresolved": 1.5})
+    assert float(o["transfers_avoided"]) == pytest.approx(240)
+    assert float(o["hours_transfer_handle"]) == pytest.approx(30)
+    assert float(o["saving_transfer_handle"]) == pytest.approx(900)
+    assert float(o["repeats_avoided_transfer"]) == pytest.approx(45)
+    assert float(o["net_saving"]) == pytest.approx(900 + 225)  # no AHT lever: nothing else moves
+    # containment 25% -> 30%: 0.05 x 2,000 = 100 agent contacts; x (6.00 - 0.50) = 550; 100 x 480 s / 0.8 = 16.67 h
+    o = S.evaluate(Scenario(name="c", containment_to=0.3), b, {"containment_to": 0.3})
+    assert float(o["saving_containment"]) == pytest.approx(550)
+    assert float(o["hours_containment"]) == pytest.approx(100 * 480 / 3600 / 0.8)
+    # volume -5%: 750 contacts fewer; 0.05 x 60,000 = 3,000; 0.05 x 1,000 h / 0.8 = 62.5 h
+    o = S.evaluate(Scenario(name="v", volume_change=-0.05), b, {"volume_change": -0.05})
+    assert float(o["contacts_avoided"]) == pytest.approx(750)
+    assert float(o["net_saving"]) == pytest.approx(3_000)
+    assert float(o["agent_hours_saved"]) == pytest.approx(62.5)
+
+
+def test_fcr_change_by_reason_uses_the_reasons_own_numbers():
+    b = _baseline(by_reason={
+        "BILL": {"family": "money", "eligible": 2_000, "judged": 1_600, "resolved": 800, "n": 4, "k": 8, "k2": 18},
+        "CARD": {"family": "cards", "eligible": 3_000, "judged": 2_400, "resolved": 2_000, "n": 2, "k": 2, "k2": 2},
+    })
+    s = Scenario(name="bill", fcr_change=0.10, reasons=["money"])
+    inputs = S.scenario_inputs(s, b)
+    # BILL: chains 8 over 4 unresolved = 2.0; sd = sqrt((18 - 4 x 4) / 3) = 0.8165; half 1.96 x 0.8165 / 2
+    assert inputs["repeats_per_unresolved"][1] == pytest.approx(2.0)
+    assert inputs["repeats_per_unresolved"][0] == pytest.approx(2.0 - 1.959964 * (2 / 3) ** 0.5 / 2, rel=1e-5)
+    o = S.evaluate(s, b, {k: v[1] for k, v in inputs.items()})
+    # FCR 800 / 1,600 = 50%; 0.10 x 2,000 eligible = 200 unresolved avoided x 2.0 = 400 repeats
+    assert float(o["fcr_before"]) == pytest.approx(0.5)
+    assert float(o["repeats_avoided_fcr"]) == pytest.approx(400)
+    flags = set(S.consistency_flags(s, b)["flag"])
+    assert "repeat link measured on few contacts" in flags
+
+
+def test_monte_carlo_same_seed_same_bytes_and_order_free():
+    b = _baseline()
+    one = S.monte_carlo(CASE, b, seed=7, draws=2_000)
+    two = S.monte_carlo(CASE, b, seed=7, draws=2_000)
+    assert one.to_json() == two.to_json()
+    assert one.to_json() != S.monte_carlo(CASE, b, seed=8, draws=2_000).to_json()
+    row = one.set_index("output").loc["net_saving_year"]
+    assert row.p10 < row.p50 < row.p90
+    # the base (46,233) lies inside P10-P90 here: the ranges are nearly symmetric around it
+    assert row.p10 < 46_233.33 < row.p90 and row.base == pytest.approx(46_233.3333)
+    # a scenario's draws do not depend on which other scenarios run, nor in which order
+    other = Scenario(name="AHT -20 s", aht_change_s=-20, low_high={"aht_change_s": [-30, -10]})
+    a = S.run_scenarios(b, [CASE, other], seed=7, draws=2_000).monte_carlo
+    z = S.run_scenarios(b, [other, CASE], seed=7, draws=2_000).monte_carlo
+    key = ["scenario", "output"]
+    pd.testing.assert_frame_equal(a.sort_values(key).reset_index(drop=True), z.sort_values(key).reset_index(drop=True))
+
+
+def test_monte_carlo_without_ranges_is_the_base_case():
+    b = _baseline(repeats_per_unresolved_ci=(1.5, 1.5))
+    s = Scenario(name="fixed", fcr_change=0.05)
+    mc = S.monte_carlo(s, b, seed=1, draws=500).set_index("output")
+    # 0.05 x 10,000 x 1.5 x 5.00 = 3,750 per 30 days; x 365 / 30
+    assert mc.loc["net_saving_year", "p10"] == pytest.approx(3_750 * YEAR)
+    assert mc.loc["net_saving_year", "p90"] == pytest.approx(3_750 * YEAR)
+
+
+def test_tornado_ranks_inputs_by_swing():
+    tor = S.tornado(CASE, _baseline())
+    assert tor["input"].tolist()[0] == "fcr_change"
+    first = tor.iloc[0]
+    # fcr 0.08: 1,200 repeats -> 6,000 - (12,000 - 960) x 40 / 3600 / 0.8 x 30 = 1,400 a month -> 17,033.33 a year
+    # fcr 0.12: 1,800 repeats -> 9,000 - (12,000 - 1,440) x ... = 4,600 -> 55,966.67; swing 38,933.33
+    assert first.result_low == pytest.approx(17_033.3333)
+    assert first.result_high == pytest.approx(55_966.6667)
+    assert first.swing == pytest.approx(38_933.3333)
+    assert set(tor["input"]) == {"fcr_change", "aht_change_s", "repeats_per_unresolved"}
+    assert (tor["swing"].diff().dropna() <= 0).all()
+
+
+def test_default_scenarios_include_the_practice_case():
+    names = [s.name for s in S.default_scenarios(_baseline())]
+    assert S.PRACTICE_CASE in names
+    assert {"FCR +5 points", "AHT -20 s", "Transfers down by a quarter", "Containment +5 points", "Volume -5%"} <= set(names)
+    # no transfers, no self-service entries: those levers are left out
+    names = [s.name for s in S.default_scenarios(_baseline(transferred=0, containment_entries=0))]
+    assert "Transfers down by a quarter" not in names and "Containment +5 points" not in names
+    res = S.run_scenarios(_baseline(), seed=3, draws=500)
+    assert res.summary["scenario"].tolist() == [s.name for s in S.default_scenarios(_baseline())]
+    case = res.summary.set_index("scenario").loc[S.PRACTICE_CASE]
+    assert case.net_saving_year == pytest.approx(46_233.3333) and case.inconsistent_flags == 1
+    assert set(res.tables()) == {"scenario_summary", "scenario_lines", "scenario_monte_carlo", "scenario_tornado", "scenario_flags"}
+
+
+# --------------------------------------------------------------------------------------------
+# measured on contacts
+# --------------------------------------------------------------------------------------------
+
+
+def _chain_contacts():
+    """k1: a handled (unresolved) -> b abandoned -> c handled (resolved): one chain of 2 after a.
+    k2: d handled -> e handled -> f handled: d's chain 2 (e, f), e's chain 1 (f).
+    k3: g handled, alone (resolved). All voice, 30 March end of data."""
+    c = dict(direction="inbound", channel="voice", outcome="handled", talk_s=300.0)
+    rows = [
+        {**c, "customer_id": "k1", "contact_id": "a", "arrived_at": "2026-03-02 09:00", "ended_at": "2026-03-02 09:10"},
+        {**c, "customer_id": "k1", "contact_id": "b", "arrived_at": "2026-03-03 09:00", "ended_at": "2026-03-03 09:01",
+         "outcome": "abandoned", "talk_s": None},
+        {**c, "customer_id": "k1", "contact_id": "c", "arrived_at": "2026-03-03 10:00", "ended_at": "2026-03-03 10:10"},
+        {**c, "customer_id": "k2", "contact_id": "d", "arrived_at": "2026-03-05 09:00", "ended_at": "2026-03-05 09:10"},
+        {**c, "customer_id": "k2", "contact_id": "e", "arrived_at": "2026-03-06 09:00", "ended_at": "2026-03-06 09:10"},
+        {**c, "customer_id": "k2", "contact_id": "f", "arrived_at": "2026-03-07 09:00", "ended_at": "2026-03-07 09:10"},
+        {**c, "customer_id": "k3", "contact_id": "g", "arrived_at": "2026-03-08 09:00", "ended_at": "2026-03-08 09:10"},
+    ]
+    return canonical_memtable("contacts", rows)
+
+
+def test_repeat_link_counts_chains_after_unresolved_eligible_contacts():
+    t = _chain_contacts()
+    r = S.repeat_link(t, end_of_data=ts("2026-03-31 00:00")).execute().iloc[0]
+    # unresolved eligible: a (chain 2), d (chain 2), e (chain 1): mean 5 / 3 = 1.667
+    # sd = sqrt(((2-5/3)^2 x 2 + (1-5/3)^2) / 2) = 0.5774; half = 1.96 x 0.5774 / sqrt(3) = 0.6533
+    assert (int(r.unresolved), int(r.chain_repeats)) == (3, 5)
+    assert r.repeats_per_unresolved == pytest.approx(5 / 3)
+    assert r.ci_low == pytest.approx(5 / 3 - 1.959964 * (1 / 3) ** 0.5 / 3 ** 0.5, rel=1e-5)
+    # repeat contacts: b, c, e, f = 4, all in some chain
+    assert (int(r.repeats), int(r.repeats_after_eligible)) == (4, 4)
+
+
+def test_measured_baseline_on_the_fixture():
+    t = _chain_contacts()
+    cost = Cost(cost_per_contact={"voice": 5.0}, occupancy=0.8)
+    prices = C.channel_prices(t, cost)
+    b = S.measure_baseline(t, cost, prices, C.data_period(t), end_of_data=ts("2026-03-31 00:00"), currency="GBP")
+    # eligible: a, c, d, e, f, g = 6, judged all; resolved (no repeat within 7 d): c, f, g -> 50%
+    assert (b.eligible, b.fcr_judged, b.fcr) == (6, 6, 0.5)
+    assert b.repeats == 4 and b.repeats_per_unresolved == pytest.approx(5 / 3)
+    # chain contacts weighted by the chains they are in: b 1, c 1, e 1, f 2 -> price 5.00; handled 4 of 5 weights
+    assert b.repeat_price == 5.0 and b.repeat_handled_share == pytest.approx(4 / 5)
+    assert b.repeat_handle_h == pytest.approx(4 * 300 / 3600 / 5)
+    # no hourly cost given: implied by the price: 6 handled x 5.00 x 0.8 / (6 x 300 s = 0.5 h) = 48/h
+    assert b.hourly_cost == pytest.approx(48.0) and "implied" in b.sources["hourly_cost"]
+    # no intervals: staffed FTE from the workload, 0.5 h / 0.8 x 365 / 7 days / 1,600 h
+    assert b.staffed_fte == pytest.approx(0.5 / 0.8 * 365 / 7 / 1600)
+    assert b.to_dict()["period_days"] == 7
+
+
+def test_precomputed_journey_rows_give_the_same_numbers():
+    from cxkit.journey import journey_contacts
+
+    t = _chain_contacts()
+    eod = ts("2026-03-31 00:00")
+    cost = Cost(cost_per_contact={"voice": 5.0}, occupancy=0.8)
+    prices = C.channel_prices(t, cost)
+    period = C.data_period(t)
+    jc = journey_contacts(t, end_of_data=eod)
+    a = S.measure_baseline(t, cost, prices, period, end_of_data=eod)
+    b = S.measure_baseline(t, cost, prices, period, end_of_data=eod, journey_rows=jc, counts=C.repeat_counts(t))
+    assert a.to_dict() == b.to_dict()
+    x = C.cost_per_resolved_issue(t, prices, end_of_data=eod, min_n=1).execute()
+    y = C.cost_per_resolved_issue(t, prices, end_of_data=eod, min_n=1, journey_rows=jc).execute()
+    pd.testing.assert_frame_equal(x, y)
