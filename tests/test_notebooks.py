@@ -80,7 +80,7 @@ def test_bank_report_runs_on_phone_only_data(tmp_path):
     assert "identified" in html
     # the summary carries the degraded FCR verdict as a caveat box
     summary = html.split(">Summary<")[-1].split('id="data-readiness"')[0]
-    assert "cxkit-caveat cxkit-degraded" in summary and "59% null" in summary
+    assert "cxkit-caveat cxkit-degraded" in summary and "59.0% null" in summary
     assert privacy_scan(html) == []
 
 

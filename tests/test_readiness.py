@@ -144,7 +144,7 @@ def test_timezone_check_finds_a_shift():
     tz = next(c for c in r.results if c.id == "contacts.timezone_profile")
     assert tz.status == "fail"
     assert tz.result["details"]["best_shift_hours"] < 0
-    assert "shifted by" in tz.finding
+    assert "moved by" in tz.finding
 
 
 def test_one_day_written_in_utc_is_found():
@@ -434,7 +434,7 @@ def test_bank_reports_its_real_quirks(bank_run):
     assert no_server.status == "fail" and no_server.unexpected > 0
     fcr = r.matrix["fcr_repeat"]
     assert fcr["verdict"] == "degraded"
-    assert fcr["reason"].startswith("FCR (repeat-based) and repeat share is degraded: customer_id is 59% null (")
+    assert fcr["reason"].startswith("FCR (repeat-based) and repeat share is degraded: customer_id is 59.0% null (")
     assert "of 33,066 contacts); repeat figures cover identified callers only" in fcr["reason"]
     assert fcr["evidence"]["denominator"] == 33_066
     assert r.matrix["fcr_case"]["verdict"] == "blocked"  # phone only: no cases
@@ -623,3 +623,91 @@ def test_notebook_runs_on_the_bank(tmp_path):
     assert str(BANK_DATA.parent) not in shown and str(root) not in shown  # no local paths for stakeholders
     assert "Checks per source" in shown and "Checks that failed or could not be evaluated" in shown
     assert shown.count("<tr>") < 40  # summary and problems, not one row per check
+
+
+# ---------------------------------------------------------------- causes told apart (issue 9)
+
+
+def _week_of_answers(hours_by_weekday, days=21, per_day=60, seed=5):
+    """Contacts over ``days`` days from Mon 2 March 2026, answered in the local hours
+    ``hours_by_weekday[weekday] = (first hour, last hour)`` (uniform)."""
+    import random
+
+    rnd = random.Random(seed)
+    rows, i = [], 0
+    for d in range(days):
+        day = datetime(2026, 3, 2 + d).date()
+        first, last = hours_by_weekday[day.weekday()]
+        for _ in range(per_day):
+            rows.append(_contact(i, day=day.isoformat(), hour=rnd.randint(first, last)))
+            i += 1
+    return rows
+
+
+_STATED = {"mon": "08:00-18:00", "tue": "08:00-18:00", "wed": "08:00-18:00", "thu": "08:00-18:00",
+           "fri": "08:00-14:00", "sat": "09:00-13:00", "sun": "09:00-13:00"}
+
+
+def _hours_result(rows):
+    eng = _engagement(period={"start": "2026-03-02", "end": "2026-03-22"}, readiness={"business_hours": _STATED})
+    r = assess_tables(eng, _inputs(rows), now=NOW)
+    return next(c for c in r.results if c.id == "contacts.timezone_profile")
+
+
+def test_business_hours_names_the_weekday_whose_hours_differ():
+    # the center answers until 15:00 on Fridays while the engagement says 14:00: one weekday's
+    # hours, not a clock shift (every other day fits)
+    hours = {w: (8, 17) for w in range(5)} | {4: (8, 14), 5: (9, 12), 6: (9, 12)}
+    check = _hours_result(_week_of_answers(hours))
+    assert check.status == "fail"
+    assert check.result["details"]["cause"] == "weekday_hours"
+    assert "fall on Fridays, when answers run 08:00-15:00 while the engagement says 08:00-14:00" in check.finding
+    assert "(readiness.business_hours.fri)" in check.finding
+    assert "not a clock shift" in check.consequence and "timezone" not in check.consequence
+
+
+def test_business_hours_names_a_clock_shift():
+    # every day read 3 hours late: each weekday fits when moved by -3 h
+    hours = {w: (11, 20) for w in range(5)} | {4: (11, 16), 5: (12, 15), 6: (12, 15)}
+    check = _hours_result(_week_of_answers(hours))
+    assert check.result["details"]["cause"] == "clock_shift"
+    assert check.result["details"]["shift_hours"] == -3
+    assert "moved by -3 h" in check.finding and "sources.contacts.timezone" in check.consequence
+
+
+def test_business_hours_names_scattered_work():
+    # evening answers on Mondays, Wednesdays and Saturdays: no weekday dominates, no shift fits
+    hours = {w: (8, 17) for w in range(7)} | {4: (8, 13), 5: (9, 12), 6: (9, 12)}
+    rows = _week_of_answers(hours)
+    late = [_contact(10_000 + i, day=f"2026-03-{d:02d}", hour=21) for i, d in enumerate([2, 4, 7, 9, 11, 14, 16, 18, 21] * 6)]
+    check = _hours_result(rows + late)
+    assert check.result["details"]["cause"] == "scattered"
+    assert "no single clock shift fits" in check.finding and "readiness.business_hours" in check.consequence
+
+
+def test_hint_percentages_round_as_the_matrix_does():
+    hours = {w: (8, 17) for w in range(5)} | {4: (8, 14), 5: (9, 12), 6: (9, 12)}
+    check = _hours_result(_week_of_answers(hours))
+    shown = f"{check.rate:.1%}"
+    assert check.finding.startswith(shown), (check.finding, shown)
+
+
+def test_handled_without_answer_or_talk_is_counted():
+    rows = _clean_contacts()
+    rows[0] = {**rows[0], "answered_at": None, "talk_s": 0.0}  # served per the export, never answered
+    rows[1] = {**rows[1], "answered_at": None, "talk_s": 0.0, "outcome": "abandoned"}  # an abandon: fine
+    r = assess_tables(_engagement(), _inputs(rows), now=NOW)
+    check = next(c for c in r.results if c.id == "contacts.handled_were_served")
+    assert (check.status, check.unexpected, check.denominator) == ("fail", 1, 39)
+
+
+def test_bank_key_parts_and_unserved_rows_are_reported(bank_run):
+    by_id = {c.id: c for c in bank_run.readiness.results}
+    keys = by_id["contacts.key_parts_unique"]
+    # call_id repeats across IVR lines: 15,451 ids in the 33,066 kept rows (README claims unique)
+    assert keys.status == "fail" and keys.result["details"]["id_column"] == "call_id"
+    assert "call_id has 15,451 distinct values in 33,066 rows" in keys.finding
+    assert "the adapter keys contacts by" in keys.finding
+    assert by_id["contacts.contact_id.unique"].status == "pass"  # the combined key is unique
+    served = by_id["contacts.handled_were_served"]
+    assert served.status == "fail" and served.unexpected == 50

@@ -125,12 +125,19 @@ def _handled_without_agent(t: ir.Table, ctx: _Context) -> ir.Value:
     return ibis.ifelse(t.outcome == "handled", t.agent_id.isnull(), ibis.null("boolean"))
 
 
+def _served_without_service(t: ir.Table, ctx: _Context) -> ir.Value:
+    """A handled contact with no answer time and no talk time: counted as handled, never served."""
+    unserved = t.answered_at.isnull() & (t.talk_s.fill_null(0.0) <= 0)
+    return ibis.ifelse(t.outcome == "handled", unserved, ibis.null("boolean"))
+
+
 #: derived column -> (canonical columns it needs mapped, expression builder)
 DERIVED: dict[str, tuple[tuple[str, ...], _Derive]] = {
     "_handling_excess_s": (("arrived_at", "ended_at", "talk_s"), _handling_excess),
     "_days_in_future": (("arrived_at",), _days_in_future),
     "_outside_period": (("arrived_at",), _outside_period),
     "_handled_without_agent": (("outcome", "agent_id"), _handled_without_agent),
+    "_served_without_service": (("outcome", "answered_at", "talk_s"), _served_without_service),
     "_contact_missing": (("contact_id",), None),  # joins: see _with_links
     "_customer_missing": (("customer_id",), None),
 }
@@ -262,6 +269,77 @@ def _days_outside(hourly: pd.DataFrame, hours: dict[int, list[tuple[float, float
     return [f"{day}: {v:.0%} outside" for day, v in share[share > limit].items()]
 
 
+_DAY_NAMES = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
+
+
+def _observed_span(part: pd.DataFrame, min_share: float) -> str:
+    """The local hours in which a weekday's answers fall (hours holding at least ``min_share``
+    of them), as ``'07:00-15:00'``."""
+    by_hour = part.groupby("local_hour")["rows"].sum()
+    busy = by_hour[by_hour >= min_share * by_hour.sum()]
+    if busy.empty:
+        return "no clear hours"
+    return f"{int(busy.index.min()):02d}:00-{int(busy.index.max()) + 1:02d}:00"
+
+
+def _stated(business_hours: Mapping[str, str], weekday: int) -> tuple[str, str]:
+    for key, spec in business_hours.items():
+        if key.lower()[:3] == _WEEKDAYS[weekday]:
+            return str(spec), f"readiness.business_hours.{key}"
+    return "closed", f"readiness.business_hours.{_WEEKDAYS[weekday]}"
+
+
+def _hours_diagnosis(hourly: pd.DataFrame, hours: dict[int, list[tuple[float, float]]], shares: dict[int, float],
+                     share: float, ctx: _Context, kw: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """What the out-of-hours answers point to, as the evidence supports it.
+
+    * a **clock shift** moves every day alike: one shift of the clock puts most of them inside the
+      hours on every weekday that has them;
+    * **one weekday's hours** differ from the engagement's: most out-of-hours answers fall on one
+      weekday (``one_weekday_share``, default 0.8), next to its stated hours; the weekday's
+      observed hours are named;
+    * otherwise they are **scattered** (agents answering out of hours on several days).
+
+    Returns the text appended to the finding, the consequence, and details for the JSON.
+    """
+    outside = _outside(hourly, hours, 0)
+    out_rows = hourly["rows"].where(outside, 0)
+    total_out = float(out_rows.sum())
+    if total_out == 0:
+        return "", "", {"cause": None}
+    by_weekday = out_rows.groupby(hourly["weekday"]).sum()
+    weekdays_hit = [int(w) for w, n in by_weekday.items() if n > 0]
+    best = min(shares, key=shares.get)
+    top = int(by_weekday.idxmax())
+    top_share = float(by_weekday.max() / total_out)
+    if top_share >= kw.get("one_weekday_share", 0.8):
+        part = hourly[hourly["weekday"] == top]
+        observed = _observed_span(part, kw.get("span_min_share", 0.005))
+        stated, key = _stated(ctx.engagement.readiness.business_hours, top)
+        text = (f"; {top_share:.1%} of them fall on {_DAY_NAMES[top]}, when answers run {observed} while the "
+                f"engagement says {stated} ({key})")
+        consequence = (f"one weekday's hours differ from the engagement's, not a clock shift (that would move every "
+                       f"day): if the center works those hours, correct {key}")
+        return text, consequence, {"cause": "weekday_hours", "weekday": _WEEKDAYS[top], "observed_hours": observed,
+                                   "stated_hours": stated}
+    if shares[best] < share / 2 and len(weekdays_hit) >= 2:
+        fits = []
+        for w in weekdays_hit:
+            part = hourly[hourly["weekday"] == w]
+            fits.append(_outside_share(part, hours, best) <= _outside_share(part, hours, 0))
+        if all(fits):
+            text = (f"; every weekday fits the stated hours when the clock is moved by {best:+d} h "
+                    f"({shares[best]:.1%} outside)")
+            consequence = ("the timestamps are probably in another timezone (for example UTC read as local time): "
+                           "check sources.contacts.timezone and the timezone of each time column")
+            return text, consequence, {"cause": "clock_shift", "shift_hours": best}
+    text = (f"; they are spread over {len(weekdays_hit)} weekdays and no single clock shift fits them "
+            f"(the best, {best:+d} h, leaves {shares[best]:.1%} outside)")
+    consequence = ("agents answer outside the stated hours on several days, or the hours differ by day: check "
+                   "readiness.business_hours against the center's real opening hours")
+    return text, consequence, {"cause": "scattered"}
+
+
 def _business_hours_check(rule: Rule, hourly: pd.DataFrame, ctx: _Context) -> dict[str, Any]:
     hours = _open_hours(ctx.engagement.readiness.business_hours)
     share = _outside_share(hourly, hours, 0)
@@ -272,12 +350,14 @@ def _business_hours_check(rule: Rule, hourly: pd.DataFrame, ctx: _Context) -> di
     success = share <= rule.kwargs["max_outside_share"] and not days
     details: dict[str, Any] = {"outside_share": share, "best_shift_hours": 0, "outside_share_at_best_shift": share,
                                "days_outside": days}
-    values = ""
     if shares[best] < share / 2:
         details.update(best_shift_hours=best, outside_share_at_best_shift=shares[best])
-        values = f"; they fit best when shifted by {best:+d} h ({shares[best]:.0%} outside)"
-    if days:
-        values += f"; days far outside the opening hours: {'; '.join(days[:10])}"
+    values, consequence = "", None
+    if not success:
+        values, consequence, cause = _hours_diagnosis(hourly, hours, shares, share, ctx, rule.kwargs)
+        details.update(cause)
+        if days and cause.get("cause") != "weekday_hours":
+            values += f"; days far outside the opening hours: {'; '.join(days[:10])}"
     return {
         "success": bool(success),
         "result": {
@@ -287,6 +367,7 @@ def _business_hours_check(rule: Rule, hourly: pd.DataFrame, ctx: _Context) -> di
             "denominator": total,
             "details": details,
             "values": values,
+            **({"consequence": consequence} if consequence else {}),
         },
     }
 
@@ -361,6 +442,44 @@ def _loader_check(rule: Rule, counts: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _key_parts_check(rule: Rule, report: LoadReport) -> dict[str, Any] | None:
+    """Whether the export's own id columns are unique where the adapter builds the key from
+    several of them (the bank's ``call_id`` repeats across IVR lines; line + id is unique).
+
+    Returns None when the key is mapped from one column (the canonical uniqueness check covers
+    it). Counts rows and distinct values of each raw column the key expression reads.
+    """
+    from cxkit.loading import _referenced_columns
+
+    key = TABLES[rule.table].key[0]
+    mapping = report.source.mapping(key)
+    if mapping is None or mapping.sql is None:
+        return None
+    parts = sorted(_referenced_columns(mapping.sql))
+    if len(parts) < 2:
+        return None
+    raw = report.after_exclusions
+    rows = int(raw.count().execute())
+    counts = raw.aggregate(**{f"cx_d{i}": raw[p].nunique() for i, p in enumerate(parts)}).execute().iloc[0]
+    distinct = {p: int(counts[f"cx_d{i}"]) for i, p in enumerate(parts)}
+    # the id-like part is the one closest to unique (the others are lines, sites, systems)
+    id_part = max(distinct, key=distinct.get)
+    n = distinct[id_part]
+    how = f"the adapter keys {rule.table} by {mapping.sql.strip()} (sources.{rule.table}.columns.{key})"
+    return {
+        "success": n == rows,
+        "result": {
+            "observed_value": n,
+            "unexpected_count": rows - n,
+            "unexpected_percent": 100 * (rows - n) / rows if rows else None,
+            "denominator": rows,
+            "values": (f"{id_part} has {n:,} distinct values in {rows:,} rows (about {rows / n:.1f} rows per "
+                       f"value); {how}") if n < rows else how,
+            "details": {"parts": parts, "distinct": distinct, "rows": rows, "id_column": id_part},
+        },
+    }
+
+
 # ---------------------------------------------------------------- running
 
 
@@ -394,8 +513,9 @@ def _result(rule: Rule, blocking_severities: set[str], success: bool | None, res
         diagnostics=list(rule.diagnostics),
         status="not evaluated" if success is None else ("pass" if success else "fail"),
         success=success,
-        result=dict(res or {}),
-        consequence=rule.meta.get("consequence"),
+        result={k: v for k, v in (res or {}).items() if k != "consequence"},
+        # a check that tells causes apart states the consequence of the cause it found
+        consequence=(res or {}).get("consequence") or rule.meta.get("consequence"),
         note=note,
         batch=rule.batch,
     )
@@ -510,6 +630,16 @@ def run_checks(
                 check = _hour_shift_check if r.type == "cxkit_hour_profile_shift" else _business_hours_check
                 res = check(r, profiles[column], ctx)
                 out[r.id] = _result(r, blocking, res["success"], res["result"])
+        for r in rules:
+            if r.type != "cxkit_key_parts" or r.id in out:
+                continue
+            if ti.report is None:
+                out[r.id] = _result(r, blocking, None, None, "no load report (table not loaded from a source)")
+                continue
+            res = _key_parts_check(r, ti.report)
+            # a key mapped from one column is the export's own id: the uniqueness check covers it
+            out[r.id] = (_result(r, blocking, True, {"values": "the key is one column of the export"}) if res is None
+                         else _result(r, blocking, res["success"], res["result"]))
         loader_rules = [r for r in rules if r.type.startswith("cxkit_loader")]
         if loader_rules:
             counts = ti.report.counts() if ti.report is not None else None
