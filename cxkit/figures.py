@@ -289,7 +289,7 @@ class Judge:
         left = self.left_out(figure)
         if left:
             words = ", ".join(column_words(c) for c in left)
-            out.append(Caveat("info", f"{f.label} leaves out {words}: not in the export"))
+            out.append(Caveat("info", f"{f.label}: leaves out {words} (not in the export)"))
         return out
 
     def caveats_for(self, figures: Iterable[str]) -> list[Caveat]:

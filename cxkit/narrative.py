@@ -37,6 +37,11 @@ def pct(x: float, decimals: int = 1) -> str:
     return f"{100 * x:.{decimals}f}%"
 
 
+def r2(x: float) -> str:
+    """A correlation with two decimals, never ``-0.00``."""
+    return f"{round(float(x), 2) + 0.0:.2f}"
+
+
 def plural(n: int, word: str, words: str | None = None) -> str:
     """``'1 team'``, ``'21 agents'``."""
     return f"{n:,} {word if n == 1 else (words or word + 's')}"
@@ -140,7 +145,7 @@ def handle_time_trap(results: Any) -> display.Html:
     teams_known = judge.measured_column("contacts.team")
     peers = "their team's" if teams_known else "the center's"
     rho, lo, hi = _num(inside["spearman"]), _num(inside["ci_low"]), _num(inside["ci_high"])
-    interval = f"95% CI {lo:.2f} to {hi:.2f}; " if lo is not None and hi is not None else ""
+    interval = f"95% CI {r2(lo)} to {r2(hi)}; " if lo is not None and hi is not None else ""
     groups_text = plural(groups, "team") if teams_known else "one group (the export has no teams)"
     cards = [
         {"label": "AHT and FCR within teams (rank correlation)" if teams_known else "AHT and FCR (rank correlation)",
@@ -155,14 +160,14 @@ def handle_time_trap(results: Any) -> display.Html:
     if rho is None:
         reading = "Too few agents qualify to compare handle time and resolution."
     elif lo is not None and lo > 0:
-        reading = (f"Agents who take longer than {peers} typical agent resolve more (rank correlation {rho:.2f}, "
+        reading = (f"Agents who take longer than {peers} typical agent resolve more (rank correlation {r2(rho)}, "
                    "an interval above zero): a handle-time target would likely buy repeats.")
     elif hi is not None and hi < 0:
-        reading = (f"Faster agents resolve as much or more (rank correlation {rho:.2f}, an interval below zero): "
+        reading = (f"Faster agents resolve as much or more (rank correlation {r2(rho)}, an interval below zero): "
                    "there is no sign that short contacts buy repeats in general.")
     else:
         reading = (f"Speed and resolution do not move together across the agents compared (rank correlation "
-                   f"{rho:.2f}, an interval that includes zero)")
+                   f"{r2(rho)}, an interval that includes zero)")
         reading += (f"; the trap, where it exists, is concentrated in the {plural(flagged, 'flagged agent')} below."
                     if flagged else ".")
     if n < min_n:
@@ -208,11 +213,11 @@ def csat_effort_reading(results: Any) -> display.Html:
             f"{pct(last['csat_top2'])} in the hardest.")
     if rho is not None and lo is not None and hi is not None:
         if hi < 0:
-            text += f" Satisfaction falls as effort rises (rank correlation {rho:.2f}, 95% CI {lo:.2f} to {hi:.2f})."
+            text += f" Satisfaction falls as effort rises (rank correlation {r2(rho)}, 95% CI {r2(lo)} to {r2(hi)})."
         elif lo > 0:
-            text += (f" Satisfaction rises with effort (rank correlation {rho:.2f}, 95% CI {lo:.2f} to {hi:.2f}): the "
+            text += (f" Satisfaction rises with effort (rank correlation {r2(rho)}, 95% CI {r2(lo)} to {r2(hi)}): the "
                      "index does not capture what customers find hard.")
         else:
             text += (f" The data shows no clear relation between effort and satisfaction (rank correlation "
-                     f"{rho:.2f}, 95% CI {lo:.2f} to {hi:.2f}, which includes zero).")
+                     f"{r2(rho)}, 95% CI {r2(lo)} to {r2(hi)}, which includes zero).")
     return _paragraph(text)

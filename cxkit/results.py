@@ -156,8 +156,15 @@ class Inputs:
         return self._cache(perception.qa_alignment(self.table("qa"), self.contacts, self.flags, min_n=self.res.min_n))
 
     def result(self, name: str) -> pd.DataFrame | None:
-        """A result computed earlier in this run (results are computed in declaration order)."""
-        return self.done.get(name)
+        """Another result of this run, as a frame: the one computed earlier, or computed now
+        (once) when this run has not computed it yet; None when its sources are absent."""
+        if name not in self.done:
+            spec = RESULTS[name]
+            if any(not self.session.has(t) for t in spec.tables):
+                self.done[name] = None
+            else:
+                self.done[name] = _sorted(_frame(spec.compute(self)), spec)
+        return self.done[name]
 
 
 # ============================================================================================
@@ -291,11 +298,15 @@ def _transfer_rate_by_channel(i: Inputs):
 
 
 @_result("repeat_after_transfer", "resolution", "Repeats after transferred and other contacts",
-         figure="repeat_after_transfer")
+         figure="repeat_after_transfer", sort=("_order",))
 def _repeat_after_transfer(i: Inputs):
+    import ibis
+
     from cxkit import resolution
 
-    return resolution.repeat_after_transfer(i.contacts, **i.window)
+    t = resolution.repeat_after_transfer(i.contacts, **i.window)
+    order = {"transferred": 0, "not transferred": 1, "difference": 2}
+    return t.mutate(_order=ibis.cases(*[(t.group == g, k) for g, k in order.items()], else_=3))
 
 
 @_result("transfer_ping_pong", "resolution", "Transfers that come back to the first queue", figure="transfer_paths",
@@ -629,7 +640,9 @@ def compute_results(
             entries[name] = entry
             continue
         t0 = time.perf_counter()
-        frame = _sorted(_frame(spec.compute(inputs)), spec)
+        frame = inputs.done.get(name)
+        if frame is None:
+            frame = _sorted(_frame(spec.compute(inputs)), spec)
         _write_atomic(folder / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
         inputs.done[name] = frame
         entry.update(available=True, rows=len(frame), columns=list(map(str, frame.columns)),

@@ -46,7 +46,7 @@ def test_partial_columns_leave_a_caveat_not_a_blank():
     judge = Judge(None, _coverage(**{**FULL, "hold_s": (False, 100), "acw_s": (True, 0)}))
     assert judge.measured("aht")
     assert judge.caveats("aht") == [
-        Caveat("info", "Average handle time leaves out hold times, after-contact work times: not in the export")
+        Caveat("info", "Average handle time: leaves out hold times, after-contact work times (not in the export)")
     ]
 
 

@@ -151,5 +151,5 @@ def test_absent_fields_read_not_measured_everywhere(sparse_report):
     assert "no surveys source" in _heading(journey, "what-customers-say", "quality-assurance-and-outcomes")
     operations = _heading(html, "operations-context", "methodology")
     # hold and after-contact work are not in the export: AHT is shown and says what it leaves out
-    assert "Average handle time leaves out hold times, after-contact work times" in operations
+    assert "Average handle time: leaves out hold times, after-contact work times" in operations
     assert privacy_scan(html) == [] and external_references(html) == []

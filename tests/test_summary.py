@@ -118,3 +118,18 @@ def test_results_manifest_records_every_result(results):
     # no legs, cases or surveys: said, not silently missing
     assert manifest["results"]["transfer_chains"] == {**manifest["results"]["transfer_chains"], "available": False}
     assert "no legs" in manifest["results"]["transfer_chains"]["why"]
+
+
+def test_tables_keep_a_stated_row_order(results, tmp_path):
+    # the same data computed again gives the same rows in the same order, table by table
+    import pandas as pd
+
+    import cxkit
+    from cxkit.results import compute_results
+
+    session = cxkit.open_engagement(results.run_dir.parent / "engagement.yaml")
+    names = ["fcr_sensitivity", "recontact_curve", "repeat_after_transfer", "operations", "fcr_headline",
+             "effort_parameters", "scorecard"]
+    again = compute_results(session, tmp_path / "again", names=names)
+    for name in names:
+        pd.testing.assert_frame_equal(results.frame(name), again.frame(name), obj=name)

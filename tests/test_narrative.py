@@ -1,0 +1,96 @@
+"""Sentences about the data are computed from it: the same function says different things about
+different data, and the notebooks hold no fixed claim about the client's data."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from cxkit import narrative
+from cxkit.figures import Judge
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+class FakeResults:
+    """The slice of a ResultSet the narrative functions read."""
+
+    def __init__(self, frames: dict[str, pd.DataFrame], params: dict | None = None, coverage: dict | None = None):
+        self.frames = frames
+        self.manifest = {"parameters": {"repeat_window_days": 7, "min_n": 30, **(params or {})},
+                         "period": {"days": 31}}
+        self.judge = Judge(None, coverage or {"contacts": {"rows": 10, "columns": {
+            "customer_id": {"mapped": True, "non_null": 10}, "contact_reason": {"mapped": True, "non_null": 10},
+            "team": {"mapped": True, "non_null": 10}, "agent_id": {"mapped": True, "non_null": 10},
+            "talk_s": {"mapped": True, "non_null": 10}}}, "surveys": {"rows": 5, "columns": {
+            "contact_id": {"mapped": True, "non_null": 5}, "csat": {"mapped": True, "non_null": 5}}}})
+
+    def frame(self, name):
+        f = self.frames.get(name)
+        return None if f is None else f.copy()
+
+    def param(self, name):
+        return self.manifest["parameters"][name]
+
+    def cards(self, cards):
+        from cxkit import present
+
+        return present.cards(self, cards)
+
+
+def _curve(shares: list[float], at_risk: int = 500) -> pd.DataFrame:
+    # bins 0-1 d, 1-3 d, 3-7 d, 7-14 d, 14-30 d with the given cumulative shares
+    edges = [(0, 1), (1, 3), (3, 7), (7, 14), (14, 30)]
+    return pd.DataFrame({"bin": [f"{a}-{b} d" for a, b in edges], "lower_d": [a for a, _ in edges],
+                         "upper_d": [b for _, b in edges], "at_risk": [at_risk] * 5, "cumulative_share": shares})
+
+
+def test_recontact_reading_says_still_rising_only_when_it_is():
+    rising = str(narrative.recontact_reading(FakeResults({"recontact_curve": _curve([0.1, 0.2, 0.33, 0.40, 0.515])})))
+    # 7 -> 30 days: 33.0% -> 51.5% = 18.5 points over 23/7 weeks = 5.6 points a week
+    assert "By 7 days" in rising and "33.0%" in rising and "51.5%" in rising and "5.6 points a week" in rising
+    assert "still rising" in rising
+    flat = str(narrative.recontact_reading(FakeResults({"recontact_curve": _curve([0.1, 0.2, 0.33, 0.335, 0.34])})))
+    # 33.0% -> 34.0%: 1 point over 3.3 weeks = 0.3 a week, under the stated 1 point a week
+    assert "nearly flat" in flat and "still rising" not in flat
+
+
+def test_csat_reading_follows_the_sign_and_interval():
+    deciles = pd.DataFrame({"level_order": [1, 10], "csat_top2": [0.9, 0.6]})
+
+    def reading(rho, lo, hi):
+        corr = pd.DataFrame({"measure": ["csat"], "spearman": [rho], "ci_low": [lo], "ci_high": [hi]})
+        return str(narrative.csat_effort_reading(FakeResults({"effort_vs_ratings": corr, "csat_by_effort": deciles})))
+
+    assert "falls as effort rises" in reading(-0.3, -0.4, -0.2)
+    assert "no clear relation" in reading(-0.05, -0.2, 0.1)
+    assert "rises with effort" in reading(0.3, 0.2, 0.4)
+
+
+def test_trap_reading_counts_teams_and_agents_in_words():
+    corr = pd.DataFrame({"comparison": ["across agents", "within team"], "n": [21, 21], "peer_groups": [1, 1],
+                         "spearman": [0.0, -0.001], "ci_low": [-0.4, -0.4], "ci_high": [0.4, 0.4]})
+    agents = pd.DataFrame({"flagged": [True] + [False] * 20})
+    cov = {"contacts": {"rows": 10, "columns": {c: {"mapped": c != "team", "non_null": 10} for c in
+                                                ("customer_id", "agent_id", "talk_s", "team")}}}
+    text = narrative.handle_time_trap(FakeResults({"handle_time_trap_correlations": corr,
+                                                   "handle_time_trap": agents}, coverage=cov))._repr_html_()
+    text = html.unescape(text)
+    assert "21 agents in one group (the export has no teams)" in text and "1 teams" not in text
+    assert "the center's typical agent" in text
+    assert "-0.00" not in text and "1 flagged agent" in text
+
+
+def test_notebooks_hold_no_fixed_claim_about_the_data():
+    # sentences that were once fixed text about the client's data; they are computed now
+    claims = [r"where the curve flattens", r"that is the case for a \d+-day window", r"satisfaction falls",
+              r"mostly their work mix", r"METRICS\.md"]
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            text = "".join(cell["source"])
+            for claim in claims:
+                assert not re.search(claim, text, re.I), (path.name, claim)
