@@ -57,6 +57,7 @@ __all__ = [
     "recontact_curve",
     "fcr_breakdown",
     "fcr_weekly_trend",
+    "recontact_frame",
     "aht_vs_fcr",
     "aht_fcr_rank_correlation",
     "DEFAULT_TRAP_AHT_RATIO",
@@ -144,9 +145,33 @@ _PAIRING_COLUMNS = (
 )
 
 
+#: What :func:`recontact_frame` adds: the window-independent pairing of a customer's contacts.
+_PAIRED_COLUMNS = (
+    "_end", "reason_key", "next_inbound_at", "next_same_reason_at", "prev_inbound_end_at", "prev_same_reason_end_at",
+)
+
+
 def _narrow(contacts: ir.Table, extra: Iterable[str] = ()) -> ir.Table:
-    cols = list(dict.fromkeys([*_PAIRING_COLUMNS, *extra]))
+    cols = list(dict.fromkeys([*_PAIRING_COLUMNS, *extra, *_PAIRED_COLUMNS]))
     return contacts.select(*[c for c in cols if c in contacts.columns])
+
+
+def _is_paired(contacts: ir.Table) -> bool:
+    return all(c in contacts.columns for c in _PAIRED_COLUMNS)
+
+
+def recontact_frame(contacts: ir.Table) -> ir.Table:
+    """``contacts`` with the pairing every repeat-based metric needs, computed once.
+
+    Pairing a customer's contacts (the next inbound arrival after each end, the latest end
+    before each arrival, for any reason and for the same reason) is the expensive step of
+    every repeat-based metric, and it does not depend on the window, the end of data or the
+    exclusions. Every function of this module accepts the result in place of the contacts and
+    then reuses the pairing instead of redoing it; a run computes it once and caches it
+    (:class:`cxkit.results.Inputs`). Results are identical either way (tested).
+    """
+    f = _recontact_frame(contacts)
+    return f.drop("identified_inbound", "eligible")
 
 
 def _eligibility(contacts: ir.Table, exclude_reasons: Iterable[str] = ()) -> ir.Table:
@@ -180,8 +205,11 @@ def _recontact_frame(
     arrival at or after the end); with ``backward``: ``prev_inbound_end_at`` /
     ``prev_same_reason_end_at`` (latest qualifying earlier end at or before the arrival).
     Columns not asked for are typed nulls; asking only for what a metric needs saves a window
-    pass (``same_reason``) or a join (one direction only).
+    pass (``same_reason``) or a join (one direction only). Contacts already paired
+    (:func:`recontact_frame`) keep their pairing; only the eligibility is recomputed.
     """
+    if _is_paired(contacts):
+        return _eligibility(contacts, exclude_reasons)
     base = _eligibility(contacts, exclude_reasons)
     end = base.ended_at.fill_null(base.arrived_at)
     end = ibis.ifelse(end < base.arrived_at, base.arrived_at, end)

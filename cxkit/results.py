@@ -122,10 +122,18 @@ class Inputs:
         return t.cache() if self.engagement.backend.materialize else t
 
     @cached_property
+    def paired(self):
+        """The contacts with the customer-by-customer pairing every repeat-based metric needs
+        (:func:`cxkit.resolution.recontact_frame`), computed once for the run."""
+        from cxkit import resolution
+
+        return self._cache(resolution.recontact_frame(self.contacts))
+
+    @cached_property
     def flags(self):
         from cxkit import resolution
 
-        return self._cache(resolution.repeat_flags(self.contacts, **self.window))
+        return self._cache(resolution.repeat_flags(self.paired, **self.window))
 
     @cached_property
     def journey_contacts(self):
@@ -147,7 +155,7 @@ class Inputs:
     def trap(self):
         from cxkit import resolution
 
-        return self._cache(resolution.aht_vs_fcr_within_team(self.contacts, min_n=self.res.min_n, **self.window))
+        return self._cache(resolution.aht_vs_fcr_within_team(self.paired, min_n=self.res.min_n, **self.window))
 
     @cached_property
     def qa_alignment(self):
@@ -186,14 +194,14 @@ def _rate_figures(figure: str, *extra: str) -> dict[str, str]:
 def _fcr_overall(i: Inputs):
     from cxkit import resolution
 
-    return resolution.fcr_repeat(i.contacts, **i.window)
+    return resolution.fcr_repeat(i.paired, **i.window)
 
 
 @_result("repeat_share_overall", "resolution", "Repeat share of inbound contacts", figures=_rate_figures("repeat_share"))
 def _repeat_share_overall(i: Inputs):
     from cxkit import resolution
 
-    return resolution.repeat_share(i.contacts, window_days=i.res.repeat_window_days)
+    return resolution.repeat_share(i.paired, window_days=i.res.repeat_window_days)
 
 
 _DEFINITION_FIGURES = {
@@ -210,7 +218,7 @@ _DEFINITION_FIGURES = {
 def _fcr_headline(i: Inputs):
     from cxkit import resolution
 
-    return resolution.fcr_headline(i.contacts, cases=i.table("cases"), surveys=i.table("surveys"), **i.window)
+    return resolution.fcr_headline(i.paired, cases=i.table("cases"), surveys=i.table("surveys"), **i.window)
 
 
 @_result("repeat_share_by_channel", "resolution", "Repeat share by the channel of the repeat",
@@ -218,7 +226,7 @@ def _fcr_headline(i: Inputs):
 def _repeat_share_by_channel(i: Inputs):
     from cxkit import resolution
 
-    return resolution.repeat_share(i.contacts, window_days=i.res.repeat_window_days, by="channel")
+    return resolution.repeat_share(i.paired, window_days=i.res.repeat_window_days, by="channel")
 
 
 @_result("fcr_sensitivity", "resolution", "FCR by window and repeat definition", row_key="reason",
@@ -227,7 +235,7 @@ def _fcr_sensitivity(i: Inputs):
     from cxkit import resolution
 
     return resolution.fcr_sensitivity(
-        i.contacts, end_of_data=i.eod, windows=i.res.sensitivity_windows_days, exclude_reasons=i.res.exclude_reasons
+        i.paired, end_of_data=i.eod, windows=i.res.sensitivity_windows_days, exclude_reasons=i.res.exclude_reasons
     )
 
 
@@ -236,8 +244,7 @@ def _fcr_sensitivity(i: Inputs):
 def _recontact_curve(i: Inputs):
     from cxkit import resolution
 
-    return resolution.recontact_curve(
-        i.contacts, end_of_data=i.eod, max_days=min(30, max(i.res.sensitivity_windows_days)),
+    return resolution.recontact_curve(i.paired, end_of_data=i.eod, max_days=min(30, max(i.res.sensitivity_windows_days)),
         exclude_reasons=i.res.exclude_reasons,
     )
 
@@ -246,7 +253,7 @@ def _breakdown(by: str) -> Compute:
     def compute(i: Inputs):
         from cxkit import resolution
 
-        return resolution.fcr_breakdown(i.contacts, by=by, min_n=i.res.min_n, **i.window)
+        return resolution.fcr_breakdown(i.paired, by=by, min_n=i.res.min_n, **i.window)
 
     return compute
 
@@ -261,7 +268,7 @@ for _by, _fig in (("contact_reason", "fcr_by_reason"), ("queue", "fcr_by_queue")
 def _fcr_weekly(i: Inputs):
     from cxkit import resolution
 
-    return resolution.fcr_weekly_trend(i.contacts, min_n=i.res.min_n, week_starts=i.engagement.week_starts_utc(),
+    return resolution.fcr_weekly_trend(i.paired, min_n=i.res.min_n, week_starts=i.engagement.week_starts_utc(),
                                        **i.window)
 
 
@@ -283,7 +290,7 @@ def _trap_correlations(i: Inputs):
 def _aht_fcr_by_team(i: Inputs):
     from cxkit import resolution
 
-    t = resolution.aht_vs_fcr(i.contacts, by="team", min_n=i.res.min_n, **i.window)
+    t = resolution.aht_vs_fcr(i.paired, by="team", min_n=i.res.min_n, **i.window)
     return t.filter(t.handled > 0)  # contacts no agent handled (abandoned, contained) belong to no team
 
 
@@ -304,7 +311,7 @@ def _repeat_after_transfer(i: Inputs):
 
     from cxkit import resolution
 
-    t = resolution.repeat_after_transfer(i.contacts, **i.window)
+    t = resolution.repeat_after_transfer(i.paired, **i.window)
     order = {"transferred": 0, "not transferred": 1, "difference": 2}
     return t.mutate(_order=ibis.cases(*[(t.group == g, k) for g, k in order.items()], else_=3))
 

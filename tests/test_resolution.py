@@ -923,3 +923,54 @@ def test_compiles_for_other_backends(dialect, pyspark_options):
     ]
     for e in exprs:
         assert ibis.to_sql(e, dialect=dialect)
+
+
+# ------------------------------------------------------------------------------------------
+# pairing once: every metric gives the same result on contacts paired in advance
+# ------------------------------------------------------------------------------------------
+
+
+def _random_contacts(seed: int, n: int = 400):
+    rng = random.Random(seed)
+    base = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    rows = []
+    for i in range(n):
+        arr = base + timedelta(minutes=10 * rng.randrange(0, 4000))
+        dur = rng.choice([0, 5, 600, 1200, 86400 * 7 - 600, -60])
+        rows.append(c(f"c{i}", arr.strftime("%Y-%m-%d %H:%M"), (arr + timedelta(seconds=dur)).strftime("%Y-%m-%d %H:%M"),
+                      customer_id=rng.choice([f"k{j}" for j in range(15)] + [None]),
+                      channel=rng.choice(["voice", "chat", "email"]),
+                      direction=rng.choice(["inbound"] * 6 + ["outbound"]),
+                      outcome=rng.choice(["handled", "handled", "abandoned"]),
+                      contact_reason=rng.choice(["a", "b", None]), team=rng.choice(["t1", "t2"]),
+                      agent_id=rng.choice(["x1", "x2", "x3", "x4", "x5", "x6"]), transfers=rng.choice([0, 0, 1]),
+                      talk_s=float(rng.randrange(60, 900))))
+    return canonical_memtable("contacts", rows)
+
+
+def test_metrics_on_contacts_paired_once_equal_the_plain_ones(con):
+    plain = _random_contacts(4)
+    paired = R.recontact_frame(plain)
+    w = dict(end_of_data=ts("2026-03-25 00:00"), window_days=7, exclude_reasons=["b"])
+    metrics = {
+        "fcr_repeat": lambda t: R.fcr_repeat(t, **w),
+        "fcr_same": lambda t: R.fcr_repeat(t, same_reason=True, **w),
+        "headline": lambda t: R.fcr_headline(t, **w),
+        "sensitivity": lambda t: R.fcr_sensitivity(t, end_of_data=w["end_of_data"], windows=[1, 7, 14]),
+        "breakdown": lambda t: R.fcr_breakdown(t, by="contact_reason", min_n=1, **w),
+        "weekly": lambda t: R.fcr_weekly_trend(t, min_n=1, **w),
+        "share": lambda t: R.repeat_share(t, by="channel"),
+        "flags": lambda t: R.repeat_flags(t, **w).drop("next_inbound_at"),
+        "curve": lambda t: R.recontact_curve(t, end_of_data=w["end_of_data"], max_days=10),
+        "aht_vs_fcr": lambda t: R.aht_vs_fcr(t, by="team", min_n=1, **w),
+        "within_team": lambda t: R.aht_vs_fcr_within_team(t, min_n=1, **w).drop("agent_label"),
+        "after_transfer": lambda t: R.repeat_after_transfer(t, **w),
+    }
+    for name, metric in metrics.items():
+        a = con.execute(metric(plain))
+        b = con.execute(metric(paired))
+        keys = list(a.columns)
+        a = a.sort_values(keys, kind="mergesort").reset_index(drop=True)
+        b = b[keys].sort_values(keys, kind="mergesort").reset_index(drop=True)
+        pd.testing.assert_frame_equal(a, b, obj=name)
+        assert len(a) > 0, name
