@@ -25,6 +25,8 @@ DEFINITIONS: dict[str, str] = {
     "This is the volume a cost model prices; it is a different number from FCR.",
     "Right-censoring": "A contact whose window runs past the end of the data cannot be judged: it is "
     "left out of FCR (never counted as resolved) and the number left out is reported.",
+    "End of data": "The latest arrival in the contacts feed, never later than the period end: a period "
+    "that runs past the data does not judge the unobserved days as resolved.",
     "Journey": "A customer's chain of contacts in which each arrives within the window after the latest "
     "end of the earlier ones; it ends when no repeat follows (resolved) or the data ends (censored).",
     "Service level": "Answered within the channel's threshold / (answered + abandoned after the short-"
@@ -39,7 +41,7 @@ DEFINITIONS: dict[str, str] = {
 
 _MEANINGS = {
     "period": "Period diagnosed (local dates, inclusive)",
-    "end_of_data_utc": "End of data used for right-censoring",
+    "end_of_data_utc": "End of data used for right-censoring (latest arrival, capped at the period end)",
     "repeat_window_days": "Repeat window (days; a day is exactly 86,400 s)",
     "sensitivity_windows_days": "Windows shown in the FCR sensitivity table",
     "exclude_reasons": "Contact reasons excluded from FCR",

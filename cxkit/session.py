@@ -12,6 +12,7 @@ from cxkit.config import Engagement, load_engagement
 from cxkit.connection import connect
 from cxkit.errors import SourceError
 from cxkit.loading import LoadReport, clip_negative_durations, conform, load_source
+from cxkit.resolution import end_of_data
 
 __all__ = ["Session", "open_engagement"]
 
@@ -46,6 +47,7 @@ class Session:
         if problems:
             raise SourceError("\n".join(problems))
         self._ready: dict[str, ir.Table] = {}
+        self._end_of_data: datetime | None = None
 
     def __repr__(self) -> str:
         return f"Session({self.engagement.name!r}, tables={sorted(self._loaded)}, backend={self.con.name})"
@@ -78,8 +80,11 @@ class Session:
 
     @property
     def end_of_data(self) -> datetime:
-        """End of data per METRICS.md: the engagement's stated period end."""
-        return self.engagement.period_end_utc
+        """End of data per METRICS.md: the latest ``arrived_at`` in the contacts feed, never
+        later than the period end (computed once per session)."""
+        if self._end_of_data is None:
+            self._end_of_data = end_of_data(self._loaded["contacts"], self.engagement.period_end_utc)
+        return self._end_of_data
 
     def parameters(self) -> dict[str, Any]:
         """The metric parameters in force, for the report's methodology section."""

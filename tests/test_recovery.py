@@ -39,9 +39,23 @@ def _pair(row) -> tuple[int, int]:
     return int(row["numerator"]), int(row["denominator"])
 
 
-def test_end_of_data_is_the_period_end(center):
+def test_end_of_data_is_the_latest_arrival_capped_at_the_period_end(center):
     s, truth = center
-    assert s.end_of_data.isoformat().replace("+00:00", "Z") == truth["period"]["end"]
+    assert s.end_of_data.isoformat().replace("+00:00", "Z") == truth["period"]["end_of_data"]
+    assert truth["period"]["end_of_data"] <= truth["period"]["end"]
+
+
+def test_a_period_running_past_the_data_judges_nothing_more(center):
+    # issue 11: a period to 30 April over data to 31 March judged the last week as resolved
+    # (censoring fell to 0); the end of data is the last arrival, so FCR and censoring hold
+    s, truth = center
+    longer = cxkit.open_engagement(s.engagement.base_dir / "engagement.yaml",
+                                   {"period": {"start": "2026-03-01", "end": "2026-04-30"}})
+    assert longer.end_of_data == s.end_of_data
+    want = truth["expected"]["fcr_repeat_7d"]
+    got = R.fcr_repeat(longer.table("contacts"), end_of_data=longer.end_of_data).to_pandas().iloc[0]
+    assert _pair(got) == (want["numerator"], want["denominator"])
+    assert int(got["censored"]) == want["censored"] > 0
 
 
 def test_fcr_repeat_7d_exact(center):
