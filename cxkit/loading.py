@@ -397,6 +397,17 @@ def fold_legs(legs: ir.Table) -> ir.Table:
 
 
 def clip_negative_durations(t: ir.Table) -> ir.Table:
-    """Negative durations are export errors: readiness reports them, diagnostics read them as 0."""
+    """Negative durations are export errors: readiness reports them, diagnostics read them as 0.
+
+    A null (not measured, or a value that did not parse) stays null: ``greatest(x, 0)`` would
+    turn it into 0 on DuckDB.
+
+    Examples
+    --------
+    >>> import ibis
+    >>> t = ibis.memtable({"hold_s": [-30.0, 60.0, None]})
+    >>> clip_negative_durations(t).execute()["hold_s"].tolist()
+    [0.0, 60.0, nan]
+    """
     present = [c for c in _DURATION_COLUMNS if c in t.columns]
-    return t.mutate(**{c: ibis.greatest(t[c], 0.0) for c in present})
+    return t.mutate(**{c: ibis.ifelse(t[c] < 0, 0.0, t[c].cast("float64")) for c in present})

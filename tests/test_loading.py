@@ -142,7 +142,7 @@ def test_local_times_across_dst_and_value_maps(tmp_path):
     assert list(df.arrived_at) == [utc("2026-03-28 12:00"), utc("2026-03-29 11:00"), utc("2026-03-29 12:00")]
     assert list(df.customer_id.fillna("-")) == ["007", "-", "8"]  # leading zeros kept; 0 is unknown
     assert list(df.channel) == ["voice", "chat", "FAX"]  # unknown codes stay visible for readiness
-    assert list(df.talk_s.fillna(-1)) == [330.0, 3600.0, 0.0]  # empty duration reads as 0 after clipping
+    assert list(df.talk_s.fillna(-1)) == [330.0, 3600.0, -1]  # an empty duration stays null (not measured)
 
 
 # ---- unreadable inputs: a table of (bad input, expected text) -----------------------------------
