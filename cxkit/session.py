@@ -11,18 +11,24 @@ import ibis.expr.types as ir
 from cxkit.config import Engagement, load_engagement
 from cxkit.connection import connect
 from cxkit.errors import SourceError
-from cxkit.loading import LoadReport, clip_negative_durations, conform, load_source
+from cxkit.loading import LoadReport, clip_negative_durations, conform, fold_legs, load_source
 from cxkit.resolution import end_of_data
 
-__all__ = ["Session", "open_engagement"]
+__all__ = ["Session", "open_engagement", "ORPHAN_TABLES"]
+
+#: Tables whose rows point to a contact; rows pointing to a contact missing from the feed are orphans.
+ORPHAN_TABLES = ("surveys", "qa", "cases")
 
 
 class Session:
     """Canonical tables of one engagement, loaded once, lazily, in one backend.
 
-    ``table(name)`` gives the table the diagnostics read: contacts within the engagement period,
-    negative durations read as zero (METRICS.md). ``table(name, as_loaded=True)`` gives the
-    mapped table before those two steps, for readiness checks that must see the raw defects.
+    ``table(name)`` gives the table the diagnostics read, with the boundary rules of METRICS.md:
+    contacts within the engagement period (folded from legs whose negative durations are read
+    as zero, per leg, before summing), the legs of those contacts (all of them, even those that
+    start after the period end), and surveys, QA evaluations and cases without orphans (rows
+    whose contact is not in the contacts feed). ``table(name, as_loaded=True)`` gives the mapped
+    table before those steps, for readiness checks that must see the raw defects.
     """
 
     def __init__(self, engagement: Engagement, con=None):
@@ -66,17 +72,33 @@ class Session:
         if as_loaded:
             return self._loaded[name]
         if name not in self._ready:
-            t = self._loaded[name]
-            if name in ("contacts", "legs"):
-                t = clip_negative_durations(t)
-                start, end = self.engagement.period_start_utc, self.engagement.period_end_utc
-                t = t.filter((t.arrived_at >= start) & (t.arrived_at < end))
+            t = self._for_diagnostics(name)
             if self.engagement.backend.materialize:
                 # some engines (Spark) report cached timestamps without their timezone: the
                 # canonical types are restated (a no-op cast where they survived)
                 t = conform(name, t.cache())
             self._ready[name] = t
         return self._ready[name]
+
+    def _for_diagnostics(self, name: str) -> ir.Table:
+        """The boundary rules of METRICS.md applied to the loaded table ``name``."""
+        t = self._loaded[name]
+        if name == "contacts":
+            legs = self._loaded.get("legs")
+            # a negative duration is read as zero per leg, before the legs are summed
+            t = fold_legs(clip_negative_durations(legs)) if legs is not None else clip_negative_durations(t)
+            start, end = self.engagement.period_start_utc, self.engagement.period_end_utc
+            return t.filter((t.arrived_at >= start) & (t.arrived_at < end))
+        if name == "legs":
+            # a contact kept in the period keeps all its legs, even legs starting after its end
+            kept = self.table("contacts")
+            return clip_negative_durations(t).filter(t.contact_id.isin(kept.contact_id))
+        if name in ORPHAN_TABLES:
+            # an orphan (its contact is not in the contacts feed) is counted by readiness and left
+            # out of every metric; a row without a contact_id links to nothing and is kept
+            feed = self._loaded["contacts"]
+            return t.filter(t.contact_id.isnull() | t.contact_id.isin(feed.contact_id))
+        return t
 
     @property
     def end_of_data(self) -> datetime:
