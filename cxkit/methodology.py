@@ -33,6 +33,12 @@ DEFINITIONS: dict[str, str] = {
     "abandon threshold).",
     "Abandon rate": "Abandoned from the queue after the short-abandon threshold / offered to a queue. "
     "Hang-ups in the IVR are reported separately.",
+    "IVR hang-up rate": "Inbound contacts abandoned before reaching a queue / inbound contacts that entered "
+    "the IVR or a bot (IVR seconds above zero).",
+    "Containment": "Inbound contacts contained by the IVR or a bot, in any channel / inbound contacts that "
+    "entered the IVR or a bot.",
+    "Orphans": "Survey answers, QA evaluations and cases whose contact is not in the contacts feed: counted "
+    "by the readiness checks and left out of every figure.",
     "AHT": "(talk + hold + after-contact work) / handled contacts of both directions; the median is "
     "shown beside the mean.",
     "Confidence interval": "Every rate carries a 95% Wilson interval and its denominator; segments under "
