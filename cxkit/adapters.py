@@ -31,6 +31,11 @@ def adapter_spec(name_or_path: str) -> dict[str, Any]:
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml") and path.exists():
         text = path.read_text(encoding="utf-8")
+    elif path.suffix in (".yaml", ".yml") or "/" in name_or_path:
+        raise ValueError(
+            f"no adapter file at {name_or_path}; a relative adapter path starts at the engagement's "
+            f"folder. Shipped adapters: {', '.join(available_adapters())}"
+        )
     else:
         candidate = resources.files(_PACKAGE) / f"{name_or_path}.yaml"
         if not candidate.is_file():

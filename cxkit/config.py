@@ -291,10 +291,12 @@ def engagement_from_dict(raw: dict[str, Any], base_dir: Path, origin: str = "<en
                 problems.append(f"{key}: must be a mapping with at least 'adapter' or 'columns'")
                 continue
             try:
-                merged = merge_adapter(table, src)
+                merged = merge_adapter(table, _with_adapter_located(src, base_dir))
             except ValueError as exc:
                 problems.append(f"{key}.adapter: {exc}")
                 continue
+            if "adapter" in src:
+                merged["adapter"] = src["adapter"]  # as written (no local path in reports)
             try:
                 config = SourceConfig.model_validate(merged)
             except ValidationError as exc:
@@ -314,6 +316,21 @@ def engagement_from_dict(raw: dict[str, Any], base_dir: Path, origin: str = "<en
         raise ConfigError(origin, problems)
     assert engagement is not None
     return engagement
+
+
+def _with_adapter_located(src: dict[str, Any], base_dir: Path) -> dict[str, Any]:
+    """The source with an adapter given as a relative file path resolved from the engagement's
+    folder, like every other path in the engagement (not from where the command runs)."""
+    name = src.get("adapter")
+    if not isinstance(name, str) or not _looks_like_path(name):
+        return src
+    path = Path(name).expanduser()
+    return {**src, "adapter": str(path if path.is_absolute() else base_dir / path)}
+
+
+def _looks_like_path(name: str) -> bool:
+    """An adapter given as a file (``./my_vendor.yaml``), not a shipped adapter's name."""
+    return name.endswith((".yaml", ".yml")) or "/" in name or "\\" in name
 
 
 def _source_problems(table: str, src: SourceConfig, base_dir: Path) -> list[str]:
