@@ -48,6 +48,7 @@ DEFINITIONS: dict[str, str] = {
 _MEANINGS = {
     "period": "Period diagnosed (local dates, inclusive)",
     "end_of_data_utc": "End of data used for right-censoring (latest arrival, capped at the period end)",
+    "customer_pseudonyms": "Customer identifiers replaced by keyed pseudonyms on load",
     "repeat_window_days": "Repeat window (days; a day is exactly 86,400 s)",
     "sensitivity_windows_days": "Windows shown in the FCR sensitivity table",
     "exclude_reasons": "Contact reasons excluded from FCR",

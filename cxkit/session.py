@@ -12,6 +12,7 @@ from cxkit.config import Engagement, load_engagement
 from cxkit.connection import connect
 from cxkit.errors import SourceError
 from cxkit.loading import LoadReport, clip_negative_durations, conform, fold_legs, load_source
+from cxkit.pseudonyms import session_key
 from cxkit.resolution import end_of_data
 
 __all__ = ["Session", "open_engagement", "ORPHAN_TABLES"]
@@ -39,10 +40,12 @@ class Session:
         )
         self.load_reports: dict[str, LoadReport] = {}
         self._loaded: dict[str, ir.Table] = {}
+        # one key for every source: one customer, one pseudonym across contacts, cases, surveys
+        key, self.pseudonym_key_source = session_key(engagement.base_dir)
         problems: list[str] = []
         for name in engagement.sources:
             try:
-                table, report, legs = load_source(self.con, engagement, name)
+                table, report, legs = load_source(self.con, engagement, name, pseudonym_key=key)
             except SourceError as exc:
                 problems.append(str(exc))
                 continue
@@ -114,6 +117,7 @@ class Session:
         return {
             "period": f"{e.period.start} to {e.period.end} ({e.timezone})",
             "end_of_data_utc": self.end_of_data.isoformat(),
+            "customer_pseudonyms": f"HMAC-SHA256 with {self.pseudonym_key_source}",
             **e.resolution.model_dump(),
             **e.operations.model_dump(),
             **e.followthrough.model_dump(),

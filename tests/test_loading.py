@@ -3,6 +3,7 @@ and the clear errors for unreadable inputs."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import yaml
 import cxkit
 from cxkit.adapters import adapter_spec, available_adapters
 from cxkit.errors import CxkitError, SourceError
+from cxkit.pseudonyms import create_key, load_key, pseudonym
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 UTC = timezone.utc
@@ -119,6 +121,7 @@ def _engagement(tmp_path: Path, csv_text: str, columns: dict, **source) -> Path:
     }
     path = tmp_path / "engagement.yaml"
     path.write_text(yaml.safe_dump(spec))
+    create_key(tmp_path)
     return path
 
 
@@ -140,7 +143,10 @@ def test_local_times_across_dst_and_value_maps(tmp_path):
     df = s.table("contacts").order_by("contact_id").execute()
     # 28 March is GMT (UTC+0); 29 March is BST (UTC+1) after the 01:00 change
     assert list(df.arrived_at) == [utc("2026-03-28 12:00"), utc("2026-03-29 11:00"), utc("2026-03-29 12:00")]
-    assert list(df.customer_id.fillna("-")) == ["007", "-", "8"]  # leading zeros kept; 0 is unknown
+    # leading zeros kept ("007" is not "7"); 0 is unknown; identifiers are keyed pseudonyms
+    key = load_key(tmp_path)
+    assert list(df.customer_id.fillna("-")) == [pseudonym("007", key), "-", pseudonym("8", key)]
+    assert pseudonym("007", key) != pseudonym("7", key)
     assert list(df.channel) == ["voice", "chat", "FAX"]  # unknown codes stay visible for readiness
     assert list(df.talk_s.fillna(-1)) == [330.0, 3600.0, -1]  # an empty duration stays null (not measured)
 
@@ -198,3 +204,72 @@ def test_json_iso_times_keep_their_offset_across_dst(tmp_path):
     path.write_text(yaml.safe_dump(spec))
     df = cxkit.open_engagement(path).table("surveys").order_by("survey_id").execute()
     assert list(df.responded_at) == [utc("2026-03-30 09:49:12")] * 2
+
+
+# ---- the mapping language: composite keys, derived times, JSON quirks ------------------------------
+
+def test_a_source_without_an_id_takes_a_composite_key(tmp_path):
+    # surveys keyed by conversation and question: no survey id in the export, none invented
+    (tmp_path / "surveys.csv").write_text("conversation,question,score\n1,csat,5\n1,nps,9\n2,csat,\n")
+    contacts = ("id,cust,ch,start,end,talk\n1,2,PH,01/03/2026 10:00,01/03/2026 10:05,0:01:00\n"
+                "2,3,PH,01/03/2026 11:00,01/03/2026 11:05,0:01:00\n")
+    path = _engagement(tmp_path, contacts, MINIMAL)
+    spec = yaml.safe_load(path.read_text())
+    spec["sources"]["surveys"] = {"path": "surveys.csv", "columns": {
+        "survey_id": {"columns": ["conversation", "question"]}, "contact_id": "conversation", "csat": "score"}}
+    path.write_text(yaml.safe_dump(spec))
+    s = cxkit.open_engagement(path)
+    df = s.table("surveys").order_by("survey_id").execute()
+    assert list(df.survey_id) == ["1|csat", "1|nps", "2|csat"]
+    assert s.load_reports["surveys"].mapped["survey_id"] == "conversation | question"
+    # a composite of one column is a mistake the message explains
+    spec["sources"]["surveys"]["columns"]["survey_id"] = {"columns": ["conversation"]}
+    path.write_text(yaml.safe_dump(spec))
+    with pytest.raises(CxkitError, match="two or more raw columns"):
+        cxkit.open_engagement(path)
+
+
+def test_derived_times_are_computed_on_instants_after_timezone_conversion(tmp_path):
+    # London clocks go from 01:00 GMT to 02:00 BST on 29 March 2026. A call starts at 00:59:00
+    # local (00:59 UTC) and waits 60 s in the IVR and 60 s in queue: it is answered at 01:01 UTC
+    # (02:01 local). Adding the seconds to the local wall clock would give 01:01 local, an hour
+    # that does not exist that night.
+    csv = "id,start,end,ivr,queue\n1,29/03/2026 00:59:00,29/03/2026 02:10:00,60,60\n"
+    columns = {**MINIMAL, "customer_id": {"constant": "k"}, "channel": {"constant": "voice"},
+               "arrived_at": {"column": "start", "format": "%d/%m/%Y %H:%M:%S"},
+               "ended_at": {"column": "end", "format": "%d/%m/%Y %H:%M:%S"},
+               "talk_s": {"constant": 60}, "ivr_s": "ivr", "wait_s": "queue",
+               "answered_at": {"derive": "arrived_at + to_seconds(ivr_s + wait_s)"}}
+    s = cxkit.open_engagement(_engagement(tmp_path, csv, columns))
+    row = s.table("contacts").execute().iloc[0]
+    assert row.arrived_at == utc("2026-03-29 00:59:00")
+    assert row.answered_at == utc("2026-03-29 01:01:00")
+    assert row.ended_at == utc("2026-03-29 01:10:00")
+    assert s.load_reports["contacts"].mapped["answered_at"].startswith("derived: ")
+
+
+def test_derive_reads_only_canonical_columns(tmp_path):
+    csv = "id,cust,ch,start,end,talk\n1,2,PH,01/03/2026 10:00,01/03/2026 10:05,0:01:00\n"
+    columns = {**MINIMAL, "answered_at": {"derive": "start + INTERVAL 1 MINUTE"}}
+    with pytest.raises(SourceError, match=r"sources.contacts.columns.answered_at.derive: 'start' is not a canonical column"):
+        cxkit.open_engagement(_engagement(tmp_path, csv, columns))
+
+
+def test_json_fields_null_everywhere_are_read_as_text(tmp_path):
+    # DuckDB's reader types a field that is null in every record as JSON: COALESCE over it
+    # failed (or kept the quotes, "c1"), so contact ids are read as text
+    lines = [
+        {"ContactId": "c1", "InitialContactId": None, "start": "2026-03-02T09:00:00Z", "n": 5},
+        {"ContactId": "c2", "InitialContactId": None, "start": "2026-03-02T10:00:00Z", "n": "x"},
+    ]
+    (tmp_path / "ctr.json").write_text(json.dumps(lines))  # a JSON array, extension .json
+    columns = {"contact_id": {"sql": "COALESCE(InitialContactId, ContactId)"}, "channel": {"constant": "voice"},
+               "direction": {"constant": "inbound"}, "arrived_at": {"column": "start", "format": "iso"},
+               "ended_at": {"column": "start", "format": "iso"}, "outcome": {"constant": "handled"},
+               "entry_point": "n"}
+    spec = {"name": "t", "client": "T", "period": {"start": "2026-03-01", "end": "2026-03-31"},
+            "sources": {"contacts": {"path": "ctr.json", "columns": columns}}}
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
+    df = cxkit.open_engagement(tmp_path / "engagement.yaml").table("contacts").order_by("contact_id").execute()
+    assert list(df.contact_id) == ["c1", "c2"]
+    assert list(df.entry_point) == ["5", "x"]
