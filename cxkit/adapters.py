@@ -53,7 +53,8 @@ def adapter_spec(name_or_path: str) -> dict[str, Any]:
 def merge_adapter(table: str, source: dict[str, Any]) -> dict[str, Any]:
     """The source config of ``table``: the adapter's defaults with the engagement's keys on top.
 
-    ``columns`` merge key by key, so an engagement can remap one column and keep the rest.
+    ``columns`` and ``read_options`` merge key by key, so an engagement can remap one column
+    (or add one reader option) and keep the rest.
     """
     name = source.get("adapter")
     if not name:
@@ -66,4 +67,6 @@ def merge_adapter(table: str, source: dict[str, Any]) -> dict[str, Any]:
         )
     merged = {**base, **{k: v for k, v in source.items() if k != "columns"}}
     merged["columns"] = {**base.get("columns", {}), **source.get("columns", {})}
+    if "read_options" in base or "read_options" in source:
+        merged["read_options"] = {**base.get("read_options", {}), **source.get("read_options", {})}
     return merged

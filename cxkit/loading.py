@@ -473,7 +473,8 @@ def conform(name: str, t: ir.Table) -> ir.Table:
 def fold_legs(legs: ir.Table) -> ir.Table:
     """Fold leg-grain rows into contacts (METRICS.md boundary rules).
 
-    ``arrived_at`` = first leg start, ``ended_at`` = last leg end, ``transfers`` = legs - 1,
+    ``arrived_at`` = first leg start, ``ended_at`` = last leg end, ``transfers`` = legs - 1
+    (plus the legs' ``transfers_out``: transfers to outside the export, which leave no leg),
     durations and ``auth_attempts`` summed, ``queue``/``channel``/``direction``/``entry_point``
     = first leg's, ``agent_id``/``team``/reason = final leg's. ``outcome`` is ``handled`` when
     any leg was handled by an agent (the agent's work happened), else the final leg's.
@@ -500,7 +501,8 @@ def fold_legs(legs: ir.Table) -> ir.Table:
         "ended_at": legs.ended_at.max(),
         "outcome": ibis.ifelse((legs.outcome == "handled").any(), "handled", legs.outcome.argmax(first)),
         "queued": legs.queued.any(),
-        "transfers": legs.count() - 1,
+        # a transfer out of the platform leaves no leg of its own: the leg that made it says so
+        "transfers": legs.count() - 1 + legs.transfers_out.fill_null(0).sum(),
         "auth_attempts": legs.auth_attempts.sum(),
         "contact_reason": legs.contact_reason.argmax(first),
         "reason_family": legs.reason_family.argmax(first),

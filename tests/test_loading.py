@@ -3,10 +3,12 @@ and the clear errors for unreadable inputs."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -73,7 +75,12 @@ def test_bank_outcomes_queue_and_unidentified(bank):
     assert c.filter(c.agent_id == "NO_SERVER").count().execute() == 0
 
 
-# ---- Amazon Connect CTRs: legs linked by InitialContactId ----------------------------------------
+# ---- Amazon Connect CTRs: legs linked by InitialContactId -----------------------------------------
+# tests/fixtures/amazon_connect/ctr.jsonl, written from the documented contact record data model:
+#   a-1 (alice, Billing) -> a-2 (bob, Cards), a-2 delivered twice (ACW 45 s, then 60 s); a-1 holds
+#   attributes GreetingPlayed and greetingPlayed; b-1 abandoned in queue; c-1 an IVR hang-up
+#   delivered twice identically; d-1 a callback; e-1 transferred by carol to an external number;
+#   m-1 a supervisor monitoring a-1.
 
 @pytest.fixture(scope="module")
 def connect():
@@ -82,7 +89,7 @@ def connect():
 
 def test_connect_transfer_legs_fold_into_one_contact(connect):
     df = connect.table("contacts").execute().set_index("contact_id")
-    assert sorted(df.index) == ["a-1", "b-1", "c-1", "d-1"]
+    assert sorted(df.index) == ["a-1", "b-1", "c-1", "d-1", "e-1"]  # m-1 is not a contact
     a = df.loc["a-1"]
     # two legs: Billing/alice 09:00-09:06 then Cards/bob 09:06-09:12
     assert a.transfers == 1 and a.queue == "Billing" and a.agent_id == "bob" and a.team == "Team B"
@@ -92,21 +99,61 @@ def test_connect_transfer_legs_fold_into_one_contact(connect):
     assert a.acw_s == 30 + 60
 
 
-def test_connect_outcomes_directions_and_hashed_phone(connect):
+def test_connect_transfer_to_an_external_number_is_a_transfer(connect):
+    # e-1 has one leg (nothing follows in Connect) and TransferredToEndpoint set: one transfer
+    df = connect.table("contacts").execute().set_index("contact_id")
+    assert df.loc["e-1", "transfers"] == 1 and df.loc["e-1", "outcome"] == "handled"
+    # a-1's transfer created leg a-2 (NextContactId): counted once, by the legs
+    assert df.loc["a-1", "transfers"] == 1
+    from cxkit import operations as O
+
+    tr = O.transfer_rate(connect.table("contacts")).execute().iloc[0]
+    assert (tr.numerator, tr.denominator) == (2, 3)  # a-1 and e-1 of the handled a-1, d-1, e-1
+
+
+def test_connect_outcomes_directions_and_keyed_customer(connect):
     df = connect.table("contacts").execute().set_index("contact_id")
     assert df.loc["b-1", "outcome"] == "abandoned" and bool(df.loc["b-1", "queued"])
     assert df.loc["c-1", "outcome"] == "abandoned" and not bool(df.loc["c-1", "queued"])  # IVR hang-up
     assert df.loc["d-1", "direction"] == "callback"
-    # the caller's number is never stored: the customer key is its hash, same caller same key
+    # the caller's number is never stored: the customer key is its keyed pseudonym, same caller same key
     assert df.loc["a-1", "customer_id"] == df.loc["b-1", "customer_id"] != df.loc["c-1", "customer_id"]
     assert all("+44" not in str(v) for v in df.customer_id)
-    assert connect.load_reports["contacts"].counts()["superseded_versions"] == 1
+    assert df.loc["a-1", "customer_id"] != hashlib.md5(b"+447700900001").hexdigest()
+
+
+def test_connect_redeliveries_are_counted(connect):
+    counts = connect.load_reports["contacts"].counts()
+    # 9 records: m-1 excluded; c-1 twice identically; a-2 in two versions
+    assert counts["rows_read"] == 9
+    assert counts["rows_excluded"] == {"supervisor monitoring records are not customer contact legs": 1}
+    assert counts["exact_duplicates"] == 1 and counts["superseded_versions"] == 1
 
 
 def test_connect_legs_table_keeps_queue_sequence(connect):
     legs = connect.table("legs")
     df = legs.filter(legs.contact_id == "a-1").order_by("leg_seq").execute()
     assert list(df.queue) == ["Billing", "Cards"] and list(df.leg_seq) == [1, 2]
+
+
+def test_connect_reads_a_json_array_with_attributes_differing_by_case(tmp_path):
+    # the same records as one JSON array in a .json file: no format to set, and the free-form
+    # attributes (GreetingPlayed and greetingPlayed in one record) break nothing
+    records = [json.loads(line) for line in (FIXTURES / "amazon_connect" / "ctr.jsonl").read_text().splitlines()]
+    (tmp_path / "ctr-2026-03.json").write_text(json.dumps(records, indent=1))
+    spec = yaml.safe_load((FIXTURES / "amazon_connect" / "engagement.yaml").read_text())
+    spec["sources"]["contacts"]["path"] = "ctr-*.json"
+    # a CRM id stored by the flow in an attribute, read from the JSON text of Attributes
+    spec["sources"]["contacts"]["columns"] = {"contact_reason": {"sql": "Attributes->>'intent'"}}
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
+    s = cxkit.open_engagement(tmp_path / "engagement.yaml")
+    assert s.load_reports["contacts"].format == "json"
+    df = s.table("contacts").execute().set_index("contact_id")
+    assert sorted(df.index) == ["a-1", "b-1", "c-1", "d-1", "e-1"]
+    assert df.loc["a-1", "transfers"] == 1 and df.loc["a-1", "acw_s"] == 90
+    assert pd.isna(df.loc["a-1", "contact_reason"])  # the final leg (a-2) has no intent attribute
+    legs = s.table("legs").execute().set_index("contact_id")
+    assert legs.loc["a-1"].sort_values("leg_seq").contact_reason.tolist()[0] == "billing"
 
 
 # ---- a CSV export in local time across the DST change ---------------------------------------------
