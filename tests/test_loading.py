@@ -320,3 +320,108 @@ def test_json_fields_null_everywhere_are_read_as_text(tmp_path):
     df = cxkit.open_engagement(tmp_path / "engagement.yaml").table("contacts").order_by("contact_id").execute()
     assert list(df.contact_id) == ["c1", "c2"]
     assert list(df.entry_point) == ["5", "x"]
+
+
+# ---- Genesys Cloud conversation details: nested participants, sessions, segments, metrics ---------
+# tests/fixtures/genesys_cloud/conversations-{1,2}.json, two query response pages written from the
+# documented conversation detail format (conversations > participants > sessions > segments and
+# metrics, times in ms):
+#   g-1 IVR 30 s, Billing 20 s, alice: talk 125 + 150 s, hold 30 s, ACW 45 s (survey sv-1, NPS 9)
+#   g-2 IVR 10 s, Billing 15 s, alice talks 60 s and transfers, Cards 25 s, bob talks 425 s;
+#       ACW 10 + 20 s (survey sv-2, NPS 3)
+#   g-3 abandoned in Billing after 48 s; g-4 hangs up in the IVR after 25 s; g-5 (g-1's caller)
+#   contained by the IVR after 90 s; g-6 a chat (customer known by externalContactId), 30 s in
+#   queue, carol 600 s + ACW 60 s; g-7 conversationStart "2026-03-9T15:00:00.000Z" (no zero
+#   padding), IVR 8 s, queue 10 s, alice 180 s + ACW 20 s; g-8 still in queue when exported (no
+#   conversationEnd); g-9 starts "2026-03-32..." (not a date); page 2 repeats g-1.
+
+@pytest.fixture(scope="module")
+def genesys(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("genesys")
+    for p in (FIXTURES / "genesys_cloud").iterdir():
+        (folder / p.name).write_bytes(p.read_bytes())
+    create_key(folder)
+    return cxkit.open_engagement(folder / "engagement.yaml")
+
+
+def test_genesys_conversations_fold_into_contacts(genesys):
+    df = genesys.table("contacts").execute().set_index("contact_id")
+    assert sorted(df.index) == ["g-1", "g-2", "g-3", "g-4", "g-5", "g-6", "g-7", "g-8"]  # g-9 has no start
+    g1 = df.loc["g-1"]
+    assert (g1.outcome, g1.queue, g1.agent_id, g1.contact_reason, g1.entry_point) == (
+        "handled", "Billing", "u-alice", "wc-billing", "Main IVR")
+    assert (g1.ivr_s, g1.wait_s, g1.talk_s, g1.hold_s, g1.acw_s, g1.transfers) == (30, 20, 275, 30, 45, 0)
+    assert g1.arrived_at == utc("2026-03-02 09:00:00") and g1.answered_at == utc("2026-03-02 09:00:55")
+    g2 = df.loc["g-2"]
+    # first queue Billing, last answering agent bob, alice's transfer counted, waits summed
+    assert (g2.queue, g2.agent_id, g2.transfers, g2.wait_s, g2.talk_s, g2.acw_s) == ("Billing", "u-bob", 1, 40, 485, 30)
+    assert g2.answered_at == utc("2026-03-03 10:00:28") and g2.contact_reason == "wc-cards"
+    assert (df.loc["g-3", "outcome"], bool(df.loc["g-3", "queued"]), df.loc["g-3", "wait_s"]) == ("abandoned", True, 48)
+    assert (df.loc["g-4", "outcome"], bool(df.loc["g-4", "queued"])) == ("abandoned", False)  # IVR hang-up
+    assert df.loc["g-5", "outcome"] == "contained" and df.loc["g-5", "ivr_s"] == 90
+    assert (df.loc["g-6", "channel"], df.loc["g-6", "queue"], df.loc["g-6", "ivr_s"]) == ("chat", "Chat support", 0)
+
+
+def test_genesys_customers_are_keyed_and_consistent(genesys):
+    df = genesys.table("contacts").execute().set_index("contact_id")
+    key = load_key(genesys.engagement.base_dir)
+    assert df.loc["g-1", "customer_id"] == df.loc["g-5", "customer_id"] == pseudonym("tel:+447700900101", key)
+    assert df.loc["g-6", "customer_id"] == pseudonym("ext-0077", key)  # the external contact, not a number
+    assert df.customer_id.nunique() == 7
+
+
+def test_genesys_malformed_times_and_open_conversations_are_counted_not_fatal(genesys):
+    df = genesys.table("contacts").execute().set_index("contact_id")
+    assert df.loc["g-7", "arrived_at"] == utc("2026-03-09 15:00:00")  # read despite the missing zero
+    assert pd.isna(df.loc["g-8", "ended_at"]) and pd.isna(df.loc["g-8", "outcome"])  # still running
+    from cxkit.readiness import assess
+
+    checks = {c.id: c for c in assess(genesys).results}
+    # 9 conversations loaded: g-9's start is not a date, g-8 has no end and no outcome yet
+    for check in ("contacts.arrived_at.not_null", "contacts.ended_at.not_null", "contacts.outcome.not_null"):
+        assert checks[check].result["unexpected_count"] == 1 and checks[check].denominator == 9, check
+    counts = genesys.load_reports["contacts"].counts()
+    # 10 conversations in the two pages: g-1 twice, identical
+    assert (counts["rows_read"], counts["exact_duplicates"]) == (10, 1)
+
+
+def test_genesys_figures(genesys):
+    from cxkit import operations as O
+
+    c = genesys.table("contacts")
+    # AHT over handled g-1, g-2, g-6, g-7: (350 + 515 + 660 + 200) / 4
+    assert O.aht(c, by=None).execute().iloc[0]["aht_mean_s"] == 431.25
+    tr = O.transfer_rate(c).execute().iloc[0]
+    assert (tr.numerator, tr.denominator) == (1, 4)
+    # IVR entries: g-1, 2, 3, 4, 5, 7, 8; hang-up g-4, contained g-5
+    ivr = O.ivr_hangups(c, by=None).execute().iloc[0]
+    cont = O.containment(c).execute().iloc[0]
+    assert (ivr.numerator, ivr.denominator, cont.numerator, cont.denominator) == (1, 7, 1, 7)
+    # offered to a queue: g-1, 2, 3, 6, 7, 8; abandoned after 5 s: g-3
+    ab = O.abandonment(c, by=None).execute().iloc[0]
+    assert (ab.numerator, ab.denominator) == (1, 6)
+
+
+def test_genesys_surveys_hang_off_their_conversation(genesys):
+    df = genesys.table("surveys").execute().set_index("survey_id")
+    assert sorted(df.index) == ["sv-1", "sv-2"]  # sv-1 once, although g-1 came twice
+    assert (df.loc["sv-1", "contact_id"], df.loc["sv-1", "nps"], df.loc["sv-2", "nps"]) == ("g-1", 9, 3)
+    assert df.loc["sv-2", "responded_at"] == utc("2026-03-03 11:00:00")
+
+
+def test_nested_mapping_mistakes_name_the_key(tmp_path):
+    for p in (FIXTURES / "genesys_cloud").iterdir():
+        (tmp_path / p.name).write_bytes(p.read_bytes())
+    spec = yaml.safe_load((tmp_path / "engagement.yaml").read_text())
+    spec["sources"]["contacts"]["unnest"] = [{"path": "participantz", "as": "p"}, {"path": "p.sessions", "as": "s"}]
+    spec["sources"].pop("surveys")
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
+    with pytest.raises(SourceError, match=r"sources.contacts.unnest\[0\].path: raw column 'participantz' not found; "
+                                          r"did you mean 'participants'\?"):
+        cxkit.open_engagement(tmp_path / "engagement.yaml")
+    spec["sources"]["contacts"]["unnest"][0]["path"] = "participants"
+    spec["sources"]["contacts"]["records"] = "conversation"
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
+    with pytest.raises(SourceError, match=r"sources.contacts.records: no list column 'conversation' in the file; "
+                                          r"did you mean 'conversations'\?"):
+        cxkit.open_engagement(tmp_path / "engagement.yaml")
