@@ -57,6 +57,7 @@ class Session:
             raise SourceError("\n".join(problems))
         self._ready: dict[str, ir.Table] = {}
         self._end_of_data: datetime | None = None
+        self._feed: ir.Table | None = None
 
     def __repr__(self) -> str:
         return f"Session({self.engagement.name!r}, tables={sorted(self._loaded)}, backend={self.con.name})"
@@ -75,23 +76,36 @@ class Session:
         if as_loaded:
             return self._loaded[name]
         if name not in self._ready:
-            t = self._for_diagnostics(name)
-            if self.engagement.backend.materialize:
-                # some engines (Spark) report cached timestamps without their timezone: the
-                # canonical types are restated (a no-op cast where they survived)
-                t = conform(name, t.cache())
+            if name == "contacts":
+                # the feed is materialized once (it also gives the end of data); the period is a
+                # filter over it
+                feed = self._contacts_feed()
+                start, end = self.engagement.period_start_utc, self.engagement.period_end_utc
+                t = feed.filter((feed.arrived_at >= start) & (feed.arrived_at < end))
+            else:
+                t = self._materialized(name, self._for_diagnostics(name))
             self._ready[name] = t
         return self._ready[name]
 
-    def _for_diagnostics(self, name: str) -> ir.Table:
-        """The boundary rules of METRICS.md applied to the loaded table ``name``."""
-        t = self._loaded[name]
-        if name == "contacts":
+    def _materialized(self, name: str, t: ir.Table) -> ir.Table:
+        if not self.engagement.backend.materialize:
+            return t
+        # some engines (Spark) report cached timestamps without their timezone: the canonical
+        # types are restated (a no-op cast where they survived)
+        return conform(name, t.cache())
+
+    def _contacts_feed(self) -> ir.Table:
+        """Every contact of the feed (not only the period's), a negative duration read as zero
+        per leg before the legs are summed (METRICS.md)."""
+        if self._feed is None:
             legs = self._loaded.get("legs")
-            # a negative duration is read as zero per leg, before the legs are summed
-            t = fold_legs(clip_negative_durations(legs)) if legs is not None else clip_negative_durations(t)
-            start, end = self.engagement.period_start_utc, self.engagement.period_end_utc
-            return t.filter((t.arrived_at >= start) & (t.arrived_at < end))
+            t = fold_legs(clip_negative_durations(legs)) if legs is not None else clip_negative_durations(self._loaded["contacts"])
+            self._feed = self._materialized("contacts", t)
+        return self._feed
+
+    def _for_diagnostics(self, name: str) -> ir.Table:
+        """The boundary rules of METRICS.md applied to the loaded table ``name`` (not contacts)."""
+        t = self._loaded[name]
         if name == "legs":
             # a contact kept in the period keeps all its legs, even legs starting after its end
             kept = self.table("contacts")
@@ -99,7 +113,7 @@ class Session:
         if name in ORPHAN_TABLES:
             # an orphan (its contact is not in the contacts feed) is counted by readiness and left
             # out of every metric; a row without a contact_id links to nothing and is kept
-            feed = self._loaded["contacts"]
+            feed = self._contacts_feed()
             return t.filter(t.contact_id.isnull() | t.contact_id.isin(feed.contact_id))
         return t
 
@@ -108,7 +122,7 @@ class Session:
         """End of data per METRICS.md: the latest ``arrived_at`` in the contacts feed, never
         later than the period end (computed once per session)."""
         if self._end_of_data is None:
-            self._end_of_data = end_of_data(self._loaded["contacts"], self.engagement.period_end_utc)
+            self._end_of_data = end_of_data(self._contacts_feed(), self.engagement.period_end_utc)
         return self._end_of_data
 
     def parameters(self) -> dict[str, Any]:
