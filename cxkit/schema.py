@@ -123,7 +123,7 @@ _CONTACT_COLUMNS = (
     Column(
         "transfers",
         "int64",
-        "Number of transfers (legs - 1 when folded from legs).",
+        "Number of transfers (when folded from legs: legs - 1, plus the legs' transfers out of the platform).",
         needed_by=("fcr_transfer",),
         default=0,
     ),
