@@ -209,7 +209,7 @@ def _check_header(origin: str, table: str, src: SourceConfig, raw_columns: list[
             need(mapping.column, key)
         elif mapping.columns is not None:
             for col in mapping.columns:
-                need(col, key + ".columns")
+                need(col.split(".")[0], key + ".columns")
         elif mapping.sql is not None:
             need_sql(mapping.sql, key + ".sql")
         elif mapping.derive is not None:
@@ -258,7 +258,8 @@ def _base_sql(mapping: ColumnMapping) -> str:
         return _quote(mapping.column)
     if mapping.columns is not None:
         # a composite key: null when a part is null (a key with a missing part identifies nothing)
-        return "(" + " || '|' || ".join(f"CAST({_quote(c)} AS VARCHAR)" for c in mapping.columns) + ")"
+        parts = (".".join(_quote(p) for p in c.split(".")) for c in mapping.columns)  # struct fields: s.id
+        return "(" + " || '|' || ".join(f"CAST({p} AS VARCHAR)" for p in parts) + ")"
     return f"({mapping.sql})"
 
 

@@ -409,6 +409,17 @@ def test_genesys_surveys_hang_off_their_conversation(genesys):
     assert df.loc["sv-2", "responded_at"] == utc("2026-03-03 11:00:00")
 
 
+def test_a_composite_key_may_join_struct_fields(tmp_path):
+    # a survey keyed by its conversation and form (as if the export had no surveyId)
+    for p in (FIXTURES / "genesys_cloud").iterdir():
+        (tmp_path / p.name).write_bytes(p.read_bytes())
+    spec = yaml.safe_load((tmp_path / "engagement.yaml").read_text())
+    spec["sources"]["surveys"]["columns"] = {"survey_id": {"columns": ["conversationId", "sv.surveyFormId"]}}
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
+    df = cxkit.open_engagement(tmp_path / "engagement.yaml").table("surveys").execute()
+    assert sorted(df.survey_id) == ["g-1|form-nps", "g-2|form-nps"]
+
+
 def test_nested_mapping_mistakes_name_the_key(tmp_path):
     for p in (FIXTURES / "genesys_cloud").iterdir():
         (tmp_path / p.name).write_bytes(p.read_bytes())
