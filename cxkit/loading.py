@@ -302,14 +302,15 @@ def _column_sql(col: Column, mapping: ColumnMapping, src: SourceConfig, default_
 
 
 def load_source(
-    con, engagement: Engagement, table: str, *, pseudonym_key: bytes | None = None
+    con, engagement: Engagement, table: str, *, pseudonym_key_table: str | None = None
 ) -> tuple[ir.Table, LoadReport, ir.Table | None]:
     """Canonical table ``table`` of ``engagement`` (lazy), its LoadReport, and its legs if leg-grain.
 
-    ``pseudonym_key``: the engagement's key; ``customer_id`` is then its keyed hash
-    (HMAC-SHA256, :mod:`cxkit.pseudonyms`), computed in the engine, so no raw customer
-    identifier reaches a canonical table. ``Session`` always passes one; None leaves the
-    identifiers as mapped (tests of a mapping only).
+    ``pseudonym_key_table``: the engine table holding the engagement's key
+    (:func:`cxkit.pseudonyms.register_key`); ``customer_id`` is then its keyed hash
+    (HMAC-SHA256), computed in the engine, so no raw customer identifier reaches a canonical
+    table. ``Session`` always passes one; None leaves the identifiers as mapped (tests of a
+    mapping only).
     """
     src = engagement.sources[table]
     raw, origin, fmt = read_raw(con, engagement, table, src)
@@ -351,8 +352,8 @@ def load_source(
             sql = _column_sql(col, mapping, src, engagement.timezone, d)
             if sql.startswith("__ts__("):
                 sql = _timestamp_from_native(aliased, sql[len("__ts__(") : -1], tz, d, from_sql)
-            if col.name == "customer_id" and pseudonym_key is not None:
-                sql = pseudonym_sql(sql, pseudonym_key, d)
+            if col.name == "customer_id" and pseudonym_key_table is not None:
+                sql = pseudonym_sql(sql, pseudonym_key_table, d)
             selects.append(f"{sql} AS {_quote(col.name)}")
         query = f"SELECT {', '.join(selects)} {from_sql}"
         derived = [(c, m) for c, m in columns if m.derive is not None]

@@ -14,8 +14,8 @@ logged or written into a report. An engagement without a key file gets a random 
 session: pseudonyms are then consistent within the run but differ between runs.
 
 A pseudonym is the first 32 hex digits (128 bits) of HMAC-SHA256(key, identifier as UTF-8
-text): :func:`pseudonym` computes it in Python, :func:`pseudonym_sql` in the engine, and the
-two agree (tested).
+text): :func:`pseudonym` computes it in Python, :func:`pseudonym_sql` in the engine (reading
+the key from a temporary table, so no SQL text holds it), and the two agree (tested).
 """
 
 from __future__ import annotations
@@ -28,7 +28,17 @@ from pathlib import Path
 
 from cxkit.errors import ConfigError
 
-__all__ = ["KEY_FILE", "PSEUDONYM_HEX", "key_path", "create_key", "load_key", "session_key", "pseudonym", "pseudonym_sql"]
+__all__ = [
+    "KEY_FILE",
+    "PSEUDONYM_HEX",
+    "key_path",
+    "create_key",
+    "load_key",
+    "session_key",
+    "register_key",
+    "pseudonym",
+    "pseudonym_sql",
+]
 
 #: Name of the key file in the engagement's folder.
 KEY_FILE = ".cxkit-pseudonym-key"
@@ -100,14 +110,27 @@ def _pads(key: bytes) -> tuple[str, str]:
     return bytes(b ^ 0x36 for b in key).hex(), bytes(b ^ 0x5C for b in key).hex()
 
 
-def pseudonym_sql(expr: str, key: bytes, dialect) -> str:
+def register_key(con, key: bytes) -> str:
+    """Put the padded key into a temporary one-row table of the engine and return its name.
+
+    The generated SQL names this table, never the key: an ibis expression prints its SQL, so a
+    key written into the SQL would be printed with it.
+    """
+    import ibis
+
+    inner, outer = _pads(key)
+    name = f"cx_pseudonym_key_{secrets.token_hex(6)}"
+    con.create_table(name, ibis.memtable({"ipad": [bytes.fromhex(inner)], "opad": [bytes.fromhex(outer)]}), temp=True)
+    return name
+
+
+def pseudonym_sql(expr: str, key_table: str, dialect) -> str:
     """SQL (DuckDB dialect text) for the pseudonym of the text value ``expr``; null stays null.
 
     HMAC-SHA256 = SHA256(outer key || SHA256(inner key || message)), spelled with the
-    backend's SHA-256 of binary values (``dialect.sha256_hex``); the padded keys are literals
-    of the generated query, which is never printed.
+    backend's SHA-256 of binary values (``dialect.sha256_hex``); the padded keys are read from
+    ``key_table`` (:func:`register_key`).
     """
-    inner, outer = _pads(key)
-    first = dialect.sha256_hex(f"unhex('{inner}') || encode(CAST({expr} AS VARCHAR))")
-    second = dialect.sha256_hex(f"unhex('{outer}') || unhex({first})")
+    first = dialect.sha256_hex(f"(SELECT ipad FROM {key_table}) || encode(CAST({expr} AS VARCHAR))")
+    second = dialect.sha256_hex(f"(SELECT opad FROM {key_table}) || unhex({first})")
     return f"CASE WHEN ({expr}) IS NULL THEN NULL ELSE substr({second}, 1, {PSEUDONYM_HEX}) END"

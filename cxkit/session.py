@@ -12,7 +12,7 @@ from cxkit.config import Engagement, load_engagement
 from cxkit.connection import connect
 from cxkit.errors import SourceError
 from cxkit.loading import LoadReport, clip_negative_durations, conform, fold_legs, load_source
-from cxkit.pseudonyms import session_key
+from cxkit.pseudonyms import register_key, session_key
 from cxkit.resolution import end_of_data
 
 __all__ = ["Session", "open_engagement", "ORPHAN_TABLES"]
@@ -42,10 +42,11 @@ class Session:
         self._loaded: dict[str, ir.Table] = {}
         # one key for every source: one customer, one pseudonym across contacts, cases, surveys
         key, self.pseudonym_key_source = session_key(engagement.base_dir)
+        key_table = register_key(self.con, key)
         problems: list[str] = []
         for name in engagement.sources:
             try:
-                table, report, legs = load_source(self.con, engagement, name, pseudonym_key=key)
+                table, report, legs = load_source(self.con, engagement, name, pseudonym_key_table=key_table)
             except SourceError as exc:
                 problems.append(str(exc))
                 continue

@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import stat
 
-import duckdb
+import ibis
 import pandas as pd
 import pytest
 import yaml
@@ -17,15 +17,18 @@ from typer.testing import CliRunner
 import cxkit
 from cxkit.connection import DIALECTS
 from cxkit.errors import ConfigError
-from cxkit.pseudonyms import KEY_FILE, create_key, load_key, pseudonym, pseudonym_sql
+from cxkit.pseudonyms import KEY_FILE, create_key, load_key, pseudonym, pseudonym_sql, register_key
 from cxkit.scaffold import write_engagement_template
 
 
 @pytest.mark.parametrize("value", ["+447700900001", "CU0000001", "007", "Zoë Ørsted", "", "a" * 200])
 def test_engine_hmac_equals_the_python_reference(value):
     key = bytes(range(40))  # a key longer than 32 bytes works too
-    sql = pseudonym_sql("'" + value.replace("'", "''") + "'", key, DIALECTS["duckdb"])
-    got = duckdb.sql(f"SELECT {sql}").fetchone()[0]
+    con = ibis.duckdb.connect()
+    table = register_key(con, key)
+    sql = pseudonym_sql("'" + value.replace("'", "''") + "'", table, DIALECTS["duckdb"])
+    assert key.hex() not in sql and _pads_hex(key)[0] not in sql  # the SQL names the table, not the key
+    got = con.sql(f"SELECT {sql} AS p").execute()["p"][0]
     want = hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
     assert got == want == pseudonym(value, key)
     # and it is not an unkeyed hash of the value
@@ -33,8 +36,15 @@ def test_engine_hmac_equals_the_python_reference(value):
 
 
 def test_null_stays_null():
-    sql = pseudonym_sql("CAST(NULL AS VARCHAR)", bytes(32), DIALECTS["duckdb"])
-    assert duckdb.sql(f"SELECT {sql}").fetchone()[0] is None
+    con = ibis.duckdb.connect()
+    sql = pseudonym_sql("CAST(NULL AS VARCHAR)", register_key(con, bytes(32)), DIALECTS["duckdb"])
+    assert pd.isna(con.sql(f"SELECT {sql} AS p").execute()["p"][0])
+
+
+def _pads_hex(key):
+    from cxkit.pseudonyms import _pads
+
+    return _pads(key)
 
 
 def test_key_is_created_once_owner_only_and_ignored_by_git(tmp_path):
@@ -107,6 +117,11 @@ def test_one_customer_one_pseudonym_across_sources(tmp_path):
     for name in ("contacts", "surveys", "cases"):
         assert "+44" not in s.table(name).execute().to_csv()
     assert s.parameters()["customer_pseudonyms"] == "HMAC-SHA256 with the engagement's key"
+    # no expression of the session shows the key, nor the padded keys HMAC derives from it
+    inner, outer = _pads_hex(key)
+    for name in ("contacts", "surveys", "cases"):
+        shown = repr(s.table(name, as_loaded=True)) + str(ibis.to_sql(s.table(name, as_loaded=True)))
+        assert key.hex() not in shown and inner not in shown and outer not in shown
 
 
 def test_without_a_key_file_a_run_key_is_used(tmp_path):
