@@ -213,7 +213,7 @@ def demo(
 ) -> None:
     """Generate a demo contact center and run the demo engagement to a rendered report."""
     from cxkit.generate import generate as run_generate
-    from cxkit.scaffold import write_pseudonym_key
+    from cxkit.pseudonyms import create_key
 
     data = DEMO / "data"
     if regenerate or not (data / "truth.json").exists():
@@ -222,7 +222,7 @@ def demo(
         with _progress() as progress:
             task = progress.add_task("generating demo data", total=100)
             run_generate(data, seed=7, customers=customers, progress=_progress_callback(progress, task))
-    write_pseudonym_key(DEMO)
+    create_key(DEMO)  # the repository's .gitignore keeps it out of version control
     _run(DEMO / "engagement.yaml", reports, renderer)
 
 
