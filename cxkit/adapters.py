@@ -31,6 +31,11 @@ def adapter_spec(name_or_path: str) -> dict[str, Any]:
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml") and path.exists():
         text = path.read_text(encoding="utf-8")
+    elif path.suffix in (".yaml", ".yml") or "/" in name_or_path:
+        raise ValueError(
+            f"no adapter file at {name_or_path}; a relative adapter path starts at the engagement's "
+            f"folder. Shipped adapters: {', '.join(available_adapters())}"
+        )
     else:
         candidate = resources.files(_PACKAGE) / f"{name_or_path}.yaml"
         if not candidate.is_file():
@@ -48,9 +53,10 @@ def adapter_spec(name_or_path: str) -> dict[str, Any]:
 def merge_adapter(table: str, source: dict[str, Any]) -> dict[str, Any]:
     """The source config of ``table``: the adapter's defaults with the engagement's keys on top.
 
-    ``columns`` merge key by key, so an engagement can remap one column and keep the rest; a
-    column set to null (``team: null``) is one this client's export does not have: it is
-    unmapped, and every figure that needs it reads "not measured".
+    ``columns`` and ``read_options`` merge key by key, so an engagement can remap one column
+    (or add one reader option) and keep the rest; a column set to null (``team: null``) is one
+    this client's export does not have: it is unmapped, and every figure that needs it reads
+    "not measured".
     """
     name = source.get("adapter")
     if not name:
@@ -67,4 +73,6 @@ def merge_adapter(table: str, source: dict[str, Any]) -> dict[str, Any]:
     merged = {**base, **{k: v for k, v in source.items() if k != "columns"}}
     merged["columns"] = {k: v for k, v in {**base.get("columns", {}), **(source.get("columns") or {})}.items()
                          if v is not None}
+    if "read_options" in base or "read_options" in source:
+        merged["read_options"] = {**base.get("read_options", {}), **source.get("read_options", {})}
     return merged

@@ -76,14 +76,16 @@ def init(
     adapter: Annotated[str, typer.Option(help="Ready-made mapping of the client's contact export.")] = "cxkit_generator",
     force: Annotated[bool, typer.Option(help="Overwrite an existing engagement.yaml.")] = False,
 ) -> None:
-    """Scaffold a new engagement: a commented engagement.yaml and a data/ folder."""
+    """Scaffold a new engagement: a commented engagement.yaml, a data/ folder and the pseudonym key."""
     from cxkit.adapters import available_adapters
     from cxkit.scaffold import write_engagement_template
 
     if adapter not in available_adapters() and not Path(adapter).exists():
         raise CxkitError(f"--adapter {adapter!r}: unknown; shipped adapters: {', '.join(available_adapters())}")
     path = write_engagement_template(folder, adapter=adapter, force=force)
-    console.print(f"Created [bold]{path}[/]. Put the client's exports in {folder / 'data'}, edit the file, then run:")
+    console.print(f"Created [bold]{path}[/] and the engagement's pseudonym key (.cxkit-pseudonym-key: keep it, "
+                  "never commit it; customer identifiers are replaced by keyed pseudonyms on load).")
+    console.print(f"Put the client's exports in {folder / 'data'}, edit the file, then run:")
     console.print(f"  cxkit validate {folder}\n  cxkit run {folder}")
 
 
@@ -213,6 +215,7 @@ def demo(
 ) -> None:
     """Generate a demo contact center and run the demo engagement to a rendered report."""
     from cxkit.generate import generate as run_generate
+    from cxkit.pseudonyms import create_key
 
     data = DEMO / "data"
     if regenerate or not (data / "truth.json").exists():
@@ -221,6 +224,7 @@ def demo(
         with _progress() as progress:
             task = progress.add_task("generating demo data", total=100)
             run_generate(data, seed=7, customers=customers, progress=_progress_callback(progress, task))
+    create_key(DEMO)  # the repository's .gitignore keeps it out of version control
     _run(DEMO / "engagement.yaml", reports, renderer)
 
 

@@ -37,12 +37,17 @@ class _Strict(BaseModel):
 class ColumnMapping(_Strict):
     """How one canonical column is obtained from the raw export.
 
-    Exactly one of ``column`` (a raw column name), ``sql`` (an expression in DuckDB SQL over the
-    raw columns, transpiled to the engagement's backend) or ``constant``.
+    Exactly one of ``column`` (a raw column name), ``columns`` (several raw columns joined into
+    one composite key, ``a|b``; null when a part is null), ``sql`` (an expression in DuckDB SQL
+    over the raw columns, transpiled to the engagement's backend), ``derive`` (an expression
+    over canonical columns already mapped: instants in UTC and durations in seconds, evaluated
+    after timezone conversion) or ``constant``.
     """
 
     column: str | None = None
+    columns: list[str] | None = Field(None, description="raw columns joined into a composite key")
     sql: str | None = None
+    derive: str | None = Field(None, description="SQL over canonical columns, after timezone conversion")
     constant: Any = None
     format: str | None = Field(None, description="strptime format of a text timestamp; 'iso' for ISO 8601")
     timezone: str | None = Field(None, description="timezone of a naive timestamp (defaults to the source's)")
@@ -52,15 +57,25 @@ class ColumnMapping(_Strict):
 
     @model_validator(mode="after")
     def _one_origin(self) -> ColumnMapping:
-        origins = [k for k in ("column", "sql") if getattr(self, k) is not None]
+        origins = [k for k in ("column", "columns", "sql", "derive") if getattr(self, k) is not None]
         if self.constant is not None:
             origins.append("constant")
         if len(origins) != 1:
             raise ValueError(
-                "give exactly one of 'column' (raw column name), 'sql' (expression) or 'constant'; "
-                f"found {origins or 'none'}"
+                "give exactly one of 'column' (raw column name), 'columns' (composite key), 'sql' "
+                f"(expression), 'derive' (expression over canonical columns) or 'constant'; found {origins or 'none'}"
             )
+        if self.columns is not None and len(self.columns) < 2:
+            raise ValueError("'columns' joins two or more raw columns into one key; for one column use 'column'")
         return self
+
+
+class UnnestStep(_Strict):
+    """One nested list turned into rows: ``{path: participants, as: p}`` gives one row per element,
+    the element in column ``p`` (a struct: ``p.purpose``) beside the columns of its parent."""
+
+    path: str = Field(description="a list column, or a list inside an earlier step's struct (p.sessions)")
+    as_: str = Field(alias="as", description="name of the column holding one element")
 
 
 class ExcludeRule(_Strict):
@@ -90,6 +105,13 @@ class SourceConfig(_Strict):
     columns: dict[str, str | ColumnMapping] = Field(default_factory=dict)
     exclude: list[ExcludeRule] = Field(default_factory=list)
     dedup: DedupConfig | None = None
+    records: str | None = Field(
+        None, description="a list column holding the records (an API response page: {conversations: [...]})"
+    )
+    unnest: list[UnnestStep] = Field(default_factory=list)
+    group_by: list[str] = Field(
+        default_factory=list, description="SQL keys grouping unnested rows into one canonical row; columns are aggregates"
+    )
     description: str | None = None
 
     def mapping(self, name: str) -> ColumnMapping | None:
@@ -434,10 +456,12 @@ def engagement_from_dict(raw: dict[str, Any], base_dir: Path, origin: str = "<en
                 problems.append(f"{key}: must be a mapping with at least 'adapter' or 'columns'")
                 continue
             try:
-                merged = merge_adapter(table, src)
+                merged = merge_adapter(table, _with_adapter_located(src, base_dir))
             except ValueError as exc:
                 problems.append(f"{key}.adapter: {exc}")
                 continue
+            if "adapter" in src:
+                merged["adapter"] = src["adapter"]  # as written (no local path in reports)
             try:
                 config = SourceConfig.model_validate(merged)
             except ValidationError as exc:
@@ -457,6 +481,21 @@ def engagement_from_dict(raw: dict[str, Any], base_dir: Path, origin: str = "<en
         raise ConfigError(origin, problems)
     assert engagement is not None
     return engagement
+
+
+def _with_adapter_located(src: dict[str, Any], base_dir: Path) -> dict[str, Any]:
+    """The source with an adapter given as a relative file path resolved from the engagement's
+    folder, like every other path in the engagement (not from where the command runs)."""
+    name = src.get("adapter")
+    if not isinstance(name, str) or not _looks_like_path(name):
+        return src
+    path = Path(name).expanduser()
+    return {**src, "adapter": str(path if path.is_absolute() else base_dir / path)}
+
+
+def _looks_like_path(name: str) -> bool:
+    """An adapter given as a file (``./my_vendor.yaml``), not a shipped adapter's name."""
+    return name.endswith((".yaml", ".yml")) or "/" in name or "\\" in name
 
 
 def _source_problems(table: str, src: SourceConfig, base_dir: Path) -> list[str]:

@@ -39,6 +39,8 @@ class Dialect:
     #: whether the backend's readers take a list of files; if not, files are read one by one
     #: and unioned
     reads_file_lists: bool = True
+    #: binary value -> lowercase hex SHA-256 (the keyed pseudonyms of cxkit.pseudonyms)
+    sha256_hex: Callable[[str], str] = lambda expr: f"sha256({expr})"
 
 
 def _q(text: str) -> str:
@@ -78,6 +80,7 @@ _SPARK = Dialect(
     # inferSchema off = every CSV column is a string; json = one document (array) per file
     read_options={"csv": {"inferSchema": False, "header": True}, "json": {"multiLine": True}},
     reads_file_lists=False,
+    sha256_hex=lambda expr: f"sha2({expr}, 256)",
 )
 
 DIALECTS: dict[str, Dialect] = {"duckdb": _DUCKDB, "pyspark": _SPARK}

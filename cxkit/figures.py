@@ -93,14 +93,16 @@ class Figure:
 
     ``reads`` are the canonical columns (``table.column``) without which the figure is not
     measured; ``partial`` are columns it sums when present (when absent the figure is still
-    shown, with a caveat saying what it leaves out); ``diagnostics`` are the readiness matrix
-    rows whose caveats apply.
+    shown, with a caveat saying what it leaves out); ``codes`` are coded values it counts
+    (``contacts.outcome=contained``): an export whose value map cannot produce one does not
+    measure the figure; ``diagnostics`` are the readiness matrix rows whose caveats apply.
     """
 
     label: str
     reads: tuple[str, ...]
     diagnostics: tuple[str, ...] = ()
     partial: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -141,8 +143,10 @@ FIGURES: dict[str, Figure] = {
     ),
     "asa": Figure("Average speed of answer", ("contacts.answered_at", "contacts.wait_s"), ("service_level",)),
     "abandon_rate": Figure("Abandon rate", ("contacts.queued", "contacts.wait_s"), ("service_level",)),
-    "ivr_hangups": Figure("IVR hang-ups", ("contacts.ivr_s", "contacts.queued"), ("service_level",)),
-    "containment": Figure("Self-service containment", ("contacts.ivr_s",), ()),
+    "ivr_hangups": Figure("IVR hang-ups", ("contacts.ivr_s", "contacts.queued"), ("service_level",),
+                          codes=("contacts.outcome=abandoned",)),
+    "containment": Figure("Containment by the IVR or bot", ("contacts.ivr_s", "contacts.outcome"), (),
+                          codes=("contacts.outcome=contained",)),
     "aht": Figure("Average handle time", ("contacts.talk_s",), ("aht",), partial=("contacts.hold_s", "contacts.acw_s")),
     "volume": Figure("Contacts", (), ()),
     # journeys and effort
@@ -242,10 +246,17 @@ class Judge:
             names = " or ".join(absent_tables)
             return f"the engagement has no {names} source (sources.{absent_tables[0]})"
         missing = self.missing_columns(f.reads)
-        if not missing:
-            return None
-        words = ", ".join(f"{column_words(c)} ({c})" for c in missing)
-        return f"the export has no {words}"
+        if missing:
+            words = ", ".join(f"{column_words(c)} ({c})" for c in missing)
+            return f"the export has no {words}"
+        for code in f.codes:
+            column, value = code.split("=", 1)
+            table, name = column.split(".", 1)
+            possible = self.coverage[table]["columns"].get(name, {}).get("codes")
+            if possible is not None and value not in possible:
+                return (f"the export has no code for a {value} {name} (its value map gives "
+                        f"{', '.join(possible) or 'nothing'}: sources.{table}.columns.{name}.values)")
+        return None
 
     def not_measured(self, figure: str) -> str | None:
         """``'not measured: the export has no X (table.column)'`` or None when measured."""
@@ -319,6 +330,11 @@ def _figure(key: str) -> Figure:
 def _check_declarations() -> None:
     """Declarations name real tables, columns and diagnostics (run by the tests)."""
     for key, f in FIGURES.items():
+        for code in f.codes:
+            column, value = code.split("=", 1)
+            table, name = column.split(".", 1)
+            if value not in TABLES[table].column(name).values:
+                raise AssertionError(f"figure {key}: {code} is not a canonical code")
         for c in (*f.reads, *f.partial):
             table, name = c.split(".", 1)
             if table not in TABLES or name not in TABLES[table].names:

@@ -23,6 +23,7 @@ from sqlglot import exp
 from cxkit.config import ColumnMapping, Engagement, SourceConfig, _format_from_suffix
 from cxkit.connection import Dialect, dialect_for
 from cxkit.errors import SourceError
+from cxkit.pseudonyms import pseudonym_sql
 from cxkit.schema import TABLES, Column, table_spec
 
 __all__ = ["LoadReport", "load_source", "read_raw", "fold_legs", "conform", "mapped_columns"]
@@ -154,12 +155,17 @@ def _explain_read_error(origin: str, table: str, fmt: str | None, exc: Exception
 
 
 def _referenced_columns(sql: str) -> set[str]:
-    """Raw column names an SQL expression uses (struct access ``a.b`` uses column ``a``)."""
+    """Raw column names an SQL expression uses (struct access ``a.b`` uses column ``a``); the
+    variables of lambdas (``m -> m.value``) and list comprehensions (``[m.value FOR m IN x]``)
+    are not columns."""
     tree = sqlglot.parse_one(sql, read="duckdb")
+    bound = {i.name for lam in tree.find_all(exp.Lambda) for i in lam.expressions}
+    bound |= {c.expression.name for c in tree.find_all(exp.Comprehension) if c.expression is not None}
     names = set()
     for col in tree.find_all(exp.Column):
         parts = [p.name for p in col.parts]
-        names.add(parts[0])
+        if parts[0] not in bound:
+            names.add(parts[0])
     return names
 
 
@@ -172,29 +178,54 @@ def _check_header(origin: str, table: str, src: SourceConfig, raw_columns: list[
             f"mapping keys sources.{table}.columns.* cannot match until it is."
         )
     present = {c.lower(): c for c in raw_columns}
-    problems = []
+    problems: list[str] = []
 
     def need(col: str, key: str) -> None:
         if col.lower() not in present:
-            guess = _closest(col, raw_columns)
+            guess = _closest(col, list(present.values()))
             hint = f"did you mean {guess[0]!r}?" if guess else "set it to one of the file's columns"
             problems.append(f"{key}: raw column {col!r} not found; {hint}")
 
+    def need_sql(sql: str, key: str) -> None:
+        try:
+            refs = _referenced_columns(sql)
+        except sqlglot.errors.ParseError as exc:
+            problems.append(f"{key}: not valid SQL ({str(exc).splitlines()[0]})")
+            return
+        for col in refs:
+            need(col, key)
+
+    for i, step in enumerate(src.unnest):
+        # a step reads a raw column or an earlier step's element; it adds its own element
+        need_sql(step.path, f"sources.{table}.unnest[{i}].path")
+        present[step.as_.lower()] = step.as_
+    for i, expr in enumerate(src.group_by):
+        need_sql(expr, f"sources.{table}.group_by[{i}]")
     for name in src.columns:
         mapping = src.mapping(name)
         assert mapping is not None
         key = f"sources.{table}.columns.{name}"
         if mapping.column is not None:
             need(mapping.column, key)
+        elif mapping.columns is not None:
+            for col in mapping.columns:
+                need(col.split(".")[0], key + ".columns")
         elif mapping.sql is not None:
+            need_sql(mapping.sql, key + ".sql")
+        elif mapping.derive is not None:
             try:
-                refs = _referenced_columns(mapping.sql)
+                refs = _referenced_columns(mapping.derive)
             except sqlglot.errors.ParseError as exc:
-                problems.append(f"{key}.sql: not valid SQL ({str(exc).splitlines()[0]})")
+                problems.append(f"{key}.derive: not valid SQL ({str(exc).splitlines()[0]})")
                 continue
-            for col in refs:
-                if col.lower() not in present:
-                    need(col, key + ".sql")
+            for col in sorted(refs):
+                other = src.mapping(col)
+                if other is None or other.derive is not None:
+                    problems.append(
+                        f"{key}.derive: {col!r} is not a canonical column mapped from the export; derive "
+                        "reads canonical columns (instants in UTC, durations in seconds) mapped with "
+                        "column, columns, sql or constant"
+                    )
     for i, rule in enumerate(src.exclude):
         for col in _referenced_columns(rule.when):
             need(col, f"sources.{table}.exclude[{i}].when")
@@ -219,14 +250,22 @@ def _closest(name: str, options: list[str]) -> list[str]:
     return [o for o in options if low in o.lower() or o.lower() in low][:1]
 
 
+def _base_sql(mapping: ColumnMapping) -> str:
+    """The mapped value before typing: a raw column, a composite key, an expression or a constant."""
+    if mapping.constant is not None:
+        return _lit(mapping.constant)
+    if mapping.column is not None:
+        return _quote(mapping.column)
+    if mapping.columns is not None:
+        # a composite key: null when a part is null (a key with a missing part identifies nothing)
+        parts = (".".join(_quote(p) for p in c.split(".")) for c in mapping.columns)  # struct fields: s.id
+        return "(" + " || '|' || ".join(f"CAST({p} AS VARCHAR)" for p in parts) + ")"
+    return f"({mapping.sql})"
+
+
 def _column_sql(col: Column, mapping: ColumnMapping, src: SourceConfig, default_tz: str, d: Dialect) -> str:
     """DuckDB-dialect SQL producing canonical column ``col`` from its mapping."""
-    if mapping.constant is not None:
-        base = _lit(mapping.constant)
-    elif mapping.column is not None:
-        base = _quote(mapping.column)
-    else:
-        base = f"({mapping.sql})"
+    base = _base_sql(mapping)
     if mapping.null_values:
         nulls = ", ".join(_lit(v) for v in mapping.null_values)
         base = f"(CASE WHEN CAST({base} AS VARCHAR) IN ({nulls}) THEN NULL ELSE {base} END)"
@@ -262,16 +301,30 @@ def _column_sql(col: Column, mapping: ColumnMapping, src: SourceConfig, default_
     raise AssertionError(f"unhandled canonical type {dtype}")
 
 
-def load_source(con, engagement: Engagement, table: str) -> tuple[ir.Table, LoadReport, ir.Table | None]:
-    """Canonical table ``table`` of ``engagement`` (lazy), its LoadReport, and its legs if leg-grain."""
+def load_source(
+    con, engagement: Engagement, table: str, *, pseudonym_key_table: str | None = None
+) -> tuple[ir.Table, LoadReport, ir.Table | None]:
+    """Canonical table ``table`` of ``engagement`` (lazy), its LoadReport, and its legs if leg-grain.
+
+    ``pseudonym_key_table``: the engine table holding the engagement's key
+    (:func:`cxkit.pseudonyms.register_key`); ``customer_id`` is then its keyed hash
+    (HMAC-SHA256), computed in the engine, so no raw customer identifier reaches a canonical
+    table. ``Session`` always passes one; None leaves the identifiers as mapped (tests of a
+    mapping only).
+    """
     src = engagement.sources[table]
     raw, origin, fmt = read_raw(con, engagement, table, src)
+    if src.records is not None:
+        raw = _records(raw, origin, table, src.records)
+    if fmt in ("json", "jsonl"):
+        raw = _json_as_text(raw, table)
     _check_header(origin, table, src, list(raw.columns))
     d = dialect_for(con)
     target = "legs" if (table == "contacts" and src.grain == "leg") else table
     spec = table_spec(target)
     raw_name = f"cx_src_{table}"
     aliased = raw.alias(raw_name)
+    tz = src.timezone or engagement.timezone
 
     where = " AND ".join(f"NOT COALESCE(({r.when}), FALSE)" for r in src.exclude) or "TRUE"
     kept_all_sql = f"SELECT * FROM {raw_name} WHERE {where}"
@@ -286,24 +339,39 @@ def load_source(con, engagement: Engagement, table: str) -> tuple[ir.Table, Load
         )
     else:
         kept_sql = f"SELECT DISTINCT * FROM {raw_name} WHERE {where}"
-    selects, mapped = [], {}
-    for col in spec.columns:
-        mapping = src.mapping(col.name)
-        if mapping is None:
-            continue
-        mapped[col.name] = mapping.column or mapping.sql or f"constant {mapping.constant!r}"
-        sql = _column_sql(col, mapping, src, engagement.timezone, d)
-        if sql.startswith("__ts__("):
-            sql = _timestamp_from_native(aliased, sql[len("__ts__(") : -1], src.timezone or engagement.timezone, d)
-        selects.append(f"{sql} AS {_quote(col.name)}")
-    query = f"SELECT {', '.join(selects)} FROM ({kept_sql}) AS kept"
+    # nested lists become rows after de-duplication (a re-delivered record is dropped whole)
+    rows_sql = _unnested(kept_sql, src)
+    group = f" GROUP BY {', '.join(src.group_by)}" if src.group_by else ""
+    from_sql = f"FROM ({rows_sql}) AS kept{group}"
     try:
+        columns = [(c, src.mapping(c.name)) for c in spec.columns if src.mapping(c.name) is not None]
+        direct = [(c, m) for c, m in columns if m.derive is None]
+        selects, mapped = [], {}
+        for col, mapping in direct:
+            mapped[col.name] = _mapped_from(mapping)
+            sql = _column_sql(col, mapping, src, engagement.timezone, d)
+            if sql.startswith("__ts__("):
+                sql = _timestamp_from_native(aliased, sql[len("__ts__(") : -1], tz, d, from_sql)
+            if col.name == "customer_id" and pseudonym_key_table is not None:
+                sql = pseudonym_sql(sql, pseudonym_key_table, d)
+            selects.append(f"{sql} AS {_quote(col.name)}")
+        query = f"SELECT {', '.join(selects)} {from_sql}"
+        derived = [(c, m) for c, m in columns if m.derive is not None]
+        if derived:
+            # derived columns read the canonical ones: instants after timezone conversion
+            extra = ", ".join(f"CAST(({m.derive}) AS {_SQL_TYPES[c.dtype.split('(')[0]]}) AS {_quote(c.name)}" for c, m in derived)
+            query = f"SELECT *, {extra} FROM ({query}) AS mapped"
+            mapped.update({c.name: _mapped_from(m) for c, m in derived})
         mapped_table = aliased.sql(query, dialect="duckdb")
         after_exclusions = aliased.sql(kept_all_sql, dialect="duckdb")
+    except SourceError:
+        raise
     except Exception as exc:
         raise SourceError(
             f"{origin}: the mapping for '{table}' does not run on this data: {str(exc).splitlines()[0]}. "
-            f"Check the sql expressions under sources.{table}.columns."
+            f"Check the sql expressions under sources.{table}.columns"
+            + (f" and sources.{table}.unnest / group_by" if (src.unnest or src.group_by) else "")
+            + "."
         ) from exc
     unmapped = [c.name for c in spec.columns if c.name not in mapped]
     report = LoadReport(table, origin, fmt, src.grain, list(raw.columns), mapped, unmapped, src, aliased, after_exclusions)
@@ -313,9 +381,64 @@ def load_source(con, engagement: Engagement, table: str) -> tuple[ir.Table, Load
     return conform(table, mapped_table), report, None
 
 
-def _timestamp_from_native(raw: ir.Table, expr: str, tz: str, d: Dialect) -> str:
+_SQL_TYPES = {"timestamp": "TIMESTAMPTZ", "float64": "DOUBLE", "int64": "BIGINT", "string": "VARCHAR", "boolean": "BOOLEAN"}
+
+
+def _mapped_from(mapping: ColumnMapping) -> str:
+    """What a canonical column was mapped from, in words for the load report."""
+    if mapping.column is not None:
+        return mapping.column
+    if mapping.columns is not None:
+        return " | ".join(mapping.columns)
+    if mapping.sql is not None:
+        return mapping.sql
+    if mapping.derive is not None:
+        return f"derived: {mapping.derive}"
+    return f"constant {mapping.constant!r}"
+
+
+def _records(raw: ir.Table, origin: str, table: str, column: str) -> ir.Table:
+    """One row per element of the list column ``column`` (an API response page holding its
+    records in a list), the element's fields as columns."""
+    if column not in raw.columns:
+        guess = _closest(column, list(raw.columns))
+        hint = f"did you mean {guess[0]!r}?" if guess else f"the file's columns are {', '.join(raw.columns)}"
+        raise SourceError(f"{origin}: sources.{table}.records: no list column {column!r} in the file; {hint}")
+    name = f"cx_pages_{table}"
+    pages = raw.alias(name)
+    try:
+        return pages.sql(f"SELECT cx_record.* FROM (SELECT unnest({_quote(column)}) AS cx_record FROM {name})", dialect="duckdb")
+    except Exception as exc:
+        raise SourceError(
+            f"{origin}: sources.{table}.records: {column!r} is not a list of records ({str(exc).splitlines()[0]})"
+        ) from exc
+
+
+def _unnested(kept_sql: str, src: SourceConfig) -> str:
+    """The kept rows with each ``unnest`` step applied: one row per element, beside its parent."""
+    sql = kept_sql
+    for i, step in enumerate(src.unnest):
+        sql = f"SELECT *, unnest({step.path}) AS {_quote(step.as_)} FROM ({sql}) AS cx_unnest_{i}"
+    return sql
+
+
+def _json_as_text(raw: ir.Table, table: str) -> ir.Table:
+    """JSON-typed columns read as text. DuckDB's JSON reader types a field that is null in every
+    sampled record (or of mixed types) as JSON; a cast keeps the quotes (``"6fe40d2a-..."``) and
+    ``COALESCE`` of it with a text column fails. A scalar becomes its text, an object or list its
+    JSON text (JSON functions such as ``Attributes->>'key'`` still read it)."""
+    typed = [name for name, dtype in raw.schema().items() if dtype.is_json()]
+    if not typed:
+        return raw
+    name = f"cx_json_{table}"
+    view = raw.alias(name)
+    replace = ", ".join(f"json_extract_string({_quote(c)}, '$') AS {_quote(c)}" for c in typed)
+    return view.sql(f"SELECT * REPLACE ({replace}) FROM {name}", dialect="duckdb")
+
+
+def _timestamp_from_native(raw: ir.Table, expr: str, tz: str, d: Dialect, from_sql: str) -> str:
     """A timestamp mapping without a format: native timestamps pass, text is read as ISO 8601."""
-    probe = raw.sql(f"SELECT {expr} AS v FROM {raw.get_name()}", dialect="duckdb")
+    probe = raw.sql(f"SELECT {expr} AS v {from_sql}", dialect="duckdb")
     vtype = probe.schema()["v"]
     if vtype.is_timestamp():
         return f"CAST({expr} AS TIMESTAMPTZ)" if vtype.timezone else d.localize(expr, tz)
@@ -352,7 +475,8 @@ def conform(name: str, t: ir.Table) -> ir.Table:
 def fold_legs(legs: ir.Table) -> ir.Table:
     """Fold leg-grain rows into contacts (METRICS.md boundary rules).
 
-    ``arrived_at`` = first leg start, ``ended_at`` = last leg end, ``transfers`` = legs - 1,
+    ``arrived_at`` = first leg start, ``ended_at`` = last leg end, ``transfers`` = legs - 1
+    (plus the legs' ``transfers_out``: transfers to outside the export, which leave no leg),
     durations and ``auth_attempts`` summed, ``queue``/``channel``/``direction``/``entry_point``
     = first leg's, ``agent_id``/``team``/reason = final leg's. ``outcome`` is ``handled`` when
     any leg was handled by an agent (the agent's work happened), else the final leg's.
@@ -379,7 +503,8 @@ def fold_legs(legs: ir.Table) -> ir.Table:
         "ended_at": legs.ended_at.max(),
         "outcome": ibis.ifelse((legs.outcome == "handled").any(), "handled", legs.outcome.argmax(first)),
         "queued": legs.queued.any(),
-        "transfers": legs.count() - 1,
+        # a transfer out of the platform leaves no leg of its own: the leg that made it says so
+        "transfers": legs.count() - 1 + legs.transfers_out.fill_null(0).sum(),
         "auth_attempts": legs.auth_attempts.sum(),
         "contact_reason": legs.contact_reason.argmax(first),
         "reason_family": legs.reason_family.argmax(first),
@@ -397,9 +522,20 @@ def fold_legs(legs: ir.Table) -> ir.Table:
 
 
 def clip_negative_durations(t: ir.Table) -> ir.Table:
-    """Negative durations are export errors: readiness reports them, diagnostics read them as 0."""
+    """Negative durations are export errors: readiness reports them, diagnostics read them as 0.
+
+    A null (not measured, or a value that did not parse) stays null: ``greatest(x, 0)`` would
+    turn it into 0 on DuckDB.
+
+    Examples
+    --------
+    >>> import ibis
+    >>> t = ibis.memtable({"hold_s": [-30.0, 60.0, None]})
+    >>> clip_negative_durations(t).execute()["hold_s"].tolist()
+    [0.0, 60.0, nan]
+    """
     present = [c for c in _DURATION_COLUMNS if c in t.columns]
-    return t.mutate(**{c: ibis.greatest(t[c], 0.0) for c in present})
+    return t.mutate(**{c: ibis.ifelse(t[c] < 0, 0.0, t[c].cast("float64")) for c in present})
 
 
 def mapped_columns(report: LoadReport, table: str) -> set[str]:

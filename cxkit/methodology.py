@@ -25,12 +25,20 @@ DEFINITIONS: dict[str, str] = {
     "This is the volume a cost model prices; it is a different number from FCR.",
     "Right-censoring": "A contact whose window runs past the end of the data cannot be judged: it is "
     "left out of FCR (never counted as resolved) and the number left out is reported.",
+    "End of data": "The latest arrival in the contacts feed, never later than the period end: a period "
+    "that runs past the data does not judge the unobserved days as resolved.",
     "Journey": "A customer's chain of contacts in which each arrives within the window after the latest "
     "end of the earlier ones; it ends when no repeat follows (resolved) or the data ends (censored).",
     "Service level": "Answered within the channel's threshold / (answered + abandoned after the short-"
     "abandon threshold).",
     "Abandon rate": "Abandoned from the queue after the short-abandon threshold / offered to a queue. "
     "Hang-ups in the IVR are reported separately.",
+    "IVR hang-up rate": "Inbound contacts abandoned before reaching a queue / inbound contacts that entered "
+    "the IVR or a bot (IVR seconds above zero).",
+    "Containment": "Inbound contacts contained by the IVR or a bot, in any channel / inbound contacts that "
+    "entered the IVR or a bot.",
+    "Orphans": "Survey answers, QA evaluations and cases whose contact is not in the contacts feed: counted "
+    "by the readiness checks and left out of every figure.",
     "AHT": "(talk + hold + after-contact work) / handled contacts of both directions; the median is "
     "shown beside the mean.",
     "Confidence interval": "Every rate carries a 95% Wilson interval and its denominator; segments under "
@@ -59,7 +67,8 @@ DEFINITIONS: dict[str, str] = {
 
 _MEANINGS = {
     "period": "Period diagnosed (local dates, inclusive)",
-    "end_of_data": "End of data used for right-censoring (local time)",
+    "end_of_data": "End of data used for right-censoring (latest arrival, capped at the period end; local time)",
+    "customer_pseudonyms": "Customer identifiers replaced by keyed pseudonyms on load",
     "repeat_window_days": "Repeat window (days; a day is exactly 86,400 s)",
     "sensitivity_windows_days": "Windows shown in the FCR sensitivity table",
     "exclude_reasons": "Contact reasons excluded from FCR",

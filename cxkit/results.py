@@ -337,7 +337,8 @@ _OPERATIONS_FIGURES = {
     "sl_threshold_s": "service_level", "asa_s": "asa", "abandon_rate": "abandon_rate", "long_abandons": "abandon_rate",
     "short_abandons": "abandon_rate", "ivr_hangups": "ivr_hangups", "handled": "volume", "aht_mean_s": "aht",
     "aht_median_s": "aht", "transferred": "transfer_rate", "transfer_rate": "transfer_rate",
-    "self_service_entries": "containment", "contained": "containment", "containment": "containment",
+    "ivr_entries": "ivr_hangups", "ivr_hangup_rate": "ivr_hangups", "contained": "containment",
+    "containment": "containment",
 }
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cxkit.errors import CxkitError
 
-__all__ = ["write_engagement_template", "parameterized_notebooks", "ENGAGEMENT_TEMPLATE"]
+__all__ = ["write_engagement_template", "write_pseudonym_key", "parameterized_notebooks", "ENGAGEMENT_TEMPLATE"]
 
 ENGAGEMENT_TEMPLATE = """\
 # cxkit engagement: one file per client engagement. Validate with `cxkit validate {folder}`,
@@ -90,7 +90,8 @@ report:
 
 
 def write_engagement_template(folder: Path, *, adapter: str = "cxkit_generator", force: bool = False) -> Path:
-    """Create ``folder/engagement.yaml`` (commented template) and ``folder/data/``."""
+    """Create ``folder/engagement.yaml`` (commented template), ``folder/data/`` and the
+    engagement's pseudonym key (``folder/.cxkit-pseudonym-key``, git-ignored, never printed)."""
     folder = Path(folder)
     path = folder / "engagement.yaml"
     if path.exists() and not force:
@@ -107,7 +108,21 @@ def write_engagement_template(folder: Path, *, adapter: str = "cxkit_generator",
         adapter=adapter,
     )
     path.write_text(text, encoding="utf-8")
+    write_pseudonym_key(folder)
     return path
+
+
+def write_pseudonym_key(folder: Path) -> Path:
+    """The engagement's pseudonym key (kept if present) and a ``.gitignore`` beside it that keeps
+    the key out of version control (see :mod:`cxkit.pseudonyms`)."""
+    from cxkit.pseudonyms import KEY_FILE, create_key
+
+    key = create_key(folder)
+    ignore = Path(folder) / ".gitignore"
+    lines = ignore.read_text(encoding="utf-8").splitlines() if ignore.exists() else []
+    if KEY_FILE not in lines:
+        ignore.write_text("\n".join([*lines, KEY_FILE]) + "\n", encoding="utf-8")
+    return key
 
 
 def parameterized_notebooks(notebooks: list[Path], out_dir: Path, *, engagement: Path) -> Path:

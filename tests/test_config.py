@@ -68,6 +68,8 @@ BAD = [
     ("unknown table", lambda d: d["sources"].update(contcts={"path": "x.csv"}), ["sources.contcts", "did you mean 'contacts'"]),
     ("file not found", lambda d: d["sources"]["contacts"].update(path="nope/*.csv"), ["sources.contacts.path: no file matches"]),
     ("unknown adapter", lambda d: d["sources"]["contacts"].update(adapter="genesys_xx"), ["sources.contacts.adapter", "unknown adapter 'genesys_xx'"]),
+    ("adapter file missing", lambda d: d["sources"]["contacts"].update(adapter="./vendors/nope.yaml"),
+     ["sources.contacts.adapter", "no adapter file at", "vendors/nope.yaml", "starts at the engagement's folder"]),
     ("required column unmapped", lambda d: d["sources"]["contacts"]["columns"].pop("ended_at"),
      ["sources.contacts.columns.ended_at: required canonical column is not mapped"]),
     ("non-canonical column", lambda d: d["sources"]["contacts"]["columns"].update(custmer_id="cust"),
@@ -129,3 +131,21 @@ def test_init_template_validates_once_data_exists(tmp_path):
     assert e.name == "acme_bank" and e.sources["contacts"].grain == "contact"
     with pytest.raises(Exception, match="already exists"):
         write_engagement_template(folder)
+
+
+def test_relative_adapter_path_starts_at_the_engagement_folder(tmp_path, monkeypatch):
+    # `adapter: ./vendor.yaml` beside the engagement must load whatever folder the command runs in
+    folder = tmp_path / "acme"
+    folder.mkdir()
+    data = _valid()
+    columns = data["sources"]["contacts"].pop("columns")
+    (folder / "vendor.yaml").write_text(yaml.safe_dump({"description": "a vendor", "sources": {"contacts": {"columns": columns}}}))
+    data["sources"]["contacts"]["adapter"] = "./vendor.yaml"
+    path = _write(folder, data)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    e = load_engagement(Path("..") / "acme")
+    assert e.sources["contacts"].mapping("contact_id").column == "id"
+    assert e.sources["contacts"].adapter == "./vendor.yaml"  # kept as written: no local path in reports
+    assert path.parent == e.base_dir

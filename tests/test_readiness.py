@@ -102,6 +102,24 @@ def test_one_defect_flags_its_check_only(defect, expected):
     assert _flagged(r) == expected
 
 
+def test_data_stopping_before_the_period_end_is_said():
+    # METRICS.md: the end of data is the latest arrival; readiness says when the data stops more
+    # than a day before the period end. Contacts on 1-19 March, period to 28 March (ends 29 Mar
+    # 00:00 UTC): the last arrival is 19 March 16:00, 9 days 8 hours = 9.3 days before.
+    r = assess_tables(_month(), _inputs(_dense_contacts(skip=range(20, 29))), now=NOW)
+    check = _by_id(r)["contacts.data_reaches_period_end"]
+    assert check.status == "fail" and check.severity == "warning"
+    assert check.finding == ("the contacts stop 9.3 days before the period ends (last arrival 2026-03-19 "
+                             "16:00 UTC, period end 2026-03-29 00:00 UTC)")
+    assert r.matrix["cost_model"]["verdict"] == "degraded"
+    # to the last day (27 March 16:00, 1 day 8 hours before the end) it still stops early; a
+    # last arrival on 28 March (16:00, 8 hours before the end) reaches the end
+    assert _by_id(assess_tables(_month(), _inputs(_dense_contacts(skip=(28,))), now=NOW))[
+        "contacts.data_reaches_period_end"].status == "fail"
+    assert _by_id(assess_tables(_month(), _inputs(_dense_contacts()), now=NOW))[
+        "contacts.data_reaches_period_end"].status == "pass"
+
+
 def test_duplicate_contact_ids_and_unknown_codes_are_listed():
     rows = _clean_contacts()
     rows[1] = {**rows[1], "contact_id": "c0", "direction": "sideways"}

@@ -418,6 +418,24 @@ def _hour_shift_check(rule: Rule, hourly: pd.DataFrame, ctx: _Context) -> dict[s
     }
 
 
+def _data_end_check(rule: Rule, t: ir.Table, ctx: _Context) -> dict[str, Any]:
+    """Does the feed reach the period end? METRICS.md: the end of data is the latest arrival
+    (capped at the period end), and readiness says when the data stops more than
+    ``max_gap_days`` before the period ends."""
+    latest = t[rule.kwargs.get("column", "arrived_at")].max().execute()
+    end = ctx.engagement.period_end_utc
+    if latest is None or pd.isna(latest):
+        return {"success": None, "result": None}
+    latest = pd.Timestamp(latest)
+    latest = latest.tz_localize("UTC") if latest.tzinfo is None else latest.tz_convert("UTC")
+    gap_days = max((pd.Timestamp(end) - latest).total_seconds(), 0.0) / 86400.0
+    values = f"last arrival {latest:%Y-%m-%d %H:%M} UTC, period end {end:%Y-%m-%d %H:%M} UTC"
+    return {
+        "success": gap_days <= rule.kwargs["max_gap_days"],
+        "result": {"observed_value": round(gap_days, 3), "values": values},
+    }
+
+
 def _loader_check(rule: Rule, counts: dict[str, Any]) -> dict[str, Any]:
     kind = rule.type
     values = ""
@@ -640,6 +658,11 @@ def run_checks(
             # a key mapped from one column is the export's own id: the uniqueness check covers it
             out[r.id] = (_result(r, blocking, True, {"values": "the key is one column of the export"}) if res is None
                          else _result(r, blocking, res["success"], res["result"]))
+        for r in rules:
+            if r.id not in out and r.type == "cxkit_data_end":
+                res = _data_end_check(r, ti.table, ctx)
+                note = None if res["success"] is not None else f"no {_UNITS[r.table]} have a {r.kwargs.get('column', 'arrived_at')}"
+                out[r.id] = _result(r, blocking, res["success"], res["result"], note)
         loader_rules = [r for r in rules if r.type.startswith("cxkit_loader")]
         if loader_rules:
             counts = ti.report.counts() if ti.report is not None else None
