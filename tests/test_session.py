@@ -102,7 +102,8 @@ def test_end_of_data_is_the_latest_arrival_capped_at_the_period_end(tmp_path):
     # a period to 30 April runs past the data: the latest arrival (D's, 08:00 UTC)
     s = cxkit.open_engagement(_write(tmp_path, period_end="2026-04-30"))
     assert s.end_of_data == datetime(2026, 4, 1, 8, 0, tzinfo=UTC)
-    assert s.parameters()["end_of_data_utc"] == "2026-04-01T08:00:00+00:00"
+    # readers see it in the center's time (London is UTC+1 from 29 March); the manifest keeps the instant
+    assert s.parameters()["end_of_data"] == "2026-04-01 09:00 (Europe/London)"
 
 
 def test_orphan_surveys_qa_and_cases_are_left_out(tmp_path):
