@@ -142,6 +142,13 @@ class Backend(_Strict):
     url: str | None = Field(None, description="an ibis connection URL, e.g. duckdb:///work/cx.duckdb")
     database: str | None = Field(None, description="a DuckDB file for this engagement (relative to it)")
     materialize: bool = Field(True, description="cache canonical tables in the engine once per session")
+    memory_limit: str | None = Field(
+        None,
+        pattern=r"^\s*\d+(\.\d+)?\s*(MB|GB|TB|MiB|GiB|TiB)\s*$",
+        description="most memory the embedded engine may use before it spills to the run folder, e.g. '3GB' "
+        "(default: 40% of the machine's memory, at most 3 GB)",
+    )
+    threads: int | None = Field(None, ge=1, le=256, description="engine threads (default: every core)")
 
 
 class Resolution(_Strict):

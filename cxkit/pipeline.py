@@ -10,6 +10,7 @@ engine), assesses readiness (``readiness.json``), and computes every declared re
 from __future__ import annotations
 
 import gc
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -53,7 +54,10 @@ def prepare_run(
             progress(step, fraction)
 
     say("Loading the exports", 0.0)
-    session = Session(e)
+    # what does not fit the engine's memory limit spills here, inside the run folder, and goes
+    # when the run's results are written
+    spill = run_dir / ".spill"
+    session = Session(e, spill_dir=spill)
     try:
         say("Checking data readiness", 0.1)
         ready = readiness.assess(session)
@@ -70,5 +74,6 @@ def prepare_run(
         # tables drop themselves when collected, so the connection is left to close with them)
         del session
         gc.collect()
+        shutil.rmtree(spill, ignore_errors=True)
     say("Results ready", 1.0)
     return run_dir

@@ -32,11 +32,15 @@ class Session:
     table before those steps, for readiness checks that must see the raw defects.
     """
 
-    def __init__(self, engagement: Engagement, con=None):
+    def __init__(self, engagement: Engagement, con=None, *, spill_dir: str | Path | None = None):
         self.engagement = engagement
+        b = engagement.backend
         self.con = con if con is not None else connect(
-            engagement.backend.url,
-            engagement.resolve(engagement.backend.database) if engagement.backend.database else None,
+            b.url,
+            engagement.resolve(b.database) if b.database else None,
+            memory_limit=b.memory_limit,
+            threads=b.threads,
+            spill_dir=spill_dir,
         )
         self.load_reports: dict[str, LoadReport] = {}
         self._loaded: dict[str, ir.Table] = {}
