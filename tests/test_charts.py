@@ -199,3 +199,21 @@ def test_tornado_keeps_the_swing_order_and_spans_low_to_high():
     assert (aht["_from"], aht["_to"]) == (36192.0, 54058.0)
     rule = spec["layer"][1]
     assert spec["datasets"][rule["data"]["name"]] == [{"base": 46233.0}]
+
+
+def test_a_scatter_of_many_units_is_binned_not_embedded():
+    # 20,000 agents (the 10M-contact center had about 21,800 in its QA scatter): the chart draws
+    # a 25 x 25 density grid from aggregates and says so, instead of embedding every row
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame({"qa_mean": rng.normal(85, 5, 20_000), "fcr": rng.uniform(0.4, 0.9, 20_000)})
+    chart = charts.scatter(frame, "qa_mean", "fcr", title="QA score against FCR", y_format=".0%")
+    spec = chart.to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    assert len(rows) <= 25 * 25 and sum(r["units"] for r in rows) == 20_000
+    assert "20,000 points binned into a 25 x 25 grid" in spec["title"]["subtitle"]
+    assert vl_convert.vegalite_to_svg(spec).startswith("<svg")
+    # a few hundred agents stay points
+    small = charts.scatter(frame.head(300), "qa_mean", "fcr", title="t").to_dict()
+    assert small["mark"]["type"] == "circle" and len(next(iter(small["datasets"].values()))) == 300
