@@ -93,8 +93,12 @@ def _say(progress: Progress | None, message: str, fraction: float) -> None:
 def _kernel_manager_class() -> type:
     """A kernel manager whose ``python3`` kernel is ``sys.executable -m ipykernel_launcher``.
 
+    Its channels are encrypted with CurveZMQ keys the manager provisions (so the kernel does
+    not warn that it "is running over TCP without encryption"), and shutting it down does not
+    interrupt it first (so an idle kernel does not log "KeyboardInterrupt caught in kernel").
     Built on use so importing this module does not import jupyter_client.
     """
+    import zmq
     from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import default
@@ -107,7 +111,8 @@ def _kernel_manager_class() -> type:
                 argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
                 display_name=f"Python {sys.version_info.major}.{sys.version_info.minor} (cxkit)",
                 language="python",
-                metadata={"debugger": False},
+                # ipykernel accepts manager-provisioned Curve keys from the connection file.
+                metadata={"debugger": False, "supported_encryption": ["curve"]},
             )
 
     class CurrentInterpreterKernelManager(AsyncKernelManager):
@@ -116,6 +121,19 @@ def _kernel_manager_class() -> type:
         @default("kernel_spec_manager")
         def _current_interpreter_spec_manager(self) -> KernelSpecManager:
             return CurrentInterpreterKernelSpecManager(data_dir=self.data_dir)
+
+        @default("transport_encryption")
+        def _encrypt_when_possible(self) -> str:
+            # "auto" is refused by jupyter_client when libzmq lacks Curve; then plain TCP it is.
+            return "auto" if zmq.has("curve") else "disabled"
+
+        async def _async_interrupt_kernel(self) -> None:
+            # jupyter_client interrupts before every shutdown in case the kernel is busy; papermill
+            # only shuts down idle kernels, and the shutdown request on the control channel
+            # (then a kill after a grace period) stops a busy one anyway.
+            if self.shutting_down:
+                return
+            await super()._async_interrupt_kernel()
 
     return CurrentInterpreterKernelManager
 
