@@ -65,7 +65,6 @@ RENDERERS: tuple[str, ...] = ("quarto", "nbconvert")
 
 _KERNEL_NAME = "python3"
 _PARAMETER_TAGS = frozenset({"parameters", "injected-parameters"})
-_QUARTO_TIMEOUT_S = 600
 _VERSIONED_PACKAGES = (
     "cxkit",
     "papermill",
@@ -479,34 +478,9 @@ def choose_renderer(renderer: str = "auto") -> str:
 
 
 def _render_quarto(notebook: Path, out_html: Path) -> None:
-    quarto = shutil.which("quarto")
-    assert quarto is not None  # choose_renderer checked
-    # An .ipynb is not executed by Quarto unless --execute is given: papermill's outputs stay.
-    command = [quarto, "render", notebook.name, "--to", "html"]
-    try:
-        done = subprocess.run(
-            command,
-            cwd=notebook.parent,
-            capture_output=True,
-            text=True,
-            timeout=_QUARTO_TIMEOUT_S,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise CxkitError(f"{notebook}: quarto render failed to run: {error}") from error
-    produced = notebook.with_suffix(".html")
-    if done.returncode != 0 or not produced.is_file():
-        tail = "\n".join((done.stderr or done.stdout or "").strip().splitlines()[-15:])
-        raise CxkitError(
-            f"{notebook}: `{' '.join(command)}` exited with {done.returncode} and "
-            f"{'wrote' if produced.is_file() else 'did not write'} {produced.name}.\n{tail}\n"
-            "Fix: read the Quarto message above, or render with renderer='nbconvert'."
-        )
-    if produced.resolve() != out_html.resolve():
-        os.replace(produced, out_html)
-    support = notebook.parent / f"{notebook.stem}_files"
-    if support.is_dir():  # embed-resources leaves nothing needed here
-        shutil.rmtree(support, ignore_errors=True)
+    from cxkit.quarto import render
+
+    render(notebook, out_html)
 
 
 _BODY_TEMPLATE = r"""{%- extends 'classic/base.html.j2' -%}
@@ -993,7 +967,8 @@ def _versions(renderer: str) -> dict[str, str | None]:
             done = subprocess.run(
                 [quarto, "--version"], capture_output=True, text=True, timeout=60, check=False
             )
-            versions["quarto"] = done.stdout.strip() or None
+            # Some Quarto builds colour their version line; keep the text only.
+            versions["quarto"] = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout).strip() or None
         except (OSError, subprocess.TimeoutExpired):
             versions["quarto"] = None
     return versions
@@ -1089,8 +1064,9 @@ def build_report(
     CxkitError
         A notebook failed, rendering failed, the page would make a network request, or the
         privacy scan found personal data (the message names the kind and section, never the
-        value). The run folder is then renamed ``failed-<run_id>`` with a ``FAILED.txt``;
-        published runs and ``latest`` are untouched.
+        value; for network requests, the likely cause and its fix). The run folder is then
+        renamed ``failed-<run_id>`` with a ``FAILED.txt``, and a page that failed a check is
+        kept there as ``index.NOT-PUBLISHED.html``; published runs and ``latest`` are untouched.
 
     Notes
     -----
@@ -1131,7 +1107,8 @@ def build_report(
 
         _say(progress, "Checking the page for personal data and network requests", 0.97)
         page = index_html.read_text(encoding="utf-8")
-        _refuse_unsafe_page(page, index_html)
+        if (problem := _page_problem(page, name)) is not None:
+            raise _Unpublishable(problem)
 
         timings["total"] = round(time.perf_counter() - started, 3)
         record = {
@@ -1154,8 +1131,16 @@ def build_report(
         os.replace(temp, final)
     except BaseException as error:
         failed = _mark_failed(engagement_dir, run_id, temp, error)
+        kept = failed / "index.NOT-PUBLISHED.html"
+        if isinstance(error, _Unpublishable):
+            raise CxkitError(
+                f"The report was not published because {error}\n"
+                f"The page is kept, unpublished, at {kept} (for investigation only); earlier "
+                f"reports and 'latest' are unchanged.\nRun folder kept for debugging: {failed}"
+            ) from error
         if isinstance(error, CxkitError):
-            message = str(error).replace(str(temp), str(failed))
+            # Paths named while the run was being built: the page and the folder were renamed.
+            message = str(error).replace(str(temp / "index.html"), str(kept)).replace(str(temp), str(failed))
             raise CxkitError(f"{message}\nRun folder kept for debugging: {failed}") from error
         raise
     _point_latest(engagement_dir, run_id)
@@ -1168,7 +1153,8 @@ def rerender_run(run_folder: Path, renderer: str = "auto") -> Path:
 
     For example after installing Quarto, or to compare renderers. The new page passes the same
     privacy and network checks before it replaces ``index.html`` (atomically); on any failure
-    the published page is left as it was.
+    the published page is left as it was, and a page that failed a check is kept as
+    ``index.NOT-PUBLISHED.html`` beside it (removed by the next successful render).
     """
     run_folder = Path(run_folder)
     notebook = run_folder / "report.ipynb"
@@ -1182,8 +1168,16 @@ def rerender_run(run_folder: Path, renderer: str = "auto") -> Path:
     staging.mkdir(exist_ok=True)
     try:
         page_path = render_html(notebook, staging / "index.html", name)
-        _refuse_unsafe_page(page_path.read_text(encoding="utf-8"), page_path)
+        if (problem := _page_problem(page_path.read_text(encoding="utf-8"), name)) is not None:
+            kept = run_folder / "index.NOT-PUBLISHED.html"
+            os.replace(page_path, kept)
+            raise CxkitError(
+                f"The page rendered again with {name} was not published because {problem}\n"
+                f"It is kept, unpublished, at {kept} (for investigation only); the published "
+                f"{run_folder / 'index.html'} is unchanged."
+            )
         os.replace(page_path, run_folder / "index.html")
+        (run_folder / "index.NOT-PUBLISHED.html").unlink(missing_ok=True)
         record_path = run_folder / "run.json"
         if record_path.exists():
             record = json.loads(record_path.read_text(encoding="utf-8"))
@@ -1202,24 +1196,65 @@ def _mkdir(path: Path) -> Path:
     return path
 
 
-def _refuse_unsafe_page(page: str, where: Path) -> None:
+#: What puts a remote resource into a rendered page, as (pattern in the reference, why it is
+#: there, how to fix it); the first match names the cause. Rules as data, checked in order.
+_REMOTE_CAUSES: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (
+        re.compile(r"require(\.min)?\.js|requirejs|jquery|jupyter-widgets", re.I),
+        "Quarto added require.js and jQuery from a CDN, which it does whenever a cell output is "
+        "text/html or application/javascript (its support for Jupyter widgets); offline, "
+        "embed-resources cannot inline them. cxkit hands Quarto its tables, cards, caveats and "
+        "charts as Markdown with raw HTML, so an output cxkit does not convert (an interactive "
+        "widget, or a Quarto version that adds them for another reason) reached the page",
+        "show report content only with cxkit.display and cxkit.charts, or publish with the "
+        "nbconvert renderer (--renderer nbconvert, or report.renderer: nbconvert in engagement.yaml)",
+    ),
+    (
+        re.compile(r"mathjax|katex", re.I),
+        "pandoc linked a math renderer from a CDN because a Markdown cell holds TeX math ($...$)",
+        "write the formula in words (the report front matter sets html-math-method: plain)",
+    ),
+    (
+        re.compile(r"<(img|image|source|video|audio)\b", re.I),
+        "an image or media output points to a remote URL instead of carrying its data",
+        "embed the image in the notebook (e.g. IPython.display.Image(data=...)) or drop it",
+    ),
+)
+
+
+def _remote_cause(references: Sequence[str]) -> tuple[str, str]:
+    for pattern, cause, fix in _REMOTE_CAUSES:
+        if any(pattern.search(reference) for reference in references):
+            return cause, fix
+    return (
+        "a cell output or Markdown cell links a remote script, style sheet or frame",
+        "embed what it needs in the notebook or drop it, or publish with --renderer nbconvert",
+    )
+
+
+def _page_problem(page: str, renderer: str) -> str | None:
+    """Why a rendered page must not be published, in words, or None when it may be."""
     findings = privacy_scan(page)
     if findings:
         listed = "\n".join(f"  - {f}" for f in findings)
-        raise CxkitError(
-            f"{where}: the report was not published because it shows personal data:\n{listed}\n"
+        return (
+            f"it shows personal data:\n{listed}\n"
             "Fix: aggregate or drop the identifying column in the notebook section named above "
             "(reports show aggregated results only), then run the report again."
         )
     remote = external_references(page)
     if remote:
         listed = "\n".join(f"  - {r}" for r in remote[:10])
-        raise CxkitError(
-            f"{where}: the report was not published because opening it would load "
-            f"{len(remote)} resource(s) from the network:\n{listed}\n"
-            "Fix: call cxkit.charts.use_report_theme() before charting (inline SVG charts), "
-            "embed images, or render with renderer='nbconvert'."
+        cause, fix = _remote_cause(remote)
+        return (
+            f"opening the page rendered by {renderer} would load {len(remote)} resource(s) from "
+            f"the network:\n{listed}\nWhy: {cause}.\nFix: {fix}."
         )
+    return None
+
+
+class _Unpublishable(CxkitError):
+    """A rendered page failed the privacy or network check; the message says why."""
 
 
 def _mark_failed(engagement_dir: Path, run_id: str, temp: Path, error: BaseException) -> Path:
