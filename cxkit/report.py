@@ -305,6 +305,31 @@ def _vegalite_to_svg(data: Mapping[str, Any]) -> str | None:
     return None
 
 
+_TABLE_CELL = re.compile(r"(<t[dh]\b[^>]*>)(.*?)(</t[dh]>)", re.S | re.I)
+_MARKUP = re.compile(r"(<[^>]*>)")
+
+
+def _breakable_cells(markup: str) -> str:
+    """HTML whose table cells may wrap after ``/`` and ``_`` inside words (a ``<wbr>`` there).
+
+    File paths and codes (``data/crm_cases.csv``, ``reason_family``) are the long words that
+    make a table wider than the page; with these break points a table fits without breaking
+    words anywhere else. The text a reader sees or copies is unchanged.
+
+    Examples
+    --------
+    >>> _breakable_cells('<td style="a">data/crm_cases.csv</td><p>a_b</p>')
+    '<td style="a">data/<wbr>crm_<wbr>cases.csv</td><p>a_b</p>'
+    """
+
+    def cell(match: re.Match[str]) -> str:
+        parts = _MARKUP.split(match.group(2))
+        parts = [p if p.startswith("<") else re.sub(r"(?<=\w)([/_])(?=\w)", r"\1<wbr>", p) for p in parts]
+        return match.group(1) + "".join(parts) + match.group(3)
+
+    return _TABLE_CELL.sub(cell, markup)
+
+
 def _reader_outputs(outputs: Sequence[Any]) -> list[Any]:
     """Outputs a reader should see: no stderr/warnings, no empty text, charts as SVG."""
     import nbformat
@@ -322,6 +347,9 @@ def _reader_outputs(outputs: Sequence[Any]) -> list[Any]:
             if "image/svg+xml" not in data and (svg := _vegalite_to_svg(data)) is not None:
                 data = {"image/svg+xml": svg, "text/plain": data.get("text/plain", "chart")}
             data = {k: v for k, v in data.items() if not k.startswith("application/vnd.vega")}
+            if "text/html" in data:
+                html_text = data["text/html"]
+                data["text/html"] = _breakable_cells("".join(html_text) if isinstance(html_text, list) else str(html_text))
             if not any(str(v).strip() for v in data.values()):
                 continue
             if kind == "execute_result" and set(data) == {"text/plain"}:
@@ -525,7 +553,15 @@ pre { font-family: "SFMono-Regular", Menlo, Consolas, monospace; font-size: .85r
 blockquote { border-left: 4px solid var(--rule); margin: 1rem 0; padding: .1rem 1rem; color: var(--muted); }
 table { border-collapse: collapse; margin: .75rem 0 1.25rem; font-size: .9rem; max-width: 100%; }
 caption { caption-side: top; text-align: left; font-weight: 600; padding: .25rem 0; }
-th, td { padding: .35rem .7rem; border-bottom: 1px solid var(--rule); vertical-align: top; }
+/* Tables fit the column: words stay whole (paths and codes wrap after / and _, see
+   combine()); only a word longer than its column breaks. Tables of many columns are set
+   smaller and tighter (!important: cxkit.display tables carry inline sizes). */
+th, td { padding: .35rem .7rem; border-bottom: 1px solid var(--rule); vertical-align: top;
+  overflow-wrap: break-word; }
+table:has(tr > :nth-child(8)) { font-size: .8rem !important; }
+table:has(tr > :nth-child(8)) :is(th, td) { padding: .3rem .4rem !important; }
+table:has(tr > :nth-child(11)) { font-size: .72rem !important; }
+table:has(tr > :nth-child(11)) :is(th, td) { padding: .25rem .3rem !important; }
 th { text-align: left; border-bottom: 2px solid #9AA5B1; font-weight: 600; }
 tbody tr:nth-child(even) { background: #FAFBFC; }
 td { font-variant-numeric: tabular-nums; }
@@ -536,10 +572,23 @@ img { max-width: 100%; height: auto; }
 footer.report-footer { margin-top: 3rem; padding-top: 1rem; border-top: 1px solid var(--rule);
   font-size: .8rem; color: var(--muted); }
 @media print {
-  nav#TOC { break-after: page; }
+  @page { size: A4; margin: 14mm 12mm; }
+  html { font-size: 10.5pt; }
   .page { max-width: none; padding: 0; }
-  main h1, main h2 { break-after: avoid; }
-  svg, table { break-inside: avoid; }
+  /* The contents in two compact columns on the first page, not a box spilling onto a page of
+     its own. */
+  nav#TOC { columns: 2; column-gap: 2rem; font-size: .8rem; padding: .5rem .9rem; margin-bottom: 1rem; }
+  nav#TOC h2 { column-span: all; }
+  nav#TOC li { break-inside: avoid; }
+  main h1, main h2, main h3, main h4 { break-after: avoid; break-inside: avoid; }
+  main p, main li { orphans: 3; widows: 3; }
+  table { font-size: 8pt !important; }
+  table:has(tr > :nth-child(11)) { font-size: 7pt !important; }
+  th, td { padding: .2rem .35rem !important; }
+  thead { display: table-header-group; }
+  tr, svg, .cxkit-card, .cxkit-caveat, .cxkit-note { break-inside: avoid; }
+  .output_area, .output_subarea { overflow: visible; }
+  a { color: inherit; text-decoration: none; }
 }
 """
 
