@@ -7,9 +7,10 @@ Steps, each usable on its own:
    virtualenv works and a stale user-level ``python3`` kernelspec cannot hijack the run).
 2. :func:`combine` joins the executed notebooks into one report notebook: a Quarto front-matter
    raw cell, code input hidden, parameters cells and stderr/warning output removed.
-3. :func:`render_html` renders it with Quarto when installed (``quarto render --to html``, no
-   re-execution) or with nbconvert into one self-contained page that makes no network request:
-   no require.js, MathJax, jquery or web fonts; charts are inline ``<svg>``; images embedded.
+3. :func:`render_html` renders it with Quarto when installed (:func:`cxkit.quarto.render`:
+   ``quarto render --to html``, no re-execution, outputs handed over as raw HTML and inline SVG)
+   or with nbconvert into one self-contained page that makes no network request: no
+   require.js, MathJax, jquery or web fonts; charts are inline ``<svg>``; images embedded.
 4. :func:`privacy_scan` looks for e-mail addresses, phone numbers and card numbers in the text
    a reader sees; :func:`build_report` refuses to publish a report in which it finds any.
 
@@ -787,8 +788,8 @@ def render_html(notebook: Path, out_html: Path, renderer: str = "auto") -> Path:
 
     Notes
     -----
-    Quarto runs ``quarto render <notebook> --to html`` in the notebook's folder (no
-    ``--execute``). nbconvert renders the cell outputs only (no code, no prompts) into a page
+    Quarto renders a copy made for it by :func:`cxkit.quarto.render` (no ``--execute``): the
+    same content, tables as raw HTML, charts as inline SVG, caveats as callouts. nbconvert renders the cell outputs only (no code, no prompts) into a page
     with the front-matter title and subtitle, a table of contents from the markdown headings
     and a built-in stylesheet; it has no ``<script>``, no ``<link>`` and no remote image, so
     opening it makes no network request.
