@@ -16,7 +16,7 @@ the nbconvert renderer shows. :func:`inline_embedded` turns the ``data:`` script
 sheets of Quarto's page back into inline ``<script>`` and ``<style>`` elements. :func:`render`
 does both around ``quarto render`` for :func:`cxkit.report.render_html`, and :func:`main` is
 the same conversion as a Quarto ``ipynb-filters`` entry, for ``quarto render`` of the section
-notebooks (``notebooks/_quarto.yml``).
+notebooks (the project :func:`cxkit.scaffold.parameterized_notebooks` writes).
 
 Nothing happens at import time.
 """
@@ -37,7 +37,7 @@ from typing import Any
 
 from cxkit.errors import CxkitError
 
-__all__ = ["CALLOUTS", "STYLESHEET", "inline_embedded", "main", "quarto_notebook", "render"]
+__all__ = ["CALLOUTS", "STYLESHEET", "html_to_markdown", "inline_embedded", "main", "quarto_notebook", "render"]
 
 #: Quarto callout class for each verdict of :func:`cxkit.display.caveat`.
 CALLOUTS: dict[str, str] = {
@@ -46,7 +46,7 @@ CALLOUTS: dict[str, str] = {
     "info": "callout-note",
 }
 
-#: Style sheet added to Quarto's theme (wide tables, print layout); shared with notebooks/_quarto.yml.
+#: Style sheet added to Quarto's theme (tables that fit, print layout), also in the notebooks' project.
 STYLESHEET = Path(__file__).parent / "templates" / "quarto-report.css"
 
 _TIMEOUT_S = 600
