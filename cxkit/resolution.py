@@ -1458,20 +1458,12 @@ def readiness_caveats(
 ) -> Any:
     """Caveat boxes (``cxkit.display``) for the diagnostics readiness did not find ready.
 
-    ``readiness`` is the dict of ``cxkit.readiness.load_readiness(run_dir)``; None when the
-    readiness section has not run (e.g. this notebook run alone), which one note says, since no
-    caveat can be attached then. Returns one ``display.Html`` holding every box, empty when all
-    are ready.
+    ``readiness`` is the dict of ``cxkit.readiness.load_readiness(run_dir)`` (None when the
+    readiness section has not run: nothing is shown). Returns one ``display.Html`` holding every
+    box, empty when all are ready.
     """
     from cxkit import display
 
-    if readiness is None:
-        return display.caveat(
-            "info",
-            "Data readiness did not run for this run folder (no readiness.json in run_dir), so any "
-            "caveat it would print beside these figures is unknown: run the data-readiness section "
-            "first, or the whole report with cxkit run.",
-        )
     if not readiness:
         return display.Html("", "")
     boxes = []

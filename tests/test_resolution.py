@@ -923,14 +923,3 @@ def test_compiles_for_other_backends(dialect, pyspark_options):
     ]
     for e in exprs:
         assert ibis.to_sql(e, dialect=dialect)
-
-
-def test_readiness_caveats_say_when_readiness_did_not_run():
-    from cxkit import display
-
-    missing = R.readiness_caveats(None)
-    assert str(missing).startswith("Note: Data readiness did not run for this run folder")
-    assert 'class="cxkit-caveat cxkit-info"' in missing._repr_html_()
-    degraded = {"matrix": {"fcr_repeat": {"verdict": "degraded", "reason": "FCR is degraded: 59% null"}, "aht": {"verdict": "ready"}}}
-    assert str(R.readiness_caveats(degraded)) == str(display.caveat("degraded", "FCR is degraded: 59% null"))
-    assert str(R.readiness_caveats({"matrix": {"aht": {"verdict": "ready"}}})) == ""
