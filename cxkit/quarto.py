@@ -39,11 +39,12 @@ from cxkit.errors import CxkitError
 
 __all__ = ["CALLOUTS", "STYLESHEET", "html_to_markdown", "inline_embedded", "main", "quarto_notebook", "render"]
 
-#: Quarto callout class for each verdict of :func:`cxkit.display.caveat`.
+#: Quarto callout class for each verdict of :func:`cxkit.display.caveat` (others: a note).
 CALLOUTS: dict[str, str] = {
     "degraded": "callout-warning",
     "blocked": "callout-important",
     "info": "callout-note",
+    "not measured": "callout-note",
 }
 
 #: Style sheet added to Quarto's theme (tables that fit, print layout), also in the notebooks' project.
@@ -51,11 +52,11 @@ STYLESHEET = Path(__file__).parent / "templates" / "quarto-report.css"
 
 _TIMEOUT_S = 600
 
-# The markup of cxkit.display.caveat: a div whose text is "<strong>Label:</strong> reason", the
-# reason already HTML-escaped (so it holds no tags and the first </div> closes the box).
+# The markup of cxkit.display.caveat: a div holding an optional footnote mark (<sup>), then
+# "<strong>Label:</strong> reason", the reason HTML-escaped (so the first </div> closes the box).
 _CAVEAT = re.compile(
-    r'<div class="cxkit-caveat cxkit-(?P<verdict>[a-z]+)"[^>]*>\s*'
-    r"<strong>(?P<label>[^<]*)</strong>\s*(?P<reason>.*?)</div>",
+    r'<div class="cxkit-caveat cxkit-(?P<verdict>[a-z][a-z ]*)"[^>]*>\s*'
+    r"(?P<mark><sup>[^<]*</sup>)?\s*<strong>(?P<label>[^<]*)</strong>\s*(?P<reason>.*?)</div>",
     re.S,
 )
 _SVG = re.compile(r"<svg\b.*?</svg>", re.S | re.I)
@@ -84,13 +85,14 @@ def _raw_html(markup: str) -> str:
     return f"{fence}{{=html}}\n{markup.strip()}\n{fence}\n"
 
 
-def _callout(verdict: str, label: str, reason: str) -> str:
+def _callout(verdict: str, label: str, reason: str, mark: str | None = None) -> str:
     kind = CALLOUTS.get(verdict, "callout-note")
     title = html.unescape(label).strip().rstrip(":").strip() or verdict.capitalize()
+    title = re.sub(r"([\\`*_{}\[\]()#+!|<>~^$])", r"\\\1", title)  # literal text in Markdown
     # The classes of the cxkit box stay on the callout, so both renderers can be read alike.
     return (
-        f"::: {{.{kind} .cxkit-caveat .cxkit-{verdict}}}\n"
-        f"## {title}\n\n"
+        f"::: {{.{kind} .cxkit-caveat .cxkit-{verdict.replace(' ', '-')}}}\n"
+        f"## {mark + ' ' if mark else ''}{title}\n\n"
         f"{_raw_html(f'<p>{reason.strip()}</p>')}"
         ":::\n"
     )
@@ -131,7 +133,7 @@ def html_to_markdown(markup: str) -> str:
         before = markup[position : match.start()]
         if before.strip():
             parts.append(_raw_html(before))
-        parts.append(_callout(match["verdict"], match["label"], match["reason"]))
+        parts.append(_callout(match["verdict"], match["label"], match["reason"], match["mark"]))
         position = match.end()
     if markup[position:].strip():
         parts.append(_raw_html(markup[position:]))

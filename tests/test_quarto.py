@@ -53,6 +53,20 @@ def test_each_caveat_verdict_becomes_its_quarto_callout(verdict: str, callout: s
     assert markdown.rstrip().endswith(":::")
 
 
+def test_caveat_with_a_footnote_mark_and_a_not_measured_box_become_callouts() -> None:
+    # the markup cxkit.display.caveat writes with a marker, and for a figure the export lacks
+    box = (
+        '<div class="cxkit-caveat cxkit-degraded" role="note" style="x"><sup>1</sup> '
+        "<strong>Degraded:</strong> 59% of callers not identified</div>"
+        '<div class="cxkit-caveat cxkit-not measured" role="note" style="x">'
+        "<strong>Not measured:</strong> the export has no transfers</div>"
+    )
+    markdown = quarto.html_to_markdown(box)
+    assert "::: {.callout-warning .cxkit-caveat .cxkit-degraded}\n## <sup>1</sup> Degraded\n" in markdown
+    assert "::: {.callout-note .cxkit-caveat .cxkit-not-measured}\n## Not measured\n" in markdown
+    assert "<p>the export has no transfers</p>" in markdown and "<div" not in markdown
+
+
 def test_html_around_caveats_is_kept_in_order_as_raw_html() -> None:
     boxes = display.caveat("degraded", "first")._repr_html_() + "<p>between</p>" + display.caveat("blocked", "second")._repr_html_()
     markdown = quarto.html_to_markdown("<h4>before</h4>" + boxes + "<p>after</p>")
