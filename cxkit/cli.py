@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -228,21 +227,67 @@ def demo(
     _run(DEMO / "engagement.yaml", reports, renderer)
 
 
+def _engagement_notebooks(engagement: Path) -> Path:
+    from cxkit.config import load_engagement
+    from cxkit.scaffold import parameterized_notebooks
+
+    e = load_engagement(engagement)
+    return parameterized_notebooks(_sections(e), e.base_dir / "work" / "notebooks", engagement=Path(engagement).resolve())
+
+
+@app.command()
+@_friendly
+def notebooks(
+    engagement: Annotated[Path, typer.Argument(help="engagement.yaml or its folder.")],
+) -> None:
+    """Write the engagement's notebooks, parameters filled in, to <engagement>/work/notebooks.
+
+    The folder is also a Quarto project: `quarto render <folder>` executes and renders every
+    section there (Quarto writes outputs into the notebooks it executes: these copies, never
+    the originals).
+    """
+    folder = _engagement_notebooks(engagement)
+    # soft_wrap: paths and commands stay on one line, so they can be copied
+    console.print(f"Notebooks with parameters in place: {folder}", markup=False, highlight=False, soft_wrap=True)
+    console.print(
+        f"  JupyterLab:  cxkit lab {engagement}\n  Quarto:      quarto render {folder}",
+        markup=False, highlight=False, soft_wrap=True,
+    )
+
+
 @app.command()
 @_friendly
 def lab(
     engagement: Annotated[Path, typer.Argument(help="engagement.yaml or its folder.")],
     no_browser: Annotated[bool, typer.Option(help="Do not open a browser.")] = False,
+    port: Annotated[Optional[int], typer.Option(help="Port on 127.0.0.1 (default: Jupyter picks one).")] = None,
 ) -> None:
-    """Open JupyterLab on the notebooks with this engagement's parameters filled in."""
-    from cxkit.config import load_engagement
-    from cxkit.scaffold import parameterized_notebooks
+    """Open JupyterLab on the notebooks with this engagement's parameters filled in.
 
-    e = load_engagement(engagement)
-    folder = parameterized_notebooks(_sections(e), e.base_dir / "work" / "notebooks", engagement=Path(engagement).resolve())
-    cmd = [sys.executable, "-m", "jupyter", "lab", str(folder)] + (["--no-browser"] if no_browser else [])
-    console.print(f"Notebooks with parameters in place: {folder}\nStarting: {' '.join(cmd)}")
-    raise typer.Exit(subprocess.call(cmd))
+    The notebooks are copies in <engagement>/work/notebooks (see `cxkit notebooks`); the server
+    listens on 127.0.0.1 only and stops with Ctrl-C (or SIGTERM to this process).
+    """
+    import signal
+
+    from cxkit.scaffold import lab_command
+
+    folder = _engagement_notebooks(engagement)
+    command = lab_command(folder, port=port, open_browser=not no_browser)
+    console.print(f"Notebooks with parameters in place: {folder}", markup=False, highlight=False, soft_wrap=True)
+    console.print(f"Starting: {' '.join(command)}", markup=False, highlight=False, soft_wrap=True)
+    server = subprocess.Popen(command)
+    # Ctrl-C reaches the whole terminal process group, Jupyter included, which asks to confirm;
+    # a SIGTERM sent to this process alone is passed on, so the server shuts its kernels down.
+    previous = {
+        signal.SIGINT: signal.signal(signal.SIGINT, signal.SIG_IGN),
+        signal.SIGTERM: signal.signal(signal.SIGTERM, lambda signum, frame: server.send_signal(signum)),
+    }
+    try:
+        code = server.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    raise typer.Exit(code)
 
 
 @app.command()

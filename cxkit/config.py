@@ -553,13 +553,16 @@ def load_engagement(path: str | Path, overrides: dict[str, Any] | None = None) -
     """Read and validate ``engagement.yaml`` (or a folder holding one).
 
     ``overrides`` are merged on top (top-level keys, one level deep), for example to point a
-    demo at freshly generated data.
+    demo at freshly generated data. A relative ``path`` that does not exist from the current
+    folder is read from the cxkit repository when it exists there (the notebooks' default
+    ``engagement = "engagements/demo/engagement.yaml"``); a missing file is reported with the
+    parameter to pass.
     """
-    p = Path(path)
+    p = _existing_engagement_path(Path(path))
     if p.is_dir():
         p = p / "engagement.yaml"
     if not p.exists():
-        raise ConfigError(str(p), [f"file not found; create it with 'cxkit init {p.parent}'"])
+        raise ConfigError(str(p), [_not_found(Path(path))])
     try:
         raw = yaml.safe_load(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -571,6 +574,37 @@ def load_engagement(path: str | Path, overrides: dict[str, Any] | None = None) -
     if overrides:
         raw = _deep_merge(raw or {}, overrides)
     return engagement_from_dict(raw, base_dir=p.parent.resolve(), origin=str(p))
+
+
+def _repository_root() -> Path | None:
+    """The cxkit checkout (the folder holding ``notebooks/``), or None for an installed package."""
+    root = Path(__file__).resolve().parent.parent
+    return root if (root / "notebooks").is_dir() else None
+
+
+def _existing_engagement_path(path: Path) -> Path:
+    """``path``, or the same relative path in the repository when only that one exists.
+
+    The notebooks' default ``engagement`` parameter is relative to the repository, so a notebook
+    run from another folder (plain papermill, JupyterLab, Quarto) still finds the demo.
+    """
+    root = _repository_root()
+    if path.is_absolute() or path.exists() or root is None or not (root / path).exists():
+        return path
+    return root / path
+
+
+def _not_found(path: Path) -> str:
+    root = _repository_root()
+    where = ""
+    if not path.is_absolute():
+        where = f" (looked in {Path.cwd()}" + (f" and in the repository {root})" if root else ")")
+    return (
+        f"file not found{where}. Fix: give the path of an existing engagement.yaml or its folder: "
+        "to a notebook as its `engagement` parameter (papermill: -p engagement "
+        "/path/to/engagement.yaml; quarto render: -P engagement:/path/to/engagement.yaml), or to "
+        "cxkit as its argument. A new engagement is made with 'cxkit init <folder>'"
+    )
 
 
 def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

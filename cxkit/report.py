@@ -7,9 +7,10 @@ Steps, each usable on its own:
    virtualenv works and a stale user-level ``python3`` kernelspec cannot hijack the run).
 2. :func:`combine` joins the executed notebooks into one report notebook: a Quarto front-matter
    raw cell, code input hidden, parameters cells and stderr/warning output removed.
-3. :func:`render_html` renders it with Quarto when installed (``quarto render --to html``, no
-   re-execution) or with nbconvert into one self-contained page that makes no network request:
-   no require.js, MathJax, jquery or web fonts; charts are inline ``<svg>``; images embedded.
+3. :func:`render_html` renders it with Quarto when installed (:func:`cxkit.quarto.render`:
+   ``quarto render --to html``, no re-execution, outputs handed over as raw HTML and inline SVG)
+   or with nbconvert into one self-contained page that makes no network request: no
+   require.js, MathJax, jquery or web fonts; charts are inline ``<svg>``; images embedded.
 4. :func:`privacy_scan` looks for e-mail addresses, phone numbers and card numbers in the text
    a reader sees; :func:`build_report` refuses to publish a report in which it finds any.
 
@@ -65,7 +66,6 @@ RENDERERS: tuple[str, ...] = ("quarto", "nbconvert")
 
 _KERNEL_NAME = "python3"
 _PARAMETER_TAGS = frozenset({"parameters", "injected-parameters"})
-_QUARTO_TIMEOUT_S = 600
 _VERSIONED_PACKAGES = (
     "cxkit",
     "papermill",
@@ -93,8 +93,12 @@ def _say(progress: Progress | None, message: str, fraction: float) -> None:
 def _kernel_manager_class() -> type:
     """A kernel manager whose ``python3`` kernel is ``sys.executable -m ipykernel_launcher``.
 
+    Its channels are encrypted with CurveZMQ keys the manager provisions (so the kernel does
+    not warn that it "is running over TCP without encryption"), and shutting it down does not
+    interrupt it first (so an idle kernel does not log "KeyboardInterrupt caught in kernel").
     Built on use so importing this module does not import jupyter_client.
     """
+    import zmq
     from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import default
@@ -107,7 +111,8 @@ def _kernel_manager_class() -> type:
                 argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
                 display_name=f"Python {sys.version_info.major}.{sys.version_info.minor} (cxkit)",
                 language="python",
-                metadata={"debugger": False},
+                # ipykernel accepts manager-provisioned Curve keys from the connection file.
+                metadata={"debugger": False, "supported_encryption": ["curve"]},
             )
 
     class CurrentInterpreterKernelManager(AsyncKernelManager):
@@ -116,6 +121,19 @@ def _kernel_manager_class() -> type:
         @default("kernel_spec_manager")
         def _current_interpreter_spec_manager(self) -> KernelSpecManager:
             return CurrentInterpreterKernelSpecManager(data_dir=self.data_dir)
+
+        @default("transport_encryption")
+        def _encrypt_when_possible(self) -> str:
+            # "auto" is refused by jupyter_client when libzmq lacks Curve; then plain TCP it is.
+            return "auto" if zmq.has("curve") else "disabled"
+
+        async def _async_interrupt_kernel(self) -> None:
+            # jupyter_client interrupts before every shutdown in case the kernel is busy; papermill
+            # only shuts down idle kernels, and the shutdown request on the control channel
+            # (then a kill after a grace period) stops a busy one anyway.
+            if self.shutting_down:
+                return
+            await super()._async_interrupt_kernel()
 
     return CurrentInterpreterKernelManager
 
@@ -288,6 +306,31 @@ def _vegalite_to_svg(data: Mapping[str, Any]) -> str | None:
     return None
 
 
+_TABLE_CELL = re.compile(r"(<t[dh]\b[^>]*>)(.*?)(</t[dh]>)", re.S | re.I)
+_MARKUP = re.compile(r"(<[^>]*>)")
+
+
+def _breakable_cells(markup: str) -> str:
+    """HTML whose table cells may wrap after ``/`` and ``_`` inside words (a ``<wbr>`` there).
+
+    File paths and codes (``data/crm_cases.csv``, ``reason_family``) are the long words that
+    make a table wider than the page; with these break points a table fits without breaking
+    words anywhere else. The text a reader sees or copies is unchanged.
+
+    Examples
+    --------
+    >>> _breakable_cells('<td style="a">data/crm_cases.csv</td><p>a_b</p>')
+    '<td style="a">data/<wbr>crm_<wbr>cases.csv</td><p>a_b</p>'
+    """
+
+    def cell(match: re.Match[str]) -> str:
+        parts = _MARKUP.split(match.group(2))
+        parts = [p if p.startswith("<") else re.sub(r"(?<=\w)([/_])(?=\w)", r"\1<wbr>", p) for p in parts]
+        return match.group(1) + "".join(parts) + match.group(3)
+
+    return _TABLE_CELL.sub(cell, markup)
+
+
 def _reader_outputs(outputs: Sequence[Any]) -> list[Any]:
     """Outputs a reader should see: no stderr/warnings, no empty text, charts as SVG."""
     import nbformat
@@ -305,6 +348,9 @@ def _reader_outputs(outputs: Sequence[Any]) -> list[Any]:
             if "image/svg+xml" not in data and (svg := _vegalite_to_svg(data)) is not None:
                 data = {"image/svg+xml": svg, "text/plain": data.get("text/plain", "chart")}
             data = {k: v for k, v in data.items() if not k.startswith("application/vnd.vega")}
+            if "text/html" in data:
+                html_text = data["text/html"]
+                data["text/html"] = _breakable_cells("".join(html_text) if isinstance(html_text, list) else str(html_text))
             if not any(str(v).strip() for v in data.values()):
                 continue
             if kind == "execute_result" and set(data) == {"text/plain"}:
@@ -461,34 +507,9 @@ def choose_renderer(renderer: str = "auto") -> str:
 
 
 def _render_quarto(notebook: Path, out_html: Path) -> None:
-    quarto = shutil.which("quarto")
-    assert quarto is not None  # choose_renderer checked
-    # An .ipynb is not executed by Quarto unless --execute is given: papermill's outputs stay.
-    command = [quarto, "render", notebook.name, "--to", "html"]
-    try:
-        done = subprocess.run(
-            command,
-            cwd=notebook.parent,
-            capture_output=True,
-            text=True,
-            timeout=_QUARTO_TIMEOUT_S,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise CxkitError(f"{notebook}: quarto render failed to run: {error}") from error
-    produced = notebook.with_suffix(".html")
-    if done.returncode != 0 or not produced.is_file():
-        tail = "\n".join((done.stderr or done.stdout or "").strip().splitlines()[-15:])
-        raise CxkitError(
-            f"{notebook}: `{' '.join(command)}` exited with {done.returncode} and "
-            f"{'wrote' if produced.is_file() else 'did not write'} {produced.name}.\n{tail}\n"
-            "Fix: read the Quarto message above, or render with renderer='nbconvert'."
-        )
-    if produced.resolve() != out_html.resolve():
-        os.replace(produced, out_html)
-    support = notebook.parent / f"{notebook.stem}_files"
-    if support.is_dir():  # embed-resources leaves nothing needed here
-        shutil.rmtree(support, ignore_errors=True)
+    from cxkit.quarto import render
+
+    render(notebook, out_html)
 
 
 _BODY_TEMPLATE = r"""{%- extends 'classic/base.html.j2' -%}
@@ -533,7 +554,15 @@ pre { font-family: "SFMono-Regular", Menlo, Consolas, monospace; font-size: .85r
 blockquote { border-left: 4px solid var(--rule); margin: 1rem 0; padding: .1rem 1rem; color: var(--muted); }
 table { border-collapse: collapse; margin: .75rem 0 1.25rem; font-size: .9rem; max-width: 100%; }
 caption { caption-side: top; text-align: left; font-weight: 600; padding: .25rem 0; }
-th, td { padding: .35rem .7rem; border-bottom: 1px solid var(--rule); vertical-align: top; }
+/* Tables fit the column: words stay whole (paths and codes wrap after / and _, see
+   combine()); only a word longer than its column breaks. Tables of many columns are set
+   smaller and tighter (!important: cxkit.display tables carry inline sizes). */
+th, td { padding: .35rem .7rem; border-bottom: 1px solid var(--rule); vertical-align: top;
+  overflow-wrap: break-word; }
+table:has(tr > :nth-child(8)) { font-size: .8rem !important; }
+table:has(tr > :nth-child(8)) :is(th, td) { padding: .3rem .4rem !important; }
+table:has(tr > :nth-child(11)) { font-size: .72rem !important; }
+table:has(tr > :nth-child(11)) :is(th, td) { padding: .25rem .3rem !important; }
 th { text-align: left; border-bottom: 2px solid #9AA5B1; font-weight: 600; }
 tbody tr:nth-child(even) { background: #FAFBFC; }
 td { font-variant-numeric: tabular-nums; }
@@ -544,10 +573,23 @@ img { max-width: 100%; height: auto; }
 footer.report-footer { margin-top: 3rem; padding-top: 1rem; border-top: 1px solid var(--rule);
   font-size: .8rem; color: var(--muted); }
 @media print {
-  nav#TOC { break-after: page; }
+  @page { size: A4; margin: 14mm 12mm; }
+  html { font-size: 10.5pt; }
   .page { max-width: none; padding: 0; }
-  main h1, main h2 { break-after: avoid; }
-  svg, table { break-inside: avoid; }
+  /* The contents in two compact columns on the first page, not a box spilling onto a page of
+     its own. */
+  nav#TOC { columns: 2; column-gap: 2rem; font-size: .8rem; padding: .5rem .9rem; margin-bottom: 1rem; }
+  nav#TOC h2 { column-span: all; }
+  nav#TOC li { break-inside: avoid; }
+  main h1, main h2, main h3, main h4 { break-after: avoid; break-inside: avoid; }
+  main p, main li { orphans: 3; widows: 3; }
+  table { font-size: 8pt !important; }
+  table:has(tr > :nth-child(11)) { font-size: 7pt !important; }
+  th, td { padding: .2rem .35rem !important; }
+  thead { display: table-header-group; }
+  tr, svg, .cxkit-card, .cxkit-caveat, .cxkit-note { break-inside: avoid; }
+  .output_area, .output_subarea { overflow: visible; }
+  a { color: inherit; text-decoration: none; }
 }
 """
 
@@ -746,8 +788,8 @@ def render_html(notebook: Path, out_html: Path, renderer: str = "auto") -> Path:
 
     Notes
     -----
-    Quarto runs ``quarto render <notebook> --to html`` in the notebook's folder (no
-    ``--execute``). nbconvert renders the cell outputs only (no code, no prompts) into a page
+    Quarto renders a copy made for it by :func:`cxkit.quarto.render` (no ``--execute``): the
+    same content, tables as raw HTML, charts as inline SVG, caveats as callouts. nbconvert renders the cell outputs only (no code, no prompts) into a page
     with the front-matter title and subtitle, a table of contents from the markdown headings
     and a built-in stylesheet; it has no ``<script>``, no ``<link>`` and no remote image, so
     opening it makes no network request.
@@ -975,7 +1017,8 @@ def _versions(renderer: str) -> dict[str, str | None]:
             done = subprocess.run(
                 [quarto, "--version"], capture_output=True, text=True, timeout=60, check=False
             )
-            versions["quarto"] = done.stdout.strip() or None
+            # Some Quarto builds colour their version line; keep the text only.
+            versions["quarto"] = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout).strip() or None
         except (OSError, subprocess.TimeoutExpired):
             versions["quarto"] = None
     return versions
@@ -1076,8 +1119,9 @@ def build_report(
     CxkitError
         A notebook failed, rendering failed, the page would make a network request, or the
         privacy scan found personal data (the message names the kind and section, never the
-        value). The run folder is then renamed ``failed-<run_id>`` with a ``FAILED.txt``;
-        published runs and ``latest`` are untouched.
+        value; for network requests, the likely cause and its fix). The run folder is then
+        renamed ``failed-<run_id>`` with a ``FAILED.txt``, and a page that failed a check is
+        kept there as ``index.NOT-PUBLISHED.html``; published runs and ``latest`` are untouched.
 
     Notes
     -----
@@ -1125,7 +1169,8 @@ def build_report(
 
         _say(progress, "Checking the page for personal data and network requests", 0.97)
         page = index_html.read_text(encoding="utf-8")
-        _refuse_unsafe_page(page, index_html)
+        if (problem := _page_problem(page, name)) is not None:
+            raise _Unpublishable(problem)
 
         timings["total"] = round(time.perf_counter() - started, 3)
         record = {
@@ -1148,8 +1193,16 @@ def build_report(
         os.replace(temp, final)
     except BaseException as error:
         failed = _mark_failed(engagement_dir, run_id, temp, error)
+        kept = failed / "index.NOT-PUBLISHED.html"
+        if isinstance(error, _Unpublishable):
+            raise CxkitError(
+                f"The report was not published because {error}\n"
+                f"The page is kept, unpublished, at {kept} (for investigation only); earlier "
+                f"reports and 'latest' are unchanged.\nRun folder kept for debugging: {failed}"
+            ) from error
         if isinstance(error, CxkitError):
-            message = str(error).replace(str(temp), str(failed))
+            # Paths named while the run was being built: the page and the folder were renamed.
+            message = str(error).replace(str(temp / "index.html"), str(kept)).replace(str(temp), str(failed))
             raise CxkitError(f"{message}\nRun folder kept for debugging: {failed}") from error
         raise
     _point_latest(engagement_dir, run_id)
@@ -1162,7 +1215,8 @@ def rerender_run(run_folder: Path, renderer: str = "auto") -> Path:
 
     For example after installing Quarto, or to compare renderers. The new page passes the same
     privacy and network checks before it replaces ``index.html`` (atomically); on any failure
-    the published page is left as it was.
+    the published page is left as it was, and a page that failed a check is kept as
+    ``index.NOT-PUBLISHED.html`` beside it (removed by the next successful render).
     """
     run_folder = Path(run_folder)
     notebook = run_folder / "report.ipynb"
@@ -1176,8 +1230,16 @@ def rerender_run(run_folder: Path, renderer: str = "auto") -> Path:
     staging.mkdir(exist_ok=True)
     try:
         page_path = render_html(notebook, staging / "index.html", name)
-        _refuse_unsafe_page(page_path.read_text(encoding="utf-8"), page_path)
+        if (problem := _page_problem(page_path.read_text(encoding="utf-8"), name)) is not None:
+            kept = run_folder / "index.NOT-PUBLISHED.html"
+            os.replace(page_path, kept)
+            raise CxkitError(
+                f"The page rendered again with {name} was not published because {problem}\n"
+                f"It is kept, unpublished, at {kept} (for investigation only); the published "
+                f"{run_folder / 'index.html'} is unchanged."
+            )
         os.replace(page_path, run_folder / "index.html")
+        (run_folder / "index.NOT-PUBLISHED.html").unlink(missing_ok=True)
         record_path = run_folder / "run.json"
         if record_path.exists():
             record = json.loads(record_path.read_text(encoding="utf-8"))
@@ -1196,24 +1258,65 @@ def _mkdir(path: Path) -> Path:
     return path
 
 
-def _refuse_unsafe_page(page: str, where: Path) -> None:
+#: What puts a remote resource into a rendered page, as (pattern in the reference, why it is
+#: there, how to fix it); the first match names the cause. Rules as data, checked in order.
+_REMOTE_CAUSES: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (
+        re.compile(r"require(\.min)?\.js|requirejs|jquery|jupyter-widgets", re.I),
+        "Quarto added require.js and jQuery from a CDN, which it does whenever a cell output is "
+        "text/html or application/javascript (its support for Jupyter widgets); offline, "
+        "embed-resources cannot inline them. cxkit hands Quarto its tables, cards, caveats and "
+        "charts as Markdown with raw HTML, so an output cxkit does not convert (an interactive "
+        "widget, or a Quarto version that adds them for another reason) reached the page",
+        "show report content only with cxkit.display and cxkit.charts, or publish with the "
+        "nbconvert renderer (--renderer nbconvert, or report.renderer: nbconvert in engagement.yaml)",
+    ),
+    (
+        re.compile(r"mathjax|katex", re.I),
+        "pandoc linked a math renderer from a CDN because a Markdown cell holds TeX math ($...$)",
+        "write the formula in words (the report front matter sets html-math-method: plain)",
+    ),
+    (
+        re.compile(r"<(img|image|source|video|audio)\b", re.I),
+        "an image or media output points to a remote URL instead of carrying its data",
+        "embed the image in the notebook (e.g. IPython.display.Image(data=...)) or drop it",
+    ),
+)
+
+
+def _remote_cause(references: Sequence[str]) -> tuple[str, str]:
+    for pattern, cause, fix in _REMOTE_CAUSES:
+        if any(pattern.search(reference) for reference in references):
+            return cause, fix
+    return (
+        "a cell output or Markdown cell links a remote script, style sheet or frame",
+        "embed what it needs in the notebook or drop it, or publish with --renderer nbconvert",
+    )
+
+
+def _page_problem(page: str, renderer: str) -> str | None:
+    """Why a rendered page must not be published, in words, or None when it may be."""
     findings = privacy_scan(page)
     if findings:
         listed = "\n".join(f"  - {f}" for f in findings)
-        raise CxkitError(
-            f"{where}: the report was not published because it shows personal data:\n{listed}\n"
+        return (
+            f"it shows personal data:\n{listed}\n"
             "Fix: aggregate or drop the identifying column in the notebook section named above "
             "(reports show aggregated results only), then run the report again."
         )
     remote = external_references(page)
     if remote:
         listed = "\n".join(f"  - {r}" for r in remote[:10])
-        raise CxkitError(
-            f"{where}: the report was not published because opening it would load "
-            f"{len(remote)} resource(s) from the network:\n{listed}\n"
-            "Fix: call cxkit.charts.use_report_theme() before charting (inline SVG charts), "
-            "embed images, or render with renderer='nbconvert'."
+        cause, fix = _remote_cause(remote)
+        return (
+            f"opening the page rendered by {renderer} would load {len(remote)} resource(s) from "
+            f"the network:\n{listed}\nWhy: {cause}.\nFix: {fix}."
         )
+    return None
+
+
+class _Unpublishable(CxkitError):
+    """A rendered page failed the privacy or network check; the message says why."""
 
 
 def _mark_failed(engagement_dir: Path, run_id: str, temp: Path, error: BaseException) -> Path:

@@ -113,6 +113,31 @@ def test_missing_file_suggests_init(tmp_path):
         load_engagement(tmp_path / "nowhere")
 
 
+def test_relative_engagement_path_missing_here_is_read_from_the_repository(tmp_path, monkeypatch):
+    # the notebooks' default `engagement` is relative to the repository; papermill may run elsewhere
+    monkeypatch.chdir(tmp_path)
+    e = load_engagement("tests/fixtures/bank/engagement.yaml")
+    assert e.name == "anonymous_bank" and e.base_dir == REPO / "tests" / "fixtures" / "bank"
+
+
+def test_relative_engagement_path_that_exists_here_wins(tmp_path, monkeypatch):
+    local = tmp_path / "tests" / "fixtures" / "bank"
+    local.mkdir(parents=True)
+    _write(local, _valid())
+    monkeypatch.chdir(tmp_path)
+    assert load_engagement("tests/fixtures/bank/engagement.yaml").base_dir == local
+
+
+def test_missing_engagement_says_which_parameter_to_pass(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as info:
+        load_engagement("engagements/nowhere/engagement.yaml")
+    message = str(info.value)
+    assert f"looked in {tmp_path} and in the repository {REPO}" in message
+    assert "papermill: -p engagement /path/to/engagement.yaml" in message
+    assert "quarto render: -P engagement:/path/to/engagement.yaml" in message
+
+
 def test_demo_engagement_is_valid_structurally():
     # the demo's data is generated; validate the structure with a fake data folder
     text = yaml.safe_load(DEMO.read_text())
