@@ -273,6 +273,8 @@ def measure_baseline(
     min_n: int = 30,
     counts: ir.Table | None = None,
     journey_rows: ir.Table | None = None,
+    fcr_by_reason: pd.DataFrame | None = None,
+    transfer_repeats: pd.DataFrame | None = None,
 ) -> Baseline:
     """Measure the scenario baseline (executes a few small aggregates: the reporting edge).
 
@@ -297,16 +299,23 @@ def measure_baseline(
     journey_rows
         :func:`cxkit.journey.journey_contacts` (same window and end of data) when the caller
         has it: stitching journeys is the costliest step at scale.
+    fcr_by_reason
+        Repeat-based FCR by ``contact_reason`` (:func:`cxkit.resolution.fcr_breakdown` or
+        :func:`cxkit.resolution.fcr_repeat`, same window, end of data and exclusions: columns
+        ``contact_reason``, ``eligible``, ``numerator``, ``denominator``, optionally
+        ``reason_family``) when the caller has it, e.g. the run's ``fcr_by_reason`` result:
+        saves a pairing pass. Without ``reason_family`` the families come from ``counts``.
+    transfer_repeats
+        :func:`cxkit.resolution.repeat_after_transfer` (same window), e.g. the run's
+        ``repeat_after_transfer`` result: saves another pairing pass.
     """
     sources: dict[str, str] = {}
     p = prices.execute()
     price = {r.channel: _f(r.cost_per_contact) for r in p.itertuples()}
 
-    # FCR by reason (one pass); the overall FCR is their sum
-    by_r = fcr_repeat(
-        contacts, end_of_data=end_of_data, window_days=window_days, exclude_reasons=exclude_reasons,
-        by=["contact_reason", "reason_family"],
-    ).execute()
+    # FCR by reason (one pass, or the caller's); the overall FCR is their sum
+    by_r = _fcr_by_reason(contacts, fcr_by_reason, counts, end_of_data=end_of_data, window_days=window_days,
+                          exclude_reasons=exclude_reasons)
     num, den = float(by_r["numerator"].sum()), float(by_r["denominator"].sum())
     fr = {"eligible": float(by_r["eligible"].sum()), "denominator": den, "rate": num / den if den else None,
           "ci_low": wilson_bounds(num, den)[0] if den else None, "ci_high": wilson_bounds(num, den)[1] if den else None}
@@ -344,9 +353,9 @@ def measure_baseline(
         handle_tr=f.handle_s.mean(where=f.handled & f.transferred),
         handle_nt=f.handle_s.mean(where=f.handled & ~f.transferred),
     ).execute().iloc[0]
-    rat = repeat_after_transfer(
+    rat = (transfer_repeats if transfer_repeats is not None else repeat_after_transfer(
         contacts, end_of_data=end_of_data, window_days=window_days, exclude_reasons=exclude_reasons
-    ).execute().set_index("group")
+    ).execute()).set_index("group")
     cont = containment(contacts, by=None).execute().iloc[0]
 
     handled = float(work["handled"].sum())
@@ -398,11 +407,14 @@ def measure_baseline(
         sources["staffed_fte"] = "workload: handle hours / occupancy x 365 / period days / productive hours per FTE (no staffed agents in the data)"
 
     by_reason: dict[str, dict[str, float]] = {}
-    for r in by_r.itertuples():
-        by_reason[str(r.contact_reason)] = {
-            "family": str(r.reason_family), "eligible": float(r.eligible), "judged": float(r.denominator),
-            "resolved": float(r.numerator), "n": 0.0, "k": 0.0, "k2": 0.0,
-        }
+    for r in by_r.sort_values("eligible", ascending=False, kind="mergesort").itertuples():
+        # a reason seen under two families adds up; the family of most of its contacts names it
+        d = by_reason.setdefault(str(r.contact_reason), {
+            "family": str(r.reason_family), "eligible": 0.0, "judged": 0.0, "resolved": 0.0, "n": 0.0, "k": 0.0,
+            "k2": 0.0,
+        })
+        d.update(eligible=d["eligible"] + float(r.eligible), judged=d["judged"] + float(r.denominator),
+                 resolved=d["resolved"] + float(r.numerator))
     for r in link_r.itertuples():
         d = by_reason.setdefault(str(r.contact_reason), {"family": "", "eligible": 0.0, "judged": 0.0, "resolved": 0.0})
         d.update(n=float(r.n), k=float(r.k), k2=float(r.k2))
@@ -458,6 +470,29 @@ def measure_baseline(
 # --------------------------------------------------------------------------------------------
 # scenarios and their inputs
 # --------------------------------------------------------------------------------------------
+
+
+def _fcr_by_reason(
+    contacts: ir.Table,
+    given: pd.DataFrame | None,
+    counts: ir.Table | None,
+    **window: Any,
+) -> pd.DataFrame:
+    """FCR by ``contact_reason`` and ``reason_family``: the caller's frame (families added from
+    ``counts``, or from the contacts) or one pass over the contacts."""
+    if given is None:
+        return fcr_repeat(contacts, by=["contact_reason", "reason_family"], **window).execute()
+    frame = given[["contact_reason", "eligible", "numerator", "denominator"]].copy()
+    if "reason_family" in given.columns:
+        return frame.assign(reason_family=given["reason_family"].to_numpy())
+    source = counts if counts is not None else _label_segments(
+        contacts.select("contact_reason", "reason_family"), ["contact_reason", "reason_family"]
+    ).mutate(inbound=1)
+    fam = source.aggregate(by=["contact_reason", "reason_family"], n=source.inbound.sum()).execute()
+    # the family most of a reason's contacts carry (a reason normally has one)
+    fam = fam.sort_values(["contact_reason", "n", "reason_family"], ascending=[True, False, True])
+    families = fam.drop_duplicates("contact_reason").set_index("contact_reason")["reason_family"]
+    return frame.assign(reason_family=frame["contact_reason"].map(families).fillna("").to_numpy())
 
 
 def default_scenarios(b: Baseline) -> list[Scenario]:

@@ -213,13 +213,16 @@ def test_default_scenarios_include_the_practice_case():
 def _chain_contacts():
     """k1: a handled (unresolved) -> b abandoned -> c handled (resolved): one chain of 2 after a.
     k2: d handled -> e handled -> f handled: d's chain 2 (e, f), e's chain 1 (f).
-    k3: g handled, alone (resolved). All voice, 30 March end of data."""
-    c = dict(direction="inbound", channel="voice", outcome="handled", talk_s=300.0)
+    k3: g handled, alone (resolved). All voice, 30 March end of data. k1's contacts are about
+    BILL (family MONEY), the others about LOGIN (family ACCESS)."""
+    c = dict(direction="inbound", channel="voice", outcome="handled", talk_s=300.0, contact_reason="LOGIN",
+             reason_family="ACCESS")
+    bill = dict(customer_id="k1", contact_reason="BILL", reason_family="MONEY")
     rows = [
-        {**c, "customer_id": "k1", "contact_id": "a", "arrived_at": "2026-03-02 09:00", "ended_at": "2026-03-02 09:10"},
-        {**c, "customer_id": "k1", "contact_id": "b", "arrived_at": "2026-03-03 09:00", "ended_at": "2026-03-03 09:01",
+        {**c, **bill, "contact_id": "a", "arrived_at": "2026-03-02 09:00", "ended_at": "2026-03-02 09:10"},
+        {**c, **bill, "contact_id": "b", "arrived_at": "2026-03-03 09:00", "ended_at": "2026-03-03 09:01",
          "outcome": "abandoned", "talk_s": None},
-        {**c, "customer_id": "k1", "contact_id": "c", "arrived_at": "2026-03-03 10:00", "ended_at": "2026-03-03 10:10"},
+        {**c, **bill, "contact_id": "c", "arrived_at": "2026-03-03 10:00", "ended_at": "2026-03-03 10:10"},
         {**c, "customer_id": "k2", "contact_id": "d", "arrived_at": "2026-03-05 09:00", "ended_at": "2026-03-05 09:10"},
         {**c, "customer_id": "k2", "contact_id": "e", "arrived_at": "2026-03-06 09:00", "ended_at": "2026-03-06 09:10"},
         {**c, "customer_id": "k2", "contact_id": "f", "arrived_at": "2026-03-07 09:00", "ended_at": "2026-03-07 09:10"},
@@ -270,6 +273,22 @@ def test_precomputed_journey_rows_give_the_same_numbers():
     a = S.measure_baseline(t, cost, prices, period, end_of_data=eod)
     b = S.measure_baseline(t, cost, prices, period, end_of_data=eod, journey_rows=jc, counts=C.repeat_counts(t))
     assert a.to_dict() == b.to_dict()
+    # the resolution results a run already has (FCR by reason, repeats after a transfer) in
+    # place of the baseline's own passes: the same baseline, reason families included
+    from cxkit.resolution import fcr_breakdown, repeat_after_transfer, repeat_flags
+
+    given = dict(
+        fcr_by_reason=fcr_breakdown(t, end_of_data=eod, min_n=1).execute(),
+        transfer_repeats=repeat_after_transfer(t, end_of_data=eod).execute(),
+    )
+    counts = C.repeat_counts(t, flags=repeat_flags(t, end_of_data=eod))
+    c = S.measure_baseline(t, cost, prices, period, end_of_data=eod, journey_rows=jc, counts=counts, **given)
+    assert c.to_dict() == a.to_dict()
+    d = S.measure_baseline(t, cost, prices, period, end_of_data=eod, **given)  # families from the contacts
+    assert d.to_dict() == a.to_dict()
+    # a: unresolved BILL contact, c resolved; k2's LOGIN contacts d, e unresolved, f and g resolved
+    assert a.by_reason["BILL"] == {"family": "MONEY", "eligible": 2, "judged": 2, "resolved": 1, "n": 1, "k": 2, "k2": 4}
+    assert a.by_reason["LOGIN"]["family"] == "ACCESS" and a.by_reason["LOGIN"]["resolved"] == 2
     x = C.cost_per_resolved_issue(t, prices, end_of_data=eod, min_n=1).execute()
     y = C.cost_per_resolved_issue(t, prices, end_of_data=eod, min_n=1, journey_rows=jc).execute()
     pd.testing.assert_frame_equal(x, y)
