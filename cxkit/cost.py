@@ -332,10 +332,11 @@ def _rolled(per: ir.Table, by: Sequence[str], period: DataPeriod, prefix: str) -
     )
     # which kind of price the segment's cost rests on: the caveats of derived prices (AHT)
     # apply to a segment only when a derived price went into it
+    # (a segment without volume rests on no price: null)
     basis = ibis.ifelse(
         agg._derived > 0,
         ibis.ifelse(agg._given > 0, GIVEN_AND_DERIVED, DERIVED),
-        ibis.ifelse(agg._given > 0, GIVEN, NOT_PRICED),
+        ibis.ifelse(agg._given > 0, GIVEN, ibis.ifelse(agg[f"not_priced_{prefix}"] > 0, NOT_PRICED, ibis.null("string"))),
     )
     return agg.mutate(_cost=cost, price_basis=basis, period_days=ibis.literal(period.days)).drop("_given", "_derived")
 

@@ -111,7 +111,10 @@ class Session:
         return self.engagement.period_end_utc
 
     def parameters(self) -> dict[str, Any]:
-        """The metric parameters in force, for the report's methodology section."""
+        """The metric parameters in force, for the report's methodology section (and the run's
+        results manifest): cost, scenario (Monte Carlo seed and draws) and capacity ones included."""
+        from cxkit.methodology import cost_parameters
+
         e = self.engagement
         local_end = self.end_of_data.astimezone(e.tz)
         return {
@@ -120,6 +123,7 @@ class Session:
             **e.resolution.model_dump(),
             **e.operations.model_dump(),
             **e.followthrough.model_dump(),
+            **cost_parameters(e),
         }
 
 
