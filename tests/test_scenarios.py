@@ -292,3 +292,33 @@ def test_precomputed_journey_rows_give_the_same_numbers():
     x = C.cost_per_resolved_issue(t, prices, end_of_data=eod, min_n=1).execute()
     y = C.cost_per_resolved_issue(t, prices, end_of_data=eod, min_n=1, journey_rows=jc).execute()
     pd.testing.assert_frame_equal(x, y)
+
+
+def test_repeats_in_unpriced_channels_are_kept_out_of_the_saving():
+    # half of the repeats an FCR gain avoids are in a channel without a price: only the priced
+    # half is saved (1,650 x 50% x 5.00 = 4,125), never the whole at the priced mean
+    b = _baseline(repeat_priced_share=0.5)
+    lines = S.scenario_lines(CASE, b)
+    assert _line(lines, "Saving from avoided repeats") == pytest.approx(1_650 * 0.5 * 5.0)
+    assert _line(lines, "Share of those repeats in priced channels") == pytest.approx(0.5)
+    # the hours are measured handle time, priced or not: unchanged (206.25 h)
+    assert _line(lines, "Agent hours from avoided repeats") == pytest.approx(206.25)
+
+
+def test_a_saving_without_a_price_is_not_priced_never_zero():
+    # no hourly cost at all: the AHT change's hours cannot be priced -> NaN, and so the net
+    b = _baseline(hourly_cost=None)
+    lines = S.scenario_lines(CASE, b)
+    assert np.isnan(_line(lines, "Saving from the AHT change"))
+    assert np.isnan(_line(lines, "Net saving per year"))
+    assert _line(lines, "Agent hours from the AHT change") == pytest.approx(-148.3333333)
+    mc = S.monte_carlo(CASE, b, seed=1, draws=200).set_index("output")
+    assert np.isnan(mc.loc["net_saving_year", "p50"]) and np.isnan(mc.loc["net_saving_year", "share_negative"])
+    assert "agent hours not priced" in set(S.consistency_flags(CASE, b)["flag"])
+    # a scenario that moves no priced-by-the-hour lever is still priced: FCR +5 points
+    fcr_only = Scenario(name="fcr", fcr_change=0.05)
+    # 0.05 x 10,000 x 1.5 = 750 repeats x 5.00 = 3,750 per 30 days
+    assert _line(S.scenario_lines(fcr_only, b), "Net saving (period)") == pytest.approx(3_750)
+    # no price for the repeats either: the FCR saving is not priced
+    nothing = _baseline(repeat_price=None, hourly_cost=None)
+    assert np.isnan(_line(S.scenario_lines(fcr_only, nothing), "Saving from avoided repeats"))
