@@ -242,8 +242,9 @@ def repeat_cost_reading(results: Any) -> display.Html:
                      f"({pct(top['share_of_repeat_cost'])}, {int(top['repeats']):,} repeats).")
     unpriced = int(row["not_priced_repeats"])
     if unpriced:
-        text += (f" {plural(unpriced, 'repeat contact')} in {row['not_priced_channels']} have no price: they are "
-                 "counted in the tables and kept out of every cost, not priced at 0.")
+        text += (f" {plural(unpriced, 'repeat contact')} in {row['not_priced_channels']} "
+                 f"{'has' if unpriced == 1 else 'have'} no price: counted in the tables and kept out of every cost, "
+                 "not priced at 0.")
     return _p(text)
 
 
@@ -596,9 +597,11 @@ def headline(results: Any) -> tuple[dict[str, Any] | None, str | None]:
         f"{escape_markdown(money(results, row['repeat_cost_annualised'], 0))} a year if the period is typical "
         f"(x 365 / {days}, an extrapolation); {escape_markdown(basis)}."
     )
-    if int(row["not_priced_repeats"]):
-        finding += (f" {int(row['not_priced_repeats']):,} repeats in channels without a price "
-                    f"({escape_markdown(row['not_priced_channels'])}) are left out, not priced at 0.")
+    unpriced = int(row["not_priced_repeats"])
+    if unpriced:
+        finding += (f" {plural(unpriced, 'repeat contact')} in channels without a price "
+                    f"({escape_markdown(row['not_priced_channels'])}) {'is' if unpriced == 1 else 'are'} left out, "
+                    "not priced at 0.")
     verdict = ((results.readiness or {}).get("matrix", {}).get("cost_model") or {})
     if verdict.get("verdict") in ("degraded", "blocked"):
         finding += f" Readiness rates the cost model {verdict['verdict']}: {escape_markdown(_reason(verdict))}."

@@ -124,8 +124,10 @@ def parameters_table(session: Session) -> pd.DataFrame:
     """Every parameter in force for this run, with what it means."""
     rows = []
     for key, value in session.parameters().items():
-        if isinstance(value, dict):
-            value = ", ".join(f"{k}: {_number(v)}" for k, v in value.items())
+        if key == "seed":
+            value = str(value)  # an identifier, not a quantity: no thousands separators
+        elif isinstance(value, dict):
+            value = ", ".join(f"{k}: {_number(v)}" for k, v in value.items()) or "none"
         elif isinstance(value, list):
             value = ", ".join(_number(v) for v in value) or "none"
         else:
@@ -141,7 +143,8 @@ def _number(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (int, float)):
-        return f"{value:,g}"
+        # whole numbers in full (10,000 draws, not 1e+04); fractions as they are (0.82)
+        return f"{int(value):,}" if float(value).is_integer() else f"{value:,g}"
     return str(value)
 
 
