@@ -40,6 +40,7 @@ __all__ = [
     "avoidable_bridge",
     "headline",
     "HEATMAP_MIN_OFFERED",
+    "NO_PRICE",
     "WEEKDAYS",
 ]
 
@@ -49,6 +50,10 @@ CURRENCY_SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€", "JPY": "¥"}
 #: Weekday x time cells with fewer contacts offered are left blank in the forecast heatmap:
 #: percentage errors of quiet cells are noise (the same floor as the worst day-parts list).
 HEATMAP_MIN_OFFERED = 30
+
+#: Why a cost has no value (said wherever one would be shown).
+NO_PRICE = ("no channel it needs has a price: give cost.cost_per_contact, or cost.loaded_hourly_cost to derive prices "
+            "from AHT")
 
 #: Short names of scenario inputs (a tornado bar's label: name and range, under 30 characters).
 _INPUT_NAMES = {
@@ -206,6 +211,9 @@ def repeat_cost_cards(results: Any) -> list[dict[str, Any]]:
     days = int(row["period_days"])
     figure = _cost_figure(row)
     unpriced = int(row["not_priced_repeats"])
+    if _num(row["repeat_cost"]) is None:
+        return [{"label": f"Repeat contacts cost ({days} days)", "value": "not priced", "format": "text",
+                 "figure": "repeat_cost", "detail": f"{int(row['repeats']):,} repeat contacts; {NO_PRICE}"}]
     return [
         {"label": f"Repeat contacts cost ({days} days)", "value": money(results, row["repeat_cost"]), "format": "text",
          "figure": figure, "detail": _basis_words(results, row["price_basis"], short=True)},
@@ -227,8 +235,11 @@ def repeat_cost_reading(results: Any) -> display.Html:
     days = int(row["period_days"])
     priced = channels.dropna(subset=["repeat_cost"])
     text = (f"{int(row['repeats']):,} inbound contacts in the {days} days were repeats: the same identified customer "
-            f"coming back within the repeat window (measured). Priced at the cost per contact of each repeat's own "
-            f"channel, they cost {money(results, row['repeat_cost'])}.")
+            "coming back within the repeat window (measured).")
+    if _num(row["repeat_cost"]) is None:
+        return _p(f"{text} None of them can be priced: {NO_PRICE}.")
+    text += (" Priced at the cost per contact of each repeat's own channel, they cost "
+             f"{money(results, row['repeat_cost'])}.")
     if len(priced[priced["repeat_cost"] > 0]) > 1:  # one priced channel carries it all: nothing to say
         top = priced.iloc[0]
         text += (f" {_words(top['channel']).capitalize()} carries {pct(top['share_of_repeat_cost'])} of it: "
@@ -377,13 +388,16 @@ def scenarios_reading(results: Any) -> display.Html:
     pick = summary[summary["scenario"] == PRACTICE_CASE]
     s = (pick if not pick.empty else summary).iloc[0]
     net = mc[(mc["scenario"] == s["scenario"]) & (mc["output"] == "net_saving_year")].iloc[0]
-    saving, fte, avoided = float(s["net_saving_year"]), float(s["fte_saved"]), float(s["contacts_avoided_year"])
-    word = "a net saving" if saving >= 0 else "a net cost"
+    saving, fte, avoided = _num(s["net_saving_year"]), float(s["fte_saved"]), float(s["contacts_avoided_year"])
     text = (f"{s['scenario']}: on this center's data it {'avoids' if avoided >= 0 else 'adds'} {abs(avoided):,.0f} "
-            f"contacts a year, {'frees' if fte >= 0 else 'needs'} {abs(fte):,.2f} {'' if fte >= 0 else 'more '}FTE "
-            f"and gives {word} of {money(results, abs(saving), 0)} a year "
-            f"(P10-P90 {money(results, net['p10'], 0)} to {money(results, net['p90'], 0)} over "
-            f"{int(net['draws']):,} draws, seed {int(net['seed'])}; yearly figures are extrapolations).")
+            f"contacts a year and {'frees' if fte >= 0 else 'needs'} {abs(fte):,.2f} {'' if fte >= 0 else 'more '}FTE")
+    if saving is None:
+        text += f"; its net saving is not priced ({NO_PRICE}). Yearly figures are extrapolations."
+    else:
+        word = "a net saving" if saving >= 0 else "a net cost"
+        text += (f", and gives {word} of {money(results, abs(saving), 0)} a year "
+                 f"(P10-P90 {money(results, net['p10'], 0)} to {money(results, net['p90'], 0)} over "
+                 f"{int(net['draws']):,} draws, seed {int(net['seed'])}; yearly figures are extrapolations).")
     flags = results.frame("scenario_flags")
     if flags is not None:
         mine = flags[(flags["scenario"] == s["scenario"]) & (flags["severity"] == "inconsistent")]
@@ -448,7 +462,7 @@ def scenario_details(results: Any) -> Any:
         f = flags[flags["scenario"] == name]
         if not f.empty:
             parts.append(display.table(f, columns={"severity": "Flag", "flag": "What", "reason": "Why"}))
-        t = tornado[tornado["scenario"] == name].copy()
+        t = tornado[tornado["scenario"] == name].dropna(subset=["result_low", "result_high", "base_result"]).copy()
         if len(t):
             t["label"] = [_input_label(results, r) for r in t.itertuples()]
             parts.append(charts.tornado(
@@ -589,8 +603,12 @@ def headline(results: Any) -> tuple[dict[str, Any] | None, str | None]:
         "detail": f"{money(results, row['repeat_cost_annualised'], 0)} a year if the period is typical (an "
                   f"extrapolation); {_basis_words(results, row['price_basis'], short=True)}",
     }
-    if results.judge.not_measured(figure) or _num(row["repeat_cost"]) is None:
+    if results.judge.not_measured(figure):
         return card, None
+    if _num(row["repeat_cost"]) is None:
+        card.update(value="not priced", detail=NO_PRICE)
+        return card, (f"The {int(row['repeats']):,} repeat contacts of the {days} days could not be priced: "
+                      f"{escape_markdown(NO_PRICE)}.")
     finding = (
         f"Repeat contacts cost {escape_markdown(money(results, row['repeat_cost']))} in the {days} days of data "
         f"({int(row['priced_repeats']):,} repeats priced at their channel's cost per contact), about "

@@ -661,7 +661,9 @@ def evaluate(s: Scenario, b: Baseline, x: Mapping[str, Any]) -> dict[str, np.nda
     # volume
     v = np.asarray(x.get("volume_change", 0.0), dtype=float) + z
     o["volume_change_contacts"] = v * b.inbound
-    o["saving_volume"] = -v * b.inbound_cost * k
+    # the priced inbound contacts' cost (the unpriced are kept out); none priced: not priced
+    priced_inbound_cost = b.inbound_cost if b.inbound > b.inbound_not_priced else np.nan
+    o["saving_volume"] = _priced(-v, priced_inbound_cost * k)
     o["hours_volume"] = -v * b.inbound_handle_h / occ
 
     # AHT, on the handled contacts left after the avoided ones

@@ -235,3 +235,22 @@ def test_an_unknown_reason_stops_the_run_before_anything_is_computed(tmp_path):
         "mean 'BILL'?",
     ]
     assert not (tmp_path / "run" / "readiness.json").exists() and not (tmp_path / "run" / "results").exists()
+
+
+def test_nothing_priced_reads_not_priced_everywhere(tmp_path):
+    # no price and no hourly cost at all: the repeats are counted, their cost is not priced
+    from cxkit import cost_narrative
+    from cxkit.session import Session
+
+    path = _engagement(tmp_path, cost_per_contact={})
+    e = load_engagement(path)
+    compute_results(Session(e), tmp_path / "run", names=["data_period", "channel_prices", "repeat_cost_total",
+                                                         "repeat_cost_by_channel"])
+    r = ResultSet.load(tmp_path / "run", e)
+    total = r.row("repeat_cost_total")
+    assert (total["repeats"], total["priced_repeats"], total["not_priced_channels"]) == (3, 0, "chat, voice")
+    assert total["repeat_cost"] != total["repeat_cost"]  # NaN, never 0
+    card, finding = cost_narrative.headline(r)
+    assert card["value"] == "not priced" and "cost.cost_per_contact" in card["detail"]
+    assert finding.startswith("The 3 repeat contacts of the 29 days could not be priced")
+    assert "None of them can be priced" in str(cost_narrative.repeat_cost_reading(r))

@@ -319,6 +319,12 @@ def test_a_saving_without_a_price_is_not_priced_never_zero():
     fcr_only = Scenario(name="fcr", fcr_change=0.05)
     # 0.05 x 10,000 x 1.5 = 750 repeats x 5.00 = 3,750 per 30 days
     assert _line(S.scenario_lines(fcr_only, b), "Net saving (period)") == pytest.approx(3_750)
+    # no inbound contact priced: a volume change saves a cost nobody priced -> not priced, not 0
+    volume = Scenario(name="volume", volume_change=-0.05)
+    unpriced = _baseline(inbound_cost=0.0, inbound_not_priced=15_000)
+    assert np.isnan(_line(S.scenario_lines(volume, unpriced), "Saving from volume"))
+    # 5% of the 60,000 cost of priced inbound contacts = 3,000 when they are priced
+    assert _line(S.scenario_lines(volume, _baseline()), "Saving from volume") == pytest.approx(3_000)
     # no price for the repeats either: the FCR saving is not priced
     nothing = _baseline(repeat_price=None, hourly_cost=None)
     assert np.isnan(_line(S.scenario_lines(fcr_only, nothing), "Saving from avoided repeats"))
