@@ -336,7 +336,9 @@ def _rolled(per: ir.Table, by: Sequence[str], period: DataPeriod, prefix: str) -
     basis = ibis.ifelse(
         agg._derived > 0,
         ibis.ifelse(agg._given > 0, GIVEN_AND_DERIVED, DERIVED),
-        ibis.ifelse(agg._given > 0, GIVEN, ibis.ifelse(agg[f"not_priced_{prefix}"] > 0, NOT_PRICED, ibis.null("string"))),
+        ibis.ifelse(
+            agg._given > 0, GIVEN, ibis.ifelse(agg[f"not_priced_{prefix}"] > 0, NOT_PRICED, ibis.null("string"))
+        ),
     )
     return agg.mutate(_cost=cost, price_basis=basis, period_days=ibis.literal(period.days)).drop("_given", "_derived")
 

@@ -105,11 +105,6 @@ def money_format(results: Any, decimals: int = 2) -> Callable[[Any], str]:
     return lambda v: money(results, v, decimals)
 
 
-def _days(results: Any) -> int | None:
-    period = results.frame("data_period")
-    return None if period is None or period.empty else int(period["days"].iloc[0])
-
-
 def _words(channel: str) -> str:
     from cxkit.present import WORDS
 
@@ -189,7 +184,8 @@ def _basis_words(results: Any, basis: str | None, *, short: bool = False) -> str
     prices = results.frame("channel_prices")
     derived = prices[prices["basis"] == "derived"] if prices is not None else pd.DataFrame()
     if basis == "given":
-        return "prices given by the engagement, not measured" + (f" (cost inputs: {note})" if note and not short else "")
+        return "prices given by the engagement, not measured" + (
+            f" (cost inputs: {note})" if note and not short else "")
     if basis in ("derived", "given and derived"):
         at = (f"at {money(results, params.get('loaded_hourly_cost'))} per agent hour and "
               f"{float(params.get('occupancy')):.0%} occupancy given by the engagement")
@@ -320,10 +316,10 @@ def cost_per_issue_reading(results: Any) -> display.Html:
         # said only when the cheapest contacts (to the cent) still make a dearer issue
         if (round(cheap["cost_per_contact"], 2) < round(cheapest_issue["cost_per_contact"], 2)
                 and round(cheap["cost_per_resolved_issue"], 2) > round(cheapest_issue["cost_per_resolved_issue"], 2)):
+            least = money(results, cheapest_issue["cost_per_resolved_issue"])
             text += (f" {cheap['first_reason']} has the cheapest contacts ({money(results, cheap['cost_per_contact'])} "
                      f"each) but costs {money(results, cheap['cost_per_resolved_issue'])} per resolved issue, more "
-                     f"than {cheapest_issue['first_reason']} ({money(results, cheapest_issue['cost_per_resolved_issue'])}"
-                     "): a cheap contact can be an expensive issue.")
+                     f"than {cheapest_issue['first_reason']} ({least}): a cheap contact can be an expensive issue.")
     unpriced = int(o["not_priced_journeys"])
     if unpriced:
         text += (f" {plural(unpriced, 'judged journey')} with a contact in a channel without a price could not be "
@@ -390,12 +386,13 @@ def scenarios_reading(results: Any) -> display.Html:
     net = mc[(mc["scenario"] == s["scenario"]) & (mc["output"] == "net_saving_year")].iloc[0]
     saving, fte, avoided = _num(s["net_saving_year"]), float(s["fte_saved"]), float(s["contacts_avoided_year"])
     text = (f"{s['scenario']}: on this center's data it {'avoids' if avoided >= 0 else 'adds'} {abs(avoided):,.0f} "
-            f"contacts a year and {'frees' if fte >= 0 else 'needs'} {abs(fte):,.2f} {'' if fte >= 0 else 'more '}FTE")
+            f"contacts a year")
+    fte_text = f"{'frees' if fte >= 0 else 'needs'} {abs(fte):,.2f} {'' if fte >= 0 else 'more '}FTE"
     if saving is None:
-        text += f"; its net saving is not priced ({NO_PRICE}). Yearly figures are extrapolations."
+        text += f" and {fte_text}; its net saving is not priced ({NO_PRICE}). Yearly figures are extrapolations."
     else:
         word = "a net saving" if saving >= 0 else "a net cost"
-        text += (f", and gives {word} of {money(results, abs(saving), 0)} a year "
+        text += (f", {fte_text} and gives {word} of {money(results, abs(saving), 0)} a year "
                  f"(P10-P90 {money(results, net['p10'], 0)} to {money(results, net['p90'], 0)} over "
                  f"{int(net['draws']):,} draws, seed {int(net['seed'])}; yearly figures are extrapolations).")
     flags = results.frame("scenario_flags")
@@ -566,7 +563,8 @@ def avoidable_bridge(results: Any) -> display.Html:
                                           "year": "A year (extrapolated)"},
                           formats={"period": money_format(results), "year": money_format(results, 0)})
     notes = results.caveats("avoidable_cost")
-    text = "; ".join(f"{item} {money(results, period)} ({money(results, year, 0)} a year)" for item, period, year in lines)
+    text = "; ".join(f"{item} {money(results, period)} ({money(results, year, 0)} a year)"
+                     for item, period, year in lines)
     return display.Html(f"{text}\n{notes}".strip(), shown.to_html() + notes._repr_html_())
 
 

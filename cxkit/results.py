@@ -172,10 +172,13 @@ class Inputs:
 
     @cached_property
     def repeat_counts(self):
-        """Repeats per fine segment, counted from the shared repeat flags (no second pairing)."""
+        """Repeats per fine segment: counted from the run's repeat flags when an earlier result
+        built them (no second pairing), else by the one backward pairing pass they need (the
+        flags pair both ways: building them only for this would cost more)."""
         from cxkit import cost
 
-        return self._cache(cost.repeat_counts(self.contacts, window_days=self.res.repeat_window_days, flags=self.flags))
+        flags = self.__dict__.get("flags")
+        return self._cache(cost.repeat_counts(self.contacts, window_days=self.res.repeat_window_days, flags=flags))
 
     @cached_property
     def scenario_results(self):
@@ -601,8 +604,9 @@ def _repeat_cost_by(by: str) -> Compute:
 
 for _by, _fig in (("channel", "repeat_cost"), ("contact_reason", "repeat_cost_by_reason"),
                   ("queue", "repeat_cost_by_queue"), ("team", "repeat_cost_by_team")):
-    _result(f"repeat_cost_by_{_by.replace('contact_', '')}", "cost", f"Cost of repeat contacts by {_by.replace('_', ' ')}",
-            figure=_fig, row_key="price_basis", row_label=_by, row_figures=_DERIVED_ROWS)(_repeat_cost_by(_by))
+    _result(f"repeat_cost_by_{_by.replace('contact_', '')}", "cost",
+            f"Cost of repeat contacts by {_by.replace('_', ' ')}", figure=_fig, row_key="price_basis", row_label=_by,
+            row_figures=_DERIVED_ROWS)(_repeat_cost_by(_by))
 
 
 @_result("failure_demand", "cost", "Failure demand: contacts for reasons the engagement tags as avoidable",

@@ -808,7 +808,8 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
             o["hours_aht"], "hours", "computed")
         add("Hourly cost of agent time", b.sources.get("hourly_cost", ""), x.get("hourly_cost", float("nan")), f"{cur}/hour",
             "engagement" if "loaded" in b.sources.get("hourly_cost", "") else "computed")
-        add("Saving from the AHT change", f"{_n(o['hours_aht'], 1)} h x {_hourly_text(x)}", o["saving_aht"], cur, "computed")
+        add("Saving from the AHT change", f"{_n(o['hours_aht'], 1)} h x {_hourly_text(x)}", o["saving_aht"], cur,
+            "computed")
     add("Contacts avoided (period)", "sum of the contacts lines", o["contacts_avoided"], "contacts", "computed")
     add("Agent hours saved (period)", "sum of the hours lines", o["agent_hours_saved"], "hours", "computed")
     add("Net saving (period)", "sum of the saving lines (negative: a cost)", o["net_saving"], cur, "computed")

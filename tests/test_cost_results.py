@@ -230,7 +230,8 @@ def test_an_unknown_reason_stops_the_run_before_anything_is_computed(tmp_path):
     with pytest.raises(ConfigError) as err:
         prepare_run(path, tmp_path / "run")
     assert err.value.problems == [
-        "cost.failure_demand_reasons: 'LOGN' is not a contact_reason or reason_family in the data; did you mean 'LOGIN'?",
+        "cost.failure_demand_reasons: 'LOGN' is not a contact_reason or reason_family in the data; did you mean "
+        "'LOGIN'?",
         "cost.scenarios.0.reasons ('billing'): 'BIL' is not a contact_reason or reason_family in the data; did you "
         "mean 'BILL'?",
     ]
