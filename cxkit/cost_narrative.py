@@ -392,8 +392,12 @@ def scenarios_reading(results: Any) -> display.Html:
         text += f" and {fte_text}; its net saving is not priced ({NO_PRICE}). Yearly figures are extrapolations."
     else:
         word = "a net saving" if saving >= 0 else "a net cost"
-        text += (f", {fte_text} and gives {word} of {money(results, abs(saving), 0)} a year "
-                 f"(P10-P90 {money(results, net['p10'], 0)} to {money(results, net['p90'], 0)} over "
+        p10, p90 = float(net["p10"]), float(net["p90"])
+        if saving < 0 and p90 <= 0:  # a cost in every decile: the range said as costs
+            span = f"P10-P90 of the cost {money(results, -p90, 0)} to {money(results, -p10, 0)}"
+        else:
+            span = f"P10-P90 of the net saving {money(results, p10, 0)} to {money(results, p90, 0)}"
+        text += (f", {fte_text} and gives {word} of {money(results, abs(saving), 0)} a year ({span} over "
                  f"{int(net['draws']):,} draws, seed {int(net['seed'])}; yearly figures are extrapolations).")
     flags = results.frame("scenario_flags")
     if flags is not None:
