@@ -576,6 +576,8 @@ def heatmap(
     y_title: str | None = None,
     value_title: str | None = None,
     value_format: str = ",.0f",
+    x_order: Sequence[str] | None = None,
+    y_order: Sequence[str] | None = None,
 ) -> alt.Chart:
     """Heatmap of a value over two categories, e.g. transition counts from one step to the next.
 
@@ -589,18 +591,22 @@ def heatmap(
         Plain-language titles.
     value_format
         d3 format of the legend.
+    x_order, y_order
+        The categories in reading order (e.g. Mon..Sun); default: sorted.
 
     Returns
     -------
     altair.Chart
     """
     data = _checked(df, "heatmap", [x, y, value])
+    x_sort = {"sort": list(x_order)} if x_order is not None else {}
+    y_sort = {"sort": list(y_order)} if y_order is not None else {}
     return (
         alt.Chart(data, title=_titled(title, subtitle))
         .mark_rect()
         .encode(
-            x=alt.X(f"{x}:N", title=_label(x, x_title), axis=alt.Axis(labelAngle=-30)),
-            y=alt.Y(f"{y}:N", title=_label(y, y_title)),
+            x=alt.X(f"{x}:N", title=_label(x, x_title), axis=alt.Axis(labelAngle=-30), **x_sort),
+            y=alt.Y(f"{y}:N", title=_label(y, y_title), **y_sort),
             color=alt.Color(
                 f"{value}:Q",
                 title=_label(value, value_title),

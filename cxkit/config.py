@@ -267,6 +267,11 @@ class Cost(_Strict):
     occupancy: float = Field(0.8, gt=0, le=1)
     overhead_per_contact: float = Field(0.0, ge=0)
     productive_hours_per_fte: float = Field(1600, gt=0)
+    inputs_note: str | None = Field(
+        None,
+        description="where the cost inputs come from, printed beside the prices in the report "
+        "(e.g. 'client finance, FY2025 budget' or 'assumptions for illustration, not the client's figures')",
+    )
     failure_demand_reasons: list[str] = Field(
         default_factory=list, description="contact reasons (or reason families) the engagement tags as avoidable demand"
     )
@@ -327,7 +332,10 @@ class Capacity(_Strict):
 class Report(_Strict):
     title: str | None = None
     sections: list[str] = Field(
-        default_factory=lambda: ["00_summary", "01_data_readiness", "02_journey_effort", "03_resolution", "99_methodology"]
+        default_factory=lambda: [
+            "00_summary", "01_data_readiness", "02_journey_effort", "03_resolution", "04_cost_and_capacity",
+            "99_methodology",
+        ]
     )
     renderer: Literal["auto", "quarto", "nbconvert"] = "auto"
 

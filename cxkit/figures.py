@@ -110,6 +110,8 @@ class Figure:
 
 
 _ID = ("contacts.customer_id",)
+#: Handle-time parts AHT sums when the export has them (talk is always read).
+_WORK = ("contacts.hold_s", "contacts.acw_s")
 
 #: Every figure the report shows. Keys are what sections, results and findings name.
 FIGURES: dict[str, Figure] = {
@@ -179,10 +181,38 @@ FIGURES: dict[str, Figure] = {
     "nonresponse": Figure("Who answers surveys", (*_ID, "surveys.contact_id"), ("perception",)),
     "qa_alignment": Figure("QA scores against resolution", (*_ID, "qa.agent_id", "contacts.agent_id"), ("fcr_repeat",)),
     "case_followthrough": Figure("Case follow-through", ("cases.closed_at",), ("fcr_case",)),
-    # capacity and cost
+    # capacity and cost: every cost figure carries the cost model's verdict; a figure priced
+    # with prices derived from AHT also carries AHT's caveats (its rows or cards name
+    # "derived_prices" / "repeat_cost_derived" when a derived price went into them)
     "forecast_accuracy": Figure("Forecast accuracy", ("intervals.offered", "intervals.forecast"), ()),
-    "staffing": Figure("Staffing against requirement", ("intervals.offered", "intervals.staffed_agents", "contacts.talk_s"), ("aht",)),
+    "staffing": Figure(
+        "Staffing against requirement", ("intervals.offered", "intervals.staffed_agents", "contacts.talk_s"), ("aht",),
+        partial=_WORK,
+    ),
+    "service_level_by_gap": Figure(
+        "Service level by staffing gap",
+        ("intervals.offered", "intervals.staffed_agents", "contacts.talk_s", "contacts.answered_at", "contacts.wait_s"),
+        ("aht", "service_level"), partial=_WORK,
+    ),
+    "channel_prices": Figure("Cost per contact", (), ("cost_model",)),
+    "derived_prices": Figure("Cost per contact derived from AHT", ("contacts.talk_s",), ("aht",), partial=_WORK),
     "repeat_cost": Figure("Cost of repeat contacts", _ID, ("fcr_repeat", "cost_model")),
+    "repeat_cost_derived": Figure(
+        "Cost of repeat contacts (prices derived from AHT)", (*_ID, "contacts.talk_s"), ("fcr_repeat", "cost_model", "aht"),
+        partial=_WORK,
+    ),
+    "repeat_cost_by_reason": Figure("Repeat cost by contact reason", (*_ID, "contacts.contact_reason"),
+                                    ("fcr_repeat", "cost_model")),
+    "repeat_cost_by_queue": Figure("Repeat cost by queue", (*_ID, "contacts.queue"), ("fcr_repeat", "cost_model")),
+    "repeat_cost_by_team": Figure("Repeat cost by team", (*_ID, "contacts.team"), ("fcr_repeat", "cost_model")),
+    "failure_demand": Figure("Failure demand", ("contacts.contact_reason",), ("cost_model",)),
+    "avoidable_cost": Figure("Repeat cost and failure demand, counted once", (*_ID, "contacts.contact_reason"),
+                             ("fcr_repeat", "cost_model")),
+    "cost_per_resolved_issue": Figure("Cost per resolved issue", _ID, ("fcr_repeat", "journey_effort", "cost_model")),
+    # agent hours come from handle times: without them the hours lines are left out, said
+    "scenarios": Figure(
+        "What-if scenarios", _ID, ("fcr_repeat", "cost_model", "aht"), partial=("contacts.talk_s", *_WORK)
+    ),
 }
 
 

@@ -16,7 +16,29 @@ from pathlib import Path
 
 from cxkit.config import Engagement, load_engagement
 
-__all__ = ["prepare_run"]
+__all__ = ["prepare_run", "check_reasons"]
+
+
+def check_reasons(session) -> None:
+    """Reasons the engagement names under ``cost`` (failure demand, scenario reasons) that no
+    contact carries: a configuration problem only the data reveals, reported with the key and
+    the fix before anything is computed (every such problem at once).
+
+    Raises
+    ------
+    ConfigError
+        One problem per unknown reason (:func:`cxkit.cost.reason_problems`).
+    """
+    from cxkit.cost import known_reasons, reason_problems
+    from cxkit.errors import ConfigError
+
+    cost = session.engagement.cost
+    if not cost.failure_demand_reasons and not any(s.reasons for s in cost.scenarios):
+        return  # nothing named: no query
+    problems = reason_problems(cost, known_reasons(session.table("contacts")))
+    if problems:
+        e = session.engagement
+        raise ConfigError(f"engagement {e.name!r} ({e.base_dir})", problems)
 
 
 def prepare_run(
@@ -59,6 +81,7 @@ def prepare_run(
     spill = run_dir / ".spill"
     session = Session(e, spill_dir=spill)
     try:
+        check_reasons(session)
         say("Checking data readiness", 0.1)
         ready = readiness.assess(session)
         ready.save(run_dir)

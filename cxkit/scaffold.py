@@ -68,6 +68,7 @@ cost:
   occupancy: 0.8
   productive_hours_per_fte: 1600
   # overhead_per_contact: 0.0     # added to a derived cost per contact
+  # inputs_note: "client finance, FY2025 budget"   # where these cost inputs come from (shown in the report)
   # failure_demand_reasons: []    # reasons tagged as avoidable demand, e.g. [WHERE_IS_MY_ORDER]
   # seed: 20260301                # scenario Monte Carlo seed (same seed, same numbers)
   # scenarios:                    # none: the default set (incl. FCR 62% to 73% with AHT +40 s)
@@ -92,7 +93,7 @@ readiness:
 
 report:
   title: "{client}: contact-center current-state diagnostic"
-  sections: [00_summary, 01_data_readiness, 02_journey_effort, 03_resolution, 99_methodology]
+  sections: [00_summary, 01_data_readiness, 02_journey_effort, 03_resolution, 04_cost_and_capacity, 99_methodology]
   renderer: auto                  # auto uses Quarto when installed, else the built-in renderer
 """
 

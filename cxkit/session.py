@@ -184,7 +184,10 @@ class Session:
         return self._end_of_data
 
     def parameters(self) -> dict[str, Any]:
-        """The metric parameters in force, for the report's methodology section."""
+        """The metric parameters in force, for the report's methodology section (and the run's
+        results manifest): cost, scenario (Monte Carlo seed and draws) and capacity ones included."""
+        from cxkit.methodology import cost_parameters
+
         e = self.engagement
         local_end = self.end_of_data.astimezone(e.tz)
         return {
@@ -194,6 +197,7 @@ class Session:
             **e.resolution.model_dump(),
             **e.operations.model_dump(),
             **e.followthrough.model_dump(),
+            **cost_parameters(e),
         }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from cxkit import cost_narrative
 from cxkit.display import escape_markdown
 from cxkit.narrative import pct, plural
 from cxkit.scorecard import DEFAULT_BENCHMARKS, benchmark_status
@@ -101,6 +102,12 @@ def headlines(results: Any) -> Headlines:
             f"within {window:g} days: {plural(repeats, 'contact')} in {days} days, about {yearly:,.0f} a year if this period "
             f"is typical (annualised as x 365 / {days}, an extrapolation)."
         )
+
+    cost_card, cost_finding = cost_narrative.headline(results)  # what the repeats cost, where prices come from
+    if cost_card is not None:
+        out.cards.append(cost_card)
+    if cost_finding is not None:
+        out.findings.append(cost_finding)
 
     voice = results.row("operations", channel="voice")
     if voice is not None:

@@ -65,6 +65,33 @@ def test_generated_report_has_every_section(generated_report):
     assert privacy_scan(html) == [] and external_references(html) == []
 
 
+def test_generated_report_prices_the_repeats_through_the_results(generated_report):
+    """The cost section renders every heading; the stored repeat cost by channel is the
+    generator's planted truth exactly; the summary carries the cost card and finding."""
+    import pandas as pd
+    import yaml
+
+    index, truth = generated_report
+    html = _text(index)
+    cost = _heading(html, "cost-and-capacity", "methodology")
+    for anchor in ("baseline-cost", "repeat-cost", "failure-demand", "cost-per-resolved-issue", "what-if-scenarios",
+                   "capacity"):
+        assert f'id="{anchor}"' in cost, anchor
+    assert "given by the engagement (not measured)" in cost  # every price says where it comes from
+    assert "FCR 62% to 73% with AHT +40 s (practice case)" in cost and "How it is computed" in cost
+    assert cost.count("<svg") >= 2  # a tornado per scenario and the forecast heatmap, from aggregates
+    want = truth["expected"]["repeat_cost_7d"]
+    spec = yaml.safe_load((ROOT / "cxkit" / "adapter_specs" / "cxkit_generator.yaml").read_text())
+    media = spec["sources"]["contacts"]["columns"]["channel"]["values"]
+    got = pd.read_parquet(index.parent / "results" / "repeat_cost_by_channel.parquet").set_index("channel")
+    assert {media[m]: (v["repeats"], v["cost"]) for m, v in want["by_media"].items()} == {
+        ch: (int(r.repeats), float(r.repeat_cost)) for ch, r in got.iterrows()}
+    summary = _heading(html, "summary", "data-readiness")
+    card = _section(summary, "Repeat contacts cost (31 days)", "</div></div>")
+    assert f"£{want['total']:,.2f}" in card and "extrapolation" in card and "prices given by the engagement" in card
+    assert f"Repeat contacts cost £{want['total']:,.2f} in the 31 days of data" in summary
+
+
 def test_generated_report_never_shows_customer_ids(generated_report):
     index, truth = generated_report
     html = _text(index)
@@ -112,6 +139,17 @@ def test_bank_report_runs_on_phone_only_data(tmp_path):
     # the summary carries the degraded FCR verdict as a caveat box
     summary = html.split(">Summary<")[-1].split('id="data-readiness"')[0]
     assert "cxkit-caveat cxkit-degraded" in summary and "59.0% null" in summary
+    # the cost card: prices are assumptions, AHT the only measured input, and the AHT leaves
+    # out hold and after-call work, which the derived price inherits; the cost model's caveat
+    card = _section(summary, "Repeat contacts cost (28 days)", "</div></div>")
+    assert "ILS " in card and "the only measured input to the price" in card
+    assert "assumptions chosen for this example, not the bank" in card
+    assert "leaves out hold times, after-contact work times" in card and "59.0% null" in card
+    cost = _heading(html, "cost-and-capacity", "methodology")
+    assert "derived from AHT" in cost and "The engagement has no WFM intervals source" in cost
+    assert "not measured: the export has no teams" in cost  # repeat cost by team
+    methodology = _heading(html, "methodology")
+    assert "Seed of the scenario Monte Carlo" in methodology and ">20260301<" in methodology
     assert privacy_scan(html) == []
 
 
