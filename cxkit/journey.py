@@ -60,6 +60,7 @@ __all__ = [
     "spearman_correlation",
     "journey_variants",
     "transitions",
+    "switch_after_contact",
 ]
 
 #: Effort components of a journey, in report order, with what one unit is.
@@ -1022,3 +1023,43 @@ def transitions(
     return counts.mutate(share_of_from=counts.transitions.cast("float64") / out_of).order_by(
         ["from_step", ibis.desc("transitions"), "to_step"]
     )
+
+
+def switch_after_contact(journey_contacts: ir.Table) -> ir.Table:
+    """How often the customer's next contact in the journey is in another channel, by the
+    channel of the contact that did not settle the issue.
+
+    A contact followed by another contact of the same journey did not settle the issue (the
+    customer came back within the window, whatever its outcome: a failed self-service
+    session, an abandoned call, an unresolved chat). Per channel of that contact:
+    ``followed`` (contacts with a next contact in the journey), ``switched`` (whose next
+    contact is in another channel), ``rate`` = switched / followed and its 95% Wilson interval
+    (``ci_low``, ``ci_high``). The last contact of a journey has no next contact and is not
+    counted. Read from :func:`journey_contacts`; nothing is paired again.
+
+    Examples
+    --------
+    >>> from cxkit.testing import canonical_memtable, ts
+    >>> c = canonical_memtable("contacts", [
+    ...     {"contact_id": "a", "customer_id": "k", "direction": "inbound", "channel": "self_service",
+    ...      "arrived_at": "2026-03-02 09:00", "ended_at": "2026-03-02 09:05"},
+    ...     {"contact_id": "b", "customer_id": "k", "direction": "inbound", "channel": "voice",
+    ...      "arrived_at": "2026-03-02 10:00", "ended_at": "2026-03-02 10:10"},
+    ...     {"contact_id": "c", "customer_id": "k", "direction": "inbound", "channel": "voice",
+    ...      "arrived_at": "2026-03-03 09:00", "ended_at": "2026-03-03 09:10"}])
+    >>> jc = journey_contacts(c, end_of_data=ts("2026-03-31 00:00"))
+    >>> r = switch_after_contact(jc).order_by("channel").execute()
+    >>> r[["channel", "followed", "switched", "rate"]].values.tolist()  # a -> b switches, b -> c stays
+    [['self_service', 1, 1, 1.0], ['voice', 1, 0, 0.0]]
+    """
+    jc = journey_contacts
+    nxt = jc.channel.lead().over(ibis.window(group_by=jc.journey_id, order_by=jc.position))
+    jc = jc.mutate(_next=nxt)
+    followed = jc.filter(jc._next.notnull())
+    out = followed.aggregate(
+        by="channel",
+        followed=followed.count(),
+        switched=followed.count(where=followed._next != followed.channel),
+    )
+    lo, hi = wilson_interval(out.switched, out.followed)
+    return out.mutate(rate=_ratio(out.switched, out.followed), ci_low=lo, ci_high=hi)
