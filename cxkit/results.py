@@ -531,7 +531,7 @@ def _sources(i: Inputs):
 def _switch_after_contact(i: Inputs):
     from cxkit import journey
 
-    return journey.switch_after_contact(i.journey_contacts)
+    return journey.switch_after_contact(i.journey_contacts, i.contacts)
 
 
 @_result("abandonment_by_queue", "findings", "Queue abandonment by channel and queue", figure="abandon_by_queue",
