@@ -161,10 +161,6 @@ THRESHOLDS: dict[str, tuple[float, str]] = {
         0.05, "share of open cases older than the engagement's case_open_age_days tolerated before "
         "overdue cases are a finding (the interval must lie entirely above)",
     ),
-    "perception_gap_min": (
-        0.05, "customer-reported and repeat-based FCR differ by definition; a gap of 5 points or more "
-        "whose interval excludes zero says the two tell a different story",
-    ),
     "forecast_bias_max": (
         0.10, "a forecast 10% or more above or below the offered volume of a queue or a weekday "
         "(over every interval of the period: a census, no sampling interval)",
@@ -338,7 +334,8 @@ class Size:
             parts.append(f"{self.hours:,.0f} agent hours")
         if self.cost_period is not None:
             parts.append(f"{self.currency} {self.cost_period:,.0f} in the period"
-                         + (f", about {self.currency} {self.cost_year:,.0f} a year" if self.cost_year is not None else ""))
+                         + (f", about {self.currency} {self.cost_year:,.0f} a year"
+                            if self.cost_year is not None else ""))
         return "; ".join(parts) if parts else "not sized from the data"
 
 
@@ -624,6 +621,10 @@ def _segments(frame: pd.DataFrame, key: str, ctx: Context, n_col: str = "denomin
     return f[f[n_col].fillna(0) >= ctx.min_n]
 
 
+def _bounds(row: Mapping[str, Any]) -> tuple[float, float]:
+    return float(row["ci_low"]), float(row["ci_high"])
+
+
 def _too_few(what: str, n: Any, ctx: Context) -> NotEvaluable:
     return NotEvaluable(f"too little evidence: {_count(_num(n) or 0)} {what}, under min_n = {ctx.min_n}")
 
@@ -660,7 +661,8 @@ def _weak_resolution(kind: str, column: str, result: str) -> Check:
                    "team": "Contacts handled by team {segment}"}[kind]
             out.append(Draft(
                 concerns_kind=kind, concerns=name,
-                defect=Sentence.of(who + " are resolved first time less often than the centre: {rate} against {centre}.",
+                defect=Sentence.of(who + " are resolved first time less often than the centre: {rate} against "
+                                   "{centre}.",
                                    segment=name, rate=_n(pct(rate)), centre=_n(pct(centre))),
                 evidence=Evidence(
                     metric=f"Repeat-based FCR ({ctx.window:g}-day window)", value=rate, ci_low=float(s["ci_low"]),
@@ -699,7 +701,8 @@ for _kind, _col, _res in (("reason", "contact_reason", "fcr_by_reason"), ("queue
     id="transfer_repeats", title="Transfers that come back",
     reads=("repeat_after_transfer",), figures=("repeat_after_transfer",),
     condition="transferred contacts come back within the window more often than others: the 95% interval of the "
-              "difference (Newcombe) lies entirely above zero, both groups at least min_n",
+              "difference in repeat rate (Newcombe; the groups are disjoint) lies entirely above zero, both groups at "
+              "least min_n",
     evidence="repeat rate of transferred and of other judged contacts, and their difference with its interval",
     bucket="operating_model", lane="service_redesign", section="03_resolution", heading="Transfers",
     metric_to_move="repeat rate after a transfer", optional=("repeat_cost_total",),
@@ -710,6 +713,8 @@ def _transfer_repeats(ctx: Context, rule: Rule) -> list[Draft]:
     if min(n1, n0) < ctx.min_n:
         raise _too_few("judged contacts in the smaller group (transferred or not)", min(n1, n0), ctx)
     d = t.loc["difference"]
+    # two disjoint groups: the interval of their difference decides, as the resolution section
+    # and the summary read the same row
     if not (_ok(d["ci_low"]) and d["ci_low"] > 0):
         return []
     r1, r0 = float(t.loc["transferred", "rate"]), float(t.loc["not transferred", "rate"])
@@ -718,10 +723,12 @@ def _transfer_repeats(ctx: Context, rule: Rule) -> list[Draft]:
         defect=Sentence.of("Transferred contacts come back more often: {r1} of them are followed by a repeat within "
                            "{w} days, against {r0} of contacts that were not transferred.",
                            r1=_n(pct(r1)), r0=_n(pct(r0)), w=_n(f"{ctx.window:g}")),
-        evidence=Evidence(metric="Difference in repeat rate, transferred minus not", value=float(d["rate"]),
-                          ci_low=float(d["ci_low"]), ci_high=float(d["ci_high"]), denominator=int(n1), unit="points",
-                          comparison=f"transferred {pct(r1)} (n = {int(n1):,}), not transferred {pct(r0)} "
-                                     f"(n = {int(n0):,})", result="repeat_after_transfer"),
+        evidence=Evidence(metric="Repeat rate after a transfer", value=r1, ci_low=float(t.loc["transferred", "ci_low"]),
+                          ci_high=float(t.loc["transferred", "ci_high"]), denominator=int(n1),
+                          comparison=f"not transferred {pct(r0)} ({_ci(*_bounds(t.loc['not transferred']))}, "
+                                     f"n = {int(n0):,}); difference {100 * float(d['rate']):+.1f} points (95% CI "
+                                     f"{100 * float(d['ci_low']):+.1f} to {100 * float(d['ci_high']):+.1f})",
+                          result="repeat_after_transfer"),
         affected=n1, affected_label="transferred contacts judged", population=ctx.judged_contacts(),
         population_label="contacts judged", repeats=n1 * (r1 - r0),
         repeats_label="repeats above the rate of contacts not transferred",
@@ -766,7 +773,8 @@ def _ping_pong(ctx: Context, rule: Rule) -> list[Draft]:
     reads=("handle_time_trap",), figures=("handle_time_trap",),
     condition="agents flagged by the within-team comparison (AHT at most 75% of their team's typical agent and FCR "
               "at least 5 points below it) whose FCR interval lies entirely below their team's typical FCR",
-    evidence="the flagged agents' judged contacts, FCR against their teams' typical FCR, and the repeats the gap causes",
+    evidence="the flagged agents' judged contacts, FCR against their teams' typical FCR, and the repeats the gap "
+             "causes",
     bucket="operating_model", lane="policy_governance", section="03_resolution", heading="The handle-time trap",
     metric_to_move="FCR of the flagged agents against their team's typical agent",
     optional=("repeat_cost_total",),
@@ -796,8 +804,9 @@ def _handle_time_trap(ctx: Context, rule: Rule) -> list[Draft]:
                            k=_n(f"{k} agent{'s' if k != 1 else ''}{team_text}"), ratio=_n(pct(ratio, 0)),
                            fcr=_n(pct(fcr)), peer=_n(pct(peer))),
         evidence=Evidence(metric="Pooled FCR of the flagged agents", value=fcr, ci_low=lo, ci_high=hi,
-                          denominator=int(n), comparison=f"their teams' typical agents {pct(peer)}; each flagged agent's "
-                                                         "interval lies below their team's typical FCR",
+                          denominator=int(n),
+                          comparison=f"their teams' typical agents {pct(peer)}; each flagged agent's interval lies "
+                                     "below their team's typical FCR",
                           result="handle_time_trap"),
         affected=n, affected_label="contacts judged (flagged agents)", population=ctx.judged_contacts(),
         population_label="contacts judged", repeats=excess,
@@ -848,12 +857,25 @@ def _reauth(ctx: Context, rule: Rule) -> list[Draft]:
 _SELF_SERVICE = ("self_service",)
 
 
+def _pooled_adjusted(rows: pd.DataFrame) -> tuple[float, float, float, float]:
+    """Identification-weighted switching of several channels pooled: (rate, low, high, n_eff)."""
+    w = rows["weighted"].astype(float)
+    w2 = (w * w / rows["effective_n"].astype(float)).sum()
+    total = float(w.sum())
+    rate = float((rows["rate_adjusted"].astype(float) * w).sum() / total)
+    n_eff = total * total / w2
+    lo, hi = wilson_bounds(rate * n_eff, n_eff)
+    return rate, lo, hi, n_eff
+
+
 @_rule(
     id="switch_after_self_service", title="Channel switching after a failed digital attempt",
     reads=("switch_after_contact",), figures=("switch_after_contact",),
-    condition="after a self-service attempt that did not settle the issue (the customer came back within the "
-              "window), the 95% interval of the share whose next contact is in another channel lies entirely "
-              "above the interval of every other channel pooled; both at least min_n",
+    condition="after a self-service attempt that did not settle the issue (the customer came back about the same "
+              "reason within the window), the 95% interval of the share whose next contact is in another channel "
+              "lies entirely above the interval of every other channel pooled; both at least min_n. Returns are "
+              "weighted by 1 / the identified share of the channel returned to, so channels that identify few "
+              "customers do not make switching look more common",
     evidence="share of next contacts in another channel after a self-service attempt, against other channels",
     bucket="technology", lane="service_redesign", section="05_findings_and_priorities",
     heading="Switching channel after an attempt", metric_to_move="self-service attempts that settle the issue",
@@ -863,32 +885,41 @@ def _switch(ctx: Context, rule: Rule) -> list[Draft]:
     f = ctx.frame("switch_after_contact")
     digital = f[f["channel"].isin(_SELF_SERVICE)]
     rest = f[~f["channel"].isin(_SELF_SERVICE)]
-    n_d, n_r = float(digital["followed"].sum()), float(rest["followed"].sum())
     if digital.empty:
         raise NotEvaluable("the data has no self-service (bot, app or web) contact followed by another contact")
+    n_d, n_r = float(digital["followed"].sum()), float(rest["followed"].sum())
     if n_d < ctx.min_n:
         raise _too_few("self-service attempts followed by another contact", n_d, ctx)
     if n_r < ctx.min_n:
         raise _too_few("attempts in other channels followed by another contact", n_r, ctx)
-    k_d, k_r = float(digital["switched"].sum()), float(rest["switched"].sum())
-    lo, hi = wilson_bounds(k_d, n_d)
-    r_lo, r_hi = wilson_bounds(k_r, n_r)
+    adjusted = "rate_adjusted" in f.columns and f["rate_adjusted"].notna().all()
+    if adjusted:
+        rate, lo, hi, n_eff = _pooled_adjusted(digital)
+        ref, r_lo, r_hi, r_eff = _pooled_adjusted(rest)
+        raw = float(digital["switched"].sum()) / n_d
+        note = (f"weighted by the identified share of the channel returned to (unweighted {pct(raw)}; "
+                f"effective n {n_eff:,.0f} and {r_eff:,.0f})")
+    else:
+        rate, ref = float(digital["switched"].sum()) / n_d, float(rest["switched"].sum()) / n_r
+        lo, hi = wilson_bounds(rate * n_d, n_d)
+        r_lo, r_hi = wilson_bounds(ref * n_r, n_r)
+        note = ""
     if not lo > r_hi:
         return []
-    rate, ref = k_d / n_d, k_r / n_r
+    switched = float(digital["switched"].sum())
     return [Draft(
         concerns_kind="channel", concerns="self-service",
         defect=Sentence.of("When self-service does not settle the issue, customers move to another channel: {rate} "
-                           "of the contacts that follow a self-service attempt are in another channel, against {ref} "
-                           "after other channels.", rate=_n(pct(rate)), ref=_n(pct(ref))),
+                           "of the contacts that follow a self-service attempt about the same thing are in another "
+                           "channel, against {ref} after other channels.", rate=_n(pct(rate)), ref=_n(pct(ref))),
         evidence=Evidence(metric="Next contact in another channel after self-service", value=rate, ci_low=lo,
                           ci_high=hi, denominator=int(n_d),
                           comparison=f"after other channels {pct(ref)} ({_ci(r_lo, r_hi)}, n = {int(n_r):,})",
-                          result="switch_after_contact"),
-        affected=k_d, affected_label="contacts in another channel after a self-service attempt",
+                          note=note, result="switch_after_contact"),
+        affected=switched, affected_label="contacts in another channel after a self-service attempt",
         population=ctx.inbound_contacts(), population_label="inbound contacts from identified customers",
-        repeats=k_d, repeats_label="contacts that moved to another channel after self-service",
-        baseline=f"{pct(rate)} of follow-ups to a self-service attempt switch channel",
+        repeats=switched, repeats_label="contacts that moved to another channel after self-service",
+        baseline=f"{pct(rate)} of returns after a self-service attempt switch channel (other channels {pct(ref)})",
     )]
 
 
@@ -919,7 +950,8 @@ def _callbacks(ctx: Context, rule: Rule) -> list[Draft]:
         concerns_kind="centre", concerns="promised callbacks",
         defect=Sentence.of("{miss} of promised callbacks were not made within {days} business day(s){abandon}.",
                            miss=_n(pct(1 - kept)), days=_n(f"{float(days):g}"), abandon=_n(abandon)),
-        evidence=Evidence(metric="Callbacks kept", value=kept, ci_low=float(row["ci_low"]), ci_high=float(row["ci_high"]),
+        evidence=Evidence(metric="Callbacks kept", value=kept, ci_low=float(row["ci_low"]),
+                          ci_high=float(row["ci_high"]),
                           denominator=int(n), comparison=f"standard: at least {pct(limit, 0)} (callbacks_kept_min)",
                           result="callbacks_kept"),
         affected=missed, affected_label="callbacks not made in time", population=ctx.arrivals(),
@@ -955,11 +987,12 @@ def _abandonment(ctx: Context, rule: Rule) -> list[Draft]:
             concerns_kind="queue", concerns=name,
             defect=Sentence.of("Customers waiting in queue {segment} give up more often than in the other {channel} "
                                "queues: {rate} of contacts offered are abandoned, against {ref}.",
-                               segment=name, channel=str(q["channel"]), rate=_n(pct(rate)), ref=_n(pct(float(ch["rate"])))),
+                               segment=name, channel=str(q["channel"]), rate=_n(pct(rate)),
+                               ref=_n(pct(float(ch["rate"])))),
             evidence=Evidence(metric="Abandon rate", value=rate, ci_low=float(q["ci_low"]), ci_high=float(q["ci_high"]),
                               denominator=int(q["denominator"]),
                               comparison=f"{q['channel']} queues pooled {pct(float(ch['rate']))} "
-                                         f"({_ci(float(ch['ci_low']), float(ch['ci_high']))}, n = {int(ch['denominator']):,})",
+                                         f"({_ci(*_bounds(ch))}, n = {int(ch['denominator']):,})",
                               result="abandonment_by_queue"),
             affected=float(q["numerator"]), affected_label="contacts abandoned", population=ctx.offered(),
             population_label="contacts offered to a queue",
@@ -971,7 +1004,8 @@ def _abandonment(ctx: Context, rule: Rule) -> list[Draft]:
 
 @_rule(
     id="case_reopens_by_reason", title="Cases reopened more for a reason",
-    reads=("case_followthrough", "case_followthrough_by_reason"), figures=("case_reopens", "case_followthrough_by_reason"),
+    reads=("case_followthrough", "case_followthrough_by_reason"),
+    figures=("case_reopens", "case_followthrough_by_reason"),
     condition="cases of a reason (at least min_n ever closed) whose 95% reopen-rate interval lies entirely above the "
               "interval of all cases",
     evidence="cases reopened over cases ever closed, by case reason, against all cases",
@@ -1028,7 +1062,8 @@ def _cases_overdue(ctx: Context, rule: Rule) -> list[Draft]:
         defect=Sentence.of("{share} of the cases still open at the end of the data are older than {age} days.",
                            share=_n(pct(share)), age=_n(f"{age:g}")),
         evidence=Evidence(metric=f"Open cases older than {age:g} days", value=share,
-                          ci_low=float(row["open_past_age_share_ci_low"]), ci_high=float(row["open_past_age_share_ci_high"]),
+                          ci_low=float(row["open_past_age_share_ci_low"]),
+                          ci_high=float(row["open_past_age_share_ci_high"]),
                           denominator=int(n), comparison=f"standard: at most {pct(limit, 0)} (cases_overdue_share_max)",
                           result="case_followthrough"),
         affected=float(row["open_past_age"]), affected_label="cases open past their age", population=_num(row["cases"]),
@@ -1069,7 +1104,8 @@ def _ivr(ctx: Context, rule: Rule) -> list[Draft]:
                                    segment=name, channel=str(channel), rate=_n(pct(rate)), ref=_n(pct(k / n))),
                 evidence=Evidence(metric="Left in the IVR or bot", value=rate, ci_low=float(s["left_in_ivr_ci_low"]),
                                   ci_high=float(s["left_in_ivr_ci_high"]), denominator=int(s["contacts"]),
-                                  comparison=f"{channel} entry points pooled {pct(k / n)} ({_ci(lo, hi)}, n = {int(n):,})",
+                                  comparison=f"{channel} entry points pooled {pct(k / n)} ({_ci(lo, hi)}, "
+                                             f"n = {int(n):,})",
                                   result="ivr_exits"),
                 affected=float(s["left_in_ivr"]), affected_label="arrivals that hung up in the IVR",
                 population=n_all, population_label="inbound arrivals",
@@ -1081,9 +1117,12 @@ def _ivr(ctx: Context, rule: Rule) -> list[Draft]:
 def newcombe_difference(k1: float, n1: float, k0: float, n0: float) -> tuple[float, float, float]:
     """``p1 - p0`` and its 95% Newcombe (hybrid Wilson score) interval, as plain floats.
 
+    Wilson 30/100 is 0.2189-0.3958 and 20/100 is 0.1333-0.2888, so the low end is
+    0.1 - sqrt(0.0811^2 + 0.0888^2) = -0.0202 and the high end 0.1 + sqrt(0.0958^2 + 0.0667^2) = 0.2167:
+
     >>> d, lo, hi = newcombe_difference(30, 100, 20, 100)
     >>> round(d, 2), round(lo, 4), round(hi, 4)
-    (0.1, -0.0231, 0.2183)
+    (0.1, -0.0202, 0.2167)
     """
     p1, p0 = k1 / n1, k0 / n0
     l1, u1 = wilson_bounds(k1, n1)
@@ -1095,13 +1134,13 @@ def newcombe_difference(k1: float, n1: float, k0: float, n0: float) -> tuple[flo
 @_rule(
     id="perception_gap", title="Customer-reported and repeat-based FCR disagree",
     reads=("fcr_headline",), figures=("fcr_survey", "fcr_repeat"),
-    condition="customer-reported FCR differs from repeat-based FCR by at least perception_gap_min and the 95% "
-              "interval of the difference (Newcombe, read as independent samples) excludes zero",
+    condition="the 95% intervals of customer-reported FCR (survey answers) and repeat-based FCR do not overlap, "
+              "both at least min_n (the surveyed contacts are among those judged, so the two are not independent "
+              "samples and their intervals are compared rather than a difference)",
     evidence="customer-reported FCR (survey answers) against repeat-based FCR, and their difference",
     bucket="customer", lane="policy_governance", section="03_resolution",
     heading="First-contact resolution, by every definition",
     metric_to_move="the FCR definition the centre steers by (one, stated, with both shown)",
-    thresholds=("perception_gap_min",),
 )
 def _perception_gap(ctx: Context, rule: Rule) -> list[Draft]:
     f = ctx.frame("fcr_headline").set_index("definition")
@@ -1112,7 +1151,7 @@ def _perception_gap(ctx: Context, rule: Rule) -> list[Draft]:
     if min(n_s, n_b) < ctx.min_n:
         raise _too_few("survey answers on resolution", min(n_s, n_b), ctx)
     d, lo, hi = newcombe_difference(float(s["numerator"]), n_s, float(b["numerator"]), n_b)
-    if abs(d) < ctx.threshold("perception_gap_min") or (lo <= 0 <= hi):
+    if not (s["ci_low"] > b["ci_high"] or s["ci_high"] < b["ci_low"]):
         return []
     more = "more" if d > 0 else "less"
     return [Draft(
@@ -1133,8 +1172,9 @@ def _perception_gap(ctx: Context, rule: Rule) -> list[Draft]:
 @_rule(
     id="nonresponse_bias", title="Survey responders are not typical",
     reads=("nonresponse",), figures=("nonresponse",),
-    condition="the repeat-based FCR of survey responders and non-responders differ: the 95% interval of the "
-              "difference (Newcombe) excludes zero, both groups at least min_n judged contacts",
+    condition="the repeat-based FCR of survey responders and of non-responders differ: the 95% interval of the "
+              "difference (Newcombe; the groups are disjoint) excludes zero, both groups at least min_n judged "
+              "contacts",
     evidence="repeat-based FCR of responders and of non-responders, and their difference",
     bucket="operating_model", lane="policy_governance", section="02_journey_effort", heading="What customers say",
     metric_to_move="the difference in FCR between responders and non-responders (survey sampling)",
@@ -1217,37 +1257,49 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 @_rule(
     id="forecast_weekday_bias", title="Forecasts off on a weekday",
     reads=("forecast_dayparts",), figures=("forecast_accuracy",),
-    condition="a weekday (at least min_n contacts offered) whose forecast total over its day-parts is at least "
-              "forecast_bias_max above or below the offered total",
-    evidence="(forecast - offered) / offered of the weekday's day-parts, all queues pooled",
+    condition="a weekday (at least min_n contacts offered) whose forecast, relative to the volume offered, is at "
+              "least forecast_bias_max above or below the rest of the week's: (forecast / offered of the weekday) / "
+              "(forecast / offered of the other days) - 1, all queues pooled (a census of every interval)",
+    evidence="forecast over offered on the weekday against the other days of the week",
     bucket="operating_model", lane="operational_fix", section="04_cost_and_capacity", heading="",
-    metric_to_move="forecast bias of the weekday", thresholds=("forecast_bias_max",),
+    metric_to_move="forecast against offered volume on the weekday", thresholds=("forecast_bias_max",),
 )
 def _weekday_bias(ctx: Context, rule: Rule) -> list[Draft]:
     f = ctx.frame("forecast_dayparts")
     if not {"weekday", "offered", "forecast"} <= set(f.columns):
         raise NotEvaluable("the day-part result has no weekday, offered and forecast columns")
     g = f.groupby("weekday", as_index=False)[["offered", "forecast"]].sum()
-    g = g[g["offered"] >= ctx.min_n]
-    if g.empty:
-        raise NotEvaluable(f"no weekday has {ctx.min_n} or more contacts offered (min_n)")
+    g = g[g["offered"] > 0]
+    if len(g) < 2 or g["offered"].max() < ctx.min_n:
+        raise NotEvaluable(f"fewer than two weekdays with volume, or none with {ctx.min_n} contacts offered (min_n)")
     limit = ctx.threshold("forecast_bias_max")
     order = {d: i for i, d in enumerate(_WEEKDAYS)}
     out = []
     for _, d in sorted(g.iterrows(), key=lambda kv: order.get(str(kv[1]["weekday"]), 9)):
-        bias = (float(d["forecast"]) - float(d["offered"])) / float(d["offered"])
-        if abs(bias) < limit:
+        if d["offered"] < ctx.min_n:
+            continue
+        others = g[g["weekday"] != d["weekday"]]
+        day_ratio = float(d["forecast"]) / float(d["offered"])
+        rest_ratio = float(others["forecast"].sum()) / float(others["offered"].sum())
+        rel = day_ratio / rest_ratio - 1
+        if abs(rel) < limit:
             continue
         day = str(d["weekday"])
         out.append(Draft(
             concerns_kind="weekday", concerns=day,
-            defect=Sentence.of("Forecasts for {day} are {bias} {dir} the volume offered: {f} forecast against {o} "
-                               "offered.", day=day, bias=_n(pct(abs(bias))), dir=_n("above" if bias > 0 else "below"),
-                               f=_n(_count(float(d["forecast"]))), o=_n(_count(float(d["offered"])))),
-            evidence=_census(bias, "Forecast bias", "forecast_dayparts", limit, "forecast_bias_max", d["offered"]),
+            defect=Sentence.of("Forecasts for {day} are {rel} {dir} the rest of the week's, relative to the volume "
+                               "offered: the forecast is {a} of the volume on {day} against {b} on other days.",
+                               day=day, rel=_n(pct(abs(rel))), dir=_n("above" if rel > 0 else "below"),
+                               a=_n(pct(day_ratio, 0)), b=_n(pct(rest_ratio, 0))),
+            evidence=Evidence(metric="Forecast over offered, against the other days", value=rel,
+                              denominator=int(d["offered"]), unit="points",
+                              comparison=f"forecast / offered {pct(day_ratio, 0)} on {day}, {pct(rest_ratio, 0)} on "
+                                         f"other days; standard: within +-{pct(limit, 0)} (forecast_bias_max)",
+                              result="forecast_dayparts", note="a census of every interval, so no sampling interval"),
             affected=float(d["offered"]), affected_label=f"contacts offered on {day}",
             population=float(g["offered"].sum()), population_label="contacts offered (forecast intervals)",
-            baseline=f"forecast bias {100 * bias:+.1f}% on {day}", title=f"Forecasts off on {day}",
+            baseline=f"forecast / offered {pct(day_ratio, 0)} on {day} against {pct(rest_ratio, 0)} on other days",
+            title=f"Forecasts off on {day}",
         ))
     return out
 
@@ -1495,7 +1547,8 @@ def findings_file_from_dict(raw: Any, path: Path | str, digest: str = "") -> Fin
     overrides_raw = raw.get("overrides") or {}
     overrides: dict[str, OverrideIn] = {}
     if not isinstance(overrides_raw, dict):
-        problems.append(f"overrides: must be a mapping of finding or rule ids to changes; found {type(overrides_raw).__name__}")
+        problems.append("overrides: must be a mapping of finding or rule ids to changes; found "
+                        f"{type(overrides_raw).__name__}")
         overrides_raw = {}
     for key, item in overrides_raw.items():
         where = f"overrides.{key}"
@@ -1505,7 +1558,8 @@ def findings_file_from_dict(raw: Any, path: Path | str, digest: str = "") -> Fin
                             f"{_key_hint(rule_id, [*RULES, *ids], 'rule ids')}")
             continue
         if not isinstance(item, dict):
-            problems.append(f"{where}: must be a mapping (title, defect, dismiss, merge_into, lane, ...); found {item!r}")
+            problems.append(f"{where}: must be a mapping (title, defect, dismiss, merge_into, lane, ...); "
+                            f"found {item!r}")
             continue
         try:
             o = OverrideIn.model_validate(item)
@@ -1612,7 +1666,8 @@ def _value_ease(screens: Mapping[str, float | None], weights: Mapping[str, float
     wc, wo = weights["customer_effect"], weights["operational_effect"]
     wd, wr = weights["delivery_complexity"], weights["dependency_risk"]
     value = (wc * v("customer_effect") + wo * v("operational_effect")) / (wc + wo) if wc + wo else not_assessed
-    ease = (wd * (6 - v("delivery_complexity")) + wr * (6 - v("dependency_risk"))) / (wd + wr) if wd + wr else not_assessed
+    ease = ((wd * (6 - v("delivery_complexity")) + wr * (6 - v("dependency_risk"))) / (wd + wr)
+            if wd + wr else not_assessed)
     return value, ease
 
 
@@ -1659,7 +1714,8 @@ def _cost(ctx: Context, draft: Draft, extra: float | None, currency: str) -> tup
         f = ctx.optional(name)
         if f is not None and col in f.columns:
             row = f[f[col].astype(str) == value]
-            if not row.empty and _ok(row.iloc[0].get("repeat_cost")) and (_num(row.iloc[0].get("priced_repeats")) or 0) > 0:
+            priced = _num(row.iloc[0].get("priced_repeats")) if not row.empty else None
+            if priced and _ok(row.iloc[0].get("repeat_cost")):
                 per = float(row.iloc[0]["repeat_cost"]) / float(row.iloc[0]["priced_repeats"])
                 basis = f"x {currency} {per:,.2f}, the mean cost of a priced repeat of this {kind} ({name})"
     total = ctx.frame("repeat_cost_total").iloc[0]
@@ -1696,7 +1752,8 @@ def _data_screens(ctx: Context, size: Size, settings: Any) -> dict[str, Screen]:
     if share is not None:
         screens["customer_effect"] = Screen(
             float(_band(share, settings.customer_effect_bands)), "data",
-            f"{pct(share)} of {size.population_label} affected; bands {', '.join(pct(b, 1) for b in settings.customer_effect_bands)}")
+            f"{pct(share)} of {size.population_label} affected; bands "
+            f"{', '.join(pct(b, 1) for b in settings.customer_effect_bands)}")
     total = ctx.agent_hours()
     if size.hours is not None and total:
         h = size.hours / total
@@ -1783,18 +1840,19 @@ def evaluate(results: Any, engagement: Any = None, file: FindingsFile | None = N
 
 
 def _not_evaluable(ctx: Context, rule: Rule) -> str | None:
+    from cxkit.figures import FIGURES
+
+    # what the export cannot support comes first: it is the reason a client can act on
+    for fig in rule.figures:
+        reason = ctx.r.judge.absent(fig)
+        if reason:
+            return f"{FIGURES[fig].label} is not measured: {reason}"
     for name in rule.reads:
         entry = ctx.r.manifest["results"].get(name)
         if entry is None:
             return f"the run has no result {name!r} (not part of this cxkit version, or computed by an older one)"
         if not entry.get("available"):
             return f"{entry.get('title', name)}: {entry.get('why', 'not computed')}"
-    for fig in rule.figures:
-        reason = ctx.r.judge.absent(fig)
-        if reason:
-            from cxkit.figures import FIGURES
-
-            return f"{FIGURES[fig].label} is not measured: {reason}"
     blocked = _blocked(ctx.r, rule.figures)
     if blocked:
         return f"blocked by data readiness: {blocked}"
@@ -1871,7 +1929,8 @@ def _apply_overrides(found: list[Finding], file: FindingsFile) -> list[str]:
             if o.dismiss is not None:
                 f.status, f.status_reason = "dismissed", o.dismiss
             elif o.merge_into is not None:
-                target = by_id.get(o.merge_into) or next((g for g in found if g.rule == o.merge_into and g is not f), None)
+                target = by_id.get(o.merge_into) or next(
+                    (g for g in found if g.rule == o.merge_into and g is not f), None)
                 if target is None or target is f:
                     notes.append(f"override {key!r}: merge_into {o.merge_into!r} matches no other finding in this run; "
                                  "kept as it is")

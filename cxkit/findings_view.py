@@ -73,7 +73,8 @@ def ranked_table(fs: Any) -> display.Html:
         cells = [
             f"{f.rank}",
             f"<strong>{_e(f.title)}</strong>{_e(source)}<br><span style='color:#52606D;'>{_e(concerns)}</span>"
-            + (f"<br><span style='color:#52606D;font-size:12px;'>also: {_e('; '.join(f.merged))}</span>" if f.merged else ""),
+            + (f"<br><span style='color:#52606D;font-size:12px;'>also: {_e('; '.join(f.merged))}</span>"
+               if f.merged else ""),
             _e(BUCKETS[f.bucket]),
             _e(LANES[f.lane]),
             f"<strong>{f.score:.2f}</strong>",
@@ -103,10 +104,12 @@ def weights_note(fs: Any) -> display.Html:
     ob = ", ".join(pct(b, 2) for b in s.operational_effect_bands)
     md = (
         f"**Priority score** = ({w['customer_effect']:g} x customer effect + {w['operational_effect']:g} x operational "
-        f"effect + {w['delivery_complexity']:g} x (6 - delivery complexity) + {w['dependency_risk']:g} x (6 - dependency "
+        f"effect + {w['delivery_complexity']:g} x (6 - delivery complexity) + {w['dependency_risk']:g} x "
+        f"(6 - dependency "
         f"risk)) / {total:g}, on 1-5: 5 is large and easy. Every screen runs from 1 (least) to 5 (most). "
         f"Customer effect from the data: the share of the centre's volume the finding touches, reaching 2, 3, 4 and 5 "
-        f"at {cb}. Operational effect from the data: its agent hours as a share of the centre's, reaching 2, 3, 4 and 5 "
+        f"at {cb}. Operational effect from the data: its agent hours as a share of the centre's, reaching 2, 3, 4 "
+        f"and 5 "
         f"at {ob}. Delivery complexity and dependency risk are the consultant's (findings.yaml); a screen nobody "
         f"assessed counts as {s.not_assessed:g} and is marked. Weights and bands are engagement parameters "
         f"(`findings:` in the engagement file); briefs are written for the top {s.top_n} findings scoring at least "
@@ -154,7 +157,8 @@ def by_bucket(fs: Any) -> display.Html:
     parts, text = [], []
     for key, label in BUCKETS.items():
         items = [f for f in fs.ranked if f.bucket == key]
-        parts.append(f'<div style="margin:0.6em 0;"><p style="font-weight:600;margin:0.2em 0;">{_e(label.capitalize())} '
+        parts.append('<div style="margin:0.6em 0;"><p style="font-weight:600;margin:0.2em 0;">'
+                     f"{_e(label.capitalize())} "
                      f"({len(items)})</p>")
         if items:
             parts.append('<ul style="margin:0;padding-left:1.2em;font-size:14px;">'
@@ -218,7 +222,8 @@ def appendix(fs: Any) -> display.Html:
         parts.append(_table(["Finding", "Status", "Reason"], [[f.title, f.status, f.status_reason] for f in set_aside]))
         text += [f"{f.status}: {f.title}: {f.status_reason}" for f in set_aside]
     if fs.notes:
-        parts.append("<p><strong>Notes on findings.yaml</strong></p><ul>" + "".join(f"<li>{_e(n)}</li>" for n in fs.notes)
+        parts.append("<p><strong>Notes on findings.yaml</strong></p><ul>"
+                     + "".join(f"<li>{_e(n)}</li>" for n in fs.notes)
                      + "</ul>")
         text += fs.notes
     return display.Html("\n".join(text), "".join(parts))
@@ -290,7 +295,8 @@ def _brief_sections(fs: Any, f: Finding, i: int) -> list[tuple[str, list[_Item]]
         else:
             cost.append(("Cost", size.cost_basis or "not computed: the finding has no extra contacts to price", False))
     else:
-        volume = [("Concerns", f"{f.concerns_kind}: {f.concerns}", True), ("Volume", "not measured from the data", False)]
+        volume = [("Concerns", f"{f.concerns_kind}: {f.concerns}", True),
+                  ("Volume", "not measured from the data", False)]
         cost = [("Cost", "not computed from the data (a consultant's finding)", False)]
     screens = [(SCREENS[k], (f"{s.value:g} ({s.source}{': ' + s.basis if s.basis else ''})" if s.value is not None
                              else f"{NOT_ASSESSED} (counted as {fs.settings.not_assessed:g})"), False)
@@ -305,7 +311,8 @@ def _brief_sections(fs: Any, f: Finding, i: int) -> list[tuple[str, list[_Item]]
         head.append(("Also covers", "; ".join(f.merged), True))
     if f.edited:
         head.append(("Edited by the consultant", ", ".join(f.edited), False))
-    defect: list[_Item] = [("Defect", f.defect, True), ("Evidence", ev, True), ("Where in the report", _where_text(f), False)]
+    defect: list[_Item] = [("Defect", f.defect, True), ("Evidence", ev, True),
+                           ("Where in the report", _where_text(f), False)]
     if f.caveats:
         defect.append(("Caveats", "; ".join(f.caveats), True))
     return [
@@ -343,10 +350,12 @@ def _footer(fs: Any) -> str:
 
 _BRIEF_CSS = (
     "body{font-family:Helvetica Neue,Helvetica,Arial,sans-serif;color:#1F2933;max-width:820px;margin:2rem auto;"
-    "padding:0 1rem;line-height:1.45;}h1{font-size:1.5rem;margin-bottom:.5rem;}h2{font-size:1.1rem;margin:1.2rem 0 .3rem;"
-    "border-bottom:1px solid #E4E7EB;padding-bottom:.2rem;}dl{display:grid;grid-template-columns:13rem 1fr;gap:.25rem 1rem;"
-    "margin:0;}dt{font-weight:600;color:#3E4C59;}dd{margin:0;}.blank{color:#B7791F;}footer{margin-top:2rem;font-size:.8rem;"
-    "color:#52606D;}@media print{body{margin:0;}}"
+    "padding:0 1rem;line-height:1.45;}"
+    "h1{font-size:1.5rem;margin-bottom:.5rem;}"
+    "h2{font-size:1.1rem;margin:1.2rem 0 .3rem;border-bottom:1px solid #E4E7EB;padding-bottom:.2rem;}"
+    "dl{display:grid;grid-template-columns:13rem 1fr;gap:.25rem 1rem;margin:0;}"
+    "dt{font-weight:600;color:#3E4C59;}dd{margin:0;}.blank{color:#B7791F;}"
+    "footer{margin-top:2rem;font-size:.8rem;color:#52606D;}@media print{body{margin:0;}}"
 )
 
 
