@@ -712,8 +712,9 @@ def value_ease(
     data = _checked(df, "value_ease", [ease, value, label, color])
     mid = (low + high) / 2
     scale = alt.Scale(domain=[low, high], nice=False)
-    x = alt.X(f"{ease}:Q", title=_label(ease, x_title), scale=scale, axis=alt.Axis(values=list(range(int(low), int(high) + 1))))
-    y = alt.Y(f"{value}:Q", title=_label(value, y_title), scale=scale, axis=alt.Axis(values=list(range(int(low), int(high) + 1))))
+    ticks = alt.Axis(values=list(range(int(low), int(high) + 1)))
+    x = alt.X(f"{ease}:Q", title=_label(ease, x_title), scale=scale, axis=ticks)
+    y = alt.Y(f"{value}:Q", title=_label(value, y_title), scale=scale, axis=ticks)
     rules = alt.Chart(pd.DataFrame({"at": [mid]}))
     vertical = rules.mark_rule(color=_MUTED, strokeDash=[4, 3]).encode(x=alt.X("at:Q", scale=scale))
     horizontal = rules.mark_rule(color=_MUTED, strokeDash=[4, 3]).encode(y=alt.Y("at:Q", scale=scale))
