@@ -298,7 +298,8 @@ class Capacity(_Strict):
 class FindingsSettings(_Strict):
     """How findings are screened and ranked (see :mod:`cxkit.findings`)."""
 
-    file: str = Field("findings.yaml", description="the consultant's findings and overrides, relative to the engagement")
+    file: str = Field("findings.yaml",
+                      description="the consultant's findings and overrides, relative to the engagement")
     weights: dict[str, float] = Field(
         default_factory=lambda: {"customer_effect": 0.3, "operational_effect": 0.3, "delivery_complexity": 0.2,
                                  "dependency_risk": 0.2},
@@ -315,7 +316,8 @@ class FindingsSettings(_Strict):
         default_factory=lambda: [0.0025, 0.005, 0.01, 0.02],
         description="shares of agent hours at which operational effect reaches 2, 3, 4, 5",
     )
-    thresholds: dict[str, float] = Field(default_factory=dict, description="rule thresholds (cxkit.findings.THRESHOLDS)")
+    thresholds: dict[str, float] = Field(default_factory=dict,
+                                         description="rule thresholds (cxkit.findings.THRESHOLDS)")
 
     @field_validator("weights", mode="before")
     @classmethod
@@ -342,7 +344,8 @@ class FindingsSettings(_Strict):
     @field_validator("customer_effect_bands", "operational_effect_bands")
     @classmethod
     def _bands(cls, value: list[float]) -> list[float]:
-        if len(value) != 4 or any(not (0 < b <= 1) for b in value) or sorted(value) != list(value) or len(set(value)) != 4:
+        increasing = sorted(value) == list(value) and len(set(value)) == len(value)
+        if len(value) != 4 or any(not (0 < b <= 1) for b in value) or not increasing:
             raise ValueError(f"give four increasing shares between 0 and 1 (where the screen reaches 2, 3, 4 and 5); "
                              f"found {value!r}")
         return value
