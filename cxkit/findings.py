@@ -1823,7 +1823,13 @@ def evaluate(results: Any, engagement: Any = None, file: FindingsFile | None = N
                 bucket=rule.bucket, lane=rule.lane, screens=_data_screens(ctx, size, settings),
                 metric_to_move=rule.metric_to_move, baseline=d.baseline, caveats=caveats,
             ))
-    found = _fold_identical(found)
+    found, folded = _fold_identical(found)
+    for st in statuses:
+        if st.rule in folded:
+            kept = st.findings - len(folded[st.rule])
+            st.reason = (f"{len(folded[st.rule])} of {st.findings} folded into "
+                         f"{', '.join(folded[st.rule])}: the same contacts and figures")
+            st.findings = kept
     found += [_consultant_finding(f, ctx, settings) for f in file.findings]
     notes = _apply_overrides(found, file)
     weights = settings.weights
@@ -1859,21 +1865,25 @@ def _not_evaluable(ctx: Context, rule: Rule) -> str | None:
     return None
 
 
-def _fold_identical(found: list[Finding]) -> list[Finding]:
+def _fold_identical(found: list[Finding]) -> tuple[list[Finding], dict[str, list[str]]]:
     """A queue or team finding whose evidence is exactly a reason finding's (the same contacts,
-    e.g. when the export maps one column to both) is folded into the first, not repeated."""
+    e.g. when the export maps one column to both) is folded into the first, not repeated.
+    Returns the findings kept and, per rule, the ids its folded findings went into."""
     out: list[Finding] = []
     seen: dict[tuple[Any, ...], Finding] = {}
+    folded: dict[str, list[str]] = {}
     for f in found:
-        key = (f.evidence.result.split("_by_")[0], f.evidence.metric, f.evidence.value, f.evidence.denominator)
-        if f.rule and f.rule.startswith("weak_resolution_by_") and key in seen:
+        weak = bool(f.rule and f.rule.startswith("weak_resolution_by_"))
+        key = (f.evidence.metric, f.evidence.value, f.evidence.ci_low, f.evidence.denominator)
+        if weak and key in seen:
             first = seen[key]
             first.merged.append(f"{f.concerns_kind} {f.concerns} (the same contacts and figures)")
+            folded.setdefault(f.rule or "", []).append(first.id)
             continue
-        if f.rule and f.rule.startswith("weak_resolution_by_"):
+        if weak:
             seen[key] = f
         out.append(f)
-    return out
+    return out, folded
 
 
 def _consultant_finding(f: ConsultantFindingIn, ctx: Context, settings: Any) -> Finding:

@@ -666,3 +666,17 @@ def test_transfer_repeats_reads_the_difference_the_report_shows(tmp_path):
     r = _resultset(tmp_path / "b", {"repeat_after_transfer": pd.DataFrame(rows)})
     found, status = _evaluate(r, "transfer_repeats")
     assert found == [] and status.status == "not found"
+
+
+def test_a_queue_identical_to_a_reason_is_folded_into_it(tmp_path):
+    # an export that maps one column to both reason and queue (the bank's call type): the queue
+    # finding repeats the reason finding's contacts and figures and is folded into it
+    frames = _fcr_frames(A=(300, 500), D=(2000, 2600))
+    frames["fcr_by_queue"] = frames["fcr_by_reason"].rename(columns={"contact_reason": "queue"})
+    r = _resultset(tmp_path, frames)
+    fs = F.evaluate(r, None, F.FindingsFile())
+    assert [f.id for f in fs.ranked] == ["weak_resolution_by_reason:A"]
+    assert fs.ranked[0].merged == ["queue A (the same contacts and figures)"]
+    queue = next(s for s in fs.rules if s.rule == "weak_resolution_by_queue")
+    assert queue.status == "stated" and queue.findings == 0
+    assert queue.reason == "1 of 1 folded into weak_resolution_by_reason:A: the same contacts and figures"
