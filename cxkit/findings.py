@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import html
 import json
 import math
 import re
@@ -52,7 +51,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cxkit.errors import ConfigError, CxkitError
-from cxkit.stats import Z95, wilson_bounds
+from cxkit.stats import wilson_bounds
 
 __all__ = [
     "BUCKETS",
@@ -315,6 +314,7 @@ class Size:
     cost_year: float | None = None
     currency: str = ""
     cost_basis: str = ""
+    extra_contacts: bool = True
 
     @property
     def volume_share(self) -> float | None:
@@ -440,6 +440,9 @@ class Draft:
     baseline: str = ""
     title: str | None = None
     key: str | None = None  # the finding id's segment part when not ``concerns``
+    # whether ``repeats`` are whole extra contacts (timed at the AHT and priced) or events
+    # inside contacts (an identity check), which take a fraction of one and are not sized so
+    contacts: bool = True
 
 
 Check = Callable[["Context", "Rule"], list[Draft]]
@@ -847,7 +850,7 @@ def _reauth(ctx: Context, rule: Rule) -> list[Draft]:
                               result="journey_by_reason"),
             affected=float(s["reauth_journeys"]), affected_label="journeys with a repeat authentication",
             population=c_n, population_label="journeys", repeats=n * (rate - c),
-            repeats_label="journeys with a repeat authentication above the centre's rate",
+            repeats_label="journeys with a repeat authentication above the centre's rate", contacts=False,
             baseline=f"{pct(rate)} of {name} journeys re-authenticate (all journeys {pct(c)})",
             title=f"Repeat authentication concentrated in {name} journeys",
         ))
@@ -1731,6 +1734,12 @@ def _cost(ctx: Context, draft: Draft, extra: float | None, currency: str) -> tup
 
 def _size(ctx: Context, draft: Draft, currency: str) -> Size:
     hours, basis = draft.hours, draft.hours_basis
+    if not draft.contacts:
+        return Size(affected=draft.affected, affected_label=draft.affected_label, population=draft.population,
+                    population_label=draft.population_label, repeats=draft.repeats, repeats_label=draft.repeats_label,
+                    hours_basis="not computed: these are events inside contacts, whose time the export does not give",
+                    currency=currency, cost_basis="cost not computed: the events are not whole contacts",
+                    extra_contacts=False)
     if hours is None and draft.repeats is not None and draft.repeats > 0:
         aht = ctx.aht_s(_ALL)
         if aht is None:

@@ -48,7 +48,7 @@ def _size_short(f: Finding) -> str:
     s = f.size
     parts = []
     if s.repeats is not None:
-        parts.append(f"{s.repeats:,.0f} extra contacts")
+        parts.append(f"{s.repeats:,.0f} extra contacts" if s.extra_contacts else f"{s.repeats:,.0f} {s.repeats_label}")
     if s.hours is not None:
         parts.append(f"{s.hours:,.0f} agent h")
     if s.cost_year is not None:

@@ -680,3 +680,25 @@ def test_a_queue_identical_to_a_reason_is_folded_into_it(tmp_path):
     queue = next(s for s in fs.rules if s.rule == "weak_resolution_by_queue")
     assert queue.status == "stated" and queue.findings == 0
     assert queue.reason == "1 of 1 folded into weak_resolution_by_reason:A: the same contacts and figures"
+
+
+def test_repeat_authentication_is_sized_in_journeys_not_agent_hours(tmp_path):
+    # all journeys: 2,000 of 4,000 re-authenticate (50.0%, 95% CI 48.5-51.5%); BILLING: 300 of
+    # 450 (66.7%, 95% CI 62.2-70.8%) lies above -> stated; 450 x (0.667 - 0.5) = 75 journeys above
+    # the centre's rate. An identity check is part of a contact: no agent hours, no cost, and the
+    # operational effect is left for the consultant. Customer effect: 300 of 4,000 journeys = 7.5%,
+    # at least 6% and under 12% -> 4.
+    def row(**k: Any) -> dict[str, Any]:
+        r = _rate(k.pop("k"), k["journeys"])
+        return {**k, "reauth_journeys": r["numerator"], "reauth_rate": r["rate"], "reauth_ci_low": r["ci_low"],
+                "reauth_ci_high": r["ci_high"]}
+
+    frames = {"journey_summary": pd.DataFrame([row(journeys=4000, k=2000)]),
+              "journey_by_reason": pd.DataFrame([row(first_reason="BILLING", journeys=450, k=300),
+                                                 row(first_reason="OTHER", journeys=3550, k=1700)]),
+              "operations": pd.DataFrame([{"channel": "all", "handled": 4000, "aht_mean_s": 360.0}])}
+    r = _resultset(tmp_path, frames)
+    (f,), _ = _evaluate(r, "reauth_by_journey")
+    assert f.concerns == "BILLING" and f.size.repeats == pytest.approx(450 * (300 / 450 - 0.5))
+    assert f.size.hours is None and f.size.cost_period is None
+    assert f.screens["operational_effect"].value is None and f.screens["customer_effect"].value == 4
