@@ -147,10 +147,13 @@ def _sections(engagement) -> list[Path]:
 
 def _run(engagement_path: Path, reports: Path, renderer: str | None) -> Path:
     from cxkit.config import load_engagement
+    from cxkit.findings import load_findings_file
     from cxkit.pipeline import prepare_run
     from cxkit.report import build_report
 
     engagement = load_engagement(engagement_path)
+    # the consultant's findings.yaml is checked with the engagement, before a run folder exists
+    load_findings_file(engagement)
     title = engagement.report.title or f"{engagement.client}: contact-center CX current-state diagnostic"
     subtitle = f"{engagement.period.start:%d %b %Y} to {engagement.period.end:%d %b %Y}"
     with _progress() as progress:

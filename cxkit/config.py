@@ -329,12 +329,85 @@ class Capacity(_Strict):
         return value
 
 
+class FindingsSettings(_Strict):
+    """How findings are screened and ranked (see :mod:`cxkit.findings`)."""
+
+    file: str = Field("findings.yaml",
+                      description="the consultant's findings and overrides, relative to the engagement")
+    weights: dict[str, float] = Field(
+        default_factory=lambda: {"customer_effect": 0.3, "operational_effect": 0.3, "delivery_complexity": 0.2,
+                                 "dependency_risk": 0.2},
+        description="weights of the four screens in the priority score (given keys replace the defaults)",
+    )
+    top_n: int = Field(5, ge=1, le=50, description="findings that get a one-page brief")
+    min_score: float = Field(0.0, ge=0, le=5, description="findings below this score get no brief")
+    not_assessed: float = Field(3.0, ge=1, le=5, description="screen value of a screen nobody assessed")
+    customer_effect_bands: list[float] = Field(
+        default_factory=lambda: [0.01, 0.03, 0.06, 0.12],
+        description="volume shares at which customer effect reaches 2, 3, 4, 5",
+    )
+    operational_effect_bands: list[float] = Field(
+        default_factory=lambda: [0.0025, 0.005, 0.01, 0.02],
+        description="shares of agent hours at which operational effect reaches 2, 3, 4, 5",
+    )
+    thresholds: dict[str, float] = Field(default_factory=dict,
+                                         description="rule thresholds (cxkit.findings.THRESHOLDS)")
+
+    @field_validator("weights", mode="before")
+    @classmethod
+    def _weights(cls, value: Any) -> Any:
+        keys = ("customer_effect", "operational_effect", "delivery_complexity", "dependency_risk")
+        if not isinstance(value, dict):
+            return value
+        problems = []
+        for key, w in value.items():
+            if key not in keys:
+                guess = difflib.get_close_matches(str(key), keys, n=1)
+                hint = f"did you mean '{guess[0]}'?" if guess else f"screens: {', '.join(keys)}"
+                problems.append(f"{key!r} is not a screen; {hint}")
+            elif not isinstance(w, (int, float)) or isinstance(w, bool) or w < 0:
+                problems.append(f"{key}: weight {w!r} must be a number >= 0")
+        if problems:
+            raise ValueError("; ".join(problems))
+        merged = {"customer_effect": 0.3, "operational_effect": 0.3, "delivery_complexity": 0.2, "dependency_risk": 0.2,
+                  **value}
+        if sum(merged.values()) <= 0:
+            raise ValueError("the weights add up to 0; give at least one screen a positive weight")
+        return merged
+
+    @field_validator("customer_effect_bands", "operational_effect_bands")
+    @classmethod
+    def _bands(cls, value: list[float]) -> list[float]:
+        increasing = sorted(value) == list(value) and len(set(value)) == len(value)
+        if len(value) != 4 or any(not (0 < b <= 1) for b in value) or not increasing:
+            raise ValueError(f"give four increasing shares between 0 and 1 (where the screen reaches 2, 3, 4 and 5); "
+                             f"found {value!r}")
+        return value
+
+    @field_validator("thresholds")
+    @classmethod
+    def _thresholds(cls, value: dict[str, float]) -> dict[str, float]:
+        from cxkit.findings import THRESHOLDS
+
+        problems = []
+        for key, v in value.items():
+            if key not in THRESHOLDS:
+                guess = difflib.get_close_matches(str(key), list(THRESHOLDS), n=1)
+                hint = f"did you mean '{guess[0]}'?" if guess else f"known: {', '.join(THRESHOLDS)}"
+                problems.append(f"{key!r} is not a finding threshold; {hint}")
+            elif not 0 <= v <= 1:
+                problems.append(f"{key}: {v!r} must be a share between 0 and 1")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+
 class Report(_Strict):
     title: str | None = None
     sections: list[str] = Field(
         default_factory=lambda: [
             "00_summary", "01_data_readiness", "02_journey_effort", "03_resolution", "04_cost_and_capacity",
-            "99_methodology",
+            "05_findings_and_priorities", "99_methodology",
         ]
     )
     renderer: Literal["auto", "quarto", "nbconvert"] = "auto"
@@ -363,6 +436,7 @@ class Engagement(_Strict):
     followthrough: FollowThrough = Field(default_factory=FollowThrough)
     cost: Cost = Field(default_factory=Cost)
     capacity: Capacity = Field(default_factory=Capacity)
+    findings: FindingsSettings = Field(default_factory=FindingsSettings)
     benchmarks: dict[str, Any] = Field(default_factory=dict)
     readiness: ReadinessOverrides = Field(default_factory=ReadinessOverrides)
     report: Report = Field(default_factory=Report)

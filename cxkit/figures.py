@@ -213,6 +213,14 @@ FIGURES: dict[str, Figure] = {
     "scenarios": Figure(
         "What-if scenarios", _ID, ("fcr_repeat", "cost_model", "aht"), partial=("contacts.talk_s", *_WORK)
     ),
+    # findings
+    "switch_after_contact": Figure("Next contact in another channel", _ID, ("journey_effort",)),
+    "abandon_by_queue": Figure(
+        "Abandon rate by queue", ("contacts.queued", "contacts.wait_s", "contacts.queue"), ("service_level",)
+    ),
+    "case_followthrough_by_reason": Figure("Case follow-through by reason", ("cases.closed_at", "cases.reason"),
+                                           ("fcr_case",)),
+    "case_reopens": Figure("Case reopens", ("cases.closed_at", "cases.reopened_count"), ("fcr_case",)),
 }
 
 

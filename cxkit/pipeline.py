@@ -3,8 +3,9 @@
 :func:`prepare_run` is what ``cxkit run`` does before any report section executes (and what a
 section opened on its own does through :func:`cxkit.results.open_run`): it opens the
 engagement (each source read and mapped once, the canonical tables materialised once in the
-engine), assesses readiness (``readiness.json``), and computes every declared result into
-``results/``. The sections then only read and show them.
+engine), assesses readiness (``readiness.json``), computes every declared result into
+``results/``, then evaluates the findings over those results (``findings.json`` and the briefs
+of the top findings). The sections then only read and show them.
 """
 
 from __future__ import annotations
@@ -63,13 +64,16 @@ def prepare_run(
     Path
         ``run_dir``.
     """
-    from cxkit import readiness
-    from cxkit.results import compute_results
+    from cxkit import findings, readiness
+    from cxkit.results import ResultSet, compute_results
     from cxkit.session import Session
 
     e = engagement if isinstance(engagement, Engagement) else load_engagement(engagement)
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    # the consultant's findings file is checked before the exports are read: a typo there
+    # should not cost a full load
+    findings.load_findings_file(e)
 
     def say(step: str, fraction: float) -> None:
         if progress is not None:
@@ -90,7 +94,7 @@ def prepare_run(
             session,
             run_dir,
             extra={"readiness_daily": ("readiness", "Records per local day, by source", daily)},
-            progress=lambda step, f: say(step, 0.3 + 0.7 * f),
+            progress=lambda step, f: say(step, 0.3 + 0.65 * f),
         )
     finally:
         # free the engine's memory before the report sections start their kernels (cached
@@ -98,5 +102,7 @@ def prepare_run(
         del session
         gc.collect()
         shutil.rmtree(spill, ignore_errors=True)
+    say("Evaluating findings", 0.96)
+    findings.write_findings(ResultSet.load(run_dir, e), e, run_dir)
     say("Results ready", 1.0)
     return run_dir

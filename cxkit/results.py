@@ -754,6 +754,46 @@ def _sources(i: Inputs):
     return methodology.sources_table(i.session)
 
 
+# ---------------------------------------------------------------- findings
+# Figures the finding rules (cxkit.findings) read that no section result carries; each is
+# computed here once, by the diagnostic modules, and shown in the findings section's evidence.
+
+
+@_result("switch_after_contact", "findings", "Next contact in another channel, by the channel that did not settle it",
+         figure="switch_after_contact", sort=("channel",))
+def _switch_after_contact(i: Inputs):
+    from cxkit import journey
+
+    return journey.switch_after_contact(i.journey_contacts, i.contacts)
+
+
+@_result("abandonment_by_queue", "findings", "Queue abandonment by channel and queue", figure="abandon_by_queue",
+         sort=("channel", "_all_last", "queue"))
+def _abandonment_by_queue(i: Inputs):
+    import ibis
+
+    from cxkit import operations
+
+    short = i.engagement.operations.short_abandon_s
+    per_queue = operations.abandonment(i.contacts, by=["channel", "queue"], overall=False, short_abandon_s=short)
+    per_channel = operations.abandonment(i.contacts, by="channel", overall=False, short_abandon_s=short)
+    # the channel's own row (every queue pooled) is what each of its queues is compared with
+    per_channel = per_channel.mutate(queue=ibis.literal(operations.ALL))
+    out = per_queue.union(per_channel.select(*per_queue.columns))
+    out = out.filter(out.denominator > 0)
+    return out.mutate(_all_last=(out.queue == operations.ALL).cast("int8"))
+
+
+@_result("case_followthrough_by_reason", "findings", "Case reopens and overdue cases by case reason",
+         figure="case_followthrough_by_reason", tables=("contacts", "cases"), sort=("reason",))
+def _case_followthrough_by_reason(i: Inputs):
+    from cxkit import perception
+
+    ft = i.engagement.followthrough
+    return perception.case_follow_through(i.table("cases"), end_of_data=i.eod, open_age_days=ft.case_open_age_days,
+                                          by="reason")
+
+
 # ============================================================================================
 # computing and storing
 # ============================================================================================

@@ -82,6 +82,16 @@ cost:
 #   service_level_target: 0.8     # share answered within operations.sl_seconds
 #   channels: [voice]             # queues whose agents take one contact at a time
 
+# findings:                       # how findings are screened and ranked (the consultant's own are in findings.yaml)
+#   file: findings.yaml           # qualitative findings and overrides of data findings, relative to this file
+#   weights: {{customer_effect: 0.3, operational_effect: 0.3, delivery_complexity: 0.2, dependency_risk: 0.2}}
+#   top_n: 5                      # findings that get a one-page brief in the run folder
+#   min_score: 0                  # findings scoring below this get no brief
+#   not_assessed: 3               # screen value of a screen nobody assessed (shown as not assessed)
+#   customer_effect_bands: [0.01, 0.03, 0.06, 0.12]        # volume share for 2, 3, 4, 5
+#   operational_effect_bands: [0.0025, 0.005, 0.01, 0.02]  # share of agent hours for 2, 3, 4, 5
+#   thresholds: {{callbacks_kept_min: 0.9}}                 # rule thresholds (cxkit.findings.THRESHOLDS)
+
 readiness:
   thresholds: {{}}                # tighten or relax shared readiness thresholds, e.g. customer_id_null_max: 0.2
   business_hours:                 # local opening hours, used to catch UTC/local mix-ups
@@ -93,14 +103,15 @@ readiness:
 
 report:
   title: "{client}: contact-center current-state diagnostic"
-  sections: [00_summary, 01_data_readiness, 02_journey_effort, 03_resolution, 04_cost_and_capacity, 99_methodology]
+  sections: [00_summary, 01_data_readiness, 02_journey_effort, 03_resolution, 04_cost_and_capacity, 05_findings_and_priorities, 99_methodology]
   renderer: auto                  # auto uses Quarto when installed, else the built-in renderer
 """
 
 
 def write_engagement_template(folder: Path, *, adapter: str = "cxkit_generator", force: bool = False) -> Path:
-    """Create ``folder/engagement.yaml`` (commented template), ``folder/data/`` and the
-    engagement's pseudonym key (``folder/.cxkit-pseudonym-key``, git-ignored, never printed)."""
+    """Create ``folder/engagement.yaml`` and ``folder/findings.yaml`` (commented templates),
+    ``folder/data/`` and the engagement's pseudonym key (``folder/.cxkit-pseudonym-key``,
+    git-ignored, never printed); an existing findings.yaml is always kept."""
     folder = Path(folder)
     path = folder / "engagement.yaml"
     if path.exists() and not force:
@@ -118,6 +129,11 @@ def write_engagement_template(folder: Path, *, adapter: str = "cxkit_generator",
     )
     path.write_text(text, encoding="utf-8")
     write_pseudonym_key(folder)
+    findings_path = folder / "findings.yaml"
+    if not findings_path.exists():  # a consultant's findings are never overwritten, not even with --force
+        from cxkit.findings import FINDINGS_TEMPLATE
+
+        findings_path.write_text(FINDINGS_TEMPLATE, encoding="utf-8")
     return path
 
 

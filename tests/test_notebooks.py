@@ -59,7 +59,8 @@ def generated_report(tmp_path_factory) -> tuple[Path, dict]:
 def test_generated_report_has_every_section(generated_report):
     index, _ = generated_report
     html = _text(index)
-    for heading in ("Summary", "Data readiness", "Journey effort", "Resolution", "Methodology"):
+    for heading in ("Summary", "Data readiness", "Journey effort", "Resolution", "Findings and priorities",
+                    "Methodology"):
         assert f">{heading}<" in html, heading
     assert html.count("<svg") >= 5  # charts are inline SVG
     assert privacy_scan(html) == [] and external_references(html) == []
@@ -125,6 +126,23 @@ def test_no_output_holds_a_raw_customer_id_or_an_unkeyed_hash_of_one(generated_r
         assert key not in text, path.name
 
 
+def test_generated_report_ranks_findings_with_evidence_links(generated_report):
+    import re
+
+    index, _ = generated_report
+    html = _text(index)
+    part = html.split('id="findings-and-priorities"', 1)[1].split('id="methodology"', 1)[0]
+    assert 'class="cxkit-table cxkit-findings"' in part and "Priority score" in part
+    links = set(re.findall(r'<a href="#([a-z0-9-]+)">see:', part))
+    assert links and all(f'id="{anchor}"' in html for anchor in links)
+    findings = json.loads((index.parent / "findings.json").read_text())
+    assert findings["findings"] and (index.parent / "briefs").is_dir()
+    # the summary leads with the top findings
+    lead = html.split('id="where-to-act-first"', 1)[1].split('id="headline-numbers"', 1)[0]
+    top = [f for f in findings["findings"] if f["rank"] == 1][0]
+    assert top["title"].split(":")[0] in lead
+
+
 def test_bank_report_runs_on_phone_only_data(tmp_path):
     index = _build(ROOT / "tests" / "fixtures" / "bank" / "engagement.yaml", tmp_path)
     html = _text(index)
@@ -151,6 +169,18 @@ def test_bank_report_runs_on_phone_only_data(tmp_path):
     methodology = _heading(html, "methodology")
     assert "Seed of the scenario Monte Carlo" in methodology and ">20260301<" in methodology
     assert privacy_scan(html) == []
+    # findings: only rules the phone export supports state anything; the others say why not
+    findings = json.loads((index.parent / "findings.json").read_text())
+    stated = {f["rule"] for f in findings["findings"]}
+    assert stated <= {"weak_resolution_by_reason", "weak_resolution_by_queue", "queue_abandonment",
+                      "ivr_hangups_by_entry", "handle_time_trap", "data_gap"}, stated
+    why = {r["rule"]: r["reason"] for r in findings["rules"] if r["status"] == "not evaluated"}
+    assert "the export has no transfer counts" in why["transfer_repeats"]
+    assert "the export has no identity checks" in why["reauth_by_journey"]
+    assert "the export has no teams" in why["weak_resolution_by_team"]
+    assert "no surveys source" in why["perception_gap"] and "no cases source" in why["case_reopens_by_reason"]
+    appendix = html.split('id="rules-that-could-not-be-evaluated"', 1)[1].split('id="methodology"', 1)[0]
+    assert "the export has no transfer counts" in appendix
 
 
 def _section(html: str, start: str, end: str | None = None) -> str:
