@@ -1324,10 +1324,36 @@ def _understaffed(ctx: Context, rule: Rule) -> list[Draft]:
     if f.empty:
         raise NotEvaluable("no queue has intervals with staffing data")
     limit = ctx.threshold("understaffed_share_max")
+    short_of = f[f["under_staffed_share"].fillna(-1) >= limit]
+    if len(short_of) > 1:
+        # the same defect in several queues is one finding about how the center is staffed,
+        # not one finding per queue crowding out everything else in the ranking
+        under = float(short_of["under_staffed"].fillna(0).sum()) if "under_staffed" in short_of else None
+        intervals = float(short_of["intervals"].sum())
+        share = under / intervals if under is not None and intervals else None
+        hours = (float(short_of["agent_hours_short"].fillna(0).sum()) if "agent_hours_short" in short_of else None)
+        ranked = short_of.sort_values("under_staffed_share", ascending=False)
+        listed = ", ".join(f"{q['queue']} {pct(float(q['under_staffed_share']))}" for _, q in ranked.iterrows())
+        n = len(short_of)
+        return [Draft(
+            concerns_kind="centre", concerns=f"{n} queues", key="queues",
+            defect=Sentence.of("{n} of {total} queues are staffed below their requirement in more than {limit} of "
+                               "their intervals ({listed}).", n=_n(str(n)), total=_n(str(len(f))),
+                               limit=_n(pct(limit, 0)), listed=listed),
+            evidence=Evidence(metric="Intervals under-staffed in those queues", value=share, denominator=int(intervals),
+                              comparison=f"standard: at most {pct(limit, 0)} (understaffed_share_max)",
+                              result="staffing_summary", note="a census of every interval, so no sampling interval"),
+            affected=under, affected_label="intervals under-staffed",
+            population=intervals, population_label="intervals",
+            hours=hours, hours_basis="agent hours short of the Erlang C requirement (staffing summary)",
+            baseline=f"{pct(share) if share is not None else 'an unknown share'} of intervals under-staffed in "
+                     f"{n} queues",
+            title=f"Understaffed across {n} queues",
+        )]
     out = []
-    for _, q in f.iterrows():
+    for _, q in short_of.iterrows():
         share = _num(q["under_staffed_share"])
-        if share is None or share < limit:
+        if share is None:
             continue
         name = str(q["queue"])
         short = _num(q.get("agent_hours_short"))

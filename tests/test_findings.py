@@ -340,6 +340,22 @@ def test_forecast_and_staffing_rules(tmp_path):
     assert [f.concerns for f in staffed] == ["V1"] and staffed[0].size.hours == 55.0
 
 
+def test_understaffing_in_several_queues_is_one_finding(tmp_path):
+    # V1 40% and V2 60% of intervals short (limit 25%), V3 10%: one finding about the center's
+    # staffing, sized over the two queues: (40 + 120) / (100 + 200) = 53.3%, 55 + 20 = 75 h
+    staff = pd.DataFrame([{"queue": q, "intervals": n, "under_staffed": u, "under_staffed_share": u / n,
+                           "agent_hours_short": h}
+                          for q, n, u, h in (("V1", 100, 40, 55.0), ("V2", 200, 120, 20.0), ("V3", 100, 10, 2.0),
+                                             ("all", 400, 170, 77.0))])
+    r = _resultset(tmp_path, {"staffing_summary": staff})
+    staffed, _ = _evaluate(r, "understaffed_intervals")
+    assert len(staffed) == 1
+    f = staffed[0]
+    assert f.title == "Understaffed across 2 queues"
+    assert f.evidence.value == pytest.approx(160 / 300) and f.size.hours == 75.0
+    assert "V2 60.0%, V1 40.0%" in f.defect and "V3" not in f.defect
+
+
 def test_data_gap_reads_blocked_verdicts(tmp_path):
     readiness = {"matrix": {
         "fcr_transfer": {"verdict": "blocked", "reason": "FCR (transfer-adjusted) is blocked: transfers is not in the "
