@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from cxkit.errors import CxkitError
+from cxkit.privacy import IdentifierSet, privacy_scan, scan_folder
 
 __all__ = [
     "RENDERERS",
@@ -765,137 +766,7 @@ def render_html(notebook: Path, out_html: Path, renderer: str = "auto") -> Path:
 # 4. checks on the rendered page
 # ============================================================================================
 
-_SKIPPED_ELEMENTS = frozenset({"style", "script", "head", "defs", "template", "noscript"})
-_SCANNED_ATTRIBUTES = frozenset({"aria-label", "title", "alt", "aria-description"})
-_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-
-
-class _TextBySection(HTMLParser):
-    """Collects what a reader sees (text, plus labels read out by screen readers) per heading."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.section = "(before the first heading)"
-        self.chunks: list[tuple[str, str]] = []
-        self._skip_depth = 0
-        self._heading: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIPPED_ELEMENTS:
-            self._skip_depth += 1
-        elif not self._skip_depth:
-            for name, value in attrs:
-                if name in _SCANNED_ATTRIBUTES and value:
-                    self.chunks.append((self.section, value))
-        if tag in _HEADINGS and not self._skip_depth:
-            self._heading = []
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if not self._skip_depth:
-            for name, value in attrs:
-                if name in _SCANNED_ATTRIBUTES and value:
-                    self.chunks.append((self.section, value))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIPPED_ELEMENTS and self._skip_depth:
-            self._skip_depth -= 1
-        if tag in _HEADINGS and self._heading is not None:
-            text = " ".join("".join(self._heading).split()).rstrip("¶").strip()
-            if text:
-                self.section = text
-            self._heading = None
-
-    def handle_data(self, data: str) -> None:
-        if self._skip_depth or not data.strip():
-            return
-        if self._heading is not None:
-            self._heading.append(data)
-        self.chunks.append((self.section, data))
-
-
-_EMAIL = re.compile(r"(?<![\w.%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
-_PHONES = (
-    # international: +44 20 7946 0958, +1 (415) 555-0123, +14155550123
-    re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}(?![\w])"),
-    # North American: (415) 555-0123, 415-555-0123, 415.555.0123
-    re.compile(r"(?<![\w.,-])(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w%])"),
-    # national with trunk prefix: 020 7946 0958, 06 12 34 56 78
-    re.compile(r"(?<![\w.,-])0\d{1,4}(?:[ -]\d{2,4}){2,4}(?![\w%.,])"),
-)
-_CARD = re.compile(r"(?<![\w.,-])\d(?:[ -]?\d){12,18}(?![\w%])")
-
-
-def _luhn_valid(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
-
-
-def _looks_like_card(candidate: str) -> bool:
-    digits = re.sub(r"\D", "", candidate)
-    if not 13 <= len(digits) <= 19 or len(set(digits)) == 1:
-        return False
-    groups = re.split(r"[ -]", candidate)
-    if len(groups) > 1:
-        # Card numbers are printed in groups (4-4-4-4, 4-6-5, ...), never in ones and twos.
-        separators = set(re.findall(r"[ -]", candidate))
-        if len(separators) > 1 or len(groups[0]) != 4 or any(not 3 <= len(g) <= 6 for g in groups):
-            return False
-    return _luhn_valid(digits)
-
-
-def _phone_digits_ok(candidate: str) -> bool:
-    return 8 <= len(re.sub(r"\D", "", candidate)) <= 15
-
-
-def privacy_scan(html_text: str) -> list[str]:
-    """Find personal data in what a reader of a rendered report sees.
-
-    Scans text content and the labels screen readers announce (``aria-label``, ``title``,
-    ``alt``); ignores style sheets, scripts and SVG geometry (path data, coordinates).
-
-    Parameters
-    ----------
-    html_text
-        A rendered report.
-
-    Returns
-    -------
-    list of str
-        One line per kind and section, e.g. ``"e-mail address in section 'Resolution' (2
-        occurrences)"``; never the value itself. Empty when nothing was found.
-
-    Examples
-    --------
-    >>> privacy_scan("<h2>Queues</h2><p>Call 415-555-0123 or write to a@example.com</p>")
-    ["phone number in section 'Queues' (1 occurrence)", "e-mail address in section 'Queues' (1 occurrence)"]
-    >>> privacy_scan("<h2>FCR</h2><p>71.2% (95% CI 69.8-72.5%, n = 4,210) on 2026-11-25</p>")
-    []
-    """
-    parser = _TextBySection()
-    parser.feed(html_text)
-    parser.close()
-    found: Counter[tuple[str, str]] = Counter()
-    for section, text in parser.chunks:
-        for line in text.splitlines():
-            for pattern in _PHONES:
-                for match in pattern.finditer(line):
-                    if _phone_digits_ok(match.group(0)):
-                        found[("phone number", section)] += 1
-            for match in _CARD.finditer(line):
-                if _looks_like_card(match.group(0)):
-                    found[("card number", section)] += 1
-            found.update(("e-mail address", section) for _ in _EMAIL.finditer(line))
-    # A phone pattern and a card pattern can both match one long number; it is reported under
-    # each kind, which is the safe direction.
-    return [
-        f"{kind} in section {section!r} ({count} occurrence{'s' if count > 1 else ''})"
-        for (kind, section), count in found.items()
-    ]
+# The privacy scan (patterns, customer ids, every written file) lives in cxkit.privacy.
 
 
 class _ExternalReferences(HTMLParser):
