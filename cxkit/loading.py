@@ -280,7 +280,7 @@ def _content_problem(path: str, fmt: str, table: str, options: dict[str, Any]) -
     if kind == "utf-16":
         if str(options.get("encoding", "")).lower().replace("_", "-") in ("utf-16", "utf16"):
             return None
-        return f"is UTF-16 text. Fix: re-export it as UTF-8, or set {key}.read_options.encoding: utf-16"
+        return f"is UTF-16 text, not UTF-8. Fix: re-export it as UTF-8, or set {key}.read_options.encoding: utf-16"
     what = {"zip": "a ZIP archive (an Excel .xlsx workbook is one)", "xls": "an Excel .xls workbook",
             "bzip2": "bzip2-compressed", "xz": "xz-compressed", "sqlite": "an SQLite database"}[kind]
     fix = "export the sheet as CSV" if kind in ("zip", "xls") else "decompress or export it as CSV, JSON or Parquet"
@@ -318,7 +318,8 @@ def _csv_problem(path: str, options: dict[str, Any]) -> str | None:
                 try:
                     line.decode(encoding)
                 except UnicodeDecodeError as exc:
-                    return (f"line {number:,} is not {encoding} text (byte 0x{line[exc.start]:02X}). Fix: set "
+                    named = "UTF-8" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+                    return (f"line {number:,} is not {named} text (byte 0x{line[exc.start]:02X}). Fix: set "
                             "read_options.encoding (e.g. 'latin-1' or 'cp1252'), or re-export the file as UTF-8")
                 except LookupError:
                     return None

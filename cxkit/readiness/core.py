@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from cxkit.config import Engagement
+from cxkit.privacy import IdentifierSet
 from cxkit.readiness.checks import CheckResult, TableInputs, run_checks
 from cxkit.readiness.matrix import verdicts
 from cxkit.readiness.suites import Suite, apply_overrides, load_rules, load_suites
@@ -266,15 +267,20 @@ def assess_tables(
     suites: dict[str, Suite] | None = None,
     now: datetime | None = None,
     leg_grain: bool = False,
+    identifiers: IdentifierSet | None = None,
 ) -> Readiness:
-    """Readiness of canonical tables given directly (tests, other backends): the pure core."""
+    """Readiness of canonical tables given directly (tests, other backends): the pure core.
+
+    ``identifiers`` are the engagement's customer ids (hashed, :class:`cxkit.privacy.IdentifierSet`):
+    a sample value equal to one is never written into a finding.
+    """
     rules = load_rules()
     suites = apply_overrides(suites or load_suites(), engagement.readiness.thresholds,
                              origin=str(engagement.base_dir / "engagement.yaml"))
     for ti in inputs.values():
         if ti.report is not None and not isinstance(ti.report, _CountsOnce):
             ti.report = _CountsOnce(ti.report)
-    results, daily = run_checks(inputs, suites, engagement, rules, now=now)
+    results, daily = run_checks(inputs, suites, engagement, rules, now=now, identifiers=identifiers)
     counts = {n: ti.report.counts() for n, ti in inputs.items() if ti.report is not None}
     tables = {n: ti.mapped for n, ti in inputs.items()}
     matrix = verdicts(results, tables, rules, leg_grain=leg_grain)
@@ -311,7 +317,15 @@ def assess(session, *, now: datetime | None = None) -> Readiness:
             continue
         report = session.load_reports.get(name)
         inputs[name] = TableInputs(name, as_loaded(name), _mapped(report, name), report)
-    return assess_tables(session.engagement, inputs, now=now, leg_grain=leg_grain)
+    return assess_tables(session.engagement, inputs, now=now, leg_grain=leg_grain,
+                         identifiers=customer_identifiers(inputs))
+
+
+def customer_identifiers(inputs: dict[str, TableInputs]) -> IdentifierSet:
+    """The customer ids of every table that maps ``customer_id``, hashed in the engine."""
+    pairs = [(ti.table, "customer_id") for name, ti in inputs.items()
+             if name != "legs" and "customer_id" in ti.mapped and "customer_id" in ti.table.columns]
+    return IdentifierSet.from_tables(pairs)
 
 
 def load_readiness(run_dir: str | Path) -> dict[str, Any] | None:

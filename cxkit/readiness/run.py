@@ -10,6 +10,7 @@ ibis validator's results. The CLI prints :meth:`ValidationRun.print_summary` and
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 from dataclasses import dataclass
@@ -137,6 +138,12 @@ def build_data_docs(readiness: Readiness, site_dir: str | Path) -> Path:
             if r.id not in configs or r.success is None:
                 continue
             result = {k: v for k, v in r.result.items() if k not in ("denominator", "values", "details")}
+            # GE's page builder writes sampled values into the HTML as they are: they were
+            # redacted for personal data already, and are escaped here so a code such as
+            # <script> shows as text
+            if result.get("partial_unexpected_list"):
+                result["partial_unexpected_list"] = [html.escape(v) if isinstance(v, str) else v
+                                                     for v in result["partial_unexpected_list"]]
             evrs.append(ExpectationValidationResult(success=r.success, expectation_config=configs[r.id], result=result,
                                                     meta={"cxkit_finding": r.finding} if r.finding else {}))
         n_ok = sum(e.success for e in evrs)
