@@ -1,22 +1,31 @@
 """The ``cxkit`` command: one engagement config, one command, one report.
 
-Every subcommand is a thin shell over a library function; problems a person can fix
-(``CxkitError``) are printed as a message and exit code 2, never as a traceback.
+Every subcommand is a thin shell over a library function. Exit codes: 0 done; 1 a blocking
+readiness check failed (a verdict on the data a pipeline acts on); 2 the inputs cannot be read,
+the configuration is invalid, or cxkit could not finish, printed as a message that names the
+key and the fix, never as a traceback. Messages and data are printed as plain text (no Rich
+markup or emoji codes) with personal data replaced by its kind.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
+import click
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from cxkit.errors import CxkitError
+from cxkit.privacy import redact
 
 __all__ = ["app", "main"]
 
@@ -32,7 +41,8 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="markdown",
 )
-console = Console(stderr=True)
+# emoji codes (":x:") and markup ("[red]") in a message or a value are text, not formatting
+console = Console(stderr=True, emoji=False, highlight=False)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO_ROOT / "notebooks"
@@ -41,16 +51,39 @@ DEMO = REPO_ROOT / "engagements" / "demo"
 EXIT_PROBLEM = 2
 
 
+def _say(message: str, style: str = "") -> None:
+    """Print a message as plain text, personal data replaced by its kind."""
+    console.print(Text(redact(message), style=style))
+
+
 def _friendly(fn):
-    """Turn a CxkitError into a clear message and exit code 2."""
+    """Turn every error into a message and an exit code: a CxkitError into its own (2, or 1 for
+    a blocking readiness failure), a file system error into 2 naming the path, anything else
+    into 2 saying it is a cxkit bug (the traceback with CXKIT_DEBUG=1)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
+        except (typer.Exit, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
+            raise
         except CxkitError as exc:
-            console.print("[bold red]cxkit: cannot continue[/]")
-            console.print(str(exc), markup=False, highlight=False)
+            _say("cxkit: cannot continue", "bold red")
+            _say(str(exc))
+            raise typer.Exit(getattr(exc, "exit_code", EXIT_PROBLEM)) from None
+        except OSError as exc:
+            where = exc.filename or "a file"
+            _say("cxkit: cannot continue", "bold red")
+            _say(f"{where}: {exc.strerror or exc}. Fix: check that the path exists and that you may read (inputs) "
+                 "or write (reports) it, or choose another folder with --out / --reports.")
+            raise typer.Exit(EXIT_PROBLEM) from None
+        except Exception as exc:
+            if os.environ.get("CXKIT_DEBUG"):
+                raise
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            _say("cxkit: unexpected error", "bold red")
+            _say(f"{type(exc).__name__}: {first}\nThis is a fault in cxkit, not in your data or configuration as far as "
+                 "cxkit can tell. Run again with CXKIT_DEBUG=1 to see the traceback, and report it.")
             raise typer.Exit(EXIT_PROBLEM) from None
 
     return wrapper
@@ -59,7 +92,7 @@ def _friendly(fn):
 def _progress():
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console, transient=False)
+    return Progress(TextColumn("{task.description}", markup=False), BarColumn(), TimeElapsedColumn(), console=console, transient=False)
 
 
 def _progress_callback(progress, task_id):
@@ -80,11 +113,22 @@ def init(
     from cxkit.adapters import available_adapters
     from cxkit.scaffold import write_engagement_template
 
-    if adapter not in available_adapters() and not Path(adapter).exists():
-        raise CxkitError(f"--adapter {adapter!r}: unknown; shipped adapters: {', '.join(available_adapters())}")
+    if adapter not in available_adapters() and not Path(adapter).is_file():
+        raise CxkitError(f"--adapter {adapter!r}: unknown; shipped adapters: {', '.join(available_adapters())}, "
+                         "or give the path of an adapter YAML file")
+    if folder.exists() and not folder.is_dir():
+        raise CxkitError(f"{folder}: is a file, not a folder. Fix: give a new or existing folder for the engagement, "
+                         f"e.g. cxkit init {folder.with_suffix('')}-engagement")
+    if (folder / "engagement.yaml").exists() and not force:
+        raise CxkitError(
+            f"{folder / 'engagement.yaml'} already exists. Fix: edit it and check it with `cxkit validate {folder}`, "
+            "or pass --force to write a fresh template (the current file is kept as engagement.yaml.bak)."
+        )
+    if force and (folder / "engagement.yaml").exists():
+        shutil.copy2(folder / "engagement.yaml", folder / "engagement.yaml.bak")
     path = write_engagement_template(folder, adapter=adapter, force=force)
-    console.print(f"Created [bold]{path}[/]. Put the client's exports in {folder / 'data'}, edit the file, then run:")
-    console.print(f"  cxkit validate {folder}\n  cxkit run {folder}")
+    _say(f"Created {path}. Put the client's exports in {folder / 'data'}, edit the file, then run:")
+    _say(f"  cxkit validate {folder}\n  cxkit run {folder}")
 
 
 @app.command()
@@ -104,6 +148,7 @@ def generate(
     from cxkit.generate import customers_for_contacts
     from cxkit.generate import generate as run_generate
 
+    _check_generate_options(contacts, customers, seed, start, days, timezone, file_format, defect or [])
     if contacts is not None:
         customers = customers_for_contacts(contacts, days)
     with _progress() as progress:
@@ -112,7 +157,42 @@ def generate(
             out, seed=seed, customers=customers, start=start, days=days, timezone=timezone,
             file_format=file_format, defects=tuple(defect or ()), progress=_progress_callback(progress, task),
         )
-    console.print(f"Wrote raw exports and [bold]{truth}[/].")
+    _say(f"Wrote raw exports and {truth}.")
+
+
+def _check_generate_options(contacts, customers, seed, start, days, timezone, file_format, defects) -> None:
+    """Every bad ``cxkit generate`` option at once, by its option name, with the fix."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from cxkit.generate import DEFECTS, FILE_FORMATS
+
+    problems = []
+    if contacts is not None and contacts < 1:
+        problems.append(f"--contacts {contacts}: give a number of contacts of 1 or more, e.g. --contacts 10000")
+    if customers < 1:
+        problems.append(f"--customers {customers}: give 1 customer or more, e.g. --customers 20000")
+    if seed < 0:
+        problems.append(f"--seed {seed}: give a seed of 0 or more, e.g. --seed 7")
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", start):
+            raise ValueError("not in the form YYYY-MM-DD")
+        dt.date.fromisoformat(start)
+    except ValueError as exc:
+        problems.append(f"--start {start}: not a calendar date ({exc}); give YYYY-MM-DD, e.g. --start 2026-03-01")
+    if not 1 <= days <= 366:
+        problems.append(f"--days {days}: give 1 to 366 days, e.g. --days 31")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"--timezone {timezone}: not an IANA timezone; e.g. --timezone Europe/London or --timezone UTC")
+    if file_format not in FILE_FORMATS:
+        problems.append(f"--format {file_format}: give one of {', '.join(FILE_FORMATS)}")
+    for name in defects:
+        if name not in DEFECTS:
+            problems.append(f"--defect {name}: unknown; give one of {', '.join(DEFECTS)}")
+    if problems:
+        raise CxkitError("cxkit generate: " + str(len(problems)) + " bad option(s):\n" +
+                         "\n".join(f"  - {p}" for p in problems))
 
 
 @app.command()
@@ -129,7 +209,7 @@ def validate(
     from cxkit.readiness import validate as run_validate
 
     result = run_validate(engagement, out)
-    result.print_summary(Console())
+    result.print_summary(Console(emoji=False, highlight=False))
     raise typer.Exit(result.exit_code)
 
 
@@ -144,26 +224,60 @@ def _sections(engagement) -> list[Path]:
     return paths
 
 
-def _run(engagement_path: Path, reports: Path, renderer: str | None) -> Path:
-    from cxkit.config import load_engagement
-    from cxkit.report import build_report
+def _preflight(engagement_path: Path):
+    """Open the engagement and load its contacts once, before any notebook runs: a mapping that
+    fails on the data stops here (exit 2, naming the key), and a period without a contact is
+    refused like the blocking readiness check it is (exit 1). Returns the session."""
+    from cxkit.errors import BlockedError
+    from cxkit.session import open_engagement
 
-    engagement = load_engagement(engagement_path)
+    session = open_engagement(engagement_path)
+    e = session.engagement
+    contacts = session.table("contacts")
+    if int(contacts.count().execute()) == 0:
+        loaded = session.table("contacts", as_loaded=True)
+        rows = int(loaded.count().execute())
+        if rows:
+            span = loaded.aggregate(first=loaded.arrived_at.min(), last=loaded.arrived_at.max()).execute().iloc[0]
+            found = f"the export's {rows:,} contacts arrive from {span['first']} to {span['last']} (UTC)"
+        else:
+            found = "the export has no contact at all"
+        raise BlockedError(
+            f"contacts: no contact arrives inside the period {e.period.start} to {e.period.end} ({e.timezone}); "
+            f"{found}. The report was not run (blocking check contacts.daily.period_not_empty). Fix: set period "
+            f"in the engagement to the dates of the data, or check sources.contacts.columns.arrived_at (its format "
+            f"and timezone); `cxkit validate` shows every check."
+        )
+    return session
+
+
+def _run(engagement_path: Path, reports: Path, renderer: str | None) -> Path:
+    from cxkit.report import build_report, clean_stale_runs
+
+    session = _preflight(engagement_path)
+    engagement = session.engagement
+    identifiers = session.customer_identifiers()
     title = engagement.report.title or f"{engagement.client}: contact-center CX current-state diagnostic"
     subtitle = f"{engagement.period.start:%d %b %Y} to {engagement.period.end:%d %b %Y}"
-    with _progress() as progress:
-        task = progress.add_task("report", total=100)
-        index = build_report(
-            _sections(engagement),
-            parameters={"engagement": str(Path(engagement_path).resolve())},
-            reports_root=reports,
-            engagement_name=engagement.name,
-            title=title,
-            subtitle=subtitle,
-            renderer=renderer or engagement.report.renderer,
-            progress=_progress_callback(progress, task),
-        )
-    console.print(f"Report: [bold]{index}[/]")
+    try:
+        with _progress() as progress:
+            task = progress.add_task("report", total=100)
+            index = build_report(
+                _sections(engagement),
+                parameters={"engagement": str(Path(engagement_path).resolve())},
+                reports_root=reports,
+                engagement_name=engagement.name,
+                title=title,
+                subtitle=subtitle,
+                renderer=renderer or engagement.report.renderer,
+                progress=_progress_callback(progress, task),
+                identifiers=identifiers,
+            )
+    finally:
+        for folder in clean_stale_runs(reports / engagement.name):
+            _say(f"Removed {reports / engagement.name / folder}: a run interrupted before it finished (killed or "
+                 "stopped) left it behind.")
+    _say(f"Report: {index}")
     return index
 
 
@@ -194,11 +308,26 @@ def report(
     from cxkit.report import rerender_run
 
     e = load_engagement(engagement)
+    if run_id != "latest" and not re.fullmatch(r"(failed-)?\d{8}T\d{6}Z(-\d+)?", run_id):
+        raise CxkitError(f"--run {run_id!r}: not a run id; give 'latest' or a folder name under {reports / e.name}, "
+                         "e.g. --run 20261125T164500Z")
     folder = reports / e.name / run_id
     if not folder.exists():
         raise CxkitError(f"--run {run_id!r}: no run folder {folder}; produce one with `cxkit run {engagement}`")
-    index = rerender_run(folder.resolve(), renderer or e.report.renderer)
-    console.print(f"Report: [bold]{index}[/]")
+    index = rerender_run(folder.resolve(), renderer or e.report.renderer, _identifiers_if_readable(engagement))
+    _say(f"Report: {index}")
+
+
+def _identifiers_if_readable(engagement: Path):
+    """The engagement's customer ids for the privacy scan, or None (said) when its data is gone."""
+    from cxkit.session import open_engagement
+
+    try:
+        return open_engagement(engagement).customer_identifiers()
+    except CxkitError as exc:
+        _say(f"Note: the engagement's data cannot be read ({str(exc).splitlines()[0]}), so the page is scanned for "
+             "e-mail addresses, phone and card numbers but not for its customer ids.", "yellow")
+        return None
 
 
 @app.command()
@@ -235,7 +364,7 @@ def lab(
     e = load_engagement(engagement)
     folder = parameterized_notebooks(_sections(e), e.base_dir / "work" / "notebooks", engagement=Path(engagement).resolve())
     cmd = [sys.executable, "-m", "jupyter", "lab", str(folder)] + (["--no-browser"] if no_browser else [])
-    console.print(f"Notebooks with parameters in place: {folder}\nStarting: {' '.join(cmd)}")
+    _say(f"Notebooks with parameters in place: {folder}\nStarting: {' '.join(cmd)}")
     raise typer.Exit(subprocess.call(cmd))
 
 

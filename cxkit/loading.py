@@ -53,6 +53,8 @@ class LoadReport:
     kept_sql: str | None = field(default=None, repr=False)
     #: matched files of 0 bytes (no header, no rows), left out of the read
     empty_files: list[str] = field(default_factory=list)
+    #: canonical column -> the SQL producing it (to find the one that fails on the data)
+    column_sql: dict[str, str] = field(default_factory=dict, repr=False)
 
     def counts(self) -> dict[str, Any]:
         """Row counts through the pipeline (a few aggregate queries in the engine)."""
@@ -543,7 +545,7 @@ def load_source(con, engagement: Engagement, table: str) -> tuple[ir.Table, Load
         )
     else:
         kept_sql = f"SELECT DISTINCT * FROM {raw_name} WHERE {where}"
-    selects, mapped, conversions = [], {}, {}
+    selects, mapped, conversions, column_sql = [], {}, {}, {}
     for col in spec.columns:
         mapping = src.mapping(col.name)
         if mapping is None:
@@ -553,6 +555,7 @@ def load_source(con, engagement: Engagement, table: str) -> tuple[ir.Table, Load
         if sql.startswith("__ts__("):
             sql = _timestamp_from_native(aliased, sql[len("__ts__(") : -1], src.timezone or engagement.timezone, d)
         selects.append(f"{sql} AS {_quote(col.name)}")
+        column_sql[col.name] = sql
         if col.dtype != "string" and mapping.constant is None:
             conversions[col.name] = (_source_text_sql(mapping), sql)
     query = f"SELECT {', '.join(selects)} FROM ({kept_sql}) AS kept"
@@ -566,11 +569,56 @@ def load_source(con, engagement: Engagement, table: str) -> tuple[ir.Table, Load
         ) from exc
     unmapped = [c.name for c in spec.columns if c.name not in mapped]
     report = LoadReport(table, origin, fmt, src.grain, list(raw.columns), mapped, unmapped, src, aliased, after_exclusions,
-                        conversions, kept_sql, [p for p in paths if Path(p).is_file() and Path(p).stat().st_size == 0])
+                        conversions, kept_sql, [p for p in paths if Path(p).is_file() and Path(p).stat().st_size == 0],
+                        column_sql)
     if target == "legs":
         legs = conform("legs", _with_leg_seq(mapped_table))
         return fold_legs(legs), report, legs
     return conform(table, mapped_table), report, None
+
+
+def explain_execution_error(engagement: Engagement, report: LoadReport, exc: Exception) -> CxkitError:
+    """What failed when a source's rows were read and mapped in the engine, named by its key.
+
+    A reader meets a bad CSV line only when it reaches it, and an SQL expression fails on a value
+    only when it is computed: both surface later than loading, inside some query. This probes
+    the source (its file, each exclusion rule, each mapped column on its own) to name the line
+    or the mapping key, with the engine's own message.
+    """
+    if isinstance(exc, CxkitError):
+        return exc
+    src = report.source
+    table = report.table
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    key = f"sources.{table}"
+    if report.format == "csv" and src.path is not None:
+        options = dict(src.read_options)  # the dialect's defaults say nothing of delimiter, quote or encoding
+        for p in sorted(_glob.glob(str(engagement.resolve(src.path)))):
+            if (problem := _csv_problem(p, options)) is not None:
+                return SourceError(f"{p}: {problem.replace('read_options.', f'{key}.read_options.')}.")
+    raw, kept = report.raw, f"({report.kept_sql}) AS kept" if report.kept_sql else report.raw.get_name()
+    for i, rule in enumerate(src.exclude):
+        try:
+            raw.sql(f"SELECT count(*) AS n FROM {raw.get_name()} WHERE COALESCE(({rule.when}), FALSE)",
+                    dialect="duckdb").execute()
+        except Exception as probe:  # the engine's error names the value it could not handle
+            return SourceError(f"{key}.exclude[{i}].when: fails on this data: {str(probe).splitlines()[0]}. Fix: "
+                               "correct the condition (TRY_CAST returns null where a value does not convert).")
+    for name, sql in report.column_sql.items():
+        try:
+            raw.sql(f"SELECT count({sql}) AS n FROM {kept}", dialect="duckdb").execute()
+        except Exception as probe:
+            mapping = src.mapping(name)
+            what = "sql" if mapping is not None and mapping.sql is not None else "column"
+            return SourceError(
+                f"{key}.columns.{name}: fails on this data ({what} {report.mapped.get(name)!r}): "
+                f"{str(probe).splitlines()[0]}. Fix: use TRY_CAST (null where a value does not convert) or map the "
+                f"values (values, null_values, format or unit under {key}.columns.{name})."
+            )
+    return SourceError(
+        f"{report.origin}: the data could not be read or mapped: {first}. Fix: check {key}.read_options and the "
+        f"expressions under {key}.columns."
+    )
 
 
 def _timestamp_from_native(raw: ir.Table, expr: str, tz: str, d: Dialect) -> str:

@@ -49,6 +49,7 @@ __all__ = [
     "Progress",
     "build_report",
     "choose_renderer",
+    "clean_stale_runs",
     "combine",
     "execute_notebooks",
     "external_references",
@@ -868,8 +869,96 @@ def _claim_run_folder(engagement_dir: Path) -> tuple[str, Path]:
             temp.mkdir(parents=True)  # atomic claim against a concurrent run
         except FileExistsError:
             continue
+        except OSError as error:
+            raise CxkitError(
+                f"{engagement_dir}: cannot create the run folder ({error.strerror or error}). Fix: make the reports "
+                "folder writable, or write elsewhere with --reports <folder>."
+            ) from None
+        # who is writing here: a later run removes the folder only once this process is gone
+        (temp / _OWNER).write_text(json.dumps({"pid": os.getpid(), "host": _host()}), encoding="utf-8")
         return run_id, temp
     raise CxkitError(f"{engagement_dir}: cannot find a free run id for {stamp}.")
+
+
+_OWNER = ".owner.json"
+_RUN_ID = re.compile(r"\d{8}T\d{6}Z(?:-\d+)?")
+
+
+def _host() -> str:
+    import socket
+
+    return socket.gethostname()
+
+
+def _owner_alive(folder: Path) -> bool | None:
+    """Whether the process that claimed ``folder`` still runs (None: cannot tell)."""
+    try:
+        owner = json.loads((folder / _OWNER).read_text(encoding="utf-8"))
+        pid, host = int(owner["pid"]), str(owner["host"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if host != _host() or os.name == "nt":  # another machine; Windows has no harmless kill(pid, 0)
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: alive, another user's
+        return True
+    return True
+
+
+def clean_stale_runs(engagement_dir: Path) -> list[str]:
+    """Remove the temporary folders of runs that were killed before they finished.
+
+    A run works in ``.tmp-<run_id>/`` (and a re-render in ``<run>/.rerender-<pid>/``); kill -9 or
+    a power cut leaves it behind. Such a folder is stale when the process that claimed it is gone
+    (its ``.owner.json`` names the process and machine), or, when that cannot be told (an older
+    cxkit, another machine), when a run that started later has finished since. Folders of runs
+    still going are never touched.
+
+    Returns
+    -------
+    list of str
+        The folders removed, relative to ``engagement_dir`` (empty when there were none).
+    """
+    engagement_dir = Path(engagement_dir)
+    if not engagement_dir.is_dir():
+        return []
+    finished = sorted(p.name.removeprefix("failed-") for p in engagement_dir.iterdir()
+                      if p.is_dir() and _RUN_ID.fullmatch(p.name.removeprefix("failed-")))
+    removed = []
+    candidates = [p for p in engagement_dir.glob(".tmp-*") if p.is_dir()]
+    candidates += [p for run in engagement_dir.iterdir() if run.is_dir() and not run.name.startswith(".")
+                   for p in run.glob(".rerender-*") if p.is_dir()]
+    for folder in sorted(candidates):
+        alive = _owner_alive(folder) if folder.name.startswith(".tmp-") else _pid_alive(folder.name)
+        if alive is None:
+            started = folder.name.removeprefix(".tmp-")
+            alive = not any(run > started for run in finished)
+        if alive:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            removed.append(folder.relative_to(engagement_dir).as_posix())
+    return removed
+
+
+def _pid_alive(name: str) -> bool | None:
+    """Whether the process of a ``.rerender-<pid>`` folder still runs (None: cannot tell)."""
+    try:
+        pid = int(name.rsplit("-", 1)[1])
+    except (IndexError, ValueError):
+        return None
+    if os.name == "nt":
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _point_latest(engagement_dir: Path, run_id: str) -> None:
@@ -910,6 +999,7 @@ def build_report(
     subtitle: str | None = None,
     renderer: str = "auto",
     progress: Progress | None = None,
+    identifiers: IdentifierSet | None = None,
 ) -> Path:
     """Execute, combine, render, scan and publish one report run.
 
@@ -931,6 +1021,10 @@ def build_report(
         ``"auto"``, ``"quarto"`` or ``"nbconvert"`` (see :func:`render_html`).
     progress
         Optional callback ``progress(step, fraction_done)``.
+    identifiers
+        The engagement's customer ids, hashed (``Session.customer_identifiers()``): the privacy
+        scan refuses a run whose files show one. Without it the scan looks for e-mail
+        addresses, phone and card numbers only.
 
     Returns
     -------
@@ -984,7 +1078,8 @@ def build_report(
 
         _say(progress, "Checking the page for personal data and network requests", 0.97)
         page = index_html.read_text(encoding="utf-8")
-        _refuse_unsafe_page(page, index_html)
+        _refuse_unsafe_page(page, index_html, identifiers)
+        _refuse_personal_data_in_files(temp, identifiers)
 
         timings["total"] = round(time.perf_counter() - started, 3)
         record = {
@@ -1004,6 +1099,7 @@ def build_report(
         }
         (temp / "run.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
         final = engagement_dir / run_id
+        (temp / _OWNER).unlink(missing_ok=True)
         os.replace(temp, final)
     except BaseException as error:
         failed = _mark_failed(engagement_dir, run_id, temp, error)
@@ -1016,7 +1112,7 @@ def build_report(
     return final / "index.html"
 
 
-def rerender_run(run_folder: Path, renderer: str = "auto") -> Path:
+def rerender_run(run_folder: Path, renderer: str = "auto", identifiers: IdentifierSet | None = None) -> Path:
     """Render a published run's combined notebook again, without executing anything.
 
     For example after installing Quarto, or to compare renderers. The new page passes the same
@@ -1035,7 +1131,7 @@ def rerender_run(run_folder: Path, renderer: str = "auto") -> Path:
     staging.mkdir(exist_ok=True)
     try:
         page_path = render_html(notebook, staging / "index.html", name)
-        _refuse_unsafe_page(page_path.read_text(encoding="utf-8"), page_path)
+        _refuse_unsafe_page(page_path.read_text(encoding="utf-8"), page_path, identifiers)
         os.replace(page_path, run_folder / "index.html")
         record_path = run_folder / "run.json"
         if record_path.exists():
@@ -1055,8 +1151,20 @@ def _mkdir(path: Path) -> Path:
     return path
 
 
-def _refuse_unsafe_page(page: str, where: Path) -> None:
-    findings = privacy_scan(page)
+def _refuse_personal_data_in_files(folder: Path, identifiers: IdentifierSet | None) -> None:
+    """Every file of the run (the page is scanned on its own, by section) must be free of personal data."""
+    findings = [f for f in scan_folder(folder, identifiers) if " in index.html " not in f and _OWNER not in f]
+    if findings:
+        listed = "\n".join(f"  - {f}" for f in findings)
+        raise CxkitError(
+            f"{folder}: the report was not published because files of the run show personal data:\n{listed}\n"
+            "Fix: aggregate or drop the identifying column in the notebook section that writes the file "
+            "(reports show aggregated results only), then run the report again."
+        )
+
+
+def _refuse_unsafe_page(page: str, where: Path, identifiers: IdentifierSet | None = None) -> None:
+    findings = privacy_scan(page, identifiers)
     if findings:
         listed = "\n".join(f"  - {f}" for f in findings)
         raise CxkitError(

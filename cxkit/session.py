@@ -10,8 +10,10 @@ import ibis.expr.types as ir
 
 from cxkit.config import Engagement, load_engagement
 from cxkit.connection import connect
-from cxkit.errors import SourceError
-from cxkit.loading import LoadReport, clip_negative_durations, conform, load_source
+from cxkit.customers import without_implausible_customers
+from cxkit.errors import CxkitError, SourceError
+from cxkit.loading import LoadReport, clip_negative_durations, conform, explain_execution_error, load_source
+from cxkit.privacy import IdentifierSet
 
 __all__ = ["Session", "open_engagement"]
 
@@ -46,6 +48,7 @@ class Session:
         if problems:
             raise SourceError("\n".join(problems))
         self._ready: dict[str, ir.Table] = {}
+        self._identifiers: IdentifierSet | None = None
 
     def __repr__(self) -> str:
         return f"Session({self.engagement.name!r}, tables={sorted(self._loaded)}, backend={self.con.name})"
@@ -69,12 +72,51 @@ class Session:
                 t = clip_negative_durations(t)
                 start, end = self.engagement.period_start_utc, self.engagement.period_end_utc
                 t = t.filter((t.arrived_at >= start) & (t.arrived_at < end))
+            if name == "contacts":
+                t = self._without_implausible_customers(t)
             if self.engagement.backend.materialize:
                 # some engines (Spark) report cached timestamps without their timezone: the
                 # canonical types are restated (a no-op cast where they survived)
-                t = conform(name, t.cache())
+                try:
+                    t = conform(name, t.cache())
+                except CxkitError:
+                    raise
+                except Exception as exc:  # the engine met a value the mapping cannot handle
+                    raise self.explain_failure(exc, name) from exc
             self._ready[name] = t
         return self._ready[name]
+
+    def _without_implausible_customers(self, contacts: ir.Table) -> ir.Table:
+        """Shared, test or default customer ids read as unidentified (``cxkit.customers``)."""
+        e = self.engagement
+        if not e.resolution.exclude_implausible_customers:
+            return contacts
+        return without_implausible_customers(contacts, e.resolution.max_contacts_per_customer(e.period.days))
+
+    def explain_failure(self, exc: Exception, name: str | None = None) -> CxkitError:
+        """The source, line or mapping key behind an engine error met while computing on the data."""
+        if isinstance(exc, CxkitError):
+            return exc
+        names = [name] if name else list(self.load_reports)
+        for table in names:
+            report = self.load_reports.get("contacts" if table == "legs" else table)
+            if report is None:
+                continue
+            explained = explain_execution_error(self.engagement, report, exc)
+            if not str(explained).startswith(f"{report.origin}: the data could not be read") or len(names) == 1:
+                return explained
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return SourceError(f"the data could not be read or mapped: {first}. Fix: check read_options and the "
+                           "expressions under sources.<table>.columns.")
+
+    def customer_identifiers(self) -> IdentifierSet:
+        """The engagement's customer ids, hashed (for the privacy scan of every output); computed
+        once, in the engine, from every source that maps ``customer_id``."""
+        if self._identifiers is None:
+            pairs = [(self._loaded[n], "customer_id") for n, r in self.load_reports.items()
+                     if "customer_id" in r.mapped and n in self._loaded]
+            self._identifiers = IdentifierSet.from_tables(pairs)
+        return self._identifiers
 
     @property
     def end_of_data(self) -> datetime:

@@ -298,7 +298,22 @@ def _mapped(report, table: str) -> set[str]:
 
 def assess(session, *, now: datetime | None = None) -> Readiness:
     """Readiness of an opened engagement (``cxkit.open_engagement``): checks the tables as loaded
-    (before period filtering and clipping), so the raw defects are visible."""
+    (before period filtering and clipping), so the raw defects are visible.
+
+    An engine error met on the data (a CSV line the reader cannot parse, an SQL mapping that fails
+    on a value) is raised as a :class:`cxkit.errors.SourceError` naming the line or mapping key.
+    """
+    from cxkit.errors import CxkitError
+
+    try:
+        return _assess(session, now=now)
+    except CxkitError:
+        raise
+    except Exception as exc:  # from the engine, met while computing on the data
+        raise session.explain_failure(exc) from exc
+
+
+def _assess(session, *, now: datetime | None = None) -> Readiness:
     inputs: dict[str, TableInputs] = {}
     leg_grain = False
     cache = session.engagement.backend.materialize
