@@ -25,6 +25,7 @@ from sqlglot import exp
 from cxkit.config import ColumnMapping, Engagement, SourceConfig, _format_from_suffix
 from cxkit.connection import Dialect, dialect_for
 from cxkit.errors import CxkitError, SourceError
+from cxkit.privacy import redact
 from cxkit.schema import TABLES, Column, table_spec
 
 __all__ = ["LoadReport", "load_source", "read_raw", "fold_legs", "conform", "explain_execution_error"]
@@ -112,7 +113,8 @@ class LoadReport:
                 f"IS NULL ORDER BY v LIMIT {int(samples)}",
                 dialect="duckdb",
             ).execute()["v"].tolist()
-            out[col] = {"count": failed, "of": int(row[f"n{i}"]), "samples": [str(v)[:40] for v in shown]}
+            # samples are for the data team; personal data in them is replaced by its kind
+            out[col] = {"count": failed, "of": int(row[f"n{i}"]), "samples": [redact(str(v))[:40] for v in shown]}
         return out
 
 

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from cxkit.errors import CxkitError
-from cxkit.privacy import IdentifierSet, privacy_scan, scan_folder
+from cxkit.privacy import IdentifierSet, privacy_scan, scan_file
 
 __all__ = [
     "RENDERERS",
@@ -1078,8 +1078,8 @@ def build_report(
 
         _say(progress, "Checking the page for personal data and network requests", 0.97)
         page = index_html.read_text(encoding="utf-8")
+        _withhold_personal_data(temp, identifiers)
         _refuse_unsafe_page(page, index_html, identifiers)
-        _refuse_personal_data_in_files(temp, identifiers)
 
         timings["total"] = round(time.perf_counter() - started, 3)
         record = {
@@ -1151,16 +1151,34 @@ def _mkdir(path: Path) -> Path:
     return path
 
 
-def _refuse_personal_data_in_files(folder: Path, identifiers: IdentifierSet | None) -> None:
-    """Every file of the run (the page is scanned on its own, by section) must be free of personal data."""
-    findings = [f for f in scan_folder(folder, identifiers) if " in index.html " not in f and _OWNER not in f]
-    if findings:
-        listed = "\n".join(f"  - {f}" for f in findings)
-        raise CxkitError(
-            f"{folder}: the report was not published because files of the run show personal data:\n{listed}\n"
-            "Fix: aggregate or drop the identifying column in the notebook section that writes the file "
-            "(reports show aggregated results only), then run the report again."
-        )
+def _withhold_personal_data(folder: Path, identifiers: IdentifierSet | None) -> None:
+    """Refuse a run any of whose files shows personal data, and delete those files.
+
+    The page is read by section, as a reader sees it; every other file of the run (readiness.json,
+    the combined and the executed notebooks, anything a section wrote) as :func:`cxkit.privacy.scan_file`
+    reads it. The files with findings are removed before the run folder is kept as ``failed-*``,
+    so that no output holds the values; the message names the kind and the section or file.
+    """
+    page = folder / "index.html"
+    findings = privacy_scan(page.read_text(encoding="utf-8"), identifiers) if page.exists() else []
+    offending = [page] if findings else []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p != page and p.name != _OWNER):
+        found = scan_file(path, identifiers, name=path.relative_to(folder).as_posix())
+        if found:
+            findings += found
+            offending.append(path)
+    if not findings:
+        return
+    for path in offending:
+        path.unlink(missing_ok=True)
+    listed = "\n".join(f"  - {f}" for f in findings)
+    removed = ", ".join(p.relative_to(folder).as_posix() for p in offending)
+    raise CxkitError(
+        f"{folder}: the report was not published because it shows personal data:\n{listed}\n"
+        f"The files showing it were deleted ({removed}). Fix: aggregate or drop the identifying column in the "
+        "section named above, or map the column holding it as free text (counted, never shown); then run the "
+        "report again."
+    )
 
 
 def _refuse_unsafe_page(page: str, where: Path, identifiers: IdentifierSet | None = None) -> None:

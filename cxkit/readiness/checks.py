@@ -447,10 +447,10 @@ def _redact_samples(result: dict[str, Any], identifiers: IdentifierSet | None) -
     if samples:
         shown = []
         for value in samples:
-            if not isinstance(value, str):
-                shown.append(value)  # a number or a flag: nothing personal in it
+            if not isinstance(value, str) and redact(str(value), identifiers) == str(value):
+                shown.append(value)  # a number or a flag with nothing personal in it stays a number
                 continue
-            text = redact(value, identifiers)
+            text = redact(str(value), identifiers)
             shown.append(text if len(text) <= _SAMPLE_CHARS else text[: _SAMPLE_CHARS - 1] + "…")
         result["partial_unexpected_list"] = shown
 

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from cxkit.config import Engagement
-from cxkit.privacy import IdentifierSet
+from cxkit.privacy import IdentifierSet, redact
 from cxkit.readiness.checks import CheckResult, TableInputs, run_checks
 from cxkit.readiness.matrix import verdicts
 from cxkit.readiness.suites import Suite, apply_overrides, load_rules, load_suites
@@ -281,10 +281,17 @@ def assess_tables(
         if ti.report is not None and not isinstance(ti.report, _CountsOnce):
             ti.report = _CountsOnce(ti.report)
     results, daily = run_checks(inputs, suites, engagement, rules, now=now, identifiers=identifiers)
-    counts = {n: ti.report.counts() for n, ti in inputs.items() if ti.report is not None}
+    counts = {n: _redacted_counts(ti.report.counts(), identifiers) for n, ti in inputs.items() if ti.report is not None}
     tables = {n: ti.mapped for n, ti in inputs.items()}
     matrix = verdicts(results, tables, rules, leg_grain=leg_grain)
     return Readiness(engagement, results, matrix, _inventory(inputs, counts, daily), daily, suites, rules)
+
+
+def _redacted_counts(counts: dict[str, Any], identifiers: IdentifierSet | None) -> dict[str, Any]:
+    """The loader's counts with customer ids in unreadable-value samples replaced by their kind."""
+    failures = {c: {**f, "samples": [redact(v, identifiers) for v in f.get("samples", [])]}
+                for c, f in (counts.get("parse_failures") or {}).items()}
+    return {**counts, "parse_failures": failures} if failures else counts
 
 
 def _mapped(report, table: str) -> set[str]:
