@@ -53,7 +53,7 @@ EXIT_PROBLEM = 2
 
 def _say(message: str, style: str = "") -> None:
     """Print a message as plain text, personal data replaced by its kind."""
-    console.print(Text(redact(message), style=style))
+    console.print(Text(redact(message), style=style), soft_wrap=True)  # a path is never broken mid-word
 
 
 def _friendly(fn):

@@ -452,6 +452,11 @@ def _check_header(origin: str, table: str, src: SourceConfig, raw_columns: list[
         for col in [*src.dedup.key, *([src.dedup.newest_by] if src.dedup.newest_by else [])]:
             need(col, f"sources.{table}.dedup")
     if problems:
+        # a reader that meets a broken line while sniffing may fall back to no quoting at all
+        # ('"call_id"' for call_id): the broken line is the cause, not the mapping
+        for p in paths or []:
+            if (problem := _csv_problem(p, options or {})) is not None:
+                raise SourceError(f"{p}: {problem.replace('read_options.', f'sources.{table}.read_options.')}.")
         shown = ", ".join(repr(c) for c in raw_columns[:25]) + (" ..." if len(raw_columns) > 25 else "")
         raise SourceError(
             f"{origin}: the header does not match the mapping for '{table}':\n  - "
@@ -528,7 +533,8 @@ def load_source(con, engagement: Engagement, table: str) -> tuple[ir.Table, Load
     raw, origin, fmt = read_raw(con, engagement, table, src)
     d = dialect_for(con)
     paths = sorted(_glob.glob(str(engagement.resolve(src.path)))) if src.path is not None else []
-    _check_header(origin, table, src, list(raw.columns), paths, {**d.read_options.get(fmt, {}), **src.read_options})
+    options = {**d.read_options.get(fmt, {}), **src.read_options}
+    _check_header(origin, table, src, list(raw.columns), paths if fmt == "csv" else [], options)
     target = "legs" if (table == "contacts" and src.grain == "leg") else table
     spec = table_spec(target)
     raw_name = f"cx_src_{table}"
