@@ -26,6 +26,13 @@ def available_adapters() -> list[str]:
     )
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long for the file system, a path through a file
+        return False
+
+
 def adapter_spec(name_or_path: str, base_dir: Path | None = None) -> dict[str, Any]:
     """The parsed adapter: a shipped adapter's name or the path of a YAML file (a relative path
     starts at ``base_dir``, the engagement's folder, else at the working folder)."""
@@ -33,12 +40,12 @@ def adapter_spec(name_or_path: str, base_dir: Path | None = None) -> dict[str, A
     from cxkit.errors import ConfigError
 
     path = Path(str(name_or_path)).expanduser()
-    if base_dir is not None and not path.is_absolute() and (Path(base_dir) / path).is_file():
+    if base_dir is not None and not path.is_absolute() and _is_file(Path(base_dir) / path):
         path = Path(base_dir) / path  # like source paths, relative to the engagement (else the working folder)
     if path.suffix in (".yaml", ".yml"):
-        if not path.is_file():
+        if not _is_file(path):
             where = f" in {base_dir} or the working folder" if base_dir is not None and not path.is_absolute() else ""
-            raise ValueError(f"adapter file {str(name_or_path)!r} not found{where}; check the path (relative paths "
+            raise ValueError(f"adapter file {str(name_or_path)[:200]!r} not found{where}; check the path (relative paths "
                              "start at the engagement folder)")
         try:
             spec = read_yaml(path)
@@ -47,10 +54,11 @@ def adapter_spec(name_or_path: str, base_dir: Path | None = None) -> dict[str, A
         except OSError as exc:
             raise ValueError(f"adapter file {str(path)!r} cannot be read ({exc.strerror or exc})") from None
     else:
+        shipped = str(name_or_path) in available_adapters()
         candidate = resources.files(_PACKAGE) / f"{name_or_path}.yaml"
-        if not candidate.is_file():
+        if not shipped:
             raise ValueError(
-                f"unknown adapter {name_or_path!r}; shipped adapters: {', '.join(available_adapters())}, "
+                f"unknown adapter {str(name_or_path)[:80]!r}; shipped adapters: {', '.join(available_adapters())}, "
                 "or give the path of an adapter YAML file"
             )
         spec = yaml.safe_load(candidate.read_text(encoding="utf-8"))
@@ -67,7 +75,10 @@ def merge_adapter(table: str, source: dict[str, Any], base_dir: Path | None = No
     name = source.get("adapter")
     if not name:
         return dict(source)
-    spec = adapter_spec(str(name), base_dir)
+    if not isinstance(name, str):
+        raise ValueError(f"must be an adapter name or the path of an adapter YAML file; found {type(name).__name__} "
+                         f"(shipped adapters: {', '.join(available_adapters())})")
+    spec = adapter_spec(name, base_dir)
     base = spec["sources"].get(table)
     if base is None:
         raise ValueError(

@@ -516,7 +516,11 @@ def _source_problems(table: str, src: SourceConfig, base_dir: Path) -> list[str]
             problems.append(f"{key}.format: cannot tell the format of {src.path!r}; set format to one of {', '.join(FORMATS)}")
         pattern = Path(src.path).expanduser()
         pattern = pattern if pattern.is_absolute() else base_dir / pattern
-        if pattern.is_dir():
+        try:
+            is_folder = pattern.is_dir()
+        except OSError:
+            is_folder = False
+        if is_folder:
             inside = sorted(p.name for p in pattern.iterdir() if p.is_file() and not p.name.startswith("."))
             shown = ", ".join(inside[:5]) + (" ..." if len(inside) > 5 else "")
             problems.append(

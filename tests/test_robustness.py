@@ -461,3 +461,13 @@ def test_rich_prints_messages_as_plain_text(tmp_path):
     assert result.exit_code == 2
     _says(result, ":x: [red]nope[/].csv")
     assert "❌" not in result.output
+
+
+def test_rich_markup_in_the_data_does_not_crash_the_summary(tmp_path):
+    # found while testing: on main a channel code "[/]" made Rich raise MarkupError (exit 1, traceback)
+    rows = _rows(20).splitlines()
+    rows[0] = rows[0].replace(",PH", ",[/]")
+    rows[1] = rows[1].replace(",PH", ",[bold]x")
+    result = _validate(_engagement(tmp_path, HEADER + "\n".join(rows) + "\n"), tmp_path)
+    assert result.exit_code == 0
+    _says(result, "'[/]'", "'[bold]x'")
