@@ -127,6 +127,30 @@ def test_config_crashes_are_messages_with_the_key(tmp_path, case, extra, expecte
     _says(result, *expected)
 
 
+@pytest.mark.parametrize(("case", "extra", "expected"), [
+    ("misspelt_channel_key", {"operations": {"sl_seconds": {"voise": 30}}},
+     ["operations.sl_seconds: 'voise' (did you mean 'voice'?): not a channel"]),
+    ("cost_of_an_unknown_channel", {"cost": {"cost_per_contact": {"phone": 5}}},
+     ["cost.cost_per_contact: 'phone': not a channel"]),
+    ("unknown_effort_component", {"effort": {"weights": {"waiting": 2}}},
+     ["effort.weights: ['waiting']: not effort components; known: extra_contacts"]),
+    ("empty_dedup_key", {"sources": {"contacts": {"dedup": {"key": []}}}},
+     ["sources.contacts.dedup.key: empty; list the raw column(s) identifying one record"]),
+    ("sources_as_a_list", {"sources": ["contacts"]},
+     ["sources: must be a mapping of canonical table to source (contacts: ..., cases: ...); found list"]),
+    ("adapter_as_a_mapping", {"sources": {"contacts": {"adapter": {"name": "x"}}}},
+     ["sources.contacts.adapter: must be an adapter name or the path of an adapter YAML file; found dict"]),
+    ("adapter_name_too_long", {"sources": {"contacts": {"adapter": "a" * 5000}}},
+     ["sources.contacts.adapter: unknown adapter 'aaaa"]),
+    ("mapping_sql_with_two_statements", {"sources": {"contacts": {"columns": {"queue": {"sql": "queue; DROP TABLE x"}}}}},
+     ["sources.contacts.columns.queue.sql: one expression is expected, found 2 statements"]),
+])
+def test_more_config_mistakes_are_named(tmp_path, case, extra, expected):
+    result = _validate(_engagement(tmp_path, CLEAN, extra), tmp_path)
+    assert result.exit_code == 2
+    _says(result, *expected)
+
+
 def test_adapter_with_a_yaml_syntax_error_names_its_line(tmp_path):
     folder = _engagement(tmp_path, CLEAN, {"sources": {"contacts": {"adapter": "./bad_adapter.yaml"}}})
     (folder / "bad_adapter.yaml").write_text("sources:\n  contacts: {format: [csv\n")
