@@ -561,7 +561,13 @@ def load_source(con, engagement: Engagement, table: str) -> tuple[ir.Table, Load
         mapped[col.name] = mapping.column or mapping.sql or f"constant {mapping.constant!r}"
         sql = _column_sql(col, mapping, src, engagement.timezone, d)
         if sql.startswith("__ts__("):
-            sql = _timestamp_from_native(aliased, sql[len("__ts__(") : -1], src.timezone or engagement.timezone, d)
+            try:
+                sql = _timestamp_from_native(aliased, sql[len("__ts__(") : -1], src.timezone or engagement.timezone, d)
+            except Exception as exc:  # the engine cannot bind the expression (e.g. text * 2)
+                raise SourceError(
+                    f"{origin}: sources.{table}.columns.{col.name} ({mapped[col.name]!r}) does not run on this data: "
+                    f"{str(exc).splitlines()[0].rstrip('.')}. Fix: correct the expression, or give the column's format."
+                ) from exc
         selects.append(f"{sql} AS {_quote(col.name)}")
         column_sql[col.name] = sql
         if col.dtype != "string" and mapping.constant is None:
@@ -620,7 +626,7 @@ def explain_execution_error(engagement: Engagement, report: LoadReport, exc: Exc
             what = "sql" if mapping is not None and mapping.sql is not None else "column"
             return SourceError(
                 f"{key}.columns.{name}: fails on this data ({what} {report.mapped.get(name)!r}): "
-                f"{str(probe).splitlines()[0]}. Fix: use TRY_CAST (null where a value does not convert) or map the "
+                f"{str(probe).splitlines()[0].rstrip('.')}. Fix: use TRY_CAST (null where a value does not convert) or map the "
                 f"values (values, null_values, format or unit under {key}.columns.{name})."
             )
     return SourceError(

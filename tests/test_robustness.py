@@ -166,6 +166,14 @@ def test_mapping_sql_failing_on_the_data_names_the_key(tmp_path):
     _says(result, "sources.contacts.columns.queue: fails on this data", "Q_SALES", "Fix: use TRY_CAST")
 
 
+def test_a_timestamp_expression_that_does_not_bind_names_the_key(tmp_path):
+    # found by the mapping fuzz test: the type probe of a timestamp expression raised BinderException
+    extra = {"sources": {"contacts": {"columns": {"arrived_at": {"sql": "talk * 2"}}}}}
+    result = _validate(_engagement(tmp_path, CLEAN, extra), tmp_path)
+    assert result.exit_code == 2
+    _says(result, "sources.contacts.columns.arrived_at ('talk * 2') does not run on this data: Binder Error")
+
+
 def test_unwritable_output_folders_are_messages(tmp_path, monkeypatch):
     folder = _engagement(tmp_path, CLEAN)
     blocker = tmp_path / "a-file"
