@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 import cxkit
 from cxkit.cli import app
+from cxkit.config import engagement_from_dict, load_engagement
 from cxkit.errors import ConfigError, CxkitError
 from cxkit.privacy import IdentifierSet, scan_folder, scan_text
 
@@ -450,7 +451,7 @@ def test_an_engagement_name_cannot_climb_out_of_reports(tmp_path):
     _says(result, "name: '../../../ESCAPED' names the report folder (reports/<name>/)", "e.g. 'ESCAPED'")
     assert not (tmp_path.parent / "ESCAPED").exists() and not Path("/ESCAPED").exists()
     with pytest.raises(ConfigError, match=r"report.sections: \['../tests/x'\]"):
-        cxkit.config.engagement_from_dict(_merge(ENGAGEMENT, {"report": {"sections": ["../tests/x"]}}), folder)
+        engagement_from_dict(_merge(ENGAGEMENT, {"report": {"sections": ["../tests/x"]}}), folder)
 
 
 def test_report_run_option_is_a_run_id_not_a_path(tmp_path):
@@ -503,3 +504,16 @@ def test_rich_markup_in_the_data_does_not_crash_the_summary(tmp_path):
     result = _validate(_engagement(tmp_path, HEADER + "\n".join(rows) + "\n"), tmp_path)
     assert result.exit_code == 0
     _says(result, "'[/]'", "'[bold]x'")
+
+
+@pytest.mark.parametrize(("folder", "name", "client"), [
+    ('Acme (UK) "Best"', "acme-uk-best", 'Acme (Uk) "Best"'),
+    ("Ünïcode Co", "unicode-co", "Ünïcode Co"),
+])
+def test_init_writes_a_valid_engagement_for_any_folder_name(tmp_path, folder, name, client):
+    # found while testing: the template wrote the folder name as the engagement name (now a slug)
+    # and the client inside double quotes (a quote in it broke the YAML)
+    assert _cli("init", tmp_path / folder).exit_code == 0
+    (tmp_path / folder / "data" / "contacts.csv").write_text("x\n")
+    e = load_engagement(tmp_path / folder)
+    assert (e.name, e.client) == (name, client)
