@@ -315,6 +315,7 @@ def _csv_problem(path: str, options: dict[str, Any]) -> str | None:
     """
     encoding = str(options.get("encoding", "utf-8"))
     delim = options.get("delim") or options.get("sep")
+    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))  # a long notes field is not an error
     quote = str(options.get("quote") or '"')
     try:
         with open(path, "rb") as fh:
@@ -335,7 +336,11 @@ def _csv_problem(path: str, options: dict[str, Any]) -> str | None:
             total = sum(1 for _ in fh)
             fh.seek(0)
             reader = csv.reader(fh, delimiter=str(delim)[:1], quotechar=quote[:1], strict=True)
-            header = next(reader, None)
+            try:
+                header = next(reader, None)
+            except csv.Error as exc:
+                return (f"the header line: a quoted field is never closed ({exc}): an unbalanced quote in line 1. "
+                        "Fix: correct the header in the export, or set read_options.quote")
             if header is None:
                 return None
             last = reader.line_num
@@ -359,8 +364,8 @@ def _csv_problem(path: str, options: dict[str, Any]) -> str | None:
                             "that line in the export, or set read_options.quote")
                 return (f"line {start:,}: a quoted field is not closed where the field ends (an unbalanced quote: "
                         f"{exc}). Fix: correct that line in the export, or set read_options.quote")
-    except (OSError, LookupError, UnicodeDecodeError):
-        return None
+    except (OSError, LookupError, UnicodeDecodeError, csv.Error):
+        return None  # nothing clearer to say than the reader's own message
     return None
 
 

@@ -229,6 +229,8 @@ def _quote_broken_at_line(n: int) -> str:
      ["sources.contacts.read_options.delimitr: not an option of the csv reader; did you mean 'delim'?"]),
     ("unbalanced_quote_line_201", _quote_broken_at_line(201).encode(), {},
      ["calls.csv: line 201", "unbalanced quote", "sources.contacts.read_options.quote"]),
+    ("unclosed_quote_in_the_header", b'"' + CSV_BYTES, {},
+     ["calls.csv: the header line: a quoted field is never closed", "sources.contacts.read_options.quote"]),
     ("latin1_not_utf8", (HEADER + _rows(3).replace("Q_SALES", "Q_CAFÉ")).encode("latin-1"), {},
      ["line 2 is not UTF-8 text (byte 0xC9)", "sources.contacts.read_options.encoding"]),
     ("excel_workbook", b"PK\x03\x04" + b"\x00" * 60, {}, ["is a ZIP archive (an Excel .xlsx workbook is one)", "export the sheet as CSV"]),
