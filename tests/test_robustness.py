@@ -248,6 +248,20 @@ def test_unreadable_files_name_the_real_cause(tmp_path, case, content, extra, ex
     assert "not UTF-8" not in result.output or case == "latin1_not_utf8"
 
 
+def test_json_feeds_without_records_or_with_nested_records(tmp_path):
+    # found while probing: "[]" was reported as a header mismatch, records nested under a key too
+    records = [{"call_id": "c1", "customer_id": "CU00001", "arrived": "2026-03-02 08:00:00",
+                "ended": "2026-03-02 08:05:00", "outcome": "AGENT", "talk": "300", "queue": "Q", "channel": "PH"}]
+    folder = _engagement(tmp_path, b"[]", {"sources": {"contacts": {"path": "calls.json"}}}, name="calls.json")
+    result = _validate(folder, tmp_path)
+    assert result.exit_code == 1
+    _says(result, "the contacts feed has 0 rows")
+    (folder / "calls.json").write_text(json.dumps({"data": records}))
+    result = _validate(folder, tmp_path)
+    assert result.exit_code == 2
+    _says(result, "calls.json: the records are nested in one field, 'data'", "unnest(data)")
+
+
 def test_a_folder_path_says_it_is_a_folder(tmp_path):
     folder = _engagement(tmp_path, None, {"sources": {"contacts": {"path": "exports", "format": "csv"}}})
     (folder / "exports").mkdir()
