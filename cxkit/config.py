@@ -400,7 +400,20 @@ def _describe(error: dict[str, Any], model: type[BaseModel]) -> str:
         return f"{loc}: required key is missing; add it"
     found = error.get("input")
     found_text = "" if isinstance(found, (dict, list)) or kind == "value_error" else f" (found {found!r:.80})"
+    if kind == "model_type" and "ColumnMapping" in error["msg"]:
+        return f"{loc}: give a raw column name or a mapping with one of column, sql or constant{found_text}"
     return f"{loc}: {error['msg'].removeprefix('Value error, ')}{found_text}"
+
+
+def _without_union_noise(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A column mapping is a raw column name or a mapping: when the mapping branch has errors,
+    the "should be a valid string" of the other branch only adds noise."""
+
+    def branch(e: dict[str, Any]) -> int | None:
+        return next((i for i, p in enumerate(e["loc"]) if "ColumnMapping" in str(p)), None)
+
+    mapped = {tuple(e["loc"][: branch(e)]) for e in errors if branch(e) is not None}
+    return [e for e in errors if not (e["loc"] and e["loc"][-1] == "str" and tuple(e["loc"][:-1]) in mapped)]
 
 
 def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
@@ -468,7 +481,7 @@ def engagement_from_dict(raw: dict[str, Any], base_dir: Path, origin: str = "<en
             try:
                 config = SourceConfig.model_validate(merged)
             except ValidationError as exc:
-                problems.extend(f"{key}.{_describe(e, SourceConfig)}" for e in exc.errors())
+                problems.extend(f"{key}.{_describe(e, SourceConfig)}" for e in _without_union_noise(exc.errors()))
                 continue
             problems.extend(_source_problems(table, config, base_dir))
             valid[table] = config

@@ -607,8 +607,9 @@ def load_source(con, engagement: Engagement, table: str) -> tuple[ir.Table, Load
     return conform(table, mapped_table), report, None
 
 
-def explain_execution_error(engagement: Engagement, report: LoadReport, exc: Exception) -> CxkitError:
-    """What failed when a source's rows were read and mapped in the engine, named by its key.
+def explain_execution_error(engagement: Engagement, report: LoadReport, exc: Exception) -> CxkitError | None:
+    """What failed when a source's rows were read and mapped in the engine, named by its key, or
+    None when this source reads and maps cleanly (the error came from elsewhere).
 
     A reader meets a bad CSV line only when it reaches it, and an SQL expression fails on a value
     only when it is computed: both surface later than loading, inside some query. This probes
@@ -619,7 +620,6 @@ def explain_execution_error(engagement: Engagement, report: LoadReport, exc: Exc
         return exc
     src = report.source
     table = report.table
-    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     key = f"sources.{table}"
     if report.format == "csv" and src.path is not None:
         options = dict(src.read_options)  # the dialect's defaults say nothing of delimiter, quote or encoding
@@ -645,10 +645,12 @@ def explain_execution_error(engagement: Engagement, report: LoadReport, exc: Exc
                 f"{str(probe).splitlines()[0].rstrip('.')}. Fix: use TRY_CAST (null where a value does not convert) or map the "
                 f"values (values, null_values, format or unit under {key}.columns.{name})."
             )
-    return SourceError(
-        f"{report.origin}: the data could not be read or mapped: {first}. Fix: check {key}.read_options and the "
-        f"expressions under {key}.columns."
-    )
+    try:
+        raw.sql(f"SELECT count(*) AS n FROM {kept}", dialect="duckdb").execute()
+    except Exception as probe:
+        return SourceError(f"{report.origin}: the data could not be read: {str(probe).splitlines()[0].rstrip('.')}. "
+                           f"Fix: check {key}.read_options and {key}.exclude.")
+    return None
 
 
 def _timestamp_from_native(raw: ir.Table, expr: str, tz: str, d: Dialect) -> str:

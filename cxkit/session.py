@@ -22,7 +22,8 @@ class Session:
     """Canonical tables of one engagement, loaded once, lazily, in one backend.
 
     ``table(name)`` gives the table the diagnostics read: contacts within the engagement period,
-    negative durations read as zero (METRICS.md). ``table(name, as_loaded=True)`` gives the
+    negative durations read as zero (METRICS.md), and the contacts of shared or test customer ids
+    read as unidentified (``cxkit.customers``, ``resolution.exclude_implausible_customers``). ``table(name, as_loaded=True)`` gives the
     mapped table before those two steps, for readiness checks that must see the raw defects.
     """
 
@@ -100,14 +101,12 @@ class Session:
         names = [name] if name else list(self.load_reports)
         for table in names:
             report = self.load_reports.get("contacts" if table == "legs" else table)
-            if report is None:
-                continue
-            explained = explain_execution_error(self.engagement, report, exc)
-            if not str(explained).startswith(f"{report.origin}: the data could not be read") or len(names) == 1:
+            if report is not None and (explained := explain_execution_error(self.engagement, report, exc)):
                 return explained
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return SourceError(f"the data could not be read or mapped: {first}. Fix: check read_options and the "
-                           "expressions under sources.<table>.columns.")
+        where = f"sources.{names[0]}" if len(names) == 1 else "sources.<table>"
+        return SourceError(f"the data could not be read or mapped: {first}. Fix: check {where}.read_options and the "
+                           f"expressions under {where}.columns.")
 
     def customer_identifiers(self) -> IdentifierSet:
         """The engagement's customer ids, hashed (for the privacy scan of every output); computed

@@ -143,6 +143,9 @@ def test_config_crashes_are_messages_with_the_key(tmp_path, case, extra, expecte
      ["sources.contacts.adapter: must be an adapter name or the path of an adapter YAML file; found dict"]),
     ("adapter_name_too_long", {"sources": {"contacts": {"adapter": "a" * 5000}}},
      ["sources.contacts.adapter: unknown adapter 'aaaa"]),
+    ("column_mapping_of_the_wrong_type", {"sources": {"contacts": {"columns": {"queue": 5}}}},
+     ["sources.contacts.columns.queue: give a raw column name or a mapping with one of column, sql or constant "
+      "(found 5)"]),
     ("mapping_sql_with_two_statements", {"sources": {"contacts": {"columns": {"queue": {"sql": "queue; DROP TABLE x"}}}}},
      ["sources.contacts.columns.queue.sql: one expression is expected, found 2 statements"]),
 ])
@@ -150,6 +153,7 @@ def test_more_config_mistakes_are_named(tmp_path, case, extra, expected):
     result = _validate(_engagement(tmp_path, CLEAN, extra), tmp_path)
     assert result.exit_code == 2
     _says(result, *expected)
+    assert ".str:" not in result.output  # one message per key, not one per branch of a union
 
 
 def test_adapter_with_a_yaml_syntax_error_names_its_line(tmp_path):
@@ -169,8 +173,9 @@ def test_mapping_sql_failing_on_the_data_names_the_key(tmp_path):
 
 def test_a_timestamp_expression_that_does_not_bind_names_the_key(tmp_path):
     # found by the mapping fuzz test: the type probe of a timestamp expression raised BinderException
-    extra = {"sources": {"contacts": {"columns": {"arrived_at": {"sql": "talk * 2"}}}}}
-    result = _validate(_engagement(tmp_path, CLEAN, extra), tmp_path)
+    spec = json.loads(json.dumps(ENGAGEMENT))
+    spec["sources"]["contacts"]["columns"]["arrived_at"] = {"sql": "talk * 2"}
+    result = _validate(_engagement(tmp_path, CLEAN, text=yaml.safe_dump(spec)), tmp_path)
     assert result.exit_code == 2
     _says(result, "sources.contacts.columns.arrived_at ('talk * 2') does not run on this data: Binder Error")
 
