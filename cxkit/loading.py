@@ -52,6 +52,8 @@ class LoadReport:
     conversions: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
     #: SQL over ``raw`` of the rows the mapping reads (after exclusion rules and de-duplication)
     kept_sql: str | None = field(default=None, repr=False)
+    #: SQL over ``raw`` of the rows left by the exclusion rules (before de-duplication)
+    after_exclusions_sql: str | None = field(default=None, repr=False)
     #: matched files of 0 bytes (no header, no rows), left out of the read
     empty_files: list[str] = field(default_factory=list)
     #: canonical column -> the SQL producing it (to find the one that fails on the data)
@@ -91,12 +93,15 @@ class LoadReport:
         A duration written ``"12s"`` or ``"n/a"``, a date in another format, a flag outside its
         value map: the loaded value is null (never 0), and it is counted here as
         ``{column: {"count": n, "of": values present, "samples": [a few distinct raw values]}}``
-        (columns without a failure are left out). One aggregate query, plus one small query per
-        failing column for its samples.
+        (columns without a failure are left out). Counted over the rows the exclusion rules keep,
+        before de-duplication (a re-delivered row counts each time: the de-duplication window would
+        double the cost of this scan on large exports). One aggregate query, plus one small query
+        per failing column for its samples.
         """
-        if not self.conversions or self.kept_sql is None:
+        rows_sql = self.after_exclusions_sql or self.kept_sql
+        if not self.conversions or rows_sql is None:
             return {}
-        raw, kept = self.raw, f"({self.kept_sql}) AS kept"
+        raw, kept = self.raw, f"({rows_sql}) AS kept"
         parts = []
         for i, (col, (text, typed)) in enumerate(self.conversions.items()):
             present = f"(({text}) IS NOT NULL)"
@@ -598,9 +603,10 @@ def load_source(con, engagement: Engagement, table: str) -> tuple[ir.Table, Load
             f"Check the sql expressions under sources.{table}.columns."
         ) from exc
     unmapped = [c.name for c in spec.columns if c.name not in mapped]
+    empty = [p for p in paths if Path(p).is_file() and Path(p).stat().st_size == 0]
     report = LoadReport(table, origin, fmt, src.grain, list(raw.columns), mapped, unmapped, src, aliased, after_exclusions,
-                        conversions, kept_sql, [p for p in paths if Path(p).is_file() and Path(p).stat().st_size == 0],
-                        column_sql)
+                        conversions=conversions, kept_sql=kept_sql, after_exclusions_sql=kept_all_sql,
+                        empty_files=empty, column_sql=column_sql)
     if target == "legs":
         legs = conform("legs", _with_leg_seq(mapped_table))
         return fold_legs(legs), report, legs

@@ -36,6 +36,8 @@ class Readiness:
     suites: dict[str, Suite] = field(repr=False)
     rules: dict[str, Any] = field(repr=False)
     created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    #: the customer ids the findings were redacted with (hashed; never written)
+    identifiers: IdentifierSet | None = field(default=None, repr=False)
 
     # ---- what pipelines read
     @property
@@ -284,7 +286,8 @@ def assess_tables(
     counts = {n: _redacted_counts(ti.report.counts(), identifiers) for n, ti in inputs.items() if ti.report is not None}
     tables = {n: ti.mapped for n, ti in inputs.items()}
     matrix = verdicts(results, tables, rules, leg_grain=leg_grain)
-    return Readiness(engagement, results, matrix, _inventory(inputs, counts, daily), daily, suites, rules)
+    return Readiness(engagement, results, matrix, _inventory(inputs, counts, daily), daily, suites, rules,
+                     identifiers=identifiers)
 
 
 def _redacted_counts(counts: dict[str, Any], identifiers: IdentifierSet | None) -> dict[str, Any]:

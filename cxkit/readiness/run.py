@@ -218,7 +218,9 @@ def validate(engagement_path: str | Path, out_dir: str | Path | None = None, *, 
     staging = _staging_folder(out_dir)
     try:
         readiness = assess(session, now=datetime.now(timezone.utc))
-        identifiers = session.customer_identifiers()
+        identifiers = readiness.identifiers  # hashed once by assess, on the cached tables
+        if identifiers is None:
+            identifiers = session.customer_identifiers()
         readiness.save(staging)
         if data_docs:
             build_data_docs(readiness, staging / "data_docs")
