@@ -51,9 +51,15 @@ DEMO = REPO_ROOT / "engagements" / "demo"
 EXIT_PROBLEM = 2
 
 
+#: the engagement's customer ids once a command has read them (hashed), so that messages never
+#: print one either
+_IDENTIFIERS: list = []
+
+
 def _say(message: str, style: str = "") -> None:
     """Print a message as plain text, personal data replaced by its kind."""
-    console.print(Text(redact(message), style=style), soft_wrap=True)  # a path is never broken mid-word
+    ids = _IDENTIFIERS[-1] if _IDENTIFIERS else None
+    console.print(Text(redact(message, ids), style=style), soft_wrap=True)  # a path is never broken mid-word
 
 
 def _friendly(fn):
@@ -63,6 +69,7 @@ def _friendly(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        _IDENTIFIERS.clear()  # one command's ids, never the previous one's (tests run many in a process)
         try:
             return fn(*args, **kwargs)
         except (typer.Exit, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
@@ -257,6 +264,7 @@ def _run(engagement_path: Path, reports: Path, renderer: str | None) -> Path:
     session = _preflight(engagement_path)
     engagement = session.engagement
     identifiers = session.customer_identifiers()
+    _IDENTIFIERS.append(identifiers)
     title = engagement.report.title or f"{engagement.client}: contact-center CX current-state diagnostic"
     subtitle = f"{engagement.period.start:%d %b %Y} to {engagement.period.end:%d %b %Y}"
     try:
@@ -314,7 +322,10 @@ def report(
     folder = reports / e.name / run_id
     if not folder.exists():
         raise CxkitError(f"--run {run_id!r}: no run folder {folder}; produce one with `cxkit run {engagement}`")
-    index = rerender_run(folder.resolve(), renderer or e.report.renderer, _identifiers_if_readable(engagement))
+    identifiers = _identifiers_if_readable(engagement)
+    if identifiers is not None:
+        _IDENTIFIERS.append(identifiers)
+    index = rerender_run(folder.resolve(), renderer or e.report.renderer, identifiers)
     _say(f"Report: {index}")
 
 

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from cxkit.errors import CxkitError
-from cxkit.privacy import IdentifierSet, privacy_scan, scan_file
+from cxkit.privacy import IdentifierSet, privacy_scan, redact, scan_file
 
 __all__ = [
     "RENDERERS",
@@ -1103,6 +1103,7 @@ def build_report(
         os.replace(temp, final)
     except BaseException as error:
         failed = _mark_failed(engagement_dir, run_id, temp, error)
+        _scrub_personal_data(failed, identifiers)  # a failed cell's traceback may quote a value
         if isinstance(error, CxkitError):
             message = str(error).replace(str(temp), str(failed))
             raise CxkitError(f"{message}\nRun folder kept for debugging: {failed}") from error
@@ -1181,6 +1182,23 @@ def _withhold_personal_data(folder: Path, identifiers: IdentifierSet | None) -> 
     )
 
 
+def _scrub_personal_data(folder: Path, identifiers: IdentifierSet | None) -> list[str]:
+    """Delete the files of a failed run that show personal data (a traceback may quote a value);
+    FAILED.txt stays, redacted. Returns the files deleted; never raises."""
+    removed = []
+    try:
+        note = Path(folder) / "FAILED.txt"
+        if note.exists():
+            note.write_text(redact(note.read_text(encoding="utf-8"), identifiers), encoding="utf-8")
+        for path in sorted(p for p in Path(folder).rglob("*") if p.is_file() and p.name != "FAILED.txt"):
+            if scan_file(path, identifiers):
+                path.unlink(missing_ok=True)
+                removed.append(path.relative_to(folder).as_posix())
+    except OSError:
+        pass
+    return removed
+
+
 def _refuse_unsafe_page(page: str, where: Path, identifiers: IdentifierSet | None = None) -> None:
     findings = privacy_scan(page, identifiers)
     if findings:
@@ -1214,7 +1232,7 @@ def _mark_failed(engagement_dir: Path, run_id: str, temp: Path, error: BaseExcep
             # Not a report anyone should open or link: it failed a check or is incomplete.
             os.replace(blocked, failed / "index.NOT-PUBLISHED.html")
         (failed / "FAILED.txt").write_text(
-            f"Run {run_id} failed and was not published.\n{type(error).__name__}: {error}\n",
+            f"Run {run_id} failed and was not published.\n{type(error).__name__}: {redact(str(error))}\n",
             encoding="utf-8",
         )
     except OSError:

@@ -538,3 +538,20 @@ def test_init_writes_a_valid_engagement_for_any_folder_name(tmp_path, folder, na
     (tmp_path / folder / "data" / "contacts.csv").write_text("x\n")
     e = load_engagement(tmp_path / folder)
     assert (e.name, e.client) == (name, client)
+
+
+def test_a_failed_run_keeps_no_personal_data(tmp_path):
+    # found while reviewing: a cell failing on a value quoted it in the traceback, FAILED.txt and the console
+    from cxkit.report import build_report
+
+    nb = tmp_path / "01_fail.ipynb"
+    nb.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "id": "a", "metadata": {}, "execution_count": None, "outputs": [],
+         "source": "raise ValueError(\"could not convert 'jane.doe@example.com' for CU0000131\")"}]}))
+    with pytest.raises(CxkitError):
+        build_report([nb], {}, tmp_path / "reports", "acme", "t", renderer="nbconvert",
+                     identifiers=IdentifierSet.of_values(["CU0000131"]))
+    failed = next((tmp_path / "reports" / "acme").glob("failed-*"))
+    assert "[e-mail address]" in (failed / "FAILED.txt").read_text()
+    assert scan_folder(failed, IdentifierSet.of_values(["CU0000131"])) == []
+    assert not (failed / "notebooks" / "01_fail.ipynb").exists()  # its traceback quoted the values
