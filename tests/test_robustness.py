@@ -506,6 +506,18 @@ def test_stale_run_folders_are_cleaned_and_live_ones_kept(tmp_path):
     assert running.exists() and recent.exists() and not killed.exists() and not old.exists()
 
 
+def test_a_killed_validation_leaves_no_staging_folder_behind(tmp_path):
+    # found while reviewing the new staging step: kill -9 during validate would leave it forever
+    folder = _engagement(tmp_path, CLEAN)
+    killed = tmp_path / "out" / f".staging-{_dead_pid()}-abc"
+    running = tmp_path / "out" / f".staging-{os.getpid()}-def"
+    killed.mkdir(parents=True)
+    running.mkdir()
+    assert _validate(folder, tmp_path).exit_code == 0
+    assert not killed.exists() and running.exists()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [running.name, "data_docs", "readiness.json"]
+
+
 def test_rich_prints_messages_as_plain_text(tmp_path):
     folder = _engagement(tmp_path, CLEAN, {"client": "Acme :x: [bold red]Corp[/]"})
     result = _validate(folder, tmp_path)

@@ -239,15 +239,32 @@ def validate(engagement_path: str | Path, out_dir: str | Path | None = None, *, 
 
 
 def _staging_folder(out_dir: Path) -> Path:
-    """A fresh folder beside ``out_dir`` (same file system, so the results move in atomically)."""
+    """A fresh folder in ``out_dir`` (same file system, so the results move in atomically); the
+    staging folders of validations that were killed (their process is gone) are removed first."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+        for old in out_dir.glob(".staging-*-*"):
+            pid = old.name.split("-")[1]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(old, ignore_errors=True)
+        return Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out_dir))
     except OSError as exc:
         raise CxkitError(
             f"{out_dir}: cannot write the validation results here ({exc.strerror or exc}). Fix: make the folder "
             "writable, or choose another with --out <folder>."
         ) from None
+
+
+def _alive(pid: int) -> bool:
+    if os.name == "nt":  # no harmless kill(pid, 0) there: leave the folder
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _publish(staging: Path, out_dir: Path, data_docs: bool) -> tuple[Path, Path | None]:
