@@ -244,9 +244,12 @@ def _preflight(engagement_path: Path):
     if int(contacts.count().execute()) == 0:
         loaded = session.table("contacts", as_loaded=True)
         rows = int(loaded.count().execute())
-        if rows:
-            span = loaded.aggregate(first=loaded.arrived_at.min(), last=loaded.arrived_at.max()).execute().iloc[0]
+        span = loaded.aggregate(first=loaded.arrived_at.min(), last=loaded.arrived_at.max()).execute().iloc[0]
+        if rows and span["first"] is not None and span["first"] == span["first"]:
             found = f"the export's {rows:,} contacts arrive from {span['first']} to {span['last']} (UTC)"
+        elif rows:
+            found = (f"none of the export's {rows:,} contacts has an arrival time that can be read (check the format "
+                     "of sources.contacts.columns.arrived_at)")
         else:
             found = "the export has no contact at all"
         raise BlockedError(

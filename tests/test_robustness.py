@@ -305,6 +305,17 @@ def test_an_empty_period_blocks_validate_and_run(tmp_path, case, content, extra)
     assert not (tmp_path / "reports" / "robust").exists() or not any((tmp_path / "reports" / "robust").iterdir())
 
 
+def test_run_says_when_no_arrival_time_can_be_read(tmp_path):
+    # found while probing: a date format that never matches left every arrival null, and the
+    # refusal printed "arrive from NaT to NaT"
+    extra = {"sources": {"contacts": {"columns": {"arrived_at": {"format": "%d/%m/%Y %H:%M"}}}}}
+    result = _cli("run", _engagement(tmp_path, CLEAN, extra), "--reports", tmp_path / "reports")
+    assert result.exit_code == 1
+    _says(result, "none of the export's 12 contacts has an arrival time that can be read",
+          "sources.contacts.columns.arrived_at")
+    assert "NaT" not in result.output
+
+
 @pytest.mark.parametrize(("case", "text", "expected"), [
     ("tab_indented_yaml", "name: t\nclient: T\nperiod:\n\tstart: 2026-03-01\n",
      ["not valid YAML at line 4, column 1", "replace the tab(s) at the start of that line with spaces"]),
