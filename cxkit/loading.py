@@ -472,12 +472,14 @@ def _check_header(origin: str, table: str, src: SourceConfig, raw_columns: list[
     if src.dedup is not None:
         for col in [*src.dedup.key, *([src.dedup.newest_by] if src.dedup.newest_by else [])]:
             need(col, f"sources.{table}.dedup")
-    if problems:
+    if problems and any(c[:1] in "\"'" or c[-1:] in "\"'" for c in raw_columns):
         # a reader that meets a broken line while sniffing may fall back to no quoting at all
-        # ('"call_id"' for call_id): the broken line is the cause, not the mapping
+        # ('"call_id"' for call_id): the broken line is the cause, not the mapping (a header
+        # that was merely renamed does not pay for this pass over the file)
         for p in paths or []:
             if (problem := _csv_problem(p, options or {})) is not None:
                 raise SourceError(f"{p}: {problem.replace('read_options.', f'sources.{table}.read_options.')}.")
+    if problems:
         shown = ", ".join(repr(c) for c in raw_columns[:25]) + (" ..." if len(raw_columns) > 25 else "")
         raise SourceError(
             f"{origin}: the header does not match the mapping for '{table}':\n  - "
