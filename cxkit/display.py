@@ -36,10 +36,12 @@ __all__ = [
     "Table",
     "caveat",
     "format_value",
+    "md_escape",
     "metric_cards",
     "note",
     "rate",
     "table",
+    "text",
 ]
 
 #: Shown for missing values.
@@ -419,8 +421,30 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
+def _text_renderer():
+    """A mistune renderer that writes links, images and raw HTML as the text they were written
+    in: a note may quote values from the data, and a value is never a link to follow."""
+    import mistune
+
+    class _TextOnly(mistune.HTMLRenderer):
+        def link(self, text: str, url: str, title: str | None = None) -> str:
+            if text == html.escape(url) or text == url:  # an autolink, <https://...>
+                return html.escape(url)
+            return f"[{text}]({html.escape(url)})"
+
+        def image(self, text: str, url: str, title: str | None = None) -> str:
+            return f"![{html.escape(text)}]({html.escape(url)})"
+
+    return _TextOnly(escape=True)
+
+
 def note(md: str) -> Html:
-    """A short note in Markdown (emphasis, lists, links); raw HTML in it is escaped.
+    """A short note in Markdown (emphasis, lists); raw HTML, links and images in it stay text.
+
+    A note may carry values from the data (a contact reason, a queue name): ``<b>`` is shown as
+    written, and ``[Verify your account](https://evil.example)`` is shown as written, not as a
+    link. Insert a value into a note's Markdown with :func:`md_escape` so that its ``*`` or
+    ``_`` do not turn into emphasis either, or show a sentence of data with :func:`text`.
 
     Parameters
     ----------
@@ -430,15 +454,52 @@ def note(md: str) -> Html:
     Returns
     -------
     Html
+
+    Examples
+    --------
+    >>> note("Weakest: [Verify your account](https://evil.example/login)")._repr_html_().count("<a ")
+    0
+    >>> "<strong>most</strong>" in note("the **most** repeated reason")._repr_html_()
+    True
     """
     import mistune  # nbconvert's markdown parser; imported on use, not at import time
 
-    rendered = str(mistune.create_markdown(escape=True)(str(md)))
+    rendered = str(mistune.create_markdown(escape=True, renderer=_text_renderer())(str(md)))
     markup = (
         '<div class="cxkit-note" style="border-left:4px solid #2B6CB0;background:#F5F9FD;'
         f'padding:6px 12px;margin:0.75em 0;font-size:14px;">{rendered}</div>'
     )
     return Html(str(md), markup)
+
+
+#: characters Markdown gives a meaning to (CommonMark's ASCII punctuation that can be escaped)
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~])")
+
+
+def md_escape(value: Any) -> str:
+    r"""``value`` as Markdown text that renders as itself: every character Markdown gives a
+    meaning to is backslash-escaped and line breaks become spaces (a value is one phrase).
+
+    Examples
+    --------
+    >>> print(md_escape("[Verify](https://evil.example) *now*"))
+    \[Verify\]\(https://evil\.example\) \*now\*
+    >>> "<a " in note(f"Weakest for {md_escape('[x](https://e.x)')}")._repr_html_()
+    False
+    """
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+
+
+def text(sentence: str) -> Html:
+    """A sentence shown exactly as written: no Markdown, HTML escaped. For sentences built
+    from data (findings naming a reason or a queue).
+
+    Examples
+    --------
+    >>> text("Weakest for **<b>billing</b>**")._repr_html_()
+    '<p class="cxkit-text">Weakest for **&lt;b&gt;billing&lt;/b&gt;**</p>'
+    """
+    return Html(str(sentence), f'<p class="cxkit-text">{html.escape(str(sentence))}</p>')
 
 
 def metric_cards(cards: Sequence[Mapping[str, Any] | Sequence[Any]]) -> Html:

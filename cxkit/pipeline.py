@@ -13,11 +13,51 @@ from __future__ import annotations
 import gc
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cxkit.config import Engagement, load_engagement
 
-__all__ = ["prepare_run", "check_reasons"]
+__all__ = ["PreparedRun", "prepare_run", "check_reasons", "check_period_not_empty"]
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    """What :func:`prepare_run` leaves for the rest of the run: its folder, and the
+    engagement's customer ids, hashed, kept in memory only, for the privacy scan of every file
+    the run writes (:class:`cxkit.privacy.IdentifierSet`)."""
+
+    run_dir: Path
+    identifiers: Any = None
+
+
+def check_period_not_empty(session) -> None:
+    """Refuse a run whose period holds no contact: the blocking readiness check
+    ``contacts.daily.period_not_empty``, raised before anything is computed (exit code 1), with
+    where the export's contacts actually lie."""
+    from cxkit.errors import BlockedError
+
+    e = session.engagement
+    contacts = session.table("contacts")
+    if int(contacts.count().execute()) > 0:
+        return
+    loaded = session.table("contacts", as_loaded=True)
+    rows = int(loaded.count().execute())
+    span = loaded.aggregate(first=loaded.arrived_at.min(), last=loaded.arrived_at.max()).execute().iloc[0]
+    if rows and span["first"] is not None and span["first"] == span["first"]:
+        found = f"the export's {rows:,} contacts arrive from {span['first']} to {span['last']} (UTC)"
+    elif rows:
+        found = (f"none of the export's {rows:,} contacts has an arrival time that can be read (check the format "
+                 "of sources.contacts.columns.arrived_at)")
+    else:
+        found = "the export has no contact at all"
+    raise BlockedError(
+        f"contacts: no contact arrives inside the period {e.period.start} to {e.period.end} ({e.timezone}); "
+        f"{found}. The report was not run (blocking check contacts.daily.period_not_empty). Fix: set period "
+        "in the engagement to the dates of the data, or check sources.contacts.columns.arrived_at (its format "
+        "and timezone); `cxkit validate` shows every check."
+    )
 
 
 def check_reasons(session) -> None:
@@ -47,7 +87,7 @@ def prepare_run(
     run_dir: str | Path,
     *,
     progress: Callable[[str, float], None] | None = None,
-) -> Path:
+) -> PreparedRun:
     """Readiness and every result of ``engagement``, written to ``run_dir``.
 
     Parameters
@@ -61,8 +101,16 @@ def prepare_run(
 
     Returns
     -------
-    Path
-        ``run_dir``.
+    PreparedRun
+        ``run_dir`` and the engagement's customer ids, hashed (in memory only), for the privacy
+        scan of the report.
+
+    Raises
+    ------
+    BlockedError
+        The period holds no contact (exit code 1).
+    ConfigError, SourceError
+        A reason named in the engagement that no contact carries; an export that cannot be read.
     """
     from cxkit import findings, readiness
     from cxkit.results import ResultSet, compute_results
@@ -85,6 +133,7 @@ def prepare_run(
     spill = run_dir / ".spill"
     session = Session(e, spill_dir=spill)
     try:
+        check_period_not_empty(session)
         check_reasons(session)
         say("Checking data readiness", 0.1)
         ready = readiness.assess(session)
@@ -96,6 +145,7 @@ def prepare_run(
             extra={"readiness_daily": ("readiness", "Records per local day, by source", daily)},
             progress=lambda step, f: say(step, 0.3 + 0.65 * f),
         )
+        identifiers = session.customer_identifiers()
     finally:
         # free the engine's memory before the report sections start their kernels (cached
         # tables drop themselves when collected, so the connection is left to close with them)
@@ -105,4 +155,4 @@ def prepare_run(
     say("Evaluating findings", 0.96)
     findings.write_findings(ResultSet.load(run_dir, e), e, run_dir)
     say("Results ready", 1.0)
-    return run_dir
+    return PreparedRun(run_dir, identifiers)

@@ -42,13 +42,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from cxkit.errors import CxkitError
+from cxkit.errors import BlockedError, CxkitError
+from cxkit.privacy import IdentifierSet, privacy_scan, redact, scan_file
 
 __all__ = [
     "RENDERERS",
     "Progress",
     "build_report",
     "choose_renderer",
+    "clean_stale_runs",
     "combine",
     "execute_notebooks",
     "external_references",
@@ -807,137 +809,7 @@ def render_html(notebook: Path, out_html: Path, renderer: str = "auto") -> Path:
 # 4. checks on the rendered page
 # ============================================================================================
 
-_SKIPPED_ELEMENTS = frozenset({"style", "script", "head", "defs", "template", "noscript"})
-_SCANNED_ATTRIBUTES = frozenset({"aria-label", "title", "alt", "aria-description"})
-_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-
-
-class _TextBySection(HTMLParser):
-    """Collects what a reader sees (text, plus labels read out by screen readers) per heading."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.section = "(before the first heading)"
-        self.chunks: list[tuple[str, str]] = []
-        self._skip_depth = 0
-        self._heading: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIPPED_ELEMENTS:
-            self._skip_depth += 1
-        elif not self._skip_depth:
-            for name, value in attrs:
-                if name in _SCANNED_ATTRIBUTES and value:
-                    self.chunks.append((self.section, value))
-        if tag in _HEADINGS and not self._skip_depth:
-            self._heading = []
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if not self._skip_depth:
-            for name, value in attrs:
-                if name in _SCANNED_ATTRIBUTES and value:
-                    self.chunks.append((self.section, value))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIPPED_ELEMENTS and self._skip_depth:
-            self._skip_depth -= 1
-        if tag in _HEADINGS and self._heading is not None:
-            text = " ".join("".join(self._heading).split()).rstrip("¶").strip()
-            if text:
-                self.section = text
-            self._heading = None
-
-    def handle_data(self, data: str) -> None:
-        if self._skip_depth or not data.strip():
-            return
-        if self._heading is not None:
-            self._heading.append(data)
-        self.chunks.append((self.section, data))
-
-
-_EMAIL = re.compile(r"(?<![\w.%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
-_PHONES = (
-    # international: +44 20 7946 0958, +1 (415) 555-0123, +14155550123
-    re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}(?![\w])"),
-    # North American: (415) 555-0123, 415-555-0123, 415.555.0123
-    re.compile(r"(?<![\w.,-])(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w%])"),
-    # national with trunk prefix: 020 7946 0958, 06 12 34 56 78
-    re.compile(r"(?<![\w.,-])0\d{1,4}(?:[ -]\d{2,4}){2,4}(?![\w%.,])"),
-)
-_CARD = re.compile(r"(?<![\w.,-])\d(?:[ -]?\d){12,18}(?![\w%])")
-
-
-def _luhn_valid(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
-
-
-def _looks_like_card(candidate: str) -> bool:
-    digits = re.sub(r"\D", "", candidate)
-    if not 13 <= len(digits) <= 19 or len(set(digits)) == 1:
-        return False
-    groups = re.split(r"[ -]", candidate)
-    if len(groups) > 1:
-        # Card numbers are printed in groups (4-4-4-4, 4-6-5, ...), never in ones and twos.
-        separators = set(re.findall(r"[ -]", candidate))
-        if len(separators) > 1 or len(groups[0]) != 4 or any(not 3 <= len(g) <= 6 for g in groups):
-            return False
-    return _luhn_valid(digits)
-
-
-def _phone_digits_ok(candidate: str) -> bool:
-    return 8 <= len(re.sub(r"\D", "", candidate)) <= 15
-
-
-def privacy_scan(html_text: str) -> list[str]:
-    """Find personal data in what a reader of a rendered report sees.
-
-    Scans text content and the labels screen readers announce (``aria-label``, ``title``,
-    ``alt``); ignores style sheets, scripts and SVG geometry (path data, coordinates).
-
-    Parameters
-    ----------
-    html_text
-        A rendered report.
-
-    Returns
-    -------
-    list of str
-        One line per kind and section, e.g. ``"e-mail address in section 'Resolution' (2
-        occurrences)"``; never the value itself. Empty when nothing was found.
-
-    Examples
-    --------
-    >>> privacy_scan("<h2>Queues</h2><p>Call 415-555-0123 or write to a@example.com</p>")
-    ["phone number in section 'Queues' (1 occurrence)", "e-mail address in section 'Queues' (1 occurrence)"]
-    >>> privacy_scan("<h2>FCR</h2><p>71.2% (95% CI 69.8-72.5%, n = 4,210) on 2026-11-25</p>")
-    []
-    """
-    parser = _TextBySection()
-    parser.feed(html_text)
-    parser.close()
-    found: Counter[tuple[str, str]] = Counter()
-    for section, text in parser.chunks:
-        for line in text.splitlines():
-            for pattern in _PHONES:
-                for match in pattern.finditer(line):
-                    if _phone_digits_ok(match.group(0)):
-                        found[("phone number", section)] += 1
-            for match in _CARD.finditer(line):
-                if _looks_like_card(match.group(0)):
-                    found[("card number", section)] += 1
-            found.update(("e-mail address", section) for _ in _EMAIL.finditer(line))
-    # A phone pattern and a card pattern can both match one long number; it is reported under
-    # each kind, which is the safe direction.
-    return [
-        f"{kind} in section {section!r} ({count} occurrence{'s' if count > 1 else ''})"
-        for (kind, section), count in found.items()
-    ]
+# The privacy scan (patterns, customer ids, every written file) lives in cxkit.privacy.
 
 
 class _ExternalReferences(HTMLParser):
@@ -1040,8 +912,96 @@ def _claim_run_folder(engagement_dir: Path) -> tuple[str, Path]:
             temp.mkdir(parents=True)  # atomic claim against a concurrent run
         except FileExistsError:
             continue
+        except OSError as error:
+            raise CxkitError(
+                f"{engagement_dir}: cannot create the run folder ({error.strerror or error}). Fix: make the reports "
+                "folder writable, or write elsewhere with --reports <folder>."
+            ) from None
+        # who is writing here: a later run removes the folder only once this process is gone
+        (temp / _OWNER).write_text(json.dumps({"pid": os.getpid(), "host": _host()}), encoding="utf-8")
         return run_id, temp
     raise CxkitError(f"{engagement_dir}: cannot find a free run id for {stamp}.")
+
+
+_OWNER = ".owner.json"
+_RUN_ID = re.compile(r"\d{8}T\d{6}Z(?:-\d+)?")
+
+
+def _host() -> str:
+    import socket
+
+    return socket.gethostname()
+
+
+def _owner_alive(folder: Path) -> bool | None:
+    """Whether the process that claimed ``folder`` still runs (None: cannot tell)."""
+    try:
+        owner = json.loads((folder / _OWNER).read_text(encoding="utf-8"))
+        pid, host = int(owner["pid"]), str(owner["host"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if host != _host() or os.name == "nt":  # another machine; Windows has no harmless kill(pid, 0)
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: alive, another user's
+        return True
+    return True
+
+
+def clean_stale_runs(engagement_dir: Path) -> list[str]:
+    """Remove the temporary folders of runs that were killed before they finished.
+
+    A run works in ``.tmp-<run_id>/`` (and a re-render in ``<run>/.rerender-<pid>/``); kill -9 or
+    a power cut leaves it behind. Such a folder is stale when the process that claimed it is gone
+    (its ``.owner.json`` names the process and machine), or, when that cannot be told (an older
+    cxkit, another machine), when a run that started later has finished since. Folders of runs
+    still going are never touched.
+
+    Returns
+    -------
+    list of str
+        The folders removed, relative to ``engagement_dir`` (empty when there were none).
+    """
+    engagement_dir = Path(engagement_dir)
+    if not engagement_dir.is_dir():
+        return []
+    finished = sorted(p.name.removeprefix("failed-") for p in engagement_dir.iterdir()
+                      if p.is_dir() and _RUN_ID.fullmatch(p.name.removeprefix("failed-")))
+    removed = []
+    candidates = [p for p in engagement_dir.glob(".tmp-*") if p.is_dir()]
+    candidates += [p for run in engagement_dir.iterdir() if run.is_dir() and not run.name.startswith(".")
+                   for p in run.glob(".rerender-*") if p.is_dir()]
+    for folder in sorted(candidates):
+        alive = _owner_alive(folder) if folder.name.startswith(".tmp-") else _pid_alive(folder.name)
+        if alive is None:
+            started = folder.name.removeprefix(".tmp-")
+            alive = not any(run > started for run in finished)
+        if alive:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            removed.append(folder.relative_to(engagement_dir).as_posix())
+    return removed
+
+
+def _pid_alive(name: str) -> bool | None:
+    """Whether the process of a ``.rerender-<pid>`` folder still runs (None: cannot tell)."""
+    try:
+        pid = int(name.rsplit("-", 1)[1])
+    except (IndexError, ValueError):
+        return None
+    if os.name == "nt":
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _point_latest(engagement_dir: Path, run_id: str) -> None:
@@ -1083,6 +1043,7 @@ def build_report(
     renderer: str = "auto",
     progress: Progress | None = None,
     prepare: Callable[[Path, Progress | None], Any] | None = None,
+    identifiers: IdentifierSet | None = None,
 ) -> Path:
     """Execute, combine, render, scan and publish one report run.
 
@@ -1108,6 +1069,10 @@ def build_report(
         Optional ``prepare(run_dir, progress)`` run in the run folder before any notebook (e.g.
         :func:`cxkit.pipeline.prepare_run`: load once, readiness, every result computed once),
         inside the same all-or-nothing publishing.
+    identifiers
+        The engagement's customer ids, hashed (``Session.customer_identifiers()``): the privacy
+        scan refuses a run whose files show one. Without it the scan looks for e-mail
+        addresses, phone and card numbers only.
 
     Returns
     -------
@@ -1144,7 +1109,9 @@ def build_report(
     try:
         if prepare is not None:
             t0 = time.perf_counter()
-            prepare(temp, (lambda step, f: _say(progress, step, 0.5 * f)) if progress else None)
+            prepared = prepare(temp, (lambda step, f: _say(progress, step, 0.5 * f)) if progress else None)
+            if identifiers is None:  # the customer ids the preparation found in the exports
+                identifiers = getattr(prepared, "identifiers", None)
             timings["prepare"] = round(time.perf_counter() - t0, 3)
             start_execute = 0.5
         # a summary section (00_*) sums up the others, so it runs after them and still comes first
@@ -1169,7 +1136,8 @@ def build_report(
 
         _say(progress, "Checking the page for personal data and network requests", 0.97)
         page = index_html.read_text(encoding="utf-8")
-        if (problem := _page_problem(page, name)) is not None:
+        _withhold_personal_data(temp, identifiers)
+        if (problem := _page_problem(page, name, identifiers)) is not None:
             raise _Unpublishable(problem)
 
         timings["total"] = round(time.perf_counter() - started, 3)
@@ -1190,9 +1158,11 @@ def build_report(
         }
         (temp / "run.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
         final = engagement_dir / run_id
+        (temp / _OWNER).unlink(missing_ok=True)
         os.replace(temp, final)
     except BaseException as error:
         failed = _mark_failed(engagement_dir, run_id, temp, error)
+        _scrub_personal_data(failed, identifiers)  # a failed cell's traceback may quote a value
         kept = failed / "index.NOT-PUBLISHED.html"
         if isinstance(error, _Unpublishable):
             raise CxkitError(
@@ -1203,14 +1173,16 @@ def build_report(
         if isinstance(error, CxkitError):
             # Paths named while the run was being built: the page and the folder were renamed.
             message = str(error).replace(str(temp / "index.html"), str(kept)).replace(str(temp), str(failed))
-            raise CxkitError(f"{message}\nRun folder kept for debugging: {failed}") from error
+            # a blocking readiness failure keeps its exit code (1) through the renaming
+            kind = BlockedError if isinstance(error, BlockedError) else CxkitError
+            raise kind(f"{message}\nRun folder kept for debugging: {failed}") from error
         raise
     _point_latest(engagement_dir, run_id)
     _say(progress, "Report published", 1.0)
     return final / "index.html"
 
 
-def rerender_run(run_folder: Path, renderer: str = "auto") -> Path:
+def rerender_run(run_folder: Path, renderer: str = "auto", identifiers: IdentifierSet | None = None) -> Path:
     """Render a published run's combined notebook again, without executing anything.
 
     For example after installing Quarto, or to compare renderers. The new page passes the same
@@ -1230,7 +1202,7 @@ def rerender_run(run_folder: Path, renderer: str = "auto") -> Path:
     staging.mkdir(exist_ok=True)
     try:
         page_path = render_html(notebook, staging / "index.html", name)
-        if (problem := _page_problem(page_path.read_text(encoding="utf-8"), name)) is not None:
+        if (problem := _page_problem(page_path.read_text(encoding="utf-8"), name, identifiers)) is not None:
             kept = run_folder / "index.NOT-PUBLISHED.html"
             os.replace(page_path, kept)
             raise CxkitError(
@@ -1256,6 +1228,53 @@ def rerender_run(run_folder: Path, renderer: str = "auto") -> Path:
 def _mkdir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _withhold_personal_data(folder: Path, identifiers: IdentifierSet | None) -> None:
+    """Refuse a run any of whose files shows personal data, and delete those files.
+
+    The page is read by section, as a reader sees it; every other file of the run (readiness.json,
+    the combined and the executed notebooks, anything a section wrote) as :func:`cxkit.privacy.scan_file`
+    reads it. The files with findings are removed before the run folder is kept as ``failed-*``,
+    so that no output holds the values; the message names the kind and the section or file.
+    """
+    page = folder / "index.html"
+    findings = privacy_scan(page.read_text(encoding="utf-8"), identifiers) if page.exists() else []
+    offending = [page] if findings else []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p != page and p.name != _OWNER):
+        found = scan_file(path, identifiers, name=path.relative_to(folder).as_posix())
+        if found:
+            findings += found
+            offending.append(path)
+    if not findings:
+        return
+    for path in offending:
+        path.unlink(missing_ok=True)
+    listed = "\n".join(f"  - {f}" for f in findings)
+    removed = ", ".join(p.relative_to(folder).as_posix() for p in offending)
+    raise CxkitError(
+        f"{folder}: the report was not published because it shows personal data:\n{listed}\n"
+        f"The files showing it were deleted ({removed}). Fix: aggregate or drop the identifying column in the "
+        "section named above, or map the column holding it as free text (counted, never shown); then run the "
+        "report again."
+    )
+
+
+def _scrub_personal_data(folder: Path, identifiers: IdentifierSet | None) -> list[str]:
+    """Delete the files of a failed run that show personal data (a traceback may quote a value);
+    FAILED.txt stays, redacted. Returns the files deleted; never raises."""
+    removed = []
+    try:
+        note = Path(folder) / "FAILED.txt"
+        if note.exists():
+            note.write_text(redact(note.read_text(encoding="utf-8"), identifiers), encoding="utf-8")
+        for path in sorted(p for p in Path(folder).rglob("*") if p.is_file() and p.name != "FAILED.txt"):
+            if scan_file(path, identifiers):
+                path.unlink(missing_ok=True)
+                removed.append(path.relative_to(folder).as_posix())
+    except OSError:
+        pass
+    return removed
 
 
 #: What puts a remote resource into a rendered page, as (pattern in the reference, why it is
@@ -1294,9 +1313,9 @@ def _remote_cause(references: Sequence[str]) -> tuple[str, str]:
     )
 
 
-def _page_problem(page: str, renderer: str) -> str | None:
+def _page_problem(page: str, renderer: str, identifiers: IdentifierSet | None = None) -> str | None:
     """Why a rendered page must not be published, in words, or None when it may be."""
-    findings = privacy_scan(page)
+    findings = privacy_scan(page, identifiers)
     if findings:
         listed = "\n".join(f"  - {f}" for f in findings)
         return (
@@ -1332,7 +1351,7 @@ def _mark_failed(engagement_dir: Path, run_id: str, temp: Path, error: BaseExcep
             # Not a report anyone should open or link: it failed a check or is incomplete.
             os.replace(blocked, failed / "index.NOT-PUBLISHED.html")
         (failed / "FAILED.txt").write_text(
-            f"Run {run_id} failed and was not published.\n{type(error).__name__}: {error}\n",
+            f"Run {run_id} failed and was not published.\n{type(error).__name__}: {redact(str(error))}\n",
             encoding="utf-8",
         )
     except OSError:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -22,7 +24,7 @@ ENGAGEMENT_TEMPLATE = """\
 # produce the report with `cxkit run {folder}`. Every key is checked at once on load, and
 # messages name the key to fix. The canonical model is in docs/data-model.md.
 name: {name}                      # short name: reports go to reports/<name>/
-client: "{client}"                # shown on the report
+client: {client}                  # shown on the report
 period: {{start: {start}, end: {end}}}   # inclusive local dates of the data to diagnose
 timezone: Europe/London           # the center's local time (IANA name)
 currency: GBP
@@ -53,6 +55,8 @@ resolution:
   sensitivity_windows_days: [1, 3, 7, 14, 30]
   exclude_reasons: []             # reasons that are not service (e.g. outbound sales follow-ups)
   min_n: 30                       # segments smaller than this are flagged and never ranked
+  max_contacts_per_customer_per_day: 10   # more than this a day over the period: a shared or test id
+  exclude_implausible_customers: true     # read such ids as unidentified in repeat metrics
 
 operations:
   sl_seconds: {{default: 20, voice: 20, chat: 60}}   # service-level threshold per channel
@@ -102,7 +106,7 @@ readiness:
     fri: "08:00-20:00"
 
 report:
-  title: "{client}: contact-center current-state diagnostic"
+  title: {title}
   sections: [00_summary, 01_data_readiness, 02_journey_effort, 03_resolution, 04_cost_and_capacity, 05_findings_and_priorities, 99_methodology]
   renderer: auto                  # auto uses Quarto when installed, else the built-in renderer
 """
@@ -119,10 +123,13 @@ def write_engagement_template(folder: Path, *, adapter: str = "cxkit_generator",
     (folder / "data").mkdir(parents=True, exist_ok=True)
     today = date.today()
     end = today.replace(day=1) - timedelta(days=1)
+    # the name is a folder under reports/ (a slug); the client is free text, quoted for YAML
+    client = folder.resolve().name.replace("_", " ").title()
     text = ENGAGEMENT_TEMPLATE.format(
         folder=folder,
-        name=folder.resolve().name.replace(" ", "_").lower() or "engagement",
-        client=folder.resolve().name.replace("_", " ").title(),
+        name=re.sub(r"[^a-z0-9._-]+", "-", _ascii(folder.resolve().name).lower()).strip("-._") or "engagement",
+        client=json.dumps(client),
+        title=json.dumps(f"{client}: contact-center current-state diagnostic"),
         start=end.replace(day=1).isoformat(),
         end=end.isoformat(),
         adapter=adapter,
@@ -186,6 +193,11 @@ sys.exit(subprocess.run([{python!r}, "-m", "cxkit.quarto"], check=False).returnc
 """
 
 _FILTER_NAME = "_cxkit_quarto_filter.py"
+def _ascii(text: str) -> str:
+    """``text`` without accents ("Ünïcode" -> "Unicode"), for folder names."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
 def parameterized_notebooks(notebooks: list[Path], out_dir: Path, *, engagement: Path) -> Path:

@@ -10,8 +10,18 @@ import ibis.expr.types as ir
 
 from cxkit.config import Engagement, load_engagement
 from cxkit.connection import connect
-from cxkit.errors import SourceError
-from cxkit.loading import LoadReport, clip_negative_durations, conform, fold_legs, load_source, mapped_columns
+from cxkit.customers import implausible_customers, without_implausible_customers
+from cxkit.errors import CxkitError, SourceError
+from cxkit.loading import (
+    LoadReport,
+    clip_negative_durations,
+    conform,
+    explain_execution_error,
+    fold_legs,
+    load_source,
+    mapped_columns,
+)
+from cxkit.privacy import IdentifierSet
 from cxkit.pseudonyms import register_key, session_key
 from cxkit.resolution import end_of_data
 
@@ -26,10 +36,12 @@ class Session:
 
     ``table(name)`` gives the table the diagnostics read, with the boundary rules of METRICS.md:
     contacts within the engagement period (folded from legs whose negative durations are read
-    as zero, per leg, before summing), the legs of those contacts (all of them, even those that
-    start after the period end), and surveys, QA evaluations and cases without orphans (rows
-    whose contact is not in the contacts feed). ``table(name, as_loaded=True)`` gives the mapped
-    table before those steps, for readiness checks that must see the raw defects.
+    as zero, per leg, before summing; the contacts of shared or test customer ids read as
+    unidentified: ``cxkit.customers``, ``resolution.exclude_implausible_customers``), the legs of
+    those contacts (all of them, even those that start after the period end), and surveys, QA
+    evaluations and cases without orphans (rows whose contact is not in the contacts feed).
+    ``table(name, as_loaded=True)`` gives the mapped table before those steps, for readiness
+    checks that must see the raw defects.
     """
 
     def __init__(self, engagement: Engagement, con=None, *, spill_dir: str | Path | None = None):
@@ -63,6 +75,7 @@ class Session:
         self._ready: dict[str, ir.Table] = {}
         self._end_of_data: datetime | None = None
         self._feed: ir.Table | None = None
+        self._identifiers: IdentifierSet | None = None
 
     def __repr__(self) -> str:
         return f"Session({self.engagement.name!r}, tables={sorted(self._loaded)}, backend={self.con.name})"
@@ -86,7 +99,7 @@ class Session:
                 # filter over it
                 feed = self._contacts_feed()
                 start, end = self.engagement.period_start_utc, self.engagement.period_end_utc
-                t = feed.filter((feed.arrived_at >= start) & (feed.arrived_at < end))
+                t = self._without_implausible_customers(feed.filter((feed.arrived_at >= start) & (feed.arrived_at < end)))
             else:
                 t = self._materialized(name, self._for_diagnostics(name))
             self._ready[name] = t
@@ -150,7 +163,12 @@ class Session:
             return t
         # some engines (Spark) report cached timestamps without their timezone: the canonical
         # types are restated (a no-op cast where they survived)
-        return conform(name, t.cache())
+        try:
+            return conform(name, t.cache())
+        except CxkitError:
+            raise
+        except Exception as exc:  # the engine met a value the mapping cannot handle
+            raise self.explain_failure(exc, name) from exc
 
     def _contacts_feed(self) -> ir.Table:
         """Every contact of the feed (not only the period's), a negative duration read as zero
@@ -174,6 +192,43 @@ class Session:
             feed = self._contacts_feed()
             return t.filter(t.contact_id.isnull() | t.contact_id.isin(feed.contact_id))
         return t
+
+    def _without_implausible_customers(self, contacts: ir.Table) -> ir.Table:
+        """Shared, test or default customer ids read as unidentified (``cxkit.customers``)."""
+        e = self.engagement
+        if not e.resolution.exclude_implausible_customers:
+            return contacts
+        limit = e.resolution.max_contacts_per_customer(e.period.days)
+        # almost always no id qualifies: then the contacts are read as they are, with no join
+        heavy = implausible_customers(contacts, limit)
+        if int(heavy.count().execute()) == 0:
+            return contacts
+        return self._materialized("contacts", without_implausible_customers(contacts, limit))
+
+    def explain_failure(self, exc: Exception, name: str | None = None) -> CxkitError:
+        """The source, line or mapping key behind an engine error met while computing on the data."""
+        if isinstance(exc, CxkitError):
+            return exc
+        names = [name] if name else list(self.load_reports)
+        for table in names:
+            report = self.load_reports.get("contacts" if table == "legs" else table)
+            if report is not None and (explained := explain_execution_error(self.engagement, report, exc)):
+                return explained
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        where = f"sources.{names[0]}" if len(names) == 1 else "sources.<table>"
+        return SourceError(f"the data could not be read or mapped: {first}. Fix: check {where}.read_options and the "
+                           f"expressions under {where}.columns.")
+
+    def customer_identifiers(self) -> IdentifierSet:
+        """The engagement's raw customer ids, hashed (for the privacy scan of every output);
+        computed once, in the engine, from every source that maps ``customer_id``. The canonical
+        tables hold keyed pseudonyms, so the ids are read from the exports as mapped, before
+        pseudonymisation (``LoadReport.identifier_table``)."""
+        if self._identifiers is None:
+            pairs = [(r.identifier_table(), "customer_id") for r in self.load_reports.values()
+                     if r.identifier_table() is not None]
+            self._identifiers = IdentifierSet.from_tables(pairs)
+        return self._identifiers
 
     @property
     def end_of_data(self) -> datetime:

@@ -247,7 +247,7 @@ def test_coverage_is_checked_on_every_source_from_its_time_column():
     assert all(c.status == "pass" for c in daily), [(c.id, c.status, c.note) for c in daily]
     # no leading gap to judge; survey volume is judged from day 8 (responses ramp up after contacts)
     assert all(c.denominator == (21 if c.id == "surveys.daily.volume_stable" else 28)
-               for c in daily if not c.id.endswith("starts_on_time"))
+               for c in daily if not c.id.endswith(("starts_on_time", "period_not_empty")))  # the latter: a sum
     assert set(r.daily) == {"contacts", "surveys", "cases"}
     assert {s["source"]: s["days_with_data"] for s in r.inventory} == dict.fromkeys(("contacts", "surveys", "cases"), "28 of 28")
 
@@ -534,7 +534,6 @@ ERROR_TABLE = [
      ["calls.csv", "not UTF-8", "sources.contacts.read_options.encoding"]),
     ("header does not match", (_HEADER.replace("arrived", "start_time") + _ROW).encode(),
      ["calls.csv", "sources.contacts.columns.arrived_at", "'arrived' not found", "start_time"]),
-    ("empty file", b"", ["calls.csv", "empty"]),
 ]
 
 
@@ -549,12 +548,14 @@ def test_unreadable_inputs_stop_with_a_clear_message(tmp_path, case, content, ex
         assert text in str(info.value)
 
 
-def test_header_only_file_is_a_blocking_failure(tmp_path):
-    (tmp_path / "calls.csv").write_text(_HEADER)
+@pytest.mark.parametrize("content", [_HEADER, ""], ids=["header only", "0 bytes"])
+def test_header_only_file_is_a_blocking_failure(tmp_path, content):
+    (tmp_path / "calls.csv").write_text(content)
     (tmp_path / "engagement.yaml").write_text(_ENGAGEMENT)
     run = validate(tmp_path / "engagement.yaml", tmp_path / "out", data_docs=False)
     assert run.exit_code == 1
-    assert [c.id for c in run.readiness.blocking_failures] == ["contacts.not_empty"]
+    # an empty feed is empty in the period too: both blocking checks say so, each in its words
+    assert [c.id for c in run.readiness.blocking_failures] == ["contacts.not_empty", "contacts.daily.period_not_empty"]
     empty = run.readiness.blocking_failures[0]
     assert empty.unexpected is None and empty.finding == "the contacts feed has 0 rows"
     # a feed without rows cannot be counted per day: said in words, not blamed on the mapping

@@ -150,7 +150,12 @@ def test_report_showing_personal_data_is_refused(tmp_path: Path) -> None:
     assert "jane.doe" not in message and "example.com" not in message
     assert not (tmp_path / "acme" / "latest").exists()
     failed = next((tmp_path / "acme").glob("failed-*"))
-    assert not (failed / "index.html").exists() and (failed / "index.NOT-PUBLISHED.html").exists()
+    # the files showing personal data are deleted, so no output keeps the values; the message
+    # and FAILED.txt name the kind and section
+    assert (failed / "FAILED.txt").exists() and "Customer list" in (failed / "FAILED.txt").read_text()
+    assert not (failed / "index.html").exists() and not (failed / "index.NOT-PUBLISHED.html").exists()
+    assert not (failed / "notebooks" / "04_personal_data.ipynb").exists()
+    assert report.privacy_scan((failed / "FAILED.txt").read_text()) == []
 
 
 @pytest.mark.parametrize(
