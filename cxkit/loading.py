@@ -213,7 +213,7 @@ def read_raw(con, engagement: Engagement, table: str, src: SourceConfig) -> tupl
         raise SourceError(_explain_read_error(con, readable, origin, table, fmt, exc, options)) from exc
     if len(columns) == 0:
         raise SourceError(f"{origin}: no columns were found; the file looks empty. Re-export it with a header row.")
-    if fmt in ("json", "jsonl") and len(columns) == 1:
+    if fmt in ("json", "jsonl") and len(columns) == 1 and src.records is None:
         (only, dtype), = raw.schema().items()
         if str(dtype) == "json" and int(raw.count().execute()) == 0:
             return _empty_raw(con, src, name), origin, fmt  # "[]": a feed without records
@@ -221,8 +221,8 @@ def read_raw(con, engagement: Engagement, table: str, src: SourceConfig) -> tupl
             fields = ", ".join(list(dtype.value_type.names)[:8])
             raise SourceError(
                 f"{origin}: the records are nested in one field, {only!r} (a list of records with {fields}), not at "
-                f"the top level. Fix: export the records as a top-level array (json) or one per line (jsonl), or map "
-                f"each column with sql over unnest({only})."
+                f"the top level. Fix: add 'records: {only}' to sources.{table} (one row per element of that list), or "
+                f"export the records as a top-level array (json) or one per line (jsonl)."
             )
     return raw, origin, fmt
 

@@ -264,7 +264,13 @@ def test_json_feeds_without_records_or_with_nested_records(tmp_path):
     (folder / "calls.json").write_text(json.dumps({"data": records}))
     result = _validate(folder, tmp_path)
     assert result.exit_code == 2
-    _says(result, "calls.json: the records are nested in one field, 'data'", "unnest(data)")
+    _says(result, "calls.json: the records are nested in one field, 'data'", "records: data")
+    # the fix the message gives works: the feed loads, one row per element of the list
+    folder = _engagement(tmp_path, None, {"sources": {"contacts": {"path": "calls.json", "records": "data"}}},
+                         name="calls.json")
+    result = _validate(folder, tmp_path)
+    assert result.exit_code != 2, result.output
+    assert "nested in one field" not in result.output
 
 
 def test_a_folder_path_says_it_is_a_folder(tmp_path):
