@@ -36,7 +36,7 @@ __all__ = [
     "Table",
     "caveat",
     "format_value",
-    "md_escape",
+    "escape_markdown",
     "metric_cards",
     "note",
     "rate",
@@ -410,15 +410,19 @@ def caveat(verdict: str, reason: str, *, marker: str | None = None) -> Html:
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
 
 
-def escape_markdown(text: str) -> str:
-    """Text from data made inert in Markdown: no link, emphasis, heading or list can come of it.
+def escape_markdown(text: Any) -> str:
+    r"""Text from data made inert in Markdown: every character Markdown gives a meaning to is
+    backslash-escaped, so no link, emphasis, heading or list can come of it, and line breaks
+    become spaces (a value is one phrase).
 
     Examples
     --------
     >>> print(escape_markdown("[Verify](https://evil.example) *now*"))
-    \\[Verify\\]\\(https://evil\\.example\\) \\*now\\*
+    \[Verify\]\(https://evil\.example\) \*now\*
+    >>> "<a " in note(f"Weakest for {escape_markdown('[x](https://e.x)')}")._repr_html_()
+    False
     """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
 def _text_renderer():
@@ -443,7 +447,7 @@ def note(md: str) -> Html:
 
     A note may carry values from the data (a contact reason, a queue name): ``<b>`` is shown as
     written, and ``[Verify your account](https://evil.example)`` is shown as written, not as a
-    link. Insert a value into a note's Markdown with :func:`md_escape` so that its ``*`` or
+    link. Insert a value into a note's Markdown with :func:`escape_markdown` so that its ``*`` or
     ``_`` do not turn into emphasis either, or show a sentence of data with :func:`text`.
 
     Parameters
@@ -473,23 +477,6 @@ def note(md: str) -> Html:
 
 
 #: characters Markdown gives a meaning to (CommonMark's ASCII punctuation that can be escaped)
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~])")
-
-
-def md_escape(value: Any) -> str:
-    r"""``value`` as Markdown text that renders as itself: every character Markdown gives a
-    meaning to is backslash-escaped and line breaks become spaces (a value is one phrase).
-
-    Examples
-    --------
-    >>> print(md_escape("[Verify](https://evil.example) *now*"))
-    \[Verify\]\(https://evil\.example\) \*now\*
-    >>> "<a " in note(f"Weakest for {md_escape('[x](https://e.x)')}")._repr_html_()
-    False
-    """
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
-
-
 def text(sentence: str) -> Html:
     """A sentence shown exactly as written: no Markdown, HTML escaped. For sentences built
     from data (findings naming a reason or a queue).

@@ -477,7 +477,7 @@ def test_a_markdown_link_from_data_is_text_in_a_note():
     reason = "[Verify your account](https://evil.example/login)"
     page = display.note(f"- Resolution is weakest for {reason}: 41.0%")._repr_html_()
     assert "<a " not in page and "[Verify your account](https://evil.example/login)" in page
-    escaped = display.note(f"- Resolution is weakest for {display.md_escape(reason + ' **now**')}")._repr_html_()
+    escaped = display.note(f"- Resolution is weakest for {display.escape_markdown(reason + ' **now**')}")._repr_html_()
     assert "<a " not in escaped and "<strong>" not in escaped
     assert display.text(f"Weakest: <b>{reason}</b>")._repr_html_().count("&lt;b&gt;") == 1
 
