@@ -8,7 +8,6 @@ fresh process so the peak resident memory (``ru_maxrss``) is the validation's ow
 from __future__ import annotations
 
 import json
-import resource
 import shutil
 import subprocess
 import sys

@@ -659,7 +659,7 @@ def _weak_resolution(kind: str, column: str, result: str) -> Check:
             name = str(s[column])
             rate, n = float(s["rate"]), int(s["denominator"])
             excess = n * (centre - rate)
-            who = {"reason": f"Customers contacting about {{segment}}",
+            who = {"reason": "Customers contacting about {segment}",
                    "queue": "Contacts that start in queue {segment}",
                    "team": "Contacts handled by team {segment}"}[kind]
             out.append(Draft(

@@ -1160,7 +1160,7 @@ def build_report(
         final = engagement_dir / run_id
         (temp / _OWNER).unlink(missing_ok=True)
         os.replace(temp, final)
-    except BlockedError as error:
+    except BlockedError:
         # refused before anything was computed (no contact in the period, a blocking readiness
         # failure): there is nothing to debug in the folder, and the message says why
         shutil.rmtree(temp, ignore_errors=True)

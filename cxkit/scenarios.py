@@ -736,7 +736,6 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
         lines.append((item, formula, value, unit, source))
 
     add("Data period", "local calendar days from the first to the last arrival", b.period_days, "days", "measured")
-    f = b.year_factor
     if "fcr_change" in x:
         pop = _fcr_population(s, b)
         add(f"Eligible contacts ({pop['label']})", "inbound, handled, identified, reason not excluded", pop["eligible"], "contacts", "measured")

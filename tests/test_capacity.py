@@ -6,7 +6,6 @@ from __future__ import annotations
 import heapq
 import math
 
-import ibis
 import numpy as np
 import pandas as pd
 import pytest

@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import shutil
-import textwrap
 from datetime import datetime, timezone
 from pathlib import Path
 

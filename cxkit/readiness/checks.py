@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 import ibis
@@ -500,7 +500,7 @@ def _implausible_customer_check(rule: Rule, contacts: ir.Table, ctx: _Context) -
                   f"together they hold {held:,} of {total:,} contacts ({held / total:.1%})")
         fcr = " and ".join(f"{rates[k]:.1%} {k} them" for k in ("without", "with") if rates[k] is not None)
         if cfg.exclude_implausible_customers:
-            values += (f". Repeat metrics read their contacts as unidentified (resolution.exclude_implausible_customers)"
+            values += (". Repeat metrics read their contacts as unidentified (resolution.exclude_implausible_customers)"
                        + (f": FCR ({cfg.repeat_window_days:g}-day window) is {fcr}" if fcr else ""))
         else:
             values += (". They are counted as customers (resolution.exclude_implausible_customers is false)"
