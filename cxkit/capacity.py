@@ -303,6 +303,10 @@ def _queue_profile(contacts: ir.Table) -> pd.DataFrame:
 
 #: the status of an interval whose length differs from the export's most common length
 OTHER_LENGTH = "other interval length (not modelled)"
+#: more traffic than any one queue carries in an interval (10,000 agents busy at once)
+MAX_TRAFFIC_ERLANGS = 10_000
+#: the status of an interval whose offered volume means more than MAX_TRAFFIC_ERLANGS
+IMPLAUSIBLE_VOLUME = "implausible volume (not modelled)"
 #: the statuses of intervals compared with the Erlang C requirement
 MODELLED = ("under-staffed", "at requirement", "over-staffed")
 
@@ -335,8 +339,9 @@ def interval_staffing(
         ``staffed_agents``, ``aht_s``, ``sl_threshold_s``, ``traffic_erlangs``,
         ``required_agents``, ``gap_staffed`` / ``gap_scheduled`` (agents minus required),
         ``status`` ("under-staffed", "at requirement", "over-staffed", "no staffing data", or
-        :data:`OTHER_LENGTH` for an interval whose length is not the export's most common one:
-        kept, counted, not modelled),
+        :data:`OTHER_LENGTH` for an interval whose length is not the export's most common one,
+        :data:`IMPLAUSIBLE_VOLUME` for one whose offered volume means more than
+        :data:`MAX_TRAFFIC_ERLANGS`: both kept, counted, not modelled),
         ``occupancy_pressure`` (traffic / staffed agents), ``erlang_sl_staffed`` (the SL
         Erlang C predicts with the staffed agents), ``measured_sl``, ``measured_sl_numerator``,
         ``measured_sl_denominator``.
@@ -382,16 +387,23 @@ def interval_staffing(
     df["sl_threshold_s"] = df["channel"].map(lambda ch: float(sl_seconds.get(ch, default)))
     offered = df["offered"].fillna(0).astype(float)
     df["traffic_erlangs"] = offered * df["aht_s"] / (df["interval_minutes"].astype(float) * 60)
-    df["required_agents"] = required_agents(
-        df["traffic_erlangs"].to_numpy(), df["aht_s"].to_numpy(), df["sl_threshold_s"].to_numpy(),
-        service_level_target, max_occupancy=max_occupancy,
-    )
+    traffic = df["traffic_erlangs"].to_numpy(dtype=float)
+    # an offered volume no queue carries (an unreadable or planted value) is not modelled: the
+    # search for the requirement would run to its size
+    implausible = ~np.isfinite(traffic) | (traffic > MAX_TRAFFIC_ERLANGS)
+    required = np.full(len(df), np.nan)
+    if (~implausible).any():
+        required[~implausible] = required_agents(
+            traffic[~implausible], df["aht_s"].to_numpy()[~implausible], df["sl_threshold_s"].to_numpy()[~implausible],
+            service_level_target, max_occupancy=max_occupancy,
+        )
+    df["required_agents"] = required
     staffed = df["staffed_agents"].astype(float)
     df["gap_staffed"] = staffed - df["required_agents"]
     df["gap_scheduled"] = df["scheduled_agents"].astype(float) - df["required_agents"]
     df["status"] = np.select(
-        [staffed.isna(), df["gap_staffed"] < 0, df["gap_staffed"] == 0],
-        ["no staffing data", "under-staffed", "at requirement"],
+        [implausible, staffed.isna(), df["gap_staffed"] < 0, df["gap_staffed"] == 0],
+        [IMPLAUSIBLE_VOLUME, "no staffing data", "under-staffed", "at requirement"],
         "over-staffed",
     )
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -418,16 +430,18 @@ def interval_staffing(
 def staffing_summary(staffing: pd.DataFrame) -> pd.DataFrame:
     """Per queue (and ``all``): intervals under- / over-staffed and the agent hours short or
     spare (``sum max(0, required - staffed) x interval hours`` and the reverse), and how many
-    intervals were left out for another interval length (``other_length_intervals``)."""
+    intervals were left out for another interval length (``other_length_intervals``) or an
+    implausible volume (``implausible_intervals``)."""
     cols = [
         "queue", "intervals", "under_staffed", "at_requirement", "over_staffed", "under_staffed_share",
         "agent_hours_short", "agent_hours_spare", "required_agent_hours", "staffed_agent_hours",
-        "other_length_intervals",
+        "other_length_intervals", "implausible_intervals",
     ]
     s = staffing[staffing["status"].isin(MODELLED)]
     if s.empty:
         return pd.DataFrame(columns=cols)
     other = staffing[staffing["status"] == OTHER_LENGTH].groupby("queue").size()
+    implausible = staffing[staffing["status"] == IMPLAUSIBLE_VOLUME].groupby("queue").size()
     hours = s["interval_minutes"].astype(float) / 60
     work = pd.DataFrame(
         {
@@ -456,8 +470,10 @@ def staffing_summary(staffing: pd.DataFrame) -> pd.DataFrame:
             "staffed_agent_hours": float(g["staffed"].sum()),
         }
 
-    rows = [{"queue": q, **roll(g), "other_length_intervals": int(other.get(q, 0))} for q, g in work.groupby("queue")]
-    rows.append({"queue": "all", **roll(work), "other_length_intervals": int(other.sum())})
+    rows = [{"queue": q, **roll(g), "other_length_intervals": int(other.get(q, 0)),
+             "implausible_intervals": int(implausible.get(q, 0))} for q, g in work.groupby("queue")]
+    rows.append({"queue": "all", **roll(work), "other_length_intervals": int(other.sum()),
+                 "implausible_intervals": int(implausible.sum())})
     return pd.DataFrame(rows, columns=cols)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from cxkit import display
-from cxkit.capacity import WEEKDAYS
+from cxkit.capacity import MAX_TRAFFIC_ERLANGS, WEEKDAYS
 from cxkit.narrative import pct, plural
 
 __all__ = [
@@ -519,9 +519,13 @@ def capacity_reading(results: Any) -> display.Html:
                  f"{float(staff['agent_hours_spare']):,.1f} spare, from offered contacts, the queues' measured AHT and "
                  "the staffed agents the WFM export reports.")
         other = int(staff.get("other_length_intervals", 0) or 0)
-        if other:
-            text += (f" {plural(other, 'interval')} of another length than the export's most common one "
-                     f"{'was' if other == 1 else 'were'} left out of the staffing comparison.")
+        implausible = int(staff.get("implausible_intervals", 0) or 0)
+        why = [f"{plural(other, 'interval')} of another length than the export's most common one"] if other else []
+        if implausible:
+            why.append(f"{plural(implausible, 'interval')} whose offered volume means more than "
+                       f"{MAX_TRAFFIC_ERLANGS:,} agents busy at once (not a volume one queue carries)")
+        if why:
+            text += f" Left out of the staffing comparison: {' and '.join(why)}."
     return _p(text.strip()) if text else _empty()
 
 

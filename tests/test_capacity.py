@@ -215,3 +215,16 @@ def test_an_interval_of_another_length_is_kept_counted_and_not_modelled():
     assert int(summary.loc["V", "intervals"]) == 3 and int(summary.loc["V", "other_length_intervals"]) == 1
     assert int(summary.loc["all", "other_length_intervals"]) == 1
     assert int(K.service_level_by_gap(st)["intervals"].sum()) == 3
+
+
+def test_an_implausible_offered_volume_is_not_modelled_and_does_not_hang():
+    # found by planting a phone number (3125550199) as an offered volume: the search for the
+    # requirement ran toward 3 billion agents. The interval is kept, counted, not modelled.
+    rows = [{"queue": "V", "interval_start": s, "interval_minutes": 30, "offered": o, "forecast": 10.0,
+             "scheduled_agents": 4.0, "staffed_agents": 4.0}
+            for s, o in (("2026-03-02 09:00", 10), ("2026-03-02 09:30", 3125550199))]
+    st = K.interval_staffing(canonical_memtable("intervals", rows), _contacts_for_staffing())
+    assert st["status"].tolist() == ["over-staffed", K.IMPLAUSIBLE_VOLUME]
+    assert int(st.iloc[0].required_agents) == 3 and pd.isna(st.iloc[1].required_agents)
+    summary = K.staffing_summary(st).set_index("queue")
+    assert int(summary.loc["V", "intervals"]) == 1 and int(summary.loc["all", "implausible_intervals"]) == 1
