@@ -303,9 +303,11 @@ def _queue_profile(contacts: ir.Table) -> pd.DataFrame:
 
 #: the status of an interval whose length differs from the export's most common length
 OTHER_LENGTH = "other interval length (not modelled)"
-#: more traffic than any one queue carries in an interval (10,000 agents busy at once)
+#: more traffic than any one queue carries in an interval (10,000 agents busy at once), and
+#: more agents than one queue has
 MAX_TRAFFIC_ERLANGS = 10_000
-#: the status of an interval whose offered volume means more than MAX_TRAFFIC_ERLANGS
+#: the status of an interval whose offered volume means more than MAX_TRAFFIC_ERLANGS, or
+#: whose staffed or scheduled agents are more than that
 IMPLAUSIBLE_VOLUME = "implausible volume (not modelled)"
 #: the statuses of intervals compared with the Erlang C requirement
 MODELLED = ("under-staffed", "at requirement", "over-staffed")
@@ -341,7 +343,8 @@ def interval_staffing(
         ``status`` ("under-staffed", "at requirement", "over-staffed", "no staffing data", or
         :data:`OTHER_LENGTH` for an interval whose length is not the export's most common one,
         :data:`IMPLAUSIBLE_VOLUME` for one whose offered volume means more than
-        :data:`MAX_TRAFFIC_ERLANGS`: both kept, counted, not modelled),
+        :data:`MAX_TRAFFIC_ERLANGS` Erlangs or whose agents are more than that: both kept,
+        counted, not modelled),
         ``occupancy_pressure`` (traffic / staffed agents), ``erlang_sl_staffed`` (the SL
         Erlang C predicts with the staffed agents), ``measured_sl``, ``measured_sl_numerator``,
         ``measured_sl_denominator``.
@@ -388,9 +391,11 @@ def interval_staffing(
     offered = df["offered"].fillna(0).astype(float)
     df["traffic_erlangs"] = offered * df["aht_s"] / (df["interval_minutes"].astype(float) * 60)
     traffic = df["traffic_erlangs"].to_numpy(dtype=float)
-    # an offered volume no queue carries (an unreadable or planted value) is not modelled: the
-    # search for the requirement would run to its size
-    implausible = ~np.isfinite(traffic) | (traffic > MAX_TRAFFIC_ERLANGS)
+    # an offered volume or an agent count no queue has (an unreadable or planted value) is not
+    # modelled: the Erlang recursions would run to its size
+    agents = df[["staffed_agents", "scheduled_agents"]].astype(float).to_numpy()
+    implausible = (~np.isfinite(traffic) | (traffic > MAX_TRAFFIC_ERLANGS)
+                   | (np.nan_to_num(agents, nan=0.0) > MAX_TRAFFIC_ERLANGS).any(axis=1))
     required = np.full(len(df), np.nan)
     if (~implausible).any():
         required[~implausible] = required_agents(
@@ -408,12 +413,14 @@ def interval_staffing(
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         df["occupancy_pressure"] = np.where(staffed > 0, df["traffic_erlangs"] / staffed, np.nan)
-    n_staffed = staffed.fillna(0).to_numpy()
-    df["erlang_sl_staffed"] = np.where(
-        staffed.notna(),
-        erlang_service_level(df["traffic_erlangs"].to_numpy(), n_staffed, df["aht_s"].to_numpy(), df["sl_threshold_s"].to_numpy()),
-        np.nan,
-    )
+    predicted = np.full(len(df), np.nan)
+    judged = staffed.notna().to_numpy() & ~implausible
+    if judged.any():
+        predicted[judged] = erlang_service_level(
+            traffic[judged], staffed.to_numpy()[judged], df["aht_s"].to_numpy()[judged],
+            df["sl_threshold_s"].to_numpy()[judged],
+        )
+    df["erlang_sl_staffed"] = predicted
     num = df["measured_sl_numerator"].fillna(0).astype(float)
     den = df["measured_sl_denominator"].fillna(0).astype(float)
     df["measured_sl_numerator"], df["measured_sl_denominator"] = num.astype(np.int64), den.astype(np.int64)

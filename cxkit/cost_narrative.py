@@ -522,8 +522,8 @@ def capacity_reading(results: Any) -> display.Html:
         implausible = int(staff.get("implausible_intervals", 0) or 0)
         why = [f"{plural(other, 'interval')} of another length than the export's most common one"] if other else []
         if implausible:
-            why.append(f"{plural(implausible, 'interval')} whose offered volume means more than "
-                       f"{MAX_TRAFFIC_ERLANGS:,} agents busy at once (not a volume one queue carries)")
+            why.append(f"{plural(implausible, 'interval')} whose offered volume or agent count means more than "
+                       f"{MAX_TRAFFIC_ERLANGS:,} agents at once (not what one queue has)")
         if why:
             text += f" Left out of the staffing comparison: {' and '.join(why)}."
     return _p(text.strip()) if text else _empty()

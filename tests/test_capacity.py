@@ -222,9 +222,10 @@ def test_an_implausible_offered_volume_is_not_modelled_and_does_not_hang():
     # requirement ran toward 3 billion agents. The interval is kept, counted, not modelled.
     rows = [{"queue": "V", "interval_start": s, "interval_minutes": 30, "offered": o, "forecast": 10.0,
              "scheduled_agents": 4.0, "staffed_agents": 4.0}
-            for s, o in (("2026-03-02 09:00", 10), ("2026-03-02 09:30", 3125550199))]
+            for s, o in (("2026-03-02 09:00", 10), ("2026-03-02 09:30", 3125550199), ("2026-03-02 10:00", 10))]
+    rows[2]["staffed_agents"] = 4155550123.0  # and as a staffed head count: the Erlang B recursion ran to it
     st = K.interval_staffing(canonical_memtable("intervals", rows), _contacts_for_staffing())
-    assert st["status"].tolist() == ["over-staffed", K.IMPLAUSIBLE_VOLUME]
+    assert st["status"].tolist() == ["over-staffed", K.IMPLAUSIBLE_VOLUME, K.IMPLAUSIBLE_VOLUME]
     assert int(st.iloc[0].required_agents) == 3 and pd.isna(st.iloc[1].required_agents)
     summary = K.staffing_summary(st).set_index("queue")
-    assert int(summary.loc["V", "intervals"]) == 1 and int(summary.loc["all", "implausible_intervals"]) == 1
+    assert int(summary.loc["V", "intervals"]) == 1 and int(summary.loc["all", "implausible_intervals"]) == 2
