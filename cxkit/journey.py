@@ -573,7 +573,9 @@ def ivr_exits(
         "contained": f.count(where=f._contained),
         "deflected": f.count(where=f._deflected),
         "left_in_ivr": f.count(where=f._left),
-        "left_in_ivr_median_ivr_s": f._ivr.median(where=f._left),
+        # a median skips nulls; median(where=...) does not run on Spark (ibis filters the 0.5
+        # too, and Spark's percentile needs a constant there)
+        "left_in_ivr_median_ivr_s": ibis.ifelse(f._left, f._ivr, ibis.null("float64")).median(),
         "ivr_s_mean": f._ivr.mean(),
     }
     out = f.aggregate(by=keys, **aggs) if keys else f.aggregate(**aggs)

@@ -538,7 +538,8 @@ def callbacks_kept(
         "unidentified": s.count(where=~s._ident),
         "censored": s.count(where=s._cens),
         "kept": s.count(where=s._kept),
-        "median_hours_to_callback": s._hours.median(where=s._kept),
+        # not median(where=...): Spark refuses the filtered 0.5 ibis writes for it (nulls are skipped)
+        "median_hours_to_callback": ibis.ifelse(s._kept, s._hours, ibis.null("float64")).median(),
     }
     out = s.aggregate(by=keys, **aggs) if keys else s.aggregate(**aggs)
     out = out.mutate(judged=out.scheduled - out.unidentified - out.censored)
