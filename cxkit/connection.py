@@ -19,7 +19,7 @@ from typing import Any
 
 from cxkit.errors import CxkitError
 
-__all__ = ["connect", "Dialect", "dialect_for", "DIALECTS"]
+__all__ = ["connect", "Dialect", "dialect_for", "DIALECTS", "has_exact_median"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,9 @@ class Dialect:
     #: whether the backend's readers take a list of files; if not, files are read one by one
     #: and unioned
     reads_file_lists: bool = True
+    #: whether ibis ``median()`` is exact there and equals the mean of the two middle values
+    #: (DuckDB ``quantile_cont``, Spark ``percentile``); otherwise medians use window functions
+    exact_median: bool = False
 
 
 def _q(text: str) -> str:
@@ -61,6 +64,7 @@ _DUCKDB = Dialect(
         "json": {"timestampformat": "%%", "dateformat": "%%"},
         "jsonl": {"format": "newline_delimited", "timestampformat": "%%", "dateformat": "%%"},
     },
+    exact_median=True,
 )
 
 # Spark SQL spellings (Spark >= 3.5: try_to_timestamp), still read as DuckDB-dialect text, so
@@ -78,6 +82,7 @@ _SPARK = Dialect(
     # inferSchema off = every CSV column is a string; json = one document (array) per file
     read_options={"csv": {"inferSchema": False, "header": True}, "json": {"multiLine": True}},
     reads_file_lists=False,
+    exact_median=True,
 )
 
 DIALECTS: dict[str, Dialect] = {"duckdb": _DUCKDB, "pyspark": _SPARK}
@@ -99,6 +104,29 @@ def dialect_for(backend) -> Dialect:
             f"backend {backend.name!r} has no cxkit dialect entry (timestamp parsing and timezones); "
             f"supported: {', '.join(DIALECTS)}. Add one to cxkit.connection.DIALECTS."
         ) from None
+
+
+def has_exact_median(expr) -> bool:
+    """Whether medians over ``expr`` can use its engine's median aggregate (exact there).
+
+    The engine is the backend ``expr``'s tables are bound to (ibis's default backend for
+    in-memory tables) and its :class:`Dialect` entry says whether that aggregate is exact. An
+    expression over unbound tables may be compiled for any engine: False.
+
+    Examples
+    --------
+    >>> import ibis
+    >>> has_exact_median(ibis.memtable({"x": [1.0]})), has_exact_median(ibis.table({"x": "float64"}))
+    (True, False)
+    """
+    import ibis
+
+    backends, unbound = expr._find_backends()
+    if unbound or len(backends) > 1:
+        return False
+    backend = backends[0] if backends else ibis.get_backend()
+    entry = DIALECTS.get(backend.name)
+    return bool(entry is not None and entry.exact_median)
 
 
 def connect(url: str | None = None, database: str | Path | None = None):

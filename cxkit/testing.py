@@ -10,7 +10,7 @@ import ibis.expr.types as ir
 
 from cxkit.schema import table_spec
 
-__all__ = ["canonical_memtable", "ts"]
+__all__ = ["canonical_memtable", "ts", "unpartitioned_windows"]
 
 
 def ts(text: str) -> datetime:
@@ -53,3 +53,20 @@ def canonical_memtable(name: str, rows: Sequence[Mapping[str, object]]) -> ir.Ta
         data[col.name] = values
     schema = ibis.schema({c.name: c.dtype for c in spec.columns})
     return ibis.memtable(data, schema=schema)
+
+
+def unpartitioned_windows(expr: ir.Expr) -> list[str]:
+    """The window functions of ``expr`` that have no partition (``group_by``), by name.
+
+    Spark runs such a window on a single task over all its input rows ("No Partition Defined
+    for Window"); tests assert the expressions over rows have none.
+
+    Examples
+    --------
+    >>> t = ibis.table({"x": "float64", "g": "string"}, name="t")
+    >>> unpartitioned_windows(t.mutate(r=ibis.row_number().over(order_by=t.x), s=t.x.sum().over(group_by=t.g)))
+    ['RowNumber']
+    """
+    import ibis.expr.operations as ops
+
+    return sorted(type(w.func).__name__ for w in expr.op().find(ops.WindowFunction) if not w.group_by)
