@@ -39,7 +39,7 @@ import ibis.expr.types as ir
 
 from cxkit.errors import CxkitError
 from cxkit.operations import queue_flags
-from cxkit.stats import Z95, wilson_interval
+from cxkit.stats import Z95, rows_below, wilson_interval
 
 __all__ = [
     "EFFORT_COMPONENTS",
@@ -809,14 +809,14 @@ def spearman_correlation(
         _x=table[x].cast("float64"), _y=table[y].cast("float64")
     )
 
-    def mid_rank(col: ir.FloatingValue) -> ir.FloatingValue:
-        # ibis.rank() is the 0-based minimum rank; ties share the mean of their 1-based ranks
-        ties = col.count().over(ibis.window(group_by=col))
-        return ibis.rank().over(ibis.window(order_by=col)).cast("float64") + 1.0 + (
-            ties.cast("float64") - 1.0
-        ) / 2.0
+    def with_mid_rank(t: ir.Table, col: str, name: str) -> ir.Table:
+        # ties share the mean of their 1-based ranks; rows_below ranks without a window over
+        # all rows (which Spark would run on one task)
+        r = rows_below(t, col)
+        rank = r._below + 1.0 + (r._ties.cast("float64") - 1.0) / 2.0
+        return r.mutate(**{name: rank}).drop("_below", "_ties")
 
-    ranked = t.mutate(_rx=mid_rank(t._x), _ry=mid_rank(t._y))
+    ranked = with_mid_rank(with_mid_rank(t, "_x", "_rx"), "_y", "_ry")
     out = ranked.aggregate(n=ranked.count(), spearman=ranked._rx.corr(ranked._ry, how="pop"))
     r = ibis.least(ibis.greatest(out.spearman, -0.999999), 0.999999)
     fz = 0.5 * ((1.0 + r) / (1.0 - r)).ln()

@@ -7,7 +7,7 @@ import math
 import ibis
 import ibis.expr.types as ir
 
-__all__ = ["Z95", "wilson_interval", "wilson_bounds"]
+__all__ = ["Z95", "wilson_interval", "wilson_bounds", "rows_below"]
 
 Z95 = 1.959963984540054
 
@@ -60,3 +60,49 @@ def wilson_interval(successes: ir.NumericValue, n: ir.NumericValue, z: float = Z
     lower = ibis.ifelse(empty, ibis.null("float64"), ibis.greatest(centre - half, 0.0))
     upper = ibis.ifelse(empty, ibis.null("float64"), ibis.least(centre + half, 1.0))
     return (lower, upper)
+
+
+def rows_below(table: ir.Table, column: str, *, buckets: int = 64) -> ir.Table:
+    """``table`` with ``_below`` (rows whose ``column`` is smaller, float64: a sum of counts
+    that engines type differently) and ``_ties`` (rows with the same value, itself included,
+    int64), both null where ``column`` is null.
+
+    These are the ranks of ``column`` over the whole table (the 0-based minimum rank is
+    ``_below``; the mid-rank of ties ``_below + (_ties + 1) / 2``), computed without a window
+    over all rows: such a window has no partition, and Spark runs it on one task ("No Partition
+    Defined for Window"). Instead the distinct values are counted (an aggregate), cut into
+    ``buckets`` equal-width value ranges, summed within a range by a window partitioned by the
+    range, and offset by the sizes of the lower ranges (a join of at most ``buckets`` squared
+    rows). Exact for any value distribution; the widest window holds the distinct values of
+    one range.
+
+    Examples
+    --------
+    >>> import ibis
+    >>> t = ibis.memtable({"v": [3.0, 1.0, 3.0, None, 2.0]})
+    >>> r = rows_below(t, "v").order_by("v").execute()
+    >>> r.v.tolist()[:4], r._below.tolist()[:4], r._ties.tolist()[:4]
+    ([1.0, 2.0, 3.0, 3.0], [0.0, 1.0, 2.0, 2.0], [1.0, 1.0, 2.0, 2.0])
+    """
+    value = table[column]
+    counts = table.filter(value.notnull()).group_by(_rv=value).aggregate(_ties=ibis._.count())
+    span = counts.aggregate(_lo=counts._rv.min(), _hi=counts._rv.max())
+    counts = counts.cross_join(span)
+    width = (counts._hi - counts._lo).cast("float64")
+    bucket = ibis.ifelse(
+        width > 0,
+        ibis.least(((counts._rv - counts._lo).cast("float64") / width * buckets).floor(), buckets - 1),
+        0,
+    ).cast("int64")
+    counts = counts.mutate(_rb=bucket).drop("_lo", "_hi")
+    within = counts._ties.sum().over(ibis.window(group_by=counts._rb, order_by=counts._rv, rows=(None, -1)))
+    counts = counts.mutate(_within=within.fill_null(0))
+    sizes = counts.group_by("_rb").aggregate(_size=counts._ties.sum())
+    lower = sizes.select(_lb=sizes._rb, _lsize=sizes._size)
+    offsets = (
+        sizes.join(lower, sizes._rb > lower._lb).group_by("_rb").aggregate(_offset=ibis._._lsize.sum())
+    )
+    counts = counts.left_join(offsets, "_rb").drop("_rb_right")
+    below = counts._within.cast("float64") + counts._offset.cast("float64").fill_null(0.0)
+    counts = counts.select("_rv", "_ties", _below=below)
+    return table.left_join(counts, value == counts._rv).drop("_rv")
