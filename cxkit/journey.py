@@ -39,7 +39,7 @@ import ibis.expr.types as ir
 
 from cxkit.errors import CxkitError
 from cxkit.operations import queue_flags
-from cxkit.stats import Z95, rows_below, wilson_interval
+from cxkit.stats import Z95, value_ranks, wilson_interval
 
 __all__ = [
     "EFFORT_COMPONENTS",
@@ -809,14 +809,16 @@ def spearman_correlation(
         _x=table[x].cast("float64"), _y=table[y].cast("float64")
     )
 
-    def with_mid_rank(t: ir.Table, col: str, name: str) -> ir.Table:
-        # ties share the mean of their 1-based ranks; rows_below ranks without a window over
+    def mid_ranks(col: str, value: str, name: str) -> ir.Table:
+        # ties share the mean of their 1-based ranks; value_ranks ranks without a window over
         # all rows (which Spark would run on one task)
-        r = rows_below(t, col)
-        rank = r._below + 1.0 + (r._ties.cast("float64") - 1.0) / 2.0
-        return r.mutate(**{name: rank}).drop("_below", "_ties")
+        r = value_ranks(t, col)
+        return r.select(**{value: r._rv, name: r._below + 1.0 + (r._ties.cast("float64") - 1.0) / 2.0})
 
-    ranked = with_mid_rank(with_mid_rank(t, "_x", "_rx"), "_y", "_ry")
+    # each column's ranks join back by value (not one ranking nested in the other: a plan that
+    # grows with every nesting, which Spark plans again for each copy)
+    rx, ry = mid_ranks("_x", "_vx", "_rx"), mid_ranks("_y", "_vy", "_ry")
+    ranked = t.join(rx, t._x == rx._vx).join(ry, ibis._._y == ry._vy)
     out = ranked.aggregate(n=ranked.count(), spearman=ranked._rx.corr(ranked._ry, how="pop"))
     r = ibis.least(ibis.greatest(out.spearman, -0.999999), 0.999999)
     fz = 0.5 * ((1.0 + r) / (1.0 - r)).ln()
