@@ -4,6 +4,15 @@ Usage::
 
     .venv/bin/cxkit generate /tmp/gen1m --contacts 1000000
     .venv/bin/python bench/bench_cost.py --data /tmp/gen1m
+    .venv/bin/python bench/bench_cost.py --data /tmp/gen1m --results alone   # the cost results only
+    .venv/bin/python bench/bench_cost.py --data /tmp/gen1m --results run     # a whole run (prepare_run)
+
+Without ``--results`` the cost functions are called one by one (each intermediate computed
+for the cost section alone). ``--results alone`` times ``compute_results`` for the cost
+section's results only (it then builds the repeat flags and the journeys itself and recomputes
+FCR by reason and repeats after a transfer); ``--results run`` times a whole run and reads each
+result's seconds from the manifest: there the cost results reuse what the resolution and
+journey results already built.
 
 The data folder is opened through the demo engagement (copied beside it, in a temporary folder).
 The canonical tables are materialised once (``Session.table``) before timing, as a run does;
@@ -13,6 +22,7 @@ The canonical tables are materialised once (``Session.table``) before timing, as
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -54,14 +64,43 @@ def timed(label: str, fn: Callable[[], Any]) -> Any:
     return out
 
 
+def through_results(folder: Path, mode: str) -> None:
+    """The cost section through the results layer, alone or within a whole run."""
+    import json
+
+    from cxkit.pipeline import prepare_run
+    from cxkit.results import RESULTS, compute_results
+
+    names = [n for n, spec in RESULTS.items() if spec.section == "cost"]
+    run = folder / "run"
+    print(f"machine load (1, 5, 15 min): {os.getloadavg()}")
+    if mode == "alone":
+        s = timed("open engagement", lambda: cxkit.open_engagement(folder / "engagement.yaml"))
+        timed("materialise contacts", lambda: s.table("contacts"))
+        timed("materialise intervals", lambda: s.table("intervals"))
+        timed(f"compute_results: the {len(names)} cost results alone", lambda: compute_results(s, run, names=names))
+    else:
+        timed("prepare_run: readiness and every result", lambda: prepare_run(folder / "engagement.yaml", run))
+    manifest = json.loads((run / "results" / "manifest.json").read_text())
+    cost = {n: manifest["results"][n].get("seconds") or 0.0 for n in names}
+    for n, sec in cost.items():
+        print(f"  {n:<32} {sec:7.2f} s")
+    print(f"cost section: {sum(cost.values()):.2f} s of {manifest['seconds']:.2f} s of results "
+          f"(load now {os.getloadavg()[0]:.1f})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True, help="folder written by cxkit generate")
+    ap.add_argument("--results", choices=["alone", "run"], help="time through the results layer")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         shutil.copy(ROOT / "engagements" / "demo" / "engagement.yaml", folder / "engagement.yaml")
         (folder / "data").symlink_to(Path(args.data).resolve())
+        if args.results:
+            through_results(folder, args.results)
+            return
         s = timed("open engagement", lambda: cxkit.open_engagement(folder / "engagement.yaml"))
         e = s.engagement
         c = timed("materialise contacts", lambda: s.table("contacts"))

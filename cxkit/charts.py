@@ -42,6 +42,7 @@ __all__ = [
     "stacked_share",
     "tornado",
     "use_report_theme",
+    "value_ease",
 ]
 
 #: Largest frame a chart builder accepts; aggregated results are far smaller.
@@ -576,6 +577,8 @@ def heatmap(
     y_title: str | None = None,
     value_title: str | None = None,
     value_format: str = ",.0f",
+    x_order: Sequence[str] | None = None,
+    y_order: Sequence[str] | None = None,
 ) -> alt.Chart:
     """Heatmap of a value over two categories, e.g. transition counts from one step to the next.
 
@@ -589,18 +592,22 @@ def heatmap(
         Plain-language titles.
     value_format
         d3 format of the legend.
+    x_order, y_order
+        The categories in reading order (e.g. Mon..Sun); default: sorted.
 
     Returns
     -------
     altair.Chart
     """
     data = _checked(df, "heatmap", [x, y, value])
+    x_sort = {"sort": list(x_order)} if x_order is not None else {}
+    y_sort = {"sort": list(y_order)} if y_order is not None else {}
     return (
         alt.Chart(data, title=_titled(title, subtitle))
         .mark_rect()
         .encode(
-            x=alt.X(f"{x}:N", title=_label(x, x_title), axis=alt.Axis(labelAngle=-30)),
-            y=alt.Y(f"{y}:N", title=_label(y, y_title)),
+            x=alt.X(f"{x}:N", title=_label(x, x_title), axis=alt.Axis(labelAngle=-30), **x_sort),
+            y=alt.Y(f"{y}:N", title=_label(y, y_title), **y_sort),
             color=alt.Color(
                 f"{value}:Q",
                 title=_label(value, value_title),
@@ -668,3 +675,74 @@ def tornado(
     )
     rule = alt.Chart(pd.DataFrame({"base": [float(base)]})).mark_rule(color=_MUTED, strokeDash=[4, 3]).encode(x="base:Q")
     return alt.layer(bars, rule, title=_titled(title, subtitle))
+
+
+def value_ease(
+    df: pd.DataFrame,
+    ease: str,
+    value: str,
+    label: str,
+    *,
+    title: str,
+    color: str | None = None,
+    subtitle: str | None = None,
+    x_title: str | None = None,
+    y_title: str | None = None,
+    color_title: str | None = None,
+    low: float = 1.0,
+    high: float = 5.0,
+) -> alt.LayerChart:
+    """A 2x2 priority chart: each finding placed by ease (x) and value (y) on a ``low``-``high``
+    scale, split into four quadrants at the middle, each point labelled (e.g. with its rank).
+
+    Parameters
+    ----------
+    df
+        Aggregated frame, one row per finding (never raw contacts).
+    ease, value
+        Columns of the two scores (higher = easier, higher = more valuable).
+    label
+        Column written next to each point (a rank or a short id).
+    title, subtitle, x_title, y_title, color_title
+        Plain-language titles.
+    color
+        Optional grouping column (e.g. the friction bucket).
+    low, high
+        The scale's ends; the quadrant lines are drawn at their middle.
+
+    Returns
+    -------
+    altair.LayerChart
+        Quadrant rules, quadrant names, points and their labels.
+    """
+    data = _checked(df, "value_ease", [ease, value, label, color])
+    mid = (low + high) / 2
+    scale = alt.Scale(domain=[low, high], nice=False)
+    ticks = alt.Axis(values=list(range(int(low), int(high) + 1)))
+    x = alt.X(f"{ease}:Q", title=_label(ease, x_title), scale=scale, axis=ticks)
+    y = alt.Y(f"{value}:Q", title=_label(value, y_title), scale=scale, axis=ticks)
+    rules = alt.Chart(pd.DataFrame({"at": [mid]}))
+    vertical = rules.mark_rule(color=_MUTED, strokeDash=[4, 3]).encode(x=alt.X("at:Q", scale=scale))
+    horizontal = rules.mark_rule(color=_MUTED, strokeDash=[4, 3]).encode(y=alt.Y("at:Q", scale=scale))
+    pad = (high - low) * 0.02
+    quadrants = pd.DataFrame({
+        "x": [high - pad, low + pad, high - pad, low + pad],
+        "y": [high - pad, high - pad, low + pad, low + pad],
+        "name": ["Do first: valuable and easy", "Plan: valuable, harder", "Quick wins: easy, smaller",
+                 "Reconsider: harder, smaller"],
+        "align": ["right", "left", "right", "left"],
+        "baseline": ["top", "top", "bottom", "bottom"],
+    })
+    names = [
+        alt.Chart(quadrants.iloc[[i]]).mark_text(align=row.align, baseline=row.baseline, color=_MUTED, fontSize=11)
+        .encode(x=alt.X("x:Q", scale=scale), y=alt.Y("y:Q", scale=scale), text="name:N")
+        for i, row in enumerate(quadrants.itertuples())
+    ]
+    encoding: dict[str, Any] = {"x": x, "y": y}
+    if color is not None:
+        encoding["color"] = alt.Color(f"{color}:N", title=_label(color, color_title), legend=alt.Legend(labelLimit=320))
+    points = alt.Chart(data).mark_circle(size=140, opacity=0.85).encode(**encoding)
+    labels = alt.Chart(data).mark_text(align="left", dx=9, dy=-6, fontSize=12, color="#1F2933").encode(
+        x=alt.X(f"{ease}:Q", scale=scale), y=alt.Y(f"{value}:Q", scale=scale), text=f"{label}:N")
+    return alt.layer(vertical, horizontal, *names, points, labels, title=_titled(title, subtitle)).properties(
+        width=_WIDTH, height=_WIDTH * 0.75)

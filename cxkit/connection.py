@@ -12,6 +12,7 @@ backend's spelling, so adding a backend is one entry, not an ``if`` in the loade
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 
 from cxkit.errors import CxkitError
 
-__all__ = ["connect", "Dialect", "dialect_for", "DIALECTS", "has_exact_median"]
+__all__ = ["connect", "default_memory_limit", "Dialect", "dialect_for", "DIALECTS", "has_exact_median"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class Dialect:
     #: whether ibis ``median()`` is exact there and equals the mean of the two middle values
     #: (DuckDB ``quantile_cont``, Spark ``percentile``); otherwise medians use window functions
     exact_median: bool = False
+    #: binary value -> lowercase hex SHA-256 (the keyed pseudonyms of cxkit.pseudonyms)
+    sha256_hex: Callable[[str], str] = lambda expr: f"sha256({expr})"
 
 
 def _q(text: str) -> str:
@@ -83,6 +86,7 @@ _SPARK = Dialect(
     read_options={"csv": {"inferSchema": False, "header": True}, "json": {"multiLine": True}},
     reads_file_lists=False,
     exact_median=True,
+    sha256_hex=lambda expr: f"sha2({expr}, 256)",
 )
 
 DIALECTS: dict[str, Dialect] = {"duckdb": _DUCKDB, "pyspark": _SPARK}
@@ -189,10 +193,31 @@ def _checkpointing_spark_backend():
     return CheckpointingBackend()
 
 
-def connect(url: str | None = None, database: str | Path | None = None):
+def default_memory_limit() -> str:
+    """40% of the machine's memory, at most 3 GB: room for the kernels and the renderer beside
+    the engine on a laptop; DuckDB spills what does not fit to the run's spill folder."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "3GB"
+    return f"{max(256, min(3072, int(total * 0.4 / 2**20)))}MB"
+
+
+def connect(
+    url: str | None = None,
+    database: str | Path | None = None,
+    *,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+    spill_dir: str | Path | None = None,
+):
     """Open the engagement's backend: in-memory DuckDB by default, a DuckDB file, or an ibis URL.
 
-    Sessions always compute in UTC so that instants never depend on the machine's timezone.
+    Sessions always compute in UTC so that instants never depend on the machine's timezone. The
+    embedded DuckDB gets a memory limit (default :func:`default_memory_limit`) and, when given, a
+    spill folder: canonical tables and large sorts then spill to disk instead of growing the
+    process; insertion order is not preserved (no result depends on it: tables are sorted by
+    stated keys).
     """
     import ibis
 
@@ -217,6 +242,13 @@ def connect(url: str | None = None, database: str | Path | None = None):
         ) from exc
     if con.name == "duckdb":
         con.raw_sql("SET TimeZone = 'UTC'")
+        con.raw_sql(f"SET memory_limit = {_q(memory_limit or default_memory_limit())}")
+        con.raw_sql("SET preserve_insertion_order = false")
+        if threads:
+            con.raw_sql(f"SET threads = {int(threads)}")
+        if spill_dir is not None:
+            Path(spill_dir).mkdir(parents=True, exist_ok=True)
+            con.raw_sql(f"SET temp_directory = {_q(str(spill_dir))}")
     elif con.name == "pyspark":
         con._session.conf.set("spark.sql.session.timeZone", "UTC")
     return con

@@ -37,8 +37,10 @@ from cxkit.resolution import repeat_share
 
 __all__ = [
     "GIVEN",
+    "GIVEN_SOURCE",
     "DERIVED",
     "NOT_PRICED",
+    "GIVEN_AND_DERIVED",
     "SEGMENTS",
     "DataPeriod",
     "data_period",
@@ -52,8 +54,13 @@ __all__ = [
     "reason_problems",
 ]
 
-#: Price bases of :func:`channel_prices`.
+#: Price bases of :func:`channel_prices`; a segment priced with both kinds reads
+#: :data:`GIVEN_AND_DERIVED` (``price_basis`` of the cost tables).
 GIVEN, DERIVED, NOT_PRICED = "given", "derived", "not priced"
+GIVEN_AND_DERIVED = "given and derived"
+
+#: What the ``source`` column says of a given price: an engagement input, never a measurement.
+GIVEN_SOURCE = "given by the engagement (not measured)"
 
 #: Segments repeat counts are kept by (the repeat contact's own values); ``channel`` prices them.
 SEGMENTS: tuple[str, ...] = ("channel", "contact_reason", "reason_family", "queue", "team")
@@ -179,7 +186,7 @@ def channel_prices(contacts: ir.Table, cost: Cost) -> ir.Table:
     >>> c = Cost(cost_per_contact={"chat": 4.2}, loaded_hourly_cost=38.0, occupancy=0.82)
     >>> p = channel_prices(t, c).order_by("channel").execute()
     >>> p[["channel", "basis", "source"]].values.tolist()
-    [['chat', 'given', 'given'], ['voice', 'derived', 'derived from AHT 9:46 at 38.00/h and 82% occupancy']]
+    [['chat', 'given', 'given by the engagement (not measured)'], ['voice', 'derived', 'derived from AHT 9:46 at 38.00/h and 82% occupancy']]
     >>> round(float(p.cost_per_contact[1]), 4)  # 586 / 3600 x 38 / 0.82
     7.5434
     """
@@ -209,7 +216,9 @@ def channel_prices(contacts: ir.Table, cost: Cost) -> ir.Table:
         "aht_s",
         cost_per_contact=ibis.ifelse(has_given, t._given, ibis.ifelse(can_derive, derived, ibis.null("float64"))),
         basis=ibis.ifelse(has_given, GIVEN, ibis.ifelse(can_derive, DERIVED, NOT_PRICED)),
-        source=ibis.ifelse(has_given, ibis.literal(GIVEN), ibis.ifelse(can_derive, derived_source, ibis.literal(missing))),
+        source=ibis.ifelse(
+            has_given, ibis.literal(GIVEN_SOURCE), ibis.ifelse(can_derive, derived_source, ibis.literal(missing))
+        ),
     )
 
 
@@ -224,6 +233,7 @@ def repeat_counts(
     window_days: float = 7,
     same_reason: bool = False,
     by: Sequence[str] = SEGMENTS,
+    flags: ir.Table | None = None,
 ) -> ir.Table:
     """Inbound contacts and repeat contacts per fine segment: what every cost table rolls up.
 
@@ -240,6 +250,10 @@ def repeat_counts(
         Repeat window and variant, as in :func:`cxkit.resolution.repeat_share`.
     by
         Segment columns; ``channel`` is always kept (it prices the repeats).
+    flags
+        :func:`cxkit.resolution.repeat_flags` of these contacts for the same window, when the
+        caller has them (a run caches them once): the repeats are then counted from their
+        ``is_repeat`` flags instead of pairing the contacts again. The counts are the same.
 
     Returns
     -------
@@ -260,6 +274,20 @@ def repeat_counts(
     [['voice', 3, 2, 1]]
     """
     by_ = list(dict.fromkeys(["channel", *by]))
+    if flags is not None:
+        f = flags.select(
+            _cid="contact_id",
+            _ident="identified_inbound",
+            _rep=flags.is_repeat_same_reason if same_reason else flags.is_repeat,
+        )
+        lab = _label_segments(contacts.select("contact_id", *by_, "direction"), by_)
+        j = lab.left_join(f, lab.contact_id == f._cid)
+        return j.aggregate(
+            by=by_,
+            inbound=j.count(where=(j.direction == "inbound").fill_null(False)),
+            identified_inbound=j.count(where=j._ident.fill_null(False)),
+            repeats=j.count(where=j._rep.fill_null(False)),
+        )
     rs = repeat_share(contacts, window_days=window_days, same_reason=same_reason, by=by_)
     rs = rs.select(*by_, identified_inbound=rs.denominator, repeats=rs.numerator)
     lab = _label_segments(contacts.select(*by_, "direction"), by_)
@@ -285,11 +313,14 @@ def _priced(counts: ir.Table, prices: ir.Table, by: Sequence[str], volume: str) 
 
 
 def _rolled(per: ir.Table, by: Sequence[str], period: DataPeriod, prefix: str) -> ir.Table:
+    counted = per._has_price & (per._n > 0)
     metrics = {
         prefix: per._n.sum(),
         f"priced_{prefix}": per._n.sum(where=per._has_price),
         f"not_priced_{prefix}": per._n.sum(where=~per._has_price),
         "_cost": per._cost.sum(where=per._has_price),
+        "_given": per.count(where=counted & (per._basis == GIVEN)),
+        "_derived": per.count(where=counted & (per._basis == DERIVED)),
     }
     agg = per.aggregate(by=list(by), **metrics) if by else per.aggregate(**metrics)
     agg = agg.mutate(**{k: agg[k].fill_null(0) for k in (prefix, f"priced_{prefix}", f"not_priced_{prefix}")})
@@ -299,7 +330,17 @@ def _rolled(per: ir.Table, by: Sequence[str], period: DataPeriod, prefix: str) -
         ibis.ifelse(agg[f"not_priced_{prefix}"] > 0, ibis.null("float64"), 0.0),
         agg._cost,
     )
-    return agg.mutate(_cost=cost, period_days=ibis.literal(period.days))
+    # which kind of price the segment's cost rests on: the caveats of derived prices (AHT)
+    # apply to a segment only when a derived price went into it
+    # (a segment without volume rests on no price: null)
+    basis = ibis.ifelse(
+        agg._derived > 0,
+        ibis.ifelse(agg._given > 0, GIVEN_AND_DERIVED, DERIVED),
+        ibis.ifelse(
+            agg._given > 0, GIVEN, ibis.ifelse(agg[f"not_priced_{prefix}"] > 0, NOT_PRICED, ibis.null("string"))
+        ),
+    )
+    return agg.mutate(_cost=cost, price_basis=basis, period_days=ibis.literal(period.days)).drop("_given", "_derived")
 
 
 def repeat_cost(
@@ -328,7 +369,9 @@ def repeat_cost(
     Table
         ``by`` columns; ``repeats``; ``priced_repeats``; ``not_priced_repeats`` (in channels
         without a price: kept out of the cost); ``repeat_cost`` (period; null when every repeat
-        of the segment is unpriced); ``repeat_cost_annualised``; ``period_days``; by channel
+        of the segment is unpriced); ``repeat_cost_annualised``; ``price_basis`` (the kind of
+        prices its cost rests on: "given", "derived", "given and derived" or "not priced");
+        ``period_days``; by channel
         also ``cost_per_contact``, ``basis`` and ``source``; per segment ``share_of_repeat_cost``;
         the total (``by=None``) also ``not_priced_channels`` (channels with repeats but no
         price, comma-separated) and ``annualised_note``.
@@ -426,7 +469,7 @@ def failure_demand(
         ``by`` columns, ``inbound`` (failure-demand contacts), ``priced_inbound``,
         ``not_priced_inbound``, ``failure_demand_cost`` and ``_annualised``,
         ``repeat_overlap``, ``repeat_overlap_cost``, ``cost_not_in_repeat_cost``,
-        ``period_days``.
+        ``price_basis`` (as in :func:`repeat_cost`), ``period_days``.
 
     Examples
     --------
@@ -458,7 +501,7 @@ def failure_demand(
     cols = [
         *by_, "inbound", "priced_inbound", "not_priced_inbound", "failure_demand_cost",
         "failure_demand_cost_annualised", "repeat_overlap", "repeat_overlap_cost",
-        "cost_not_in_repeat_cost", "period_days",
+        "cost_not_in_repeat_cost", "price_basis", "period_days",
     ]
     out = out.select(*cols)
     return out.order_by([out.failure_demand_cost.desc(), *by_]) if by_ else out
@@ -547,10 +590,11 @@ def cost_per_resolved_issue(
     Table
         Per ``by`` value (the journey's first reason by default): ``judged_journeys``,
         ``resolved_journeys``, ``priced_journeys``, ``not_priced_journeys``, ``contacts``
-        (in priced journeys), ``cost`` (of those contacts), ``cost_per_resolved_issue``
-        (cost / priced resolved journeys), ``cost_per_contact`` (cost / contacts, the same
-        journeys), ``contacts_per_issue``, ``suppressed`` (fewer than ``min_n`` priced
-        journeys: shown, never ranked).
+        (in priced journeys), ``cost`` (of those contacts), ``priced_resolved_journeys``,
+        ``cost_per_resolved_issue`` (cost / priced resolved journeys), ``cost_per_contact``
+        (cost / contacts, the same journeys), ``contacts_per_issue``, ``suppressed`` (fewer
+        than ``min_n`` priced journeys: shown, never ranked), ``price_basis`` (as in
+        :func:`repeat_cost`).
 
     Examples
     --------
@@ -572,7 +616,9 @@ def cost_per_resolved_issue(
     )
     j = journeys(jc, window_days=window_days, end_of_data=end_of_data)
     j = j.select(_jid="journey_id", _judged=~j.censored, _resolved=j.resolved, _seg=j[by])
-    p = prices.select(_pch="channel", _price="cost_per_contact")
+    # a bare price table (channel, cost_per_contact) is accepted: its basis is then unknown
+    basis = prices.basis if "basis" in prices.columns else ibis.null("string")
+    p = prices.select(_pch=prices.channel, _price=prices.cost_per_contact, _basis=basis)
     rows = jc.select("journey_id", "channel")
     rows = rows.left_join(p, rows.channel == p._pch)
     per = rows.aggregate(
@@ -580,6 +626,8 @@ def cost_per_resolved_issue(
         _contacts=rows.count(),
         _unpriced=rows.count(where=rows._price.isnull()),
         _cost=rows._price.sum(),
+        _derived=rows.count(where=rows._basis == DERIVED),
+        _given=rows.count(where=rows._basis == GIVEN),
     )
     per = per.join(j, per.journey_id == j._jid)
     per = _label_segments(per.mutate(_seg=per._seg), ["_seg"])
@@ -592,17 +640,24 @@ def cost_per_resolved_issue(
         not_priced_journeys=per.count(where=per._judged & (per._unpriced > 0)),
         contacts=per._contacts.sum(where=priced).fill_null(0),
         cost=per._cost.sum(where=priced),
-        _priced_resolved=per.count(where=priced & per._resolved),
+        priced_resolved_journeys=per.count(where=priced & per._resolved),
+        _derived=per._derived.sum(where=priced),
+        _given=per._given.sum(where=priced),
     )
     out = out.rename({by: "_seg"})
+    resolved = out.priced_resolved_journeys
+    basis = ibis.ifelse(
+        out._derived.fill_null(0) > 0,
+        ibis.ifelse(out._given.fill_null(0) > 0, GIVEN_AND_DERIVED, DERIVED),
+        ibis.ifelse(out._given.fill_null(0) > 0, GIVEN, NOT_PRICED),
+    )
     return out.mutate(
-        cost_per_resolved_issue=ibis.ifelse(out._priced_resolved > 0, out.cost / out._priced_resolved, ibis.null("float64")),
+        cost_per_resolved_issue=ibis.ifelse(resolved > 0, out.cost / resolved, ibis.null("float64")),
         cost_per_contact=ibis.ifelse(out.contacts > 0, out.cost / out.contacts, ibis.null("float64")),
-        contacts_per_issue=ibis.ifelse(
-            out._priced_resolved > 0, out.contacts.cast("float64") / out._priced_resolved, ibis.null("float64")
-        ),
+        contacts_per_issue=ibis.ifelse(resolved > 0, out.contacts.cast("float64") / resolved, ibis.null("float64")),
         suppressed=out.priced_journeys < min_n,
-    ).drop("_priced_resolved").order_by([ibis.desc("cost_per_resolved_issue"), by])
+        price_basis=basis,
+    ).drop("_derived", "_given").order_by([ibis.desc("cost_per_resolved_issue"), by])
 
 
 # --------------------------------------------------------------------------------------------

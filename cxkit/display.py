@@ -35,11 +35,13 @@ __all__ = [
     "Html",
     "Table",
     "caveat",
+    "escape_markdown",
     "format_value",
     "metric_cards",
     "note",
     "rate",
     "table",
+    "text",
 ]
 
 #: Shown for missing values.
@@ -408,19 +410,45 @@ def caveat(verdict: str, reason: str, *, marker: str | None = None) -> Html:
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
 
 
-def escape_markdown(text: str) -> str:
-    """Text from data made inert in Markdown: no link, emphasis, heading or list can come of it.
+def escape_markdown(text: Any) -> str:
+    r"""Text from data made inert in Markdown: every character Markdown gives a meaning to is
+    backslash-escaped, so no link, emphasis, heading or list can come of it, and line breaks
+    become spaces (a value is one phrase).
 
     Examples
     --------
     >>> print(escape_markdown("[Verify](https://evil.example) *now*"))
-    \\[Verify\\]\\(https://evil\\.example\\) \\*now\\*
+    \[Verify\]\(https://evil\.example\) \*now\*
+    >>> "<a " in note(f"Weakest for {escape_markdown('[x](https://e.x)')}")._repr_html_()
+    False
     """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def _text_renderer():
+    """A mistune renderer that writes links, images and raw HTML as the text they were written
+    in: a note may quote values from the data, and a value is never a link to follow."""
+    import mistune
+
+    class _TextOnly(mistune.HTMLRenderer):
+        def link(self, text: str, url: str, title: str | None = None) -> str:
+            if text == html.escape(url) or text == url:  # an autolink, <https://...>
+                return html.escape(url)
+            return f"[{text}]({html.escape(url)})"
+
+        def image(self, text: str, url: str, title: str | None = None) -> str:
+            return f"![{html.escape(text)}]({html.escape(url)})"
+
+    return _TextOnly(escape=True)
 
 
 def note(md: str) -> Html:
-    """A short note in Markdown (emphasis, lists, links); raw HTML in it is escaped.
+    """A short note in Markdown (emphasis, lists); raw HTML, links and images in it stay text.
+
+    A note may carry values from the data (a contact reason, a queue name): ``<b>`` is shown as
+    written, and ``[Verify your account](https://evil.example)`` is shown as written, not as a
+    link. Insert a value into a note's Markdown with :func:`escape_markdown` so that its ``*`` or
+    ``_`` do not turn into emphasis either, or show a sentence of data with :func:`text`.
 
     Parameters
     ----------
@@ -430,15 +458,35 @@ def note(md: str) -> Html:
     Returns
     -------
     Html
+
+    Examples
+    --------
+    >>> note("Weakest: [Verify your account](https://evil.example/login)")._repr_html_().count("<a ")
+    0
+    >>> "<strong>most</strong>" in note("the **most** repeated reason")._repr_html_()
+    True
     """
     import mistune  # nbconvert's markdown parser; imported on use, not at import time
 
-    rendered = str(mistune.create_markdown(escape=True)(str(md)))
+    rendered = str(mistune.create_markdown(escape=True, renderer=_text_renderer())(str(md)))
     markup = (
         '<div class="cxkit-note" style="border-left:4px solid #2B6CB0;background:#F5F9FD;'
         f'padding:6px 12px;margin:0.75em 0;font-size:14px;">{rendered}</div>'
     )
     return Html(str(md), markup)
+
+
+#: characters Markdown gives a meaning to (CommonMark's ASCII punctuation that can be escaped)
+def text(sentence: str) -> Html:
+    """A sentence shown exactly as written: no Markdown, HTML escaped. For sentences built
+    from data (findings naming a reason or a queue).
+
+    Examples
+    --------
+    >>> text("Weakest for **<b>billing</b>**")._repr_html_()
+    '<p class="cxkit-text">Weakest for **&lt;b&gt;billing&lt;/b&gt;**</p>'
+    """
+    return Html(str(sentence), f'<p class="cxkit-text">{html.escape(str(sentence))}</p>')
 
 
 def metric_cards(cards: Sequence[Mapping[str, Any] | Sequence[Any]]) -> Html:

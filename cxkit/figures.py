@@ -93,14 +93,16 @@ class Figure:
 
     ``reads`` are the canonical columns (``table.column``) without which the figure is not
     measured; ``partial`` are columns it sums when present (when absent the figure is still
-    shown, with a caveat saying what it leaves out); ``diagnostics`` are the readiness matrix
-    rows whose caveats apply.
+    shown, with a caveat saying what it leaves out); ``codes`` are coded values it counts
+    (``contacts.outcome=contained``): an export whose value map cannot produce one does not
+    measure the figure; ``diagnostics`` are the readiness matrix rows whose caveats apply.
     """
 
     label: str
     reads: tuple[str, ...]
     diagnostics: tuple[str, ...] = ()
     partial: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -108,6 +110,8 @@ class Figure:
 
 
 _ID = ("contacts.customer_id",)
+#: Handle-time parts AHT sums when the export has them (talk is always read).
+_WORK = ("contacts.hold_s", "contacts.acw_s")
 
 #: Every figure the report shows. Keys are what sections, results and findings name.
 FIGURES: dict[str, Figure] = {
@@ -141,8 +145,10 @@ FIGURES: dict[str, Figure] = {
     ),
     "asa": Figure("Average speed of answer", ("contacts.answered_at", "contacts.wait_s"), ("service_level",)),
     "abandon_rate": Figure("Abandon rate", ("contacts.queued", "contacts.wait_s"), ("service_level",)),
-    "ivr_hangups": Figure("IVR hang-ups", ("contacts.ivr_s", "contacts.queued"), ("service_level",)),
-    "containment": Figure("Self-service containment", ("contacts.ivr_s",), ()),
+    "ivr_hangups": Figure("IVR hang-ups", ("contacts.ivr_s", "contacts.queued"), ("service_level",),
+                          codes=("contacts.outcome=abandoned",)),
+    "containment": Figure("Containment by the IVR or bot", ("contacts.ivr_s", "contacts.outcome"), (),
+                          codes=("contacts.outcome=contained",)),
     "aht": Figure("Average handle time", ("contacts.talk_s",), ("aht",), partial=("contacts.hold_s", "contacts.acw_s")),
     "volume": Figure("Contacts", (), ()),
     # journeys and effort
@@ -175,10 +181,46 @@ FIGURES: dict[str, Figure] = {
     "nonresponse": Figure("Who answers surveys", (*_ID, "surveys.contact_id"), ("perception",)),
     "qa_alignment": Figure("QA scores against resolution", (*_ID, "qa.agent_id", "contacts.agent_id"), ("fcr_repeat",)),
     "case_followthrough": Figure("Case follow-through", ("cases.closed_at",), ("fcr_case",)),
-    # capacity and cost
+    # capacity and cost: every cost figure carries the cost model's verdict; a figure priced
+    # with prices derived from AHT also carries AHT's caveats (its rows or cards name
+    # "derived_prices" / "repeat_cost_derived" when a derived price went into them)
     "forecast_accuracy": Figure("Forecast accuracy", ("intervals.offered", "intervals.forecast"), ()),
-    "staffing": Figure("Staffing against requirement", ("intervals.offered", "intervals.staffed_agents", "contacts.talk_s"), ("aht",)),
+    "staffing": Figure(
+        "Staffing against requirement", ("intervals.offered", "intervals.staffed_agents", "contacts.talk_s"), ("aht",),
+        partial=_WORK,
+    ),
+    "service_level_by_gap": Figure(
+        "Service level by staffing gap",
+        ("intervals.offered", "intervals.staffed_agents", "contacts.talk_s", "contacts.answered_at", "contacts.wait_s"),
+        ("aht", "service_level"), partial=_WORK,
+    ),
+    "channel_prices": Figure("Cost per contact", (), ("cost_model",)),
+    "derived_prices": Figure("Cost per contact derived from AHT", ("contacts.talk_s",), ("aht",), partial=_WORK),
     "repeat_cost": Figure("Cost of repeat contacts", _ID, ("fcr_repeat", "cost_model")),
+    "repeat_cost_derived": Figure(
+        "Cost of repeat contacts (prices derived from AHT)", (*_ID, "contacts.talk_s"), ("fcr_repeat", "cost_model", "aht"),
+        partial=_WORK,
+    ),
+    "repeat_cost_by_reason": Figure("Repeat cost by contact reason", (*_ID, "contacts.contact_reason"),
+                                    ("fcr_repeat", "cost_model")),
+    "repeat_cost_by_queue": Figure("Repeat cost by queue", (*_ID, "contacts.queue"), ("fcr_repeat", "cost_model")),
+    "repeat_cost_by_team": Figure("Repeat cost by team", (*_ID, "contacts.team"), ("fcr_repeat", "cost_model")),
+    "failure_demand": Figure("Failure demand", ("contacts.contact_reason",), ("cost_model",)),
+    "avoidable_cost": Figure("Repeat cost and failure demand, counted once", (*_ID, "contacts.contact_reason"),
+                             ("fcr_repeat", "cost_model")),
+    "cost_per_resolved_issue": Figure("Cost per resolved issue", _ID, ("fcr_repeat", "journey_effort", "cost_model")),
+    # agent hours come from handle times: without them the hours lines are left out, said
+    "scenarios": Figure(
+        "What-if scenarios", _ID, ("fcr_repeat", "cost_model", "aht"), partial=("contacts.talk_s", *_WORK)
+    ),
+    # findings
+    "switch_after_contact": Figure("Next contact in another channel", _ID, ("journey_effort",)),
+    "abandon_by_queue": Figure(
+        "Abandon rate by queue", ("contacts.queued", "contacts.wait_s", "contacts.queue"), ("service_level",)
+    ),
+    "case_followthrough_by_reason": Figure("Case follow-through by reason", ("cases.closed_at", "cases.reason"),
+                                           ("fcr_case",)),
+    "case_reopens": Figure("Case reopens", ("cases.closed_at", "cases.reopened_count"), ("fcr_case",)),
 }
 
 
@@ -242,10 +284,17 @@ class Judge:
             names = " or ".join(absent_tables)
             return f"the engagement has no {names} source (sources.{absent_tables[0]})"
         missing = self.missing_columns(f.reads)
-        if not missing:
-            return None
-        words = ", ".join(f"{column_words(c)} ({c})" for c in missing)
-        return f"the export has no {words}"
+        if missing:
+            words = ", ".join(f"{column_words(c)} ({c})" for c in missing)
+            return f"the export has no {words}"
+        for code in f.codes:
+            column, value = code.split("=", 1)
+            table, name = column.split(".", 1)
+            possible = self.coverage[table]["columns"].get(name, {}).get("codes")
+            if possible is not None and value not in possible:
+                return (f"the export has no code for a {value} {name} (its value map gives "
+                        f"{', '.join(possible) or 'nothing'}: sources.{table}.columns.{name}.values)")
+        return None
 
     def not_measured(self, figure: str) -> str | None:
         """``'not measured: the export has no X (table.column)'`` or None when measured."""
@@ -319,6 +368,11 @@ def _figure(key: str) -> Figure:
 def _check_declarations() -> None:
     """Declarations name real tables, columns and diagnostics (run by the tests)."""
     for key, f in FIGURES.items():
+        for code in f.codes:
+            column, value = code.split("=", 1)
+            table, name = column.split(".", 1)
+            if value not in TABLES[table].column(name).values:
+                raise AssertionError(f"figure {key}: {code} is not a canonical code")
         for c in (*f.reads, *f.partial):
             table, name = c.split(".", 1)
             if table not in TABLES or name not in TABLES[table].names:

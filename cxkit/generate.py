@@ -324,7 +324,8 @@ def generate(
     report("wfm", 1.0)
 
     report("truth", 0.0)
-    expected = E.expected_from_totals(E.combine(partials)) if partials else {}
+    totals = E.combine(partials) if partials else None
+    expected = E.expected_from_totals(totals) if totals else {}
     if survey_parts:
         expected.update(E.survey_expected(*(np.concatenate(x) for x in zip(*survey_parts))))
     if qa_parts:
@@ -340,7 +341,7 @@ def generate(
             "note": "applied in the simulation: the expected values are computed on the data as written",
         }
     truth = _truth(seed, customers, start_date, days, cal, file_format, active, agents, agent_names, counts,
-                   wfm.num_rows, expected, realised, log)
+                   wfm.num_rows, expected, realised, log, totals["end_of_data"] if totals else cal.end)
     path = out / "truth.json"
     path.write_text(json.dumps(truth, indent=2, default=_json_default) + "\n", encoding="utf-8")
     report("truth", 1.0)
@@ -349,7 +350,7 @@ def generate(
 
 def _truth(seed: int, customers: int, start: dt.date, days: int, cal: Calendar, file_format: str,
            active: tuple[str, ...], agents: Any, agent_names: pa.Array, counts: dict[str, int], intervals: int,
-           expected: dict[str, Any], realised: dict[str, int], log: DefectLog) -> dict[str, Any]:
+           expected: dict[str, Any], realised: dict[str, int], log: DefectLog, end_of_data: int) -> dict[str, Any]:
     names = agent_names.to_pylist()
     utc = lambda t: format_seconds(np.array([t]), iso_utc=True)[0].as_py()  # noqa: E731
     return {
@@ -387,6 +388,7 @@ def _truth(seed: int, customers: int, start: dt.date, days: int, cal: Calendar, 
             "agents": int(agents.team.size),
         },
         "period": {"start": utc(cal.start), "end": utc(cal.end), "end_is": "exclusive instant (UTC)",
+                   "end_of_data": utc(end_of_data),
                    "timezone": cal.timezone, "first_local_date": start.isoformat(), "days": int(days)},
         "expected": expected,
         "realised": {

@@ -60,6 +60,7 @@ __all__ = [
     "spearman_correlation",
     "journey_variants",
     "transitions",
+    "switch_after_contact",
 ]
 
 #: Effort components of a journey, in report order, with what one unit is.
@@ -1026,3 +1027,80 @@ def transitions(
     return counts.mutate(share_of_from=counts.transitions.cast("float64") / out_of).order_by(
         ["from_step", ibis.desc("transitions"), "to_step"]
     )
+
+
+def switch_after_contact(journey_contacts: ir.Table, contacts: ir.Table | None = None) -> ir.Table:
+    """How often the customer comes back about the same thing in another channel, by the
+    channel of the contact that did not settle it.
+
+    A contact followed, in its journey, by a contact about the same reason did not settle the
+    issue (the customer came back within the window, whatever the first contact's outcome: a
+    failed self-service session, an abandoned call, an unresolved chat). A next contact whose
+    reason differs is another issue of the same customer and is not counted; when either
+    reason is not recorded the two cannot be told apart and the pair counts. Per channel of the
+    first contact: ``followed`` (contacts followed by such a contact), ``switched`` (whose next
+    contact is in another channel), ``rate`` = switched / followed and its 95% Wilson interval
+    (``ci_low``, ``ci_high``). Read from :func:`journey_contacts`; nothing is paired again.
+
+    Journeys only chain identified contacts, so a return is seen only when the customer was
+    identified in the channel they came back in: where channels identify customers at
+    different rates (self-service sessions are often anonymous), staying in a channel that
+    identifies few customers is under-counted and switching looks more common than it is.
+    With ``contacts``, each pair is also weighted by 1 / the share of inbound contacts
+    identified in the next contact's channel (the chance such a return is seen), giving
+    ``rate_adjusted`` with a Wilson interval on the Kish effective sample size
+    (``weighted`` = the sum of weights, ``effective_n``, ``adj_ci_low``, ``adj_ci_high``) and
+    ``identified_share`` of the channel.
+
+    Examples
+    --------
+    >>> from cxkit.testing import canonical_memtable, ts
+    >>> c = dict(customer_id="k", direction="inbound", contact_reason="billing")
+    >>> t = canonical_memtable("contacts", [
+    ...     {**c, "contact_id": "a", "channel": "self_service", "arrived_at": "2026-03-02 09:00",
+    ...      "ended_at": "2026-03-02 09:05"},
+    ...     {**c, "contact_id": "b", "channel": "voice", "arrived_at": "2026-03-02 10:00",
+    ...      "ended_at": "2026-03-02 10:10"},
+    ...     {**c, "contact_id": "c", "channel": "voice", "arrived_at": "2026-03-03 09:00",
+    ...      "ended_at": "2026-03-03 09:10"},
+    ...     {**c, "contact_id": "d", "channel": "chat", "arrived_at": "2026-03-04 09:00",
+    ...      "ended_at": "2026-03-04 09:10", "contact_reason": "card"}])
+    >>> jc = journey_contacts(t, end_of_data=ts("2026-03-31 00:00"))
+    >>> r = switch_after_contact(jc).order_by("channel").execute()
+    >>> # a -> b switches; b -> c stays; c -> d is another issue
+    >>> r[["channel", "followed", "switched", "rate"]].values.tolist()
+    [['self_service', 1, 1, 1.0], ['voice', 1, 0, 0.0]]
+    """
+    jc = journey_contacts
+    w = ibis.window(group_by=jc.journey_id, order_by=jc.position)
+    jc = jc.mutate(_next=jc.channel.lead().over(w), _next_reason=jc.contact_reason.lead().over(w))
+    same_issue = jc.contact_reason.isnull() | jc._next_reason.isnull() | (jc.contact_reason == jc._next_reason)
+    followed = jc.filter(jc._next.notnull() & same_issue)
+    _ = ibis._
+    aggs: dict[str, ir.Value] = {
+        "followed": _.count(),
+        "switched": _.count(where=_._next != _.channel),
+    }
+    if contacts is not None:
+        inbound = contacts.filter(contacts.direction == "inbound")
+        ids = inbound.aggregate(by="channel", _n=inbound.count(), _k=inbound.count(where=inbound.customer_id.notnull()))
+        ids = ids.select(_ch=ids.channel, _id=_ratio(ids._k, ids._n))
+        followed = followed.left_join(ids, followed._next == ids._ch).drop("_ch")
+        weight = 1.0 / ibis.ifelse(followed._id > 0, followed._id, 1.0).fill_null(1.0)
+        followed = followed.mutate(_w=weight)
+        own = ids.select(_own=ids._ch, identified_share=ids._id)
+        aggs |= {"_w": _._w.sum(), "_w2": (_._w * _._w).sum(), "_ws": _._w.sum(where=_._next != _.channel)}
+    out = followed.aggregate(by="channel", **aggs)
+    lo, hi = wilson_interval(out.switched, out.followed)
+    out = out.mutate(rate=_ratio(out.switched, out.followed), ci_low=lo, ci_high=hi)
+    if contacts is None:
+        return out
+    n_eff = out._w * out._w / out._w2
+    p = out._ws.fill_null(0.0) / out._w
+    z2 = Z95 * Z95
+    centre = (p + z2 / (2 * n_eff)) / (1 + z2 / n_eff)
+    half = Z95 * ((p * (1 - p) / n_eff + z2 / (4 * n_eff * n_eff)).sqrt()) / (1 + z2 / n_eff)
+    out = out.mutate(rate_adjusted=p, weighted=out._w, effective_n=n_eff, adj_ci_low=ibis.greatest(centre - half, 0.0),
+                     adj_ci_high=ibis.least(centre + half, 1.0))
+    out = out.left_join(own, out.channel == own._own).drop("_own", "_w", "_w2", "_ws")
+    return out

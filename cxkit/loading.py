@@ -9,8 +9,10 @@ ibis table the diagnostics compose further.
 
 from __future__ import annotations
 
+import csv
 import difflib
 import glob as _glob
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,10 +24,12 @@ from sqlglot import exp
 
 from cxkit.config import ColumnMapping, Engagement, SourceConfig, _format_from_suffix
 from cxkit.connection import Dialect, dialect_for
-from cxkit.errors import SourceError
+from cxkit.errors import CxkitError, SourceError
+from cxkit.privacy import redact
+from cxkit.pseudonyms import pseudonym_sql
 from cxkit.schema import TABLES, Column, table_spec
 
-__all__ = ["LoadReport", "load_source", "read_raw", "fold_legs", "conform", "mapped_columns"]
+__all__ = ["LoadReport", "load_source", "read_raw", "fold_legs", "conform", "mapped_columns", "explain_execution_error"]
 
 _DURATION_COLUMNS = ("ivr_s", "wait_s", "talk_s", "hold_s", "acw_s")
 
@@ -44,6 +48,28 @@ class LoadReport:
     source: SourceConfig
     raw: ir.Table = field(repr=False)
     after_exclusions: ir.Table = field(repr=False)
+    #: canonical column -> (SQL of the raw value as text, SQL of the typed value): a value that is
+    #: there as text but null once typed could not be read (see :meth:`parse_failures`)
+    conversions: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
+    #: SQL over ``raw`` of the rows the mapping reads (after exclusion rules and de-duplication)
+    kept_sql: str | None = field(default=None, repr=False)
+    #: SQL over ``raw`` of the rows left by the exclusion rules (before de-duplication)
+    after_exclusions_sql: str | None = field(default=None, repr=False)
+    #: matched files of 0 bytes (no header, no rows), left out of the read
+    empty_files: list[str] = field(default_factory=list)
+    #: canonical column -> the SQL producing it (to find the one that fails on the data)
+    column_sql: dict[str, str] = field(default_factory=dict, repr=False)
+    #: the customer id as the export has it (before pseudonymisation) and the FROM clause it
+    #: reads: the privacy scan looks for these ids in every output
+    identifier_sql: str | None = field(default=None, repr=False)
+    identifier_from_sql: str | None = field(default=None, repr=False)
+
+    def identifier_table(self) -> ir.Table | None:
+        """The export's customer ids, one column ``customer_id`` (lazy; in the engine only), or
+        None when the source maps none."""
+        if self.identifier_sql is None or self.identifier_from_sql is None:
+            return None
+        return self.raw.sql(f"SELECT {self.identifier_sql} AS customer_id {self.identifier_from_sql}", dialect="duckdb")
 
     def counts(self) -> dict[str, Any]:
         """Row counts through the pipeline (a few aggregate queries in the engine)."""
@@ -69,6 +95,43 @@ class LoadReport:
         if self.source.dedup is not None and self.source.dedup.newest_by:
             keys = [kept[k] for k in self.source.dedup.key]
             out["superseded_versions"] = distinct_rows - int(kept.select(*keys).distinct().count().execute())
+        out["parse_failures"] = self.parse_failures()
+        out["empty_files"] = list(self.empty_files)
+        return out
+
+    def parse_failures(self, samples: int = 3) -> dict[str, dict[str, Any]]:
+        """Values that are in the export but could not be read as their canonical type, per column.
+
+        A duration written ``"12s"`` or ``"n/a"``, a date in another format, a flag outside its
+        value map: the loaded value is null (never 0), and it is counted here as
+        ``{column: {"count": n, "of": values present, "samples": [a few distinct raw values]}}``
+        (columns without a failure are left out). Counted over the rows the exclusion rules keep,
+        before de-duplication (a re-delivered row counts each time: the de-duplication window would
+        double the cost of this scan on large exports). One aggregate query, plus one small query
+        per failing column for its samples.
+        """
+        rows_sql = self.after_exclusions_sql or self.kept_sql
+        if not self.conversions or rows_sql is None:
+            return {}
+        raw, kept = self.raw, f"({rows_sql}) AS kept"
+        parts = []
+        for i, (col, (text, typed)) in enumerate(self.conversions.items()):
+            present = f"(({text}) IS NOT NULL)"
+            parts.append(f"count(*) FILTER (WHERE {present} AND ({typed}) IS NULL) AS f{i}")
+            parts.append(f"count(*) FILTER (WHERE {present}) AS n{i}")
+        row = raw.sql(f"SELECT {', '.join(parts)} FROM {kept}", dialect="duckdb").execute().iloc[0]
+        out: dict[str, dict[str, Any]] = {}
+        for i, (col, (text, typed)) in enumerate(self.conversions.items()):
+            failed = int(row[f"f{i}"])
+            if not failed:
+                continue
+            shown = raw.sql(
+                f"SELECT DISTINCT CAST(({text}) AS VARCHAR) AS v FROM {kept} WHERE ({text}) IS NOT NULL AND ({typed}) "
+                f"IS NULL ORDER BY v LIMIT {int(samples)}",
+                dialect="duckdb",
+            ).execute()["v"].tolist()
+            # samples are for the data team; personal data in them is replaced by its kind
+            out[col] = {"count": failed, "of": int(row[f"n{i}"]), "samples": [redact(str(v))[:40] for v in shown]}
         return out
 
 
@@ -95,9 +158,15 @@ def _source_paths(engagement: Engagement, src: SourceConfig, table: str) -> list
             f"sources.{table}.path: no file matches {pattern!r}. Check the path; relative paths start at "
             f"the engagement folder {engagement.base_dir}."
         )
-    for p in paths:
-        if Path(p).stat().st_size == 0:
-            raise SourceError(f"{p}: the file is empty (0 bytes); re-export it or remove it from sources.{table}.path.")
+    folders = [p for p in paths if Path(p).is_dir()]
+    if folders:
+        inside = sorted(q.name for q in Path(folders[0]).iterdir() if q.is_file() and not q.name.startswith("."))
+        shown = ", ".join(inside[:5]) + (" ..." if len(inside) > 5 else "")
+        raise SourceError(
+            f"sources.{table}.path: {folders[0]} is a folder ({len(inside)} file(s): {shown or 'none'}), not a file. "
+            f"Fix: give one file, or a glob of files that share their columns, e.g. "
+            f"'{str(src.path).rstrip('/')}/*.csv'."
+        )
     return paths
 
 
@@ -120,26 +189,229 @@ def read_raw(con, engagement: Engagement, table: str, src: SourceConfig) -> tupl
     d = dialect_for(con)
     # the dialect's defaults (CSV as text: ids keep their leading zeros; types come from the mapping)
     options = {**d.read_options.get(fmt, {}), **src.read_options}
+    for p in paths:
+        if (problem := _content_problem(p, fmt, table, options)) is not None:
+            raise SourceError(f"{p}: {problem}.")
+    readable = [p for p in paths if Path(p).stat().st_size > 0]
+    if not readable:
+        # an export of 0 bytes has no rows: readiness says the feed is empty (a blocking check),
+        # which is a verdict on the data, not a failure to read it
+        return _empty_raw(con, src, name), origin, fmt
     reader = getattr(con, _READERS[fmt])
     try:
-        if d.reads_file_lists or len(paths) == 1:
-            raw = reader(paths if d.reads_file_lists else paths[0], table_name=name, **options)
+        if d.reads_file_lists or len(readable) == 1:
+            raw = reader(readable if d.reads_file_lists else readable[0], table_name=name, **options)
         else:
-            parts = [reader(p, table_name=f"{name}_{i}", **options) for i, p in enumerate(paths)]
+            parts = [reader(p, table_name=f"{name}_{i}", **options) for i, p in enumerate(readable)]
             raw = ibis.union(*parts)
         columns = raw.columns
+        if len(readable) > 1 and fmt != "parquet":
+            _check_same_columns(con, reader, readable, table, options, name)
     except SourceError:
         raise
     except Exception as exc:
-        raise SourceError(_explain_read_error(origin, table, fmt, exc)) from exc
+        raise SourceError(_explain_read_error(con, readable, origin, table, fmt, exc, options)) from exc
     if len(columns) == 0:
         raise SourceError(f"{origin}: no columns were found; the file looks empty. Re-export it with a header row.")
+    if fmt in ("json", "jsonl") and len(columns) == 1 and src.records is None:
+        (only, dtype), = raw.schema().items()
+        if str(dtype) == "json" and int(raw.count().execute()) == 0:
+            return _empty_raw(con, src, name), origin, fmt  # "[]": a feed without records
+        if dtype.is_array() and dtype.value_type.is_struct():
+            fields = ", ".join(list(dtype.value_type.names)[:8])
+            raise SourceError(
+                f"{origin}: the records are nested in one field, {only!r} (a list of records with {fields}), not at "
+                f"the top level. Fix: add 'records: {only}' to sources.{table} (one row per element of that list), or "
+                f"export the records as a top-level array (json) or one per line (jsonl)."
+            )
     return raw, origin, fmt
 
 
-def _explain_read_error(origin: str, table: str, fmt: str | None, exc: Exception) -> str:
+def _empty_raw(con, src: SourceConfig, name: str) -> ir.Table:
+    """A raw table without rows holding every raw column the mapping reads, as text."""
+    needed: dict[str, None] = {}
+    for key in src.columns:
+        mapping = src.mapping(key)
+        if mapping is not None and mapping.column is not None:
+            needed[mapping.column] = None
+        elif mapping is not None and mapping.sql is not None:
+            needed.update(dict.fromkeys(sorted(_referenced_columns(mapping.sql))))
+    for rule in src.exclude:
+        needed.update(dict.fromkeys(sorted(_referenced_columns(rule.when))))
+    if src.dedup is not None:
+        needed.update(dict.fromkeys([*src.dedup.key, *([src.dedup.newest_by] if src.dedup.newest_by else [])]))
+    cols = ", ".join(f"CAST(NULL AS VARCHAR) AS {_quote(c)}" for c in needed) or "CAST(NULL AS VARCHAR) AS _empty"
+    return con.sql(f"SELECT {cols} WHERE FALSE", dialect="duckdb")
+
+
+def _check_same_columns(con, reader, paths: list[str], table: str, options: dict[str, Any], name: str) -> None:
+    """Files matched by one glob must be one kind of export: same columns, in any order."""
+    first = None
+    for i, p in enumerate(paths):
+        columns = list(reader(p, table_name=f"{name}_probe_{i}", **options).columns)
+        if first is None:
+            first = (p, columns)
+            continue
+        if set(columns) != set(first[1]):
+            only_here = [c for c in columns if c not in first[1]][:8]
+            only_first = [c for c in first[1] if c not in columns][:8]
+            raise SourceError(
+                f"sources.{table}.path matches files that are different exports: {Path(p).name} has columns "
+                f"{only_here} that {Path(first[0]).name} lacks, and lacks {only_first}. Fix: narrow the glob to one "
+                "kind of export (e.g. 'data/contacts_*.csv'), or give each export its own source."
+            )
+
+
+#: the first bytes of files that are not what a reader of CSV, JSON or Parquet expects
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x1f\x8b", "gzip"),
+    (b"PAR1", "parquet"),
+    (b"PK\x03\x04", "zip"),
+    (b"\xd0\xcf\x11\xe0", "xls"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+    (b"BZh", "bzip2"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"SQLite format 3\x00", "sqlite"),
+)
+
+
+def _file_kind(path: str) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return None
+    return next((kind for magic, kind in _MAGIC if head.startswith(magic)), None)
+
+
+def _content_problem(path: str, fmt: str, table: str, options: dict[str, Any]) -> str | None:
+    """What the file really is when its first bytes say it is not ``fmt`` (None when they agree)."""
+    kind = _file_kind(path)
+    key = f"sources.{table}"
+    compression = str(options.get("compression", "auto")).lower()
+    if kind is None:
+        if fmt == "parquet" and Path(path).stat().st_size > 0:
+            return (f"is not a Parquet file (Parquet files start with the bytes PAR1); if it is text, set {key}.format "
+                    "to csv, json or jsonl")
+        return None
+    if kind == "parquet":
+        return None if fmt == "parquet" else f"is a Parquet file, not {fmt}. Fix: set {key}.format: parquet"
+    if kind == "gzip":
+        if fmt == "parquet":
+            return f"is gzip-compressed, not Parquet. Fix: decompress it, or set {key}.format to the format inside"
+        if path.lower().endswith(".gz") or compression == "gzip":
+            return None
+        return (f"is gzip-compressed but its name does not end in .gz. Fix: rename it to end in .gz "
+                f"(e.g. {Path(path).name}.gz), or set {key}.read_options.compression: gzip")
+    if kind == "zstd":
+        if compression == "zstd" or path.lower().endswith(".zst"):
+            return None
+        return f"is zstd-compressed. Fix: set {key}.read_options.compression: zstd, or decompress it"
+    if kind == "utf-16":
+        if str(options.get("encoding", "")).lower().replace("_", "-") in ("utf-16", "utf16"):
+            return None
+        return f"is UTF-16 text, not UTF-8. Fix: re-export it as UTF-8, or set {key}.read_options.encoding: utf-16"
+    what = {"zip": "a ZIP archive (an Excel .xlsx workbook is one)", "xls": "an Excel .xls workbook",
+            "bzip2": "bzip2-compressed", "xz": "xz-compressed", "sqlite": "an SQLite database"}[kind]
+    fix = "export the sheet as CSV" if kind in ("zip", "xls") else "decompress or export it as CSV, JSON or Parquet"
+    return f"is {what}, not {fmt}. Fix: {fix}"
+
+
+def _unknown_option(con, fmt: str | None, message: str) -> tuple[str, list[str]] | None:
+    """(the option the reader rejected, its known options) from a backend's error, or None."""
+    match = re.search(r'invalid named parameter "([^"]+)" for function (\w+)', message, re.I)
+    if not match:
+        return None
+    known: list[str] = []
+    try:
+        rows = con.raw_sql(
+            f"SELECT DISTINCT unnest(parameters) FROM duckdb_functions() WHERE function_name = '{match.group(2)}'"
+        ).fetchall()
+        known = sorted({r[0] for r in rows} - {"col0"})
+    except Exception:  # another engine: no catalogue of reader options to suggest from
+        pass
+    return match.group(1), known
+
+
+def _csv_problem(path: str, options: dict[str, Any]) -> str | None:
+    """The first line a CSV reader cannot get past, in words (None when the file reads cleanly).
+
+    Reads the file once with Python's strict CSV reader: the encoding, an unbalanced quote, a
+    line with too few or too many fields, a last line cut short.
+    """
+    encoding = str(options.get("encoding", "utf-8"))
+    delim = options.get("delim") or options.get("sep")
+    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))  # a long notes field is not an error
+    quote = str(options.get("quote") or '"')
+    try:
+        with open(path, "rb") as fh:
+            for number, line in enumerate(fh, start=1):
+                try:
+                    line.decode(encoding)
+                except UnicodeDecodeError as exc:
+                    named = "UTF-8" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+                    return (f"line {number:,} is not {named} text (byte 0x{line[exc.start]:02X}). Fix: set "
+                            "read_options.encoding (e.g. 'latin-1' or 'cp1252'), or re-export the file as UTF-8")
+                except LookupError:
+                    return None
+        with open(path, newline="", encoding=encoding) as fh:
+            head = fh.readline()
+            if not delim:
+                delim = max((",", ";", "\t", "|"), key=head.count)
+            fh.seek(0)
+            total = sum(1 for _ in fh)
+            fh.seek(0)
+            reader = csv.reader(fh, delimiter=str(delim)[:1], quotechar=quote[:1], strict=True)
+            try:
+                header = next(reader, None)
+            except csv.Error as exc:
+                return (f"the header line: a quoted field is never closed ({exc}): an unbalanced quote in line 1. "
+                        "Fix: correct the header in the export, or set read_options.quote")
+            if header is None:
+                return None
+            last = reader.line_num
+            try:
+                for row in reader:
+                    start = last + 1
+                    if len(row) != len(header):
+                        if start >= total:
+                            return (f"the last line ({start:,}) has {len(row)} of the header's {len(header)} fields: "
+                                    "the file looks truncated. Fix: export it again in full")
+                        return (f"line {start:,} has {len(row)} fields where the header has {len(header)}. Fix: "
+                                "correct that line in the export, or check read_options.delim and quote")
+                    last = reader.line_num
+            except csv.Error as exc:
+                start = last + 1
+                if "unexpected end of data" in str(exc) and start >= total:
+                    return (f"the last line ({start:,}) ends inside a quoted field: the file looks truncated. Fix: "
+                            "export it again in full")
+                if "unexpected end of data" in str(exc):
+                    return (f"a quote opened on line {start:,} is never closed (an unbalanced quote). Fix: correct "
+                            "that line in the export, or set read_options.quote")
+                return (f"line {start:,}: a quoted field is not closed where the field ends (an unbalanced quote: "
+                        f"{exc}). Fix: correct that line in the export, or set read_options.quote")
+    except (OSError, LookupError, UnicodeDecodeError, csv.Error):
+        return None  # nothing clearer to say than the reader's own message
+    return None
+
+
+def _explain_read_error(con, paths: list[str], origin: str, table: str, fmt: str | None, exc: Exception,
+                        options: dict[str, Any]) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     low = str(exc).lower()
+    unknown = _unknown_option(con, fmt, str(exc))
+    if unknown is not None:
+        name, known = unknown
+        guess = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean {guess[0]!r}?" if guess else (f"known options: {', '.join(known)}" if known else
+                                                           "see the reader's documentation")
+        return f"sources.{table}.read_options.{name}: not an option of the {fmt} reader; {hint}"
+    if fmt == "csv":
+        for p in paths:
+            if (problem := _csv_problem(p, options)) is not None:
+                return f"{p}: {problem.replace('read_options.', f'sources.{table}.read_options.')}."
     if "unicode" in low or "utf-8" in low or "encoding" in low:
         fix = f"the file is not UTF-8; set sources.{table}.read_options.encoding (e.g. 'latin-1') or re-export as UTF-8"
     elif "no files found" in low:
@@ -154,53 +426,101 @@ def _explain_read_error(origin: str, table: str, fmt: str | None, exc: Exception
 
 
 def _referenced_columns(sql: str) -> set[str]:
-    """Raw column names an SQL expression uses (struct access ``a.b`` uses column ``a``)."""
+    """Raw column names an SQL expression uses (struct access ``a.b`` uses column ``a``); the
+    variables of lambdas (``m -> m.value``) and list comprehensions (``[m.value FOR m IN x]``)
+    are not columns."""
     tree = sqlglot.parse_one(sql, read="duckdb")
+    bound = {i.name for lam in tree.find_all(exp.Lambda) for i in lam.expressions}
+    bound |= {c.expression.name for c in tree.find_all(exp.Comprehension) if c.expression is not None}
     names = set()
     for col in tree.find_all(exp.Column):
         parts = [p.name for p in col.parts]
-        names.add(parts[0])
+        if parts[0] not in bound:
+            names.add(parts[0])
     return names
 
 
-def _check_header(origin: str, table: str, src: SourceConfig, raw_columns: list[str]) -> None:
+def _check_header(origin: str, table: str, src: SourceConfig, raw_columns: list[str],
+                  paths: list[str] | None = None, options: dict[str, Any] | None = None) -> None:
     """Every raw column the mapping needs must exist; one message lists every miss with a guess."""
     if len(raw_columns) == 1 and any(d in raw_columns[0] for d in ("\t", ";", "|", ",")):
+        # a reader that cannot sniff a dialect falls back to one column: an unbalanced quote, a
+        # cut-off last line or a wrong encoding look like a wrong delimiter until the file is read
+        for p in paths or []:
+            if (problem := _csv_problem(p, options or {})) is not None:
+                raise SourceError(f"{p}: {problem.replace('read_options.', f'sources.{table}.read_options.')}.")
         raise SourceError(
             f"{origin}: the header was read as ONE column ({raw_columns[0][:80]!r}): the delimiter is "
             f"probably wrong. Fix: set sources.{table}.read_options.delim (e.g. '\\t', ';' or '|'); the "
             f"mapping keys sources.{table}.columns.* cannot match until it is."
         )
     present = {c.lower(): c for c in raw_columns}
-    problems = []
+    problems: list[str] = []
 
     def need(col: str, key: str) -> None:
         if col.lower() not in present:
-            guess = _closest(col, raw_columns)
+            guess = _closest(col, list(present.values()))
             hint = f"did you mean {guess[0]!r}?" if guess else "set it to one of the file's columns"
             problems.append(f"{key}: raw column {col!r} not found; {hint}")
 
+    def need_sql(sql: str, key: str) -> None:
+        try:
+            refs = _referenced_columns(sql)
+        except sqlglot.errors.ParseError as exc:
+            problems.append(f"{key}: not valid SQL ({str(exc).splitlines()[0]})")
+            return
+        for col in refs:
+            need(col, key)
+
+    for i, step in enumerate(src.unnest):
+        # a step reads a raw column or an earlier step's element; it adds its own element
+        need_sql(step.path, f"sources.{table}.unnest[{i}].path")
+        present[step.as_.lower()] = step.as_
+    for i, expr in enumerate(src.group_by):
+        need_sql(expr, f"sources.{table}.group_by[{i}]")
     for name in src.columns:
         mapping = src.mapping(name)
         assert mapping is not None
         key = f"sources.{table}.columns.{name}"
         if mapping.column is not None:
             need(mapping.column, key)
+        elif mapping.columns is not None:
+            for col in mapping.columns:
+                need(col.split(".")[0], key + ".columns")
         elif mapping.sql is not None:
+            need_sql(mapping.sql, key + ".sql")
+        elif mapping.derive is not None:
             try:
-                refs = _referenced_columns(mapping.sql)
+                refs = _referenced_columns(mapping.derive)
             except sqlglot.errors.ParseError as exc:
-                problems.append(f"{key}.sql: not valid SQL ({str(exc).splitlines()[0]})")
+                problems.append(f"{key}.derive: not valid SQL ({str(exc).splitlines()[0]})")
                 continue
-            for col in refs:
-                if col.lower() not in present:
-                    need(col, key + ".sql")
+            for col in sorted(refs):
+                other = src.mapping(col)
+                if other is None or other.derive is not None:
+                    problems.append(
+                        f"{key}.derive: {col!r} is not a canonical column mapped from the export; derive "
+                        "reads canonical columns (instants in UTC, durations in seconds) mapped with "
+                        "column, columns, sql or constant"
+                    )
     for i, rule in enumerate(src.exclude):
-        for col in _referenced_columns(rule.when):
+        try:
+            refs = _referenced_columns(rule.when)
+        except sqlglot.errors.ParseError as exc:
+            problems.append(f"sources.{table}.exclude[{i}].when: not valid SQL ({str(exc).splitlines()[0]})")
+            continue
+        for col in refs:
             need(col, f"sources.{table}.exclude[{i}].when")
     if src.dedup is not None:
         for col in [*src.dedup.key, *([src.dedup.newest_by] if src.dedup.newest_by else [])]:
             need(col, f"sources.{table}.dedup")
+    if problems and any(c[:1] in "\"'" or c[-1:] in "\"'" for c in raw_columns):
+        # a reader that meets a broken line while sniffing may fall back to no quoting at all
+        # ('"call_id"' for call_id): the broken line is the cause, not the mapping (a header
+        # that was merely renamed does not pay for this pass over the file)
+        for p in paths or []:
+            if (problem := _csv_problem(p, options or {})) is not None:
+                raise SourceError(f"{p}: {problem.replace('read_options.', f'sources.{table}.read_options.')}.")
     if problems:
         shown = ", ".join(repr(c) for c in raw_columns[:25]) + (" ..." if len(raw_columns) > 25 else "")
         raise SourceError(
@@ -219,14 +539,32 @@ def _closest(name: str, options: list[str]) -> list[str]:
     return [o for o in options if low in o.lower() or o.lower() in low][:1]
 
 
+def _base_sql(mapping: ColumnMapping) -> str:
+    """The mapped value before typing: a raw column, a composite key, an expression or a constant."""
+    if mapping.constant is not None:
+        return _lit(mapping.constant)
+    if mapping.column is not None:
+        return _quote(mapping.column)
+    if mapping.columns is not None:
+        # a composite key: null when a part is null (a key with a missing part identifies nothing)
+        parts = (".".join(_quote(p) for p in c.split(".")) for c in mapping.columns)  # struct fields: s.id
+        return "(" + " || '|' || ".join(f"CAST({p} AS VARCHAR)" for p in parts) + ")"
+    return f"({mapping.sql})"
+
+
+def _source_text_sql(mapping: ColumnMapping) -> str:
+    """The raw value as text, null when absent, empty or one of the mapping's null values."""
+    base = _base_sql(mapping)
+    text = f"NULLIF(TRIM(CAST({base} AS VARCHAR)), '')"
+    if mapping.null_values:
+        nulls = ", ".join(_lit(v) for v in mapping.null_values)
+        text = f"(CASE WHEN CAST({base} AS VARCHAR) IN ({nulls}) THEN NULL ELSE {text} END)"
+    return text
+
+
 def _column_sql(col: Column, mapping: ColumnMapping, src: SourceConfig, default_tz: str, d: Dialect) -> str:
     """DuckDB-dialect SQL producing canonical column ``col`` from its mapping."""
-    if mapping.constant is not None:
-        base = _lit(mapping.constant)
-    elif mapping.column is not None:
-        base = _quote(mapping.column)
-    else:
-        base = f"({mapping.sql})"
+    base = _base_sql(mapping)
     if mapping.null_values:
         nulls = ", ".join(_lit(v) for v in mapping.null_values)
         base = f"(CASE WHEN CAST({base} AS VARCHAR) IN ({nulls}) THEN NULL ELSE {base} END)"
@@ -262,16 +600,32 @@ def _column_sql(col: Column, mapping: ColumnMapping, src: SourceConfig, default_
     raise AssertionError(f"unhandled canonical type {dtype}")
 
 
-def load_source(con, engagement: Engagement, table: str) -> tuple[ir.Table, LoadReport, ir.Table | None]:
-    """Canonical table ``table`` of ``engagement`` (lazy), its LoadReport, and its legs if leg-grain."""
+def load_source(
+    con, engagement: Engagement, table: str, *, pseudonym_key_table: str | None = None
+) -> tuple[ir.Table, LoadReport, ir.Table | None]:
+    """Canonical table ``table`` of ``engagement`` (lazy), its LoadReport, and its legs if leg-grain.
+
+    ``pseudonym_key_table``: the engine table holding the engagement's key
+    (:func:`cxkit.pseudonyms.register_key`); ``customer_id`` is then its keyed hash
+    (HMAC-SHA256), computed in the engine, so no raw customer identifier reaches a canonical
+    table. ``Session`` always passes one; None leaves the identifiers as mapped (tests of a
+    mapping only).
+    """
     src = engagement.sources[table]
     raw, origin, fmt = read_raw(con, engagement, table, src)
-    _check_header(origin, table, src, list(raw.columns))
+    if src.records is not None:
+        raw = _records(raw, origin, table, src.records)
+    if fmt in ("json", "jsonl"):
+        raw = _json_as_text(raw, table)
     d = dialect_for(con)
+    paths = sorted(_glob.glob(str(engagement.resolve(src.path)))) if src.path is not None else []
+    options = {**d.read_options.get(fmt, {}), **src.read_options}
+    _check_header(origin, table, src, list(raw.columns), paths if fmt == "csv" else [], options)
     target = "legs" if (table == "contacts" and src.grain == "leg") else table
     spec = table_spec(target)
     raw_name = f"cx_src_{table}"
     aliased = raw.alias(raw_name)
+    tz = src.timezone or engagement.timezone
 
     where = " AND ".join(f"NOT COALESCE(({r.when}), FALSE)" for r in src.exclude) or "TRUE"
     kept_all_sql = f"SELECT * FROM {raw_name} WHERE {where}"
@@ -286,36 +640,175 @@ def load_source(con, engagement: Engagement, table: str) -> tuple[ir.Table, Load
         )
     else:
         kept_sql = f"SELECT DISTINCT * FROM {raw_name} WHERE {where}"
-    selects, mapped = [], {}
-    for col in spec.columns:
-        mapping = src.mapping(col.name)
-        if mapping is None:
-            continue
-        mapped[col.name] = mapping.column or mapping.sql or f"constant {mapping.constant!r}"
-        sql = _column_sql(col, mapping, src, engagement.timezone, d)
-        if sql.startswith("__ts__("):
-            sql = _timestamp_from_native(aliased, sql[len("__ts__(") : -1], src.timezone or engagement.timezone, d)
-        selects.append(f"{sql} AS {_quote(col.name)}")
-    query = f"SELECT {', '.join(selects)} FROM ({kept_sql}) AS kept"
+    # nested lists become rows after de-duplication (a re-delivered record is dropped whole)
+    rows_sql = _unnested(kept_sql, src)
+    group = f" GROUP BY {', '.join(src.group_by)}" if src.group_by else ""
+    from_sql = f"FROM ({rows_sql}) AS kept{group}"
     try:
+        columns = [(c, src.mapping(c.name)) for c in spec.columns if src.mapping(c.name) is not None]
+        direct = [(c, m) for c, m in columns if m.derive is None]
+        selects, mapped, conversions, column_sql = [], {}, {}, {}
+        identifier_sql = None
+        # a value that is there but unreadable is counted per column (LoadReport.parse_failures)
+        # and its column probed on a failure (explain_execution_error), row by row: not where
+        # the mapping aggregates rows (group_by)
+        per_row = not src.group_by
+        for col, mapping in direct:
+            mapped[col.name] = _mapped_from(mapping)
+            sql = _column_sql(col, mapping, src, engagement.timezone, d)
+            if sql.startswith("__ts__("):
+                try:
+                    sql = _timestamp_from_native(aliased, sql[len("__ts__(") : -1], tz, d, from_sql)
+                except Exception as exc:  # the engine cannot bind the expression (e.g. text * 2)
+                    raise SourceError(
+                        f"{origin}: sources.{table}.columns.{col.name} ({mapped[col.name]!r}) does not run on this "
+                        f"data: {str(exc).splitlines()[0].rstrip('.')}. Fix: correct the expression, or give the "
+                        "column's format."
+                    ) from exc
+            if col.name == "customer_id":
+                identifier_sql = sql
+                if pseudonym_key_table is not None:
+                    sql = pseudonym_sql(sql, pseudonym_key_table, d)
+            selects.append(f"{sql} AS {_quote(col.name)}")
+            if per_row:
+                column_sql[col.name] = sql
+                if col.dtype != "string" and mapping.constant is None:
+                    conversions[col.name] = (_source_text_sql(mapping), sql)
+        query = f"SELECT {', '.join(selects)} {from_sql}"
+        derived = [(c, m) for c, m in columns if m.derive is not None]
+        if derived:
+            # derived columns read the canonical ones: instants after timezone conversion
+            extra = ", ".join(f"CAST(({m.derive}) AS {_SQL_TYPES[c.dtype.split('(')[0]]}) AS {_quote(c.name)}" for c, m in derived)
+            query = f"SELECT *, {extra} FROM ({query}) AS mapped"
+            mapped.update({c.name: _mapped_from(m) for c, m in derived})
         mapped_table = aliased.sql(query, dialect="duckdb")
         after_exclusions = aliased.sql(kept_all_sql, dialect="duckdb")
+    except SourceError:
+        raise
     except Exception as exc:
         raise SourceError(
             f"{origin}: the mapping for '{table}' does not run on this data: {str(exc).splitlines()[0]}. "
-            f"Check the sql expressions under sources.{table}.columns."
+            f"Check the sql expressions under sources.{table}.columns"
+            + (f" and sources.{table}.unnest / group_by" if (src.unnest or src.group_by) else "")
+            + "."
         ) from exc
     unmapped = [c.name for c in spec.columns if c.name not in mapped]
-    report = LoadReport(table, origin, fmt, src.grain, list(raw.columns), mapped, unmapped, src, aliased, after_exclusions)
+    empty = [p for p in paths if Path(p).is_file() and Path(p).stat().st_size == 0]
+    report = LoadReport(table, origin, fmt, src.grain, list(raw.columns), mapped, unmapped, src, aliased, after_exclusions,
+                        conversions=conversions, kept_sql=rows_sql,
+                        after_exclusions_sql=_unnested(kept_all_sql, src),
+                        empty_files=empty, column_sql=column_sql, identifier_sql=identifier_sql,
+                        identifier_from_sql=from_sql)
     if target == "legs":
         legs = conform("legs", _with_leg_seq(mapped_table))
         return fold_legs(legs), report, legs
     return conform(table, mapped_table), report, None
 
 
-def _timestamp_from_native(raw: ir.Table, expr: str, tz: str, d: Dialect) -> str:
+_SQL_TYPES = {"timestamp": "TIMESTAMPTZ", "float64": "DOUBLE", "int64": "BIGINT", "string": "VARCHAR", "boolean": "BOOLEAN"}
+
+
+def _mapped_from(mapping: ColumnMapping) -> str:
+    """What a canonical column was mapped from, in words for the load report."""
+    if mapping.column is not None:
+        return mapping.column
+    if mapping.columns is not None:
+        return " | ".join(mapping.columns)
+    if mapping.sql is not None:
+        return mapping.sql
+    if mapping.derive is not None:
+        return f"derived: {mapping.derive}"
+    return f"constant {mapping.constant!r}"
+
+
+def _records(raw: ir.Table, origin: str, table: str, column: str) -> ir.Table:
+    """One row per element of the list column ``column`` (an API response page holding its
+    records in a list), the element's fields as columns."""
+    if column not in raw.columns:
+        guess = _closest(column, list(raw.columns))
+        hint = f"did you mean {guess[0]!r}?" if guess else f"the file's columns are {', '.join(raw.columns)}"
+        raise SourceError(f"{origin}: sources.{table}.records: no list column {column!r} in the file; {hint}")
+    name = f"cx_pages_{table}"
+    pages = raw.alias(name)
+    try:
+        return pages.sql(f"SELECT cx_record.* FROM (SELECT unnest({_quote(column)}) AS cx_record FROM {name})", dialect="duckdb")
+    except Exception as exc:
+        raise SourceError(
+            f"{origin}: sources.{table}.records: {column!r} is not a list of records ({str(exc).splitlines()[0]})"
+        ) from exc
+
+
+def _unnested(kept_sql: str, src: SourceConfig) -> str:
+    """The kept rows with each ``unnest`` step applied: one row per element, beside its parent."""
+    sql = kept_sql
+    for i, step in enumerate(src.unnest):
+        sql = f"SELECT *, unnest({step.path}) AS {_quote(step.as_)} FROM ({sql}) AS cx_unnest_{i}"
+    return sql
+
+
+def _json_as_text(raw: ir.Table, table: str) -> ir.Table:
+    """JSON-typed columns read as text. DuckDB's JSON reader types a field that is null in every
+    sampled record (or of mixed types) as JSON; a cast keeps the quotes (``"6fe40d2a-..."``) and
+    ``COALESCE`` of it with a text column fails. A scalar becomes its text, an object or list its
+    JSON text (JSON functions such as ``Attributes->>'key'`` still read it)."""
+    typed = [name for name, dtype in raw.schema().items() if dtype.is_json()]
+    if not typed:
+        return raw
+    name = f"cx_json_{table}"
+    view = raw.alias(name)
+    replace = ", ".join(f"json_extract_string({_quote(c)}, '$') AS {_quote(c)}" for c in typed)
+    return view.sql(f"SELECT * REPLACE ({replace}) FROM {name}", dialect="duckdb")
+
+
+def explain_execution_error(engagement: Engagement, report: LoadReport, exc: Exception) -> CxkitError | None:
+    """What failed when a source's rows were read and mapped in the engine, named by its key, or
+    None when this source reads and maps cleanly (the error came from elsewhere).
+
+    A reader meets a bad CSV line only when it reaches it, and an SQL expression fails on a value
+    only when it is computed: both surface later than loading, inside some query. This probes
+    the source (its file, each exclusion rule, each mapped column on its own) to name the line
+    or the mapping key, with the engine's own message.
+    """
+    if isinstance(exc, CxkitError):
+        return exc
+    src = report.source
+    table = report.table
+    key = f"sources.{table}"
+    if report.format == "csv" and src.path is not None:
+        options = dict(src.read_options)  # the dialect's defaults say nothing of delimiter, quote or encoding
+        for p in sorted(_glob.glob(str(engagement.resolve(src.path)))):
+            if (problem := _csv_problem(p, options)) is not None:
+                return SourceError(f"{p}: {problem.replace('read_options.', f'{key}.read_options.')}.")
+    raw, kept = report.raw, f"({report.kept_sql}) AS kept" if report.kept_sql else report.raw.get_name()
+    for i, rule in enumerate(src.exclude):
+        try:
+            raw.sql(f"SELECT count(*) AS n FROM {raw.get_name()} WHERE COALESCE(({rule.when}), FALSE)",
+                    dialect="duckdb").execute()
+        except Exception as probe:  # the engine's error names the value it could not handle
+            return SourceError(f"{key}.exclude[{i}].when: fails on this data: {str(probe).splitlines()[0]}. Fix: "
+                               "correct the condition (TRY_CAST returns null where a value does not convert).")
+    for name, sql in report.column_sql.items():
+        try:
+            raw.sql(f"SELECT count({sql}) AS n FROM {kept}", dialect="duckdb").execute()
+        except Exception as probe:
+            mapping = src.mapping(name)
+            what = "sql" if mapping is not None and mapping.sql is not None else "column"
+            return SourceError(
+                f"{key}.columns.{name}: fails on this data ({what} {report.mapped.get(name)!r}): "
+                f"{str(probe).splitlines()[0].rstrip('.')}. Fix: use TRY_CAST (null where a value does not convert) or map the "
+                f"values (values, null_values, format or unit under {key}.columns.{name})."
+            )
+    try:
+        raw.sql(f"SELECT count(*) AS n FROM {kept}", dialect="duckdb").execute()
+    except Exception as probe:
+        return SourceError(f"{report.origin}: the data could not be read: {str(probe).splitlines()[0].rstrip('.')}. "
+                           f"Fix: check {key}.read_options and {key}.exclude.")
+    return None
+
+
+def _timestamp_from_native(raw: ir.Table, expr: str, tz: str, d: Dialect, from_sql: str) -> str:
     """A timestamp mapping without a format: native timestamps pass, text is read as ISO 8601."""
-    probe = raw.sql(f"SELECT {expr} AS v FROM {raw.get_name()}", dialect="duckdb")
+    probe = raw.sql(f"SELECT {expr} AS v {from_sql}", dialect="duckdb")
     vtype = probe.schema()["v"]
     if vtype.is_timestamp():
         return f"CAST({expr} AS TIMESTAMPTZ)" if vtype.timezone else d.localize(expr, tz)
@@ -352,7 +845,8 @@ def conform(name: str, t: ir.Table) -> ir.Table:
 def fold_legs(legs: ir.Table) -> ir.Table:
     """Fold leg-grain rows into contacts (METRICS.md boundary rules).
 
-    ``arrived_at`` = first leg start, ``ended_at`` = last leg end, ``transfers`` = legs - 1,
+    ``arrived_at`` = first leg start, ``ended_at`` = last leg end, ``transfers`` = legs - 1
+    (plus the legs' ``transfers_out``: transfers to outside the export, which leave no leg),
     durations and ``auth_attempts`` summed, ``queue``/``channel``/``direction``/``entry_point``
     = first leg's, ``agent_id``/``team``/reason = final leg's. ``outcome`` is ``handled`` when
     any leg was handled by an agent (the agent's work happened), else the final leg's.
@@ -379,7 +873,8 @@ def fold_legs(legs: ir.Table) -> ir.Table:
         "ended_at": legs.ended_at.max(),
         "outcome": ibis.ifelse((legs.outcome == "handled").any(), "handled", legs.outcome.argmax(first)),
         "queued": legs.queued.any(),
-        "transfers": legs.count() - 1,
+        # a transfer out of the platform leaves no leg of its own: the leg that made it says so
+        "transfers": legs.count() - 1 + legs.transfers_out.fill_null(0).sum(),
         "auth_attempts": legs.auth_attempts.sum(),
         "contact_reason": legs.contact_reason.argmax(first),
         "reason_family": legs.reason_family.argmax(first),
@@ -397,9 +892,20 @@ def fold_legs(legs: ir.Table) -> ir.Table:
 
 
 def clip_negative_durations(t: ir.Table) -> ir.Table:
-    """Negative durations are export errors: readiness reports them, diagnostics read them as 0."""
+    """Negative durations are export errors: readiness reports them, diagnostics read them as 0.
+
+    A null (not measured, or a value that did not parse) stays null: ``greatest(x, 0)`` would
+    turn it into 0 on DuckDB.
+
+    Examples
+    --------
+    >>> import ibis
+    >>> t = ibis.memtable({"hold_s": [-30.0, 60.0, None]})
+    >>> clip_negative_durations(t).execute()["hold_s"].tolist()
+    [0.0, 60.0, nan]
+    """
     present = [c for c in _DURATION_COLUMNS if c in t.columns]
-    return t.mutate(**{c: ibis.greatest(t[c], 0.0) for c in present})
+    return t.mutate(**{c: ibis.ifelse(t[c] < 0, 0.0, t[c].cast("float64")) for c in present})
 
 
 def mapped_columns(report: LoadReport, table: str) -> set[str]:

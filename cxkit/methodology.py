@@ -25,12 +25,20 @@ DEFINITIONS: dict[str, str] = {
     "This is the volume a cost model prices; it is a different number from FCR.",
     "Right-censoring": "A contact whose window runs past the end of the data cannot be judged: it is "
     "left out of FCR (never counted as resolved) and the number left out is reported.",
+    "End of data": "The latest arrival in the contacts feed, never later than the period end: a period "
+    "that runs past the data does not judge the unobserved days as resolved.",
     "Journey": "A customer's chain of contacts in which each arrives within the window after the latest "
     "end of the earlier ones; it ends when no repeat follows (resolved) or the data ends (censored).",
     "Service level": "Answered within the channel's threshold / (answered + abandoned after the short-"
     "abandon threshold).",
     "Abandon rate": "Abandoned from the queue after the short-abandon threshold / offered to a queue. "
     "Hang-ups in the IVR are reported separately.",
+    "IVR hang-up rate": "Inbound contacts abandoned before reaching a queue / inbound contacts that entered "
+    "the IVR or a bot (IVR seconds above zero).",
+    "Containment": "Inbound contacts contained by the IVR or a bot, in any channel / inbound contacts that "
+    "entered the IVR or a bot.",
+    "Orphans": "Survey answers, QA evaluations and cases whose contact is not in the contacts feed: counted "
+    "by the readiness checks and left out of every figure.",
     "AHT": "(talk + hold + after-contact work) / handled contacts of both directions; the median is "
     "shown beside the mean.",
     "Confidence interval": "Every rate carries a 95% Wilson interval and its denominator; segments under "
@@ -51,15 +59,45 @@ DEFINITIONS: dict[str, str] = {
     "Scenario": "A what-if change (FCR, AHT, transfers, containment, volume) worked through line by line to "
     "contacts avoided, agent hours, FTE (hours / productive hours per FTE) and net saving; every input has a "
     "low / base / high value, a seeded Monte Carlo gives P10 / P50 / P90, and a tornado ranks the inputs.",
+    "Data period and annualisation": "Cost figures cover the data period: local calendar days from the first to "
+    "the last arrival, empty days included. A yearly figure is the period figure x 365 / period days: an "
+    "extrapolation that assumes the period is typical of the year, labelled as such wherever it is shown.",
+    "Avoidable cost": "Repeat cost + failure-demand cost - the cost of repeats whose reason is failure demand (in "
+    "both figures, counted once).",
+    "Scenario arithmetic": "FCR lever: unresolved contacts avoided = FCR change x eligible contacts; repeats avoided "
+    "= that x repeats per unresolved contact; saving = repeats avoided x their mean cost per contact; agent hours = "
+    "repeats avoided x their mean handle time / occupancy. AHT lever: hours = -(handled contacts left after the "
+    "avoided ones) x change / 3600 / occupancy, priced at the loaded hourly cost (else at the hourly cost the given "
+    "prices imply: sum of handled x price x occupancy / handle hours). Transfer lever: transfers avoided = (measured "
+    "rate - target) x handled; hours = transfers avoided x (AHT transferred - AHT not transferred) / 3600 / "
+    "occupancy, priced at the hourly cost; plus repeats avoided = eligible contacts no longer transferred x (FCR "
+    "not transferred - FCR transferred) x repeats per unresolved contact. Containment lever: agent contacts avoided "
+    "= (target - measured containment) x self-service entries (one agent contact per extra contained entry, an "
+    "assumption); saving = that x (mean price of an agent contact - self-service price); hours = that x agent AHT "
+    "/ 3600 / occupancy. Volume lever: contacts = -change x inbound contacts; saving = -change x cost of the priced "
+    "inbound contacts; hours = -change x inbound handle hours / occupancy. Levers add (first order). Per year = "
+    "period x 365 / period days. FTE = agent hours per year / productive hours per FTE. Agent hours become cash only "
+    "when staffing changes with them.",
+    "Monte Carlo": "Each scenario input with a low / high range is drawn from a triangular distribution (low, base, "
+    "high) by numpy's seeded generator (the engagement's seed, and the scenario's name): the same seed gives the "
+    "same P10 / P50 / P90, byte for byte. The seed and the number of draws are in the parameters below.",
+    "Tornado": "The yearly net saving with one input at its low and then at its high value, the others at base; "
+    "inputs ranked by how far they move it.",
+    "Consistency flags": "A scenario is flagged when its inputs contradict each other or the measured baseline: an "
+    "FCR above 100%, more repeats avoided than exist, a claimed drop in repeats outside what the FCR change "
+    "produces at the measured repeats per unresolved contact, or more FTE saved than are staffed.",
     "Erlang C": "Agents an interval needs to reach the service-level target, from offered contacts and the "
-    "queue's measured AHT, assuming random arrivals, exponential handle times and no abandonment.",
+    "queue's measured AHT, assuming random arrivals, exponential handle times and no abandonment: traffic A = "
+    "offered x AHT / interval seconds; service level = 1 - P(wait) x exp(-(agents - A) x threshold / AHT); the "
+    "requirement is the fewest agents reaching the target.",
     "Forecast accuracy": "MAPE = mean of |forecast - offered| / offered over intervals with contacts; WAPE = "
     "sum of |forecast - offered| / sum offered; bias = (forecast - offered) / offered, summed.",
 }
 
 _MEANINGS = {
     "period": "Period diagnosed (local dates, inclusive)",
-    "end_of_data": "End of data used for right-censoring (local time)",
+    "end_of_data": "End of data used for right-censoring (latest arrival, capped at the period end; local time)",
+    "customer_pseudonyms": "Customer identifiers replaced by keyed pseudonyms on load",
     "repeat_window_days": "Repeat window (days; a day is exactly 86,400 s)",
     "sensitivity_windows_days": "Windows shown in the FCR sensitivity table",
     "exclude_reasons": "Contact reasons excluded from FCR",
@@ -80,6 +118,9 @@ _MEANINGS = {
     "channels": "Channels staffed with Erlang C",
     "max_occupancy": "Occupancy cap when sizing agents",
     "worst_dayparts": "Worst forecast day-parts listed",
+    "inputs_note": "Where the cost inputs come from",
+    "scenarios": "Scenarios evaluated",
+    "currency": "Currency of every cost figure",
 }
 
 
@@ -92,8 +133,10 @@ def parameters_table(session: Session) -> pd.DataFrame:
     """Every parameter in force for this run, with what it means."""
     rows = []
     for key, value in session.parameters().items():
-        if isinstance(value, dict):
-            value = ", ".join(f"{k}: {_number(v)}" for k, v in value.items())
+        if key == "seed":
+            value = str(value)  # an identifier, not a quantity: no thousands separators
+        elif isinstance(value, dict):
+            value = ", ".join(f"{k}: {_number(v)}" for k, v in value.items()) or "none"
         elif isinstance(value, list):
             value = ", ".join(_number(v) for v in value) or "none"
         else:
@@ -104,16 +147,20 @@ def parameters_table(session: Session) -> pd.DataFrame:
 
 def _number(value: object) -> str:
     """``7.0`` as ``7``, ``0.82`` as ``0.82``; anything else as text."""
+    if value is None:
+        return "not set"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (int, float)):
-        return f"{value:,g}"
+        # whole numbers in full (10,000 draws, not 1e+04); fractions as they are (0.82)
+        return f"{int(value):,}" if float(value).is_integer() else f"{value:,g}"
     return str(value)
 
 
 def cost_parameters(engagement) -> dict:
-    """The cost, scenario and capacity parameters in force (for the methodology page and
-    run.json); scenarios are listed by name. ``parameters_table`` renders the same keys."""
+    """The cost, scenario and capacity parameters in force (for the methodology page and the
+    run's results manifest, through :meth:`cxkit.session.Session.parameters`); scenarios are
+    listed by name. ``parameters_table`` renders the same keys."""
     c, k = engagement.cost, engagement.capacity
     out = c.model_dump(exclude={"scenarios"})
     out["scenarios"] = [s.name for s in c.scenarios] or "default set"

@@ -10,7 +10,10 @@ Populations, as METRICS.md fixes them:
   "answered, or waited more than zero seconds";
 * an inbound contact that was abandoned without ever being queued is an **IVR hang-up**: it is
   counted on its own and never enters the abandon rate;
-* **self-service entries** (inbound contacts in the ``self_service`` channel) carry containment.
+* **IVR/bot entries** (inbound contacts with ``ivr_s > 0``, any channel) carry the IVR hang-up
+  rate and containment (a contact contained by the IVR or a bot usually keeps its media
+  channel, so containment is not read from the ``self_service`` channel). Where the export
+  has no IVR/bot seconds, both rates are not measured (null), never 0.
 
 A negative duration is an export error: readiness reports it, these metrics read it as zero.
 Every rate carries its numerator, denominator and a 95% Wilson interval.
@@ -191,8 +194,8 @@ def queue_flags(
     handled), ``wait0_s`` (wait, negatives and nulls as zero), ``sl_threshold_s``,
     ``answered_in_sl`` (``wait_s <= threshold``), ``abandoned`` (offered, not answered, outcome
     abandoned), ``short_abandon`` (abandoned at or before ``short_abandon_s``),
-    ``long_abandon``, ``ivr_hangup`` (inbound, abandoned, never queued), ``self_service`` and
-    ``contained``.
+    ``long_abandon``, ``ivr_hangup`` (inbound, abandoned, never queued), ``ivr_entry``
+    (inbound, ``ivr_s > 0``) and ``contained`` (an IVR/bot entry with outcome contained).
 
     Examples
     --------
@@ -224,7 +227,9 @@ def queue_flags(
         + _nonneg(t.hold_s).fill_null(0.0)
         + _nonneg(t.acw_s).fill_null(0.0)
     )
-    self_service = inbound & (t.channel == "self_service")
+    # METRICS.md: the IVR hang-up rate and containment are over contacts that entered the IVR
+    # or a bot; a null ivr_s (not measured) is not an entry
+    ivr_entry = (inbound & (t.ivr_s > 0)).fill_null(False)
     return t.mutate(
         handled=handled,
         handle_s=ibis.ifelse(handled, handle, ibis.null("float64")),
@@ -238,8 +243,8 @@ def queue_flags(
         short_abandon=short,
         long_abandon=abandoned & ~short,
         ivr_hangup=(inbound & ~queued & (t.outcome == "abandoned")).fill_null(False),
-        self_service=self_service.fill_null(False),
-        contained=(self_service & (t.outcome == "contained")).fill_null(False),
+        ivr_entry=ivr_entry,
+        contained=ivr_entry & (t.outcome == "contained").fill_null(False),
     )
 
 
@@ -412,18 +417,33 @@ def abandonment(
 def ivr_hangups(
     contacts: ir.Table, *, by: str | Sequence[str] | None = "channel", overall: bool = True
 ) -> ir.Table:
-    """IVR (or bot) hang-ups: inbound contacts abandoned before ever entering a queue.
+    """IVR hang-up rate: inbound contacts abandoned before reaching a queue / inbound contacts
+    that entered the IVR or a bot (``ivr_s > 0``), with ``rate`` and Wilson interval.
 
-    Reported apart from the abandon rate: ``numerator`` hang-ups over ``denominator`` inbound
-    arrivals, with ``rate`` and Wilson interval.
+    Reported apart from the abandon rate. The numerator counts hang-ups among the entries (a
+    rate's numerator is part of its denominator); ``hangups_all`` counts every inbound contact
+    abandoned before a queue, as :func:`abandonment` does. Without IVR/bot seconds in the
+    export the denominator is 0 and the rate is null: not measured.
+
+    Examples
+    --------
+    >>> from cxkit.testing import canonical_memtable
+    >>> t = canonical_memtable("contacts", [
+    ...     {"contact_id": "a", "direction": "inbound", "ivr_s": 30.0, "outcome": "abandoned", "queued": False},
+    ...     {"contact_id": "b", "direction": "inbound", "ivr_s": 40.0, "outcome": "handled", "queued": True},
+    ...     {"contact_id": "c", "direction": "inbound", "ivr_s": 0.0, "outcome": "handled", "queued": True}])
+    >>> r = ivr_hangups(t, by=None).execute()   # a hangs up in the IVR; c never entered it
+    >>> int(r.numerator[0]), int(r.denominator[0]), float(r.rate[0])
+    (1, 2, 0.5)
     """
     f = queue_flags(contacts)
     out = _grouped(
         f,
         _as_list(by),
         overall,
-        numerator=ibis._.count(where=ibis._.ivr_hangup),
-        denominator=ibis._.count(where=(ibis._.direction == "inbound").fill_null(False)),
+        numerator=ibis._.count(where=ibis._.ivr_hangup & ibis._.ivr_entry),
+        denominator=ibis._.count(where=ibis._.ivr_entry),
+        hangups_all=ibis._.count(where=ibis._.ivr_hangup),
     )
     return _with_rate(out)
 
@@ -431,10 +451,26 @@ def ivr_hangups(
 def containment(
     contacts: ir.Table, *, by: str | Sequence[str] | None = None, overall: bool = True
 ) -> ir.Table:
-    """Self-service containment: contained self-service entries / self-service entries.
+    """Containment: inbound contacts with outcome ``contained`` / inbound contacts that entered
+    the IVR or a bot (``ivr_s > 0``), in any channel.
 
-    An entry is an inbound contact in the ``self_service`` channel; it is contained when its
-    outcome is ``contained`` (a ``deflected`` or abandoned entry is not).
+    IVR and bot containment usually keep their media channel (a call contained by the IVR is a
+    voice contact), so the ``self_service`` channel alone would miss them. A ``deflected`` or
+    abandoned entry is not contained. A contained contact whose export holds no IVR/bot seconds
+    cannot be told from one that never entered: it is in neither term. Without IVR/bot seconds
+    in the export the rate is null: not measured.
+
+    Examples
+    --------
+    >>> from cxkit.testing import canonical_memtable
+    >>> t = canonical_memtable("contacts", [
+    ...     {"contact_id": "v", "channel": "voice", "direction": "inbound", "ivr_s": 50.0, "outcome": "contained"},
+    ...     {"contact_id": "b", "channel": "self_service", "direction": "inbound", "ivr_s": 90.0, "outcome": "contained"},
+    ...     {"contact_id": "d", "channel": "self_service", "direction": "inbound", "ivr_s": 60.0, "outcome": "deflected"},
+    ...     {"contact_id": "h", "channel": "voice", "direction": "inbound", "ivr_s": 20.0, "outcome": "handled"}])
+    >>> r = containment(t).execute()
+    >>> int(r.numerator[0]), int(r.denominator[0]), float(r.rate[0])
+    (2, 4, 0.5)
     """
     f = queue_flags(contacts)
     out = _grouped(
@@ -442,7 +478,7 @@ def containment(
         _as_list(by),
         overall,
         numerator=ibis._.count(where=ibis._.contained),
-        denominator=ibis._.count(where=ibis._.self_service),
+        denominator=ibis._.count(where=ibis._.ivr_entry),
     )
     return _with_rate(out)
 
@@ -488,8 +524,10 @@ def operations_summary(
 
     Columns: ``contacts``, ``inbound``, ``offered``, ``answered``, ``asa_s``,
     ``service_level`` (+ ``sl_threshold_s``), ``abandon_rate``, ``short_abandons``,
-    ``ivr_hangups``, ``handled``, ``aht_mean_s``, ``aht_median_s``, ``transfer_rate``,
-    ``self_service_entries``, ``containment``. Rates are null where their denominator is 0.
+    ``ivr_hangups`` (all inbound contacts abandoned before a queue), ``handled``,
+    ``aht_mean_s``, ``aht_median_s``, ``transfer_rate``, ``ivr_entries`` (inbound contacts
+    with ``ivr_s > 0``), ``ivr_hangup_rate`` (hang-ups among them) and ``containment``
+    (contained among them). Rates are null where their denominator is 0.
     ``asa_s`` is null for a segment that mixes channels (such as ``all``): a mean of phone
     waits and inbox response times describes neither.
     """
@@ -513,7 +551,8 @@ def operations_summary(
         handled=_.count(where=_.handled),
         aht_mean_s=_.handle_s.mean(),
         transferred=_.count(where=_.transferred),
-        self_service_entries=_.count(where=_.self_service),
+        ivr_entries=_.count(where=_.ivr_entry),
+        ivr_entry_hangups=_.count(where=_.ivr_hangup & _.ivr_entry),
         contained=_.count(where=_.contained),
         _thr_min=thr.min(),
         _thr_max=thr.max(),
@@ -528,9 +567,10 @@ def operations_summary(
         sl_threshold_s=ibis.ifelse(out._thr_min == out._thr_max, out._thr_min, ibis.null("float64")),
         abandon_rate=ratio(out.long_abandons, out.offered),
         transfer_rate=ratio(out.transferred, out.handled),
-        containment=ratio(out.contained, out.self_service_entries),
+        ivr_hangup_rate=ratio(out.ivr_entry_hangups, out.ivr_entries),
+        containment=ratio(out.contained, out.ivr_entries),
         asa_s=ibis.ifelse(out._channels <= 1, out.asa_s, ibis.null("float64")),
-    ).drop("_thr_min", "_thr_max", "_channels")
+    ).drop("_thr_min", "_thr_max", "_channels", "ivr_entry_hangups")
 
 
 def queue_profile(

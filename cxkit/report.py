@@ -7,9 +7,10 @@ Steps, each usable on its own:
    virtualenv works and a stale user-level ``python3`` kernelspec cannot hijack the run).
 2. :func:`combine` joins the executed notebooks into one report notebook: a Quarto front-matter
    raw cell, code input hidden, parameters cells and stderr/warning output removed.
-3. :func:`render_html` renders it with Quarto when installed (``quarto render --to html``, no
-   re-execution) or with nbconvert into one self-contained page that makes no network request:
-   no require.js, MathJax, jquery or web fonts; charts are inline ``<svg>``; images embedded.
+3. :func:`render_html` renders it with Quarto when installed (:func:`cxkit.quarto.render`:
+   ``quarto render --to html``, no re-execution, outputs handed over as raw HTML and inline SVG)
+   or with nbconvert into one self-contained page that makes no network request: no
+   require.js, MathJax, jquery or web fonts; charts are inline ``<svg>``; images embedded.
 4. :func:`privacy_scan` looks for e-mail addresses, phone numbers and card numbers in the text
    a reader sees; :func:`build_report` refuses to publish a report in which it finds any.
 
@@ -41,13 +42,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from cxkit.errors import CxkitError
+from cxkit.errors import BlockedError, CxkitError
+from cxkit.privacy import IdentifierSet, privacy_scan, redact, scan_file
 
 __all__ = [
     "RENDERERS",
     "Progress",
     "build_report",
     "choose_renderer",
+    "clean_stale_runs",
     "combine",
     "execute_notebooks",
     "external_references",
@@ -65,7 +68,6 @@ RENDERERS: tuple[str, ...] = ("quarto", "nbconvert")
 
 _KERNEL_NAME = "python3"
 _PARAMETER_TAGS = frozenset({"parameters", "injected-parameters"})
-_QUARTO_TIMEOUT_S = 600
 _VERSIONED_PACKAGES = (
     "cxkit",
     "papermill",
@@ -93,8 +95,12 @@ def _say(progress: Progress | None, message: str, fraction: float) -> None:
 def _kernel_manager_class() -> type:
     """A kernel manager whose ``python3`` kernel is ``sys.executable -m ipykernel_launcher``.
 
+    Its channels are encrypted with CurveZMQ keys the manager provisions (so the kernel does
+    not warn that it "is running over TCP without encryption"), and shutting it down does not
+    interrupt it first (so an idle kernel does not log "KeyboardInterrupt caught in kernel").
     Built on use so importing this module does not import jupyter_client.
     """
+    import zmq
     from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import default
@@ -107,7 +113,8 @@ def _kernel_manager_class() -> type:
                 argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
                 display_name=f"Python {sys.version_info.major}.{sys.version_info.minor} (cxkit)",
                 language="python",
-                metadata={"debugger": False},
+                # ipykernel accepts manager-provisioned Curve keys from the connection file.
+                metadata={"debugger": False, "supported_encryption": ["curve"]},
             )
 
     class CurrentInterpreterKernelManager(AsyncKernelManager):
@@ -116,6 +123,19 @@ def _kernel_manager_class() -> type:
         @default("kernel_spec_manager")
         def _current_interpreter_spec_manager(self) -> KernelSpecManager:
             return CurrentInterpreterKernelSpecManager(data_dir=self.data_dir)
+
+        @default("transport_encryption")
+        def _encrypt_when_possible(self) -> str:
+            # "auto" is refused by jupyter_client when libzmq lacks Curve; then plain TCP it is.
+            return "auto" if zmq.has("curve") else "disabled"
+
+        async def _async_interrupt_kernel(self) -> None:
+            # jupyter_client interrupts before every shutdown in case the kernel is busy; papermill
+            # only shuts down idle kernels, and the shutdown request on the control channel
+            # (then a kill after a grace period) stops a busy one anyway.
+            if self.shutting_down:
+                return
+            await super()._async_interrupt_kernel()
 
     return CurrentInterpreterKernelManager
 
@@ -288,6 +308,31 @@ def _vegalite_to_svg(data: Mapping[str, Any]) -> str | None:
     return None
 
 
+_TABLE_CELL = re.compile(r"(<t[dh]\b[^>]*>)(.*?)(</t[dh]>)", re.S | re.I)
+_MARKUP = re.compile(r"(<[^>]*>)")
+
+
+def _breakable_cells(markup: str) -> str:
+    """HTML whose table cells may wrap after ``/`` and ``_`` inside words (a ``<wbr>`` there).
+
+    File paths and codes (``data/crm_cases.csv``, ``reason_family``) are the long words that
+    make a table wider than the page; with these break points a table fits without breaking
+    words anywhere else. The text a reader sees or copies is unchanged.
+
+    Examples
+    --------
+    >>> _breakable_cells('<td style="a">data/crm_cases.csv</td><p>a_b</p>')
+    '<td style="a">data/<wbr>crm_<wbr>cases.csv</td><p>a_b</p>'
+    """
+
+    def cell(match: re.Match[str]) -> str:
+        parts = _MARKUP.split(match.group(2))
+        parts = [p if p.startswith("<") else re.sub(r"(?<=\w)([/_])(?=\w)", r"\1<wbr>", p) for p in parts]
+        return match.group(1) + "".join(parts) + match.group(3)
+
+    return _TABLE_CELL.sub(cell, markup)
+
+
 def _reader_outputs(outputs: Sequence[Any]) -> list[Any]:
     """Outputs a reader should see: no stderr/warnings, no empty text, charts as SVG."""
     import nbformat
@@ -305,6 +350,9 @@ def _reader_outputs(outputs: Sequence[Any]) -> list[Any]:
             if "image/svg+xml" not in data and (svg := _vegalite_to_svg(data)) is not None:
                 data = {"image/svg+xml": svg, "text/plain": data.get("text/plain", "chart")}
             data = {k: v for k, v in data.items() if not k.startswith("application/vnd.vega")}
+            if "text/html" in data:
+                html_text = data["text/html"]
+                data["text/html"] = _breakable_cells("".join(html_text) if isinstance(html_text, list) else str(html_text))
             if not any(str(v).strip() for v in data.values()):
                 continue
             if kind == "execute_result" and set(data) == {"text/plain"}:
@@ -461,34 +509,9 @@ def choose_renderer(renderer: str = "auto") -> str:
 
 
 def _render_quarto(notebook: Path, out_html: Path) -> None:
-    quarto = shutil.which("quarto")
-    assert quarto is not None  # choose_renderer checked
-    # An .ipynb is not executed by Quarto unless --execute is given: papermill's outputs stay.
-    command = [quarto, "render", notebook.name, "--to", "html"]
-    try:
-        done = subprocess.run(
-            command,
-            cwd=notebook.parent,
-            capture_output=True,
-            text=True,
-            timeout=_QUARTO_TIMEOUT_S,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise CxkitError(f"{notebook}: quarto render failed to run: {error}") from error
-    produced = notebook.with_suffix(".html")
-    if done.returncode != 0 or not produced.is_file():
-        tail = "\n".join((done.stderr or done.stdout or "").strip().splitlines()[-15:])
-        raise CxkitError(
-            f"{notebook}: `{' '.join(command)}` exited with {done.returncode} and "
-            f"{'wrote' if produced.is_file() else 'did not write'} {produced.name}.\n{tail}\n"
-            "Fix: read the Quarto message above, or render with renderer='nbconvert'."
-        )
-    if produced.resolve() != out_html.resolve():
-        os.replace(produced, out_html)
-    support = notebook.parent / f"{notebook.stem}_files"
-    if support.is_dir():  # embed-resources leaves nothing needed here
-        shutil.rmtree(support, ignore_errors=True)
+    from cxkit.quarto import render
+
+    render(notebook, out_html)
 
 
 _BODY_TEMPLATE = r"""{%- extends 'classic/base.html.j2' -%}
@@ -533,7 +556,15 @@ pre { font-family: "SFMono-Regular", Menlo, Consolas, monospace; font-size: .85r
 blockquote { border-left: 4px solid var(--rule); margin: 1rem 0; padding: .1rem 1rem; color: var(--muted); }
 table { border-collapse: collapse; margin: .75rem 0 1.25rem; font-size: .9rem; max-width: 100%; }
 caption { caption-side: top; text-align: left; font-weight: 600; padding: .25rem 0; }
-th, td { padding: .35rem .7rem; border-bottom: 1px solid var(--rule); vertical-align: top; }
+/* Tables fit the column: words stay whole (paths and codes wrap after / and _, see
+   combine()); only a word longer than its column breaks. Tables of many columns are set
+   smaller and tighter (!important: cxkit.display tables carry inline sizes). */
+th, td { padding: .35rem .7rem; border-bottom: 1px solid var(--rule); vertical-align: top;
+  overflow-wrap: break-word; }
+table:has(tr > :nth-child(8)) { font-size: .8rem !important; }
+table:has(tr > :nth-child(8)) :is(th, td) { padding: .3rem .4rem !important; }
+table:has(tr > :nth-child(11)) { font-size: .72rem !important; }
+table:has(tr > :nth-child(11)) :is(th, td) { padding: .25rem .3rem !important; }
 th { text-align: left; border-bottom: 2px solid #9AA5B1; font-weight: 600; }
 tbody tr:nth-child(even) { background: #FAFBFC; }
 td { font-variant-numeric: tabular-nums; }
@@ -544,10 +575,23 @@ img { max-width: 100%; height: auto; }
 footer.report-footer { margin-top: 3rem; padding-top: 1rem; border-top: 1px solid var(--rule);
   font-size: .8rem; color: var(--muted); }
 @media print {
-  nav#TOC { break-after: page; }
+  @page { size: A4; margin: 14mm 12mm; }
+  html { font-size: 10.5pt; }
   .page { max-width: none; padding: 0; }
-  main h1, main h2 { break-after: avoid; }
-  svg, table { break-inside: avoid; }
+  /* The contents in two compact columns on the first page, not a box spilling onto a page of
+     its own. */
+  nav#TOC { columns: 2; column-gap: 2rem; font-size: .8rem; padding: .5rem .9rem; margin-bottom: 1rem; }
+  nav#TOC h2 { column-span: all; }
+  nav#TOC li { break-inside: avoid; }
+  main h1, main h2, main h3, main h4 { break-after: avoid; break-inside: avoid; }
+  main p, main li { orphans: 3; widows: 3; }
+  table { font-size: 8pt !important; }
+  table:has(tr > :nth-child(11)) { font-size: 7pt !important; }
+  th, td { padding: .2rem .35rem !important; }
+  thead { display: table-header-group; }
+  tr, svg, .cxkit-card, .cxkit-caveat, .cxkit-note { break-inside: avoid; }
+  .output_area, .output_subarea { overflow: visible; }
+  a { color: inherit; text-decoration: none; }
 }
 """
 
@@ -746,8 +790,8 @@ def render_html(notebook: Path, out_html: Path, renderer: str = "auto") -> Path:
 
     Notes
     -----
-    Quarto runs ``quarto render <notebook> --to html`` in the notebook's folder (no
-    ``--execute``). nbconvert renders the cell outputs only (no code, no prompts) into a page
+    Quarto renders a copy made for it by :func:`cxkit.quarto.render` (no ``--execute``): the
+    same content, tables as raw HTML, charts as inline SVG, caveats as callouts. nbconvert renders the cell outputs only (no code, no prompts) into a page
     with the front-matter title and subtitle, a table of contents from the markdown headings
     and a built-in stylesheet; it has no ``<script>``, no ``<link>`` and no remote image, so
     opening it makes no network request.
@@ -765,137 +809,7 @@ def render_html(notebook: Path, out_html: Path, renderer: str = "auto") -> Path:
 # 4. checks on the rendered page
 # ============================================================================================
 
-_SKIPPED_ELEMENTS = frozenset({"style", "script", "head", "defs", "template", "noscript"})
-_SCANNED_ATTRIBUTES = frozenset({"aria-label", "title", "alt", "aria-description"})
-_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-
-
-class _TextBySection(HTMLParser):
-    """Collects what a reader sees (text, plus labels read out by screen readers) per heading."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.section = "(before the first heading)"
-        self.chunks: list[tuple[str, str]] = []
-        self._skip_depth = 0
-        self._heading: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIPPED_ELEMENTS:
-            self._skip_depth += 1
-        elif not self._skip_depth:
-            for name, value in attrs:
-                if name in _SCANNED_ATTRIBUTES and value:
-                    self.chunks.append((self.section, value))
-        if tag in _HEADINGS and not self._skip_depth:
-            self._heading = []
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if not self._skip_depth:
-            for name, value in attrs:
-                if name in _SCANNED_ATTRIBUTES and value:
-                    self.chunks.append((self.section, value))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIPPED_ELEMENTS and self._skip_depth:
-            self._skip_depth -= 1
-        if tag in _HEADINGS and self._heading is not None:
-            text = " ".join("".join(self._heading).split()).rstrip("¶").strip()
-            if text:
-                self.section = text
-            self._heading = None
-
-    def handle_data(self, data: str) -> None:
-        if self._skip_depth or not data.strip():
-            return
-        if self._heading is not None:
-            self._heading.append(data)
-        self.chunks.append((self.section, data))
-
-
-_EMAIL = re.compile(r"(?<![\w.%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
-_PHONES = (
-    # international: +44 20 7946 0958, +1 (415) 555-0123, +14155550123
-    re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}(?![\w])"),
-    # North American: (415) 555-0123, 415-555-0123, 415.555.0123
-    re.compile(r"(?<![\w.,-])(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w%])"),
-    # national with trunk prefix: 020 7946 0958, 06 12 34 56 78
-    re.compile(r"(?<![\w.,-])0\d{1,4}(?:[ -]\d{2,4}){2,4}(?![\w%.,])"),
-)
-_CARD = re.compile(r"(?<![\w.,-])\d(?:[ -]?\d){12,18}(?![\w%])")
-
-
-def _luhn_valid(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
-
-
-def _looks_like_card(candidate: str) -> bool:
-    digits = re.sub(r"\D", "", candidate)
-    if not 13 <= len(digits) <= 19 or len(set(digits)) == 1:
-        return False
-    groups = re.split(r"[ -]", candidate)
-    if len(groups) > 1:
-        # Card numbers are printed in groups (4-4-4-4, 4-6-5, ...), never in ones and twos.
-        separators = set(re.findall(r"[ -]", candidate))
-        if len(separators) > 1 or len(groups[0]) != 4 or any(not 3 <= len(g) <= 6 for g in groups):
-            return False
-    return _luhn_valid(digits)
-
-
-def _phone_digits_ok(candidate: str) -> bool:
-    return 8 <= len(re.sub(r"\D", "", candidate)) <= 15
-
-
-def privacy_scan(html_text: str) -> list[str]:
-    """Find personal data in what a reader of a rendered report sees.
-
-    Scans text content and the labels screen readers announce (``aria-label``, ``title``,
-    ``alt``); ignores style sheets, scripts and SVG geometry (path data, coordinates).
-
-    Parameters
-    ----------
-    html_text
-        A rendered report.
-
-    Returns
-    -------
-    list of str
-        One line per kind and section, e.g. ``"e-mail address in section 'Resolution' (2
-        occurrences)"``; never the value itself. Empty when nothing was found.
-
-    Examples
-    --------
-    >>> privacy_scan("<h2>Queues</h2><p>Call 415-555-0123 or write to a@example.com</p>")
-    ["phone number in section 'Queues' (1 occurrence)", "e-mail address in section 'Queues' (1 occurrence)"]
-    >>> privacy_scan("<h2>FCR</h2><p>71.2% (95% CI 69.8-72.5%, n = 4,210) on 2026-11-25</p>")
-    []
-    """
-    parser = _TextBySection()
-    parser.feed(html_text)
-    parser.close()
-    found: Counter[tuple[str, str]] = Counter()
-    for section, text in parser.chunks:
-        for line in text.splitlines():
-            for pattern in _PHONES:
-                for match in pattern.finditer(line):
-                    if _phone_digits_ok(match.group(0)):
-                        found[("phone number", section)] += 1
-            for match in _CARD.finditer(line):
-                if _looks_like_card(match.group(0)):
-                    found[("card number", section)] += 1
-            found.update(("e-mail address", section) for _ in _EMAIL.finditer(line))
-    # A phone pattern and a card pattern can both match one long number; it is reported under
-    # each kind, which is the safe direction.
-    return [
-        f"{kind} in section {section!r} ({count} occurrence{'s' if count > 1 else ''})"
-        for (kind, section), count in found.items()
-    ]
+# The privacy scan (patterns, customer ids, every written file) lives in cxkit.privacy.
 
 
 class _ExternalReferences(HTMLParser):
@@ -975,7 +889,8 @@ def _versions(renderer: str) -> dict[str, str | None]:
             done = subprocess.run(
                 [quarto, "--version"], capture_output=True, text=True, timeout=60, check=False
             )
-            versions["quarto"] = done.stdout.strip() or None
+            # Some Quarto builds colour their version line; keep the text only.
+            versions["quarto"] = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout).strip() or None
         except (OSError, subprocess.TimeoutExpired):
             versions["quarto"] = None
     return versions
@@ -997,8 +912,96 @@ def _claim_run_folder(engagement_dir: Path) -> tuple[str, Path]:
             temp.mkdir(parents=True)  # atomic claim against a concurrent run
         except FileExistsError:
             continue
+        except OSError as error:
+            raise CxkitError(
+                f"{engagement_dir}: cannot create the run folder ({error.strerror or error}). Fix: make the reports "
+                "folder writable, or write elsewhere with --reports <folder>."
+            ) from None
+        # who is writing here: a later run removes the folder only once this process is gone
+        (temp / _OWNER).write_text(json.dumps({"pid": os.getpid(), "host": _host()}), encoding="utf-8")
         return run_id, temp
     raise CxkitError(f"{engagement_dir}: cannot find a free run id for {stamp}.")
+
+
+_OWNER = ".owner.json"
+_RUN_ID = re.compile(r"\d{8}T\d{6}Z(?:-\d+)?")
+
+
+def _host() -> str:
+    import socket
+
+    return socket.gethostname()
+
+
+def _owner_alive(folder: Path) -> bool | None:
+    """Whether the process that claimed ``folder`` still runs (None: cannot tell)."""
+    try:
+        owner = json.loads((folder / _OWNER).read_text(encoding="utf-8"))
+        pid, host = int(owner["pid"]), str(owner["host"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if host != _host() or os.name == "nt":  # another machine; Windows has no harmless kill(pid, 0)
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: alive, another user's
+        return True
+    return True
+
+
+def clean_stale_runs(engagement_dir: Path) -> list[str]:
+    """Remove the temporary folders of runs that were killed before they finished.
+
+    A run works in ``.tmp-<run_id>/`` (and a re-render in ``<run>/.rerender-<pid>/``); kill -9 or
+    a power cut leaves it behind. Such a folder is stale when the process that claimed it is gone
+    (its ``.owner.json`` names the process and machine), or, when that cannot be told (an older
+    cxkit, another machine), when a run that started later has finished since. Folders of runs
+    still going are never touched.
+
+    Returns
+    -------
+    list of str
+        The folders removed, relative to ``engagement_dir`` (empty when there were none).
+    """
+    engagement_dir = Path(engagement_dir)
+    if not engagement_dir.is_dir():
+        return []
+    finished = sorted(p.name.removeprefix("failed-") for p in engagement_dir.iterdir()
+                      if p.is_dir() and _RUN_ID.fullmatch(p.name.removeprefix("failed-")))
+    removed = []
+    candidates = [p for p in engagement_dir.glob(".tmp-*") if p.is_dir()]
+    candidates += [p for run in engagement_dir.iterdir() if run.is_dir() and not run.name.startswith(".")
+                   for p in run.glob(".rerender-*") if p.is_dir()]
+    for folder in sorted(candidates):
+        alive = _owner_alive(folder) if folder.name.startswith(".tmp-") else _pid_alive(folder.name)
+        if alive is None:
+            started = folder.name.removeprefix(".tmp-")
+            alive = not any(run > started for run in finished)
+        if alive:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            removed.append(folder.relative_to(engagement_dir).as_posix())
+    return removed
+
+
+def _pid_alive(name: str) -> bool | None:
+    """Whether the process of a ``.rerender-<pid>`` folder still runs (None: cannot tell)."""
+    try:
+        pid = int(name.rsplit("-", 1)[1])
+    except (IndexError, ValueError):
+        return None
+    if os.name == "nt":
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _point_latest(engagement_dir: Path, run_id: str) -> None:
@@ -1040,6 +1043,7 @@ def build_report(
     renderer: str = "auto",
     progress: Progress | None = None,
     prepare: Callable[[Path, Progress | None], Any] | None = None,
+    identifiers: IdentifierSet | None = None,
 ) -> Path:
     """Execute, combine, render, scan and publish one report run.
 
@@ -1065,6 +1069,10 @@ def build_report(
         Optional ``prepare(run_dir, progress)`` run in the run folder before any notebook (e.g.
         :func:`cxkit.pipeline.prepare_run`: load once, readiness, every result computed once),
         inside the same all-or-nothing publishing.
+    identifiers
+        The engagement's customer ids, hashed (``Session.customer_identifiers()``): the privacy
+        scan refuses a run whose files show one. Without it the scan looks for e-mail
+        addresses, phone and card numbers only.
 
     Returns
     -------
@@ -1076,8 +1084,9 @@ def build_report(
     CxkitError
         A notebook failed, rendering failed, the page would make a network request, or the
         privacy scan found personal data (the message names the kind and section, never the
-        value). The run folder is then renamed ``failed-<run_id>`` with a ``FAILED.txt``;
-        published runs and ``latest`` are untouched.
+        value; for network requests, the likely cause and its fix). The run folder is then
+        renamed ``failed-<run_id>`` with a ``FAILED.txt``, and a page that failed a check is
+        kept there as ``index.NOT-PUBLISHED.html``; published runs and ``latest`` are untouched.
 
     Notes
     -----
@@ -1100,7 +1109,9 @@ def build_report(
     try:
         if prepare is not None:
             t0 = time.perf_counter()
-            prepare(temp, (lambda step, f: _say(progress, step, 0.5 * f)) if progress else None)
+            prepared = prepare(temp, (lambda step, f: _say(progress, step, 0.5 * f)) if progress else None)
+            if identifiers is None:  # the customer ids the preparation found in the exports
+                identifiers = getattr(prepared, "identifiers", None)
             timings["prepare"] = round(time.perf_counter() - t0, 3)
             start_execute = 0.5
         # a summary section (00_*) sums up the others, so it runs after them and still comes first
@@ -1125,7 +1136,9 @@ def build_report(
 
         _say(progress, "Checking the page for personal data and network requests", 0.97)
         page = index_html.read_text(encoding="utf-8")
-        _refuse_unsafe_page(page, index_html)
+        _withhold_personal_data(temp, identifiers)
+        if (problem := _page_problem(page, name, identifiers)) is not None:
+            raise _Unpublishable(problem)
 
         timings["total"] = round(time.perf_counter() - started, 3)
         record = {
@@ -1145,24 +1158,37 @@ def build_report(
         }
         (temp / "run.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
         final = engagement_dir / run_id
+        (temp / _OWNER).unlink(missing_ok=True)
         os.replace(temp, final)
     except BaseException as error:
         failed = _mark_failed(engagement_dir, run_id, temp, error)
+        _scrub_personal_data(failed, identifiers)  # a failed cell's traceback may quote a value
+        kept = failed / "index.NOT-PUBLISHED.html"
+        if isinstance(error, _Unpublishable):
+            raise CxkitError(
+                f"The report was not published because {error}\n"
+                f"The page is kept, unpublished, at {kept} (for investigation only); earlier "
+                f"reports and 'latest' are unchanged.\nRun folder kept for debugging: {failed}"
+            ) from error
         if isinstance(error, CxkitError):
-            message = str(error).replace(str(temp), str(failed))
-            raise CxkitError(f"{message}\nRun folder kept for debugging: {failed}") from error
+            # Paths named while the run was being built: the page and the folder were renamed.
+            message = str(error).replace(str(temp / "index.html"), str(kept)).replace(str(temp), str(failed))
+            # a blocking readiness failure keeps its exit code (1) through the renaming
+            kind = BlockedError if isinstance(error, BlockedError) else CxkitError
+            raise kind(f"{message}\nRun folder kept for debugging: {failed}") from error
         raise
     _point_latest(engagement_dir, run_id)
     _say(progress, "Report published", 1.0)
     return final / "index.html"
 
 
-def rerender_run(run_folder: Path, renderer: str = "auto") -> Path:
+def rerender_run(run_folder: Path, renderer: str = "auto", identifiers: IdentifierSet | None = None) -> Path:
     """Render a published run's combined notebook again, without executing anything.
 
     For example after installing Quarto, or to compare renderers. The new page passes the same
     privacy and network checks before it replaces ``index.html`` (atomically); on any failure
-    the published page is left as it was.
+    the published page is left as it was, and a page that failed a check is kept as
+    ``index.NOT-PUBLISHED.html`` beside it (removed by the next successful render).
     """
     run_folder = Path(run_folder)
     notebook = run_folder / "report.ipynb"
@@ -1176,8 +1202,16 @@ def rerender_run(run_folder: Path, renderer: str = "auto") -> Path:
     staging.mkdir(exist_ok=True)
     try:
         page_path = render_html(notebook, staging / "index.html", name)
-        _refuse_unsafe_page(page_path.read_text(encoding="utf-8"), page_path)
+        if (problem := _page_problem(page_path.read_text(encoding="utf-8"), name, identifiers)) is not None:
+            kept = run_folder / "index.NOT-PUBLISHED.html"
+            os.replace(page_path, kept)
+            raise CxkitError(
+                f"The page rendered again with {name} was not published because {problem}\n"
+                f"It is kept, unpublished, at {kept} (for investigation only); the published "
+                f"{run_folder / 'index.html'} is unchanged."
+            )
         os.replace(page_path, run_folder / "index.html")
+        (run_folder / "index.NOT-PUBLISHED.html").unlink(missing_ok=True)
         record_path = run_folder / "run.json"
         if record_path.exists():
             record = json.loads(record_path.read_text(encoding="utf-8"))
@@ -1196,24 +1230,112 @@ def _mkdir(path: Path) -> Path:
     return path
 
 
-def _refuse_unsafe_page(page: str, where: Path) -> None:
-    findings = privacy_scan(page)
+def _withhold_personal_data(folder: Path, identifiers: IdentifierSet | None) -> None:
+    """Refuse a run any of whose files shows personal data, and delete those files.
+
+    The page is read by section, as a reader sees it; every other file of the run (readiness.json,
+    the combined and the executed notebooks, anything a section wrote) as :func:`cxkit.privacy.scan_file`
+    reads it. The files with findings are removed before the run folder is kept as ``failed-*``,
+    so that no output holds the values; the message names the kind and the section or file.
+    """
+    page = folder / "index.html"
+    findings = privacy_scan(page.read_text(encoding="utf-8"), identifiers) if page.exists() else []
+    offending = [page] if findings else []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p != page and p.name != _OWNER):
+        found = scan_file(path, identifiers, name=path.relative_to(folder).as_posix())
+        if found:
+            findings += found
+            offending.append(path)
+    if not findings:
+        return
+    for path in offending:
+        path.unlink(missing_ok=True)
+    listed = "\n".join(f"  - {f}" for f in findings)
+    removed = ", ".join(p.relative_to(folder).as_posix() for p in offending)
+    raise CxkitError(
+        f"{folder}: the report was not published because it shows personal data:\n{listed}\n"
+        f"The files showing it were deleted ({removed}). Fix: aggregate or drop the identifying column in the "
+        "section named above, or map the column holding it as free text (counted, never shown); then run the "
+        "report again."
+    )
+
+
+def _scrub_personal_data(folder: Path, identifiers: IdentifierSet | None) -> list[str]:
+    """Delete the files of a failed run that show personal data (a traceback may quote a value);
+    FAILED.txt stays, redacted. Returns the files deleted; never raises."""
+    removed = []
+    try:
+        note = Path(folder) / "FAILED.txt"
+        if note.exists():
+            note.write_text(redact(note.read_text(encoding="utf-8"), identifiers), encoding="utf-8")
+        for path in sorted(p for p in Path(folder).rglob("*") if p.is_file() and p.name != "FAILED.txt"):
+            if scan_file(path, identifiers):
+                path.unlink(missing_ok=True)
+                removed.append(path.relative_to(folder).as_posix())
+    except OSError:
+        pass
+    return removed
+
+
+#: What puts a remote resource into a rendered page, as (pattern in the reference, why it is
+#: there, how to fix it); the first match names the cause. Rules as data, checked in order.
+_REMOTE_CAUSES: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (
+        re.compile(r"require(\.min)?\.js|requirejs|jquery|jupyter-widgets", re.I),
+        "Quarto added require.js and jQuery from a CDN, which it does whenever a cell output is "
+        "text/html or application/javascript (its support for Jupyter widgets); offline, "
+        "embed-resources cannot inline them. cxkit hands Quarto its tables, cards, caveats and "
+        "charts as Markdown with raw HTML, so an output cxkit does not convert (an interactive "
+        "widget, or a Quarto version that adds them for another reason) reached the page",
+        "show report content only with cxkit.display and cxkit.charts, or publish with the "
+        "nbconvert renderer (--renderer nbconvert, or report.renderer: nbconvert in engagement.yaml)",
+    ),
+    (
+        re.compile(r"mathjax|katex", re.I),
+        "pandoc linked a math renderer from a CDN because a Markdown cell holds TeX math ($...$)",
+        "write the formula in words (the report front matter sets html-math-method: plain)",
+    ),
+    (
+        re.compile(r"<(img|image|source|video|audio)\b", re.I),
+        "an image or media output points to a remote URL instead of carrying its data",
+        "embed the image in the notebook (e.g. IPython.display.Image(data=...)) or drop it",
+    ),
+)
+
+
+def _remote_cause(references: Sequence[str]) -> tuple[str, str]:
+    for pattern, cause, fix in _REMOTE_CAUSES:
+        if any(pattern.search(reference) for reference in references):
+            return cause, fix
+    return (
+        "a cell output or Markdown cell links a remote script, style sheet or frame",
+        "embed what it needs in the notebook or drop it, or publish with --renderer nbconvert",
+    )
+
+
+def _page_problem(page: str, renderer: str, identifiers: IdentifierSet | None = None) -> str | None:
+    """Why a rendered page must not be published, in words, or None when it may be."""
+    findings = privacy_scan(page, identifiers)
     if findings:
         listed = "\n".join(f"  - {f}" for f in findings)
-        raise CxkitError(
-            f"{where}: the report was not published because it shows personal data:\n{listed}\n"
+        return (
+            f"it shows personal data:\n{listed}\n"
             "Fix: aggregate or drop the identifying column in the notebook section named above "
             "(reports show aggregated results only), then run the report again."
         )
     remote = external_references(page)
     if remote:
         listed = "\n".join(f"  - {r}" for r in remote[:10])
-        raise CxkitError(
-            f"{where}: the report was not published because opening it would load "
-            f"{len(remote)} resource(s) from the network:\n{listed}\n"
-            "Fix: call cxkit.charts.use_report_theme() before charting (inline SVG charts), "
-            "embed images, or render with renderer='nbconvert'."
+        cause, fix = _remote_cause(remote)
+        return (
+            f"opening the page rendered by {renderer} would load {len(remote)} resource(s) from "
+            f"the network:\n{listed}\nWhy: {cause}.\nFix: {fix}."
         )
+    return None
+
+
+class _Unpublishable(CxkitError):
+    """A rendered page failed the privacy or network check; the message says why."""
 
 
 def _mark_failed(engagement_dir: Path, run_id: str, temp: Path, error: BaseException) -> Path:
@@ -1229,7 +1351,7 @@ def _mark_failed(engagement_dir: Path, run_id: str, temp: Path, error: BaseExcep
             # Not a report anyone should open or link: it failed a check or is incomplete.
             os.replace(blocked, failed / "index.NOT-PUBLISHED.html")
         (failed / "FAILED.txt").write_text(
-            f"Run {run_id} failed and was not published.\n{type(error).__name__}: {error}\n",
+            f"Run {run_id} failed and was not published.\n{type(error).__name__}: {redact(str(error))}\n",
             encoding="utf-8",
         )
     except OSError:

@@ -90,12 +90,15 @@ _ANY, _SAME = "any reason", "same reason"
 
 
 def end_of_data(contacts: ir.Table, period_end: datetime | date | None = None) -> datetime:
-    """The end of data per METRICS.md: the engagement's period end, else the latest arrival.
+    """The end of data per METRICS.md: the latest ``arrived_at`` in ``contacts``, never later
+    than the period end.
 
-    ``period_end`` may be an aware datetime (returned in UTC), a naive datetime (read as UTC)
-    or a date (the period's last day, inclusive: its end is the next UTC midnight; pass
-    ``Session.end_of_data`` to respect the engagement's timezone). Without it, the latest
-    ``arrived_at`` in ``contacts`` is executed and returned (a scalar: the reporting edge).
+    A repeat can be seen only up to the last arrival, so a period that runs past the data must
+    not judge the unobserved days as resolved. ``contacts`` is the contacts feed (all of it, not
+    only the period: the cap does the rest). ``period_end`` may be an aware datetime (the end
+    instant, e.g. ``Engagement.period_end_utc``), a naive datetime (read as UTC) or a date (the
+    period's last day, inclusive: its end is the next UTC midnight). The latest arrival is
+    executed (a scalar: the reporting edge).
 
     Examples
     --------
@@ -104,27 +107,35 @@ def end_of_data(contacts: ir.Table, period_end: datetime | date | None = None) -
     ...                                     {"contact_id": "b", "arrived_at": "2026-03-05 17:30"}])
     >>> end_of_data(t)
     datetime.datetime(2026, 3, 5, 17, 30, tzinfo=datetime.timezone.utc)
-    >>> end_of_data(t, date(2026, 3, 31))
-    datetime.datetime(2026, 4, 1, 0, 0, tzinfo=datetime.timezone.utc)
+    >>> end_of_data(t, date(2026, 3, 31))   # the period runs past the data: the data's end
+    datetime.datetime(2026, 3, 5, 17, 30, tzinfo=datetime.timezone.utc)
+    >>> end_of_data(t, date(2026, 3, 3))    # the data runs past the period: the period's end
+    datetime.datetime(2026, 3, 4, 0, 0, tzinfo=datetime.timezone.utc)
     """
-    if period_end is not None:
-        if isinstance(period_end, datetime):
-            if period_end.tzinfo is None:
-                return period_end.replace(tzinfo=timezone.utc)
-            return period_end.astimezone(timezone.utc)
-        return datetime.combine(period_end + timedelta(days=1), time(0), tzinfo=timezone.utc)
+    cap = None if period_end is None else _as_instant(period_end)
     latest = contacts.arrived_at.max().execute()
     if latest is None or (isinstance(latest, float) and math.isnan(latest)):
+        if cap is not None:
+            return cap
         raise ValueError("end_of_data: contacts has no arrived_at values; pass period_end")
     ts = latest.to_pydatetime() if hasattr(latest, "to_pydatetime") else latest
-    return ts.replace(tzinfo=timezone.utc) if ts.tzinfo is None else ts.astimezone(timezone.utc)
+    ts = ts.replace(tzinfo=timezone.utc) if ts.tzinfo is None else ts.astimezone(timezone.utc)
+    return ts if cap is None else min(ts, cap)
+
+
+def _as_instant(value: datetime | date) -> datetime:
+    """A given end of data as a UTC instant: aware datetimes converted, naive ones read as UTC,
+    a date read as its last day (the end is the next UTC midnight)."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return datetime.combine(value + timedelta(days=1), time(0), tzinfo=timezone.utc)
 
 
 def _eod_expr(contacts: ir.Table, eod: datetime | date | None) -> ir.TimestampValue:
-    """End of data as an ibis value: a literal, or (lazily) the latest arrival."""
+    """End of data as an ibis value: the given instant, or (lazily) the latest arrival."""
     if eod is None:
         return contacts.arrived_at.max().as_scalar()
-    return ibis.literal(end_of_data(contacts, eod), type=_TS)
+    return ibis.literal(_as_instant(eod), type=_TS)
 
 
 def _window(days: float) -> ir.IntervalValue:

@@ -163,6 +163,64 @@ class Inputs:
 
         return self._cache(perception.qa_alignment(self.table("qa"), self.contacts, self.flags, min_n=self.res.min_n))
 
+    # ---- cost, scenarios and capacity: each built once and shared by the cost results
+
+    @cached_property
+    def period(self):
+        """The data period (:func:`cxkit.cost.data_period`): local days of the contacts."""
+        from cxkit import cost
+
+        return cost.data_period(self.contacts, self.engagement.timezone)
+
+    @cached_property
+    def prices(self):
+        from cxkit import cost
+
+        return self._cache(cost.channel_prices(self.contacts, self.engagement.cost))
+
+    @cached_property
+    def repeat_counts(self):
+        """Repeats per fine segment: counted from the run's repeat flags when an earlier result
+        built them (no second pairing), else by the one backward pairing pass they need (the
+        flags pair both ways: building them only for this would cost more)."""
+        from cxkit import cost
+
+        flags = self.__dict__.get("flags")
+        return self._cache(cost.repeat_counts(self.contacts, window_days=self.res.repeat_window_days, flags=flags))
+
+    @cached_property
+    def scenario_results(self):
+        """The scenario tables; the baseline takes FCR by reason, repeats after a transfer, the
+        journeys and the repeat counts the run already has."""
+        from cxkit import scenarios
+
+        c = self.engagement.cost
+        baseline = scenarios.measure_baseline(
+            self.contacts, c, self.prices, self.period, end_of_data=self.eod, window_days=self.res.repeat_window_days,
+            exclude_reasons=self.res.exclude_reasons, intervals=self.table("intervals"),
+            currency=self.engagement.currency, min_n=self.res.min_n, counts=self.repeat_counts,
+            journey_rows=self.journey_contacts, fcr_by_reason=self.result("fcr_by_reason"),
+            transfer_repeats=self.result("repeat_after_transfer"),
+        )
+        return scenarios.run_scenarios(baseline, c.scenarios, seed=c.seed, draws=c.monte_carlo_draws)
+
+    @cached_property
+    def staffing(self) -> pd.DataFrame:
+        """Erlang C requirement per queue and interval against the WFM staffing (a few thousand
+        rows of aggregates; only its summaries are kept as results)."""
+        from cxkit import capacity
+
+        k, ops = self.engagement.capacity, self.engagement.operations
+        try:
+            return capacity.interval_staffing(
+                self.table("intervals"), self.contacts, service_level_target=k.service_level_target,
+                channels=k.channels, sl_seconds=ops.sl_seconds, short_abandon_s=ops.short_abandon_s,
+                max_occupancy=k.max_occupancy,
+            )
+        except ValueError as exc:
+            raise CxkitError(f"sources.intervals: {exc}. Fix: export one interval length (e.g. 30 minutes) for "
+                             "every queue, or map interval_minutes.") from None
+
     def result(self, name: str) -> pd.DataFrame | None:
         """Another result of this run, as a frame: the one computed earlier, or computed now
         (once) when this run has not computed it yet; None when its sources are absent."""
@@ -337,7 +395,8 @@ _OPERATIONS_FIGURES = {
     "sl_threshold_s": "service_level", "asa_s": "asa", "abandon_rate": "abandon_rate", "long_abandons": "abandon_rate",
     "short_abandons": "abandon_rate", "ivr_hangups": "ivr_hangups", "handled": "volume", "aht_mean_s": "aht",
     "aht_median_s": "aht", "transferred": "transfer_rate", "transfer_rate": "transfer_rate",
-    "self_service_entries": "containment", "contained": "containment", "containment": "containment",
+    "ivr_entries": "ivr_hangups", "ivr_hangup_rate": "ivr_hangups", "contained": "containment",
+    "containment": "containment",
 }
 
 
@@ -522,6 +581,162 @@ def _scorecard(i: Inputs):
     return scorecard.balanced_scorecard(values, i.engagement.benchmarks)
 
 
+# ---------------------------------------------------------------- cost, scenarios and capacity
+# Every cost figure names where it comes from: prices are given by the engagement or derived
+# from the measured AHT (``basis`` / ``price_basis``); rows priced with a derived price carry
+# AHT's caveats ("derived_prices"); a channel without a price is "not priced", listed and
+# kept out of every total.
+
+_DERIVED_ROWS = {"derived": "derived_prices", "given and derived": "derived_prices"}
+
+
+@_result("data_period", "cost", "The data period: local days from the first to the last arrival")
+def _data_period(i: Inputs):
+    return pd.DataFrame([i.period.to_dict()])
+
+
+@_result("channel_prices", "cost", "Cost per contact by channel, and where each price comes from",
+         figure="channel_prices", figures={"aht_s": "aht", "handled": "volume"}, row_key="basis", row_label="channel",
+         row_figures={"derived": "derived_prices"}, sort=("channel",))
+def _channel_prices(i: Inputs):
+    return i.prices
+
+
+@_result("repeat_cost_total", "cost", "Cost of repeat contacts, for the period and annualised",
+         figure="repeat_cost", row_key="price_basis", row_figures=_DERIVED_ROWS)
+def _repeat_cost_total(i: Inputs):
+    from cxkit import cost
+
+    return cost.repeat_cost(i.repeat_counts, i.prices, i.period, by=None)
+
+
+def _repeat_cost_by(by: str) -> Compute:
+    def compute(i: Inputs):
+        from cxkit import cost
+
+        t = cost.repeat_cost(i.repeat_counts, i.prices, i.period, by=by)
+        t = t.filter(t.repeats > 0)  # a segment without repeats has no repeat cost to show
+        return t.order_by([t.repeat_cost.desc(), t.repeats.desc(), by])
+
+    return compute
+
+
+for _by, _fig in (("channel", "repeat_cost"), ("contact_reason", "repeat_cost_by_reason"),
+                  ("queue", "repeat_cost_by_queue"), ("team", "repeat_cost_by_team")):
+    _result(f"repeat_cost_by_{_by.replace('contact_', '')}", "cost",
+            f"Cost of repeat contacts by {_by.replace('_', ' ')}", figure=_fig, row_key="price_basis", row_label=_by,
+            row_figures=_DERIVED_ROWS)(_repeat_cost_by(_by))
+
+
+@_result("failure_demand", "cost", "Failure demand: contacts for reasons the engagement tags as avoidable",
+         figure="failure_demand", row_key="price_basis", row_label="contact_reason", row_figures=_DERIVED_ROWS)
+def _failure_demand(i: Inputs):
+    from cxkit import cost
+
+    reasons = i.engagement.cost.failure_demand_reasons
+    t = cost.failure_demand(i.repeat_counts, i.prices, i.period, reasons)
+    return t if reasons else t.limit(0)  # nothing tagged: no row (the section says so)
+
+
+@_result("avoidable_cost", "cost", "Repeat cost and failure demand added, the overlap counted once",
+         figure="avoidable_cost")
+def _avoidable_cost(i: Inputs):
+    from cxkit import cost
+
+    reasons = i.engagement.cost.failure_demand_reasons
+    t = cost.avoidable_cost(i.repeat_counts, i.prices, i.period, reasons)
+    return t if reasons else t.limit(0)
+
+
+@_result("cost_per_resolved_issue", "cost", "Cost per resolved issue beside cost per contact, by first reason",
+         figure="cost_per_resolved_issue", row_key="price_basis", row_label="first_reason",
+         row_figures=_DERIVED_ROWS, sort=("_all_last",))
+def _cost_per_resolved_issue(i: Inputs):
+    from cxkit import cost
+
+    frame = cost.cost_per_resolved_issue(
+        i.contacts, i.prices, window_days=i.res.repeat_window_days, end_of_data=i.eod, min_n=i.res.min_n,
+        journey_rows=i.journey_contacts,
+    ).to_pandas()
+    return pd.concat([frame.assign(_all_last=0), _all_issues(frame, i.res.min_n).assign(_all_last=1)],
+                     ignore_index=True)
+
+
+def _all_issues(frame: pd.DataFrame, min_n: int) -> pd.DataFrame:
+    """The "all reasons" row of the cost per resolved issue: the reasons' sums, then the ratios."""
+    sums = {c: int(frame[c].sum()) for c in ("judged_journeys", "resolved_journeys", "priced_journeys",
+                                             "not_priced_journeys", "contacts", "priced_resolved_journeys")}
+    cost_ = float(frame["cost"].sum()) if frame["cost"].notna().any() else None
+    resolved, contacts = sums["priced_resolved_journeys"], sums["contacts"]
+    bases = set(frame.loc[frame["priced_journeys"] > 0, "price_basis"]) - {"not priced"}
+    basis = ("given and derived" if "given and derived" in bases or {"given", "derived"} <= bases
+             else next(iter(bases)) if bases else "not priced")
+    return pd.DataFrame([{
+        "first_reason": "all reasons", **sums, "cost": cost_,
+        "cost_per_resolved_issue": cost_ / resolved if cost_ is not None and resolved else None,
+        "cost_per_contact": cost_ / contacts if cost_ is not None and contacts else None,
+        "contacts_per_issue": contacts / resolved if resolved else None,
+        "suppressed": sums["priced_journeys"] < min_n, "price_basis": basis,
+    }])
+
+
+def _scenario_table(name: str) -> Compute:
+    def compute(i: Inputs):
+        return i.scenario_results.tables()[name]
+
+    return compute
+
+
+for _name, _title in (
+    ("scenario_summary", "What-if scenarios: contacts, agent hours, FTE and net saving"),
+    ("scenario_lines", "Each scenario's arithmetic, line by line"),
+    ("scenario_monte_carlo", "Each scenario's outputs at P10 / P50 / P90 over the seeded Monte Carlo draws"),
+    ("scenario_tornado", "Which input moves each scenario's yearly net saving most"),
+    ("scenario_flags", "Scenario inputs that contradict each other or the measured baseline"),
+):
+    _result(_name, "cost", _title, figure="scenarios")(_scenario_table(_name))
+
+
+@_result("forecast_accuracy", "cost", "Forecast against offered contacts per queue: MAPE, WAPE and bias",
+         figure="forecast_accuracy", tables=("contacts", "intervals"), sort=("_all_last", "queue"))
+def _forecast_accuracy(i: Inputs):
+    import ibis
+
+    from cxkit import capacity
+
+    iv = i.table("intervals")
+    per_queue = capacity.forecast_accuracy(iv, by="queue").mutate(_all_last=ibis.literal(0))
+    overall = capacity.forecast_accuracy(iv, by=None).mutate(queue=ibis.literal("all"), _all_last=ibis.literal(1))
+    return per_queue.union(overall.select(*per_queue.columns))
+
+
+@_result("forecast_dayparts", "cost", "Forecast error by local weekday and time of day (all queues)",
+         figure="forecast_accuracy", tables=("contacts", "intervals"))
+def _forecast_dayparts(i: Inputs):
+    from cxkit import capacity
+
+    cells = capacity.forecast_error_by_daypart(i.table("intervals"), i.engagement.timezone)
+    worst = capacity.worst_dayparts(cells, i.engagement.capacity.worst_dayparts)
+    rank = {(w, t): n for n, (w, t) in enumerate(zip(worst["weekday"], worst["time"], strict=True), start=1)}
+    return cells.assign(worst_rank=[rank.get(k) for k in zip(cells["weekday"], cells["time"], strict=True)])
+
+
+@_result("staffing_summary", "cost", "Intervals under- and over-staffed against Erlang C, per queue",
+         figure="staffing", tables=("contacts", "intervals"))
+def _staffing_summary(i: Inputs):
+    from cxkit import capacity
+
+    return capacity.staffing_summary(i.staffing)
+
+
+@_result("service_level_by_gap", "cost", "Measured service level by staffing gap, beside Erlang C",
+         figure="service_level_by_gap", tables=("contacts", "intervals"))
+def _service_level_by_gap(i: Inputs):
+    from cxkit import capacity
+
+    return capacity.service_level_by_gap(i.staffing)
+
+
 # ---------------------------------------------------------------- methodology
 
 
@@ -537,6 +752,46 @@ def _sources(i: Inputs):
     from cxkit import methodology
 
     return methodology.sources_table(i.session)
+
+
+# ---------------------------------------------------------------- findings
+# Figures the finding rules (cxkit.findings) read that no section result carries; each is
+# computed here once, by the diagnostic modules, and shown in the findings section's evidence.
+
+
+@_result("switch_after_contact", "findings", "Next contact in another channel, by the channel that did not settle it",
+         figure="switch_after_contact", sort=("channel",))
+def _switch_after_contact(i: Inputs):
+    from cxkit import journey
+
+    return journey.switch_after_contact(i.journey_contacts, i.contacts)
+
+
+@_result("abandonment_by_queue", "findings", "Queue abandonment by channel and queue", figure="abandon_by_queue",
+         sort=("channel", "_all_last", "queue"))
+def _abandonment_by_queue(i: Inputs):
+    import ibis
+
+    from cxkit import operations
+
+    short = i.engagement.operations.short_abandon_s
+    per_queue = operations.abandonment(i.contacts, by=["channel", "queue"], overall=False, short_abandon_s=short)
+    per_channel = operations.abandonment(i.contacts, by="channel", overall=False, short_abandon_s=short)
+    # the channel's own row (every queue pooled) is what each of its queues is compared with
+    per_channel = per_channel.mutate(queue=ibis.literal(operations.ALL))
+    out = per_queue.union(per_channel.select(*per_queue.columns))
+    out = out.filter(out.denominator > 0)
+    return out.mutate(_all_last=(out.queue == operations.ALL).cast("int8"))
+
+
+@_result("case_followthrough_by_reason", "findings", "Case reopens and overdue cases by case reason",
+         figure="case_followthrough_by_reason", tables=("contacts", "cases"), sort=("reason",))
+def _case_followthrough_by_reason(i: Inputs):
+    from cxkit import perception
+
+    ft = i.engagement.followthrough
+    return perception.case_follow_through(i.table("cases"), end_of_data=i.eod, open_age_days=ft.case_open_age_days,
+                                          by="reason")
 
 
 # ============================================================================================

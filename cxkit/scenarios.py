@@ -230,6 +230,9 @@ class Baseline:
     # capacity
     staffed_fte: float | None
     min_n: int = 30
+    #: share of the repeats after eligible contacts that are in priced channels: only they
+    #: are priced in a saving (the others are kept out, as in every cost total)
+    repeat_priced_share: float = 1.0
     by_reason: dict[str, dict[str, float]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
 
@@ -273,6 +276,8 @@ def measure_baseline(
     min_n: int = 30,
     counts: ir.Table | None = None,
     journey_rows: ir.Table | None = None,
+    fcr_by_reason: pd.DataFrame | None = None,
+    transfer_repeats: pd.DataFrame | None = None,
 ) -> Baseline:
     """Measure the scenario baseline (executes a few small aggregates: the reporting edge).
 
@@ -297,16 +302,23 @@ def measure_baseline(
     journey_rows
         :func:`cxkit.journey.journey_contacts` (same window and end of data) when the caller
         has it: stitching journeys is the costliest step at scale.
+    fcr_by_reason
+        Repeat-based FCR by ``contact_reason`` (:func:`cxkit.resolution.fcr_breakdown` or
+        :func:`cxkit.resolution.fcr_repeat`, same window, end of data and exclusions: columns
+        ``contact_reason``, ``eligible``, ``numerator``, ``denominator``, optionally
+        ``reason_family``) when the caller has it, e.g. the run's ``fcr_by_reason`` result:
+        saves a pairing pass. Without ``reason_family`` the families come from ``counts``.
+    transfer_repeats
+        :func:`cxkit.resolution.repeat_after_transfer` (same window), e.g. the run's
+        ``repeat_after_transfer`` result: saves another pairing pass.
     """
     sources: dict[str, str] = {}
     p = prices.execute()
     price = {r.channel: _f(r.cost_per_contact) for r in p.itertuples()}
 
-    # FCR by reason (one pass); the overall FCR is their sum
-    by_r = fcr_repeat(
-        contacts, end_of_data=end_of_data, window_days=window_days, exclude_reasons=exclude_reasons,
-        by=["contact_reason", "reason_family"],
-    ).execute()
+    # FCR by reason (one pass, or the caller's); the overall FCR is their sum
+    by_r = _fcr_by_reason(contacts, fcr_by_reason, counts, end_of_data=end_of_data, window_days=window_days,
+                          exclude_reasons=exclude_reasons)
     num, den = float(by_r["numerator"].sum()), float(by_r["denominator"].sum())
     fr = {"eligible": float(by_r["eligible"].sum()), "denominator": den, "rate": num / den if den else None,
           "ci_low": wilson_bounds(num, den)[0] if den else None, "ci_high": wilson_bounds(num, den)[1] if den else None}
@@ -344,9 +356,9 @@ def measure_baseline(
         handle_tr=f.handle_s.mean(where=f.handled & f.transferred),
         handle_nt=f.handle_s.mean(where=f.handled & ~f.transferred),
     ).execute().iloc[0]
-    rat = repeat_after_transfer(
+    rat = (transfer_repeats if transfer_repeats is not None else repeat_after_transfer(
         contacts, end_of_data=end_of_data, window_days=window_days, exclude_reasons=exclude_reasons
-    ).execute().set_index("group")
+    ).execute()).set_index("group")
     cont = containment(contacts, by=None).execute().iloc[0]
 
     handled = float(work["handled"].sum())
@@ -382,8 +394,10 @@ def measure_baseline(
     n_mix = float(mix["n"].sum())
     rep_handle_h = float(mix["handle_s"].fillna(0).sum()) / 3600 / n_mix if n_mix else 0.0
     rep_handled = float(mix["handled"].sum()) / n_mix if n_mix else 0.0
+    rep_priced_share = float(mp["n"].sum()) / n_mix if n_mix else 1.0
     if len(mp) < len(mix):
-        sources["repeat_price"] = "mean price of the priced repeats after eligible contacts (some channels not priced)"
+        sources["repeat_price"] = ("mean price of the priced repeats after eligible contacts; repeats in channels "
+                                   "without a price are kept out of the saving")
 
     # staffed FTE
     staffed_fte = None
@@ -398,11 +412,14 @@ def measure_baseline(
         sources["staffed_fte"] = "workload: handle hours / occupancy x 365 / period days / productive hours per FTE (no staffed agents in the data)"
 
     by_reason: dict[str, dict[str, float]] = {}
-    for r in by_r.itertuples():
-        by_reason[str(r.contact_reason)] = {
-            "family": str(r.reason_family), "eligible": float(r.eligible), "judged": float(r.denominator),
-            "resolved": float(r.numerator), "n": 0.0, "k": 0.0, "k2": 0.0,
-        }
+    for r in by_r.sort_values("eligible", ascending=False, kind="mergesort").itertuples():
+        # a reason seen under two families adds up; the family of most of its contacts names it
+        d = by_reason.setdefault(str(r.contact_reason), {
+            "family": str(r.reason_family), "eligible": 0.0, "judged": 0.0, "resolved": 0.0, "n": 0.0, "k": 0.0,
+            "k2": 0.0,
+        })
+        d.update(eligible=d["eligible"] + float(r.eligible), judged=d["judged"] + float(r.denominator),
+                 resolved=d["resolved"] + float(r.numerator))
     for r in link_r.itertuples():
         d = by_reason.setdefault(str(r.contact_reason), {"family": "", "eligible": 0.0, "judged": 0.0, "resolved": 0.0})
         d.update(n=float(r.n), k=float(r.k), k2=float(r.k2))
@@ -430,6 +447,7 @@ def measure_baseline(
         repeats_per_unresolved=_f(link["repeats_per_unresolved"]) or 0.0,
         repeats_per_unresolved_ci=(_f(link["ci_low"]) or 0.0, _f(link["ci_high"]) or 0.0),
         repeat_price=rep_price,
+        repeat_priced_share=rep_priced_share,
         repeat_handle_h=rep_handle_h,
         repeat_handled_share=rep_handled,
         handled=handled,
@@ -458,6 +476,29 @@ def measure_baseline(
 # --------------------------------------------------------------------------------------------
 # scenarios and their inputs
 # --------------------------------------------------------------------------------------------
+
+
+def _fcr_by_reason(
+    contacts: ir.Table,
+    given: pd.DataFrame | None,
+    counts: ir.Table | None,
+    **window: Any,
+) -> pd.DataFrame:
+    """FCR by ``contact_reason`` and ``reason_family``: the caller's frame (families added from
+    ``counts``, or from the contacts) or one pass over the contacts."""
+    if given is None:
+        return fcr_repeat(contacts, by=["contact_reason", "reason_family"], **window).execute()
+    frame = given[["contact_reason", "eligible", "numerator", "denominator"]].copy()
+    if "reason_family" in given.columns:
+        return frame.assign(reason_family=given["reason_family"].to_numpy())
+    source = counts if counts is not None else _label_segments(
+        contacts.select("contact_reason", "reason_family"), ["contact_reason", "reason_family"]
+    ).mutate(inbound=1)
+    fam = source.aggregate(by=["contact_reason", "reason_family"], n=source.inbound.sum()).execute()
+    # the family most of a reason's contacts carry (a reason normally has one)
+    fam = fam.sort_values(["contact_reason", "n", "reason_family"], ascending=[True, False, True])
+    families = fam.drop_duplicates("contact_reason").set_index("contact_reason")["reason_family"]
+    return frame.assign(reason_family=frame["contact_reason"].map(families).fillna("").to_numpy())
 
 
 def default_scenarios(b: Baseline) -> list[Scenario]:
@@ -568,10 +609,11 @@ def evaluate(s: Scenario, b: Baseline, x: Mapping[str, Any]) -> dict[str, np.nda
     """
     z = np.zeros(np.broadcast(*[np.asarray(v) for v in x.values()]).shape) if x else np.zeros(())
     k = np.asarray(x.get("cost_per_contact_factor", 1.0), dtype=float)
-    H = np.asarray(x.get("hourly_cost", b.hourly_cost or 0.0), dtype=float)
+    # an unknown price or hourly cost is NaN, never 0: a saving that needs it reads "not priced"
+    H = np.asarray(x.get("hourly_cost", b.hourly_cost if b.hourly_cost is not None else np.nan), dtype=float)
     occ = b.occupancy
     r = np.asarray(x.get("repeats_per_unresolved", 0.0), dtype=float)
-    p_rep = b.repeat_price or 0.0
+    p_rep = (b.repeat_price if b.repeat_price is not None else np.nan) * b.repeat_priced_share
     o: dict[str, np.ndarray] = {}
 
     # FCR
@@ -581,7 +623,7 @@ def evaluate(s: Scenario, b: Baseline, x: Mapping[str, Any]) -> dict[str, np.nda
     o["fcr_after"] = pop["fcr"] + df
     o["unresolved_avoided"] = df * pop["eligible"]
     o["repeats_avoided_fcr"] = r * o["unresolved_avoided"]
-    o["saving_fcr"] = o["repeats_avoided_fcr"] * p_rep * k
+    o["saving_fcr"] = _priced(o["repeats_avoided_fcr"], p_rep * k)
     o["hours_fcr"] = o["repeats_avoided_fcr"] * b.repeat_handle_h / occ
 
     # transfers
@@ -591,12 +633,12 @@ def evaluate(s: Scenario, b: Baseline, x: Mapping[str, Any]) -> dict[str, np.nda
         o["transfers_avoided"] = dt * b.handled
         gap_h = ((b.aht_transferred_s or 0.0) - (b.aht_not_transferred_s or 0.0)) / 3600
         o["hours_transfer_handle"] = o["transfers_avoided"] * gap_h / occ
-        o["saving_transfer_handle"] = o["hours_transfer_handle"] * H
+        o["saving_transfer_handle"] = _priced(o["hours_transfer_handle"], H)
         moved_eligible = b.eligible_judged_transferred * (dt / t0 if t0 else 0.0)
         fcr_gap = (b.fcr_not_transferred or 0.0) - (b.fcr_transferred or 0.0)
         o["unresolved_avoided_transfer"] = moved_eligible * fcr_gap * (b.eligible / b.fcr_judged if b.fcr_judged else 0.0)
         o["repeats_avoided_transfer"] = r * o["unresolved_avoided_transfer"]
-        o["saving_transfer_repeats"] = o["repeats_avoided_transfer"] * p_rep * k
+        o["saving_transfer_repeats"] = _priced(o["repeats_avoided_transfer"], p_rep * k)
         o["hours_transfer_repeats"] = o["repeats_avoided_transfer"] * b.repeat_handle_h / occ
     else:
         for name in ("transfers_avoided", "hours_transfer_handle", "saving_transfer_handle", "unresolved_avoided_transfer",
@@ -607,8 +649,9 @@ def evaluate(s: Scenario, b: Baseline, x: Mapping[str, Any]) -> dict[str, np.nda
     if "containment_to" in x and b.containment_entries:
         dc = np.asarray(x["containment_to"], dtype=float) - (b.containment_rate or 0.0)
         o["agent_contacts_avoided"] = dc * b.containment_entries
-        net_price = (b.agent_price or 0.0) - (b.self_service_price or 0.0)
-        o["saving_containment"] = o["agent_contacts_avoided"] * net_price * k
+        agent = b.agent_price if b.agent_price is not None else np.nan
+        net_price = agent - (b.self_service_price or 0.0)  # self-service unpriced: flagged "check"
+        o["saving_containment"] = _priced(o["agent_contacts_avoided"], net_price * k)
         o["hours_containment"] = o["agent_contacts_avoided"] * (b.agent_aht_s or 0.0) / 3600 / occ
     else:
         o["agent_contacts_avoided"] = z.copy()
@@ -618,7 +661,9 @@ def evaluate(s: Scenario, b: Baseline, x: Mapping[str, Any]) -> dict[str, np.nda
     # volume
     v = np.asarray(x.get("volume_change", 0.0), dtype=float) + z
     o["volume_change_contacts"] = v * b.inbound
-    o["saving_volume"] = -v * b.inbound_cost * k
+    # the priced inbound contacts' cost (the unpriced are kept out); none priced: not priced
+    priced_inbound_cost = b.inbound_cost if b.inbound > b.inbound_not_priced else np.nan
+    o["saving_volume"] = _priced(-v, priced_inbound_cost * k)
     o["hours_volume"] = -v * b.inbound_handle_h / occ
 
     # AHT, on the handled contacts left after the avoided ones
@@ -626,7 +671,7 @@ def evaluate(s: Scenario, b: Baseline, x: Mapping[str, Any]) -> dict[str, np.nda
     o["handled_after"] = b.handled - avoided_handled + v * b.handled
     da = np.asarray(x.get("aht_change_s", 0.0), dtype=float) + z
     o["hours_aht"] = -o["handled_after"] * da / 3600 / occ
-    o["saving_aht"] = o["hours_aht"] * H
+    o["saving_aht"] = _priced(o["hours_aht"], H)
 
     contacts = o["repeats_avoided_fcr"] + o["repeats_avoided_transfer"] + o["agent_contacts_avoided"] - o["volume_change_contacts"]
     hours = o["hours_fcr"] + o["hours_transfer_handle"] + o["hours_transfer_repeats"] + o["hours_containment"] + o["hours_volume"] + o["hours_aht"]
@@ -645,6 +690,14 @@ def evaluate(s: Scenario, b: Baseline, x: Mapping[str, Any]) -> dict[str, np.nda
     return o
 
 
+def _priced(quantity: np.ndarray, price: Any) -> np.ndarray:
+    """``quantity x price``; 0 where the quantity is 0 (an unknown price then costs nothing) and
+    NaN where a non-zero quantity has no price."""
+    q = np.asarray(quantity, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.where(q == 0, 0.0, q * np.asarray(price, dtype=float))
+
+
 def _base(s: Scenario, b: Baseline) -> dict[str, float]:
     x = {k: v[1] for k, v in scenario_inputs(s, b).items()}
     return {k: float(v) for k, v in evaluate(s, b, x).items()}
@@ -652,6 +705,17 @@ def _base(s: Scenario, b: Baseline) -> dict[str, float]:
 
 def _n(v: float, d: int = 0) -> str:
     return f"{v:,.{d}f}"
+
+
+def _hourly_text(x: Mapping[str, Any]) -> str:
+    return f"{x['hourly_cost']:.2f}/h" if "hourly_cost" in x else "no hourly cost (not priced)"
+
+
+def _rep_price_text(b: Baseline) -> str:
+    if b.repeat_price is None:
+        return "no price (not priced)"
+    share = f" x {b.repeat_priced_share:.1%} priced" if b.repeat_priced_share < 1 else ""
+    return f"{b.repeat_price:.2f}{share}"
 
 
 def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
@@ -688,8 +752,11 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
         add("Repeat contacts avoided (FCR)", f"{_n(o['unresolved_avoided'], 1)} x {x['repeats_per_unresolved']:.3f}",
             o["repeats_avoided_fcr"], "contacts", "computed")
         add("Cost per avoided repeat", "mean price of the repeats after eligible contacts, by their channel",
-            b.repeat_price or float("nan"), cur, "engagement")
-        add("Saving from avoided repeats", f"{_n(o['repeats_avoided_fcr'], 1)} x {b.repeat_price or 0:.2f}",
+            b.repeat_price if b.repeat_price is not None else float("nan"), cur, "engagement")
+        if b.repeat_priced_share < 1:
+            add("Share of those repeats in priced channels", "the others have no price: kept out of the saving",
+                b.repeat_priced_share, "share", "measured")
+        add("Saving from avoided repeats", f"{_n(o['repeats_avoided_fcr'], 1)} x {_rep_price_text(b)}",
             o["saving_fcr"], cur, "computed")
         add("Agent hours from avoided repeats",
             f"{_n(o['repeats_avoided_fcr'], 1)} x {b.repeat_handle_h * 60:.2f} min handle / {b.occupancy:.0%} occupancy",
@@ -704,14 +771,14 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
             (b.aht_transferred_s or 0) - (b.aht_not_transferred_s or 0), "seconds", "measured")
         add("Agent hours from fewer transfers", "transfers avoided x handle-time gap / 3600 / occupancy",
             o["hours_transfer_handle"], "hours", "computed")
-        add("Saving from fewer transfers (handle time)", f"{_n(o['hours_transfer_handle'], 1)} h x {x.get('hourly_cost', 0):.2f}/h",
+        add("Saving from fewer transfers (handle time)", f"{_n(o['hours_transfer_handle'], 1)} h x {_hourly_text(x)}",
             o["saving_transfer_handle"], cur, "computed")
         add("FCR gap, not transferred - transferred",
             f"{(b.fcr_not_transferred or 0):.1%} - {(b.fcr_transferred or 0):.1%}",
             (b.fcr_not_transferred or 0) - (b.fcr_transferred or 0), "points (share)", "measured")
         add("Repeat contacts avoided (transfers)", "eligible contacts no longer transferred x FCR gap x repeats per unresolved",
             o["repeats_avoided_transfer"], "contacts", "computed")
-        add("Saving from those repeats", f"{_n(o['repeats_avoided_transfer'], 1)} x {b.repeat_price or 0:.2f}",
+        add("Saving from those repeats", f"{_n(o['repeats_avoided_transfer'], 1)} x {_rep_price_text(b)}",
             o["saving_transfer_repeats"], cur, "computed")
     if "containment_to" in x:
         add("Containment before", f"{_n(b.contained)} contained / {_n(b.containment_entries)} self-service entries",
@@ -741,7 +808,8 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
             o["hours_aht"], "hours", "computed")
         add("Hourly cost of agent time", b.sources.get("hourly_cost", ""), x.get("hourly_cost", float("nan")), f"{cur}/hour",
             "engagement" if "loaded" in b.sources.get("hourly_cost", "") else "computed")
-        add("Saving from the AHT change", f"{_n(o['hours_aht'], 1)} h x {x.get('hourly_cost', 0):.2f}/h", o["saving_aht"], cur, "computed")
+        add("Saving from the AHT change", f"{_n(o['hours_aht'], 1)} h x {_hourly_text(x)}", o["saving_aht"], cur,
+            "computed")
     add("Contacts avoided (period)", "sum of the contacts lines", o["contacts_avoided"], "contacts", "computed")
     add("Agent hours saved (period)", "sum of the hours lines", o["agent_hours_saved"], "hours", "computed")
     add("Net saving (period)", "sum of the saving lines (negative: a cost)", o["net_saving"], cur, "computed")
@@ -798,10 +866,14 @@ def monte_carlo(s: Scenario, b: Baseline, *, seed: int, draws: int = 10_000) -> 
     rows = []
     for key, label in OUTPUTS.items():
         v = np.broadcast_to(o[key], (draws,))
-        p10, p50, p90 = np.percentile(v, [10, 50, 90])
+        if np.isnan(v).any():  # an output that needs a price nobody gave: not priced, in every draw
+            p10 = p50 = p90 = negative = float("nan")
+        else:
+            p10, p50, p90 = np.percentile(v, [10, 50, 90])
+            negative = float((v < 0).mean())
         rows.append({
             "output": key, "label": label, "base": base[key], "p10": float(p10), "p50": float(p50),
-            "p90": float(p90), "share_negative": float((v < 0).mean()), "draws": draws, "seed": int(seed),
+            "p90": float(p90), "share_negative": negative, "draws": draws, "seed": int(seed),
         })
     return pd.DataFrame(rows)
 
@@ -896,6 +968,10 @@ def consistency_flags(s: Scenario, b: Baseline) -> pd.DataFrame:
     if "containment_to" in inputs and b.self_service_price is None:
         rows.append(("self-service not priced", "check",
                      "the saving of a contained entry counts the agent contact avoided and not the self-service cost"))
+    if ("aht_change_s" in inputs or "transfer_rate_to" in inputs) and b.hourly_cost is None:
+        rows.append(("agent hours not priced", "check",
+                     "no cost.loaded_hourly_cost and no priced channel with handle time: the hours are shown, "
+                     "their saving is not priced"))
     if "aht_change_s" in inputs and "implied" in b.sources.get("hourly_cost", ""):
         rows.append(("hourly cost implied by the prices", "check",
                      "no cost.loaded_hourly_cost: agent hours are priced at the hourly cost the given prices imply"))

@@ -123,7 +123,7 @@ _CONTACT_COLUMNS = (
     Column(
         "transfers",
         "int64",
-        "Number of transfers (legs - 1 when folded from legs).",
+        "Number of transfers (when folded from legs: legs - 1, plus the legs' transfers out of the platform).",
         needed_by=("fcr_transfer",),
         default=0,
     ),
@@ -148,7 +148,16 @@ _CONTACT_COLUMNS = (
 _LEG_COLUMNS = (
     Column("contact_id", "string", "Contact the leg belongs to.", True),
     Column("leg_seq", "int64", "Order of the leg in the contact, from 1.", True),
-) + tuple(c for c in _CONTACT_COLUMNS if c.name not in ("contact_id", "transfers"))
+) + tuple(c for c in _CONTACT_COLUMNS if c.name not in ("contact_id", "transfers")) + (
+    Column(
+        "transfers_out",
+        "int64",
+        "Transfers from this leg to a destination outside the export (an external number): no leg "
+        "follows them in the export. A contact's transfers = legs - 1 + these.",
+        needed_by=("fcr_transfer",),
+        default=0,
+    ),
+)
 
 TABLES: dict[str, TableSpec] = {
     "contacts": TableSpec(
@@ -175,7 +184,7 @@ TABLES: dict[str, TableSpec] = {
         description="CRM cases.",
         key=("case_id",),
         columns=(
-            Column("case_id", "string", "Case identifier.", True),
+            Column("case_id", "string", "Case identifier (composite or derived when the export has none).", True),
             Column("customer_id", "string", "Customer of the case."),
             Column("contact_id", "string", "Contact that opened the case.", needed_by=("fcr_case",)),
             Column("opened_at", _TS, "When the case was opened.", True),
@@ -193,7 +202,7 @@ TABLES: dict[str, TableSpec] = {
         description="Post-contact survey responses (and optionally invitations without response).",
         key=("survey_id",),
         columns=(
-            Column("survey_id", "string", "Survey identifier.", True),
+            Column("survey_id", "string", "Survey identifier (composite or derived when the export has none).", True),
             Column("contact_id", "string", "Contact surveyed.", needed_by=("perception",)),
             Column("customer_id", "string", "Customer surveyed."),
             Column("sent_at", _TS, "When the invitation was sent."),
@@ -212,7 +221,7 @@ TABLES: dict[str, TableSpec] = {
         description="Quality evaluations of contacts.",
         key=("evaluation_id",),
         columns=(
-            Column("evaluation_id", "string", "Evaluation identifier.", True),
+            Column("evaluation_id", "string", "Evaluation identifier (composite or derived when the export has none).", True),
             Column("contact_id", "string", "Contact evaluated."),
             Column("agent_id", "string", "Agent evaluated."),
             Column("evaluated_at", _TS, "When it was evaluated.", True),
@@ -265,6 +274,15 @@ def data_model_markdown() -> str:
         "Timestamps are instants (converted from the source timezone to UTC); durations are "
         "seconds. **Required** columns must be mapped; the others may be left out, and "
         "readiness then says which diagnostics are blocked or degraded."
+    )
+    lines.append("")
+    lines.append(
+        "Keys: a source whose export has no natural identifier is mapped without inventing one: a "
+        "composite key joins raw columns (`survey_id: {columns: [conversation_id, question]}` gives "
+        "`c-81|csat`), a derived key is an expression (`survey_id: {sql: \"conversation_id || '-' || "
+        "sent\"}`). Customer identifiers (`customer_id` of every table) are replaced on load by keyed "
+        "pseudonyms (HMAC-SHA256 with the engagement's key): the same customer has the same pseudonym in "
+        "every source, and no raw identifier reaches a table or a report."
     )
     lines.append("")
     lines.append("Diagnostics: " + "; ".join(f"`{k}` = {v}" for k, v in DIAGNOSTICS.items()) + ".")

@@ -10,32 +10,59 @@ import ibis.expr.types as ir
 
 from cxkit.config import Engagement, load_engagement
 from cxkit.connection import connect
-from cxkit.errors import SourceError
-from cxkit.loading import LoadReport, clip_negative_durations, conform, load_source, mapped_columns
+from cxkit.customers import implausible_customers, without_implausible_customers
+from cxkit.errors import CxkitError, SourceError
+from cxkit.loading import (
+    LoadReport,
+    clip_negative_durations,
+    conform,
+    explain_execution_error,
+    fold_legs,
+    load_source,
+    mapped_columns,
+)
+from cxkit.privacy import IdentifierSet
+from cxkit.pseudonyms import register_key, session_key
+from cxkit.resolution import end_of_data
 
-__all__ = ["Session", "open_engagement"]
+__all__ = ["Session", "open_engagement", "ORPHAN_TABLES"]
+
+#: Tables whose rows point to a contact; rows pointing to a contact missing from the feed are orphans.
+ORPHAN_TABLES = ("surveys", "qa", "cases")
 
 
 class Session:
     """Canonical tables of one engagement, loaded once, lazily, in one backend.
 
-    ``table(name)`` gives the table the diagnostics read: contacts within the engagement period,
-    negative durations read as zero (METRICS.md). ``table(name, as_loaded=True)`` gives the
-    mapped table before those two steps, for readiness checks that must see the raw defects.
+    ``table(name)`` gives the table the diagnostics read, with the boundary rules of METRICS.md:
+    contacts within the engagement period (folded from legs whose negative durations are read
+    as zero, per leg, before summing; the contacts of shared or test customer ids read as
+    unidentified: ``cxkit.customers``, ``resolution.exclude_implausible_customers``), the legs of
+    those contacts (all of them, even those that start after the period end), and surveys, QA
+    evaluations and cases without orphans (rows whose contact is not in the contacts feed).
+    ``table(name, as_loaded=True)`` gives the mapped table before those steps, for readiness
+    checks that must see the raw defects.
     """
 
-    def __init__(self, engagement: Engagement, con=None):
+    def __init__(self, engagement: Engagement, con=None, *, spill_dir: str | Path | None = None):
         self.engagement = engagement
+        b = engagement.backend
         self.con = con if con is not None else connect(
-            engagement.backend.url,
-            engagement.resolve(engagement.backend.database) if engagement.backend.database else None,
+            b.url,
+            engagement.resolve(b.database) if b.database else None,
+            memory_limit=b.memory_limit,
+            threads=b.threads,
+            spill_dir=spill_dir,
         )
         self.load_reports: dict[str, LoadReport] = {}
         self._loaded: dict[str, ir.Table] = {}
+        # one key for every source: one customer, one pseudonym across contacts, cases, surveys
+        key, self.pseudonym_key_source = session_key(engagement.base_dir)
+        key_table = register_key(self.con, key)
         problems: list[str] = []
         for name in engagement.sources:
             try:
-                table, report, legs = load_source(self.con, engagement, name)
+                table, report, legs = load_source(self.con, engagement, name, pseudonym_key_table=key_table)
             except SourceError as exc:
                 problems.append(str(exc))
                 continue
@@ -46,6 +73,9 @@ class Session:
         if problems:
             raise SourceError("\n".join(problems))
         self._ready: dict[str, ir.Table] = {}
+        self._end_of_data: datetime | None = None
+        self._feed: ir.Table | None = None
+        self._identifiers: IdentifierSet | None = None
 
     def __repr__(self) -> str:
         return f"Session({self.engagement.name!r}, tables={sorted(self._loaded)}, backend={self.con.name})"
@@ -64,15 +94,14 @@ class Session:
         if as_loaded:
             return self._loaded[name]
         if name not in self._ready:
-            t = self._loaded[name]
-            if name in ("contacts", "legs"):
-                t = clip_negative_durations(t)
+            if name == "contacts":
+                # the feed is materialized once (it also gives the end of data); the period is a
+                # filter over it
+                feed = self._contacts_feed()
                 start, end = self.engagement.period_start_utc, self.engagement.period_end_utc
-                t = t.filter((t.arrived_at >= start) & (t.arrived_at < end))
-            if self.engagement.backend.materialize:
-                # some engines (Spark) report cached timestamps without their timezone: the
-                # canonical types are restated (a no-op cast where they survived)
-                t = conform(name, t.cache())
+                t = self._without_implausible_customers(feed.filter((feed.arrived_at >= start) & (feed.arrived_at < end)))
+            else:
+                t = self._materialized(name, self._for_diagnostics(name))
             self._ready[name] = t
         return self._ready[name]
 
@@ -103,23 +132,127 @@ class Session:
                     c: {"mapped": c in mapped, "non_null": int(counts[f"cx_nn_{c}"])} for c in t.columns
                 },
             }
+            for c, codes in self._possible_codes(name).items():
+                out[name]["columns"][c]["codes"] = codes
         return out
+
+    def _possible_codes(self, name: str) -> dict[str, list[str] | None]:
+        """For each coded column (channel, direction, outcome), the canonical codes the export's
+        value map can produce: a contained outcome the map cannot produce is not measured,
+        not 0. None where the mapping has no value map (raw codes pass as they are)."""
+        from cxkit.schema import TABLES
+
+        report = self.load_reports["contacts" if name == "legs" else name]
+        out: dict[str, list[str] | None] = {}
+        for col in TABLES[name].columns:
+            if not col.values or col.name not in report.mapped:
+                continue
+            mapping = report.source.mapping(col.name)
+            if mapping is None:
+                continue
+            if mapping.constant is not None:
+                out[col.name] = [str(mapping.constant)]
+            elif mapping.values:
+                out[col.name] = sorted({str(v) for v in mapping.values.values() if v is not None})
+            else:
+                out[col.name] = None
+        return out
+
+    def _materialized(self, name: str, t: ir.Table) -> ir.Table:
+        if not self.engagement.backend.materialize:
+            return t
+        # some engines (Spark) report cached timestamps without their timezone: the canonical
+        # types are restated (a no-op cast where they survived)
+        try:
+            return conform(name, t.cache())
+        except CxkitError:
+            raise
+        except Exception as exc:  # the engine met a value the mapping cannot handle
+            raise self.explain_failure(exc, name) from exc
+
+    def _contacts_feed(self) -> ir.Table:
+        """Every contact of the feed (not only the period's), a negative duration read as zero
+        per leg before the legs are summed (METRICS.md)."""
+        if self._feed is None:
+            legs = self._loaded.get("legs")
+            t = fold_legs(clip_negative_durations(legs)) if legs is not None else clip_negative_durations(self._loaded["contacts"])
+            self._feed = self._materialized("contacts", t)
+        return self._feed
+
+    def _for_diagnostics(self, name: str) -> ir.Table:
+        """The boundary rules of METRICS.md applied to the loaded table ``name`` (not contacts)."""
+        t = self._loaded[name]
+        if name == "legs":
+            # a contact kept in the period keeps all its legs, even legs starting after its end
+            kept = self.table("contacts")
+            return clip_negative_durations(t).filter(t.contact_id.isin(kept.contact_id))
+        if name in ORPHAN_TABLES:
+            # an orphan (its contact is not in the contacts feed) is counted by readiness and left
+            # out of every metric; a row without a contact_id links to nothing and is kept
+            feed = self._contacts_feed()
+            return t.filter(t.contact_id.isnull() | t.contact_id.isin(feed.contact_id))
+        return t
+
+    def _without_implausible_customers(self, contacts: ir.Table) -> ir.Table:
+        """Shared, test or default customer ids read as unidentified (``cxkit.customers``)."""
+        e = self.engagement
+        if not e.resolution.exclude_implausible_customers:
+            return contacts
+        limit = e.resolution.max_contacts_per_customer(e.period.days)
+        # almost always no id qualifies: then the contacts are read as they are, with no join
+        heavy = implausible_customers(contacts, limit)
+        if int(heavy.count().execute()) == 0:
+            return contacts
+        return self._materialized("contacts", without_implausible_customers(contacts, limit))
+
+    def explain_failure(self, exc: Exception, name: str | None = None) -> CxkitError:
+        """The source, line or mapping key behind an engine error met while computing on the data."""
+        if isinstance(exc, CxkitError):
+            return exc
+        names = [name] if name else list(self.load_reports)
+        for table in names:
+            report = self.load_reports.get("contacts" if table == "legs" else table)
+            if report is not None and (explained := explain_execution_error(self.engagement, report, exc)):
+                return explained
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        where = f"sources.{names[0]}" if len(names) == 1 else "sources.<table>"
+        return SourceError(f"the data could not be read or mapped: {first}. Fix: check {where}.read_options and the "
+                           f"expressions under {where}.columns.")
+
+    def customer_identifiers(self) -> IdentifierSet:
+        """The engagement's raw customer ids, hashed (for the privacy scan of every output);
+        computed once, in the engine, from every source that maps ``customer_id``. The canonical
+        tables hold keyed pseudonyms, so the ids are read from the exports as mapped, before
+        pseudonymisation (``LoadReport.identifier_table``)."""
+        if self._identifiers is None:
+            pairs = [(r.identifier_table(), "customer_id") for r in self.load_reports.values()
+                     if r.identifier_table() is not None]
+            self._identifiers = IdentifierSet.from_tables(pairs)
+        return self._identifiers
 
     @property
     def end_of_data(self) -> datetime:
-        """End of data per METRICS.md: the engagement's stated period end."""
-        return self.engagement.period_end_utc
+        """End of data per METRICS.md: the latest ``arrived_at`` in the contacts feed, never
+        later than the period end (computed once per session)."""
+        if self._end_of_data is None:
+            self._end_of_data = end_of_data(self._contacts_feed(), self.engagement.period_end_utc)
+        return self._end_of_data
 
     def parameters(self) -> dict[str, Any]:
-        """The metric parameters in force, for the report's methodology section."""
+        """The metric parameters in force, for the report's methodology section (and the run's
+        results manifest): cost, scenario (Monte Carlo seed and draws) and capacity ones included."""
+        from cxkit.methodology import cost_parameters
+
         e = self.engagement
         local_end = self.end_of_data.astimezone(e.tz)
         return {
             "period": f"{e.period.start} to {e.period.end} ({e.timezone})",
             "end_of_data": f"{local_end:%Y-%m-%d %H:%M} ({e.timezone})",
+            "customer_pseudonyms": f"HMAC-SHA256 with {self.pseudonym_key_source}",
             **e.resolution.model_dump(),
             **e.operations.model_dump(),
             **e.followthrough.model_dump(),
+            **cost_parameters(e),
         }
 
 

@@ -13,11 +13,12 @@ from typing import Any
 
 import pandas as pd
 
+from cxkit import cost_narrative
 from cxkit.display import escape_markdown
 from cxkit.narrative import pct, plural
 from cxkit.scorecard import DEFAULT_BENCHMARKS, benchmark_status
 
-__all__ = ["Headlines", "headlines"]
+__all__ = ["Headlines", "headlines", "top_findings"]
 
 
 def _ok(value: Any) -> bool:
@@ -102,6 +103,12 @@ def headlines(results: Any) -> Headlines:
             f"is typical (annualised as x 365 / {days}, an extrapolation)."
         )
 
+    cost_card, cost_finding = cost_narrative.headline(results)  # what the repeats cost, where prices come from
+    if cost_card is not None:
+        out.cards.append(cost_card)
+    if cost_finding is not None:
+        out.findings.append(cost_finding)
+
     voice = results.row("operations", channel="voice")
     if voice is not None:
         out.cards.append({
@@ -149,3 +156,21 @@ def headlines(results: Any) -> Headlines:
         out.caveats.append(("info", "data readiness did not run for this report, so no caveat could be attached "
                                     "to its figures"))
     return out
+
+
+def top_findings(results: Any, n: int = 3):
+    """The top ``n`` ranked findings of the run and their size, as a note that leads the page.
+
+    Read from the run's findings (:func:`cxkit.findings.for_run`: ``findings.json``, evaluated
+    once per run); the section "Findings and priorities" gives the evidence and the scoring.
+    """
+    from cxkit import display, findings
+
+    fs = findings.for_run(results)
+    listed = fs.top_markdown(n)
+    if not listed:
+        return display.note("No finding could be stated from this data with enough evidence; the findings section "
+                            "lists every rule and why it found nothing or could not be evaluated.")
+    more = len(fs.ranked) - min(n, len(fs.ranked))
+    tail = f"\n\n{more} more finding{'s' if more != 1 else ''} in the findings section." if more > 0 else ""
+    return display.note(listed + tail)

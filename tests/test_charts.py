@@ -109,6 +109,21 @@ BUILDERS: dict[str, Callable[[], alt.TopLevelMixin]] = {
         46233.0,
         title="What moves the yearly saving most",
     ),
+    "value_ease": lambda: charts.value_ease(
+        pd.DataFrame(
+            {
+                "ease": [3.0, 4.2, 2.0],
+                "value": [4.5, 3.6, 2.4],
+                "label": ["1", "2", "3"],
+                "bucket": ["felt by the customer", "tied to technology design", "felt by the customer"],
+            }
+        ),
+        "ease",
+        "value",
+        "label",
+        color="bucket",
+        title="Where to act first",
+    ),
     "heatmap": lambda: charts.heatmap(
         pd.DataFrame(
             {"from_step": ["IVR", "IVR", "Agent"], "to_step": ["Agent", "Hang-up", "Agent"], "journeys": [500, 120, 80]}
@@ -132,7 +147,7 @@ def test_chart_spec_matches_golden_file(name: str) -> None:
     assert spec == json.loads(path.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("name", ["bar", "rate_with_interval", "heatmap", "tornado"])
+@pytest.mark.parametrize("name", ["bar", "rate_with_interval", "heatmap", "tornado", "value_ease"])
 def test_chart_renders_to_inline_svg_offline(name: str) -> None:
     chart = BUILDERS[name]()
     svg = vl_convert.vegalite_to_svg(chart.to_dict())
@@ -199,3 +214,33 @@ def test_tornado_keeps_the_swing_order_and_spans_low_to_high():
     assert (aht["_from"], aht["_to"]) == (36192.0, 54058.0)
     rule = spec["layer"][1]
     assert spec["datasets"][rule["data"]["name"]] == [{"base": 46233.0}]
+
+
+def test_a_scatter_of_many_units_is_binned_not_embedded():
+    # 20,000 agents (the 10M-contact center had about 21,800 in its QA scatter): the chart draws
+    # a 25 x 25 density grid from aggregates and says so, instead of embedding every row
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame({"qa_mean": rng.normal(85, 5, 20_000), "fcr": rng.uniform(0.4, 0.9, 20_000)})
+    chart = charts.scatter(frame, "qa_mean", "fcr", title="QA score against FCR", y_format=".0%")
+    spec = chart.to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    assert len(rows) <= 25 * 25 and sum(r["units"] for r in rows) == 20_000
+    assert "20,000 points binned into a 25 x 25 grid" in spec["title"]["subtitle"]
+    assert vl_convert.vegalite_to_svg(spec).startswith("<svg")
+    # a few hundred agents stay points
+    small = charts.scatter(frame.head(300), "qa_mean", "fcr", title="t").to_dict()
+    assert small["mark"]["type"] == "circle" and len(next(iter(small["datasets"].values()))) == 300
+
+
+def test_value_ease_draws_quadrants_at_the_middle_of_the_scale():
+    spec = BUILDERS["value_ease"]().to_dict()
+    vertical, horizontal = spec["layer"][0], spec["layer"][1]
+    assert spec["datasets"][vertical["data"]["name"]] == [{"at": 3.0}]
+    assert vertical["encoding"]["x"]["field"] == "at" and horizontal["encoding"]["y"]["field"] == "at"
+    names = [spec["datasets"][layer["data"]["name"]][0]["name"] for layer in spec["layer"][2:6]]
+    assert names[0].startswith("Do first") and names[3].startswith("Reconsider")
+    points = spec["layer"][6]
+    assert points["encoding"]["x"]["scale"]["domain"] == [1.0, 5.0]
+    assert len(spec["datasets"][points["data"]["name"]]) == 3

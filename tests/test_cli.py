@@ -15,7 +15,7 @@ runner = CliRunner()
 def test_help_lists_every_subcommand():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for cmd in ("init", "generate", "validate", "run", "report", "demo", "lab", "adapters", "data-model"):
+    for cmd in ("init", "generate", "validate", "run", "report", "demo", "notebooks", "lab", "adapters", "data-model"):
         assert cmd in result.output
 
 
@@ -28,6 +28,19 @@ def test_init_then_invalid_engagement_exits_2_with_the_key(tmp_path: Path):
     assert result.exit_code == 2
     assert "sources.contacts.path: no file matches" in result.output
     assert "Traceback" not in result.output
+
+
+def test_notebooks_writes_parameterized_copies_inside_the_engagement(tmp_path: Path):
+    folder = tmp_path / "acme"
+    assert runner.invoke(app, ["init", str(folder), "--adapter", "anonymous_bank"]).exit_code == 0
+    (folder / "data" / "contacts.txt").write_text("x\n")
+    result = runner.invoke(app, ["notebooks", str(folder)])
+    assert result.exit_code == 0, result.output
+    work = folder / "work" / "notebooks"
+    assert sorted(p.name for p in work.glob("*.ipynb")) == [
+        "00_summary.ipynb", "01_data_readiness.ipynb", "02_journey_effort.ipynb", "03_resolution.ipynb", "99_methodology.ipynb"
+    ]
+    assert (work / "_quarto.yml").exists() and f"quarto render {work}\n" in result.output
 
 
 def test_init_refuses_unknown_adapter(tmp_path: Path):

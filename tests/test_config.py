@@ -68,6 +68,8 @@ BAD = [
     ("unknown table", lambda d: d["sources"].update(contcts={"path": "x.csv"}), ["sources.contcts", "did you mean 'contacts'"]),
     ("file not found", lambda d: d["sources"]["contacts"].update(path="nope/*.csv"), ["sources.contacts.path: no file matches"]),
     ("unknown adapter", lambda d: d["sources"]["contacts"].update(adapter="genesys_xx"), ["sources.contacts.adapter", "unknown adapter 'genesys_xx'"]),
+    ("adapter file missing", lambda d: d["sources"]["contacts"].update(adapter="./vendors/nope.yaml"),
+     ["sources.contacts.adapter", "no adapter file at", "vendors/nope.yaml", "starts at the engagement's folder"]),
     ("required column unmapped", lambda d: d["sources"]["contacts"]["columns"].pop("ended_at"),
      ["sources.contacts.columns.ended_at: required canonical column is not mapped"]),
     ("non-canonical column", lambda d: d["sources"]["contacts"]["columns"].update(custmer_id="cust"),
@@ -111,6 +113,31 @@ def test_missing_file_suggests_init(tmp_path):
         load_engagement(tmp_path / "nowhere")
 
 
+def test_relative_engagement_path_missing_here_is_read_from_the_repository(tmp_path, monkeypatch):
+    # the notebooks' default `engagement` is relative to the repository; papermill may run elsewhere
+    monkeypatch.chdir(tmp_path)
+    e = load_engagement("tests/fixtures/bank/engagement.yaml")
+    assert e.name == "anonymous_bank" and e.base_dir == REPO / "tests" / "fixtures" / "bank"
+
+
+def test_relative_engagement_path_that_exists_here_wins(tmp_path, monkeypatch):
+    local = tmp_path / "tests" / "fixtures" / "bank"
+    local.mkdir(parents=True)
+    _write(local, _valid())
+    monkeypatch.chdir(tmp_path)
+    assert load_engagement("tests/fixtures/bank/engagement.yaml").base_dir == local
+
+
+def test_missing_engagement_says_which_parameter_to_pass(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as info:
+        load_engagement("engagements/nowhere/engagement.yaml")
+    message = str(info.value)
+    assert f"looked in {tmp_path} and in the repository {REPO}" in message
+    assert "papermill: -p engagement /path/to/engagement.yaml" in message
+    assert "quarto render: -P engagement:/path/to/engagement.yaml" in message
+
+
 def test_demo_engagement_is_valid_structurally():
     # the demo's data is generated; validate the structure with a fake data folder
     text = yaml.safe_load(DEMO.read_text())
@@ -129,3 +156,21 @@ def test_init_template_validates_once_data_exists(tmp_path):
     assert e.name == "acme_bank" and e.sources["contacts"].grain == "contact"
     with pytest.raises(Exception, match="already exists"):
         write_engagement_template(folder)
+
+
+def test_relative_adapter_path_starts_at_the_engagement_folder(tmp_path, monkeypatch):
+    # `adapter: ./vendor.yaml` beside the engagement must load whatever folder the command runs in
+    folder = tmp_path / "acme"
+    folder.mkdir()
+    data = _valid()
+    columns = data["sources"]["contacts"].pop("columns")
+    (folder / "vendor.yaml").write_text(yaml.safe_dump({"description": "a vendor", "sources": {"contacts": {"columns": columns}}}))
+    data["sources"]["contacts"]["adapter"] = "./vendor.yaml"
+    path = _write(folder, data)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    e = load_engagement(Path("..") / "acme")
+    assert e.sources["contacts"].mapping("contact_id").column == "id"
+    assert e.sources["contacts"].adapter == "./vendor.yaml"  # kept as written: no local path in reports
+    assert path.parent == e.base_dir

@@ -88,7 +88,7 @@ def test_data_period_counts_local_days_with_empty_days(t, period):
 def test_prices_given_derived_and_not_priced(prices):
     p = _by(prices.execute(), "channel")
     assert set(p.index) == {"voice", "chat", "social"}
-    assert (p.loc["chat", "basis"], p.loc["chat", "source"], p.loc["chat", "cost_per_contact"]) == ("given", "given", 4.2)
+    assert (p.loc["chat", "basis"], p.loc["chat", "source"], p.loc["chat", "cost_per_contact"]) == ("given", "given by the engagement (not measured)", 4.2)
     # AHT 377.2 s = 6:17; 377.2 / 3600 x 36 / 0.8 = 4.715
     assert p.loc["voice", "aht_s"] == pytest.approx(377.2)
     assert p.loc["voice", "cost_per_contact"] == pytest.approx(4.715)
@@ -118,6 +118,31 @@ def test_repeat_counts_keep_every_segment(t):
         ["chat", "BILL", "Q2", "T2"],
         ["social", "WISMO", "Q3", "(not recorded)"],
     ]
+
+
+def test_repeat_counts_from_the_runs_repeat_flags_are_the_same(t):
+    # a run has the repeat flags cached already: counting from them must give the same table
+    from cxkit.resolution import repeat_flags
+
+    keys = ["channel", "contact_reason", "reason_family", "queue", "team"]
+    paired = C.repeat_counts(t).execute().sort_values(keys).reset_index(drop=True)
+    flagged = C.repeat_counts(t, flags=repeat_flags(t, end_of_data=EOD)).execute()
+    flagged = flagged.sort_values(keys).reset_index(drop=True)[list(paired.columns)]
+    assert flagged.astype(str).values.tolist() == paired.astype(str).values.tolist()
+    assert int(flagged.repeats.sum()) == 2  # b and c
+
+
+def test_price_basis_says_which_prices_a_cost_rests_on(t, prices, period):
+    by_reason = _by(C.repeat_cost(C.repeat_counts(t), prices, period, by="contact_reason").execute(), "contact_reason")
+    # BILL's repeat b is chat (given); WISMO's repeat c is social (not priced)
+    assert by_reason.loc["BILL", "price_basis"] == "given"
+    assert by_reason.loc["WISMO", "price_basis"] == "not priced"
+    # failure demand of WISMO: c (social, not priced), d, e, f (voice, derived)
+    fd = C.failure_demand(C.repeat_counts(t), prices, period, ["WISMO"], by=None).execute().iloc[0]
+    assert fd.price_basis == "derived"
+    # every inbound BILL contact: a (voice, derived) and b (chat, given)
+    fd = C.failure_demand(C.repeat_counts(t), prices, period, ["BILL"], by=None).execute().iloc[0]
+    assert fd.price_basis == "given and derived"
 
 
 def test_repeat_cost_by_channel_and_total(t, prices, period):

@@ -184,7 +184,10 @@ def _brute_force(contacts: pd.DataFrame, end: pd.Timestamp) -> dict[str, float]:
 def test_expected_matches_brute_force_recomputation(clean: tuple[Path, dict], legs: pd.DataFrame) -> None:
     truth = clean[1]
     contacts = _contacts(legs, truth["period"]["timezone"])
-    got = _brute_force(contacts, pd.Timestamp(truth["period"]["end"]))
+    # METRICS.md: end of data = the latest arrival, never later than the period end
+    end = min(contacts["arrived"].max(), pd.Timestamp(truth["period"]["end"]))
+    assert pd.Timestamp(truth["period"]["end_of_data"]) == end
+    got = _brute_force(contacts, end)
     fcr = truth["expected"]["fcr_repeat_7d"]
     share = truth["expected"]["repeat_share_7d"]
     assert (fcr["numerator"], fcr["denominator"], fcr["censored"]) == (got["fcr_num"], got["fcr_den"], got["censored"])

@@ -3,15 +3,19 @@ and the clear errors for unreadable inputs."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
 import cxkit
 from cxkit.adapters import adapter_spec, available_adapters
 from cxkit.errors import CxkitError, SourceError
+from cxkit.pseudonyms import create_key, load_key, pseudonym
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 UTC = timezone.utc
@@ -71,7 +75,12 @@ def test_bank_outcomes_queue_and_unidentified(bank):
     assert c.filter(c.agent_id == "NO_SERVER").count().execute() == 0
 
 
-# ---- Amazon Connect CTRs: legs linked by InitialContactId ----------------------------------------
+# ---- Amazon Connect CTRs: legs linked by InitialContactId -----------------------------------------
+# tests/fixtures/amazon_connect/ctr.jsonl, written from the documented contact record data model:
+#   a-1 (alice, Billing) -> a-2 (bob, Cards), a-2 delivered twice (ACW 45 s, then 60 s); a-1 holds
+#   attributes GreetingPlayed and greetingPlayed; b-1 abandoned in queue; c-1 an IVR hang-up
+#   delivered twice identically; d-1 a callback; e-1 transferred by carol to an external number;
+#   m-1 a supervisor monitoring a-1.
 
 @pytest.fixture(scope="module")
 def connect():
@@ -80,7 +89,7 @@ def connect():
 
 def test_connect_transfer_legs_fold_into_one_contact(connect):
     df = connect.table("contacts").execute().set_index("contact_id")
-    assert sorted(df.index) == ["a-1", "b-1", "c-1", "d-1"]
+    assert sorted(df.index) == ["a-1", "b-1", "c-1", "d-1", "e-1"]  # m-1 is not a contact
     a = df.loc["a-1"]
     # two legs: Billing/alice 09:00-09:06 then Cards/bob 09:06-09:12
     assert a.transfers == 1 and a.queue == "Billing" and a.agent_id == "bob" and a.team == "Team B"
@@ -90,21 +99,61 @@ def test_connect_transfer_legs_fold_into_one_contact(connect):
     assert a.acw_s == 30 + 60
 
 
-def test_connect_outcomes_directions_and_hashed_phone(connect):
+def test_connect_transfer_to_an_external_number_is_a_transfer(connect):
+    # e-1 has one leg (nothing follows in Connect) and TransferredToEndpoint set: one transfer
+    df = connect.table("contacts").execute().set_index("contact_id")
+    assert df.loc["e-1", "transfers"] == 1 and df.loc["e-1", "outcome"] == "handled"
+    # a-1's transfer created leg a-2 (NextContactId): counted once, by the legs
+    assert df.loc["a-1", "transfers"] == 1
+    from cxkit import operations as O
+
+    tr = O.transfer_rate(connect.table("contacts")).execute().iloc[0]
+    assert (tr.numerator, tr.denominator) == (2, 3)  # a-1 and e-1 of the handled a-1, d-1, e-1
+
+
+def test_connect_outcomes_directions_and_keyed_customer(connect):
     df = connect.table("contacts").execute().set_index("contact_id")
     assert df.loc["b-1", "outcome"] == "abandoned" and bool(df.loc["b-1", "queued"])
     assert df.loc["c-1", "outcome"] == "abandoned" and not bool(df.loc["c-1", "queued"])  # IVR hang-up
     assert df.loc["d-1", "direction"] == "callback"
-    # the caller's number is never stored: the customer key is its hash, same caller same key
+    # the caller's number is never stored: the customer key is its keyed pseudonym, same caller same key
     assert df.loc["a-1", "customer_id"] == df.loc["b-1", "customer_id"] != df.loc["c-1", "customer_id"]
     assert all("+44" not in str(v) for v in df.customer_id)
-    assert connect.load_reports["contacts"].counts()["superseded_versions"] == 1
+    assert df.loc["a-1", "customer_id"] != hashlib.md5(b"+447700900001").hexdigest()
+
+
+def test_connect_redeliveries_are_counted(connect):
+    counts = connect.load_reports["contacts"].counts()
+    # 9 records: m-1 excluded; c-1 twice identically; a-2 in two versions
+    assert counts["rows_read"] == 9
+    assert counts["rows_excluded"] == {"supervisor monitoring records are not customer contact legs": 1}
+    assert counts["exact_duplicates"] == 1 and counts["superseded_versions"] == 1
 
 
 def test_connect_legs_table_keeps_queue_sequence(connect):
     legs = connect.table("legs")
     df = legs.filter(legs.contact_id == "a-1").order_by("leg_seq").execute()
     assert list(df.queue) == ["Billing", "Cards"] and list(df.leg_seq) == [1, 2]
+
+
+def test_connect_reads_a_json_array_with_attributes_differing_by_case(tmp_path):
+    # the same records as one JSON array in a .json file: no format to set, and the free-form
+    # attributes (GreetingPlayed and greetingPlayed in one record) break nothing
+    records = [json.loads(line) for line in (FIXTURES / "amazon_connect" / "ctr.jsonl").read_text().splitlines()]
+    (tmp_path / "ctr-2026-03.json").write_text(json.dumps(records, indent=1))
+    spec = yaml.safe_load((FIXTURES / "amazon_connect" / "engagement.yaml").read_text())
+    spec["sources"]["contacts"]["path"] = "ctr-*.json"
+    # a CRM id stored by the flow in an attribute, read from the JSON text of Attributes
+    spec["sources"]["contacts"]["columns"] = {"contact_reason": {"sql": "Attributes->>'intent'"}}
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
+    s = cxkit.open_engagement(tmp_path / "engagement.yaml")
+    assert s.load_reports["contacts"].format == "json"
+    df = s.table("contacts").execute().set_index("contact_id")
+    assert sorted(df.index) == ["a-1", "b-1", "c-1", "d-1", "e-1"]
+    assert df.loc["a-1", "transfers"] == 1 and df.loc["a-1", "acw_s"] == 90
+    assert pd.isna(df.loc["a-1", "contact_reason"])  # the final leg (a-2) has no intent attribute
+    legs = s.table("legs").execute().set_index("contact_id")
+    assert legs.loc["a-1"].sort_values("leg_seq").contact_reason.tolist()[0] == "billing"
 
 
 # ---- a CSV export in local time across the DST change ---------------------------------------------
@@ -119,6 +168,7 @@ def _engagement(tmp_path: Path, csv_text: str, columns: dict, **source) -> Path:
     }
     path = tmp_path / "engagement.yaml"
     path.write_text(yaml.safe_dump(spec))
+    create_key(tmp_path)
     return path
 
 
@@ -140,9 +190,12 @@ def test_local_times_across_dst_and_value_maps(tmp_path):
     df = s.table("contacts").order_by("contact_id").execute()
     # 28 March is GMT (UTC+0); 29 March is BST (UTC+1) after the 01:00 change
     assert list(df.arrived_at) == [utc("2026-03-28 12:00"), utc("2026-03-29 11:00"), utc("2026-03-29 12:00")]
-    assert list(df.customer_id.fillna("-")) == ["007", "-", "8"]  # leading zeros kept; 0 is unknown
+    # leading zeros kept ("007" is not "7"); 0 is unknown; identifiers are keyed pseudonyms
+    key = load_key(tmp_path)
+    assert list(df.customer_id.fillna("-")) == [pseudonym("007", key), "-", pseudonym("8", key)]
+    assert pseudonym("007", key) != pseudonym("7", key)
     assert list(df.channel) == ["voice", "chat", "FAX"]  # unknown codes stay visible for readiness
-    assert list(df.talk_s.fillna(-1)) == [330.0, 3600.0, 0.0]  # empty duration reads as 0 after clipping
+    assert list(df.talk_s.fillna(-1)) == [330.0, 3600.0, -1]  # an empty duration stays null (not measured)
 
 
 # ---- unreadable inputs: a table of (bad input, expected text) -----------------------------------
@@ -152,7 +205,6 @@ BAD_INPUTS = [
      ["export.csv", "read as ONE column", "delimiter is probably wrong", "sources.contacts.read_options.delim"]),
     ("header renamed", "ident,cust,ch,start,end,talk\n1,2,PH,01/03/2026 10:00,01/03/2026 10:05,0:01:00\n", {},
      ["sources.contacts.columns.contact_id: raw column 'id' not found", "did you mean 'ident'"]),
-    ("empty file", "", {}, ["export.csv", "empty"]),
     ("bad encoding", "id,cust,ch,start,end,talk\n1,Jos\xe9,PH,01/03/2026 10:00,01/03/2026 10:05,0:01:00\n", {"encoding": "latin-1"},
      ["export.csv", "UTF-8", "read_options.encoding"]),
 ]
@@ -172,7 +224,8 @@ def test_unreadable_inputs_name_file_and_key(tmp_path, label, text, extra, expec
 def test_bad_sql_expression_names_the_key(tmp_path):
     columns = {**MINIMAL, "queue": {"sql": "upper(ch"}}
     path = _engagement(tmp_path, "id,cust,ch,start,end,talk\n1,2,PH,01/03/2026 10:00,01/03/2026 10:05,0:01:00\n", columns)
-    with pytest.raises(SourceError, match=r"sources.contacts.columns.queue.sql: not valid SQL"):
+    # caught with the rest of the configuration, before any data is read
+    with pytest.raises(CxkitError, match=r"sources.contacts.columns.queue.sql: not valid SQL"):
         cxkit.open_engagement(path)
 
 
@@ -198,3 +251,188 @@ def test_json_iso_times_keep_their_offset_across_dst(tmp_path):
     path.write_text(yaml.safe_dump(spec))
     df = cxkit.open_engagement(path).table("surveys").order_by("survey_id").execute()
     assert list(df.responded_at) == [utc("2026-03-30 09:49:12")] * 2
+
+
+# ---- the mapping language: composite keys, derived times, JSON quirks ------------------------------
+
+def test_a_source_without_an_id_takes_a_composite_key(tmp_path):
+    # surveys keyed by conversation and question: no survey id in the export, none invented
+    (tmp_path / "surveys.csv").write_text("conversation,question,score\n1,csat,5\n1,nps,9\n2,csat,\n")
+    contacts = ("id,cust,ch,start,end,talk\n1,2,PH,01/03/2026 10:00,01/03/2026 10:05,0:01:00\n"
+                "2,3,PH,01/03/2026 11:00,01/03/2026 11:05,0:01:00\n")
+    path = _engagement(tmp_path, contacts, MINIMAL)
+    spec = yaml.safe_load(path.read_text())
+    spec["sources"]["surveys"] = {"path": "surveys.csv", "columns": {
+        "survey_id": {"columns": ["conversation", "question"]}, "contact_id": "conversation", "csat": "score"}}
+    path.write_text(yaml.safe_dump(spec))
+    s = cxkit.open_engagement(path)
+    df = s.table("surveys").order_by("survey_id").execute()
+    assert list(df.survey_id) == ["1|csat", "1|nps", "2|csat"]
+    assert s.load_reports["surveys"].mapped["survey_id"] == "conversation | question"
+    # a composite of one column is a mistake the message explains
+    spec["sources"]["surveys"]["columns"]["survey_id"] = {"columns": ["conversation"]}
+    path.write_text(yaml.safe_dump(spec))
+    with pytest.raises(CxkitError, match="two or more raw columns"):
+        cxkit.open_engagement(path)
+
+
+def test_derived_times_are_computed_on_instants_after_timezone_conversion(tmp_path):
+    # London clocks go from 01:00 GMT to 02:00 BST on 29 March 2026. A call starts at 00:59:00
+    # local (00:59 UTC) and waits 60 s in the IVR and 60 s in queue: it is answered at 01:01 UTC
+    # (02:01 local). Adding the seconds to the local wall clock would give 01:01 local, an hour
+    # that does not exist that night.
+    csv = "id,start,end,ivr,queue\n1,29/03/2026 00:59:00,29/03/2026 02:10:00,60,60\n"
+    columns = {**MINIMAL, "customer_id": {"constant": "k"}, "channel": {"constant": "voice"},
+               "arrived_at": {"column": "start", "format": "%d/%m/%Y %H:%M:%S"},
+               "ended_at": {"column": "end", "format": "%d/%m/%Y %H:%M:%S"},
+               "talk_s": {"constant": 60}, "ivr_s": "ivr", "wait_s": "queue",
+               "answered_at": {"derive": "arrived_at + to_seconds(ivr_s + wait_s)"}}
+    s = cxkit.open_engagement(_engagement(tmp_path, csv, columns))
+    row = s.table("contacts").execute().iloc[0]
+    assert row.arrived_at == utc("2026-03-29 00:59:00")
+    assert row.answered_at == utc("2026-03-29 01:01:00")
+    assert row.ended_at == utc("2026-03-29 01:10:00")
+    assert s.load_reports["contacts"].mapped["answered_at"].startswith("derived: ")
+
+
+def test_derive_reads_only_canonical_columns(tmp_path):
+    csv = "id,cust,ch,start,end,talk\n1,2,PH,01/03/2026 10:00,01/03/2026 10:05,0:01:00\n"
+    columns = {**MINIMAL, "answered_at": {"derive": "start + INTERVAL 1 MINUTE"}}
+    with pytest.raises(SourceError, match=r"sources.contacts.columns.answered_at.derive: 'start' is not a canonical column"):
+        cxkit.open_engagement(_engagement(tmp_path, csv, columns))
+
+
+def test_json_fields_null_everywhere_are_read_as_text(tmp_path):
+    # DuckDB's reader types a field that is null in every record as JSON: COALESCE over it
+    # failed (or kept the quotes, "c1"), so contact ids are read as text
+    lines = [
+        {"ContactId": "c1", "InitialContactId": None, "start": "2026-03-02T09:00:00Z", "n": 5},
+        {"ContactId": "c2", "InitialContactId": None, "start": "2026-03-02T10:00:00Z", "n": "x"},
+    ]
+    (tmp_path / "ctr.json").write_text(json.dumps(lines))  # a JSON array, extension .json
+    columns = {"contact_id": {"sql": "COALESCE(InitialContactId, ContactId)"}, "channel": {"constant": "voice"},
+               "direction": {"constant": "inbound"}, "arrived_at": {"column": "start", "format": "iso"},
+               "ended_at": {"column": "start", "format": "iso"}, "outcome": {"constant": "handled"},
+               "entry_point": "n"}
+    spec = {"name": "t", "client": "T", "period": {"start": "2026-03-01", "end": "2026-03-31"},
+            "sources": {"contacts": {"path": "ctr.json", "columns": columns}}}
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
+    df = cxkit.open_engagement(tmp_path / "engagement.yaml").table("contacts").order_by("contact_id").execute()
+    assert list(df.contact_id) == ["c1", "c2"]
+    assert list(df.entry_point) == ["5", "x"]
+
+
+# ---- Genesys Cloud conversation details: nested participants, sessions, segments, metrics ---------
+# tests/fixtures/genesys_cloud/conversations-{1,2}.json, two query response pages written from the
+# documented conversation detail format (conversations > participants > sessions > segments and
+# metrics, times in ms):
+#   g-1 IVR 30 s, Billing 20 s, alice: talk 125 + 150 s, hold 30 s, ACW 45 s (survey sv-1, NPS 9)
+#   g-2 IVR 10 s, Billing 15 s, alice talks 60 s and transfers, Cards 25 s, bob talks 425 s;
+#       ACW 10 + 20 s (survey sv-2, NPS 3)
+#   g-3 abandoned in Billing after 48 s; g-4 hangs up in the IVR after 25 s; g-5 (g-1's caller)
+#   contained by the IVR after 90 s; g-6 a chat (customer known by externalContactId), 30 s in
+#   queue, carol 600 s + ACW 60 s; g-7 conversationStart "2026-03-9T15:00:00.000Z" (no zero
+#   padding), IVR 8 s, queue 10 s, alice 180 s + ACW 20 s; g-8 still in queue when exported (no
+#   conversationEnd); g-9 starts "2026-03-32..." (not a date); page 2 repeats g-1.
+
+@pytest.fixture(scope="module")
+def genesys(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("genesys")
+    for p in (FIXTURES / "genesys_cloud").iterdir():
+        (folder / p.name).write_bytes(p.read_bytes())
+    create_key(folder)
+    return cxkit.open_engagement(folder / "engagement.yaml")
+
+
+def test_genesys_conversations_fold_into_contacts(genesys):
+    df = genesys.table("contacts").execute().set_index("contact_id")
+    assert sorted(df.index) == ["g-1", "g-2", "g-3", "g-4", "g-5", "g-6", "g-7", "g-8"]  # g-9 has no start
+    g1 = df.loc["g-1"]
+    assert (g1.outcome, g1.queue, g1.agent_id, g1.contact_reason, g1.entry_point) == (
+        "handled", "Billing", "u-alice", "wc-billing", "Main IVR")
+    assert (g1.ivr_s, g1.wait_s, g1.talk_s, g1.hold_s, g1.acw_s, g1.transfers) == (30, 20, 275, 30, 45, 0)
+    assert g1.arrived_at == utc("2026-03-02 09:00:00") and g1.answered_at == utc("2026-03-02 09:00:55")
+    g2 = df.loc["g-2"]
+    # first queue Billing, last answering agent bob, alice's transfer counted, waits summed
+    assert (g2.queue, g2.agent_id, g2.transfers, g2.wait_s, g2.talk_s, g2.acw_s) == ("Billing", "u-bob", 1, 40, 485, 30)
+    assert g2.answered_at == utc("2026-03-03 10:00:28") and g2.contact_reason == "wc-cards"
+    assert (df.loc["g-3", "outcome"], bool(df.loc["g-3", "queued"]), df.loc["g-3", "wait_s"]) == ("abandoned", True, 48)
+    assert (df.loc["g-4", "outcome"], bool(df.loc["g-4", "queued"])) == ("abandoned", False)  # IVR hang-up
+    assert df.loc["g-5", "outcome"] == "contained" and df.loc["g-5", "ivr_s"] == 90
+    assert (df.loc["g-6", "channel"], df.loc["g-6", "queue"], df.loc["g-6", "ivr_s"]) == ("chat", "Chat support", 0)
+
+
+def test_genesys_customers_are_keyed_and_consistent(genesys):
+    df = genesys.table("contacts").execute().set_index("contact_id")
+    key = load_key(genesys.engagement.base_dir)
+    assert df.loc["g-1", "customer_id"] == df.loc["g-5", "customer_id"] == pseudonym("tel:+447700900101", key)
+    assert df.loc["g-6", "customer_id"] == pseudonym("ext-0077", key)  # the external contact, not a number
+    assert df.customer_id.nunique() == 7
+
+
+def test_genesys_malformed_times_and_open_conversations_are_counted_not_fatal(genesys):
+    df = genesys.table("contacts").execute().set_index("contact_id")
+    assert df.loc["g-7", "arrived_at"] == utc("2026-03-09 15:00:00")  # read despite the missing zero
+    assert pd.isna(df.loc["g-8", "ended_at"]) and pd.isna(df.loc["g-8", "outcome"])  # still running
+    from cxkit.readiness import assess
+
+    checks = {c.id: c for c in assess(genesys).results}
+    # 9 conversations loaded: g-9's start is not a date, g-8 has no end and no outcome yet
+    for check in ("contacts.arrived_at.not_null", "contacts.ended_at.not_null", "contacts.outcome.not_null"):
+        assert checks[check].result["unexpected_count"] == 1 and checks[check].denominator == 9, check
+    counts = genesys.load_reports["contacts"].counts()
+    # 10 conversations in the two pages: g-1 twice, identical
+    assert (counts["rows_read"], counts["exact_duplicates"]) == (10, 1)
+
+
+def test_genesys_figures(genesys):
+    from cxkit import operations as O
+
+    c = genesys.table("contacts")
+    # AHT over handled g-1, g-2, g-6, g-7: (350 + 515 + 660 + 200) / 4
+    assert O.aht(c, by=None).execute().iloc[0]["aht_mean_s"] == 431.25
+    tr = O.transfer_rate(c).execute().iloc[0]
+    assert (tr.numerator, tr.denominator) == (1, 4)
+    # IVR entries: g-1, 2, 3, 4, 5, 7, 8; hang-up g-4, contained g-5
+    ivr = O.ivr_hangups(c, by=None).execute().iloc[0]
+    cont = O.containment(c).execute().iloc[0]
+    assert (ivr.numerator, ivr.denominator, cont.numerator, cont.denominator) == (1, 7, 1, 7)
+    # offered to a queue: g-1, 2, 3, 6, 7, 8; abandoned after 5 s: g-3
+    ab = O.abandonment(c, by=None).execute().iloc[0]
+    assert (ab.numerator, ab.denominator) == (1, 6)
+
+
+def test_genesys_surveys_hang_off_their_conversation(genesys):
+    df = genesys.table("surveys").execute().set_index("survey_id")
+    assert sorted(df.index) == ["sv-1", "sv-2"]  # sv-1 once, although g-1 came twice
+    assert (df.loc["sv-1", "contact_id"], df.loc["sv-1", "nps"], df.loc["sv-2", "nps"]) == ("g-1", 9, 3)
+    assert df.loc["sv-2", "responded_at"] == utc("2026-03-03 11:00:00")
+
+
+def test_a_composite_key_may_join_struct_fields(tmp_path):
+    # a survey keyed by its conversation and form (as if the export had no surveyId)
+    for p in (FIXTURES / "genesys_cloud").iterdir():
+        (tmp_path / p.name).write_bytes(p.read_bytes())
+    spec = yaml.safe_load((tmp_path / "engagement.yaml").read_text())
+    spec["sources"]["surveys"]["columns"] = {"survey_id": {"columns": ["conversationId", "sv.surveyFormId"]}}
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
+    df = cxkit.open_engagement(tmp_path / "engagement.yaml").table("surveys").execute()
+    assert sorted(df.survey_id) == ["g-1|form-nps", "g-2|form-nps"]
+
+
+def test_nested_mapping_mistakes_name_the_key(tmp_path):
+    for p in (FIXTURES / "genesys_cloud").iterdir():
+        (tmp_path / p.name).write_bytes(p.read_bytes())
+    spec = yaml.safe_load((tmp_path / "engagement.yaml").read_text())
+    spec["sources"]["contacts"]["unnest"] = [{"path": "participantz", "as": "p"}, {"path": "p.sessions", "as": "s"}]
+    spec["sources"].pop("surveys")
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
+    with pytest.raises(SourceError, match=r"sources.contacts.unnest\[0\].path: raw column 'participantz' not found; "
+                                          r"did you mean 'participants'\?"):
+        cxkit.open_engagement(tmp_path / "engagement.yaml")
+    spec["sources"]["contacts"]["unnest"][0]["path"] = "participants"
+    spec["sources"]["contacts"]["records"] = "conversation"
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
+    with pytest.raises(SourceError, match=r"sources.contacts.records: no list column 'conversation' in the file; "
+                                          r"did you mean 'conversations'\?"):
+        cxkit.open_engagement(tmp_path / "engagement.yaml")

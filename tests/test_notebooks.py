@@ -3,13 +3,18 @@ center (the demo path) and on the real bank records (one phone channel, no surve
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
+import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from cxkit.config import load_engagement
+from cxkit.pseudonyms import KEY_FILE, create_key
 from cxkit.report import build_report, external_references, privacy_scan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,16 +52,45 @@ def generated_report(tmp_path_factory) -> tuple[Path, dict]:
     folder = tmp_path_factory.mktemp("generated")
     shutil.copy(ROOT / "engagements" / "demo" / "engagement.yaml", folder / "engagement.yaml")
     truth = json.loads(generate(folder / "data", seed=3, customers=4000).read_text())
+    create_key(folder)
     return _build(folder / "engagement.yaml", folder / "reports"), truth
 
 
 def test_generated_report_has_every_section(generated_report):
     index, _ = generated_report
     html = _text(index)
-    for heading in ("Summary", "Data readiness", "Journey effort", "Resolution", "Methodology"):
+    for heading in ("Summary", "Data readiness", "Journey effort", "Resolution", "Findings and priorities",
+                    "Methodology"):
         assert f">{heading}<" in html, heading
     assert html.count("<svg") >= 5  # charts are inline SVG
     assert privacy_scan(html) == [] and external_references(html) == []
+
+
+def test_generated_report_prices_the_repeats_through_the_results(generated_report):
+    """The cost section renders every heading; the stored repeat cost by channel is the
+    generator's planted truth exactly; the summary carries the cost card and finding."""
+    import pandas as pd
+    import yaml
+
+    index, truth = generated_report
+    html = _text(index)
+    cost = _heading(html, "cost-and-capacity", "methodology")
+    for anchor in ("baseline-cost", "repeat-cost", "failure-demand", "cost-per-resolved-issue", "what-if-scenarios",
+                   "capacity"):
+        assert f'id="{anchor}"' in cost, anchor
+    assert "given by the engagement (not measured)" in cost  # every price says where it comes from
+    assert "FCR 62% to 73% with AHT +40 s (practice case)" in cost and "How it is computed" in cost
+    assert cost.count("<svg") >= 2  # a tornado per scenario and the forecast heatmap, from aggregates
+    want = truth["expected"]["repeat_cost_7d"]
+    spec = yaml.safe_load((ROOT / "cxkit" / "adapter_specs" / "cxkit_generator.yaml").read_text())
+    media = spec["sources"]["contacts"]["columns"]["channel"]["values"]
+    got = pd.read_parquet(index.parent / "results" / "repeat_cost_by_channel.parquet").set_index("channel")
+    assert {media[m]: (v["repeats"], v["cost"]) for m, v in want["by_media"].items()} == {
+        ch: (int(r.repeats), float(r.repeat_cost)) for ch, r in got.iterrows()}
+    summary = _heading(html, "summary", "data-readiness")
+    card = _section(summary, "Repeat contacts cost (31 days)", "</div></div>")
+    assert f"£{want['total']:,.2f}" in card and "extrapolation" in card and "prices given by the engagement" in card
+    assert f"Repeat contacts cost £{want['total']:,.2f} in the 31 days of data" in summary
 
 
 def test_generated_report_never_shows_customer_ids(generated_report):
@@ -65,6 +99,48 @@ def test_generated_report_never_shows_customer_ids(generated_report):
     # customer refs look like CU0000123; none may reach the report
     assert "CU0" not in html
     assert (index.parent / "readiness.json").exists()
+
+
+def test_no_output_holds_a_raw_customer_id_or_an_unkeyed_hash_of_one(generated_report):
+    # every file of the run (report, JSON, executed notebooks): no raw customer reference, no
+    # md5/sha1/sha256 of one (an unkeyed hash is reversible by hashing every id), no key
+    index, _ = generated_report
+    data = index.parents[3] / "data"
+    refs = set(pq.read_table(data / "interactions.parquet", columns=["customer_ref"]).column(0).drop_null().to_pylist())
+    refs |= set(pd.read_csv(data / "crm_cases.csv", dtype=str)["AccountRef"].dropna())
+    refs |= set(pd.read_json(data / "survey_responses.jsonl", lines=True, dtype=False)["customer_ref"].dropna())
+    assert len(refs) > 1000
+    unkeyed = set()
+    for ref in refs:
+        for algo in ("md5", "sha1", "sha256"):
+            digest = hashlib.new(algo, ref.encode()).hexdigest()
+            unkeyed |= {digest, digest[:32], digest[:16]}
+    key = (index.parents[3] / KEY_FILE).read_text().strip()
+    files = [p for p in index.parent.rglob("*") if p.is_file() and p.suffix in (".html", ".json", ".ipynb", ".md", ".txt", ".csv")]
+    assert {p.suffix for p in files} >= {".html", ".json", ".ipynb"}
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        assert not set(re.findall(r"CU\d{7}", text)), path.name
+        hexes = {h.lower() for h in re.findall(r"[0-9a-fA-F]{16,64}", text)}
+        assert not {h for h in hexes if {h, h[:32], h[:16]} & unkeyed}, path.name
+        assert key not in text, path.name
+
+
+def test_generated_report_ranks_findings_with_evidence_links(generated_report):
+    import re
+
+    index, _ = generated_report
+    html = _text(index)
+    part = html.split('id="findings-and-priorities"', 1)[1].split('id="methodology"', 1)[0]
+    assert 'class="cxkit-table cxkit-findings"' in part and "Priority score" in part
+    links = set(re.findall(r'<a href="#([a-z0-9-]+)">see:', part))
+    assert links and all(f'id="{anchor}"' in html for anchor in links)
+    findings = json.loads((index.parent / "findings.json").read_text())
+    assert findings["findings"] and (index.parent / "briefs").is_dir()
+    # the summary leads with the top findings
+    lead = html.split('id="where-to-act-first"', 1)[1].split('id="headline-numbers"', 1)[0]
+    top = [f for f in findings["findings"] if f["rank"] == 1][0]
+    assert top["title"].split(":")[0] in lead
 
 
 def test_bank_report_runs_on_phone_only_data(tmp_path):
@@ -81,7 +157,30 @@ def test_bank_report_runs_on_phone_only_data(tmp_path):
     # the summary carries the degraded FCR verdict as a caveat box
     summary = html.split(">Summary<")[-1].split('id="data-readiness"')[0]
     assert "cxkit-caveat cxkit-degraded" in summary and "59.0% null" in summary
+    # the cost card: prices are assumptions, AHT the only measured input, and the AHT leaves
+    # out hold and after-call work, which the derived price inherits; the cost model's caveat
+    card = _section(summary, "Repeat contacts cost (28 days)", "</div></div>")
+    assert "ILS " in card and "the only measured input to the price" in card
+    assert "assumptions chosen for this example, not the bank" in card
+    assert "leaves out hold times, after-contact work times" in card and "59.0% null" in card
+    cost = _heading(html, "cost-and-capacity", "methodology")
+    assert "derived from AHT" in cost and "The engagement has no WFM intervals source" in cost
+    assert "not measured: the export has no teams" in cost  # repeat cost by team
+    methodology = _heading(html, "methodology")
+    assert "Seed of the scenario Monte Carlo" in methodology and ">20260301<" in methodology
     assert privacy_scan(html) == []
+    # findings: only rules the phone export supports state anything; the others say why not
+    findings = json.loads((index.parent / "findings.json").read_text())
+    stated = {f["rule"] for f in findings["findings"]}
+    assert stated <= {"weak_resolution_by_reason", "weak_resolution_by_queue", "queue_abandonment",
+                      "ivr_hangups_by_entry", "handle_time_trap", "data_gap"}, stated
+    why = {r["rule"]: r["reason"] for r in findings["rules"] if r["status"] == "not evaluated"}
+    assert "the export has no transfer counts" in why["transfer_repeats"]
+    assert "the export has no identity checks" in why["reauth_by_journey"]
+    assert "the export has no teams" in why["weak_resolution_by_team"]
+    assert "no surveys source" in why["perception_gap"] and "no cases source" in why["case_reopens_by_reason"]
+    appendix = html.split('id="rules-that-could-not-be-evaluated"', 1)[1].split('id="methodology"', 1)[0]
+    assert "the export has no transfer counts" in appendix
 
 
 def _section(html: str, start: str, end: str | None = None) -> str:

@@ -197,8 +197,27 @@ def test_abandonment_short_abandons_and_ivr_hangups(con):
     r = one(con, O.abandonment(canonical_memtable("contacts", rows), by=None))
     assert (r["numerator"], r["denominator"], r["short_abandons"], r["ivr_hangups"]) == (2, 5, 2, 2)
     assert r["rate"] == pytest.approx(0.4)
+    # none of these rows records IVR seconds: the IVR hang-up rate is not measured (null), not 0
     h = one(con, O.ivr_hangups(canonical_memtable("contacts", rows), by=None))
-    assert (h["numerator"], h["denominator"]) == (2, 7)
+    assert (h["numerator"], h["denominator"], h["hangups_all"]) == (0, 0, 2) and pd.isna(h["rate"])
+
+
+def test_ivr_hangup_rate_is_over_contacts_that_entered_the_ivr(con):
+    # METRICS.md: hang-ups before a queue / inbound contacts with ivr_s > 0.
+    # i1 hangs up after 30 s of IVR; i2 (40 s IVR) and i3 (10 s IVR) reach a queue;
+    # n hangs up with ivr_s 0 (never entered: a chat closed before queueing) -> not an entry;
+    # u hangs up, IVR not recorded (null) -> not an entry; o is outbound with IVR seconds.
+    # rate = 1 / 3 (i1, i2, i3), where "over all inbound" gave 3 / 5.
+    rows = [
+        q("i1", wait=0.0, outcome="abandoned", queued=False, ivr_s=30.0),
+        q("i2", wait=10.0, ivr_s=40.0), q("i3", wait=10.0, ivr_s=10.0),
+        q("n", wait=0.0, outcome="abandoned", queued=False, ivr_s=0.0, channel="chat"),
+        q("u", wait=0.0, outcome="abandoned", queued=False, ivr_s=None),
+        q("o", wait=0.0, direction="outbound", ivr_s=15.0),
+    ]
+    h = one(con, O.ivr_hangups(canonical_memtable("contacts", rows), by=None))
+    assert (h["numerator"], h["denominator"], h["hangups_all"]) == (1, 3, 3)
+    assert h["rate"] == pytest.approx(1 / 3)
 
 
 def test_queued_derived_from_answer_when_null(con):
@@ -209,16 +228,30 @@ def test_queued_derived_from_answer_when_null(con):
 
 
 def test_containment(con):
-    # self-service entries: s1 contained, s2 deflected, s3 abandoned -> 1/3. A voice call
-    # with outcome contained (IVR) is not a self-service entry here.
+    # METRICS.md: contained in any channel / inbound contacts that entered the IVR or a bot.
+    # Entries (ivr_s > 0): s1 bot contained, s2 bot deflected, s3 bot abandoned, v a call
+    # contained by the IVR (it keeps the voice channel), h a call the IVR passed to an agent
+    # -> 2 / 5. Not entries: x contained with ivr_s null (not measured), o outbound.
+    # (The self_service channel alone gave 1 / 3: the IVR's containment was missed.)
     rows = [
-        dict(contact_id="s1", channel="self_service", direction="inbound", outcome="contained"),
-        dict(contact_id="s2", channel="self_service", direction="inbound", outcome="deflected"),
-        dict(contact_id="s3", channel="self_service", direction="inbound", outcome="abandoned"),
-        dict(contact_id="v", channel="voice", direction="inbound", outcome="contained"),
+        dict(contact_id="s1", channel="self_service", direction="inbound", outcome="contained", ivr_s=60.0),
+        dict(contact_id="s2", channel="self_service", direction="inbound", outcome="deflected", ivr_s=60.0),
+        dict(contact_id="s3", channel="self_service", direction="inbound", outcome="abandoned", ivr_s=20.0),
+        dict(contact_id="v", channel="voice", direction="inbound", outcome="contained", ivr_s=45.0),
+        dict(contact_id="h", channel="voice", direction="inbound", outcome="handled", ivr_s=30.0),
+        dict(contact_id="x", channel="voice", direction="inbound", outcome="contained", ivr_s=None),
+        dict(contact_id="o", channel="voice", direction="outbound", outcome="contained", ivr_s=10.0),
     ]
     r = one(con, O.containment(canonical_memtable("contacts", rows)))
-    assert (r["numerator"], r["denominator"]) == (1, 3)
+    assert (r["numerator"], r["denominator"]) == (2, 5)
+    by = con.execute(O.containment(canonical_memtable("contacts", rows), by="channel")).set_index("channel")
+    assert (by.loc["voice", "numerator"], by.loc["voice", "denominator"]) == (1, 2)
+
+
+def test_containment_without_ivr_seconds_is_not_measured(con):
+    rows = [dict(contact_id="s1", channel="self_service", direction="inbound", outcome="contained")]
+    r = one(con, O.containment(canonical_memtable("contacts", rows)))
+    assert (r["numerator"], r["denominator"]) == (0, 0) and pd.isna(r["rate"])
 
 
 def test_transfer_rate_counts_contacts_not_transfers(con):
@@ -259,6 +292,8 @@ def test_operations_summary(con):
     assert a.service_level == pytest.approx(2 / 4)  # a (voice 10 s), c (chat 30 s) / 3 + 1
     # voice waits (25 s) and chat waits (30 s) are not one queue: no ASA across channels
     assert pd.isna(a.asa_s) and df.loc["chat", "asa_s"] == 30
+    # no IVR seconds in these rows: IVR rates not measured
+    assert a.ivr_entries == 0 and pd.isna(a.ivr_hangup_rate) and pd.isna(a.containment)
 
 
 def test_queue_profile_daily(con):

@@ -102,6 +102,24 @@ def test_one_defect_flags_its_check_only(defect, expected):
     assert _flagged(r) == expected
 
 
+def test_data_stopping_before_the_period_end_is_said():
+    # METRICS.md: the end of data is the latest arrival; readiness says when the data stops more
+    # than a day before the period end. Contacts on 1-19 March, period to 28 March (ends 29 Mar
+    # 00:00 UTC): the last arrival is 19 March 16:00, 9 days 8 hours = 9.3 days before.
+    r = assess_tables(_month(), _inputs(_dense_contacts(skip=range(20, 29))), now=NOW)
+    check = _by_id(r)["contacts.data_reaches_period_end"]
+    assert check.status == "fail" and check.severity == "warning"
+    assert check.finding == ("the contacts stop 9.3 days before the period ends (last arrival 2026-03-19 "
+                             "16:00 UTC, period end 2026-03-29 00:00 UTC)")
+    assert r.matrix["cost_model"]["verdict"] == "degraded"
+    # to the last day (27 March 16:00, 1 day 8 hours before the end) it still stops early; a
+    # last arrival on 28 March (16:00, 8 hours before the end) reaches the end
+    assert _by_id(assess_tables(_month(), _inputs(_dense_contacts(skip=(28,))), now=NOW))[
+        "contacts.data_reaches_period_end"].status == "fail"
+    assert _by_id(assess_tables(_month(), _inputs(_dense_contacts()), now=NOW))[
+        "contacts.data_reaches_period_end"].status == "pass"
+
+
 def test_duplicate_contact_ids_and_unknown_codes_are_listed():
     rows = _clean_contacts()
     rows[1] = {**rows[1], "contact_id": "c0", "direction": "sideways"}
@@ -229,7 +247,7 @@ def test_coverage_is_checked_on_every_source_from_its_time_column():
     assert all(c.status == "pass" for c in daily), [(c.id, c.status, c.note) for c in daily]
     # no leading gap to judge; survey volume is judged from day 8 (responses ramp up after contacts)
     assert all(c.denominator == (21 if c.id == "surveys.daily.volume_stable" else 28)
-               for c in daily if not c.id.endswith("starts_on_time"))
+               for c in daily if not c.id.endswith(("starts_on_time", "period_not_empty")))  # the latter: a sum
     assert set(r.daily) == {"contacts", "surveys", "cases"}
     assert {s["source"]: s["days_with_data"] for s in r.inventory} == dict.fromkeys(("contacts", "surveys", "cases"), "28 of 28")
 
@@ -516,7 +534,6 @@ ERROR_TABLE = [
      ["calls.csv", "not UTF-8", "sources.contacts.read_options.encoding"]),
     ("header does not match", (_HEADER.replace("arrived", "start_time") + _ROW).encode(),
      ["calls.csv", "sources.contacts.columns.arrived_at", "'arrived' not found", "start_time"]),
-    ("empty file", b"", ["calls.csv", "empty"]),
 ]
 
 
@@ -531,12 +548,14 @@ def test_unreadable_inputs_stop_with_a_clear_message(tmp_path, case, content, ex
         assert text in str(info.value)
 
 
-def test_header_only_file_is_a_blocking_failure(tmp_path):
-    (tmp_path / "calls.csv").write_text(_HEADER)
+@pytest.mark.parametrize("content", [_HEADER, ""], ids=["header only", "0 bytes"])
+def test_header_only_file_is_a_blocking_failure(tmp_path, content):
+    (tmp_path / "calls.csv").write_text(content)
     (tmp_path / "engagement.yaml").write_text(_ENGAGEMENT)
     run = validate(tmp_path / "engagement.yaml", tmp_path / "out", data_docs=False)
     assert run.exit_code == 1
-    assert [c.id for c in run.readiness.blocking_failures] == ["contacts.not_empty"]
+    # an empty feed is empty in the period too: both blocking checks say so, each in its words
+    assert [c.id for c in run.readiness.blocking_failures] == ["contacts.not_empty", "contacts.daily.period_not_empty"]
     empty = run.readiness.blocking_failures[0]
     assert empty.unexpected is None and empty.finding == "the contacts feed has 0 rows"
     # a feed without rows cannot be counted per day: said in words, not blamed on the mapping

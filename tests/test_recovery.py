@@ -39,9 +39,23 @@ def _pair(row) -> tuple[int, int]:
     return int(row["numerator"]), int(row["denominator"])
 
 
-def test_end_of_data_is_the_period_end(center):
+def test_end_of_data_is_the_latest_arrival_capped_at_the_period_end(center):
     s, truth = center
-    assert s.end_of_data.isoformat().replace("+00:00", "Z") == truth["period"]["end"]
+    assert s.end_of_data.isoformat().replace("+00:00", "Z") == truth["period"]["end_of_data"]
+    assert truth["period"]["end_of_data"] <= truth["period"]["end"]
+
+
+def test_a_period_running_past_the_data_judges_nothing_more(center):
+    # issue 11: a period to 30 April over data to 31 March judged the last week as resolved
+    # (censoring fell to 0); the end of data is the last arrival, so FCR and censoring hold
+    s, truth = center
+    longer = cxkit.open_engagement(s.engagement.base_dir / "engagement.yaml",
+                                   {"period": {"start": "2026-03-01", "end": "2026-04-30"}})
+    assert longer.end_of_data == s.end_of_data
+    want = truth["expected"]["fcr_repeat_7d"]
+    got = R.fcr_repeat(longer.table("contacts"), end_of_data=longer.end_of_data).to_pandas().iloc[0]
+    assert _pair(got) == (want["numerator"], want["denominator"])
+    assert int(got["censored"]) == want["censored"] > 0
 
 
 def test_fcr_repeat_7d_exact(center):
@@ -237,3 +251,27 @@ def test_within_team_trap_flags_the_planted_short_aht_agents(center, demo_sized_
     small = R.aht_vs_fcr_within_team(center[0].table("contacts"), end_of_data=center[0].end_of_data, min_n=30).to_pandas()
     assert not small[small.suppressed | small.few_peers].flagged.any()
     assert small[small.few_peers].aht_ratio.isna().all()
+
+
+def test_orphan_surveys_are_left_out_of_every_survey_figure(tmp_path):
+    # ~5% extra survey rows point to interactions that do not exist: the truth is computed on
+    # the linked surveys only, and the diagnostics must find it exactly (METRICS.md: orphans
+    # are counted by readiness and left out of every metric)
+    from cxkit.generate import generate
+
+    shutil.copy(ROOT / "engagements" / "demo" / "engagement.yaml", tmp_path / "engagement.yaml")
+    truth = json.loads(generate(tmp_path / "data", seed=5, customers=3000, defects=["orphan_surveys"]).read_text())
+    orphans = truth["defects"]["orphan_surveys"]["rows"]
+    assert orphans > 0
+    s = cxkit.open_engagement(tmp_path / "engagement.yaml")
+    e = truth["expected"]
+    assert s.table("surveys").count().execute() == truth["counts"]["survey_rows_written"] - orphans
+    got = R.fcr_customer_reported(s.table("surveys"), s.table("contacts")).to_pandas().iloc[0]
+    assert _pair(got) == (e["fcr_customer_reported"]["numerator"], e["fcr_customer_reported"]["denominator"])
+    assert (int(got["responses"]), int(got["response_rate_denominator"])) == (
+        e["survey_response_rate"]["numerator"],
+        e["survey_response_rate"]["denominator"],
+    )
+    from cxkit.perception import survey_scores
+
+    assert survey_scores(s.table("surveys")).to_pandas().iloc[0]["csat_mean"] == pytest.approx(e["csat_mean"], rel=1e-12)

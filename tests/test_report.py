@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -149,7 +150,12 @@ def test_report_showing_personal_data_is_refused(tmp_path: Path) -> None:
     assert "jane.doe" not in message and "example.com" not in message
     assert not (tmp_path / "acme" / "latest").exists()
     failed = next((tmp_path / "acme").glob("failed-*"))
-    assert not (failed / "index.html").exists() and (failed / "index.NOT-PUBLISHED.html").exists()
+    # the files showing personal data are deleted, so no output keeps the values; the message
+    # and FAILED.txt name the kind and section
+    assert (failed / "FAILED.txt").exists() and "Customer list" in (failed / "FAILED.txt").read_text()
+    assert not (failed / "index.html").exists() and not (failed / "index.NOT-PUBLISHED.html").exists()
+    assert not (failed / "notebooks" / "04_personal_data.ipynb").exists()
+    assert report.privacy_scan((failed / "FAILED.txt").read_text()) == []
 
 
 @pytest.mark.parametrize(
@@ -269,6 +275,194 @@ def test_quarto_requested_but_missing(monkeypatch: pytest.MonkeyPatch) -> None:
     assert report.choose_renderer("auto") == "nbconvert"
     with pytest.raises(CxkitError, match="no 'quarto' executable is on PATH"):
         report.choose_renderer("quarto")
+
+
+# --------------------------------------------------------------------------------------------
+# kernel noise
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_run_prints_no_kernel_noise(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    # the kernel is a child process writing to the same stderr, which capfd captures
+    report.build_report([GOOD[0]], {"engagement": "quiet"}, tmp_path, "acme", TITLE, renderer="nbconvert")
+    err = capfd.readouterr().err
+    assert "running over TCP without encryption" not in err
+    assert "KeyboardInterrupt" not in err
+
+
+def test_kernel_channels_are_encrypted_and_shutdown_does_not_interrupt() -> None:
+    import asyncio
+
+    manager = report._kernel_manager_class()(kernel_name="python3")
+    assert manager.transport_encryption == "auto"
+    assert manager.kernel_spec.metadata["supported_encryption"] == ["curve"]
+    manager.shutting_down = True
+    asyncio.run(manager._async_interrupt_kernel())  # returns at once: no SIGINT while stopping
+    manager.shutting_down = False
+    with pytest.raises(RuntimeError, match="No kernel is running"):  # otherwise interrupts as before
+        asyncio.run(manager._async_interrupt_kernel())
+
+
+# --------------------------------------------------------------------------------------------
+# refusals name the cause and the file kept
+# --------------------------------------------------------------------------------------------
+
+
+CDN_QUARTO = """#!/bin/sh
+if [ "$1" = "--version" ]; then echo 1.11.0; exit 0; fi
+out="${2%.ipynb}.html"
+printf '<html><head><script src="https://cdn.jsdelivr.net/npm/requirejs@2.3.6/require.min.js"></script>' > "$out"
+printf '<script src="https://cdn.jsdelivr.net/npm/jquery@3.5.1/dist/jquery.min.js"></script></head>' >> "$out"
+printf '<body><h1>Overview</h1><p>71.2%%</p></body></html>' >> "$out"
+"""
+
+
+@pytest.fixture
+def cdn_quarto(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fake ``quarto`` on PATH that writes a page loading require.js and jQuery from a CDN."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "quarto"
+    fake.write_text(CDN_QUARTO)
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+
+def _named_paths(message: str, root: Path) -> list[Path]:
+    return [Path(p.rstrip(".,:;)")) for p in re.findall(rf"{re.escape(str(root))}[^\s'\"]*", message)]
+
+
+def test_cdn_scripts_refusal_names_the_cause_and_the_page_kept(tmp_path: Path, cdn_quarto: None) -> None:
+    with pytest.raises(CxkitError) as info:
+        report.build_report([GOOD[0]], {"engagement": "x"}, tmp_path / "reports", "acme", TITLE, renderer="quarto")
+    message = str(info.value)
+    failed = next((tmp_path / "reports" / "acme").glob("failed-*"))
+    kept = failed / "index.NOT-PUBLISHED.html"
+    assert "would load 2 resource(s) from the network" in message
+    assert "Quarto added require.js and jQuery from a CDN" in message
+    assert "text/html or application/javascript" in message and "--renderer nbconvert" in message
+    assert "use_report_theme" not in message
+    assert f"kept, unpublished, at {kept}" in message and kept.exists()
+    assert not (failed / "index.html").exists()
+    named = _named_paths(message, tmp_path)
+    assert kept in named and all(path.exists() for path in named)  # never a deleted staging file
+    assert not list(failed.glob(".quarto-*")) and not (tmp_path / "reports" / "acme" / "latest").exists()
+
+
+def test_rerender_refusal_keeps_the_page_beside_the_published_one(
+    published: Path, tmp_path: Path, cdn_quarto: None
+) -> None:
+    run = tmp_path / published.parent.name
+    shutil.copytree(published.parent, run)
+    before = (run / "index.html").read_bytes()
+    with pytest.raises(CxkitError) as info:
+        report.rerender_run(run, "quarto")
+    message = str(info.value)
+    kept = run / "index.NOT-PUBLISHED.html"
+    assert "Quarto added require.js and jQuery from a CDN" in message and "use_report_theme" not in message
+    assert f"kept, unpublished, at {kept}" in message and kept.exists()
+    assert f"the published {run / 'index.html'} is unchanged" in message
+    assert (run / "index.html").read_bytes() == before
+    assert all(path.exists() for path in _named_paths(message, tmp_path))
+    assert not list(run.glob(".rerender-*")) and json.loads((run / "run.json").read_text())["renderer"] == "nbconvert"
+
+
+# --------------------------------------------------------------------------------------------
+# real Quarto (skipped without it)
+# --------------------------------------------------------------------------------------------
+
+NO_QUARTO = "no 'quarto' executable on PATH, so the real Quarto renderer is not tested (install Quarto)"
+
+
+@pytest.fixture(scope="module")
+def quarto_published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The good report published by `cxkit run` with Quarto on PATH (renderer auto)."""
+    if shutil.which("quarto") is None:
+        pytest.skip(NO_QUARTO)
+    root = tmp_path_factory.mktemp("quarto-reports")
+    return report.build_report(GOOD, {"engagement": "acme-engagement"}, root, "acme", TITLE, SUBTITLE, renderer="auto")
+
+
+@pytest.fixture(scope="module")
+def quarto_page(quarto_published: Path) -> str:
+    return quarto_published.read_text(encoding="utf-8")
+
+
+def _reader_content(page: str) -> dict[str, object]:
+    """What a reader gets from a page, whatever renders it: headings, tables, charts, numbers."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page, "html.parser")
+    main = soup.find("main")
+    # Quarto puts its title block in <main>, and a callout's title in a header of its own
+    for tag in main.select("header#title-block-header, .callout-header, script, style"):
+        tag.decompose()
+    charts = [[t.get_text() for t in svg.find_all("text")] for svg in main.select("svg.marks")]
+    for svg in main.find_all("svg"):
+        svg.decompose()
+    return {
+        "contents": [a.get_text(" ", strip=True) for a in soup.select("nav#TOC a")],
+        "headings": [h.get_text(" ", strip=True) for h in main.find_all(["h1", "h2", "h3", "h4"])],
+        "tables": [
+            [[c.get_text(" ", strip=True) for c in row.find_all(["th", "td"])] for row in table.find_all("tr")]
+            for table in main.find_all("table")
+        ],
+        "captions": [c.get_text(" ", strip=True) for c in main.find_all("caption")],
+        "charts": charts,
+        "numbers": re.findall(r"\d[\d,.:]*%?", main.get_text(" ")),
+    }
+
+
+def test_quarto_run_publishes_one_offline_page(quarto_published: Path, quarto_page: str) -> None:
+    run = quarto_published.parent
+    record = json.loads((run / "run.json").read_text())
+    assert record["renderer"] == "quarto"
+    assert record["versions"]["quarto"] and "\x1b" not in record["versions"]["quarto"]
+    assert 'name="generator" content="quarto' in quarto_page
+    assert report.external_references(quarto_page) == [] and report.privacy_scan(quarto_page) == []
+    assert not re.search(r"<script\b[^>]*\ssrc=", quarto_page, re.I)
+    assert not re.search(r"<link\b[^>]*stylesheet", quarto_page, re.I)
+    assert "<img" not in quarto_page and "cdn.jsdelivr" not in quarto_page and "define is not defined" not in quarto_page
+    assert quarto_page.count('class="marks"') == 2  # both charts as inline SVG, their text readable
+    assert ">Contacts by queue</text>" in quarto_page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in quarto_page
+    assert sorted(p.name for p in run.iterdir() if p.name.startswith(".")) == []  # no staging left
+
+
+def test_quarto_page_has_quarto_look(quarto_page: str) -> None:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(quarto_page, "html.parser")
+    toc = soup.select_one("#quarto-margin-sidebar nav#TOC")
+    assert toc is not None and toc.select_one("#toc-title").get_text() == "Contents"
+    callout = soup.select_one("div.callout.callout-warning.cxkit-caveat.cxkit-degraded")
+    assert callout is not None and "Degraded" in callout.select_one(".callout-title-container").get_text()
+    assert "Survey responses cover 8% of contacts" in callout.select_one(".callout-body").get_text()
+    table = soup.select_one("table.cxkit-table")
+    assert "table" in table["class"] and table.caption.get_text(strip=True) == "Contacts by queue"
+    assert soup.select_one("p.subtitle").get_text() == SUBTITLE
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4}", soup.select_one("p.date").get_text(strip=True))
+
+
+def test_quarto_and_nbconvert_show_the_same_report(page: str, quarto_page: str) -> None:
+    nbconvert, quarto = _reader_content(page), _reader_content(quarto_page)
+    assert nbconvert["headings"] == ["Overview", "Contacts by queue", "Resolution"]
+    for key in ("contents", "headings", "tables", "captions", "charts", "numbers"):
+        assert quarto[key] == nbconvert[key], key
+
+
+def test_cxkit_report_renders_a_run_again_with_quarto(published: Path, tmp_path: Path) -> None:
+    if shutil.which("quarto") is None:
+        pytest.skip(NO_QUARTO)
+    run = tmp_path / published.parent.name
+    shutil.copytree(published.parent, run)
+    (run / "index.NOT-PUBLISHED.html").write_text("an earlier refused page")
+    index = report.rerender_run(run, "quarto")
+    page = index.read_text(encoding="utf-8")
+    assert 'content="quarto' in page and report.external_references(page) == []
+    assert _reader_content(page) == _reader_content(published.read_text(encoding="utf-8"))
+    assert json.loads((run / "run.json").read_text())["renderer"] == "quarto"
+    assert not (run / "index.NOT-PUBLISHED.html").exists()
 
 
 # --------------------------------------------------------------------------------------------

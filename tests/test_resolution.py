@@ -225,12 +225,18 @@ def test_end_of_data_defaults_to_latest_arrival(con):
 
 
 def test_end_of_data_helper():
-    t = canonical_memtable("contacts", [c("a", "2026-03-03 11:00")])
-    # a date is the last day, inclusive: its end is the next UTC midnight
-    assert R.end_of_data(t, date(2026, 3, 31)) == ts("2026-04-01 00:00")
-    assert R.end_of_data(t, datetime(2026, 3, 31, 23, 0)) == ts("2026-03-31 23:00")
+    # METRICS.md: the latest arrival, never later than the period end
+    t = canonical_memtable("contacts", [c("a", "2026-03-03 11:00"), c("b", "2026-03-31 22:30")])
+    # the period runs past the data (to 30 April): the data's end, not the period's
+    assert R.end_of_data(t, date(2026, 4, 30)) == ts("2026-03-31 22:30")
+    # a date is the last day, inclusive: its end is the next UTC midnight (after the last arrival here)
+    assert R.end_of_data(t, date(2026, 3, 31)) == ts("2026-03-31 22:30")
+    # the data runs past the period: capped at the period end
+    assert R.end_of_data(t, datetime(2026, 3, 31, 22, 0)) == ts("2026-03-31 22:00")
     cet = timezone(timedelta(hours=1))
-    assert R.end_of_data(t, datetime(2026, 4, 1, 0, 0, tzinfo=cet)) == ts("2026-03-31 23:00")
+    assert R.end_of_data(t, datetime(2026, 3, 31, 23, 0, tzinfo=cet)) == ts("2026-03-31 22:00")
+    # a date given to a diagnostic is the end of data as stated (no query)
+    assert R._as_instant(date(2026, 3, 31)) == ts("2026-04-01 00:00")
 
 
 def test_outbound_and_callbacks_are_never_repeats_nor_earlier_contacts(con):

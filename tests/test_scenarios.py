@@ -213,13 +213,16 @@ def test_default_scenarios_include_the_practice_case():
 def _chain_contacts():
     """k1: a handled (unresolved) -> b abandoned -> c handled (resolved): one chain of 2 after a.
     k2: d handled -> e handled -> f handled: d's chain 2 (e, f), e's chain 1 (f).
-    k3: g handled, alone (resolved). All voice, 30 March end of data."""
-    c = dict(direction="inbound", channel="voice", outcome="handled", talk_s=300.0)
+    k3: g handled, alone (resolved). All voice, 30 March end of data. k1's contacts are about
+    BILL (family MONEY), the others about LOGIN (family ACCESS)."""
+    c = dict(direction="inbound", channel="voice", outcome="handled", talk_s=300.0, contact_reason="LOGIN",
+             reason_family="ACCESS")
+    bill = dict(customer_id="k1", contact_reason="BILL", reason_family="MONEY")
     rows = [
-        {**c, "customer_id": "k1", "contact_id": "a", "arrived_at": "2026-03-02 09:00", "ended_at": "2026-03-02 09:10"},
-        {**c, "customer_id": "k1", "contact_id": "b", "arrived_at": "2026-03-03 09:00", "ended_at": "2026-03-03 09:01",
+        {**c, **bill, "contact_id": "a", "arrived_at": "2026-03-02 09:00", "ended_at": "2026-03-02 09:10"},
+        {**c, **bill, "contact_id": "b", "arrived_at": "2026-03-03 09:00", "ended_at": "2026-03-03 09:01",
          "outcome": "abandoned", "talk_s": None},
-        {**c, "customer_id": "k1", "contact_id": "c", "arrived_at": "2026-03-03 10:00", "ended_at": "2026-03-03 10:10"},
+        {**c, **bill, "contact_id": "c", "arrived_at": "2026-03-03 10:00", "ended_at": "2026-03-03 10:10"},
         {**c, "customer_id": "k2", "contact_id": "d", "arrived_at": "2026-03-05 09:00", "ended_at": "2026-03-05 09:10"},
         {**c, "customer_id": "k2", "contact_id": "e", "arrived_at": "2026-03-06 09:00", "ended_at": "2026-03-06 09:10"},
         {**c, "customer_id": "k2", "contact_id": "f", "arrived_at": "2026-03-07 09:00", "ended_at": "2026-03-07 09:10"},
@@ -270,6 +273,58 @@ def test_precomputed_journey_rows_give_the_same_numbers():
     a = S.measure_baseline(t, cost, prices, period, end_of_data=eod)
     b = S.measure_baseline(t, cost, prices, period, end_of_data=eod, journey_rows=jc, counts=C.repeat_counts(t))
     assert a.to_dict() == b.to_dict()
+    # the resolution results a run already has (FCR by reason, repeats after a transfer) in
+    # place of the baseline's own passes: the same baseline, reason families included
+    from cxkit.resolution import fcr_breakdown, repeat_after_transfer, repeat_flags
+
+    given = dict(
+        fcr_by_reason=fcr_breakdown(t, end_of_data=eod, min_n=1).execute(),
+        transfer_repeats=repeat_after_transfer(t, end_of_data=eod).execute(),
+    )
+    counts = C.repeat_counts(t, flags=repeat_flags(t, end_of_data=eod))
+    c = S.measure_baseline(t, cost, prices, period, end_of_data=eod, journey_rows=jc, counts=counts, **given)
+    assert c.to_dict() == a.to_dict()
+    d = S.measure_baseline(t, cost, prices, period, end_of_data=eod, **given)  # families from the contacts
+    assert d.to_dict() == a.to_dict()
+    # a: unresolved BILL contact, c resolved; k2's LOGIN contacts d, e unresolved, f and g resolved
+    assert a.by_reason["BILL"] == {"family": "MONEY", "eligible": 2, "judged": 2, "resolved": 1, "n": 1, "k": 2, "k2": 4}
+    assert a.by_reason["LOGIN"]["family"] == "ACCESS" and a.by_reason["LOGIN"]["resolved"] == 2
     x = C.cost_per_resolved_issue(t, prices, end_of_data=eod, min_n=1).execute()
     y = C.cost_per_resolved_issue(t, prices, end_of_data=eod, min_n=1, journey_rows=jc).execute()
     pd.testing.assert_frame_equal(x, y)
+
+
+def test_repeats_in_unpriced_channels_are_kept_out_of_the_saving():
+    # half of the repeats an FCR gain avoids are in a channel without a price: only the priced
+    # half is saved (1,650 x 50% x 5.00 = 4,125), never the whole at the priced mean
+    b = _baseline(repeat_priced_share=0.5)
+    lines = S.scenario_lines(CASE, b)
+    assert _line(lines, "Saving from avoided repeats") == pytest.approx(1_650 * 0.5 * 5.0)
+    assert _line(lines, "Share of those repeats in priced channels") == pytest.approx(0.5)
+    # the hours are measured handle time, priced or not: unchanged (206.25 h)
+    assert _line(lines, "Agent hours from avoided repeats") == pytest.approx(206.25)
+
+
+def test_a_saving_without_a_price_is_not_priced_never_zero():
+    # no hourly cost at all: the AHT change's hours cannot be priced -> NaN, and so the net
+    b = _baseline(hourly_cost=None)
+    lines = S.scenario_lines(CASE, b)
+    assert np.isnan(_line(lines, "Saving from the AHT change"))
+    assert np.isnan(_line(lines, "Net saving per year"))
+    assert _line(lines, "Agent hours from the AHT change") == pytest.approx(-148.3333333)
+    mc = S.monte_carlo(CASE, b, seed=1, draws=200).set_index("output")
+    assert np.isnan(mc.loc["net_saving_year", "p50"]) and np.isnan(mc.loc["net_saving_year", "share_negative"])
+    assert "agent hours not priced" in set(S.consistency_flags(CASE, b)["flag"])
+    # a scenario that moves no priced-by-the-hour lever is still priced: FCR +5 points
+    fcr_only = Scenario(name="fcr", fcr_change=0.05)
+    # 0.05 x 10,000 x 1.5 = 750 repeats x 5.00 = 3,750 per 30 days
+    assert _line(S.scenario_lines(fcr_only, b), "Net saving (period)") == pytest.approx(3_750)
+    # no inbound contact priced: a volume change saves a cost nobody priced -> not priced, not 0
+    volume = Scenario(name="volume", volume_change=-0.05)
+    unpriced = _baseline(inbound_cost=0.0, inbound_not_priced=15_000)
+    assert np.isnan(_line(S.scenario_lines(volume, unpriced), "Saving from volume"))
+    # 5% of the 60,000 cost of priced inbound contacts = 3,000 when they are priced
+    assert _line(S.scenario_lines(volume, _baseline()), "Saving from volume") == pytest.approx(3_000)
+    # no price for the repeats either: the FCR saving is not priced
+    nothing = _baseline(repeat_price=None, hourly_cost=None)
+    assert np.isnan(_line(S.scenario_lines(fcr_only, nothing), "Saving from avoided repeats"))

@@ -138,10 +138,15 @@ def partial_expected(
     inbound = c["direction"] == P.IN
     identified = c["customer"] >= 0
     eligible = inbound & handled & identified
-    judged = c["ended"] + window <= period_end
+    # End of data (METRICS.md) = the latest arrival of ALL blocks, capped at the period end; a
+    # block knows only its own latest arrival, a lower bound. Contacts judged at that bound are
+    # judged for sure; the others are kept as "pending" rows and settled in expected_from_totals.
+    latest = int(c["arrived"].max()) if c["arrived"].size else -(2**62)
+    judged = c["ended"] + window <= min(latest, period_end)
     rep = _first_repeat(c, window) >= 0
     den = eligible & judged
     resolved = den & ~rep
+    pending = eligible & ~judged
     repeated = _repeated_contact(c, window)
     is_repeat = inbound & identified & (repeated >= 0)
     switched = is_repeat & (c["media"] != c["media"][np.maximum(repeated, 0)])
@@ -154,7 +159,14 @@ def partial_expected(
     return {
         "fcr_num_reason": by(reason, resolved, nr),
         "fcr_den_reason": by(reason, den, nr),
-        "censored_reason": by(reason, eligible & ~judged, nr),
+        "latest_arrival": np.array([latest]),
+        "period_end": np.array([period_end]),
+        "pending_ended": c["ended"][pending].astype(np.int64),
+        "pending_reason": reason[pending],
+        "pending_team": team[pending],
+        "pending_profile": profile[pending],
+        "pending_resolved": ~rep[pending],
+        "pending_untransferred": c["transfers"][pending] == 0,
         "fcr_num_team": by(team, resolved, nt),
         "fcr_den_team": by(team, den, nt),
         "fcr_num_profile": by(profile, resolved, 3),
@@ -184,14 +196,39 @@ def partial_expected(
 
 
 def combine(partials: list[dict[str, Any]]) -> dict[str, Any]:
-    """Add block partials key by key (handle values are concatenated for the median)."""
+    """Add block partials key by key (handle values and pending contacts are concatenated, the
+    latest arrival is the maximum), then settle the pending contacts against the end of data."""
     out: dict[str, Any] = {}
     for key in partials[0]:
-        if key == "handle_values":
+        if key == "handle_values" or key.startswith("pending_"):
             out[key] = np.concatenate([p[key] for p in partials])
+        elif key in ("latest_arrival", "period_end"):
+            out[key] = np.max([p[key] for p in partials], axis=0)
         else:
             out[key] = np.sum([p[key] for p in partials], axis=0)
-    return out
+    return _settle_pending(out)
+
+
+def _settle_pending(tot: dict[str, Any], window: int = WINDOW_S) -> dict[str, Any]:
+    """Judge the pending contacts at the end of data: min(latest arrival, period end)."""
+    eod = min(int(tot["latest_arrival"][0]), int(tot["period_end"][0]))
+    judged = tot["pending_ended"] + window <= eod
+    resolved = judged & tot["pending_resolved"]
+    nr, nt = tot["fcr_num_reason"].size, tot["fcr_num_team"].size
+
+    def by(key: np.ndarray, mask: np.ndarray, size: int) -> np.ndarray:
+        return np.bincount(key[mask], minlength=size)
+
+    tot["end_of_data"] = eod
+    tot["fcr_num_reason"] = tot["fcr_num_reason"] + by(tot["pending_reason"], resolved, nr)
+    tot["fcr_den_reason"] = tot["fcr_den_reason"] + by(tot["pending_reason"], judged, nr)
+    tot["censored_reason"] = by(tot["pending_reason"], ~judged, nr)
+    tot["fcr_num_team"] = tot["fcr_num_team"] + by(tot["pending_team"], resolved, nt)
+    tot["fcr_den_team"] = tot["fcr_den_team"] + by(tot["pending_team"], judged, nt)
+    tot["fcr_num_profile"] = tot["fcr_num_profile"] + by(tot["pending_profile"], resolved, 3)
+    tot["fcr_den_profile"] = tot["fcr_den_profile"] + by(tot["pending_profile"], judged, 3)
+    tot["fcr_transfer_num"] = tot["fcr_transfer_num"] + np.array([int((resolved & tot["pending_untransferred"]).sum())])
+    return tot
 
 
 def _rate(num: float, den: float) -> dict[str, Any]:
@@ -222,7 +259,7 @@ def expected_from_totals(tot: dict[str, Any]) -> dict[str, Any]:
     return {
         "definitions": {
             "repeat_window_s": WINDOW_S,
-            "end_of_data": "period.end",
+            "end_of_data": "the latest arrival (first leg start) of any contact, never later than period.end",
             "eligible": "direction IN, final leg disposition ANSWERED, customer_ref present",
             "contact": "interaction_id with legs folded (first leg start, last leg end, transfers = legs - 1, "
             "work summed, final leg's reason and agent)",

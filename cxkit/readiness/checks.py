@@ -22,6 +22,7 @@ import pandas as pd
 from cxkit.config import Engagement
 from cxkit.loading import LoadReport
 from cxkit.readiness import validator
+from cxkit.privacy import IdentifierSet, redact
 from cxkit.readiness.suites import Rule, Suite
 from cxkit.schema import TABLES
 
@@ -100,6 +101,8 @@ class _Context:
     engagement: Engagement
     contacts: ir.Table | None
     now: datetime
+    #: the engagement's customer ids (hashed): sample values equal to one are never shown
+    identifiers: IdentifierSet | None = None
 
 
 def _seconds(t: ir.Table, col: str) -> ir.NumericValue:
@@ -220,20 +223,15 @@ def daily_frame(hourly: pd.DataFrame, engagement: Engagement) -> pd.DataFrame:
     return frame
 
 
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
 def _open_hours(business_hours: Mapping[str, str]) -> dict[int, list[tuple[float, float]]]:
-    """{weekday: [(open hour, close hour)]} from ``{'mon': '08:00-20:00', 'sat': 'closed'}``."""
+    """{weekday: [(open hour, close hour)]} from ``{'mon': '08:00-20:00', 'sat': 'closed'}``
+    (validated with the engagement: :func:`cxkit.config.opening_hours`)."""
+    from cxkit.config import opening_hours
+
     out: dict[int, list[tuple[float, float]]] = {i: [] for i in range(7)}
     for key, spec in business_hours.items():
-        day = _WEEKDAYS.index(key.lower()[:3])
-        for part in str(spec).replace(" ", "").split(","):
-            if not part or part.lower() == "closed":
-                continue
-            start, end = part.split("-")
-            h = lambda s: int(s.split(":")[0]) + int(s.split(":")[1]) / 60  # noqa: E731
-            out[day].append((h(start), h(end)))
+        day, ranges = opening_hours(key, spec)
+        out[day].extend(ranges)
     return out
 
 
@@ -418,9 +416,103 @@ def _hour_shift_check(rule: Rule, hourly: pd.DataFrame, ctx: _Context) -> dict[s
     }
 
 
-def _loader_check(rule: Rule, counts: dict[str, Any]) -> dict[str, Any]:
+def _data_end_check(rule: Rule, t: ir.Table, ctx: _Context) -> dict[str, Any]:
+    """Does the feed reach the period end? METRICS.md: the end of data is the latest arrival
+    (capped at the period end), and readiness says when the data stops more than
+    ``max_gap_days`` before the period ends."""
+    latest = t[rule.kwargs.get("column", "arrived_at")].max().execute()
+    end = ctx.engagement.period_end_utc
+    if latest is None or pd.isna(latest):
+        return {"success": None, "result": None}
+    latest = pd.Timestamp(latest)
+    latest = latest.tz_localize("UTC") if latest.tzinfo is None else latest.tz_convert("UTC")
+    gap_days = max((pd.Timestamp(end) - latest).total_seconds(), 0.0) / 86400.0
+    values = f"last arrival {latest:%Y-%m-%d %H:%M} UTC, period end {end:%Y-%m-%d %H:%M} UTC"
+    return {
+        "success": gap_days <= rule.kwargs["max_gap_days"],
+        "result": {"observed_value": round(gap_days, 3), "values": values},
+    }
+
+
+def _parse_failure_check(rule: Rule, counts: dict[str, Any], identifiers: IdentifierSet | None) -> dict[str, Any]:
+    """Values present in the export that could not be read as their canonical type, per column."""
+    failures = counts.get("parse_failures") or {}
+    limit = float(rule.kwargs.get("max_share", 0))
+    failing = {c: f for c, f in failures.items() if f["count"] > limit * f["of"]}
+    parts = []
+    for column, f in failing.items():
+        shown = ", ".join(repr(redact(v, identifiers)) for v in f["samples"])
+        parts.append(f"{column} {f['count']:,} of {f['of']:,} ({f['count'] / f['of']:.1%}{', e.g. ' + shown if shown else ''})")
+    n = sum(f["count"] for f in failing.values())
+    present = sum(f["of"] for f in failing.values())
+    return {
+        "success": not failing,
+        "result": {
+            "observed_value": n,
+            "unexpected_count": n,
+            "unexpected_percent": 100 * n / present if present else None,
+            "denominator": present,
+            "values": "; ".join(parts),
+            "details": {"columns": {c: {"count": f["count"], "of": f["of"]} for c, f in failing.items()}},
+        },
+    }
+
+
+def _diagnostics_of(table: str, columns: list[str]) -> list[str]:
+    """The diagnostics that need any of ``columns`` of canonical ``table`` (legs: contacts')."""
+    spec = TABLES["contacts" if table == "legs" else table]
+    found: dict[str, None] = {}
+    for column in columns:
+        if column in spec.names:
+            found.update(dict.fromkeys(spec.column(column).needed_by))
+    return list(found)
+
+
+def _implausible_customer_check(rule: Rule, contacts: ir.Table, ctx: _Context) -> dict[str, Any]:
+    """Customer ids with more contacts in the period than a person makes, and what they do to FCR."""
+    from cxkit import customers, resolution
+
+    e = ctx.engagement
+    cfg = e.resolution
+    limit = cfg.max_contacts_per_customer(e.period.days)
+    inside = contacts.filter((contacts.arrived_at >= e.period_start_utc) & (contacts.arrived_at < e.period_end_utc))
+    summary = customers.implausible_summary(inside, limit)
+    n = summary["ids"]
+    values = ""
+    details: dict[str, Any] = {**summary, "excluded": cfg.exclude_implausible_customers}
+    if n:
+        held, total = summary["contacts"], summary["all_contacts"]
+        # the end of data of METRICS.md: the latest arrival, capped at the period end
+        window = dict(end_of_data=resolution.end_of_data(contacts, e.period_end_utc),
+                      window_days=cfg.repeat_window_days, exclude_reasons=cfg.exclude_reasons)
+        rates = {}
+        for label, table in (("with", inside), ("without", customers.without_implausible_customers(inside, limit))):
+            row = resolution.fcr_repeat(table, **window).execute()
+            rates[label] = None if row.empty or row["rate"].isna().iloc[0] else float(row["rate"].iloc[0])
+        details["fcr_with"], details["fcr_without"] = rates["with"], rates["without"]
+        ids = "1 customer id has" if n == 1 else f"{n:,} customer ids have"
+        values = (f"{ids} more than {limit:,} contacts in the {e.period.days}-day period "
+                  f"({cfg.max_contacts_per_customer_per_day:g} a day): a shared, test or default id, not a person; "
+                  f"together they hold {held:,} of {total:,} contacts ({held / total:.1%})")
+        fcr = " and ".join(f"{rates[k]:.1%} {k} them" for k in ("without", "with") if rates[k] is not None)
+        if cfg.exclude_implausible_customers:
+            values += (f". Repeat metrics read their contacts as unidentified (resolution.exclude_implausible_customers)"
+                       + (f": FCR ({cfg.repeat_window_days:g}-day window) is {fcr}" if fcr else ""))
+        else:
+            values += (". They are counted as customers (resolution.exclude_implausible_customers is false)"
+                       + (f": FCR ({cfg.repeat_window_days:g}-day window) is {fcr}" if fcr else ""))
+    return {
+        "success": n <= rule.kwargs.get("max_value", 0),
+        "result": {"observed_value": n, "unexpected_count": n, "unexpected_percent": None,
+                   "denominator": None, "values": values, "details": details},
+    }
+
+
+def _loader_check(rule: Rule, counts: dict[str, Any], identifiers: IdentifierSet | None = None) -> dict[str, Any]:
     kind = rule.type
     values = ""
+    if kind == "cxkit_loader_parse_failures":
+        return _parse_failure_check(rule, counts, identifiers)
     if kind == "cxkit_loader_exact_duplicates":
         n = counts["exact_duplicates"]
     elif kind == "cxkit_loader_superseded_versions":
@@ -481,6 +573,24 @@ def _key_parts_check(rule: Rule, report: LoadReport) -> dict[str, Any] | None:
 
 
 # ---------------------------------------------------------------- running
+
+
+#: the longest sample value shown in a finding
+_SAMPLE_CHARS = 40
+
+
+def _redact_samples(result: dict[str, Any], identifiers: IdentifierSet | None) -> None:
+    """Sample values as a reader may see them: personal data replaced by its kind, cut short."""
+    samples = result.get("partial_unexpected_list")
+    if samples:
+        shown = []
+        for value in samples:
+            if not isinstance(value, str) and redact(str(value), identifiers) == str(value):
+                shown.append(value)  # a number or a flag with nothing personal in it stays a number
+                continue
+            text = redact(str(value), identifiers)
+            shown.append(text if len(text) <= _SAMPLE_CHARS else text[: _SAMPLE_CHARS - 1] + "…")
+        result["partial_unexpected_list"] = shown
 
 
 def _format(template: str | None, res: dict[str, Any], denominator: int | None) -> str | None:
@@ -559,7 +669,8 @@ def _daily_result(rule: Rule, blocking: set[str], res: dict[str, Any], frame: pd
     the source has no row in the period or the rule says why (``meta.not_evaluated``); otherwise
     it holds vacuously, as in GE (e.g. no leading empty days to judge)."""
     unit, col = _UNITS[rule.table], TABLES[rule.table].time_column
-    if res["result"].get("element_count") or not (rule.meta.get("not_evaluated") or not frame["rows"].any()):
+    if (res["result"].get("element_count") or "observed_value" in res["result"]
+            or not (rule.meta.get("not_evaluated") or not frame["rows"].any())):
         return _result(rule, blocking, res["success"], res["result"])
     if not frame["rows"].any():
         why = f"no {unit} are dated inside the period ({col}), so there is no day to judge"
@@ -575,11 +686,17 @@ def run_checks(
     rules_config: Mapping[str, Any],
     *,
     now: datetime | None = None,
+    identifiers: IdentifierSet | None = None,
 ) -> tuple[list[CheckResult], dict[str, pd.DataFrame]]:
-    """Evaluate every suite whose table is present. Returns (results, daily frames per table)."""
+    """Evaluate every suite whose table is present. Returns (results, daily frames per table).
+
+    ``identifiers`` (the engagement's customer ids, hashed) keeps sample values that are
+    customer ids out of the findings; e-mail addresses, phone and card numbers are always
+    replaced by their kind.
+    """
     blocking = set(rules_config.get("blocking_severities", ["critical"]))
     contacts = inputs["contacts"].table if "contacts" in inputs else None
-    ctx = _Context(engagement, contacts, now or datetime.now(timezone.utc))
+    ctx = _Context(engagement, contacts, now or datetime.now(timezone.utc), identifiers)
     results: list[CheckResult] = []
     daily: dict[str, pd.DataFrame] = {}
     for name, suite in suites.items():
@@ -598,6 +715,7 @@ def run_checks(
             batch = rows_batch(ti.table, row_rules, ctx)
             coded = {c.name for c in TABLES[name].columns if c.values} | {"interval_minutes"}
             for r, res in zip(row_rules, validator.evaluate(batch, [r.to_ge() for r in row_rules], coded=coded), strict=True):
+                _redact_samples(res["result"], identifiers)
                 out[r.id] = _result(r, blocking, res["success"], res["result"])
         # calendar: rows per UTC hour, once; the daily frame of every table (coverage, the chart)
         time_col = TABLES[name].time_column
@@ -640,6 +758,11 @@ def run_checks(
             # a key mapped from one column is the export's own id: the uniqueness check covers it
             out[r.id] = (_result(r, blocking, True, {"values": "the key is one column of the export"}) if res is None
                          else _result(r, blocking, res["success"], res["result"]))
+        for r in rules:
+            if r.id not in out and r.type == "cxkit_data_end":
+                res = _data_end_check(r, ti.table, ctx)
+                note = None if res["success"] is not None else f"no {_UNITS[r.table]} have a {r.kwargs.get('column', 'arrived_at')}"
+                out[r.id] = _result(r, blocking, res["success"], res["result"], note)
         loader_rules = [r for r in rules if r.type.startswith("cxkit_loader")]
         if loader_rules:
             counts = ti.report.counts() if ti.report is not None else None
@@ -647,7 +770,17 @@ def run_checks(
                 if counts is None:
                     out[r.id] = _result(r, blocking, None, None, "no load report (table not loaded from a source)")
                 else:
-                    res = _loader_check(r, counts)
+                    res = _loader_check(r, counts, identifiers)
+                    out[r.id] = _result(r, blocking, res["success"], res["result"])
+                    if r.meta.get("diagnostics_from") == "columns":
+                        failing = list(res["result"].get("details", {}).get("columns", {}))
+                        out[r.id].diagnostics = _diagnostics_of(name, failing)
+        for r in rules:
+            if r.type == "cxkit_implausible_customers" and r.id not in out:
+                if "customer_id" not in ti.mapped or "arrived_at" not in ti.mapped:
+                    out[r.id] = _result(r, blocking, None, None, "customer_id is not in the export")
+                else:
+                    res = _implausible_customer_check(r, ti.table, ctx)
                     out[r.id] = _result(r, blocking, res["success"], res["result"])
         for r in rules:
             results.append(out.get(r.id) or _result(r, blocking, None, None, f"cxkit has no evaluator for {r.type}"))

@@ -14,6 +14,7 @@ import pandas as pd
 
 from cxkit.config import Engagement
 from cxkit.loading import mapped_columns
+from cxkit.privacy import IdentifierSet, redact
 from cxkit.readiness.checks import CheckResult, TableInputs, run_checks
 from cxkit.readiness.matrix import verdicts
 from cxkit.readiness.suites import Suite, apply_overrides, load_rules, load_suites
@@ -36,6 +37,8 @@ class Readiness:
     suites: dict[str, Suite] = field(repr=False)
     rules: dict[str, Any] = field(repr=False)
     created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    #: the customer ids the findings were redacted with (hashed; never written)
+    identifiers: IdentifierSet | None = field(default=None, repr=False)
 
     # ---- what pipelines read
     @property
@@ -298,26 +301,54 @@ def assess_tables(
     suites: dict[str, Suite] | None = None,
     now: datetime | None = None,
     leg_grain: bool = False,
+    identifiers: IdentifierSet | None = None,
 ) -> Readiness:
-    """Readiness of canonical tables given directly (tests, other backends): the pure core."""
+    """Readiness of canonical tables given directly (tests, other backends): the pure core.
+
+    ``identifiers`` are the engagement's customer ids (hashed, :class:`cxkit.privacy.IdentifierSet`):
+    a sample value equal to one is never written into a finding.
+    """
     rules = load_rules()
     suites = apply_overrides(suites or load_suites(), engagement.readiness.thresholds,
                              origin=str(engagement.base_dir / "engagement.yaml"))
     for ti in inputs.values():
         if ti.report is not None and not isinstance(ti.report, _CountsOnce):
             ti.report = _CountsOnce(ti.report)
-    results, daily = run_checks(inputs, suites, engagement, rules, now=now)
-    counts = {n: ti.report.counts() for n, ti in inputs.items() if ti.report is not None}
+    results, daily = run_checks(inputs, suites, engagement, rules, now=now, identifiers=identifiers)
+    counts = {n: _redacted_counts(ti.report.counts(), identifiers) for n, ti in inputs.items() if ti.report is not None}
     tables = {n: ti.mapped for n, ti in inputs.items()}
     matrix = verdicts(results, tables, rules, leg_grain=leg_grain)
-    return Readiness(engagement, results, matrix, _inventory(inputs, counts, daily), daily, suites, rules)
+    return Readiness(engagement, results, matrix, _inventory(inputs, counts, daily), daily, suites, rules,
+                     identifiers=identifiers)
+
+
+def _redacted_counts(counts: dict[str, Any], identifiers: IdentifierSet | None) -> dict[str, Any]:
+    """The loader's counts with customer ids in unreadable-value samples replaced by their kind."""
+    failures = {c: {**f, "samples": [redact(v, identifiers) for v in f.get("samples", [])]}
+                for c, f in (counts.get("parse_failures") or {}).items()}
+    return {**counts, "parse_failures": failures} if failures else counts
 
 
 
 
 def assess(session, *, now: datetime | None = None) -> Readiness:
     """Readiness of an opened engagement (``cxkit.open_engagement``): checks the tables as loaded
-    (before period filtering and clipping), so the raw defects are visible."""
+    (before period filtering and clipping), so the raw defects are visible.
+
+    An engine error met on the data (a CSV line the reader cannot parse, an SQL mapping that fails
+    on a value) is raised as a :class:`cxkit.errors.SourceError` naming the line or mapping key.
+    """
+    from cxkit.errors import CxkitError
+
+    try:
+        return _assess(session, now=now)
+    except CxkitError:
+        raise
+    except Exception as exc:  # from the engine, met while computing on the data
+        raise session.explain_failure(exc) from exc
+
+
+def _assess(session, *, now: datetime | None = None) -> Readiness:
     inputs: dict[str, TableInputs] = {}
     leg_grain = False
     cache = session.engagement.backend.materialize
@@ -336,7 +367,9 @@ def assess(session, *, now: datetime | None = None) -> Readiness:
             continue
         report = session.load_reports.get(name)
         inputs[name] = TableInputs(name, as_loaded(name), mapped_columns(report, name), report)
-    return assess_tables(session.engagement, inputs, now=now, leg_grain=leg_grain)
+    # the ids as the exports hold them (the tables hold keyed pseudonyms), hashed in the engine
+    return assess_tables(session.engagement, inputs, now=now, leg_grain=leg_grain,
+                         identifiers=session.customer_identifiers())
 
 
 def load_readiness(run_dir: str | Path) -> dict[str, Any] | None:

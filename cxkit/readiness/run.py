@@ -10,14 +10,19 @@ ibis validator's results. The CLI prints :meth:`ValidationRun.print_summary` and
 
 from __future__ import annotations
 
+import html
 import logging
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from cxkit.readiness.core import Readiness, assess
+from cxkit.errors import CxkitError
+from cxkit.privacy import IdentifierSet, redact, scan_folder
+from cxkit.readiness.core import READINESS_FILE, Readiness, assess
 
 __all__ = ["ValidationRun", "validate", "build_data_docs"]
 
@@ -30,6 +35,8 @@ class ValidationRun:
     out_dir: Path
     readiness_path: Path
     data_docs_index: Path | None
+    #: the engagement's customer ids, hashed: the summary never prints one
+    identifiers: IdentifierSet | None = None
 
     @property
     def exit_code(self) -> int:
@@ -37,19 +44,31 @@ class ValidationRun:
         return self.readiness.exit_code
 
     def print_summary(self, console=None) -> None:
-        """A readable summary on the terminal (rich): matrix, failed checks, where the files are."""
+        """A readable summary on the terminal (rich): matrix, failed checks, where the files are.
+
+        Everything from the data or the configuration is printed as plain text (no Rich markup,
+        no emoji codes) with personal data replaced by its kind.
+        """
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
-        console = console or Console()
+        console = console or Console(emoji=False, highlight=False)
+        ids = self.identifiers
+
+        def t(value: Any, style: str = "") -> Text:
+            return Text(redact("" if value is None else str(value), ids), style=style)
+
         r = self.readiness
         e = r.engagement
-        console.print(f"[bold]Data readiness[/bold]: {e.name} ({e.client}), {e.period.start} to {e.period.end}")
+        console.print(Text.assemble(("Data readiness", "bold"), ": ", t(f"{e.name} ({e.client}), {e.period.start} to "
+                                                                          f"{e.period.end}")))
         inv = Table(title="Sources", show_lines=False)
         for col in ("source", "rows read", "rows loaded", "days with data", "columns mapped"):
             inv.add_column(col)
         for s in r.inventory:
-            inv.add_row(s["source"], _n(s["rows_read"]), _n(s["rows_loaded"]), str(s["days_with_data"] or ""), s["columns_mapped"])
+            inv.add_row(t(s["source"]), t(_n(s["rows_read"])), t(_n(s["rows_loaded"])), t(s["days_with_data"] or ""),
+                        t(s["columns_mapped"]))
         console.print(inv)
         style = {"ready": "green", "degraded": "yellow", "blocked": "red"}
         mt = Table(title="Readiness matrix")
@@ -57,7 +76,7 @@ class ValidationRun:
         mt.add_column("verdict")
         mt.add_column("reason")
         for m in r.matrix.values():
-            mt.add_row(m["label"], f"[{style[m['verdict']]}]{m['verdict']}[/]", m["reason"].split(": ", 1)[-1])
+            mt.add_row(t(m["label"]), t(m["verdict"], style[m["verdict"]]), t(m["reason"].split(": ", 1)[-1]))
         console.print(mt)
         failed = r.failed
         if failed:
@@ -65,8 +84,8 @@ class ValidationRun:
             for col in ("source", "check", "severity", "finding"):
                 ft.add_column(col)
             for c in failed:
-                sev = f"[red]{c.severity} (blocking)[/]" if c.blocking else c.severity
-                ft.add_row(c.table, c.id, sev, c.finding or c.title)
+                sev = t(f"{c.severity} (blocking)", "red") if c.blocking else t(c.severity)
+                ft.add_row(t(c.table), t(c.id), sev, t(c.finding or c.title))
             console.print(ft)
         skipped = [c for c in r.results if c.status == "not evaluated"]
         if skipped:
@@ -74,17 +93,17 @@ class ValidationRun:
             for col in ("source", "check", "why"):
                 st.add_column(col)
             for c in skipped:
-                st.add_row(c.table, c.id, c.note or "")
+                st.add_row(t(c.table), t(c.id), t(c.note or ""))
             console.print(st)
         if not failed:
             passed = len(r.results) - len(skipped)
-            console.print(f"[green]No check failed: {passed} of {len(r.results)} passed"
-                          + (f", {len(skipped)} could not be evaluated (see above).[/]" if skipped else ".[/]"))
-        console.print(f"Results: {self.readiness_path}")
+            console.print(t(f"No check failed: {passed} of {len(r.results)} passed"
+                            + (f", {len(skipped)} could not be evaluated (see above)." if skipped else "."), "green"))
+        console.print(t(f"Results: {self.readiness_path}"))
         if self.data_docs_index:
-            console.print(f"Data Docs: {self.data_docs_index}")
-        verdict = "[red]blocking checks failed[/]" if self.exit_code else "[green]no blocking check failed[/]"
-        console.print(f"Exit code {self.exit_code}: {verdict}")
+            console.print(t(f"Data Docs: {self.data_docs_index}"))
+        verdict = "blocking checks failed" if self.exit_code else "no blocking check failed"
+        console.print(t(f"Exit code {self.exit_code}: {verdict}", "red" if self.exit_code else "green"))
 
 
 def _n(v: Any) -> str:
@@ -137,6 +156,12 @@ def build_data_docs(readiness: Readiness, site_dir: str | Path) -> Path:
             if r.id not in configs or r.success is None:
                 continue
             result = {k: v for k, v in r.result.items() if k not in ("denominator", "values", "details")}
+            # GE's page builder writes sampled values into the HTML as they are: they were
+            # redacted for personal data already, and are escaped here so a code such as
+            # <script> shows as text
+            if result.get("partial_unexpected_list"):
+                result["partial_unexpected_list"] = [html.escape(v) if isinstance(v, str) else v
+                                                     for v in result["partial_unexpected_list"]]
             evrs.append(ExpectationValidationResult(success=r.success, expectation_config=configs[r.id], result=result,
                                                     meta={"cxkit_finding": r.finding} if r.finding else {}))
         n_ok = sum(e.success for e in evrs)
@@ -177,6 +202,9 @@ def validate(engagement_path: str | Path, out_dir: str | Path | None = None, *, 
     """Run readiness on the engagement and write ``readiness.json`` and the Data Docs site.
 
     ``out_dir`` defaults to ``reports/<engagement name>/validation`` (relative to the working folder).
+    The files are written to a staging folder beside it, scanned for personal data (e-mail
+    addresses, phone and card numbers, the engagement's own customer ids) and only then moved into
+    place; a finding stops the command and nothing is left behind.
 
     Raises :class:`cxkit.errors.CxkitError` (ConfigError, SourceError) when an input cannot be
     read; the message names the file and the mapping key to fix.
@@ -184,8 +212,71 @@ def validate(engagement_path: str | Path, out_dir: str | Path | None = None, *, 
     from cxkit.session import open_engagement
 
     session = open_engagement(engagement_path)
-    out_dir = Path(out_dir) if out_dir is not None else Path("reports") / session.engagement.name / "validation"
-    readiness = assess(session, now=datetime.now(timezone.utc))
-    path = readiness.save(out_dir)
-    index = build_data_docs(readiness, out_dir / "data_docs") if data_docs else None
-    return ValidationRun(readiness, out_dir, path, index)
+    if out_dir is None:
+        out_dir = Path("reports") / session.engagement.name / "validation"
+    out_dir = Path(out_dir)
+    staging = _staging_folder(out_dir)
+    try:
+        readiness = assess(session, now=datetime.now(timezone.utc))
+        identifiers = readiness.identifiers  # hashed once by assess, on the cached tables
+        if identifiers is None:
+            identifiers = session.customer_identifiers()
+        readiness.save(staging)
+        if data_docs:
+            build_data_docs(readiness, staging / "data_docs")
+        findings = scan_folder(staging, identifiers)
+        if findings:
+            listed = "\n".join(f"  - {f}" for f in findings)
+            raise CxkitError(
+                f"{out_dir}: the validation results were not written because they would show personal data:\n"
+                f"{listed}\nFix: map the column holding it as free text (notes, subject, comment), which is counted "
+                "and never shown, or drop it from the mapping; then validate again."
+            )
+        path, index = _publish(staging, out_dir, data_docs)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return ValidationRun(readiness, out_dir, path, index, identifiers)
+
+
+def _staging_folder(out_dir: Path) -> Path:
+    """A fresh folder in ``out_dir`` (same file system, so the results move in atomically); the
+    staging folders of validations that were killed (their process is gone) are removed first."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for old in out_dir.glob(".staging-*-*"):
+            pid = old.name.split("-")[1]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(old, ignore_errors=True)
+        return Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out_dir))
+    except OSError as exc:
+        raise CxkitError(
+            f"{out_dir}: cannot write the validation results here ({exc.strerror or exc}). Fix: make the folder "
+            "writable, or choose another with --out <folder>."
+        ) from None
+
+
+def _alive(pid: int) -> bool:
+    if os.name == "nt":  # no harmless kill(pid, 0) there: leave the folder
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _publish(staging: Path, out_dir: Path, data_docs: bool) -> tuple[Path, Path | None]:
+    """Move the scanned results from ``staging`` into ``out_dir`` (replacing earlier ones)."""
+    path = out_dir / READINESS_FILE
+    os.replace(staging / READINESS_FILE, path)
+    index = None
+    if data_docs:
+        site = out_dir / "data_docs"
+        old = staging / ".previous_data_docs"
+        if site.exists():
+            os.replace(site, old)
+        os.replace(staging / "data_docs", site)
+        index = site / "index.html"
+    return path, index

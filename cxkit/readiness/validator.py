@@ -164,7 +164,12 @@ _GROUPED = ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_
 #: Table-level expectation types.
 _TABLE = ("expect_table_row_count_to_be_between",)
 
-SUPPORTED: tuple[str, ...] = (*_MAP, *_GROUPED, *_TABLE)
+#: Column aggregate expectation types: one aggregate of a column, compared with min/max.
+_AGGREGATE: dict[str, Callable[[ir.Column], ir.Scalar]] = {
+    "expect_column_sum_to_be_between": lambda c: c.sum(),
+}
+
+SUPPORTED: tuple[str, ...] = (*_MAP, *_GROUPED, *_TABLE, *_AGGREGATE)
 
 
 def supported(expectation_type: str) -> bool:
@@ -233,6 +238,8 @@ def evaluate(
             aggs[f"n{i}"] = _count_true(table, selected)
             aggs[f"m{i}"] = _count_true(table, selected & missing)
             aggs[f"u{i}"] = _count_true(table, selected & ~missing & spec.unexpected(table, kw).fill_null(False))
+        elif kind in _AGGREGATE and not kw.get("row_condition"):
+            aggs[f"a{i}"] = _AGGREGATE[kind](table[kw["column"]])
         elif kind not in SUPPORTED:
             raise KeyError(f"expectation type {kind!r} is not supported by the ibis validator; supported: {SUPPORTED}")
         elif kw.get("row_condition"):
@@ -252,6 +259,12 @@ def evaluate(
                 res["result"]["partial_unexpected_list"] = _offending_values(table, column, bad)
         elif kind in _GROUPED:
             res = _uniqueness(table, kind, kw, n)
+        elif kind in _AGGREGATE:
+            value = row[f"a{i}"]
+            observed = None if value is None or value != value else (int(value) if float(value).is_integer() else float(value))
+            lo, hi = kw.get("min_value"), kw.get("max_value")
+            ok = observed is not None and (lo is None or observed >= lo) and (hi is None or observed <= hi)
+            res = {"success": bool(ok), "result": {"observed_value": observed}}
         else:
             lo, hi = kw.get("min_value"), kw.get("max_value")
             ok = (lo is None or n >= lo) and (hi is None or n <= hi)

@@ -1,0 +1,148 @@
+"""Wall time and peak memory of the whole ``cxkit run`` (every section, rendered), per stage.
+
+Usage::
+
+    python bench/bench_run.py --contacts 1000000 [--contacts 10000000] [--renderer nbconvert]
+    python bench/bench_run.py --contacts 1000000 --stage prepare   # load, readiness, results only
+
+Each size is generated once into ``bench/out/<n>`` (kept between runs; the same data
+``bench_validate.py`` uses). The run goes through :func:`cxkit.report.build_report` with
+:func:`cxkit.pipeline.prepare_run`, exactly as ``cxkit run`` does, in a child process; a
+sampler polls the resident memory of the whole process tree (the run and every notebook
+kernel) every 0.2 s, so the peak includes the kernels. Stage times come from the run's
+``run.json`` (prepare = load + readiness + every result; one line per notebook; combine;
+render); the peak of each stage is the highest tree RSS sampled while it ran.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "out"  # git-ignored
+
+_CHILD = """
+import json, sys, time
+from pathlib import Path
+from cxkit.config import load_engagement
+from cxkit.pipeline import prepare_run
+from cxkit.report import build_report
+marks = []
+def say(step, f):
+    marks.append((time.time(), step))
+e = load_engagement(sys.argv[1])
+stage = sys.argv[4]
+if stage == "prepare":
+    prepare_run(e, Path(sys.argv[2]) / "prepare-only", progress=say)
+    print(json.dumps({"marks": marks}))
+    sys.exit(0)
+sections = [Path(sys.argv[5]) / f"{s}.ipynb" for s in e.report.sections]
+index = build_report(sections, {"engagement": sys.argv[1]}, Path(sys.argv[2]), e.name, "bench", None,
+                     renderer=sys.argv[3], progress=say, prepare=lambda d, p: prepare_run(e, d, progress=p))
+print(json.dumps({"index": str(index), "marks": marks}))
+"""
+
+
+def _generated(n_contacts: int) -> Path:
+    from cxkit.generate import customers_for_contacts, generate
+
+    folder = DATA / str(n_contacts)
+    if not (folder / "data" / "truth.json").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        start = time.perf_counter()
+        generate(folder / "data", seed=7, customers=customers_for_contacts(n_contacts))
+        print(f"  generated {n_contacts:,} contacts in {time.perf_counter() - start:,.0f} s", flush=True)
+    shutil.copy(ROOT / "engagements" / "demo" / "engagement.yaml", folder / "engagement.yaml")
+    return folder
+
+
+def _tree_rss(proc: psutil.Process) -> int:
+    total = 0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            total += p.memory_info().rss
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    return total
+
+
+def run_once(n_contacts: int, renderer: str, stage: str) -> dict:
+    folder = _generated(n_contacts)
+    reports = folder / "reports"
+    shutil.rmtree(reports, ignore_errors=True)
+    samples: list[tuple[float, int]] = []
+    started = time.time()
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, str(folder / "engagement.yaml"), str(reports), renderer, stage,
+         str(ROOT / "notebooks")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    watched = psutil.Process(child.pid)
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            samples.append((time.time(), _tree_rss(watched)))
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = child.communicate()
+    done.set()
+    sampler.join()
+    wall = time.time() - started
+    if child.returncode != 0:
+        raise SystemExit(f"the run failed ({child.returncode}):\n{err[-3000:]}")
+    result = json.loads(out.strip().splitlines()[-1])
+    peak = max(rss for _, rss in samples) if samples else 0
+    # stages: from one progress step to the next, named by where the run said it was
+    marks = [(t, step) for t, step in result["marks"]]
+    stages: list[dict] = []
+    for (t0, step), (t1, _) in zip(marks, [*marks[1:], (time.time(), "end")]):
+        label = _stage(step)
+        rss = max((r for t, r in samples if t0 <= t <= t1), default=0)
+        if stages and stages[-1]["stage"] == label:
+            stages[-1]["seconds"] += t1 - t0
+            stages[-1]["peak_mb"] = max(stages[-1]["peak_mb"], rss / 2**20)
+        else:
+            stages.append({"stage": label, "seconds": t1 - t0, "peak_mb": rss / 2**20})
+    return {"contacts": n_contacts, "wall_s": wall, "peak_tree_mb": peak / 2**20, "stages": stages}
+
+
+def _stage(step: str) -> str:
+    if step.startswith("Running "):
+        return step.split(" (")[0].replace("Running ", "notebook ")
+    if step.startswith("Computing") or step.startswith("Results"):
+        return "results (every diagnostic)"
+    if step.startswith("Checking data readiness"):
+        return "readiness"
+    if step.startswith("Loading"):
+        return "load"
+    return step
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--contacts", type=lambda s: int(s.replace("_", "")), action="append")
+    parser.add_argument("--renderer", default="nbconvert", choices=["nbconvert", "quarto"])
+    parser.add_argument("--stage", default="run", choices=["run", "prepare"])
+    args = parser.parse_args(argv)
+    for n in args.contacts or [1_000_000]:
+        r = run_once(n, args.renderer, args.stage)
+        print(f"{r['contacts']:,} contacts: {r['wall_s']:,.0f} s wall, peak tree RSS {r['peak_tree_mb']:,.0f} MB "
+              f"({r['wall_s'] / r['contacts'] * 1e6:,.1f} s per million contacts)")
+        for s in r["stages"]:
+            print(f"  {s['stage']:<42} {s['seconds']:>8,.1f} s {s['peak_mb']:>8,.0f} MB")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

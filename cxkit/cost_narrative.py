@@ -1,0 +1,633 @@
+"""Sentences and views of the cost and capacity section, computed from the run's results.
+
+Like :mod:`cxkit.narrative`, every number and every direction here is read from the stored
+results (:mod:`cxkit.results`, section ``cost``) with the rule that decides it stated in the
+function; nothing is fixed text about the data. Every cost figure says where it comes from:
+a price is *given by the engagement* or *derived from the measured AHT*; counts are
+*measured*; yearly figures are *extrapolations* (x 365 / period days).
+
+Each function takes the run's :class:`cxkit.results.ResultSet` and returns a
+:class:`cxkit.display.Html`, a list of cards, or a display block.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from cxkit import display
+from cxkit.capacity import WEEKDAYS
+from cxkit.narrative import pct, plural
+
+__all__ = [
+    "CURRENCY_SYMBOLS",
+    "money",
+    "money_format",
+    "period_and_prices",
+    "repeat_cost_cards",
+    "repeat_cost_reading",
+    "failure_demand_reading",
+    "cost_per_issue_reading",
+    "scenarios_reading",
+    "scenario_details",
+    "capacity_reading",
+    "heatmap_cells",
+    "service_level_gap_reading",
+    "avoidable_bridge",
+    "headline",
+    "HEATMAP_MIN_OFFERED",
+    "NO_PRICE",
+    "WEEKDAYS",
+]
+
+#: Symbols of common currencies; any other code is written before the amount ("ILS 1,234.00").
+CURRENCY_SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€", "JPY": "¥"}
+
+#: Weekday x time cells with fewer contacts offered are left blank in the forecast heatmap:
+#: percentage errors of quiet cells are noise (the same floor as the worst day-parts list).
+HEATMAP_MIN_OFFERED = 30
+
+#: Why a cost has no value (said wherever one would be shown).
+NO_PRICE = ("no channel it needs has a price: give cost.cost_per_contact, or cost.loaded_hourly_cost to derive prices "
+            "from AHT")
+
+#: Short names of scenario inputs (a tornado bar's label: name and range, under 30 characters).
+_INPUT_NAMES = {
+    "fcr_change": "FCR change",
+    "aht_change_s": "AHT change",
+    "transfer_rate_to": "Transfer rate",
+    "containment_to": "Containment",
+    "volume_change": "Volume change",
+    "repeats_per_unresolved": "Repeats/unresolved",
+    "cost_per_contact_factor": "Price factor",
+    "hourly_cost": "Hourly cost",
+}
+
+
+def _num(v: Any) -> float | None:
+    if v is None:
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def _p(text: str) -> display.Html:
+    return display.Html(text, f"<p>{html.escape(text)}</p>")
+
+
+def _empty() -> display.Html:
+    return display.Html("", "")
+
+
+def _symbol(results: Any) -> str:
+    code = str(results.manifest.get("currency") or "")
+    return CURRENCY_SYMBOLS.get(code, f"{code} " if code else "")
+
+
+def money(results: Any, value: Any, decimals: int = 2) -> str:
+    """An amount in the engagement's currency: ``£17,649.80``, ``ILS 2.02``, ``-£3,034``."""
+    v = _num(value)
+    if v is None:
+        return display.MISSING
+    sym = _symbol(results)
+    return f"{'-' if v < 0 else ''}{sym}{abs(v):,.{decimals}f}"
+
+
+def money_format(results: Any, decimals: int = 2) -> Callable[[Any], str]:
+    """A table format (for ``formats=``) writing amounts in the engagement's currency."""
+    return lambda v: money(results, v, decimals)
+
+
+def _words(channel: str) -> str:
+    from cxkit.present import WORDS
+
+    return WORDS.get(channel, channel)
+
+
+def _listing(items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+# ---------------------------------------------------------------- baseline cost
+
+
+def period_and_prices(results: Any) -> display.Html:
+    """The data period, and where each channel's price comes from (given, derived, not priced).
+
+    A channel is named under the basis ``channel_prices`` gives it; a derived price quotes its
+    measured AHT and the engagement's hourly cost and occupancy; a channel without a price is
+    named as kept out of every total. The engagement's ``cost.inputs_note`` (where its cost
+    inputs come from) is quoted when set.
+    """
+    period = results.frame("data_period")
+    prices = results.frame("channel_prices")
+    if period is None or prices is None or period.empty:
+        return _empty()
+    row = period.iloc[0]
+    days = int(row["days"])
+    text = (
+        f"The contacts cover {days} local days, {row['first_date']} to {row['last_date']} (empty days included). "
+        f"Cost figures are for these {days} days; a yearly figure is the period figure x 365 / {days}, an "
+        "extrapolation that assumes the period is typical of the year."
+    )
+    given = [_words(c) for c in prices.loc[prices["basis"] == "given", "channel"]]
+    derived = prices[prices["basis"] == "derived"]
+    unpriced = [_words(c) for c in prices.loc[prices["basis"] == "not priced", "channel"]]
+    parts = []
+    if given:
+        parts.append(f"{_listing(given)}: given by the engagement (an input, not measured)")
+    for r in derived.itertuples():
+        parts.append(f"{_words(r.channel)}: {r.source} (the AHT is measured; the hourly cost and occupancy are "
+                     "given by the engagement)")
+    if unpriced:
+        parts.append(f"{_listing(unpriced)}: not priced (no price given and none can be derived), so kept out of "
+                     "every total and never counted as 0")
+    if parts:
+        text += " Prices per contact: " + "; ".join(parts) + "."
+    note = results.manifest["parameters"].get("inputs_note")
+    if note:
+        text += f" Cost inputs, as the engagement describes them: {note}."
+    return _p(text)
+
+
+# ---------------------------------------------------------------- repeat cost
+
+
+def _total(results: Any) -> dict[str, Any] | None:
+    return results.row("repeat_cost_total")
+
+
+def _cost_figure(row: dict[str, Any] | None) -> str:
+    """The figure a repeat-cost headline names: with AHT's caveats when a derived price went in."""
+    basis = (row or {}).get("price_basis")
+    return "repeat_cost_derived" if basis in ("derived", "given and derived") else "repeat_cost"
+
+
+def _basis_words(results: Any, basis: str | None, *, short: bool = False) -> str:
+    """Where the prices of a cost come from, in a reader's words (for cards and findings).
+
+    ``short`` (a card) leaves out the engagement's note on given prices, and keeps it on
+    derived ones: an assumed hourly cost must be read as one wherever the price appears.
+    """
+    params = results.manifest["parameters"]
+    note = params.get("inputs_note")
+    prices = results.frame("channel_prices")
+    derived = prices[prices["basis"] == "derived"] if prices is not None else pd.DataFrame()
+    if basis == "given":
+        return "prices given by the engagement, not measured" + (
+            f" (cost inputs: {note})" if note and not short else "")
+    if basis in ("derived", "given and derived"):
+        at = (f"at {money(results, params.get('loaded_hourly_cost'))} per agent hour and "
+              f"{float(params.get('occupancy')):.0%} occupancy given by the engagement")
+        channels = _listing([_words(c) for c in derived["channel"]])
+        if basis == "derived":
+            text = f"{channels} priced from the measured AHT (the only measured input to the price) {at}"
+        else:
+            text = f"{channels} priced from the measured AHT {at}, the other channels at prices given by the engagement"
+        return text + (f" (cost inputs: {note})" if note else "")
+    return "no price: not priced"
+
+
+def repeat_cost_cards(results: Any) -> list[dict[str, Any]]:
+    """Cards: repeat cost for the period and annualised, and the repeats behind it (for
+    :meth:`cxkit.results.ResultSet.cards`; each names its figure, so caveats print inside)."""
+    row = _total(results)
+    if row is None:
+        return []
+    days = int(row["period_days"])
+    figure = _cost_figure(row)
+    unpriced = int(row["not_priced_repeats"])
+    if _num(row["repeat_cost"]) is None:
+        return [{"label": f"Repeat contacts cost ({days} days)", "value": "not priced", "format": "text",
+                 "figure": "repeat_cost", "detail": f"{int(row['repeats']):,} repeat contacts; {NO_PRICE}"}]
+    return [
+        {"label": f"Repeat contacts cost ({days} days)", "value": money(results, row["repeat_cost"]), "format": "text",
+         "figure": figure, "detail": _basis_words(results, row["price_basis"], short=True)},
+        {"label": "A year at this rate (extrapolation)", "value": money(results, row["repeat_cost_annualised"], 0),
+         "format": "text", "figure": figure, "detail": f"period figure x 365 / {days} days"},
+        {"label": "Repeat contacts priced", "value": f"{int(row['priced_repeats']):,} of {int(row['repeats']):,}",
+         "format": "text", "figure": "repeat_cost",
+         "detail": (f"{unpriced:,} in channels without a price ({row['not_priced_channels']}): kept out of the cost"
+                    if unpriced else "every repeat contact is in a priced channel")},
+    ]
+
+
+def repeat_cost_reading(results: Any) -> display.Html:
+    """Which channel and which reason carry most of the repeat cost, from the stored tables."""
+    row = _total(results)
+    channels = results.frame("repeat_cost_by_channel")
+    if row is None or channels is None or results.judge.not_measured("repeat_cost"):
+        return _empty()
+    days = int(row["period_days"])
+    priced = channels.dropna(subset=["repeat_cost"])
+    text = (f"{int(row['repeats']):,} inbound contacts in the {days} days were repeats: the same identified customer "
+            "coming back within the repeat window (measured).")
+    if _num(row["repeat_cost"]) is None:
+        return _p(f"{text} None of them can be priced: {NO_PRICE}.")
+    text += (" Priced at the cost per contact of each repeat's own channel, they cost "
+             f"{money(results, row['repeat_cost'])}.")
+    if len(priced[priced["repeat_cost"] > 0]) > 1:  # one priced channel carries it all: nothing to say
+        top = priced.iloc[0]
+        text += (f" {_words(top['channel']).capitalize()} carries {pct(top['share_of_repeat_cost'])} of it: "
+                 f"{int(top['repeats']):,} repeats at {money(results, top['cost_per_contact'])}.")
+    reasons = results.frame("repeat_cost_by_reason")
+    if reasons is not None and results.judge.measured("repeat_cost_by_reason"):
+        named = reasons[(reasons["contact_reason"] != "(not recorded)")].dropna(subset=["repeat_cost"])
+        if not named.empty and float(row["repeat_cost"] or 0) > 0:
+            top = named.iloc[0]
+            text += (f" By reason, {top['contact_reason']} carries the most: {money(results, top['repeat_cost'])} "
+                     f"({pct(top['share_of_repeat_cost'])}, {int(top['repeats']):,} repeats).")
+    unpriced = int(row["not_priced_repeats"])
+    if unpriced:
+        text += (f" {plural(unpriced, 'repeat contact')} in {row['not_priced_channels']} "
+                 f"{'has' if unpriced == 1 else 'have'} no price: counted in the tables and kept out of every cost, "
+                 "not priced at 0.")
+    return _p(text)
+
+
+# ---------------------------------------------------------------- failure demand
+
+
+def failure_demand_reading(results: Any) -> display.Html:
+    """Failure demand's volume and cost, and how it overlaps repeat cost (counted once in the
+    avoidable total); or that the engagement tags no reason as failure demand."""
+    reasons = results.manifest["parameters"].get("failure_demand_reasons") or []
+    if not reasons:
+        return _p("The engagement tags no contact reason as failure demand (cost.failure_demand_reasons), so it is "
+                  "not estimated here. Failure demand is demand caused by a failure to do something, or to do it "
+                  "right, for the customer; which reasons count is the client's call.")
+    fd = results.frame("failure_demand")
+    total = results.row("avoidable_cost")
+    if fd is None or total is None or results.judge.not_measured("failure_demand"):
+        return _empty()
+    inbound = int(fd["inbound"].sum())
+    text = (f"The engagement tags {_listing(list(reasons))} as failure demand. In the {int(total['period_days'])} "
+            f"days, {inbound:,} inbound contacts had these reasons (measured), costing "
+            f"{money(results, total['failure_demand_cost'])} at each contact's channel price. "
+            f"{int(total['repeat_overlap']):,} of them were also repeats, already in the repeat cost "
+            f"({money(results, total['repeat_overlap_cost'])}): counting them once, repeat cost and failure demand "
+            f"together come to {money(results, total['avoidable_cost'])} for the period, about "
+            f"{money(results, total['avoidable_cost_annualised'], 0)} a year (an extrapolation).")
+    unpriced = int(fd["not_priced_inbound"].sum())
+    if unpriced:
+        text += f" {plural(unpriced, 'contact')} in channels without a price are kept out of these costs."
+    return _p(text)
+
+
+# ---------------------------------------------------------------- cost per resolved issue
+
+
+def cost_per_issue_reading(results: Any) -> display.Html:
+    """Cost per resolved issue against cost per contact: the reason whose issues cost most to
+    resolve, and the reason whose contacts are cheapest yet whose issues are not.
+
+    Only reasons with enough priced journeys (not ``suppressed``) and a recorded reason are
+    compared; the "cheap contact, expensive issue" sentence is said only when the reason with
+    the cheapest contacts is not also the cheapest per issue.
+    """
+    frame = results.frame("cost_per_resolved_issue")
+    if frame is None or results.judge.not_measured("cost_per_resolved_issue"):
+        return _empty()
+    overall = frame[frame["first_reason"] == "all reasons"]
+    rows = frame[(frame["first_reason"] != "all reasons") & (frame["first_reason"] != "(not recorded)")
+                 & ~frame["suppressed"].astype(bool)].dropna(subset=["cost_per_resolved_issue", "cost_per_contact"])
+    if overall.empty or _num(overall["cost_per_resolved_issue"].iloc[0]) is None:
+        return _p("No judged journey could be priced whole, so cost per resolved issue is not available.")
+    o = overall.iloc[0]
+    text = (f"Across all reasons, resolving one issue took {o['contacts_per_issue']:.2f} contacts and cost "
+            f"{money(results, o['cost_per_resolved_issue'])}, against {money(results, o['cost_per_contact'])} per "
+            f"contact ({int(o['priced_resolved_journeys']):,} resolved journeys, counts measured, prices as above).")
+    if len(rows) >= 2:
+        dear = rows.sort_values(["cost_per_resolved_issue", "first_reason"], ascending=[False, True]).iloc[0]
+        text += (f" Issues that start with {dear['first_reason']} cost the most to resolve: "
+                 f"{money(results, dear['cost_per_resolved_issue'])} ({dear['contacts_per_issue']:.2f} contacts each).")
+        cheap = rows.sort_values(["cost_per_contact", "first_reason"]).iloc[0]
+        cheapest_issue = rows.sort_values(["cost_per_resolved_issue", "first_reason"]).iloc[0]
+        # said only when the cheapest contacts (to the cent) still make a dearer issue
+        if (round(cheap["cost_per_contact"], 2) < round(cheapest_issue["cost_per_contact"], 2)
+                and round(cheap["cost_per_resolved_issue"], 2) > round(cheapest_issue["cost_per_resolved_issue"], 2)):
+            least = money(results, cheapest_issue["cost_per_resolved_issue"])
+            text += (f" {cheap['first_reason']} has the cheapest contacts ({money(results, cheap['cost_per_contact'])} "
+                     f"each) but costs {money(results, cheap['cost_per_resolved_issue'])} per resolved issue, more "
+                     f"than {cheapest_issue['first_reason']} ({least}): a cheap contact can be an expensive issue.")
+    unpriced = int(o["not_priced_journeys"])
+    if unpriced:
+        text += (f" {plural(unpriced, 'judged journey')} with a contact in a channel without a price could not be "
+                 "priced whole and are left out of both sides.")
+    return _p(text)
+
+
+# ---------------------------------------------------------------- scenarios
+
+
+def _value(results: Any, value: Any, unit: str) -> str:
+    v = _num(value)
+    if v is None:
+        return "not priced" if unit == results.manifest.get("currency") else display.MISSING
+    currency = str(results.manifest.get("currency") or "")
+    if unit == currency:
+        return money(results, v)
+    if unit == f"{currency}/hour":
+        return money(results, v) + " per hour"
+    if unit == "share":
+        return pct(v)
+    if unit == "points (share)":
+        return f"{100 * v:+.1f} points"
+    if unit == "seconds":
+        return f"{v:+,.0f} s"
+    if unit == "hours":
+        return f"{v:,.1f} h"
+    if unit == "FTE":
+        return f"{v:,.2f} FTE"
+    if unit == "repeats":
+        return f"{v:,.3f}"
+    if unit == "days":
+        return f"{v:,.0f} days"
+    return f"{v:,.0f}" if abs(v) >= 100 or float(v).is_integer() else f"{v:,.1f}"
+
+
+_SOURCE_WORDS = {
+    "measured": "measured",
+    "engagement": "given by the engagement",
+    "scenario": "the scenario's input",
+    "computed": "computed",
+}
+
+
+def _output_value(results: Any, output: str, value: Any) -> str:
+    if output == "net_saving_year":
+        return money(results, value, 0)
+    if output == "fte_saved":
+        return f"{float(value):,.2f}"
+    return f"{float(value):,.0f}"
+
+
+def scenarios_reading(results: Any) -> display.Html:
+    """What the practice case (or the first scenario) gives on this center's data, with its
+    Monte Carlo range, and how many scenarios carry an inconsistency flag."""
+    summary = results.frame("scenario_summary")
+    mc = results.frame("scenario_monte_carlo")
+    if summary is None or summary.empty or mc is None or results.judge.not_measured("scenarios"):
+        return _empty()
+    from cxkit.scenarios import PRACTICE_CASE
+
+    pick = summary[summary["scenario"] == PRACTICE_CASE]
+    s = (pick if not pick.empty else summary).iloc[0]
+    net = mc[(mc["scenario"] == s["scenario"]) & (mc["output"] == "net_saving_year")].iloc[0]
+    saving, fte, avoided = _num(s["net_saving_year"]), float(s["fte_saved"]), float(s["contacts_avoided_year"])
+    text = (f"{s['scenario']}: on this center's data it {'avoids' if avoided >= 0 else 'adds'} {abs(avoided):,.0f} "
+            f"contacts a year")
+    fte_text = f"{'frees' if fte >= 0 else 'needs'} {abs(fte):,.2f} {'' if fte >= 0 else 'more '}FTE"
+    if saving is None:
+        text += f" and {fte_text}; its net saving is not priced ({NO_PRICE}). Yearly figures are extrapolations."
+    else:
+        word = "a net saving" if saving >= 0 else "a net cost"
+        p10, p90 = float(net["p10"]), float(net["p90"])
+        if saving < 0 and p90 <= 0:  # a cost in every decile: the range said as costs
+            span = f"P10-P90 of the cost {money(results, -p90, 0)} to {money(results, -p10, 0)}"
+        else:
+            span = f"P10-P90 of the net saving {money(results, p10, 0)} to {money(results, p90, 0)}"
+        text += (f", {fte_text} and gives {word} of {money(results, abs(saving), 0)} a year ({span} over "
+                 f"{int(net['draws']):,} draws, seed {int(net['seed'])}; yearly figures are extrapolations).")
+    flags = results.frame("scenario_flags")
+    if flags is not None:
+        mine = flags[(flags["scenario"] == s["scenario"]) & (flags["severity"] == "inconsistent")]
+        for r in mine.itertuples():
+            text += f" Flagged: {r.flag}: {r.reason}."
+        others = summary[(summary["scenario"] != s["scenario"]) & (summary["inconsistent_flags"] > 0)]
+        if len(others):
+            text += (f" {plural(len(others), 'other scenario')} carr{'ies' if len(others) == 1 else 'y'} an "
+                     "inconsistency flag (below).")
+    return _p(text)
+
+
+class _Blocks:
+    """Several display objects (tables, charts, notes) shown one after another from one call."""
+
+    def __init__(self, parts: Sequence[Any]):
+        self.parts = [p for p in parts if p is not None]
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.parts if not hasattr(p, "to_dict"))
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display as show
+
+        for part in self.parts:
+            show(part)
+
+
+def _heading(text: str) -> display.Html:
+    return display.Html(text, f"<h4>{html.escape(text)}</h4>")
+
+
+def scenario_details(results: Any) -> Any:
+    """Each scenario worked through: its arithmetic line by line (with where each number comes
+    from), its Monte Carlo range, its consistency flags, and a tornado of its inputs."""
+    from cxkit import charts
+
+    lines = results.frame("scenario_lines")
+    summary = results.frame("scenario_summary")
+    if lines is None or summary is None or results.judge.not_measured("scenarios"):
+        return _empty()
+    mc = results.frame("scenario_monte_carlo")
+    tornado = results.frame("scenario_tornado")
+    flags = results.frame("scenario_flags")
+    parts: list[Any] = []
+    for s in summary.itertuples():
+        name = s.scenario
+        parts.append(_heading(name))
+        if s.description:
+            parts.append(_p(str(s.description)))
+        mine = lines[lines["scenario"] == name].copy()
+        mine["shown"] = [_value(results, v, u) for v, u in zip(mine["value"], mine["unit"], strict=True)]
+        mine["where"] = mine["source"].map(lambda x: _SOURCE_WORDS.get(x, x))
+        parts.append(display.table(mine, columns={"step": "Step", "item": "Item", "formula": "How it is computed",
+                                                  "shown": "Value", "where": "Where it comes from"}))
+        m = mc[mc["scenario"] == name].copy()
+        for col in ("base", "p10", "p50", "p90"):
+            m[col] = [_output_value(results, o, v) for o, v in zip(m["output"], m[col], strict=True)]
+        parts.append(display.table(m, columns={"label": "Per year (extrapolated)", "base": "Base", "p10": "P10",
+                                               "p50": "P50", "p90": "P90", "share_negative": "Draws below 0"},
+                                   formats={"share_negative": "percent0"}))
+        f = flags[flags["scenario"] == name]
+        if not f.empty:
+            parts.append(display.table(f, columns={"severity": "Flag", "flag": "What", "reason": "Why"}))
+        t = tornado[tornado["scenario"] == name].dropna(subset=["result_low", "result_high", "base_result"]).copy()
+        if len(t):
+            t["label"] = [_input_label(results, r) for r in t.itertuples()]
+            parts.append(charts.tornado(
+                t, "label", "result_low", "result_high", float(t["base_result"].iloc[0]),
+                title=f"{name}: what moves the yearly net saving",
+                subtitle="each input at its low and its high value, the others at base; the dashed line is the base",
+                value_title=f"Net saving per year ({results.manifest.get('currency')})",
+            ))
+    return _Blocks(parts)
+
+
+def _input_label(results: Any, r: Any) -> str:
+    """``"FCR change +8.0 to +12.0 points"``: the input and its range, for the tornado's bars."""
+    if r.input == "fcr_change":
+        span = f"{100 * r.low:+.1f} to {100 * r.high:+.1f} pts"
+    elif r.input in ("transfer_rate_to", "containment_to"):
+        span = f"{pct(r.low)} to {pct(r.high)}"
+    elif r.input == "volume_change":
+        span = f"{100 * r.low:+.0f}% to {100 * r.high:+.0f}%"
+    elif r.input == "aht_change_s":
+        span = f"{r.low:+.0f} to {r.high:+.0f} s"
+    elif r.input == "hourly_cost":
+        span = f"{money(results, r.low)} to {money(results, r.high)}"
+    elif r.input == "repeats_per_unresolved":
+        span = f"{r.low:.2f} to {r.high:.2f}"
+    else:
+        span = f"{r.low:.2f} to {r.high:.2f}"
+    return f"{_INPUT_NAMES.get(r.input, r.input)} {span}"
+
+
+# ---------------------------------------------------------------- capacity
+
+
+def capacity_reading(results: Any) -> display.Html:
+    """Forecast accuracy and staffing against Erlang C in words, or the one line that the
+    engagement has no WFM intervals."""
+    if not results.available("forecast_accuracy"):
+        return _p("The engagement has no WFM intervals source (sources.intervals), so forecast accuracy and "
+                  "staffing against Erlang C are not assessed.")
+    acc = results.row("forecast_accuracy", queue="all")
+    text = ""
+    if acc is not None and results.judge.measured("forecast_accuracy") and _num(acc["wape"]) is not None:
+        bias = float(acc["bias"])
+        text += (f"Across all queues the forecast missed offered contacts by {pct(acc['wape'])} of volume (WAPE, "
+                 f"{int(acc['intervals']):,} intervals) and was {pct(abs(bias))} too {'high' if bias > 0 else 'low'} "
+                 f"overall (bias); the mean error per interval with contacts (MAPE) was {pct(acc['mape'])}.")
+    staff = results.row("staffing_summary", queue="all")
+    if staff is not None and results.judge.measured("staffing"):
+        target = results.manifest["parameters"].get("service_level_target")
+        text += (f" Against the agents Erlang C needs for {float(target):.0%} answered within each channel's "
+                 f"threshold, {pct(staff['under_staffed_share'])} of the {int(staff['intervals']):,} modelled "
+                 f"intervals were under-staffed: {float(staff['agent_hours_short']):,.1f} agent hours short and "
+                 f"{float(staff['agent_hours_spare']):,.1f} spare, from offered contacts, the queues' measured AHT and "
+                 "the staffed agents the WFM export reports.")
+    return _p(text.strip()) if text else _empty()
+
+
+def service_level_gap_reading(results: Any) -> display.Html:
+    """The measured service level of under-staffed intervals beside Erlang C's prediction, as
+    ranges over the gap bands below zero that have answered or abandoned contacts."""
+    frame = results.frame("service_level_by_gap")
+    if frame is None or results.judge.not_measured("service_level_by_gap"):
+        return _empty()
+    under = frame[frame["gap_band"].astype(str).str.startswith(("<=", "-")) & (frame["sl_denominator"] > 0)]
+    under = under.dropna(subset=["measured_sl", "erlang_sl"])
+    if under.empty:
+        return _p("No interval with contacts was staffed below the Erlang C requirement.")
+    lo, hi = under["measured_sl"].min(), under["measured_sl"].max()
+    elo, ehi = under["erlang_sl"].min(), under["erlang_sl"].max()
+    n = int(under["intervals"].sum())
+    return _p(
+        f"In the {n:,} intervals staffed below the requirement, customers got a measured service level of "
+        f"{pct(lo)} to {pct(hi)} across the gap bands, where Erlang C predicts {pct(elo)} to {pct(ehi)} for the "
+        "agents staffed. Erlang C assumes nobody abandons and each agent takes one contact at a time; where the "
+        "two differ, read the requirement as the model's answer for the target, not as a forecast of what "
+        "customers will get."
+    )
+
+
+def avoidable_bridge(results: Any) -> display.Html:
+    """Repeat cost plus failure demand, less the repeats in both, as a bridge a finance reader
+    adds up (period and year), with the figure's caveats below it."""
+    if not (results.manifest["parameters"].get("failure_demand_reasons") or []):
+        return _empty()
+    reason = results.judge.not_measured("avoidable_cost")
+    if reason:
+        return display.caveat("not measured", f"Repeat cost and failure demand counted once: {reason}.")
+    row = results.row("avoidable_cost")
+    if row is None:
+        return _empty()
+    days = int(row["period_days"])
+    lines = [
+        ("Repeat cost", row["repeat_cost"], row["repeat_cost_annualised"]),
+        ("+ failure demand cost", row["failure_demand_cost"], row["failure_demand_cost_annualised"]),
+        (f"- repeats that are also failure demand ({int(row['repeat_overlap']):,}, in both figures)",
+         -float(row["repeat_overlap_cost"]), -float(row["repeat_overlap_cost_annualised"])),
+        ("= repeat cost and failure demand, counted once", row["avoidable_cost"], row["avoidable_cost_annualised"]),
+    ]
+    frame = pd.DataFrame(lines, columns=["item", "period", "year"])
+    shown = display.table(frame, columns={"item": "", "period": f"Period ({days} days)",
+                                          "year": "A year (extrapolated)"},
+                          formats={"period": money_format(results), "year": money_format(results, 0)})
+    notes = results.caveats("avoidable_cost")
+    text = "; ".join(f"{item} {money(results, period)} ({money(results, year, 0)} a year)"
+                     for item, period, year in lines)
+    return display.Html(f"{text}\n{notes}".strip(), shown.to_html() + notes._repr_html_())
+
+
+def heatmap_cells(frame: pd.DataFrame, min_offered: float = HEATMAP_MIN_OFFERED) -> pd.DataFrame:
+    """Forecast error cells with too few contacts offered blanked (their percentages are noise)."""
+    out = frame.copy()
+    out.loc[out["offered"] < min_offered, "wape"] = float("nan")
+    return out
+
+
+# ---------------------------------------------------------------- the summary page
+
+
+def headline(results: Any) -> tuple[dict[str, Any] | None, str | None]:
+    """The summary's cost card and finding: repeat cost for the period and annualised, with
+    where the prices come from; the card names its figure, so the cost model's caveats (and
+    AHT's when a price is derived) print inside it. ``(None, None)`` when the run has no cost
+    results (or the repeat cost is not measured: the card then says so)."""
+    from cxkit.display import escape_markdown
+
+    if "repeat_cost_total" not in results.manifest["results"] or not results.available("repeat_cost_total"):
+        return None, None
+    row = _total(results)
+    figure = _cost_figure(row)
+    if row is None:
+        return None, None
+    days = int(row["period_days"])
+    basis = _basis_words(results, row["price_basis"])
+    card = {
+        "label": f"Repeat contacts cost ({days} days)",
+        "figure": figure,
+        "value": money(results, row["repeat_cost"]),
+        "format": "text",
+        "detail": f"{money(results, row['repeat_cost_annualised'], 0)} a year if the period is typical (an "
+                  f"extrapolation); {_basis_words(results, row['price_basis'], short=True)}",
+    }
+    if results.judge.not_measured(figure):
+        return card, None
+    if _num(row["repeat_cost"]) is None:
+        card.update(value="not priced", detail=NO_PRICE)
+        return card, (f"The {int(row['repeats']):,} repeat contacts of the {days} days could not be priced: "
+                      f"{escape_markdown(NO_PRICE)}.")
+    finding = (
+        f"Repeat contacts cost {escape_markdown(money(results, row['repeat_cost']))} in the {days} days of data "
+        f"({int(row['priced_repeats']):,} repeats priced at their channel's cost per contact), about "
+        f"{escape_markdown(money(results, row['repeat_cost_annualised'], 0))} a year if the period is typical "
+        f"(x 365 / {days}, an extrapolation); {escape_markdown(basis)}."
+    )
+    unpriced = int(row["not_priced_repeats"])
+    if unpriced:
+        finding += (f" {plural(unpriced, 'repeat contact')} in channels without a price "
+                    f"({escape_markdown(row['not_priced_channels'])}) {'is' if unpriced == 1 else 'are'} left out, "
+                    "not priced at 0.")
+    verdict = ((results.readiness or {}).get("matrix", {}).get("cost_model") or {})
+    if verdict.get("verdict") in ("degraded", "blocked"):
+        finding += f" Readiness rates the cost model {verdict['verdict']}: {escape_markdown(_reason(verdict))}."
+    return card, finding
+
+
+def _reason(entry: dict[str, Any]) -> str:
+    reasons = entry.get("reasons") or []
+    return str(reasons[0]["reason"]) if reasons else str(entry.get("reason", ""))

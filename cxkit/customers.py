@@ -1,0 +1,97 @@
+"""Customer ids that are not one customer: shared, test or default ids with implausibly many contacts.
+
+A switchboard number, a test account or a default id written when the caller was not identified
+can hold thousands of contacts. Read as one customer, each of its contacts is a repeat of the one
+before: one such id took FCR from 67% to 5% with no other sign. Such ids are found by their
+volume (more contacts in the period than a person makes: ``resolution.max_contacts_per_customer_per_day``
+times the period's days), counted by readiness (how many ids, how many contacts they hold, never
+the ids) and, by default (``resolution.exclude_implausible_customers``), read as unidentified by
+the session, so repeat metrics leave their contacts out while volumes and handle times keep them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+__all__ = ["implausible_customers", "implausible_summary", "without_implausible_customers"]
+
+
+def _identified(contacts: ir.Table) -> ir.BooleanValue:
+    return contacts.customer_id.notnull() & (contacts.customer_id.strip() != "")
+
+
+def implausible_customers(contacts: ir.Table, max_contacts: int) -> ir.Table:
+    """The customer ids holding more than ``max_contacts`` contacts, with their count.
+
+    Parameters
+    ----------
+    contacts
+        Canonical contacts (of the period).
+    max_contacts
+        The most contacts one customer can plausibly have in that period.
+
+    Returns
+    -------
+    Table
+        ``customer_id``, ``contacts``: one row per implausible id (lazy; never shown: ids stay
+        in the engine).
+
+    Examples
+    --------
+    >>> from cxkit.testing import canonical_memtable
+    >>> rows = [{"contact_id": f"s{i}", "customer_id": "SHARED1"} for i in range(5)]
+    >>> rows += [{"contact_id": "a", "customer_id": "K1"}, {"contact_id": "b", "customer_id": None}]
+    >>> implausible_customers(canonical_memtable("contacts", rows), max_contacts=3).execute().values.tolist()
+    [['SHARED1', 5]]
+    """
+    t = contacts.filter(_identified(contacts))
+    counts = t.group_by("customer_id").aggregate(contacts=t.count())
+    return counts.filter(counts.contacts > int(max_contacts))
+
+
+def without_implausible_customers(contacts: ir.Table, max_contacts: int) -> ir.Table:
+    """``contacts`` with the customer id of implausible ids read as unknown (null).
+
+    The contacts stay (volumes, service level and handle time count them); repeat-based
+    metrics, journeys and follow-through treat them as unidentified callers.
+
+    Examples
+    --------
+    >>> from cxkit.testing import canonical_memtable
+    >>> rows = [{"contact_id": f"s{i}", "customer_id": "SHARED1"} for i in range(5)]
+    >>> rows += [{"contact_id": "a", "customer_id": "K1"}]
+    >>> t = without_implausible_customers(canonical_memtable("contacts", rows), max_contacts=3)
+    >>> t.order_by("contact_id").execute().customer_id.fillna("-").tolist()
+    ['K1', '-', '-', '-', '-', '-']
+    """
+    heavy = implausible_customers(contacts, max_contacts).select(cx_heavy_id="customer_id")
+    joined = contacts.left_join(heavy, contacts.customer_id == heavy.cx_heavy_id)
+    cleaned = joined.mutate(
+        customer_id=ibis.ifelse(joined.cx_heavy_id.isnull(), joined.customer_id, ibis.null("string"))
+    )
+    return cleaned.select(*contacts.columns)
+
+
+def implausible_summary(contacts: ir.Table, max_contacts: int) -> dict[str, Any]:
+    """How many implausible ids there are and how many contacts they hold (executed: three
+    numbers, never the ids).
+
+    Examples
+    --------
+    >>> from cxkit.testing import canonical_memtable
+    >>> rows = [{"contact_id": f"s{i}", "customer_id": "SHARED1"} for i in range(5)]
+    >>> rows += [{"contact_id": "a", "customer_id": "K1"}]
+    >>> implausible_summary(canonical_memtable("contacts", rows), max_contacts=3)
+    {'ids': 1, 'contacts': 5, 'all_contacts': 6, 'max_contacts': 3}
+    """
+    heavy = implausible_customers(contacts, max_contacts)
+    row = heavy.aggregate(ids=heavy.count(), held=heavy.contacts.sum()).execute().iloc[0]
+    return {
+        "ids": int(row["ids"]),
+        "contacts": int(row["held"]) if row["held"] == row["held"] and row["held"] is not None else 0,
+        "all_contacts": int(contacts.count().execute()),
+        "max_contacts": int(max_contacts),
+    }

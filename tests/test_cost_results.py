@@ -1,0 +1,257 @@
+"""The cost section's results (cxkit.results, section "cost") and how they are shown
+(cxkit.cost_narrative), on a tiny engagement computed by hand.
+
+The engagement (UTC; prices: voice 6.00 given, chat has no price and no hourly cost to derive
+one, so chat is "not priced"; failure demand: LOGIN):
+
+====  ========  =======  =========  ===================  ======  ========================
+id    customer  channel  outcome    arrived - ended      reason  note
+====  ========  =======  =========  ===================  ======  ========================
+c1    k1        voice    handled    03-02 10:00-10:10    BILL
+c2    k1        chat     handled    03-04 10:00-10:05    BILL    repeat of c1 (not priced)
+c3    k1        voice    handled    03-05 09:00-09:10    BILL    repeat of c2
+c4    k2        voice    handled    03-10 09:00-09:10    LOGIN
+c5    k2        voice    abandoned  03-11 09:00-09:01    LOGIN   repeat of c4
+c6    k3        voice    handled    03-20 09:00-09:10    LOGIN
+c7    (none)    voice    handled    03-21 09:00-09:10    LOGIN   not identified
+c8    k4        voice    handled    03-30 09:00-09:10    BILL    window open at the end
+====  ========  =======  =========  ===================  ======  ========================
+
+Data period 2 to 30 March: 29 days. Repeats c2, c3, c5: 3, of which c3 and c5 are priced:
+repeat cost 2 x 6.00 = 12.00 for the period, 12 x 365 / 29 = 151.03 a year; c2 (chat) is
+listed and kept out, never priced at 0.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cxkit.config import load_engagement
+from cxkit.errors import ConfigError
+from cxkit.pipeline import prepare_run
+from cxkit.results import RESULTS, ResultSet, compute_results
+
+ROWS = [
+    ("c1", "k1", "voice", "handled", "2026-03-02 10:00:00", "2026-03-02 10:10:00", "600", "BILL"),
+    ("c2", "k1", "chat", "handled", "2026-03-04 10:00:00", "2026-03-04 10:05:00", "300", "BILL"),
+    ("c3", "k1", "voice", "handled", "2026-03-05 09:00:00", "2026-03-05 09:10:00", "600", "BILL"),
+    ("c4", "k2", "voice", "handled", "2026-03-10 09:00:00", "2026-03-10 09:10:00", "300", "LOGIN"),
+    ("c5", "k2", "voice", "abandoned", "2026-03-11 09:00:00", "2026-03-11 09:01:00", "", "LOGIN"),
+    ("c6", "k3", "voice", "handled", "2026-03-20 09:00:00", "2026-03-20 09:10:00", "300", "LOGIN"),
+    ("c7", "", "voice", "handled", "2026-03-21 09:00:00", "2026-03-21 09:10:00", "300", "LOGIN"),
+    ("c8", "k4", "voice", "handled", "2026-03-30 09:00:00", "2026-03-30 09:10:00", "300", "BILL"),
+]
+COST_NAMES = [n for n, spec in RESULTS.items() if spec.section == "cost"]
+
+
+def _engagement(folder: Path, **cost) -> Path:
+    lines = ["id,cust,channel,outcome,start,end,talk,reason"] + [",".join(r) for r in ROWS]
+    (folder / "contacts.csv").write_text("\n".join(lines) + "\n")
+    fmt = "%Y-%m-%d %H:%M:%S"
+    spec = {
+        "name": "t", "client": "T", "period": {"start": "2026-03-01", "end": "2026-03-31"}, "timezone": "UTC",
+        "sources": {"contacts": {"path": "contacts.csv", "columns": {
+            "contact_id": "id", "customer_id": "cust", "channel": "channel", "direction": {"constant": "inbound"},
+            "outcome": "outcome", "arrived_at": {"column": "start", "format": fmt},
+            "ended_at": {"column": "end", "format": fmt}, "talk_s": "talk", "contact_reason": "reason"}}},
+        "resolution": {"min_n": 1},
+        "cost": {"cost_per_contact": {"voice": 6.0}, "failure_demand_reasons": ["LOGIN"], "monte_carlo_draws": 200,
+                 **cost},
+    }
+    (folder / "engagement.yaml").write_text(yaml.safe_dump(spec))
+    return folder / "engagement.yaml"
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> ResultSet:
+    folder = tmp_path_factory.mktemp("cost")
+    path = _engagement(folder)
+    prepare_run(path, folder / "run")
+    return ResultSet.load(folder / "run", load_engagement(path))
+
+
+def test_period_and_prices(results):
+    period = results.row("data_period")
+    assert (period["first_date"], period["last_date"], period["days"]) == ("2026-03-02", "2026-03-30", 29)
+    prices = results.frame("channel_prices").set_index("channel")
+    assert (prices.loc["voice", "basis"], prices.loc["voice", "cost_per_contact"]) == ("given", 6.0)
+    # chat: no price, no hourly cost -> not priced, and no price at all (not 0)
+    assert prices.loc["chat", "basis"] == "not priced"
+    assert prices.loc["chat", "cost_per_contact"] != prices.loc["chat", "cost_per_contact"]  # NaN
+
+
+def test_repeat_cost_by_hand(results):
+    total = results.row("repeat_cost_total")
+    # repeats c2 (chat), c3, c5 (voice): 2 priced x 6.00 = 12.00; 12 x 365 / 29
+    assert (total["repeats"], total["priced_repeats"], total["not_priced_repeats"]) == (3, 2, 1)
+    assert total["repeat_cost"] == pytest.approx(12.0)
+    assert total["repeat_cost_annualised"] == pytest.approx(12.0 * 365 / 29)
+    assert (total["not_priced_channels"], total["price_basis"]) == ("chat", "given")
+    channel = results.frame("repeat_cost_by_channel").set_index("channel")
+    assert channel.loc["voice", "repeat_cost"] == pytest.approx(12.0)
+    assert channel.loc["chat", "repeats"] == 1 and channel.loc["chat", "basis"] == "not priced"
+    assert channel.loc["chat", "repeat_cost"] != channel.loc["chat", "repeat_cost"]  # NaN, not 0
+    reason = results.frame("repeat_cost_by_reason").set_index("contact_reason")
+    # BILL: c2 (chat, not priced) and c3 (6.00); LOGIN: c5 (6.00)
+    assert (reason.loc["BILL", "repeats"], reason.loc["BILL", "not_priced_repeats"]) == (2, 1)
+    assert reason.loc["BILL", "repeat_cost"] == pytest.approx(6.0)
+    assert reason.loc["LOGIN", "repeat_cost"] == pytest.approx(6.0)
+    # no queue or team in the export: the tables exist and their figures read not measured
+    assert results.judge.not_measured("repeat_cost_by_team").startswith("not measured")
+
+
+def test_failure_demand_and_the_avoidable_total(results):
+    fd = results.frame("failure_demand").set_index("contact_reason")
+    # LOGIN: c4, c5, c6, c7 (identified or not) x 6.00 = 24.00; c5 is also a repeat (6.00)
+    assert list(fd.index) == ["LOGIN"]
+    assert (fd.loc["LOGIN", "inbound"], fd.loc["LOGIN", "failure_demand_cost"]) == (4, 24.0)
+    assert (fd.loc["LOGIN", "repeat_overlap"], fd.loc["LOGIN", "repeat_overlap_cost"]) == (1, 6.0)
+    total = results.row("avoidable_cost")
+    # 12.00 repeat cost + 24.00 failure demand - 6.00 counted in both = 30.00
+    assert total["avoidable_cost"] == pytest.approx(30.0)
+    assert total["avoidable_cost_annualised"] == pytest.approx(30.0 * 365 / 29)
+
+
+def test_cost_per_resolved_issue_by_hand(results):
+    issues = results.frame("cost_per_resolved_issue").set_index("first_reason")
+    # LOGIN: k2's journey (c4, c5) and k3's (c6): 3 contacts x 6.00 = 18.00 for 2 resolved issues
+    assert issues.loc["LOGIN", "cost_per_resolved_issue"] == pytest.approx(9.0)
+    assert issues.loc["LOGIN", "cost_per_contact"] == pytest.approx(6.0)
+    assert issues.loc["LOGIN", "contacts_per_issue"] == pytest.approx(1.5)
+    # BILL: k1's journey has the unpriced chat contact: not priced whole; k4's is still open
+    assert (issues.loc["BILL", "judged_journeys"], issues.loc["BILL", "not_priced_journeys"]) == (1, 1)
+    assert issues.loc["BILL", "cost_per_resolved_issue"] != issues.loc["BILL", "cost_per_resolved_issue"]
+    every = issues.loc["all reasons"]
+    assert (every["judged_journeys"], every["priced_journeys"], every["not_priced_journeys"]) == (3, 2, 1)
+    assert every["cost_per_resolved_issue"] == pytest.approx(9.0)
+    assert list(issues.index)[-1] == "all reasons"
+
+
+def test_scenarios_record_their_seed_and_draws(results):
+    summary = results.frame("scenario_summary")
+    assert "FCR 62% to 73% with AHT +40 s (practice case)" in set(summary["scenario"])
+    mc = results.frame("scenario_monte_carlo")
+    assert set(mc["seed"]) == {20260301} and set(mc["draws"]) == {200}
+    manifest = json.loads((results.run_dir / "results" / "manifest.json").read_text())
+    assert (manifest["parameters"]["seed"], manifest["parameters"]["monte_carlo_draws"]) == (20260301, 200)
+    lines = results.frame("scenario_lines")
+    assert set(lines["source"]) <= {"measured", "engagement", "scenario", "computed"}
+
+
+def test_no_intervals_no_capacity_results(results):
+    for name in ("forecast_accuracy", "forecast_dayparts", "staffing_summary", "service_level_by_gap"):
+        assert results.why_absent(name) == "the engagement has no intervals source"
+    from cxkit import cost_narrative
+
+    assert "has no WFM intervals source" in str(cost_narrative.capacity_reading(results))
+
+
+def test_reusing_the_runs_intermediates_changes_no_number(results, tmp_path):
+    # the cost results alone (every intermediate computed afresh) equal those of the full run
+    # (repeat counts from the shared flags, FCR by reason and repeats after a transfer from the
+    # resolution results)
+    from cxkit.session import Session
+
+    alone = compute_results(Session(results.engagement), tmp_path, names=COST_NAMES)
+    for name in COST_NAMES:
+        a, b = alone.frame(name), results.frame(name)
+        if a is None:
+            assert b is None, name
+            continue
+        assert a.astype(str).values.tolist() == b.astype(str).values.tolist(), name
+
+
+def test_a_channel_without_a_price_shows_not_priced_and_stays_out_of_totals(results):
+    from cxkit import cost_narrative
+
+    prices = results.table("channel_prices", columns={"channel": "Channel", "cost_per_contact": "Cost per contact",
+                                                      "source": "Where the price comes from"})._repr_html_()
+    chat = prices.split(">chat<")[1].split("</tr>")[0]
+    assert "not priced" in chat and "0.00" not in chat
+    by_channel = results.table("repeat_cost_by_channel", columns={"channel": "Channel", "repeats": "Repeats",
+                                                                  "basis": "Price", "repeat_cost": "Cost"},
+                               formats={"repeat_cost": cost_narrative.money_format(results)})._repr_html_()
+    chat = by_channel.split(">chat<")[1].split("</tr>")[0]
+    assert "not priced" in chat and "$0.00" not in chat
+    cards = cost_narrative.repeat_cost_cards(results)
+    assert cards[0]["value"] == "$12.00"  # the total leaves chat's repeat out
+    assert "1 in channels without a price (chat)" in cards[2]["detail"]
+    reading = str(cost_narrative.repeat_cost_reading(results))
+    assert "1 repeat contact in chat has no price" in reading and "not priced at 0" in reading
+
+
+def test_summary_card_and_finding(results):
+    from cxkit.summary import headlines
+
+    page = headlines(results)
+    card = next(c for c in page.cards if c["label"] == "Repeat contacts cost (29 days)")
+    assert card["value"] == "$12.00" and card["figure"] == "repeat_cost"
+    assert "$151 a year" in card["detail"] and "extrapolation" in card["detail"]
+    assert "prices given by the engagement, not measured" in card["detail"]
+    finding = next(f for f in page.findings if f.startswith("Repeat contacts cost"))
+    assert "29 days" in finding and "extrapolation" in finding and "1 repeat contact" in finding
+
+
+def test_derived_prices_carry_the_aht_caveat(tmp_path):
+    # no price for voice, an hourly cost instead: voice is derived from its AHT; the export
+    # has no hold or after-contact work, and the card says so beside the derived price
+    from cxkit.session import Session
+
+    path = _engagement(tmp_path, cost_per_contact={}, loaded_hourly_cost=36.0, occupancy=0.8)
+    e = load_engagement(path)
+    # the caveat comes from the export's coverage (no hold, no ACW): no readiness run needed
+    compute_results(Session(e), tmp_path / "run", names=["data_period", "channel_prices", "repeat_cost_total",
+                                                         "repeat_cost_by_channel"])
+    r = ResultSet.load(tmp_path / "run", e)
+    prices = r.frame("channel_prices").set_index("channel")
+    # voice AHT over handled calls: (600 + 600 + 300 + 300 + 300 + 300) / 6 = 400 s = 6:40;
+    # 400 / 3600 x 36 / 0.8 = 5.00; chat 300 s -> 3.75
+    assert prices.loc["voice", "cost_per_contact"] == pytest.approx(5.0)
+    assert prices.loc["voice", "source"] == "derived from AHT 6:40 at 36.00/h and 80% occupancy"
+    from cxkit import cost_narrative
+
+    card, _ = cost_narrative.headline(r)
+    assert card["figure"] == "repeat_cost_derived"
+    html = r.cards([card])._repr_html_()
+    assert "leaves out hold times, after-contact work times" in html
+    assert "the only measured input to the price" in card["detail"]
+    # the rows priced with a derived price are marked with the caveat in the tables too
+    shown = r.table("repeat_cost_by_channel", columns={"channel": "Channel", "repeat_cost": "Cost"})._repr_html_()
+    assert "Cost per contact derived from AHT leaves out hold times" in shown
+
+
+def test_an_unknown_reason_stops_the_run_before_anything_is_computed(tmp_path):
+    path = _engagement(tmp_path, failure_demand_reasons=["LOGN"],
+                       scenarios=[{"name": "billing", "fcr_change": 0.05, "reasons": ["BIL"]}])
+    with pytest.raises(ConfigError) as err:
+        prepare_run(path, tmp_path / "run")
+    assert err.value.problems == [
+        "cost.failure_demand_reasons: 'LOGN' is not a contact_reason or reason_family in the data; did you mean "
+        "'LOGIN'?",
+        "cost.scenarios.0.reasons ('billing'): 'BIL' is not a contact_reason or reason_family in the data; did you "
+        "mean 'BILL'?",
+    ]
+    assert not (tmp_path / "run" / "readiness.json").exists() and not (tmp_path / "run" / "results").exists()
+
+
+def test_nothing_priced_reads_not_priced_everywhere(tmp_path):
+    # no price and no hourly cost at all: the repeats are counted, their cost is not priced
+    from cxkit import cost_narrative
+    from cxkit.session import Session
+
+    path = _engagement(tmp_path, cost_per_contact={})
+    e = load_engagement(path)
+    compute_results(Session(e), tmp_path / "run", names=["data_period", "channel_prices", "repeat_cost_total",
+                                                         "repeat_cost_by_channel"])
+    r = ResultSet.load(tmp_path / "run", e)
+    total = r.row("repeat_cost_total")
+    assert (total["repeats"], total["priced_repeats"], total["not_priced_channels"]) == (3, 0, "chat, voice")
+    assert total["repeat_cost"] != total["repeat_cost"]  # NaN, never 0
+    card, finding = cost_narrative.headline(r)
+    assert card["value"] == "not priced" and "cost.cost_per_contact" in card["detail"]
+    assert finding.startswith("The 3 repeat contacts of the 29 days could not be priced")
+    assert "None of them can be priced" in str(cost_narrative.repeat_cost_reading(r))

@@ -1,0 +1,138 @@
+"""The opened engagement: the boundary rules of METRICS.md that sit between the loaded tables and
+the diagnostics (end of data, legs outside the period, per-leg clipping, orphans), on a small
+leg-grain export written by hand."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import yaml
+
+import cxkit
+from cxkit import operations as O
+
+UTC = timezone.utc
+
+# Leg-grain export in London local time (BST, UTC+1, from 29 March 2026).
+#  A: two legs; hold -30 s on leg 1 (an export error) and +60 s on leg 2
+#  B: arrives 31 March 23:50 local (22:50 UTC), inside the period; its second leg starts
+#     1 April 00:10 local, after the period end
+#  C: one leg, hold not recorded (empty)
+#  D: arrives 1 April 09:00 local, after the period
+LEGS = """\
+cid,seg,cust,start,end,talk,hold,acw
+A,1,k1,2026-03-10 09:00:00,2026-03-10 09:05:00,150,-30,20
+A,2,k1,2026-03-10 09:05:00,2026-03-10 09:12:00,170,60,30
+B,1,k2,2026-03-31 23:50:00,2026-04-01 00:05:00,300,0,10
+B,2,k2,2026-04-01 00:10:00,2026-04-01 00:20:00,400,0,20
+C,1,k3,2026-03-20 10:00:00,2026-03-20 10:04:00,200,,40
+D,1,k4,2026-04-01 09:00:00,2026-04-01 09:05:00,250,0,5
+"""
+
+FMT = "%Y-%m-%d %H:%M:%S"
+COLUMNS = {
+    "contact_id": "cid",
+    "leg_seq": "seg",
+    "customer_id": "cust",
+    "channel": {"constant": "voice"},
+    "direction": {"constant": "inbound"},
+    "arrived_at": {"column": "start", "format": FMT},
+    "ended_at": {"column": "end", "format": FMT},
+    "talk_s": "talk",
+    "hold_s": "hold",
+    "acw_s": "acw",
+    "outcome": {"constant": "handled"},
+}
+
+
+def _write(tmp_path: Path, period_end: str = "2026-03-31", **sources) -> Path:
+    (tmp_path / "legs.csv").write_text(LEGS)
+    spec = {
+        "name": "t", "client": "T", "period": {"start": "2026-03-01", "end": period_end},
+        "timezone": "Europe/London",
+        "sources": {"contacts": {"path": "legs.csv", "grain": "leg", "columns": COLUMNS}, **sources},
+    }
+    path = tmp_path / "engagement.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    return path
+
+
+@pytest.fixture()
+def session(tmp_path):
+    return cxkit.open_engagement(_write(tmp_path))
+
+
+def test_negative_durations_are_clipped_per_leg_before_summing(session):
+    c = session.table("contacts").execute().set_index("contact_id")
+    # A: leg 1 holds max(-30, 0) = 0, leg 2 holds 60 -> 60; handle = 150+0+20 + 170+60+30 = 430
+    # (clipping after the sum gave hold max(-30 + 60, 0) = 30 and handle 400)
+    assert c.loc["A", "hold_s"] == 60.0
+    aht = O.aht(session.table("contacts").filter(lambda t: t.contact_id == "A"), by=None).execute().iloc[0]
+    assert aht["aht_mean_s"] == 430.0
+    # the table as loaded keeps the raw sum, for readiness
+    raw = session.table("contacts", as_loaded=True).execute().set_index("contact_id")
+    assert raw.loc["A", "hold_s"] == 30.0
+
+
+def test_a_duration_not_recorded_stays_null_after_clipping(session):
+    c = session.table("contacts").execute().set_index("contact_id")
+    legs = session.table("legs").execute().set_index("contact_id")
+    assert legs.loc["C", "hold_s"] != legs.loc["C", "hold_s"]  # NaN: not measured, not 0
+    assert c.loc["C", "hold_s"] != c.loc["C", "hold_s"]
+
+
+def test_a_contact_kept_in_the_period_keeps_all_its_legs(session):
+    c = session.table("contacts").execute().set_index("contact_id")
+    assert sorted(c.index) == ["A", "B", "C"]  # D arrives after the period
+    assert c.loc["B", "transfers"] == 1
+    legs = session.table("legs").execute()
+    # B's second leg starts 1 April 00:10 local, after the period end: it stays with B
+    assert sorted(legs.loc[legs.contact_id == "B", "leg_seq"]) == [1, 2]
+    assert "D" not in set(legs.contact_id)
+    assert len(legs) == 5
+
+
+def test_end_of_data_is_the_latest_arrival_capped_at_the_period_end(tmp_path):
+    # the feed's latest arrival is D at 1 April 08:00 UTC, after the period end (1 April 00:00
+    # local = 31 March 23:00 UTC): the period end
+    s = cxkit.open_engagement(_write(tmp_path))
+    assert s.end_of_data == datetime(2026, 3, 31, 23, 0, tzinfo=UTC)
+    # a period to 30 April runs past the data: the latest arrival (D's, 08:00 UTC)
+    s = cxkit.open_engagement(_write(tmp_path, period_end="2026-04-30"))
+    assert s.end_of_data == datetime(2026, 4, 1, 8, 0, tzinfo=UTC)
+    # readers see it in the center's time (London is UTC+1 from 29 March); the manifest keeps the instant
+    assert s.parameters()["end_of_data"] == "2026-04-01 09:00 (Europe/London)"
+
+
+def test_orphan_surveys_qa_and_cases_are_left_out(tmp_path):
+    # surveys: s1 rates A, s2 rates Z (not in the feed: an orphan), s3 has no contact id
+    (tmp_path / "surveys.csv").write_text("id,cid,csat\ns1,A,5\ns2,Z,1\ns3,,4\n")
+    (tmp_path / "qa.csv").write_text("id,cid,at,score\nq1,B,2026-03-31,80\nq2,Z,2026-03-31,20\n")
+    (tmp_path / "cases.csv").write_text("id,cid,at\nk1,C,2026-03-20\nk2,Z,2026-03-21\nk3,D,2026-04-01\n")
+    path = _write(
+        tmp_path,
+        surveys={"path": "surveys.csv", "columns": {"survey_id": "id", "contact_id": "cid", "csat": "csat"}},
+        qa={"path": "qa.csv", "columns": {"evaluation_id": "id", "contact_id": "cid",
+                                          "evaluated_at": {"column": "at", "format": "%Y-%m-%d"}, "score": "score"}},
+        cases={"path": "cases.csv", "columns": {"case_id": "id", "contact_id": "cid",
+                                                "opened_at": {"column": "at", "format": "%Y-%m-%d"}}},
+    )
+    s = cxkit.open_engagement(path)
+    assert sorted(s.table("surveys").execute().survey_id) == ["s1", "s3"]
+    # CSAT over the kept answers: (5 + 4) / 2; the orphan's 1 would have made it 10/3
+    from cxkit.perception import survey_scores
+
+    assert survey_scores(s.table("surveys")).execute().iloc[0]["csat_mean"] == 4.5
+    assert sorted(s.table("qa").execute().evaluation_id) == ["q1"]
+    # k3's contact D is in the feed (after the period): not an orphan
+    assert sorted(s.table("cases").execute().case_id) == ["k1", "k3"]
+    # as loaded, every row is there, for readiness to count the orphans
+    assert s.table("surveys", as_loaded=True).count().execute() == 3
+    from cxkit.readiness import assess
+
+    checks = {c.id: c for c in assess(s).results}
+    assert checks["surveys.contact_in_contacts"].result["unexpected_count"] == 1
+    assert checks["qa.contact_in_contacts"].result["unexpected_count"] == 1
+    assert checks["cases.contact_in_contacts"].result["unexpected_count"] == 1
