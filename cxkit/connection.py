@@ -43,6 +43,9 @@ class Dialect:
     #: whether ibis ``median()`` is exact there and equals the mean of the two middle values
     #: (DuckDB ``quantile_cont``, Spark ``percentile``); otherwise medians use window functions
     exact_median: bool = False
+    #: whether ``create_table(..., temp=True)`` works; if not, small session-scoped tables
+    #: (the pseudonym key) are temporary views
+    temp_tables: bool = True
     #: binary value -> lowercase hex SHA-256 (the keyed pseudonyms of cxkit.pseudonyms)
     sha256_hex: Callable[[str], str] = lambda expr: f"sha256({expr})"
 
@@ -86,6 +89,7 @@ _SPARK = Dialect(
     read_options={"csv": {"inferSchema": False, "header": True}, "json": {"multiLine": True}},
     reads_file_lists=False,
     exact_median=True,
+    temp_tables=False,
     sha256_hex=lambda expr: f"sha2({expr}, 256)",
 )
 
@@ -180,6 +184,7 @@ def _checkpointing_spark_backend():
 
     class CheckpointingBackend(Backend):
         def _create_cached_table(self, name, expr):
+            self._register_in_memory_tables(expr)  # tables given as data (prices, value maps)
             df = self._session.sql(self.compile(expr))
             try:
                 reliable = self._session.sparkContext.getCheckpointDir() is not None
