@@ -301,6 +301,12 @@ def _queue_profile(contacts: ir.Table) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["queue", "channel", "aht_s", "handled"])
 
 
+#: the status of an interval whose length differs from the export's most common length
+OTHER_LENGTH = "other interval length (not modelled)"
+#: the statuses of intervals compared with the Erlang C requirement
+MODELLED = ("under-staffed", "at requirement", "over-staffed")
+
+
 def interval_staffing(
     intervals: ir.Table,
     contacts: ir.Table,
@@ -328,7 +334,9 @@ def interval_staffing(
         ``interval_minutes``, ``offered``, ``forecast``, ``scheduled_agents``,
         ``staffed_agents``, ``aht_s``, ``sl_threshold_s``, ``traffic_erlangs``,
         ``required_agents``, ``gap_staffed`` / ``gap_scheduled`` (agents minus required),
-        ``status`` ("under-staffed", "at requirement", "over-staffed", or "no staffing data"),
+        ``status`` ("under-staffed", "at requirement", "over-staffed", "no staffing data", or
+        :data:`OTHER_LENGTH` for an interval whose length is not the export's most common one:
+        kept, counted, not modelled),
         ``occupancy_pressure`` (traffic / staffed agents), ``erlang_sl_staffed`` (the SL
         Erlang C predicts with the staffed agents), ``measured_sl``, ``measured_sl_numerator``,
         ``measured_sl_denominator``.
@@ -347,15 +355,18 @@ def interval_staffing(
     iv = intervals.filter(intervals.queue.isin(queues))
     minutes = iv.interval_minutes.fill_null(30)
     iv = iv.mutate(_step=(minutes * 60).cast("int64"), _start_s=iv.interval_start.epoch_seconds().cast("int64"))
-    steps = iv.select("_step").distinct().execute()["_step"].tolist()
-    # contacts are bucketed into the WFM grid: one interval length, aligned like the WFM starts
+    # contacts are bucketed into the WFM grid: one interval length (the most common, so a few
+    # rows of another length, or an unreadable one, do not stop the rest), aligned like the WFM
+    # starts. Rows of another length are kept with the status OTHER_LENGTH and no figures.
+    steps = iv.group_by("_step").aggregate(_rows=iv.count()).execute()
+    steps = steps.dropna(subset=["_step"]).sort_values(["_rows", "_step"], ascending=[False, True])
+    if steps.empty:
+        return pd.DataFrame(columns=empty_cols)
+    step = int(steps["_step"].iloc[0])
+    other = iv.filter(iv._step.isnull() | (iv._step != step))
+    iv = iv.filter(iv._step == step)
     grid = iv.aggregate(_off=(iv._start_s % iv._step).min()).execute()
-    step = int(steps[0]) if len(steps) == 1 else None
-    if step is None:
-        raise ValueError(
-            f"interval_staffing: the intervals mix lengths {sorted(steps)} s; staff one interval length at a time"
-        )
-    offset = int(grid["_off"].iloc[0]) if not grid.empty else 0
+    offset = int(grid["_off"].iloc[0]) if not grid.empty and pd.notna(grid["_off"].iloc[0]) else 0
     c = contacts.filter(contacts.queue.isin(queues))
     entry = c.arrived_at.epoch_seconds() + ibis.ifelse(c.ivr_s > 0, c.ivr_s, 0.0).fill_null(0.0)
     c = c.mutate(_bucket=(((entry - offset) / step).floor() * step + offset).cast("int64"))
@@ -395,19 +406,28 @@ def interval_staffing(
     den = df["measured_sl_denominator"].fillna(0).astype(float)
     df["measured_sl_numerator"], df["measured_sl_denominator"] = num.astype(np.int64), den.astype(np.int64)
     df["measured_sl"] = np.where(den > 0, num / den.where(den > 0, 1), np.nan)
+    left_out = other.select("queue", "interval_start", "offered", "forecast", "scheduled_agents", "staffed_agents",
+                            interval_minutes=other.interval_minutes).execute()
+    if not left_out.empty:
+        left_out = left_out.merge(modelled[["queue", "channel", "aht_s"]], on="queue", how="left")
+        left_out["status"] = OTHER_LENGTH
+        df = pd.concat([df, left_out.reindex(columns=empty_cols)], ignore_index=True)
     return df.sort_values(["queue", "interval_start"]).reset_index(drop=True)[empty_cols]
 
 
 def staffing_summary(staffing: pd.DataFrame) -> pd.DataFrame:
     """Per queue (and ``all``): intervals under- / over-staffed and the agent hours short or
-    spare (``sum max(0, required - staffed) x interval hours`` and the reverse)."""
+    spare (``sum max(0, required - staffed) x interval hours`` and the reverse), and how many
+    intervals were left out for another interval length (``other_length_intervals``)."""
     cols = [
         "queue", "intervals", "under_staffed", "at_requirement", "over_staffed", "under_staffed_share",
         "agent_hours_short", "agent_hours_spare", "required_agent_hours", "staffed_agent_hours",
+        "other_length_intervals",
     ]
-    s = staffing[staffing["status"] != "no staffing data"]
+    s = staffing[staffing["status"].isin(MODELLED)]
     if s.empty:
         return pd.DataFrame(columns=cols)
+    other = staffing[staffing["status"] == OTHER_LENGTH].groupby("queue").size()
     hours = s["interval_minutes"].astype(float) / 60
     work = pd.DataFrame(
         {
@@ -436,8 +456,8 @@ def staffing_summary(staffing: pd.DataFrame) -> pd.DataFrame:
             "staffed_agent_hours": float(g["staffed"].sum()),
         }
 
-    rows = [{"queue": q, **roll(g)} for q, g in work.groupby("queue")]
-    rows.append({"queue": "all", **roll(work)})
+    rows = [{"queue": q, **roll(g), "other_length_intervals": int(other.get(q, 0))} for q, g in work.groupby("queue")]
+    rows.append({"queue": "all", **roll(work), "other_length_intervals": int(other.sum())})
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -450,7 +470,7 @@ def service_level_by_gap(staffing: pd.DataFrame) -> pd.DataFrame:
     pressure (traffic / staffed agents).
     """
     cols = ["gap_band", "intervals", "offered", "measured_sl", "sl_denominator", "erlang_sl", "occupancy_pressure"]
-    s = staffing[staffing["status"] != "no staffing data"]
+    s = staffing[staffing["status"].isin(MODELLED)]
     rows = []
     for label, lo, hi in GAP_BANDS:
         g = s[(s["gap_staffed"] >= lo) & (s["gap_staffed"] <= hi)]

@@ -410,7 +410,7 @@ def repeat_cost(
         )
         return out.order_by([out.repeat_cost.desc(), *by_])
     np_ch = per.aggregate(
-        not_priced_channels=per.channel.collect(where=~per._has_price & (per._n > 0), order_by=per.channel).join(", ")
+        not_priced_channels=per.channel.collect(where=~per._has_price & (per._n > 0)).sort().join(", ")
     )
     out = out.cross_join(np_ch)
     return out.mutate(

@@ -518,6 +518,10 @@ def capacity_reading(results: Any) -> display.Html:
                  f"intervals were under-staffed: {float(staff['agent_hours_short']):,.1f} agent hours short and "
                  f"{float(staff['agent_hours_spare']):,.1f} spare, from offered contacts, the queues' measured AHT and "
                  "the staffed agents the WFM export reports.")
+        other = int(staff.get("other_length_intervals", 0) or 0)
+        if other:
+            text += (f" {plural(other, 'interval')} of another length than the export's most common one "
+                     f"{'was' if other == 1 else 'were'} left out of the staffing comparison.")
     return _p(text.strip()) if text else _empty()
 
 

@@ -1160,6 +1160,11 @@ def build_report(
         final = engagement_dir / run_id
         (temp / _OWNER).unlink(missing_ok=True)
         os.replace(temp, final)
+    except BlockedError as error:
+        # refused before anything was computed (no contact in the period, a blocking readiness
+        # failure): there is nothing to debug in the folder, and the message says why
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
     except BaseException as error:
         failed = _mark_failed(engagement_dir, run_id, temp, error)
         _scrub_personal_data(failed, identifiers)  # a failed cell's traceback may quote a value
@@ -1173,9 +1178,7 @@ def build_report(
         if isinstance(error, CxkitError):
             # Paths named while the run was being built: the page and the folder were renamed.
             message = str(error).replace(str(temp / "index.html"), str(kept)).replace(str(temp), str(failed))
-            # a blocking readiness failure keeps its exit code (1) through the renaming
-            kind = BlockedError if isinstance(error, BlockedError) else CxkitError
-            raise kind(f"{message}\nRun folder kept for debugging: {failed}") from error
+            raise CxkitError(f"{message}\nRun folder kept for debugging: {failed}") from error
         raise
     _point_latest(engagement_dir, run_id)
     _say(progress, "Report published", 1.0)

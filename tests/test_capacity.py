@@ -194,3 +194,25 @@ def test_interval_staffing_with_chat_and_no_modelled_queue():
     assert set(st["queue"]) == {"V", "C"}
     empty = K.interval_staffing(_intervals(), _contacts_for_staffing(), channels=("email",))
     assert empty.empty and "required_agents" in empty.columns
+
+
+def test_an_interval_of_another_length_is_kept_counted_and_not_modelled():
+    # found by planting text in every column: one interval length of 3,125,550,199 minutes (a
+    # phone number read as a number) stopped the whole report; now the export's most common
+    # length (30 min: 3 rows of V) is modelled and the stray row is kept apart and counted
+    rows = [{"queue": "V", "interval_start": s, "interval_minutes": m, "offered": 10, "forecast": 10.0,
+             "scheduled_agents": 4.0, "staffed_agents": 4.0}
+            for s, m in (("2026-03-02 09:00", 30), ("2026-03-02 09:30", 30), ("2026-03-02 10:00", 30),
+                         ("2026-03-02 10:30", 3125550199))]
+    st = K.interval_staffing(canonical_memtable("intervals", rows), _contacts_for_staffing())
+    assert st["status"].tolist().count(K.OTHER_LENGTH) == 1
+    stray = st[st["status"] == K.OTHER_LENGTH].iloc[0]
+    assert pd.isna(stray.required_agents) and int(stray.interval_minutes) == 3125550199
+    modelled = st[st["status"] != K.OTHER_LENGTH]
+    assert len(modelled) == 3 and (modelled["interval_minutes"] == 30).all()
+    # 09:00: the 10 voice contacts of the fixture bucket into the 30-minute grid as before
+    assert (int(modelled.iloc[0].measured_sl_numerator), int(modelled.iloc[0].measured_sl_denominator)) == (5, 10)
+    summary = K.staffing_summary(st).set_index("queue")
+    assert int(summary.loc["V", "intervals"]) == 3 and int(summary.loc["V", "other_length_intervals"]) == 1
+    assert int(summary.loc["all", "other_length_intervals"]) == 1
+    assert int(K.service_level_by_gap(st)["intervals"].sum()) == 3

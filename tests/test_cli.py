@@ -38,7 +38,8 @@ def test_notebooks_writes_parameterized_copies_inside_the_engagement(tmp_path: P
     assert result.exit_code == 0, result.output
     work = folder / "work" / "notebooks"
     assert sorted(p.name for p in work.glob("*.ipynb")) == [
-        "00_summary.ipynb", "01_data_readiness.ipynb", "02_journey_effort.ipynb", "03_resolution.ipynb", "99_methodology.ipynb"
+        "00_summary.ipynb", "01_data_readiness.ipynb", "02_journey_effort.ipynb", "03_resolution.ipynb",
+        "04_cost_and_capacity.ipynb", "05_findings_and_priorities.ipynb", "99_methodology.ipynb",
     ]
     assert (work / "_quarto.yml").exists() and f"quarto render {work}\n" in result.output
 

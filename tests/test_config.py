@@ -69,7 +69,7 @@ BAD = [
     ("file not found", lambda d: d["sources"]["contacts"].update(path="nope/*.csv"), ["sources.contacts.path: no file matches"]),
     ("unknown adapter", lambda d: d["sources"]["contacts"].update(adapter="genesys_xx"), ["sources.contacts.adapter", "unknown adapter 'genesys_xx'"]),
     ("adapter file missing", lambda d: d["sources"]["contacts"].update(adapter="./vendors/nope.yaml"),
-     ["sources.contacts.adapter", "no adapter file at", "vendors/nope.yaml", "starts at the engagement's folder"]),
+     ["sources.contacts.adapter", "adapter file './vendors/nope.yaml' not found", "relative paths start at the engagement folder"]),
     ("required column unmapped", lambda d: d["sources"]["contacts"]["columns"].pop("ended_at"),
      ["sources.contacts.columns.ended_at: required canonical column is not mapped"]),
     ("non-canonical column", lambda d: d["sources"]["contacts"]["columns"].update(custmer_id="cust"),

@@ -29,10 +29,10 @@ def _engagement(tmp_path, **sections) -> dict:
 
 BAD = [
     ("negative price", {"cost": {"cost_per_contact": {"voice": -1}}},
-     ["cost.cost_per_contact", "voice: price -1.0 is negative; give a price >= 0"]),
+     ["cost.cost_per_contact.voice", "greater than or equal to 0 (found -1)"]),
     ("unknown channel", {"cost": {"cost_per_contact": {"voise": 6.5}}}, ["'voise' is not a canonical channel; did you mean 'voice'?"]),
     ("low > high", {"cost": {"scenarios": [{"name": "s", "aht_change_s": 40, "low_high": {"aht_change_s": [60, 30]}}]}},
-     ["cost.scenarios.0", "scenario 's'", "low_high.aht_change_s: low 60 > high 30; swap them"]),
+     ["cost.scenarios[0]", "scenario 's'", "low_high.aht_change_s: low 60 > high 30; swap them"]),
     ("base outside range", {"cost": {"scenarios": [{"name": "s", "fcr_change": 0.11, "low_high": {"fcr_change": [0.02, 0.08]}}]}},
      ["low_high.fcr_change: the base 0.11 is outside [0.02, 0.08]; widen the range"]),
     ("unknown input", {"cost": {"scenarios": [{"name": "s", "fcr_change": 0.1, "low_high": {"fcr_chnage": [0, 1]}}]}},
@@ -44,7 +44,7 @@ BAD = [
      ["low_high.volume_change: a range for a lever the scenario does not set; set volume_change"]),
     ("duplicate names", {"cost": {"scenarios": [{"name": "s", "aht_change_s": 10}, {"name": "s", "aht_change_s": 20}]}},
      ["scenario names must be unique; 's' appear"]),
-    ("fcr_to above 1", {"cost": {"scenarios": [{"name": "s", "fcr_to": 1.2}]}}, ["cost.scenarios.0.fcr_to", "less than or equal to 1"]),
+    ("fcr_to above 1", {"cost": {"scenarios": [{"name": "s", "fcr_to": 1.2}]}}, ["cost.scenarios[0].fcr_to", "less than or equal to 1"]),
     ("seed negative", {"cost": {"seed": -3}}, ["cost.seed", "greater than or equal to 0"]),
     ("too few draws", {"cost": {"monte_carlo_draws": 10}}, ["cost.monte_carlo_draws", "greater than or equal to 100"]),
     ("failure demand typo key", {"cost": {"failure_demand_reason": ["X"]}}, ["cost.failure_demand_reason: unknown key; did you mean 'failure_demand_reasons'?"]),

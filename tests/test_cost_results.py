@@ -221,7 +221,7 @@ def test_derived_prices_carry_the_aht_caveat(tmp_path):
     assert "the only measured input to the price" in card["detail"]
     # the rows priced with a derived price are marked with the caveat in the tables too
     shown = r.table("repeat_cost_by_channel", columns={"channel": "Channel", "repeat_cost": "Cost"})._repr_html_()
-    assert "Cost per contact derived from AHT leaves out hold times" in shown
+    assert "Cost per contact derived from AHT: leaves out hold times" in shown
 
 
 def test_an_unknown_reason_stops_the_run_before_anything_is_computed(tmp_path):

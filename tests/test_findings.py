@@ -558,7 +558,7 @@ def test_cli_run_stops_on_a_bad_findings_file_with_exit_2(tmp_path):
 
 
 BAD_SETTINGS = [
-    ({"weights": {"customer_efect": 1}}, "findings.weights: Value error, 'customer_efect' is not a screen; did you mean "
+    ({"weights": {"customer_efect": 1}}, "findings.weights: 'customer_efect' is not a screen; did you mean "
                                          "'customer_effect'?"),
     ({"weights": {"customer_effect": 0, "operational_effect": 0, "delivery_complexity": 0, "dependency_risk": 0}},
      "the weights add up to 0"),

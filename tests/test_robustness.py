@@ -132,7 +132,7 @@ def test_config_crashes_are_messages_with_the_key(tmp_path, case, extra, expecte
     ("misspelt_channel_key", {"operations": {"sl_seconds": {"voise": 30}}},
      ["operations.sl_seconds: 'voise' (did you mean 'voice'?): not a channel"]),
     ("cost_of_an_unknown_channel", {"cost": {"cost_per_contact": {"phone": 5}}},
-     ["cost.cost_per_contact: 'phone': not a channel"]),
+     ["cost.cost_per_contact: 'phone' is not a canonical channel"]),
     ("unknown_effort_component", {"effort": {"weights": {"waiting": 2}}},
      ["effort.weights: ['waiting']: not effort components; known: extra_contacts"]),
     ("empty_dedup_key", {"sources": {"contacts": {"dedup": {"key": []}}}},
@@ -415,17 +415,19 @@ def test_a_shared_customer_id_is_found_counted_and_left_out_of_repeats(tmp_path,
     r = assess(s)
     check = next(c for c in r.results if c.id == "contacts.customer_id.plausible_volume")
     # Without the shared id: 40 judged, none repeated -> 40/40 = 100.0%.
-    # With it: its calls 0..287 end by 24 March 23:55 and are judged (ended + 7 days <= 1 April),
-    # each followed 2 hours later by the next -> 288 judged repeats; 40 / (40 + 288) = 12.2%.
+    # With it: the data ends at its last arrival (METRICS.md end of data), call 319 at 27 March
+    # 14:00; its calls 0..234 end by 20 March 14:00 (call 234 starts 20 March 12:00) and are
+    # judged (ended + 7 days <= end of data), each followed 2 hours later by the next -> 235
+    # judged repeats; 40 / (40 + 235) = 14.5%.
     assert check.status == "fail"
     assert check.finding.startswith(
         "1 customer id has more than 310 contacts in the 31-day period (10 a day): a shared, test or default id, "
         "not a person; together they hold 320 of 360 contacts (88.9%)")
-    assert "FCR (7-day window) is 100.0% without them and 12.2% with them" in check.finding
+    assert "FCR (7-day window) is 100.0% without them and 14.5% with them" in check.finding
     assert "SHARED0001" not in json.dumps(r.to_dict(), default=str)
     assert r.verdict("fcr_repeat") == "degraded"
     fcr = resolution.fcr_repeat(s.table("contacts"), end_of_data=s.end_of_data).execute().iloc[0]
-    assert (int(fcr.numerator), int(fcr.denominator)) == ((40, 40) if exclude else (40, 328))
+    assert (int(fcr.numerator), int(fcr.denominator)) == ((40, 40) if exclude else (40, 275))
 
 
 # ================================================================ 4. leaks and injection

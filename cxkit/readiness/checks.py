@@ -223,6 +223,10 @@ def daily_frame(hourly: pd.DataFrame, engagement: Engagement) -> pd.DataFrame:
     return frame
 
 
+#: weekday keys of readiness.business_hours, Monday first (datetime.weekday())
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
 def _open_hours(business_hours: Mapping[str, str]) -> dict[int, list[tuple[float, float]]]:
     """{weekday: [(open hour, close hour)]} from ``{'mon': '08:00-20:00', 'sat': 'closed'}``
     (validated with the engagement: :func:`cxkit.config.opening_hours`)."""
