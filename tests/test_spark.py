@@ -33,6 +33,7 @@ import pytest
 
 import cxkit
 from cxkit.generate import DEFECTS, generate
+from cxkit.pseudonyms import create_key, load_key, pseudonym
 from cxkit.readiness import assess
 from cxkit.results import RESULTS, ResultSet, compute_results
 from cxkit.testing import frame_difference
@@ -108,6 +109,8 @@ def engagement(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("spark_engagement")
     generate(folder / "data", seed=11, customers=3000, defects=tuple(DEFECTS))
     shutil.copy(ROOT / "engagements" / "demo" / "engagement.yaml", folder / "engagement.yaml")
+    # one key for both engines: their pseudonyms (HMAC in each engine's SQL) must be equal too
+    create_key(folder)
     return folder / "engagement.yaml"
 
 
@@ -185,3 +188,17 @@ def test_result_is_equal(duck, spark, name):
     order = RESULTS[name].sort if name in RESULTS else ()
     difference = frame_difference(a, b, ordered_by=[c for c in order if c in a.columns])
     assert difference is None, f"{name}: {difference}"
+
+
+
+def test_spark_pseudonyms_are_the_python_reference(spark, engagement):
+    # the HMAC spelled in Spark SQL equals hmac.new(key, id, sha256) of a raw id of the export:
+    # every pseudonym Spark wrote is the Python pseudonym of some raw customer reference
+    import pandas as pd
+
+    key = load_key(engagement.parent)
+    raw = pd.read_parquet(engagement.parent / "data" / "interactions.parquet", columns=["customer_ref"])
+    reference = {pseudonym(str(v), key) for v in raw["customer_ref"].dropna().unique()}
+    written = set(spark.session.table("contacts").customer_id.execute().dropna())
+    assert len(written) > 500  # 844 customers with a contact in the period (3,000 generated)
+    assert written <= reference
