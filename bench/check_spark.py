@@ -1,10 +1,13 @@
 """Does cxkit give the same answers on local-mode PySpark as on DuckDB?
 
-Usage (needs the optional ``spark`` extra and Java 17; not part of CI)::
+Usage (needs the optional ``spark`` extra and Java 17)::
 
-    python3 -m venv /tmp/sparkvenv
-    /tmp/sparkvenv/bin/pip install -c constraints.txt -e ".[test]" "pyspark>=4,<5"
-    /tmp/sparkvenv/bin/python bench/check_spark.py [--customers 3000] [--folder bench/out/spark_check]
+    .venv/bin/pip install -c constraints.txt -e ".[test,spark]"
+    .venv/bin/python bench/check_spark.py [--customers 3000] [--folder bench/out/spark_check]
+
+CI runs the same comparison through the results layer, every result and readiness check
+(``tests/test_spark.py``, ``pytest -m spark``); this script prints each diagnostic's values
+and seconds on both engines.
 
 A small center is generated with ``cxkit.generate`` and the demo engagement is copied beside
 it. The engagement is opened twice, on the default in-memory DuckDB and with

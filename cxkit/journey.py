@@ -39,7 +39,7 @@ import ibis.expr.types as ir
 
 from cxkit.errors import CxkitError
 from cxkit.operations import queue_flags
-from cxkit.stats import Z95, wilson_interval
+from cxkit.stats import Z95, value_ranks, wilson_interval
 
 __all__ = [
     "EFFORT_COMPONENTS",
@@ -574,7 +574,9 @@ def ivr_exits(
         "contained": f.count(where=f._contained),
         "deflected": f.count(where=f._deflected),
         "left_in_ivr": f.count(where=f._left),
-        "left_in_ivr_median_ivr_s": f._ivr.median(where=f._left),
+        # a median skips nulls; median(where=...) does not run on Spark (ibis filters the 0.5
+        # too, and Spark's percentile needs a constant there)
+        "left_in_ivr_median_ivr_s": ibis.ifelse(f._left, f._ivr, ibis.null("float64")).median(),
         "ivr_s_mean": f._ivr.mean(),
     }
     out = f.aggregate(by=keys, **aggs) if keys else f.aggregate(**aggs)
@@ -808,14 +810,16 @@ def spearman_correlation(
         _x=table[x].cast("float64"), _y=table[y].cast("float64")
     )
 
-    def mid_rank(col: ir.FloatingValue) -> ir.FloatingValue:
-        # ibis.rank() is the 0-based minimum rank; ties share the mean of their 1-based ranks
-        ties = col.count().over(ibis.window(group_by=col))
-        return ibis.rank().over(ibis.window(order_by=col)).cast("float64") + 1.0 + (
-            ties.cast("float64") - 1.0
-        ) / 2.0
+    def mid_ranks(col: str, value: str, name: str) -> ir.Table:
+        # ties share the mean of their 1-based ranks; value_ranks ranks without a window over
+        # all rows (which Spark would run on one task)
+        r = value_ranks(t, col)
+        return r.select(**{value: r._rv, name: r._below + 1.0 + (r._ties.cast("float64") - 1.0) / 2.0})
 
-    ranked = t.mutate(_rx=mid_rank(t._x), _ry=mid_rank(t._y))
+    # each column's ranks join back by value (not one ranking nested in the other: a plan that
+    # grows with every nesting, which Spark plans again for each copy)
+    rx, ry = mid_ranks("_x", "_vx", "_rx"), mid_ranks("_y", "_vy", "_ry")
+    ranked = t.join(rx, t._x == rx._vx).join(ry, ibis._._y == ry._vy)
     out = ranked.aggregate(n=ranked.count(), spearman=ranked._rx.corr(ranked._ry, how="pop"))
     r = ibis.least(ibis.greatest(out.spearman, -0.999999), 0.999999)
     fz = 0.5 * ((1.0 + r) / (1.0 - r)).ln()

@@ -100,7 +100,7 @@ def _grouped(
 
     ``metrics`` are deferred expressions (``ibis._``) so that they can be evaluated both on
     the grouped and on the whole table. ``medians`` maps output names to columns whose exact
-    median is wanted (computed with window functions, see :func:`_median`).
+    median is wanted (see :func:`_median`).
     """
     if by:
         t = _label_segments(t, by)
@@ -129,11 +129,23 @@ def _aggregate_with_medians(
     return out
 
 
-def _median(t: ir.Table, column: str, by: Sequence[str], name: str) -> ir.Table:
-    """Exact median of ``column`` per ``by`` with window functions (portable: some ibis
-    backends have no exact median aggregate). One row per segment with a non-null value; the
-    mean of the two middle values when the count is even."""
+def _median(t: ir.Table, column: str, by: Sequence[str], name: str, *, aggregate: bool | None = None) -> ir.Table:
+    """Exact median of ``column`` per ``by``: one row per segment with a non-null value; the
+    mean of the two middle values when the count is even.
+
+    Where the engine's median aggregate is exact (:func:`cxkit.connection.has_exact_median`:
+    DuckDB, Spark) it is used: each partition aggregates its own rows. Elsewhere (unbound
+    expressions, BigQuery, whose ibis compiler has no exact median) the portable form ranks
+    the values with window functions; without ``by`` that window has no partition, which Spark
+    runs on one task ("No Partition Defined for Window"). ``aggregate`` forces a form (tests).
+    """
+    from cxkit.connection import has_exact_median
+
     v = t.filter(t[column].notnull())
+    keys = {f"_m_{c}": v[c] for c in by}
+    if aggregate if aggregate is not None else has_exact_median(t):
+        median = {name: v[column].median()}
+        return v.group_by(keys).aggregate(**median) if keys else v.aggregate(**median)
     part = list(by) or None
     v = v.mutate(
         _rn=ibis.row_number().over(ibis.window(group_by=part, order_by=v[column])),
@@ -143,8 +155,7 @@ def _median(t: ir.Table, column: str, by: Sequence[str], name: str) -> ir.Table:
     keys = {f"_m_{c}": mid[c] for c in by}
     if keys:
         return mid.group_by(keys).aggregate(**{name: mid[column].mean()})
-    agg = mid.aggregate(**{name: mid[column].mean()})
-    return agg
+    return mid.aggregate(**{name: mid[column].mean()})
 
 
 def _nonneg(x: ir.NumericValue) -> ir.NumericValue:

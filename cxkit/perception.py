@@ -28,7 +28,7 @@ import ibis.expr.types as ir
 
 from cxkit.errors import CxkitError
 from cxkit.journey import _as_list, _labelled, _ratio, _with_effort, spearman_correlation, survey_effort
-from cxkit.stats import wilson_interval
+from cxkit.stats import rows_below, wilson_interval
 
 __all__ = [
     "SCALES",
@@ -297,7 +297,11 @@ def perception_by_driver(
         order = ibis.ifelse(t.position > 1, 1, 0)
         level = ibis.ifelse(t.position > 1, "later contact", "first contact")
     else:
-        pr = t.effort.percent_rank()
+        # percent rank (rank - 1) / (n - 1), from rows_below: no window over all responses
+        # (Spark would run it on one task); the effort index is never null
+        t = rows_below(t, "effort")
+        t = t.cross_join(t.aggregate(_n=t.count()))
+        pr = ibis.ifelse(t._n > 1, t._below / (t._n - 1).cast("float64"), 0.0)
         order = ibis.least((pr * 10).floor().cast("int64"), 9) + 1
         level = order.cast("string")
     t = t.mutate(level_order=order.cast("int64"), level=level)
@@ -538,7 +542,8 @@ def callbacks_kept(
         "unidentified": s.count(where=~s._ident),
         "censored": s.count(where=s._cens),
         "kept": s.count(where=s._kept),
-        "median_hours_to_callback": s._hours.median(where=s._kept),
+        # not median(where=...): Spark refuses the filtered 0.5 ibis writes for it (nulls are skipped)
+        "median_hours_to_callback": ibis.ifelse(s._kept, s._hours, ibis.null("float64")).median(),
     }
     out = s.aggregate(by=keys, **aggs) if keys else s.aggregate(**aggs)
     out = out.mutate(judged=out.scheduled - out.unidentified - out.censored)

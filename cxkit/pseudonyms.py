@@ -118,9 +118,15 @@ def register_key(con, key: bytes) -> str:
     """
     import ibis
 
+    from cxkit.connection import dialect_for
+
     inner, outer = _pads(key)
     name = f"cx_pseudonym_key_{secrets.token_hex(6)}"
-    con.create_table(name, ibis.memtable({"ipad": [bytes.fromhex(inner)], "opad": [bytes.fromhex(outer)]}), temp=True)
+    pads = ibis.memtable({"ipad": [bytes.fromhex(inner)], "opad": [bytes.fromhex(outer)]})
+    if dialect_for(con).temp_tables:
+        con.create_table(name, pads, temp=True)
+    else:  # Spark: a temporary view lives as long as the session, like a temporary table
+        con.create_view(name, pads)
     return name
 
 

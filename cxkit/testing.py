@@ -10,7 +10,7 @@ import ibis.expr.types as ir
 
 from cxkit.schema import table_spec
 
-__all__ = ["canonical_memtable", "ts"]
+__all__ = ["canonical_memtable", "ts", "unpartitioned_windows", "comparable", "frame_difference"]
 
 
 def ts(text: str) -> datetime:
@@ -53,3 +53,115 @@ def canonical_memtable(name: str, rows: Sequence[Mapping[str, object]]) -> ir.Ta
         data[col.name] = values
     schema = ibis.schema({c.name: c.dtype for c in spec.columns})
     return ibis.memtable(data, schema=schema)
+
+
+def unpartitioned_windows(expr: ir.Expr) -> list[str]:
+    """The window functions of ``expr`` that have no partition (``group_by``), by name.
+
+    Spark runs such a window on a single task over all its input rows ("No Partition Defined
+    for Window"); tests assert the expressions over rows have none.
+
+    Examples
+    --------
+    >>> t = ibis.table({"x": "float64", "g": "string"}, name="t")
+    >>> unpartitioned_windows(t.mutate(r=ibis.row_number().over(order_by=t.x), s=t.x.sum().over(group_by=t.g)))
+    ['RowNumber']
+    """
+    import ibis.expr.operations as ops
+
+    return sorted(type(w.func).__name__ for w in expr.op().find(ops.WindowFunction) if not w.group_by)
+
+
+# --------------------------------------------------------------------------------------------
+# comparing results computed on two engines
+# --------------------------------------------------------------------------------------------
+
+
+def comparable(value: object) -> object:
+    """A value as the engines' results are compared: null/NaN -> None, integers -> float (int32
+    on one engine, int64 on another is not a difference), instants -> ISO text in UTC (a naive
+    instant is read as UTC, the sessions' timezone), numpy scalars -> Python.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> comparable(float("nan")), comparable(3), comparable(pd.Timestamp("2026-03-01 09:00"))
+    (None, 3.0, '2026-03-01T09:00:00+00:00')
+    """
+    import math
+
+    import pandas as pd
+
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(value, datetime) and not isinstance(value, pd.Timestamp):
+        value = pd.Timestamp(value)
+    if isinstance(value, pd.Timestamp):
+        return (value.tz_convert("UTC") if value.tzinfo else value.tz_localize("UTC")).isoformat()
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return float(value)
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    return value
+
+
+def frame_difference(a, b, *, rel_tol: float = 1e-9, ordered_by: Sequence[str] = ()) -> str | None:
+    """The first difference between two result frames, or None when they hold the same rows.
+
+    Columns must match in name and order; rows are compared as sorted multisets of
+    :func:`comparable` values, floats to ``rel_tol`` (engines sum in different orders, so the
+    last bits differ; DuckDB's own parallel sums differ from run to run). ``ordered_by``
+    columns must also come in the same sequence (the order a result states), ties aside.
+    Datetime columns must agree on having a timezone.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = pd.DataFrame({"k": ["x", "y"], "v": [1.0, 2.0]})
+    >>> frame_difference(a, a.iloc[::-1]) is None, frame_difference(a, a.iloc[::-1], ordered_by=["k"])
+    (True, "column 'k' is in another order: ['x', 'y'] vs ['y', 'x']")
+    >>> frame_difference(a, a.assign(v=[1.0, 2.5]))
+    "row 1, column 'v': 2.0 vs 2.5"
+    """
+    import math
+
+    if list(a.columns) != list(b.columns):
+        return f"columns differ: {list(a.columns)} vs {list(b.columns)}"
+    if len(a) != len(b):
+        return f"{len(a)} vs {len(b)} rows"
+    for col in a.columns:
+        ta, tb = (getattr(getattr(f[col], "dt", None), "tz", None) if f[col].dtype.kind == "M" else "-"
+                  for f in (a, b))
+        if (ta is None) != (tb is None):
+            return f"column {col!r}: timezone {ta} vs {tb}"
+
+    def rows(frame) -> list[tuple]:
+        out = [tuple(comparable(v) for v in rec) for rec in frame.itertuples(index=False, name=None)]
+        return sorted(out, key=lambda r: tuple((x is None, str(x)) for x in r))
+
+    def close(x: object, y: object) -> bool:
+        if isinstance(x, float) and isinstance(y, float):
+            return math.isclose(x, y, rel_tol=rel_tol, abs_tol=1e-12)
+        return x == y
+
+    for i, (ra, rb) in enumerate(zip(rows(a), rows(b))):
+        for col, x, y in zip(a.columns, ra, rb):
+            if not close(x, y):
+                return f"row {i}, column {col!r}: {x!r} vs {y!r}"
+    for col in ordered_by:
+        sa, sb = [comparable(v) for v in a[col]], [comparable(v) for v in b[col]]
+        if not all(close(x, y) for x, y in zip(sa, sb)):
+            return f"column {col!r} is in another order: {sa[:8]} vs {sb[:8]}"
+    return None

@@ -336,6 +336,14 @@ def test_spearman_matches_scipy_with_ties(con):
     assert r.ci_low == pytest.approx(math.tanh(z - 1.959964 * se), abs=1e-5)
 
 
+
+def test_spearman_ranks_without_a_window_over_all_rows():
+    # a window with no partition runs on one Spark task; the ranks come from cxkit.stats.rows_below
+    from cxkit.testing import unpartitioned_windows
+
+    t = ibis.table({"x": "float64", "y": "float64"}, name="t")
+    assert unpartitioned_windows(J.spearman_correlation(t, "x", "y")) == []
+
 def _survey_fixture():
     # k1: journey a (voice, wait 600 -> 2 pts) then b (chat: extra 1 + switch 1 = 2 more pts)
     # k2: journey c alone, wait 0 -> 0 pts;  k3: journey d wait 300 -> 1 pt

@@ -6,6 +6,7 @@ Each test states its arithmetic in a comment.
 from __future__ import annotations
 
 import ibis
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -75,6 +76,55 @@ def test_aht_even_count_median_and_by_channel(con):
     assert df.loc["voice", "aht_median_s"] == 200 and df.loc["chat", "aht_median_s"] == 50
     assert df.loc["all", "aht_median_s"] == 100 and df.loc["all", "aht_mean_s"] == 150
 
+
+
+@pytest.mark.parametrize("aggregate", [True, False], ids=["engine-median", "window-form"])
+def test_median_forms_hand_computed(con, aggregate):
+    # segment a: 1, 7, 3, 5 -> 3 and 5 in the middle -> 4; segment b: 2, null, 10 -> 6;
+    # segment c: only null -> no row. Overall: 1, 2, 3, 5, 7, 10 -> (3 + 5) / 2 = 4;
+    # overall without the 10: 1, 2, 3, 5, 7 -> 3.
+    t = ibis.memtable({"g": ["a", "a", "a", "a", "b", "b", "b", "c"],
+                       "v": [1.0, 7.0, 3.0, 5.0, 2.0, None, 10.0, None]})
+    by = con.execute(O._median(t, "v", ["g"], "m", aggregate=aggregate)).set_index("_m_g").m.to_dict()
+    assert by == {"a": 4.0, "b": 6.0}
+    assert con.execute(O._median(t, "v", [], "m", aggregate=aggregate)).m.tolist() == [4.0]
+    odd = t.filter(t.v != 10.0)
+    assert con.execute(O._median(odd, "v", [], "m", aggregate=aggregate)).m.tolist() == [3.0]
+
+
+def test_median_forms_agree_exactly_on_random_values(con):
+    # the engine's median (DuckDB quantile_cont) and the window form both give the mean of the
+    # two middle values to the last bit (as numpy's median does), so switching between them
+    # moves no reported number
+    rng = np.random.default_rng(5)
+    n = 3001
+    frame = pd.DataFrame({
+        "g": rng.choice(["x", "y", "z"], n),
+        "v": np.where(rng.random(n) < 0.1, np.nan, rng.random(n) * 10.0 ** rng.integers(-2, 5, n)),
+    })
+    t = con.create_table("median_values", frame, overwrite=True)
+    for by in ([], ["g"]):
+        engine = con.execute(O._median(t, "v", by, "m", aggregate=True))
+        window = con.execute(O._median(t, "v", by, "m", aggregate=False))
+        key = [f"_m_{c}" for c in by]
+        if key:
+            engine, window = engine.sort_values(key).reset_index(drop=True), window.sort_values(key).reset_index(drop=True)
+        pd.testing.assert_frame_equal(engine, window, check_exact=True)
+        expected = frame.dropna().groupby("g").v.median().tolist() if by else [frame.v.dropna().median()]
+        assert engine.m.tolist() == expected
+
+
+def test_medians_need_no_window_over_all_rows(con):
+    # a window without partition runs on one Spark task: on engines with an exact median
+    # aggregate the medians use it; unbound expressions (any engine) keep the window form
+    from cxkit.testing import unpartitioned_windows
+
+    rows = [q("a", wait=10.0, talk_s=100.0), q("c", wait=30.0, channel="chat", talk_s=50.0)]
+    bound = con.create_table("median_contacts", canonical_memtable("contacts", rows).to_pyarrow(), overwrite=True)
+    assert unpartitioned_windows(O.operations_summary(bound)) == []
+    assert unpartitioned_windows(O.aht(bound, by=None)) == []
+    unbound = ibis.table(bound.schema(), name="contacts")
+    assert unpartitioned_windows(O.aht(unbound, by=None)) == ["Count", "RowNumber"]
 
 def test_asa_answered_inbound_queued_only(con):
     # answered a (10 s), b (30 s), negative wait c (-4 -> 0): ASA (10+30+0)/3 = 13.33,

@@ -146,6 +146,10 @@ def test_perception_by_driver(con):
     # efforts 0, 0, 2.5, 3.5 -> percent ranks 0, 0, 2/3, 1 -> deciles 1, 1, 7, 10
     assert dict(zip(dec.level, dec.responses)) == {"1": 2, "7": 1, "10": 1}
     assert dec.set_index("level").loc["10", "csat_mean"] == 3.0
+    # the percent ranks need no window over all responses (one Spark task)
+    from cxkit.testing import unpartitioned_windows
+
+    assert unpartitioned_windows(P.perception_by_driver(jc, j, s2, driver="effort_decile")) == []
     with pytest.raises(CxkitError, match="driver"):
         P.perception_by_driver(jc, j, s2, driver="agent")
 
