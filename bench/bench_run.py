@@ -118,10 +118,16 @@ def run_once(n_contacts: int, renderer: str, stage: str) -> dict:
     return {"contacts": n_contacts, "wall_s": wall, "peak_tree_mb": peak / 2**20, "stages": stages}
 
 
+#: the stages that compute (no rendering): the issue's "all diagnostics together"
+_PREPARE = ("load", "readiness", "results (every diagnostic)", "Evaluating findings")
+
+
 def _stage(step: str) -> str:
     if step.startswith("Running "):
         return step.split(" (")[0].replace("Running ", "notebook ")
-    if step.startswith("Computing") or step.startswith("Results"):
+    if step == "Results ready":
+        return "results saved, starting the notebooks"
+    if step.startswith("Computing"):
         return "results (every diagnostic)"
     if step.startswith("Checking data readiness"):
         return "readiness"
@@ -142,6 +148,10 @@ def main(argv: list[str]) -> None:
               f"({r['wall_s'] / r['contacts'] * 1e6:,.1f} s per million contacts)")
         for s in r["stages"]:
             print(f"  {s['stage']:<42} {s['seconds']:>8,.1f} s {s['peak_mb']:>8,.0f} MB")
+        prepared = [s for s in r["stages"] if s["stage"] in _PREPARE]
+        if prepared:
+            print(f"  {'all diagnostics (' + ' + '.join(_PREPARE) + ')':<42} "
+                  f"{sum(s['seconds'] for s in prepared):>8,.1f} s {max(s['peak_mb'] for s in prepared):>8,.0f} MB")
 
 
 if __name__ == "__main__":
