@@ -215,6 +215,13 @@ class Session:
             if report is not None and (explained := explain_execution_error(self.engagement, report, exc)):
                 return explained
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "Out of Memory" in first or type(exc).__name__ == "OutOfMemoryException":
+            b = self.engagement.backend
+            return CxkitError(
+                f"the engine ran out of memory: {first}. Fix: give DuckDB more memory (backend.memory_limit, now "
+                f"{b.memory_limit or 'the default: 40% of the machine, at most 3 GB'}) or keep the tables in a file "
+                "(backend.database: work/cx.duckdb), which lets DuckDB move them to disk."
+            )
         where = f"sources.{names[0]}" if len(names) == 1 else "sources.<table>"
         return SourceError(f"the data could not be read or mapped: {first}. Fix: check {where}.read_options and the "
                            f"expressions under {where}.columns.")

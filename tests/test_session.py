@@ -136,3 +136,19 @@ def test_orphan_surveys_qa_and_cases_are_left_out(tmp_path):
     assert checks["surveys.contact_in_contacts"].result["unexpected_count"] == 1
     assert checks["qa.contact_in_contacts"].result["unexpected_count"] == 1
     assert checks["cases.contact_in_contacts"].result["unexpected_count"] == 1
+
+
+def test_running_out_of_memory_names_the_memory_settings_not_the_mapping(tmp_path):
+    # seen at 10M contacts: DuckDB's OutOfMemoryException was explained as a mapping problem
+    # ("check sources.contacts.read_options and the expressions under ...columns")
+    import duckdb
+
+    session = cxkit.open_engagement(_write(tmp_path))
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '32MB'")
+    with pytest.raises(duckdb.OutOfMemoryException) as info:
+        con.execute("SELECT list(range) FROM range(100000000)").fetchall()
+    message = str(session.explain_failure(info.value, "contacts"))
+    assert message.startswith("the engine ran out of memory: Out of Memory Error")
+    assert "backend.memory_limit" in message and "backend.database" in message
+    assert "read_options" not in message
