@@ -4,6 +4,7 @@ Usage::
 
     python bench/bench_run.py --contacts 1000000 [--contacts 10000000] [--renderer nbconvert]
     python bench/bench_run.py --contacts 1000000 --stage prepare   # load, readiness, results only
+    python bench/bench_run.py --contacts 10000000 --database       # tables in a DuckDB file
 
 Each size is generated once into ``bench/out/<n>`` (kept between runs; the same data
 ``bench_validate.py`` uses). The run goes through :func:`cxkit.report.build_report` with
@@ -39,7 +40,7 @@ from cxkit.report import build_report
 marks = []
 def say(step, f):
     marks.append((time.time(), step))
-e = load_engagement(sys.argv[1])
+e = load_engagement(sys.argv[1], json.loads(sys.argv[6]))
 stage = sys.argv[4]
 if stage == "prepare":
     prepare_run(e, Path(sys.argv[2]) / "prepare-only", progress=say)
@@ -75,7 +76,7 @@ def _tree_rss(proc: psutil.Process) -> int:
     return total
 
 
-def run_once(n_contacts: int, renderer: str, stage: str) -> dict:
+def run_once(n_contacts: int, renderer: str, stage: str, overrides: dict | None = None) -> dict:
     folder = _generated(n_contacts)
     reports = folder / "reports"
     shutil.rmtree(reports, ignore_errors=True)
@@ -83,7 +84,7 @@ def run_once(n_contacts: int, renderer: str, stage: str) -> dict:
     started = time.time()
     child = subprocess.Popen(
         [sys.executable, "-c", _CHILD, str(folder / "engagement.yaml"), str(reports), renderer, stage,
-         str(ROOT / "notebooks")],
+         str(ROOT / "notebooks"), json.dumps(overrides or {})],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     watched = psutil.Process(child.pid)
@@ -141,9 +142,21 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--contacts", type=lambda s: int(s.replace("_", "")), action="append")
     parser.add_argument("--renderer", default="nbconvert", choices=["nbconvert", "quarto"])
     parser.add_argument("--stage", default="run", choices=["run", "prepare"])
+    parser.add_argument("--database", action="store_true",
+                        help="keep the tables in a DuckDB file (backend.database) instead of in memory")
+    parser.add_argument("--memory-limit", help="backend.memory_limit, e.g. 3GB (default: cxkit's)")
     args = parser.parse_args(argv)
+    backend: dict = {}
+    if args.database:
+        backend["database"] = "work/bench.duckdb"
+    if args.memory_limit:
+        backend["memory_limit"] = args.memory_limit
     for n in args.contacts or [1_000_000]:
-        r = run_once(n, args.renderer, args.stage)
+        if args.database:
+            (DATA / str(n) / "work" / "bench.duckdb").unlink(missing_ok=True)
+        r = run_once(n, args.renderer, args.stage, {"backend": backend} if backend else None)
+        if backend:
+            print(f"backend: {backend}")
         print(f"{r['contacts']:,} contacts: {r['wall_s']:,.0f} s wall, peak tree RSS {r['peak_tree_mb']:,.0f} MB "
               f"({r['wall_s'] / r['contacts'] * 1e6:,.1f} s per million contacts)")
         for s in r["stages"]:
