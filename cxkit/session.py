@@ -217,10 +217,12 @@ class Session:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if "Out of Memory" in first or type(exc).__name__ == "OutOfMemoryException":
             b = self.engagement.backend
+            limit = b.memory_limit or "the default: 40% of the machine, at most 3 GB"
+            file = "" if b.database else (" or keep the tables in a file (backend.database: work/cx.duckdb), which "
+                                          "lets DuckDB move them to disk")
             return CxkitError(
                 f"the engine ran out of memory: {first}. Fix: give DuckDB more memory (backend.memory_limit, now "
-                f"{b.memory_limit or 'the default: 40% of the machine, at most 3 GB'}) or keep the tables in a file "
-                "(backend.database: work/cx.duckdb), which lets DuckDB move them to disk."
+                f"{limit}){file}; for tens of millions of contacts, a Spark cluster (backend.url, README: Large clients)."
             )
         where = f"sources.{names[0]}" if len(names) == 1 else "sources.<table>"
         return SourceError(f"the data could not be read or mapped: {first}. Fix: check {where}.read_options and the "
