@@ -838,10 +838,13 @@ def _json_default(value: Any) -> Any:
 
 def fingerprint(engagement: Any) -> str:
     """A hash of the engagement's settings and its source files (names, sizes, modification
-    times): results computed for another fingerprint are stale."""
+    times): results computed for another fingerprint are stale. Where and how the engine runs
+    (``backend``: memory, threads, a DuckDB file) and how the report is rendered (``report``)
+    do not change a result, so they are not part of it: a run prepared with more memory is
+    read by its notebooks as it is, not recomputed."""
     import glob
 
-    parts: list[str] = [engagement.model_dump_json()]
+    parts: list[str] = [engagement.model_dump_json(exclude={"backend", "report"})]
     for name, src in sorted(engagement.sources.items()):
         if src.path:
             for p in sorted(glob.glob(str(engagement.resolve(src.path)))):

@@ -1,0 +1,24 @@
+"""Which settings make a run's stored results stale (cxkit.results.fingerprint)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cxkit.config import load_engagement
+from cxkit.results import fingerprint
+
+DEMO = Path(__file__).resolve().parents[1] / "engagements" / "demo" / "engagement.yaml"
+
+
+def test_engine_and_rendering_settings_do_not_make_results_stale():
+    # seen at 10M contacts: a run prepared with backend.memory_limit 8GB was recomputed by every
+    # notebook (its fingerprint differed), with the default memory, and ran out of it
+    base = fingerprint(load_engagement(DEMO))
+    same = [
+        {"backend": {"memory_limit": "8GB", "threads": 1, "database": "work/cx.duckdb"}},
+        {"report": {"renderer": "nbconvert"}},
+    ]
+    for overrides in same:
+        assert fingerprint(load_engagement(DEMO, overrides)) == base, overrides
+    # a metric parameter changes results: stale
+    assert fingerprint(load_engagement(DEMO, {"resolution": {"repeat_window_days": 3}})) != base
