@@ -13,7 +13,6 @@ Each function takes the run's :class:`cxkit.results.ResultSet` and returns a
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -21,7 +20,8 @@ import pandas as pd
 
 from cxkit import display
 from cxkit.capacity import MAX_TRAFFIC_ERLANGS, WEEKDAYS
-from cxkit.narrative import pct, plural
+from cxkit.narrative import _num, pct, plural
+from cxkit.narrative import _paragraph as _p
 
 __all__ = [
     "CURRENCY_SYMBOLS",
@@ -68,18 +68,6 @@ _INPUT_NAMES = {
 }
 
 
-def _num(v: Any) -> float | None:
-    if v is None:
-        return None
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
-
-
-def _p(text: str) -> display.Html:
-    return display.Html(text, f"<p>{html.escape(text)}</p>")
 
 
 def _empty() -> display.Html:
