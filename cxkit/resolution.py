@@ -228,18 +228,21 @@ def _recontact_frame(
     ts_type = base.arrived_at.type()
     base = base.mutate(_end=end.cast(ts_type), reason_key=base.reason_family.fill_null(base.contact_reason))
     null_ts = ibis.null(ts_type)
-    if forward and backward:
-        fwd = _paired(base, "forward", same_reason)
-        bwd = _paired(base, "backward", same_reason)
-        bwd = bwd.select(_cid_b=bwd.contact_id, prev_inbound_end_at=bwd.prev_inbound_end_at,
-                         prev_same_reason_end_at=bwd.prev_same_reason_end_at)
-        out = fwd.left_join(bwd, fwd.contact_id == bwd._cid_b).drop("_cid_b")
-    elif forward:
-        out = _paired(base, "forward", same_reason)
-        out = out.mutate(prev_inbound_end_at=null_ts, prev_same_reason_end_at=null_ts)
-    else:
-        out = _paired(base, "backward", same_reason)
-        out = out.mutate(next_inbound_at=null_ts, next_same_reason_at=null_ts)
+    # the windows sort only the columns the pairing reads, and only contacts with a customer
+    # (no other can be paired); the pairs join back to every contact by id and arrival
+    keys = base.select("contact_id", "customer_id", "reason_key", "arrived_at", "_end", "identified_inbound")
+    keys = keys.filter(keys.customer_id.notnull())
+    out = base
+    for direction, wanted, names in (
+        ("forward", forward, ("next_inbound_at", "next_same_reason_at")),
+        ("backward", backward, ("prev_inbound_end_at", "prev_same_reason_end_at")),
+    ):
+        if not wanted:
+            out = out.mutate(**{n: null_ts for n in names})
+            continue
+        p = _paired(keys, direction, same_reason)
+        p = p.select(_cid=p.contact_id, _arr=p.arrived_at, **{n: p[n] for n in names})
+        out = out.left_join(p, (out.contact_id == p._cid) & (out.arrived_at == p._arr)).drop("_cid", "_arr")
     return out
 
 

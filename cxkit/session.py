@@ -72,6 +72,7 @@ class Session:
                 self._loaded["legs"] = legs
         if problems:
             raise SourceError("\n".join(problems))
+        self._as_loaded: dict[str, ir.Table] = {}
         self._ready: dict[str, ir.Table] = {}
         self._end_of_data: datetime | None = None
         self._feed: ir.Table | None = None
@@ -92,7 +93,7 @@ class Session:
         if name not in self._loaded:
             return None
         if as_loaded:
-            return self._loaded[name]
+            return self._mapped_once(name)
         if name not in self._ready:
             if name == "contacts":
                 # the feed is materialized once (it also gives the end of data); the period is a
@@ -158,6 +159,19 @@ class Session:
                 out[col.name] = None
         return out
 
+    def _mapped_once(self, name: str) -> ir.Table:
+        """Table ``name`` as loaded, its export read and mapped (de-duplicated, typed,
+        pseudonymised) once in the engine: readiness, the period's tables, the feed and every
+        diagnostic read this copy, never the export again. Leg-grain contacts are the legs
+        folded, over the mapped legs."""
+        if name not in self._as_loaded:
+            if name == "contacts" and "legs" in self._loaded:
+                t = fold_legs(self._mapped_once("legs"))
+            else:
+                t = self._loaded[name]
+            self._as_loaded[name] = self._materialized(name, t)
+        return self._as_loaded[name]
+
     def _materialized(self, name: str, t: ir.Table) -> ir.Table:
         if not self.engagement.backend.materialize:
             return t
@@ -174,14 +188,18 @@ class Session:
         """Every contact of the feed (not only the period's), a negative duration read as zero
         per leg before the legs are summed (METRICS.md)."""
         if self._feed is None:
-            legs = self._loaded.get("legs")
-            t = fold_legs(clip_negative_durations(legs)) if legs is not None else clip_negative_durations(self._loaded["contacts"])
-            self._feed = self._materialized("contacts", t)
+            if "legs" in self._loaded:
+                # the fold is a grouping over every leg: computed once
+                legs = self._mapped_once("legs")
+                self._feed = self._materialized("contacts", fold_legs(clip_negative_durations(legs)))
+            else:
+                # a projection of the mapped copy: no second copy in the engine
+                self._feed = clip_negative_durations(self._mapped_once("contacts"))
         return self._feed
 
     def _for_diagnostics(self, name: str) -> ir.Table:
         """The boundary rules of METRICS.md applied to the loaded table ``name`` (not contacts)."""
-        t = self._loaded[name]
+        t = self._mapped_once(name)
         if name == "legs":
             # a contact kept in the period keeps all its legs, even legs starting after its end
             kept = self.table("contacts")

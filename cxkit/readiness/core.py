@@ -351,13 +351,11 @@ def assess(session, *, now: datetime | None = None) -> Readiness:
 def _assess(session, *, now: datetime | None = None) -> Readiness:
     inputs: dict[str, TableInputs] = {}
     leg_grain = False
-    cache = session.engagement.backend.materialize
 
     def as_loaded(name: str):
-        # each check reads the table several times (and other tables join to contacts): compute
-        # the mapping (and the leg folding) once in the engine, not once per query
-        t = session.table(name, as_loaded=True)
-        return t.cache() if cache else t
+        # the session maps each export once, in the engine; the checks, the period's tables and
+        # every diagnostic read that copy
+        return session.table(name, as_loaded=True)
 
     for name in session.tables:
         if name == "legs":
