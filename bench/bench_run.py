@@ -116,7 +116,12 @@ def run_once(n_contacts: int, renderer: str, stage: str, overrides: dict | None 
             stages[-1]["peak_mb"] = max(stages[-1]["peak_mb"], rss / 2**20)
         else:
             stages.append({"stage": label, "seconds": t1 - t0, "peak_mb": rss / 2**20})
-    return {"contacts": n_contacts, "wall_s": wall, "peak_tree_mb": peak / 2**20, "stages": stages}
+    per_notebook = {}
+    if "index" in result:
+        record = json.loads((Path(result["index"]).parent / "run.json").read_text())
+        per_notebook = record["timings_seconds"].get("execute", {})
+    return {"contacts": n_contacts, "wall_s": wall, "peak_tree_mb": peak / 2**20, "stages": stages,
+            "notebooks": per_notebook}
 
 
 #: the stages that compute (no rendering): the issue's "all diagnostics together"
@@ -125,7 +130,9 @@ _PREPARE = ("load", "readiness", "results (every diagnostic)", "Evaluating findi
 
 def _stage(step: str) -> str:
     if step.startswith("Running "):
-        return step.split(" (")[0].replace("Running ", "notebook ")
+        # the sections run side by side (cxkit.report.notebook_workers): one stage; each
+        # notebook's own time is printed from run.json
+        return "notebooks"
     if step == "Results ready":
         return "results saved, starting the notebooks"
     if step.startswith("Computing"):
@@ -161,6 +168,9 @@ def main(argv: list[str]) -> None:
               f"({r['wall_s'] / r['contacts'] * 1e6:,.1f} s per million contacts)")
         for s in r["stages"]:
             print(f"  {s['stage']:<42} {s['seconds']:>8,.1f} s {s['peak_mb']:>8,.0f} MB")
+            if s["stage"] == "notebooks":
+                for name, seconds in r["notebooks"].items():
+                    print(f"    {name:<40} {seconds:>8,.1f} s (its kernel)")
         prepared = [s for s in r["stages"] if s["stage"] in _PREPARE]
         if prepared:
             print(f"  {'all diagnostics (' + ' + '.join(_PREPARE) + ')':<42} "

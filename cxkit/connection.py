@@ -48,6 +48,9 @@ class Dialect:
     temp_tables: bool = True
     #: binary value -> lowercase hex SHA-256 (the keyed pseudonyms of cxkit.pseudonyms)
     sha256_hex: Callable[[str], str] = lambda expr: f"sha256({expr})"
+    #: quoted column names -> a 64-bit hash of the row's values (exact-duplicate counting
+    #: compares only rows whose hashes collide); None: the engine has none, DISTINCT is used
+    row_hash: Callable[[list[str]], str] | None = None
 
 
 def _q(text: str) -> str:
@@ -71,6 +74,7 @@ _DUCKDB = Dialect(
         "jsonl": {"format": "newline_delimited", "timestampformat": "%%", "dateformat": "%%"},
     },
     exact_median=True,
+    row_hash=lambda cols: f"hash({', '.join(cols)})",
 )
 
 # Spark SQL spellings (Spark >= 3.5: try_to_timestamp), still read as DuckDB-dialect text, so
@@ -91,6 +95,7 @@ _SPARK = Dialect(
     exact_median=True,
     temp_tables=False,
     sha256_hex=lambda expr: f"sha2({expr}, 256)",
+    row_hash=lambda cols: f"xxhash64({', '.join(cols)})",
 )
 
 DIALECTS: dict[str, Dialect] = {"duckdb": _DUCKDB, "pyspark": _SPARK}

@@ -72,24 +72,27 @@ class LoadReport:
         return self.raw.sql(f"SELECT {self.identifier_sql} AS customer_id {self.identifier_from_sql}", dialect="duckdb")
 
     def counts(self) -> dict[str, Any]:
-        """Row counts through the pipeline (a few aggregate queries in the engine)."""
+        """Row counts through the pipeline: one scan of the export for the rows read, excluded
+        and kept, one for the exact duplicates (:meth:`exact_duplicates`)."""
         name = self.raw.get_name()
-        raw_rows = int(self.raw.count().execute())
-        excluded = {
-            rule.reason: int(
-                self.raw.sql(f"SELECT * FROM {name} WHERE COALESCE(({rule.when}), FALSE)", dialect="duckdb")
-                .count()
-                .execute()
+        rules = list(self.source.exclude)
+        parts = ["count(*) AS cx_read"]
+        parts += [f"count(*) FILTER (WHERE COALESCE(({r.when}), FALSE)) AS cx_x{i}" for i, r in enumerate(rules)]
+        if rules:
+            parts.append(
+                "count(*) FILTER (WHERE " + " AND ".join(f"NOT COALESCE(({r.when}), FALSE)" for r in rules) + ") AS cx_kept"
             )
-            for rule in self.source.exclude
-        }
+        row = self.raw.sql(f"SELECT {', '.join(parts)} FROM {name}", dialect="duckdb").execute().iloc[0]
+        raw_rows = int(row["cx_read"])
+        kept_rows = int(row["cx_kept"]) if rules else raw_rows
+        excluded = {r.reason: int(row[f"cx_x{i}"]) for i, r in enumerate(rules)}
+        duplicates = self.exact_duplicates()
+        distinct_rows = kept_rows - duplicates
         kept = self.after_exclusions
-        kept_rows = int(kept.count().execute())
-        distinct_rows = int(kept.distinct().count().execute())
         out: dict[str, Any] = {
             "rows_read": raw_rows,
             "rows_excluded": excluded,
-            "exact_duplicates": kept_rows - distinct_rows,
+            "exact_duplicates": duplicates,
             "superseded_versions": 0,
         }
         if self.source.dedup is not None and self.source.dedup.newest_by:
@@ -98,6 +101,31 @@ class LoadReport:
         out["parse_failures"] = self.parse_failures()
         out["empty_files"] = list(self.empty_files)
         return out
+
+    def exact_duplicates(self) -> int:
+        """Rows (kept by the exclusion rules) equal in every column to an earlier row.
+
+        Exact, with memory that does not grow with the width of the rows where the engine has a
+        64-bit row hash (:attr:`cxkit.connection.Dialect.row_hash`): rows are grouped by their
+        hash, and only rows whose hash occurs more than once are compared column by column (a
+        hash shared by different rows is then not counted as a duplicate). Elsewhere, a
+        ``DISTINCT`` over every column.
+        """
+        kept = self.after_exclusions
+        hash_sql = dialect_for(kept._find_backend()).row_hash
+        if hash_sql is None:
+            return int(kept.count().execute()) - int(kept.distinct().count().execute())
+        name = "cx_kept_rows"
+        rows = kept.alias(name)
+        h = hash_sql([_quote(c) for c in kept.columns])
+        # only the rows whose hash repeats are compared in full: almost always few
+        sql = (
+            f"WITH cx_repeated AS (SELECT {h} AS cx_h FROM {name} GROUP BY 1 HAVING count(*) > 1), "
+            f"cx_candidates AS (SELECT * FROM {name} WHERE {h} IN (SELECT cx_h FROM cx_repeated)) "
+            "SELECT (SELECT count(*) FROM cx_candidates) - (SELECT count(*) FROM (SELECT DISTINCT * FROM cx_candidates) "
+            "AS cx_distinct) AS d"
+        )
+        return int(rows.sql(sql, dialect="duckdb").execute().iloc[0]["d"])
 
     def parse_failures(self, samples: int = 3) -> dict[str, dict[str, Any]]:
         """Values that are in the export but could not be read as their canonical type, per column.

@@ -26,6 +26,7 @@ Nothing happens at import time; heavy libraries (papermill, nbconvert) are impor
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import html
 import json
@@ -34,6 +35,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -53,6 +55,7 @@ __all__ = [
     "clean_stale_runs",
     "combine",
     "execute_notebooks",
+    "notebook_workers",
     "external_references",
     "privacy_scan",
     "render_html",
@@ -215,8 +218,11 @@ def execute_notebooks(
     parameters: Mapping[str, Any],
     work_dir: Path,
     progress: Progress | None = None,
+    *,
+    workers: int | None = None,
 ) -> list[Path]:
-    """Execute notebooks in order with papermill, injecting ``parameters`` into each.
+    """Execute notebooks with papermill, injecting ``parameters`` into each, ``workers``
+    kernels at a time (default :func:`notebook_workers`).
 
     Parameters
     ----------
@@ -249,12 +255,67 @@ def execute_notebooks(
     paths = _check_notebook_paths(notebooks)
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
-    executed = []
-    for index, notebook in enumerate(paths, start=1):
-        _say(progress, f"Running {notebook.name} ({index}/{len(paths)})", (index - 1) / len(paths))
-        executed.append(_execute_one(notebook, parameters, work_dir / notebook.name))
+    executed = _execute_all(paths, parameters, work_dir, progress, 0.0, 1.0, {}, workers=workers)
     _say(progress, "Notebooks executed", 1.0)
     return executed
+
+
+def notebook_workers() -> int:
+    """Kernels run at once: one per core, at most 2 (each kernel holds its own interpreter and
+    libraries, a few hundred MB); ``CXKIT_NOTEBOOK_WORKERS`` overrides it (1: one at a time)."""
+    configured = os.environ.get("CXKIT_NOTEBOOK_WORKERS", "").strip()
+    if configured:
+        try:
+            return max(1, int(configured))
+        except ValueError:
+            raise CxkitError(
+                f"CXKIT_NOTEBOOK_WORKERS={configured!r}: expected a whole number of kernels (e.g. 2), or unset it."
+            ) from None
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def _execute_all(
+    paths: Sequence[Path],
+    parameters: Mapping[str, Any],
+    out_dir: Path,
+    progress: Progress | None,
+    start: float,
+    stop: float,
+    seconds: dict[str, float],
+    *,
+    workers: int | None = None,
+) -> list[Path]:
+    """Execute ``paths`` into ``out_dir``, ``workers`` kernels at a time, in report order of
+    submission (a summary section, 00_*, last: it sums up the others). Every notebook runs to
+    its end or its error; the first error in report order is raised. ``seconds`` receives each
+    notebook's time."""
+    run_order = sorted(paths, key=lambda p: p.stem.startswith("00_"))
+    workers = max(1, min(workers or notebook_workers(), len(run_order)))
+    lock = threading.Lock()
+    started = iter(range(1, len(run_order) + 1))
+
+    def run(notebook: Path) -> Path:
+        with lock:
+            index = next(started)
+            _say(progress, f"Running {notebook.name} ({index}/{len(run_order)})",
+                 start + (stop - start) * (index - 1) / len(run_order))
+        t0 = time.perf_counter()
+        out = _execute_one(notebook, parameters, out_dir / notebook.name)
+        with lock:
+            seconds[notebook.name] = round(time.perf_counter() - t0, 3)
+        return out
+
+    if workers == 1:
+        for notebook in run_order:
+            run(notebook)
+    else:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cxkit-kernel") as pool:
+            futures = {nb: pool.submit(run, nb) for nb in run_order}
+            concurrent.futures.wait(futures.values())
+        for notebook in paths:  # the first failure in report order
+            if (error := futures[notebook].exception()) is not None:
+                raise error
+    return [out_dir / p.name for p in paths]
 
 
 # ============================================================================================
@@ -1114,15 +1175,11 @@ def build_report(
                 identifiers = getattr(prepared, "identifiers", None)
             timings["prepare"] = round(time.perf_counter() - t0, 3)
             start_execute = 0.5
-        # a summary section (00_*) sums up the others, so it runs after them and still comes first
-        run_order = sorted(paths, key=lambda p: p.stem.startswith("00_"))
-        for index, notebook in enumerate(run_order, start=1):
-            _say(progress, f"Running {notebook.name} ({index}/{len(paths)})",
-                 start_execute + (0.85 - start_execute) * (index - 1) / len(paths))
-            t0 = time.perf_counter()
-            _execute_one(notebook, injected, _mkdir(temp / "notebooks") / notebook.name)
-            timings["execute"][notebook.name] = round(time.perf_counter() - t0, 3)
-        executed = [temp / "notebooks" / p.name for p in paths]
+        # the sections only read the run's results, so they run side by side
+        t0 = time.perf_counter()
+        executed = _execute_all(paths, injected, _mkdir(temp / "notebooks"), progress, start_execute, 0.85,
+                                timings["execute"])
+        timings["notebooks_wall"] = round(time.perf_counter() - t0, 3)
 
         _say(progress, "Combining sections", 0.85)
         t0 = time.perf_counter()

@@ -69,7 +69,8 @@ def test_published_run_folder_layout(published: Path) -> None:
     assert record["renderer"] == "nbconvert"
     assert record["parameters"] == {"engagement": "acme-engagement", "run_dir": "."}
     assert record["versions"]["papermill"] and record["versions"]["nbconvert"]
-    assert set(record["timings_seconds"]) == {"execute", "combine", "render", "total"}
+    assert set(record["timings_seconds"]) == {"execute", "notebooks_wall", "combine", "render", "total"}
+    assert set(record["timings_seconds"]["execute"]) == {p.name for p in GOOD}
     assert record["html_bytes"] == published.stat().st_size
 
 
@@ -138,6 +139,30 @@ def test_failing_notebook_names_cell_and_leaves_previous_report(published: Path)
     assert "planted failure" in (failed[0] / "FAILED.txt").read_text()
     kept = nbformat.read(failed[0] / "notebooks" / "03_failing.ipynb", as_version=4)
     assert any(o.get("output_type") == "error" for c in kept.cells for o in c.get("outputs", []))
+
+
+def test_side_by_side_sections_all_run_and_the_first_failure_in_report_order_is_raised(tmp_path: Path) -> None:
+    # two failing sections and a good one, two kernels at once: every section runs to its end
+    # or its error, and the error raised is the first failing section of the report's order
+    failing_copy = tmp_path / "src" / "05_failing_too.ipynb"
+    failing_copy.parent.mkdir()
+    shutil.copy(NOTEBOOKS / "03_failing.ipynb", failing_copy)
+    out = tmp_path / "out"
+    with pytest.raises(CxkitError) as info:
+        report.execute_notebooks([GOOD[0], NOTEBOOKS / "03_failing.ipynb", failing_copy], {"engagement": "x"}, out,
+                                 workers=2)
+    assert "03_failing.ipynb" in str(info.value) and "05_failing_too" not in str(info.value)
+    assert {p.name for p in out.iterdir()} == {"01_overview.ipynb", "03_failing.ipynb", "05_failing_too.ipynb"}
+    good = nbformat.read(out / "01_overview.ipynb", as_version=4)
+    assert not any(o.get("output_type") == "error" for c in good.cells for o in c.get("outputs", []))
+
+
+def test_notebook_workers_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CXKIT_NOTEBOOK_WORKERS", "1")
+    assert report.notebook_workers() == 1
+    monkeypatch.setenv("CXKIT_NOTEBOOK_WORKERS", "two")
+    with pytest.raises(CxkitError, match="CXKIT_NOTEBOOK_WORKERS='two'.*whole number"):
+        report.notebook_workers()
 
 
 def test_report_showing_personal_data_is_refused(tmp_path: Path) -> None:
