@@ -153,8 +153,6 @@ def _connect_spark(url: str):
     """
     from urllib.parse import parse_qsl, urlparse
 
-    import ibis
-
     try:
         from pyspark.sql import SparkSession
     except ImportError:

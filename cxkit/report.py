@@ -46,6 +46,7 @@ from typing import Any
 
 from cxkit.errors import BlockedError, CxkitError
 from cxkit.privacy import IdentifierSet, privacy_scan, redact, scan_file
+from cxkit.processes import process_alive
 
 __all__ = [
     "RENDERERS",
@@ -1001,15 +1002,9 @@ def _owner_alive(folder: Path) -> bool | None:
         pid, host = int(owner["pid"]), str(owner["host"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if host != _host() or os.name == "nt":  # another machine; Windows has no harmless kill(pid, 0)
+    if host != _host():  # another machine's process cannot be seen from here
         return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # PermissionError: alive, another user's
-        return True
-    return True
+    return process_alive(pid)
 
 
 def clean_stale_runs(engagement_dir: Path) -> list[str]:
@@ -1054,15 +1049,7 @@ def _pid_alive(name: str) -> bool | None:
         pid = int(name.rsplit("-", 1)[1])
     except (IndexError, ValueError):
         return None
-    if os.name == "nt":
-        return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
+    return process_alive(pid)
 
 
 def _point_latest(engagement_dir: Path, run_id: str) -> None:

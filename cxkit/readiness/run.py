@@ -22,6 +22,7 @@ from typing import Any
 
 from cxkit.errors import CxkitError
 from cxkit.privacy import IdentifierSet, redact, scan_folder
+from cxkit.processes import process_alive
 from cxkit.readiness.core import READINESS_FILE, Readiness, assess
 
 __all__ = ["ValidationRun", "validate", "build_data_docs"]
@@ -245,7 +246,7 @@ def _staging_folder(out_dir: Path) -> Path:
         out_dir.mkdir(parents=True, exist_ok=True)
         for old in out_dir.glob(".staging-*-*"):
             pid = old.name.split("-")[1]
-            if pid.isdigit() and not _alive(int(pid)):
+            if pid.isdigit() and process_alive(int(pid)) is False:
                 shutil.rmtree(old, ignore_errors=True)
         return Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out_dir))
     except OSError as exc:
@@ -253,18 +254,6 @@ def _staging_folder(out_dir: Path) -> Path:
             f"{out_dir}: cannot write the validation results here ({exc.strerror or exc}). Fix: make the folder "
             "writable, or choose another with --out <folder>."
         ) from None
-
-
-def _alive(pid: int) -> bool:
-    if os.name == "nt":  # no harmless kill(pid, 0) there: leave the folder
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
 
 
 def _publish(staging: Path, out_dir: Path, data_docs: bool) -> tuple[Path, Path | None]:
