@@ -13,6 +13,7 @@ import csv
 import difflib
 import glob as _glob
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -629,7 +630,12 @@ def _column_sql(col: Column, mapping: ColumnMapping, src: SourceConfig, default_
 
 
 def load_source(
-    con, engagement: Engagement, table: str, *, pseudonym_key_table: str | None = None
+    con,
+    engagement: Engagement,
+    table: str,
+    *,
+    pseudonym_key_table: str | None = None,
+    stage: Callable[[ir.Table, str], ir.Table] | None = None,
 ) -> tuple[ir.Table, LoadReport, ir.Table | None]:
     """Canonical table ``table`` of ``engagement`` (lazy), its LoadReport, and its legs if leg-grain.
 
@@ -645,6 +651,14 @@ def load_source(
         raw = _records(raw, origin, table, src.records)
     if fmt in ("json", "jsonl"):
         raw = _json_as_text(raw, table)
+    if stage is not None and fmt in ("csv", "json", "jsonl"):
+        # text exports are parsed once: the counts, the checks and the mapping then read a
+        # columnar copy (``stage``: Session.materialize); an export the engine cannot parse
+        # whole is read as it is, so its error is explained where it is met
+        try:
+            raw = stage(raw, f"export-{table}")
+        except Exception:
+            pass
     d = dialect_for(con)
     paths = sorted(_glob.glob(str(engagement.resolve(src.path)))) if src.path is not None else []
     options = {**d.read_options.get(fmt, {}), **src.read_options}

@@ -118,8 +118,8 @@ class Inputs:
     def table(self, name: str):
         return self.session.table(name)
 
-    def _cache(self, t):
-        return t.cache() if self.engagement.backend.materialize else t
+    def _cache(self, t, label: str = "intermediate"):
+        return self.session.materialize(t, label)
 
     @cached_property
     def paired(self):
@@ -127,20 +127,21 @@ class Inputs:
         (:func:`cxkit.resolution.recontact_frame`), computed once for the run."""
         from cxkit import resolution
 
-        return self._cache(resolution.recontact_frame(self.contacts))
+        return self._cache(resolution.recontact_frame(self.contacts), "paired")
 
     @cached_property
     def flags(self):
         from cxkit import resolution
 
-        return self._cache(resolution.repeat_flags(self.paired, **self.window))
+        return self._cache(resolution.repeat_flags(self.paired, **self.window), "flags")
 
     @cached_property
     def journey_contacts(self):
         from cxkit import journey
 
         return self._cache(
-            journey.journey_contacts(self.contacts, window_days=self.res.repeat_window_days, end_of_data=self.eod)
+            journey.journey_contacts(self.contacts, window_days=self.res.repeat_window_days, end_of_data=self.eod),
+            "journey_contacts",
         )
 
     @cached_property
@@ -149,19 +150,19 @@ class Inputs:
 
         effort = self.engagement.effort
         j = journey.journeys(self.journey_contacts, window_days=self.res.repeat_window_days)
-        return self._cache(journey.effort_index(j, effort.weights, effort.scales))
+        return self._cache(journey.effort_index(j, effort.weights, effort.scales), "journeys")
 
     @cached_property
     def trap(self):
         from cxkit import resolution
 
-        return self._cache(resolution.aht_vs_fcr_within_team(self.paired, min_n=self.res.min_n, **self.window))
+        return self._cache(resolution.aht_vs_fcr_within_team(self.paired, min_n=self.res.min_n, **self.window), "trap")
 
     @cached_property
     def qa_alignment(self):
         from cxkit import perception
 
-        return self._cache(perception.qa_alignment(self.table("qa"), self.contacts, self.flags, min_n=self.res.min_n))
+        return self._cache(perception.qa_alignment(self.table("qa"), self.contacts, self.flags, min_n=self.res.min_n), "qa_alignment")
 
     # ---- cost, scenarios and capacity: each built once and shared by the cost results
 
@@ -176,7 +177,7 @@ class Inputs:
     def prices(self):
         from cxkit import cost
 
-        return self._cache(cost.channel_prices(self.contacts, self.engagement.cost))
+        return self._cache(cost.channel_prices(self.contacts, self.engagement.cost), "prices")
 
     @cached_property
     def repeat_counts(self):
@@ -186,7 +187,7 @@ class Inputs:
         from cxkit import cost
 
         flags = self.__dict__.get("flags")
-        return self._cache(cost.repeat_counts(self.contacts, window_days=self.res.repeat_window_days, flags=flags))
+        return self._cache(cost.repeat_counts(self.contacts, window_days=self.res.repeat_window_days, flags=flags), "repeat_counts")
 
     @cached_property
     def scenario_results(self):

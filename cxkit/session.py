@@ -54,6 +54,10 @@ class Session:
             threads=b.threads,
             spill_dir=spill_dir,
         )
+        # the run's own folder for the tables it computes once (DuckDB only): Parquet files read
+        # back column by column, so the engine's memory holds what a query needs, not every table
+        self._tables_dir = Path(spill_dir) / "tables" if spill_dir is not None and self.con.name == "duckdb" else None
+        self._stored = 0
         self.load_reports: dict[str, LoadReport] = {}
         self._loaded: dict[str, ir.Table] = {}
         # one key for every source: one customer, one pseudonym across contacts, cases, surveys
@@ -62,7 +66,8 @@ class Session:
         problems: list[str] = []
         for name in engagement.sources:
             try:
-                table, report, legs = load_source(self.con, engagement, name, pseudonym_key_table=key_table)
+                table, report, legs = load_source(self.con, engagement, name, pseudonym_key_table=key_table,
+                                                  stage=self.materialize if self._tables_dir is not None else None)
             except SourceError as exc:
                 problems.append(str(exc))
                 continue
@@ -172,13 +177,31 @@ class Session:
             self._as_loaded[name] = self._materialized(name, t)
         return self._as_loaded[name]
 
+    def materialize(self, t: ir.Table, label: str = "table") -> ir.Table:
+        """``t`` computed once: every later query reads the result instead of recomputing it.
+
+        With a run folder (``spill_dir``, DuckDB), the result is a Parquet file there, read
+        back as a table: a 10-million-row table then costs the engine's memory only for the
+        columns a query reads. Otherwise it is the engine's cache (a temporary table; on Spark
+        a checkpoint). Nothing is computed ahead when ``backend.materialize`` is off.
+        """
+        if not self.engagement.backend.materialize:
+            return t
+        if self._tables_dir is None:
+            return t.cache()
+        self._tables_dir.mkdir(parents=True, exist_ok=True)
+        self._stored += 1
+        path = self._tables_dir / f"{self._stored:03d}-{label}.parquet"
+        self.con.to_parquet(t, path, compression="zstd")
+        return self.con.read_parquet(path)
+
     def _materialized(self, name: str, t: ir.Table) -> ir.Table:
         if not self.engagement.backend.materialize:
             return t
         # some engines (Spark) report cached timestamps without their timezone: the canonical
         # types are restated (a no-op cast where they survived)
         try:
-            return conform(name, t.cache())
+            return conform(name, self.materialize(t, name))
         except CxkitError:
             raise
         except Exception as exc:  # the engine met a value the mapping cannot handle

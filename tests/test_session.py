@@ -152,3 +152,28 @@ def test_running_out_of_memory_names_the_memory_settings_not_the_mapping(tmp_pat
     assert message.startswith("the engine ran out of memory: Out of Memory Error")
     assert "backend.memory_limit" in message and "backend.database" in message
     assert "read_options" not in message
+
+
+def test_a_run_folder_holds_the_tables_computed_once_and_the_figures_do_not_change(tmp_path):
+    # with a run folder (as `cxkit run` and `cxkit validate` open it) the tables computed once
+    # are Parquet files there, not engine memory; every figure is the same
+    from cxkit.config import load_engagement
+    from cxkit.pseudonyms import create_key
+    from cxkit.session import Session
+
+    path = _write(tmp_path)
+    create_key(tmp_path)  # one key for both sessions: the same pseudonyms
+    in_memory = cxkit.open_engagement(path)
+    on_disk = Session(load_engagement(path), spill_dir=tmp_path / "run" / ".spill")
+    for name in ("contacts", "legs"):
+        cols = in_memory.table(name).columns
+        assert on_disk.table(name).columns == cols
+        assert on_disk.table(name).schema() == in_memory.table(name).schema()
+        key = ["contact_id", "leg_seq"] if name == "legs" else ["contact_id"]
+        pd_a = in_memory.table(name).execute().sort_values(key).reset_index(drop=True)
+        pd_b = on_disk.table(name).execute().sort_values(key).reset_index(drop=True)
+        assert pd_a.equals(pd_b), name
+    assert on_disk.end_of_data == in_memory.end_of_data
+    stored = sorted(p.name for p in (tmp_path / "run" / ".spill" / "tables").glob("*.parquet"))
+    assert stored and all(p.endswith(".parquet") for p in stored)
+    assert any("legs" in p for p in stored) and any("contacts" in p for p in stored)

@@ -10,6 +10,7 @@ ibis validator's results. The CLI prints :meth:`ValidationRun.print_summary` and
 
 from __future__ import annotations
 
+import gc
 import html
 import logging
 import os
@@ -210,14 +211,19 @@ def validate(engagement_path: str | Path, out_dir: str | Path | None = None, *, 
     Raises :class:`cxkit.errors.CxkitError` (ConfigError, SourceError) when an input cannot be
     read; the message names the file and the mapping key to fix.
     """
-    from cxkit.session import open_engagement
+    from cxkit.config import load_engagement
+    from cxkit.session import Session
 
-    session = open_engagement(engagement_path)
+    engagement = load_engagement(engagement_path)
     if out_dir is None:
-        out_dir = Path("reports") / session.engagement.name / "validation"
+        out_dir = Path("reports") / engagement.name / "validation"
     out_dir = Path(out_dir)
     staging = _staging_folder(out_dir)
+    # the tables the checks read are computed once into the staging folder, and removed
+    # before the results are scanned and published
+    tables = staging / ".tables"
     try:
+        session = Session(engagement, spill_dir=tables)
         readiness = assess(session, now=datetime.now(timezone.utc))
         identifiers = readiness.identifiers  # hashed once by assess, on the cached tables
         if identifiers is None:
@@ -225,6 +231,9 @@ def validate(engagement_path: str | Path, out_dir: str | Path | None = None, *, 
         readiness.save(staging)
         if data_docs:
             build_data_docs(readiness, staging / "data_docs")
+        del session
+        gc.collect()
+        shutil.rmtree(tables, ignore_errors=True)
         findings = scan_folder(staging, identifiers)
         if findings:
             listed = "\n".join(f"  - {f}" for f in findings)
