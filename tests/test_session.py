@@ -164,7 +164,8 @@ def test_a_run_folder_holds_the_tables_computed_once_and_the_figures_do_not_chan
     path = _write(tmp_path)
     create_key(tmp_path)  # one key for both sessions: the same pseudonyms
     in_memory = cxkit.open_engagement(path)
-    on_disk = Session(load_engagement(path), spill_dir=tmp_path / "run" / ".spill")
+    # a folder named with an apostrophe (a client's name) is written to like any other
+    on_disk = Session(load_engagement(path), spill_dir=tmp_path / "O'Brien run" / ".spill")
     for name in ("contacts", "legs"):
         cols = in_memory.table(name).columns
         assert on_disk.table(name).columns == cols
@@ -174,6 +175,6 @@ def test_a_run_folder_holds_the_tables_computed_once_and_the_figures_do_not_chan
         pd_b = on_disk.table(name).execute().sort_values(key).reset_index(drop=True)
         assert pd_a.equals(pd_b), name
     assert on_disk.end_of_data == in_memory.end_of_data
-    stored = sorted(p.name for p in (tmp_path / "run" / ".spill" / "tables").glob("*.parquet"))
+    stored = sorted(p.name for p in (tmp_path / "O'Brien run" / ".spill" / "tables").glob("*.parquet"))
     assert stored and all(p.endswith(".parquet") for p in stored)
     assert any("legs" in p for p in stored) and any("contacts" in p for p in stored)
