@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,7 @@ class Session:
         # back column by column, so the engine's memory holds what a query needs, not every table
         self._tables_dir = Path(spill_dir) / "tables" if spill_dir is not None and self.con.name == "duckdb" else None
         self._stored = 0
+        self._token = secrets.token_hex(4)  # two sessions sharing a folder never share a file
         self.load_reports: dict[str, LoadReport] = {}
         self._loaded: dict[str, ir.Table] = {}
         # one key for every source: one customer, one pseudonym across contacts, cases, surveys
@@ -191,7 +193,7 @@ class Session:
             return t.cache()
         self._tables_dir.mkdir(parents=True, exist_ok=True)
         self._stored += 1
-        path = self._tables_dir / f"{self._stored:03d}-{label}.parquet"
+        path = self._tables_dir / f"{self._token}-{self._stored:03d}-{label}.parquet"
         self.con.to_parquet(t, path, compression="zstd")
         return self.con.read_parquet(path)
 
