@@ -23,7 +23,6 @@ exits 1 otherwise), and the ratios are printed. Data is generated once into
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import tempfile
 import time
@@ -32,8 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).resolve().parent / "out"
+from _shared import generated
 WINDOW_S = 7 * 86400
 TZ = "Europe/London"
 
@@ -75,17 +73,6 @@ SELECT
   (SELECT count(*) FROM is_rep) AS repeat_numerator,
   (SELECT count(*) FROM pool) AS repeat_denominator
 """
-
-
-def _generated(n_contacts: int) -> Path:
-    from cxkit.generate import customers_for_contacts, generate
-
-    folder = DATA / str(n_contacts)
-    if not (folder / "data" / "truth.json").exists():
-        shutil.rmtree(folder, ignore_errors=True)
-        generate(folder / "data", seed=7, customers=customers_for_contacts(n_contacts))
-    shutil.copy(ROOT / "engagements" / "demo" / "engagement.yaml", folder / "engagement.yaml")
-    return folder
 
 
 def _period(folder: Path) -> tuple[datetime, datetime]:
@@ -170,7 +157,7 @@ def main(argv: list[str]) -> int:
     args = ap.parse_args(argv)
     ok = True
     for n in args.contacts or [1_000_000]:
-        folder = _generated(n)
+        folder = generated(n)
         times, results = {}, {}
         ways = [("hand-written DuckDB query", hand_sql), ("cxkit", cxkit_run)]
         if not args.skip_pandas:

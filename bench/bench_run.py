@@ -28,8 +28,7 @@ from pathlib import Path
 
 import psutil
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).resolve().parent / "out"  # git-ignored
+from _shared import DATA, ROOT, child_script, generated
 
 _CHILD = """
 import json, sys, time
@@ -53,28 +52,6 @@ print(json.dumps({"index": str(index), "marks": marks}))
 """
 
 
-def _child_script() -> Path:
-    """The child's code as a file: run with ``python -c``, PySpark (imported by Great
-    Expectations when installed) takes the process for a doctest run and exits it with 0."""
-    path = DATA / f"_child_{Path(__file__).stem}.py"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(_CHILD, encoding="utf-8")
-    return path
-
-
-def _generated(n_contacts: int) -> Path:
-    from cxkit.generate import customers_for_contacts, generate
-
-    folder = DATA / str(n_contacts)
-    if not (folder / "data" / "truth.json").exists():
-        shutil.rmtree(folder, ignore_errors=True)
-        start = time.perf_counter()
-        generate(folder / "data", seed=7, customers=customers_for_contacts(n_contacts))
-        print(f"  generated {n_contacts:,} contacts in {time.perf_counter() - start:,.0f} s", flush=True)
-    shutil.copy(ROOT / "engagements" / "demo" / "engagement.yaml", folder / "engagement.yaml")
-    return folder
-
-
 def _tree_rss(proc: psutil.Process) -> int:
     total = 0
     for p in [proc, *proc.children(recursive=True)]:
@@ -86,13 +63,13 @@ def _tree_rss(proc: psutil.Process) -> int:
 
 
 def run_once(n_contacts: int, renderer: str, stage: str, overrides: dict | None = None) -> dict:
-    folder = _generated(n_contacts)
+    folder = generated(n_contacts)
     reports = folder / "reports"
     shutil.rmtree(reports, ignore_errors=True)
     samples: list[tuple[float, int]] = []
     started = time.time()
     child = subprocess.Popen(
-        [sys.executable, str(_child_script()), str(folder / "engagement.yaml"), str(reports), renderer, stage,
+        [sys.executable, str(child_script(_CHILD, "bench_run")), str(folder / "engagement.yaml"), str(reports), renderer, stage,
          str(ROOT / "notebooks"), json.dumps(overrides or {})],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )

@@ -8,27 +8,10 @@ fresh process so the peak resident memory (``ru_maxrss``) is the validation's ow
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).resolve().parent / "out"  # git-ignored
-
-
-def _generated(n_contacts: int) -> Path:
-    from cxkit.generate import customers_for_contacts, generate
-
-    folder = DATA / str(n_contacts)
-    if not (folder / "data" / "truth.json").exists():
-        shutil.rmtree(folder, ignore_errors=True)
-        start = time.perf_counter()
-        generate(folder / "data", seed=7, customers=customers_for_contacts(n_contacts))
-        print(f"  generated {n_contacts:,} contacts in {time.perf_counter() - start:,.0f} s", flush=True)
-    shutil.copy(ROOT / "engagements" / "demo" / "engagement.yaml", folder / "engagement.yaml")
-    return folder
+from _shared import child_script, generated
 
 
 _CHILD = """
@@ -44,19 +27,10 @@ print(json.dumps({"seconds": seconds, "peak_rss_mb": resource.getrusage(resource
 """
 
 
-def _child_script() -> Path:
-    """The child's code as a file: run with ``python -c``, PySpark (imported by Great
-    Expectations when installed) takes the process for a doctest run and exits it with 0."""
-    path = DATA / f"_child_{Path(__file__).stem}.py"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(_CHILD, encoding="utf-8")
-    return path
-
-
 def bench(n_contacts: int) -> dict:
-    folder = _generated(n_contacts)
+    folder = generated(n_contacts)
     out = folder / "out"
-    proc = subprocess.run([sys.executable, str(_child_script()), str(folder / "engagement.yaml"), str(out)],
+    proc = subprocess.run([sys.executable, str(child_script(_CHILD, "bench_validate")), str(folder / "engagement.yaml"), str(out)],
                           capture_output=True, text=True, check=True)
     return {"contacts": n_contacts, **json.loads(proc.stdout.strip().splitlines()[-1])}
 
