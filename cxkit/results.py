@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -1081,16 +1082,40 @@ def open_run(engagement: str | Path, run_dir: str | Path, *, progress: Callable[
     render``) computes them here, once, into ``run_dir``: the next section reads them.
     """
     from cxkit.config import load_engagement
+    from cxkit.pipeline import prepare_run
 
     run_dir = Path(run_dir)
     e = load_engagement(engagement)
-    manifest = run_dir / RESULTS_DIR / MANIFEST
-    if manifest.exists():
-        stored = json.loads(manifest.read_text(encoding="utf-8"))
-        if stored.get("fingerprint") == fingerprint(e) and stored.get("format") == FORMAT:
-            return ResultSet.load(run_dir, e)
-    from cxkit.pipeline import prepare_run
-
-    prepare_run(e, run_dir, progress=progress)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    # sections opened at once (two kernels of a run, two notebooks in JupyterLab) compute the
+    # results once: the others wait for the whole preparation (findings included), then read
+    with _exclusive(run_dir):
+        if not _has_results(run_dir, e):
+            prepare_run(e, run_dir, progress=progress)
     return ResultSet.load(run_dir, e)
+
+
+def _has_results(run_dir: Path, e: Any) -> bool:
+    manifest = run_dir / RESULTS_DIR / MANIFEST
+    if not manifest.exists():
+        return False
+    stored = json.loads(manifest.read_text(encoding="utf-8"))
+    return stored.get("fingerprint") == fingerprint(e) and stored.get("format") == FORMAT
+
+
+@contextlib.contextmanager
+def _exclusive(folder: Path):
+    """Hold an exclusive lock on ``folder`` (POSIX ``flock`` on the folder itself, so no lock
+    file is left in a published run); where there is none (Windows) the caller runs unlocked."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 

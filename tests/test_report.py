@@ -149,7 +149,8 @@ def test_side_by_side_sections_all_run_and_the_first_failure_in_report_order_is_
     shutil.copy(NOTEBOOKS / "03_failing.ipynb", failing_copy)
     out = tmp_path / "out"
     with pytest.raises(CxkitError) as info:
-        report.execute_notebooks([GOOD[0], NOTEBOOKS / "03_failing.ipynb", failing_copy], {"engagement": "x"}, out,
+        report.execute_notebooks([GOOD[0], NOTEBOOKS / "03_failing.ipynb", failing_copy],
+                                 {"engagement": "x", "run_dir": str(tmp_path)}, out,
                                  workers=2)
     assert "03_failing.ipynb" in str(info.value) and "05_failing_too" not in str(info.value)
     assert {p.name for p in out.iterdir()} == {"01_overview.ipynb", "03_failing.ipynb", "05_failing_too.ipynb"}
