@@ -68,8 +68,6 @@ _INPUT_NAMES = {
 }
 
 
-
-
 def _empty() -> display.Html:
     return display.Html("", "")
 

@@ -113,7 +113,7 @@ class LoadReport:
         ``DISTINCT`` over every column.
         """
         kept = self.after_exclusions
-        hash_sql = dialect_for(kept._find_backend()).row_hash
+        hash_sql = dialect_for(ibis.get_backend(kept)).row_hash
         if hash_sql is None:
             return int(kept.count().execute()) - int(kept.distinct().count().execute())
         name = "cx_kept_rows"

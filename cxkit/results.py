@@ -119,7 +119,7 @@ class Inputs:
     def table(self, name: str):
         return self.session.table(name)
 
-    def _cache(self, t, label: str = "intermediate"):
+    def _cache(self, t, label: str):
         return self.session.materialize(t, label)
 
     @cached_property

@@ -351,20 +351,16 @@ def assess(session, *, now: datetime | None = None) -> Readiness:
 def _assess(session, *, now: datetime | None = None) -> Readiness:
     inputs: dict[str, TableInputs] = {}
     leg_grain = False
-
-    def as_loaded(name: str):
-        # the session maps each export once, in the engine; the checks, the period's tables and
-        # every diagnostic read that copy
-        return session.table(name, as_loaded=True)
-
+    # the tables as loaded: the session maps each export once, and the checks, the period's
+    # tables and every diagnostic read that copy
     for name in session.tables:
         if name == "legs":
             report = session.load_reports["contacts"]
-            inputs[name] = TableInputs(name, as_loaded(name), mapped_columns(report, "legs") | {"leg_seq"})
+            inputs[name] = TableInputs(name, session.table(name, as_loaded=True), mapped_columns(report, "legs") | {"leg_seq"})
             leg_grain = True
             continue
         report = session.load_reports.get(name)
-        inputs[name] = TableInputs(name, as_loaded(name), mapped_columns(report, name), report)
+        inputs[name] = TableInputs(name, session.table(name, as_loaded=True), mapped_columns(report, name), report)
     # the ids as the exports hold them (the tables hold keyed pseudonyms), hashed in the engine
     return assess_tables(session.engagement, inputs, now=now, leg_grain=leg_grain,
                          identifiers=session.customer_identifiers())
