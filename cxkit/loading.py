@@ -734,13 +734,17 @@ def load_source(
             + (f" and sources.{table}.unnest / group_by" if (src.unnest or src.group_by) else "")
             + "."
         ) from exc
+    # the privacy scan's ids: a set, so the rows before de-duplication give the same one (a
+    # superseded version's id, if it differs, is one more id looked for), without the window
+    # or the DISTINCT over every column that de-duplication costs
+    identifier_from_sql = from_sql if src.group_by else f"FROM ({_unnested(kept_all_sql, src)}) AS kept"
     unmapped = [c.name for c in spec.columns if c.name not in mapped]
     empty = [p for p in paths if Path(p).is_file() and Path(p).stat().st_size == 0]
     report = LoadReport(table, origin, fmt, src.grain, list(raw.columns), mapped, unmapped, src, aliased, after_exclusions,
                         conversions=conversions, kept_sql=rows_sql,
                         after_exclusions_sql=_unnested(kept_all_sql, src),
                         empty_files=empty, column_sql=column_sql, identifier_sql=identifier_sql,
-                        identifier_from_sql=from_sql)
+                        identifier_from_sql=identifier_from_sql)
     if target == "legs":
         legs = conform("legs", _with_leg_seq(mapped_table))
         return fold_legs(legs), report, legs
@@ -905,6 +909,34 @@ def fold_legs(legs: ir.Table) -> ir.Table:
     >>> r.transfers[0], r.queue[0], r.agent_id[0], r.talk_s[0]
     (np.int64(1), 'A', 'b7', np.float64(500.0))
     """
+    return conform("contacts", legs.group_by("contact_id").aggregate(**_fold_aggregates(legs)))
+
+
+#: prefix of the clipped duration sums :func:`fold_legs_twice` carries beside the raw ones
+CLIPPED = "cx_clipped_"
+
+
+def fold_legs_twice(legs: ir.Table) -> ir.Table:
+    """One grouping of the legs for both folds a session needs: :func:`fold_legs`'s columns
+    (the contacts as loaded, for readiness) and, as ``cx_clipped_<duration>``, each duration
+    summed with a negative leg read as zero (the feed, METRICS.md). :func:`folded` picks one.
+    The legs are grouped once: on a large export the grouping is the cost."""
+    aggs = _fold_aggregates(legs)
+    for name in _DURATION_COLUMNS:
+        x = legs[name]
+        aggs[CLIPPED + name] = ibis.ifelse(x < 0, 0.0, x.cast("float64")).sum()
+    return legs.group_by("contact_id").aggregate(**aggs)
+
+
+def folded(both: ir.Table, *, clipped: bool) -> ir.Table:
+    """The contacts of :func:`fold_legs_twice`: as loaded, or with negative leg durations read
+    as zero before summing (``clip_negative_durations`` then ``fold_legs``)."""
+    if clipped:
+        both = both.mutate(**{name: both[CLIPPED + name] for name in _DURATION_COLUMNS})
+    return conform("contacts", both)
+
+
+def _fold_aggregates(legs: ir.Table) -> dict[str, Any]:
     first = legs.leg_seq
     aggs: dict[str, Any] = {
         "customer_id": legs.customer_id.max(),
@@ -930,7 +962,7 @@ def fold_legs(legs: ir.Table) -> ir.Table:
     }
     for name in _DURATION_COLUMNS:
         aggs[name] = legs[name].sum()
-    return conform("contacts", legs.group_by("contact_id").aggregate(**aggs))
+    return aggs
 
 
 def clip_negative_durations(t: ir.Table) -> ir.Table:

@@ -18,7 +18,8 @@ from cxkit.loading import (
     clip_negative_durations,
     conform,
     explain_execution_error,
-    fold_legs,
+    fold_legs_twice,
+    folded,
     load_source,
     mapped_columns,
 )
@@ -83,6 +84,7 @@ class Session:
         self._ready: dict[str, ir.Table] = {}
         self._end_of_data: datetime | None = None
         self._feed: ir.Table | None = None
+        self._fold: ir.Table | None = None
         self._identifiers: IdentifierSet | None = None
 
     def __repr__(self) -> str:
@@ -109,7 +111,9 @@ class Session:
                 start, end = self.engagement.period_start_utc, self.engagement.period_end_utc
                 t = self._without_implausible_customers(feed.filter((feed.arrived_at >= start) & (feed.arrived_at < end)))
             else:
-                t = self._materialized(name, self._for_diagnostics(name))
+                t, filtered = self._for_diagnostics(name)
+                # rows filtered by a join are computed once; the mapped copy itself is not copied
+                t = self._materialized(name, t) if filtered else t
             self._ready[name] = t
         return self._ready[name]
 
@@ -173,10 +177,9 @@ class Session:
         folded, over the mapped legs."""
         if name not in self._as_loaded:
             if name == "contacts" and "legs" in self._loaded:
-                t = fold_legs(self._mapped_once("legs"))
+                self._as_loaded[name] = folded(self._legs_folded(), clipped=False)
             else:
-                t = self._loaded[name]
-            self._as_loaded[name] = self._materialized(name, t)
+                self._as_loaded[name] = self._materialized(name, self._loaded[name])
         return self._as_loaded[name]
 
     def materialize(self, t: ir.Table, label: str = "table") -> ir.Table:
@@ -202,39 +205,55 @@ class Session:
             return t
         # some engines (Spark) report cached timestamps without their timezone: the canonical
         # types are restated (a no-op cast where they survived)
+        return conform(name, self._computed(name, t))
+
+    def _computed(self, name: str, t: ir.Table) -> ir.Table:
+        """``t`` materialised, an engine error met on the data explained by its source."""
+        if not self.engagement.backend.materialize:
+            return t
         try:
-            return conform(name, self.materialize(t, name))
+            return self.materialize(t, name)
         except CxkitError:
             raise
         except Exception as exc:  # the engine met a value the mapping cannot handle
             raise self.explain_failure(exc, name) from exc
+
+    def _legs_folded(self) -> ir.Table:
+        """The legs grouped into contacts once, for both the contacts as loaded and the feed
+        (:func:`cxkit.loading.fold_legs_twice`)."""
+        if self._fold is None:
+            self._fold = self._computed("contacts", fold_legs_twice(self._mapped_once("legs")))
+        return self._fold
 
     def _contacts_feed(self) -> ir.Table:
         """Every contact of the feed (not only the period's), a negative duration read as zero
         per leg before the legs are summed (METRICS.md)."""
         if self._feed is None:
             if "legs" in self._loaded:
-                # the fold is a grouping over every leg: computed once
-                legs = self._mapped_once("legs")
-                self._feed = self._materialized("contacts", fold_legs(clip_negative_durations(legs)))
+                # the legs' one grouping, a negative leg duration read as zero before the sum
+                self._feed = folded(self._legs_folded(), clipped=True)
             else:
                 # a projection of the mapped copy: no second copy in the engine
                 self._feed = clip_negative_durations(self._mapped_once("contacts"))
         return self._feed
 
-    def _for_diagnostics(self, name: str) -> ir.Table:
-        """The boundary rules of METRICS.md applied to the loaded table ``name`` (not contacts)."""
+    def _for_diagnostics(self, name: str) -> tuple[ir.Table, bool]:
+        """The boundary rules of METRICS.md applied to the loaded table ``name`` (not contacts),
+        and whether they filter its rows (by a join with the contacts)."""
         t = self._mapped_once(name)
         if name == "legs":
             # a contact kept in the period keeps all its legs, even legs starting after its end
             kept = self.table("contacts")
-            return clip_negative_durations(t).filter(t.contact_id.isin(kept.contact_id))
+            legs = clip_negative_durations(t)
+            if int(kept.count().execute()) == int(self._contacts_feed().count().execute()):
+                return legs, False  # the period holds every contact of the feed: every leg stays
+            return legs.filter(t.contact_id.isin(kept.contact_id)), True
         if name in ORPHAN_TABLES:
             # an orphan (its contact is not in the contacts feed) is counted by readiness and left
             # out of every metric; a row without a contact_id links to nothing and is kept
             feed = self._contacts_feed()
-            return t.filter(t.contact_id.isnull() | t.contact_id.isin(feed.contact_id))
-        return t
+            return t.filter(t.contact_id.isnull() | t.contact_id.isin(feed.contact_id)), True
+        return t, False
 
     def _without_implausible_customers(self, contacts: ir.Table) -> ir.Table:
         """Shared, test or default customer ids read as unidentified (``cxkit.customers``)."""

@@ -453,3 +453,30 @@ def test_exact_duplicates_stay_exact_whatever_the_row_hash(connect, monkeypatch,
     report = connect.load_reports["contacts"]
     # 8 records kept by the exclusion rule; c-1 delivered twice identically; a-2 in two versions
     assert report.exact_duplicates() == 1
+
+
+def test_one_grouping_of_the_legs_gives_both_folds():
+    # the session groups the legs once: as loaded (readiness sees the raw sums) and with a
+    # negative leg read as zero before the sum (the feed); both equal the two separate folds
+    from cxkit.loading import clip_negative_durations, fold_legs, fold_legs_twice, folded
+    from cxkit.testing import canonical_memtable
+
+    leg = dict(customer_id="k", channel="voice", direction="inbound", outcome="handled")
+    legs = canonical_memtable("legs", [
+        {**leg, "contact_id": "a", "leg_seq": 1, "arrived_at": "2026-03-02 09:00", "ended_at": "2026-03-02 09:05",
+         "talk_s": 100.0, "hold_s": -30.0, "acw_s": None, "wait_s": -5.0},
+        {**leg, "contact_id": "a", "leg_seq": 2, "arrived_at": "2026-03-02 09:05", "ended_at": "2026-03-02 09:09",
+         "talk_s": 50.0, "hold_s": 60.0, "acw_s": 10.0, "wait_s": None},
+        {**leg, "contact_id": "b", "leg_seq": 1, "arrived_at": "2026-03-03 10:00", "ended_at": "2026-03-03 10:02",
+         "talk_s": -20.0, "hold_s": None, "acw_s": None, "wait_s": 3.0},
+    ])
+    both = fold_legs_twice(legs)
+
+    def rows(t):
+        return t.order_by("contact_id").execute()
+
+    pd.testing.assert_frame_equal(rows(folded(both, clipped=False)), rows(fold_legs(legs)))
+    pd.testing.assert_frame_equal(rows(folded(both, clipped=True)), rows(fold_legs(clip_negative_durations(legs))))
+    clipped = rows(folded(both, clipped=True)).set_index("contact_id")
+    assert clipped.loc["a", "hold_s"] == 60.0 and clipped.loc["a", "wait_s"] == 0.0
+    assert clipped.loc["b", "talk_s"] == 0.0 and pd.isna(clipped.loc["b", "hold_s"])

@@ -178,3 +178,13 @@ def test_a_run_folder_holds_the_tables_computed_once_and_the_figures_do_not_chan
     stored = sorted(p.name for p in (tmp_path / "O'Brien run" / ".spill" / "tables").glob("*.parquet"))
     assert stored and all(p.endswith(".parquet") for p in stored)
     assert any("legs" in p for p in stored) and any("contacts" in p for p in stored)
+
+
+def test_when_the_period_holds_every_contact_every_leg_is_read_clipped(tmp_path):
+    # the period to 30 April keeps D: the legs are the mapped legs, clipped, with no join
+    s = cxkit.open_engagement(_write(tmp_path, period_end="2026-04-30"))
+    legs = s.table("legs").execute()
+    assert len(legs) == 6 and sorted(set(legs.contact_id)) == ["A", "B", "C", "D"]
+    a = legs[legs.contact_id == "A"].set_index("leg_seq")
+    assert a.loc[1, "hold_s"] == 0.0 and a.loc[2, "hold_s"] == 60.0
+    assert legs.loc[legs.contact_id == "C", "hold_s"].isna().all()
