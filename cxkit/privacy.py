@@ -168,15 +168,13 @@ class IdentifierSet:
         the engine: only 16-hex-digit hashes leave it (8 bytes per distinct id once parsed)."""
         import ibis
 
-        parts = []
-        for table, column in tables:
-            value = table[column].cast("string").strip()
-            keep = value.notnull() & (value.length() >= cls.MIN_LENGTH) & value.re_search("[0-9]")
-            parts.append(table.filter(keep).select(h=value.hexdigest("md5").substr(0, 16)))
+        parts = [table.select(v=table[column].cast("string").strip()) for table, column in tables]
         if not parts:
             return cls()
-        union = parts[0] if len(parts) == 1 else ibis.union(*parts)
-        hexes = union.distinct().to_pyarrow().column("h").to_pylist()
+        # distinct values first: a customer's id is on many rows, tested and hashed once
+        ids = (parts[0] if len(parts) == 1 else ibis.union(*parts)).distinct()
+        keep = ids.v.notnull() & (ids.v.length() >= cls.MIN_LENGTH) & ids.v.re_search("[0-9]")
+        hexes = ids.filter(keep).select(h=ids.v.hexdigest("md5").substr(0, 16)).to_pyarrow().column("h").to_pylist()
         return cls(np.fromiter((int(h, 16) for h in hexes if h), dtype=np.uint64))
 
     def __contains__(self, value: object) -> bool:
