@@ -36,6 +36,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 import ibis
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
 from cxkit.operations import _as_list, _grouped, _label_segments, _with_rate, queue_flags
@@ -311,12 +312,23 @@ def _within(later: ir.TimestampValue, earlier: ir.TimestampValue, days: float) -
     return (later.notnull() & (later <= earlier + _window(days))).fill_null(False)
 
 
+def _judged(end: ir.TimestampValue, eod: ir.TimestampValue, days: float) -> ir.BooleanValue:
+    """``end + window <= end of data``; False on null. With a given end of data the bound
+    (end of data - window) is one constant: the engine compares instants instead of adding an
+    interval to every row (the same test, in exact microseconds)."""
+    op = eod.op()
+    if isinstance(op, ops.Literal) and isinstance(op.value, datetime):
+        bound = op.value - timedelta(seconds=int(round(float(days) * 86400)))
+        return (end <= ibis.literal(bound, type=eod.type())).fill_null(False)
+    return (end + _window(days) <= eod).fill_null(False)
+
+
 def _window_flags(
     f: ir.Table, days: float, eod: ir.TimestampValue | None = None
 ) -> dict[str, ir.BooleanValue]:
     flags = {}
     if eod is not None:
-        flags["judged"] = (f._end + _window(days) <= eod).fill_null(False)
+        flags["judged"] = _judged(f._end, eod, days)
     return flags | {
         "has_repeat": _within(f.next_inbound_at, f._end, days),
         "has_repeat_same_reason": _within(f.next_same_reason_at, f._end, days),
@@ -915,7 +927,7 @@ def time_to_recontact(
     edges, bins = _recontact_bins(max_h, bins_h)
     f = _recontact_frame(_narrow(contacts), exclude_reasons, backward=False, same_reason=False)
     eod = _eod_expr(contacts, end_of_data)
-    judged = (f.eligible & (f._end + _window(max_days) <= eod)).fill_null(False)
+    judged = (f.eligible & _judged(f._end, eod, max_days)).fill_null(False)
     censored = f.eligible & ~judged
     nxt = f.next_inbound_at
     bin_idx = ibis.cases(
