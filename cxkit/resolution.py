@@ -234,6 +234,10 @@ def _recontact_frame(
     keys = base.select("contact_id", "customer_id", "reason_key", "arrived_at", "_end", "identified_inbound")
     keys = keys.filter(keys.customer_id.notnull())
     out = base
+    if forward and backward:
+        p = _paired_both(keys, same_reason)
+        p = p.rename(_cid="contact_id", _arr="arrived_at")
+        return out.left_join(p, (out.contact_id == p._cid) & (out.arrived_at == p._arr)).drop("_cid", "_arr")
     for direction, wanted, names in (
         ("forward", forward, ("next_inbound_at", "next_same_reason_at")),
         ("backward", backward, ("prev_inbound_end_at", "prev_same_reason_end_at")),
@@ -245,6 +249,54 @@ def _recontact_frame(
         p = p.select(_cid=p.contact_id, _arr=p.arrived_at, **{n: p[n] for n in names})
         out = out.left_join(p, (out.contact_id == p._cid) & (out.arrived_at == p._arr)).drop("_cid", "_arr")
     return out
+
+
+def _paired_both(keys: ir.Table, same_reason: bool) -> ir.Table:
+    """Both directions of :func:`_paired` from one sort per partitioning (the customer; the
+    customer and reason): one row per ``(contact_id, arrived_at)`` of ``keys`` with the four
+    pairing columns.
+
+    Every contact gives two rows in one order: its arrival (order 1) and its end (order 0
+    when the contact lasted, 2 when it did not), the ordering of :func:`_paired`. An end row
+    takes the first identified inbound arrival at or after it (forward); an arrival row takes
+    the latest identified inbound end at or before it (backward). A contact's own arrival
+    always sorts before its own end, so it is never paired with itself; an arrival and an end
+    never tie (orders 1 against 0 or 2), so the row frames are exact.
+    """
+    ts_type = keys.arrived_at.type()
+    null_ts = ibis.null(ts_type)
+    inbound = keys.identified_inbound
+    common = dict(contact_id=keys.contact_id, customer_id=keys.customer_id, reason_key=keys.reason_key,
+                  arrived_at=keys.arrived_at, identified_inbound=inbound)
+    arrivals = keys.select(**common, _time=keys.arrived_at, _order=ibis.literal(1, type="int8"),
+                           _is_end=ibis.literal(False), _arrival=ibis.ifelse(inbound, keys.arrived_at, null_ts),
+                           _ending=null_ts)
+    ends = keys.select(**common, _time=keys._end,
+                       _order=ibis.ifelse(keys._end > keys.arrived_at, 0, 2).cast("int8"),
+                       _is_end=ibis.literal(True), _arrival=null_ts, _ending=ibis.ifelse(inbound, keys._end, null_ts))
+    ev = arrivals.union(ends)
+    order = [ev._time, ev._order]
+
+    def pair(group: list) -> tuple[ir.Value, ir.Value]:
+        following = ibis.window(group_by=group, order_by=order, preceding=0, following=None)
+        preceding = ibis.window(group_by=group, order_by=order, preceding=None, following=0)
+        return ev._arrival.min().over(following), ev._ending.max().over(preceding)
+
+    nxt, prev = pair([ev.customer_id])
+    values = {
+        "next_inbound_at": ibis.ifelse(ev._is_end & ev.identified_inbound, nxt, null_ts),
+        "prev_inbound_end_at": ibis.ifelse(~ev._is_end & ev.identified_inbound, prev, null_ts),
+    }
+    if same_reason:
+        nxt_same, prev_same = pair([ev.customer_id, ev.reason_key])
+        known = ev.identified_inbound & ev.reason_key.notnull()
+        values["next_same_reason_at"] = ibis.ifelse(ev._is_end & known, nxt_same, null_ts)
+        values["prev_same_reason_end_at"] = ibis.ifelse(~ev._is_end & known, prev_same, null_ts)
+    else:
+        values["next_same_reason_at"] = values["prev_same_reason_end_at"] = null_ts
+    ev = ev.select("contact_id", "arrived_at", **values)
+    # each contact's two rows carry one direction each: one row per contact
+    return ev.group_by(["contact_id", "arrived_at"]).aggregate(**{n: ev[n].max() for n in values})
 
 
 def _paired(base: ir.Table, direction: str, same_reason: bool) -> ir.Table:
