@@ -271,37 +271,42 @@ def journey_contacts(
         hold_s=_seconds(c.hold_s),
     )
     order = ["arrived_at", "contact_id"]
+    # two window passes in the customer's order (the second reads the first's running end),
+    # then one grouping per journey joined back: journeys are runs of that order, so a
+    # contact's place in its journey is its place in the customer's contacts less the place
+    # of the journey's first contact
     earlier = ibis.window(group_by="customer_id", order_by=order, rows=(None, -1))
-    c = c.mutate(latest_end_before=c.ended_at.max().over(earlier))
+    by_customer = ibis.window(group_by="customer_id", order_by=order)
+    c = c.mutate(
+        latest_end_before=c.ended_at.max().over(earlier),
+        _rank=ibis.row_number().over(by_customer).cast("int64"),
+        _prev_channel=c.channel.lag().over(by_customer),
+    )
     starts = c.latest_end_before.isnull() | (c.arrived_at > c.latest_end_before + window)
     upto = ibis.window(group_by="customer_id", order_by=order, rows=(None, 0))
-    c = c.mutate(journey_seq=starts.cast("int64").sum().over(upto))
-    in_journey = ibis.window(group_by=["customer_id", "journey_seq"], order_by=order)
-    whole = ibis.window(
-        group_by=["customer_id", "journey_seq"], order_by=order, rows=(None, None)
-    )
-    prev_channel = c.channel.lag().over(in_journey)
     c = c.mutate(
-        position=(ibis.row_number().over(in_journey) + 1).cast("int64"),
-        journey_id=c.contact_id.first().over(whole),
-        journey_size=c.contact_id.count().over(whole),
-        channel_switch=(prev_channel.notnull() & (prev_channel != c.channel)).fill_null(False),
+        journey_seq=starts.cast("int64").sum().over(upto),
+        _first_rank=ibis.ifelse(starts, c._rank, ibis.null("int64")).max().over(upto),
+    )
+    c = c.mutate(position=(c._rank - c._first_rank + 1).cast("int64"))
+    per_journey = c.group_by(["customer_id", "journey_seq"]).aggregate(
+        journey_id=c.contact_id.argmin(c._rank),
+        journey_size=c.count(),
+        _first_handled=ibis.ifelse(c.outcome == "handled", c.position, ibis.null("int64")).min(),
+    ).rename(_cust="customer_id", _seq="journey_seq")
+    c = c.inner_join(per_journey, (c.customer_id == per_journey._cust) & (c.journey_seq == per_journey._seq))
+    c = c.mutate(
+        # the previous contact in the journey: the customer's previous one, unless this one starts it
+        channel_switch=((c.position > 1) & c._prev_channel.notnull() & (c._prev_channel != c.channel)).fill_null(False),
         gap_s=ibis.ifelse(
             c.latest_end_before.isnull(),
             ibis.null("float64"),
             (c.arrived_at.epoch_seconds() - c.latest_end_before.epoch_seconds()).cast("float64"),
         ),
         overlaps_earlier=(c.arrived_at < c.latest_end_before).fill_null(False),
-    )
-    first_handled = (
-        ibis.ifelse(c.outcome == "handled", c.position, ibis.null("int64"))
-        .min()
-        .over(ibis.window(group_by="journey_id"))
-    )
-    c = c.mutate(
         is_last=c.position == c.journey_size,
         abandoned_before_served=(
-            (c.outcome == "abandoned") & (first_handled.isnull() | (c.position < first_handled))
+            (c.outcome == "abandoned") & (c._first_handled.isnull() | (c.position < c._first_handled))
         ).fill_null(False),
     )
     return c.select(
