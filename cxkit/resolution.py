@@ -164,7 +164,7 @@ _PAIRED_COLUMNS = (
 
 
 def _narrow(contacts: ir.Table, extra: Iterable[str] = ()) -> ir.Table:
-    cols = list(dict.fromkeys([*_PAIRING_COLUMNS, *extra, *_PAIRED_COLUMNS]))
+    cols = list(dict.fromkeys([*_PAIRING_COLUMNS, *extra, *_PAIRED_COLUMNS, "identified_inbound"]))
     return contacts.select(*[c for c in cols if c in contacts.columns])
 
 
@@ -183,7 +183,9 @@ def recontact_frame(contacts: ir.Table) -> ir.Table:
     (:class:`cxkit.results.Inputs`). Results are identical either way (tested).
     """
     f = _recontact_frame(contacts)
-    return f.drop("identified_inbound", "eligible")
+    # identified_inbound depends on neither the window nor the exclusions: kept, so that no
+    # later metric tests every customer id again; eligible depends on the exclusions
+    return f.drop("eligible")
 
 
 def _eligibility(contacts: ir.Table, exclude_reasons: Iterable[str] = ()) -> ir.Table:
@@ -191,8 +193,11 @@ def _eligibility(contacts: ir.Table, exclude_reasons: Iterable[str] = ()) -> ir.
     (inbound, handled by an agent, customer identified, reason not excluded)."""
     t = contacts
     excluded = list(exclude_reasons)
-    identified = t.customer_id.notnull() & (t.customer_id.strip() != "")
-    pool = ((t.direction == "inbound") & identified).fill_null(False)
+    if "identified_inbound" in t.columns:  # paired contacts (recontact_frame) carry it
+        pool = t.identified_inbound
+    else:
+        identified = t.customer_id.notnull() & (t.customer_id.strip() != "")
+        pool = ((t.direction == "inbound") & identified).fill_null(False)
     if excluded:
         # a list entry may name a contact_reason or a whole reason_family
         is_excluded = t.contact_reason.isin(excluded).fill_null(False) | t.reason_family.isin(excluded).fill_null(False)
