@@ -245,7 +245,9 @@ def journey_contacts(
     [['a', 'a', 1, False], ['b', 'a', 2, True], ['c', 'c', 1, False]]
     """
     window = ibis.interval(seconds=_window_seconds(window_days))
-    c = contacts.mutate(end_of_data=_end_of_data(contacts, end_of_data))
+    # a given end of data is a constant added last; else the latest arrival of the whole feed
+    eod = _end_of_data(contacts, end_of_data)
+    c = contacts if end_of_data is not None else contacts.mutate(end_of_data=eod)
     c = c.filter(c.customer_id.notnull() & (c.direction == "inbound"))
     c = c.select(
         "contact_id",
@@ -257,7 +259,7 @@ def journey_contacts(
         "entry_point",
         "outcome",
         "agent_id",
-        "end_of_data",
+        *(["end_of_data"] if end_of_data is None else []),
         # an end before the arrival (or none) is an export error; read it as the arrival, as
         # cxkit.resolution does, so both modules pair the same contacts
         ended_at=ibis.ifelse(
@@ -274,27 +276,38 @@ def journey_contacts(
     # two window passes in the customer's order (the second reads the first's running end),
     # then one grouping per journey joined back: journeys are runs of that order, so a
     # contact's place in its journey is its place in the customer's contacts less the place
-    # of the journey's first contact
+    # of the journey's first contact. The windows sort only the columns they read; the other
+    # columns join back by contact id and arrival.
+    k = c.select("contact_id", "customer_id", "arrived_at", "ended_at", "channel", "outcome")
     earlier = ibis.window(group_by="customer_id", order_by=order, rows=(None, -1))
     by_customer = ibis.window(group_by="customer_id", order_by=order)
-    c = c.mutate(
-        latest_end_before=c.ended_at.max().over(earlier),
+    k = k.mutate(
+        latest_end_before=k.ended_at.max().over(earlier),
         _rank=ibis.row_number().over(by_customer).cast("int64"),
-        _prev_channel=c.channel.lag().over(by_customer),
+        _prev_channel=k.channel.lag().over(by_customer),
     )
-    starts = c.latest_end_before.isnull() | (c.arrived_at > c.latest_end_before + window)
+    starts = k.latest_end_before.isnull() | (k.arrived_at > k.latest_end_before + window)
     upto = ibis.window(group_by="customer_id", order_by=order, rows=(None, 0))
-    c = c.mutate(
+    k = k.mutate(
         journey_seq=starts.cast("int64").sum().over(upto),
-        _first_rank=ibis.ifelse(starts, c._rank, ibis.null("int64")).max().over(upto),
+        _first_rank=ibis.ifelse(starts, k._rank, ibis.null("int64")).max().over(upto),
     )
-    c = c.mutate(position=(c._rank - c._first_rank + 1).cast("int64"))
-    per_journey = c.group_by(["customer_id", "journey_seq"]).aggregate(
-        journey_id=c.contact_id.argmin(c._rank),
-        journey_size=c.count(),
-        _first_handled=ibis.ifelse(c.outcome == "handled", c.position, ibis.null("int64")).min(),
+    k = k.mutate(position=(k._rank - k._first_rank + 1).cast("int64"))
+    per_journey = k.group_by(["customer_id", "journey_seq"]).aggregate(
+        journey_id=k.contact_id.argmin(k._rank),
+        journey_size=k.count(),
+        _first_handled=ibis.ifelse(k.outcome == "handled", k.position, ibis.null("int64")).min(),
     ).rename(_cust="customer_id", _seq="journey_seq")
-    c = c.inner_join(per_journey, (c.customer_id == per_journey._cust) & (c.journey_seq == per_journey._seq))
+    k = k.inner_join(per_journey, (k.customer_id == per_journey._cust) & (k.journey_seq == per_journey._seq))
+    k = k.select(_cid=k.contact_id, _arr_s=k.arrived_at.epoch_seconds(), latest_end_before=k.latest_end_before,
+                 _prev_channel=k._prev_channel, position=k.position, journey_id=k.journey_id,
+                 journey_size=k.journey_size, _first_handled=k._first_handled)
+    # by id and arrival (a contact id an export repeats keeps its own row); the arrival as
+    # epoch seconds: an equality on the timestamp itself is pushed into the scan as a filter,
+    # which DuckDB cannot build over a pandas-backed table without pytz
+    c = c.inner_join(k, (c.contact_id == k._cid) & (c.arrived_at.epoch_seconds() == k._arr_s))
+    if end_of_data is not None:
+        c = c.mutate(end_of_data=eod)
     c = c.mutate(
         # the previous contact in the journey: the customer's previous one, unless this one starts it
         channel_switch=((c.position > 1) & c._prev_channel.notnull() & (c._prev_channel != c.channel)).fill_null(False),
