@@ -231,34 +231,37 @@ def nonresponse_check(
             "contact_id",
         ).drop("contact_id_right")
 
-    def summary(t: ir.Table, group: str) -> ir.Table:
-        aggs: dict[str, ir.Value] = {
-            "contacts": t.count(),
-            "mean_effort": t._effort.mean(),
-            "_transferred": t.count(where=t.transfers > 0),
-            "_later": t.count(where=t.position > 1),
+    # one pass over the joined contacts: each group's counts are filtered counts of one
+    # aggregate (a union of three aggregates joined the contacts three times)
+    groups = {"all": ibis.literal(True), "responders": base._resp, "non_responders": ~base._resp}
+    aggs: dict[str, ir.Value] = {}
+    for i, cond in enumerate(groups.values()):
+        aggs |= {
+            f"contacts_{i}": base.count(where=cond),
+            f"mean_effort_{i}": base._effort.mean(where=cond),
+            f"transferred_{i}": base.count(where=cond & (base.transfers > 0)),
+            f"later_{i}": base.count(where=cond & (base.position > 1)),
         }
         if contact_flags is not None:
             aggs |= {
-                "fcr_n": t.count(where=t._fcr_elig),
-                "_fcr_k": t.count(where=t._fcr_res),
-                "_rep": t.count(where=t._is_rep),
+                f"fcr_n_{i}": base.count(where=cond & base._fcr_elig),
+                f"fcr_k_{i}": base.count(where=cond & base._fcr_res),
+                f"rep_{i}": base.count(where=cond & base._is_rep),
             }
-        out = t.aggregate(**aggs)
-        rates = {
-            "transfer_rate": _ratio(out._transferred, out.contacts),
-            "later_in_journey_rate": _ratio(out._later, out.contacts),
+    one = base.aggregate(**aggs)
+    parts = []
+    for i, group in enumerate(groups):
+        n = one[f"contacts_{i}"]
+        cols: dict[str, ir.Value] = {"group": ibis.literal(group), "contacts": n, "mean_effort": one[f"mean_effort_{i}"]}
+        if contact_flags is not None:
+            cols["fcr_n"] = one[f"fcr_n_{i}"]
+        cols |= {
+            "transfer_rate": _ratio(one[f"transferred_{i}"], n),
+            "later_in_journey_rate": _ratio(one[f"later_{i}"], n),
         }
         if contact_flags is not None:
-            rates |= {"fcr": _ratio(out._fcr_k, out.fcr_n), "repeat_rate": _ratio(out._rep, out.contacts)}
-        out = out.mutate(group=ibis.literal(group), **rates)
-        return out.select("group", *[c for c in out.columns if c != "group" and not c.startswith("_")])
-
-    parts = [
-        summary(base, "all").mutate(_order=0),
-        summary(base.filter(base._resp), "responders").mutate(_order=1),
-        summary(base.filter(~base._resp), "non_responders").mutate(_order=2),
-    ]
+            cols |= {"fcr": _ratio(one[f"fcr_k_{i}"], one[f"fcr_n_{i}"]), "repeat_rate": _ratio(one[f"rep_{i}"], n)}
+        parts.append(one.select(**cols, _order=ibis.literal(i)))
     return ibis.union(*parts, distinct=False).order_by("_order").drop("_order")
 
 
