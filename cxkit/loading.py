@@ -13,7 +13,7 @@ import csv
 import difflib
 import glob as _glob
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -591,9 +591,25 @@ def _source_text_sql(mapping: ColumnMapping) -> str:
     return text
 
 
-def _column_sql(col: Column, mapping: ColumnMapping, src: SourceConfig, default_tz: str, d: Dialect) -> str:
-    """DuckDB-dialect SQL producing canonical column ``col`` from its mapping."""
+def _native_number(mapping: ColumnMapping, raw_types: Mapping[str, Any]) -> bool:
+    """Whether the mapping reads one raw column the export already types as a number, with no
+    null values or value map: it then needs no parsing and cannot fail to parse."""
+    if mapping.column is None or mapping.null_values or mapping.values or mapping.unit == "hms":
+        return False
+    dtype = raw_types.get(mapping.column)
+    return dtype is not None and dtype.is_numeric() and not dtype.is_boolean()
+
+
+def _column_sql(col: Column, mapping: ColumnMapping, src: SourceConfig, default_tz: str, d: Dialect,
+                native_number: bool = False) -> str:
+    """DuckDB-dialect SQL producing canonical column ``col`` from its mapping. A number the
+    export already types (``native_number``) is cast directly, not through its text."""
     base = _base_sql(mapping)
+    if native_number and col.dtype == "float64":
+        factor = {"ms": " / 1000.0", "min": " * 60.0"}.get(mapping.unit or "s", "")
+        return f"(CAST({base} AS DOUBLE){factor})"
+    if native_number and col.dtype == "int64":
+        return f"TRY_CAST({base} AS BIGINT)"
     if mapping.null_values:
         nulls = ", ".join(_lit(v) for v in mapping.null_values)
         base = f"(CASE WHEN CAST({base} AS VARCHAR) IN ({nulls}) THEN NULL ELSE {base} END)"
@@ -686,6 +702,9 @@ def load_source(
     rows_sql = _unnested(kept_sql, src)
     group = f" GROUP BY {', '.join(src.group_by)}" if src.group_by else ""
     from_sql = f"FROM ({rows_sql}) AS kept{group}"
+    # the export's own column types (a Parquet file's, or a CSV's as sniffed): a number typed
+    # as one is read directly. Not where rows are unnested or grouped (the names differ there)
+    raw_types = {} if (src.unnest or src.group_by) else dict(raw.schema().items())
     try:
         columns = [(c, src.mapping(c.name)) for c in spec.columns if src.mapping(c.name) is not None]
         direct = [(c, m) for c, m in columns if m.derive is None]
@@ -697,7 +716,8 @@ def load_source(
         per_row = not src.group_by
         for col, mapping in direct:
             mapped[col.name] = _mapped_from(mapping)
-            sql = _column_sql(col, mapping, src, engagement.timezone, d)
+            native = _native_number(mapping, raw_types)
+            sql = _column_sql(col, mapping, src, engagement.timezone, d, native)
             if sql.startswith("__ts__("):
                 try:
                     sql = _timestamp_from_native(aliased, sql[len("__ts__(") : -1], tz, d, from_sql)
@@ -714,7 +734,7 @@ def load_source(
             selects.append(f"{sql} AS {_quote(col.name)}")
             if per_row:
                 column_sql[col.name] = sql
-                if col.dtype != "string" and mapping.constant is None:
+                if col.dtype != "string" and mapping.constant is None and not (native and col.dtype in ("float64", "int64")):
                     conversions[col.name] = (_source_text_sql(mapping), sql)
         query = f"SELECT {', '.join(selects)} {from_sql}"
         derived = [(c, m) for c, m in columns if m.derive is not None]

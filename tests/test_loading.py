@@ -480,3 +480,32 @@ def test_one_grouping_of_the_legs_gives_both_folds():
     clipped = rows(folded(both, clipped=True)).set_index("contact_id")
     assert clipped.loc["a", "hold_s"] == 60.0 and clipped.loc["a", "wait_s"] == 0.0
     assert clipped.loc["b", "talk_s"] == 0.0 and pd.isna(clipped.loc["b", "hold_s"])
+
+
+def test_numbers_the_export_types_read_as_the_same_values_as_their_text(tmp_path):
+    # a Parquet export types its numbers: they are cast directly (no text round trip) and give
+    # the values the same numbers written as text give; a null stays null, never 0
+    rows = {"id": ["1", "2", "3"], "start": ["02/03/2026 10:00"] * 3, "end": ["02/03/2026 10:05"] * 3,
+            "talk": [120, None, 7], "hold_ms": [1500.0, 250.0, None], "auth": [2.6, None, 1.0]}
+    columns = {"contact_id": "id", "direction": {"constant": "inbound"}, "channel": {"constant": "voice"},
+               "outcome": {"constant": "handled"},
+               "arrived_at": {"column": "start", "format": "%d/%m/%Y %H:%M"},
+               "ended_at": {"column": "end", "format": "%d/%m/%Y %H:%M"},
+               "talk_s": "talk", "hold_s": {"column": "hold_ms", "unit": "ms"}, "auth_attempts": "auth"}
+    got = {}
+    for kind in ("parquet", "csv"):
+        folder = tmp_path / kind
+        folder.mkdir()
+        frame = pd.DataFrame(rows).astype({"talk": "Int64"})
+        path = folder / f"export.{kind}"
+        frame.to_parquet(path) if kind == "parquet" else frame.to_csv(path, index=False)
+        spec = {"name": "t", "client": "T", "period": {"start": "2026-03-01", "end": "2026-03-31"},
+                "timezone": "Europe/London", "sources": {"contacts": {"path": path.name, "columns": columns}}}
+        (folder / "engagement.yaml").write_text(yaml.safe_dump(spec))
+        s = cxkit.open_engagement(folder / "engagement.yaml")
+        got[kind] = s.table("contacts", as_loaded=True).order_by("contact_id").execute()
+        assert not s.load_reports["contacts"].counts()["parse_failures"]
+    p, c = got["parquet"], got["csv"]
+    assert p.talk_s.tolist()[0] == 120.0 and pd.isna(p.talk_s[1]) and p.hold_s.tolist()[:2] == [1.5, 0.25]
+    assert p.auth_attempts.tolist()[0] == 3 and pd.isna(p.auth_attempts[1])  # 2.6 rounds as its text did
+    pd.testing.assert_frame_equal(p[["talk_s", "hold_s", "auth_attempts"]], c[["talk_s", "hold_s", "auth_attempts"]])
