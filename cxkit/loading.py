@@ -601,9 +601,11 @@ def _native_number(mapping: ColumnMapping, raw_types: Mapping[str, Any]) -> bool
 
 
 def _column_sql(col: Column, mapping: ColumnMapping, src: SourceConfig, default_tz: str, d: Dialect,
-                native_number: bool = False) -> str:
+                native_number: bool = False, *, localized: bool = True) -> str:
     """DuckDB-dialect SQL producing canonical column ``col`` from its mapping. A number the
-    export already types (``native_number``) is cast directly, not through its text."""
+    export already types (``native_number``) is cast directly, not through its text. With
+    ``localized`` False a local time with a format is only parsed, not moved to UTC: null
+    exactly where the canonical value is (the parse-failure count reads that)."""
     base = _base_sql(mapping)
     if native_number and col.dtype == "float64":
         factor = {"ms": " / 1000.0", "min": " * 60.0"}.get(mapping.unit or "s", "")
@@ -623,7 +625,8 @@ def _column_sql(col: Column, mapping: ColumnMapping, src: SourceConfig, default_
         if mapping.format == "iso":
             return d.parse_iso(f"NULLIF(CAST({base} AS VARCHAR), '')", tz)
         if mapping.format:
-            return d.localize(d.parse_timestamp(f"NULLIF(CAST({base} AS VARCHAR), '')", mapping.format), tz)
+            parsed = d.parse_timestamp(f"NULLIF(CAST({base} AS VARCHAR), '')", mapping.format)
+            return d.localize(parsed, tz) if localized else parsed
         return f"__ts__({base})"  # resolved against the expression's type below
     if dtype == "string":
         return f"NULLIF(CAST({base} AS VARCHAR), '')"
@@ -735,7 +738,10 @@ def load_source(
             if per_row:
                 column_sql[col.name] = sql
                 if col.dtype != "string" and mapping.constant is None and not (native and col.dtype in ("float64", "int64")):
-                    conversions[col.name] = (_source_text_sql(mapping), sql)
+                    # a local time's parse decides whether it is null: the move to UTC is skipped
+                    parsed = (_column_sql(col, mapping, src, engagement.timezone, d, localized=False)
+                              if col.dtype.startswith("timestamp") and mapping.format and mapping.format != "iso" else sql)
+                    conversions[col.name] = (_source_text_sql(mapping), parsed)
         query = f"SELECT {', '.join(selects)} {from_sql}"
         derived = [(c, m) for c, m in columns if m.derive is not None]
         if derived:

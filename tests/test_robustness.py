@@ -390,6 +390,19 @@ def test_unreadable_durations_stay_null_are_counted_and_degrade_aht(tmp_path):
     assert r.verdict("fcr_repeat") == "ready"  # FCR does not read talk_s
 
 
+def test_unreadable_local_times_are_counted_in_a_timezone_with_a_dst_gap(tmp_path):
+    # London local times: a text that is no time is a parse failure; 01:30 on 29 March does not
+    # exist on a London clock (the DST gap) but parses, and is loaded, so it is not counted
+    rows = _rows(10).splitlines()
+    rows[2] = rows[2].replace("2026-03-02 10:00:00", "yesterday")
+    rows[5] = rows[5].replace("2026-03-02 13:00:00", "2026-03-29 01:30:00")
+    s = cxkit.open_engagement(_engagement(tmp_path, HEADER + "\n".join(rows) + "\n", {"timezone": "Europe/London"}))
+    loaded = s.table("contacts", as_loaded=True).execute()
+    assert loaded.arrived_at.isna().sum() == 1
+    assert s.load_reports["contacts"].parse_failures() == {
+        "arrived_at": {"count": 1, "of": 10, "samples": ["yesterday"]}}
+
+
 def _shared_id_engagement(tmp_path: Path, exclude: bool = True) -> Path:
     """40 customers with one call each on 2 March; one shared id with 320 calls, one every 2 hours
     from 1 March 00:00 (5 minutes each): more than 10 a day over the 31-day period (310)."""
