@@ -591,13 +591,15 @@ def _source_text_sql(mapping: ColumnMapping) -> str:
     return text
 
 
-def _native_number(mapping: ColumnMapping, raw_types: Mapping[str, Any]) -> bool:
-    """Whether the mapping reads one raw column the export already types as a number, with no
-    null values or value map: it then needs no parsing and cannot fail to parse."""
+def _native_number(col: Column, mapping: ColumnMapping, raw_types: Mapping[str, Any]) -> bool:
+    """Whether numeric column ``col`` is mapped from one raw column the export already types as
+    a number, with no null values or value map: it then needs no parsing and cannot fail to parse."""
+    if col.dtype not in ("float64", "int64"):
+        return False
     if mapping.column is None or mapping.null_values or mapping.values or mapping.unit == "hms":
         return False
     dtype = raw_types.get(mapping.column)
-    return dtype is not None and dtype.is_numeric() and not dtype.is_boolean()
+    return dtype is not None and dtype.is_numeric()
 
 
 def _column_sql(col: Column, mapping: ColumnMapping, src: SourceConfig, default_tz: str, d: Dialect,
@@ -719,7 +721,7 @@ def load_source(
         per_row = not src.group_by
         for col, mapping in direct:
             mapped[col.name] = _mapped_from(mapping)
-            native = _native_number(mapping, raw_types)
+            native = _native_number(col, mapping, raw_types)
             sql = _column_sql(col, mapping, src, engagement.timezone, d, native)
             if sql.startswith("__ts__("):
                 try:
@@ -737,11 +739,10 @@ def load_source(
             selects.append(f"{sql} AS {_quote(col.name)}")
             if per_row:
                 column_sql[col.name] = sql
-                if col.dtype != "string" and mapping.constant is None and not (native and col.dtype in ("float64", "int64")):
+                if col.dtype != "string" and mapping.constant is None and not native:
                     # a local time's parse decides whether it is null: the move to UTC is skipped
-                    parsed = (_column_sql(col, mapping, src, engagement.timezone, d, localized=False)
-                              if col.dtype.startswith("timestamp") and mapping.format and mapping.format != "iso" else sql)
-                    conversions[col.name] = (_source_text_sql(mapping), parsed)
+                    parsed = _column_sql(col, mapping, src, engagement.timezone, d, localized=False)
+                    conversions[col.name] = (_source_text_sql(mapping), sql if parsed.startswith("__ts__(") else parsed)
         query = f"SELECT {', '.join(selects)} {from_sql}"
         derived = [(c, m) for c, m in columns if m.derive is not None]
         if derived:
@@ -949,8 +950,7 @@ def fold_legs_twice(legs: ir.Table) -> ir.Table:
     The legs are grouped once: on a large export the grouping is the cost."""
     aggs = _fold_aggregates(legs)
     for name in _DURATION_COLUMNS:
-        x = legs[name]
-        aggs[CLIPPED + name] = ibis.ifelse(x < 0, 0.0, x.cast("float64")).sum()
+        aggs[CLIPPED + name] = _clipped(legs[name]).sum()
     return legs.group_by("contact_id").aggregate(**aggs)
 
 
@@ -1005,7 +1005,12 @@ def clip_negative_durations(t: ir.Table) -> ir.Table:
     [0.0, 60.0, nan]
     """
     present = [c for c in _DURATION_COLUMNS if c in t.columns]
-    return t.mutate(**{c: ibis.ifelse(t[c] < 0, 0.0, t[c].cast("float64")) for c in present})
+    return t.mutate(**{c: _clipped(t[c]) for c in present})
+
+
+def _clipped(x: ir.NumericValue) -> ir.NumericValue:
+    """A duration with a negative value read as zero; null stays null."""
+    return ibis.ifelse(x < 0, 0.0, x.cast("float64"))
 
 
 def mapped_columns(report: LoadReport, table: str) -> set[str]:
