@@ -245,9 +245,7 @@ def journey_contacts(
     [['a', 'a', 1, False], ['b', 'a', 2, True], ['c', 'c', 1, False]]
     """
     window = ibis.interval(seconds=_window_seconds(window_days))
-    # a given end of data is a constant added last; else the latest arrival of the whole feed
-    eod = _end_of_data(contacts, end_of_data)
-    c = contacts if end_of_data is not None else contacts.mutate(end_of_data=eod)
+    c = contacts.mutate(end_of_data=_end_of_data(contacts, end_of_data))
     c = c.filter(c.customer_id.notnull() & (c.direction == "inbound"))
     c = c.select(
         "contact_id",
@@ -259,7 +257,7 @@ def journey_contacts(
         "entry_point",
         "outcome",
         "agent_id",
-        *(["end_of_data"] if end_of_data is None else []),
+        "end_of_data",
         # an end before the arrival (or none) is an export error; read it as the arrival, as
         # cxkit.resolution does, so both modules pair the same contacts
         ended_at=ibis.ifelse(
@@ -306,8 +304,6 @@ def journey_contacts(
     # epoch seconds: an equality on the timestamp itself is pushed into the scan as a filter,
     # which DuckDB cannot build over a pandas-backed table without pytz
     c = c.inner_join(k, (c.contact_id == k._cid) & (c.arrived_at.epoch_seconds() == k._arr_s))
-    if end_of_data is not None:
-        c = c.mutate(end_of_data=eod)
     c = c.mutate(
         # the previous contact in the journey: the customer's previous one, unless this one starts it
         channel_switch=((c.position > 1) & c._prev_channel.notnull() & (c._prev_channel != c.channel)).fill_null(False),
