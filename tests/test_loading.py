@@ -482,6 +482,39 @@ def test_one_grouping_of_the_legs_gives_both_folds():
     assert clipped.loc["b", "talk_s"] == 0.0 and pd.isna(clipped.loc["b", "hold_s"])
 
 
+def test_contacts_of_one_leg_are_not_grouped_and_fold_to_the_same_rows():
+    # fold_legs_twice groups only the contacts with several legs (or no id) and passes a
+    # one-leg contact through: every column must equal what the grouping gives for it,
+    # nulls, a negative duration, a transfer out and legs without a contact id included
+    from cxkit.loading import _fold_aggregates, fold_legs_twice
+    from cxkit.testing import canonical_memtable
+
+    leg = dict(customer_id="k", channel="voice", direction="inbound", queue="Q")
+    legs = canonical_memtable("legs", [
+        {**leg, "contact_id": "one", "leg_seq": 1, "arrived_at": "2026-03-02 09:00", "ended_at": "2026-03-02 09:05",
+         "talk_s": -20.0, "hold_s": None, "outcome": "abandoned", "queued": None, "auth_attempts": None,
+         "transfers_out": 1, "agent_id": None},
+        {**leg, "contact_id": "bare", "leg_seq": None, "arrived_at": "2026-03-02 10:00", "ended_at": None,
+         "outcome": None, "customer_id": None, "channel": None, "transfers_out": None, "auth_attempts": 2},
+        {**leg, "contact_id": "two", "leg_seq": 1, "arrived_at": "2026-03-03 10:00", "ended_at": "2026-03-03 10:02",
+         "talk_s": 30.0, "outcome": "handled", "agent_id": "a1"},
+        {**leg, "contact_id": "two", "leg_seq": 2, "arrived_at": "2026-03-03 10:02", "ended_at": "2026-03-03 10:09",
+         "talk_s": -5.0, "outcome": "abandoned", "agent_id": "a2", "queue": "R"},
+        {**leg, "contact_id": None, "leg_seq": 1, "arrived_at": "2026-03-04 10:00", "talk_s": 7.0},
+        {**leg, "contact_id": None, "leg_seq": 2, "arrived_at": "2026-03-04 11:00", "talk_s": 8.0},
+    ])
+    grouping = legs.group_by("contact_id").aggregate(**_fold_aggregates(legs, clipped_too=True))
+
+    def rows(t):
+        return t.order_by(t.contact_id.fill_null("")).execute().reset_index(drop=True)
+
+    got, expected = rows(fold_legs_twice(legs)), rows(grouping)
+    pd.testing.assert_frame_equal(got, expected[got.columns])
+    assert len(got) == 4  # one, bare, two, and the two id-less legs as one contact (as grouped)
+    one = got.set_index(got.contact_id.fillna("(none)")).loc["one"]
+    assert one.transfers == 1 and one.talk_s == -20.0 and one.cx_clipped_talk_s == 0.0 and pd.isna(one.hold_s)
+
+
 def test_numbers_the_export_types_read_as_the_same_values_as_their_text(tmp_path):
     # a Parquet export types its numbers: they are cast directly (no text round trip) and give
     # the values the same numbers written as text give; a null stays null, never 0
