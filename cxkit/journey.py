@@ -38,6 +38,7 @@ import ibis
 import ibis.expr.types as ir
 
 from cxkit.errors import CxkitError
+from cxkit.grouping import fold_groups
 from cxkit.operations import queue_flags
 from cxkit.stats import Z95, value_ranks, wilson_interval
 
@@ -348,8 +349,11 @@ def journey_contacts(
 
 def _components(rows: ir.Table, keys: Sequence[str]) -> ir.Table:
     """Effort components of a set of journey contacts, per ``keys`` (a journey, or a prefix)."""
-    out = rows.aggregate(
-        by=list(keys),
+    return _with_derived_components(rows.aggregate(by=list(keys), **_component_aggregates(rows)))
+
+
+def _component_aggregates(rows: ir.Table) -> dict[str, ir.Value]:
+    return dict(
         contacts=rows.count(),
         channels=rows.channel.nunique(),
         channel_switches=rows.channel_switch.cast("int64").sum(),
@@ -364,12 +368,63 @@ def _components(rows: ir.Table, keys: Sequence[str]) -> ir.Table:
         first_arrived_at=rows.arrived_at.min(),
         last_ended_at=rows.ended_at.max(),
     )
+
+
+def _one_contact_components(row: ir.Table) -> dict[str, ir.Value | int]:
+    """What :func:`_component_aggregates` gives for a group of one contact."""
+    return dict(
+        contacts=1,
+        channels=row.channel.notnull().cast("int64"),
+        channel_switches=row.channel_switch.cast("int64"),
+        transfers=row.transfers,
+        auth_attempts=row.auth_attempts,
+        abandoned_before_served=row.abandoned_before_served.cast("int64"),
+        handled_contacts=(row.outcome == "handled").fill_null(False).cast("int64"),
+        ivr_s=row.ivr_s,
+        wait_s=row.wait_s,
+        response_s=row.response_s,
+        hold_s=row.hold_s,
+        first_arrived_at=row.arrived_at,
+        last_ended_at=row.ended_at,
+    )
+
+
+def _with_derived_components(out: ir.Table) -> ir.Table:
     return out.mutate(
         extra_contacts=out.contacts - 1,
         repeat_authentications=ibis.greatest(out.auth_attempts - 1, 0),
         elapsed_s=(out.last_ended_at.epoch_seconds() - out.first_arrived_at.epoch_seconds()).cast(
             "float64"
         ),
+    )
+
+
+def _journey_aggregates(jc: ir.Table) -> dict[str, ir.Value]:
+    """Per journey: the effort components, the first contact's channel, reason, queue and entry
+    point, the last contact's outcome, and the end of data."""
+    first = jc.position == 1
+    return dict(
+        **_component_aggregates(jc),
+        first_channel=jc.channel.max(where=first),
+        first_reason=jc.contact_reason.max(where=first),
+        first_queue=jc.queue.max(where=first),
+        first_entry_point=jc.entry_point.max(where=first),
+        last_outcome=jc.outcome.max(where=jc.is_last),
+        end_of_data=jc.end_of_data.max(),
+    )
+
+
+def _one_contact_journey(row: ir.Table) -> dict[str, ir.Value | int]:
+    """What :func:`_journey_aggregates` gives for a journey of one contact (its first and last)."""
+    first, last = row.position == 1, row.is_last
+    return dict(
+        **_one_contact_components(row),
+        first_channel=ibis.ifelse(first, row.channel, ibis.null("string")),
+        first_reason=ibis.ifelse(first, row.contact_reason, ibis.null("string")),
+        first_queue=ibis.ifelse(first, row.queue, ibis.null("string")),
+        first_entry_point=ibis.ifelse(first, row.entry_point, ibis.null("string")),
+        last_outcome=ibis.ifelse(last, row.outcome, ibis.null("string")),
+        end_of_data=row.end_of_data,
     )
 
 
@@ -422,18 +477,17 @@ def journeys(
     else:
         jc = journey_contacts(contacts, window_days=window_days, end_of_data=end_of_data)
     window = ibis.interval(seconds=_window_seconds(window_days))
-    comp = _components(jc, ["journey_id", "customer_id"])
-    first = jc.position == 1
-    firsts = jc.aggregate(
-        by="journey_id",
-        first_channel=jc.channel.max(where=first),
-        first_reason=jc.contact_reason.max(where=first),
-        first_queue=jc.queue.max(where=first),
-        first_entry_point=jc.entry_point.max(where=first),
-        last_outcome=jc.outcome.max(where=jc.is_last),
-        end_of_data=jc.end_of_data.max(),
+    # most journeys hold one contact: only the journeys of several contacts are grouped
+    # (cxkit.grouping.fold_groups); a journey id that an export's repeated contact id gives
+    # two journeys of one customer is grouped as one, as before
+    key = (jc.journey_id, jc.customer_id)
+    sizes = jc.group_by(["journey_id", "customer_id"]).aggregate(_n=jc.count())
+    several = sizes.filter(sizes._n > 1).select(_jid="journey_id", _cust="customer_id")
+    same = key[0].identical_to(several._jid) & key[1].identical_to(several._cust)
+    j = _with_derived_components(
+        fold_groups(jc.semi_join(several, same), jc.anti_join(several, same), ["journey_id", "customer_id"],
+                    _journey_aggregates, _one_contact_journey)
     )
-    j = comp.join(firsts, "journey_id")
     censored = j.last_ended_at + window > j.end_of_data
     return j.mutate(
         served=j.handled_contacts > 0,

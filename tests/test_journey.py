@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import ibis
+import pandas as pd
 import pytest
 
 from cxkit import journey as J
@@ -138,6 +139,32 @@ def test_journey_components(con):
     assert j["elapsed_s"] == 262800.0
     assert (j["first_channel"], j["last_outcome"], j["served"]) == ("voice", "handled", True)
     assert (j["status"], j["resolved"], j["censored"]) == ("resolved", True, False)
+
+
+def test_journeys_of_one_contact_pass_through_as_their_grouping(con):
+    # journeys() groups only the journeys of several contacts; a journey of one contact is
+    # its row: every column equals the plain grouping, nulls, an abandoned contact, a
+    # channel not recorded and a contact id the export repeats (two journeys, one id) included
+    t = contacts(
+        c("a", "2026-03-02 09:00", "2026-03-02 09:03", outcome="abandoned", ivr_s=60.0, auth_attempts=None),
+        c("b", "2026-03-20 09:00", "2026-03-20 09:10", channel=None, outcome=None, hold_s=None, queue="Q"),
+        c("c", "2026-03-21 09:00", "2026-03-21 09:30", channel="chat", transfers=2, customer_id="m"),
+        c("d", "2026-03-21 10:00", "2026-03-21 10:05", customer_id="m", outcome="abandoned"),
+        c("e", "2026-03-03 09:00", "2026-03-03 09:01", customer_id="n"),
+        c("e", "2026-03-25 09:00", "2026-03-25 09:01", customer_id="n", channel="email"),
+    )
+    jc = J.journey_contacts(t, end_of_data=EOD)
+    plain = J._with_derived_components(
+        jc.group_by(["journey_id", "customer_id"]).aggregate(**J._journey_aggregates(jc))
+    )
+    got = con.execute(J.journeys(jc).order_by("journey_id", "customer_id")).reset_index(drop=True)
+    expected = con.execute(plain.order_by("journey_id", "customer_id")).reset_index(drop=True)
+    common = [column for column in got.columns if column in expected.columns]
+    assert len(common) == len(got.columns) - 4  # all but served, censored, resolved, status
+    pd.testing.assert_frame_equal(got[common], expected[common])
+    assert got.contacts.tolist() == [1, 1, 2, 2]  # a, b, c+d; e's two journeys of one id grouped as one
+    b = got.set_index("journey_id").loc["b"]
+    assert b.channels == 0 and b.handled_contacts == 0 and b.first_queue == "Q" and pd.isna(b.last_outcome)
 
 
 def test_email_response_time_is_not_waiting_effort(con):
