@@ -120,9 +120,14 @@ class LoadReport:
         name = "cx_kept_rows"
         rows = kept.alias(name)
         h = hash_sql([_quote(c) for c in kept.columns])
+        repeated = f"SELECT {h} AS cx_h FROM {name} GROUP BY 1 HAVING count(*) > 1"
+        # no hash repeats (the usual export): no row equals another, and the second scan that
+        # compares candidates (6 s of 9.5 on 11 million legs) is not needed
+        if not int(rows.sql(f"SELECT count(*) AS n FROM ({repeated}) AS r", dialect="duckdb").execute().iloc[0]["n"]):
+            return 0
         # only the rows whose hash repeats are compared in full: almost always few
         sql = (
-            f"WITH cx_repeated AS (SELECT {h} AS cx_h FROM {name} GROUP BY 1 HAVING count(*) > 1), "
+            f"WITH cx_repeated AS ({repeated}), "
             f"cx_candidates AS (SELECT * FROM {name} WHERE {h} IN (SELECT cx_h FROM cx_repeated)) "
             "SELECT (SELECT count(*) FROM cx_candidates) - (SELECT count(*) FROM (SELECT DISTINCT * FROM cx_candidates) "
             "AS cx_distinct) AS d"
