@@ -79,10 +79,14 @@ def _tails(
     exclude_reasons: Iterable[str],
     journey_rows: ir.Table | None = None,
 ) -> ir.Table:
-    """Every contact of a judged journey with: ``_unresolved`` (an eligible contact that a
-    later contact of its journey follows), ``_tail`` (the contacts after it in its journey) and
-    ``_weight`` (how many unresolved eligible contacts of its journey come before it: how many
-    tails it belongs to)."""
+    """Every contact of a judged journey of several contacts with: ``_unresolved`` (an
+    eligible contact that a later contact of its journey follows), ``_tail`` (the contacts
+    after it in its journey) and ``_weight`` (how many unresolved eligible contacts of its
+    journey come before it: how many tails it belongs to).
+
+    A journey of one contact is left out: its contact is not a repeat, is followed by none
+    (not unresolved) and belongs to no tail, so it counts in no figure read from here.
+    """
     from cxkit.journey import journey_contacts
 
     eod = end_of_data
@@ -91,6 +95,7 @@ def _tails(
 
         eod = _eod(contacts, eod)
     jc = journey_rows if journey_rows is not None else journey_contacts(contacts, window_days=window_days, end_of_data=eod)
+    jc = jc.filter((jc.position > 1) | ~jc.is_last)
     whole = ibis.window(group_by="journey_id")
     # judged as cxkit.journey.journeys judges a journey: its latest end + window is within the data
     jc = jc.mutate(_size=jc.contact_id.count().over(whole), _last_end=jc.ended_at.max().over(whole))
