@@ -26,3 +26,34 @@ def test_spark_url_without_pyspark_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "pyspark.sql", None)
     with pytest.raises(CxkitError, match=r"needs PySpark.*\.\[spark\]"):
         connect("pyspark://?spark.master=local[1]")
+
+
+def test_a_projection_used_twice_is_read_again_and_a_grouping_is_kept(tmp_path):
+    # DuckDB materialises a subquery a query uses twice; cxkit's connection marks the ones
+    # that only project and filter NOT MATERIALIZED (reading the stored table again is
+    # cheaper than holding a copy), and leaves groupings to DuckDB; results are the same
+    import re
+
+    import pandas as pd
+
+    pd.DataFrame({"k": ["a", "a", "b", None], "x": [1, 2, 5, 7]}).to_parquet(tmp_path / "t.parquet")
+
+    def query(con):
+        t = con.read_parquet(tmp_path / "t.parquet")
+        projected = t.filter(t.x > 0).mutate(x=t.x.cast("float64"))
+        several = projected.group_by("k").aggregate(n=projected.count()).filter(lambda g: g.n > 1)
+        return projected, projected.semi_join(several, "k").union(projected.anti_join(several, "k"))
+
+    con = connect(spill_dir=tmp_path / "spill")
+    projected, q = query(con)
+    sql = con.compile(q)
+    ctes = re.findall(r'"(t\d+)" AS (NOT MATERIALIZED )?\(', sql)
+    assert ctes and all(marked for _, marked in ctes), sql  # the projection, the one common subquery
+    grouped = projected.group_by("k").aggregate(n=projected.count())
+    twice = grouped.join(grouped.rename(m="n"), "k")
+    assert "NOT MATERIALIZED" not in con.compile(twice)  # a grouping used twice stays DuckDB's choice
+    plain = ibis.duckdb.connect()
+    expected = plain.execute(query(plain)[1].order_by("x"))
+    got = con.execute(q.order_by("x"))
+    pd.testing.assert_frame_equal(got, expected)
+    assert got.x.tolist() == [1.0, 2.0, 5.0, 7.0]
