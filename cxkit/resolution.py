@@ -1523,12 +1523,14 @@ def transfer_ping_pong(legs: ir.Table | None) -> ir.Table:
         row = {k: [None] for k in schema}
         row["available"], row["note"] = [False], [_NO_LEGS]
         return ibis.memtable(row, schema=schema)
-    steps = _legs_steps(legs)
+    n_legs = legs.group_by("contact_id").aggregate(_legs=legs.count())
+    # A -> B -> A takes three legs: only the legs of such contacts are put in order
+    three = n_legs.filter(n_legs._legs >= 3).select(_cid="contact_id")
+    steps = _legs_steps(legs.semi_join(three, legs.contact_id.identical_to(three._cid)))
     w = ibis.window(group_by=steps.contact_id, order_by=steps.leg_seq)
     q1, q2 = steps.queue.lag(1).over(w), steps.queue.lag(2).over(w)
     steps = steps.mutate(_pp=((steps.queue == q2) & (steps.queue != q1)).fill_null(False))
     pp = steps.group_by("contact_id").aggregate(_pp=steps.count(where=steps._pp))
-    n_legs = legs.group_by("contact_id").aggregate(_legs=legs.count())
     per = n_legs.left_join(pp, n_legs.contact_id == pp.contact_id)
     agg = per.aggregate(
         contacts=per.count(),
@@ -1557,6 +1559,10 @@ def transfer_chains(legs: ir.Table | None, *, top: int = 10, max_steps: int = 5)
             {"path": [_NO_LEGS], "legs": [None], "contacts": [None], "share": [None]},
             schema={"path": "string", "legs": "int64", "contacts": "int64", "share": "float64"},
         )
+    # only transferred contacts have a path: only their legs are put in order
+    n_legs = legs.group_by("contact_id").aggregate(_n=legs.count())
+    two = n_legs.filter(n_legs._n >= 2).select(_cid="contact_id")
+    legs = legs.semi_join(two, legs.contact_id.identical_to(two._cid))
     w = ibis.window(group_by=legs.contact_id, order_by=legs.leg_seq)
     l = legs.mutate(_k=ibis.row_number().over(w), _q=legs.queue.fill_null("(not recorded)"))
     per = l.group_by("contact_id").aggregate(
