@@ -219,11 +219,15 @@ def evaluate(
     expectations: Iterable[Mapping[str, Any]],
     *,
     coded: Iterable[str] = (),
+    base: ir.Table | None = None,
 ) -> list[dict[str, Any]]:
     """Evaluate GE expectation configurations (``{"type", "kwargs"}``) against an ibis table.
 
     Returns one GE-shaped result dict per expectation, in order: ``{"success", "result"}``.
-    Column-map expectations share one aggregate query; uniqueness takes one grouped query each.
+    Column-map expectations share one aggregate query; uniqueness takes one grouped query each,
+    over ``base`` when given: the same rows without the columns ``table`` derives from other
+    tables (a membership test against the contacts costs a uniqueness check 1-2 s at 10
+    million contacts and changes nothing in it).
     ``coded`` names the columns whose offending values may be listed.
     """
     expectations = [dict(e) for e in expectations]
@@ -258,7 +262,7 @@ def evaluate(
                 bad = row_condition(table, kw.get("row_condition")) & ~spec.missing(table, kw) & spec.unexpected(table, kw)
                 res["result"]["partial_unexpected_list"] = _offending_values(table, column, bad)
         elif kind in _GROUPED:
-            res = _uniqueness(table, kind, kw, n)
+            res = _uniqueness(table if base is None else base, kind, kw, n)
         elif kind in _AGGREGATE:
             value = row[f"a{i}"]
             observed = None if value is None or value != value else (int(value) if float(value).is_integer() else float(value))
