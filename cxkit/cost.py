@@ -572,6 +572,7 @@ def cost_per_resolved_issue(
     by: str = "first_reason",
     min_n: int = 30,
     journey_rows: ir.Table | None = None,
+    journey_table: ir.Table | None = None,
 ) -> ir.Table:
     """Cost per resolved issue = cost of all contacts in judged journeys / resolved journeys.
 
@@ -584,6 +585,8 @@ def cost_per_resolved_issue(
 
     ``journey_rows`` is :func:`cxkit.journey.journey_contacts` (same window and end of data)
     when the caller has it: stitching journeys is the costliest step at scale.
+    ``journey_table`` is :func:`cxkit.journey.journeys` of those rows when the caller has it
+    (a grouping of every journey contact saved).
 
     Returns
     -------
@@ -614,7 +617,7 @@ def cost_per_resolved_issue(
     jc = journey_rows if journey_rows is not None else journey_contacts(
         contacts, window_days=window_days, end_of_data=end_of_data
     )
-    j = journeys(jc, window_days=window_days, end_of_data=end_of_data)
+    j = journey_table if journey_table is not None else journeys(jc, window_days=window_days, end_of_data=end_of_data)
     j = j.select(_jid="journey_id", _judged=~j.censored, _resolved=j.resolved, _seg=j[by])
     # a bare price table (channel, cost_per_contact) is accepted: its basis is then unknown
     basis = prices.basis if "basis" in prices.columns else ibis.null("string")

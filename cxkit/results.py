@@ -658,7 +658,7 @@ def _cost_per_resolved_issue(i: Inputs):
 
     frame = cost.cost_per_resolved_issue(
         i.contacts, i.prices, window_days=i.res.repeat_window_days, end_of_data=i.eod, min_n=i.res.min_n,
-        journey_rows=i.journey_contacts,
+        journey_rows=i.journey_contacts, journey_table=i.journeys,
     ).to_pandas()
     return pd.concat([frame.assign(_all_last=0), _all_issues(frame, i.res.min_n).assign(_all_last=1)],
                      ignore_index=True)
