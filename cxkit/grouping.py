@@ -16,7 +16,7 @@ from typing import Any
 
 import ibis.expr.types as ir
 
-__all__ = ["fold_groups"]
+__all__ = ["fold_groups", "split_by_group_size"]
 
 
 def fold_groups(
@@ -55,3 +55,24 @@ def fold_groups(
         },
     )
     return grouped.union(passed)
+
+
+def split_by_group_size(t: ir.Table, by: Sequence[str], *, at_least: int = 2) -> tuple[ir.Table, ir.Table]:
+    """The rows of ``t`` whose group (by ``by``) holds at least ``at_least`` rows, and the other
+    rows. Keys compare null-safe: rows with a null key form one group, as in a grouping.
+
+    Examples
+    --------
+    >>> import ibis
+    >>> t = ibis.memtable({"k": ["a", "a", "b", None], "x": [1, 2, 5, 7]})
+    >>> several, alone = split_by_group_size(t, ["k"])
+    >>> sorted(several.execute().x.tolist()), sorted(alone.execute().x.tolist())
+    ([1, 2], [5, 7])
+    """
+    import ibis
+
+    sizes = t.group_by(list(by)).aggregate(_cx_rows=t.count())
+    big = sizes.filter(sizes._cx_rows >= at_least)
+    big = big.select(**{f"_cx_key{i}": big[name] for i, name in enumerate(by)})
+    same = ibis.and_(*[t[name].identical_to(big[f"_cx_key{i}"]) for i, name in enumerate(by)])
+    return t.semi_join(big, same), t.anti_join(big, same)

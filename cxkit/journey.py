@@ -38,7 +38,7 @@ import ibis
 import ibis.expr.types as ir
 
 from cxkit.errors import CxkitError
-from cxkit.grouping import fold_groups
+from cxkit.grouping import fold_groups, split_by_group_size
 from cxkit.operations import queue_flags
 from cxkit.stats import Z95, value_ranks, wilson_interval
 
@@ -480,14 +480,9 @@ def journeys(
     # most journeys hold one contact: only the journeys of several contacts are grouped
     # (cxkit.grouping.fold_groups); a journey id that an export's repeated contact id gives
     # two journeys of one customer is grouped as one, as before
-    key = (jc.journey_id, jc.customer_id)
-    sizes = jc.group_by(["journey_id", "customer_id"]).aggregate(_n=jc.count())
-    several = sizes.filter(sizes._n > 1).select(_jid="journey_id", _cust="customer_id")
-    same = key[0].identical_to(several._jid) & key[1].identical_to(several._cust)
-    j = _with_derived_components(
-        fold_groups(jc.semi_join(several, same), jc.anti_join(several, same), ["journey_id", "customer_id"],
-                    _journey_aggregates, _one_contact_journey)
-    )
+    key = ["journey_id", "customer_id"]
+    several, alone = split_by_group_size(jc, key)
+    j = _with_derived_components(fold_groups(several, alone, key, _journey_aggregates, _one_contact_journey))
     censored = j.last_ended_at + window > j.end_of_data
     return j.mutate(
         served=j.handled_contacts > 0,

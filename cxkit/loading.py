@@ -26,7 +26,7 @@ from sqlglot import exp
 from cxkit.config import ColumnMapping, Engagement, SourceConfig, _format_from_suffix
 from cxkit.connection import Dialect, dialect_for
 from cxkit.errors import CxkitError, SourceError
-from cxkit.grouping import fold_groups
+from cxkit.grouping import fold_groups, split_by_group_size
 from cxkit.privacy import redact
 from cxkit.pseudonyms import pseudonym_sql
 from cxkit.schema import TABLES, Column, table_spec
@@ -956,17 +956,14 @@ def fold_legs_twice(legs: ir.Table) -> ir.Table:
 
     On a large export the grouping is the cost: ten first-or-last-leg picks and a dozen sums
     per contact. Most contacts have one leg, and a contact of one leg is its leg: only the
-    contacts with several legs (or no id) are grouped; the others are each leg's values, the
+    contacts with several legs are grouped (legs without an id are one group, as grouped); the others are each leg's values, the
     same values the grouping gives for one row (:func:`cxkit.grouping.fold_groups`). At 10 million contacts (9% with several
     legs) this took 13 s instead of 33 s, with identical rows (tested against the grouping).
     """
-    several_ids = legs.group_by("contact_id").aggregate(_legs=legs.count())
-    several_ids = several_ids.filter((several_ids._legs > 1) | several_ids.contact_id.isnull()).select(
-        _cid="contact_id"
-    )
+    several, alone = split_by_group_size(legs, ["contact_id"])
     return fold_groups(
-        legs.semi_join(several_ids, legs.contact_id.identical_to(several_ids._cid)),
-        legs.anti_join(several_ids, legs.contact_id.identical_to(several_ids._cid)),
+        several,
+        alone,
         ["contact_id"],
         lambda t: _fold_aggregates(t, clipped_too=True),
         lambda t: _one_leg(t, clipped_too=True),

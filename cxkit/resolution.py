@@ -39,6 +39,7 @@ import ibis
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
+from cxkit.grouping import split_by_group_size
 from cxkit.operations import _as_list, _grouped, _label_segments, _with_rate, queue_flags
 from cxkit.stats import wilson_interval
 
@@ -241,9 +242,7 @@ def _recontact_frame(
     # a customer with one contact has nothing to pair it with (all four columns null): only
     # the contacts of customers with several are sorted (at 10 million contacts, a third of
     # those with a customer id: the narrow pairing took 13 s instead of 20)
-    several = keys.group_by("customer_id").aggregate(_n=keys.count())
-    several = several.filter(several._n > 1).select(_cust="customer_id")
-    keys = keys.semi_join(several, keys.customer_id == several._cust)
+    keys, _ = split_by_group_size(keys, ["customer_id"])
     out = base
     if forward and backward:
         p = _paired_both(keys, same_reason)
@@ -1560,9 +1559,7 @@ def transfer_chains(legs: ir.Table | None, *, top: int = 10, max_steps: int = 5)
             schema={"path": "string", "legs": "int64", "contacts": "int64", "share": "float64"},
         )
     # only transferred contacts have a path: only their legs are put in order
-    n_legs = legs.group_by("contact_id").aggregate(_n=legs.count())
-    two = n_legs.filter(n_legs._n >= 2).select(_cid="contact_id")
-    legs = legs.semi_join(two, legs.contact_id.identical_to(two._cid))
+    legs, _ = split_by_group_size(legs, ["contact_id"])
     w = ibis.window(group_by=legs.contact_id, order_by=legs.leg_seq)
     l = legs.mutate(_k=ibis.row_number().over(w), _q=legs.queue.fill_null("(not recorded)"))
     per = l.group_by("contact_id").aggregate(
