@@ -905,6 +905,7 @@ def effort_rank_correlation(
     scope: Literal["to_survey", "journey"] = "to_survey",
     weights: Mapping[str, float] | None = None,
     scales: Mapping[str, float] | None = None,
+    scored: ir.Table | None = None,
     min_n: int = 30,
 ) -> ir.Table:
     """How well the effort index ranks customers' own ratings: Spearman's rho with CES and CSAT.
@@ -913,11 +914,15 @@ def effort_rank_correlation(
     including the surveyed contact). A useful index correlates *negatively* with both (a
     higher CES means "made it easy", a higher CSAT more satisfied). One row per measure
     (``ces``, ``csat``): ``n`` (responses carrying both the rating and a journey),
-    ``spearman``, ``ci_low``, ``ci_high``, ``below_min_n``, ``scope``.
+    ``spearman``, ``ci_low``, ``ci_high``, ``below_min_n``, ``scope``. ``scored`` is
+    :func:`survey_effort` with the same scope, weights and scales when the caller has it
+    already (``surveys`` is then not read); it may hold only the answered surveys, since a
+    survey without the rating adds no pair.
     """
-    scored = survey_effort(
-        journey_contacts, journeys, surveys, scope=scope, weights=weights, scales=scales
-    )
+    if scored is None:
+        scored = survey_effort(
+            journey_contacts, journeys, surveys, scope=scope, weights=weights, scales=scales
+        )
     parts = [
         spearman_correlation(scored, "effort", measure, min_n=min_n).mutate(
             measure=ibis.literal(measure), scope=ibis.literal(scope)

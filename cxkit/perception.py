@@ -18,7 +18,7 @@ Everything returns lazy ibis tables; FCR and repeat flags come from
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -36,6 +36,7 @@ __all__ = [
     "survey_response_rates",
     "nonresponse_check",
     "perception_by_driver",
+    "responses",
     "qa_alignment",
     "qa_rank_correlation",
     "utc_offset_hours",
@@ -64,6 +65,12 @@ def _valid(x: ir.Value, name: str) -> ir.FloatingValue:
 def _responded(s: ir.Table) -> ir.BooleanValue:
     answered = s.csat.notnull() | s.nps.notnull() | s.ces.notnull() | s.resolved.notnull()
     return (s.responded_at.notnull() | answered).fill_null(False)
+
+
+def responses(surveys: ir.Table) -> ir.Table:
+    """The surveys the customer answered (a response time or any score), the rows every
+    perception figure reads."""
+    return surveys.filter(_responded(surveys))
 
 
 def _share(out: ir.Table, k: str, n: str, prefix: str) -> dict[str, ir.Value]:
@@ -272,6 +279,9 @@ def perception_by_driver(
     *,
     driver: Literal["transfers", "repeat", "effort_decile"] = "transfers",
     scope: Literal["to_survey", "journey"] = "to_survey",
+    weights: Mapping[str, float] | None = None,
+    scales: Mapping[str, float] | None = None,
+    scored: ir.Table | None = None,
     min_n: int = 30,
 ) -> ir.Table:
     """Survey scores per level of one driver of the surveyed contact's experience.
@@ -283,14 +293,21 @@ def perception_by_driver(
     tied efforts share a decile, so deciles can be uneven or absent). Columns: ``driver``,
     ``level``, ``level_order``, the :func:`survey_scores` columns, ``effort_min`` /
     ``effort_max`` (effort range of the level) and ``below_min_n`` (on ``responses``).
+
+    The effort index is weighted and scaled by ``weights`` / ``scales`` (default: the
+    standard ones; a run passes the engagement's, as for every other effort figure).
+    ``scored`` is :func:`cxkit.journey.survey_effort` of the responses (:func:`responses`)
+    with the same scope, weights and scales, when the caller has it already (a run computes it
+    once for this figure and the effort-rating correlation); ``surveys`` is then not read.
     """
     if driver not in ("transfers", "repeat", "effort_decile"):
         raise CxkitError(
             f"perception_by_driver: driver must be 'transfers', 'repeat' or 'effort_decile'; "
             f"found {driver!r}."
         )
-    responded = surveys.filter(_responded(surveys))
-    scored = survey_effort(journey_contacts, journeys, responded, scope=scope)
+    if scored is None:
+        scored = survey_effort(journey_contacts, journeys, responses(surveys), scope=scope, weights=weights,
+                               scales=scales)
     jc = journey_contacts.select("contact_id", "transfers")
     t = scored.join(jc, "contact_id")
     if driver == "transfers":

@@ -160,6 +160,17 @@ class Inputs:
         return self._cache(resolution.aht_vs_fcr_within_team(self.paired, min_n=self.res.min_n, **self.window), "trap")
 
     @cached_property
+    def survey_effort(self):
+        """Each answered survey with the effort index (the engagement's weights) of its journey
+        up to the surveyed contact: read by the effort-rating correlation and CSAT by effort."""
+        from cxkit import journey, perception
+
+        effort = self.engagement.effort
+        scored = journey.survey_effort(self.journey_contacts, self.journeys, perception.responses(self.table("surveys")),
+                                       weights=effort.weights, scales=effort.scales)
+        return self._cache(scored, "survey_effort")
+
+    @cached_property
     def qa_alignment(self):
         from cxkit import perception
 
@@ -470,7 +481,7 @@ def _effort_vs_ratings(i: Inputs):
 
     effort = i.engagement.effort
     return journey.effort_rank_correlation(i.journey_contacts, i.journeys, i.table("surveys"), weights=effort.weights,
-                                           scales=effort.scales, min_n=i.res.min_n)
+                                           scales=effort.scales, scored=i.survey_effort, min_n=i.res.min_n)
 
 
 @_result("journey_variants", "journey", "The most common journeys", figure="journeys",
@@ -513,8 +524,10 @@ def _nonresponse(i: Inputs):
 def _csat_by_effort(i: Inputs):
     from cxkit import perception
 
-    return perception.perception_by_driver(i.journey_contacts, i.journeys, i.table("surveys"),
-                                           driver="effort_decile", min_n=i.res.min_n)
+    effort = i.engagement.effort
+    return perception.perception_by_driver(i.journey_contacts, i.journeys, i.table("surveys"), driver="effort_decile",
+                                           weights=effort.weights, scales=effort.scales, scored=i.survey_effort,
+                                           min_n=i.res.min_n)
 
 
 @_result("qa_correlation", "journey", "QA scores against agents' outcomes", figure="qa_alignment",

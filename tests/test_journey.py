@@ -406,6 +406,9 @@ def test_effort_rank_correlation(con):
     assert r.loc["ces", "n"] == 3 and r.loc["ces", "spearman"] == pytest.approx(-1.0)
     assert r.loc["csat", "spearman"] == pytest.approx(-1.0)
     assert bool(r.loc["ces", "below_min_n"])
+    # the surveys' effort computed once by the caller gives the same rows, surveys unread
+    again = con.execute(J.effort_rank_correlation(jc, j, None, scored=J.survey_effort(jc, j, s)))
+    assert again.set_index("measure").equals(r)
 
 
 # --------------------------------------------------------------------------------------------

@@ -146,6 +146,15 @@ def test_perception_by_driver(con):
     # efforts 0, 0, 2.5, 3.5 -> percent ranks 0, 0, 2/3, 1 -> deciles 1, 1, 7, 10
     assert dict(zip(dec.level, dec.responses)) == {"1": 2, "7": 1, "10": 1}
     assert dec.set_index("level").loc["10", "csat_mean"] == 3.0
+    # the engagement's weights (transfers 10, extra contacts 0): a 2 + 5 = 7, b the same (tied),
+    # c and d 0 -> percent ranks 0, 0, 2/3, 2/3 -> deciles 1, 1, 7, 7
+    w = {**J.DEFAULT_EFFORT_WEIGHTS, "transfers": 10.0, "extra_contacts": 0.0}
+    dec_w = con.execute(P.perception_by_driver(jc, j, s2, driver="effort_decile", weights=w))
+    assert dict(zip(dec_w.level, dec_w.responses)) == {"1": 2, "7": 2}
+    # the responses' effort computed once by the caller gives the same table, surveys unread
+    scored = J.survey_effort(jc, j, P.responses(s2), weights=w)
+    again = con.execute(P.perception_by_driver(jc, j, None, driver="effort_decile", scored=scored))
+    assert again.equals(dec_w)
     # the percent ranks need no window over all responses (one Spark task)
     from cxkit.testing import unpartitioned_windows
 
