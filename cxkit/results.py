@@ -906,7 +906,9 @@ def compute_results(
         raise CxkitError(f"results: unknown result(s) {unknown}; declared: {', '.join(RESULTS)}")
     inputs = Inputs(session)
     started = time.perf_counter()
-    coverage = session.coverage()
+    # what the tables hold, for the figures' "not measured": every table for a whole run, only
+    # the tables the asked results read otherwise (FCR alone never reads the legs)
+    coverage = session.coverage(None if names is None else {t for n in wanted for t in RESULTS[n].tables})
     entries: dict[str, dict[str, Any]] = {}
     for index, name in enumerate(wanted):
         spec = RESULTS[name]

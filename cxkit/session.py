@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -125,14 +126,16 @@ class Session:
             return mapped_columns(report, "legs") | {"leg_seq"}
         return mapped_columns(self.load_reports[name], name)
 
-    def coverage(self) -> dict[str, Any]:
+    def coverage(self, tables: Iterable[str] | None = None) -> dict[str, Any]:
         """What each present table holds, for "absent is not zero" (:mod:`cxkit.figures`).
 
         ``{table: {"rows": n, "columns": {column: {"mapped": bool, "non_null": k}}}}`` over the
-        rows the diagnostics read (the period's); one aggregate query per table.
+        rows the diagnostics read (the period's); one aggregate query per table. ``tables``
+        limits it to those (default: every present table).
         """
         out: dict[str, Any] = {}
-        for name in self.tables:
+        wanted = self.tables if tables is None else [t for t in self.tables if t in set(tables)]
+        for name in wanted:
             t = self.table(name)
             counts = t.aggregate(
                 cx_rows=t.count(), **{f"cx_nn_{c}": t[c].count() for c in t.columns}

@@ -188,3 +188,24 @@ def test_when_the_period_holds_every_contact_every_leg_is_read_clipped(tmp_path)
     a = legs[legs.contact_id == "A"].set_index("leg_seq")
     assert a.loc[1, "hold_s"] == 0.0 and a.loc[2, "hold_s"] == 60.0
     assert legs.loc[legs.contact_id == "C", "hold_s"].isna().all()
+
+
+def test_results_asked_by_name_read_only_their_tables(tmp_path):
+    # FCR alone reads the contacts: its run states what the contacts hold and never computes
+    # the period's legs; the figures equal those of a run of every result
+    from cxkit.config import load_engagement
+    from cxkit.pseudonyms import create_key
+    from cxkit.results import compute_results
+    from cxkit.session import Session
+
+    path = _write(tmp_path)
+    create_key(tmp_path)
+    alone = Session(load_engagement(path), spill_dir=tmp_path / "alone")
+    fcr = compute_results(alone, tmp_path / "alone", names=["fcr_overall", "repeat_share_overall"])
+    assert set(fcr.coverage) == {"contacts"}
+    assert "legs" not in alone._ready  # the period's legs were never built
+    every = compute_results(Session(load_engagement(path), spill_dir=tmp_path / "every"), tmp_path / "every")
+    assert set(every.coverage) == {"contacts", "legs"}
+    assert every.coverage["contacts"] == fcr.coverage["contacts"]
+    for name in ("fcr_overall", "repeat_share_overall"):
+        assert fcr.frame(name).equals(every.frame(name)), name
