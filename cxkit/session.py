@@ -12,7 +12,7 @@ import ibis.expr.types as ir
 
 from cxkit.config import Engagement, load_engagement
 from cxkit.connection import connect
-from cxkit.customers import implausible_customers, without_implausible_customers
+from cxkit.customers import implausible_summary, without_implausible_customers
 from cxkit.errors import CxkitError, SourceError
 from cxkit.loading import (
     LoadReport,
@@ -87,6 +87,7 @@ class Session:
         self._feed: ir.Table | None = None
         self._fold: ir.Table | None = None
         self._identifiers: IdentifierSet | None = None
+        self._implausible: dict[str, Any] | None = None
 
     def __repr__(self) -> str:
         return f"Session({self.engagement.name!r}, tables={sorted(self._loaded)}, backend={self.con.name})"
@@ -108,9 +109,7 @@ class Session:
             if name == "contacts":
                 # the feed is materialized once (it also gives the end of data); the period is a
                 # filter over it
-                feed = self._contacts_feed()
-                start, end = self.engagement.period_start_utc, self.engagement.period_end_utc
-                t = self._without_implausible_customers(feed.filter((feed.arrived_at >= start) & (feed.arrived_at < end)))
+                t = self._without_implausible_customers(self._period_contacts())
             else:
                 t, filtered = self._for_diagnostics(name)
                 # rows filtered by a join are computed once; the mapped copy itself is not copied
@@ -258,16 +257,32 @@ class Session:
             return t.filter(t.contact_id.isnull() | t.contact_id.isin(feed.contact_id)), True
         return t, False
 
+    def _period_contacts(self) -> ir.Table:
+        """The contacts arriving in the period, every customer id as loaded."""
+        feed = self._contacts_feed()
+        start, end = self.engagement.period_start_utc, self.engagement.period_end_utc
+        return feed.filter((feed.arrived_at >= start) & (feed.arrived_at < end))
+
+    def implausible_summary(self) -> dict[str, Any]:
+        """How many customer ids hold more of the period's contacts than a person makes, and how
+        many contacts they hold (:func:`cxkit.customers.implausible_summary`): one grouping per
+        session, read by readiness (which reports it) and by the diagnostics (which leave the
+        ids out of repeat metrics)."""
+        if self._implausible is None:
+            e = self.engagement
+            limit = e.resolution.max_contacts_per_customer(e.period.days)
+            self._implausible = implausible_summary(self._period_contacts(), limit)
+        return dict(self._implausible)
+
     def _without_implausible_customers(self, contacts: ir.Table) -> ir.Table:
         """Shared, test or default customer ids read as unidentified (``cxkit.customers``)."""
         e = self.engagement
         if not e.resolution.exclude_implausible_customers:
             return contacts
-        limit = e.resolution.max_contacts_per_customer(e.period.days)
         # almost always no id qualifies: then the contacts are read as they are, with no join
-        heavy = implausible_customers(contacts, limit)
-        if int(heavy.count().execute()) == 0:
+        if self.implausible_summary()["ids"] == 0:
             return contacts
+        limit = e.resolution.max_contacts_per_customer(e.period.days)
         return self._materialized("contacts", without_implausible_customers(contacts, limit))
 
     def explain_failure(self, exc: Exception, name: str | None = None) -> CxkitError:

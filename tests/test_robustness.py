@@ -419,10 +419,13 @@ def _shared_id_engagement(tmp_path: Path, exclude: bool = True) -> Path:
 
 
 @pytest.mark.parametrize("exclude", [True, False])
-def test_a_shared_customer_id_is_found_counted_and_left_out_of_repeats(tmp_path, exclude):
-    from cxkit import resolution
+def test_a_shared_customer_id_is_found_counted_and_left_out_of_repeats(tmp_path, exclude, monkeypatch):
+    from cxkit import customers, resolution, session
     from cxkit.readiness import assess
 
+    counted = []
+    monkeypatch.setattr(session, "implausible_summary",
+                        lambda *a, **k: counted.append(1) or customers.implausible_summary(*a, **k))
     s = cxkit.open_engagement(_shared_id_engagement(tmp_path, exclude))
     r = assess(s)
     check = next(c for c in r.results if c.id == "contacts.customer_id.plausible_volume")
@@ -440,6 +443,8 @@ def test_a_shared_customer_id_is_found_counted_and_left_out_of_repeats(tmp_path,
     assert r.verdict("fcr_repeat") == "degraded"
     fcr = resolution.fcr_repeat(s.table("contacts"), end_of_data=s.end_of_data).execute().iloc[0]
     assert (int(fcr.numerator), int(fcr.denominator)) == ((40, 40) if exclude else (40, 275))
+    # readiness and the diagnostics read one count of the ids (one grouping of the contacts)
+    assert len(counted) == 1
 
 
 # ================================================================ 4. leaks and injection

@@ -103,6 +103,9 @@ class _Context:
     now: datetime
     #: the engagement's customer ids (hashed): sample values equal to one are never shown
     identifiers: IdentifierSet | None = None
+    #: the implausible customer ids of the period's contacts, counted once by the session that
+    #: also leaves them out of the diagnostics (:meth:`cxkit.session.Session.implausible_summary`)
+    implausible: Callable[[], dict[str, Any]] | None = None
 
 
 def _seconds(t: ir.Table, col: str) -> ir.NumericValue:
@@ -480,7 +483,7 @@ def _implausible_customer_check(rule: Rule, contacts: ir.Table, ctx: _Context) -
     cfg = e.resolution
     limit = cfg.max_contacts_per_customer(e.period.days)
     inside = contacts.filter((contacts.arrived_at >= e.period_start_utc) & (contacts.arrived_at < e.period_end_utc))
-    summary = customers.implausible_summary(inside, limit)
+    summary = ctx.implausible() if ctx.implausible is not None else customers.implausible_summary(inside, limit)
     n = summary["ids"]
     values = ""
     details: dict[str, Any] = {**summary, "excluded": cfg.exclude_implausible_customers}
@@ -691,16 +694,19 @@ def run_checks(
     *,
     now: datetime | None = None,
     identifiers: IdentifierSet | None = None,
+    implausible: Callable[[], dict[str, Any]] | None = None,
 ) -> tuple[list[CheckResult], dict[str, pd.DataFrame]]:
     """Evaluate every suite whose table is present. Returns (results, daily frames per table).
 
     ``identifiers`` (the engagement's customer ids, hashed) keeps sample values that are
     customer ids out of the findings; e-mail addresses, phone and card numbers are always
-    replaced by their kind.
+    replaced by their kind. ``implausible`` gives the implausible-id counts of the period's
+    contacts when the caller has them (a session counts them once for readiness and the
+    diagnostics); without it they are counted here.
     """
     blocking = set(rules_config.get("blocking_severities", ["critical"]))
     contacts = inputs["contacts"].table if "contacts" in inputs else None
-    ctx = _Context(engagement, contacts, now or datetime.now(timezone.utc), identifiers)
+    ctx = _Context(engagement, contacts, now or datetime.now(timezone.utc), identifiers, implausible)
     results: list[CheckResult] = []
     daily: dict[str, pd.DataFrame] = {}
     for name, suite in suites.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -302,11 +303,13 @@ def assess_tables(
     now: datetime | None = None,
     leg_grain: bool = False,
     identifiers: IdentifierSet | None = None,
+    implausible: Callable[[], dict[str, Any]] | None = None,
 ) -> Readiness:
     """Readiness of canonical tables given directly (tests, other backends): the pure core.
 
     ``identifiers`` are the engagement's customer ids (hashed, :class:`cxkit.privacy.IdentifierSet`):
-    a sample value equal to one is never written into a finding.
+    a sample value equal to one is never written into a finding. ``implausible`` gives the
+    implausible customer ids' counts when the caller has them (a session).
     """
     rules = load_rules()
     suites = apply_overrides(suites or load_suites(), engagement.readiness.thresholds,
@@ -314,7 +317,8 @@ def assess_tables(
     for ti in inputs.values():
         if ti.report is not None and not isinstance(ti.report, _CountsOnce):
             ti.report = _CountsOnce(ti.report)
-    results, daily = run_checks(inputs, suites, engagement, rules, now=now, identifiers=identifiers)
+    results, daily = run_checks(inputs, suites, engagement, rules, now=now, identifiers=identifiers,
+                                implausible=implausible)
     counts = {n: _redacted_counts(ti.report.counts(), identifiers) for n, ti in inputs.items() if ti.report is not None}
     tables = {n: ti.mapped for n, ti in inputs.items()}
     matrix = verdicts(results, tables, rules, leg_grain=leg_grain)
@@ -362,8 +366,10 @@ def _assess(session, *, now: datetime | None = None) -> Readiness:
         report = session.load_reports.get(name)
         inputs[name] = TableInputs(name, session.table(name, as_loaded=True), mapped_columns(report, name), report)
     # the ids as the exports hold them (the tables hold keyed pseudonyms), hashed in the engine
+    # the implausible ids are counted once, by the session that also leaves them out of the
+    # diagnostics
     return assess_tables(session.engagement, inputs, now=now, leg_grain=leg_grain,
-                         identifiers=session.customer_identifiers())
+                         identifiers=session.customer_identifiers(), implausible=session.implausible_summary)
 
 
 def load_readiness(run_dir: str | Path) -> dict[str, Any] | None:
