@@ -33,3 +33,15 @@ def child_script(code: str, name: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(code, encoding="utf-8")
     return path
+
+
+def reference_seconds(folder: Path) -> float:
+    """Seconds the hand-written FCR query of ``bench_fcr_end_to_end.py`` takes on ``folder``'s
+    export, run just before a measurement: this machine's speed varies (the same query took
+    13 s and 27 s on different hours), so figures measured at different times compare by
+    their ratio to this reference, not by their seconds."""
+    from bench_fcr_end_to_end import hand_sql
+
+    started = time.perf_counter()
+    hand_sql(folder)
+    return time.perf_counter() - started

@@ -12,7 +12,9 @@ Each size is generated once into ``bench/out/<n>`` (kept between runs; the same 
 sampler polls the resident memory of the whole process tree (the run and every notebook
 kernel) every 0.2 s, so the peak includes the kernels. Stage times come from the run's
 ``run.json`` (prepare = load + readiness + every result; one line per notebook; combine;
-render); the peak of each stage is the highest tree RSS sampled while it ran.
+render); the peak of each stage is the highest tree RSS sampled while it ran. The hand-written
+FCR query of ``bench_fcr_end_to_end.py`` runs just before as the machine's speed reference (its
+seconds and the run's ratio to it are printed): compare runs of different hours by that ratio.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from pathlib import Path
 
 import psutil
 
-from _shared import DATA, ROOT, child_script, generated
+from _shared import DATA, ROOT, child_script, generated, reference_seconds
 
 _CHILD = """
 import json, sys, time
@@ -147,11 +149,14 @@ def main(argv: list[str]) -> None:
     for n in args.contacts or [1_000_000]:
         if args.database:
             (DATA / str(n) / "work" / "bench.duckdb").unlink(missing_ok=True)
+        reference = reference_seconds(generated(n))
         r = run_once(n, args.renderer, args.stage, {"backend": backend} if backend else None)
         if backend:
             print(f"backend: {backend}")
         print(f"{r['contacts']:,} contacts: {r['wall_s']:,.0f} s wall, peak tree RSS {r['peak_tree_mb']:,.0f} MB "
               f"({r['wall_s'] / r['contacts'] * 1e6:,.1f} s per million contacts)")
+        print(f"  machine reference: the hand-written FCR query took {reference:,.1f} s just before; "
+              f"the run took {r['wall_s'] / reference:,.1f} times that")
         for s in r["stages"]:
             print(f"  {s['stage']:<42} {s['seconds']:>8,.1f} s {s['peak_mb']:>8,.0f} MB")
             if s["stage"] == "notebooks":

@@ -2,7 +2,9 @@
 
 Usage: ``python bench/bench_validate.py [contacts ...]`` (default: 1,000,000 and 10,000,000).
 Each size is generated once into ``bench/out/<n>`` (kept between runs), then validated in a
-fresh process so the peak resident memory (``ru_maxrss``) is the validation's own.
+fresh process so the peak resident memory (``ru_maxrss``) is the validation's own. The
+hand-written FCR query of ``bench_fcr_end_to_end.py`` runs just before as the machine's speed
+reference (its seconds and the ratio are printed).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 import subprocess
 import sys
 
-from _shared import child_script, generated
+from _shared import child_script, generated, reference_seconds
 
 
 _CHILD = """
@@ -29,10 +31,11 @@ print(json.dumps({"seconds": seconds, "peak_rss_mb": resource.getrusage(resource
 
 def bench(n_contacts: int) -> dict:
     folder = generated(n_contacts)
+    reference = reference_seconds(folder)
     out = folder / "out"
     proc = subprocess.run([sys.executable, str(child_script(_CHILD, "bench_validate")), str(folder / "engagement.yaml"), str(out)],
                           capture_output=True, text=True, check=True)
-    return {"contacts": n_contacts, **json.loads(proc.stdout.strip().splitlines()[-1])}
+    return {"contacts": n_contacts, "reference_s": reference, **json.loads(proc.stdout.strip().splitlines()[-1])}
 
 
 def main(argv: list[str]) -> None:
@@ -42,6 +45,8 @@ def main(argv: list[str]) -> None:
         print(f"{r['contacts']:>12,} contacts ({r['contacts_rows_read']:,} rows read): "
               f"{r['seconds']:,.1f} s, peak RSS {r['peak_rss_mb']:,.0f} MB, exit {r['exit_code']}, "
               f"failed {r['failed']}", flush=True)
+        print(f"  machine reference: the hand-written FCR query took {r['reference_s']:,.1f} s just before; "
+              f"validate took {r['seconds'] / r['reference_s']:,.1f} times that", flush=True)
 
 
 if __name__ == "__main__":
