@@ -39,9 +39,15 @@ def reference_seconds(folder: Path) -> float:
     """Seconds the hand-written FCR query of ``bench_fcr_end_to_end.py`` takes on ``folder``'s
     export, run just before a measurement: this machine's speed varies (the same query took
     13 s and 27 s on different hours), so figures measured at different times compare by
-    their ratio to this reference, not by their seconds."""
-    from bench_fcr_end_to_end import hand_sql
+    their ratio to this reference, not by their seconds. The query runs in a process of its
+    own: a child forked from a process that held its memory would report that memory as its
+    own peak (``ru_maxrss`` survives fork and exec)."""
+    import subprocess
+    import sys
 
-    started = time.perf_counter()
-    hand_sql(folder)
-    return time.perf_counter() - started
+    code = (f"import sys, time\nsys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\n"
+            "from pathlib import Path\nfrom bench_fcr_end_to_end import hand_sql\n"
+            "t = time.perf_counter()\nhand_sql(Path(sys.argv[1]))\nprint(time.perf_counter() - t)\n")
+    proc = subprocess.run([sys.executable, str(child_script(code, "reference")), str(folder)],
+                          capture_output=True, text=True, check=True)
+    return float(proc.stdout.strip().splitlines()[-1])
