@@ -868,6 +868,22 @@ def fingerprint(engagement: Any) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
+def _covered_tables(names: Iterable[str]) -> set[str]:
+    """The tables whose coverage the results ``names`` need: those they read and those their
+    figures are judged on. A run of every result, or one with frames computed elsewhere (whose
+    tables are unknown), states every table; FCR alone never builds the period's legs."""
+    from cxkit.figures import FIGURES
+
+    out: set[str] = set()
+    for name in names:
+        spec = RESULTS[name]
+        out.update(spec.tables)
+        for key in spec.all_figures():
+            if key in FIGURES:
+                out.update(FIGURES[key].tables)
+    return out
+
+
 def compute_results(
     session: Any,
     run_dir: str | Path,
@@ -906,9 +922,7 @@ def compute_results(
         raise CxkitError(f"results: unknown result(s) {unknown}; declared: {', '.join(RESULTS)}")
     inputs = Inputs(session)
     started = time.perf_counter()
-    # what the tables hold, for the figures' "not measured": every table for a whole run, only
-    # the tables the asked results read otherwise (FCR alone never reads the legs)
-    coverage = session.coverage(None if names is None else {t for n in wanted for t in RESULTS[n].tables})
+    coverage = session.coverage(_covered_tables(wanted) if names is not None and not extra else None)
     entries: dict[str, dict[str, Any]] = {}
     for index, name in enumerate(wanted):
         spec = RESULTS[name]
