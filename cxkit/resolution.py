@@ -39,6 +39,7 @@ import ibis
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
+from cxkit.customers import identified
 from cxkit.grouping import split_by_group_size
 from cxkit.operations import _as_list, _grouped, _label_segments, _with_rate, queue_flags
 from cxkit.stats import wilson_interval
@@ -197,8 +198,7 @@ def _eligibility(contacts: ir.Table, exclude_reasons: Iterable[str] = ()) -> ir.
     if "identified_inbound" in t.columns:  # paired contacts (recontact_frame) carry it
         pool = t.identified_inbound
     else:
-        identified = t.customer_id.notnull() & (t.customer_id.strip() != "")
-        pool = ((t.direction == "inbound") & identified).fill_null(False)
+        pool = ((t.direction == "inbound") & identified(t.customer_id)).fill_null(False)
     if excluded:
         # a list entry may name a contact_reason or a whole reason_family
         is_excluded = t.contact_reason.isin(excluded).fill_null(False) | t.reason_family.isin(excluded).fill_null(False)
