@@ -168,14 +168,19 @@ class IdentifierSet:
         the engine: only 16-hex-digit hashes leave it (8 bytes per distinct id once parsed)."""
         import ibis
 
-        parts = [table.select(v=table[column].cast("string").strip()) for table, column in tables]
+        parts = [table.select(v=table[column].cast("string")) for table, column in tables]
         if not parts:
             return cls()
-        # distinct values first: a customer's id is on many rows, tested and hashed once
-        ids = (parts[0] if len(parts) == 1 else ibis.union(*parts)).distinct()
+        # distinct values first: a customer's id is on many rows, trimmed, tested and hashed
+        # once (trimming every row took 3 of 5 s over 11 million legs); two values that differ
+        # only by surrounding blanks give one hash, kept once
+        raw = (parts[0] if len(parts) == 1 else ibis.union(*parts)).distinct()
+        ids = raw.select(v=raw.v.strip())
         keep = ids.v.notnull() & (ids.v.length() >= cls.MIN_LENGTH) & ids.v.re_search("[0-9]")
         hexes = ids.filter(keep).select(h=ids.v.hexdigest("md5").substr(0, 16)).to_pyarrow().column("h").to_pylist()
-        return cls(np.fromiter((int(h, 16) for h in hexes if h), dtype=np.uint64))
+        # 16 hex digits each: read as big-endian 64-bit integers in one pass
+        joined = "".join(h for h in hexes if h)
+        return cls(np.frombuffer(bytes.fromhex(joined), dtype=">u8").astype(np.uint64))
 
     def __contains__(self, value: object) -> bool:
         if not isinstance(value, str) or not self._hashes.size or not self.eligible(value):
