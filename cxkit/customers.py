@@ -38,10 +38,6 @@ def identified(customer_id: ir.StringValue) -> ir.BooleanValue:
     return customer_id.notnull() & customer_id.re_search(f"[^{_BLANK}]")
 
 
-def _identified(contacts: ir.Table) -> ir.BooleanValue:
-    return identified(contacts.customer_id)
-
-
 def implausible_customers(contacts: ir.Table, max_contacts: int) -> ir.Table:
     """The customer ids holding more than ``max_contacts`` contacts, with their count.
 
@@ -66,7 +62,7 @@ def implausible_customers(contacts: ir.Table, max_contacts: int) -> ir.Table:
     >>> implausible_customers(canonical_memtable("contacts", rows), max_contacts=3).execute().values.tolist()
     [['SHARED1', 5]]
     """
-    t = contacts.filter(_identified(contacts))
+    t = contacts.filter(identified(contacts.customer_id))
     counts = t.group_by("customer_id").aggregate(contacts=t.count())
     return counts.filter(counts.contacts > int(max_contacts))
 

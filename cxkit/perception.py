@@ -136,8 +136,7 @@ def survey_scores(surveys: ir.Table, *, by: str | Sequence[str] | None = None) -
     (0.6666666666666666, 0.0, 4.333333333333333)
     """
     keys = _as_list(by)
-    s = surveys.filter(_responded(surveys))
-    s = _labelled(s, keys)
+    s = _labelled(responses(surveys), keys)
     aggs = _score_aggregates(s)
     out = s.aggregate(by=keys, **aggs) if keys else s.aggregate(**aggs)
     return _score_rates(out)

@@ -479,9 +479,9 @@ def _effort_by_reason(i: Inputs):
 def _effort_vs_ratings(i: Inputs):
     from cxkit import journey
 
-    effort = i.engagement.effort
-    return journey.effort_rank_correlation(i.journey_contacts, i.journeys, i.table("surveys"), weights=effort.weights,
-                                           scales=effort.scales, scored=i.survey_effort, min_n=i.res.min_n)
+    # the responses' effort with the engagement's weights, computed once (Inputs.survey_effort)
+    return journey.effort_rank_correlation(i.journey_contacts, i.journeys, i.table("surveys"), scored=i.survey_effort,
+                                           min_n=i.res.min_n)
 
 
 @_result("journey_variants", "journey", "The most common journeys", figure="journeys",
@@ -524,10 +524,9 @@ def _nonresponse(i: Inputs):
 def _csat_by_effort(i: Inputs):
     from cxkit import perception
 
-    effort = i.engagement.effort
+    # the responses' effort with the engagement's weights, computed once (Inputs.survey_effort)
     return perception.perception_by_driver(i.journey_contacts, i.journeys, i.table("surveys"), driver="effort_decile",
-                                           weights=effort.weights, scales=effort.scales, scored=i.survey_effort,
-                                           min_n=i.res.min_n)
+                                           scored=i.survey_effort, min_n=i.res.min_n)
 
 
 @_result("qa_correlation", "journey", "QA scores against agents' outcomes", figure="qa_alignment",

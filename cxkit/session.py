@@ -109,7 +109,7 @@ class Session:
             if name == "contacts":
                 # the feed is materialized once (it also gives the end of data); the period is a
                 # filter over it
-                t = self._without_implausible_customers(self._period_contacts())
+                t = self._without_implausible_customers()
             else:
                 t, filtered = self._for_diagnostics(name)
                 # rows filtered by a join are computed once; the mapped copy itself is not copied
@@ -133,7 +133,8 @@ class Session:
         limits it to those (default: every present table).
         """
         out: dict[str, Any] = {}
-        wanted = self.tables if tables is None else [t for t in self.tables if t in set(tables)]
+        asked = None if tables is None else set(tables)
+        wanted = self.tables if asked is None else [t for t in self.tables if t in asked]
         for name in wanted:
             t = self.table(name)
             counts = t.aggregate(
@@ -274,16 +275,17 @@ class Session:
             self._implausible = implausible_summary(self._period_contacts(), limit)
         return dict(self._implausible)
 
-    def _without_implausible_customers(self, contacts: ir.Table) -> ir.Table:
-        """Shared, test or default customer ids read as unidentified (``cxkit.customers``)."""
-        e = self.engagement
-        if not e.resolution.exclude_implausible_customers:
+    def _without_implausible_customers(self) -> ir.Table:
+        """The period's contacts, shared, test or default customer ids read as unidentified
+        (``cxkit.customers``), the ids counted by :meth:`implausible_summary`."""
+        contacts = self._period_contacts()
+        if not self.engagement.resolution.exclude_implausible_customers:
             return contacts
         # almost always no id qualifies: then the contacts are read as they are, with no join
-        if self.implausible_summary()["ids"] == 0:
+        summary = self.implausible_summary()
+        if summary["ids"] == 0:
             return contacts
-        limit = e.resolution.max_contacts_per_customer(e.period.days)
-        return self._materialized("contacts", without_implausible_customers(contacts, limit))
+        return self._materialized("contacts", without_implausible_customers(contacts, summary["max_contacts"]))
 
     def explain_failure(self, exc: Exception, name: str | None = None) -> CxkitError:
         """The source, line or mapping key behind an engine error met while computing on the data."""
