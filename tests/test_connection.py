@@ -57,3 +57,47 @@ def test_a_projection_used_twice_is_read_again_and_a_grouping_is_kept(tmp_path):
     got = con.execute(q.order_by("x"))
     pd.testing.assert_frame_equal(got, expected)
     assert got.x.tolist() == [1.0, 2.0, 5.0, 7.0]
+
+
+def test_instant_arithmetic_on_microseconds_equals_duckdbs_calendar(tmp_path):
+    # cxkit's DuckDB compiler writes epoch seconds, shifts by a fixed interval and truncation
+    # to a day or finer on epoch_us (ICU's calendar costs 1-1.5 s per 11M values); every value
+    # must equal ibis's own spelling, before 1970 and at microsecond precision included
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    micros = rng.integers(-2_208_988_800_000_000, 4_102_444_800_000_000, 20_000)  # 1900-2100
+    micros[:4] = [0, -1, 86_400_000_000 - 1, 1_771_509_797_324_712]
+    ts = pd.Series(pd.to_datetime(micros, unit="us", utc=True))
+    ts[5] = pd.NaT
+    pd.DataFrame({"t": ts, "naive": ts.dt.tz_localize(None)}).to_parquet(tmp_path / "t.parquet")
+
+    def query(con):
+        t = con.read_parquet(tmp_path / "t.parquet")
+        return t.select(
+            epoch=t.t.epoch_seconds().cast("float64"),
+            naive_epoch=t.naive.epoch_seconds().cast("float64"),
+            plus_week=t.t + ibis.interval(days=7),
+            plus_s=t.t + ibis.interval(seconds=86_399),
+            minus_h=t.t - ibis.interval(hours=30),
+            plus_ms=t.t + ibis.interval(milliseconds=1),
+            plus_month=t.t + ibis.interval(months=1),  # no fixed length: DuckDB's calendar
+            within=(t.t + ibis.interval(seconds=604_800)) >= t.t,
+            hour=t.t.truncate("h"),
+            day=t.t.truncate("D"),
+            minute=t.t.truncate("m"),
+            second=t.t.truncate("s"),
+            week=t.t.truncate("W"),  # Monday: DuckDB's calendar
+            naive_hour=t.naive.truncate("h"),
+        )
+
+    con = connect()
+    sql = con.compile(query(con))
+    assert "EPOCH_US" in sql and "DATE_TRUNC('hour'" not in sql and "INTERVAL '7' DAY" not in sql, sql
+    plain = ibis.duckdb.connect()
+    plain.raw_sql("SET TimeZone = 'UTC'")
+    expected = plain.execute(query(plain))
+    got = con.execute(query(con))
+    pd.testing.assert_frame_equal(got, expected)
+    assert str(got.hour[3])[:19] == "2026-02-19 14:00:00" and got.epoch[1] == -0.000001 and got.within.sum() == 19_999
