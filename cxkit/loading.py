@@ -75,7 +75,8 @@ class LoadReport:
 
     def counts(self) -> dict[str, Any]:
         """Row counts through the pipeline: one scan of the export for the rows read, excluded
-        and kept, one for the exact duplicates (:meth:`exact_duplicates`)."""
+        and kept; one grouping by the de-duplication key for the superseded versions and the
+        exact duplicates (:meth:`exact_duplicates`); one scan for the parse failures."""
         name = self.raw.get_name()
         rules = list(self.source.exclude)
         parts = ["count(*) AS cx_read"]
@@ -88,31 +89,59 @@ class LoadReport:
         raw_rows = int(row["cx_read"])
         kept_rows = int(row["cx_kept"]) if rules else raw_rows
         excluded = {r.reason: int(row[f"cx_x{i}"]) for i, r in enumerate(rules)}
-        duplicates = self.exact_duplicates()
-        distinct_rows = kept_rows - duplicates
-        kept = self.after_exclusions
+        keys = self._key_counts()
+        duplicates = self.exact_duplicates(keys)
         out: dict[str, Any] = {
             "rows_read": raw_rows,
             "rows_excluded": excluded,
             "exact_duplicates": duplicates,
             "superseded_versions": 0,
         }
-        if self.source.dedup is not None and self.source.dedup.newest_by:
-            keys = [kept[k] for k in self.source.dedup.key]
-            out["superseded_versions"] = distinct_rows - int(kept.select(*keys).distinct().count().execute())
+        if keys is not None and self.source.dedup.newest_by:
+            out["superseded_versions"] = kept_rows - duplicates - keys[0]
         out["parse_failures"] = self.parse_failures()
         out["empty_files"] = list(self.empty_files)
         return out
 
-    def exact_duplicates(self) -> int:
+    def _key_counts(self) -> tuple[int, int] | None:
+        """(distinct keys, keys on more than one row) among the rows the exclusion rules keep,
+        by the source's de-duplication key, in one grouped scan; None without a key."""
+        if self.source.dedup is None or not self.source.dedup.key:
+            return None
+        keys = ", ".join(_quote(k) for k in self.source.dedup.key)
+        sql = (f"SELECT count(*) AS n, count(*) FILTER (WHERE k > 1) AS r FROM "
+               f"(SELECT count(*) AS k FROM cx_kept_rows GROUP BY {keys}) AS g")
+        row = self.after_exclusions.alias("cx_kept_rows").sql(sql, dialect="duckdb").execute().iloc[0]
+        return int(row["n"]), int(row["r"])
+
+    def exact_duplicates(self, keys: tuple[int, int] | None = None) -> int:
         """Rows (kept by the exclusion rules) equal in every column to an earlier row.
 
-        Exact, with memory that does not grow with the width of the rows where the engine has a
-        64-bit row hash (:attr:`cxkit.connection.Dialect.row_hash`): rows are grouped by their
-        hash, and only rows whose hash occurs more than once are compared column by column (a
-        hash shared by different rows is then not counted as a duplicate). Elsewhere, a
-        ``DISTINCT`` over every column.
+        Exact, with memory that does not grow with the width of the rows. Two equal rows have
+        the same de-duplication key, so where the source has one, only the rows whose key is on
+        several rows are compared in full (none in the usual export: then no comparison at
+        all; ``keys`` is :meth:`_key_counts` when the caller has it). Without a key, where the
+        engine has a 64-bit row hash (:attr:`cxkit.connection.Dialect.row_hash`), rows are
+        grouped by their hash and only rows whose hash occurs more than once are compared
+        column by column (a hash shared by different rows is then not counted as a
+        duplicate). Elsewhere, a ``DISTINCT`` over every column.
         """
+        if keys is None:
+            keys = self._key_counts()
+        if keys is not None:
+            if not keys[1]:
+                return 0
+            name = "cx_kept_rows"
+            cols = [_quote(k) for k in self.source.dedup.key]
+            on = " AND ".join(f"r.{c} IS NOT DISTINCT FROM k.{c}" for c in cols)
+            listed = ", ".join(cols)
+            sql = (
+                f"WITH cx_repeated AS (SELECT {listed} FROM {name} GROUP BY {listed} HAVING count(*) > 1), "
+                f"cx_candidates AS (SELECT * FROM {name} AS r WHERE EXISTS (SELECT 1 FROM cx_repeated AS k WHERE {on})) "
+                "SELECT (SELECT count(*) FROM cx_candidates) - (SELECT count(*) FROM (SELECT DISTINCT * FROM cx_candidates) "
+                "AS cx_distinct) AS d"
+            )
+            return int(self.after_exclusions.alias(name).sql(sql, dialect="duckdb").execute().iloc[0]["d"])
         kept = self.after_exclusions
         hash_sql = dialect_for(ibis.get_backend(kept)).row_hash
         if hash_sql is None:

@@ -438,21 +438,43 @@ def test_nested_mapping_mistakes_name_the_key(tmp_path):
         cxkit.open_engagement(tmp_path / "engagement.yaml")
 
 
-@pytest.mark.parametrize("row_hash", ["engine", "every row collides", "none"])
+@pytest.mark.parametrize("row_hash", ["by key", "engine", "every row collides", "none"])
 def test_exact_duplicates_stay_exact_whatever_the_row_hash(connect, monkeypatch, row_hash):
-    # the hash only picks the rows compared in full: a hash shared by different rows (here, by
+    # with a de-duplication key, only rows sharing a key are compared in full; without one, the
+    # hash only picks the rows compared in full: a hash shared by different rows (here, by
     # every row) must not turn them into duplicates, and an engine without a hash uses DISTINCT
     import dataclasses
 
     from cxkit import connection, loading
 
     real = connection.dialect_for(connect.con)
-    if row_hash != "engine":
-        fake = dataclasses.replace(real, row_hash=None if row_hash == "none" else (lambda cols: "42"))
-        monkeypatch.setattr(loading, "dialect_for", lambda con: fake)
     report = connect.load_reports["contacts"]
+    if row_hash != "by key":
+        fake = dataclasses.replace(real, row_hash=None if row_hash == "none" else (lambda cols: "42"))
+        if row_hash == "engine":
+            fake = real
+        monkeypatch.setattr(loading, "dialect_for", lambda con: fake)
+        report = dataclasses.replace(report, source=report.source.model_copy(update={"dedup": None}))
     # 8 records kept by the exclusion rule; c-1 delivered twice identically; a-2 in two versions
     assert report.exact_duplicates() == 1
+
+
+def test_exact_duplicates_by_key_compare_rows_sharing_a_key_null_keys_included():
+    # two equal rows share their key, so only rows of a repeated key are compared; a null key
+    # is one key (two equal rows without an id are duplicates), and rows differing in any
+    # column are versions, not duplicates
+    from cxkit.config import DedupConfig, SourceConfig
+    from cxkit.loading import LoadReport
+
+    from cxkit.connection import connect as engine
+
+    rows = engine().create_table("export", pd.DataFrame({"id": ["a", "a", "b", None, None, None, "c", "c"],
+                                                        "v": [1, 1, 2, 3, 3, 4, 5, 6], "at": [1, 1, 1, 1, 1, 1, 1, 2]}))
+    report = LoadReport("cases", "test", "parquet", "row", ["id", "v", "at"], {}, [],
+                        SourceConfig(dedup=DedupConfig(key=["id"], newest_by="at")), rows, rows)
+    assert report._key_counts() == (4, 3)  # a, b, c and null; a, c and null repeat
+    assert report.exact_duplicates() == 2  # the second a, and the second null with v 3
+    assert report.exact_duplicates((4, 0)) == 0  # no repeated key: nothing is compared
 
 
 def test_one_grouping_of_the_legs_gives_both_folds():
