@@ -50,9 +50,10 @@ class LoadReport:
     source: SourceConfig
     raw: ir.Table = field(repr=False)
     after_exclusions: ir.Table = field(repr=False)
-    #: canonical column -> (SQL of the raw value as text, SQL of the typed value): a value that is
-    #: there as text but null once typed could not be read (see :meth:`parse_failures`)
-    conversions: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
+    #: canonical column -> (SQL of the raw value as text, SQL of "a value is there", SQL of the
+    #: typed value): a value that is there but null once typed could not be read (see
+    #: :meth:`parse_failures`)
+    conversions: dict[str, tuple[str, str, str]] = field(default_factory=dict, repr=False)
     #: SQL over ``raw`` of the rows the mapping reads (after exclusion rules and de-duplication)
     kept_sql: str | None = field(default=None, repr=False)
     #: SQL over ``raw`` of the rows left by the exclusion rules (before de-duplication)
@@ -179,18 +180,17 @@ class LoadReport:
             return {}
         raw, kept = self.raw, f"({rows_sql}) AS kept"
         parts = []
-        for i, (col, (text, typed)) in enumerate(self.conversions.items()):
-            present = f"(({text}) IS NOT NULL)"
+        for i, (col, (_, present, typed)) in enumerate(self.conversions.items()):
             parts.append(f"count(*) FILTER (WHERE {present} AND ({typed}) IS NULL) AS f{i}")
             parts.append(f"count(*) FILTER (WHERE {present}) AS n{i}")
         row = raw.sql(f"SELECT {', '.join(parts)} FROM {kept}", dialect="duckdb").execute().iloc[0]
         out: dict[str, dict[str, Any]] = {}
-        for i, (col, (text, typed)) in enumerate(self.conversions.items()):
+        for i, (col, (text, present, typed)) in enumerate(self.conversions.items()):
             failed = int(row[f"f{i}"])
             if not failed:
                 continue
             shown = raw.sql(
-                f"SELECT DISTINCT CAST(({text}) AS VARCHAR) AS v FROM {kept} WHERE ({text}) IS NOT NULL AND ({typed}) "
+                f"SELECT DISTINCT CAST(({text}) AS VARCHAR) AS v FROM {kept} WHERE {present} AND ({typed}) "
                 f"IS NULL ORDER BY v LIMIT {int(samples)}",
                 dialect="duckdb",
             ).execute()["v"].tolist()
@@ -626,6 +626,19 @@ def _source_text_sql(mapping: ColumnMapping) -> str:
     return text
 
 
+def _source_present_sql(mapping: ColumnMapping) -> str:
+    """Whether the raw value is there: ``_source_text_sql(mapping) IS NOT NULL``, spelled with
+    ``LTRIM`` (a value of spaces only is absent either way; both trims remove spaces only).
+    Counting the values present of five columns over 11M legs took 3.9 s of CPU with ``TRIM``
+    and about a third of that with ``LTRIM``."""
+    base = f"CAST({_base_sql(mapping)} AS VARCHAR)"
+    present = f"(LTRIM({base}) <> '')"
+    if mapping.null_values:
+        nulls = ", ".join(_lit(v) for v in mapping.null_values)
+        present = f"({present} AND NOT COALESCE({base} IN ({nulls}), FALSE))"  # as the CASE of the text
+    return f"COALESCE({present}, FALSE)"
+
+
 def _native_number(col: Column, mapping: ColumnMapping, raw_types: Mapping[str, Any]) -> bool:
     """Whether numeric column ``col`` is mapped from one raw column the export already types as
     a number, with no null values or value map: it then needs no parsing and cannot fail to parse."""
@@ -777,7 +790,8 @@ def load_source(
                 if col.dtype != "string" and mapping.constant is None and not native:
                     # a local time's parse decides whether it is null: the move to UTC is skipped
                     parsed = _column_sql(col, mapping, src, engagement.timezone, d, localized=False)
-                    conversions[col.name] = (_source_text_sql(mapping), sql if parsed.startswith("__ts__(") else parsed)
+                    conversions[col.name] = (_source_text_sql(mapping), _source_present_sql(mapping),
+                                             sql if parsed.startswith("__ts__(") else parsed)
         query = f"SELECT {', '.join(selects)} {from_sql}"
         derived = [(c, m) for c, m in columns if m.derive is not None]
         if derived:

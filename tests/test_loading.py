@@ -564,3 +564,23 @@ def test_numbers_the_export_types_read_as_the_same_values_as_their_text(tmp_path
     assert p.talk_s.tolist()[0] == 120.0 and pd.isna(p.talk_s[1]) and p.hold_s.tolist()[:2] == [1.5, 0.25]
     assert p.auth_attempts.tolist()[0] == 3 and pd.isna(p.auth_attempts[1])  # 2.6 rounds as its text did
     pd.testing.assert_frame_equal(p[["talk_s", "hold_s", "auth_attempts"]], c[["talk_s", "hold_s", "auth_attempts"]])
+
+
+@pytest.mark.parametrize("null_values", [[], ["n/a", "NULL"]])
+def test_a_value_is_there_exactly_when_its_text_is(null_values):
+    # parse failures count "a value is there" with LTRIM (cheaper than the TRIM of the text the
+    # samples show): both must agree on blanks, spaces, tabs and the mapping's null values
+    import duckdb
+
+    from cxkit.config import ColumnMapping
+    from cxkit.loading import _source_present_sql, _source_text_sql
+
+    mapping = ColumnMapping(column="x", null_values=null_values)
+    values = [None, "", " ", "  ", " a", "a ", "\t", "a", "n/a", " n/a", "NULL"]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE w (i INTEGER, x VARCHAR)")
+    con.executemany("INSERT INTO w VALUES (?, ?)", list(enumerate(values)))
+    rows = con.sql(f"SELECT ({_source_text_sql(mapping)}) IS NOT NULL, {_source_present_sql(mapping)} FROM w ORDER BY i").fetchall()
+    assert [a for a, _ in rows] == [b for _, b in rows]
+    present = [v for v, (_, b) in zip(values, rows, strict=True) if b]
+    assert present == ([" a", "a ", "\t", "a", "n/a", " n/a", "NULL"] if not null_values else [" a", "a ", "\t", "a", " n/a"])
