@@ -223,12 +223,12 @@ def _duckdb_compiler():
     since the epoch as ``EPOCH(CAST(t AS TIMESTAMP))``, and ``t + INTERVAL``, ``t - INTERVAL``
     and ``date_trunc`` on a timestamp with a time zone as they stand; DuckDB runs all four
     through its ICU time-zone calendar, about 1-1.5 s per 11 million values each. The session
-    computes in UTC (:func:`connect`), where a day, an hour or a second always has the same
-    number of microseconds, so these are written on ``epoch_us`` instead: ``epoch_us(t) /
-    1000000`` (the same double as ``EPOCH(CAST(t AS TIMESTAMP))``), and ``to_timestamp`` of the
-    shifted or truncated microseconds. Intervals of months, quarters or years, truncation to a
-    week, month or year and naive timestamps keep ibis's spelling. Equality on random
-    microsecond instants is tested (``tests/test_connection.py``).
+    computes in UTC (:func:`connect`), where a week, a day, an hour or a second always has the
+    same number of microseconds, so these are written on ``epoch_us`` instead, in integers:
+    ``epoch_us(t) / 1000000`` (the same double as ``EPOCH(CAST(t AS TIMESTAMP))``) and
+    ``make_timestamptz`` of the shifted or truncated microseconds. Intervals of months,
+    quarters or years, truncation to a week, month or year, and naive timestamps keep ibis's
+    spelling. Equality with ibis's spelling is tested (``tests/test_connection.py``).
     """
     import sqlglot.expressions as sge
     from ibis.backends.sql.compilers.duckdb import DuckDBCompiler
@@ -251,10 +251,10 @@ def _duckdb_compiler():
 
     def fixed_micros(node) -> int | None:
         """Microseconds of an interval literal of fixed length (None otherwise)."""
-        if not isinstance(node, ops.Literal) or node.value is None:
+        if not isinstance(node, ops.Literal) or not isinstance(node.value, int) or isinstance(node.value, bool):
             return None
         per = _FIXED_MICROS.get(node.dtype.unit.short)
-        return None if per is None else int(node.value) * per
+        return None if per is None else node.value * per
 
     class CxkitDuckDBCompiler(DuckDBCompiler):
         def to_sqlglot(self, expr, *, limit=None, params=None):
@@ -265,9 +265,7 @@ def _duckdb_compiler():
             return query
 
         def _from_micros(self, micros):
-            # a double of seconds: exact to the microsecond for instants before the year 2200
-            # (to_timestamp rounds to the nearest microsecond)
-            return self.f.to_timestamp(sge.Div(this=sge.paren(micros), expression=sge.convert(1_000_000)))
+            return self.f.make_timestamptz(micros)
 
         def visit_ExtractEpochSeconds(self, op, *, arg):
             if op.arg.dtype.is_timestamp():
