@@ -34,6 +34,8 @@ from cxkit.schema import TABLES, Column, table_spec
 __all__ = ["LoadReport", "load_source", "read_raw", "fold_legs", "conform", "mapped_columns", "explain_execution_error"]
 
 _DURATION_COLUMNS = ("ivr_s", "wait_s", "talk_s", "hold_s", "acw_s")
+#: the name the row counts give the rows the exclusion rules keep, in their SQL
+_KEPT = "cx_kept_rows"
 
 
 @dataclass
@@ -111,8 +113,8 @@ class LoadReport:
             return None
         keys = ", ".join(_quote(k) for k in self.source.dedup.key)
         sql = (f"SELECT count(*) AS n, count(*) FILTER (WHERE k > 1) AS r FROM "
-               f"(SELECT count(*) AS k FROM cx_kept_rows GROUP BY {keys}) AS g")
-        row = self.after_exclusions.alias("cx_kept_rows").sql(sql, dialect="duckdb").execute().iloc[0]
+               f"(SELECT count(*) AS k FROM {_KEPT} GROUP BY {keys}) AS g")
+        row = self.after_exclusions.alias(_KEPT).sql(sql, dialect="duckdb").execute().iloc[0]
         return int(row["n"]), int(row["r"])
 
     def exact_duplicates(self, keys: tuple[int, int] | None = None) -> int:
@@ -132,37 +134,37 @@ class LoadReport:
         if keys is not None:
             if not keys[1]:
                 return 0
-            name = "cx_kept_rows"
             cols = [_quote(k) for k in self.source.dedup.key]
-            on = " AND ".join(f"r.{c} IS NOT DISTINCT FROM k.{c}" for c in cols)
             listed = ", ".join(cols)
-            sql = (
-                f"WITH cx_repeated AS (SELECT {listed} FROM {name} GROUP BY {listed} HAVING count(*) > 1), "
-                f"cx_candidates AS (SELECT * FROM {name} AS r WHERE EXISTS (SELECT 1 FROM cx_repeated AS k WHERE {on})) "
-                "SELECT (SELECT count(*) FROM cx_candidates) - (SELECT count(*) FROM (SELECT DISTINCT * FROM cx_candidates) "
-                "AS cx_distinct) AS d"
+            on = " AND ".join(f"r.{c} IS NOT DISTINCT FROM k.{c}" for c in cols)
+            return self._duplicates_among(
+                f"SELECT {listed} FROM {_KEPT} GROUP BY {listed} HAVING count(*) > 1",
+                f"SELECT * FROM {_KEPT} AS r WHERE EXISTS (SELECT 1 FROM cx_repeated AS k WHERE {on})",
             )
-            return int(self.after_exclusions.alias(name).sql(sql, dialect="duckdb").execute().iloc[0]["d"])
         kept = self.after_exclusions
         hash_sql = dialect_for(ibis.get_backend(kept)).row_hash
         if hash_sql is None:
             return int(kept.count().execute()) - int(kept.distinct().count().execute())
-        name = "cx_kept_rows"
-        rows = kept.alias(name)
         h = hash_sql([_quote(c) for c in kept.columns])
-        repeated = f"SELECT {h} AS cx_h FROM {name} GROUP BY 1 HAVING count(*) > 1"
+        repeated = f"SELECT {h} AS cx_h FROM {_KEPT} GROUP BY 1 HAVING count(*) > 1"
         # no hash repeats (the usual export): no row equals another, and the second scan that
         # compares candidates (6 s of 9.5 on 11 million legs) is not needed
-        if not int(rows.sql(f"SELECT count(*) AS n FROM ({repeated}) AS r", dialect="duckdb").execute().iloc[0]["n"]):
+        if not int(kept.alias(_KEPT).sql(f"SELECT count(*) AS n FROM ({repeated}) AS r", dialect="duckdb")
+                   .execute().iloc[0]["n"]):
             return 0
         # only the rows whose hash repeats are compared in full: almost always few
+        return self._duplicates_among(repeated, f"SELECT * FROM {_KEPT} WHERE {h} IN (SELECT cx_h FROM cx_repeated)")
+
+    def _duplicates_among(self, repeated_sql: str, candidates_sql: str) -> int:
+        """Rows equal in every column to another among the candidates: ``candidates_sql``
+        selects them from the kept rows (``cx_kept_rows``) and may read ``cx_repeated``
+        (``repeated_sql``: the keys or hashes on several rows)."""
         sql = (
-            f"WITH cx_repeated AS ({repeated}), "
-            f"cx_candidates AS (SELECT * FROM {name} WHERE {h} IN (SELECT cx_h FROM cx_repeated)) "
+            f"WITH cx_repeated AS ({repeated_sql}), cx_candidates AS ({candidates_sql}) "
             "SELECT (SELECT count(*) FROM cx_candidates) - (SELECT count(*) FROM (SELECT DISTINCT * FROM cx_candidates) "
             "AS cx_distinct) AS d"
         )
-        return int(rows.sql(sql, dialect="duckdb").execute().iloc[0]["d"])
+        return int(self.after_exclusions.alias(_KEPT).sql(sql, dialect="duckdb").execute().iloc[0]["d"])
 
     def parse_failures(self, samples: int = 3) -> dict[str, dict[str, Any]]:
         """Values that are in the export but could not be read as their canonical type, per column.
