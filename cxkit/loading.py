@@ -15,6 +15,7 @@ import glob as _glob
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -653,11 +654,13 @@ def _native_number(col: Column, mapping: ColumnMapping, raw_types: Mapping[str, 
 
 
 def _column_sql(col: Column, mapping: ColumnMapping, src: SourceConfig, default_tz: str, d: Dialect,
-                native_number: bool = False, *, localized: bool = True) -> str:
+                native_number: bool = False, *, localized: bool = True, period: tuple[date, date] | None = None) -> str:
     """DuckDB-dialect SQL producing canonical column ``col`` from its mapping. A number the
     export already types (``native_number``) is cast directly, not through its text. With
     ``localized`` False a local time with a format is only parsed, not moved to UTC: null
-    exactly where the canonical value is (the parse-failure count reads that)."""
+    exactly where the canonical value is (the parse-failure count reads that). ``period``: the
+    engagement's first and last day, around which local times are moved to UTC
+    (:class:`cxkit.connection.Dialect`)."""
     base = _base_sql(mapping)
     if native_number and col.dtype == "float64":
         factor = {"ms": " / 1000.0", "min": " * 60.0"}.get(mapping.unit or "s", "")
@@ -675,10 +678,10 @@ def _column_sql(col: Column, mapping: ColumnMapping, src: SourceConfig, default_
         base = f"(CASE CAST({base} AS VARCHAR) {cases} ELSE {other} END)"
     if dtype.startswith("timestamp"):
         if mapping.format == "iso":
-            return d.parse_iso(f"NULLIF(CAST({base} AS VARCHAR), '')", tz)
+            return d.parse_iso(f"NULLIF(CAST({base} AS VARCHAR), '')", tz, period)
         if mapping.format:
             parsed = d.parse_timestamp(f"NULLIF(CAST({base} AS VARCHAR), '')", mapping.format)
-            return d.localize(parsed, tz) if localized else parsed
+            return d.localize(parsed, tz, period) if localized else parsed
         return f"__ts__({base})"  # resolved against the expression's type below
     if dtype == "string":
         return f"NULLIF(CAST({base} AS VARCHAR), '')"
@@ -739,6 +742,7 @@ def load_source(
     raw_name = f"cx_src_{table}"
     aliased = raw.alias(raw_name)
     tz = src.timezone or engagement.timezone
+    period = (engagement.period.start, engagement.period.end)
 
     where = " AND ".join(f"NOT COALESCE(({r.when}), FALSE)" for r in src.exclude) or "TRUE"
     kept_all_sql = f"SELECT * FROM {raw_name} WHERE {where}"
@@ -772,10 +776,10 @@ def load_source(
         for col, mapping in direct:
             mapped[col.name] = _mapped_from(mapping)
             native = _native_number(col, mapping, raw_types)
-            sql = _column_sql(col, mapping, src, engagement.timezone, d, native)
+            sql = _column_sql(col, mapping, src, engagement.timezone, d, native, period=period)
             if sql.startswith("__ts__("):
                 try:
-                    sql = _timestamp_from_native(aliased, sql[len("__ts__(") : -1], tz, d, from_sql)
+                    sql = _timestamp_from_native(aliased, sql[len("__ts__(") : -1], tz, d, from_sql, period)
                 except Exception as exc:  # the engine cannot bind the expression (e.g. text * 2)
                     raise SourceError(
                         f"{origin}: sources.{table}.columns.{col.name} ({mapped[col.name]!r}) does not run on this "
@@ -791,7 +795,7 @@ def load_source(
                 column_sql[col.name] = sql
                 if col.dtype != "string" and mapping.constant is None and not native:
                     # a local time's parse decides whether it is null: the move to UTC is skipped
-                    parsed = _column_sql(col, mapping, src, engagement.timezone, d, localized=False)
+                    parsed = _column_sql(col, mapping, src, engagement.timezone, d, localized=False, period=period)
                     conversions[col.name] = (_source_text_sql(mapping), _source_present_sql(mapping),
                                              sql if parsed.startswith("__ts__(") else parsed)
         query = f"SELECT {', '.join(selects)} {from_sql}"
@@ -930,15 +934,16 @@ def explain_execution_error(engagement: Engagement, report: LoadReport, exc: Exc
     return None
 
 
-def _timestamp_from_native(raw: ir.Table, expr: str, tz: str, d: Dialect, from_sql: str) -> str:
+def _timestamp_from_native(raw: ir.Table, expr: str, tz: str, d: Dialect, from_sql: str,
+                           period: tuple[date, date] | None = None) -> str:
     """A timestamp mapping without a format: native timestamps pass, text is read as ISO 8601."""
     probe = raw.sql(f"SELECT {expr} AS v {from_sql}", dialect="duckdb")
     vtype = probe.schema()["v"]
     if vtype.is_timestamp():
-        return f"CAST({expr} AS TIMESTAMPTZ)" if vtype.timezone else d.localize(expr, tz)
+        return f"CAST({expr} AS TIMESTAMPTZ)" if vtype.timezone else d.localize(expr, tz, period)
     if vtype.is_date():
-        return d.localize(f"CAST({expr} AS TIMESTAMP)", tz)
-    return d.parse_iso(f"NULLIF(CAST({expr} AS VARCHAR), '')", tz)
+        return d.localize(f"CAST({expr} AS TIMESTAMP)", tz, period)
+    return d.parse_iso(f"NULLIF(CAST({expr} AS VARCHAR), '')", tz, period)
 
 
 def _with_leg_seq(t: ir.Table) -> ir.Table:

@@ -101,3 +101,46 @@ def test_instant_arithmetic_on_microseconds_equals_duckdbs_calendar(tmp_path):
     got = con.execute(query(con))
     pd.testing.assert_frame_equal(got, expected)
     assert str(got.hour[3])[:19] == "2026-02-19 14:00:00" and got.epoch[1] == -0.000001 and got.within.sum() == 19_999
+
+
+# zones with a DST change each way (London, New York), a half-hour change (Lord Howe), the
+# southern hemisphere (Sydney), none (Kolkata, Kathmandu: +05:45, UTC), and one whose zone
+# database disagrees with ICU's in 2026-2027 (Casablanca: ICU alone is used)
+@pytest.mark.parametrize("tz", ["Europe/London", "America/New_York", "Australia/Lord_Howe", "Australia/Sydney",
+                                "Asia/Kolkata", "Asia/Kathmandu", "UTC", "Africa/Casablanca"])
+def test_local_times_become_the_instants_icu_gives(tz):
+    # the DuckDB dialect moves local times to UTC by the zone's offsets around the period
+    # instead of asking ICU for every value; every instant must still be ICU's: at random
+    # times inside and outside the days the offsets cover, every second of the two hours
+    # either side of each change (the repeated and the skipped hour), a microsecond either
+    # side of each change, and null
+    from datetime import date
+
+    import duckdb
+
+    from cxkit.connection import _duckdb_local_to_utc, _wall_clock_offsets
+
+    period = (date(2026, 3, 1), date(2026, 3, 31))
+    prepared = _wall_clock_offsets(tz, *period)
+    sql = _duckdb_local_to_utc("l", tz, period)
+    if tz == "Africa/Casablanca":
+        assert prepared is None and sql == f"timezone('{tz}', l)"
+    else:
+        assert prepared is not None and "make_timestamptz" in sql
+    starts = list(prepared[0][1:]) if prepared else []
+    if tz in ("Europe/London", "America/New_York", "Australia/Lord_Howe", "Australia/Sydney"):
+        assert len(starts) >= 4  # two changes a year, over the period and 400 days either side
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    seconds = [s + k * 1_000_000 for s in starts for k in range(-7200, 7201)]
+    edges = [s + k for s in starts for k in (-1, 0, 1)]
+    differ, total = con.execute(
+        f"""SELECT count(*) FILTER (WHERE ({sql}) IS DISTINCT FROM timezone('{tz}', l)), count(*)
+        FROM (SELECT make_timestamp(p) AS l FROM (
+            SELECT unnest($1) AS p
+            UNION ALL SELECT epoch_us(TIMESTAMP '2023-01-01') + (hash(i) % 189345600000000)::BIGINT FROM range(200000) r(i)
+            UNION ALL SELECT NULL))""",
+        [seconds + edges],
+    ).fetchone()
+    assert total == len(seconds) + len(edges) + 200_001
+    assert differ == 0
