@@ -198,6 +198,25 @@ def test_local_times_across_dst_and_value_maps(tmp_path):
     assert list(df.talk_s.fillna(-1)) == [330.0, 3600.0, -1]  # an empty duration stays null (not measured)
 
 
+
+def test_local_times_in_the_hours_a_change_skips_or_repeats(tmp_path):
+    # the loader reads local times by the zone's offsets around the period (not ICU per value);
+    # the instants are still ICU's: a time the spring change skips is read with the offset
+    # before it (GMT), a time the autumn change repeats as its second occurrence (GMT), and a
+    # time years from the period (through ICU itself) with its own summer time
+    csv = ("id,cust,ch,start,end,talk\n1,1,PH,01/03/2026 10:00,01/03/2026 10:05,\n2,1,PH,29/03/2026 01:30,29/03/2026 02:30,\n"
+           "3,1,PH,25/10/2026 01:30,25/10/2026 01:45,\n4,1,PH,15/06/2031 12:00,15/06/2031 12:05,\n")
+    path = _engagement(tmp_path, csv, MINIMAL)
+    s = cxkit.open_engagement(path)
+    assert "make_timestamptz" in s.load_reports["contacts"].column_sql["arrived_at"]  # the offsets, not ICU alone
+    df = s.table("contacts", as_loaded=True).order_by("contact_id").execute()
+    assert list(df.arrived_at) == [utc("2026-03-01 10:00"), utc("2026-03-29 01:30"), utc("2026-10-25 01:30"),
+                                   utc("2031-06-15 11:00")]
+    # 02:30 exists (BST): 01:30 UTC, the same instant as the skipped 01:30 read in GMT
+    assert list(df.ended_at) == [utc("2026-03-01 10:05"), utc("2026-03-29 01:30"), utc("2026-10-25 01:45"),
+                                 utc("2031-06-15 11:05")]
+
+
 # ---- unreadable inputs: a table of (bad input, expected text) -----------------------------------
 
 BAD_INPUTS = [
