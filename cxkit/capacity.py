@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import ibis
 import ibis.expr.types as ir
@@ -34,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from cxkit.operations import DEFAULT_SL_SECONDS, _as_list, aht, service_level
+from cxkit.zones import zone
 
 __all__ = [
     "erlang_c",
@@ -261,7 +261,7 @@ def forecast_error_by_daypart(intervals: ir.Table, timezone_name: str = "UTC") -
     cols = ["weekday", "weekday_num", "time", "intervals", "offered", "forecast", "mape", "wape", "bias"]
     if per.empty:
         return pd.DataFrame(columns=cols)
-    local = pd.to_datetime(per["interval_start"], utc=True).dt.tz_convert(ZoneInfo(timezone_name))
+    local = pd.to_datetime(per["interval_start"], utc=True).dt.tz_convert(zone(timezone_name))
     per["weekday_num"] = local.dt.dayofweek
     per["time"] = local.dt.strftime("%H:%M")
     g = per.groupby(["weekday_num", "time"], as_index=False)[

@@ -170,7 +170,9 @@ def generate(
 
 def _check_generate_options(contacts, customers, seed, start, days, timezone, file_format, defects) -> None:
     """Every bad ``cxkit generate`` option at once, by its option name, with the fix."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from zoneinfo import ZoneInfoNotFoundError
+
+    from cxkit.zones import zone
 
     from cxkit.generate import DEFECTS, FILE_FORMATS
 
@@ -190,8 +192,8 @@ def _check_generate_options(contacts, customers, seed, start, days, timezone, fi
     if not 1 <= days <= 366:
         problems.append(f"--days {days}: give 1 to 366 days, e.g. --days 31")
     try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+        zone(timezone)
+    except ZoneInfoNotFoundError:
         problems.append(f"--timezone {timezone}: not an IANA timezone; e.g. --timezone Europe/London or --timezone UTC")
     if file_format not in FILE_FORMATS:
         problems.append(f"--format {file_format}: give one of {', '.join(FILE_FORMATS)}")

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cxkit.errors import ConfigError
 from cxkit.schema import TABLES
+from cxkit.zones import zone
 
 __all__ = [
     "Engagement",
@@ -592,7 +593,7 @@ class Engagement(_Strict):
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        return zone(self.timezone)
 
     @property
     def period_start_utc(self) -> datetime:
@@ -623,8 +624,8 @@ class Engagement(_Strict):
 
 def _check_timezone(value: str) -> None:
     try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+        zone(value)
+    except ZoneInfoNotFoundError:
         raise ValueError(f"unknown timezone {value!r}; use an IANA name such as 'Europe/London' or 'UTC'") from None
 
 

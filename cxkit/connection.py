@@ -109,21 +109,23 @@ DIALECTS: dict[str, Dialect] = {"duckdb": _DUCKDB, "pyspark": _SPARK}
 # ---- local wall-clock times to instants, on DuckDB
 
 #: days either side of the engagement's period over which the zone's offsets are written out;
-#: a local time outside goes through ICU (exact as well, about 1 s more per 10 million values)
+#: a local time further out is read by the engine's own zone rules (ICU)
 _OFFSETS_MARGIN_DAYS = 400
 
 
 def _duckdb_local_to_utc(local: str, tz: str, period: tuple[date, date] | None) -> str:
     """DuckDB SQL for the instant at which the clocks of ``tz`` show ``local`` (a TIMESTAMP).
 
-    DuckDB's ``timezone(tz, local)`` asks ICU's calendar for every value: about 1 s per 10
-    million values on 2 threads, three times over for the legs of a contact export. The zone's
-    offset only changes at its transitions, a handful around any period, so the same instants
-    come from the wall clock's microseconds less the offset in force, found by a few integer
-    comparisons (0.1 s per 10 million). The offsets are the zone's (:func:`_wall_clock_offsets`,
-    which checks them against ICU's own answers, including the repeated and the skipped hour of
-    each transition); a value outside the days they cover, or a zone they could not be checked
-    for, still goes through ICU, so every value is ICU's.
+    Local times within :data:`_OFFSETS_MARGIN_DAYS` of the period are read by the pinned zone
+    database (:func:`cxkit.zones.zone`), the one the rest of cxkit uses for the period's bounds,
+    local days and hours: the wall clock's microseconds less the offset in force, found by a
+    few integer comparisons. A time the clocks skip, or show twice, is read as the later of its
+    two possible instants (as ICU reads it). DuckDB's ``timezone(tz, local)`` would ask ICU's
+    calendar for every value instead: about 1 s per 10 million values on 2 threads (three
+    times over for a leg export), and by ICU's own copy of the zone rules, which can lag the
+    pinned database (DuckDB 1.5.6 against tzdata 2026f: Winnipeg and Havana from November
+    2026). Times further from the period, and every time of a zone the database does not
+    hold, are left to ICU.
     """
     icu = f"timezone({_q(tz)}, {local})"
     prepared = _wall_clock_offsets(tz, *period) if period is not None else None
@@ -149,23 +151,21 @@ def _offsets_sql(local: str, icu: str, starts: tuple[int, ...], offsets: tuple[i
 
 @lru_cache(maxsize=64)
 def _wall_clock_offsets(tz: str, first: date, last: date) -> tuple[tuple[int, ...], tuple[int, ...], int] | None:
-    """The offsets of ``tz`` by wall-clock time from ``first`` to ``last`` (local days) plus a
-    margin: ``(starts, offsets, end)`` in microseconds, or None when they cannot be trusted.
+    """The offsets of ``tz`` by wall-clock time from ``first`` to ``last`` (local days) plus
+    the margin: ``(starts, offsets, end)`` in microseconds, or None for a zone the pinned
+    database does not hold.
 
-    The transitions are the zone database's (``zoneinfo``), found by a daily scan and a
-    bisection to the second. Around a transition some wall-clock times occur twice (the clocks
-    go back) or never (they go forward); which offset ICU gives those is asked of ICU itself, so
-    the segment boundary sits where ICU's answer changes. The result is then compared with ICU
-    at every boundary, a microsecond either side of it and every hour of the span; any
-    difference (a zone database that disagrees with ICU's, a transition inside a day scanned
-    over) gives None, and the caller uses ICU for every value.
+    The zone's changes are found by a scan every three hours and a bisection to the second (no
+    zone changes twice within three hours). A change from offset ``a`` to ``b`` at instant ``T``
+    skips the wall-clock times from ``T + a`` to ``T + b`` (clocks forward) or shows those from
+    ``T + b`` to ``T + a`` twice (clocks back); either way the times from ``T + b`` on take
+    ``b``, which reads a skipped time with the offset before the change and a repeated one as
+    its second occurrence: the later instant, as ICU does.
     """
-    from zoneinfo import ZoneInfo
-
-    import duckdb
+    from cxkit.zones import zone
 
     try:
-        zone = ZoneInfo(tz)
+        tzinfo = zone(tz)
     except Exception:  # an unknown zone is the engagement's error, reported where it is read
         return None
     lo_day, hi_day = first - timedelta(days=_OFFSETS_MARGIN_DAYS), last + timedelta(days=_OFFSETS_MARGIN_DAYS + 1)
@@ -174,62 +174,34 @@ def _wall_clock_offsets(tz: str, first: date, last: date) -> tuple[tuple[int, ..
     hi = int((datetime.combine(hi_day, datetime.min.time()) - epoch).total_seconds())
 
     def utc_offset(t: int) -> int:
-        return int(datetime.fromtimestamp(t, zone).utcoffset().total_seconds())
+        return int(datetime.fromtimestamp(t, tzinfo).utcoffset().total_seconds())
 
-    # (instant, offset before, offset after), scanned from two days before the first local
-    # midnight (no zone is more than a day from UTC) to two days after the last
-    transitions = []
+    # scanned from two days before the first local midnight (no zone is a day from UTC) to
+    # two days after the last
+    step, us = 3 * 3600, 1_000_000
     t, before = lo - 2 * 86400, utc_offset(lo - 2 * 86400)
+    starts, offsets = [lo * us], [before * us]
     while t < hi + 2 * 86400:
-        after = utc_offset(t + 86400)
+        after = utc_offset(t + step)
         if after != before:
-            a, b = t, t + 86400
+            a, b = t, t + step
             while b - a > 1:
                 m = (a + b) // 2
                 a, b = (m, b) if utc_offset(m) == before else (a, m)
-            transitions.append((b, before, after))
-        t, before = t + 86400, after
-    us = 1_000_000
-    con = duckdb.connect()
-    try:
-        starts, offsets = [lo * us], [utc_offset(lo - 2 * 86400) * us]
-        if transitions:
-            # the wall-clock times a transition repeats or skips, and the offset ICU gives them
-            middles = [(at + (a + b) / 2) for at, a, b in transitions]
-            rows = con.execute(
-                f"SELECT epoch_us(l) - epoch_us(timezone({_q(tz)}, l)) FROM "
-                "(SELECT make_timestamp(unnest($1)) AS l, generate_subscripts($1, 1) AS i) ORDER BY i",
-                [[int(m * us) for m in middles]],
-            ).fetchall()
-            for (at, a, b), (given,) in zip(transitions, rows):
-                if given not in (a * us, b * us):
-                    return None
-                # the first wall-clock time that takes the new offset
-                boundary = (at + (max(a, b) if given == a * us else min(a, b))) * us
-                if boundary <= starts[-1] or offsets[-1] != a * us:
-                    return None
-                starts.append(boundary)
-                offsets.append(b * us)
-        # segments that start before the span's first time or after its last are dropped
-        while len(starts) > 1 and starts[1] <= lo * us:
-            starts.pop(0), offsets.pop(0)
-        starts[0] = lo * us
-        while starts[-1] >= hi * us:
-            starts.pop(), offsets.pop()
-        end = hi * us
-        probes = sorted({p for s in starts[1:] for p in (s - 1, s, s + 1)} | {starts[0], end - 1})
-        fast = _offsets_sql("l", f"timezone({_q(tz)}, l)", tuple(starts), tuple(offsets), end)
-        differ = con.execute(
-            f"SELECT count(*) FROM (SELECT make_timestamp(p) AS l FROM (SELECT unnest($1) AS p "
-            f"UNION ALL SELECT range AS p FROM range({lo * us}, {end}, 3600000000))) "
-            f"WHERE ({fast}) IS DISTINCT FROM timezone({_q(tz)}, l)",
-            [probes],
-        ).fetchone()[0]
-    finally:
-        con.close()
-    if differ:
+            starts.append((b + after) * us)  # the first wall-clock time read with the new offset
+            offsets.append(after * us)
+        t, before = t + step, after
+    # segments that start before the span's first time or after its last are dropped
+    while len(starts) > 1 and starts[1] <= lo * us:
+        starts.pop(0)
+        offsets.pop(0)
+    starts[0] = lo * us
+    while starts[-1] >= hi * us:
+        starts.pop()
+        offsets.pop()
+    if any(b <= a for a, b in zip(starts, starts[1:])):  # changes closer than their own size
         return None
-    return tuple(starts), tuple(offsets), end
+    return tuple(starts), tuple(offsets), hi * us
 
 
 def _strptime_to_java(fmt: str) -> str:

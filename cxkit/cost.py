@@ -34,6 +34,7 @@ import ibis.expr.types as ir
 from cxkit.config import Cost
 from cxkit.operations import _as_list, _label_segments, aht
 from cxkit.resolution import repeat_share
+from cxkit.zones import zone
 
 __all__ = [
     "GIVEN",
@@ -129,7 +130,7 @@ def data_period(contacts: ir.Table, timezone_name: str = "UTC") -> DataPeriod:
     first, last = row["first"].iloc[0], row["last"].iloc[0]
     if first is None or last is None or first != first or last != last:  # NaT
         raise ValueError("data_period: the contacts have no arrived_at values; there is no period to price")
-    tz = ZoneInfo(timezone_name)
+    tz = zone(timezone_name)
     return DataPeriod(_local_date(first, tz), _local_date(last, tz))
 
 

@@ -39,7 +39,7 @@ import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
@@ -64,6 +64,7 @@ from cxkit._generator.output import (
 )
 from cxkit._generator.simulate import build_agents, cases_for_block, qa_for_block, simulate_block, surveys_for_block, wfm_counts
 from cxkit.errors import CxkitError
+from cxkit.zones import zone
 
 __all__ = ["generate", "customers_for_contacts", "DEFECTS", "FILE_FORMATS", "CONTACTS_PER_CUSTOMER_31D"]
 
@@ -132,8 +133,8 @@ def _validate(seed: Any, customers: Any, start: Any, days: Any, timezone: Any, f
     except ValueError:
         problems.append(f"start must be a date 'YYYY-MM-DD', got {start!r}")
     try:
-        ZoneInfo(str(timezone))
-    except (ZoneInfoNotFoundError, ValueError):
+        zone(str(timezone))
+    except ZoneInfoNotFoundError:
         problems.append(f"timezone must be an IANA zone name such as 'Europe/London', got {timezone!r}")
     if file_format not in FILE_FORMATS:
         problems.append(f"file_format must be one of {', '.join(FILE_FORMATS)}, got {file_format!r}")
@@ -152,7 +153,7 @@ def _validate(seed: Any, customers: Any, start: Any, days: Any, timezone: Any, f
 
 def _shifted_day(cal: Calendar, start: dt.date, days: int) -> tuple[int, str, int]:
     """The last local day of the period with a non-zero UTC offset all day (the defect's day)."""
-    tz = ZoneInfo(cal.timezone)
+    tz = zone(cal.timezone)
     for k in range(days - 1, -1, -1):
         day = start + dt.timedelta(days=k)
         t0 = local_midnight(day, tz)

@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 import ibis
 import ibis.expr.types as ir
@@ -29,6 +28,7 @@ import ibis.expr.types as ir
 from cxkit.errors import CxkitError
 from cxkit.journey import _as_list, _labelled, _ratio, _with_effort, spearman_correlation, survey_effort
 from cxkit.stats import rows_below, wilson_interval
+from cxkit.zones import zone
 
 __all__ = [
     "SCALES",
@@ -439,7 +439,7 @@ def utc_offset_hours(timezone: str | tzinfo, at: datetime) -> float:
     >>> utc_offset_hours("Europe/London", ts("2026-07-01 12:00")), utc_offset_hours("UTC", ts("2026-07-01 12:00"))
     (1.0, 0.0)
     """
-    tz = ZoneInfo(timezone) if isinstance(timezone, str) else timezone
+    tz = zone(timezone) if isinstance(timezone, str) else timezone
     offset = at.astimezone(tz).utcoffset()
     return offset.total_seconds() / 3600.0 if offset is not None else 0.0
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from cxkit import display
 from cxkit.figures import FIGURES, Caveat
+from cxkit.zones import zone
 
 __all__ = ["NOT_MEASURED", "WORDS", "table", "cards", "chart", "caveat_notes", "figure_status", "local_times",
            "period_labels", "words"]
@@ -108,7 +109,7 @@ def local_times(frame: pd.DataFrame, timezone: str) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:
         if isinstance(out[col].dtype, pd.DatetimeTZDtype):
-            out[col] = out[col].dt.tz_convert(timezone).dt.tz_localize(None)
+            out[col] = out[col].dt.tz_convert(zone(timezone)).dt.tz_localize(None)
     return out
 
 

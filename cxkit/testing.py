@@ -10,7 +10,7 @@ import ibis.expr.types as ir
 
 from cxkit.schema import table_spec
 
-__all__ = ["canonical_memtable", "ts", "unpartitioned_windows", "comparable", "frame_difference"]
+__all__ = ["canonical_memtable", "ts", "wall_clock_instant", "unpartitioned_windows", "comparable", "frame_difference"]
 
 
 def ts(text: str) -> datetime:
@@ -24,6 +24,28 @@ def ts(text: str) -> datetime:
     fmt = "%Y-%m-%d %H:%M:%S" if text.count(":") == 2 else "%Y-%m-%d %H:%M"
     return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
 
+
+
+def wall_clock_instant(local: datetime, tz: str) -> datetime:
+    """The UTC instant at which the clocks of ``tz`` show ``local`` (naive), by the pinned zone
+    database, the way cxkit reads local times: a time the clocks skip or show twice is the later
+    of its two possible instants (the reference for the engine's reading, in plain Python).
+
+    Examples
+    --------
+    >>> wall_clock_instant(datetime(2026, 3, 29, 1, 30), "Europe/London")  # skipped: read in GMT
+    datetime.datetime(2026, 3, 29, 1, 30, tzinfo=datetime.timezone.utc)
+    >>> wall_clock_instant(datetime(2026, 10, 25, 1, 30), "Europe/London")  # shown twice: the GMT one
+    datetime.datetime(2026, 10, 25, 1, 30, tzinfo=datetime.timezone.utc)
+    >>> wall_clock_instant(datetime(2026, 7, 1, 12, 0), "Europe/London")
+    datetime.datetime(2026, 7, 1, 11, 0, tzinfo=datetime.timezone.utc)
+    """
+    from cxkit.zones import zone
+
+    z = zone(tz)
+    # PEP 495: fold 0 reads a repeated time as its first occurrence and a skipped one with the
+    # offset before the change, fold 1 the other way round; the later instant is the larger
+    return max(local.replace(tzinfo=z, fold=f).astimezone(timezone.utc) for f in (0, 1))
 
 def canonical_memtable(name: str, rows: Sequence[Mapping[str, object]]) -> ir.Table:
     """A canonical table ``name`` from a few rows; unspecified columns take their default or null.

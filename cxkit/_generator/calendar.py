@@ -15,6 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cxkit.zones import zone
+
 # Offsets are tabulated every 15 minutes: every zone changes offset on such a boundary.
 _OFFSET_STEP = 900
 # Minutes tabulated after the period end so that retries and callbacks can find the next
@@ -96,7 +98,7 @@ def local_midnight(date: dt.date, tz: ZoneInfo) -> int:
 
 def build_calendar(start: dt.date, days: int, timezone: str) -> Calendar:
     """Tabulate offsets, opening hours and arrival profiles for the period."""
-    tz = ZoneInfo(timezone)
+    tz = zone(timezone)
     t0 = local_midnight(start, tz)
     t1 = local_midnight(start + dt.timedelta(days=days), tz)
     base = t0 - 86400

@@ -25,6 +25,7 @@ from cxkit.readiness import validator
 from cxkit.privacy import IdentifierSet, redact
 from cxkit.readiness.suites import Rule, Suite
 from cxkit.schema import TABLES
+from cxkit.zones import zone
 
 __all__ = ["CheckResult", "TableInputs", "run_checks", "hourly_profile", "daily_frame"]
 
@@ -183,7 +184,7 @@ def hourly_profile(t: ir.Table, column: str, tz: str) -> pd.DataFrame:
     if agg.empty:
         return pd.DataFrame({"hour": [], "rows": [], "local": [], "date": [], "weekday": [], "local_hour": []})
     hours = pd.to_datetime(agg["hour"], utc=True)
-    local = hours.dt.tz_convert(tz)
+    local = hours.dt.tz_convert(zone(tz))
     return pd.DataFrame(
         {
             "hour": hours,
