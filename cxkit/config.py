@@ -810,6 +810,11 @@ def _source_problems(table: str, src: SourceConfig, base_dir: Path) -> list[str]
             if (problem := sql_expression_problem(value.sql)) is not None:
                 problems.append(f"{key}.columns.{name}.sql: {problem}; write one DuckDB expression over the raw "
                                 "columns, e.g. \"TRY_CAST(queue_id AS INTEGER)\"")
+        if isinstance(value, ColumnMapping) and value.timezone is not None:
+            try:
+                _check_timezone(value.timezone)
+            except ValueError as exc:
+                problems.append(f"{key}.columns.{name}.timezone: {exc}")
     if src.dedup is not None and not src.dedup.key:
         problems.append(f"{key}.dedup.key: empty; list the raw column(s) identifying one record, e.g. [call_id]")
     if src.timezone is not None:

@@ -78,6 +78,10 @@ BAD = [
      ["sources.contacts.columns.queue", "exactly one of"]),
     ("negative window", lambda d: d.setdefault("resolution", {}).update(repeat_window_days=-1), ["resolution.repeat_window_days", "greater than 0"]),
     ("bad format", lambda d: d["sources"]["contacts"].update(format="xlsx"), ["sources.contacts.format"]),
+    ("unknown source timezone", lambda d: d["sources"]["contacts"].update(timezone="localtime"),
+     ["sources.contacts.timezone", "unknown timezone 'localtime'", "IANA name"]),
+    ("unknown column timezone", lambda d: d["sources"]["contacts"]["columns"]["arrived_at"].update(timezone="Europe"),
+     ["sources.contacts.columns.arrived_at.timezone", "unknown timezone 'Europe'"]),
 ]
 
 
