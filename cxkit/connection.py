@@ -84,15 +84,15 @@ _DUCKDB = Dialect(
 
 # Spark SQL spellings (Spark >= 3.5: try_to_timestamp), still read as DuckDB-dialect text, so
 # sqlglot carries them through; the rest of the generated SQL transpiles. They rely on the
-# session timezone being UTC (``connect`` sets it): to_utc_timestamp reads the wall clock in
-# ``tz``, and text with an offset parses straight to its instant.
+# session timezone being UTC (``connect`` sets it): a naive time's microseconds are its wall
+# clock, and text with an offset parses straight to its instant.
 _SPARK = Dialect(
     parse_timestamp=lambda expr, fmt: f"try_to_timestamp(CAST({expr} AS VARCHAR), {_q(_strptime_to_java(fmt))})",
-    localize=lambda expr, tz, period=None: f"to_utc_timestamp({expr}, {_q(tz)})",
+    localize=lambda expr, tz, period=None: _spark_local_to_utc(expr, tz, period),
     parse_iso=lambda expr, tz, period=None: (
         f"CASE WHEN regexp_matches(CAST({expr} AS VARCHAR), '(Z|[+-][0-9][0-9]:?[0-9][0-9])$') "
         f"THEN try_to_timestamp(CAST({expr} AS VARCHAR)) "
-        f"ELSE to_utc_timestamp(try_to_timestamp(CAST({expr} AS VARCHAR)), {_q(tz)}) END"
+        f"ELSE {_spark_local_to_utc(f'try_to_timestamp(CAST({expr} AS VARCHAR))', tz, period)} END"
     ),
     # inferSchema off = every CSV column is a string; json = one document (array) per file
     read_options={"csv": {"inferSchema": False, "header": True}, "json": {"multiLine": True}},
@@ -127,17 +127,33 @@ def _duckdb_local_to_utc(local: str, tz: str, period: tuple[date, date] | None) 
     2026). Times further from the period, and every time of a zone the database does not
     hold, are left to ICU.
     """
-    icu = f"timezone({_q(tz)}, {local})"
+    return _local_to_utc(local, tz, period, f"timezone({_q(tz)}, {local})", "epoch_us", "make_timestamptz")
+
+
+def _spark_local_to_utc(local: str, tz: str, period: tuple[date, date] | None) -> str:
+    """Spark SQL (as DuckDB-dialect text) for the instant at which the clocks of ``tz`` show
+    ``local``: as on DuckDB (:func:`_duckdb_local_to_utc`), so both engines read a local time
+    alike. Spark's own ``to_utc_timestamp`` reads by Java's copy of the zone rules, and takes a
+    time the clocks show twice as its first occurrence where ICU takes the second; it is left
+    to the times far from the period."""
+    return _local_to_utc(local, tz, period, f"to_utc_timestamp({local}, {_q(tz)})", "unix_micros", "timestamp_micros")
+
+
+def _local_to_utc(local: str, tz: str, period: tuple[date, date] | None, engine: str, micros: str, instant: str) -> str:
+    """``local`` by the pinned offsets around ``period`` (``micros``: the engine's function from
+    a naive time to its wall-clock microseconds; ``instant``: from microseconds since the epoch
+    to an instant), else the engine's own reading ``engine``."""
     prepared = _wall_clock_offsets(tz, *period) if period is not None else None
     if prepared is None:
-        return icu
-    return _offsets_sql(local, icu, *prepared)
+        return engine
+    return _offsets_sql(local, engine, *prepared, micros=micros, instant=instant)
 
 
-def _offsets_sql(local: str, icu: str, starts: tuple[int, ...], offsets: tuple[int, ...], end: int) -> str:
+def _offsets_sql(local: str, icu: str, starts: tuple[int, ...], offsets: tuple[int, ...], end: int,
+                 *, micros: str = "epoch_us", instant: str = "make_timestamptz") -> str:
     """``local`` less the offset of the segment its wall-clock microseconds fall in (segment
     ``i`` covers ``starts[i]`` up to the next start, the last up to ``end``), else ``icu``."""
-    us = f"epoch_us({local})"
+    us = f"{micros}({local})"
 
     def offset(lo: int, hi: int) -> str:  # segments lo..hi-1, by halving: log2(n) comparisons
         if hi - lo == 1:
@@ -146,7 +162,7 @@ def _offsets_sql(local: str, icu: str, starts: tuple[int, ...], offsets: tuple[i
         return f"CASE WHEN {us} < {starts[mid]} THEN {offset(lo, mid)} ELSE {offset(mid, hi)} END"
 
     return (f"CASE WHEN {us} >= {starts[0]} AND {us} < {end} "
-            f"THEN make_timestamptz({us} - ({offset(0, len(offsets))})) ELSE {icu} END")
+            f"THEN {instant}({us} - ({offset(0, len(offsets))})) ELSE {icu} END")
 
 
 @lru_cache(maxsize=64)

@@ -202,3 +202,28 @@ def test_spark_pseudonyms_are_the_python_reference(spark, engagement):
     written = set(spark.session.table("contacts").customer_id.execute().dropna())
     assert len(written) > 500  # 844 customers with a contact in the period (3,000 generated)
     assert written <= reference
+
+
+def test_spark_reads_local_times_as_duckdb_does(spark):
+    # local times are read by the pinned zone database on both engines (cxkit.connection):
+    # Spark's own to_utc_timestamp takes a time the clocks show twice as its first occurrence
+    # (ICU, the second) and reads by Java's copy of the zone rules. Each equals the plain-Python
+    # reading: the skipped and the repeated hour in London, Winnipeg after its November 2026 rule
+    from datetime import date
+
+    import pandas as pd
+
+    from cxkit.connection import DIALECTS
+    from cxkit.testing import wall_clock_instant
+
+    d = DIALECTS["pyspark"]
+    period = (date(2026, 3, 1), date(2026, 3, 31))
+    cases = [("Europe/London", "2026-03-29 01:30:00"), ("Europe/London", "2026-10-25 01:30:00"),
+             ("Europe/London", "2026-07-01 12:00:00"), ("America/Winnipeg", "2026-11-15 12:00:00"),
+             ("America/Winnipeg", "2026-03-08 02:30:00")]
+    con = spark.session.con
+    for tz, text in cases:
+        sql = d.localize(d.parse_timestamp(f"'{text}'", "%Y-%m-%d %H:%M:%S"), tz, period)
+        got = pd.Timestamp(con.sql(f"SELECT {sql} AS t", dialect="duckdb").execute().t.iloc[0])
+        got = got.tz_localize("UTC") if got.tzinfo is None else got.tz_convert("UTC")
+        assert got == wall_clock_instant(datetime.strptime(text, "%Y-%m-%d %H:%M:%S"), tz), (tz, text, got)
