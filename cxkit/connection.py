@@ -178,11 +178,13 @@ def _wall_clock_offsets(tz: str, first: date, last: date) -> tuple[tuple[int, ..
     ``b``, which reads a skipped time with the offset before the change and a repeated one as
     its second occurrence: the later instant, as ICU does.
     """
+    from zoneinfo import ZoneInfoNotFoundError
+
     from cxkit.zones import zone
 
     try:
         tzinfo = zone(tz)
-    except Exception:  # an unknown zone is the engagement's error, reported where it is read
+    except ZoneInfoNotFoundError:  # the engagement's error, reported where it is read
         return None
     lo_day, hi_day = first - timedelta(days=_OFFSETS_MARGIN_DAYS), last + timedelta(days=_OFFSETS_MARGIN_DAYS + 1)
     epoch = datetime(1970, 1, 1)
