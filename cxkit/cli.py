@@ -172,9 +172,8 @@ def _check_generate_options(contacts, customers, seed, start, days, timezone, fi
     """Every bad ``cxkit generate`` option at once, by its option name, with the fix."""
     from zoneinfo import ZoneInfoNotFoundError
 
-    from cxkit.zones import zone
-
     from cxkit.generate import DEFECTS, FILE_FORMATS
+    from cxkit.zones import zone
 
     problems = []
     if contacts is not None and contacts < 1:

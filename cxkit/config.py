@@ -806,11 +806,12 @@ def _source_problems(table: str, src: SourceConfig, base_dir: Path) -> list[str]
         if (problem := sql_expression_problem(rule.when)) is not None:
             problems.append(f"{key}.exclude[{i}].when: {problem}; write one DuckDB condition, e.g. \"status = 'TEST'\"")
     for name, value in src.columns.items():
-        if isinstance(value, ColumnMapping) and value.sql is not None:
-            if (problem := sql_expression_problem(value.sql)) is not None:
-                problems.append(f"{key}.columns.{name}.sql: {problem}; write one DuckDB expression over the raw "
-                                "columns, e.g. \"TRY_CAST(queue_id AS INTEGER)\"")
-        if isinstance(value, ColumnMapping) and value.timezone is not None:
+        if not isinstance(value, ColumnMapping):
+            continue
+        if value.sql is not None and (problem := sql_expression_problem(value.sql)) is not None:
+            problems.append(f"{key}.columns.{name}.sql: {problem}; write one DuckDB expression over the raw "
+                            "columns, e.g. \"TRY_CAST(queue_id AS INTEGER)\"")
+        if value.timezone is not None:
             try:
                 _check_timezone(value.timezone)
             except ValueError as exc:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ class Dialect:
     parse_timestamp: Callable[[str, str], str]
     #: naive local timestamp read in timezone ``tz`` -> UTC instant; ``(expr, tz, period)``,
     #: where ``period`` (first and last local day, or None) says around which days the values
-    #: mostly lie: a backend may prepare the zone's offsets there (DuckDB does)
+    #: mostly lie: a backend may prepare the zone's offsets there (DuckDB and Spark do)
     localize: Callable[..., str]
     #: text in ISO 8601, with or without an offset -> UTC instant (naive text read in ``tz``);
     #: ``(expr, tz, period)`` as for ``localize``
@@ -106,10 +107,10 @@ _SPARK = Dialect(
 DIALECTS: dict[str, Dialect] = {"duckdb": _DUCKDB, "pyspark": _SPARK}
 
 
-# ---- local wall-clock times to instants, on DuckDB
+# ---- local wall-clock times to instants, on DuckDB and Spark
 
 #: days either side of the engagement's period over which the zone's offsets are written out;
-#: a local time further out is read by the engine's own zone rules (ICU)
+#: a local time further out is read by the engine's own zone rules (ICU; Java's on Spark)
 _OFFSETS_MARGIN_DAYS = 400
 
 
@@ -140,19 +141,14 @@ def _spark_local_to_utc(local: str, tz: str, period: tuple[date, date] | None) -
 
 
 def _local_to_utc(local: str, tz: str, period: tuple[date, date] | None, engine: str, micros: str, instant: str) -> str:
-    """``local`` by the pinned offsets around ``period`` (``micros``: the engine's function from
-    a naive time to its wall-clock microseconds; ``instant``: from microseconds since the epoch
-    to an instant), else the engine's own reading ``engine``."""
+    """``local`` less the offset of the segment (:func:`_wall_clock_offsets` around ``period``)
+    its wall-clock microseconds fall in, else the engine's own reading ``engine``. ``micros``:
+    the engine's function from a naive time to its wall-clock microseconds; ``instant``: from
+    microseconds since the epoch to an instant."""
     prepared = _wall_clock_offsets(tz, *period) if period is not None else None
     if prepared is None:
         return engine
-    return _offsets_sql(local, engine, *prepared, micros=micros, instant=instant)
-
-
-def _offsets_sql(local: str, icu: str, starts: tuple[int, ...], offsets: tuple[int, ...], end: int,
-                 *, micros: str = "epoch_us", instant: str = "make_timestamptz") -> str:
-    """``local`` less the offset of the segment its wall-clock microseconds fall in (segment
-    ``i`` covers ``starts[i]`` up to the next start, the last up to ``end``), else ``icu``."""
+    starts, offsets, end = prepared  # segment i covers starts[i] up to the next start, the last up to end
     us = f"{micros}({local})"
 
     def offset(lo: int, hi: int) -> str:  # segments lo..hi-1, by halving: log2(n) comparisons
@@ -162,7 +158,7 @@ def _offsets_sql(local: str, icu: str, starts: tuple[int, ...], offsets: tuple[i
         return f"CASE WHEN {us} < {starts[mid]} THEN {offset(lo, mid)} ELSE {offset(mid, hi)} END"
 
     return (f"CASE WHEN {us} >= {starts[0]} AND {us} < {end} "
-            f"THEN {instant}({us} - ({offset(0, len(offsets))})) ELSE {icu} END")
+            f"THEN {instant}({us} - ({offset(0, len(offsets))})) ELSE {engine} END")
 
 
 @lru_cache(maxsize=64)
@@ -217,7 +213,7 @@ def _wall_clock_offsets(tz: str, first: date, last: date) -> tuple[tuple[int, ..
     while starts[-1] >= hi * us:
         starts.pop()
         offsets.pop()
-    if any(b <= a for a, b in zip(starts, starts[1:])):  # changes closer than their own size
+    if any(b <= a for a, b in pairwise(starts)):  # changes closer than their own size
         return None
     return tuple(starts), tuple(offsets), hi * us
 

@@ -25,7 +25,6 @@ def ts(text: str) -> datetime:
     return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
 
 
-
 def wall_clock_instant(local: datetime, tz: str) -> datetime:
     """The UTC instant at which the clocks of ``tz`` show ``local`` (naive), by the pinned zone
     database, the way cxkit reads local times: a time the clocks skip or show twice is the later
@@ -46,6 +45,7 @@ def wall_clock_instant(local: datetime, tz: str) -> datetime:
     # PEP 495: fold 0 reads a repeated time as its first occurrence and a skipped one with the
     # offset before the change, fold 1 the other way round; the later instant is the larger
     return max(local.replace(tzinfo=z, fold=f).astimezone(timezone.utc) for f in (0, 1))
+
 
 def canonical_memtable(name: str, rows: Sequence[Mapping[str, object]]) -> ir.Table:
     """A canonical table ``name`` from a few rows; unspecified columns take their default or null.

@@ -3,16 +3,17 @@
 Python's ``zoneinfo`` prefers the operating system's zone files to the ``tzdata`` package, so
 the same engagement would place its period, its local days and its local hours by different
 rules on two machines: Debian 12 ships tzdata 2025b, ``constraints.txt`` pins 2026f, and they
-differ for Vancouver, Edmonton, Casablanca and a few more zones from late 2026. The engine
-reads local times with its own copy (DuckDB's ICU), which agrees with the pinned package
-(``tests/test_zones.py`` checks every zone). cxkit therefore takes every zone from the package,
-and from the operating system only when the package is not installed.
+differ for Vancouver, Edmonton, Casablanca and a few more zones from late 2026. cxkit therefore
+takes every zone from the package, and from the operating system only when the package is not
+installed. The engines carry copies of their own (DuckDB's ICU, Java's on Spark), which can lag
+it too; they read local times near the period by this database's offsets
+(:func:`cxkit.connection._local_to_utc`; ``tests/test_zones.py`` checks every zone).
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,7 +24,7 @@ __all__ = ["zone"]
 _NAME = re.compile(r"[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*")
 
 
-@lru_cache(maxsize=None)
+@cache
 def zone(name: str) -> ZoneInfo:
     """The zone called ``name`` (an IANA name), by the pinned zone database.
 

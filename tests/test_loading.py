@@ -482,9 +482,8 @@ def test_exact_duplicates_by_key_compare_rows_sharing_a_key_null_keys_included()
     # is one key (two equal rows without an id are duplicates), and rows differing in any
     # column are versions, not duplicates
     from cxkit.config import DedupConfig, SourceConfig
-    from cxkit.loading import LoadReport
-
     from cxkit.connection import connect as engine
+    from cxkit.loading import LoadReport
 
     rows = engine().create_table("export", pd.DataFrame({"id": ["a", "a", "b", None, None, None, "c", "c"],
                                                         "v": [1, 1, 2, 3, 3, 4, 5, 6], "at": [1, 1, 1, 1, 1, 1, 1, 2]}))
