@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import secrets
+import shutil
+import tempfile
+import weakref
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -50,6 +53,13 @@ class Session:
     def __init__(self, engagement: Engagement, con=None, *, spill_dir: str | Path | None = None):
         self.engagement = engagement
         b = engagement.backend
+        scratch = None
+        if con is None and spill_dir is None and not b.url:
+            # an embedded engine opened without a run folder (a notebook, a test, a script) gets
+            # a private folder in the system's temporary directory, gone with the engine: the
+            # tables it computes once are Parquet files there, as in a run, and DuckDB spills
+            # there instead of into a '.tmp' folder in whatever folder Python was started from
+            scratch = spill_dir = Path(tempfile.mkdtemp(prefix="cxkit-session-"))
         self.con = con if con is not None else connect(
             b.url,
             engagement.resolve(b.database) if b.database else None,
@@ -57,6 +67,9 @@ class Session:
             threads=b.threads,
             spill_dir=spill_dir,
         )
+        if scratch is not None:
+            # every table read from the folder holds the engine, so the folder outlives them
+            weakref.finalize(self.con, shutil.rmtree, scratch, ignore_errors=True)
         # the run's own folder for the tables it computes once (DuckDB only): Parquet files read
         # back column by column, so the engine's memory holds what a query needs, not every table
         self._tables_dir = Path(spill_dir) / "tables" if spill_dir is not None and self.con.name == "duckdb" else None
@@ -190,8 +203,9 @@ class Session:
 
         With a run folder (``spill_dir``, DuckDB), the result is a Parquet file there, read
         back as a table: a 10-million-row table then costs the engine's memory only for the
-        columns a query reads. Otherwise it is the engine's cache (a temporary table; on Spark
-        a checkpoint). Nothing is computed ahead when ``backend.materialize`` is off.
+        columns a query reads. A session opened without a folder on the embedded engine has a
+        private one (see ``__init__``). Otherwise (an engine passed in, a backend URL) it is the
+        engine's cache (a temporary table; on Spark a checkpoint). Nothing is computed ahead when ``backend.materialize`` is off.
         """
         if not self.engagement.backend.materialize:
             return t

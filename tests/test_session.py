@@ -156,14 +156,17 @@ def test_running_out_of_memory_names_the_memory_settings_not_the_mapping(tmp_pat
 
 def test_a_run_folder_holds_the_tables_computed_once_and_the_figures_do_not_change(tmp_path):
     # with a run folder (as `cxkit run` and `cxkit validate` open it) the tables computed once
-    # are Parquet files there, not engine memory; every figure is the same
+    # are Parquet files there, not engine memory; every figure is the same as with the engine's
+    # own cache (a session on an engine passed in)
     from cxkit.config import load_engagement
+    from cxkit.connection import connect
     from cxkit.pseudonyms import create_key
     from cxkit.session import Session
 
     path = _write(tmp_path)
     create_key(tmp_path)  # one key for both sessions: the same pseudonyms
-    in_memory = cxkit.open_engagement(path)
+    in_memory = cxkit.open_engagement(path, con=connect())
+    assert in_memory._tables_dir is None
     # a folder named with an apostrophe (a client's name) is written to like any other
     on_disk = Session(load_engagement(path), spill_dir=tmp_path / "O'Brien run" / ".spill")
     for name in ("contacts", "legs"):
@@ -178,6 +181,37 @@ def test_a_run_folder_holds_the_tables_computed_once_and_the_figures_do_not_chan
     stored = sorted(p.name for p in (tmp_path / "O'Brien run" / ".spill" / "tables").glob("*.parquet"))
     assert stored and all(p.endswith(".parquet") for p in stored)
     assert any("legs" in p for p in stored) and any("contacts" in p for p in stored)
+
+
+def test_a_session_without_a_run_folder_writes_only_into_a_private_temporary_folder(tmp_path, monkeypatch):
+    # a notebook opens the engagement with no run folder: its tables computed once and the
+    # engine's spill go to a folder of its own under the system's temporary directory (not the
+    # folder Python was started from), removed once nothing reads from the engine any more
+    import gc
+    import tempfile
+
+    path = _write(tmp_path)
+    started_in = tmp_path / "notebooks"
+    started_in.mkdir()
+    monkeypatch.chdir(started_in)
+    temp = tmp_path / "system-temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    s = cxkit.open_engagement(path)
+    contacts = s.table("contacts")
+    (private,) = temp.iterdir()
+    assert private.name.startswith("cxkit-session-")
+    assert s.con.raw_sql("SELECT current_setting('temp_directory')").fetchone()[0] == str(private)
+    stored = sorted(p.name for p in (private / "tables").glob("*.parquet"))
+    assert any("legs" in p for p in stored) and any("contacts" in p for p in stored)
+    del s
+    gc.collect()
+    assert private.is_dir()  # a table still reads from it
+    assert contacts.count().execute() == 3
+    del contacts
+    gc.collect()
+    assert not private.exists()
+    assert list(started_in.iterdir()) == []
 
 
 def test_when_the_period_holds_every_contact_every_leg_is_read_clipped(tmp_path):
