@@ -134,3 +134,47 @@ def test_without_a_key_file_a_run_key_is_used(tmp_path):
     assert a.table("surveys").execute().customer_id[0] == pa  # consistent within the run
     assert "for this run only" in a.parameters()["customer_pseudonyms"]
     assert not (tmp_path / KEY_FILE).exists()  # nothing written outside the report folder
+
+
+def test_each_row_gets_the_pseudonym_of_its_own_kept_id(tmp_path):
+    # pseudonyms are computed once per distinct id and joined back by value: every kept row
+    # still carries the HMAC of its own id, after de-duplication (a newer version's id wins, an
+    # exact re-delivery is one row), an id on many rows, an empty id null, and an id that
+    # differs only by case or blanks a different pseudonym (ids are compared as given)
+    (tmp_path / "legs.csv").write_text(
+        "cid,seg,cust,at,start\n"
+        "A,1,+447700900001,1,2026-03-02 09:00:00\n"
+        "A,1,+447700900009,2,2026-03-02 09:00:00\n"  # the newer version of leg A1: its id is kept
+        "A,2,+447700900001,1,2026-03-02 09:05:00\n"
+        "B,1,,1,2026-03-02 10:00:00\n"
+        "C,1,+447700900001,1,2026-03-03 10:00:00\n"
+        "C,1,+447700900001,1,2026-03-03 10:00:00\n"  # an exact re-delivery
+        "D,1,cu-7 ,1,2026-03-04 10:00:00\n"
+        "E,1,CU-7,1,2026-03-04 11:00:00\n"
+    )
+    ts = {"column": "start", "format": "%Y-%m-%d %H:%M:%S"}
+    spec = {
+        "name": "t", "client": "T", "period": {"start": "2026-03-01", "end": "2026-03-31"},
+        "sources": {"contacts": {
+            "path": "legs.csv", "grain": "leg", "dedup": {"key": ["cid", "seg"], "newest_by": "at"},
+            "columns": {"contact_id": "cid", "leg_seq": "seg", "customer_id": "cust", "channel": {"constant": "voice"},
+                        "direction": {"constant": "inbound"}, "arrived_at": ts, "ended_at": ts,
+                        "outcome": {"constant": "handled"}}}},
+    }
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
+    create_key(tmp_path)
+    key = load_key(tmp_path)
+    s = cxkit.open_engagement(tmp_path / "engagement.yaml")
+    legs = s.table("legs", as_loaded=True).execute()
+    got = {(r.contact_id, int(r.leg_seq)): (None if pd.isna(r.customer_id) else r.customer_id)
+           for r in legs.itertuples()}
+    assert len(legs) == len(got) == 6
+    assert got == {
+        ("A", 1): pseudonym("+447700900009", key),
+        ("A", 2): pseudonym("+447700900001", key),
+        ("B", 1): None,
+        ("C", 1): pseudonym("+447700900001", key),
+        ("D", 1): pseudonym("cu-7 ", key),
+        ("E", 1): pseudonym("CU-7", key),
+    }
+    assert len({got["D", 1], got["E", 1], got["A", 1], got["A", 2]}) == 4
