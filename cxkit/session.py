@@ -60,13 +60,18 @@ class Session:
             # tables it computes once are Parquet files there, as in a run, and DuckDB spills
             # there instead of into a '.tmp' folder in whatever folder Python was started from
             scratch = spill_dir = Path(tempfile.mkdtemp(prefix="cxkit-session-"))
-        self.con = con if con is not None else connect(
-            b.url,
-            engagement.resolve(b.database) if b.database else None,
-            memory_limit=b.memory_limit,
-            threads=b.threads,
-            spill_dir=spill_dir,
-        )
+        try:
+            self.con = con if con is not None else connect(
+                b.url,
+                engagement.resolve(b.database) if b.database else None,
+                memory_limit=b.memory_limit,
+                threads=b.threads,
+                spill_dir=spill_dir,
+            )
+        except BaseException:
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
+            raise
         if scratch is not None:
             # every table read from the folder holds the engine, so the folder outlives them
             weakref.finalize(self.con, shutil.rmtree, scratch, ignore_errors=True)
@@ -205,7 +210,8 @@ class Session:
         back as a table: a 10-million-row table then costs the engine's memory only for the
         columns a query reads. A session opened without a folder on the embedded engine has a
         private one (see ``__init__``). Otherwise (an engine passed in, a backend URL) it is the
-        engine's cache (a temporary table; on Spark a checkpoint). Nothing is computed ahead when ``backend.materialize`` is off.
+        engine's cache (a temporary table; on Spark a checkpoint). Nothing is computed ahead
+        when ``backend.materialize`` is off.
         """
         if not self.engagement.backend.materialize:
             return t

@@ -214,6 +214,24 @@ def test_a_session_without_a_run_folder_writes_only_into_a_private_temporary_fol
     assert list(started_in.iterdir()) == []
 
 
+def test_an_engine_that_cannot_open_leaves_no_temporary_folder(tmp_path, monkeypatch):
+    import tempfile
+
+    from cxkit.errors import CxkitError
+
+    path = _write(tmp_path)
+    spec = yaml.safe_load(path.read_text())
+    (tmp_path / "blocker").write_text("a file where the database's folder should be")
+    spec["backend"] = {"database": "blocker/cx.duckdb"}
+    path.write_text(yaml.safe_dump(spec))
+    temp = tmp_path / "system-temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    with pytest.raises(CxkitError, match="cannot connect"):
+        cxkit.open_engagement(path)
+    assert list(temp.iterdir()) == []
+
+
 def test_when_the_period_holds_every_contact_every_leg_is_read_clipped(tmp_path):
     # the period to 30 April keeps D: the legs are the mapped legs, clipped, with no join
     s = cxkit.open_engagement(_write(tmp_path, period_end="2026-04-30"))
