@@ -202,10 +202,6 @@ class LoadReport:
         return out
 
 
-#: The distinct customer ids of a source and their pseudonyms, joined to its rows (load_source).
-_PSEUDONYMS, _ID, _PSEUDONYM = '"__cx_pseudonyms"', '"__cx_id"', '"__cx_pseudonym"'
-
-
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -773,7 +769,6 @@ def load_source(
         direct = [(c, m) for c, m in columns if m.derive is None]
         selects, mapped, conversions, column_sql = [], {}, {}, {}
         identifier_sql = None
-        pseudonyms_join = ""
         # a value that is there but unreadable is counted per column (LoadReport.parse_failures)
         # and its column probed on a failure (explain_execution_error), row by row: not where
         # the mapping aggregates rows (group_by)
@@ -791,40 +786,19 @@ def load_source(
                         f"data: {str(exc).splitlines()[0].rstrip('.')}. Fix: correct the expression, or give the "
                         "column's format."
                     ) from exc
-            probe_sql = sql
             if col.name == "customer_id":
                 identifier_sql = sql
                 if pseudonym_key_table is not None:
-                    probe_sql = pseudonym_sql(sql, pseudonym_key_table, d)
-                    if per_row and table == "contacts":
-                        # each distinct id is hashed once and joined back by its value. In the
-                        # contacts export an id is on every leg of a contact and every contact of
-                        # a returning customer, and the HMAC (four SHA-256 blocks) was the
-                        # dearest expression of the mapping: at 11M legs of 4.85M customers the
-                        # mapped legs took 22.5-24.3 s instead of 23.3-29.6 s. Cases and surveys
-                        # repeat an id less (0.92 and 0.84 distinct ids per row in the generated
-                        # 10M engagement), where the join cost what the hashing saved: hashed row
-                        # by row. The ids are read from the rows before de-duplication, as for
-                        # the privacy scan: the same values
-                        ids = f"SELECT DISTINCT {sql} AS {_ID} FROM ({_unnested(kept_all_sql, src)}) AS kept"
-                        pseudonyms_join = (
-                            f" LEFT JOIN (SELECT {_ID}, {pseudonym_sql(_ID, pseudonym_key_table, d)} AS {_PSEUDONYM} "
-                            f"FROM ({ids}) AS ids WHERE {_ID} IS NOT NULL) AS {_PSEUDONYMS} "
-                            f"ON {_PSEUDONYMS}.{_ID} = {sql}"
-                        )
-                        sql = f"{_PSEUDONYMS}.{_PSEUDONYM}"
-                    else:
-                        sql = probe_sql
+                    sql = pseudonym_sql(sql, pseudonym_key_table, d)
             selects.append(f"{sql} AS {_quote(col.name)}")
             if per_row:
-                # a column's own expression, row by row (explain_execution_error probes it)
-                column_sql[col.name] = probe_sql
+                column_sql[col.name] = sql
                 if col.dtype != "string" and mapping.constant is None and not native:
                     # a local time's parse decides whether it is null: the move to UTC is skipped
                     parsed = _column_sql(col, mapping, src, engagement.timezone, d, localized=False, period=period)
                     conversions[col.name] = (_source_text_sql(mapping), _source_present_sql(mapping),
                                              sql if parsed.startswith("__ts__(") else parsed)
-        query = f"SELECT {', '.join(selects)} FROM ({rows_sql}) AS kept{pseudonyms_join}{group}"
+        query = f"SELECT {', '.join(selects)} {from_sql}"
         derived = [(c, m) for c, m in columns if m.derive is not None]
         if derived:
             # derived columns read the canonical ones: instants after timezone conversion

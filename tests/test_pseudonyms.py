@@ -137,10 +137,9 @@ def test_without_a_key_file_a_run_key_is_used(tmp_path):
 
 
 def test_each_row_gets_the_pseudonym_of_its_own_kept_id(tmp_path):
-    # pseudonyms are computed once per distinct id and joined back by value: every kept row
-    # still carries the HMAC of its own id, after de-duplication (a newer version's id wins, an
-    # exact re-delivery is one row), an id on many rows, an empty id null, and an id that
-    # differs only by case or blanks a different pseudonym (ids are compared as given)
+    # every kept row carries the HMAC of its own id, after de-duplication (a newer version's id
+    # wins, an exact re-delivery is one row), an id on many rows, an empty id null, and an id
+    # that differs only by case or blanks a different pseudonym (ids are compared as given)
     (tmp_path / "legs.csv").write_text(
         "cid,seg,cust,at,start\n"
         "A,1,+447700900001,1,2026-03-02 09:00:00\n"
