@@ -14,9 +14,9 @@ The generator's raw interactions export (leg grain, local times, re-delivered ro
 3. **cxkit**: open the engagement with its contacts source only (mapping, folding, keyed
    pseudonyms, loading once) and compute the two results the report stores (``fcr_overall``,
    ``repeat_share_overall``) through the results layer, twice: as ``cxkit.open_engagement``
-   in a notebook does (tables it computes once are Parquet files in a private folder under
-   the system's temporary directory, gone with the session's engine), and as ``cxkit run``
-   does (Parquet files in the run folder).
+   in a notebook does (tables it computes once are kept in the engine's memory, spilled by
+   DuckDB past the memory limit into a private temporary folder), and as ``cxkit run`` does
+   (they are Parquet files in the run folder).
 
 Each prints its time, the three must give the same numerators and denominators (the script
 exits 1 otherwise), and the ratios are printed. Data is generated once into
@@ -159,7 +159,7 @@ def _cxkit(folder: Path, run_folder: bool) -> dict[str, int]:
 
 
 def cxkit_run(folder: Path) -> dict[str, int]:
-    """cxkit as a notebook opens it: shared tables in a private temporary folder."""
+    """cxkit as a notebook opens it: shared tables cached in the engine."""
     return _cxkit(folder, run_folder=False)
 
 

@@ -55,25 +55,25 @@ class Session:
         b = engagement.backend
         scratch = None
         if con is None and spill_dir is None and not b.url:
-            # an embedded engine opened without a run folder (a notebook, a test, a script) gets
-            # a private folder in the system's temporary directory, gone with the engine: the
-            # tables it computes once are Parquet files there, as in a run, and DuckDB spills
-            # there instead of into a '.tmp' folder in whatever folder Python was started from
-            scratch = spill_dir = Path(tempfile.mkdtemp(prefix="cxkit-session-"))
+            # an embedded engine opened without a run folder (a notebook, a test, a script)
+            # spills into a private folder in the system's temporary directory, gone with the
+            # engine, instead of DuckDB's default: a '.tmp' folder in whatever folder Python
+            # was started from (a notebooks folder, an engagement's)
+            scratch = Path(tempfile.mkdtemp(prefix="cxkit-session-"))
         try:
             self.con = con if con is not None else connect(
                 b.url,
                 engagement.resolve(b.database) if b.database else None,
                 memory_limit=b.memory_limit,
                 threads=b.threads,
-                spill_dir=spill_dir,
+                spill_dir=spill_dir if scratch is None else scratch,
             )
         except BaseException:
             if scratch is not None:
                 shutil.rmtree(scratch, ignore_errors=True)
             raise
         if scratch is not None:
-            # every table read from the folder holds the engine, so the folder outlives them
+            # every table the session gives holds the engine, so the folder outlives them
             weakref.finalize(self.con, shutil.rmtree, scratch, ignore_errors=True)
         # the run's own folder for the tables it computes once (DuckDB only): Parquet files read
         # back column by column, so the engine's memory holds what a query needs, not every table
@@ -208,10 +208,9 @@ class Session:
 
         With a run folder (``spill_dir``, DuckDB), the result is a Parquet file there, read
         back as a table: a 10-million-row table then costs the engine's memory only for the
-        columns a query reads. A session opened without a folder on the embedded engine has a
-        private one (see ``__init__``). Otherwise (an engine passed in, a backend URL) it is the
-        engine's cache (a temporary table; on Spark a checkpoint). Nothing is computed ahead
-        when ``backend.materialize`` is off.
+        columns a query reads. Otherwise it is the engine's cache (a temporary table, spilled
+        past the memory limit; on Spark a checkpoint). Nothing is computed ahead when
+        ``backend.materialize`` is off.
         """
         if not self.engagement.backend.materialize:
             return t

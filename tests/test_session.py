@@ -156,16 +156,14 @@ def test_running_out_of_memory_names_the_memory_settings_not_the_mapping(tmp_pat
 
 def test_a_run_folder_holds_the_tables_computed_once_and_the_figures_do_not_change(tmp_path):
     # with a run folder (as `cxkit run` and `cxkit validate` open it) the tables computed once
-    # are Parquet files there, not engine memory; every figure is the same as with the engine's
-    # own cache (a session on an engine passed in)
+    # are Parquet files there, not engine memory; every figure is the same
     from cxkit.config import load_engagement
-    from cxkit.connection import connect
     from cxkit.pseudonyms import create_key
     from cxkit.session import Session
 
     path = _write(tmp_path)
     create_key(tmp_path)  # one key for both sessions: the same pseudonyms
-    in_memory = cxkit.open_engagement(path, con=connect())
+    in_memory = cxkit.open_engagement(path)
     assert in_memory._tables_dir is None
     # a folder named with an apostrophe (a client's name) is written to like any other
     on_disk = Session(load_engagement(path), spill_dir=tmp_path / "O'Brien run" / ".spill")
@@ -183,10 +181,10 @@ def test_a_run_folder_holds_the_tables_computed_once_and_the_figures_do_not_chan
     assert any("legs" in p for p in stored) and any("contacts" in p for p in stored)
 
 
-def test_a_session_without_a_run_folder_writes_only_into_a_private_temporary_folder(tmp_path, monkeypatch):
-    # a notebook opens the engagement with no run folder: its tables computed once and the
-    # engine's spill go to a folder of its own under the system's temporary directory (not the
-    # folder Python was started from), removed once nothing reads from the engine any more
+def test_a_session_without_a_run_folder_spills_only_into_a_private_temporary_folder(tmp_path, monkeypatch):
+    # a notebook opens the engagement with no run folder: the engine's spill goes to a folder of
+    # its own under the system's temporary directory (not DuckDB's '.tmp' in the folder Python
+    # was started from), removed once nothing reads from the engine any more
     import gc
     import tempfile
 
@@ -202,11 +200,15 @@ def test_a_session_without_a_run_folder_writes_only_into_a_private_temporary_fol
     (private,) = temp.iterdir()
     assert private.name.startswith("cxkit-session-")
     assert s.con.raw_sql("SELECT current_setting('temp_directory')").fetchone()[0] == str(private)
-    stored = sorted(p.name for p in (private / "tables").glob("*.parquet"))
-    assert any("legs" in p for p in stored) and any("contacts" in p for p in stored)
+    # forced to spill: a temporary table larger than a 16 MB memory limit is written there
+    s.con.raw_sql("SET memory_limit = '16MB'")
+    s.con.raw_sql("CREATE TEMP TABLE cx_big AS SELECT range AS i, repeat('x', 100) AS pad FROM range(500000)")
+    assert [p for p in private.iterdir() if p.name.startswith("duckdb_temp")]
+    s.con.raw_sql("DROP TABLE cx_big")
+    s.con.raw_sql("RESET memory_limit")
     del s
     gc.collect()
-    assert private.is_dir()  # a table still reads from it
+    assert private.is_dir()  # a table of the session still holds its engine
     assert contacts.count().execute() == 3
     del contacts
     gc.collect()
