@@ -54,11 +54,12 @@ class Session:
         self.engagement = engagement
         b = engagement.backend
         scratch = None
-        if con is None and spill_dir is None and not b.url:
-            # an embedded engine opened without a run folder (a notebook, a test, a script)
-            # spills into a private folder in the system's temporary directory, gone with the
-            # engine, instead of DuckDB's default: a '.tmp' folder in whatever folder Python
-            # was started from (a notebooks folder, an engagement's)
+        if con is None and spill_dir is None and not b.url and not b.database:
+            # an in-memory engine opened without a run folder (a notebook, a test, a script)
+            # spills into a private folder in the system's temporary directory ($TMPDIR), gone
+            # with the engine, instead of DuckDB's default: a '.tmp' folder in whatever folder
+            # Python was started from (a notebooks folder, an engagement's). A database file
+            # keeps DuckDB's default, a folder beside the file the engagement chose
             scratch = Path(tempfile.mkdtemp(prefix="cxkit-session-"))
         try:
             self.con = con if con is not None else connect(

@@ -222,16 +222,29 @@ def test_an_engine_that_cannot_open_leaves_no_temporary_folder(tmp_path, monkeyp
     from cxkit.errors import CxkitError
 
     path = _write(tmp_path)
-    spec = yaml.safe_load(path.read_text())
-    (tmp_path / "blocker").write_text("a file where the database's folder should be")
-    spec["backend"] = {"database": "blocker/cx.duckdb"}
-    path.write_text(yaml.safe_dump(spec))
     temp = tmp_path / "system-temp"
     temp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
+
+    def cannot_connect(*args, **kwargs):
+        assert kwargs["spill_dir"].parent == temp  # it was asked to spill into the folder
+        raise CxkitError("cannot connect to in-memory DuckDB: no memory left")
+
+    monkeypatch.setattr("cxkit.session.connect", cannot_connect)
     with pytest.raises(CxkitError, match="cannot connect"):
         cxkit.open_engagement(path)
     assert list(temp.iterdir()) == []
+
+
+def test_a_session_on_a_database_file_spills_beside_it(tmp_path):
+    # DuckDB's own choice for a database file: a folder beside the file the engagement chose
+    path = _write(tmp_path)
+    spec = yaml.safe_load(path.read_text())
+    spec["backend"] = {"database": "work/cx.duckdb"}
+    path.write_text(yaml.safe_dump(spec))
+    s = cxkit.open_engagement(path)
+    spill = s.con.raw_sql("SELECT current_setting('temp_directory')").fetchone()[0]
+    assert Path(spill) == tmp_path / "work" / "cx.duckdb.tmp"
 
 
 def test_when_the_period_holds_every_contact_every_leg_is_read_clipped(tmp_path):
