@@ -170,10 +170,8 @@ def generate(
 
 def _check_generate_options(contacts, customers, seed, start, days, timezone, file_format, defects) -> None:
     """Every bad ``cxkit generate`` option at once, by its option name, with the fix."""
-    from zoneinfo import ZoneInfoNotFoundError
-
     from cxkit.generate import DEFECTS, FILE_FORMATS
-    from cxkit.zones import zone
+    from cxkit.zones import is_zone
 
     problems = []
     if contacts is not None and contacts < 1:
@@ -190,9 +188,7 @@ def _check_generate_options(contacts, customers, seed, start, days, timezone, fi
         problems.append(f"--start {start}: not a calendar date ({exc}); give YYYY-MM-DD, e.g. --start 2026-03-01")
     if not 1 <= days <= 366:
         problems.append(f"--days {days}: give 1 to 366 days, e.g. --days 31")
-    try:
-        zone(timezone)
-    except ZoneInfoNotFoundError:
+    if not is_zone(timezone):
         problems.append(f"--timezone {timezone}: not an IANA timezone; e.g. --timezone Europe/London or --timezone UTC")
     if file_format not in FILE_FORMATS:
         problems.append(f"--format {file_format}: give one of {', '.join(FILE_FORMATS)}")

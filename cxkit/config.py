@@ -12,14 +12,14 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cxkit.errors import ConfigError
 from cxkit.schema import TABLES
-from cxkit.zones import zone
+from cxkit.zones import is_zone, zone
 
 __all__ = [
     "Engagement",
@@ -576,7 +576,8 @@ class Engagement(_Strict):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        _check_timezone(value)
+        if (problem := _timezone_problem(value)) is not None:
+            raise ValueError(problem)
         return value
 
     @field_validator("name")
@@ -622,11 +623,11 @@ class Engagement(_Strict):
         return p if p.is_absolute() else (self.base_dir / p)
 
 
-def _check_timezone(value: str) -> None:
-    try:
-        zone(value)
-    except ZoneInfoNotFoundError:
-        raise ValueError(f"unknown timezone {value!r}; use an IANA name such as 'Europe/London' or 'UTC'") from None
+def _timezone_problem(value: str) -> str | None:
+    """What is wrong with a timezone name, with the fix; None for a zone of the pinned database."""
+    if is_zone(value):
+        return None
+    return f"unknown timezone {value!r}; use an IANA name such as 'Europe/London' or 'UTC'"
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -811,18 +812,12 @@ def _source_problems(table: str, src: SourceConfig, base_dir: Path) -> list[str]
         if value.sql is not None and (problem := sql_expression_problem(value.sql)) is not None:
             problems.append(f"{key}.columns.{name}.sql: {problem}; write one DuckDB expression over the raw "
                             "columns, e.g. \"TRY_CAST(queue_id AS INTEGER)\"")
-        if value.timezone is not None:
-            try:
-                _check_timezone(value.timezone)
-            except ValueError as exc:
-                problems.append(f"{key}.columns.{name}.timezone: {exc}")
+        if value.timezone is not None and (problem := _timezone_problem(value.timezone)) is not None:
+            problems.append(f"{key}.columns.{name}.timezone: {problem}")
     if src.dedup is not None and not src.dedup.key:
         problems.append(f"{key}.dedup.key: empty; list the raw column(s) identifying one record, e.g. [call_id]")
-    if src.timezone is not None:
-        try:
-            _check_timezone(src.timezone)
-        except ValueError as exc:
-            problems.append(f"{key}.timezone: {exc}")
+    if src.timezone is not None and (problem := _timezone_problem(src.timezone)) is not None:
+        problems.append(f"{key}.timezone: {problem}")
     for name in src.columns:
         if name not in spec.names:
             guess = difflib.get_close_matches(name, list(spec.names), n=1)

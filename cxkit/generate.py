@@ -39,7 +39,6 @@ import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
@@ -64,7 +63,7 @@ from cxkit._generator.output import (
 )
 from cxkit._generator.simulate import build_agents, cases_for_block, qa_for_block, simulate_block, surveys_for_block, wfm_counts
 from cxkit.errors import CxkitError
-from cxkit.zones import zone
+from cxkit.zones import is_zone, zone
 
 __all__ = ["generate", "customers_for_contacts", "DEFECTS", "FILE_FORMATS", "CONTACTS_PER_CUSTOMER_31D"]
 
@@ -132,9 +131,7 @@ def _validate(seed: Any, customers: Any, start: Any, days: Any, timezone: Any, f
             raise ValueError
     except ValueError:
         problems.append(f"start must be a date 'YYYY-MM-DD', got {start!r}")
-    try:
-        zone(str(timezone))
-    except ZoneInfoNotFoundError:
+    if not is_zone(str(timezone)):
         problems.append(f"timezone must be an IANA zone name such as 'Europe/London', got {timezone!r}")
     if file_format not in FILE_FORMATS:
         problems.append(f"file_format must be one of {', '.join(FILE_FORMATS)}, got {file_format!r}")

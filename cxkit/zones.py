@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["zone"]
+__all__ = ["zone", "is_zone"]
 
 #: what a zone name may look like (``Europe/London``, ``Etc/GMT+5``, ``UTC``): the package's
 #: files are opened by it, so nothing else may reach the file system
@@ -53,3 +53,18 @@ def zone(name: str) -> ZoneInfo:
         except (OSError, ValueError):  # no such file, a folder of zones (Europe), not a zone file
             pass
     raise ZoneInfoNotFoundError(f"No time zone found with key {name}")
+
+
+def is_zone(name: str) -> bool:
+    """Whether the pinned zone database holds a zone called ``name`` (for option checks).
+
+    Examples
+    --------
+    >>> is_zone("America/Winnipeg"), is_zone("localtime"), is_zone("Europe")
+    (True, False, False)
+    """
+    try:
+        zone(name)
+    except ZoneInfoNotFoundError:
+        return False
+    return True

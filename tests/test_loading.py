@@ -198,12 +198,11 @@ def test_local_times_across_dst_and_value_maps(tmp_path):
     assert list(df.talk_s.fillna(-1)) == [330.0, 3600.0, -1]  # an empty duration stays null (not measured)
 
 
-
 def test_local_times_in_the_hours_a_change_skips_or_repeats(tmp_path):
-    # the loader reads local times by the zone's offsets around the period (not ICU per value);
-    # the instants are still ICU's: a time the spring change skips is read with the offset
-    # before it (GMT), a time the autumn change repeats as its second occurrence (GMT), and a
-    # time years from the period (through ICU itself) with its own summer time
+    # the loader reads local times by the pinned zone database's offsets around the period (not
+    # ICU per value; for London the two agree): a time the spring change skips is read with the
+    # offset before it (GMT), a time the autumn change repeats as its second occurrence (GMT),
+    # and a time years from the period (through ICU itself) with its own summer time
     csv = ("id,cust,ch,start,end,talk\n1,1,PH,01/03/2026 10:00,01/03/2026 10:05,\n2,1,PH,29/03/2026 01:30,29/03/2026 02:30,\n"
            "3,1,PH,25/10/2026 01:30,25/10/2026 01:45,\n4,1,PH,15/06/2031 12:00,15/06/2031 12:05,\n")
     path = _engagement(tmp_path, csv, MINIMAL)
