@@ -2,7 +2,7 @@
 
 Usage (needs the optional ``spark`` extra and Java 17)::
 
-    .venv/bin/pip install -c constraints.txt -e ".[test,spark]"
+    bash scripts/setup.sh test,spark
     .venv/bin/python bench/check_spark.py [--customers 3000] [--folder bench/out/spark_check]
 
 CI runs the same comparison through the results layer, every result and readiness check

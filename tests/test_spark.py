@@ -10,7 +10,7 @@ engines sum in different orders).
 Marked ``spark`` and left out of the default run (``addopts``); ``.ci/run`` runs them when
 Java is present. By hand::
 
-    .venv/bin/pip install -c constraints.txt -e ".[spark]"      # and Java 17
+    bash scripts/setup.sh test,spark      # and Java 17
     .venv/bin/python -m pytest -m spark -p no:cacheprovider tests/test_spark.py
 
 They skip, saying why, without PySpark or Java 17. ``CXKIT_TEST_SPARK_URL`` points them at
@@ -76,7 +76,7 @@ def _java_major() -> int | None:
 
 def _why_not() -> str | None:
     if importlib.util.find_spec("pyspark") is None:
-        return "PySpark is not installed: pip install -c constraints.txt -e '.[spark]'"
+        return "PySpark is not installed: bash scripts/setup.sh test,spark"
     major = _java_major()
     if major is None:
         return "Java is not installed; Spark needs Java 17 (apt-get install openjdk-17-jre-headless)"
