@@ -159,7 +159,8 @@ def _cxkit(folder: Path, run_folder: bool) -> dict[str, int]:
 
 
 def cxkit_run(folder: Path) -> dict[str, int]:
-    """cxkit as a notebook opens it: shared tables cached in the engine."""
+    """cxkit as a notebook opens it: shared tables cached in the engine, or as Parquet in the
+    session's private folder when the exports are large against the engine's memory (10M)."""
     return _cxkit(folder, run_folder=False)
 
 

@@ -12,6 +12,7 @@ import yaml
 
 import cxkit
 from cxkit import operations as O
+from cxkit.config import load_engagement
 
 UTC = timezone.utc
 
@@ -157,7 +158,6 @@ def test_running_out_of_memory_names_the_memory_settings_not_the_mapping(tmp_pat
 def test_a_run_folder_holds_the_tables_computed_once_and_the_figures_do_not_change(tmp_path):
     # with a run folder (as `cxkit run` and `cxkit validate` open it) the tables computed once
     # are Parquet files there, not engine memory; every figure is the same
-    from cxkit.config import load_engagement
     from cxkit.pseudonyms import create_key
     from cxkit.session import Session
 
@@ -216,6 +216,42 @@ def test_a_session_without_a_run_folder_spills_only_into_a_private_temporary_fol
     assert list(started_in.iterdir()) == []
 
 
+def test_exports_large_against_the_engines_memory_get_parquet_tables_in_the_private_folder(tmp_path, monkeypatch):
+    # without a run folder the engine's cache holds the tables while they fit in its memory;
+    # past half of it (estimated from the exports' bytes) they are Parquet in the private folder
+    import gc
+    import tempfile
+
+    import cxkit.session as S
+
+    from cxkit.pseudonyms import create_key
+
+    path = _write(tmp_path)
+    create_key(tmp_path)  # one key for both sessions: the same pseudonyms
+    csv_bytes = (tmp_path / "legs.csv").stat().st_size
+    assert S._cache_estimate(load_engagement(path)) == csv_bytes * S._CACHE_PER_BYTE["text"]
+    temp = tmp_path / "system-temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    small = cxkit.open_engagement(path)
+    assert small._tables_dir is None
+    cached = {n: small.table(n).execute() for n in ("contacts", "legs")}
+    # the same export, estimated at more than half of a 3 GB limit: 100 MB of engine per byte
+    monkeypatch.setitem(S._CACHE_PER_BYTE, "text", 10**8)
+    large = S.Session(load_engagement(path, {"backend": {"memory_limit": "3GB"}}))
+    private = large._tables_dir.parent
+    assert private.name.startswith("cxkit-session-") and private.parent == temp
+    for name, key in (("contacts", ["contact_id"]), ("legs", ["contact_id", "leg_seq"])):
+        a = cached[name].sort_values(key).reset_index(drop=True)
+        b = large.table(name).execute().sort_values(key).reset_index(drop=True)
+        assert a.equals(b), name
+    stored = [p.name for p in large._tables_dir.glob("*.parquet")]
+    assert any("legs" in p for p in stored) and any("contacts" in p for p in stored)
+    del large, small
+    gc.collect()
+    assert list(temp.iterdir()) == []
+
+
 def test_an_engine_that_cannot_open_leaves_no_temporary_folder(tmp_path, monkeypatch):
     import tempfile
 
@@ -260,7 +296,6 @@ def test_when_the_period_holds_every_contact_every_leg_is_read_clipped(tmp_path)
 def test_results_asked_by_name_read_only_their_tables(tmp_path):
     # FCR alone reads the contacts: its run states what the contacts hold and never computes
     # the period's legs; the figures equal those of a run of every result
-    from cxkit.config import load_engagement
     from cxkit.pseudonyms import create_key
     from cxkit.results import compute_results
     from cxkit.session import Session
