@@ -1,6 +1,7 @@
 """Time and peak memory of ``cxkit validate`` on generated contact centers.
 
-Usage: ``python bench/bench_validate.py [contacts ...]`` (default: 1,000,000 and 10,000,000).
+Usage: ``python bench/bench_validate.py [--contacts N ...]`` (default: 1,000,000 and 10,000,000),
+as the other benches take it.
 Each size is generated once into ``bench/out/<n>`` (kept between runs), then validated in a
 fresh process so the peak resident memory (``ru_maxrss``) is the validation's own. The
 hand-written FCR query of ``bench_fcr_end_to_end.py`` runs just before as the machine's speed
@@ -9,6 +10,7 @@ reference (its seconds and the ratio are printed).
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -39,8 +41,10 @@ def bench(n_contacts: int) -> dict:
 
 
 def main(argv: list[str]) -> None:
-    sizes = [int(a.replace("_", "")) for a in argv] or [1_000_000, 10_000_000]
-    for n in sizes:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--contacts", type=lambda s: int(s.replace("_", "")), action="append",
+                        help="contacts to generate and validate (repeatable; default 1,000,000 and 10,000,000)")
+    for n in parser.parse_args(argv).contacts or [1_000_000, 10_000_000]:
         r = bench(n)
         print(f"{r['contacts']:>12,} contacts ({r['contacts_rows_read']:,} rows read): "
               f"{r['seconds']:,.1f} s, peak RSS {r['peak_rss_mb']:,.0f} MB, exit {r['exit_code']}, "
