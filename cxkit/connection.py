@@ -13,6 +13,7 @@ backend's spelling, so adding a backend is one entry, not an ``if`` in the loade
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -23,7 +24,7 @@ from typing import Any
 
 from cxkit.errors import CxkitError
 
-__all__ = ["connect", "default_memory_limit", "Dialect", "dialect_for", "DIALECTS", "has_exact_median"]
+__all__ = ["connect", "default_memory_limit", "memory_limit_bytes", "Dialect", "dialect_for", "DIALECTS", "has_exact_median"]
 
 
 @dataclass(frozen=True)
@@ -422,6 +423,23 @@ def default_memory_limit() -> str:
     except (ValueError, OSError, AttributeError):
         return "3GB"
     return f"{max(256, min(3072, int(total * 0.4 / 2**20)))}MB"
+
+
+_SIZE_UNITS = {"MB": 10**6, "GB": 10**9, "TB": 10**12, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
+
+
+def memory_limit_bytes(limit: str | None = None) -> float:
+    """The embedded engine's memory limit in bytes: ``limit`` as ``backend.memory_limit`` gives
+    it (``'3GB'``, ``'512 MiB'``; DuckDB's units), or :func:`default_memory_limit`.
+
+    >>> memory_limit_bytes("3GB"), memory_limit_bytes(" 1.5 MiB ")
+    (3000000000.0, 1572864.0)
+    """
+    size = limit or default_memory_limit()
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([MGT]i?B)\s*", size)
+    if m is None:
+        raise ValueError(f"not a memory size: {size!r}")
+    return float(m.group(1)) * _SIZE_UNITS[m.group(2)]
 
 
 def connect(

@@ -216,10 +216,15 @@ def _lit(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def source_files(engagement: Engagement, src: SourceConfig) -> list[str]:
+    """The files a source's path or glob matches, sorted; none for a backend table."""
+    return sorted(_glob.glob(str(engagement.resolve(src.path)))) if src.path is not None else []
+
+
 def _source_paths(engagement: Engagement, src: SourceConfig, table: str) -> list[str]:
     assert src.path is not None
     pattern = str(engagement.resolve(src.path))
-    paths = sorted(_glob.glob(pattern))
+    paths = source_files(engagement, src)
     if not paths:
         raise SourceError(
             f"sources.{table}.path: no file matches {pattern!r}. Check the path; relative paths start at "
@@ -734,7 +739,7 @@ def load_source(
         except Exception:
             pass
     d = dialect_for(con)
-    paths = sorted(_glob.glob(str(engagement.resolve(src.path)))) if src.path is not None else []
+    paths = source_files(engagement, src)
     options = {**d.read_options.get(fmt, {}), **src.read_options}
     _check_header(origin, table, src, list(raw.columns), paths if fmt == "csv" else [], options)
     target = "legs" if (table == "contacts" and src.grain == "leg") else table
@@ -904,7 +909,7 @@ def explain_execution_error(engagement: Engagement, report: LoadReport, exc: Exc
     key = f"sources.{table}"
     if report.format == "csv" and src.path is not None:
         options = dict(src.read_options)  # the dialect's defaults say nothing of delimiter, quote or encoding
-        for p in sorted(_glob.glob(str(engagement.resolve(src.path)))):
+        for p in source_files(engagement, src):
             if (problem := _csv_problem(p, options)) is not None:
                 return SourceError(f"{p}: {problem.replace('read_options.', f'{key}.read_options.')}.")
     raw, kept = report.raw, f"({report.kept_sql}) AS kept" if report.kept_sql else report.raw.get_name()

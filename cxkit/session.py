@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import glob
 import os
-import re
 import secrets
 import shutil
 import tempfile
@@ -17,7 +15,7 @@ from typing import Any
 import ibis.expr.types as ir
 
 from cxkit.config import Engagement, load_engagement
-from cxkit.connection import connect, default_memory_limit
+from cxkit.connection import connect, memory_limit_bytes
 from cxkit.customers import implausible_summary, without_implausible_customers
 from cxkit.errors import CxkitError, SourceError
 from cxkit.loading import (
@@ -29,6 +27,7 @@ from cxkit.loading import (
     folded,
     load_source,
     mapped_columns,
+    source_files,
 )
 from cxkit.privacy import IdentifierSet
 from cxkit.pseudonyms import register_key, session_key
@@ -85,7 +84,7 @@ class Session:
         # exports large against that memory get Parquet tables in the private folder too
         if spill_dir is not None and self.con.name == "duckdb":
             self._tables_dir = Path(spill_dir) / "tables"
-        elif scratch is not None and _cache_estimate(engagement) > _bytes(b.memory_limit or default_memory_limit()) / 2:
+        elif scratch is not None and _cache_estimate(engagement) > memory_limit_bytes(b.memory_limit) / 2:
             self._tables_dir = scratch / "tables"
         else:
             self._tables_dir = None
@@ -393,9 +392,7 @@ def _cache_estimate(engagement: Engagement) -> float:
     which decides only where a session without a run folder keeps its tables."""
     total = 0.0
     for src in engagement.sources.values():
-        if src.path is None:
-            continue
-        for p in glob.glob(str(engagement.resolve(src.path))):
+        for p in source_files(engagement, src):
             try:
                 size = os.path.getsize(p)
             except OSError:
@@ -403,21 +400,6 @@ def _cache_estimate(engagement: Engagement) -> float:
             kind = "compressed" if p.lower().endswith(_COMPRESSED) else "text"
             total += size * _CACHE_PER_BYTE[kind]
     return total
-
-
-_UNITS = {"MB": 10**6, "GB": 10**9, "TB": 10**12, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
-
-
-def _bytes(size: str) -> float:
-    """A memory size as ``backend.memory_limit`` gives it (``'3GB'``, ``'512 MiB'``), in bytes.
-
-    >>> _bytes("3GB"), _bytes(" 1.5 MiB ")
-    (3000000000.0, 1572864.0)
-    """
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([MGT]i?B)\s*", size)
-    if m is None:
-        raise ValueError(f"not a memory size: {size!r}")
-    return float(m.group(1)) * _UNITS[m.group(2)]
 
 
 def open_engagement(path: str | Path, overrides: dict[str, Any] | None = None, con=None) -> Session:
