@@ -349,7 +349,9 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 )
 
 
-def _file_kind(path: str) -> str | None:
+def file_kind(path: str) -> str | None:
+    """What a file's first bytes say it is (``parquet``, ``gzip``, ``zstd``, ``zip``, ...), or
+    None for plain text and unreadable files: the loader believes these, not the file's name."""
     try:
         with open(path, "rb") as fh:
             head = fh.read(16)
@@ -360,7 +362,7 @@ def _file_kind(path: str) -> str | None:
 
 def _content_problem(path: str, fmt: str, table: str, options: dict[str, Any]) -> str | None:
     """What the file really is when its first bytes say it is not ``fmt`` (None when they agree)."""
-    kind = _file_kind(path)
+    kind = file_kind(path)
     key = f"sources.{table}"
     compression = str(options.get("compression", "auto")).lower()
     if kind is None:

@@ -23,6 +23,7 @@ from cxkit.loading import (
     clip_negative_durations,
     conform,
     explain_execution_error,
+    file_kind,
     fold_legs_twice,
     folded,
     load_source,
@@ -383,7 +384,8 @@ class Session:
 #: contacts export of 1M contacts, 4.6 for the bank's CSV of calls, 0.7-1.4 for CSV cases and
 #: JSON-lines surveys. The larger figure of each kind is taken
 _CACHE_PER_BYTE = {"compressed": 20, "text": 5}
-_COMPRESSED = (".parquet", ".pq", ".gz", ".zst", ".zstd", ".bz2", ".xz", ".zip")
+#: the compressed kinds an export may be (:func:`cxkit.loading.file_kind`, read as the loader reads them)
+_COMPRESSED = ("parquet", "gzip", "zstd")
 
 
 def _cache_estimate(engagement: Engagement) -> float:
@@ -397,7 +399,7 @@ def _cache_estimate(engagement: Engagement) -> float:
                 size = os.path.getsize(p)
             except OSError:
                 continue
-            kind = "compressed" if p.lower().endswith(_COMPRESSED) else "text"
+            kind = "compressed" if file_kind(p) in _COMPRESSED else "text"
             total += size * _CACHE_PER_BYTE[kind]
     return total
 

@@ -252,6 +252,22 @@ def test_exports_large_against_the_engines_memory_get_parquet_tables_in_the_priv
     assert list(temp.iterdir()) == []
 
 
+def test_the_cache_estimate_reads_what_an_export_is_from_its_bytes_not_its_name(tmp_path):
+    # a gzip-compressed CSV named without .gz (read with read_options.compression) counts as
+    # compressed, as the loader reads it
+    import gzip
+
+    import cxkit.session as S
+
+    path = _write(tmp_path)
+    (tmp_path / "legs.export").write_bytes(gzip.compress((tmp_path / "legs.csv").read_bytes()))
+    spec = yaml.safe_load(path.read_text())
+    spec["sources"]["contacts"].update(path="legs.export", format="csv", read_options={"compression": "gzip"})
+    path.write_text(yaml.safe_dump(spec))
+    size = (tmp_path / "legs.export").stat().st_size
+    assert S._cache_estimate(load_engagement(path)) == size * S._CACHE_PER_BYTE["compressed"]
+
+
 def test_an_engine_that_cannot_open_leaves_no_temporary_folder(tmp_path, monkeypatch):
     import tempfile
 
