@@ -24,7 +24,8 @@ from typing import Any
 
 from cxkit.errors import CxkitError
 
-__all__ = ["connect", "default_memory_limit", "memory_limit_bytes", "Dialect", "dialect_for", "DIALECTS", "has_exact_median"]
+__all__ = ["connect", "default_memory_limit", "memory_limit_bytes", "Dialect", "dialect_for", "DIALECTS",
+           "has_exact_median"]
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,17 @@ def _write(tmp_path: Path, period_end: str = "2026-03-31", **sources) -> Path:
 
 
 @pytest.fixture()
+def system_temp(tmp_path, monkeypatch):
+    """The system's temporary directory ($TMPDIR), a folder of the test's own."""
+    import tempfile
+
+    folder = tmp_path / "system-temp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+@pytest.fixture()
 def session(tmp_path):
     return cxkit.open_engagement(_write(tmp_path))
 
@@ -181,23 +192,20 @@ def test_a_run_folder_holds_the_tables_computed_once_and_the_figures_do_not_chan
     assert any("legs" in p for p in stored) and any("contacts" in p for p in stored)
 
 
-def test_a_session_without_a_run_folder_spills_only_into_a_private_temporary_folder(tmp_path, monkeypatch):
+def test_a_session_without_a_run_folder_spills_only_into_a_private_temporary_folder(
+        tmp_path, monkeypatch, system_temp):
     # a notebook opens the engagement with no run folder: the engine's spill goes to a folder of
     # its own under the system's temporary directory (not DuckDB's '.tmp' in the folder Python
     # was started from), removed once nothing reads from the engine any more
     import gc
-    import tempfile
 
     path = _write(tmp_path)
     started_in = tmp_path / "notebooks"
     started_in.mkdir()
     monkeypatch.chdir(started_in)
-    temp = tmp_path / "system-temp"
-    temp.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(temp))
     s = cxkit.open_engagement(path)
     contacts = s.table("contacts")
-    (private,) = temp.iterdir()
+    (private,) = system_temp.iterdir()
     assert private.name.startswith("cxkit-session-")
     assert s.con.raw_sql("SELECT current_setting('temp_directory')").fetchone()[0] == str(private)
     # forced to spill: a temporary table larger than a 16 MB memory limit is written there
@@ -216,23 +224,19 @@ def test_a_session_without_a_run_folder_spills_only_into_a_private_temporary_fol
     assert list(started_in.iterdir()) == []
 
 
-def test_exports_large_against_the_engines_memory_get_parquet_tables_in_the_private_folder(tmp_path, monkeypatch):
+def test_exports_large_against_the_engines_memory_get_parquet_tables_in_the_private_folder(
+        tmp_path, monkeypatch, system_temp):
     # without a run folder the engine's cache holds the tables while they fit in its memory;
     # past half of it (estimated from the exports' bytes) they are Parquet in the private folder
     import gc
-    import tempfile
 
     import cxkit.session as S
-
     from cxkit.pseudonyms import create_key
 
     path = _write(tmp_path)
     create_key(tmp_path)  # one key for both sessions: the same pseudonyms
     csv_bytes = (tmp_path / "legs.csv").stat().st_size
     assert S._cache_estimate(load_engagement(path)) == csv_bytes * S._CACHE_PER_BYTE["text"]
-    temp = tmp_path / "system-temp"
-    temp.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(temp))
     small = cxkit.open_engagement(path)
     assert small._tables_dir is None
     cached = {n: small.table(n).execute() for n in ("contacts", "legs")}
@@ -240,7 +244,7 @@ def test_exports_large_against_the_engines_memory_get_parquet_tables_in_the_priv
     monkeypatch.setitem(S._CACHE_PER_BYTE, "text", 10**8)
     large = S.Session(load_engagement(path, {"backend": {"memory_limit": "3GB"}}))
     private = large._tables_dir.parent
-    assert private.name.startswith("cxkit-session-") and private.parent == temp
+    assert private.name.startswith("cxkit-session-") and private.parent == system_temp
     for name, key in (("contacts", ["contact_id"]), ("legs", ["contact_id", "leg_seq"])):
         a = cached[name].sort_values(key).reset_index(drop=True)
         b = large.table(name).execute().sort_values(key).reset_index(drop=True)
@@ -249,7 +253,7 @@ def test_exports_large_against_the_engines_memory_get_parquet_tables_in_the_priv
     assert any("legs" in p for p in stored) and any("contacts" in p for p in stored)
     del large, small
     gc.collect()
-    assert list(temp.iterdir()) == []
+    assert list(system_temp.iterdir()) == []
 
 
 def test_the_cache_estimate_reads_what_an_export_is_from_its_bytes_not_its_name(tmp_path):
@@ -268,24 +272,19 @@ def test_the_cache_estimate_reads_what_an_export_is_from_its_bytes_not_its_name(
     assert S._cache_estimate(load_engagement(path)) == size * S._CACHE_PER_BYTE["compressed"]
 
 
-def test_an_engine_that_cannot_open_leaves_no_temporary_folder(tmp_path, monkeypatch):
-    import tempfile
-
+def test_an_engine_that_cannot_open_leaves_no_temporary_folder(tmp_path, monkeypatch, system_temp):
     from cxkit.errors import CxkitError
 
     path = _write(tmp_path)
-    temp = tmp_path / "system-temp"
-    temp.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(temp))
 
     def cannot_connect(*args, **kwargs):
-        assert kwargs["spill_dir"].parent == temp  # it was asked to spill into the folder
+        assert kwargs["spill_dir"].parent == system_temp  # it was asked to spill into the folder
         raise CxkitError("cannot connect to in-memory DuckDB: no memory left")
 
     monkeypatch.setattr("cxkit.session.connect", cannot_connect)
     with pytest.raises(CxkitError, match="cannot connect"):
         cxkit.open_engagement(path)
-    assert list(temp.iterdir()) == []
+    assert list(system_temp.iterdir()) == []
 
 
 def test_a_session_on_a_database_file_spills_beside_it(tmp_path):
