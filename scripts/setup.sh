@@ -17,6 +17,15 @@ if ! "$PY" -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))'; then
   echo "cxkit needs Python 3.11 or newer; $PY is $("$PY" --version 2>&1). Set PYTHON=/path/to/python3.11." >&2
   exit 2
 fi
+# the extras pyproject.toml declares: a misspelt one would otherwise install nothing, silently
+known=$("$PY" -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]))')
+for extra in ${extras//,/ }; do
+  case " $known " in
+    *" $extra "*) ;;
+    *) echo "cxkit setup: no extra named '$extra'; give a comma-separated list of: ${known// /, } (e.g. bash scripts/setup.sh test,spark)" >&2
+       exit 2 ;;
+  esac
+done
 [ -x .venv/bin/python ] || "$PY" -m venv --without-pip .venv
 
 install_with_uv() {
