@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from cxkit.connection import MEMORY_SIZE
 from cxkit.errors import ConfigError
 from cxkit.schema import TABLES
 from cxkit.zones import is_zone, zone
@@ -180,11 +181,18 @@ class Backend(_Strict):
     materialize: bool = Field(True, description="cache canonical tables in the engine once per session")
     memory_limit: str | None = Field(
         None,
-        pattern=r"^\s*\d+(\.\d+)?\s*(MB|GB|TB|MiB|GiB|TiB)\s*$",
         description="most memory the embedded engine may use before it spills to the run folder, e.g. '3GB' "
         "(default: 40% of the machine's memory, at most 3 GB)",
     )
     threads: int | None = Field(None, ge=1, le=256, description="engine threads (default: every core)")
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _memory_size(cls, value: str | None) -> str | None:
+        if value is not None and MEMORY_SIZE.fullmatch(value) is None:
+            raise ValueError(f"{value!r} is not a memory size; give a number and a unit (MB, GB, TB, MiB, GiB or "
+                             "TiB), e.g. '3GB' or '512MiB'")
+        return value
 
 
 class Resolution(_Strict):

@@ -24,8 +24,8 @@ from typing import Any
 
 from cxkit.errors import CxkitError
 
-__all__ = ["connect", "default_memory_limit", "memory_limit_bytes", "Dialect", "dialect_for", "DIALECTS",
-           "has_exact_median"]
+__all__ = ["connect", "default_memory_limit", "memory_limit_bytes", "MEMORY_SIZE", "Dialect", "dialect_for",
+           "DIALECTS", "has_exact_median"]
 
 
 @dataclass(frozen=True)
@@ -427,6 +427,8 @@ def default_memory_limit() -> str:
 
 
 _SIZE_UNITS = {"MB": 10**6, "GB": 10**9, "TB": 10**12, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
+#: a memory size as ``backend.memory_limit`` takes it: a number and one of DuckDB's units
+MEMORY_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(MB|GB|TB|MiB|GiB|TiB)\s*")
 
 
 def memory_limit_bytes(limit: str | None = None) -> float:
@@ -437,7 +439,7 @@ def memory_limit_bytes(limit: str | None = None) -> float:
     (3000000000.0, 1572864.0)
     """
     size = limit or default_memory_limit()
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([MGT]i?B)\s*", size)
+    m = MEMORY_SIZE.fullmatch(size)
     if m is None:
         raise ValueError(f"not a memory size: {size!r}")
     return float(m.group(1)) * _SIZE_UNITS[m.group(2)]

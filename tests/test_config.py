@@ -82,6 +82,8 @@ BAD = [
      ["sources.contacts.timezone", "unknown timezone 'localtime'", "IANA name"]),
     ("unknown column timezone", lambda d: d["sources"]["contacts"]["columns"]["arrived_at"].update(timezone="Europe"),
      ["sources.contacts.columns.arrived_at.timezone", "unknown timezone 'Europe'"]),
+    ("memory limit without a unit DuckDB knows", lambda d: d.update(backend={"memory_limit": "3 gigs"}),
+     ["backend.memory_limit: '3 gigs' is not a memory size", "e.g. '3GB' or '512MiB'"]),
 ]
 
 
