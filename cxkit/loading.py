@@ -69,6 +69,24 @@ class LoadReport:
     #: reads: the privacy scan looks for these ids in every output
     identifier_sql: str | None = field(default=None, repr=False)
     identifier_from_sql: str | None = field(default=None, repr=False)
+    #: the canonical table mapped from the rows before de-duplication (exclusion rules applied):
+    #: the same rows as the de-duplicated one when :meth:`repeats` finds nothing to drop
+    undeduplicated: ir.Table | None = field(default=None, repr=False)
+    # what the counts found, kept: the session asks first (to skip de-duplication), readiness next
+    _keys: tuple[int, int] | None = field(default=None, init=False, repr=False)
+    _hash_repeats: int | None = field(default=None, init=False, repr=False)
+
+    def repeats(self) -> bool:
+        """Whether de-duplication can drop a row: a de-duplication key on several rows (the
+        source has a key), or, without a key, two rows with the same row hash (an exact
+        duplicate, or a hash collision: then the rows are de-duplicated as before). True where
+        neither can be counted (an engine without a row hash). One grouped scan of the rows the
+        exclusion rules keep, shared with :meth:`counts`."""
+        keys = self._key_counts()
+        if keys is not None:
+            return keys[1] > 0
+        repeats = self._row_hash_repeats()
+        return repeats is None or repeats > 0
 
     def identifier_table(self) -> ir.Table | None:
         """The export's customer ids, one column ``customer_id`` (lazy; in the engine only), or
@@ -112,11 +130,29 @@ class LoadReport:
         by the source's de-duplication key, in one grouped scan; None without a key."""
         if self.source.dedup is None or not self.source.dedup.key:
             return None
-        keys = ", ".join(_quote(k) for k in self.source.dedup.key)
-        sql = (f"SELECT count(*) AS n, count(*) FILTER (WHERE k > 1) AS r FROM "
-               f"(SELECT count(*) AS k FROM {_KEPT} GROUP BY {keys}) AS g")
-        row = self.after_exclusions.alias(_KEPT).sql(sql, dialect="duckdb").execute().iloc[0]
-        return int(row["n"]), int(row["r"])
+        if self._keys is None:
+            keys = ", ".join(_quote(k) for k in self.source.dedup.key)
+            sql = (f"SELECT count(*) AS n, count(*) FILTER (WHERE k > 1) AS r FROM "
+                   f"(SELECT count(*) AS k FROM {_KEPT} GROUP BY {keys}) AS g")
+            row = self.after_exclusions.alias(_KEPT).sql(sql, dialect="duckdb").execute().iloc[0]
+            self._keys = int(row["n"]), int(row["r"])
+        return self._keys
+
+    def _row_hash_sql(self) -> str | None:
+        """The engine's 64-bit hash of a whole kept row, or None where it has none."""
+        hash_sql = dialect_for(ibis.get_backend(self.after_exclusions)).row_hash
+        return None if hash_sql is None else hash_sql([_quote(c) for c in self.after_exclusions.columns])
+
+    def _row_hash_repeats(self) -> int | None:
+        """Row hashes on more than one kept row (None without a row hash)."""
+        h = self._row_hash_sql()
+        if h is None:
+            return None
+        if self._hash_repeats is None:
+            repeated = f"SELECT {h} AS cx_h FROM {_KEPT} GROUP BY 1 HAVING count(*) > 1"
+            self._hash_repeats = int(self.after_exclusions.alias(_KEPT).sql(
+                f"SELECT count(*) AS n FROM ({repeated}) AS r", dialect="duckdb").execute().iloc[0]["n"])
+        return self._hash_repeats
 
     def exact_duplicates(self, keys: tuple[int, int] | None = None) -> int:
         """Rows (kept by the exclusion rules) equal in every column to an earlier row.
@@ -143,15 +179,13 @@ class LoadReport:
                 f"SELECT * FROM {_KEPT} AS r WHERE EXISTS (SELECT 1 FROM cx_repeated AS k WHERE {on})",
             )
         kept = self.after_exclusions
-        hash_sql = dialect_for(ibis.get_backend(kept)).row_hash
-        if hash_sql is None:
+        h = self._row_hash_sql()
+        if h is None:
             return int(kept.count().execute()) - int(kept.distinct().count().execute())
-        h = hash_sql([_quote(c) for c in kept.columns])
         repeated = f"SELECT {h} AS cx_h FROM {_KEPT} GROUP BY 1 HAVING count(*) > 1"
         # no hash repeats (the usual export): no row equals another, and the second scan that
         # compares candidates (6 s of 9.5 on 11 million legs) is not needed
-        if not int(kept.alias(_KEPT).sql(f"SELECT count(*) AS n FROM ({repeated}) AS r", dialect="duckdb")
-                   .execute().iloc[0]["n"]):
+        if not self._row_hash_repeats():
             return 0
         # only the rows whose hash repeats are compared in full: almost always few
         return self._duplicates_among(repeated, f"SELECT * FROM {_KEPT} WHERE {h} IN (SELECT cx_h FROM cx_repeated)")
@@ -805,14 +839,23 @@ def load_source(
                     parsed = _column_sql(col, mapping, src, engagement.timezone, d, localized=False, period=period)
                     conversions[col.name] = (_source_text_sql(mapping), _source_present_sql(mapping),
                                              sql if parsed.startswith("__ts__(") else parsed)
-        query = f"SELECT {', '.join(selects)} {from_sql}"
         derived = [(c, m) for c, m in columns if m.derive is not None]
-        if derived:
-            # derived columns read the canonical ones: instants after timezone conversion
-            extra = ", ".join(f"CAST(({m.derive}) AS {_SQL_TYPES[c.dtype.split('(')[0]]}) AS {_quote(c.name)}" for c, m in derived)
-            query = f"SELECT *, {extra} FROM ({query}) AS mapped"
-            mapped.update({c.name: _mapped_from(m) for c, m in derived})
-        mapped_table = aliased.sql(query, dialect="duckdb")
+        extra = ", ".join(f"CAST(({m.derive}) AS {_SQL_TYPES[c.dtype.split('(')[0]]}) AS {_quote(c.name)}" for c, m in derived)
+        mapped.update({c.name: _mapped_from(m) for c, m in derived})
+
+        def mapping_over(rows: str) -> ir.Table:
+            query = f"SELECT {', '.join(selects)} FROM ({rows}) AS kept{group}"
+            if derived:
+                # derived columns read the canonical ones: instants after timezone conversion
+                query = f"SELECT *, {extra} FROM ({query}) AS mapped"
+            return aliased.sql(query, dialect="duckdb")
+
+        mapped_table = mapping_over(rows_sql)
+        # the same mapping over the rows before de-duplication, read instead when no key (or
+        # no row) repeats (LoadReport.repeats): the usual export, where de-duplication's window
+        # or DISTINCT over every column would return its input
+        plain_rows_sql = _unnested(kept_all_sql, src)
+        undeduplicated = mapping_over(plain_rows_sql)
         after_exclusions = aliased.sql(kept_all_sql, dialect="duckdb")
     except SourceError:
         raise
@@ -836,7 +879,9 @@ def load_source(
                         identifier_from_sql=identifier_from_sql)
     if target == "legs":
         legs = conform("legs", _with_leg_seq(mapped_table))
+        report.undeduplicated = conform("legs", _with_leg_seq(undeduplicated))
         return fold_legs(legs), report, legs
+    report.undeduplicated = conform(table, undeduplicated)
     return conform(table, mapped_table), report, None
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -326,3 +327,42 @@ def test_results_asked_by_name_read_only_their_tables(tmp_path):
     assert every.coverage["contacts"] == fcr.coverage["contacts"]
     for name in ("fcr_overall", "repeat_share_overall"):
         assert fcr.frame(name).equals(every.frame(name)), name
+
+
+@pytest.mark.parametrize("case", ["no repeats", "a newer version", "an exact copy, no key"])
+def test_de_duplication_runs_only_when_a_key_or_a_row_repeats(tmp_path, monkeypatch, case):
+    # the usual export repeats nothing: the legs are then mapped from the rows as they are, with
+    # no window keeping each key's newest version; a re-delivered leg still goes through it, and
+    # an exact copy without a key through the DISTINCT
+    import ibis
+
+    from cxkit.session import Session
+
+    path = _write(tmp_path)
+    spec = yaml.safe_load(path.read_text())
+    if case != "an exact copy, no key":
+        spec["sources"]["contacts"]["dedup"] = {"key": ["cid", "seg"], "newest_by": "end"}
+    path.write_text(yaml.safe_dump(spec))
+    extra = {"no repeats": "", "a newer version": "A,2,k1,2026-03-10 09:05:00,2026-03-10 09:20:00,170,60,30\n",
+             "an exact copy, no key": LEGS.splitlines()[2] + "\n"}[case]
+    (tmp_path / "legs.csv").write_text(LEGS + extra)
+    mapped: list[str] = []
+    store = Session.materialize
+
+    def spy(self, t, label="table"):
+        if label == "legs":
+            mapped.append(ibis.to_sql(t, dialect="duckdb").upper())
+        return store(self, t, label)
+
+    monkeypatch.setattr(Session, "materialize", spy)
+    s = cxkit.open_engagement(path)
+    legs = s.table("legs", as_loaded=True).execute().sort_values(["contact_id", "leg_seq"])
+    assert len(mapped) == 1
+    assert ("ROW_NUMBER()" in mapped[0]) is (case == "a newer version")
+    assert ("DISTINCT" in mapped[0]) is (case == "an exact copy, no key")
+    assert s.load_reports["contacts"].repeats() is (case != "no repeats")
+    # six legs either way; A's second leg in its newer version
+    assert len(legs) == 6
+    a2 = legs[(legs.contact_id == "A") & (legs.leg_seq == 2)].iloc[0]
+    expected_end = "2026-03-10 09:20:00" if case == "a newer version" else "2026-03-10 09:12:00"  # London is on GMT
+    assert a2.ended_at == pd.Timestamp(expected_end, tz="UTC")
