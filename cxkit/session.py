@@ -219,7 +219,7 @@ class Session:
         or a row repeats (:meth:`cxkit.loading.LoadReport.repeats`, one grouped scan that
         readiness reuses): in the usual export nothing repeats, and the window that keeps each
         key's newest version (or the DISTINCT over every column) would return its input (at
-        11 million legs it cost about 5 CPU-seconds of the mapping's 56)."""
+        11 million legs the mapping took 23-25 s without it, 29-32 s with it)."""
         report = self.load_reports["contacts" if name == "legs" else name]
         if report.undeduplicated is not None and not report.repeats():
             return report.undeduplicated
