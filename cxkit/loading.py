@@ -72,6 +72,9 @@ class LoadReport:
     #: the canonical table mapped from the rows before de-duplication (exclusion rules applied):
     #: the same rows as the de-duplicated one when :meth:`repeats` finds nothing to drop
     undeduplicated: ir.Table | None = field(default=None, repr=False)
+    #: the canonical table as computed from :attr:`undeduplicated` (set by the session that read
+    #: it): one row per row the exclusion rules keep, so a column's typed values are there to count
+    mapped_rows: ir.Table | None = field(default=None, repr=False)
     # what the counts found, kept: the session asks first (to skip de-duplication), readiness next
     _keys: tuple[int, int] | None = field(default=None, init=False, repr=False)
     _hash_repeats: int | None = field(default=None, init=False, repr=False)
@@ -211,16 +214,34 @@ class LoadReport:
         before de-duplication (a re-delivered row counts each time: the de-duplication window would
         double the cost of this scan on large exports). One aggregate query, plus one small query
         per failing column for its samples.
+
+        Where the session mapped every kept row as it is (:attr:`mapped_rows`: nothing repeated),
+        a timestamp's failures are its values present less its typed values in that table: a
+        value absent in the export is null once typed, so the difference is the values present
+        that did not parse. The export's times are then not parsed a second time (three parses
+        of 11 million local times were 5 of the 7 CPU-seconds of this count).
         """
         rows_sql = self.after_exclusions_sql or self.kept_sql
         if not self.conversions or rows_sql is None:
             return {}
         raw, kept = self.raw, f"({rows_sql}) AS kept"
+        mapped = self.mapped_rows
+        counted = {  # timestamps (no value map) whose typed values the mapped table holds
+            col for col in self.conversions
+            if mapped is not None and col in mapped.columns and mapped[col].type().is_timestamp()
+            and not (self.source.mapping(col) and self.source.mapping(col).values)
+        }
         parts = []
         for i, (col, (_, present, typed)) in enumerate(self.conversions.items()):
-            parts.append(f"count(*) FILTER (WHERE {present} AND ({typed}) IS NULL) AS f{i}")
+            if col not in counted:
+                parts.append(f"count(*) FILTER (WHERE {present} AND ({typed}) IS NULL) AS f{i}")
             parts.append(f"count(*) FILTER (WHERE {present}) AS n{i}")
-        row = raw.sql(f"SELECT {', '.join(parts)} FROM {kept}", dialect="duckdb").execute().iloc[0]
+        row = raw.sql(f"SELECT {', '.join(parts)} FROM {kept}", dialect="duckdb").execute().iloc[0].to_dict()
+        if counted:
+            assert mapped is not None
+            names = {col: i for i, col in enumerate(self.conversions)}
+            typed_rows = mapped.aggregate(**{f"t{names[c]}": mapped[c].count() for c in counted}).execute().iloc[0]
+            row.update({f"f{names[c]}": int(row[f"n{names[c]}"]) - int(typed_rows[f"t{names[c]}"]) for c in counted})
         out: dict[str, dict[str, Any]] = {}
         for i, (col, (text, present, typed)) in enumerate(self.conversions.items()):
             failed = int(row[f"f{i}"])

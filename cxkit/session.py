@@ -212,7 +212,15 @@ class Session:
                 self._as_loaded[name] = folded(self._legs_folded(), clipped=False)
             else:
                 self._as_loaded[name] = self._materialized(name, self._deduplicated(name))
+                self._keep_mapped_rows(name)
         return self._as_loaded[name]
+
+    def _keep_mapped_rows(self, name: str) -> None:
+        """Hand the load report the table just computed when it maps every kept row as it is
+        (the parse-failure count reads its typed values instead of parsing the export again)."""
+        report = self.load_reports["contacts" if name == "legs" else name]
+        if report.undeduplicated is not None and not report.repeats() and self.engagement.backend.materialize:
+            report.mapped_rows = self._as_loaded[name]
 
     def _deduplicated(self, name: str) -> ir.Table:
         """The mapping of table ``name`` over its export's rows, de-duplicated only when a key

@@ -403,6 +403,28 @@ def test_unreadable_local_times_are_counted_in_a_timezone_with_a_dst_gap(tmp_pat
         "arrived_at": {"count": 1, "of": 10, "samples": ["yesterday"]}}
 
 
+def test_unreadable_local_times_are_counted_from_the_mapped_table_as_from_the_export(tmp_path):
+    # nothing repeats, so the session mapped every kept row: a time's failures are its values
+    # present less its typed values in that table, the same count as parsing the export again
+    import ibis
+
+    rows = _rows(10).splitlines()
+    rows[2] = rows[2].replace("2026-03-02 10:00:00", "yesterday")
+    rows[4] = rows[4].replace(",300,", ",12s,")
+    rows[5] = rows[5].replace("2026-03-02 13:00:00", "2026-03-29 01:30:00")
+    s = cxkit.open_engagement(_engagement(tmp_path, HEADER + "\n".join(rows) + "\n", {"timezone": "Europe/London"}))
+    s.table("contacts", as_loaded=True)
+    report = s.load_reports["contacts"]
+    expected = {"arrived_at": {"count": 1, "of": 10, "samples": ["yesterday"]},
+                "talk_s": {"count": 1, "of": 10, "samples": ["12s"]}}
+    assert report.mapped_rows is not None and report.parse_failures() == expected
+    mapped, report.mapped_rows = report.mapped_rows, None
+    assert report.parse_failures() == expected  # parsed from the export
+    # the table is what is read: with every arrival null there, all 10 count as unreadable
+    report.mapped_rows = mapped.mutate(arrived_at=ibis.null(mapped.arrived_at.type()))
+    assert report.parse_failures()["arrived_at"]["count"] == 10
+
+
 def _shared_id_engagement(tmp_path: Path, exclude: bool = True) -> Path:
     """40 customers with one call each on 2 March; one shared id with 320 calls, one every 2 hours
     from 1 March 00:00 (5 minutes each): more than 10 a day over the 31-day period (310)."""
