@@ -1025,13 +1025,16 @@ def journey_variants(
         mean_contacts=jv.contacts.mean(),
         mean_effort=jv.effort_index.mean(),
         mean_elapsed_h=jv.elapsed_s.mean() / 3600.0,
+        _judged_one_contact=jv.count(where=~jv.censored & (jv.contacts == 1)),
     )
-    start = jv.aggregate(
-        by=jv.first_step.name("_first"),
-        start_judged=jv.count(where=~jv.censored),
-        start_one_contact=jv.count(where=~jv.censored & (jv.contacts == 1)),
-    )
-    out = out.join(start, out.first_step == start._first).drop("_first")
+    # the journeys starting each way, summed over the variants that start it (the variants
+    # part the journeys): no second pivot of the journey contacts (at 10M: 3.0-3.8 s in all
+    # against 4.9-5.8 s)
+    by_start = ibis.window(group_by="first_step")
+    out = out.mutate(
+        start_judged=out.judged_journeys.sum().over(by_start),
+        start_one_contact=out._judged_one_contact.sum().over(by_start),
+    ).drop("_judged_one_contact")
     lo, hi = wilson_interval(out.start_one_contact, out.start_judged)
     total = out.journeys.sum().over(ibis.window())
     out = out.mutate(
