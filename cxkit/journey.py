@@ -1083,15 +1083,14 @@ def transitions(
     >>> sorted(zip(t.from_step, t.to_step, t.transitions))
     [('[start]', 'voice', 1), ('chat', '[end]', 1), ('voice', 'chat', 1)]
     """
-    jc = journey_contacts.mutate(_step=_step_label(journey_contacts, step))
+    steps = journey_contacts.mutate(_step=_step_label(journey_contacts, step))
     status = journeys.select("journey_id", _censored=journeys.censored)
-    jc = jc.join(status, "journey_id")
+    jc = steps.join(status, "journey_id")
     nxt = jc._step.lead().over(ibis.window(group_by=jc.journey_id, order_by=jc.position))
     end_marker = ibis.ifelse(jc._censored, CENSORED, END)
     follows = jc.select(from_step=jc._step, to_step=nxt.fill_null(end_marker))
-    starts = jc.filter(jc.position == 1).select(
-        from_step=ibis.literal(START), to_step=jc._step
-    )
+    # a start needs no status: the first contacts are not joined to their journeys again
+    starts = steps.filter(steps.position == 1).select(from_step=ibis.literal(START), to_step=steps._step)
     edges = ibis.union(starts, follows, distinct=False)
     counts = edges.aggregate(by=["from_step", "to_step"], transitions=edges.count())
     out_of = counts.transitions.sum().over(ibis.window(group_by=counts.from_step))
