@@ -399,11 +399,14 @@ def qa_alignment(
         repeat_share=_ratio(a._rep_k, a.repeat_n),
         qualifies=(a.evaluations >= min_evaluations) & (a.fcr_n >= min_n),
     ).drop("_fcr_k", "_rep_k")
-    ok = a.filter(a.qualifies)
-    ok = ok.mutate(qa_pct=ok.qa_mean.percent_rank(), fcr_pct=ok.fcr.percent_rank())
-    ranked = a.left_join(ok.select("agent_id", "qa_pct", "fcr_pct"), "agent_id").drop(
-        "agent_id_right"
-    )
+    # percent ranks among the qualifying agents: a window over them, not a join of the agents
+    # with a ranked copy of themselves (the engine then computed every agent's outcome twice,
+    # two joins of the contacts with their flags: at 10M 2.7-3.5 s against 4.6-5.9 s)
+    def among_qualifying(column: str) -> ir.FloatingValue:
+        rank = a[column].percent_rank().over(ibis.window(group_by=a.qualifies, order_by=a[column]))
+        return ibis.ifelse(a.qualifies, rank, ibis.null("float64"))
+
+    ranked = a.mutate(qa_pct=among_qualifying("qa_mean"), fcr_pct=among_qualifying("fcr"))
     flag = (ranked.qa_pct >= 1 - quantile) & (ranked.fcr_pct <= quantile)
     return ranked.mutate(qa_high_fcr_low=flag.fill_null(False)).order_by("agent_id")
 
