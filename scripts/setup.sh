@@ -13,6 +13,10 @@ cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"
 UV_VERSION=0.13.8
 extras="${1:-test}"
+if ! command -v "$PY" >/dev/null 2>&1; then
+  echo "cxkit needs Python 3.11 or newer; there is no program '$PY' here. Set PYTHON=/path/to/python3.11." >&2
+  exit 2
+fi
 if ! "$PY" -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))'; then
   echo "cxkit needs Python 3.11 or newer; $PY is $("$PY" --version 2>&1). Set PYTHON=/path/to/python3.11." >&2
   exit 2
