@@ -226,10 +226,10 @@ class LoadReport:
             return {}
         raw, kept = self.raw, f"({rows_sql}) AS kept"
         mapped = self.mapped_rows
-        counted = {  # timestamps (no value map) whose typed values the mapped table holds
+        counted = set() if mapped is None else {  # timestamps (no value map) the mapped table holds typed
             col for col in self.conversions
-            if mapped is not None and col in mapped.columns and mapped[col].type().is_timestamp()
-            and not (self.source.mapping(col) and self.source.mapping(col).values)
+            if col in mapped.columns and mapped[col].type().is_timestamp()
+            and not ((m := self.source.mapping(col)) and m.values)
         }
         parts = []
         for i, (col, (_, present, typed)) in enumerate(self.conversions.items()):
@@ -238,7 +238,6 @@ class LoadReport:
             parts.append(f"count(*) FILTER (WHERE {present}) AS n{i}")
         row = raw.sql(f"SELECT {', '.join(parts)} FROM {kept}", dialect="duckdb").execute().iloc[0].to_dict()
         if counted:
-            assert mapped is not None
             names = {col: i for i, col in enumerate(self.conversions)}
             typed_rows = mapped.aggregate(**{f"t{names[c]}": mapped[c].count() for c in counted}).execute().iloc[0]
             row.update({f"f{names[c]}": int(row[f"n{names[c]}"]) - int(typed_rows[f"t{names[c]}"]) for c in counted})

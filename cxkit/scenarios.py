@@ -101,9 +101,8 @@ def _tails(
     jc = journey_rows if journey_rows is not None else journey_contacts(contacts, window_days=window_days, end_of_data=eod)
     jc = jc.filter((jc.position > 1) | ~jc.is_last)
     if keep is not None:
-        jc = jc.select("contact_id", "journey_id", "position", "is_last", "ended_at", "end_of_data",
-                       *[c for c in dict.fromkeys(keep) if c in jc.columns and c not in ("contact_id", "journey_id", "position",
-                                                                                         "is_last", "ended_at", "end_of_data")])
+        read_here = ["contact_id", "journey_id", "position", "is_last", "ended_at", "end_of_data"]
+        jc = jc.select(*dict.fromkeys([*read_here, *[c for c in keep if c in jc.columns]]))
     whole = ibis.window(group_by="journey_id")
     # judged as cxkit.journey.journeys judges a journey: its latest end + window is within the data
     jc = jc.mutate(_size=jc.contact_id.count().over(whole), _last_end=jc.ended_at.max().over(whole))

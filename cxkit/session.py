@@ -186,7 +186,7 @@ class Session:
         not 0. None where the mapping has no value map (raw codes pass as they are)."""
         from cxkit.schema import TABLES
 
-        report = self.load_reports["contacts" if name == "legs" else name]
+        report = self._report(name)
         out: dict[str, list[str] | None] = {}
         for col in TABLES[name].columns:
             if not col.values or col.name not in report.mapped:
@@ -211,27 +211,28 @@ class Session:
             if name == "contacts" and "legs" in self._loaded:
                 self._as_loaded[name] = folded(self._legs_folded(), clipped=False)
             else:
-                self._as_loaded[name] = self._materialized(name, self._deduplicated(name))
-                self._keep_mapped_rows(name)
+                self._as_loaded[name] = self._mapped_and_deduplicated(name)
         return self._as_loaded[name]
 
-    def _keep_mapped_rows(self, name: str) -> None:
-        """Hand the load report the table just computed when it maps every kept row as it is
-        (the parse-failure count reads its typed values instead of parsing the export again)."""
-        report = self.load_reports["contacts" if name == "legs" else name]
-        if report.undeduplicated is not None and not report.repeats() and self.engagement.backend.materialize:
-            report.mapped_rows = self._as_loaded[name]
+    def _report(self, name: str) -> LoadReport:
+        """The load report of the source behind table ``name`` (legs: the contacts source)."""
+        return self.load_reports["contacts" if name == "legs" else name]
 
-    def _deduplicated(self, name: str) -> ir.Table:
-        """The mapping of table ``name`` over its export's rows, de-duplicated only when a key
-        or a row repeats (:meth:`cxkit.loading.LoadReport.repeats`, one grouped scan that
-        readiness reuses): in the usual export nothing repeats, and the window that keeps each
-        key's newest version (or the DISTINCT over every column) would return its input (at
-        11 million legs the mapping took 23-25 s without it, 29-32 s with it)."""
-        report = self.load_reports["contacts" if name == "legs" else name]
-        if report.undeduplicated is not None and not report.repeats():
-            return report.undeduplicated
-        return self._loaded[name]
+    def _mapped_and_deduplicated(self, name: str) -> ir.Table:
+        """Table ``name`` mapped from its export once, de-duplicated only when a key or a row
+        repeats (:meth:`cxkit.loading.LoadReport.repeats`, one grouped scan that readiness
+        reuses): in the usual export nothing repeats, and the window that keeps each key's
+        newest version (or the DISTINCT over every column) would return its input (at 11
+        million legs the mapping took 23-25 s without it, 29-32 s with it). A table so mapped
+        from every kept row is handed to the report: the parse-failure count reads its typed
+        values instead of parsing the export again."""
+        report = self._report(name)
+        if report.undeduplicated is None or report.repeats():
+            return self._materialized(name, self._loaded[name])
+        table = self._materialized(name, report.undeduplicated)
+        if self.engagement.backend.materialize:
+            report.mapped_rows = table
+        return table
 
     def materialize(self, t: ir.Table, label: str = "table") -> ir.Table:
         """``t`` computed once: every later query reads the result instead of recomputing it.
