@@ -422,5 +422,10 @@ def data_model() -> None:
     typer.echo(data_model_markdown())
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    app()
+def main() -> None:
+    """The ``cxkit`` command: also ``python -m cxkit`` and ``python -m cxkit.cli``."""
+    app(prog_name="cxkit")
+
+
+if __name__ == "__main__":
+    main()

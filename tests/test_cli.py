@@ -19,6 +19,22 @@ def test_help_lists_every_subcommand():
         assert cmd in result.output
 
 
+@pytest.mark.parametrize("module", ["cxkit", "cxkit.cli"])
+def test_python_dash_m_runs_the_command_and_passes_its_exit_code(tmp_path: Path, module: str):
+    """``python -m cxkit`` (and ``-m cxkit.cli``) is the command where the scripts folder is not
+    on PATH: it must run it, not import it and exit 0."""
+    import subprocess
+    import sys
+
+    listed = subprocess.run([sys.executable, "-m", module, "adapters"], capture_output=True, text=True)
+    assert listed.returncode == 0, listed.stderr
+    assert "anonymous_bank" in listed.stdout
+    missing = subprocess.run([sys.executable, "-m", module, "run", str(tmp_path / "nowhere")],
+                             capture_output=True, text=True)
+    assert missing.returncode == 2, (missing.stdout, missing.stderr)
+    assert "Traceback" not in missing.stdout + missing.stderr
+
+
 def test_init_then_invalid_engagement_exits_2_with_the_key(tmp_path: Path):
     folder = tmp_path / "acme"
     result = runner.invoke(app, ["init", str(folder), "--adapter", "anonymous_bank"])
