@@ -80,6 +80,21 @@ def test_validate_on_the_bank_records_writes_json_and_data_docs(tmp_path: Path):
     assert (tmp_path / "data_docs" / "index.html").exists()
 
 
+def test_validate_from_python_dash_c_runs_to_the_end(tmp_path: Path):
+    """Where ``__main__`` is not a file (``python -c``, a pytest-xdist worker), PySpark, which the
+    ``spark`` extra installs and Great Expectations imports, took the process for its doctest
+    runner and exited 0 in the middle of validate, with no readiness and no Data Docs."""
+    import subprocess
+    import sys
+
+    engagement = Path(__file__).resolve().parent / "fixtures" / "bank" / "engagement.yaml"
+    done = subprocess.run([sys.executable, "-c", "from cxkit.cli import main; main()",
+                           "validate", str(engagement), "--out", str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Exit code 0" in done.stdout, done.stdout + done.stderr
+    assert (tmp_path / "readiness.json").exists() and (tmp_path / "data_docs" / "index.html").exists()
+
+
 def test_validate_exits_1_when_a_blocking_check_fails(tmp_path: Path):
     # a header-only export loads as an empty table: the blocking "not empty" check fails
     (tmp_path / "export.csv").write_text("id,start\n")

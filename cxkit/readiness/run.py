@@ -15,7 +15,9 @@ import html
 import logging
 import os
 import shutil
+import sys
 import tempfile
+import warnings
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -112,6 +114,30 @@ def _n(v: Any) -> str:
     return f"{v:,}" if isinstance(v, int) else ("" if v is None else str(v))
 
 
+def _import_great_expectations():
+    """``import great_expectations``, safe where ``__main__`` is not a file.
+
+    GX imports ``pyspark.sql.connect`` when PySpark is installed (cxkit's ``spark`` extra), and
+    expects an ImportError when Spark Connect's ``grpc`` is missing. But PySpark takes a
+    ``__main__`` with neither ``__spec__`` nor ``__file__`` (``python -c``, an xdist worker,
+    an embedding host) for its own doctest runner and calls ``sys.exit(0)`` instead: the whole
+    process would stop, silently and with success, in the middle of ``cxkit validate``. While GX
+    is imported, ``__main__`` is given a ``__file__`` so PySpark raises the ImportError GX expects.
+    """
+    main = sys.modules.get("__main__")
+    borrowed = main is not None and getattr(main, "__spec__", None) is None and not hasattr(main, "__file__")
+    if borrowed:
+        main.__file__ = "<cxkit>"
+    try:
+        with warnings.catch_warnings():  # PySpark's own about pandas versions, not about this run
+            warnings.simplefilter("ignore", FutureWarning)
+            import great_expectations
+    finally:
+        if borrowed:
+            del main.__file__
+    return great_expectations
+
+
 def build_data_docs(readiness: Readiness, site_dir: str | Path) -> Path:
     """Render the Great Expectations Data Docs site for ``readiness`` into ``site_dir``.
 
@@ -122,7 +148,7 @@ def build_data_docs(readiness: Readiness, site_dir: str | Path) -> Path:
     """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    import great_expectations as gx
+    gx = _import_great_expectations()
     from great_expectations.core.expectation_validation_result import (
         ExpectationSuiteValidationResult,
         ExpectationValidationResult,
