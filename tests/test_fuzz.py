@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -102,8 +104,19 @@ def _set(tree: dict, path: tuple[str, ...], value: Any) -> dict:
 mutations = st.lists(st.tuples(st.sampled_from(PATHS), values), min_size=1, max_size=4)
 
 
+#: every example's folder is made in one folder per test process, removed when the module's tests
+#: end (a Hypothesis example cannot take pytest's tmp_path: it is one folder for all examples)
+_EXAMPLES = Path(tempfile.mkdtemp(prefix="cxkit-fuzz-"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_the_examples_folders():
+    yield
+    shutil.rmtree(_EXAMPLES, ignore_errors=True)
+
+
 def _folder(data: bytes | str = HEADER + ROWS, name: str = "calls.csv") -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="cxkit-fuzz-"))
+    folder = Path(tempfile.mkdtemp(dir=_EXAMPLES))
     content = data if isinstance(data, bytes) else data.encode()
     (folder / name).write_bytes(content)
     return folder
