@@ -23,7 +23,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from cxkit.errors import CxkitError
+from cxkit.errors import CxkitError, disk_full
 from cxkit.privacy import redact
 
 __all__ = ["app", "main"]
@@ -63,8 +63,8 @@ def _say(message: str, style: str = "") -> None:
 
 def _friendly(fn):
     """Turn every error into a message and an exit code: a CxkitError into its own (2, or 1 for
-    a blocking readiness failure), a file system error into 2 naming the path, anything else
-    into 2 saying it is a cxkit bug (the traceback with CXKIT_DEBUG=1)."""
+    a blocking readiness failure), a full disk and any other file system error into 2 naming
+    the path, anything else into 2 saying it is a cxkit bug (the traceback with CXKIT_DEBUG=1)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -77,13 +77,18 @@ def _friendly(fn):
             _say("cxkit: cannot continue", "bold red")
             _say(str(exc))
             raise typer.Exit(getattr(exc, "exit_code", EXIT_PROBLEM)) from None
-        except OSError as exc:
-            where = exc.filename or "a file"
-            _say("cxkit: cannot continue", "bold red")
-            _say(f"{where}: {exc.strerror or exc}. Fix: check that the path exists and that you may read (inputs) "
-                 "or write (reports) it, or choose another folder with --out / --reports.")
-            raise typer.Exit(EXIT_PROBLEM) from None
         except Exception as exc:
+            full = disk_full(exc)
+            if full is not None:
+                _say("cxkit: cannot continue", "bold red")
+                _say(str(full))
+                raise typer.Exit(full.exit_code) from None
+            if isinstance(exc, OSError):
+                where = exc.filename or "a file"
+                _say("cxkit: cannot continue", "bold red")
+                _say(f"{where}: {exc.strerror or exc}. Fix: check that the path exists and that you may read (inputs) "
+                     "or write (reports) it, or choose another folder with --out / --reports.")
+                raise typer.Exit(EXIT_PROBLEM) from None
             if os.environ.get("CXKIT_DEBUG"):
                 raise
             first = str(exc).splitlines()[0] if str(exc) else ""

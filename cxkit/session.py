@@ -17,7 +17,7 @@ import ibis.expr.types as ir
 from cxkit.config import Engagement, load_engagement
 from cxkit.connection import connect, memory_limit_bytes
 from cxkit.customers import implausible_summary, without_implausible_customers
-from cxkit.errors import CxkitError, SourceError
+from cxkit.errors import CxkitError, SourceError, disk_full
 from cxkit.loading import (
     LoadReport,
     clip_negative_durations,
@@ -350,6 +350,8 @@ class Session:
         """The source, line or mapping key behind an engine error met while computing on the data."""
         if isinstance(exc, CxkitError):
             return exc
+        if (full := disk_full(exc)) is not None:
+            return full
         names = [name] if name else list(self.load_reports)
         for table in names:
             report = self.load_reports.get("contacts" if table == "legs" else table)

@@ -95,6 +95,36 @@ def test_validate_from_python_dash_c_runs_to_the_end(tmp_path: Path):
     assert (tmp_path / "readiness.json").exists() and (tmp_path / "data_docs" / "index.html").exists()
 
 
+@pytest.mark.parametrize("where", ["engine", "python"])
+def test_a_full_disk_exits_2_naming_the_file_not_a_fault_in_cxkit(tmp_path: Path, monkeypatch, where: str):
+    """The engine writing a table it computes once, or Python writing the Data Docs, on a full disk."""
+    import errno
+
+    import duckdb
+
+    engagement = Path(__file__).resolve().parent / "fixtures" / "bank" / "engagement.yaml"
+    if where == "engine":
+        written = str(tmp_path / ".tables" / "1a2b3c4d-001-contacts.parquet")
+
+        def full(self, t, label="table"):
+            raise duckdb.IOException(f'IO Error: Could not write file "{written}": No space left on device')
+
+        monkeypatch.setattr("cxkit.session.Session.materialize", full)
+    else:
+        written = str(tmp_path / "data_docs" / "index.html")
+
+        def full(readiness, site_dir):
+            raise OSError(errno.ENOSPC, "No space left on device", written)
+
+        monkeypatch.setattr("cxkit.readiness.run.build_data_docs", full)
+    result = runner.invoke(app, ["validate", str(engagement), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    flat = " ".join(result.output.split())
+    assert f"the disk is full: {written} could not be written (No space left on device)" in flat, result.output
+    assert "Fix: free space on that disk" in flat
+    assert "fault in cxkit" not in flat and "read_options" not in flat and "Traceback" not in flat
+
+
 def test_validate_exits_1_when_a_blocking_check_fails(tmp_path: Path):
     # a header-only export loads as an empty table: the blocking "not empty" check fails
     (tmp_path / "export.csv").write_text("id,start\n")

@@ -167,6 +167,20 @@ def test_running_out_of_memory_names_the_memory_settings_not_the_mapping(tmp_pat
     assert "read_options" not in message
 
 
+def test_a_full_disk_names_the_disk_not_the_mapping(tmp_path):
+    # seen at 10M contacts with a nearly full disk: DuckDB's error writing a run table, as it
+    # said it; explained as a mapping problem it sent the consultant to read_options
+    import duckdb
+
+    session = cxkit.open_engagement(_write(tmp_path))
+    table = "/r/acme/.spill/tables/2491e0fc-016-journey_contacts.parquet"
+    exc = duckdb.IOException(f'IO Error: Could not write file "{table}": No space left on device')
+    message = str(session.explain_failure(exc, "contacts"))
+    assert message.startswith(f"the disk is full: {table} could not be written (No space left on device)")
+    assert "--reports" in message and "--out" in message
+    assert "read_options" not in message
+
+
 def test_a_run_folder_holds_the_tables_computed_once_and_the_figures_do_not_change(tmp_path):
     # with a run folder (as `cxkit run` and `cxkit validate` open it) the tables computed once
     # are Parquet files there, not engine memory; every figure is the same
