@@ -16,7 +16,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import click
 import typer
@@ -61,6 +61,13 @@ def _say(message: str, style: str = "") -> None:
     console.print(Text(redact(message, ids), style=style), soft_wrap=True)  # a path is never broken mid-word
 
 
+def _cannot_continue(message: str, code: int) -> NoReturn:
+    """Say why the command stops and what to fix, and exit with ``code`` (no traceback)."""
+    _say("cxkit: cannot continue", "bold red")
+    _say(message)
+    raise typer.Exit(code) from None
+
+
 def _friendly(fn):
     """Turn every error into a message and an exit code: a CxkitError into its own (2, or 1 for
     a blocking readiness failure), a full disk and any other file system error into 2 naming
@@ -74,21 +81,15 @@ def _friendly(fn):
         except (typer.Exit, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
             raise
         except CxkitError as exc:
-            _say("cxkit: cannot continue", "bold red")
-            _say(str(exc))
-            raise typer.Exit(getattr(exc, "exit_code", EXIT_PROBLEM)) from None
+            _cannot_continue(str(exc), getattr(exc, "exit_code", EXIT_PROBLEM))
         except Exception as exc:
             full = disk_full(exc)
             if full is not None:
-                _say("cxkit: cannot continue", "bold red")
-                _say(str(full))
-                raise typer.Exit(full.exit_code) from None
+                _cannot_continue(str(full), full.exit_code)
             if isinstance(exc, OSError):
-                where = exc.filename or "a file"
-                _say("cxkit: cannot continue", "bold red")
-                _say(f"{where}: {exc.strerror or exc}. Fix: check that the path exists and that you may read (inputs) "
-                     "or write (reports) it, or choose another folder with --out / --reports.")
-                raise typer.Exit(EXIT_PROBLEM) from None
+                _cannot_continue(f"{exc.filename or 'a file'}: {exc.strerror or exc}. Fix: check that the path exists "
+                                 "and that you may read (inputs) or write (reports) it, or choose another folder with "
+                                 "--out / --reports.", EXIT_PROBLEM)
             if os.environ.get("CXKIT_DEBUG"):
                 raise
             first = str(exc).splitlines()[0] if str(exc) else ""

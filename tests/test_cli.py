@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 from cxkit.cli import app
 
 runner = CliRunner()
+#: the bank month's engagement (real records, quirks that degrade but do not block)
+BANK = Path(__file__).resolve().parent / "fixtures" / "bank" / "engagement.yaml"
 
 
 def test_help_lists_every_subcommand():
@@ -72,7 +74,7 @@ def test_adapters_lists_shipped_mappings():
 
 
 def test_validate_on_the_bank_records_writes_json_and_data_docs(tmp_path: Path):
-    engagement = Path(__file__).resolve().parent / "fixtures" / "bank" / "engagement.yaml"
+    engagement = BANK
     result = runner.invoke(app, ["validate", str(engagement), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output  # the bank's quirks degrade, they do not block
     assert "Exit code 0" in result.output
@@ -87,7 +89,7 @@ def test_validate_from_python_dash_c_runs_to_the_end(tmp_path: Path):
     import subprocess
     import sys
 
-    engagement = Path(__file__).resolve().parent / "fixtures" / "bank" / "engagement.yaml"
+    engagement = BANK
     done = subprocess.run([sys.executable, "-c", "from cxkit.cli import main; main()",
                            "validate", str(engagement), "--out", str(tmp_path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -102,7 +104,7 @@ def test_a_full_disk_exits_2_naming_the_file_not_a_fault_in_cxkit(tmp_path: Path
 
     import duckdb
 
-    engagement = Path(__file__).resolve().parent / "fixtures" / "bank" / "engagement.yaml"
+    engagement = BANK
     if where == "engine":
         written = str(tmp_path / ".tables" / "1a2b3c4d-001-contacts.parquet")
 
@@ -145,7 +147,7 @@ def test_report_renders_the_latest_run_again_without_executing(tmp_path: Path):
     from cxkit.report import build_report
 
     nb = Path(__file__).resolve().parents[1] / "notebooks" / "99_methodology.ipynb"
-    engagement = Path(__file__).resolve().parent / "fixtures" / "bank" / "engagement.yaml"
+    engagement = BANK
     index = build_report([nb], {"engagement": str(engagement)}, tmp_path, "anonymous_bank", "T", None, "nbconvert")
     (index.parent / "notebooks").rename(index.parent / "moved")  # nothing may be executed again
     before = index.read_text()
@@ -158,6 +160,6 @@ def test_report_renders_the_latest_run_again_without_executing(tmp_path: Path):
 
 
 def test_report_without_a_run_says_how_to_make_one(tmp_path: Path):
-    engagement = Path(__file__).resolve().parent / "fixtures" / "bank" / "engagement.yaml"
+    engagement = BANK
     result = runner.invoke(app, ["report", str(engagement), "--reports", str(tmp_path)])
     assert result.exit_code == 2 and "cxkit run" in result.output
