@@ -16,7 +16,13 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-__all__ = ["identified", "implausible_customers", "implausible_summary", "without_implausible_customers"]
+__all__ = [
+    "identified",
+    "identified_sql",
+    "implausible_customers",
+    "implausible_summary",
+    "without_implausible_customers",
+]
 
 #: the characters ibis's ``strip()`` removes: an id made only of them is blank
 _BLANK = " \t\n\r\x0b\x0c"
@@ -36,6 +42,22 @@ def identified(customer_id: ir.StringValue) -> ir.BooleanValue:
     [True, False, False, True, False]
     """
     return customer_id.notnull() & customer_id.re_search(f"[^{_BLANK}]")
+
+
+def identified_sql(expr: str) -> str:
+    """SQL (DuckDB dialect text) for the customer id text ``expr`` with a blank id read as null.
+
+    The loader applies it before the keyed pseudonym: a pseudonym hides what it hashes, so an
+    id made only of blanks (a padded field, a space typed into a mandatory box) would become one
+    customer holding every such contact, each a repeat of the one before. Null stays null.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> duckdb.sql(f"SELECT {identified_sql('x')} AS k FROM (VALUES ('K1'), ('  '), (' K2 '), (NULL)) v(x)").fetchall()
+    [('K1',), (None,), (' K2 ',), (None,)]
+    """
+    return f"CASE WHEN regexp_matches({expr}, '[^{_BLANK}]') THEN {expr} END"
 
 
 def implausible_customers(contacts: ir.Table, max_contacts: int) -> ir.Table:

@@ -57,6 +57,23 @@ def test_bank_local_time_becomes_utc_and_midnight_is_crossed(bank):
     assert row.talk_s == 67 and row.outcome == "handled"
 
 
+def test_a_blank_customer_id_is_no_customer_before_and_after_its_pseudonym(tmp_path):
+    # three contacts an hour apart whose id is only blanks (spaces, a tab, a padded field): read
+    # as one customer, each would be a repeat of the one before
+    csv = ('id,cust,ch,start,end,talk\n1,"   ",PH,02/03/2026 09:00,02/03/2026 09:10,0:05:00\n'
+           '2,"\t",PH,02/03/2026 10:00,02/03/2026 10:10,0:05:00\n3,"  ",PH,02/03/2026 11:00,02/03/2026 11:10,0:05:00\n'
+           '4," K2 ",PH,02/03/2026 12:00,02/03/2026 12:10,0:05:00\n5,K2,PH,02/03/2026 13:00,02/03/2026 13:10,0:05:00\n')
+    s = cxkit.open_engagement(_engagement(tmp_path, csv, MINIMAL))
+    df = s.table("contacts").order_by("contact_id").execute()
+    key = load_key(tmp_path)
+    # an id with surrounding blanks is kept as the export has it (its own pseudonym)
+    assert list(df.customer_id.fillna("-")) == ["-", "-", "-", pseudonym(" K2 ", key), pseudonym("K2", key)]
+    from cxkit.resolution import repeat_flags
+
+    flags = repeat_flags(s.table("contacts"), window_days=7).order_by("contact_id").execute()
+    assert not flags.is_repeat.any()
+
+
 def test_bank_contact_key_is_unique(bank):
     # call_id alone repeats across IVR lines; line + call_id is unique
     c = bank.table("contacts")

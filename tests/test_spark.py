@@ -227,3 +227,18 @@ def test_spark_reads_local_times_as_duckdb_does(spark):
         got = pd.Timestamp(con.sql(f"SELECT {sql} AS t", dialect="duckdb").execute().t.iloc[0])
         got = got.tz_localize("UTC") if got.tzinfo is None else got.tz_convert("UTC")
         assert got == wall_clock_instant(datetime.strptime(text, "%Y-%m-%d %H:%M:%S"), tz), (tz, text, got)
+
+
+def test_spark_reads_a_blank_customer_id_as_no_customer_as_duckdb_does(spark):
+    # the loader's blank test (cxkit.customers.identified_sql), written for DuckDB, transpiled
+    import duckdb
+
+    from cxkit.customers import identified_sql
+
+    values = ["K1", "   ", "\t", " K2 ", "\n \r", None]
+    rows = ", ".join("(NULL)" if v is None else "('" + v + "')" for v in values)
+    sql = f"SELECT {identified_sql('x')} AS k FROM (VALUES {rows}) AS v(x)"
+    want = [r[0] for r in duckdb.sql(sql).fetchall()]
+    assert want == ["K1", None, None, " K2 ", None, None]
+    got = spark.session.con.sql(sql, dialect="duckdb").execute().k.tolist()
+    assert [None if v is None or v != v else v for v in got] == want
