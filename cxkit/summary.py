@@ -15,6 +15,7 @@ import pandas as pd
 
 from cxkit import cost_narrative
 from cxkit.display import escape_markdown
+from cxkit.errors import CxkitError
 from cxkit.narrative import pct, plural
 from cxkit.scorecard import DEFAULT_BENCHMARKS, benchmark_status
 
@@ -48,6 +49,19 @@ class Headlines:
         if not self.findings:
             return "No finding could be stated from this data; the sections below say why."
         return "\n".join(f"- {text}" for text in self.findings)
+
+
+def _service_level_label(results: Any, measured: Any) -> str:
+    """The voice service-level card's label: the threshold the result used, or, where no call
+    was offered to a queue (service level not measured), the one the engagement sets for voice."""
+    threshold = measured if _ok(measured) else None
+    if threshold is None:
+        try:
+            seconds = results.param("sl_seconds")
+        except CxkitError:  # a run folder written before the parameter was kept
+            seconds = {}
+        threshold = seconds.get("voice", seconds.get("default")) if isinstance(seconds, dict) else None
+    return f"Calls answered within {float(threshold):g} s" if _ok(threshold) else "Voice service level"
 
 
 def headlines(results: Any) -> Headlines:
@@ -112,7 +126,7 @@ def headlines(results: Any) -> Headlines:
     voice = results.row("operations", channel="voice")
     if voice is not None:
         out.cards.append({
-            "label": f"Calls answered within {voice['sl_threshold_s']:g} s",
+            "label": _service_level_label(results, voice["sl_threshold_s"]),
             "figure": "service_level",
             "value": voice["service_level"],
             "format": "percent",

@@ -73,6 +73,26 @@ def test_transfer_card_is_not_measured_when_the_export_has_no_transfers(results)
     assert "0.0%" not in card
 
 
+def test_service_level_card_names_the_engagement_threshold_when_no_answer_times(tmp_path):
+    # an export without answer or waiting times: no call offered to a queue, service level not
+    # measured, and the card's threshold is the engagement's (it read "within nan s")
+    path = _engagement(tmp_path)
+    spec = yaml.safe_load(path.read_text())
+    for column in ("answered_at", "wait_s"):
+        del spec["sources"]["contacts"]["columns"][column]
+    spec["operations"] = {"sl_seconds": {"default": 20, "voice": 30}}
+    path.write_text(yaml.safe_dump(spec))
+    prepare_run(path, tmp_path / "run")
+    from cxkit.config import load_engagement
+
+    r = ResultSet.load(tmp_path / "run", load_engagement(path))
+    cards = headlines(r).cards
+    labels = [c["label"] for c in cards]
+    assert "Calls answered within 30 s" in labels and not any("nan" in label for label in labels)
+    card = r.cards(cards)._repr_html_().split("Calls answered within 30 s")[1].split("cxkit-card\"")[0]
+    assert "not measured" in card
+
+
 def test_caveats_come_from_readiness(results):
     readiness = {"matrix": {"fcr_repeat": {"verdict": "degraded", "reason": "customer_id is 59% null"},
                             "aht": {"verdict": "ready", "reason": "fine"}}}
