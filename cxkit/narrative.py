@@ -115,14 +115,42 @@ def recontact_reading(results: Any) -> display.Html:
 
 
 def why_unjudged(frame: pd.DataFrame, results: Any) -> pd.DataFrame:
-    """The sensitivity table with a ``why`` column where a window could judge no contact."""
+    """The sensitivity table with a ``why`` column where a row judged no contact, from its own
+    counts: contacts too recent for the window (``censored``), contacts without a recorded
+    reason where same-reason repeats need one (``unknown_reason``), or no eligible contact."""
     days = results.manifest["period"]["days"]
-    why = [
-        f"a {row['window_days']:g}-day window needs that long after a contact ends; the data covers {days} days"
-        if not row.get("denominator") else ""
-        for _, row in frame.iterrows()
-    ]
-    return frame.assign(why=why)
+    return frame.assign(why=[_why_none(row, days) for _, row in frame.iterrows()])
+
+
+def _why_none(row: Any, days: int) -> str:
+    """Why one row of the sensitivity table judged no contact ("" when it judged some).
+
+    Examples
+    --------
+    >>> _why_none({"window_days": 30, "denominator": 0, "censored": 27, "unknown_reason": 0}, 28)
+    'a 30-day window needs that long after a contact ends; the data covers 28 days'
+    >>> _why_none({"window_days": 7, "denominator": 0, "censored": 0, "unknown_reason": 1500}, 31)
+    'no contact has a recorded reason (same-reason repeats need one)'
+    >>> _why_none({"window_days": 14, "denominator": 0, "censored": 5, "unknown_reason": 9}, 31)
+    '5 too recent for a 14-day window, 9 without a recorded reason (same-reason repeats need one)'
+    >>> _why_none({"window_days": 7, "denominator": 12, "censored": 3, "unknown_reason": 0}, 31)
+    ''
+    """
+    def count(key: str) -> int:
+        value = row.get(key)
+        return 0 if value is None or pd.isna(value) else int(value)
+
+    censored, unknown, window = count("censored"), count("unknown_reason"), float(row["window_days"])
+    if count("denominator"):
+        return ""
+    if censored and unknown:
+        return (f"{censored:,} too recent for a {window:g}-day window, {unknown:,} without a recorded reason "
+                "(same-reason repeats need one)")
+    if censored:
+        return f"a {window:g}-day window needs that long after a contact ends; the data covers {days} days"
+    if unknown:
+        return "no contact has a recorded reason (same-reason repeats need one)"
+    return "no eligible contact"
 
 
 # ---------------------------------------------------------------- handle-time trap

@@ -85,6 +85,20 @@ def test_trap_reading_counts_teams_and_agents_in_words():
     assert "-0.00" not in text and "1 flagged agent" in text
 
 
+def test_why_a_sensitivity_row_judged_nothing_is_its_own_cause():
+    # a 30-day window in 31 days: every contact too recent; same-reason rows of an export without
+    # reasons: no contact has one (they read "a 7-day window needs that long" before)
+    frame = pd.DataFrame({
+        "window_days": [7.0, 30.0, 7.0, 14.0],
+        "reason": ["any reason", "any reason", "same reason", "same reason"],
+        "denominator": [1161, 0, 0, 0], "censored": [339, 1500, 0, 4], "unknown_reason": [0, 0, 1500, 6],
+    })
+    why = narrative.why_unjudged(frame, FakeResults({})).why.tolist()
+    assert why == ["", "a 30-day window needs that long after a contact ends; the data covers 31 days",
+                   "no contact has a recorded reason (same-reason repeats need one)",
+                   "4 too recent for a 14-day window, 6 without a recorded reason (same-reason repeats need one)"]
+
+
 def test_notebooks_hold_no_fixed_claim_about_the_data():
     # sentences that were once fixed text about the client's data; they are computed now
     claims = [r"where the curve flattens", r"that is the case for a \d+-day window", r"satisfaction falls",
