@@ -102,6 +102,8 @@ _MEANINGS = {
     "sensitivity_windows_days": "Windows shown in the FCR sensitivity table",
     "exclude_reasons": "Contact reasons excluded from FCR",
     "min_n": "Minimum segment size to rank",
+    "max_contacts_per_customer_per_day": "Contacts a day above which a customer id is shared, test or default (x period days)",
+    "exclude_implausible_customers": "Such ids read as unidentified in repeat metrics",
     "sl_seconds": "Service-level threshold per channel (s)",
     "short_abandon_s": "Short-abandon threshold (s)",
     "callback_promise_business_days": "Callback promise (business days)",

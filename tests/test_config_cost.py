@@ -105,3 +105,21 @@ def test_methodology_states_the_cost_terms_and_parameters(tmp_path):
     params = methodology.cost_parameters(e)
     assert params["seed"] == 11 and params["scenarios"] == "default set"
     assert params["service_level_target"] == 0.8 and params["cost_per_contact"] == {"voice": 6.5}
+
+
+def test_every_parameter_in_force_is_named_in_words(tmp_path):
+    # the methodology's parameter table names each parameter; a raw key ("max contacts per
+    # customer per day") is a parameter nobody described
+    from datetime import datetime, timezone
+    from types import SimpleNamespace
+
+    from cxkit import methodology
+    from cxkit.session import Session
+
+    e = engagement_from_dict(_engagement(tmp_path), tmp_path)
+    fake = SimpleNamespace(engagement=e, end_of_data=datetime(2026, 3, 31, tzinfo=timezone.utc),
+                           pseudonym_key_source="the engagement's key")
+    keys = list(Session.parameters(fake))
+    assert [k for k in keys if k not in methodology._MEANINGS] == []
+    table = methodology.parameters_table(SimpleNamespace(parameters=lambda: Session.parameters(fake)))
+    assert not table["Parameter"].isin([k.replace("_", " ") for k in keys]).any()

@@ -248,6 +248,13 @@ def test_absent_fields_read_not_measured_everywhere(sparse_report):
     effort = _heading(journey, "the-effort-index", "does-the-index-match-what-customers-say")
     assert "repeat authentications (not measured: the export has no identity checks" in effort
     assert "no surveys source" in _heading(journey, "what-customers-say", "quality-assurance-and-outcomes")
+    # each of the five same-reason rows of the window table says why it judged nothing: no contact
+    # has a reason (they read "a 7-day window needs that long after a contact ends")
+    windows = _heading(html, "how-the-answer-depends-on-the-window", "where-resolution-is-weakest")
+    assert windows.count("no contact has a recorded reason (same-reason repeats need one)") == 5
+    # the capacity question about the staffing gap is answered, by a not-measured note here
+    capacity = _heading(html, "capacity", "findings-and-priorities")
+    assert "Measured service level by staffing gap, beside Erlang C is not measured" in capacity
     operations = _heading(html, "operations-context", "methodology")
     # hold and after-contact work are not in the export: AHT is shown and says what it leaves out
     assert "Average handle time: leaves out hold times, after-contact work times" in operations
