@@ -116,6 +116,17 @@ def test_connect_transfer_legs_fold_into_one_contact(connect):
     assert a.acw_s == 30 + 60
 
 
+def test_connect_entry_point_names_the_line_without_its_number(connect):
+    # SystemEndpoint.Address is the number the customer dialled (+441234000000): shown whole, the
+    # report's privacy scan refused to publish any Connect run ("phone number in section 'Entry
+    # and routing'"); the line is now named by its last four digits
+    from cxkit.privacy import scan_text
+
+    points = set(connect.table("contacts").entry_point.execute().dropna())
+    assert points == {"number ending 0000"}
+    assert not scan_text(" ".join(points))
+
+
 def test_connect_transfer_to_an_external_number_is_a_transfer(connect):
     # e-1 has one leg (nothing follows in Connect) and TransferredToEndpoint set: one transfer
     df = connect.table("contacts").execute().set_index("contact_id")
