@@ -603,7 +603,7 @@ def headline(results: Any) -> tuple[dict[str, Any] | None, str | None]:
         return card, None
     if _num(row["repeat_cost"]) is None:
         card.update(value="not priced", detail=NO_PRICE)
-        return card, (f"The {int(row['repeats']):,} repeat contacts of the {days} days could not be priced: "
+        return card, (f"The {plural(int(row['repeats']), 'repeat contact')} of the {days} days could not be priced: "
                       f"{escape_markdown(NO_PRICE)}.")
     finding = (
         f"Repeat contacts cost {escape_markdown(money(results, row['repeat_cost']))} in the {days} days of data "

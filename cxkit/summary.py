@@ -64,6 +64,14 @@ def _service_level_label(results: Any, measured: Any) -> str:
     return f"Calls answered within {float(threshold):g} s" if _ok(threshold) else "Voice service level"
 
 
+def _data_days(results: Any) -> int | None:
+    """Local days from the first to the last arrival (``data_period``), or None without it."""
+    period = results.frame("data_period")
+    if period is None or period.empty or not _ok(period.iloc[0]["days"]):
+        return None
+    return int(period.iloc[0]["days"])
+
+
 def headlines(results: Any) -> Headlines:
     """Headline numbers and findings of a run, with the caveats that apply.
 
@@ -110,11 +118,14 @@ def headlines(results: Any) -> Headlines:
     })
     if share and _ok(share["rate"]) and judge.measured("repeat_share"):
         repeats = int(share["numerator"])
-        yearly = repeats * 365 / days
+        # the days the contacts cover, as the cost figures count them: a period the data stops
+        # short of would scale the repeats to a year from days without data
+        covered = _data_days(results) or days
+        yearly = repeats * 365 / covered
         out.findings.append(
             f"{pct(share['rate'])} of inbound contacts from identified customers were the customer coming back "
-            f"within {window:g} days: {plural(repeats, 'contact')} in {days} days, about {yearly:,.0f} a year if this period "
-            f"is typical (annualised as x 365 / {days}, an extrapolation)."
+            f"within {window:g} days: {plural(repeats, 'contact')} in {covered} days of data, about {yearly:,.0f} a year "
+            f"if this period is typical (annualised as x 365 / {covered}, an extrapolation)."
         )
 
     cost_card, cost_finding = cost_narrative.headline(results)  # what the repeats cost, where prices come from

@@ -61,8 +61,10 @@ def test_headline_numbers_by_hand(results):
     assert cards["Repeat share of inbound contacts"]["value"] == pytest.approx(0.25)
     text = page.findings_markdown()
     assert "66.7%" in text and "below the 70-79% range" in text and "1 contact too recent" in text
-    # 1 repeat in 31 days -> 365 / 31 = 11.8, about 12 a year, stated as an extrapolation
-    assert "about 12 a year" in text and "extrapolation" in text
+    # 1 repeat in the 29 days the contacts cover (2 to 30 March; the period has 31) -> 365 / 29 =
+    # 12.6, about 13 a year, stated as an extrapolation: the days the cost figures count too
+    assert "1 contact in 29 days of data, about 13 a year" in text and "x 365 / 29" in text
+    assert "Repeat contacts cost (29 days)" in [c["label"] for c in page.cards]
 
 
 def test_transfer_card_is_not_measured_when_the_export_has_no_transfers(results):
