@@ -382,7 +382,7 @@ def test_unreadable_durations_stay_null_are_counted_and_degrade_aht(tmp_path):
     r = assess(s)
     check = next(c for c in r.results if c.id == "contacts.values_readable")
     assert check.status == "fail"
-    assert check.finding == ("2 values could not be read and are left empty, never read as 0: "
+    assert check.finding == ("values that could not be read, left empty and never read as 0 (2): "
                              "talk_s 2 of 20 (10.0%, e.g. '12s', 'n/a')")
     assert check.diagnostics == ["aht", "cost_model"]  # from talk_s's needed_by
     assert r.verdict("aht") == "degraded"
