@@ -596,7 +596,7 @@ def _scorecard(i: Inputs):
         journey_summary=one("journey_summary"),
         survey_scores=one("survey_scores"),
     )
-    return scorecard.balanced_scorecard(values, i.engagement.benchmarks)
+    return scorecard.balanced_scorecard(values, i.engagement.benchmarks, min_n=i.res.min_n)
 
 
 # ---------------------------------------------------------------- cost, scenarios and capacity

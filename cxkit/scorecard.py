@@ -222,9 +222,15 @@ def _as_value(metric: str, given: Any) -> dict[str, float | None]:
     )
 
 
+#: the status of a measured value whose sample is under the engagement's minimum (``min_n``)
+TOO_FEW = "too few to compare"
+
+
 def balanced_scorecard(
     values: Mapping[str, Any],
     benchmarks: Mapping[str, Benchmark] | Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    min_n: float | None = None,
 ) -> ir.Table:
     """The balanced scorecard: every benchmarked metric, its value and where it stands.
 
@@ -237,6 +243,10 @@ def balanced_scorecard(
     benchmarks
         Overrides of the default ranges (the engagement's ``benchmarks:``), see
         :func:`benchmarks_with_overrides`.
+    min_n
+        The engagement's minimum sample (``resolution.min_n``): a value measured on fewer (its
+        ``n``) is shown but not placed against its range (status ``too few to compare``), as a
+        segment under the minimum is shown but never ranked.
 
     Returns
     -------
@@ -251,6 +261,9 @@ def balanced_scorecard(
     >>> sc = balanced_scorecard({"fcr": {"value": 0.66, "n": 1200}, "repeat_share": 0.24}).execute()
     >>> sc.set_index("metric").loc[["fcr", "repeat_share", "nps"], ["status", "assessment"]].values.tolist()
     [['below', 'worse'], ['within', 'in range'], ['not measured', '']]
+    >>> small = balanced_scorecard({"fcr": {"value": 0.2, "n": 4}}, min_n=30).execute().set_index("metric")
+    >>> small.loc["fcr", ["value_text", "status", "assessment"]].tolist()
+    ['20.0%', 'too few to compare', '']
     """
     marks = benchmarks_with_overrides(benchmarks)
     unknown = sorted(set(values) - set(marks))
@@ -266,6 +279,8 @@ def balanced_scorecard(
                 continue
             v = _as_value(metric, values.get(metric))
             status, assessment = benchmark_status(v["value"], b)
+            if min_n is not None and v["n"] is not None and v["n"] < min_n and status != "not measured":
+                status, assessment = TOO_FEW, ""
             rng = (
                 f"{_shown(b.low, b.unit)} to {_shown(b.high, b.unit)}" if b.has_range else NO_PUBLIC_BENCHMARK
             )

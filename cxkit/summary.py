@@ -17,7 +17,7 @@ from cxkit import cost_narrative
 from cxkit.display import escape_markdown
 from cxkit.errors import CxkitError
 from cxkit.narrative import pct, plural
-from cxkit.scorecard import DEFAULT_BENCHMARKS, benchmark_status
+from cxkit.scorecard import DEFAULT_BENCHMARKS, TOO_FEW, benchmark_status
 
 __all__ = ["Headlines", "headlines", "top_findings"]
 
@@ -72,6 +72,25 @@ def _data_days(results: Any) -> int | None:
     return int(period.iloc[0]["days"])
 
 
+def _against_benchmark(results: Any, fcr: dict[str, Any]) -> str | None:
+    """Where FCR stands against its benchmark range, in words, as the run's scorecard placed it
+    (the engagement's range when it sets one; nothing placed under the minimum sample)."""
+    row = results.row("scorecard", metric="fcr")
+    if row is None:  # a run without the scorecard: the default range, as the scorecard would place it
+        status, _ = benchmark_status(fcr["rate"], DEFAULT_BENCHMARKS["fcr"])
+        low, high, source = DEFAULT_BENCHMARKS["fcr"].low, DEFAULT_BENCHMARKS["fcr"].high, None
+    else:
+        status, low, high, source = row["status"], row.get("bench_low"), row.get("bench_high"), row.get("source")
+    if status == TOO_FEW:
+        return f"too few contacts judged to place against a benchmark range (fewer than {int(results.param('min_n'))})"
+    if status not in ("below", "within", "above"):
+        return None
+    default = DEFAULT_BENCHMARKS["fcr"]
+    if source is None or (low == default.low and high == default.high and source == default.source):
+        return f"{status} the {low * 100:.0f}-{high * 100:.0f}% range SQM Group reports as good"
+    return f"{status} the benchmark range the engagement sets, {pct(low)}-{pct(high)} ({escape_markdown(str(source))})"
+
+
 def headlines(results: Any) -> Headlines:
     """Headline numbers and findings of a run, with the caveats that apply.
 
@@ -98,12 +117,11 @@ def headlines(results: Any) -> Headlines:
                    if fcr and _ok(fcr["rate"]) else "no eligible contact could be judged"),
     })
     if fcr and _ok(fcr["rate"]) and judge.measured("fcr_repeat"):
-        status, _ = benchmark_status(fcr["rate"], DEFAULT_BENCHMARKS["fcr"])
-        where = {"below": "below", "within": "within", "above": "above"}.get(status)
-        if where:
+        against = _against_benchmark(results, fcr)
+        if against:
             out.findings.append(
                 f"First-contact resolution is {pct(fcr['rate'])} (95% CI {pct(fcr['ci_low'])}-{pct(fcr['ci_high'])}, "
-                f"{int(fcr['denominator']):,} contacts judged), {where} the 70-79% range SQM Group reports as good; "
+                f"{int(fcr['denominator']):,} contacts judged), {against}; "
                 f"{plural(int(fcr['censored']), 'contact')} too recent to judge are left out, not counted as resolved."
             )
 

@@ -60,11 +60,37 @@ def test_headline_numbers_by_hand(results):
     # inbound identified 4, of which c2 is a repeat -> 1/4
     assert cards["Repeat share of inbound contacts"]["value"] == pytest.approx(0.25)
     text = page.findings_markdown()
-    assert "66.7%" in text and "below the 70-79% range" in text and "1 contact too recent" in text
+    # 3 contacts judged, under the minimum sample (30): not placed against the benchmark range
+    assert "66.7%" in text and "too few contacts judged to place against a benchmark range (fewer than 30)" in text
+    assert "70-79%" not in text and "1 contact too recent" in text
     # 1 repeat in the 29 days the contacts cover (2 to 30 March; the period has 31) -> 365 / 29 =
     # 12.6, about 13 a year, stated as an extrapolation: the days the cost figures count too
     assert "1 contact in 29 days of data, about 13 a year" in text and "x 365 / 29" in text
     assert "Repeat contacts cost (29 days)" in [c["label"] for c in page.cards]
+
+
+@pytest.mark.parametrize("benchmark", [None, {"low": 0.5, "high": 0.6, "source": "client target 2026"}])
+def test_fcr_is_placed_against_the_range_the_scorecard_uses(tmp_path, benchmark):
+    # with a minimum sample of 2, the 3 judged contacts are placed: against SQM's 70-79%, or against
+    # the range the engagement sets (the summary said SQM's whatever the engagement set)
+    path = _engagement(tmp_path)
+    spec = yaml.safe_load(path.read_text())
+    spec["resolution"] = {"min_n": 2}
+    if benchmark:
+        spec["benchmarks"] = {"fcr": benchmark}
+    path.write_text(yaml.safe_dump(spec))
+    prepare_run(path, tmp_path / "run")
+    from cxkit.config import load_engagement
+
+    r = ResultSet.load(tmp_path / "run", load_engagement(path))
+    text = headlines(r).findings_markdown()
+    row = r.row("scorecard", metric="fcr")
+    if benchmark is None:
+        assert "66.7%" in text and "below the 70-79% range SQM Group reports as good" in text
+        assert row["status"] == "below"
+    else:
+        assert "above the benchmark range the engagement sets, 50.0%-60.0% (client target 2026)" in text
+        assert "SQM" not in text and row["status"] == "above"
 
 
 def test_transfer_card_is_not_measured_when_the_export_has_no_transfers(results):
