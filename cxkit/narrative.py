@@ -88,6 +88,7 @@ def recontact_reading(results: Any) -> display.Html:
             f"{window:g}-day window: by then {pct(last['cumulative_share'])} had been followed by a recontact."
         )
     w = at_w.iloc[-1]
+    observed, min_n = int(frame["at_risk"].max()), int(results.param("min_n"))
     text = (
         f"By {w['upper_d']:g} days after a contact ended, an estimated {pct(w['cumulative_share'])} of eligible "
         f"contacts had been followed by the customer's next contact."
@@ -108,9 +109,12 @@ def recontact_reading(results: Any) -> display.Html:
                      "week): a longer window would count more returns as repeats and give a lower FCR, as the "
                      "table above shows.")
         thin = frame[(frame["lower_d"] >= w["upper_d"] - 1e-9)]
-        if len(thin) and int(thin["at_risk"].min()) < int(results.param("min_n")):
+        if len(thin) and int(thin["at_risk"].min()) < min_n <= observed:
             text += (f" The last spans rest on few contacts still observed ({int(thin['at_risk'].min()):,} at the "
                      "end): read them as indicative.")
+    if observed < min_n:
+        text += (f" The curve rests on {plural(observed, 'eligible contact')}, fewer than the minimum sample of "
+                 f"{min_n}: read it as indicative.")
     return _paragraph(text)
 
 
@@ -118,7 +122,10 @@ def why_unjudged(frame: pd.DataFrame, results: Any) -> pd.DataFrame:
     """The sensitivity table with a ``why`` column where a row judged no contact, from its own
     counts: contacts too recent for the window (``censored``), contacts without a recorded
     reason where same-reason repeats need one (``unknown_reason``), or no eligible contact."""
-    days = results.manifest["period"]["days"]
+    # the days the contacts cover (first to last arrival), not the period asked for
+    period = results.frame("data_period")
+    days = (int(period.iloc[0]["days"]) if period is not None and not period.empty
+            else results.manifest["period"]["days"])
     return frame.assign(why=[_why_none(row, days) for _, row in frame.iterrows()])
 
 
@@ -198,7 +205,7 @@ def handle_time_trap(results: Any) -> display.Html:
                    f"{r2(rho)}, an interval that includes zero)")
         reading += (f"; the trap, where it exists, is concentrated in the {plural(flagged, 'flagged agent')} below."
                     if flagged else ".")
-    if n < min_n:
+    if n < min_n and rho is not None:
         reading += f" Fewer than {min_n} agents qualify: read the correlation as indicative."
     box = results.cards([{**c, "figure": "handle_time_trap"} if i == 0 else c for i, c in enumerate(cards)])
     return display.Html(f"{box} {reading}", f"{box._repr_html_()}<p>{html.escape(reading)}</p>")

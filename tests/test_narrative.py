@@ -59,6 +59,15 @@ def test_recontact_reading_says_still_rising_only_when_it_is():
     assert "nearly flat" in flat and "still rising" not in flat
 
 
+def test_recontact_reading_on_too_few_contacts_says_so():
+    # 2 eligible contacts (a four-day export): the curve's 100% is said, and said to be indicative
+    small = str(narrative.recontact_reading(FakeResults({"recontact_curve": _curve([0.0, 0.5, 1.0, 1.0, 1.0], at_risk=2)})))
+    assert "The curve rests on 2 eligible contacts, fewer than the minimum sample of 30: read it as indicative." in small
+    assert "The last spans" not in small  # said once, for the whole curve
+    large = str(narrative.recontact_reading(FakeResults({"recontact_curve": _curve([0.1, 0.2, 0.33, 0.40, 0.515])})))
+    assert "indicative" not in large
+
+
 def test_csat_reading_follows_the_sign_and_interval():
     deciles = pd.DataFrame({"level_order": [1, 10], "csat_top2": [0.9, 0.6]})
 
@@ -83,6 +92,25 @@ def test_trap_reading_counts_teams_and_agents_in_words():
     assert "21 agents in one group (the export has no teams)" in text and "1 teams" not in text
     assert "the center's typical agent" in text
     assert "-0.00" not in text and "1 flagged agent" in text
+
+
+def test_why_none_judged_counts_the_days_of_data_not_of_the_period():
+    # contacts on 4 days of a 31-day period: a 7-day window judged nothing because the data covers 4 days
+    frame = pd.DataFrame({"window_days": [7.0], "reason": ["any reason"], "denominator": [0], "censored": [2],
+                          "unknown_reason": [0]})
+    period = pd.DataFrame({"first_date": ["2026-03-02"], "last_date": ["2026-03-05"], "days": [4]})
+    why = narrative.why_unjudged(frame, FakeResults({"data_period": period})).why.tolist()
+    assert why == ["a 7-day window needs that long after a contact ends; the data covers 4 days"]
+
+
+def test_trap_reading_without_a_correlation_does_not_ask_to_read_one():
+    corr = pd.DataFrame({"comparison": ["across agents", "within team"], "n": [0, 0], "peer_groups": [0, 0],
+                         "spearman": [None, None], "ci_low": [None, None], "ci_high": [None, None]})
+    agents = pd.DataFrame({"flagged": pd.Series([], dtype=bool)})
+    text = html.unescape(narrative.handle_time_trap(FakeResults({"handle_time_trap_correlations": corr,
+                                                                 "handle_time_trap": agents}))._repr_html_())
+    assert "Too few agents qualify to compare handle time and resolution." in text
+    assert "read the correlation as indicative" not in text  # there is none to read
 
 
 def test_why_a_sensitivity_row_judged_nothing_is_its_own_cause():
