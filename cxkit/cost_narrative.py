@@ -369,6 +369,9 @@ def scenarios_reading(results: Any) -> display.Html:
 
     pick = summary[summary["scenario"] == PRACTICE_CASE]
     s = (pick if not pick.empty else summary).iloc[0]
+    why = s.get("not_measured")
+    if isinstance(why, str) and why:
+        return _p(f"{s['scenario']}: not worked through on this data: {why}.")
     net = mc[(mc["scenario"] == s["scenario"]) & (mc["output"] == "net_saving_year")].iloc[0]
     saving, fte, avoided = _num(s["net_saving_year"]), float(s["fte_saved"]), float(s["contacts_avoided_year"])
     text = (f"{s['scenario']}: on this center's data it {'avoids' if avoided >= 0 else 'adds'} {abs(avoided):,.0f} "
@@ -435,6 +438,10 @@ def scenario_details(results: Any) -> Any:
         parts.append(_heading(name))
         if s.description:
             parts.append(_p(str(s.description)))
+        why = getattr(s, "not_measured", None)
+        if isinstance(why, str) and why:
+            parts.append(display.caveat("not measured", f"{name} is not worked through: {why}."))
+            continue
         mine = lines[lines["scenario"] == name].copy()
         mine["shown"] = [_value(results, v, u) for v, u in zip(mine["value"], mine["unit"], strict=True)]
         mine["where"] = mine["source"].map(lambda x: _SOURCE_WORDS.get(x, x))

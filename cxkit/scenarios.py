@@ -554,7 +554,7 @@ def _fcr_population(s: Scenario, b: Baseline) -> dict[str, float]:
             "eligible": b.eligible, "fcr": b.fcr, "r": b.repeats_per_unresolved,
             "r_lo": b.repeats_per_unresolved_ci[0], "r_hi": b.repeats_per_unresolved_ci[1],
             "unresolved": float(b.unresolved), "chain": b.chain_repeats, "repeats_after": b.repeats_after_eligible,
-            "label": "all reasons",
+            "judged": float(b.fcr_judged), "label": "all reasons",
         }
     rows = [d for r, d in b.by_reason.items() if r in s.reasons or d.get("family") in s.reasons]
     elig = sum(d["eligible"] for d in rows)
@@ -570,8 +570,30 @@ def _fcr_population(s: Scenario, b: Baseline) -> dict[str, float]:
         "r_lo": max(r - half, 0.0), "r_hi": r + half, "unresolved": n, "chain": k,
         # distinct repeats reachable from these reasons: at most their chains, at most all of them
         "repeats_after": min(k, b.repeats_after_eligible),
-        "label": ", ".join(s.reasons),
+        "judged": judged, "label": ", ".join(s.reasons),
     }
+
+
+def unmeasured(s: Scenario, b: Baseline) -> str | None:
+    """Why the scenario cannot be worked through on this data, or None when it can.
+
+    An FCR lever needs the measured FCR of the contacts it acts on (some eligible contact
+    judged) and, as a transfer lever does, the repeats that follow an unresolved contact (some
+    unresolved eligible contact followed): without them its figures would be zeros that were
+    never measured.
+    """
+    fcr_lever = _fcr_change_base(s, b) is not None
+    if not (fcr_lever or s.transfer_rate_to is not None):
+        return None
+    pop = _fcr_population(s, b)
+    scope = f" for {pop['label']}" if s.reasons else ""
+    if fcr_lever and not pop["judged"]:
+        return (f"FCR is not measured{scope}: no eligible contact could be judged (every one too recent for the "
+                "repeat window, or none eligible)")
+    if not pop["unresolved"]:
+        return (f"the repeats that follow an unresolved contact are not measured{scope}: no unresolved eligible "
+                "contact was followed")
+    return None
 
 
 def _fcr_change_base(s: Scenario, b: Baseline) -> float | None:
@@ -799,10 +821,15 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
         add("Agent contacts avoided", "extra contained entries x 1 agent contact each (assumption)",
             o["agent_contacts_avoided"], "contacts", "computed")
         ss = b.self_service_price
-        add("Saving per contained entry",
-            f"agent contact {b.agent_price or 0:.2f} - self-service {ss:.2f}" if ss is not None
-            else f"agent contact {b.agent_price or 0:.2f} (self-service not priced: not subtracted)",
-            (b.agent_price or 0) - (ss or 0), cur, "engagement")
+        if b.agent_price is None:
+            # no price for the agent contact a contained entry saves: not priced, never 0
+            add("Saving per contained entry", "agent contact not priced: no saving can be priced", float("nan"),
+                cur, "engagement")
+        else:
+            add("Saving per contained entry",
+                f"agent contact {b.agent_price:.2f} - self-service {ss:.2f}" if ss is not None
+                else f"agent contact {b.agent_price:.2f} (self-service not priced: not subtracted)",
+                b.agent_price - (ss or 0), cur, "engagement")
         add("Saving from containment", "agent contacts avoided x saving per entry", o["saving_containment"], cur, "computed")
         add("Agent hours from containment", f"x {b.agent_aht_s or 0:.0f} s AHT / 3600 / occupancy", o["hours_containment"], "hours", "computed")
     if "volume_change" in x:
@@ -1033,6 +1060,13 @@ def run_scenarios(
     chosen = list(scenarios) if scenarios else default_scenarios(b)
     summaries, lines, mcs, tors, flags = [], [], [], [], []
     for s in chosen:
+        why = unmeasured(s, b)
+        if why is not None:
+            # listed with its reason, every figure missing: never zeros that were not measured
+            summaries.append({"scenario": s.name, "description": s.description or "", "not_measured": why})
+            flags.append(pd.DataFrame({"scenario": [s.name], "flag": ["not worked through"],
+                                       "severity": ["not measured"], "reason": [why]}))
+            continue
         base = _base(s, b)
         mc = monte_carlo(s, b, seed=seed, draws=draws)
         tor = tornado(s, b)
@@ -1051,15 +1085,29 @@ def run_scenarios(
             "repeat_drop_share": base["repeat_drop_share"],
             "inconsistent_flags": int((fl["severity"] == "inconsistent").sum()),
             "top_driver": tor["input"].iloc[0] if len(tor) else "",
+            "not_measured": None,
         })
         for frame, bucket in ((scenario_lines(s, b), lines), (mc, mcs), (tor, tors), (fl, flags)):
             bucket.append(frame.assign(scenario=s.name)[["scenario", *frame.columns]])
+    def stacked(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+        # every scenario not worked through leaves no rows: the table keeps its columns
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["scenario", *columns])
+
+    summary = pd.DataFrame(summaries).reindex(columns=_SUMMARY_COLUMNS)
+    summary["inconsistent_flags"] = summary["inconsistent_flags"].fillna(0).astype("int64")
     return ScenarioResults(
-        summary=pd.DataFrame(summaries),
-        lines=pd.concat(lines, ignore_index=True),
-        monte_carlo=pd.concat(mcs, ignore_index=True),
-        tornado=pd.concat(tors, ignore_index=True),
-        flags=pd.concat(flags, ignore_index=True),
+        summary=summary,
+        lines=stacked(lines, ["step", "item", "formula", "value", "unit", "source"]),
+        monte_carlo=stacked(mcs, ["output", "label", "base", "p10", "p50", "p90", "share_negative", "draws", "seed"]),
+        tornado=stacked(tors, ["input", "description", "low", "base", "high", "result_low", "result_high",
+                               "base_result", "swing"]),
+        flags=stacked(flags, ["flag", "severity", "reason"]),
         seed=int(seed),
         draws=int(draws),
     )
+
+
+#: the summary's columns, in order (a scenario not worked through has only the first two and the last)
+_SUMMARY_COLUMNS = ["scenario", "description", "contacts_avoided", "agent_hours_saved", "net_saving", *OUTPUTS,
+                    "net_saving_year_p10", "net_saving_year_p50", "net_saving_year_p90", "repeat_drop_share",
+                    "inconsistent_flags", "top_driver", "not_measured"]

@@ -328,3 +328,34 @@ def test_a_saving_without_a_price_is_not_priced_never_zero():
     # no price for the repeats either: the FCR saving is not priced
     nothing = _baseline(repeat_price=None, hourly_cost=None)
     assert np.isnan(_line(S.scenario_lines(fcr_only, nothing), "Saving from avoided repeats"))
+
+
+def test_a_lever_the_data_cannot_measure_is_not_worked_through_never_zero():
+    # a four-day export: no eligible contact judged (FCR not measured) and no unresolved contact
+    # followed; the FCR and transfer scenarios read "FCR before 0.0%", "0.000 repeats per
+    # unresolved contact" and a net saving of 0 before
+    b = _baseline(fcr=0.0, fcr_ci=(0.0, 0.0), fcr_judged=0, unresolved=0, chain_repeats=0,
+                  repeats_per_unresolved=0.0, repeats_per_unresolved_ci=(0.0, 0.0))
+    fewer_transfers = Scenario(name="transfers", transfer_rate_to=0.05)
+    aht = Scenario(name="aht", aht_change_s=-20)
+    r = S.run_scenarios(b, [CASE, fewer_transfers, aht], seed=1, draws=100)
+    summary = r.summary.set_index("scenario")
+    assert "FCR is not measured: no eligible contact could be judged" in summary.loc[S.PRACTICE_CASE, "not_measured"]
+    assert "repeats that follow an unresolved contact are not measured" in summary.loc["transfers", "not_measured"]
+    for name in (S.PRACTICE_CASE, "transfers"):
+        assert summary.loc[name, list(S.OUTPUTS)].isna().all(), name  # no figure, not 0
+        assert name not in set(r.lines["scenario"]) and name not in set(r.monte_carlo["scenario"])
+    flags = r.flags[r.flags["severity"] == "not measured"]
+    assert set(flags["scenario"]) == {S.PRACTICE_CASE, "transfers"}
+    # a lever the data carries is still worked through
+    assert pd.isna(summary.loc["aht", "not_measured"]) and summary.loc["aht", "agent_hours_saved_year"] > 0
+    # FCR measured but no unresolved contact followed: the FCR lever cannot be linked to repeats either
+    linked = _baseline(unresolved=0, chain_repeats=0, repeats_per_unresolved=0.0)
+    assert S.unmeasured(CASE, linked).startswith("the repeats that follow an unresolved contact")
+    assert S.unmeasured(CASE, _baseline()) is None
+
+
+def test_containment_without_an_agent_price_is_not_priced_per_entry():
+    lines = S.scenario_lines(Scenario(name="c", containment_to=0.3), _baseline(agent_price=None))
+    assert np.isnan(_line(lines, "Saving per contained entry"))
+    assert np.isnan(_line(lines, "Saving from containment"))
