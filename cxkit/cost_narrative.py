@@ -195,7 +195,7 @@ def repeat_cost_cards(results: Any) -> list[dict[str, Any]]:
     unpriced = int(row["not_priced_repeats"])
     if _num(row["repeat_cost"]) is None:
         return [{"label": f"Repeat contacts cost ({days} days)", "value": "not priced", "format": "text",
-                 "figure": "repeat_cost", "detail": f"{int(row['repeats']):,} repeat contacts; {NO_PRICE}"}]
+                 "figure": "repeat_cost", "detail": f"{plural(int(row['repeats']), 'repeat contact')}; {NO_PRICE}"}]
     return [
         {"label": f"Repeat contacts cost ({days} days)", "value": money(results, row["repeat_cost"]), "format": "text",
          "figure": figure, "detail": _basis_words(results, row["price_basis"], short=True)},
@@ -216,10 +216,11 @@ def repeat_cost_reading(results: Any) -> display.Html:
         return _empty()
     days = int(row["period_days"])
     priced = channels.dropna(subset=["repeat_cost"])
-    text = (f"{int(row['repeats']):,} inbound contacts in the {days} days were repeats: the same identified customer "
-            "coming back within the repeat window (measured).")
+    n = int(row["repeats"])
+    text = (f"{plural(n, 'inbound contact')} in the {days} days {'was a repeat' if n == 1 else 'were repeats'}: the "
+            "same identified customer coming back within the repeat window (measured).")
     if _num(row["repeat_cost"]) is None:
-        return _p(f"{text} None of them can be priced: {NO_PRICE}.")
+        return _p(f"{text} {'It cannot' if n == 1 else 'None of them can'} be priced: {NO_PRICE}.")
     text += (" Priced at the cost per contact of each repeat's own channel, they cost "
              f"{money(results, row['repeat_cost'])}.")
     if len(priced[priced["repeat_cost"] > 0]) > 1:  # one priced channel carries it all: nothing to say
