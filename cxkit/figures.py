@@ -68,7 +68,7 @@ _COLUMN_WORDS: dict[str, str] = {
     "cases.closed_at": "case closing times",
     "cases.reopened_count": "case reopen counts",
     "surveys.contact_id": "the contact each survey is about",
-    "surveys.resolved": "a resolved yes/no question",
+    "surveys.resolved": "resolved yes/no answers",
     "surveys.csat": "CSAT answers",
     "surveys.nps": "NPS answers",
     "surveys.ces": "CES answers",
