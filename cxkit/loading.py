@@ -619,6 +619,13 @@ def _check_header(origin: str, table: str, src: SourceConfig, raw_columns: list[
         elif mapping.sql is not None:
             need_sql(mapping.sql, key + ".sql")
         elif mapping.derive is not None:
+            if name == "customer_id":
+                # the loader keys the export's own identifier (HMAC pseudonym, cxkit.pseudonyms);
+                # a derived one would reach the tables as it is, never keyed
+                problems.append(f"{key}.derive: a customer identifier is not derived from canonical columns; map "
+                                "the export's identifier with column, columns or sql (it is then replaced by its "
+                                "keyed pseudonym)")
+                continue
             try:
                 refs = _referenced_columns(mapping.derive)
             except sqlglot.errors.ParseError as exc:

@@ -348,6 +348,15 @@ def test_derive_reads_only_canonical_columns(tmp_path):
         cxkit.open_engagement(_engagement(tmp_path, csv, columns))
 
 
+def test_a_customer_id_cannot_be_derived_past_its_pseudonym(tmp_path):
+    # derive expressions are added after the keyed pseudonym: a derived customer_id reached the
+    # canonical tables unkeyed (here the contact id, but any canonical text would do)
+    csv = "id,cust,ch,start,end,talk\n1,2,PH,01/03/2026 10:00,01/03/2026 10:05,0:01:00\n"
+    columns = {**MINIMAL, "customer_id": {"derive": "contact_id"}}
+    with pytest.raises(SourceError, match=r"sources.contacts.columns.customer_id.derive: a customer identifier is not derived"):
+        cxkit.open_engagement(_engagement(tmp_path, csv, columns))
+
+
 def test_json_fields_null_everywhere_are_read_as_text(tmp_path):
     # DuckDB's reader types a field that is null in every record as JSON: COALESCE over it
     # failed (or kept the quotes, "c1"), so contact ids are read as text

@@ -183,6 +183,25 @@ def test_bank_report_runs_on_phone_only_data(tmp_path):
     assert "the export has no transfer counts" in appendix
 
 
+def test_amazon_connect_fixture_publishes_a_truthful_report(tmp_path):
+    # a real vendor layout end to end, on nine records over four days: the report published
+    # (it was refused for the dialled number shown as an entry point) and says what so little
+    # data cannot carry instead of computing from zeros
+    folder = tmp_path / "connect"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "amazon_connect", folder)
+    index = _build(folder / "engagement.yaml", tmp_path / "reports")
+    html = _text(index)
+    assert privacy_scan(html) == [] and "number ending 0000" in html
+    summary = _heading(html, "summary", "data-readiness")
+    # one day count: the 4 days the contacts cover, in the repeat sentence and the cost card
+    assert "1 contact in 4 days of data" in summary and "Repeat contacts cost (4 days)" in summary
+    scorecard = _heading(html, "balanced-scorecard", "what-customers-say")
+    assert "too few to compare" in scorecard and "in range" not in scorecard
+    scenarios = _heading(html, "what-if-scenarios", "capacity")
+    assert "not worked through" in scenarios and "FCR is not measured: no eligible contact could be judged" in scenarios
+    assert "FCR before" not in scenarios  # the FCR scenarios' arithmetic is not shown on zeros
+
+
 def _section(html: str, start: str, end: str | None = None) -> str:
     part = html.split(start, 1)[1]
     return part.split(end, 1)[0] if end else part
