@@ -103,6 +103,9 @@ class Figure:
     diagnostics: tuple[str, ...] = ()
     partial: tuple[str, ...] = ()
     codes: tuple[str, ...] = ()
+    #: coded columns the figure compares between contacts (a switch of channel): an export whose
+    #: value map gives one code only cannot show a move to another, so it does not measure it
+    several: tuple[str, ...] = ()
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -153,7 +156,7 @@ FIGURES: dict[str, Figure] = {
     "volume": Figure("Contacts", (), ()),
     # journeys and effort
     "journeys": Figure("Journeys", _ID, ("journey_effort",)),
-    "channel_switch": Figure("Channel switching", _ID, ("journey_effort",)),
+    "channel_switch": Figure("Channel switching", _ID, ("journey_effort",), several=("contacts.channel",)),
     "journey_transfers": Figure("Journeys with a transfer", (*_ID, "contacts.transfers"), ("journey_effort",)),
     "reauth": Figure("Repeat authentication", (*_ID, "contacts.auth_attempts"), ("journey_effort",)),
     "journey_wait": Figure("Queue wait per journey", (*_ID, "contacts.wait_s"), ("journey_effort", "service_level")),
@@ -165,6 +168,8 @@ FIGURES: dict[str, Figure] = {
         "Effort by first reason", (*_ID, "contacts.contact_reason"), ("journey_effort",),
         partial=("contacts.ivr_s", "contacts.wait_s", "contacts.hold_s", "contacts.transfers", "contacts.auth_attempts"),
     ),
+    "effort_switches": Figure("Channel switches in the effort index", _ID, ("journey_effort",),
+                              several=("contacts.channel",)),
     "effort_transfers": Figure("Transfers in the effort index", (*_ID, "contacts.transfers"), ("journey_effort",)),
     "effort_reauth": Figure("Identity checks in the effort index", (*_ID, "contacts.auth_attempts"), ("journey_effort",)),
     "effort_ivr": Figure("IVR time in the effort index", (*_ID, "contacts.ivr_s"), ("journey_effort",)),
@@ -214,7 +219,8 @@ FIGURES: dict[str, Figure] = {
         "What-if scenarios", _ID, ("fcr_repeat", "cost_model", "aht"), partial=("contacts.talk_s", *_WORK)
     ),
     # findings
-    "switch_after_contact": Figure("Next contact in another channel", _ID, ("journey_effort",)),
+    "switch_after_contact": Figure("Next contact in another channel", _ID, ("journey_effort",),
+                                   several=("contacts.channel",)),
     "abandon_by_queue": Figure(
         "Abandon rate by queue", ("contacts.queued", "contacts.wait_s", "contacts.queue"), ("service_level",)
     ),
@@ -287,6 +293,13 @@ class Judge:
         if missing:
             words = ", ".join(f"{column_words(c)} ({c})" for c in missing)
             return f"the export has no {words}"
+        for column in f.several:
+            table, name = column.split(".", 1)
+            possible = self.coverage[table]["columns"].get(name, {}).get("codes")
+            if possible is not None and len(possible) < 2:
+                only = f" ({possible[0]})" if possible else ""
+                return (f"the export has one {name}{only}: a move to another cannot be seen "
+                        f"(sources.{table}.columns.{name})")
         for code in f.codes:
             column, value = code.split("=", 1)
             table, name = column.split(".", 1)
@@ -373,10 +386,14 @@ def _check_declarations() -> None:
             table, name = column.split(".", 1)
             if value not in TABLES[table].column(name).values:
                 raise AssertionError(f"figure {key}: {code} is not a canonical code")
-        for c in (*f.reads, *f.partial):
+        for c in (*f.reads, *f.partial, *f.several):
             table, name = c.split(".", 1)
             if table not in TABLES or name not in TABLES[table].names:
                 raise AssertionError(f"figure {key}: {c} is not a canonical column")
+        for c in f.several:
+            table, name = c.split(".", 1)
+            if not TABLES[table].column(name).values:
+                raise AssertionError(f"figure {key}: {c} is not a coded column")
         for d in f.diagnostics:
             if d not in DIAGNOSTICS:
                 raise AssertionError(f"figure {key}: {d} is not a readiness diagnostic")

@@ -460,7 +460,8 @@ def _ivr_exits(i: Inputs):
 
 
 @_result("effort_parameters", "journey", "Effort index weights and scales", row_key="component",
-         row_figures={"transfers": "effort_transfers", "repeat_authentications": "effort_reauth",
+         row_figures={"channel_switches": "effort_switches", "transfers": "effort_transfers",
+                      "repeat_authentications": "effort_reauth",
                       "ivr_s": "effort_ivr", "wait_s": "effort_wait", "hold_s": "effort_hold"})
 def _effort_parameters(i: Inputs):
     from cxkit import journey

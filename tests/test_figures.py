@@ -95,3 +95,19 @@ def test_caveats_for_many_figures_are_listed_once():
 def test_unknown_figure_is_a_clear_error():
     with pytest.raises(KeyError, match="declare it in cxkit.figures.FIGURES"):
         Judge(None, {}).not_measured("fcr_repat")
+
+
+def test_a_switch_of_channel_needs_an_export_with_several_channels():
+    # the bank's export maps every call to voice (a constant): its "journeys switching channel"
+    # read 0.0%, a switch the export cannot show; a value map with two channels, or raw codes
+    # (no map: the data decides), still measure it
+    def judge(codes):
+        cov = _coverage(**FULL)
+        cov["contacts"]["columns"]["channel"] = {"mapped": True, "non_null": 100, "codes": codes}
+        return Judge(None, cov)
+
+    one = judge(["voice"])
+    assert one.not_measured("channel_switch") == ("not measured: the export has one channel (voice): a move to "
+                                                  "another cannot be seen (sources.contacts.columns.channel)")
+    assert one.not_measured("switch_after_contact") is not None and one.measured("journeys")
+    assert judge(["chat", "voice"]).measured("channel_switch") and judge(None).measured("channel_switch")

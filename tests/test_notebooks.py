@@ -152,6 +152,10 @@ def test_bank_report_runs_on_phone_only_data(tmp_path):
     # nor transfers or identity checks: never shown as 0
     card = html.split("Handled contacts transferred")[1].split("</div></div>")[0]
     assert "not measured" in card and "0.0%" not in card
+    # every call is voice (a constant): a switch of channel cannot be seen, so it is not measured
+    # (the journey card and the scorecard read 0.0%)
+    card = html.split("Journeys switching channel")[1].split("</div></div>")[0]
+    assert "not measured" in card and "the export has one channel (voice)" in card and "0.0%" not in card
     # repeat figures cover identified callers only, and the report carries that caveat
     assert "identified" in html
     # the summary carries the degraded FCR verdict as a caveat box
