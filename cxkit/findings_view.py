@@ -235,7 +235,9 @@ def briefs_note(fs: Any) -> display.Html:
     if not top:
         return display.note("No brief was written: no finding reaches the top list.")
     names = ", ".join(f"`{BRIEFS_DIR}/{_brief_name(i, f)}.md` (and `.html`)" for i, f in enumerate(top, start=1))
-    return display.note(f"One-page briefs for the top {len(top)} findings are in the run folder: {names}. Each states "
+    lead = ("The one-page brief for the top finding is" if len(top) == 1
+            else f"One-page briefs for the top {len(top)} findings are")
+    return display.note(f"{lead} in the run folder: {names}. {'It' if len(top) == 1 else 'Each'} states "
                         "the defect with its evidence, who and how much it affects, the cost of doing nothing, the "
                         "metric that should move and its baseline, and leaves the consultant's fields visibly blank "
                         "until findings.yaml fills them.")

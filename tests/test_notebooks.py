@@ -204,6 +204,7 @@ def test_amazon_connect_fixture_publishes_a_truthful_report(tmp_path):
     scenarios = _heading(html, "what-if-scenarios", "capacity")
     assert "not worked through" in scenarios and "FCR is not measured: no eligible contact could be judged" in scenarios
     assert "FCR before" not in scenarios  # the FCR scenarios' arithmetic is not shown on zeros
+    assert "The one-page brief for the top finding is in the run folder" in html  # one finding: one brief
 
 
 def _section(html: str, start: str, end: str | None = None) -> str:
