@@ -205,6 +205,12 @@ def test_amazon_connect_fixture_publishes_a_truthful_report(tmp_path):
     assert "not worked through" in scenarios and "FCR is not measured: no eligible contact could be judged" in scenarios
     assert "FCR before" not in scenarios  # the FCR scenarios' arithmetic is not shown on zeros
     assert "The one-page brief for the top finding is in the run folder" in html  # one finding: one brief
+    # one repeat: counted in the singular (it read "1 repeat contacts", "1 inbound contacts ... were")
+    cost = _heading(html, "cost-and-capacity", "findings-and-priorities")
+    assert "1 repeat contact;" in cost and "1 inbound contact in the 4 days was a repeat" in cost
+    # the readiness section says what the report does with a blocked diagnostic (it said "left out")
+    readiness = _heading(html, "data-readiness", "journey-effort")
+    assert "shown only with the blocking reason beside it" in readiness and "leave blocked ones out" not in readiness
 
 
 def _section(html: str, start: str, end: str | None = None) -> str:
