@@ -261,9 +261,10 @@ def balanced_scorecard(
     >>> sc = balanced_scorecard({"fcr": {"value": 0.66, "n": 1200}, "repeat_share": 0.24}).execute()
     >>> sc.set_index("metric").loc[["fcr", "repeat_share", "nps"], ["status", "assessment"]].values.tolist()
     [['below', 'worse'], ['within', 'in range'], ['not measured', '']]
-    >>> small = balanced_scorecard({"fcr": {"value": 0.2, "n": 4}}, min_n=30).execute().set_index("metric")
-    >>> small.loc["fcr", ["value_text", "status", "assessment"]].tolist()
-    ['20.0%', 'too few to compare', '']
+    >>> small = balanced_scorecard({"fcr": {"value": 0.2, "n": 4}, "transfer_rate": {"value": 0.25, "n": 4}},
+    ...                            min_n=30).execute().set_index("metric")
+    >>> small.loc[["fcr", "transfer_rate"], ["value_text", "status"]].values.tolist()
+    [['20.0%', 'too few to compare'], ['25.0%', 'no benchmark']]
     """
     marks = benchmarks_with_overrides(benchmarks)
     unknown = sorted(set(values) - set(marks))
@@ -279,7 +280,7 @@ def balanced_scorecard(
                 continue
             v = _as_value(metric, values.get(metric))
             status, assessment = benchmark_status(v["value"], b)
-            if min_n is not None and v["n"] is not None and v["n"] < min_n and status != "not measured":
+            if min_n is not None and v["n"] is not None and v["n"] < min_n and status in ("below", "within", "above"):
                 status, assessment = TOO_FEW, ""
             rng = (
                 f"{_shown(b.low, b.unit)} to {_shown(b.high, b.unit)}" if b.has_range else NO_PUBLIC_BENCHMARK
