@@ -35,6 +35,13 @@ class Headlines:
     findings: list[str] = field(default_factory=list)
     caveats: list[tuple[str, str]] = field(default_factory=list)
 
+    def said(self, figure: str, judge: Any, text: str) -> None:
+        """Add a finding about ``figure``; one whose diagnostic readiness blocked says so first, as
+        its card does (the sentence is read without the card)."""
+        if any(c.verdict == "blocked" for c in judge.caveats(figure)):
+            text = f"Blocked by the data, not to be quoted until it is fixed (see the caveats below): {text}"
+        self.findings.append(text)
+
     def caveat_boxes(self):
         """One display block: a box per caveat, or a note that every diagnostic is ready."""
         from cxkit import display
@@ -119,7 +126,7 @@ def headlines(results: Any) -> Headlines:
     if fcr and _ok(fcr["rate"]) and judge.measured("fcr_repeat"):
         against = _against_benchmark(results, fcr)
         if against:
-            out.findings.append(
+            out.said("fcr_repeat", judge,
                 f"First-contact resolution is {pct(fcr['rate'])} (95% CI {pct(fcr['ci_low'])}-{pct(fcr['ci_high'])}, "
                 f"{int(fcr['denominator']):,} contacts judged), {against}; "
                 f"{plural(int(fcr['censored']), 'contact')} too recent to judge are left out, not counted as resolved."
@@ -140,7 +147,7 @@ def headlines(results: Any) -> Headlines:
         # short of would scale the repeats to a year from days without data
         covered = _data_days(results) or days
         yearly = repeats * 365 / covered
-        out.findings.append(
+        out.said("repeat_share", judge,
             f"{pct(share['rate'])} of inbound contacts from identified customers were the customer coming back "
             f"within {window:g} days: {plural(repeats, 'contact')} in {covered} days of data, about {yearly:,.0f} a year "
             f"if this period is typical (annualised as x 365 / {covered}, an extrapolation)."
@@ -150,7 +157,7 @@ def headlines(results: Any) -> Headlines:
     if cost_card is not None:
         out.cards.append(cost_card)
     if cost_finding is not None:
-        out.findings.append(cost_finding)
+        out.said(cost_card["figure"] if cost_card else "repeat_cost", judge, cost_finding)
 
     voice = results.row("operations", channel="voice")
     if voice is not None:
@@ -179,7 +186,7 @@ def headlines(results: Any) -> Headlines:
         if len(ranked) >= 2:
             low, high = ranked.iloc[0], ranked.iloc[-1]
             overlap = low["ci_high"] >= high["ci_low"]
-            out.findings.append(
+            out.said("fcr_by_reason", judge,
                 f"Resolution is weakest for {escape_markdown(low['contact_reason'])}: {pct(low['rate'])} (95% CI "
                 f"{pct(low['ci_low'])}-{pct(low['ci_high'])}, n = {int(low['denominator']):,}), against "
                 f"{pct(high['rate'])} for {escape_markdown(high['contact_reason'])}"
@@ -190,7 +197,7 @@ def headlines(results: Any) -> Headlines:
         t = transfer.set_index("group")
         if "difference" in t.index and _ok(t.loc["difference", "ci_low"]) and t.loc["difference", "ci_low"] > 0:
             d = t.loc["difference"]
-            out.findings.append(
+            out.said("repeat_after_transfer", judge,
                 f"Transferred contacts come back more often: {pct(t.loc['transferred', 'rate'])} against "
                 f"{pct(t.loc['not transferred', 'rate'])} for contacts that were not transferred "
                 f"(difference {pct(d['rate'])}, 95% CI {pct(d['ci_low'])}-{pct(d['ci_high'])})."

@@ -128,6 +128,19 @@ def test_caveats_come_from_readiness(results):
     assert headlines(_with_readiness(results, None)).caveats[-1][0] == "info"
 
 
+def test_a_finding_about_a_blocked_figure_says_so_first(results):
+    # the Genesys fixture: FCR blocked by a failing check, yet "First-contact resolution is 50.0%"
+    # stood in the findings with nothing to say so (only its card and the caveat list did)
+    reason = {"verdict": "blocked", "reason": "arrived_at is 11.1% null", "check": "contacts.arrived_at.not_null",
+              "columns": ["contacts.arrived_at"]}
+    readiness = {"matrix": {"fcr_repeat": {"verdict": "blocked", "reason": "arrived_at is 11.1% null",
+                                           "reasons": [reason]}}}
+    findings = headlines(_with_readiness(results, readiness)).findings
+    fcr = next(f for f in findings if "First-contact resolution is" in f)
+    assert fcr.startswith("Blocked by the data, not to be quoted until it is fixed (see the caveats below): ")
+    assert all(not f.startswith("Blocked") for f in headlines(results).findings)  # ready: said as it is
+
+
 def test_caveat_is_printed_in_the_card_it_affects(results):
     readiness = {"matrix": {"fcr_repeat": {"verdict": "degraded", "reason": "...", "reasons": [
         {"verdict": "degraded", "check": "contacts.customer_id.identified", "columns": ["contacts.customer_id"],
