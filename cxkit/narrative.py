@@ -21,6 +21,7 @@ __all__ = [
     "FLAT_POINTS_PER_WEEK",
     "recontact_reading",
     "why_unjudged",
+    "data_days",
     "handle_time_trap",
     "team_handle_time_reading",
     "csat_effort_reading",
@@ -123,10 +124,17 @@ def why_unjudged(frame: pd.DataFrame, results: Any) -> pd.DataFrame:
     counts: contacts too recent for the window (``censored``), contacts without a recorded
     reason where same-reason repeats need one (``unknown_reason``), or no eligible contact."""
     # the days the contacts cover (first to last arrival), not the period asked for
-    period = results.frame("data_period")
-    days = (int(period.iloc[0]["days"]) if period is not None and not period.empty
-            else results.manifest["period"]["days"])
+    days = data_days(results) or results.manifest["period"]["days"]
     return frame.assign(why=[_why_none(row, days) for _, row in frame.iterrows()])
+
+
+def data_days(results: Any) -> int | None:
+    """Local days from the first to the last arrival (the ``data_period`` result, which cost
+    figures annualise over), or None when the run has no such result."""
+    period = results.frame("data_period")
+    if period is None or period.empty or _num(period.iloc[0]["days"]) is None:
+        return None
+    return int(period.iloc[0]["days"])
 
 
 def _why_none(row: Any, days: int) -> str:

@@ -16,7 +16,7 @@ import pandas as pd
 from cxkit import cost_narrative
 from cxkit.display import escape_markdown
 from cxkit.errors import CxkitError
-from cxkit.narrative import pct, plural
+from cxkit.narrative import data_days, pct, plural
 from cxkit.scorecard import DEFAULT_BENCHMARKS, TOO_FEW, benchmark_status
 
 __all__ = ["Headlines", "headlines", "top_findings"]
@@ -69,14 +69,6 @@ def _service_level_label(results: Any, measured: Any) -> str:
             seconds = {}
         threshold = seconds.get("voice", seconds.get("default")) if isinstance(seconds, dict) else None
     return f"Calls answered within {float(threshold):g} s" if _ok(threshold) else "Voice service level"
-
-
-def _data_days(results: Any) -> int | None:
-    """Local days from the first to the last arrival (``data_period``), or None without it."""
-    period = results.frame("data_period")
-    if period is None or period.empty or not _ok(period.iloc[0]["days"]):
-        return None
-    return int(period.iloc[0]["days"])
 
 
 def _against_benchmark(results: Any, fcr: dict[str, Any]) -> str | None:
@@ -145,7 +137,7 @@ def headlines(results: Any) -> Headlines:
         repeats = int(share["numerator"])
         # the days the contacts cover, as the cost figures count them: a period the data stops
         # short of would scale the repeats to a year from days without data
-        covered = _data_days(results) or days
+        covered = data_days(results) or days
         yearly = repeats * 365 / covered
         out.said("repeat_share", judge,
             f"{pct(share['rate'])} of inbound contacts from identified customers were the customer coming back "
