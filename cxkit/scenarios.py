@@ -58,6 +58,12 @@ __all__ = [
 #: The case from practice that the default set reproduces (issue 7).
 PRACTICE_CASE = "FCR 62% to 73% with AHT +40 s (practice case)"
 
+#: The columns of each long table of a scenario run, after its leading ``scenario`` column.
+_LINE_COLUMNS = ["step", "item", "formula", "value", "unit", "source"]
+_MC_COLUMNS = ["output", "label", "base", "p10", "p50", "p90", "share_negative", "draws", "seed"]
+_TORNADO_COLUMNS = ["input", "description", "low", "base", "high", "result_low", "result_high", "base_result", "swing"]
+_FLAG_COLUMNS = ["flag", "severity", "reason"]
+
 #: Results of a scenario per year, in the order tables show them.
 OUTPUTS: dict[str, str] = {
     "contacts_avoided_year": "contacts avoided per year",
@@ -860,7 +866,7 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
     if "fcr_change" in x or "transfer_rate_to" in x:
         add("Repeat contacts avoided, share of all repeats", f"{_n(o['repeats_avoided'], 1)} / {_n(b.repeats)} repeats",
             o["repeat_drop_share"], "share", "computed")
-    frame = pd.DataFrame(lines, columns=["item", "formula", "value", "unit", "source"])
+    frame = pd.DataFrame(lines, columns=_LINE_COLUMNS[1:])
     frame.insert(0, "step", range(1, len(frame) + 1))
     return frame
 
@@ -914,7 +920,7 @@ def monte_carlo(s: Scenario, b: Baseline, *, seed: int, draws: int = 10_000) -> 
             "output": key, "label": label, "base": base[key], "p10": float(p10), "p50": float(p50),
             "p90": float(p90), "share_negative": negative, "draws": draws, "seed": int(seed),
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=_MC_COLUMNS)
 
 
 def tornado(s: Scenario, b: Baseline, *, output: str = "net_saving_year") -> pd.DataFrame:
@@ -940,8 +946,7 @@ def tornado(s: Scenario, b: Baseline, *, output: str = "net_saving_year") -> pd.
             "input": key, "description": SCENARIO_INPUTS.get(key, key), "low": lo, "base": base, "high": hi,
             "result_low": at_lo, "result_high": at_hi, "base_result": base_result, "swing": abs(at_hi - at_lo),
         })
-    cols = ["input", "description", "low", "base", "high", "result_low", "result_high", "base_result", "swing"]
-    out = pd.DataFrame(rows, columns=cols)
+    out = pd.DataFrame(rows, columns=_TORNADO_COLUMNS)
     return out.sort_values(["swing", "input"], ascending=[False, True]).reset_index(drop=True)
 
 
@@ -1017,7 +1022,7 @@ def consistency_flags(s: Scenario, b: Baseline) -> pd.DataFrame:
     if b.staffed_fte is not None and o["fte_saved"] > b.staffed_fte:
         rows.append(("FTE saving larger than the staffed FTE", "inconsistent",
                      f"{o['fte_saved']:,.1f} FTE saved but {b.staffed_fte:,.1f} FTE staffed ({b.sources.get('staffed_fte', '')})"))
-    return pd.DataFrame(rows, columns=["flag", "severity", "reason"])
+    return pd.DataFrame(rows, columns=_FLAG_COLUMNS)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1064,8 +1069,8 @@ def run_scenarios(
         if why is not None:
             # listed with its reason, every figure missing: never zeros that were not measured
             summaries.append({"scenario": s.name, "description": s.description or "", "not_measured": why})
-            flags.append(pd.DataFrame({"scenario": [s.name], "flag": ["not worked through"],
-                                       "severity": ["not measured"], "reason": [why]}))
+            flags.append(pd.DataFrame([[s.name, "not worked through", "not measured", why]],
+                                      columns=["scenario", *_FLAG_COLUMNS]))
             continue
         base = _base(s, b)
         mc = monte_carlo(s, b, seed=seed, draws=draws)
@@ -1097,11 +1102,10 @@ def run_scenarios(
     summary["inconsistent_flags"] = summary["inconsistent_flags"].fillna(0).astype("int64")
     return ScenarioResults(
         summary=summary,
-        lines=stacked(lines, ["step", "item", "formula", "value", "unit", "source"]),
-        monte_carlo=stacked(mcs, ["output", "label", "base", "p10", "p50", "p90", "share_negative", "draws", "seed"]),
-        tornado=stacked(tors, ["input", "description", "low", "base", "high", "result_low", "result_high",
-                               "base_result", "swing"]),
-        flags=stacked(flags, ["flag", "severity", "reason"]),
+        lines=stacked(lines, _LINE_COLUMNS),
+        monte_carlo=stacked(mcs, _MC_COLUMNS),
+        tornado=stacked(tors, _TORNADO_COLUMNS),
+        flags=stacked(flags, _FLAG_COLUMNS),
         seed=int(seed),
         draws=int(draws),
     )
