@@ -106,6 +106,10 @@ class Figure:
     #: coded columns the figure compares between contacts (a switch of channel): an export whose
     #: value map gives one code only cannot show a move to another, so it does not measure it
     several: tuple[str, ...] = ()
+    #: coded columns whose changes between contacts the figure adds in when the export can show
+    #: one (the effort index's channel switches): with one code only it is still shown, with a
+    #: caveat saying it leaves them out, as for ``partial``
+    switches: tuple[str, ...] = ()
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -113,6 +117,9 @@ class Figure:
 
 
 _ID = ("contacts.customer_id",)
+#: What the effort index adds up when the export has it (METRICS.md, effort index).
+_EFFORT_PARTS = ("contacts.ivr_s", "contacts.wait_s", "contacts.hold_s", "contacts.transfers", "contacts.auth_attempts")
+_EFFORT_SWITCHES = ("contacts.channel",)
 #: Handle-time parts AHT sums when the export has them (talk is always read).
 _WORK = ("contacts.hold_s", "contacts.acw_s")
 
@@ -160,14 +167,10 @@ FIGURES: dict[str, Figure] = {
     "journey_transfers": Figure("Journeys with a transfer", (*_ID, "contacts.transfers"), ("journey_effort",)),
     "reauth": Figure("Repeat authentication", (*_ID, "contacts.auth_attempts"), ("journey_effort",)),
     "journey_wait": Figure("Queue wait per journey", (*_ID, "contacts.wait_s"), ("journey_effort", "service_level")),
-    "effort_index": Figure(
-        "Effort index", _ID, ("journey_effort",),
-        partial=("contacts.ivr_s", "contacts.wait_s", "contacts.hold_s", "contacts.transfers", "contacts.auth_attempts"),
-    ),
-    "effort_by_reason": Figure(
-        "Effort by first reason", (*_ID, "contacts.contact_reason"), ("journey_effort",),
-        partial=("contacts.ivr_s", "contacts.wait_s", "contacts.hold_s", "contacts.transfers", "contacts.auth_attempts"),
-    ),
+    "effort_index": Figure("Effort index", _ID, ("journey_effort",), partial=_EFFORT_PARTS,
+                           switches=_EFFORT_SWITCHES),
+    "effort_by_reason": Figure("Effort by first reason", (*_ID, "contacts.contact_reason"), ("journey_effort",),
+                               partial=_EFFORT_PARTS, switches=_EFFORT_SWITCHES),
     "effort_switches": Figure("Channel switches in the effort index", _ID, ("journey_effort",),
                               several=("contacts.channel",)),
     "effort_transfers": Figure("Transfers in the effort index", (*_ID, "contacts.transfers"), ("journey_effort",)),
@@ -182,7 +185,10 @@ FIGURES: dict[str, Figure] = {
     "nps": Figure("NPS", ("surveys.contact_id", "surveys.nps"), ("perception",)),
     "ces": Figure("CES", ("surveys.contact_id", "surveys.ces"), ("perception",)),
     "survey_responses": Figure("Survey responses", ("surveys.contact_id",), ("perception",)),
-    "effort_vs_ratings": Figure("Effort index against ratings", (*_ID, "surveys.contact_id"), ("journey_effort", "perception")),
+    "effort_vs_ratings": Figure("Effort index against ratings", (*_ID, "surveys.contact_id"),
+                                ("journey_effort", "perception"), partial=_EFFORT_PARTS, switches=_EFFORT_SWITCHES),
+    "csat_by_effort": Figure("CSAT by effort decile", (*_ID, "surveys.contact_id", "surveys.csat"),
+                             ("journey_effort", "perception"), partial=_EFFORT_PARTS, switches=_EFFORT_SWITCHES),
     "nonresponse": Figure("Who answers surveys", (*_ID, "surveys.contact_id"), ("perception",)),
     "qa_alignment": Figure("QA scores against resolution", (*_ID, "qa.agent_id", "contacts.agent_id"), ("fcr_repeat",)),
     "case_followthrough": Figure("Case follow-through", ("cases.closed_at",), ("fcr_case",)),
@@ -294,12 +300,9 @@ class Judge:
             words = ", ".join(f"{column_words(c)} ({c})" for c in missing)
             return f"the export has no {words}"
         for column in f.several:
-            table, name = column.split(".", 1)
-            possible = self.coverage[table]["columns"].get(name, {}).get("codes")
-            if possible is not None and len(possible) < 2:
-                only = f" ({possible[0]})" if possible else ""
-                return (f"the export has one {name}{only}: a move to another cannot be seen "
-                        f"(sources.{table}.columns.{name})")
+            one = self._one_code(column)
+            if one is not None:
+                return f"{one}: a move to another cannot be seen (sources.{column.replace('.', '.columns.', 1)})"
         for code in f.codes:
             column, value = code.split("=", 1)
             table, name = column.split(".", 1)
@@ -321,6 +324,17 @@ class Judge:
         """Partial columns the figure sums when present and the export does not have."""
         f = _figure(figure)
         return [c for c in f.partial if c.split(".", 1)[0] in self.coverage and not self.measured_column(c)]
+
+    def _one_code(self, column: str) -> str | None:
+        """``'the export has one channel (voice)'`` when the value map of the coded column
+        ``table.column`` can give one code only (or none), else None (two or more, or raw
+        codes passed as they are)."""
+        table, name = column.split(".", 1)
+        possible = self.coverage.get(table, {}).get("columns", {}).get(name, {}).get("codes")
+        if possible is None or len(possible) >= 2:
+            return None
+        only = f" ({possible[0]})" if possible else ""
+        return f"the export has one {name}{only}"
 
     # ------------------------------------------------------------------ caveats
     def caveats(self, figure: str) -> list[Caveat]:
@@ -352,6 +366,11 @@ class Judge:
         if left:
             words = ", ".join(column_words(c) for c in left)
             out.append(Caveat("info", f"{f.label}: leaves out {words} (not in the export)"))
+        for column in f.switches:
+            one = self._one_code(column)
+            if one is not None:
+                name = column.split(".", 1)[1]
+                out.append(Caveat("info", f"{f.label}: leaves out {name} switches, as {one}"))
         return out
 
     def caveats_for(self, figures: Iterable[str]) -> list[Caveat]:
@@ -386,11 +405,11 @@ def _check_declarations() -> None:
             table, name = column.split(".", 1)
             if value not in TABLES[table].column(name).values:
                 raise AssertionError(f"figure {key}: {code} is not a canonical code")
-        for c in (*f.reads, *f.partial, *f.several):
+        for c in (*f.reads, *f.partial, *f.several, *f.switches):
             table, name = c.split(".", 1)
             if table not in TABLES or name not in TABLES[table].names:
                 raise AssertionError(f"figure {key}: {c} is not a canonical column")
-        for c in f.several:
+        for c in (*f.several, *f.switches):
             table, name = c.split(".", 1)
             if not TABLES[table].column(name).values:
                 raise AssertionError(f"figure {key}: {c} is not a coded column")

@@ -490,7 +490,7 @@ def _effort_vs_ratings(i: Inputs):
 
 
 @_result("journey_variants", "journey", "The most common journeys", figure="journeys",
-         sort=("journeys", "variant"))
+         figures={"mean_effort": "effort_index"}, sort=("journeys", "variant"))
 def _journey_variants(i: Inputs):
     from cxkit import journey
 
@@ -524,7 +524,7 @@ def _nonresponse(i: Inputs):
     return perception.nonresponse_check(i.journey_contacts, i.journeys, i.table("surveys"), contact_flags=i.flags)
 
 
-@_result("csat_by_effort", "journey", "CSAT by effort decile", figure="csat", tables=("contacts", "surveys"),
+@_result("csat_by_effort", "journey", "CSAT by effort decile", figure="csat_by_effort", tables=("contacts", "surveys"),
          sort=("level_order",))
 def _csat_by_effort(i: Inputs):
     from cxkit import perception

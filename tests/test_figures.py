@@ -111,3 +111,21 @@ def test_a_switch_of_channel_needs_an_export_with_several_channels():
                                                   "another cannot be seen (sources.contacts.columns.channel)")
     assert one.not_measured("switch_after_contact") is not None and one.measured("journeys")
     assert judge(["chat", "voice"]).measured("channel_switch") and judge(None).measured("channel_switch")
+
+
+def test_the_effort_index_says_it_leaves_out_switches_an_export_cannot_show():
+    # the bank's effort index is shown (it adds up waits and holds), but its channel-switch
+    # weight adds nothing there: the index, the figures built on it and the charts say so, as
+    # they say which times the export lacks
+    def judge(codes):
+        cov = _coverage(**FULL)
+        cov["contacts"]["columns"]["channel"] = {"mapped": True, "non_null": 100, "codes": codes}
+        return Judge(None, cov)
+
+    one = judge(["voice"])
+    said = Caveat("info", "Effort index: leaves out channel switches, as the export has one channel (voice)")
+    assert one.measured("effort_index") and said in one.caveats("effort_index")
+    for key in ("effort_by_reason", "effort_vs_ratings", "csat_by_effort"):
+        assert any("leaves out channel switches" in c.reason for c in one.caveats(key)), key
+    for several in (["chat", "voice"], None):
+        assert not any("switches" in c.reason for c in judge(several).caveats("effort_index"))
