@@ -102,18 +102,21 @@ def weights_note(fs: Any) -> display.Html:
     total = sum(w.values())
     cb = ", ".join(pct(b, 1) for b in s.customer_effect_bands)
     ob = ", ".join(pct(b, 2) for b in s.operational_effect_bands)
+    weighted = (f"{w['customer_effect']:g} x customer effect + {w['operational_effect']:g} x operational effect + "
+                f"{w['delivery_complexity']:g} x (6 - delivery complexity) + {w['dependency_risk']:g} x "
+                "(6 - dependency risk)")
+    # weights that add up to 1 need no division (the defaults): "/ 1" is noise to a reader
+    formula = weighted if abs(total - 1) < 1e-9 else f"({weighted}) / {total:g}"
+    # the default threshold, 0, keeps every finding: "scoring at least 0" would state nothing
+    threshold = f" scoring at least {s.min_score:g}" if s.min_score > 0 else ""
     md = (
-        f"**Priority score** = ({w['customer_effect']:g} x customer effect + {w['operational_effect']:g} x operational "
-        f"effect + {w['delivery_complexity']:g} x (6 - delivery complexity) + {w['dependency_risk']:g} x "
-        f"(6 - dependency "
-        f"risk)) / {total:g}, on 1-5: 5 is large and easy. Every screen runs from 1 (least) to 5 (most). "
+        f"**Priority score** = {formula}, on 1-5: 5 is large and easy. Every screen runs from 1 (least) to 5 (most). "
         f"Customer effect from the data: the share of the centre's volume the finding touches, reaching 2, 3, 4 and 5 "
         f"at {cb}. Operational effect from the data: its agent hours as a share of the centre's, reaching 2, 3, 4 "
         f"and 5 "
         f"at {ob}. Delivery complexity and dependency risk are the consultant's (findings.yaml); a screen nobody "
         f"assessed counts as {s.not_assessed:g} and is marked. Weights and bands are engagement parameters "
-        f"(`findings:` in the engagement file); briefs are written for the top {s.top_n} findings scoring at least "
-        f"{s.min_score:g}."
+        f"(`findings:` in the engagement file); briefs are written for the top {s.top_n} findings{threshold}."
     )
     return display.note(md)
 

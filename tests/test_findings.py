@@ -430,8 +430,16 @@ def test_weights_from_the_engagement_rank_the_findings(tmp_path):
     fs = F.evaluate(r, e, F.FindingsFile())
     ranked = [(f.concerns, f.score) for f in fs.ranked]
     assert ranked == [("A", 5.0), ("B", 4.0)]
-    # the weights are printed beside the table
-    assert "(1 x customer effect + 0 x operational effect" in str(fs.weights_note())
+    # the weights are printed beside the table; weights adding up to 1 are not divided by 1, and
+    # the default threshold (0) is not stated
+    note = str(fs.weights_note())
+    assert "= 1 x customer effect + 0 x operational effect" in note and "/ 1," not in note
+    assert "briefs are written for the top 5 findings." in note
+    e = _engagement(tmp_path, {"weights": {"customer_effect": 2, "operational_effect": 1, "delivery_complexity": 1,
+                                           "dependency_risk": 0}, "min_score": 3})
+    note = str(F.evaluate(r, e, F.FindingsFile()).weights_note())
+    assert "= (2 x customer effect + 1 x operational effect" in note and "(6 - dependency risk)) / 4," in note
+    assert "findings scoring at least 3." in note
 
 
 # ============================================================================================
