@@ -159,6 +159,8 @@ FIGURES: dict[str, Figure] = {
                           codes=("contacts.outcome=abandoned",)),
     "containment": Figure("Containment by the IVR or bot", ("contacts.ivr_s", "contacts.outcome"), (),
                           codes=("contacts.outcome=contained",)),
+    "deflection": Figure("Deflected by the IVR or bot", ("contacts.ivr_s", "contacts.outcome"), (),
+                         codes=("contacts.outcome=deflected",)),
     "aht": Figure("Average handle time", ("contacts.talk_s",), ("aht",), partial=("contacts.hold_s", "contacts.acw_s")),
     "volume": Figure("Contacts", (), ()),
     # journeys and effort
@@ -306,10 +308,16 @@ class Judge:
         for code in f.codes:
             column, value = code.split("=", 1)
             table, name = column.split(".", 1)
-            possible = self.coverage[table]["columns"].get(name, {}).get("codes")
+            col = self.coverage[table]["columns"].get(name, {})
+            possible = col.get("codes")
             if possible is not None and value not in possible:
-                return (f"the export has no code for a {value} {name} (its value map gives "
+                return (f"the export has no code for {_a(value)} {name} (its value map gives "
                         f"{', '.join(possible) or 'nothing'}: sources.{table}.columns.{name}.values)")
+            if possible is None and "observed" in col and value not in col["observed"]:
+                # raw codes or an sql expression: no row giving the code is all the data says, and
+                # an export that does not record it reads the same as one where it never happened
+                return (f"no {table[:-1] if table.endswith('s') else table} in the export has {_a(value)} {name} "
+                        f"(sources.{table}.columns.{name} gives none): the export may not record it")
         return None
 
     def not_measured(self, figure: str) -> str | None:
@@ -327,11 +335,17 @@ class Judge:
 
     def _one_code(self, column: str) -> str | None:
         """``'the export has one channel (voice)'`` when the value map of the coded column
-        ``table.column`` can give one code only (or none), else None (two or more, or raw
-        codes passed as they are)."""
+        ``table.column`` can give one code only (or none), or when it has no value map and its
+        rows hold one value only; else None."""
         table, name = column.split(".", 1)
-        possible = self.coverage.get(table, {}).get("columns", {}).get(name, {}).get("codes")
-        if possible is None or len(possible) >= 2:
+        col = self.coverage.get(table, {}).get("columns", {}).get(name, {})
+        possible = col.get("codes")
+        if possible is None:
+            # raw codes or an sql expression: the rows say whether two values occur
+            if col.get("several", True):
+                return None
+            possible = col.get("observed") or []
+        if len(possible) >= 2:
             return None
         only = f" ({possible[0]})" if possible else ""
         return f"the export has one {name}{only}"
@@ -381,6 +395,11 @@ class Judge:
                 if c not in out:
                     out.append(c)
         return out
+
+
+def _a(word: str) -> str:
+    """``'an abandoned'``, ``'a contained'``."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
 
 
 def _sentence(text: str) -> str:

@@ -115,6 +115,15 @@ class Inputs:
             end_of_data=self.eod, window_days=self.res.repeat_window_days, exclude_reasons=self.res.exclude_reasons
         )
         self.done: dict[str, pd.DataFrame | None] = {}
+        #: what the run's tables hold (``Session.coverage``), set by :func:`compute_results`:
+        #: a result that reads "not measured" at compute time judges it there
+        self.coverage: dict[str, Any] | None = None
+
+    @property
+    def judge(self):
+        from cxkit.figures import Judge
+
+        return None if self.coverage is None else Judge(None, self.coverage)
 
     def table(self, name: str):
         return self.session.table(name)
@@ -218,6 +227,7 @@ class Inputs:
             currency=self.engagement.currency, min_n=self.res.min_n, counts=self.repeat_counts,
             journey_rows=self.journey_contacts, fcr_by_reason=self.result("fcr_by_reason"),
             transfer_repeats=self.result("repeat_after_transfer"),
+            containment_not_measured=self.judge.absent("containment") if self.judge is not None else None,
         )
         return scenarios.run_scenarios(baseline, c.scenarios, seed=c.seed, draws=c.monte_carlo_draws)
 
@@ -452,7 +462,7 @@ def _journey_by_reason(i: Inputs):
 
 @_result("ivr_exits", "journey", "Where arrivals go from each entry point", figure="entry_routing",
          figures={"left_in_ivr_share": "ivr_hangups", "left_in_ivr_median_ivr_s": "ivr_hangups",
-                  "contained_share": "containment"}, sort=("channel", "entry_point"))
+                  "contained_share": "containment", "deflected_share": "deflection"}, sort=("channel", "entry_point"))
 def _ivr_exits(i: Inputs):
     from cxkit import journey
 
@@ -927,6 +937,7 @@ def compute_results(
     inputs = Inputs(session)
     started = time.perf_counter()
     coverage = session.coverage(_covered_tables(wanted) if names is not None and not extra else None)
+    inputs.coverage = coverage
     entries: dict[str, dict[str, Any]] = {}
     for index, name in enumerate(wanted):
         spec = RESULTS[name]

@@ -253,6 +253,8 @@ class Baseline:
     repeat_priced_share: float = 1.0
     by_reason: dict[str, dict[str, float]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    #: why containment is not measured in this export (no contained outcome it can give), or None
+    containment_not_measured: str | None = None
 
     @property
     def transfer_rate(self) -> float:
@@ -296,6 +298,7 @@ def measure_baseline(
     journey_rows: ir.Table | None = None,
     fcr_by_reason: pd.DataFrame | None = None,
     transfer_repeats: pd.DataFrame | None = None,
+    containment_not_measured: str | None = None,
 ) -> Baseline:
     """Measure the scenario baseline (executes a few small aggregates: the reporting edge).
 
@@ -329,6 +332,9 @@ def measure_baseline(
     transfer_repeats
         :func:`cxkit.resolution.repeat_after_transfer` (same window), e.g. the run's
         ``repeat_after_transfer`` result: saves another pairing pass.
+    containment_not_measured
+        Why the export cannot measure containment (``Judge.absent("containment")``), or None:
+        a containment scenario is then listed, not worked through.
     """
     sources: dict[str, str] = {}
     p = prices.execute()
@@ -489,6 +495,7 @@ def measure_baseline(
         min_n=min_n,
         by_reason=by_reason,
         sources=sources,
+        containment_not_measured=containment_not_measured,
     )
 
 
@@ -586,8 +593,11 @@ def unmeasured(s: Scenario, b: Baseline) -> str | None:
     An FCR lever needs the measured FCR of the contacts it acts on (some eligible contact
     judged) and, as a transfer lever does, the repeats that follow an unresolved contact (some
     unresolved eligible contact followed): without them its figures would be zeros that were
-    never measured.
+    never measured. A containment lever needs containment measured: an export that cannot say a
+    contact was contained reads 0% contained, a baseline nobody measured.
     """
+    if s.containment_to is not None and b.containment_not_measured:
+        return f"containment is not measured: {b.containment_not_measured}"
     fcr_lever = _fcr_change_base(s, b) is not None
     if not (fcr_lever or s.transfer_rate_to is not None):
         return None

@@ -166,15 +166,30 @@ class Session:
 
         ``{table: {"rows": n, "columns": {column: {"mapped": bool, "non_null": k}}}}`` over the
         rows the diagnostics read (the period's); one aggregate query per table. ``tables``
-        limits it to those (default: every present table).
+        limits it to those (default: every present table). A coded column also has ``codes``:
+        the canonical codes its value map can give, or None when it has none (raw codes or an
+        sql expression); then ``observed`` (the canonical codes its rows hold) and ``several``
+        (whether they hold two values or more).
         """
+        from cxkit.schema import TABLES
+
         out: dict[str, Any] = {}
         asked = None if tables is None else set(tables)
         wanted = self.tables if asked is None else [t for t in self.tables if t in asked]
         for name in wanted:
             t = self.table(name)
+            possible = self._possible_codes(name)
+            # a coded column without a value map (raw codes, or an sql expression) can give any
+            # code: which canonical codes the rows hold, and whether they hold two values or
+            # more, is what the data says instead (no raw value is kept)
+            seen = {}
+            for c, codes in possible.items():
+                if codes is None and c in t.columns:
+                    for code in TABLES[name].column(c).values:
+                        seen[f"cx_has_{c}__{code}"] = (t[c] == code).any().fill_null(False)
+                    seen[f"cx_two_{c}"] = (t[c].min() != t[c].max()).fill_null(False)
             counts = t.aggregate(
-                cx_rows=t.count(), **{f"cx_nn_{c}": t[c].count() for c in t.columns}
+                cx_rows=t.count(), **{f"cx_nn_{c}": t[c].count() for c in t.columns}, **seen
             ).to_pandas().iloc[0]
             mapped = self.mapped_columns(name)
             out[name] = {
@@ -183,8 +198,13 @@ class Session:
                     c: {"mapped": c in mapped, "non_null": int(counts[f"cx_nn_{c}"])} for c in t.columns
                 },
             }
-            for c, codes in self._possible_codes(name).items():
-                out[name]["columns"][c]["codes"] = codes
+            for c, codes in possible.items():
+                column = out[name]["columns"][c]
+                column["codes"] = codes
+                if codes is None and c in t.columns:
+                    column["observed"] = [code for code in TABLES[name].column(c).values
+                                          if bool(counts[f"cx_has_{c}__{code}"])]
+                    column["several"] = bool(counts[f"cx_two_{c}"])
         return out
 
     def _possible_codes(self, name: str) -> dict[str, list[str] | None]:

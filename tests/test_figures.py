@@ -129,3 +129,37 @@ def test_the_effort_index_says_it_leaves_out_switches_an_export_cannot_show():
         assert any("leaves out channel switches" in c.reason for c in one.caveats(key)), key
     for several in (["chat", "voice"], None):
         assert not any("switches" in c.reason for c in judge(several).caveats("effort_index"))
+
+
+def test_an_outcome_no_row_gives_is_not_measured_when_the_mapping_has_no_value_map():
+    # a call log mapping its outcome with sql ("handled when talk time > 0, else abandoned"):
+    # containment and deflection read 0.0%, an outcome the export never records
+    def judge(outcome):
+        cov = _coverage(**{**FULL, "ivr_s": (True, 100)})
+        cov["contacts"]["columns"]["outcome"] = {"mapped": True, "non_null": 100, **outcome}
+        return Judge(None, cov)
+
+    sql = judge({"codes": None, "observed": ["handled", "abandoned"], "several": True})
+    assert sql.not_measured("containment") == (
+        "not measured: no contact in the export has a contained outcome (sources.contacts.columns.outcome gives "
+        "none): the export may not record it")
+    assert sql.not_measured("deflection").startswith("not measured: no contact in the export has a deflected")
+    assert sql.measured("ivr_hangups")
+    assert judge({"codes": None, "observed": ["handled", "contained"], "several": True}).measured("containment")
+    # a value map: what it can give decides, whatever the rows hold
+    mapped = judge({"codes": ["abandoned", "handled"]})
+    assert mapped.not_measured("deflection") == (
+        "not measured: the export has no code for a deflected outcome (its value map gives abandoned, handled: "
+        "sources.contacts.columns.outcome.values)")
+    assert judge({"codes": ["handled"]}).not_measured("ivr_hangups").startswith(
+        "not measured: the export has no code for an abandoned outcome")
+
+
+def test_a_channel_without_a_value_map_holding_one_value_shows_no_switch():
+    cov = _coverage(**FULL)
+    cov["contacts"]["columns"]["channel"] = {"mapped": True, "non_null": 100, "codes": None, "observed": ["voice"],
+                                             "several": False}
+    one = Judge(None, cov)
+    assert one.not_measured("channel_switch").startswith("not measured: the export has one channel (voice)")
+    cov["contacts"]["columns"]["channel"]["several"] = True
+    assert Judge(None, cov).measured("channel_switch")

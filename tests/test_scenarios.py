@@ -355,6 +355,19 @@ def test_a_lever_the_data_cannot_measure_is_not_worked_through_never_zero():
     assert S.unmeasured(CASE, _baseline()) is None
 
 
+def test_containment_the_export_cannot_give_is_not_worked_through():
+    # a call log whose outcome map gives handled and abandoned only: containment read 0 of 3,650
+    # "self-service entries", and "Containment +5 points" was priced on that 0%
+    why = "the export has no code for a contained outcome (its value map gives abandoned, handled: ...)"
+    b = _baseline(contained=0, containment_not_measured=why)
+    more = Scenario(name="Containment +5 points", containment_to=0.05)
+    assert S.unmeasured(more, b) == f"containment is not measured: {why}"
+    assert S.unmeasured(Scenario(name="aht", aht_change_s=-20), b) is None
+    r = S.run_scenarios(b, [more], seed=1, draws=50)
+    assert r.summary.set_index("scenario").loc["Containment +5 points", list(S.OUTPUTS)].isna().all()
+    assert S.unmeasured(more, _baseline()) is None
+
+
 def test_containment_without_an_agent_price_is_not_priced_per_entry():
     lines = S.scenario_lines(Scenario(name="c", containment_to=0.3), _baseline(agent_price=None))
     assert np.isnan(_line(lines, "Saving per contained entry"))

@@ -380,3 +380,22 @@ def test_de_duplication_runs_only_when_a_key_or_a_row_repeats(tmp_path, monkeypa
     a2 = legs[(legs.contact_id == "A") & (legs.leg_seq == 2)].iloc[0]
     expected_end = "2026-03-10 09:20:00" if case == "a newer version" else "2026-03-10 09:12:00"  # London is on GMT
     assert a2.ended_at == pd.Timestamp(expected_end, tz="UTC")
+
+
+def test_coverage_says_which_codes_the_rows_give_when_the_mapping_has_no_value_map(tmp_path):
+    # an outcome by sql (handled when talked, else abandoned) and a channel as written: the
+    # coverage keeps which canonical codes occur and whether two values do, never a raw value
+    columns = {**COLUMNS, "outcome": {"sql": "CASE WHEN CAST(talk AS INTEGER) > 250 THEN 'handled' ELSE 'abandoned' END"},
+               "channel": {"sql": "'PHONE'"}}
+    (tmp_path / "legs.csv").write_text(LEGS)
+    spec = {"name": "t", "client": "T", "period": {"start": "2026-03-01", "end": "2026-03-31"},
+            "timezone": "Europe/London",
+            "sources": {"contacts": {"path": "legs.csv", "grain": "leg", "columns": columns}}}
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
+    cov = cxkit.open_engagement(tmp_path / "engagement.yaml").coverage(["contacts"])["contacts"]["columns"]
+    assert cov["outcome"]["codes"] is None
+    assert cov["outcome"]["observed"] == ["handled", "abandoned"] and cov["outcome"]["several"] is True
+    assert cov["channel"] == {**cov["channel"], "codes": None, "observed": [], "several": False}
+    assert "PHONE" not in repr(cov)
+    # a constant or a value map: what it can give, no scan of the rows
+    assert "observed" not in cov["direction"] and cov["direction"]["codes"] == ["inbound"]
