@@ -313,14 +313,19 @@ def balanced_scorecard(
 
 
 def _one_row(table: ir.Table | None, what: str, where: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
-    """Execute a small aggregate and return its single row (the reporting edge)."""
+    """Execute a small aggregate and return its single row (the reporting edge); None when
+    ``where`` picks a row the data does not have (no voice contact: no voice service level)."""
     if table is None:
         return None
+    picked = False
     if where:
         for col, val in where.items():
             if col in table.columns:
                 table = table.filter(table[col] == val)
+                picked = True
     df = table.limit(2).execute()
+    if picked and df.empty:
+        return None
     if len(df) != 1:
         raise CxkitError(
             f"scorecard_values: {what} must be one row (an overall aggregate); found {len(df)}. "

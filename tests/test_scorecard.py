@@ -124,3 +124,10 @@ def test_scorecard_values_from_module_tables(con):
     assert sc.loc["fcr", "status"] == "below"
     with pytest.raises(CxkitError, match="one row"):
         S.scorecard_values(fcr=R.fcr_repeat(t, end_of_data=eod, by="channel"))
+    # a digital-only desk has no voice row: the voice service level is not measured (the run
+    # stopped with "service_level must be one row; found 0")
+    chat_only = t.mutate(channel=ibis.literal("chat"))
+    digital = S.scorecard_values(service_level=O.service_level(chat_only, by="channel"))
+    assert "service_level_voice" not in digital
+    assert con.execute(S.balanced_scorecard(digital)).set_index("metric").loc["service_level_voice", "status"] == (
+        "not measured")
