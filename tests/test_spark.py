@@ -235,10 +235,10 @@ def test_spark_reads_a_blank_customer_id_as_no_customer_as_duckdb_does(spark):
 
     from cxkit.customers import identified_sql
 
-    values = ["K1", "   ", "\t", " K2 ", "\n \r", None]
+    values = ["K1", "   ", "\t", " K2 ", "\n \r", None, "Anonymous", " private number"]
     rows = ", ".join("(NULL)" if v is None else "('" + v + "')" for v in values)
     sql = f"SELECT {identified_sql('x')} AS k FROM (VALUES {rows}) AS v(x)"
     want = [r[0] for r in duckdb.sql(sql).fetchall()]
-    assert want == ["K1", None, None, " K2 ", None, None]
+    assert want == ["K1", None, None, " K2 ", None, None, None, None]
     got = spark.session.con.sql(sql, dialect="duckdb").execute().k.tolist()
     assert [None if v is None or v != v else v for v in got] == want
