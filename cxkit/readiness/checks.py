@@ -339,8 +339,13 @@ def _hours_diagnosis(hourly: pd.DataFrame, hours: dict[int, list[tuple[float, fl
             consequence = ("the timestamps are probably in another timezone (for example UTC read as local time): "
                            "check sources.contacts.timezone and the timezone of each time column")
             return text, consequence, {"cause": "clock_shift", "shift_hours": best}
-    text = (f"; they are spread over {len(weekdays_hit)} weekdays and no single clock shift fits them "
-            f"(the best, {best:+d} h, leaves {shares[best]:.1%} outside)")
+    if shares[best] >= share:
+        # every shift leaves more outside than the clock as it is: no "best" shift to name
+        text = (f"; they are spread over {len(weekdays_hit)} weekdays and moving the clock does not bring them "
+                f"inside the hours (every shift leaves more outside)")
+    else:
+        text = (f"; they are spread over {len(weekdays_hit)} weekdays and no single clock shift fits them "
+                f"(the best, {best:+d} h, leaves {shares[best]:.1%} outside)")
     consequence = ("agents answer outside the stated hours on several days, or the hours differ by day: check "
                    "readiness.business_hours against the center's real opening hours")
     return text, consequence, {"cause": "scattered"}
