@@ -986,9 +986,15 @@ def consistency_flags(s: Scenario, b: Baseline) -> pd.DataFrame:
                          f"{b.fcr_ci[1]:.1%}, {b.fcr_judged:,} judged contacts); the {base * 100:+.1f}-point change is "
                          "applied to the measured FCR"))
         if pop["fcr"] + hi > 1 or pop["fcr"] + lo < 0:
+            # the change the scenario works through when it is the one past the bound, else the
+            # end of its range that is: the flag quoted the range's top (+12.0) beside a worked
+            # change of +11.0 that already passed 100%
+            c, which = next((c, w) for c, w in ((base, "the change"), (hi, "the range's high"), (lo, "the range's low"))
+                            if not 0 <= pop["fcr"] + c <= 1)
+            bound, room = (("above 100%", f"only {(1 - pop['fcr']) * 100:.1f} points of FCR are left to gain")
+                           if pop["fcr"] + c > 1 else ("below 0%", f"only {pop['fcr'] * 100:.1f} points can be lost"))
             rows.append(("FCR gain needs more unresolved contacts than exist", "inconsistent",
-                         f"measured FCR {pop['fcr']:.1%} {hi * 100:+.1f} points is above 100%: only "
-                         f"{(1 - pop['fcr']) * 100:.1f} points of FCR are left to gain"))
+                         f"measured FCR {pop['fcr']:.1%} {c * 100:+.1f} points ({which}) is {bound}: {room}"))
         if o["repeats_avoided_fcr"] > pop["repeats_after"] + 1e-9:
             rows.append(("FCR gain needs more repeats than exist", "inconsistent",
                          f"it would avoid {o['repeats_avoided_fcr']:,.0f} repeats, but only {pop['repeats_after']:,.0f} "

@@ -99,9 +99,15 @@ def test_practice_case_stated_baseline_checked_against_measured():
 
 
 def test_flags_gain_beyond_repeats_beyond_fcr_and_fte():
-    # FCR 95% + 11 points > 100%
-    flags = set(S.consistency_flags(CASE, _baseline(fcr=0.95, fcr_ci=(0.94, 0.96)))["flag"])
-    assert "FCR gain needs more unresolved contacts than exist" in flags
+    # FCR 95% + 11 points > 100%: the flag quotes the change worked through (+11.0), not the top
+    # of its range (+12.0), which read as a second, different change
+    flags = S.consistency_flags(CASE, _baseline(fcr=0.95, fcr_ci=(0.94, 0.96))).set_index("flag")
+    assert flags.loc["FCR gain needs more unresolved contacts than exist", "reason"] == (
+        "measured FCR 95.0% +11.0 points (the change) is above 100%: only 5.0 points of FCR are left to gain")
+    # 90%: +11 is within reach, the range's +12 is not
+    flags = S.consistency_flags(CASE, _baseline(fcr=0.885, fcr_ci=(0.88, 0.89))).set_index("flag")
+    assert flags.loc["FCR gain needs more unresolved contacts than exist", "reason"].startswith(
+        "measured FCR 88.5% +12.0 points (the range's high) is above 100%")
     # 1,650 repeats avoided but only 1,000 follow unresolved eligible contacts
     flags = set(S.consistency_flags(CASE, _baseline(repeats_after_eligible=1_000))["flag"])
     assert "FCR gain needs more repeats than exist" in flags
