@@ -97,7 +97,9 @@ def recontact_reading(results: Any) -> display.Html:
     if last["upper_d"] > w["upper_d"] + 1e-9:
         rise = float(last["cumulative_share"] - w["cumulative_share"])
         weeks = (float(last["upper_d"]) - float(w["upper_d"])) / 7.0
-        per_week = 100 * rise / weeks
+        # judged as printed: 0.96 is shown as 1.0, and "1.0 points a week ... under 1 point a
+        # week" contradicted itself
+        per_week = round(100 * rise / weeks, 1)
         text += (
             f" By {last['upper_d']:g} days it is {pct(last['cumulative_share'])}: {100 * rise:.1f} more points, "
             f"{per_week:.1f} points a week after the {window:g}-day window."

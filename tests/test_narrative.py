@@ -57,6 +57,10 @@ def test_recontact_reading_says_still_rising_only_when_it_is():
     flat = str(narrative.recontact_reading(FakeResults({"recontact_curve": _curve([0.1, 0.2, 0.33, 0.335, 0.34])})))
     # 33.0% -> 34.0%: 1 point over 3.3 weeks = 0.3 a week, under the stated 1 point a week
     assert "nearly flat" in flat and "still rising" not in flat
+    # 33.0% -> 36.15%: 3.15 points over 23/7 weeks = 0.96 a week, printed 1.0: "1.0 points a week
+    # ... nearly flat (under 1 point a week)" contradicted itself; judged as printed it is rising
+    edge = str(narrative.recontact_reading(FakeResults({"recontact_curve": _curve([0.1, 0.2, 0.33, 0.34, 0.3615])})))
+    assert "1.0 points a week" in edge and "still rising" in edge and "nearly flat" not in edge
 
 
 def test_recontact_reading_on_too_few_contacts_says_so():

@@ -777,7 +777,7 @@ def run_checks(
         for r in rules:
             if r.id not in out and r.type == "cxkit_data_end":
                 res = _data_end_check(r, ti.table, ctx)
-                note = None if res["success"] is not None else f"no {_UNITS[r.table]} have a {r.kwargs.get('column', 'arrived_at')}"
+                note = None if res["success"] is not None else f"no {_UNITS[r.table]} have {r.kwargs.get('column', 'arrived_at')}"
                 out[r.id] = _result(r, blocking, res["success"], res["result"], note)
         loader_rules = [r for r in rules if r.type.startswith("cxkit_loader")]
         if loader_rules:
