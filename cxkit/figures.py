@@ -168,7 +168,9 @@ FIGURES: dict[str, Figure] = {
     "channel_switch": Figure("Channel switching", _ID, ("journey_effort",), several=("contacts.channel",)),
     "journey_transfers": Figure("Journeys with a transfer", (*_ID, "contacts.transfers"), ("journey_effort",)),
     "reauth": Figure("Repeat authentication", (*_ID, "contacts.auth_attempts"), ("journey_effort",)),
-    "journey_wait": Figure("Queue wait per journey", (*_ID, "contacts.wait_s"), ("journey_effort", "service_level")),
+    # waits on the line only (cxkit.journey.LIVE_WAIT_CHANNELS): an email's response time is not a queue wait
+    "journey_wait": Figure("Queue wait per journey (voice, chat, self-service)", (*_ID, "contacts.wait_s"),
+                           ("journey_effort", "service_level")),
     "effort_index": Figure("Effort index", _ID, ("journey_effort",), partial=_EFFORT_PARTS,
                            switches=_EFFORT_SWITCHES),
     "effort_by_reason": Figure("Effort by first reason", (*_ID, "contacts.contact_reason"), ("journey_effort",),

@@ -86,7 +86,7 @@ DEFAULT_BENCHMARKS: dict[str, Benchmark] = {
     "transfer_rate": Benchmark("Transfer rate", "effort", "share", False),
     "reauth_rate": Benchmark("Journeys with a repeat authentication", "effort", "share", False),
     "channel_switch_rate": Benchmark("Journeys with a channel switch", "effort", "share", False),
-    "journey_wait_s": Benchmark("Queue wait per journey (mean)", "effort", "seconds", False),
+    "journey_wait_s": Benchmark("Queue wait per journey (mean; voice, chat, self-service)", "effort", "seconds", False),
     "service_level_voice": Benchmark(
         "Voice service level (answered within 20 s)", "effort", "share", True, 0.80, 1.0,
         "Industry convention: 80% of calls answered within 20 s (80/20, ICMI); a target, not a norm",
