@@ -11,7 +11,9 @@ of the top findings). The sections then only read and show them.
 from __future__ import annotations
 
 import gc
+import re
 import shutil
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import Any
 
 from cxkit.config import Engagement, load_engagement
 
-__all__ = ["PreparedRun", "prepare_run", "check_reasons", "check_period_not_empty"]
+__all__ = ["PreparedRun", "prepare_run", "check_reasons", "check_period_not_empty", "check_shown_values"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,69 @@ def check_reasons(session) -> None:
     if problems:
         e = session.engagement
         raise ConfigError(f"engagement {e.name!r} ({e.base_dir})", problems)
+
+
+#: result columns that show a canonical column's values under another name
+_SHOWN_AS = {"first_entry_point": "entry_point", "first_queue": "queue", "first_reason": "contact_reason",
+             "first_channel": "channel"}
+
+
+def check_shown_values(run_dir: Path, identifiers: Any, mapped: dict[str, str]) -> None:
+    """Refuse, before any section runs, a run whose results would show personal data as labels.
+
+    A report shows the values of label columns (entry points, queues, reasons) as they are; a
+    dialled number mapped as the entry point is a phone number to the privacy scan, which then
+    refused the whole report after rendering, naming a section and advising to "aggregate or
+    drop" it, where the fix is in the mapping. Here each text column of each result is scanned;
+    the message names the mapping key and how to map it. The result files holding the values are
+    deleted (nothing is kept that shows them). ``mapped``: canonical contacts column -> what it is
+    mapped from (``LoadReport.mapped``).
+    """
+    import pandas as pd
+
+    from cxkit.errors import CxkitError
+    from cxkit.privacy import scan_text
+    from cxkit.results import RESULTS_DIR
+    from cxkit.schema import TABLES
+
+    problems: dict[str, dict[str, Any]] = {}
+    offending: list[Path] = []
+    for path in sorted((run_dir / RESULTS_DIR).glob("*.parquet")):
+        frame = pd.read_parquet(path)
+        hit = False
+        for column in frame.columns:
+            if not (frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column])):
+                continue
+            found = sum((scan_text(str(v), identifiers) for v in frame[column].dropna().unique()), start=Counter())
+            if not found:
+                continue
+            hit = True
+            canonical = _SHOWN_AS.get(str(column), str(column))
+            key = (f"sources.contacts.columns.{canonical}" if canonical in TABLES["contacts"].names
+                   else f"the result column {column}")
+            entry = problems.setdefault(key, {"kinds": Counter(), "results": [], "canonical": canonical})
+            entry["kinds"] += found
+            entry["results"].append(path.stem)
+        if hit:
+            offending.append(path)
+    if not problems:
+        return
+    for path in offending:
+        path.unlink(missing_ok=True)
+    lines = []
+    for key, entry in problems.items():
+        kinds = ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in entry["kinds"].items())
+        source = mapped.get(entry["canonical"])
+        column = source if source and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", source) else "<the raw column>"
+        example = (f"{{sql: \"'number ending ' || right({column}, 4)\"}}" if "phone number" in entry["kinds"]
+                   else "a value map naming each one")
+        lines.append(f"  - {key}{f' (mapped from {source})' if source else ''}: its values hold {kinds}, which the "
+                     f"report would show as labels (in {', '.join(dict.fromkeys(entry['results']))}). Fix: map it to a "
+                     f"name that identifies no one, e.g. {example}")
+    raise CxkitError(
+        f"{run_dir}: the report was not built because its results would show personal data:\n" + "\n".join(lines)
+        + "\nThe result files holding them were deleted; run the report again after changing the mapping."
+    )
 
 
 def prepare_run(
@@ -146,12 +211,14 @@ def prepare_run(
             progress=lambda step, f: say(step, 0.3 + 0.65 * f),
         )
         identifiers = session.customer_identifiers()
+        mapped = dict(session.load_reports["contacts"].mapped) if "contacts" in session.load_reports else {}
     finally:
         # free the engine's memory before the report sections start their kernels (cached
         # tables drop themselves when collected, so the connection is left to close with them)
         del session
         gc.collect()
         shutil.rmtree(spill, ignore_errors=True)
+    check_shown_values(run_dir, identifiers, mapped)
     say("Evaluating findings", 0.96)
     findings.write_findings(ResultSet.load(run_dir, e), e, run_dir)
     say("Results ready", 1.0)

@@ -552,3 +552,28 @@ def test_external_references_lists_requests_not_links() -> None:
     found = report.external_references(page)
     assert len(found) == 4
     assert not any("quarto.org" in f or "w3.org" in f for f in found)
+
+
+def test_a_label_holding_phone_numbers_is_refused_before_any_section_runs(tmp_path):
+    # a call log's dialled number (DNIS) mapped as the entry point: the privacy scan refused the
+    # rendered report 65 s later, advising to "aggregate or drop the identifying column in the
+    # section"; the fix is in the mapping, and the run can say so before rendering
+    import pandas as pd
+
+    from cxkit.errors import CxkitError
+    from cxkit.pipeline import check_shown_values
+
+    results = tmp_path / "results"
+    results.mkdir()
+    pd.DataFrame({"channel": ["voice", "voice"], "entry_point": ["+1 312 555 0100", "+1 312 555 0142"],
+                  "contacts": [10, 12]}).to_parquet(results / "ivr_exits.parquet")
+    pd.DataFrame({"channel": ["voice"], "contacts": [22]}).to_parquet(results / "operations.parquet")
+    with pytest.raises(CxkitError) as e:
+        check_shown_values(tmp_path, None, {"entry_point": "DNIS"})
+    msg = str(e.value)
+    assert "sources.contacts.columns.entry_point (mapped from DNIS): its values hold 2 phone numbers" in msg
+    assert "{sql: \"'number ending ' || right(DNIS, 4)\"}" in msg and "555" not in msg
+    assert not (results / "ivr_exits.parquet").exists() and (results / "operations.parquet").exists()
+    # names that identify no one pass
+    pd.DataFrame({"entry_point": ["number ending 0100", "Main line"]}).to_parquet(results / "ivr_exits.parquet")
+    check_shown_values(tmp_path, None, {"entry_point": "DNIS"})
