@@ -256,7 +256,8 @@ class Inputs:
             if any(not self.session.has(t) for t in spec.tables):
                 self.done[name] = None
             else:
-                self.done[name] = _sorted(_frame(spec.compute(self)), spec)
+                # as stored: a figure the export cannot give is null, not the 0 the engine computed
+                self.done[name] = _unmeasured_as_null(_sorted(_frame(spec.compute(self)), spec), spec, self.judge)[0]
         return self.done[name]
 
 
@@ -527,7 +528,8 @@ def _survey_scores(i: Inputs):
 
 
 @_result("nonresponse", "journey", "Survey responders against everyone else", figure="nonresponse",
-         tables=("contacts", "surveys"), sort=("group",))
+         figures={"transfer_rate": "transfer_rate", "mean_effort": "effort_index"}, tables=("contacts", "surveys"),
+         sort=("group",))
 def _nonresponse(i: Inputs):
     from cxkit import perception
 
@@ -828,6 +830,52 @@ def _case_followthrough_by_reason(i: Inputs):
 # ============================================================================================
 
 
+#: the columns that hold a row's figure, where each row is one (the FCR definitions, the scorecard)
+_ROW_VALUES = ("rate", "numerator", "denominator", "ci_low", "ci_high", "value", "n", "fcr", "fcr_ci_low", "fcr_ci_high")
+
+
+def _unmeasured_as_null(frame: pd.DataFrame, spec: ResultSpec, judge: Any) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``frame`` with the columns and rows of figures the export cannot give set to null, and
+    why, by column (or ``row_key=value``).
+
+    The engine computes a transfer rate of 0 where the export has no transfer counts (the
+    loader fills 0 for its sake); the report says "not measured" there, and so must the stored
+    result that pipelines and ``cxkit.open_run`` read: absent is not zero.
+    """
+    if judge is None or frame.empty:
+        return frame, {}
+    out, why = frame, {}
+
+    def blank(rows: Any, columns: list[str]) -> None:
+        nonlocal out
+        if out is frame:
+            out = frame.copy()
+        for c in columns:
+            if pd.api.types.is_bool_dtype(out[c]) or pd.api.types.is_integer_dtype(out[c]):
+                out[c] = out[c].astype("float64" if pd.api.types.is_integer_dtype(out[c]) else "object")
+            out.loc[rows, c] = None if out[c].dtype == object else float("nan")
+
+    for column, key in spec.figures.items():
+        reason = judge.absent(key) if column in frame.columns and key != spec.figure else None
+        if reason:
+            # a rate's interval goes with it (transfer_rate: transfer_ci_low, transfer_ci_high)
+            stem = column[: -len("_rate")] if column.endswith("_rate") else column
+            bounds = [c for c in (f"{stem}_ci_low", f"{stem}_ci_high") if c in frame.columns]
+            blank(slice(None), [column, *bounds])
+            why.update({c: reason for c in (column, *bounds)})
+    if spec.row_key in frame.columns:
+        # a row's figure is its rate and what it is a rate of; the other counts of the row (the
+        # contacts without a reason, the censored) are measured and say why nothing was judged
+        values = [c for c in _ROW_VALUES if c in frame.columns]
+        for value, key in spec.row_figures.items():
+            reason = judge.absent(key)
+            rows = frame[spec.row_key] == value
+            if reason and rows.any():
+                blank(rows, values)
+                why[f"{spec.row_key}={value}"] = reason
+    return out, why
+
+
 def _frame(value: Any) -> pd.DataFrame:
     if isinstance(value, pd.DataFrame):
         return value
@@ -954,10 +1002,13 @@ def compute_results(
         frame = inputs.done.get(name)
         if frame is None:
             frame = _sorted(_frame(spec.compute(inputs)), spec)
+        frame, unmeasured = _unmeasured_as_null(frame, spec, inputs.judge)
         _write_atomic(folder / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
         inputs.done[name] = frame
         entry.update(available=True, rows=len(frame), columns=list(map(str, frame.columns)),
                      seconds=round(time.perf_counter() - t0, 3))
+        if unmeasured:
+            entry["not_measured"] = unmeasured
         entries[name] = entry
     for name, (section, title, frame) in (extra or {}).items():
         _write_atomic(folder / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))

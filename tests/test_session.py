@@ -399,3 +399,39 @@ def test_coverage_says_which_codes_the_rows_give_when_the_mapping_has_no_value_m
     assert "PHONE" not in repr(cov)
     # a constant or a value map: what it can give, no scan of the rows
     assert "observed" not in cov["direction"] and cov["direction"]["codes"] == ["inbound"]
+
+
+def test_stored_results_hold_null_where_the_export_cannot_give_a_figure(tmp_path):
+    # contacts without transfer counts or identity checks: the engine computes a transfer rate of
+    # 0 (the loader fills 0 for its sake); the report said "not measured" but operations.parquet,
+    # journey_summary.parquet and fcr_headline's transfer-adjusted row held 0 for pipelines
+    from cxkit.results import ResultSet, compute_results
+
+    (tmp_path / "c.csv").write_text(
+        "cid,cust,start,end,talk\n"
+        "1,k1,2026-03-02 09:00:00,2026-03-02 09:05:00,200\n"
+        "2,k1,2026-03-03 09:00:00,2026-03-03 09:05:00,200\n"
+        "3,k2,2026-03-04 09:00:00,2026-03-04 09:05:00,200\n")
+    columns = {"contact_id": "cid", "customer_id": "cust", "channel": {"constant": "voice"},
+               "direction": {"constant": "inbound"}, "outcome": {"constant": "handled"},
+               "arrived_at": {"column": "start", "format": FMT}, "ended_at": {"column": "end", "format": FMT},
+               "talk_s": "talk"}
+    spec = {"name": "t", "client": "T", "period": {"start": "2026-03-01", "end": "2026-03-31"},
+            "timezone": "Europe/London", "sources": {"contacts": {"path": "c.csv", "columns": columns}}}
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
+    session = cxkit.open_engagement(tmp_path / "engagement.yaml")
+    compute_results(session, tmp_path / "run", names=["operations", "journey_summary", "fcr_headline"])
+    r = ResultSet.load(tmp_path / "run")
+    ops = r.frame("operations")
+    assert ops["transfer_rate"].isna().all() and ops["handled"].iloc[-1] == 3  # measured figures stay
+    journeys = r.frame("journey_summary")
+    assert journeys["transfer_rate"].isna().all() and journeys["reauth_rate"].isna().all()
+    assert journeys["transfer_ci_low"].isna().all() and journeys["transfer_ci_high"].isna().all()
+    assert journeys["journeys"].iloc[0] == 2 and journeys["multi_contact_rate"].iloc[0] == 0.5
+    headline = r.frame("fcr_headline").set_index("definition")
+    adjusted = [d for d in headline.index if d.startswith("transfer-adjusted")]
+    assert adjusted and headline.loc[adjusted, ["numerator", "denominator"]].isna().all().all()
+    # measured, every contact too recent to judge: 0 judged is a count, kept
+    assert headline.loc["repeat-based, any reason", "denominator"] == 0
+    said = r.manifest["results"]["operations"]["not_measured"]
+    assert said["transfer_rate"] == "the export has no transfer counts (contacts.transfers)"
