@@ -33,6 +33,8 @@ __all__ = [
     "DEFAULT_SL_SECONDS",
     "ALL",
     "queue_flags",
+    "handled_flag",
+    "offered_flag",
     "aht",
     "asa",
     "service_level",
@@ -180,6 +182,24 @@ def _sl_threshold(channel: ir.StringValue, sl_seconds: Mapping[str, float]) -> i
 # --------------------------------------------------------------------------------------------
 
 
+def handled_flag(contacts: ir.Table) -> ir.BooleanValue:
+    """Whether each contact is handled (outcome handled, any direction): the contacts AHT and
+    the transfer rate cover."""
+    return (contacts.outcome == "handled").fill_null(False)
+
+
+def _queued(contacts: ir.Table) -> ir.BooleanValue:
+    """``queued`` as the export gives it; where it is null, answered or waited more than zero seconds."""
+    t = contacts
+    return t.queued.fill_null(t.answered_at.notnull() | (_nonneg(t.wait_s).fill_null(0.0) > 0))
+
+
+def offered_flag(contacts: ir.Table) -> ir.BooleanValue:
+    """Whether each contact was offered to a queue (inbound and queued): the contacts ASA,
+    service level and abandonment cover."""
+    return ((contacts.direction == "inbound") & _queued(contacts)).fill_null(False)
+
+
 def queue_flags(
     contacts: ir.Table,
     *,
@@ -214,10 +234,9 @@ def queue_flags(
     t = contacts
     inbound = t.direction == "inbound"
     wait0 = _nonneg(t.wait_s).fill_null(0.0)
-    derived_queued = t.answered_at.notnull() | (wait0 > 0)
-    queued = t.queued.fill_null(derived_queued)
-    handled = (t.outcome == "handled").fill_null(False)
-    offered = (inbound & queued).fill_null(False)
+    queued = _queued(t)
+    handled = handled_flag(t)
+    offered = offered_flag(t)
     answered = offered & (t.answered_at.notnull() | handled)
     abandoned = offered & ~answered & (t.outcome == "abandoned").fill_null(False)
     short = abandoned & (wait0 <= short_abandon_s)

@@ -25,7 +25,7 @@ from cxkit.readiness import (
     load_suites,
     validate,
 )
-from cxkit.readiness.checks import _Context, daily_frame, hourly_profile, rows_batch
+from cxkit.readiness.checks import _Context, apply_populations, daily_frame, hourly_profile, rows_batch
 from cxkit.readiness import validator
 from cxkit.schema import DIAGNOSTICS, TABLES
 from cxkit.testing import canonical_memtable
@@ -399,12 +399,18 @@ def test_ibis_validator_matches_great_expectations_pandas():
     rows[3] = {**rows[3], "customer_id": None, "answered_at": None, "channel": None, "wait_s": 999999.0}
     rows[4] = {**rows[4], "outcome": "handled", "agent_id": None, "arrived_at": "2027-01-01 09:00",
                "notes": "ring +44 20 7946 0958"}
+    # null talk and wait times inside and outside the populations the null checks count over
+    rows[5] = {**rows[5], "outcome": "abandoned", "answered_at": None, "talk_s": None}
+    rows[6] = {**rows[6], "talk_s": None, "wait_s": None}
+    rows[7] = {**rows[7], "outcome": "contained", "queued": False, "answered_at": None, "wait_s": None}
     eng = _engagement()
     contacts = canonical_memtable("contacts", rows)
     surveys = canonical_memtable("surveys", [{"survey_id": f"s{i}", "contact_id": f"c{i}" if i < 8 else f"z{i}",
                                               "customer_id": f"k{i}", "csat": float(i % 7)} for i in range(10)])
     ctx = _Context(eng, contacts, NOW)
-    suites = load_suites()
+    suites = apply_populations(load_suites(), {n: TableInputs(n, t, set(TABLES[n].names))
+                                               for n, t in (("contacts", contacts), ("surveys", surveys))})
+    assert any("row_condition" in r.kwargs for r in suites["contacts"].rules if r.batch == "rows")
     compared = 0
     for name, table in (("contacts", contacts), ("surveys", surveys)):
         exps = [r.to_ge() for r in suites[name].rules if r.is_ge and r.batch == "rows"]
@@ -720,6 +726,34 @@ def test_handled_without_answer_or_talk_is_counted():
     r = assess_tables(_engagement(), _inputs(rows), now=NOW)
     check = next(c for c in r.results if c.id == "contacts.handled_were_served")
     assert (check.status, check.unexpected, check.denominator) == ("fail", 1, 39)
+
+
+def test_missing_talk_and_wait_are_counted_over_the_contacts_their_figures_read():
+    # a digital desk: abandoned conversations have no handle time (AHT reads handled contacts)
+    # and bot-resolved ones never queued, so have no wait (service level reads contacts offered
+    # to a queue, METRICS.md); neither is missing from a figure
+    rows = _clean_contacts()
+    for i in range(4):
+        rows[i] = {**rows[i], "outcome": "abandoned", "answered_at": None, "talk_s": None, "acw_s": None,
+                   "agent_id": None}
+    for i in range(4, 8):
+        rows[i] = {**rows[i], "outcome": "contained", "queued": False, "answered_at": None, "wait_s": None,
+                   "talk_s": None, "acw_s": None, "agent_id": None}
+    checks = _by_id(assess_tables(_engagement(), _inputs(rows), now=NOW))
+    talk, wait = checks["contacts.talk_s.not_null"], checks["contacts.wait_s.not_null"]
+    assert (talk.status, talk.unexpected, talk.denominator) == ("pass", 0, 32)
+    assert (wait.status, wait.unexpected, wait.denominator) == ("pass", 0, 36)
+    # a handled contact without a talk time is missing from AHT, and the finding names the population
+    rows[8], rows[9] = {**rows[8], "talk_s": None}, {**rows[9], "talk_s": None}
+    talk = _by_id(assess_tables(_engagement(), _inputs(rows), now=NOW))["contacts.talk_s.not_null"]
+    assert talk.status == "fail"
+    assert talk.finding == "talk_s is 6.2% null (2 of 32 handled contacts)"
+    # without queued in the export, which contacts queued cannot be told: every contact counts
+    inputs = _inputs(rows)
+    inputs["contacts"].mapped.discard("queued")
+    wait = _by_id(assess_tables(_engagement(), inputs, now=NOW))["contacts.wait_s.not_null"]
+    assert wait.status == "fail" and wait.finding == "wait_s is 10.0% null (4 of 40 contacts)"
+    assert "row_condition" not in wait.kwargs
 
 
 def test_bank_key_parts_and_unserved_rows_are_reported(bank_run):

@@ -11,7 +11,7 @@ query per uniqueness check, and contacts per UTC hour for the calendar and timez
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -19,15 +19,16 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from cxkit import operations
 from cxkit.config import Engagement
 from cxkit.loading import LoadReport
 from cxkit.readiness import validator
 from cxkit.privacy import IdentifierSet, redact
-from cxkit.readiness.suites import Rule, Suite
+from cxkit.readiness.suites import Rule, Suite, condition_columns
 from cxkit.schema import TABLES
 from cxkit.zones import zone
 
-__all__ = ["CheckResult", "TableInputs", "run_checks", "hourly_profile", "daily_frame"]
+__all__ = ["CheckResult", "TableInputs", "apply_populations", "run_checks", "hourly_profile", "daily_frame"]
 
 
 @dataclass
@@ -138,8 +139,20 @@ def _served_without_service(t: ir.Table, ctx: _Context) -> ir.Value:
     return ibis.ifelse(t.outcome == "handled", unserved, ibis.null("boolean"))
 
 
+def _handled(t: ir.Table, ctx: _Context) -> ir.Value:
+    """The contacts AHT reads (METRICS.md: handled, any direction)."""
+    return operations.handled_flag(t)
+
+
+def _offered(t: ir.Table, ctx: _Context) -> ir.Value:
+    """The contacts ASA, service level and abandonment read (METRICS.md: inbound, entered a queue)."""
+    return operations.offered_flag(t)
+
+
 #: derived column -> (canonical columns it needs mapped, expression builder)
 DERIVED: dict[str, tuple[tuple[str, ...], _Derive]] = {
+    "_handled": (("outcome",), _handled),
+    "_offered": (("direction", "queued"), _offered),
     "_handling_excess_s": (("arrived_at", "ended_at", "talk_s"), _handling_excess),
     "_days_in_future": (("arrived_at",), _days_in_future),
     "_outside_period": (("arrived_at",), _outside_period),
@@ -164,6 +177,44 @@ def _with_links(t: ir.Table, ctx: _Context, wanted: set[str]) -> ir.Table:
         ids = c.filter(c.customer_id.notnull()).customer_id
         t = t.mutate(_customer_missing=ibis.ifelse(t.customer_id.isnull(), ibis.null("boolean"), ~t.customer_id.isin(ids)))
     return t
+
+
+def _tells_population(rule: Rule, exported: set[str]) -> bool:
+    """Whether the export's own columns tell which records ``rule``'s population holds.
+
+    ``exported`` are the columns the source maps, not those cxkit derives when they are absent:
+    ``queued`` derived from answer times and waits would let a missing wait decide that a
+    contact never queued, and so hide the very nulls the rule counts.
+    """
+    needed = [c for col in condition_columns(rule.meta["population"]["row_condition"])
+              for c in (DERIVED[col][0] if col in DERIVED else (col,))]
+    return all(c in exported for c in needed)
+
+
+def apply_populations(suites: Mapping[str, Suite], inputs: Mapping[str, TableInputs]) -> dict[str, Suite]:
+    """Suites whose rules with a ``meta.population`` count over that population where the export
+    tells who is in it: the population's ``row_condition`` is added to the rule's kwargs (the
+    one scan of the rows batch evaluates it, and the Data Docs show it) and its word for the
+    records (``meta.records``, e.g. "handled contacts") goes into the finding. Elsewhere the rule
+    counts every record, as declared.
+
+    A rule's population is what its figures read (METRICS.md): talk times over handled contacts
+    (AHT), waits over contacts offered to a queue (service level, ASA, abandonment).
+    """
+    out = dict(suites)
+    for table, suite in suites.items():
+        ti = inputs.get(table)
+        if ti is None:
+            continue
+        exported = set(ti.report.mapped) if ti.report is not None else ti.mapped
+        rules = tuple(
+            replace(r, kwargs={**r.kwargs, "row_condition": r.meta["population"]["row_condition"]},
+                    meta={**r.meta, "records": r.meta["population"]["records"]})
+            if r.meta.get("population") and _tells_population(r, exported) else r
+            for r in suite.rules
+        )
+        out[table] = replace(suite, rules=rules)
+    return out
 
 
 def rows_batch(t: ir.Table, rules: list[Rule], ctx: _Context) -> ir.Table:
@@ -606,7 +657,7 @@ def _redact_samples(result: dict[str, Any], identifiers: IdentifierSet | None) -
         result["partial_unexpected_list"] = shown
 
 
-def _format(template: str | None, res: dict[str, Any], denominator: int | None) -> str | None:
+def _format(template: str | None, res: dict[str, Any], denominator: int | None, records: str = "") -> str | None:
     if not template:
         return None
     values = res.get("values")
@@ -621,6 +672,7 @@ def _format(template: str | None, res: dict[str, Any], denominator: int | None) 
         unexpected=res.get("unexpected_count") or 0,
         denominator=denominator or 0,
         values=values,
+        records=records,
     )
 
 
@@ -643,7 +695,8 @@ def _result(rule: Rule, blocking_severities: set[str], success: bool | None, res
         batch=rule.batch,
     )
     if success is False:
-        cr.finding = _format(rule.meta.get("finding"), cr.result, cr.denominator)
+        records = rule.meta.get("records") or _UNITS[rule.table]
+        cr.finding = _format(rule.meta.get("finding"), cr.result, cr.denominator, records)
         cr.blocking = rule.severity in blocking_severities
     return cr
 

@@ -16,7 +16,7 @@ import pandas as pd
 from cxkit.config import Engagement
 from cxkit.loading import mapped_columns
 from cxkit.privacy import IdentifierSet, redact
-from cxkit.readiness.checks import CheckResult, TableInputs, run_checks
+from cxkit.readiness.checks import CheckResult, TableInputs, apply_populations, run_checks
 from cxkit.readiness.matrix import verdicts
 from cxkit.readiness.suites import Suite, apply_overrides, load_rules, load_suites
 from cxkit.schema import DIAGNOSTICS, TABLES
@@ -314,6 +314,8 @@ def assess_tables(
     rules = load_rules()
     suites = apply_overrides(suites or load_suites(), engagement.readiness.thresholds,
                              origin=str(engagement.base_dir / "engagement.yaml"))
+    # a rule whose figures read some records only counts over them when the export tells which
+    suites = apply_populations(suites, inputs)
     for ti in inputs.values():
         if ti.report is not None and not isinstance(ti.report, _CountsOnce):
             ti.report = _CountsOnce(ti.report)

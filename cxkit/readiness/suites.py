@@ -10,6 +10,12 @@ suite file stays the one place a rule is read from.
 Engagements tighten or relax thresholds with ``readiness.thresholds`` without editing the
 shared suites: ``{"contacts.customer_id.identified": 0.5}`` replaces the check's primary
 threshold (``meta.threshold``), ``{"contacts.talk_s.plausible.max_value": 7200}`` any kwarg.
+
+A rule whose figures read some records only says so in ``meta.population``: a GE
+``row_condition`` selecting them and the word for them (``records``, e.g. "handled contacts").
+:func:`cxkit.readiness.checks.apply_populations` adds the condition when the export tells
+which records they are, so the missing talk times of abandoned contacts, which AHT never
+reads, are not counted against it.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from typing import Any
 
 from cxkit.errors import ConfigError
 
-__all__ = ["Rule", "Suite", "expectations_dir", "load_rules", "load_suites", "apply_overrides"]
+__all__ = ["Rule", "Suite", "expectations_dir", "load_rules", "load_suites", "apply_overrides", "condition_columns"]
 
 _TABLE_ORDER = ("contacts", "legs", "cases", "surveys", "qa", "intervals")
 
@@ -32,6 +38,15 @@ _TABLE_ORDER = ("contacts", "legs", "cases", "surveys", "qa", "intervals")
 def expectations_dir() -> Path:
     """The folder holding the shared suites (``expectations/`` at the repository root)."""
     return Path(__file__).resolve().parents[2] / "expectations"
+
+
+def condition_columns(condition: dict[str, Any] | None) -> list[str]:
+    """The columns a GE 1.x ``row_condition`` (as JSON: ``comparison``, ``and``, ``or``) reads."""
+    if not condition:
+        return []
+    if condition.get("type") == "comparison":
+        return [condition["column"]["name"]]
+    return [c for part in condition.get("conditions", []) for c in condition_columns(part)]
 
 
 @dataclass(frozen=True)
@@ -58,10 +73,10 @@ class Rule:
         return tuple(self.meta.get("diagnostics", ()))
 
     def columns(self) -> list[str]:
-        """Columns the check reads (canonical or derived)."""
+        """Columns the check reads (canonical or derived), those of its ``row_condition`` included."""
         kw = self.kwargs
         cols = [kw[k] for k in ("column", "column_A", "column_B") if k in kw]
-        return cols + list(kw.get("column_list", []))
+        return cols + list(kw.get("column_list", [])) + condition_columns(kw.get("row_condition"))
 
     def to_ge(self) -> dict[str, Any]:
         """The expectation as GE configuration JSON (``type``, ``kwargs``, ``meta``, ``severity``)."""
