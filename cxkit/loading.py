@@ -464,27 +464,84 @@ def _unknown_option(con, fmt: str | None, message: str) -> tuple[str, list[str]]
     return match.group(1), known
 
 
-def _csv_problem(path: str, options: dict[str, Any]) -> str | None:
-    """The first line a CSV reader cannot get past, in words (None when the file reads cleanly).
+def _not_text(number: int, line: bytes, exc: UnicodeDecodeError, encoding: str) -> str:
+    """Line ``number`` does not decode as ``encoding``, in words with the fix."""
+    named = "UTF-8" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+    return (f"line {number:,} is not {named} text (byte 0x{line[exc.start]:02X}). Fix: set "
+            "read_options.encoding (e.g. 'latin-1' or 'cp1252'), or re-export the file as UTF-8")
 
-    Reads the file once with Python's strict CSV reader: the encoding, an unbalanced quote, a
-    line with too few or too many fields, a last line cut short.
-    """
+
+def _decoding_problem(path: str, options: dict[str, Any]) -> str | None:
+    """The first line of ``path`` that is not text in the reader's encoding (``read_options.encoding``,
+    UTF-8 when unset), in words; None when every line decodes or the file cannot be read."""
     encoding = str(options.get("encoding", "utf-8"))
-    delim = options.get("delim") or options.get("sep")
-    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))  # a long notes field is not an error
-    quote = str(options.get("quote") or '"')
     try:
         with open(path, "rb") as fh:
             for number, line in enumerate(fh, start=1):
                 try:
                     line.decode(encoding)
                 except UnicodeDecodeError as exc:
-                    named = "UTF-8" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
-                    return (f"line {number:,} is not {named} text (byte 0x{line[exc.start]:02X}). Fix: set "
-                            "read_options.encoding (e.g. 'latin-1' or 'cp1252'), or re-export the file as UTF-8")
+                    return _not_text(number, line, exc, encoding)
+    except (OSError, LookupError):
+        return None
+    return None
+
+
+#: how a line ends, as :func:`_csv_problem` records it per line
+_NO_END, _CRLF, _LF = 0, 1, 2
+_ENDING_NAMES = {_CRLF: "CRLF (\\r\\n)", _LF: "LF (\\n)"}
+
+
+def _mixed_endings(endings: bytearray, record_ends: list[int]) -> str | None:
+    """Records ending in two ways (some lines CRLF, others LF), in words with the fix: DuckDB's
+    csv sniffer cannot read such a file ("Error when sniffing file"), its ``new_line`` option does
+    not help, and the bytes decode, so the cause is not the encoding. None when one way is used.
+
+    ``endings`` holds each physical line's ending; ``record_ends`` the lines on which the csv
+    reader ended a record (a line break inside a quoted field is a value, not an ending).
+    """
+    seen: dict[int, list[int]] = {}
+    for number in record_ends:
+        kind = endings[number - 1] if number <= len(endings) else _NO_END
+        if kind != _NO_END:
+            seen.setdefault(kind, []).append(number)
+    if len(seen) < 2:
+        return None
+    odd, usual = sorted(seen, key=lambda k: (len(seen[k]), -seen[k][0]))
+    n_odd, n_usual, first = len(seen[odd]), len(seen[usual]), seen[odd][0]
+    if n_odd == 1:
+        found = (f"line {first:,} ends in {_ENDING_NAMES[odd]} while the other {n_usual:,} lines end in "
+                 f"{_ENDING_NAMES[usual]}")
+    else:
+        found = (f"{n_usual:,} lines end in {_ENDING_NAMES[usual]} and {n_odd:,} in {_ENDING_NAMES[odd]}, the first "
+                 f"of these on line {first:,}")
+    return (f"the file mixes line endings: {found}, and the csv reader cannot sniff such a file. Fix: give every "
+            "line the same ending (export it again, or run dos2unix on the file to end every line in LF), or set "
+            "read_options.strict_mode: false (the reader then also accepts rows that do not follow the CSV standard)")
+
+
+def _csv_problem(path: str, options: dict[str, Any]) -> str | None:
+    """The first line a CSV reader cannot get past, in words (None when the file reads cleanly).
+
+    Reads the file once with Python's strict CSV reader: the encoding, an unbalanced quote, a
+    line with too few or too many fields, a last line cut short; then whether the records end
+    in two ways (CRLF and LF), which DuckDB's sniffer cannot read.
+    """
+    encoding = str(options.get("encoding", "utf-8"))
+    delim = options.get("delim") or options.get("sep")
+    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))  # a long notes field is not an error
+    quote = str(options.get("quote") or '"')
+    endings = bytearray()  # one byte per line: how it ends
+    try:
+        with open(path, "rb") as fh:
+            for number, line in enumerate(fh, start=1):
+                try:
+                    line.decode(encoding)
+                except UnicodeDecodeError as exc:
+                    return _not_text(number, line, exc, encoding)
                 except LookupError:
                     return None
+                endings.append(_CRLF if line.endswith(b"\r\n") else _LF if line.endswith(b"\n") else _NO_END)
         with open(path, newline="", encoding=encoding) as fh:
             head = fh.readline()
             if not delim:
@@ -501,6 +558,7 @@ def _csv_problem(path: str, options: dict[str, Any]) -> str | None:
             if header is None:
                 return None
             last = reader.line_num
+            record_ends = [last]
             try:
                 for row in reader:
                     start = last + 1
@@ -511,6 +569,7 @@ def _csv_problem(path: str, options: dict[str, Any]) -> str | None:
                         return (f"line {start:,} has {len(row)} fields where the header has {len(header)}. Fix: "
                                 "correct that line in the export, or check read_options.delim and quote")
                     last = reader.line_num
+                    record_ends.append(last)
             except csv.Error as exc:
                 start = last + 1
                 if "unexpected end of data" in str(exc) and start >= total:
@@ -521,9 +580,9 @@ def _csv_problem(path: str, options: dict[str, Any]) -> str | None:
                             "that line in the export, or set read_options.quote")
                 return (f"line {start:,}: a quoted field is not closed where the field ends (an unbalanced quote: "
                         f"{exc}). Fix: correct that line in the export, or set read_options.quote")
+        return _mixed_endings(endings, record_ends)
     except (OSError, LookupError, UnicodeDecodeError, csv.Error):
         return None  # nothing clearer to say than the reader's own message
-    return None
 
 
 def _explain_read_error(con, paths: list[str], origin: str, table: str, fmt: str | None, exc: Exception,
@@ -541,9 +600,14 @@ def _explain_read_error(con, paths: list[str], origin: str, table: str, fmt: str
         for p in paths:
             if (problem := _csv_problem(p, options)) is not None:
                 return f"{p}: {problem.replace('read_options.', f'sources.{table}.read_options.')}."
-    if "unicode" in low or "utf-8" in low or "encoding" in low:
-        fix = f"the file is not UTF-8; set sources.{table}.read_options.encoding (e.g. 'latin-1') or re-export as UTF-8"
-    elif "no files found" in low:
+    if fmt != "csv" and ("unicode" in low or "utf-8" in low or "encoding" in low):
+        # the engine names the encoding in messages about other things too (its sniffer lists the
+        # encoding it tried): the encoding is blamed only for text whose bytes do not decode (a
+        # csv file's lines were decoded above; compressed files are not text)
+        for p in paths:
+            if file_kind(p) is None and (problem := _decoding_problem(p, options)) is not None:
+                return f"{p}: {problem.replace('read_options.', f'sources.{table}.read_options.')}."
+    if "no files found" in low:
         fix = f"check sources.{table}.path"
     elif fmt in ("json", "jsonl") and ("json" in low or "malformed" in low):
         fix = f"check sources.{table}.format (json = one array or object per file, jsonl = one object per line)"

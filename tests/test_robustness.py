@@ -19,6 +19,7 @@ import yaml
 from typer.testing import CliRunner
 
 import cxkit
+from cxkit import loading
 from cxkit.cli import app
 from cxkit.config import engagement_from_dict, load_engagement
 from cxkit.errors import ConfigError, CxkitError
@@ -238,6 +239,14 @@ def _quote_broken_at_line(n: int) -> str:
     ("latin1_not_utf8", (HEADER + _rows(3).replace("Q_SALES", "Q_CAFÉ")).encode("latin-1"), {},
      ["line 2 is not UTF-8 text (byte 0xC9)", "sources.contacts.read_options.encoding"]),
     ("excel_workbook", b"PK\x03\x04" + b"\x00" * 60, {}, ["is a ZIP archive (an Excel .xlsx workbook is one)", "export the sheet as CSV"]),
+    # pure ASCII: DuckDB's sniffer fails on a CRLF export with one LF line appended, and its
+    # message lists the encoding it tried, which was read as "the file is not UTF-8"
+    ("mixed_line_endings", CSV_BYTES.replace(b"\n", b"\r\n") + _rows(1, day=3).encode(), {},
+     ["calls.csv: the file mixes line endings: line 14 ends in LF (\\n) while the other 13 lines end in CRLF "
+      "(\\r\\n)", "sources.contacts.read_options.strict_mode: false"]),
+    ("mixed_line_endings_several", b"".join(line + (b"\r\n" if i in (3, 7) else b"\n")
+                                            for i, line in enumerate(CSV_BYTES.splitlines(), start=1)), {},
+     ["11 lines end in LF (\\n) and 2 in CRLF (\\r\\n), the first of these on line 3"]),
 ])
 def test_unreadable_files_name_the_real_cause(tmp_path, case, content, extra, expected):
     if content is None:
@@ -250,6 +259,16 @@ def test_unreadable_files_name_the_real_cause(tmp_path, case, content, extra, ex
     assert result.exit_code == 2
     _says(result, *expected)
     assert "not UTF-8" not in result.output or case == "latin1_not_utf8"
+
+
+def test_mixed_line_endings_are_named_and_the_fix_given_works(tmp_path):
+    mixed = CSV_BYTES.replace(b"\n", b"\r\n") + _rows(1, day=3).encode()
+    result = _validate(_engagement(tmp_path, mixed, {"sources": {"contacts": {"read_options": {"strict_mode": False}}}}),
+                       tmp_path)
+    assert result.exit_code != 2, result.output
+    # a line break inside a quoted field (a spreadsheet's multi-line cell) is a value, not a line ending
+    (tmp_path / "cell.csv").write_bytes(b'a,b\r\n1,"two\nlines"\r\n3,x\r\n')
+    assert loading._csv_problem(str(tmp_path / "cell.csv"), {}) is None
 
 
 def test_json_feeds_without_records_or_with_nested_records(tmp_path):
