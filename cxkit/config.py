@@ -31,6 +31,8 @@ __all__ = [
 ]
 
 FORMATS = ("csv", "parquet", "json", "jsonl")
+#: units a timestamp column may take: epoch seconds or milliseconds (since 1970-01-01 UTC)
+EPOCH_UNITS = ("s", "ms")
 
 # Every number an engagement sets is bounded here, at validation: an unbounded one reaches the
 # diagnostics as a 1e300-day window or a -20 s service level and fails (or publishes) far away.
@@ -77,7 +79,9 @@ class ColumnMapping(_Strict):
     constant: Any = None
     format: str | None = Field(None, description="strptime format of a text timestamp; 'iso' for ISO 8601")
     timezone: str | None = Field(None, description="timezone of a naive timestamp (defaults to the source's)")
-    unit: Literal["s", "ms", "min", "hms"] | None = Field(None, description="unit of a duration")
+    unit: Literal["s", "ms", "min", "hms"] | None = Field(
+        None, description="unit of a duration; on a timestamp, epoch seconds (s) or milliseconds (ms), UTC"
+    )
     values: dict[str, Any] | None = Field(None, description="value map from raw codes to canonical codes")
     null_values: list[str] | None = Field(None, description="raw values that mean 'unknown'")
 
@@ -822,6 +826,8 @@ def _source_problems(table: str, src: SourceConfig, base_dir: Path) -> list[str]
                             "columns, e.g. \"TRY_CAST(queue_id AS INTEGER)\"")
         if value.timezone is not None and (problem := _timezone_problem(value.timezone)) is not None:
             problems.append(f"{key}.columns.{name}.timezone: {problem}")
+        if value.unit is not None and name in spec.names and spec.column(name).dtype.startswith("timestamp"):
+            problems.extend(f"{key}.columns.{name}.{p}" for p in _epoch_problems(value))
     if src.dedup is not None and not src.dedup.key:
         problems.append(f"{key}.dedup.key: empty; list the raw column(s) identifying one record, e.g. [call_id]")
     if src.timezone is not None and (problem := _timezone_problem(src.timezone)) is not None:
@@ -835,6 +841,27 @@ def _source_problems(table: str, src: SourceConfig, base_dir: Path) -> list[str]
     required = set(spec.required) - {"leg_seq"}
     for name in sorted(required - set(src.columns)):
         problems.append(f"{key}.columns.{name}: required canonical column is not mapped; map it to a raw column or expression")
+    return problems
+
+
+def _epoch_problems(mapping: ColumnMapping) -> list[str]:
+    """What is wrong with ``unit`` on a timestamp column: it reads epoch numbers (seconds or
+    milliseconds since 1970-01-01 UTC), which are instants, so it takes no format or timezone."""
+    example = "e.g. {column: created_ms, unit: ms}"
+    if mapping.unit not in EPOCH_UNITS:
+        return [f"unit: {mapping.unit!r} is a unit of durations; a timestamp takes unit 's' (epoch seconds) or 'ms' "
+                f"(epoch milliseconds since 1970-01-01 UTC), {example}, or a format for text"]
+    problems = []
+    if mapping.derive is not None or mapping.constant is not None:
+        origin = "derive" if mapping.derive is not None else "constant"
+        problems.append(f"unit: {origin} gives the timestamp itself, so unit {mapping.unit!r} would be ignored; remove "
+                        f"unit, or read the raw epoch number with column or sql, {example}")
+    if mapping.format is not None:
+        problems.append(f"format: unit {mapping.unit!r} reads epoch numbers, format {mapping.format!r} reads text; "
+                        "give one of them")
+    if mapping.timezone is not None:
+        problems.append(f"timezone: epoch times are instants (UTC), so timezone {mapping.timezone!r} would be "
+                        "ignored; remove it")
     return problems
 
 

@@ -54,6 +54,8 @@ class Dialect:
     #: whether ``create_table(..., temp=True)`` works; if not, small session-scoped tables
     #: (the pseudonym key) are temporary views
     temp_tables: bool = True
+    #: microseconds since 1970-01-01 00:00 UTC (BIGINT) -> that instant (epoch times: ``unit: s|ms``)
+    from_epoch_us: Callable[[str], str] = lambda expr: f"make_timestamptz({expr})"
     #: binary value -> lowercase hex SHA-256 (the keyed pseudonyms of cxkit.pseudonyms)
     sha256_hex: Callable[[str], str] = lambda expr: f"sha256({expr})"
     #: quoted column names -> a 64-bit hash of the row's values (exact-duplicate counting
@@ -102,6 +104,7 @@ _SPARK = Dialect(
     reads_file_lists=False,
     exact_median=True,
     temp_tables=False,
+    from_epoch_us=lambda expr: f"timestamp_micros({expr})",
     sha256_hex=lambda expr: f"sha2({expr}, 256)",
     row_hash=lambda cols: f"xxhash64({', '.join(cols)})",
 )

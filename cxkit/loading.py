@@ -15,7 +15,7 @@ import glob as _glob
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ import ibis.expr.types as ir
 import sqlglot
 from sqlglot import exp
 
-from cxkit.config import ColumnMapping, Engagement, SourceConfig, _format_from_suffix
+from cxkit.config import EARLIEST_DAY, EPOCH_UNITS, LATEST_DAY, ColumnMapping, Engagement, SourceConfig, _format_from_suffix
 from cxkit.connection import Dialect, dialect_for
 from cxkit.customers import identified_sql
 from cxkit.errors import CxkitError, SourceError
@@ -786,6 +786,13 @@ def _native_number(col: Column, mapping: ColumnMapping, raw_types: Mapping[str, 
     return dtype is not None and dtype.is_numeric()
 
 
+#: microseconds in one unit of an epoch time (``unit`` on a timestamp column)
+_MICROSECONDS = {"s": 1_000_000, "ms": 1_000}
+#: the epoch times read, in microseconds: the days a period may have (``cxkit.config``)
+_EPOCH_RANGE_US = tuple((day - date(1970, 1, 1)).days * 86_400_000_000
+                        for day in (EARLIEST_DAY, LATEST_DAY + timedelta(days=1)))
+
+
 def _column_sql(col: Column, mapping: ColumnMapping, src: SourceConfig, default_tz: str, d: Dialect,
                 native_number: bool = False, *, localized: bool = True, period: tuple[date, date] | None = None) -> str:
     """DuckDB-dialect SQL producing canonical column ``col`` from its mapping. A number the
@@ -810,6 +817,15 @@ def _column_sql(col: Column, mapping: ColumnMapping, src: SourceConfig, default_
         other = "NULL" if dtype == "boolean" else f"CAST({base} AS VARCHAR)"
         base = f"(CASE CAST({base} AS VARCHAR) {cases} ELSE {other} END)"
     if dtype.startswith("timestamp"):
+        if mapping.unit in EPOCH_UNITS:
+            # seconds or milliseconds since 1970-01-01 UTC: an instant, moved by no timezone; a
+            # number outside the days a period may have is unreadable (null, counted), not an
+            # engine error or a year pandas cannot hold (seconds read as milliseconds: 1970)
+            number = f"TRY_CAST(NULLIF(CAST({base} AS VARCHAR), '') AS DOUBLE)"
+            micros = f"({number} * {_MICROSECONDS[mapping.unit]})"
+            lo, hi = _EPOCH_RANGE_US
+            instant = d.from_epoch_us(f"CAST(round({micros}) AS BIGINT)")
+            return f"(CASE WHEN {micros} >= {lo} AND {micros} < {hi} THEN {instant} END)"
         if mapping.format == "iso":
             return d.parse_iso(f"NULLIF(CAST({base} AS VARCHAR), '')", tz, period)
         if mapping.format:

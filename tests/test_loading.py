@@ -355,6 +355,39 @@ def test_derived_times_are_computed_on_instants_after_timezone_conversion(tmp_pa
     assert s.load_reports["contacts"].mapped["answered_at"].startswith("derived: ")
 
 
+def test_epoch_seconds_and_milliseconds_are_utc_instants(tmp_path):
+    # digital platforms export epoch times; 30 March is BST in London (UTC+1), which must not
+    # move an instant. `unit: ms` on a timestamp was accepted and left every arrival null.
+    start, end = utc("2026-03-30 09:49:12.345"), utc("2026-03-30 09:55:00")
+    ms, s = int(start.timestamp() * 1000), int(end.timestamp())
+    csv = (f"id,cust,ch,created_ms,closed_s,talk\n1,2,PH,{ms},{s},0:01:00\n2,2,PH,n/a,{s},0:01:00\n"
+           f"3,2,PH,{ms * 1000},{s},0:01:00\n")
+    columns = {**MINIMAL, "arrived_at": {"column": "created_ms", "unit": "ms"},
+               "ended_at": {"column": "closed_s", "unit": "s"}}
+    s = cxkit.open_engagement(_engagement(tmp_path, csv, columns))
+    df = s.table("contacts", as_loaded=True).order_by("contact_id").execute()
+    assert df.arrived_at[0] == start and df.ended_at[0] == end
+    # text that is not a number, and microseconds read as milliseconds (year 58,000), are unreadable
+    assert df.arrived_at[1:].isna().all()
+    assert s.load_reports["contacts"].counts()["parse_failures"]["arrived_at"]["count"] == 2
+
+
+@pytest.mark.parametrize(("mapping", "expected"), [
+    ({"column": "created_ms", "unit": "hms"}, "sources.contacts.columns.arrived_at.unit: 'hms' is a unit of durations; "
+     "a timestamp takes unit 's' (epoch seconds) or 'ms' (epoch milliseconds since 1970-01-01 UTC)"),
+    ({"column": "created_ms", "unit": "ms", "format": "%Y-%m-%d"},
+     "sources.contacts.columns.arrived_at.format: unit 'ms' reads epoch numbers, format '%Y-%m-%d' reads text"),
+    ({"column": "created_ms", "unit": "ms", "timezone": "Europe/Paris"},
+     "sources.contacts.columns.arrived_at.timezone: epoch times are instants (UTC)"),
+    ({"derive": "ended_at", "unit": "s"}, "sources.contacts.columns.arrived_at.unit: derive gives the timestamp itself"),
+])
+def test_a_unit_on_a_timestamp_that_cannot_apply_is_refused(tmp_path, mapping, expected):
+    path = _engagement(tmp_path, "id,cust,ch,created_ms,end,talk\n", {**MINIMAL, "arrived_at": mapping})
+    with pytest.raises(CxkitError) as info:
+        cxkit.open_engagement(path)
+    assert expected in str(info.value)
+
+
 def test_derive_reads_only_canonical_columns(tmp_path):
     csv = "id,cust,ch,start,end,talk\n1,2,PH,01/03/2026 10:00,01/03/2026 10:05,0:01:00\n"
     columns = {**MINIMAL, "answered_at": {"derive": "start + INTERVAL 1 MINUTE"}}
