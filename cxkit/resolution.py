@@ -827,12 +827,15 @@ def fcr_customer_reported(
     with the response rate beside it.
 
     A response is a survey row with ``responded_at`` set or any answer (csat, nps, ces,
-    resolved). The response rate is responses / invitations when the surveys carry invitations
-    (rows with ``sent_at``), else responses / eligible contacts; ``response_rate_basis`` says
-    which.
+    resolved). The response rate is invited responses / invitations when the surveys carry
+    invitations (rows with ``sent_at``), else eligible contacts with a response / eligible
+    contacts: both terms count one population (a response about an abandoned, bot-resolved or
+    anonymous contact is not one of the eligible contacts'); ``response_rate_basis`` says which.
+    ``responses`` counts every response.
 
     Returns ``numerator``, ``denominator``, ``rate``, ``ci_low``, ``ci_high``, ``responses``,
-    ``response_rate``, ``response_rate_denominator``, ``response_rate_basis``.
+    ``response_rate``, ``response_rate_numerator``, ``response_rate_denominator``,
+    ``response_rate_basis``.
     """
     s = surveys
     responded = (
@@ -846,12 +849,17 @@ def fcr_customer_reported(
         invited_responses=s.count(where=s.sent_at.notnull() & responded),
     )
     f = _eligibility(contacts, exclude_reasons)
-    eligible = f.aggregate(_eligible=f.count(where=f.eligible))
+    answered = s.filter(responded & s.contact_id.notnull()).contact_id
+    eligible = f.aggregate(
+        _eligible=f.count(where=f.eligible),
+        _eligible_responded=f.count(where=f.eligible & f.contact_id.isin(answered)),
+    )
     agg = agg.cross_join(eligible)
     has_inv = agg.invitations > 0
-    rr_num = ibis.ifelse(has_inv, agg.invited_responses, agg.responses)
+    rr_num = ibis.ifelse(has_inv, agg.invited_responses, agg._eligible_responded)
     rr_den = ibis.ifelse(has_inv, agg.invitations, agg._eligible)
     agg = agg.mutate(
+        response_rate_numerator=rr_num,
         response_rate_denominator=rr_den,
         response_rate=ibis.ifelse(rr_den > 0, rr_num.cast("float64") / rr_den, ibis.null("float64")),
         response_rate_basis=ibis.ifelse(has_inv, "invitations", "eligible contacts"),
@@ -859,7 +867,7 @@ def fcr_customer_reported(
     agg = _with_rate(agg)
     return agg.select(
         "numerator", "denominator", "rate", "ci_low", "ci_high", "responses", "response_rate",
-        "response_rate_denominator", "response_rate_basis",
+        "response_rate_numerator", "response_rate_denominator", "response_rate_basis",
     )
 
 

@@ -573,6 +573,27 @@ def test_fcr_customer_reported_without_invitations(con):
     assert r["response_rate"] == pytest.approx(4 / 7)
 
 
+def test_fcr_customer_reported_response_rate_counts_eligible_contacts_only(con):
+    # Seen: "response rate 28.7% of eligible contacts" = 737 responses about any contact (abandoned,
+    # bot-resolved, anonymous) / 2,572 eligible contacts; only 608 eligible contacts responded.
+    # Responses: r1, r2 (both about c1), r3 (about the outbound c3b: not eligible), r4 (c5);
+    # r5 (c6) was never answered. FCR over every answer on resolution: yes r1, r4 / r1, r3, r4 = 2/3.
+    # Response rate: eligible contacts with a response c1, c5 = 2 / 7 eligible (not 4 / 7).
+    contacts, _ = _case_fixture()
+    rows = [
+        {"survey_id": "r1", "contact_id": "c1", "responded_at": "2026-03-02 10:00", "resolved": True},
+        {"survey_id": "r2", "contact_id": "c1", "responded_at": "2026-03-03 10:00", "csat": 4.0},
+        {"survey_id": "r3", "contact_id": "c3b", "responded_at": "2026-03-06 10:00", "resolved": False},
+        {"survey_id": "r4", "contact_id": "c5", "responded_at": "2026-03-02 10:00", "resolved": True},
+        {"survey_id": "r5", "contact_id": "c6"},
+    ]
+    r = one(con, R.fcr_customer_reported(canonical_memtable("surveys", rows), contacts))
+    assert (r["numerator"], r["denominator"], r["responses"]) == (2, 3, 4)
+    assert r["response_rate"] == pytest.approx(2 / 7)
+    assert (r["response_rate_numerator"], r["response_rate_denominator"]) == (2, 7)
+    assert r["response_rate_basis"] == "eligible contacts"
+
+
 def test_fcr_headline_every_definition(con):
     # With cases and surveys: 5 rows; without them the two rows say why they are missing.
     contacts, cases = _case_fixture()
