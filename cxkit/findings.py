@@ -1166,8 +1166,11 @@ def _perception_gap(ctx: Context, rule: Rule) -> list[Draft]:
                           denominator=int(n_s), unit="points",
                           comparison=f"customer-reported {pct(float(s['rate']))} (n = {int(n_s):,}), repeat-based "
                                      f"{pct(float(b['rate']))} (n = {int(n_b):,})", result="fcr_headline"),
-        affected=n_s, affected_label="survey answers on resolution", population=ctx.judged_contacts(),
-        population_label="contacts judged",
+        # the answers are a sample, about any contact of the period (abandoned, contained,
+        # anonymous ones too): a share of the judged contacts would set two populations against
+        # each other, and a share of any population would measure how many were asked, not how
+        # many customers the disagreement touches. The count is stated without a share.
+        affected=n_s, affected_label="survey answers on resolution",
         baseline=f"customer-reported {pct(float(s['rate']))} against repeat-based {pct(float(b['rate']))}",
     )]
 

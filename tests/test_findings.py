@@ -310,10 +310,17 @@ def test_perception_gap_and_nonresponse(tmp_path):
     # +16.7 points, its Newcombe interval above zero
     nonresp = pd.DataFrame([{"group": "responders", "fcr": 0.80, "fcr_n": 200},
                             {"group": "non_responders", "fcr": 1140 / 1800, "fcr_n": 1800}])
-    r = _resultset(tmp_path, {"fcr_headline": head, "nonresponse": nonresp})
+    judged = pd.DataFrame([_rate(1300, 2000)])
+    r = _resultset(tmp_path, {"fcr_headline": head, "nonresponse": nonresp, "fcr_overall": judged})
     gap, _ = _evaluate(r, "perception_gap")
     assert len(gap) == 1 and "more often" in gap[0].defect
     assert gap[0].evidence.value == pytest.approx(0.15)
+    # size: the 300 answers, never a share of the 2,000 judged contacts (seen: "705 survey answers on
+    # resolution (36.7% of 1,923 contacts judged)", answers about any contact against eligible ones)
+    size = gap[0].size
+    assert size.affected == 300 and size.volume_share is None
+    assert size.text() == "300 survey answers on resolution"
+    assert gap[0].screens["customer_effect"].source == "not assessed"
     bias, _ = _evaluate(r, "nonresponse_bias")
     assert len(bias) == 1 and "better-served" in bias[0].defect
 
