@@ -38,7 +38,8 @@ DEFINITIONS: dict[str, str] = {
     "Containment": "Inbound contacts contained by the IVR or a bot, in any channel / inbound contacts that "
     "entered the IVR or a bot.",
     "Orphans": "Survey answers, QA evaluations and cases whose contact is not in the contacts feed: counted "
-    "by the readiness checks and left out of every figure.",
+    "by the readiness checks and left out of every figure. Those about a contact of the feed outside the "
+    "period belong to that contact's period and are left out of this one's figures too.",
     "AHT": "(talk + hold + after-contact work) / handled contacts of both directions; the median is "
     "shown beside the mean.",
     "Confidence interval": "Every rate carries a 95% Wilson interval and its denominator; segments under "

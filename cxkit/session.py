@@ -55,7 +55,8 @@ class Session:
     as zero, per leg, before summing; the contacts of shared or test customer ids read as
     unidentified: ``cxkit.customers``, ``resolution.exclude_implausible_customers``), the legs of
     those contacts (all of them, even those that start after the period end), and surveys, QA
-    evaluations and cases without orphans (rows whose contact is not in the contacts feed).
+    evaluations and cases about the period's contacts: without orphans (rows whose contact is not
+    in the contacts feed) and without rows about a contact outside the period.
     ``table(name, as_loaded=True)`` gives the mapped table before those steps, for readiness
     checks that must see the raw defects.
     """
@@ -332,9 +333,17 @@ class Session:
             return legs.filter(t.contact_id.isin(kept.contact_id)), True
         if name in ORPHAN_TABLES:
             # an orphan (its contact is not in the contacts feed) is counted by readiness and left
-            # out of every metric; a row without a contact_id links to nothing and is kept
-            feed = self._contacts_feed()
-            return t.filter(t.contact_id.isnull() | t.contact_id.isin(feed.contact_id)), True
+            # out of every metric; a row about a contact of the feed that arrived outside the
+            # period belongs to that contact's period, not this one's (a survey answered on 1 March
+            # about a 28 February contact is February's), and is left out the same way for
+            # surveys, QA and cases. A case that a contact of the period names (contacts.case_id)
+            # is about that contact too and stays. A row without a contact_id links to nothing
+            # and is kept.
+            period = self._period_contacts()
+            keep = t.contact_id.isnull() | t.contact_id.isin(period.contact_id)
+            if name == "cases":
+                keep = keep | t.case_id.isin(period.filter(period.case_id.notnull()).case_id)
+            return t.filter(keep), True
         return t, False
 
     def _period_contacts(self) -> ir.Table:

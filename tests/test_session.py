@@ -139,8 +139,8 @@ def test_orphan_surveys_qa_and_cases_are_left_out(tmp_path):
 
     assert survey_scores(s.table("surveys")).execute().iloc[0]["csat_mean"] == 4.5
     assert sorted(s.table("qa").execute().evaluation_id) == ["q1"]
-    # k3's contact D is in the feed (after the period): not an orphan
-    assert sorted(s.table("cases").execute().case_id) == ["k1", "k3"]
+    # k3's contact D is in the feed (after the period): left out of the period's cases, not an orphan
+    assert sorted(s.table("cases").execute().case_id) == ["k1"]
     # as loaded, every row is there, for readiness to count the orphans
     assert s.table("surveys", as_loaded=True).count().execute() == 3
     from cxkit.readiness import assess
@@ -149,6 +149,70 @@ def test_orphan_surveys_qa_and_cases_are_left_out(tmp_path):
     assert checks["surveys.contact_in_contacts"].result["unexpected_count"] == 1
     assert checks["qa.contact_in_contacts"].result["unexpected_count"] == 1
     assert checks["cases.contact_in_contacts"].result["unexpected_count"] == 1
+
+
+def test_surveys_qa_and_cases_belong_to_the_period_of_their_contact(tmp_path):
+    # Seen: a survey about a conversation created 28 February 23:31 local, answered on 1 March, was
+    # in CSAT ("Responses 737") and customer-reported FCR (488/705) of a March report, while a case
+    # whose contact came after the period was left out. London time (GMT in February).
+    #  E: 28 Feb 23:30 (in the feed, before the period); A: 10 March; C: 20 March, names case K5
+    #  (opened by E in February); D: 1 April 09:00 (after the period)
+    (tmp_path / "contacts.csv").write_text(
+        "cid,cust,start,end,talk,case\n"
+        "E,k3,2026-02-28 23:30:00,2026-02-28 23:40:00,100,K5\n"
+        "A,k1,2026-03-10 09:00:00,2026-03-10 09:05:00,150,\n"
+        "C,k3,2026-03-20 10:00:00,2026-03-20 10:04:00,200,K5\n"
+        "D,k4,2026-04-01 09:00:00,2026-04-01 09:05:00,250,\n"
+    )
+    # surveys: s1 about A, s2 about E (answered 1 March), s3 about D, s4 about Z (an orphan), s5 no contact
+    (tmp_path / "surveys.csv").write_text(
+        "id,cid,csat,res\ns1,A,5,yes\ns2,E,1,no\ns3,D,2,no\ns4,Z,1,no\ns5,,4,\n"
+    )
+    (tmp_path / "qa.csv").write_text("id,cid,at,score\nq1,A,2026-03-11,80\nq2,E,2026-03-01,20\nq3,D,2026-04-01,30\n"
+                                     "q4,Z,2026-03-02,10\n")
+    (tmp_path / "cases.csv").write_text("id,cid,at\nK1,A,2026-03-10\nK2,E,2026-02-28\nK3,D,2026-04-01\n"
+                                        "K4,Z,2026-03-21\nK5,E,2026-02-28\n")
+    columns = {
+        "contact_id": "cid", "customer_id": "cust", "channel": {"constant": "chat"},
+        "direction": {"constant": "inbound"}, "arrived_at": {"column": "start", "format": FMT},
+        "ended_at": {"column": "end", "format": FMT}, "talk_s": "talk", "outcome": {"constant": "handled"},
+        "case_id": "case",
+    }
+    resolved = {"column": "res", "values": {"yes": True, "no": False}}
+    day = {"column": "at", "format": "%Y-%m-%d"}
+    spec = {
+        "name": "t", "client": "T", "period": {"start": "2026-03-01", "end": "2026-03-31"}, "timezone": "Europe/London",
+        "sources": {
+            "contacts": {"path": "contacts.csv", "columns": columns},
+            "surveys": {"path": "surveys.csv", "columns": {"survey_id": "id", "contact_id": "cid", "csat": "csat",
+                                                           "resolved": resolved}},
+            "qa": {"path": "qa.csv", "columns": {"evaluation_id": "id", "contact_id": "cid", "evaluated_at": day,
+                                                 "score": "score"}},
+            "cases": {"path": "cases.csv", "columns": {"case_id": "id", "contact_id": "cid", "opened_at": day}},
+        },
+    }
+    path = tmp_path / "engagement.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    s = cxkit.open_engagement(path)
+    assert sorted(s.table("contacts").execute().contact_id) == ["A", "C"]
+    # the period's survey answers: s1 and s5; CSAT (5 + 4) / 2 (with E's and D's: 12 / 4 = 3.0)
+    assert sorted(s.table("surveys").execute().survey_id) == ["s1", "s5"]
+    from cxkit.perception import survey_scores
+    from cxkit.resolution import fcr_customer_reported
+
+    assert survey_scores(s.table("surveys")).execute().iloc[0]["csat_mean"] == 4.5
+    # customer-reported FCR: s1 yes / s1 = 1/1 (E's and D's "no" would make it 1/3)
+    r = fcr_customer_reported(s.table("surveys"), s.table("contacts")).execute().iloc[0]
+    assert (r.numerator, r.denominator) == (1, 1)
+    assert sorted(s.table("qa").execute().evaluation_id) == ["q1"]
+    # cases: K1 (A's) and K5, opened by E in February but named by C, a contact of the period
+    assert sorted(s.table("cases").execute().case_id) == ["K1", "K5"]
+    # readiness counts only the orphans (Z), as loaded: E's and D's rows are not orphans
+    from cxkit.readiness import assess
+
+    checks = {c.id: c for c in assess(s).results}
+    for table in ("surveys", "qa", "cases"):
+        assert checks[f"{table}.contact_in_contacts"].result["unexpected_count"] == 1, table
 
 
 def test_running_out_of_memory_names_the_memory_settings_not_the_mapping(tmp_path):
