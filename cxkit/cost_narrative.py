@@ -346,6 +346,9 @@ def _value(results: Any, value: Any, unit: str) -> str:
 _SOURCE_WORDS = {
     "measured": "measured",
     "engagement": "given by the engagement",
+    "derived": "derived from the measured AHT",
+    "given and derived": "given by the engagement and derived from the measured AHT",
+    "not priced": "not priced",
     "scenario": "the scenario's input",
     "computed": "computed",
 }

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from cxkit.config import SCENARIO_INPUTS, SCENARIO_LEVERS, Cost, Scenario
-from cxkit.cost import DataPeriod
+from cxkit.cost import DERIVED, GIVEN, GIVEN_AND_DERIVED, NOT_PRICED, DataPeriod
 from cxkit.operations import _as_list, _label_segments, containment, queue_flags
 from cxkit.resolution import _eligibility, fcr_repeat, repeat_after_transfer, repeat_share
 from cxkit.stats import Z95, wilson_bounds
@@ -272,6 +272,21 @@ class Baseline:
         return asdict(self)
 
 
+def _price_basis(bases: Iterable[str | None]) -> str:
+    """Which kind of price a mean over channels rests on (:func:`cxkit.cost.channel_prices`'
+    ``basis`` of the channels that go into it): given, derived, given and derived, or not priced."""
+    kinds = set(bases)
+    if DERIVED in kinds:
+        return GIVEN_AND_DERIVED if GIVEN in kinds else DERIVED
+    return GIVEN if GIVEN in kinds else NOT_PRICED
+
+
+#: The ``source`` of a scenario line that is a price, by the price's basis: a given price is the
+#: engagement's input, a derived one rests on the measured AHT.
+_PRICE_SOURCE = {GIVEN: "engagement", DERIVED: "derived", GIVEN_AND_DERIVED: "given and derived",
+                 NOT_PRICED: "not priced"}
+
+
 def _f(v: Any) -> float | None:
     if v is None:
         return None
@@ -339,6 +354,7 @@ def measure_baseline(
     sources: dict[str, str] = {}
     p = prices.execute()
     price = {r.channel: _f(r.cost_per_contact) for r in p.itertuples()}
+    basis = {r.channel: r.basis for r in p.itertuples()}
 
     # FCR by reason (one pass, or the caller's); the overall FCR is their sum
     by_r = _fcr_by_reason(contacts, fcr_by_reason, counts, end_of_data=end_of_data, window_days=window_days,
@@ -398,6 +414,9 @@ def measure_baseline(
         if len(agent_priced) else None
     )
     agent_aht = float(agent["inbound_handle_s"].fillna(0).sum() / agent["handled_inbound"].sum()) if len(agent) else None
+    # a contained entry saves an agent contact, less the self-service price when there is one
+    saved = [*agent_priced["channel"], *(["self_service"] if price.get("self_service") is not None else [])]
+    sources["containment_price_basis"] = _price_basis(basis.get(c) for c in saved)
 
     # the hourly cost of agent time: given, else implied by the given prices at measured AHT
     if cost.loaded_hourly_cost is not None:
@@ -420,6 +439,7 @@ def measure_baseline(
     rep_handle_h = float(mix["handle_s"].fillna(0).sum()) / 3600 / n_mix if n_mix else 0.0
     rep_handled = float(mix["handled"].sum()) / n_mix if n_mix else 0.0
     rep_priced_share = float(mp["n"].sum()) / n_mix if n_mix else 1.0
+    sources["repeat_price_basis"] = _price_basis(basis.get(c) for c in mp.loc[mp["n"] > 0, "channel"])
     if len(mp) < len(mix):
         sources["repeat_price"] = ("mean price of the priced repeats after eligible contacts; repeats in channels "
                                    "without a price are kept out of the saving")
@@ -776,7 +796,10 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
     -------
     DataFrame
         ``step``, ``item``, ``formula`` (the numbers that go in), ``value``, ``unit``,
-        ``source`` ("measured", "engagement", "scenario" or "computed").
+        ``source`` ("measured", "engagement", "scenario" or "computed"; a price: "engagement",
+        "derived" (from the measured AHT), "given and derived" or "not priced", by the basis of
+        the channel prices it is the mean of, ``Baseline.sources``; "engagement" when the
+        baseline does not say).
     """
     o = _base(s, b)
     x = {k: v[1] for k, v in scenario_inputs(s, b).items()}
@@ -802,7 +825,8 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
         add("Repeat contacts avoided (FCR)", f"{_n(o['unresolved_avoided'], 1)} x {x['repeats_per_unresolved']:.3f}",
             o["repeats_avoided_fcr"], "contacts", "computed")
         add("Cost per avoided repeat", "mean price of the repeats after eligible contacts, by their channel",
-            b.repeat_price if b.repeat_price is not None else float("nan"), cur, "engagement")
+            b.repeat_price if b.repeat_price is not None else float("nan"), cur,
+            _PRICE_SOURCE[b.sources.get("repeat_price_basis", GIVEN) if b.repeat_price is not None else NOT_PRICED])
         if b.repeat_priced_share < 1:
             add("Share of those repeats in priced channels", "the others have no price: kept out of the saving",
                 b.repeat_priced_share, "share", "measured")
@@ -840,12 +864,12 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
         if b.agent_price is None:
             # no price for the agent contact a contained entry saves: not priced, never 0
             add("Saving per contained entry", "agent contact not priced: no saving can be priced", float("nan"),
-                cur, "engagement")
+                cur, _PRICE_SOURCE[NOT_PRICED])
         else:
             add("Saving per contained entry",
                 f"agent contact {b.agent_price:.2f} - self-service {ss:.2f}" if ss is not None
                 else f"agent contact {b.agent_price:.2f} (self-service not priced: not subtracted)",
-                b.agent_price - (ss or 0), cur, "engagement")
+                b.agent_price - (ss or 0), cur, _PRICE_SOURCE[b.sources.get("containment_price_basis", GIVEN)])
         add("Saving from containment", "agent contacts avoided x saving per entry", o["saving_containment"], cur, "computed")
         add("Agent hours from containment", f"x {b.agent_aht_s or 0:.0f} s AHT / 3600 / occupancy", o["hours_containment"], "hours", "computed")
     if "volume_change" in x:

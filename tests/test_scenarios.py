@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import ibis
 import numpy as np
 import pandas as pd
 import pytest
@@ -265,6 +266,38 @@ def test_measured_baseline_on_the_fixture():
     # no intervals: staffed FTE from the workload, 0.5 h / 0.8 x 365 / 7 days / 1,600 h
     assert b.staffed_fte == pytest.approx(0.5 / 0.8 * 365 / 7 / 1600)
     assert b.to_dict()["period_days"] == 7
+
+
+def test_a_price_line_says_whether_its_prices_were_given_or_derived():
+    # Seen: "Cost per avoided repeat | mean price of the repeats after eligible contacts, by their
+    # channel | INR 117.06 | given by the engagement" where the chat and messaging prices, most of
+    # the repeats, were derived from the measured AHT.
+    t = _chain_contacts()
+    eod = ts("2026-03-31 00:00")
+
+    def lines(contacts, cost: Cost) -> pd.DataFrame:
+        prices = C.channel_prices(contacts, cost)
+        b = S.measure_baseline(contacts, cost, prices, C.data_period(contacts), end_of_data=eod)
+        both = Scenario(name="fcr and containment", fcr_change=0.05, containment_to=0.3)
+        return S.scenario_lines(both, b).set_index("item")
+
+    given = lines(t, Cost(cost_per_contact={"voice": 5.0}, occupancy=0.8))
+    assert given.loc["Cost per avoided repeat", "source"] == "engagement"
+    assert given.loc["Saving per contained entry", "source"] == "engagement"
+    # no price given: voice derived from its AHT, 300 s / 3,600 x 36.00/h / 0.8 = 3.75
+    derived = lines(t, Cost(loaded_hourly_cost=36.0, occupancy=0.8))
+    assert derived.loc["Cost per avoided repeat", "value"] == pytest.approx(3.75)
+    assert derived.loc["Cost per avoided repeat", "source"] == "derived"
+    assert derived.loc["Saving per contained entry", "source"] == "derived"
+    # f in chat, the only channel without a given price: the repeats' weights b 1, c 1, e 1 (voice,
+    # given 5.00) and f 2 (chat, derived 3.75): (3 x 5.00 + 2 x 3.75) / 5 = 4.50, given and derived
+    mixed = t.mutate(channel=ibis.ifelse(t.contact_id == "f", "chat", t.channel))
+    both = lines(mixed, Cost(cost_per_contact={"voice": 5.0}, loaded_hourly_cost=36.0, occupancy=0.8))
+    assert both.loc["Cost per avoided repeat", "value"] == pytest.approx(4.5)
+    assert both.loc["Cost per avoided repeat", "source"] == "given and derived"
+    from cxkit.cost_narrative import _SOURCE_WORDS
+
+    assert _SOURCE_WORDS["given and derived"] == "given by the engagement and derived from the measured AHT"
 
 
 def test_precomputed_journey_rows_give_the_same_numbers():
