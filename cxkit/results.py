@@ -228,6 +228,7 @@ class Inputs:
             journey_rows=self.journey_contacts, fcr_by_reason=self.result("fcr_by_reason"),
             transfer_repeats=self.result("repeat_after_transfer"),
             containment_not_measured=self.judge.absent("containment") if self.judge is not None else None,
+            transfers_not_measured=self.judge.absent("transfer_rate") if self.judge is not None else None,
         )
         return scenarios.run_scenarios(baseline, c.scenarios, seed=c.seed, draws=c.monte_carlo_draws)
 

@@ -255,6 +255,9 @@ class Baseline:
     sources: dict[str, str] = field(default_factory=dict)
     #: why containment is not measured in this export (no contained outcome it can give), or None
     containment_not_measured: str | None = None
+    #: why the transfer rate is not measured in this export (no transfer counts), or None: then
+    #: ``transferred`` is 0 because nothing was counted, not because no contact was transferred
+    transfers_not_measured: str | None = None
 
     @property
     def transfer_rate(self) -> float:
@@ -314,6 +317,7 @@ def measure_baseline(
     fcr_by_reason: pd.DataFrame | None = None,
     transfer_repeats: pd.DataFrame | None = None,
     containment_not_measured: str | None = None,
+    transfers_not_measured: str | None = None,
 ) -> Baseline:
     """Measure the scenario baseline (executes a few small aggregates: the reporting edge).
 
@@ -350,6 +354,9 @@ def measure_baseline(
     containment_not_measured
         Why the export cannot measure containment (``Judge.absent("containment")``), or None:
         a containment scenario is then listed, not worked through.
+    transfers_not_measured
+        Why the export cannot measure the transfer rate (``Judge.absent("transfer_rate")``), or
+        None: a transfer scenario is then listed, not worked through.
     """
     sources: dict[str, str] = {}
     p = prices.execute()
@@ -516,6 +523,7 @@ def measure_baseline(
         by_reason=by_reason,
         sources=sources,
         containment_not_measured=containment_not_measured,
+        transfers_not_measured=transfers_not_measured,
     )
 
 
@@ -551,7 +559,11 @@ def default_scenarios(b: Baseline) -> list[Scenario]:
     """The default set, used when the engagement names none: an FCR gain, the practice case,
     an AHT cut, fewer transfers, more containment and less volume, each with a stated range.
 
-    Levers that the baseline cannot carry (no transfers, no self-service entries) are left out.
+    A lever the data cannot carry (transfers or containment not measured, no IVR or bot entry)
+    is still listed: :func:`run_scenarios` names why it is not worked through (:func:`unmeasured`).
+    Transfers measured as none (an export that counts transfers, 0 transferred) are worked
+    through: fewer transfers than none avoid nothing, a measured 0. Containment at 95% or more
+    leaves no room for 5 points and is left out.
     """
     out = [
         Scenario(name="FCR +5 points", fcr_change=0.05, low_high={"fcr_change": [0.03, 0.07]}),
@@ -565,13 +577,12 @@ def default_scenarios(b: Baseline) -> list[Scenario]:
         Scenario(name="AHT -20 s", aht_change_s=-20, low_high={"aht_change_s": [-30, -10]}),
     ]
     t0 = b.transfer_rate
-    if t0 > 0:
-        out.append(Scenario(
-            name="Transfers down by a quarter", transfer_rate_to=round(t0 * 0.75, 4),
-            low_high={"transfer_rate_to": [round(t0 * 0.65, 4), round(t0 * 0.85, 4)]},
-        ))
-    c0 = b.containment_rate
-    if c0 is not None and c0 < 0.95:
+    out.append(Scenario(
+        name="Transfers down by a quarter", transfer_rate_to=round(t0 * 0.75, 4),
+        low_high={"transfer_rate_to": [round(t0 * 0.65, 4), round(t0 * 0.85, 4)]},
+    ))
+    c0 = b.containment_rate if b.containment_rate is not None else 0.0  # None: listed, not worked through
+    if c0 < 0.95:
         out.append(Scenario(
             name="Containment +5 points", containment_to=round(c0 + 0.05, 4),
             low_high={"containment_to": [round(c0 + 0.02, 4), round(min(c0 + 0.08, 1.0), 4)]},
@@ -614,10 +625,16 @@ def unmeasured(s: Scenario, b: Baseline) -> str | None:
     judged) and, as a transfer lever does, the repeats that follow an unresolved contact (some
     unresolved eligible contact followed): without them its figures would be zeros that were
     never measured. A containment lever needs containment measured: an export that cannot say a
-    contact was contained reads 0% contained, a baseline nobody measured.
+    contact was contained reads 0% contained, a baseline nobody measured; and some contact that
+    entered the IVR or a bot (none: the rate is 0 / 0). A transfer lever needs the transfer rate
+    measured: an export without transfer counts reads 0% transferred.
     """
     if s.containment_to is not None and b.containment_not_measured:
         return f"containment is not measured: {b.containment_not_measured}"
+    if s.containment_to is not None and b.containment_rate is None:
+        return "containment is not measured: no inbound contact entered the IVR or a bot (IVR/bot seconds above zero)"
+    if s.transfer_rate_to is not None and b.transfers_not_measured:
+        return f"the transfer rate is not measured: {b.transfers_not_measured}"
     fcr_lever = _fcr_change_base(s, b) is not None
     if not (fcr_lever or s.transfer_rate_to is not None):
         return None

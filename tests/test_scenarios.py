@@ -202,14 +202,38 @@ def test_default_scenarios_include_the_practice_case():
     names = [s.name for s in S.default_scenarios(_baseline())]
     assert S.PRACTICE_CASE in names
     assert {"FCR +5 points", "AHT -20 s", "Transfers down by a quarter", "Containment +5 points", "Volume -5%"} <= set(names)
-    # no transfers, no self-service entries: those levers are left out
-    names = [s.name for s in S.default_scenarios(_baseline(transferred=0, containment_entries=0))]
-    assert "Transfers down by a quarter" not in names and "Containment +5 points" not in names
     res = S.run_scenarios(_baseline(), seed=3, draws=500)
     assert res.summary["scenario"].tolist() == [s.name for s in S.default_scenarios(_baseline())]
     case = res.summary.set_index("scenario").loc[S.PRACTICE_CASE]
     assert case.net_saving_year == pytest.approx(46_233.3333) and case.inconsistent_flags == 1
     assert set(res.tables()) == {"scenario_summary", "scenario_lines", "scenario_monte_carlo", "scenario_tornado", "scenario_flags"}
+
+
+def test_default_levers_the_data_cannot_carry_are_listed_with_the_reason():
+    # Seen: an export without transfer counts and without IVR or bot entries: "Transfers down by a
+    # quarter" and "Containment +5 points" were dropped from the default set without a word.
+    why = "the export has no transfer counts (contacts.transfers)"
+    b = _baseline(transferred=0, eligible_judged_transferred=0, transfers_not_measured=why,
+                  containment_entries=0, contained=0)
+    names = [s.name for s in S.default_scenarios(b)]
+    assert {"Transfers down by a quarter", "Containment +5 points"} <= set(names)
+    res = S.run_scenarios(b, seed=3, draws=200)
+    summary = res.summary.set_index("scenario")
+    assert list(summary.index) == names
+    assert summary.loc["Transfers down by a quarter", "not_measured"] == f"the transfer rate is not measured: {why}"
+    assert summary.loc["Containment +5 points", "not_measured"] == (
+        "containment is not measured: no inbound contact entered the IVR or a bot (IVR/bot seconds above zero)")
+    for name in ("Transfers down by a quarter", "Containment +5 points"):
+        assert summary.loc[name, list(S.OUTPUTS)].isna().all(), name  # every figure empty, not 0
+        assert name not in set(res.lines["scenario"])
+    # an export that counts transfers and has none: a measured 0, worked through. A quarter fewer
+    # than 0 of 12,000 handled contacts avoids 0 transfers and saves 0 (measured, not missing)
+    zero = S.run_scenarios(_baseline(transferred=0, eligible_judged_transferred=0), seed=3, draws=200)
+    row = zero.summary.set_index("scenario").loc["Transfers down by a quarter"]
+    assert pd.isna(row["not_measured"])
+    assert (row["contacts_avoided"], row["net_saving"]) == (0, 0)
+    lines = zero.lines[zero.lines["scenario"] == "Transfers down by a quarter"]
+    assert _line(lines, "Transfer rate before") == 0 and _line(lines, "Transfers avoided") == 0
 
 
 # --------------------------------------------------------------------------------------------
