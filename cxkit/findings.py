@@ -889,7 +889,11 @@ def _switch(ctx: Context, rule: Rule) -> list[Draft]:
     digital = f[f["channel"].isin(_SELF_SERVICE)]
     rest = f[~f["channel"].isin(_SELF_SERVICE)]
     if digital.empty:
-        raise NotEvaluable("the data has no self-service (bot, app or web) contact followed by another contact")
+        # the self-service channel: a bot answering inside chat or messaging keeps that channel (its
+        # contacts count there), so "no self-service contact" would be false on such a desk
+        raise NotEvaluable("no contact in the self-service channel (sources.contacts.columns.channel: self_service) was "
+                           "followed by another contact; bots answering inside chat or messaging count under that "
+                           "channel")
     n_d, n_r = float(digital["followed"].sum()), float(rest["followed"].sum())
     if n_d < ctx.min_n:
         raise _too_few("self-service attempts followed by another contact", n_d, ctx)
