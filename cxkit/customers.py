@@ -20,6 +20,7 @@ __all__ = [
     "PLACEHOLDER_IDS",
     "identified",
     "identified_sql",
+    "comparable_sql",
     "implausible_customers",
     "implausible_summary",
     "without_implausible_customers",
@@ -75,6 +76,24 @@ def identified_sql(expr: str) -> str:
     """
     return (f"CASE WHEN regexp_matches({expr}, '[^{_BLANK}]') AND NOT regexp_matches({expr}, '{_PLACEHOLDER}') "
             f"THEN {expr} END")
+
+
+def comparable_sql(expr: str) -> str:
+    """SQL (DuckDB dialect text) for the customer id text ``expr`` as the loader compares it: an
+    e-mail address (holding ``@``) in lower case, any other id as written.
+
+    A mailbox does not change with the case it is typed in: ``Anna.Smith@Example.com`` and
+    ``anna.smith@example.com`` are one customer, and read as two every return between them was
+    not a repeat. Other ids keep their case (an account code ``AB12`` is not ``ab12``).
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> v = "('Anna.Smith@EXAMPLE.com'), ('AB12'), (NULL)"
+    >>> duckdb.sql(f"SELECT {comparable_sql('x')} AS k FROM (VALUES {v}) v(x)").fetchall()
+    [('anna.smith@example.com',), ('AB12',), (None,)]
+    """
+    return f"CASE WHEN ({expr}) LIKE '%@%' THEN lower({expr}) ELSE {expr} END"
 
 
 def implausible_customers(contacts: ir.Table, max_contacts: int) -> ir.Table:

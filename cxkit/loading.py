@@ -26,7 +26,7 @@ from sqlglot import exp
 
 from cxkit.config import EARLIEST_DAY, EPOCH_UNITS, LATEST_DAY, ColumnMapping, Engagement, SourceConfig, _format_from_suffix
 from cxkit.connection import Dialect, dialect_for
-from cxkit.customers import identified_sql
+from cxkit.customers import comparable_sql, identified_sql
 from cxkit.errors import CxkitError, SourceError
 from cxkit.grouping import fold_groups, split_by_group_size
 from cxkit.privacy import redact
@@ -937,8 +937,9 @@ def load_source(
                     ) from exc
             if col.name == "customer_id":
                 identifier_sql = sql
-                # a blank id is no customer (null), decided before its pseudonym hides it
-                sql = identified_sql(sql)
+                # a blank id is no customer (null), decided before its pseudonym hides it; an
+                # e-mail address is one customer whatever its case
+                sql = comparable_sql(identified_sql(sql))
                 if pseudonym_key_table is not None:
                     sql = pseudonym_sql(sql, pseudonym_key_table, d)
             selects.append(f"{sql} AS {_quote(col.name)}")

@@ -74,6 +74,20 @@ def test_a_blank_customer_id_is_no_customer_before_and_after_its_pseudonym(tmp_p
     assert not flags.is_repeat.any()
 
 
+def test_an_email_address_is_one_customer_whatever_its_case(tmp_path):
+    # 60 customers whose e-mail was typed in two cases were 120: FCR 57.2% (427/746) against
+    # 54.2% (404/745) read case-insensitively, 30 repeats and their cost left out. Other ids keep
+    # their case (an account code AB12 is not ab12)
+    rows = [("1", "Anna.Smith5@EXAMPLE.co.uk"), ("2", "anna.smith5@example.co.uk"), ("3", "AB12"), ("4", "ab12")]
+    csv = "id,cust,ch,start,end,talk\n" + "".join(
+        f"{i},{c},PH,02/03/2026 {8 + int(i)}:00,02/03/2026 {8 + int(i)}:10,0:05:00\n" for i, c in rows)
+    s = cxkit.open_engagement(_engagement(tmp_path, csv, MINIMAL))
+    df = s.table("contacts").order_by("contact_id").execute()
+    key = load_key(tmp_path)
+    assert list(df.customer_id) == [pseudonym("anna.smith5@example.co.uk", key)] * 2 + [
+        pseudonym("AB12", key), pseudonym("ab12", key)]
+
+
 def test_a_caller_shown_as_anonymous_is_no_customer(tmp_path):
     # a US call log gives "Anonymous" (or "Restricted", "Private") for a withheld number: read as
     # one customer, 199 of 200 such calls were counted as repeats of each other (FCR 84.9%, truth

@@ -233,12 +233,12 @@ def test_spark_reads_a_blank_customer_id_as_no_customer_as_duckdb_does(spark):
     # the loader's blank test (cxkit.customers.identified_sql), written for DuckDB, transpiled
     import duckdb
 
-    from cxkit.customers import identified_sql
+    from cxkit.customers import comparable_sql, identified_sql
 
-    values = ["K1", "   ", "\t", " K2 ", "\n \r", None, "Anonymous", " private number"]
+    values = ["K1", "   ", "\t", " K2 ", "\n \r", None, "Anonymous", " private number", "A.B@X.com"]
     rows = ", ".join("(NULL)" if v is None else "('" + v + "')" for v in values)
-    sql = f"SELECT {identified_sql('x')} AS k FROM (VALUES {rows}) AS v(x)"
+    sql = f"SELECT {comparable_sql(identified_sql('x'))} AS k FROM (VALUES {rows}) AS v(x)"
     want = [r[0] for r in duckdb.sql(sql).fetchall()]
-    assert want == ["K1", None, None, " K2 ", None, None, None, None]
+    assert want == ["K1", None, None, " K2 ", None, None, None, None, "a.b@x.com"]
     got = spark.session.con.sql(sql, dialect="duckdb").execute().k.tolist()
     assert [None if v is None or v != v else v for v in got] == want
