@@ -767,3 +767,20 @@ def test_bank_key_parts_and_unserved_rows_are_reported(bank_run):
     served = by_id["contacts.handled_were_served"]
     assert served.status == "fail" and served.unexpected == 50
 
+
+
+def test_csat_answers_on_another_scale_block_csat():
+    # answers on 0-10 mapped as CSAT: "CSAT, share 4-5 33.3% (n = 60)" counted only the 3s, 4s and
+    # 5s of a 0-10 scale (60 of 283 answers) and was quoted with a warning; most answers off the
+    # 1-5 scale now block the figure, a few stay a warning
+    def run(scores):
+        surveys = [{"survey_id": f"s{i}", "contact_id": f"c{i}", "customer_id": f"k{i % 5}",
+                    "responded_at": "2026-03-02 12:00", "csat": float(v)} for i, v in enumerate(scores)]
+        return _by_id(assess_tables(_engagement(), _inputs(_clean_contacts(), surveys), now=NOW))
+
+    ten = run([0, 2, 3, 5, 6, 7, 7, 8, 8, 9, 9, 10] * 2)
+    assert ten["surveys.csat.on_scale"].status == "fail" and ten["surveys.csat.on_scale"].blocking
+    assert "csat is outside 1-5 on 18 of 24 answers (75.0%): the answers are on another scale" in ten[
+        "surveys.csat.on_scale"].finding
+    few = run([1, 2, 3, 4, 5] * 4 + [0])  # one answer of 21 off the scale: a warning, CSAT still quoted
+    assert few["surveys.csat.on_scale"].status == "pass" and few["surveys.csat.in_range"].status == "fail"
