@@ -124,10 +124,21 @@ def recontact_reading(results: Any) -> display.Html:
 def why_unjudged(frame: pd.DataFrame, results: Any) -> pd.DataFrame:
     """The sensitivity table with a ``why`` column where a row judged no contact, from its own
     counts: contacts too recent for the window (``censored``), contacts without a recorded
-    reason where same-reason repeats need one (``unknown_reason``), or no eligible contact."""
+    reason where same-reason repeats need one (``unknown_reason``), or no eligible contact; and
+    where it judged fewer than ``min_n``, that it rests on too few."""
     # the days the contacts cover (first to last arrival), not the period asked for
     days = data_days(results) or results.manifest["period"]["days"]
-    return frame.assign(why=[_why_none(row, days) for _, row in frame.iterrows()])
+    min_n = int(results.param("min_n"))
+
+    def why(row: Any) -> str:
+        n = _num(row["denominator"])
+        if n is not None and 0 < n < min_n:
+            # a rate on a handful of contacts (a 30-day window on a month: "100.0%" on 1) is shown,
+            # said to be too few, as segments under min_n are
+            return f"only {int(n):,} judged, under the minimum of {min_n:,}: too few to read"
+        return _why_none(row, days)
+
+    return frame.assign(why=[why(row) for _, row in frame.iterrows()])
 
 
 def data_days(results: Any) -> int | None:

@@ -129,6 +129,11 @@ def test_why_a_sensitivity_row_judged_nothing_is_its_own_cause():
     assert why == ["", "a 30-day window needs that long after a contact ends; the data covers 31 days",
                    "no contact has a recorded reason (same-reason repeats need one)",
                    "4 too recent for a 14-day window, 6 without a recorded reason (same-reason repeats need one)"]
+    # a 30-day window on a month judged 1 contact: "100.0%" beside no word of it (min_n 30)
+    few = frame.assign(denominator=[1161, 1, 0, 29])
+    why = narrative.why_unjudged(few, FakeResults({})).why.tolist()
+    assert why[1] == "only 1 judged, under the minimum of 30: too few to read"
+    assert why[3] == "only 29 judged, under the minimum of 30: too few to read" and why[0] == ""
 
 
 def test_notebooks_hold_no_fixed_claim_about_the_data():
