@@ -267,6 +267,13 @@ def csat_effort_reading(results: Any) -> display.Html:
     first, last = deciles.iloc[0], deciles.iloc[-1]
     text = (f"CSAT (share 4-5) is {pct(first['csat_top2'])} in the easiest effort decile and "
             f"{pct(last['csat_top2'])} in the hardest.")
+    answers = [_num(d.get("csat_n")) for d in (first, last)]
+    min_n = int(results.param("min_n"))
+    if all(a is not None for a in answers):
+        # the deciles are cut on every response; a decile's CSAT rests on its CSAT answers only
+        text = text[:-1] + f" ({int(answers[0]):,} and {int(answers[1]):,} CSAT answers)."
+        if min(answers) < min_n:
+            text += f" That is fewer than the minimum of {min_n:,}: read the two as indicative."
     if rho is not None and lo is not None and hi is not None:
         if hi < 0:
             text += f" Satisfaction falls as effort rises (rank correlation {r2(rho)}, 95% CI {r2(lo)} to {r2(hi)})."

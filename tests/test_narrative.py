@@ -83,6 +83,16 @@ def test_csat_reading_follows_the_sign_and_interval():
     assert "no clear relation" in reading(-0.05, -0.2, 0.1)
     assert "rises with effort" in reading(0.3, 0.2, 0.4)
 
+    # the deciles are cut on every response, their CSAT on its answers only: "37.5% in the easiest
+    # decile and 40.0% in the hardest" rested on 8 and 5 answers, with no word of it
+    corr = pd.DataFrame({"measure": ["csat"], "spearman": [-0.3], "ci_low": [-0.4], "ci_high": [-0.2]})
+    few = deciles.assign(csat_n=[8, 5])
+    text = str(narrative.csat_effort_reading(FakeResults({"effort_vs_ratings": corr, "csat_by_effort": few})))
+    assert "in the hardest (8 and 5 CSAT answers). That is fewer than the minimum of 30" in text
+    many = str(narrative.csat_effort_reading(FakeResults({"effort_vs_ratings": corr,
+                                                          "csat_by_effort": deciles.assign(csat_n=[80, 50])})))
+    assert "(80 and 50 CSAT answers)." in many and "indicative" not in many
+
 
 def test_trap_reading_counts_teams_and_agents_in_words():
     corr = pd.DataFrame({"comparison": ["across agents", "within team"], "n": [21, 21], "peer_groups": [1, 1],
