@@ -834,17 +834,21 @@ def _column_sql(col: Column, mapping: ColumnMapping, src: SourceConfig, default_
         return f"__ts__({base})"  # resolved against the expression's type below
     if dtype == "string":
         return f"NULLIF(CAST({base} AS VARCHAR), '')"
+    # numbers written with a decimal comma ("12,5"): the export's text is read as text
+    # (all_varchar), so the reader's own decimal_separator never applies; cxkit applies it
+    number = f"NULLIF(CAST({base} AS VARCHAR), '')"
+    if str(src.read_options.get("decimal_separator", ".")) == ",":
+        number = f"replace({number}, ',', '.')"
     if dtype == "float64":
         if mapping.unit == "hms":
-            text = f"NULLIF(CAST({base} AS VARCHAR), '')"
             return (
-                f"(TRY_CAST(split_part({text}, ':', 1) AS DOUBLE) * 3600 + "
-                f"TRY_CAST(split_part({text}, ':', 2) AS DOUBLE) * 60 + TRY_CAST(split_part({text}, ':', 3) AS DOUBLE))"
+                f"(TRY_CAST(split_part({number}, ':', 1) AS DOUBLE) * 3600 + "
+                f"TRY_CAST(split_part({number}, ':', 2) AS DOUBLE) * 60 + TRY_CAST(split_part({number}, ':', 3) AS DOUBLE))"
             )
         factor = {"ms": " / 1000.0", "min": " * 60.0"}.get(mapping.unit or "s", "")
-        return f"(TRY_CAST(NULLIF(CAST({base} AS VARCHAR), '') AS DOUBLE){factor})"
+        return f"(TRY_CAST({number} AS DOUBLE){factor})"
     if dtype == "int64":
-        return f"TRY_CAST(TRY_CAST(NULLIF(CAST({base} AS VARCHAR), '') AS DOUBLE) AS BIGINT)"
+        return f"TRY_CAST(TRY_CAST({number} AS DOUBLE) AS BIGINT)"
     if dtype == "boolean":
         if mapping.values:
             return base

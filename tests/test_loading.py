@@ -74,6 +74,22 @@ def test_a_blank_customer_id_is_no_customer_before_and_after_its_pseudonym(tmp_p
     assert not flags.is_repeat.any()
 
 
+def test_numbers_with_a_decimal_comma_are_read_when_the_export_says_so(tmp_path):
+    # a German export (';', latin-1, "12,5"): read_options.decimal_separator was passed to the
+    # reader, which reads every field as text, so every duration was unreadable and the report said
+    # "the export has no talk (handling) times"
+    columns = {**MINIMAL, "talk_s": "talk", "hold_s": "hold", "auth_attempts": "auth"}
+    csv = ("id;cust;ch;start;end;talk;hold;auth\n1;K1;PH;02/03/2026 09:00;02/03/2026 09:10;12,5;0,0;2\n"
+           "2;K2;PH;02/03/2026 10:00;02/03/2026 10:10;300;1,25;1\n")
+    s = cxkit.open_engagement(_engagement(tmp_path, csv, columns, read_options={"delim": ";", "decimal_separator": ","}))
+    df = s.table("contacts").order_by("contact_id").execute()
+    assert df.talk_s.tolist() == [12.5, 300.0] and df.hold_s.tolist() == [0.0, 1.25]
+    assert df.auth_attempts.tolist() == [2, 1]
+    # without it, a decimal comma is unreadable (null, counted), never read as 125 or 12
+    plain = cxkit.open_engagement(_engagement(tmp_path, csv, columns, read_options={"delim": ";"}))
+    assert plain.table("contacts").order_by("contact_id").execute().talk_s.isna().tolist() == [True, False]
+
+
 def test_an_email_address_is_one_customer_whatever_its_case(tmp_path):
     # 60 customers whose e-mail was typed in two cases were 120: FCR 57.2% (427/746) against
     # 54.2% (404/745) read case-insensitively, 30 repeats and their cost left out. Other ids keep
