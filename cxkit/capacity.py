@@ -479,6 +479,12 @@ def staffing_summary(staffing: pd.DataFrame) -> pd.DataFrame:
 
     rows = [{"queue": q, **roll(g), "other_length_intervals": int(other.get(q, 0)),
              "implausible_intervals": int(implausible.get(q, 0))} for q, g in work.groupby("queue")]
+    # a queue none of whose intervals could be modelled (all of another length, or implausible)
+    # is still a row, so the table names it: "620 intervals left out" did not say it was a queue
+    for q in sorted(set(other.index) | set(implausible.index), key=str):
+        if q not in set(work["queue"]):
+            rows.append({"queue": q, **roll(work.iloc[0:0]), "other_length_intervals": int(other.get(q, 0)),
+                         "implausible_intervals": int(implausible.get(q, 0))})
     rows.append({"queue": "all", **roll(work), "other_length_intervals": int(other.sum()),
                  "implausible_intervals": int(implausible.sum())})
     return pd.DataFrame(rows, columns=cols)

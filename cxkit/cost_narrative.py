@@ -518,6 +518,13 @@ def capacity_reading(results: Any) -> display.Html:
         other = int(staff.get("other_length_intervals", 0) or 0)
         implausible = int(staff.get("implausible_intervals", 0) or 0)
         why = [f"{plural(other, 'interval')} of another length than the export's most common one"] if other else []
+        frame = results.frame("staffing_summary")
+        unmodelled = [] if frame is None else [
+            str(r["queue"]) for _, r in frame.iterrows()
+            if r["queue"] != "all" and int(r["intervals"]) == 0 and int(r.get("other_length_intervals", 0) or 0) > 0]
+        if other and unmodelled:
+            # a whole queue out of the comparison is named, not only counted
+            why[0] += f" (all of queue{'s' if len(unmodelled) > 1 else ''} {', '.join(unmodelled)})"
         if implausible:
             why.append(f"{plural(implausible, 'interval')} whose offered volume or agent count means more than "
                        f"{MAX_TRAFFIC_ERLANGS:,} agents at once (not what one queue has)")

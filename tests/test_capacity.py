@@ -216,6 +216,19 @@ def test_an_interval_of_another_length_is_kept_counted_and_not_modelled():
     assert int(summary.loc["all", "other_length_intervals"]) == 1
     assert int(K.service_level_by_gap(st)["intervals"].sum()) == 3
 
+    # a whole queue in 60-minute intervals beside V's 30: it is a row of its own, named, with no
+    # interval modelled (a German WFM export's queue Rechnung was only "620 intervals left out")
+    hourly = rows[:3] + [{**rows[0], "queue": "R", "interval_start": f"2026-03-02 {h}:00", "interval_minutes": 60}
+                         for h in ("09", "10")]
+    contacts = _contacts_for_staffing().union(canonical_memtable("contacts", [
+        {"contact_id": f"r{i}", "channel": "voice", "direction": "inbound", "outcome": "handled", "queue": "R",
+         "queued": True, "wait_s": 10.0, "talk_s": 240.0, "arrived_at": f"2026-03-02 09:{i:02d}",
+         "ended_at": f"2026-03-02 09:{i + 5:02d}", "answered_at": f"2026-03-02 09:{i:02d}"} for i in range(4)]))
+    summary = K.staffing_summary(K.interval_staffing(canonical_memtable("intervals", hourly),
+                                                     contacts)).set_index("queue")
+    assert int(summary.loc["R", "intervals"]) == 0 and int(summary.loc["R", "other_length_intervals"]) == 2
+    assert int(summary.loc["all", "intervals"]) == 3
+
 
 def test_an_implausible_offered_volume_is_not_modelled_and_does_not_hang():
     # found by planting a phone number (3125550199) as an offered volume: the search for the
