@@ -784,3 +784,24 @@ def test_csat_answers_on_another_scale_block_csat():
         "surveys.csat.on_scale"].finding
     few = run([1, 2, 3, 4, 5] * 4 + [0])  # one answer of 21 off the scale: a warning, CSAT still quoted
     assert few["surveys.csat.on_scale"].status == "pass" and few["surveys.csat.in_range"].status == "fail"
+
+
+def test_wfm_queues_named_otherwise_than_the_contacts_are_flagged():
+    # a WFM export naming queues "Q_STOERUNG" where the contacts say "Störung": staffing pairs by
+    # queue name, found nothing, and the report read "No interval with contacts was staffed below
+    # the Erlang C requirement" over 141 under-staffed intervals
+    contacts = [_contact(i, queue="Störung" if i % 2 else "Rechnung") for i in range(40)]
+    def intervals(names):
+        return [{"queue": q, "interval_start": f"2026-03-02 {h:02d}:00", "interval_minutes": 30, "offered": 5,
+                 "forecast": 5.0, "staffed_agents": 2.0} for q in names for h in range(8, 18)]
+
+    def check(names):
+        inputs = _inputs(contacts)
+        inputs["intervals"] = TableInputs("intervals", canonical_memtable("intervals", intervals(names)),
+                                          set(TABLES["intervals"].names))
+        return _by_id(assess_tables(_engagement(), inputs, now=NOW))["intervals.queue_in_contacts"]
+
+    wrong = check(["Q_STOERUNG", "Rechnung"])
+    assert (wrong.status, wrong.unexpected, wrong.denominator) == ("fail", 10, 20)
+    assert "10 of 20 WFM intervals name a queue that no contact has" in wrong.finding
+    assert check(["Störung", "Rechnung"]).status == "pass"

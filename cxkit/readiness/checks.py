@@ -160,11 +160,13 @@ DERIVED: dict[str, tuple[tuple[str, ...], _Derive]] = {
     "_served_without_service": (("outcome", "answered_at", "talk_s"), _served_without_service),
     "_contact_missing": (("contact_id",), None),  # joins: see _with_links
     "_customer_missing": (("customer_id",), None),
+    "_queue_missing": (("queue",), None),
 }
 
 
 def _with_links(t: ir.Table, ctx: _Context, wanted: set[str]) -> ir.Table:
-    """Add ``_contact_missing`` / ``_customer_missing``: the id is not in the contacts feed."""
+    """Add ``_contact_missing`` / ``_customer_missing`` / ``_queue_missing``: the id (the queue
+    name) is not in the contacts feed."""
     if ctx.contacts is None:
         return t
     # a membership test (no distinct ids, no join that a query must keep): a query that
@@ -176,6 +178,11 @@ def _with_links(t: ir.Table, ctx: _Context, wanted: set[str]) -> ir.Table:
     if "_customer_missing" in wanted:
         ids = c.filter(c.customer_id.notnull()).customer_id
         t = t.mutate(_customer_missing=ibis.ifelse(t.customer_id.isnull(), ibis.null("boolean"), ~t.customer_id.isin(ids)))
+    if "_queue_missing" in wanted:
+        # a WFM queue named otherwise than the contacts' queues ("Q_STOERUNG" for "Störung") pairs
+        # with no contact: staffing against Erlang C then reads "no queue has intervals" as an all-clear
+        names = c.filter(c.queue.notnull()).queue
+        t = t.mutate(_queue_missing=ibis.ifelse(t.queue.isnull(), ibis.null("boolean"), ~t.queue.isin(names)))
     return t
 
 
@@ -719,7 +726,7 @@ def _unavailable(rule: Rule, mapped: set[str], has_contacts: bool) -> str | None
     for col in rule.columns():
         if col.startswith("_"):
             needed += DERIVED[col][0]
-            if col in ("_contact_missing", "_customer_missing") and not has_contacts:
+            if col in ("_contact_missing", "_customer_missing", "_queue_missing") and not has_contacts:
                 return "no contacts feed to compare with"
         else:
             needed.append(col)
