@@ -542,7 +542,16 @@ def service_level_gap_reading(results: Any) -> display.Html:
     under = frame[frame["gap_band"].astype(str).str.startswith(("<=", "-")) & (frame["sl_denominator"] > 0)]
     under = under.dropna(subset=["measured_sl", "erlang_sl"])
     if under.empty:
-        return _p("No interval with contacts was staffed below the Erlang C requirement.")
+        staff = results.row("staffing_summary", queue="all")
+        modelled = int(staff["intervals"]) if staff is not None and _num(staff["intervals"]) is not None else None
+        if not modelled:
+            # nothing paired, not an all-clear: a WFM export naming its queues otherwise than the
+            # contacts (Q_STOERUNG for Störung) read "No interval ... was staffed below" before
+            return _p("No WFM interval could be paired with contacts of the same queue, so staffing against "
+                      "Erlang C is not assessed: check that sources.intervals.columns.queue gives the contacts' "
+                      "queue names (readiness check intervals.queue_in_contacts).")
+        return _p(f"Of the {modelled:,} intervals modelled, none with contacts was staffed below the Erlang C "
+                  "requirement.")
     lo, hi = under["measured_sl"].min(), under["measured_sl"].max()
     elo, ehi = under["erlang_sl"].min(), under["erlang_sl"].max()
     n = int(under["intervals"].sum())

@@ -155,3 +155,31 @@ def test_notebooks_hold_no_fixed_claim_about_the_data():
             text = "".join(cell["source"])
             for claim in claims:
                 assert not re.search(claim, text, re.I), (path.name, claim)
+
+
+def test_no_interval_paired_with_contacts_is_not_an_all_clear():
+    # WFM queues named otherwise than the contacts': nothing paired, and the reading said "No
+    # interval with contacts was staffed below the Erlang C requirement" over 141 under-staffed ones
+    from cxkit import cost_narrative
+
+    cov = {"contacts": {"rows": 10, "columns": {c: {"mapped": True, "non_null": 10} for c in (
+        "talk_s", "answered_at", "wait_s", "queued")}},
+           "intervals": {"rows": 20, "columns": {c: {"mapped": True, "non_null": 20} for c in (
+               "offered", "staffed_agents")}}}
+    bands = pd.DataFrame({"gap_band": ["<= -3", "0"], "intervals": [0, 0], "offered": [0, 0],
+                          "measured_sl": [None, None], "sl_denominator": [0, 0], "erlang_sl": [None, None]})
+
+    class Results(FakeResults):
+        def row(self, name, **where):
+            f = self.frames[name]
+            for k, v in where.items():
+                f = f[f[k] == v]
+            return None if f.empty else f.iloc[0].to_dict()
+
+    def reading(modelled):
+        summary = pd.DataFrame({"queue": ["all"], "intervals": [modelled]})
+        r = Results({"service_level_by_gap": bands, "staffing_summary": summary}, coverage=cov)
+        return str(cost_narrative.service_level_gap_reading(r))
+
+    assert "No WFM interval could be paired with contacts of the same queue" in reading(0)
+    assert "Of the 480 intervals modelled, none with contacts was staffed below" in reading(480)
