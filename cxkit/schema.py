@@ -139,7 +139,8 @@ _CONTACT_COLUMNS = (
     Column("queue", "string", "First queue the contact entered."),
     Column("agent_id", "string", "Agent who handled the final leg."),
     Column("team", "string", "Team of that agent."),
-    Column("entry_point", "string", "Where the contact came in (number, IVR menu, web page)."),
+    Column("entry_point", "string", "Where the contact came in (IVR menu, line name, web page); map a dialled "
+           "number to a name such as 'number ending 0142': a phone number is refused as personal data."),
     Column("callback_scheduled", "boolean", "The contact ended with a scheduled callback.", default=False),
     Column("case_id", "string", "CRM case this contact is linked to."),
     Column("notes", "string", "Free text captured on the contact (scanned for PII, never shown)."),
