@@ -471,25 +471,34 @@ def _not_text(number: int, line: bytes, exc: UnicodeDecodeError, encoding: str) 
             "read_options.encoding (e.g. 'latin-1' or 'cp1252'), or re-export the file as UTF-8")
 
 
+#: how a line ends, as :func:`_line_endings` records it per line
+_NO_END, _CRLF, _LF = 0, 1, 2
+_ENDING_NAMES = {_CRLF: "CRLF (\\r\\n)", _LF: "LF (\\n)"}
+
+
+def _line_endings(path: str, encoding: str) -> bytearray | str:
+    """How each line of ``path`` ends (one byte per line), read once; or, at the first line that
+    is not text in ``encoding``, that line in words with the fix. Raises OSError (the file cannot
+    be read) and LookupError (no such encoding)."""
+    endings = bytearray()
+    with open(path, "rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            try:
+                line.decode(encoding)
+            except UnicodeDecodeError as exc:
+                return _not_text(number, line, exc, encoding)
+            endings.append(_CRLF if line.endswith(b"\r\n") else _LF if line.endswith(b"\n") else _NO_END)
+    return endings
+
+
 def _decoding_problem(path: str, options: dict[str, Any]) -> str | None:
     """The first line of ``path`` that is not text in the reader's encoding (``read_options.encoding``,
     UTF-8 when unset), in words; None when every line decodes or the file cannot be read."""
-    encoding = str(options.get("encoding", "utf-8"))
     try:
-        with open(path, "rb") as fh:
-            for number, line in enumerate(fh, start=1):
-                try:
-                    line.decode(encoding)
-                except UnicodeDecodeError as exc:
-                    return _not_text(number, line, exc, encoding)
+        scanned = _line_endings(path, str(options.get("encoding", "utf-8")))
     except (OSError, LookupError):
         return None
-    return None
-
-
-#: how a line ends, as :func:`_csv_problem` records it per line
-_NO_END, _CRLF, _LF = 0, 1, 2
-_ENDING_NAMES = {_CRLF: "CRLF (\\r\\n)", _LF: "LF (\\n)"}
+    return scanned if isinstance(scanned, str) else None
 
 
 def _mixed_endings(endings: bytearray, record_ends: list[int]) -> str | None:
@@ -531,17 +540,10 @@ def _csv_problem(path: str, options: dict[str, Any]) -> str | None:
     delim = options.get("delim") or options.get("sep")
     csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))  # a long notes field is not an error
     quote = str(options.get("quote") or '"')
-    endings = bytearray()  # one byte per line: how it ends
     try:
-        with open(path, "rb") as fh:
-            for number, line in enumerate(fh, start=1):
-                try:
-                    line.decode(encoding)
-                except UnicodeDecodeError as exc:
-                    return _not_text(number, line, exc, encoding)
-                except LookupError:
-                    return None
-                endings.append(_CRLF if line.endswith(b"\r\n") else _LF if line.endswith(b"\n") else _NO_END)
+        endings = _line_endings(path, encoding)
+        if isinstance(endings, str):
+            return endings  # a line that is not text in the encoding
         with open(path, newline="", encoding=encoding) as fh:
             head = fh.readline()
             if not delim:
