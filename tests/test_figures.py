@@ -97,47 +97,44 @@ def test_unknown_figure_is_a_clear_error():
         Judge(None, {}).not_measured("fcr_repat")
 
 
+def _coded(column: str, base: dict = FULL, **entry) -> Judge:
+    """A judge over ``base`` with the coded column ``contacts.<column>`` filled in every row and
+    described by ``entry`` (``codes`` of its value map, or ``observed`` and ``several``)."""
+    cov = _coverage(**base)
+    cov["contacts"]["columns"][column] = {"mapped": True, "non_null": 100, **entry}
+    return Judge(None, cov)
+
+
 def test_a_switch_of_channel_needs_an_export_with_several_channels():
     # the bank's export maps every call to voice (a constant): its "journeys switching channel"
     # read 0.0%, a switch the export cannot show; a value map with two channels, or raw codes
     # (no map: the data decides), still measure it
-    def judge(codes):
-        cov = _coverage(**FULL)
-        cov["contacts"]["columns"]["channel"] = {"mapped": True, "non_null": 100, "codes": codes}
-        return Judge(None, cov)
-
-    one = judge(["voice"])
+    one = _coded("channel", codes=["voice"])
     assert one.not_measured("channel_switch") == ("not measured: the export has one channel (voice): a move to "
                                                   "another cannot be seen (sources.contacts.columns.channel)")
     assert one.not_measured("switch_after_contact") is not None and one.measured("journeys")
-    assert judge(["chat", "voice"]).measured("channel_switch") and judge(None).measured("channel_switch")
+    assert _coded("channel", codes=["chat", "voice"]).measured("channel_switch")
+    assert _coded("channel", codes=None).measured("channel_switch")
 
 
 def test_the_effort_index_says_it_leaves_out_switches_an_export_cannot_show():
     # the bank's effort index is shown (it adds up waits and holds), but its channel-switch
     # weight adds nothing there: the index, the figures built on it and the charts say so, as
     # they say which times the export lacks
-    def judge(codes):
-        cov = _coverage(**FULL)
-        cov["contacts"]["columns"]["channel"] = {"mapped": True, "non_null": 100, "codes": codes}
-        return Judge(None, cov)
-
-    one = judge(["voice"])
+    one = _coded("channel", codes=["voice"])
     said = Caveat("info", "Effort index: leaves out channel switches, as the export has one channel (voice)")
     assert one.measured("effort_index") and said in one.caveats("effort_index")
     for key in ("effort_by_reason", "effort_vs_ratings", "csat_by_effort"):
         assert any("leaves out channel switches" in c.reason for c in one.caveats(key)), key
     for several in (["chat", "voice"], None):
-        assert not any("switches" in c.reason for c in judge(several).caveats("effort_index"))
+        assert not any("switches" in c.reason for c in _coded("channel", codes=several).caveats("effort_index"))
 
 
 def test_an_outcome_no_row_gives_is_not_measured_when_the_mapping_has_no_value_map():
     # a call log mapping its outcome with sql ("handled when talk time > 0, else abandoned"):
     # containment and deflection read 0.0%, an outcome the export never records
     def judge(outcome):
-        cov = _coverage(**{**FULL, "ivr_s": (True, 100)})
-        cov["contacts"]["columns"]["outcome"] = {"mapped": True, "non_null": 100, **outcome}
-        return Judge(None, cov)
+        return _coded("outcome", {**FULL, "ivr_s": (True, 100)}, **outcome)
 
     sql = judge({"codes": None, "observed": ["handled", "abandoned"], "several": True})
     assert sql.not_measured("containment") == (
@@ -156,10 +153,6 @@ def test_an_outcome_no_row_gives_is_not_measured_when_the_mapping_has_no_value_m
 
 
 def test_a_channel_without_a_value_map_holding_one_value_shows_no_switch():
-    cov = _coverage(**FULL)
-    cov["contacts"]["columns"]["channel"] = {"mapped": True, "non_null": 100, "codes": None, "observed": ["voice"],
-                                             "several": False}
-    one = Judge(None, cov)
+    one = _coded("channel", codes=None, observed=["voice"], several=False)
     assert one.not_measured("channel_switch").startswith("not measured: the export has one channel (voice)")
-    cov["contacts"]["columns"]["channel"]["several"] = True
-    assert Judge(None, cov).measured("channel_switch")
+    assert _coded("channel", codes=None, observed=["voice"], several=True).measured("channel_switch")
