@@ -42,6 +42,7 @@ __all__ = [
     "DERIVED",
     "NOT_PRICED",
     "GIVEN_AND_DERIVED",
+    "combined_basis",
     "SEGMENTS",
     "DataPeriod",
     "data_period",
@@ -59,6 +60,24 @@ __all__ = [
 #: :data:`GIVEN_AND_DERIVED` (``price_basis`` of the cost tables).
 GIVEN, DERIVED, NOT_PRICED = "given", "derived", "not priced"
 GIVEN_AND_DERIVED = "given and derived"
+
+
+def combined_basis(bases: Iterable[str | None]) -> str:
+    """The price basis of a figure priced with several prices of these ``bases`` (channels, or
+    rows already combined): given and derived when both kinds go into it, else the one kind,
+    else not priced.
+
+    Examples
+    --------
+    >>> combined_basis(["given", "derived", "not priced"]), combined_basis(["derived"]), combined_basis([])
+    ('given and derived', 'derived', 'not priced')
+    """
+    kinds = set(bases)
+    given = bool(kinds & {GIVEN, GIVEN_AND_DERIVED})
+    derived = bool(kinds & {DERIVED, GIVEN_AND_DERIVED})
+    if given and derived:
+        return GIVEN_AND_DERIVED
+    return GIVEN if given else DERIVED if derived else NOT_PRICED
 
 #: What the ``source`` column says of a given price: an engagement input, never a measurement.
 GIVEN_SOURCE = "given by the engagement (not measured)"

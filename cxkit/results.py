@@ -696,13 +696,13 @@ def _cost_per_resolved_issue(i: Inputs):
 
 def _all_issues(frame: pd.DataFrame, min_n: int) -> pd.DataFrame:
     """The "all reasons" row of the cost per resolved issue: the reasons' sums, then the ratios."""
+    from cxkit import cost
+
     sums = {c: int(frame[c].sum()) for c in ("judged_journeys", "resolved_journeys", "priced_journeys",
                                              "not_priced_journeys", "contacts", "priced_resolved_journeys")}
     cost_ = float(frame["cost"].sum()) if frame["cost"].notna().any() else None
     resolved, contacts = sums["priced_resolved_journeys"], sums["contacts"]
-    bases = set(frame.loc[frame["priced_journeys"] > 0, "price_basis"]) - {"not priced"}
-    basis = ("given and derived" if "given and derived" in bases or {"given", "derived"} <= bases
-             else next(iter(bases)) if bases else "not priced")
+    basis = cost.combined_basis(frame.loc[frame["priced_journeys"] > 0, "price_basis"])
     return pd.DataFrame([{
         "first_reason": "all reasons", **sums, "cost": cost_,
         "cost_per_resolved_issue": cost_ / resolved if cost_ is not None and resolved else None,

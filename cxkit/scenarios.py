@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from cxkit.config import SCENARIO_INPUTS, SCENARIO_LEVERS, Cost, Scenario
-from cxkit.cost import DERIVED, GIVEN, GIVEN_AND_DERIVED, NOT_PRICED, DataPeriod
+from cxkit.cost import DERIVED, GIVEN, GIVEN_AND_DERIVED, NOT_PRICED, DataPeriod, combined_basis
 from cxkit.operations import _as_list, _label_segments, containment, queue_flags
 from cxkit.resolution import _eligibility, fcr_repeat, repeat_after_transfer, repeat_share
 from cxkit.stats import Z95, wilson_bounds
@@ -275,15 +275,6 @@ class Baseline:
         return asdict(self)
 
 
-def _price_basis(bases: Iterable[str | None]) -> str:
-    """Which kind of price a mean over channels rests on (:func:`cxkit.cost.channel_prices`'
-    ``basis`` of the channels that go into it): given, derived, given and derived, or not priced."""
-    kinds = set(bases)
-    if DERIVED in kinds:
-        return GIVEN_AND_DERIVED if GIVEN in kinds else DERIVED
-    return GIVEN if GIVEN in kinds else NOT_PRICED
-
-
 #: The ``source`` of a scenario line that is a price, by the price's basis: a given price is the
 #: engagement's input, a derived one rests on the measured AHT.
 _PRICE_SOURCE = {GIVEN: "engagement", DERIVED: "derived", GIVEN_AND_DERIVED: "given and derived",
@@ -423,7 +414,7 @@ def measure_baseline(
     agent_aht = float(agent["inbound_handle_s"].fillna(0).sum() / agent["handled_inbound"].sum()) if len(agent) else None
     # a contained entry saves an agent contact, less the self-service price when there is one
     saved = [*agent_priced["channel"], *(["self_service"] if price.get("self_service") is not None else [])]
-    sources["containment_price_basis"] = _price_basis(basis.get(c) for c in saved)
+    sources["containment_price_basis"] = combined_basis(basis.get(c) for c in saved)
 
     # the hourly cost of agent time: given, else implied by the given prices at measured AHT
     if cost.loaded_hourly_cost is not None:
@@ -446,7 +437,7 @@ def measure_baseline(
     rep_handle_h = float(mix["handle_s"].fillna(0).sum()) / 3600 / n_mix if n_mix else 0.0
     rep_handled = float(mix["handled"].sum()) / n_mix if n_mix else 0.0
     rep_priced_share = float(mp["n"].sum()) / n_mix if n_mix else 1.0
-    sources["repeat_price_basis"] = _price_basis(basis.get(c) for c in mp.loc[mp["n"] > 0, "channel"])
+    sources["repeat_price_basis"] = combined_basis(basis.get(c) for c in mp.loc[mp["n"] > 0, "channel"])
     if len(mp) < len(mix):
         sources["repeat_price"] = ("mean price of the priced repeats after eligible contacts; repeats in channels "
                                    "without a price are kept out of the saving")
