@@ -13,13 +13,18 @@ repository's ``.gitignore`` and the one ``cxkit init`` writes list it). It is ne
 logged or written into a report. An engagement without a key file gets a random key for the
 session: pseudonyms are then consistent within the run but differ between runs.
 
-A pseudonym is the first 32 hex digits (128 bits) of HMAC-SHA256(key, identifier as UTF-8
-text): :func:`pseudonym` computes it in Python, :func:`pseudonym_sql` in the engine (reading
-the key from a temporary table, so no SQL text holds it), and the two agree (tested).
+A pseudonym is the first 9 bytes (72 bits) of HMAC-SHA256(key, identifier as UTF-8 text),
+written as 12 base64 characters: :func:`pseudonym` computes it in Python, :func:`pseudonym_sql`
+in the engine (reading the key from a temporary table, so no SQL text holds it), and the two
+agree (tested). 72 bits give two customers the same pseudonym with a chance of about 3 in 10
+million in a base of 50 million customers; 12 characters are what the engine keeps inline,
+with no pointer to follow, when it sorts, groups and joins by customer (the pairing and the
+journeys), where the 32 hex digits cxkit wrote before took 32 bytes and a pointer.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import os
@@ -30,7 +35,7 @@ from cxkit.errors import ConfigError
 
 __all__ = [
     "KEY_FILE",
-    "PSEUDONYM_HEX",
+    "PSEUDONYM_BYTES",
     "key_path",
     "create_key",
     "load_key",
@@ -42,8 +47,10 @@ __all__ = [
 
 #: Name of the key file in the engagement's folder.
 KEY_FILE = ".cxkit-pseudonym-key"
-#: Hex digits kept of the HMAC (128 bits: no collision in any realistic customer base).
-PSEUDONYM_HEX = 32
+#: Bytes kept of the HMAC, written in base64 (9 bytes: 12 characters, no padding). At 10
+#: million contacts, alternating with the 32 hex digits before: the pairing, the journey
+#: contacts and the journeys together 48.4-56.1 s against 60.0-61.9 s (2026-12-02).
+PSEUDONYM_BYTES = 9
 _BLOCK = 64  # SHA-256 block size in bytes (RFC 2104)
 
 
@@ -97,9 +104,10 @@ def pseudonym(value: str, key: bytes) -> str:
     Examples
     --------
     >>> pseudonym("+447700900001", bytes(32))
-    '6eaa980f0be86eca677d882a4b9c1c02'
+    'bqqYDwvobspn'
     """
-    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:PSEUDONYM_HEX]
+    digest = hmac.new(key, value.encode("utf-8"), hashlib.sha256).digest()
+    return base64.b64encode(digest[:PSEUDONYM_BYTES]).decode("ascii")
 
 
 def _pads(key: bytes) -> tuple[str, str]:
@@ -135,8 +143,10 @@ def pseudonym_sql(expr: str, key_table: str, dialect) -> str:
 
     HMAC-SHA256 = SHA256(outer key || SHA256(inner key || message)), spelled with the
     backend's SHA-256 of binary values (``dialect.sha256_hex``); the padded keys are read from
-    ``key_table`` (:func:`register_key`).
+    ``key_table`` (:func:`register_key`). Its first bytes are written in base64 (``to_base64``,
+    which sqlglot spells ``base64`` for Spark).
     """
     first = dialect.sha256_hex(f"(SELECT ipad FROM {key_table}) || encode(CAST({expr} AS VARCHAR))")
     second = dialect.sha256_hex(f"(SELECT opad FROM {key_table}) || unhex({first})")
-    return f"CASE WHEN ({expr}) IS NULL THEN NULL ELSE substr({second}, 1, {PSEUDONYM_HEX}) END"
+    return (f"CASE WHEN ({expr}) IS NULL THEN NULL "
+            f"ELSE to_base64(unhex(substr({second}, 1, {2 * PSEUDONYM_BYTES}))) END")

@@ -3,6 +3,7 @@ center (the demo path) and on the real bank records (one phone channel, no surve
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -14,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cxkit.config import load_engagement
-from cxkit.pseudonyms import KEY_FILE, create_key
+from cxkit.pseudonyms import KEY_FILE, create_key, pseudonym
 from cxkit.report import build_report, external_references, privacy_scan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,12 +111,15 @@ def test_no_output_holds_a_raw_customer_id_or_an_unkeyed_hash_of_one(generated_r
     refs |= set(pd.read_csv(data / "crm_cases.csv", dtype=str)["AccountRef"].dropna())
     refs |= set(pd.read_json(data / "survey_responses.jsonl", lines=True, dtype=False)["customer_ref"].dropna())
     assert len(refs) > 1000
-    unkeyed = set()
+    unkeyed, b64 = set(), set()
     for ref in refs:
         for algo in ("md5", "sha1", "sha256"):
-            digest = hashlib.new(algo, ref.encode()).hexdigest()
-            unkeyed |= {digest, digest[:32], digest[:16]}
+            digest = hashlib.new(algo, ref.encode()).digest()
+            unkeyed |= {digest.hex(), digest.hex()[:32], digest.hex()[:16]}
+            b64 |= {base64.b64encode(digest[:9]).decode()}
     key = (index.parents[3] / KEY_FILE).read_text().strip()
+    # nor the keyed pseudonyms themselves: they identify a customer across the engagement
+    keyed = {pseudonym(ref, bytes.fromhex(key)) for ref in refs}
     files = [p for p in index.parent.rglob("*") if p.is_file() and p.suffix in (".html", ".json", ".ipynb", ".md", ".txt", ".csv")]
     assert {p.suffix for p in files} >= {".html", ".json", ".ipynb"}
     for path in files:
@@ -123,6 +127,9 @@ def test_no_output_holds_a_raw_customer_id_or_an_unkeyed_hash_of_one(generated_r
         assert not set(re.findall(r"CU\d{7}", text)), path.name
         hexes = {h.lower() for h in re.findall(r"[0-9a-fA-F]{16,64}", text)}
         assert not {h for h in hexes if {h, h[:32], h[:16]} & unkeyed}, path.name
+        runs = re.findall(r"[A-Za-z0-9+/]{12,}", text)
+        windows = {run[i:i + 12] for run in runs for i in range(len(run) - 11)}
+        assert not windows & (b64 | keyed), path.name
         assert key not in text, path.name
 
 

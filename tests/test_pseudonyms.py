@@ -4,6 +4,7 @@ never printed."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import stat
@@ -29,10 +30,12 @@ def test_engine_hmac_equals_the_python_reference(value):
     sql = pseudonym_sql("'" + value.replace("'", "''") + "'", table, DIALECTS["duckdb"])
     assert key.hex() not in sql and _pads_hex(key)[0] not in sql  # the SQL names the table, not the key
     got = con.sql(f"SELECT {sql} AS p").execute()["p"][0]
-    want = hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
-    assert got == want == pseudonym(value, key)
+    # RFC 2104 by the standard library, its first 9 bytes in base64: 12 characters
+    want = base64.b64encode(hmac.new(key, value.encode(), hashlib.sha256).digest()[:9]).decode()
+    assert got == want == pseudonym(value, key) and len(got) == 12
     # and it is not an unkeyed hash of the value
-    assert got not in {hashlib.md5(value.encode()).hexdigest(), hashlib.sha256(value.encode()).hexdigest()[:32]}
+    unkeyed = [hashlib.new(a, value.encode()).digest() for a in ("md5", "sha1", "sha256")]
+    assert got not in {base64.b64encode(d[:9]).decode() for d in unkeyed}
 
 
 def test_null_stays_null():
@@ -130,7 +133,7 @@ def test_without_a_key_file_a_run_key_is_used(tmp_path):
     b = cxkit.open_engagement(path)
     pa = a.table("contacts").filter(lambda t: t.contact_id == "1").execute().customer_id[0]
     pb = b.table("contacts").filter(lambda t: t.contact_id == "1").execute().customer_id[0]
-    assert pa != pb and len(pa) == 32  # keyed, but by a key of each run
+    assert pa != pb and len(pa) == 12  # keyed, but by a key of each run
     assert a.table("surveys").execute().customer_id[0] == pa  # consistent within the run
     assert "for this run only" in a.parameters()["customer_pseudonyms"]
     assert not (tmp_path / KEY_FILE).exists()  # nothing written outside the report folder
