@@ -163,3 +163,23 @@ def test_report_without_a_run_says_how_to_make_one(tmp_path: Path):
     engagement = BANK
     result = runner.invoke(app, ["report", str(engagement), "--reports", str(tmp_path)])
     assert result.exit_code == 2 and "cxkit run" in result.output
+
+
+def test_great_expectations_is_imported_beside_the_engine_and_a_failed_import_is_not_swallowed(tmp_path: Path, monkeypatch):
+    # the Data Docs' import runs in a thread while the engine checks the exports; an import
+    # that fails there is met again, and raised, where the Data Docs need it
+    import threading
+
+    from cxkit.readiness import run
+
+    where: list[str] = []
+
+    def broken():
+        where.append(threading.current_thread().name)
+        raise ImportError("great_expectations: a broken install")
+
+    monkeypatch.setattr(run, "_import_great_expectations", broken)
+    with pytest.raises(ImportError, match="a broken install"):
+        run.validate(BANK, tmp_path / "out")
+    assert where == ["cxkit-import-gx", threading.main_thread().name]
+    assert not list((tmp_path / "out").glob(".staging-*"))  # nothing half-written is left

@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import warnings
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -124,6 +125,8 @@ def _import_great_expectations():
     process would stop, silently and with success, in the middle of ``cxkit validate``. While GX
     is imported, ``__main__`` is given a ``__file__`` so PySpark raises the ImportError GX expects.
     """
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
     main = sys.modules.get("__main__")
     borrowed = main is not None and getattr(main, "__spec__", None) is None and not hasattr(main, "__file__")
     if borrowed:
@@ -138,6 +141,24 @@ def _import_great_expectations():
     return great_expectations
 
 
+def _import_in_background() -> threading.Thread:
+    """Great Expectations imported in a thread while the engine loads and checks the exports.
+
+    The import takes 4-6 s of Python (GX, altair, scipy), most of it while DuckDB, which
+    releases the interpreter, computes; the Data Docs wait for the thread. An import that fails
+    here fails again where the Data Docs need it, with its own error."""
+
+    def load() -> None:
+        try:
+            _import_great_expectations()
+        except Exception:  # raised again, in the main thread, by build_data_docs
+            pass
+
+    thread = threading.Thread(target=load, name="cxkit-import-gx", daemon=True)
+    thread.start()
+    return thread
+
+
 def build_data_docs(readiness: Readiness, site_dir: str | Path) -> Path:
     """Render the Great Expectations Data Docs site for ``readiness`` into ``site_dir``.
 
@@ -146,8 +167,6 @@ def build_data_docs(readiness: Readiness, site_dir: str | Path) -> Path:
     in its validation results store (the results come from the ibis validator; cxkit-only checks,
     which have no GE expectation type, are in ``readiness.json`` and the notebook, not here).
     """
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
     gx = _import_great_expectations()
     from great_expectations.core.expectation_validation_result import (
         ExpectationSuiteValidationResult,
@@ -248,14 +267,19 @@ def validate(engagement_path: str | Path, out_dir: str | Path | None = None, *, 
     # the tables the checks read are computed once into the staging folder, and removed
     # before the results are scanned and published
     tables = staging / ".tables"
+    importing = None
     try:
         session = Session(engagement, spill_dir=tables)
+        # once the exports are opened (their readers imported), the engine's work leaves the
+        # interpreter free for the Data Docs' import
+        importing = _import_in_background() if data_docs else None
         readiness = assess(session, now=datetime.now(timezone.utc))
         identifiers = readiness.identifiers  # hashed once by assess, on the cached tables
         if identifiers is None:
             identifiers = session.customer_identifiers()
         readiness.save(staging)
         if data_docs:
+            importing.join()
             build_data_docs(readiness, staging / "data_docs")
         del session
         gc.collect()
@@ -270,6 +294,10 @@ def validate(engagement_path: str | Path, out_dir: str | Path | None = None, *, 
             )
         path, index = _publish(staging, out_dir, data_docs)
     finally:
+        if importing is not None:
+            # a failed validation waits for it too: an import cut off by the interpreter's exit
+            # can print errors of its own after cxkit's message
+            importing.join()
         shutil.rmtree(staging, ignore_errors=True)
     return ValidationRun(readiness, out_dir, path, index, identifiers)
 
