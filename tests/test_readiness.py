@@ -805,3 +805,27 @@ def test_wfm_queues_named_otherwise_than_the_contacts_are_flagged():
     assert (wrong.status, wrong.unexpected, wrong.denominator) == ("fail", 10, 20)
     assert "10 of 20 WFM intervals name a queue that no contact has" in wrong.finding
     assert check(["Störung", "Rechnung"]).status == "pass"
+
+
+@pytest.mark.parametrize(("column", "scale", "off", "few"), [
+    # NPS asked on 0-100: answers above 10 were dropped as out of range, and NPS was computed on
+    # the few that happened to fall inside 0-10
+    ("nps", "0-10", [0, 20, 40, 50, 60, 70, 80, 80, 90, 90, 100, 10] * 2, [0, 5, 9, 10] * 5 + [11]),
+    # CES asked on 0-10: the 0s, 8s, 9s and 10s were dropped the same way
+    ("ces", "1-7", [0, 2, 3, 5, 6, 7, 7, 8, 8, 9, 9, 10] * 2, [1, 3, 5, 7] * 5 + [8]),
+])
+def test_nps_and_ces_answers_on_another_scale_block_perception(column, scale, off, few):
+    # as CSAT's: most answers off the scale block the figure (validate exits 1), a few stay a warning
+    def run(scores):
+        surveys = [{"survey_id": f"s{i}", "contact_id": f"c{i}", "customer_id": f"k{i % 5}",
+                    "responded_at": "2026-03-02 12:00", column: float(v)} for i, v in enumerate(scores)]
+        return _by_id(assess_tables(_engagement(), _inputs(_clean_contacts(), surveys), now=NOW))
+
+    check = f"surveys.{column}.on_scale"
+    blocked = run(off)[check]
+    outside = sum(not (float(scale.split("-")[0]) <= v <= float(scale.split("-")[1])) for v in off)
+    assert blocked.status == "fail" and blocked.blocking
+    assert (f"{column} is outside {scale} on {outside} of {len(off)} answers ({100 * outside / len(off):.1f}%): "
+            "the answers are on another scale") in blocked.finding
+    warned = run(few)
+    assert warned[check].status == "pass" and warned[f"surveys.{column}.in_range"].status == "fail"
