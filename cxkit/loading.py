@@ -593,11 +593,18 @@ def _explain_read_error(con, paths: list[str], origin: str, table: str, fmt: str
     low = str(exc).lower()
     unknown = _unknown_option(con, fmt, str(exc))
     if unknown is not None:
+        # the reader stops at the first option it does not know: the others are named at once
+        # from its catalogue, so a second misspelling is not met only after the first is fixed
         name, known = unknown
-        guess = difflib.get_close_matches(name, known, n=1)
-        hint = f"did you mean {guess[0]!r}?" if guess else (f"known options: {', '.join(known)}" if known else
-                                                           "see the reader's documentation")
-        return f"sources.{table}.read_options.{name}: not an option of the {fmt} reader; {hint}"
+        lowered = {k.lower() for k in known}
+        names = [name] + [o for o in options if known and o.lower() not in lowered and o.lower() != name.lower()]
+        lines = []
+        for option in names:
+            guess = difflib.get_close_matches(option, known, n=1)
+            hint = f"did you mean {guess[0]!r}?" if guess else (f"known options: {', '.join(known)}" if known else
+                                                               "see the reader's documentation")
+            lines.append(f"sources.{table}.read_options.{option}: not an option of the {fmt} reader; {hint}")
+        return "\n".join(lines)
     if fmt == "csv":
         for p in paths:
             if (problem := _csv_problem(p, options)) is not None:

@@ -232,6 +232,11 @@ def _quote_broken_at_line(n: int) -> str:
      ["the last line (14) ends inside a quoted field: the file looks truncated"]),
     ("misspelt_read_option", CSV_BYTES, {"sources": {"contacts": {"read_options": {"delimitr": ","}}}},
      ["sources.contacts.read_options.delimitr: not an option of the csv reader; did you mean 'delim'?"]),
+    # two at once: the reader names only the first it meets
+    ("two_misspelt_read_options", CSV_BYTES, {"sources": {"contacts": {"read_options": {"delimitr": ",",
+                                                                                         "quotechar": '"'}}}},
+     ["sources.contacts.read_options.delimitr: not an option of the csv reader; did you mean 'delim'?",
+      "sources.contacts.read_options.quotechar: not an option of the csv reader; did you mean 'quote'?"]),
     ("unbalanced_quote_line_201", _quote_broken_at_line(201).encode(), {},
      ["calls.csv: line 201", "unbalanced quote", "sources.contacts.read_options.quote"]),
     ("unclosed_quote_in_the_header", b'"' + CSV_BYTES, {},
