@@ -79,6 +79,7 @@ def combined_basis(bases: Iterable[str | None]) -> str:
         return GIVEN_AND_DERIVED
     return GIVEN if given else DERIVED if derived else NOT_PRICED
 
+
 #: What the ``source`` column says of a given price: an engagement input, never a measurement.
 GIVEN_SOURCE = "given by the engagement (not measured)"
 

@@ -596,10 +596,10 @@ def _explain_read_error(con, paths: list[str], origin: str, table: str, fmt: str
         # the reader stops at the first option it does not know: the others are named at once
         # from its catalogue, so a second misspelling is not met only after the first is fixed
         name, known = unknown
-        lowered = {k.lower() for k in known}
-        names = [name] + [o for o in options if known and o.lower() not in lowered and o.lower() != name.lower()]
+        seen = {k.lower() for k in known} | {name.lower()}
+        others = [o for o in options if o.lower() not in seen] if known else []  # no catalogue: the reader's one
         lines = []
-        for option in names:
+        for option in [name, *others]:
             guess = difflib.get_close_matches(option, known, n=1)
             hint = f"did you mean {guess[0]!r}?" if guess else (f"known options: {', '.join(known)}" if known else
                                                                "see the reader's documentation")
