@@ -32,7 +32,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from cxkit.operations import DEFAULT_SL_SECONDS, _as_list, aht, service_level
+from cxkit.operations import DEFAULT_SL_SECONDS, _as_list, aht, offered_flag, service_level
 from cxkit.zones import zone
 
 __all__ = [
@@ -309,6 +309,9 @@ MAX_TRAFFIC_ERLANGS = 10_000
 #: the status of an interval whose offered volume means more than MAX_TRAFFIC_ERLANGS, or
 #: whose staffed or scheduled agents are more than that
 IMPLAUSIBLE_VOLUME = "implausible volume (not modelled)"
+#: the status of an interval the WFM export does not have (for the queue, on its grid) in which
+#: contacts entered the queue: demand the staffing comparison cannot see
+NO_INTERVAL = "no WFM interval (not modelled)"
 #: the statuses of intervals compared with the Erlang C requirement
 MODELLED = ("under-staffed", "at requirement", "over-staffed")
 
@@ -344,7 +347,11 @@ def interval_staffing(
         :data:`OTHER_LENGTH` for an interval whose length is not the export's most common one,
         :data:`IMPLAUSIBLE_VOLUME` for one whose offered volume means more than
         :data:`MAX_TRAFFIC_ERLANGS` Erlangs or whose agents are more than that: both kept,
-        counted, not modelled),
+        counted, not modelled; :data:`NO_INTERVAL` for an interval of the grid the export does
+        not have although contacts entered the queue in it, with only the contacts' figures),
+        ``contacts_offered`` (offered contacts of the contacts export that entered the queue in
+        the interval; on a row of another length, those of the grid's intervals it covers that
+        the export lacks),
         ``occupancy_pressure`` (traffic / staffed agents), ``erlang_sl_staffed`` (the SL
         Erlang C predicts with the staffed agents), ``measured_sl``, ``measured_sl_numerator``,
         ``measured_sl_denominator``.
@@ -355,7 +362,7 @@ def interval_staffing(
         "queue", "channel", "interval_start", "interval_minutes", "offered", "forecast", "scheduled_agents",
         "staffed_agents", "aht_s", "sl_threshold_s", "traffic_erlangs", "required_agents", "gap_staffed",
         "gap_scheduled", "status", "occupancy_pressure", "erlang_sl_staffed", "measured_sl",
-        "measured_sl_numerator", "measured_sl_denominator",
+        "measured_sl_numerator", "measured_sl_denominator", "contacts_offered",
     ]
     if modelled.empty:
         return pd.DataFrame(columns=empty_cols)
@@ -380,11 +387,25 @@ def interval_staffing(
     c = c.mutate(_bucket=(((entry - offset) / step).floor() * step + offset).cast("int64"))
     sl = service_level(c, sl_seconds=sl_seconds, short_abandon_s=short_abandon_s, by=["queue", "_bucket"], overall=False)
     sl = sl.select(_q="queue", _b="_bucket", measured_sl_numerator="numerator", measured_sl_denominator="denominator")
+    # the contacts' demand per interval of the grid: offered contacts (inbound, entered a queue)
+    offered = c.filter(offered_flag(c))
+    demand = offered.group_by(["queue", "_bucket"]).aggregate(contacts_offered=offered.count())
+    demand = demand.left_join(sl, [demand.queue == sl._q, demand._bucket == sl._b]).select(
+        _q="queue", _b="_bucket", contacts_offered="contacts_offered",
+        measured_sl_numerator="measured_sl_numerator", measured_sl_denominator="measured_sl_denominator",
+    )
     joined = iv.left_join(sl, [iv.queue == sl._q, iv._start_s == sl._b]).select(
         "queue", "interval_start", "offered", "forecast", "scheduled_agents", "staffed_agents",
-        "measured_sl_numerator", "measured_sl_denominator", interval_minutes=minutes,
+        "measured_sl_numerator", "measured_sl_denominator", "_start_s", interval_minutes=minutes,
     )
-    df = joined.execute()
+    counts = demand.select(_cq="_q", _cb="_b", contacts_offered="contacts_offered")
+    joined = joined.left_join(counts, [joined.queue == counts._cq, joined._start_s == counts._cb]).drop("_cq", "_cb")
+    # intervals of the grid in which contacts entered a queue and that the export does not have
+    # (a WFM export cut short, or missing hours): the comparison cannot see that demand, and
+    # says so instead of reading it as none (a few hundred rows at most per queue and month)
+    missing = demand.anti_join(iv, [demand._q == iv.queue, demand._b == iv._start_s]).execute()
+    df = joined.execute().drop(columns="_start_s")
+    df["contacts_offered"] = df["contacts_offered"].fillna(0).astype(np.int64)
     df = df.merge(modelled[["queue", "channel", "aht_s"]], on="queue", how="left")
     default = float(sl_seconds.get("default", 20))
     df["sl_threshold_s"] = df["channel"].map(lambda ch: float(sl_seconds.get(ch, default)))
@@ -427,28 +448,78 @@ def interval_staffing(
     df["measured_sl"] = np.where(den > 0, num / den.where(den > 0, 1), np.nan)
     left_out = other.select("queue", "interval_start", "offered", "forecast", "scheduled_agents", "staffed_agents",
                             interval_minutes=other.interval_minutes).execute()
+    # a missing interval of the grid inside an interval of another length is that row's demand
+    covered = _covered_by(missing, left_out)
     if not left_out.empty:
         left_out = left_out.merge(modelled[["queue", "channel", "aht_s"]], on="queue", how="left")
         left_out["status"] = OTHER_LENGTH
+        left_out["contacts_offered"] = missing.loc[covered >= 0].groupby(covered[covered >= 0])[
+            "contacts_offered"].sum().reindex(range(len(left_out)), fill_value=0).to_numpy(dtype=np.int64)
         df = pd.concat([df, left_out.reindex(columns=empty_cols)], ignore_index=True)
+    absent = missing.loc[covered < 0]
+    if not absent.empty:
+        rows = pd.DataFrame({
+            "queue": absent["_q"].to_numpy(),
+            "interval_start": pd.to_datetime(absent["_b"].astype(np.int64).to_numpy(), unit="s", utc=True),
+            "interval_minutes": step // 60,
+            "contacts_offered": absent["contacts_offered"].astype(np.int64).to_numpy(),
+            "measured_sl_numerator": absent["measured_sl_numerator"].fillna(0).astype(np.int64).to_numpy(),
+            "measured_sl_denominator": absent["measured_sl_denominator"].fillna(0).astype(np.int64).to_numpy(),
+        })
+        rows = rows.merge(modelled[["queue", "channel", "aht_s"]], on="queue", how="left")
+        rows["status"] = NO_INTERVAL
+        den = rows["measured_sl_denominator"].astype(float)
+        rows["measured_sl"] = np.where(den > 0, rows["measured_sl_numerator"] / den.where(den > 0, 1), np.nan)
+        df = pd.concat([df, rows.reindex(columns=empty_cols)], ignore_index=True)
     return df.sort_values(["queue", "interval_start"]).reset_index(drop=True)[empty_cols]
+
+
+def _covered_by(missing: pd.DataFrame, other: pd.DataFrame) -> np.ndarray:
+    """For each row of ``missing`` (``_q`` queue, ``_b`` interval start in epoch seconds), the
+    position in ``other`` of the interval of another length of the same queue that covers it
+    (the latest starting at or before it), or -1."""
+    found = np.full(len(missing), -1, dtype=np.int64)
+    if missing.empty or other.empty:
+        return found
+    starts = other["interval_start"].map(lambda t: t.timestamp()).to_numpy(dtype=float)
+    ends = starts + other["interval_minutes"].astype(float).fillna(0).to_numpy() * 60
+    queues = other["queue"].to_numpy()
+    buckets = missing["_b"].to_numpy(dtype=float)
+    for queue in pd.unique(missing["_q"]):
+        rows = np.flatnonzero(queues == queue)
+        if not len(rows):
+            continue
+        rows = rows[np.argsort(starts[rows], kind="stable")]
+        where = np.flatnonzero(missing["_q"].to_numpy() == queue)
+        at = np.searchsorted(starts[rows], buckets[where], side="right") - 1
+        inside = (at >= 0) & (buckets[where] < ends[rows[np.clip(at, 0, None)]])
+        found[where[inside]] = rows[at[inside]]
+    return found
 
 
 def staffing_summary(staffing: pd.DataFrame) -> pd.DataFrame:
     """Per queue (and ``all``): intervals under- / over-staffed and the agent hours short or
-    spare (``sum max(0, required - staffed) x interval hours`` and the reverse), and how many
+    spare (``sum max(0, required - staffed) x interval hours`` and the reverse), how many
     intervals were left out for another interval length (``other_length_intervals``) or an
-    implausible volume (``implausible_intervals``)."""
+    implausible volume (``implausible_intervals``), and the intervals the WFM export does not
+    have although contacts entered the queue in them (``missing_intervals``), with those
+    contacts (``contacts_in_missing_intervals``) out of the queue's offered contacts
+    (``contacts_offered``)."""
     cols = [
         "queue", "intervals", "under_staffed", "at_requirement", "over_staffed", "under_staffed_share",
         "agent_hours_short", "agent_hours_spare", "required_agent_hours", "staffed_agent_hours",
-        "other_length_intervals", "implausible_intervals",
+        "other_length_intervals", "implausible_intervals", "missing_intervals", "contacts_in_missing_intervals",
+        "contacts_offered",
     ]
     s = staffing[staffing["status"].isin(MODELLED)]
-    if s.empty:
+    if staffing.empty:
         return pd.DataFrame(columns=cols)
     other = staffing[staffing["status"] == OTHER_LENGTH].groupby("queue").size()
     implausible = staffing[staffing["status"] == IMPLAUSIBLE_VOLUME].groupby("queue").size()
+    absent = staffing[staffing["status"] == NO_INTERVAL]
+    missing = absent.groupby("queue").size()
+    missed = absent.groupby("queue")["contacts_offered"].sum()
+    offered = staffing["contacts_offered"].fillna(0).groupby(staffing["queue"]).sum()
     hours = s["interval_minutes"].astype(float) / 60
     work = pd.DataFrame(
         {
@@ -477,16 +548,20 @@ def staffing_summary(staffing: pd.DataFrame) -> pd.DataFrame:
             "staffed_agent_hours": float(g["staffed"].sum()),
         }
 
-    rows = [{"queue": q, **roll(g), "other_length_intervals": int(other.get(q, 0)),
-             "implausible_intervals": int(implausible.get(q, 0))} for q, g in work.groupby("queue")]
-    # a queue none of whose intervals could be modelled (all of another length, or implausible)
-    # is still a row, so the table names it: "620 intervals left out" did not say it was a queue
-    for q in sorted(set(other.index) | set(implausible.index), key=str):
+    def left_out(q: Any = None) -> dict[str, int]:
+        pick = (lambda x: int(x.sum())) if q is None else (lambda x: int(x.get(q, 0)))
+        return {"other_length_intervals": pick(other), "implausible_intervals": pick(implausible),
+                "missing_intervals": pick(missing), "contacts_in_missing_intervals": pick(missed),
+                "contacts_offered": pick(offered)}
+
+    rows = [{"queue": q, **roll(g), **left_out(q)} for q, g in work.groupby("queue")]
+    # a queue none of whose intervals could be modelled (all of another length, implausible, or
+    # missing from the export) is still a row, so the table names it: "620 intervals left out"
+    # did not say it was a queue
+    for q in sorted(set(other.index) | set(implausible.index) | set(missing.index), key=str):
         if q not in set(work["queue"]):
-            rows.append({"queue": q, **roll(work.iloc[0:0]), "other_length_intervals": int(other.get(q, 0)),
-                         "implausible_intervals": int(implausible.get(q, 0))})
-    rows.append({"queue": "all", **roll(work), "other_length_intervals": int(other.sum()),
-                 "implausible_intervals": int(implausible.sum())})
+            rows.append({"queue": q, **roll(work.iloc[0:0]), **left_out(q)})
+    rows.append({"queue": "all", **roll(work), **left_out()})
     return pd.DataFrame(rows, columns=cols)
 
 

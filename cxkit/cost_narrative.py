@@ -528,6 +528,19 @@ def capacity_reading(results: Any) -> display.Html:
         if implausible:
             why.append(f"{plural(implausible, 'interval')} whose offered volume or agent count means more than "
                        f"{MAX_TRAFFIC_ERLANGS:,} agents at once (not what one queue has)")
+        missing = int(staff.get("missing_intervals", 0) or 0)
+        if missing:
+            # demand the WFM export does not cover (cut short, hours missing, a queue it does not
+            # name) is not "no demand": it is counted and said, with the queues wholly missing
+            n, offered = int(staff.get("contacts_in_missing_intervals", 0) or 0), int(staff.get("contacts_offered", 0) or 0)
+            share = f" ({pct(n / offered)} of the offered contacts of the queues modelled)" if offered else ""
+            absent = [] if frame is None or "missing_intervals" not in frame else [
+                str(r["queue"]) for _, r in frame.iterrows()
+                if r["queue"] != "all" and int(r["intervals"]) == 0 and int(r.get("other_length_intervals", 0) or 0) == 0
+                and int(r.get("missing_intervals", 0) or 0) > 0]
+            named = f" (every interval of queue{'s' if len(absent) > 1 else ''} {', '.join(absent)})" if absent else ""
+            why.append(f"{plural(missing, 'interval')} the WFM export does not have{named}, in which "
+                       f"{plural(n, 'offered contact')}{share} entered a queue")
         if why:
             text += f" Left out of the staffing comparison: {' and '.join(why)}."
     return _p(text.strip()) if text else _empty()

@@ -1314,6 +1314,18 @@ def _weekday_bias(ctx: Context, rule: Rule) -> list[Draft]:
     return out
 
 
+def _census_note(queues: pd.DataFrame) -> str:
+    """The staffing evidence's note: a census of the intervals the WFM export has, and the
+    intervals it lacks although contacts entered those queues in them (not in the share)."""
+    missing = float(pd.to_numeric(queues.get("missing_intervals", pd.Series(dtype=float))).fillna(0).sum())
+    if not missing:
+        return "a census of every interval, so no sampling interval"
+    contacts = float(pd.to_numeric(queues.get("contacts_in_missing_intervals", pd.Series(dtype=float))).fillna(0).sum())
+    return (f"a census of the intervals the WFM export has, so no sampling interval; {int(missing):,} intervals in "
+            f"which {int(contacts):,} offered contacts entered these queues are missing from the export and not in "
+            "the share")
+
+
 @_rule(
     id="understaffed_intervals", title="Understaffed intervals",
     reads=("staffing_summary",), figures=("staffing",),
@@ -1342,6 +1354,7 @@ def _understaffed(ctx: Context, rule: Rule) -> list[Draft]:
         ranked = short_of.sort_values("under_staffed_share", ascending=False)
         listed = ", ".join(f"{q['queue']} {pct(float(q['under_staffed_share']))}" for _, q in ranked.iterrows())
         n = len(short_of)
+        note = _census_note(short_of)
         return [Draft(
             concerns_kind="centre", concerns=f"{n} queues", key="queues",
             defect=Sentence.of("{n} of {total} queues are staffed below their requirement in more than {limit} of "
@@ -1349,7 +1362,7 @@ def _understaffed(ctx: Context, rule: Rule) -> list[Draft]:
                                limit=_n(pct(limit, 0)), listed=listed),
             evidence=Evidence(metric="Intervals under-staffed in those queues", value=share, denominator=int(intervals),
                               comparison=f"standard: at most {pct(limit, 0)} (understaffed_share_max)",
-                              result="staffing_summary", note="a census of every interval, so no sampling interval"),
+                              result="staffing_summary", note=note),
             affected=under, affected_label="intervals under-staffed",
             population=intervals, population_label="intervals",
             hours=hours, hours_basis="agent hours short of the Erlang C requirement (staffing summary)",
@@ -1370,7 +1383,7 @@ def _understaffed(ctx: Context, rule: Rule) -> list[Draft]:
                                segment=name, share=_n(pct(share))),
             evidence=Evidence(metric="Intervals under-staffed", value=share, denominator=int(q["intervals"]),
                               comparison=f"standard: at most {pct(limit, 0)} (understaffed_share_max)",
-                              result="staffing_summary", note="a census of every interval, so no sampling interval"),
+                              result="staffing_summary", note=_census_note(q.to_frame().T)),
             affected=_num(q.get("under_staffed")), affected_label="intervals under-staffed",
             population=float(q["intervals"]), population_label="intervals",
             hours=short, hours_basis="agent hours short of the Erlang C requirement (staffing summary)",

@@ -227,7 +227,44 @@ def test_an_interval_of_another_length_is_kept_counted_and_not_modelled():
     summary = K.staffing_summary(K.interval_staffing(canonical_memtable("intervals", hourly),
                                                      contacts)).set_index("queue")
     assert int(summary.loc["R", "intervals"]) == 0 and int(summary.loc["R", "other_length_intervals"]) == 2
+    # R's 4 contacts entered in its 09:00 hour: that row holds them, no interval is missing
+    assert (int(summary.loc["R", "missing_intervals"]), int(summary.loc["R", "contacts_offered"])) == (0, 4)
     assert int(summary.loc["all", "intervals"]) == 3
+
+
+def test_contacts_in_intervals_the_wfm_export_lacks_are_counted_not_read_as_no_demand():
+    # the WFM export has V at 09:00, 09:30 and 10:00 only: 2 offered contacts enter V at 10:40
+    # and 3 at 11:10, in intervals it does not have. Before, they were dropped by the join and
+    # the summary read as if the export covered every contact; an outbound contact and one that
+    # never queued are not demand and are not counted
+    late = [{"contact_id": f"m{i}", "channel": "voice", "direction": "inbound", "outcome": "handled", "queue": "V",
+             "queued": True, "wait_s": 10.0, "talk_s": 180.0, "arrived_at": at, "ended_at": at,
+             "answered_at": at} for i, at in enumerate(["2026-03-02 10:40", "2026-03-02 10:45", "2026-03-02 11:10",
+                                                        "2026-03-02 11:15", "2026-03-02 11:20"])]
+    late += [{**late[0], "contact_id": "out", "direction": "outbound", "arrived_at": "2026-03-02 12:10"},
+             {**late[0], "contact_id": "ivr", "queued": False, "arrived_at": "2026-03-02 12:20"}]
+    contacts = _contacts_for_staffing().union(canonical_memtable("contacts", late))
+    st = K.interval_staffing(_intervals(), contacts)
+    absent = st[st["status"] == K.NO_INTERVAL]
+    assert [t.strftime("%H:%M") for t in absent["interval_start"]] == ["10:30", "11:00"]
+    assert absent["contacts_offered"].tolist() == [2, 3] and (absent["interval_minutes"] == 30).all()
+    assert absent["required_agents"].isna().all() and absent["offered"].isna().all()
+    # the contacts' own figures stay: all 5 answered within 20 s
+    assert absent["measured_sl_denominator"].tolist() == [2, 3] and (absent["measured_sl"] == 1.0).all()
+    # the intervals the export has keep their figures and gain their contacts
+    kept = st[st["status"] != K.NO_INTERVAL]
+    assert kept["contacts_offered"].tolist() == [10, 0, 0] and (kept["status"] == "over-staffed").all()
+    summary = K.staffing_summary(st).set_index("queue")
+    for q in ("V", "all"):
+        assert int(summary.loc[q, "intervals"]) == 3 and int(summary.loc[q, "missing_intervals"]) == 2
+        assert int(summary.loc[q, "contacts_in_missing_intervals"]) == 5 and int(summary.loc[q, "contacts_offered"]) == 15
+    assert int(K.service_level_by_gap(st)["intervals"].sum()) == 3  # missing intervals are not modelled
+
+    # a queue the WFM export does not name at all is a row of its own, every contact missing
+    other_queue = canonical_memtable("contacts", [{**late[0], "contact_id": "w", "queue": "W"}])
+    summary = K.staffing_summary(K.interval_staffing(_intervals(), contacts.union(other_queue))).set_index("queue")
+    assert (int(summary.loc["W", "intervals"]), int(summary.loc["W", "missing_intervals"])) == (0, 1)
+    assert int(summary.loc["all", "contacts_in_missing_intervals"]) == 6
 
 
 def test_an_implausible_offered_volume_is_not_modelled_and_does_not_hang():

@@ -363,6 +363,42 @@ def test_understaffing_in_several_queues_is_one_finding(tmp_path):
     assert "V2 60.0%, V1 40.0%" in f.defect and "V3" not in f.defect
 
 
+def test_intervals_missing_from_the_wfm_export_sit_beside_the_staffing_figures(tmp_path):
+    # V1: 100 intervals in the export, 40 under-staffed; 12 more intervals, with 30 of its 500
+    # offered contacts, are missing from it. V2 is not in the export at all: 20 intervals, 50
+    # of 50 contacts. The share is of the export's intervals, and both the finding's evidence
+    # and the capacity paragraph say what it leaves out
+    staff = pd.DataFrame([{"queue": q, "intervals": n, "under_staffed": u, "under_staffed_share": u / n if n else None,
+                           "agent_hours_short": h, "agent_hours_spare": 0.0, "other_length_intervals": 0,
+                           "implausible_intervals": 0, "missing_intervals": m, "contacts_in_missing_intervals": k,
+                           "contacts_offered": o}
+                          for q, n, u, h, m, k, o in (("V1", 100, 40, 55.0, 12, 30, 500), ("V2", 0, 0, 0.0, 20, 50, 50),
+                                                      ("all", 100, 40, 55.0, 32, 80, 550))])
+    acc = pd.DataFrame([{"queue": "all", "intervals": 100, "offered": 2000, "forecast": 2000.0, "bias": 0.0,
+                         "wape": 0.1, "mape": 0.1}])
+    r = _resultset(tmp_path, {"staffing_summary": staff, "forecast_accuracy": acc})
+    staffed, _ = _evaluate(r, "understaffed_intervals")
+    assert [f.concerns for f in staffed] == ["V1"]
+    assert staffed[0].evidence.note == ("a census of the intervals the WFM export has, so no sampling interval; 12 "
+                                        "intervals in which 30 offered contacts entered these queues are missing "
+                                        "from the export and not in the share")
+    from cxkit import cost_narrative
+
+    manifest = tmp_path / RESULTS_DIR / MANIFEST
+    spec = json.loads(manifest.read_text())
+    spec["parameters"]["service_level_target"] = 0.8
+    manifest.write_text(json.dumps(spec))
+    text = str(cost_narrative.capacity_reading(ResultSet.load(tmp_path)))
+    assert ("40.0% of the 100 modelled intervals were under-staffed" in text
+            and "Left out of the staffing comparison: 32 intervals the WFM export does not have (every interval of "
+                "queue V2), in which 80 offered contacts (14.5% of the offered contacts of the queues modelled) "
+                "entered a queue." in text), text
+    # without missing intervals, the census note is unchanged
+    whole = staff.assign(missing_intervals=0, contacts_in_missing_intervals=0)
+    staffed, _ = _evaluate(_resultset(tmp_path / "whole", {"staffing_summary": whole}), "understaffed_intervals")
+    assert staffed[0].evidence.note == "a census of every interval, so no sampling interval"
+
+
 def test_data_gap_reads_blocked_verdicts(tmp_path):
     readiness = {"matrix": {
         "fcr_transfer": {"verdict": "blocked", "reason": "FCR (transfer-adjusted) is blocked: transfers is not in the "
