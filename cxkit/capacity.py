@@ -32,7 +32,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from cxkit.operations import DEFAULT_SL_SECONDS, _as_list, aht, offered_flag, service_level
+from cxkit.operations import DEFAULT_SL_SECONDS, _as_list, aht, queue_flags
 from cxkit.zones import zone
 
 __all__ = [
@@ -385,27 +385,28 @@ def interval_staffing(
     c = contacts.filter(contacts.queue.isin(queues))
     entry = c.arrived_at.epoch_seconds() + ibis.ifelse(c.ivr_s > 0, c.ivr_s, 0.0).fill_null(0.0)
     c = c.mutate(_bucket=(((entry - offset) / step).floor() * step + offset).cast("int64"))
-    sl = service_level(c, sl_seconds=sl_seconds, short_abandon_s=short_abandon_s, by=["queue", "_bucket"], overall=False)
-    sl = sl.select(_q="queue", _b="_bucket", measured_sl_numerator="numerator", measured_sl_denominator="denominator")
-    # the contacts' demand per interval of the grid: offered contacts (inbound, entered a queue)
-    offered = c.filter(offered_flag(c))
-    demand = offered.group_by(["queue", "_bucket"]).aggregate(contacts_offered=offered.count())
-    demand = demand.left_join(sl, [demand.queue == sl._q, demand._bucket == sl._b]).select(
-        _q="queue", _b="_bucket", contacts_offered="contacts_offered",
-        measured_sl_numerator="measured_sl_numerator", measured_sl_denominator="measured_sl_denominator",
-    )
-    joined = iv.left_join(sl, [iv.queue == sl._q, iv._start_s == sl._b]).select(
-        "queue", "interval_start", "offered", "forecast", "scheduled_agents", "staffed_agents",
-        "measured_sl_numerator", "measured_sl_denominator", "_start_s", interval_minutes=minutes,
-    )
-    counts = demand.select(_cq="_q", _cb="_b", contacts_offered="contacts_offered")
-    joined = joined.left_join(counts, [joined.queue == counts._cq, joined._start_s == counts._cb]).drop("_cq", "_cb")
+    # per interval of the grid, in one grouping: the contacts' measured service level (as
+    # cxkit.operations.service_level counts it) and their demand, the offered contacts (inbound,
+    # entered a queue); a few thousand rows, paired with the WFM rows here
+    f = queue_flags(c, sl_seconds=sl_seconds, short_abandon_s=short_abandon_s)
+    demand = f.group_by(["queue", "_bucket"]).aggregate(
+        contacts_offered=f.count(where=f.offered), measured_sl_numerator=f.count(where=f.answered_in_sl),
+        _answered=f.count(where=f.answered), _long=f.count(where=f.long_abandon),
+    ).execute()
+    demand["measured_sl_denominator"] = demand.pop("_answered") + demand.pop("_long")
+    demand = demand.rename(columns={"queue": "_q", "_bucket": "_b"})
+    df = iv.select("queue", "interval_start", "offered", "forecast", "scheduled_agents", "staffed_agents", "_start_s",
+                   interval_minutes=minutes).execute()
+    df = df.merge(demand, how="left", left_on=["queue", "_start_s"], right_on=["_q", "_b"])
     # intervals of the grid in which contacts entered a queue and that the export does not have
     # (a WFM export cut short, or missing hours): the comparison cannot see that demand, and
-    # says so instead of reading it as none (a few hundred rows at most per queue and month)
-    missing = demand.anti_join(iv, [demand._q == iv.queue, demand._b == iv._start_s]).execute()
-    df = joined.execute().drop(columns="_start_s")
-    df["contacts_offered"] = df["contacts_offered"].fillna(0).astype(np.int64)
+    # says so instead of reading it as none
+    present = set(zip(df["queue"], df["_start_s"]))
+    lacking = [key not in present for key in zip(demand["_q"], demand["_b"])]
+    missing = demand[np.array(lacking, dtype=bool) & (demand["contacts_offered"] > 0).to_numpy()].reset_index(drop=True)
+    df = df.drop(columns=["_start_s", "_q", "_b"])
+    for col in ("contacts_offered", "measured_sl_numerator", "measured_sl_denominator"):
+        df[col] = df[col].fillna(0).astype(np.int64)
     df = df.merge(modelled[["queue", "channel", "aht_s"]], on="queue", how="left")
     default = float(sl_seconds.get("default", 20))
     df["sl_threshold_s"] = df["channel"].map(lambda ch: float(sl_seconds.get(ch, default)))
