@@ -119,6 +119,24 @@ def test_data_stopping_before_the_period_end_is_said():
         "contacts.data_reaches_period_end"].status == "pass"
 
 
+def test_a_stray_contact_after_the_period_does_not_hide_the_data_stopping_early():
+    # the same feed stopping on 19 March, plus one contact on 2 April: the end of data is then
+    # the period end (METRICS.md), and the latest arrival no longer shows the nine days without
+    # data. The gap is measured from the last arrival before the period end, the stray row named
+    rows = _dense_contacts(skip=range(20, 29))
+    rows.append({**rows[-1], "contact_id": "stray", "arrived_at": "2026-04-02 10:00", "answered_at": None,
+                 "ended_at": "2026-04-02 10:05"})
+    check = _by_id(assess_tables(_month(), _inputs(rows), now=NOW))["contacts.data_reaches_period_end"]
+    assert check.status == "fail"
+    assert check.finding == ("the contacts stop 9.3 days before the period ends (last arrival before the period end "
+                             "2026-03-19 16:00 UTC, period end 2026-03-29 00:00 UTC; 1 contact arrives at or after the "
+                             "period end (the latest 2026-04-02 10:00 UTC), so the end of data is the period end and "
+                             "repeats in the days without data cannot be seen)")
+    # a feed reaching the period end and running past it passes
+    full = _dense_contacts() + [{**rows[-1], "contact_id": "next"}]
+    assert _by_id(assess_tables(_month(), _inputs(full), now=NOW))["contacts.data_reaches_period_end"].status == "pass"
+
+
 def test_duplicate_contact_ids_and_unknown_codes_are_listed():
     rows = _clean_contacts()
     rows[1] = {**rows[1], "contact_id": "c0", "direction": "sideways"}

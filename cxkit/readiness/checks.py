@@ -490,19 +490,35 @@ def _hour_shift_check(rule: Rule, hourly: pd.DataFrame, ctx: _Context) -> dict[s
 def _data_end_check(rule: Rule, t: ir.Table, ctx: _Context) -> dict[str, Any]:
     """Does the feed reach the period end? METRICS.md: the end of data is the latest arrival
     (capped at the period end), and readiness says when the data stops more than
-    ``max_gap_days`` before the period ends."""
-    latest = t[rule.kwargs.get("column", "arrived_at")].max().execute()
+    ``max_gap_days`` before the period ends.
+
+    The gap is measured from the latest arrival *before* the period end: a few rows after it (a
+    stray record, the first hours of the next month) set the end of data to the period end
+    while the period's own data may stop days earlier, and the days between would be judged as
+    observed. Those rows are then named beside the gap."""
+    col = t[rule.kwargs.get("column", "arrived_at")]
     end = ctx.engagement.period_end_utc
+    row = t.aggregate(latest=col.max(), inside=col.max(where=col < end), after=col.count(where=col >= end)).execute()
+    latest, inside, after = row["latest"].iloc[0], row["inside"].iloc[0], int(row["after"].iloc[0] or 0)
     if latest is None or pd.isna(latest):
         return {"success": None, "result": None}
-    latest = pd.Timestamp(latest)
-    latest = latest.tz_localize("UTC") if latest.tzinfo is None else latest.tz_convert("UTC")
-    gap_days = max((pd.Timestamp(end) - latest).total_seconds(), 0.0) / 86400.0
-    values = f"last arrival {latest:%Y-%m-%d %H:%M} UTC, period end {end:%Y-%m-%d %H:%M} UTC"
-    return {
-        "success": gap_days <= rule.kwargs["max_gap_days"],
-        "result": {"observed_value": round(gap_days, 3), "values": values},
-    }
+
+    def utc(value: Any) -> pd.Timestamp:
+        value = pd.Timestamp(value)
+        return value.tz_localize("UTC") if value.tzinfo is None else value.tz_convert("UTC")
+
+    last = utc(inside) if inside is not None and not pd.isna(inside) else utc(latest)
+    gap_days = max((pd.Timestamp(end) - last).total_seconds(), 0.0) / 86400.0
+    success = gap_days <= rule.kwargs["max_gap_days"]
+    if after and not success:
+        values = (f"last arrival before the period end {last:%Y-%m-%d %H:%M} UTC, period end {end:%Y-%m-%d %H:%M} UTC; "
+                  f"{after:,} {_UNITS[rule.table] if after > 1 else _UNITS[rule.table].rstrip('s')} "
+                  f"{'arrive' if after > 1 else 'arrives'} at or after "
+                  f"the period end (the latest {utc(latest):%Y-%m-%d %H:%M} UTC), so the end of data is the period end "
+                  "and repeats in the days without data cannot be seen")
+    else:
+        values = f"last arrival {last:%Y-%m-%d %H:%M} UTC, period end {end:%Y-%m-%d %H:%M} UTC"
+    return {"success": success, "result": {"observed_value": round(gap_days, 3), "values": values}}
 
 
 def _parse_failure_check(rule: Rule, counts: dict[str, Any], identifiers: IdentifierSet | None) -> dict[str, Any]:
