@@ -32,7 +32,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from cxkit.operations import DEFAULT_SL_SECONDS, _as_list, aht, queue_flags
+from cxkit.operations import DEFAULT_SL_SECONDS, _as_list, aht, offered_flag, queue_flags
 from cxkit.zones import zone
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "interval_staffing",
     "staffing_summary",
     "service_level_by_gap",
+    "wfm_coverage",
     "GAP_BANDS",
 ]
 
@@ -316,6 +317,61 @@ NO_INTERVAL = "no WFM interval (not modelled)"
 MODELLED = ("under-staffed", "at requirement", "over-staffed")
 
 
+def _grid(intervals: ir.Table) -> tuple[ir.Table, ir.Table, int, int] | None:
+    """The WFM export's grid: its rows of the most common interval length (so a few rows of
+    another length, or an unreadable one, do not stop the rest), the other rows, that length in
+    seconds and the grid's alignment (seconds past a multiple of the length); None without a
+    length. Both tables gain ``_step`` and ``_start_s`` (the start in epoch seconds)."""
+    minutes = intervals.interval_minutes.fill_null(30)
+    iv = intervals.mutate(_step=(minutes * 60).cast("int64"),
+                          _start_s=intervals.interval_start.epoch_seconds().cast("int64"))
+    steps = iv.group_by("_step").aggregate(_rows=iv.count()).execute()
+    steps = steps.dropna(subset=["_step"]).sort_values(["_rows", "_step"], ascending=[False, True])
+    if steps.empty:
+        return None
+    step = int(steps["_step"].iloc[0])
+    other = iv.filter(iv._step.isnull() | (iv._step != step))
+    iv = iv.filter(iv._step == step)
+    grid = iv.aggregate(_off=(iv._start_s % iv._step).min()).execute()
+    offset = int(grid["_off"].iloc[0]) if not grid.empty and pd.notna(grid["_off"].iloc[0]) else 0
+    return iv, other, step, offset
+
+
+def _entry_bucket(contacts: ir.Table, step: int, offset: int) -> ir.IntegerValue:
+    """The start (epoch seconds) of the grid interval in which each contact entered its queue
+    (arrival plus IVR time), aligned like the WFM starts."""
+    c = contacts
+    entry = c.arrived_at.epoch_seconds() + ibis.ifelse(c.ivr_s > 0, c.ivr_s, 0.0).fill_null(0.0)
+    return (((entry - offset) / step).floor() * step + offset).cast("int64")
+
+
+def wfm_coverage(intervals: ir.Table, contacts: ir.Table) -> dict[str, int]:
+    """How much of the contacts' demand the WFM export covers: the offered contacts (inbound,
+    entered a queue) of the queues the export names, and those that entered a queue in an
+    interval of its grid it does not have (a WFM export cut short, hours or days missing), with
+    the number of such intervals. Read by readiness (``intervals.cover_contacts``); the staffing
+    comparison counts the same per modelled queue (:func:`staffing_summary`)."""
+    none = {"contacts_offered": 0, "contacts_in_missing_intervals": 0, "missing_intervals": 0}
+    grid = _grid(intervals.filter(intervals.queue.notnull() & intervals.interval_start.notnull()))
+    if grid is None:
+        return none
+    iv, _, step, offset = grid
+    c = contacts.filter(offered_flag(contacts) & contacts.queue.isin(iv.queue))
+    c = c.mutate(_bucket=_entry_bucket(c, step, offset))
+    demand = c.group_by(["queue", "_bucket"]).aggregate(_n=c.count())
+    keys = iv.select(_q=iv.queue, _b=iv._start_s)
+    missing = demand.anti_join(keys, [demand.queue == keys._q, demand._bucket == keys._b])
+    row = demand.aggregate(n=demand._n.sum()).execute()
+    gone = missing.aggregate(n=missing._n.sum(), k=missing.count()).execute()
+
+    def whole(frame: pd.DataFrame, column: str) -> int:
+        value = frame[column].iloc[0] if not frame.empty else None
+        return 0 if value is None or pd.isna(value) else int(value)
+
+    return {"contacts_offered": whole(row, "n"), "contacts_in_missing_intervals": whole(gone, "n"),
+            "missing_intervals": whole(gone, "k")}
+
+
 def interval_staffing(
     intervals: ir.Table,
     contacts: ir.Table,
@@ -368,23 +424,13 @@ def interval_staffing(
         return pd.DataFrame(columns=empty_cols)
     queues = modelled["queue"].tolist()
     iv = intervals.filter(intervals.queue.isin(queues))
-    minutes = iv.interval_minutes.fill_null(30)
-    iv = iv.mutate(_step=(minutes * 60).cast("int64"), _start_s=iv.interval_start.epoch_seconds().cast("int64"))
-    # contacts are bucketed into the WFM grid: one interval length (the most common, so a few
-    # rows of another length, or an unreadable one, do not stop the rest), aligned like the WFM
-    # starts. Rows of another length are kept with the status OTHER_LENGTH and no figures.
-    steps = iv.group_by("_step").aggregate(_rows=iv.count()).execute()
-    steps = steps.dropna(subset=["_step"]).sort_values(["_rows", "_step"], ascending=[False, True])
-    if steps.empty:
+    grid = _grid(iv)
+    if grid is None:
         return pd.DataFrame(columns=empty_cols)
-    step = int(steps["_step"].iloc[0])
-    other = iv.filter(iv._step.isnull() | (iv._step != step))
-    iv = iv.filter(iv._step == step)
-    grid = iv.aggregate(_off=(iv._start_s % iv._step).min()).execute()
-    offset = int(grid["_off"].iloc[0]) if not grid.empty and pd.notna(grid["_off"].iloc[0]) else 0
+    iv, other, step, offset = grid
+    minutes = iv.interval_minutes.fill_null(30)
     c = contacts.filter(contacts.queue.isin(queues))
-    entry = c.arrived_at.epoch_seconds() + ibis.ifelse(c.ivr_s > 0, c.ivr_s, 0.0).fill_null(0.0)
-    c = c.mutate(_bucket=(((entry - offset) / step).floor() * step + offset).cast("int64"))
+    c = c.mutate(_bucket=_entry_bucket(c, step, offset))
     # per interval of the grid, in one grouping: the contacts' measured service level (as
     # cxkit.operations.service_level counts it) and their demand, the offered contacts (inbound,
     # entered a queue); a few thousand rows, paired with the WFM rows here

@@ -825,6 +825,26 @@ def test_wfm_queues_named_otherwise_than_the_contacts_are_flagged():
     assert check(["Störung", "Rechnung"]).status == "pass"
 
 
+def test_contacts_in_intervals_the_wfm_export_lacks_are_flagged():
+    # 40 contacts of queue V over 2 and 3 March (20 a day, at 09:00, 11:00, 13:00 and 15:00 on the
+    # 3rd); the WFM export has V's half hours of 2 March only. Staffing compared the intervals it
+    # has and read the 3rd's demand as none; readiness now says what the export leaves out
+    contacts = [_contact(i, day="2026-03-02" if i % 2 else "2026-03-03", hour=9 + i % 8, queue="V") for i in range(40)]
+
+    def check(days):
+        inputs = _inputs(contacts)
+        rows = [{"queue": "V", "interval_start": f"{d} {h:02d}:{m:02d}", "interval_minutes": 30, "offered": 5,
+                 "forecast": 5.0, "staffed_agents": 2.0} for d in days for h in range(8, 18) for m in (0, 30)]
+        inputs["intervals"] = TableInputs("intervals", canonical_memtable("intervals", rows), set(TABLES["intervals"].names))
+        return _by_id(assess_tables(_engagement(), inputs, now=NOW))["intervals.cover_contacts"]
+
+    cut = check(["2026-03-02"])
+    assert (cut.status, cut.severity, cut.unexpected, cut.denominator) == ("fail", "warning", 20, 40)
+    assert cut.finding == ("20 of the 40 offered contacts (50.0%) of the queues the WFM export names entered them in "
+                           "4 intervals the export does not have")
+    assert check(["2026-03-02", "2026-03-03"]).status == "pass"
+
+
 @pytest.mark.parametrize(("column", "scale", "off", "few"), [
     # NPS asked on 0-100: answers above 10 were dropped as out of range, and NPS was computed on
     # the few that happened to fall inside 0-10

@@ -595,6 +595,28 @@ def _implausible_customer_check(rule: Rule, contacts: ir.Table, ctx: _Context) -
     }
 
 
+def _intervals_cover_check(rule: Rule, intervals: ir.Table, ctx: _Context) -> dict[str, Any]:
+    """Offered contacts of the period, in the queues the WFM export names, that entered a queue in
+    an interval the export does not have (:func:`cxkit.capacity.wfm_coverage`): demand the
+    staffing comparison cannot see."""
+    from cxkit import capacity
+
+    e = ctx.engagement
+    c = ctx.contacts
+    inside = c.filter((c.arrived_at >= e.period_start_utc) & (c.arrived_at < e.period_end_utc))
+    cover = capacity.wfm_coverage(intervals, inside)
+    n, of = cover["contacts_in_missing_intervals"], cover["contacts_offered"]
+    share = n / of if of else 0.0
+    values = (f"{n:,} of the {of:,} offered contacts ({share:.1%}) of the queues the WFM export names entered "
+              f"them in {cover['missing_intervals']:,} interval{'s' if cover['missing_intervals'] != 1 else ''} the "
+              "export does not have" if n else "")
+    return {
+        "success": share <= float(rule.kwargs.get("max_share", 0)),
+        "result": {"observed_value": share, "unexpected_count": n, "unexpected_percent": 100 * share,
+                   "denominator": of, "values": values, "details": cover},
+    }
+
+
 def _loader_check(rule: Rule, counts: dict[str, Any], identifiers: IdentifierSet | None = None) -> dict[str, Any]:
     kind = rule.type
     values = ""
@@ -873,6 +895,14 @@ def run_checks(
                     out[r.id] = _result(r, blocking, None, None, "customer_id is not in the export")
                 else:
                     res = _implausible_customer_check(r, ti.table, ctx)
+                    out[r.id] = _result(r, blocking, res["success"], res["result"])
+        for r in rules:
+            if r.type == "cxkit_intervals_cover_contacts" and r.id not in out:
+                needed = ("queue", "arrived_at", "direction")
+                if contacts is None or not all(c in inputs["contacts"].mapped for c in needed):
+                    out[r.id] = _result(r, blocking, None, None, "the contacts have no queue, arrival or direction")
+                else:
+                    res = _intervals_cover_check(r, ti.table, ctx)
                     out[r.id] = _result(r, blocking, res["success"], res["result"])
         for r in rules:
             results.append(out.get(r.id) or _result(r, blocking, None, None, f"cxkit has no evaluator for {r.type}"))
