@@ -487,6 +487,16 @@ def test_a_shared_customer_id_is_found_counted_and_left_out_of_repeats(tmp_path,
     assert "FCR (7-day window) is 100.0% without them and 14.5% with them" in check.finding
     assert "SHARED0001" not in json.dumps(r.to_dict(), default=str)
     assert r.verdict("fcr_repeat") == "degraded"
+    # the caveat sits beside the figures that pair customers, not beside those that read no
+    # customer id in the same diagnostics (transfer rate, prices, failure demand)
+    from cxkit.figures import Judge
+
+    judge = Judge(json.loads(json.dumps(r.to_dict(), default=str)), s.coverage())
+    caveat = next(c for c in judge.caveats("fcr_repeat") if "shared, test or default id" in c.reason)
+    for figure in ("repeat_share", "journeys", "repeat_cost"):
+        assert caveat in judge.caveats(figure), figure
+    for figure in ("transfer_rate", "channel_prices", "failure_demand"):
+        assert caveat not in judge.caveats(figure), figure
     fcr = resolution.fcr_repeat(s.table("contacts"), end_of_data=s.end_of_data).execute().iloc[0]
     assert (int(fcr.numerator), int(fcr.denominator)) == ((40, 40) if exclude else (40, 275))
     # readiness and the diagnostics read one count of the ids (one grouping of the contacts)
