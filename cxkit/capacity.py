@@ -528,7 +528,9 @@ def _covered_by(missing: pd.DataFrame, other: pd.DataFrame) -> np.ndarray:
     found = np.full(len(missing), -1, dtype=np.int64)
     if missing.empty or other.empty:
         return found
-    starts = other["interval_start"].map(lambda t: t.timestamp()).to_numpy(dtype=float)
+    # an unreadable start (NaT) covers nothing
+    starts = (pd.to_datetime(other["interval_start"], utc=True) - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
+    starts = starts.to_numpy(dtype=float)
     ends = starts + other["interval_minutes"].astype(float).fillna(0).to_numpy() * 60
     queues = other["queue"].to_numpy()
     buckets = missing["_b"].to_numpy(dtype=float)

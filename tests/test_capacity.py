@@ -279,3 +279,14 @@ def test_an_implausible_offered_volume_is_not_modelled_and_does_not_hang():
     assert int(st.iloc[0].required_agents) == 3 and pd.isna(st.iloc[1].required_agents)
     summary = K.staffing_summary(st).set_index("queue")
     assert int(summary.loc["V", "intervals"]) == 1 and int(summary.loc["all", "implausible_intervals"]) == 2
+
+
+def test_an_interval_of_another_length_covers_the_grid_intervals_inside_it_only():
+    # R has a 60-minute row at 09:00, a row whose start could not be read and a row without a
+    # length: a missing 09:30 interval lies inside the first, 10:30 inside none; another queue's
+    # interval is never covered by R's rows
+    other = pd.DataFrame({"queue": ["R", "R", "R"], "interval_minutes": [60, 60, None],
+                          "interval_start": pd.to_datetime(["2026-03-02 09:00", None, "2026-03-02 11:00"], utc=True)})
+    at = [pd.Timestamp(f"2026-03-02 {t}", tz="UTC").timestamp() for t in ("09:30", "10:30", "11:00", "09:30")]
+    missing = pd.DataFrame({"_q": ["R", "R", "R", "S"], "_b": at})
+    assert K._covered_by(missing, other).tolist() == [0, -1, -1, -1]
