@@ -318,8 +318,8 @@ MODELLED = ("under-staffed", "at requirement", "over-staffed")
 
 
 def _grid(intervals: ir.Table) -> tuple[ir.Table, ir.Table, int, int] | None:
-    """The WFM export's grid: its rows of the most common interval length (so a few rows of
-    another length, or an unreadable one, do not stop the rest), the other rows, that length in
+    """The WFM export's grid: its rows of the most common positive interval length (so a few rows
+    of another length, or an unreadable one, do not stop the rest), the other rows, that length in
     seconds and the grid's alignment (seconds past a multiple of the length); None without a
     length. Both tables gain ``_step`` and ``_start_s`` (the start in epoch seconds)."""
     minutes = intervals.interval_minutes.fill_null(30)
@@ -327,6 +327,8 @@ def _grid(intervals: ir.Table) -> tuple[ir.Table, ir.Table, int, int] | None:
                           _start_s=intervals.interval_start.epoch_seconds().cast("int64"))
     steps = iv.group_by("_step").aggregate(_rows=iv.count()).execute()
     steps = steps.dropna(subset=["_step"]).sort_values(["_rows", "_step"], ascending=[False, True])
+    # a length of zero or less is no grid (it divided by zero): such rows are of another length
+    steps = steps[steps["_step"] > 0]
     if steps.empty:
         return None
     step = int(steps["_step"].iloc[0])

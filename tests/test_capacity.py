@@ -290,3 +290,21 @@ def test_an_interval_of_another_length_covers_the_grid_intervals_inside_it_only(
     at = [pd.Timestamp(f"2026-03-02 {t}", tz="UTC").timestamp() for t in ("09:30", "10:30", "11:00", "09:30")]
     missing = pd.DataFrame({"_q": ["R", "R", "R", "S"], "_b": at})
     assert K._covered_by(missing, other).tolist() == [0, -1, -1, -1]
+
+
+@pytest.mark.parametrize("minutes", [0, -30])
+def test_an_interval_length_of_zero_or_less_is_not_a_grid(minutes):
+    # found while adding the WFM coverage check: one row of 0 minutes divided by zero ("Type
+    # DOUBLE with value inf can't be cast") and a negative length ran Erlang C on a negative
+    # traffic; both stopped the run, and would have stopped validate. Such a row is of another
+    # length: kept, counted, not modelled
+    rows = [{"queue": "V", "interval_start": s, "interval_minutes": m, "offered": 10, "forecast": 10.0,
+             "scheduled_agents": 4.0, "staffed_agents": 4.0}
+            for s, m in (("2026-03-02 09:00", 30), ("2026-03-02 09:30", 30), ("2026-03-02 10:00", minutes))]
+    st = K.interval_staffing(canonical_memtable("intervals", rows), _contacts_for_staffing())
+    assert st["status"].tolist().count(K.OTHER_LENGTH) == 1 and (st["status"] == "over-staffed").sum() == 2
+    assert K.wfm_coverage(canonical_memtable("intervals", rows), _contacts_for_staffing())["contacts_offered"] == 10
+    alone = canonical_memtable("intervals", rows[2:])
+    assert K.interval_staffing(alone, _contacts_for_staffing()).empty
+    assert K.wfm_coverage(alone, _contacts_for_staffing()) == {
+        "contacts_offered": 0, "contacts_in_missing_intervals": 0, "missing_intervals": 0}
