@@ -593,10 +593,11 @@ def staffing_summary(staffing: pd.DataFrame) -> pd.DataFrame:
             "at_requirement": int(g["at"].sum()),
             "over_staffed": int(g["over"].sum()),
             "under_staffed_share": float(g["under"].sum() / n) if n else np.nan,
-            "agent_hours_short": float(g["short"].sum()),
-            "agent_hours_spare": float(g["spare"].sum()),
-            "required_agent_hours": float(g["req"].sum()),
-            "staffed_agent_hours": float(g["staffed"].sum()),
+            # a queue with no interval compared has no hours short or spare: not measured, not 0
+            "agent_hours_short": float(g["short"].sum()) if n else np.nan,
+            "agent_hours_spare": float(g["spare"].sum()) if n else np.nan,
+            "required_agent_hours": float(g["req"].sum()) if n else np.nan,
+            "staffed_agent_hours": float(g["staffed"].sum()) if n else np.nan,
         }
 
     def left_out(q: Any = None) -> dict[str, int]:

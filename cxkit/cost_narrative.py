@@ -510,11 +510,16 @@ def capacity_reading(results: Any) -> display.Html:
     staff = results.row("staffing_summary", queue="all")
     if staff is not None and results.judge.measured("staffing"):
         target = results.manifest["parameters"].get("service_level_target")
-        text += (f" Against the agents Erlang C needs for {float(target):.0%} answered within each channel's "
-                 f"threshold, {pct(staff['under_staffed_share'])} of the {int(staff['intervals']):,} modelled "
-                 f"intervals were under-staffed: {float(staff['agent_hours_short']):,.1f} agent hours short and "
-                 f"{float(staff['agent_hours_spare']):,.1f} spare, from offered contacts, the queues' measured AHT and "
-                 "the staffed agents the WFM export reports.")
+        if int(staff["intervals"] or 0):
+            text += (f" Against the agents Erlang C needs for {float(target):.0%} answered within each channel's "
+                     f"threshold, {pct(staff['under_staffed_share'])} of the {int(staff['intervals']):,} modelled "
+                     f"intervals were under-staffed: {float(staff['agent_hours_short']):,.1f} agent hours short and "
+                     f"{float(staff['agent_hours_spare']):,.1f} spare, from offered contacts, the queues' measured AHT "
+                     "and the staffed agents the WFM export reports.")
+        else:
+            # nothing compared (every interval of another length, implausible or missing): no
+            # share and no hours, which would read "nan" or 0; why follows
+            text += " No interval of the WFM export could be compared with the Erlang C requirement."
         other = int(staff.get("other_length_intervals", 0) or 0)
         implausible = int(staff.get("implausible_intervals", 0) or 0)
         why = [f"{plural(other, 'interval')} of another length than the export's most common one"] if other else []

@@ -264,6 +264,8 @@ def test_contacts_in_intervals_the_wfm_export_lacks_are_counted_not_read_as_no_d
     other_queue = canonical_memtable("contacts", [{**late[0], "contact_id": "w", "queue": "W"}])
     summary = K.staffing_summary(K.interval_staffing(_intervals(), contacts.union(other_queue))).set_index("queue")
     assert (int(summary.loc["W", "intervals"]), int(summary.loc["W", "missing_intervals"])) == (0, 1)
+    # no interval of W was compared: its hours short and spare are not measured, not 0
+    assert summary.loc["W", ["agent_hours_short", "agent_hours_spare"]].isna().all()
     assert int(summary.loc["all", "contacts_in_missing_intervals"]) == 6
 
 

@@ -393,6 +393,16 @@ def test_intervals_missing_from_the_wfm_export_sit_beside_the_staffing_figures(t
             and "Left out of the staffing comparison: 32 intervals the WFM export does not have (every interval of "
                 "queue V2), in which 80 offered contacts (14.5% of the offered contacts of the queues modelled) "
                 "entered a queue." in text), text
+    # no interval compared at all (the export names none of the modelled queues' intervals): the
+    # paragraph says so and why, with no share or hours ("nan", or 0 read as measured)
+    none = staff[staff["queue"] != "V1"].assign(intervals=0, under_staffed=0, under_staffed_share=None,
+                                                agent_hours_short=None, agent_hours_spare=None)
+    r = _resultset(tmp_path / "none", {"staffing_summary": none, "forecast_accuracy": acc})
+    manifest = tmp_path / "none" / RESULTS_DIR / MANIFEST
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "parameters": spec["parameters"]}))
+    text = str(cost_narrative.capacity_reading(ResultSet.load(tmp_path / "none")))
+    assert "No interval of the WFM export could be compared with the Erlang C requirement. Left out of the staffing " \
+           "comparison: 32 intervals the WFM export does not have" in text and "nan" not in text, text
     # without missing intervals, the census note is unchanged
     whole = staff.assign(missing_intervals=0, contacts_in_missing_intervals=0)
     staffed, _ = _evaluate(_resultset(tmp_path / "whole", {"staffing_summary": whole}), "understaffed_intervals")
