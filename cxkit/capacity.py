@@ -350,28 +350,38 @@ def _entry_bucket(contacts: ir.Table, step: int, offset: int) -> ir.IntegerValue
 def wfm_coverage(intervals: ir.Table, contacts: ir.Table) -> dict[str, int]:
     """How much of the contacts' demand the WFM export covers: the offered contacts (inbound,
     entered a queue) of the queues the export names, and those that entered a queue in an
-    interval of its grid it does not have (a WFM export cut short, hours or days missing), with
-    the number of such intervals. Read by readiness (``intervals.cover_contacts``); the staffing
+    interval of its grid it does not have (a WFM export cut short, hours or days missing; one
+    inside a row of another length is not missing), with the number of such intervals, as
+    :func:`interval_staffing` counts them. Read by readiness (``intervals.cover_contacts``); the staffing
     comparison counts the same per modelled queue (:func:`staffing_summary`)."""
     none = {"contacts_offered": 0, "contacts_in_missing_intervals": 0, "missing_intervals": 0}
-    grid = _grid(intervals.filter(intervals.queue.notnull() & intervals.interval_start.notnull()))
+    named = intervals.filter(intervals.queue.notnull() & intervals.interval_start.notnull())
+    grid = _grid(named)
     if grid is None:
         return none
-    iv, _, step, offset = grid
-    c = contacts.filter(offered_flag(contacts) & contacts.queue.isin(iv.queue))
+    iv, other, step, offset = grid
+    c = contacts.filter(offered_flag(contacts) & contacts.queue.isin(named.queue))
     c = c.mutate(_bucket=_entry_bucket(c, step, offset))
-    demand = c.group_by(["queue", "_bucket"]).aggregate(_n=c.count())
-    keys = iv.select(_q=iv.queue, _b=iv._start_s)
-    missing = demand.anti_join(keys, [demand.queue == keys._q, demand._bucket == keys._b])
-    row = demand.aggregate(n=demand._n.sum()).execute()
-    gone = missing.aggregate(n=missing._n.sum(), k=missing.count()).execute()
+    demand = c.group_by(["queue", "_bucket"]).aggregate(contacts_offered=c.count()).execute()
+    demand = demand.rename(columns={"queue": "_q", "_bucket": "_b"})
+    missing, covered = _grid_gaps(demand, iv.select("queue", "_start_s").execute(),
+                                  other.select("queue", "interval_start", "interval_minutes").execute())
+    absent = missing[covered < 0]
+    return {"contacts_offered": int(demand["contacts_offered"].sum()),
+            "contacts_in_missing_intervals": int(absent["contacts_offered"].sum()), "missing_intervals": len(absent)}
 
-    def whole(frame: pd.DataFrame, column: str) -> int:
-        value = frame[column].iloc[0] if not frame.empty else None
-        return 0 if value is None or pd.isna(value) else int(value)
 
-    return {"contacts_offered": whole(row, "n"), "contacts_in_missing_intervals": whole(gone, "n"),
-            "missing_intervals": whole(gone, "k")}
+def _grid_gaps(demand: pd.DataFrame, present: pd.DataFrame, other: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The intervals of the grid in which contacts entered a queue and that the export does not
+    have (a WFM export cut short, or missing hours): ``demand`` per queue (``_q``) and grid
+    interval start (``_b``, epoch seconds) with its ``contacts_offered``, against the export's
+    grid rows ``present`` (``queue``, ``_start_s``). Returns those rows of ``demand`` and, for
+    each, the position in ``other`` (rows of another length) of the one covering it, or -1: only
+    the others are missing from the export."""
+    keys = set(zip(present["queue"], present["_start_s"]))
+    lacking = np.array([key not in keys for key in zip(demand["_q"], demand["_b"])], dtype=bool)
+    missing = demand[lacking & (demand["contacts_offered"] > 0).to_numpy()].reset_index(drop=True)
+    return missing, _covered_by(missing, other)
 
 
 def interval_staffing(
@@ -446,12 +456,11 @@ def interval_staffing(
     df = iv.select("queue", "interval_start", "offered", "forecast", "scheduled_agents", "staffed_agents", "_start_s",
                    interval_minutes=minutes).execute()
     df = df.merge(demand, how="left", left_on=["queue", "_start_s"], right_on=["_q", "_b"])
-    # intervals of the grid in which contacts entered a queue and that the export does not have
-    # (a WFM export cut short, or missing hours): the comparison cannot see that demand, and
-    # says so instead of reading it as none
-    present = set(zip(df["queue"], df["_start_s"]))
-    lacking = [key not in present for key in zip(demand["_q"], demand["_b"])]
-    missing = demand[np.array(lacking, dtype=bool) & (demand["contacts_offered"] > 0).to_numpy()].reset_index(drop=True)
+    left_out = other.select("queue", "interval_start", "offered", "forecast", "scheduled_agents", "staffed_agents",
+                            interval_minutes=other.interval_minutes).execute()
+    # the demand the comparison cannot see is said, not read as none; a missing interval of the
+    # grid inside an interval of another length is that row's demand
+    missing, covered = _grid_gaps(demand, df, left_out)
     df = df.drop(columns=["_start_s", "_q", "_b"])
     for col in ("contacts_offered", "measured_sl_numerator", "measured_sl_denominator"):
         df[col] = df[col].fillna(0).astype(np.int64)
@@ -495,10 +504,6 @@ def interval_staffing(
     den = df["measured_sl_denominator"].fillna(0).astype(float)
     df["measured_sl_numerator"], df["measured_sl_denominator"] = num.astype(np.int64), den.astype(np.int64)
     df["measured_sl"] = np.where(den > 0, num / den.where(den > 0, 1), np.nan)
-    left_out = other.select("queue", "interval_start", "offered", "forecast", "scheduled_agents", "staffed_agents",
-                            interval_minutes=other.interval_minutes).execute()
-    # a missing interval of the grid inside an interval of another length is that row's demand
-    covered = _covered_by(missing, left_out)
     if not left_out.empty:
         left_out = left_out.merge(modelled[["queue", "channel", "aht_s"]], on="queue", how="left")
         left_out["status"] = OTHER_LENGTH

@@ -524,11 +524,10 @@ def capacity_reading(results: Any) -> display.Html:
         implausible = int(staff.get("implausible_intervals", 0) or 0)
         why = [f"{plural(other, 'interval')} of another length than the export's most common one"] if other else []
         frame = results.frame("staffing_summary")
-        unmodelled = [] if frame is None else [
-            str(r["queue"]) for _, r in frame.iterrows()
-            if r["queue"] != "all" and int(r["intervals"]) == 0 and int(r.get("other_length_intervals", 0) or 0) > 0]
+        # queues none of whose intervals was compared, with why: named, not only counted
+        idle = [] if frame is None else [r for _, r in frame.iterrows() if r["queue"] != "all" and int(r["intervals"]) == 0]
+        unmodelled = [str(r["queue"]) for r in idle if int(r.get("other_length_intervals", 0) or 0) > 0]
         if other and unmodelled:
-            # a whole queue out of the comparison is named, not only counted
             why[0] += f" (all of queue{'s' if len(unmodelled) > 1 else ''} {', '.join(unmodelled)})"
         if implausible:
             why.append(f"{plural(implausible, 'interval')} whose offered volume or agent count means more than "
@@ -539,10 +538,8 @@ def capacity_reading(results: Any) -> display.Html:
             # name) is not "no demand": it is counted and said, with the queues wholly missing
             n, offered = int(staff.get("contacts_in_missing_intervals", 0) or 0), int(staff.get("contacts_offered", 0) or 0)
             share = f" ({pct(n / offered)} of the offered contacts of the queues modelled)" if offered else ""
-            absent = [] if frame is None or "missing_intervals" not in frame else [
-                str(r["queue"]) for _, r in frame.iterrows()
-                if r["queue"] != "all" and int(r["intervals"]) == 0 and int(r.get("other_length_intervals", 0) or 0) == 0
-                and int(r.get("missing_intervals", 0) or 0) > 0]
+            absent = [str(r["queue"]) for r in idle if not int(r.get("other_length_intervals", 0) or 0)
+                      and int(r.get("missing_intervals", 0) or 0) > 0]
             named = f" (every interval of queue{'s' if len(absent) > 1 else ''} {', '.join(absent)})" if absent else ""
             why.append(f"{plural(missing, 'interval')} the WFM export does not have{named}, in which "
                        f"{plural(n, 'offered contact')}{share} entered a queue")

@@ -229,6 +229,9 @@ def test_an_interval_of_another_length_is_kept_counted_and_not_modelled():
     assert int(summary.loc["R", "intervals"]) == 0 and int(summary.loc["R", "other_length_intervals"]) == 2
     # R's 4 contacts entered in its 09:00 hour: that row holds them, no interval is missing
     assert (int(summary.loc["R", "missing_intervals"]), int(summary.loc["R", "contacts_offered"])) == (0, 4)
+    # readiness counts as the comparison does: R's contacts are offered and inside its hours
+    assert K.wfm_coverage(canonical_memtable("intervals", hourly), contacts) == {
+        "contacts_offered": 14, "contacts_in_missing_intervals": 0, "missing_intervals": 0}
     assert int(summary.loc["all", "intervals"]) == 3
 
 
