@@ -50,16 +50,3 @@ if ! install_with_uv; then
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -c constraints.txt -e ".[$extras]"
 fi
-
-# Compile the installed packages to bytecode once, in parallel, as pip does at install (uv does
-# not): the demo starts eight Python processes, and where PYTHONDONTWRITEBYTECODE is set each of
-# them would otherwise compile its imports again (the demo took 46 s instead of 28 s). Test
-# folders are left out; files already compiled are skipped, and nothing is looked at when the
-# installed distributions (their names and versions, kept in .venv) are those last compiled. A
-# file that does not compile (one written for another Python) is left to the import that needs it.
-site_packages=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-installed() { ls "$site_packages" | grep '\.dist-info$' | sort | cksum; }
-if [ "$(cat .venv/.cxkit-compiled 2>/dev/null)" != "$(installed)" ]; then
-  .venv/bin/python -m compileall -q -j 0 -x '/(tests?|testing)/' "$site_packages" >/dev/null || true
-  installed > .venv/.cxkit-compiled
-fi
