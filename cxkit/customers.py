@@ -17,6 +17,7 @@ import ibis
 import ibis.expr.types as ir
 
 __all__ = [
+    "BLANK_CHARACTERS",
     "PLACEHOLDER_IDS",
     "identified",
     "identified_sql",
@@ -26,8 +27,10 @@ __all__ = [
     "without_implausible_customers",
 ]
 
-#: the characters ibis's ``strip()`` removes: an id made only of them is blank
-_BLANK = " \t\n\r\x0b\x0c"
+#: the characters ibis's ``strip()`` removes: an id made only of them is blank, as is any value
+#: of them only (:func:`cxkit.loading.blank_as_null_sql`)
+BLANK_CHARACTERS = " \t\n\r\x0b\x0c"
+_BLANK = BLANK_CHARACTERS
 #: what a phone system or a form writes where it has no customer id: a caller who withheld the
 #: number ("Anonymous", "Restricted", "Private", "Unavailable", "Withheld", "Blocked" are the
 #: carriers' placeholders), or a field left at its default ("unknown", "none", "null", "n/a",

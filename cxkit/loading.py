@@ -26,7 +26,7 @@ from sqlglot import exp
 
 from cxkit.config import EARLIEST_DAY, EPOCH_UNITS, LATEST_DAY, ColumnMapping, Engagement, SourceConfig, _format_from_suffix
 from cxkit.connection import Dialect, dialect_for
-from cxkit.customers import comparable_sql, identified_sql
+from cxkit.customers import BLANK_CHARACTERS, comparable_sql, identified_sql
 from cxkit.errors import CxkitError, SourceError
 from cxkit.grouping import fold_groups, split_by_group_size
 from cxkit.privacy import redact
@@ -66,6 +66,9 @@ class LoadReport:
     empty_files: list[str] = field(default_factory=list)
     #: canonical column -> the SQL producing it (to find the one that fails on the data)
     column_sql: dict[str, str] = field(default_factory=dict, repr=False)
+    #: SQL over the export's rows: a part of the de-duplication key is missing (null, empty or
+    #: blanks only). Such a row identifies nothing, so it is no version of another row
+    key_missing_sql: str | None = field(default=None, repr=False)
     #: the customer id as the export has it (before pseudonymisation) and the FROM clause it
     #: reads: the privacy scan looks for these ids in every output
     identifier_sql: str | None = field(default=None, repr=False)
@@ -131,13 +134,17 @@ class LoadReport:
 
     def _key_counts(self) -> tuple[int, int] | None:
         """(distinct keys, keys on more than one row) among the rows the exclusion rules keep,
-        by the source's de-duplication key, in one grouped scan; None without a key."""
+        by the source's de-duplication key, in one grouped scan; None without a key. A row
+        whose key is missing counts as a key of its own."""
         if self.source.dedup is None or not self.source.dedup.key:
             return None
         if self._keys is None:
             keys = ", ".join(_quote(k) for k in self.source.dedup.key)
-            sql = (f"SELECT count(*) AS n, count(*) FILTER (WHERE k > 1) AS r FROM "
-                   f"(SELECT count(*) AS k FROM {_KEPT} GROUP BY {keys}) AS g")
+            # a row whose key is missing is a key of its own (never a version of another row)
+            missing = self.key_missing_sql or "FALSE"
+            sql = (f"SELECT coalesce(sum(CASE WHEN m THEN k ELSE 1 END), 0) AS n, "
+                   f"count(*) FILTER (WHERE k > 1 AND NOT m) AS r FROM "
+                   f"(SELECT count(*) AS k, {missing} AS m FROM {_KEPT} GROUP BY {keys}) AS g")
             row = self.after_exclusions.alias(_KEPT).sql(sql, dialect="duckdb").execute().iloc[0]
             self._keys = int(row["n"]), int(row["r"])
         return self._keys
@@ -178,8 +185,9 @@ class LoadReport:
             cols = [_quote(k) for k in self.source.dedup.key]
             listed = ", ".join(cols)
             on = " AND ".join(f"r.{c} IS NOT DISTINCT FROM k.{c}" for c in cols)
+            missing = self.key_missing_sql or "FALSE"
             return self._duplicates_among(
-                f"SELECT {listed} FROM {_KEPT} GROUP BY {listed} HAVING count(*) > 1",
+                f"SELECT {listed} FROM {_KEPT} WHERE NOT ({missing}) GROUP BY {listed} HAVING count(*) > 1",
                 f"SELECT * FROM {_KEPT} AS r WHERE EXISTS (SELECT 1 FROM cx_repeated AS k WHERE {on})",
             )
         kept = self.after_exclusions
@@ -784,6 +792,30 @@ def _source_present_sql(mapping: ColumnMapping) -> str:
     return f"COALESCE({present}, FALSE)"
 
 
+def blank_as_null_sql(text: str) -> str:
+    """``text`` (SQL of a text value), null when it is empty or only blanks (spaces, tabs, line
+    breaks): such a value says nothing, as an empty one does. A call id of one space on the
+    legs of different calls folded them into one contact and passed the check that every
+    contact has an id. Values that start with a character above the blanks (almost all) are
+    not searched."""
+    return (f"(CASE WHEN {text} < '!' AND NOT regexp_matches({text}, '[^{BLANK_CHARACTERS}]') "
+            f"THEN NULL ELSE {text} END)")
+
+
+def _key_missing_sql(key: list[str] | tuple[str, ...], types: Mapping[str, Any]) -> str:
+    """SQL over the export's rows: a part of the de-duplication ``key`` is null, or a text one is
+    empty or only blanks (:func:`blank_as_null_sql`)."""
+    parts = []
+    for k in key:
+        q = _quote(k)
+        dtype = types.get(k)
+        if dtype is not None and not dtype.is_string():
+            parts.append(f"{q} IS NULL")
+        else:
+            parts.append(f"{blank_as_null_sql(f'CAST({q} AS VARCHAR)')} IS NULL")
+    return " OR ".join(parts)
+
+
 def _native_number(col: Column, mapping: ColumnMapping, raw_types: Mapping[str, Any]) -> bool:
     """Whether numeric column ``col`` is mapped from one raw column the export already types as
     a number, with no null values or value map: it then needs no parsing and cannot fail to parse."""
@@ -816,6 +848,12 @@ def _column_sql(col: Column, mapping: ColumnMapping, src: SourceConfig, default_
         return f"(CAST({base} AS DOUBLE){factor})"
     if native_number and col.dtype == "int64":
         return f"TRY_CAST({base} AS BIGINT)"
+    if col.dtype == "string" and col.name.endswith("_id") and col.name != "customer_id":
+        # an identifier of blanks only identifies nothing (the customer id's own test is
+        # cxkit.customers.identified_sql; other text keeps its blanks: a test on every text
+        # column cost 3 s at 11M legs, on the identifiers about 1 s); before the null values
+        # and the value map, on the export's own value
+        base = blank_as_null_sql(f"CAST({base} AS VARCHAR)")
     if mapping.null_values:
         nulls = ", ".join(_lit(v) for v in mapping.null_values)
         base = f"(CASE WHEN CAST({base} AS VARCHAR) IN ({nulls}) THEN NULL ELSE {base} END)"
@@ -908,13 +946,17 @@ def load_source(
 
     where = " AND ".join(f"NOT COALESCE(({r.when}), FALSE)" for r in src.exclude) or "TRUE"
     kept_all_sql = f"SELECT * FROM {raw_name} WHERE {where}"
+    key_missing_sql = None
     if src.dedup is not None and src.dedup.newest_by:
         # one row per key, the newest: exact re-deliveries share the key, so this drops them too
         # (a DISTINCT over every column first would be redundant, and it does not spill: at 11M
         # legs it ran DuckDB out of a 4 GB memory cap that this window alone stays under)
         keys = ", ".join(_quote(k) for k in src.dedup.key)
+        # a row whose key is missing identifies nothing: it is kept, never read as an older
+        # version of another such row (40 legs without a call id were 38 "superseded" rows)
+        key_missing_sql = _key_missing_sql(src.dedup.key, dict(raw.schema().items()))
         kept_sql = (
-            f"SELECT * FROM ({kept_all_sql}) QUALIFY row_number() OVER "
+            f"SELECT * FROM ({kept_all_sql}) QUALIFY ({key_missing_sql}) OR row_number() OVER "
             f"(PARTITION BY {keys} ORDER BY {_quote(src.dedup.newest_by)} DESC) = 1"
         )
     else:
@@ -1001,6 +1043,9 @@ def load_source(
                         after_exclusions_sql=_unnested(kept_all_sql, src),
                         empty_files=empty, column_sql=column_sql, identifier_sql=identifier_sql,
                         identifier_from_sql=identifier_from_sql)
+    if src.dedup is not None and src.dedup.key and key_missing_sql is None:
+        key_missing_sql = _key_missing_sql(src.dedup.key, dict(raw.schema().items()))
+    report.key_missing_sql = key_missing_sql
     if target == "legs":
         legs = conform("legs", _with_leg_seq(mapped_table))
         report.undeduplicated = conform("legs", _with_leg_seq(undeduplicated))

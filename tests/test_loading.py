@@ -714,3 +714,48 @@ def test_a_value_is_there_exactly_when_its_text_is(null_values):
     assert [a for a, _ in rows] == [b for _, b in rows]
     present = [v for v, (_, b) in zip(values, rows, strict=True) if b]
     assert present == ([" a", "a ", "\t", "a", "n/a", " n/a", "NULL"] if not null_values else [" a", "a ", "\t", "a", " n/a"])
+
+
+def test_legs_without_a_call_id_are_kept_and_counted_not_read_as_versions(tmp_path):
+    # 40 legs of a generated export whose call id was one space (or empty) were read as versions
+    # of one leg: 38 dropped as "older versions superseded" (an info line), the other 2 folded
+    # into one contact, and no check said that a leg had no id. A value of blanks only is now
+    # absent, and a row whose de-duplication key is missing is no version of another row
+    columns = {**MINIMAL, "leg_seq": "seg", "agent_id": "ag"}
+    csv = ("id,seg,exported,cust,ch,ag,start,end,talk\n"
+           "a,1,1,K1,PH,Q1,02/03/2026 09:00,02/03/2026 09:05,0:01:00\n"
+           "a,1,2,K1,PH,Q1,02/03/2026 09:00,02/03/2026 09:06,0:02:00\n"   # a newer version of a/1
+           "a,2,1,K1,PH,Q2,02/03/2026 09:06,02/03/2026 09:10,0:03:00\n"
+           '" ",1,1,K2,PH,Q1,02/03/2026 10:00,02/03/2026 10:05,0:01:00\n'
+           ',1,1,K3,PH,Q1,02/03/2026 11:00,02/03/2026 11:05,0:01:00\n'
+           '"\t",1,2,K4,PH,"  ",02/03/2026 12:00,02/03/2026 12:05,0:01:00\n'
+           "b,1,1,K5,PH,Q1,02/03/2026 13:00,02/03/2026 13:05,0:01:00\n")
+    s = cxkit.open_engagement(_engagement(tmp_path, csv, columns, grain="leg",
+                                          dedup={"key": ["id", "seg"], "newest_by": "exported"}))
+    counts = s.load_reports["contacts"].counts()
+    assert counts["rows_read"] == 7 and counts["superseded_versions"] == 1 and counts["exact_duplicates"] == 0
+    legs = s.table("legs").execute()
+    assert len(legs) == 6 and legs.contact_id.isna().sum() == 3
+    assert legs.loc[legs.contact_id == "a"].talk_s.sum() == 120 + 180  # a/1's newer version
+    assert legs.agent_id.isna().sum() == 1  # an agent id of blanks only is no agent
+    from cxkit.readiness import assess
+
+    results = {r.id: r for r in assess(s).results}
+    missing = results["legs.contact_id.not_null"]
+    assert not missing.success and missing.unexpected == 3
+    assert results["legs.contact_leg_unique"].success  # a leg without an id shares no key
+
+
+def test_a_key_with_a_missing_part_is_its_own_key_in_the_counts(tmp_path):
+    # every call id present and repeated once: the usual de-duplication, unchanged
+    columns = {**MINIMAL, "leg_seq": "seg"}
+    csv = ("id,seg,exported,cust,ch,start,end,talk\n"
+           "a,1,1,K1,PH,02/03/2026 09:00,02/03/2026 09:05,0:01:00\n"
+           "a,1,1,K1,PH,02/03/2026 09:00,02/03/2026 09:05,0:01:00\n"       # an exact re-delivery
+           ",1,1,K2,PH,02/03/2026 10:00,02/03/2026 10:05,0:01:00\n"
+           ",1,1,K2,PH,02/03/2026 10:00,02/03/2026 10:05,0:01:00\n")      # no id: kept, both
+    s = cxkit.open_engagement(_engagement(tmp_path, csv, columns, grain="leg",
+                                          dedup={"key": ["id", "seg"], "newest_by": "exported"}))
+    counts = s.load_reports["contacts"].counts()
+    assert (counts["exact_duplicates"], counts["superseded_versions"]) == (1, 0)
+    assert s.table("legs").count().execute() == 3
