@@ -30,7 +30,6 @@ __all__ = [
 #: the characters ibis's ``strip()`` removes: an id made only of them is blank, as is any value
 #: of them only (:func:`cxkit.loading.blank_as_null_sql`)
 BLANK_CHARACTERS = " \t\n\r\x0b\x0c"
-_BLANK = BLANK_CHARACTERS
 #: what a phone system or a form writes where it has no customer id: a caller who withheld the
 #: number ("Anonymous", "Restricted", "Private", "Unavailable", "Withheld", "Blocked" are the
 #: carriers' placeholders), or a field left at its default ("unknown", "none", "null", "n/a",
@@ -40,8 +39,9 @@ PLACEHOLDER_IDS = (
     "anonymous", "restricted", "private", "private number", "unavailable", "unknown", "withheld", "blocked",
     "no caller id", "not available", "none", "null", "n/a", "-",
 )
-_PLACEHOLDER = ("(?i)^[" + _BLANK + "]*(" + "|".join(v.replace("/", "/?").replace("-", "-+") for v in PLACEHOLDER_IDS)
-                + ")[" + _BLANK + "]*$")
+_PLACEHOLDER = ("(?i)^[" + BLANK_CHARACTERS + "]*("
+                + "|".join(v.replace("/", "/?").replace("-", "-+") for v in PLACEHOLDER_IDS)
+                + ")[" + BLANK_CHARACTERS + "]*$")
 
 
 def identified(customer_id: ir.StringValue) -> ir.BooleanValue:
@@ -58,7 +58,8 @@ def identified(customer_id: ir.StringValue) -> ir.BooleanValue:
     >>> ibis.duckdb.connect().execute(t.select(i=identified(t.k).fill_null(False))).i.tolist()
     [True, False, False, True, False, False, False, False, True]
     """
-    return customer_id.notnull() & customer_id.re_search(f"[^{_BLANK}]") & ~customer_id.re_search(_PLACEHOLDER)
+    present = customer_id.re_search(f"[^{BLANK_CHARACTERS}]")
+    return customer_id.notnull() & present & ~customer_id.re_search(_PLACEHOLDER)
 
 
 def identified_sql(expr: str) -> str:
@@ -77,7 +78,8 @@ def identified_sql(expr: str) -> str:
     >>> duckdb.sql(f"SELECT {identified_sql('x')} AS k FROM (VALUES {v}) v(x)").fetchall()
     [('K1',), (None,), (' K2 ',), (None,), (None,), (None,)]
     """
-    return (f"CASE WHEN regexp_matches({expr}, '[^{_BLANK}]') AND NOT regexp_matches({expr}, '{_PLACEHOLDER}') "
+    return (f"CASE WHEN regexp_matches({expr}, '[^{BLANK_CHARACTERS}]') "
+            f"AND NOT regexp_matches({expr}, '{_PLACEHOLDER}') "
             f"THEN {expr} END")
 
 

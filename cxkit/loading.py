@@ -946,15 +946,15 @@ def load_source(
 
     where = " AND ".join(f"NOT COALESCE(({r.when}), FALSE)" for r in src.exclude) or "TRUE"
     kept_all_sql = f"SELECT * FROM {raw_name} WHERE {where}"
-    key_missing_sql = None
+    # a row whose key is missing identifies nothing: it is kept, never read as an older version
+    # of another such row (40 legs without a call id were 38 "superseded" rows)
+    key_missing_sql = (_key_missing_sql(src.dedup.key, dict(raw.schema().items()))
+                       if src.dedup is not None and src.dedup.key else None)
     if src.dedup is not None and src.dedup.newest_by:
         # one row per key, the newest: exact re-deliveries share the key, so this drops them too
         # (a DISTINCT over every column first would be redundant, and it does not spill: at 11M
         # legs it ran DuckDB out of a 4 GB memory cap that this window alone stays under)
         keys = ", ".join(_quote(k) for k in src.dedup.key)
-        # a row whose key is missing identifies nothing: it is kept, never read as an older
-        # version of another such row (40 legs without a call id were 38 "superseded" rows)
-        key_missing_sql = _key_missing_sql(src.dedup.key, dict(raw.schema().items()))
         kept_sql = (
             f"SELECT * FROM ({kept_all_sql}) QUALIFY ({key_missing_sql}) OR row_number() OVER "
             f"(PARTITION BY {keys} ORDER BY {_quote(src.dedup.newest_by)} DESC) = 1"
@@ -1043,8 +1043,6 @@ def load_source(
                         after_exclusions_sql=_unnested(kept_all_sql, src),
                         empty_files=empty, column_sql=column_sql, identifier_sql=identifier_sql,
                         identifier_from_sql=identifier_from_sql)
-    if src.dedup is not None and src.dedup.key and key_missing_sql is None:
-        key_missing_sql = _key_missing_sql(src.dedup.key, dict(raw.schema().items()))
     report.key_missing_sql = key_missing_sql
     if target == "legs":
         legs = conform("legs", _with_leg_seq(mapped_table))
