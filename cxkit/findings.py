@@ -262,7 +262,9 @@ class Evidence:
     ci_low: float | None = None
     ci_high: float | None = None
     denominator: int | None = None
-    unit: Literal["share", "points", "count", "ratio"] = "share"
+    #: share: a rate (57.7%); points: a difference of two rates (+10.0 points); relative: a
+    #: change relative to a base, (a - b) / b (+10.1%); ratio: a plain ratio; count: a number
+    unit: Literal["share", "points", "relative", "count", "ratio"] = "share"
     comparison: str = ""
     result: str = ""
     section: str = ""
@@ -277,6 +279,8 @@ class Evidence:
             return pct(self.value)
         if self.unit == "points":
             return f"{100 * self.value:+.1f} points"
+        if self.unit == "relative":
+            return f"{100 * self.value:+.1f}%"
         if self.unit == "ratio":
             return f"{self.value:.2f}"
         return _count(self.value)
@@ -798,14 +802,21 @@ def _handle_time_trap(ctx: Context, rule: Rule) -> list[Draft]:
     ratio = float((hit["aht_ratio"] * hit["fcr_n"]).sum() / n)
     teams = sorted(hit["team"].astype(str).unique()) if "team" in hit.columns else []
     k = len(hit)
+    flagged = int(q["flagged"].fillna(False).astype(bool).sum())
     lo, hi = wilson_bounds(float((hit["fcr"] * hit["fcr_n"]).sum()), n)
     team_text = (f" in {len(teams)} team{'s' if len(teams) != 1 else ''}" if teams and teams != [_NONE] else "")
+    # the section flags every agent under both thresholds; a finding states only those whose
+    # interval lies below their team: a reader who counts the section's flagged agents is told
+    # why the finding names fewer
+    which = ("" if k == flagged else
+             " Of the {flagged} agents the section flags, these {k_alone} are those whose FCR interval lies "
+             "entirely below their team's typical agent.")
     return [Draft(
         concerns_kind="agents", concerns=f"{k} agent{'s' if k != 1 else ''}{team_text}",
         defect=Sentence.of("{k} close contacts in {ratio} of their team's typical handle time and resolve first "
-                           "time {fcr} against {peer}: short handling that buys repeat contacts.",
+                           "time {fcr} against {peer}: short handling that buys repeat contacts." + which,
                            k=_n(f"{k} agent{'s' if k != 1 else ''}{team_text}"), ratio=_n(pct(ratio, 0)),
-                           fcr=_n(pct(fcr)), peer=_n(pct(peer))),
+                           fcr=_n(pct(fcr)), peer=_n(pct(peer)), flagged=_n(f"{flagged:,}"), k_alone=_n(f"{k:,}")),
         evidence=Evidence(metric="Pooled FCR of the flagged agents", value=fcr, ci_low=lo, ci_high=hi,
                           denominator=int(n),
                           comparison=f"their teams' typical agents {pct(peer)}; each flagged agent's interval lies "
@@ -1221,7 +1232,7 @@ def _nonresponse(ctx: Context, rule: Rule) -> list[Draft]:
 
 
 def _census(value: float, what: str, result: str, limit: float, key: str, n: float) -> Evidence:
-    return Evidence(metric=what, value=value, denominator=int(n), unit="points",
+    return Evidence(metric=what, value=value, denominator=int(n), unit="relative",
                     comparison=f"standard: within +-{pct(limit, 0)} ({key})", result=result,
                     note="a census of every interval, so no sampling interval")
 
@@ -1302,7 +1313,7 @@ def _weekday_bias(ctx: Context, rule: Rule) -> list[Draft]:
                                day=day, rel=_n(pct(abs(rel))), dir=_n("above" if rel > 0 else "below"),
                                a=_n(pct(day_ratio, 0)), b=_n(pct(rest_ratio, 0))),
             evidence=Evidence(metric="Forecast over offered, against the other days", value=rel,
-                              denominator=int(d["offered"]), unit="points",
+                              denominator=int(d["offered"]), unit="relative",
                               comparison=f"forecast / offered {pct(day_ratio, 0)} on {day}, {pct(rest_ratio, 0)} on "
                                          f"other days; standard: within +-{pct(limit, 0)} (forecast_bias_max)",
                               result="forecast_dayparts", note="a census of every interval, so no sampling interval"),

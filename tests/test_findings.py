@@ -780,3 +780,47 @@ def test_repeat_authentication_is_sized_in_journeys_not_agent_hours(tmp_path):
     assert f.concerns == "BILLING" and f.size.repeats == pytest.approx(450 * (300 / 450 - 0.5))
     assert f.size.hours is None and f.size.cost_period is None
     assert f.screens["operational_effect"].value is None and f.screens["customer_effect"].value == 4
+
+
+def test_handle_time_trap_says_why_it_names_fewer_agents_than_the_section_flags(tmp_path):
+    # team T, typical FCR 70%: agents a and b are flagged and their intervals lie below 70%
+    # (150 of 300 = 50.0%, 95% CI 44.4-55.6%; 120 of 200 = 60.0%, CI 53.1-66.5%); c is flagged
+    # too (60 of 90 = 66.7%, CI 56.4-75.6%) but its interval reaches 70%: the section shows
+    # three flagged agents, the finding names two and says which
+    def agent(label: str, k: int, n: int, flagged: bool) -> dict[str, Any]:
+        r = _rate(k, n)
+        return {"agent_label": label, "team": "T", "fcr": r["rate"], "fcr_ci_low": r["ci_low"],
+                "fcr_ci_high": r["ci_high"], "fcr_n": n, "peer_fcr_median": 0.70, "aht_ratio": 0.6,
+                "qualifies": True, "flagged": flagged}
+
+    frame = pd.DataFrame([agent("Agent 1 (T)", 150, 300, True), agent("Agent 2 (T)", 120, 200, True),
+                          agent("Agent 3 (T)", 60, 90, True), agent("Agent 4 (T)", 240, 300, False)])
+    r = _resultset(tmp_path, {"handle_time_trap": frame})
+    found, status = _evaluate(r, "handle_time_trap")
+    assert status.status == "stated" and len(found) == 1
+    assert found[0].concerns == "2 agents in 1 team"
+    assert found[0].defect.endswith("Of the 3 agents the section flags, these 2 are those whose FCR interval lies "
+                                    "entirely below their team's typical agent.")
+    # with every flagged agent stated, nothing is added
+    r = _resultset(tmp_path / "all", {"handle_time_trap": frame.iloc[[0, 1, 3]]})
+    found, _ = _evaluate(r, "handle_time_trap")
+    assert found[0].defect.endswith("short handling that buys repeat contacts.")
+
+
+def test_forecast_bias_is_stated_as_a_relative_change_not_points(tmp_path):
+    # queue A: forecast 1,101 for 1,000 offered, bias (1,101 - 1,000) / 1,000 = +10.1%, a change
+    # relative to the volume: not a difference of two rates ("points"). Weekdays: Mon forecast
+    # 920 for 1,000 offered (92%), the other days 2,260 for 2,000 (113%): 0.92 / 1.13 - 1 = -18.6%
+    accuracy = pd.DataFrame([{"queue": "A", "offered": 1000, "forecast": 1101, "bias": 0.101},
+                             {"queue": "all", "offered": 1000, "forecast": 1101, "bias": 0.101}])
+    dayparts = pd.DataFrame([{"weekday": "Mon", "offered": 1000, "forecast": 920},
+                             {"weekday": "Tue", "offered": 2000, "forecast": 2260}])
+    r = _resultset(tmp_path, {"forecast_accuracy": accuracy, "forecast_dayparts": dayparts})
+    found, _ = _evaluate(r, "forecast_bias")
+    assert found[0].evidence.text().startswith("Forecast bias +10.1% (n = 1,000); standard: within +-10%")
+    assert "10.1% above the volume offered" in found[0].defect
+    found, _ = _evaluate(r, "forecast_weekday_bias")
+    mon = next(f for f in found if f.concerns == "Mon")
+    assert mon.evidence.text().startswith("Forecast over offered, against the other days -18.6% (n = 1,000); "
+                                          "forecast / offered 92% on Mon, 113% on other days")
+    assert "18.6% below the rest of the week's" in mon.defect
