@@ -57,22 +57,32 @@ def fold_groups(
     return grouped.union(passed)
 
 
-def split_by_group_size(t: ir.Table, by: Sequence[str], *, at_least: int = 2) -> tuple[ir.Table, ir.Table]:
+def split_by_group_size(
+    t: ir.Table, by: Sequence[str], *, at_least: int = 2, null_keys_alone: bool = False
+) -> tuple[ir.Table, ir.Table]:
     """The rows of ``t`` whose group (by ``by``) holds at least ``at_least`` rows, and the other
-    rows. Keys compare null-safe: rows with a null key form one group, as in a grouping.
+    rows. Keys compare null-safe: rows with a null key form one group, as in a grouping; with
+    ``null_keys_alone`` a row with a null key part belongs to no group and is among the others
+    (a leg without a contact id is a contact of its own, not a part of every other such leg's).
 
     Examples
     --------
     >>> import ibis
-    >>> t = ibis.memtable({"k": ["a", "a", "b", None], "x": [1, 2, 5, 7]})
+    >>> t = ibis.memtable({"k": ["a", "a", "b", None, None], "x": [1, 2, 5, 7, 8]})
     >>> several, alone = split_by_group_size(t, ["k"])
     >>> sorted(several.execute().x.tolist()), sorted(alone.execute().x.tolist())
-    ([1, 2], [5, 7])
+    ([1, 2, 7, 8], [5])
+    >>> several, alone = split_by_group_size(t, ["k"], null_keys_alone=True)
+    >>> sorted(several.execute().x.tolist()), sorted(alone.execute().x.tolist())
+    ([1, 2], [5, 7, 8])
     """
     import ibis
 
     sizes = t.group_by(list(by)).aggregate(_cx_rows=t.count())
-    big = sizes.filter(sizes._cx_rows >= at_least)
+    keep = sizes._cx_rows >= at_least
+    if null_keys_alone:
+        keep = keep & ibis.and_(*[sizes[name].notnull() for name in by])
+    big = sizes.filter(keep)
     big = big.select(**{f"_cx_key{i}": big[name] for i, name in enumerate(by)})
     same = ibis.and_(*[t[name].identical_to(big[f"_cx_key{i}"]) for i, name in enumerate(by)])
     return t.semi_join(big, same), t.anti_join(big, same)

@@ -1530,6 +1530,10 @@ def transfer_ping_pong(legs: ir.Table | None) -> ir.Table:
         row = {k: [None] for k in schema}
         row["available"], row["note"] = [False], [_NO_LEGS]
         return ibis.memtable(row, schema=schema)
+    # a leg without a contact id is a contact of its own (cxkit.loading.fold_legs): one leg,
+    # not transferred; grouped by their missing id, such legs made one transferred contact
+    loose = legs.filter(legs.contact_id.isnull()).count().as_scalar()
+    legs = legs.filter(legs.contact_id.notnull())
     n_legs = legs.group_by("contact_id").aggregate(_legs=legs.count())
     # A -> B -> A takes three legs: only the legs of such contacts are put in order
     three = n_legs.filter(n_legs._legs >= 3).select(_cid="contact_id")
@@ -1544,7 +1548,7 @@ def transfer_ping_pong(legs: ir.Table | None) -> ir.Table:
         transferred=per.count(where=per._legs >= 2),
         numerator=per.count(where=per._pp.fill_null(0) > 0),
     )
-    agg = agg.mutate(denominator=agg.transferred)
+    agg = agg.mutate(contacts=agg.contacts + loose, denominator=agg.transferred)
     agg = _with_rate(agg)
     return agg.mutate(
         available=ibis.literal(True),
@@ -1566,8 +1570,9 @@ def transfer_chains(legs: ir.Table | None, *, top: int = 10, max_steps: int = 5)
             {"path": [_NO_LEGS], "legs": [None], "contacts": [None], "share": [None]},
             schema={"path": "string", "legs": "int64", "contacts": "int64", "share": "float64"},
         )
-    # only transferred contacts have a path: only their legs are put in order
-    legs, _ = split_by_group_size(legs, ["contact_id"])
+    # only transferred contacts have a path: only their legs are put in order (a leg without a
+    # contact id is a contact of its own: no path)
+    legs, _ = split_by_group_size(legs, ["contact_id"], null_keys_alone=True)
     w = ibis.window(group_by=legs.contact_id, order_by=legs.leg_seq)
     l = legs.mutate(_k=ibis.row_number().over(w), _q=legs.queue.fill_null("(not recorded)"))
     per = l.group_by("contact_id").aggregate(

@@ -635,9 +635,10 @@ def test_one_grouping_of_the_legs_gives_both_folds():
 
 
 def test_contacts_of_one_leg_are_not_grouped_and_fold_to_the_same_rows():
-    # fold_legs_twice groups only the contacts with several legs (or no id) and passes a
-    # one-leg contact through: every column must equal what the grouping gives for it,
-    # nulls, a negative duration, a transfer out and legs without a contact id included
+    # fold_legs_twice groups only the contacts with several legs and passes a one-leg contact
+    # (and each leg without a contact id: a contact of its own) through: every column must
+    # equal what the grouping gives for it, nulls, a negative duration and a transfer out
+    # included
     from cxkit.loading import _fold_aggregates, fold_legs_twice
     from cxkit.testing import canonical_memtable
 
@@ -655,14 +656,20 @@ def test_contacts_of_one_leg_are_not_grouped_and_fold_to_the_same_rows():
         {**leg, "contact_id": None, "leg_seq": 1, "arrived_at": "2026-03-04 10:00", "talk_s": 7.0},
         {**leg, "contact_id": None, "leg_seq": 2, "arrived_at": "2026-03-04 11:00", "talk_s": 8.0},
     ])
-    grouping = legs.group_by("contact_id").aggregate(**_fold_aggregates(legs, clipped_too=True))
+    # the grouping by contact id, each id-less leg its own group (the two have leg_seq 1 and 2)
+    with_id, without = legs.filter(legs.contact_id.notnull()), legs.filter(legs.contact_id.isnull())
+    grouping = with_id.group_by("contact_id").aggregate(**_fold_aggregates(with_id, clipped_too=True)).union(
+        without.group_by(["contact_id", "leg_seq"]).aggregate(**_fold_aggregates(without, clipped_too=True))
+        .drop("leg_seq"))
 
     def rows(t):
-        return t.order_by(t.contact_id.fill_null("")).execute().reset_index(drop=True)
+        return t.order_by([t.contact_id.fill_null(""), t.arrived_at]).execute().reset_index(drop=True)
 
     got, expected = rows(fold_legs_twice(legs)), rows(grouping)
     pd.testing.assert_frame_equal(got, expected[got.columns])
-    assert len(got) == 4  # one, bare, two, and the two id-less legs as one contact (as grouped)
+    assert len(got) == 5  # one, bare, two, and each id-less leg: a contact of its own
+    loose = got[got.contact_id.isna()]
+    assert loose.talk_s.tolist() == [7.0, 8.0] and loose.transfers.tolist() == [0, 0]
     one = got.set_index(got.contact_id.fillna("(none)")).loc["one"]
     assert one.transfers == 1 and one.talk_s == -20.0 and one.cx_clipped_talk_s == 0.0 and pd.isna(one.hold_s)
 
@@ -744,6 +751,18 @@ def test_legs_without_a_call_id_are_kept_and_counted_not_read_as_versions(tmp_pa
     missing = results["legs.contact_id.not_null"]
     assert not missing.success and missing.unexpected == 3
     assert results["legs.contact_leg_unique"].success  # a leg without an id shares no key
+    # a leg without an id is a contact of its own: grouped by their missing id, the three were
+    # one contact of three legs (two transfers, an A > B > A path read as a ping-pong)
+    contacts = s.table("contacts").execute()
+    assert len(contacts) == 5 and contacts.contact_id.isna().sum() == 3
+    assert sorted(contacts.loc[contacts.contact_id.isna()].transfers.tolist()) == [0, 0, 0]
+    assert results["contacts.contact_id.not_null"].unexpected == 3
+    from cxkit import resolution
+
+    pp = resolution.transfer_ping_pong(s.table("legs")).execute().iloc[0]
+    assert (pp.contacts, pp.transferred, pp.numerator) == (5, 1, 0)
+    chains = resolution.transfer_chains(s.table("legs")).execute()
+    assert chains[["path", "contacts"]].values.tolist() == [["(not recorded) > (not recorded)", 1]]  # a only
 
 
 def test_a_key_with_a_missing_part_is_its_own_key_in_the_counts(tmp_path):
