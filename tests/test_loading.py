@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -778,3 +779,23 @@ def test_a_key_with_a_missing_part_is_its_own_key_in_the_counts(tmp_path):
     counts = s.load_reports["contacts"].counts()
     assert (counts["exact_duplicates"], counts["superseded_versions"]) == (1, 0)
     assert s.table("legs").count().execute() == 3
+
+
+def test_connect_direction_reads_who_started_the_contact_channel_by_channel(tmp_path):
+    # every chat of Connect's chat widget starts by API (StartChatContact): read as outbound, the
+    # customers' chats left FCR, repeats and journeys; a call or task started by API is the
+    # center's. One record per (channel, initiation method), each its own contact
+    template = json.loads((FIXTURES / "amazon_connect" / "ctr.jsonl").read_text().splitlines()[0])
+    cases = {("CHAT", "API"): "inbound", ("EMAIL", "API"): "inbound", ("VOICE", "API"): "outbound",
+             ("TASK", "API"): "outbound", ("VOICE", "WEBRTC_API"): "inbound", ("CHAT", "DISCONNECT"): "inbound",
+             ("EMAIL", "AGENT_REPLY"): "outbound", ("EMAIL", "FLOW"): "outbound", ("VOICE", "INBOUND"): "inbound",
+             ("VOICE", "OUTBOUND"): "outbound", ("VOICE", "CALLBACK"): "callback", ("VOICE", "NEW_METHOD"): "NEW_METHOD"}
+    lines = []
+    for i, (channel, method) in enumerate(cases):
+        lines.append(json.dumps({**template, "ContactId": f"x-{i}", "NextContactId": None, "Channel": channel,
+                                 "InitiationMethod": method}))
+    (tmp_path / "ctr.jsonl").write_text("\n".join(lines) + "\n")
+    shutil.copy(FIXTURES / "amazon_connect" / "engagement.yaml", tmp_path / "engagement.yaml")
+    df = cxkit.open_engagement(tmp_path / "engagement.yaml").table("contacts", as_loaded=True).execute()
+    got = dict(zip(df.contact_id, df.direction, strict=True))
+    assert {key: got[f"x-{i}"] for i, key in enumerate(cases)} == cases  # an unknown code is kept, for readiness
