@@ -978,6 +978,69 @@ def _callbacks(ctx: Context, rule: Rule) -> list[Draft]:
     )]
 
 
+_SL_UNITS = {"voice": "calls", "callback": "callbacks"}
+
+
+def _threshold_text(seconds: float) -> str:
+    """A service-level threshold in words: ``20 s``, ``1 h``, ``24 h``."""
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{seconds / 3600:g} h"
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds / 60:g} min"
+    return f"{seconds:g} s"
+
+
+@_rule(
+    id="service_level_below_target", title="Service level below target",
+    reads=("operations",), figures=("service_level",),
+    condition="a channel (at least min_n contacts answered or abandoned after the short-abandon threshold) whose 95% "
+              "service-level interval lies entirely below the engagement's service-level target "
+              "(capacity.service_level_target), each channel within its own threshold (operations.sl_seconds)",
+    evidence="contacts answered within the channel's threshold over contacts answered or abandoned after the "
+             "short-abandon threshold, against the target",
+    bucket="customer", lane="operational_fix", section="03_resolution", heading="Operations context",
+    metric_to_move="service level of the channel",
+)
+def _service_level(ctx: Context, rule: Rule) -> list[Draft]:
+    target = _num(ctx.param("service_level_target"))
+    if target is None:
+        raise NotEvaluable("the run has no service-level target (capacity.service_level_target)")
+    f = ctx.frame("operations")
+    if not {"channel", "in_sl", "answered", "long_abandons", "sl_threshold_s"} <= set(f.columns):
+        raise NotEvaluable("the operations result has no service-level counts by channel")
+    f = f[(f["channel"].astype(str) != _ALL) & f["sl_threshold_s"].notna()]
+    n = pd.to_numeric(f["answered"], errors="coerce").fillna(0) + pd.to_numeric(f["long_abandons"],
+                                                                               errors="coerce").fillna(0)
+    f = f.assign(_n=n)[n >= ctx.min_n]
+    if f.empty:
+        raise NotEvaluable(f"no channel has {ctx.min_n} or more contacts answered or abandoned in queue (min_n)")
+    out = []
+    for _, c in f.iterrows():
+        k, n = float(c["in_sl"]), float(c["_n"])
+        lo, hi = wilson_bounds(k, n)
+        if not hi < target:
+            continue
+        channel, rate, within = str(c["channel"]), k / n, _threshold_text(float(c["sl_threshold_s"]))
+        units = _SL_UNITS.get(channel, "contacts")
+        short = target * n - k
+        out.append(Draft(
+            concerns_kind="channel", concerns=channel, key=channel,
+            defect=Sentence.of("{rate} of {channel} {units} are answered within {within}, against a target of "
+                               "{target}: {short} more would have had to be answered in time.",
+                               rate=_n(pct(rate)), channel=channel, units=_n(units), within=_n(within),
+                               target=_n(pct(target, 0)), short=_n(_count(short))),
+            evidence=Evidence(metric=f"Service level ({channel}, within {within})", value=rate, ci_low=lo, ci_high=hi,
+                              denominator=int(n),
+                              comparison=f"target: {pct(target, 0)} (capacity.service_level_target)",
+                              result="operations"),
+            affected=short, affected_label=f"{channel} {units} short of the target",
+            population=ctx.offered(), population_label="contacts offered to a queue",
+            baseline=f"{pct(rate)} of {channel} {units} answered within {within} (target {pct(target, 0)})",
+            title=f"Service level below target: {channel}",
+        ))
+    return out
+
+
 @_rule(
     id="queue_abandonment", title="Abandonment concentrated in a queue",
     reads=("abandonment_by_queue",), figures=("abandon_by_queue",),
@@ -1879,7 +1942,9 @@ def evaluate(results: Any, engagement: Any = None, file: FindingsFile | None = N
         heading, anchor = _where(rule, results)
         caveats = [c.reason for c in results.judge.caveats_for(rule.figures)] if rule.figures else []
         for d in drafts:
-            single = d.concerns_kind in ("centre", "agents", "channel")
+            # a rule that states one finding at most names none; a rule stating one per channel
+            # (service level) keys each by its channel
+            single = d.concerns_kind in ("centre", "agents", "channel") and d.key is None
             fid = rule.id if single else f"{rule.id}:{d.key or d.concerns}"
             size = _size(ctx, d, currency)
             ev = replace(d.evidence, section=rule.section, heading=heading, anchor=anchor)
