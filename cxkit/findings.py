@@ -966,8 +966,10 @@ def _callbacks(ctx: Context, rule: Rule) -> list[Draft]:
                if voice and _ok(voice.get("abandon_rate")) and not ctx.r.judge.not_measured("abandon_rate") else "")
     return [Draft(
         concerns_kind="centre", concerns="promised callbacks",
-        defect=Sentence.of("{miss} of promised callbacks were not made within {days} business day(s){abandon}.",
-                           miss=_n(pct(1 - kept)), days=_n(f"{float(days):g}"), abandon=_n(abandon)),
+        defect=Sentence.of("{miss} of promised callbacks were not made within {days}{abandon}.",
+                           miss=_n(pct(1 - kept)),
+                           days=_n(f"{float(days):g} business day{'' if float(days) == 1 else 's'}"),
+                           abandon=_n(abandon)),
         evidence=Evidence(metric="Callbacks kept", value=kept, ci_low=float(row["ci_low"]),
                           ci_high=float(row["ci_high"]),
                           denominator=int(n), comparison=f"standard: at least {pct(limit, 0)} (callbacks_kept_min)",

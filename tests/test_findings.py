@@ -870,3 +870,16 @@ def test_service_level_below_target_is_stated_per_channel_within_its_own_thresho
     r = _resultset(tmp_path / "none", {"operations": ops})
     _, status = _evaluate(r, "service_level_below_target")
     assert status.status == "not evaluated" and "service_level_target" in status.reason
+
+
+def test_callbacks_not_kept_names_the_promise_in_plain_words(tmp_path):
+    # 70 of 100 judged callbacks kept (95% CI 60.4-78.1%), entirely below the 90% standard
+    frame = pd.DataFrame([{"judged": 100, "kept": 70, **{k: v for k, v in _rate(70, 100).items() if k != "numerator"}}])
+    r = _resultset(tmp_path, {"callbacks_kept": frame})
+    found, _ = _evaluate(r, "callbacks_not_kept")
+    assert found[0].defect == "30.0% of promised callbacks were not made within 1 business day."
+    manifest = json.loads((tmp_path / RESULTS_DIR / MANIFEST).read_text())
+    manifest["parameters"]["callback_promise_business_days"] = 2
+    (tmp_path / RESULTS_DIR / MANIFEST).write_text(json.dumps(manifest))
+    found, _ = _evaluate(ResultSet.load(tmp_path), "callbacks_not_kept")
+    assert found[0].defect == "30.0% of promised callbacks were not made within 2 business days."
