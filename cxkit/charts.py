@@ -348,7 +348,7 @@ def rate_with_interval(
         if exclude_suppressed:
             count = int(small.sum())
             data = data.loc[~small].reset_index(drop=True)
-            note = f"{count} segment(s) with fewer than {min_n:,} observations not shown."
+            note = f"{count} segment{'' if count == 1 else 's'} with fewer than {min_n:,} observations not shown."
         else:
             note = f"Grey: fewer than {min_n:,} observations, too few to compare."
     full_subtitle = " ".join(part for part in (subtitle, note) if part) or None

@@ -175,7 +175,7 @@ def test_rate_with_interval_greys_or_excludes_small_segments() -> None:
     excluded = charts.rate_with_interval(frame, "q", "r", "lo", "hi", "n", title="t", exclude_suppressed=True)
     spec = excluded.to_dict()
     assert [r["q"] for r in next(iter(spec["datasets"].values()))] == ["A"]
-    assert "1 segment(s) with fewer than 30 observations not shown" in spec["title"]["subtitle"]
+    assert "1 segment with fewer than 30 observations not shown" in spec["title"]["subtitle"]
 
 
 @pytest.mark.parametrize(
