@@ -980,9 +980,6 @@ def _callbacks(ctx: Context, rule: Rule) -> list[Draft]:
     )]
 
 
-_SL_UNITS = {"voice": "calls", "callback": "callbacks"}
-
-
 def _threshold_text(seconds: float) -> str:
     """A service-level threshold in words: ``20 s``, ``1 h``, ``24 h``."""
     if seconds >= 3600 and seconds % 3600 == 0:
@@ -1011,9 +1008,10 @@ def _service_level(ctx: Context, rule: Rule) -> list[Draft]:
     if not {"channel", "in_sl", "answered", "long_abandons", "sl_threshold_s"} <= set(f.columns):
         raise NotEvaluable("the operations result has no service-level counts by channel")
     f = f[(f["channel"].astype(str) != _ALL) & f["sl_threshold_s"].notna()]
-    n = pd.to_numeric(f["answered"], errors="coerce").fillna(0) + pd.to_numeric(f["long_abandons"],
-                                                                               errors="coerce").fillna(0)
-    f = f.assign(_n=n)[n >= ctx.min_n]
+    # the service level's denominator: answered, and abandoned after the short-abandon threshold
+    judged = (pd.to_numeric(f["answered"], errors="coerce").fillna(0)
+              + pd.to_numeric(f["long_abandons"], errors="coerce").fillna(0))
+    f = f.assign(_n=judged)[judged >= ctx.min_n]
     if f.empty:
         raise NotEvaluable(f"no channel has {ctx.min_n} or more contacts answered or abandoned in queue (min_n)")
     out = []
@@ -1023,7 +1021,7 @@ def _service_level(ctx: Context, rule: Rule) -> list[Draft]:
         if not hi < target:
             continue
         channel, rate, within = str(c["channel"]), k / n, _threshold_text(float(c["sl_threshold_s"]))
-        units = _SL_UNITS.get(channel, "contacts")
+        units = "calls" if channel == "voice" else "contacts"
         short = target * n - k
         out.append(Draft(
             concerns_kind="channel", concerns=channel, key=channel,
