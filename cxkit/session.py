@@ -330,7 +330,11 @@ class Session:
             legs = clip_negative_durations(t)
             if int(kept.count().execute()) == int(self._contacts_feed().count().execute()):
                 return legs, False  # the period holds every contact of the feed: every leg stays
-            return legs.filter(t.contact_id.isin(kept.contact_id)), True
+            # a leg without a contact id is a contact of its own (cxkit.loading.fold_legs): kept
+            # when it arrives in the period, as that contact is
+            start, end = self.engagement.period_start_utc, self.engagement.period_end_utc
+            alone = t.contact_id.isnull() & (t.arrived_at >= start) & (t.arrived_at < end)
+            return legs.filter(t.contact_id.isin(kept.contact_id) | alone.fill_null(False)), True
         if name in ORPHAN_TABLES:
             # an orphan (its contact is not in the contacts feed) is counted by readiness and left
             # out of every metric; a row about a contact of the feed that arrived outside the

@@ -762,6 +762,15 @@ def test_legs_without_a_call_id_are_kept_and_counted_not_read_as_versions(tmp_pa
 
     pp = resolution.transfer_ping_pong(s.table("legs")).execute().iloc[0]
     assert (pp.contacts, pp.transferred, pp.numerator) == (5, 1, 0)
+    # with a contact after the period (so the period's legs are filtered by contact), the legs
+    # without an id that arrive in the period stay, as their contacts do
+    later = csv + "c,1,1,K6,PH,Q1,02/04/2026 09:00,02/04/2026 09:05,0:01:00\n"
+    (tmp_path / "later").mkdir()
+    s2 = cxkit.open_engagement(_engagement(tmp_path / "later", later, columns, grain="leg",
+                                           dedup={"key": ["id", "seg"], "newest_by": "exported"}))
+    assert s2.table("contacts").count().execute() == 5
+    pp = resolution.transfer_ping_pong(s2.table("legs")).execute().iloc[0]
+    assert (pp.contacts, pp.transferred) == (5, 1)
     chains = resolution.transfer_chains(s.table("legs")).execute()
     assert chains[["path", "contacts"]].values.tolist() == [["(not recorded) > (not recorded)", 1]]  # a only
 
