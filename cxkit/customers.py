@@ -39,9 +39,11 @@ PLACEHOLDER_IDS = (
     "anonymous", "restricted", "private", "private number", "unavailable", "unknown", "withheld", "blocked",
     "no caller id", "not available", "none", "null", "n/a", "-",
 )
-_PLACEHOLDER = ("(?i)^[" + BLANK_CHARACTERS + "]*("
-                + "|".join(v.replace("/", "/?").replace("-", "-+") for v in PLACEHOLDER_IDS)
-                + ")[" + BLANK_CHARACTERS + "]*$")
+_NAMES = "(" + "|".join(v.replace("/", "/?").replace("-", "-+") for v in PLACEHOLDER_IDS) + ")"
+#: a platform that writes the caller as a URI writes a withheld number so too: ``tel:anonymous``,
+#: or the SIP form RFC 3323 gives an anonymous caller, ``sip:anonymous@anonymous.invalid``
+_PLACEHOLDER = (f"(?i)^[{BLANK_CHARACTERS}]*((tel:)?{_NAMES}|sips?:{_NAMES}(@[^{BLANK_CHARACTERS}]*)?)"
+                f"[{BLANK_CHARACTERS}]*$")
 
 
 def identified(customer_id: ir.StringValue) -> ir.BooleanValue:
@@ -74,9 +76,9 @@ def identified_sql(expr: str) -> str:
     Examples
     --------
     >>> import duckdb
-    >>> v = "('K1'), ('  '), (' K2 '), (NULL), ('anonymous'), ('Private Number')"
+    >>> v = "('K1'), ('  '), (' K2 '), (NULL), ('anonymous'), ('Private Number'), ('tel:Anonymous')"
     >>> duckdb.sql(f"SELECT {identified_sql('x')} AS k FROM (VALUES {v}) v(x)").fetchall()
-    [('K1',), (None,), (' K2 ',), (None,), (None,), (None,)]
+    [('K1',), (None,), (' K2 ',), (None,), (None,), (None,), (None,)]
     """
     return (f"CASE WHEN regexp_matches({expr}, '[^{BLANK_CHARACTERS}]') "
             f"AND NOT regexp_matches({expr}, '{_PLACEHOLDER}') "

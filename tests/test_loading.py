@@ -109,14 +109,19 @@ def test_a_caller_shown_as_anonymous_is_no_customer(tmp_path):
     # a US call log gives "Anonymous" (or "Restricted", "Private") for a withheld number: read as
     # one customer, 199 of 200 such calls were counted as repeats of each other (FCR 84.9%, truth
     # 89.8%), and the implausible-customer check (10 a day) did not see 6.5 a day
+    # A platform writing callers as URIs (Genesys Cloud's ani) writes them as tel: or SIP URIs,
+    # the anonymous one as RFC 3323 gives it; an e-mail address is never read as one
     rows = [("1", "Anonymous"), ("2", "ANONYMOUS "), ("3", "Restricted"), ("4", "Private Number"), ("5", "n/a"),
-            ("6", "---"), ("7", "Anne"), ("8", "+13125550123")]
+            ("6", "---"), ("7", "tel:anonymous"), ("8", "sip:anonymous@anonymous.invalid"), ("9", "Anne"),
+            ("10", "+13125550123"), ("11", "tel:+13125550123"), ("12", "unknown@example.com")]
     csv = "id,cust,ch,start,end,talk\n" + "".join(
         f"{i},{c},PH,02/03/2026 {8 + int(i)}:00,02/03/2026 {8 + int(i)}:10,0:05:00\n" for i, c in rows)
     s = cxkit.open_engagement(_engagement(tmp_path, csv, MINIMAL))
     df = s.table("contacts").order_by("contact_id").execute()
     key = load_key(tmp_path)
-    assert list(df.customer_id.fillna("-")) == ["-"] * 6 + [pseudonym("Anne", key), pseudonym("+13125550123", key)]
+    got = dict(zip(df.contact_id, df.customer_id.fillna("-"), strict=True))
+    assert [got[str(i)] for i in range(1, 13)] == ["-"] * 8 + [pseudonym(v, key) for v in (
+        "Anne", "+13125550123", "tel:+13125550123", "unknown@example.com")]
 
 
 def test_bank_contact_key_is_unique(bank):
