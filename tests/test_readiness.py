@@ -892,3 +892,20 @@ def test_nps_and_ces_answers_on_another_scale_block_perception(column, scale, of
             "the answers are on another scale") in blocked.finding
     warned = run(few)
     assert warned[check].status == "pass" and warned[f"surveys.{column}.in_range"].status == "fail"
+
+
+def test_a_ready_verdict_says_passed_only_when_every_check_passed():
+    # the Connect fixture has no contact reason: the check that reasons are present could not be
+    # evaluated, which limits no FCR figure; the reason said "every check it depends on passed"
+    # beside "21 of 22 checks passed"
+    import cxkit
+    from cxkit.readiness import assess
+
+    r = assess(cxkit.open_engagement(FIXTURES / "amazon_connect" / "engagement.yaml"))
+    fcr = r.matrix["fcr_repeat"]
+    assert fcr["verdict"] == "ready"
+    assert fcr["reason"] == ("FCR (repeat-based) and repeat share is ready: no check it depends on found a problem "
+                             "that limits it (1 could not be evaluated: contact_reason is present for breakdowns)")
+    aht = r.matrix["aht"]
+    assert aht["verdict"] == "ready" and aht["reason"] == "Average handle time is ready: every check it depends on passed"
+    assert all(c.status == "pass" for c in r.results if "aht" in c.diagnostics)

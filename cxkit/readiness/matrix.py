@@ -61,6 +61,26 @@ def _mapped_or_derived(table: str, column: str, mapped: set[str], rules: Mapping
     return all((leg_grain if s == "@leg_grain" else s in mapped) for s in sources)
 
 
+def _ready(label: str, diagnostic: str, results: list[CheckResult]) -> str:
+    """Why a diagnostic is ready, in words true of its checks: every one passed, or none that
+    failed limits it (a failure of information severity: a re-delivery the loader drops) and
+    some could not be evaluated (the data they need was not delivered); the report prints the
+    count of checks passed beside it."""
+    mine = [r for r in results if diagnostic in r.diagnostics]
+    failed = [r.title for r in mine if r.status == "fail"]
+    open_ = [r.title for r in mine if r.status == "not evaluated"]
+    if not failed and not open_:
+        return f"{label} is ready: every check it depends on passed"
+
+    def named(titles: list[str], what: str) -> str:
+        if not titles:
+            return ""
+        return f"{len(titles)} {what}: {'; '.join(titles)}" if len(titles) <= 2 else f"{len(titles)} {what}"
+
+    parts = [p for p in (named(failed, "failed for information only"), named(open_, "could not be evaluated")) if p]
+    return f"{label} is ready: no check it depends on found a problem that limits it ({'; '.join(parts)})"
+
+
 def verdicts(
     results: Iterable[CheckResult],
     tables: Mapping[str, set[str]],
@@ -127,7 +147,7 @@ def verdicts(
         matrix[diagnostic] = {
             "label": label,
             "verdict": verdict,
-            "reason": sentence(diagnostic, verdict, first["reason"]) if first else f"{label} is ready: every check it depends on passed",
+            "reason": sentence(diagnostic, verdict, first["reason"]) if first else _ready(label, diagnostic, results),
             "evidence": first["evidence"] if first else None,
             "reasons": reasons,
         }
