@@ -265,6 +265,12 @@ def balanced_scorecard(
     ...                            min_n=30).execute().set_index("metric")
     >>> small.loc[["fcr", "transfer_rate"], ["value_text", "status"]].values.tolist()
     [['20.0%', 'too few to compare'], ['25.0%', 'no benchmark']]
+
+    A value over nothing (every contact too recent to judge: ``n`` 0) is measured, not absent:
+
+    >>> none = balanced_scorecard({"fcr": {"value": None, "n": 0}}).execute().set_index("metric")
+    >>> none.loc["fcr", ["value_text", "status"]].tolist()
+    ['–', 'too few to compare']
     """
     marks = benchmarks_with_overrides(benchmarks)
     unknown = sorted(set(values) - set(marks))
@@ -281,6 +287,10 @@ def balanced_scorecard(
             v = _as_value(metric, values.get(metric))
             status, assessment = benchmark_status(v["value"], b)
             if min_n is not None and v["n"] is not None and v["n"] < min_n and status in ("below", "within", "above"):
+                status, assessment = TOO_FEW, ""
+            elif status == "not measured" and v["n"] == 0:
+                # measured, over nothing: an FCR whose every contact is too recent to judge has
+                # no value, but the export does record what it needs
                 status, assessment = TOO_FEW, ""
             rng = (
                 f"{_shown(b.low, b.unit)} to {_shown(b.high, b.unit)}" if b.has_range else NO_PUBLIC_BENCHMARK
