@@ -200,7 +200,10 @@ def table(
     # figures of rows (one definition or metric per row)
     label_col = spec.row_label or spec.row_key
     if spec.row_key and spec.row_key in frame.columns:
-        value_cols = [c for c in labels if c != label_col and pd.api.types.is_numeric_dtype(frame[c])]
+        # a row's figures are blanked, not what names the row: the window of a sensitivity row
+        # (a sort key) stays, or five rows of one definition read alike
+        value_cols = [c for c in labels if c != label_col and c not in spec.sort
+                      and pd.api.types.is_numeric_dtype(frame[c])]
         row_labels = frame[label_col].astype(object).map(_in_words)
         for idx, key in frame[spec.row_key].items():
             fig = spec.row_figures.get(key)

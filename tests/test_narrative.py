@@ -183,3 +183,34 @@ def test_no_interval_paired_with_contacts_is_not_an_all_clear():
 
     assert "No WFM interval could be paired with contacts of the same queue" in reading(0)
     assert "Of the 480 intervals modelled, none with contacts was staffed below" in reading(480)
+
+
+def test_a_row_not_measured_keeps_what_names_it():
+    # an export without contact reasons: the five same-reason rows of the sensitivity table are
+    # not measured. Blanking every number of those rows blanked their window too, and five rows
+    # read "– | same reason (not measured ...)" alike; the window names the row and stays
+    from cxkit import present
+    from cxkit.results import RESULTS
+
+    frame = pd.DataFrame({"window_days": [1.0, 7.0, 1.0, 7.0], "reason": ["any reason", "any reason", "same reason",
+                                                                            "same reason"],
+                          "rate": [0.9, 0.7, None, None], "denominator": [100, 80, 0, 0]})
+    coverage = {"contacts": {"rows": 10, "columns": {"customer_id": {"mapped": True, "non_null": 10},
+                                                     "contact_reason": {"mapped": False, "non_null": 0}}}}
+
+    class Results(FakeResults):
+        def why_absent(self, name):
+            return None
+
+        def spec(self, name):
+            return RESULTS[name]
+
+    r = Results({"fcr_sensitivity": frame}, coverage=coverage)
+    r.manifest["timezone"] = "UTC"
+    html = present.table(r, "fcr_sensitivity", columns={"window_days": "Window (days)", "reason": "Repeats counted",
+                                                        "rate": "FCR", "denominator": "Contacts judged"},
+                         formats={"window_days": "auto", "rate": "percent", "denominator": "integer"})._repr_html_()
+    rows = [re.sub(r"<[^>]+>", "|", tr) for tr in re.findall(r"<tr.*?</tr>", html, re.S)][1:]
+    windows = [re.findall(r"\|([^|<>]+?)\|", row)[0].strip() for row in rows]
+    assert windows == ["1", "7", "1", "7"], rows
+    assert all("not measured" in row for row in rows[2:])
