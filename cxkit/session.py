@@ -332,8 +332,7 @@ class Session:
                 return legs, False  # the period holds every contact of the feed: every leg stays
             # a leg without a contact id is a contact of its own (cxkit.loading.fold_legs): kept
             # when it arrives in the period, as that contact is
-            start, end = self.engagement.period_start_utc, self.engagement.period_end_utc
-            alone = t.contact_id.isnull() & (t.arrived_at >= start) & (t.arrived_at < end)
+            alone = t.contact_id.isnull() & self._in_period(t)
             return legs.filter(t.contact_id.isin(kept.contact_id) | alone.fill_null(False)), True
         if name in ORPHAN_TABLES:
             # an orphan (its contact is not in the contacts feed) is counted by readiness and left
@@ -353,8 +352,12 @@ class Session:
     def _period_contacts(self) -> ir.Table:
         """The contacts arriving in the period, every customer id as loaded."""
         feed = self._contacts_feed()
+        return feed.filter(self._in_period(feed))
+
+    def _in_period(self, t: ir.Table) -> ir.BooleanValue:
+        """Whether a row of ``t`` (contacts or legs) arrives in the engagement's period."""
         start, end = self.engagement.period_start_utc, self.engagement.period_end_utc
-        return feed.filter((feed.arrived_at >= start) & (feed.arrived_at < end))
+        return (t.arrived_at >= start) & (t.arrived_at < end)
 
     def implausible_summary(self) -> dict[str, Any]:
         """How many customer ids hold more of the period's contacts than a person makes, and how
