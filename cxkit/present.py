@@ -113,6 +113,31 @@ def local_times(frame: pd.DataFrame, timezone: str) -> pd.DataFrame:
     return out
 
 
+def difference_in_points(key: str, row: str, columns: Sequence[str], label: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """A ``prepare`` step for :func:`table`: the rates in ``columns`` as percentages, except on
+    the row whose ``key`` is ``row``, a difference of two rates, written in percentage points
+    (``+10.0 pts``) and named ``label``. A gap between 41.5% and 31.5% is 10 points, not 10%
+    (which would read as a tenth of 31.5%).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"group": ["a", "difference"], "rate": [0.415, 0.1]})
+    >>> difference_in_points("group", "difference", ["rate"], "difference (points)")(f).values.tolist()
+    [['a', '41.5%'], ['difference (points)', '+10.0 pts']]
+    """
+
+    def prepare(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.copy()
+        is_difference = frame[key] == row
+        for col in columns:
+            frame[col] = [display.format_value(v, "points" if d else "percent")
+                          for v, d in zip(frame[col], is_difference, strict=True)]
+        frame[key] = frame[key].where(~is_difference, label)
+        return frame
+
+    return prepare
+
+
 def _absent(results: Any, name: str) -> display.Html | None:
     """A note instead of the result when it was not computed or its figure is not measured."""
     why = results.why_absent(name)

@@ -192,7 +192,8 @@ def headlines(results: Any) -> Headlines:
             out.said("repeat_after_transfer", judge,
                 f"Transferred contacts come back more often: {pct(t.loc['transferred', 'rate'])} against "
                 f"{pct(t.loc['not transferred', 'rate'])} for contacts that were not transferred "
-                f"(difference {pct(d['rate'])}, 95% CI {pct(d['ci_low'])}-{pct(d['ci_high'])})."
+                f"(a difference of {100 * d['rate']:.1f} percentage points, 95% CI {100 * d['ci_low']:.1f} to "
+                f"{100 * d['ci_high']:.1f})."
             )
     if results.readiness is None:
         out.caveats.append(("info", "data readiness did not run for this report, so no caveat could be attached "

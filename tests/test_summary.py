@@ -194,3 +194,29 @@ def test_tables_keep_a_stated_row_order(results, tmp_path):
     again = compute_results(session, tmp_path / "again", names=names)
     for name in names:
         pd.testing.assert_frame_equal(results.frame(name), again.frame(name), obj=name)
+
+
+def test_a_gap_between_two_rates_is_said_in_points(tmp_path):
+    # transferred 140 of 400 (35.0%) come back against 800 of 2,600 (30.8%): the gap is 4.2
+    # percentage points. "difference 4.2%" would read as a relative change (4.2% of 30.8%)
+    import pandas as pd
+
+    from cxkit.config import load_engagement
+    from cxkit.stats import wilson_bounds
+
+    def rate(group: str, k: int, n: int) -> dict:
+        lo, hi = wilson_bounds(k, n)
+        return {"group": group, "numerator": k, "denominator": n, "rate": k / n, "ci_low": lo, "ci_high": hi}
+
+    path = _engagement(tmp_path, {"transfers": {"constant": 0}})
+    prepare_run(path, tmp_path / "run")
+    results = ResultSet.load(tmp_path / "run", load_engagement(path))
+    rows = [rate("transferred", 140, 400), rate("not transferred", 800, 2600),
+            {"group": "difference", "numerator": None, "denominator": None, "rate": 140 / 400 - 800 / 2600,
+             "ci_low": 0.003, "ci_high": 0.093}]
+    frame = results.frame("repeat_after_transfer").iloc[:0]
+    frame = pd.concat([frame, pd.DataFrame(rows).assign(window_days=7)]).astype(frame.dtypes.to_dict())
+    frame.to_parquet(next((tmp_path / "run").rglob("repeat_after_transfer.parquet")), index=False)
+    text = headlines(ResultSet.load(tmp_path / "run", results.engagement)).findings_markdown()
+    assert ("Transferred contacts come back more often: 35.0% against 30.8% for contacts that were not "
+            "transferred (a difference of 4.2 percentage points, 95% CI 0.3 to 9.3).") in text
