@@ -117,7 +117,7 @@ _MEANINGS = {
     "failure_demand_reasons": "Reasons tagged as failure demand",
     "seed": "Seed of the scenario Monte Carlo",
     "monte_carlo_draws": "Monte Carlo draws per scenario",
-    "service_level_target": "Service-level target for Erlang C staffing",
+    "service_level_target": "Service-level target (Erlang C staffing, and the finding on service level below target)",
     "channels": "Channels staffed with Erlang C",
     "max_occupancy": "Occupancy cap when sizing agents",
     "worst_dayparts": "Worst forecast day-parts listed",
@@ -172,6 +172,23 @@ def cost_parameters(engagement) -> dict:
     return out
 
 
+#: what one row of a canonical table is, in words (contacts: as the export delivers them)
+_ROWS = {"legs": "leg (a segment of a contact)", "cases": "case", "surveys": "survey answer", "qa": "QA evaluation",
+         "intervals": "queue and interval"}
+
+
+def _row_is(table: str, grain: str) -> str:
+    """What one row of ``table`` is: a source's ``grain`` (contact or leg) says it for the
+    contacts only; every other table has one grain of its own.
+
+    >>> _row_is("contacts", "leg"), _row_is("contacts", "contact"), _row_is("cases", "contact")
+    ('leg in the export, folded into contacts', 'contact', 'case')
+    """
+    if table == "contacts":
+        return "leg in the export, folded into contacts" if grain == "leg" else "contact"
+    return _ROWS.get(table, table)
+
+
 def sources_table(session: Session) -> pd.DataFrame:
     """The sources read: table, origin file name (not its full path), format and columns mapped."""
     from pathlib import Path
@@ -190,7 +207,7 @@ def sources_table(session: Session) -> pd.DataFrame:
                 "Table": name,
                 "Source": origin + (" (transfer legs of each contact)" if name == "legs" else ""),
                 "Format": report.format,
-                "Grain": report.grain,
+                "One row per": _row_is(name, report.grain),
                 "Columns mapped": f"{len([c for c in spec.names if c in provided])} of {len(spec.names)}",
                 "Not provided": ", ".join(c for c in spec.names if c not in provided) or "none",
             }
