@@ -332,7 +332,8 @@ class Size:
             share = f" ({pct(self.volume_share)} of {_count(self.population)} {self.population_label})" \
                 if self.volume_share is not None else ""
             parts.append(f"{_count(self.affected)} {self.affected_label}{share}")
-        if self.repeats is not None:
+        # a rule whose extra contacts are the contacts it touches names them once
+        if self.repeats is not None and (self.repeats, self.repeats_label) != (self.affected, self.affected_label):
             parts.append(f"{_count(self.repeats)} {self.repeats_label}")
         if self.hours is not None:
             parts.append(f"{self.hours:,.0f} agent hours")
@@ -936,7 +937,7 @@ def _switch(ctx: Context, rule: Rule) -> list[Draft]:
                           note=note, result="switch_after_contact"),
         affected=switched, affected_label="contacts in another channel after a self-service attempt",
         population=ctx.inbound_contacts(), population_label="inbound contacts from identified customers",
-        repeats=switched, repeats_label="contacts that moved to another channel after self-service",
+        repeats=switched, repeats_label="contacts in another channel after a self-service attempt",
         baseline=f"{pct(rate)} of returns after a self-service attempt switch channel (other channels {pct(ref)})",
     )]
 

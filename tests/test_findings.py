@@ -159,6 +159,11 @@ def test_planted_causes_fire(tmp_path, monkeypatch, seed):
     assert set(fired.get("reauth_by_journey", [])) & {"BILLING_DISPUTE", "COMPLAINT"}
     # failed bot sessions switch channel (80% after a false containment, all deflections)
     assert "switch_after_self_service" in fired
+    # its extra contacts are the contacts it touches: named once in its size, not twice
+    switch = next(f for f in fs.ranked if f.rule == "switch_after_self_service")
+    size = switch.size.text()
+    assert size.startswith(f"{switch.size.affected:,.0f} contacts in another channel after a self-service attempt (")
+    assert size.count(f"; {switch.size.repeats:,.0f} ") == 0, size
     # a quarter of promised callbacks are late or never made
     assert "callbacks_not_kept" in fired
     # complaints and disputes come back and reopen their cases; half the abandoned issues' cases stay open
