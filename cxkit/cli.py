@@ -210,7 +210,7 @@ def _check_generate_options(contacts, customers, seed, start, days, timezone, fi
 @_friendly
 def validate(
     engagement: Annotated[Path, typer.Argument(help="engagement.yaml or its folder.")],
-    out: Annotated[Optional[Path], typer.Option(help="Output folder (default: reports/<name>/validation).")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Output folder (default: `reports/<name>/validation`, where `<name>` is the engagement's name).")] = None,
 ) -> None:
     """Check the source feeds: Great Expectations suites, cross-system checks, readiness verdicts.
 
@@ -364,7 +364,7 @@ def _engagement_notebooks(engagement: Path) -> Path:
 def notebooks(
     engagement: Annotated[Path, typer.Argument(help="engagement.yaml or its folder.")],
 ) -> None:
-    """Write the engagement's notebooks, parameters filled in, to <engagement>/work/notebooks.
+    """Write the engagement's notebooks, parameters filled in, to `<engagement>/work/notebooks`.
 
     The folder is also a Quarto project: `quarto render <folder>` executes and renders every
     section there (Quarto writes outputs into the notebooks it executes: these copies, never
@@ -385,7 +385,7 @@ def lab(
 ) -> None:
     """Open JupyterLab on the notebooks with this engagement's parameters filled in.
 
-    The notebooks are copies in <engagement>/work/notebooks (see `cxkit notebooks`); the server
+    The notebooks are copies in `<engagement>/work/notebooks` (see `cxkit notebooks`); the server
     listens on 127.0.0.1 only and stops with Ctrl-C (or SIGTERM to this process).
     """
     import signal

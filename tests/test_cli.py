@@ -21,6 +21,28 @@ def test_help_lists_every_subcommand():
         assert cmd in result.output
 
 
+def test_help_keeps_every_placeholder_it_names():
+    # the help is rendered as Markdown, where a bare <name> is an HTML tag and vanishes:
+    # "--out: default reports//validation", "notebooks ... to /work/notebooks" (a path that looks
+    # absolute). Every <placeholder> in a command's text or its options' help reaches the reader
+    import re
+
+    import typer.main
+
+    group = typer.main.get_command(app)
+    checked = 0
+    for name, command in group.commands.items():
+        texts = [command.help or ""] + [getattr(p, "help", None) or "" for p in command.params]
+        placeholders = set(re.findall(r"<[a-z_]+>", " ".join(texts)))
+        if not placeholders:
+            continue
+        shown = runner.invoke(app, [name, "--help"], terminal_width=200).output
+        for placeholder in placeholders:
+            assert placeholder in shown, (name, placeholder)
+            checked += 1
+    assert checked >= 3  # validate's --out, notebooks and lab name <name> and <engagement>
+
+
 @pytest.mark.parametrize("module", ["cxkit", "cxkit.cli"])
 def test_python_dash_m_runs_the_command_and_passes_its_exit_code(tmp_path: Path, module: str):
     """``python -m cxkit`` (and ``-m cxkit.cli``) is the command where the scripts folder is not
