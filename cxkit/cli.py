@@ -25,6 +25,7 @@ from rich.text import Text
 
 from cxkit.errors import CxkitError, disk_full
 from cxkit.privacy import redact
+from cxkit.wording import plural
 
 __all__ = ["app", "main"]
 
@@ -202,7 +203,7 @@ def _check_generate_options(contacts, customers, seed, start, days, timezone, fi
         if name not in DEFECTS:
             problems.append(f"--defect {name}: unknown; give one of {', '.join(DEFECTS)}")
     if problems:
-        raise CxkitError("cxkit generate: " + str(len(problems)) + " bad option(s):\n" +
+        raise CxkitError("cxkit generate: " + plural(len(problems), "bad option") + ":\n" +
                          "\n".join(f"  - {p}" for p in problems))
 
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cxkit.connection import MEMORY_SIZE
 from cxkit.errors import ConfigError
 from cxkit.schema import TABLES
+from cxkit.wording import plural
 from cxkit.zones import is_zone, zone
 
 __all__ = [
@@ -802,7 +803,7 @@ def _source_problems(table: str, src: SourceConfig, base_dir: Path) -> list[str]
             inside = sorted(p.name for p in pattern.iterdir() if p.is_file() and not p.name.startswith("."))
             shown = ", ".join(inside[:5]) + (" ..." if len(inside) > 5 else "")
             problems.append(
-                f"{key}.path: {str(pattern)!r} is a folder ({len(inside)} file(s): {shown or 'none'}), not a file; give "
+                f"{key}.path: {str(pattern)!r} is a folder ({plural(len(inside), 'file')}: {shown or 'none'}), not a file; give "
                 f"one file or a glob of files that share their columns, e.g. '{src.path.rstrip('/')}/*.csv'"
             )
         else:

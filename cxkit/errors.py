@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import re
 
+from cxkit.wording import plural
+
 __all__ = ["CxkitError", "ConfigError", "SourceError", "BlockedError", "disk_full"]
 
 
@@ -23,7 +25,7 @@ class ConfigError(CxkitError):
         self.path = path
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"{path}: {len(self.problems)} problem(s) in the engagement configuration:\n{lines}")
+        super().__init__(f"{path}: {plural(len(self.problems), 'problem')} in the engagement configuration:\n{lines}")
 
 
 class SourceError(CxkitError):

@@ -32,6 +32,7 @@ from cxkit.grouping import fold_groups, split_by_group_size
 from cxkit.privacy import redact
 from cxkit.pseudonyms import pseudonym_sql
 from cxkit.schema import TABLES, Column, table_spec
+from cxkit.wording import plural
 
 __all__ = ["LoadReport", "load_source", "read_raw", "fold_legs", "conform", "mapped_columns", "explain_execution_error"]
 
@@ -298,7 +299,7 @@ def _source_paths(engagement: Engagement, src: SourceConfig, table: str) -> list
         inside = sorted(q.name for q in Path(folders[0]).iterdir() if q.is_file() and not q.name.startswith("."))
         shown = ", ".join(inside[:5]) + (" ..." if len(inside) > 5 else "")
         raise SourceError(
-            f"sources.{table}.path: {folders[0]} is a folder ({len(inside)} file(s): {shown or 'none'}), not a file. "
+            f"sources.{table}.path: {folders[0]} is a folder ({plural(len(inside), 'file')}: {shown or 'none'}), not a file. "
             f"Fix: give one file, or a glob of files that share their columns, e.g. "
             f"'{str(src.path).rstrip('/')}/*.csv'."
         )

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from cxkit import display
+from cxkit.wording import plural  # noqa: F401 (the sections' helper, re-exported)
 
 __all__ = [
     "FLAT_POINTS_PER_WEEK",
@@ -41,11 +42,6 @@ def pct(x: float, decimals: int = 1) -> str:
 def r2(x: float) -> str:
     """A correlation with two decimals, never ``-0.00``."""
     return f"{round(float(x), 2) + 0.0:.2f}"
-
-
-def plural(n: int, word: str, words: str | None = None) -> str:
-    """``'1 team'``, ``'21 agents'``."""
-    return f"{n:,} {word if n == 1 else (words or word + 's')}"
 
 
 def _num(v: Any) -> float | None:

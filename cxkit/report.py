@@ -47,6 +47,7 @@ from typing import Any
 from cxkit.errors import BlockedError, CxkitError
 from cxkit.privacy import IdentifierSet, privacy_scan, redact, scan_file
 from cxkit.processes import process_alive
+from cxkit.wording import plural
 
 __all__ = [
     "RENDERERS",
@@ -158,7 +159,7 @@ def _check_notebook_paths(notebooks: Sequence[Path]) -> list[Path]:
     if problems:
         listed = "\n".join(f"  - {p}" for p in problems)
         raise CxkitError(
-            f"report: {len(problems)} problem(s) with the notebook list:\n{listed}\n"
+            f"report: {plural(len(problems), 'problem')} with the notebook list:\n{listed}\n"
             "Fix: pass existing notebooks, each once, with distinct file names."
         )
     return paths
@@ -1375,7 +1376,7 @@ def _page_problem(page: str, renderer: str, identifiers: IdentifierSet | None = 
         listed = "\n".join(f"  - {r}" for r in remote[:10])
         cause, fix = _remote_cause(remote)
         return (
-            f"opening the page rendered by {renderer} would load {len(remote)} resource(s) from "
+            f"opening the page rendered by {renderer} would load {plural(len(remote), 'resource')} from "
             f"the network:\n{listed}\nWhy: {cause}.\nFix: {fix}."
         )
     return None

@@ -67,6 +67,7 @@ def test_init_then_invalid_engagement_exits_2_with_the_key(tmp_path: Path):
     result = runner.invoke(app, ["run", str(folder)])
     assert result.exit_code == 2
     assert "sources.contacts.path: no file matches" in result.output
+    assert "1 problem in the engagement configuration" in result.output  # not "1 problem(s)"
     assert "Traceback" not in result.output
 
 

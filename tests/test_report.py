@@ -364,7 +364,7 @@ def test_cdn_scripts_refusal_names_the_cause_and_the_page_kept(tmp_path: Path, c
     message = str(info.value)
     failed = next((tmp_path / "reports" / "acme").glob("failed-*"))
     kept = failed / "index.NOT-PUBLISHED.html"
-    assert "would load 2 resource(s) from the network" in message
+    assert "would load 2 resources from the network" in message
     assert "Quarto added require.js and jQuery from a CDN" in message
     assert "text/html or application/javascript" in message and "--renderer nbconvert" in message
     assert "use_report_theme" not in message

@@ -303,7 +303,7 @@ def test_a_folder_path_says_it_is_a_folder(tmp_path):
     (folder / "exports" / "b.csv").write_text("x,y\n1,2\n")
     result = _validate(folder, tmp_path)
     assert result.exit_code == 2
-    _says(result, "exports' is a folder (2 file(s): a.csv, b.csv), not a file", "'exports/*.csv'")
+    _says(result, "exports' is a folder (2 files: a.csv, b.csv), not a file", "'exports/*.csv'")
 
 
 def test_a_glob_over_different_exports_names_the_odd_file(tmp_path):
