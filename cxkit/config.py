@@ -398,7 +398,11 @@ class Cost(_Strict):
 class Capacity(_Strict):
     """Interval staffing (Erlang C) against the WFM ``intervals`` source."""
 
-    service_level_target: float = Field(0.8, gt=0, lt=1, description="share answered within the channel's sl_seconds")
+    service_level_target: float = Field(
+        0.8, gt=0, lt=1,
+        description="share answered within the channel's sl_seconds: the Erlang C staffing target, and the bar of "
+                    "the finding 'service level below target'",
+    )
     channels: list[str] = Field(
         default_factory=lambda: ["voice"],
         description="channels whose queues are staffed one contact per agent at a time (Erlang C applies)",

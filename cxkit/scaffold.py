@@ -83,7 +83,8 @@ cost:
   #     low_high: {{fcr_change: [0.05, 0.10], aht_change_s: [20, 45]}}
 
 # capacity:                       # Erlang C staffing against the WFM intervals source
-#   service_level_target: 0.8     # share answered within operations.sl_seconds
+#   service_level_target: 0.8     # share answered within operations.sl_seconds: the staffing target, and
+#                                 # the bar of the finding "service level below target" (with or without WFM)
 #   channels: [voice]             # queues whose agents take one contact at a time
 
 # findings:                       # how findings are screened and ranked (the consultant's own are in findings.yaml)
