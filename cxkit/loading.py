@@ -667,8 +667,19 @@ def _check_header(origin: str, table: str, src: SourceConfig, raw_columns: list[
         )
     present = {c.lower(): c for c in raw_columns}
     problems: list[str] = []
+    repeated = _repeated_names(raw_columns, paths or [], options or {})
 
     def need(col: str, key: str) -> None:
+        if col.lower() in repeated:
+            path, positions = repeated[col.lower()]
+            read_as = ", ".join(f"{raw_columns[i]!r} (column {i + 1})" for i in positions)
+            problems.append(
+                f"{key}: raw column {col!r} is named {len(positions)} times in the header of {path}, so which one is "
+                f"meant is ambiguous (the reader calls them {read_as}). Fix: give every column its own name with "
+                f"sources.{table}.read_options.names (the header's names in order, each once), then map the one "
+                "you mean"
+            )
+            return
         if col.lower() not in present:
             guess = _closest(col, list(present.values()))
             hint = f"did you mean {guess[0]!r}?" if guess else "set it to one of the file's columns"
@@ -746,6 +757,40 @@ def _check_header(origin: str, table: str, src: SourceConfig, raw_columns: list[
             + "\n  - ".join(problems)
             + f"\n  Columns in the file: {shown}"
         )
+
+
+def _repeated_names(raw_columns: list[str], paths: list[str], options: dict[str, Any]) -> dict[str, tuple[str, list[int]]]:
+    """Names a CSV header gives to more than one column: ``{name (lower case): (file, column
+    positions)}``. The reader keeps such a name for the first and suffixes the others
+    (``start``, ``start_1``), so a mapping that names it reads one of them without a word. The
+    file's header is read only when the reader's columns hold such a suffix."""
+    lower = {c.lower() for c in raw_columns}
+    if "names" in options or not any(
+            (m := re.fullmatch(r"(.+)_\d+", c.lower())) is not None and m.group(1) in lower for c in raw_columns):
+        return {}
+    for path in paths:
+        header = _csv_header(path, options)
+        if header is None or len(header) != len(raw_columns):
+            continue
+        positions: dict[str, list[int]] = {}
+        for i, name in enumerate(header):
+            positions.setdefault(name.strip().lower(), []).append(i)
+        return {name: (path, at) for name, at in positions.items() if len(at) > 1}
+    return {}
+
+
+def _csv_header(path: str, options: dict[str, Any]) -> list[str] | None:
+    """The first record of a CSV file as Python's reader reads it (None when it cannot)."""
+    encoding = str(options.get("encoding", "utf-8"))
+    delim = options.get("delim") or options.get("sep")
+    try:
+        with open(path, newline="", encoding=encoding, errors="replace") as fh:
+            head = fh.readline()
+            fh.seek(0)
+            delim = delim or max((",", ";", "\t", "|"), key=head.count)
+            return next(csv.reader(fh, delimiter=str(delim)[:1], quotechar=str(options.get("quote") or '"')[:1]), None)
+    except (OSError, csv.Error, LookupError):
+        return None
 
 
 def _closest(name: str, options: list[str]) -> list[str]:

@@ -306,6 +306,32 @@ def test_a_folder_path_says_it_is_a_folder(tmp_path):
     _says(result, "exports' is a folder (2 files: a.csv, b.csv), not a file", "'exports/*.csv'")
 
 
+def test_a_header_naming_a_mapped_column_twice_is_refused_with_the_fix(tmp_path):
+    # two columns named "arrived" (a vendor's local and UTC times, say): the reader keeps the
+    # name for the first and calls the second "arrived_1", so the mapping read one of them
+    # without a word. Now: exit 2, naming the key, both columns and the read option that names them
+    lines = CLEAN.splitlines()
+    header = lines[0].replace("arrived,", "arrived,arrived,")
+    rows = [",".join([*r.split(",")[:3], "x", *r.split(",")[3:]]) for r in lines[1:]]
+    data = "\n".join([header, *rows]) + "\n"
+    folder = _engagement(tmp_path, data)
+    result = _validate(folder, tmp_path)
+    assert result.exit_code == 2
+    _says(result, "sources.contacts.columns.arrived_at: raw column 'arrived' is named 2 times in the header of",
+          "'arrived' (column 3), 'arrived_1' (column 4)", "sources.contacts.read_options.names")
+    assert "Traceback" not in result.output
+    # the fix it names: the columns named once each; the export itself is not touched
+    names = ["call_id", "customer_id", "arrived", "arrived_other", "ended", "outcome", "talk", "queue", "channel"]
+    folder = _engagement(tmp_path, data, {"sources": {"contacts": {"read_options": {"names": names}}}})
+    assert _validate(folder, tmp_path).exit_code == 0
+    # a repeated name the mapping does not read is not the mapping's problem
+    folder = _engagement(tmp_path, "\n".join([lines[0].replace("queue,", "queue,queue,"),
+                                              *[",".join([*r.split(",")[:7], "q", *r.split(",")[7:]])
+                                                for r in lines[1:]]]) + "\n",
+                         {"sources": {"contacts": {"columns": {"queue": {"constant": "Q"}}}}})
+    assert _validate(folder, tmp_path).exit_code == 0
+
+
 def test_a_glob_over_different_exports_names_the_odd_file(tmp_path):
     folder = _engagement(tmp_path, None, {"sources": {"contacts": {"path": "calls_*.csv"}}})
     (folder / "calls_1.csv").write_text(CLEAN)
