@@ -909,3 +909,25 @@ def test_a_ready_verdict_says_passed_only_when_every_check_passed():
     aht = r.matrix["aht"]
     assert aht["verdict"] == "ready" and aht["reason"] == "Average handle time is ready: every check it depends on passed"
     assert all(c.status == "pass" for c in r.results if "aht" in c.diagnostics)
+
+
+def test_every_check_text_fills_its_placeholders():
+    # a check's finding is formatted with its counts; its consequence is shown as written. Five
+    # duration checks per table read "check the unit under sources.contacts.columns.{col}.unit"
+    # in the report, the placeholder never filled
+    import re
+    import string
+
+    from cxkit.readiness.suites import load_suites
+
+    counts = {"percent", "observed", "unexpected", "denominator", "values", "records"}
+    checked = 0
+    for suite in load_suites().values():
+        for rule in suite.rules:
+            finding = rule.meta.get("finding") or ""
+            fields = {name for _, name, _, _ in string.Formatter().parse(finding) if name}
+            assert fields <= counts, (rule.id, fields - counts)
+            consequence = rule.meta.get("consequence") or ""
+            assert not re.search(r"\{[A-Za-z_]+\}", consequence), (rule.id, consequence)
+            checked += 1
+    assert checked > 100
