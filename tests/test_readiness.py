@@ -929,5 +929,7 @@ def test_every_check_text_fills_its_placeholders():
             assert fields <= counts, (rule.id, fields - counts)
             consequence = rule.meta.get("consequence") or ""
             assert not re.search(r"\{[A-Za-z_]+\}", consequence), (rule.id, consequence)
+            # a key it names is one the engagement has: legs are read from sources.contacts
+            assert "sources.legs" not in consequence + finding, (rule.id, consequence)
             checked += 1
     assert checked > 100
