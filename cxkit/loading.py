@@ -891,7 +891,7 @@ def _column_sql(col: Column, mapping: ColumnMapping, src: SourceConfig, default_
     base = _base_sql(mapping)
     if native_number and col.dtype == "float64":
         factor = {"ms": " / 1000.0", "min": " * 60.0"}.get(mapping.unit or "s", "")
-        return f"(CAST({base} AS DOUBLE){factor})"
+        return _finite(f"(CAST({base} AS DOUBLE){factor})")
     if native_number and col.dtype == "int64":
         return f"TRY_CAST({base} AS BIGINT)"
     if col.dtype == "string" and col.name.endswith("_id") and col.name != "customer_id":
@@ -934,12 +934,12 @@ def _column_sql(col: Column, mapping: ColumnMapping, src: SourceConfig, default_
         number = f"replace({number}, ',', '.')"
     if dtype == "float64":
         if mapping.unit == "hms":
-            return (
+            return _finite(
                 f"(TRY_CAST(split_part({number}, ':', 1) AS DOUBLE) * 3600 + "
                 f"TRY_CAST(split_part({number}, ':', 2) AS DOUBLE) * 60 + TRY_CAST(split_part({number}, ':', 3) AS DOUBLE))"
             )
         factor = {"ms": " / 1000.0", "min": " * 60.0"}.get(mapping.unit or "s", "")
-        return f"(TRY_CAST({number} AS DOUBLE){factor})"
+        return _finite(f"(TRY_CAST({number} AS DOUBLE){factor})")
     if dtype == "int64":
         return f"TRY_CAST(TRY_CAST({number} AS DOUBLE) AS BIGINT)"
     if dtype == "boolean":
@@ -947,6 +947,18 @@ def _column_sql(col: Column, mapping: ColumnMapping, src: SourceConfig, default_
             return base
         return f"TRY_CAST(NULLIF(CAST({base} AS VARCHAR), '') AS BOOLEAN)"
     raise AssertionError(f"unhandled canonical type {dtype}")
+
+
+def _finite(number: str) -> str:
+    """``number`` where it is a finite number, else null: a duration written "NaN" or "inf" (as
+    a script's export may) is unreadable, left empty and counted as such, never a value that
+    turns a mean into NaN. ``x - x = 0`` holds for finite numbers only, on every engine.
+
+    >>> import duckdb
+    >>> duckdb.sql(f"SELECT {_finite('x')} AS v FROM (VALUES (1.5), ('NaN'::DOUBLE), ('inf'::DOUBLE)) t(x)").fetchall()
+    [(1.5,), (None,), (None,)]
+    """
+    return f"(CASE WHEN {number} - {number} = 0 THEN {number} END)"
 
 
 def load_source(

@@ -440,6 +440,22 @@ def test_unreadable_durations_stay_null_are_counted_and_degrade_aht(tmp_path):
     assert r.verdict("fcr_repeat") == "ready"  # FCR does not read talk_s
 
 
+@pytest.mark.parametrize("unit", [None, "ms", "hms"])
+def test_durations_written_nan_or_infinite_are_unreadable_not_numbers(tmp_path, unit):
+    # a script's export may write "NaN" or "inf": read as numbers they made AHT's mean NaN (shown
+    # as a bare dash) or infinite; as unreadable values they are left empty and counted
+    rows = _rows(20, talk={"ms": "300000", "hms": "0:05:00"}.get(unit, "300")).splitlines()
+    written = {"ms": "300000", "hms": "0:05:00"}.get(unit, "300")
+    rows[3] = rows[3].replace(f",{written},", ",NaN,")
+    rows[7] = rows[7].replace(f",{written},", ",inf,")
+    extra = {"sources": {"contacts": {"columns": {"talk_s": {"column": "talk", "unit": unit}}}}} if unit else {}
+    s = cxkit.open_engagement(_engagement(tmp_path, HEADER + "\n".join(rows) + "\n", extra))
+    loaded = s.table("contacts", as_loaded=True).execute()
+    assert loaded.talk_s.isna().sum() == 2 and (loaded.talk_s.dropna() == 300).all()
+    assert s.load_reports["contacts"].parse_failures() == {
+        "talk_s": {"count": 2, "of": 20, "samples": ["NaN", "inf"]}}
+
+
 def test_unreadable_local_times_are_counted_in_a_timezone_with_a_dst_gap(tmp_path):
     # London local times: a text that is no time is a parse failure; 01:30 on 29 March does not
     # exist on a London clock (the DST gap) but parses, and is loaded, so it is not counted
