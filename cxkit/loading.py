@@ -625,6 +625,16 @@ def _explain_read_error(con, paths: list[str], origin: str, table: str, fmt: str
         for p in paths:
             if file_kind(p) is None and (problem := _decoding_problem(p, options)) is not None:
                 return f"{p}: {problem.replace('read_options.', f'sources.{table}.read_options.')}."
+    duplicate = re.search(r'duplicate name "([^"]*)" in struct auto-detected in json', low)
+    if fmt in ("json", "jsonl") and duplicate is not None:
+        # a free-form map (a record's custom attributes) whose keys differ only in case: the
+        # reader, inferring a struct for every nested object, cannot hold both names
+        key = str(exc)[duplicate.start(1):duplicate.end(1)]
+        return (f"{origin}: a nested object in this export has keys that differ only in case ({key!r} and another "
+                "spelling of it), which the JSON reader cannot read as a struct (often a free-form map of custom "
+                f"attributes). Fix: set sources.{table}.read_options.maximum_depth: 1, so that nested objects are "
+                "read as JSON text (a field of one is then {sql: \"<column>->>'<key>'\"}), or give every field's "
+                f"type in sources.{table}.read_options.columns (as the amazon_connect_ctr adapter does).")
     if "no files found" in low:
         fix = f"check sources.{table}.path"
     elif fmt in ("json", "jsonl") and ("json" in low or "malformed" in low):

@@ -332,6 +332,34 @@ def test_a_header_naming_a_mapped_column_twice_is_refused_with_the_fix(tmp_path)
     assert _validate(folder, tmp_path).exit_code == 0
 
 
+def test_json_keys_differing_only_in_case_get_the_reader_option_that_reads_them(tmp_path):
+    # a free-form map of custom attributes ({"tier": ..., "TIER": ...}): DuckDB's JSON reader,
+    # inferring a struct, stops ("Duplicate name ... in struct auto-detected"), and cxkit said
+    # "check sources.contacts.format", which was right already. Now the cause and two fixes
+    import json
+
+    lines = []
+    for i, row in enumerate(CLEAN.splitlines()[1:]):
+        call_id, customer, arrived, ended, outcome, talk, queue, channel = row.split(",")
+        attrs = {"Tier": "gold"} if i % 2 else {"tier": "silver", "TIER": "x"}
+        lines.append(json.dumps({"call_id": call_id, "customer_id": customer, "arrived": arrived, "ended": ended,
+                                 "outcome": outcome, "talk": talk, "queue": queue, "channel": channel, "attrs": attrs}))
+    data = "\n".join(lines) + "\n"
+    folder = _engagement(tmp_path, data, {"sources": {"contacts": {"path": "calls.jsonl"}}}, name="calls.jsonl")
+    result = _validate(folder, tmp_path)
+    assert result.exit_code == 2
+    _says(result, "a nested object in this export has keys that differ only in case",
+          "Fix: set sources.contacts.read_options.maximum_depth: 1")
+    assert "Traceback" not in result.output
+    # the fix it names reads the export, attributes included
+    folder = _engagement(tmp_path, data, {"sources": {"contacts": {
+        "path": "calls.jsonl", "read_options": {"maximum_depth": 1},
+        "columns": {"team": {"sql": "attrs->>'tier'"}}}}}, name="calls.jsonl")
+    assert _validate(folder, tmp_path).exit_code == 0
+    s = cxkit.open_engagement(folder)
+    assert set(s.table("contacts").team.execute().dropna()) == {"silver"}
+
+
 def test_a_glob_over_different_exports_names_the_odd_file(tmp_path):
     folder = _engagement(tmp_path, None, {"sources": {"contacts": {"path": "calls_*.csv"}}})
     (folder / "calls_1.csv").write_text(CLEAN)
