@@ -546,21 +546,17 @@ def _csv_problem(path: str, options: dict[str, Any]) -> str | None:
     in two ways (CRLF and LF), which DuckDB's sniffer cannot read.
     """
     encoding = str(options.get("encoding", "utf-8"))
-    delim = options.get("delim") or options.get("sep")
     csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))  # a long notes field is not an error
-    quote = str(options.get("quote") or '"')
     try:
         endings = _line_endings(path, encoding)
         if isinstance(endings, str):
             return endings  # a line that is not text in the encoding
         with open(path, newline="", encoding=encoding) as fh:
-            head = fh.readline()
-            if not delim:
-                delim = max((",", ";", "\t", "|"), key=head.count)
+            delim, quote = _csv_format(fh.readline(), options)
             fh.seek(0)
             total = sum(1 for _ in fh)
             fh.seek(0)
-            reader = csv.reader(fh, delimiter=str(delim)[:1], quotechar=quote[:1], strict=True)
+            reader = csv.reader(fh, delimiter=delim, quotechar=quote, strict=True)
             try:
                 header = next(reader, None)
             except csv.Error as exc:
@@ -791,16 +787,20 @@ def _repeated_names(raw_columns: list[str], paths: list[str], options: dict[str,
 
 def _csv_header(path: str, options: dict[str, Any]) -> list[str] | None:
     """The first record of a CSV file as Python's reader reads it (None when it cannot)."""
-    encoding = str(options.get("encoding", "utf-8"))
-    delim = options.get("delim") or options.get("sep")
     try:
-        with open(path, newline="", encoding=encoding, errors="replace") as fh:
-            head = fh.readline()
+        with open(path, newline="", encoding=str(options.get("encoding", "utf-8")), errors="replace") as fh:
+            delim, quote = _csv_format(fh.readline(), options)
             fh.seek(0)
-            delim = delim or max((",", ";", "\t", "|"), key=head.count)
-            return next(csv.reader(fh, delimiter=str(delim)[:1], quotechar=str(options.get("quote") or '"')[:1]), None)
+            return next(csv.reader(fh, delimiter=delim, quotechar=quote), None)
     except (OSError, csv.Error, LookupError):
         return None
+
+
+def _csv_format(head: str, options: dict[str, Any]) -> tuple[str, str]:
+    """The delimiter and quote character Python's CSV reader uses for a file whose first line
+    is ``head``: the source's read options, else the most frequent of , ; tab | in that line."""
+    delim = options.get("delim") or options.get("sep") or max((",", ";", "\t", "|"), key=head.count)
+    return str(delim)[:1], str(options.get("quote") or '"')[:1]
 
 
 def _closest(name: str, options: list[str]) -> list[str]:
