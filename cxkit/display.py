@@ -244,6 +244,7 @@ def table(
     formats: Mapping[str, str | Callable[[Any], str]] | None = None,
     caption: str | None = None,
     max_rows: int = _TABLE_MAX_ROWS,
+    numeric: Sequence[str] = (),
 ) -> Table:
     """Show an aggregated result as a readable table.
 
@@ -261,6 +262,9 @@ def table(
         Optional caption above the table.
     max_rows
         Rows beyond this are left out with a note.
+    numeric
+        Columns of numbers already written as text (rows of different units, say): aligned as
+        numbers are. A column of numeric type is aligned so without being named.
 
     Returns
     -------
@@ -292,14 +296,14 @@ def table(
         tuple(format_value(value, formats.get(col, "auto")) for col, value in zip(labels, record, strict=True))
         for record in shown.loc[:, list(labels)].itertuples(index=False, name=None)
     )
-    numeric = tuple(
-        bool(pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col]))
+    aligned = tuple(
+        col in numeric or bool(pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col]))
         for col in labels
     )
     return Table(
         header=tuple(labels.values()),
         rows=rows,
-        numeric=numeric,
+        numeric=aligned,
         caption=caption,
         omitted_rows=max(len(df) - max_rows, 0),
     )

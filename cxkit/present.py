@@ -117,13 +117,16 @@ def difference_in_points(key: str, row: str, columns: Sequence[str], label: str)
     """A ``prepare`` step for :func:`table`: the rates in ``columns`` as percentages, except on
     the row whose ``key`` is ``row``, a difference of two rates, written in percentage points
     (``+10.0 pts``) and named ``label``. A gap between 41.5% and 31.5% is 10 points, not 10%
-    (which would read as a tenth of 31.5%).
+    (which would read as a tenth of 31.5%). The columns are then text: pass them to
+    :func:`table` as ``numeric`` too, to keep them aligned as numbers.
 
     Examples
     --------
     >>> f = pd.DataFrame({"group": ["a", "difference"], "rate": [0.415, 0.1]})
     >>> difference_in_points("group", "difference", ["rate"], "difference (points)")(f).values.tolist()
     [['a', '41.5%'], ['difference (points)', '+10.0 pts']]
+    >>> display.table(difference_in_points("group", "difference", ["rate"], "d")(f), numeric=["rate"]).numeric
+    (False, True)
     """
 
     def prepare(frame: pd.DataFrame) -> pd.DataFrame:
@@ -160,6 +163,7 @@ def table(
     caption: str | None = None,
     prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
     empty: str | None = None,
+    numeric: Sequence[str] = (),
 ) -> display.Html:
     """Show result ``name`` as a table, with "not measured" and caveats applied.
 
@@ -180,6 +184,9 @@ def table(
         agents) or a column computed from the results (e.g. why a row is empty).
     empty
         What to say when no row is left (default: "No rows.").
+    numeric
+        Columns ``prepare`` writes as text that are numbers, aligned as numbers
+        (:func:`difference_in_points`).
     """
     absent = _absent(results, name)
     if absent is not None:
@@ -258,7 +265,7 @@ def table(
     labels = {c: lab for c, lab in labels.items()
               if not (frame[c].dtype == object and frame[c].fillna("").astype(str).str.strip().eq("").all())}
     shown = display.table(frame, columns=labels, formats={k: v for k, v in formats.items() if k in frame.columns},
-                          caption=caption)
+                          caption=caption, numeric=numeric)
     boxes = [display.caveat("not measured" if c.verdict == "not measured" else
                             (c.verdict if c.verdict in ("degraded", "blocked") else "info"), c.reason, marker=m)
              for c, m in notes]
