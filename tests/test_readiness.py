@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from cxkit.config import engagement_from_dict, load_engagement
 from cxkit.errors import ConfigError, CxkitError
@@ -431,6 +432,48 @@ def test_patterns_of_one_column_searched_together_count_as_each_alone():
     alone = [validator.evaluate(t, [e])[0] for e in expectations]
     assert [r["result"]["unexpected_count"] for r in together] == [3, 1, 2, 1, 1, 1]
     assert together == alone
+
+
+def test_a_key_unique_by_construction_is_counted_not_grouped(tmp_path, monkeypatch):
+    # contacts grouped from legs hold one row per contact id: their uniqueness check reads the
+    # shared aggregate's count of ids (no grouping), with the grouping's result
+    import ibis
+
+    from cxkit.loading import fold_legs_twice, folded
+
+    legs = canonical_memtable("legs", [
+        {"contact_id": cid, "leg_seq": seq, "arrived_at": f"2026-03-02 09:0{i}", "channel": "voice"}
+        for i, (cid, seq) in enumerate([("a", 1), ("a", 2), ("b", 1), (None, 1), (None, 2), ("c", 3)])])
+    contacts = folded(fold_legs_twice(legs), clipped=False)
+    unique = {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "contact_id", "mostly": 0.9}}
+    others = {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "contact_id"}}
+    counted = validator.evaluate(contacts, [others, unique], unique={"contact_id"})
+    assert counted == validator.evaluate(contacts, [others, unique])
+    assert counted[1]["result"]["element_count"] == 5 and counted[1]["result"]["missing_count"] == 2
+    # where the ids do repeat, the grouping finds them (the declaration is the caller's to make)
+    repeated = ibis.memtable({"contact_id": ["a", "a", "b", None]})
+    assert validator.evaluate(repeated, [unique])[0]["result"]["unexpected_count"] == 2
+
+    # a session's leg-grain contacts are declared so; the legs' own key is still grouped
+    grouped = []
+    real = validator._uniqueness
+    monkeypatch.setattr(validator, "_uniqueness", lambda t, kind, kw, n: grouped.append(
+        kw.get("column") or tuple(kw["column_list"])) or real(t, kind, kw, n))
+    (tmp_path / "legs.csv").write_text(
+        "cid,seg,cust,start,end\nA,1,k1,2026-03-02 09:00:00,2026-03-02 09:05:00\n"
+        "A,2,k1,2026-03-02 09:05:00,2026-03-02 09:09:00\nA,2,k1,2026-03-02 09:05:00,2026-03-02 09:09:00\n"
+        "B,1,k2,2026-03-03 10:00:00,2026-03-03 10:04:00\n")
+    spec = {"name": "t", "client": "T", "period": {"start": "2026-03-01", "end": "2026-03-31"}, "timezone": "UTC",
+            "sources": {"contacts": {"path": "legs.csv", "grain": "leg", "columns": {
+                "contact_id": "cid", "leg_seq": "seg", "customer_id": "cust", "channel": {"constant": "voice"},
+                "direction": {"constant": "inbound"}, "outcome": {"constant": "handled"},
+                "arrived_at": {"column": "start", "format": "%Y-%m-%d %H:%M:%S"},
+                "ended_at": {"column": "end", "format": "%Y-%m-%d %H:%M:%S"}}}}}
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
+    run = validate(tmp_path / "engagement.yaml", tmp_path / "out", data_docs=False)
+    by_id = {c.id: c for c in run.readiness.results}
+    assert by_id["contacts.contact_id.unique"].status == "pass"
+    assert ("contact_id", "leg_seq") in grouped and "contact_id" not in grouped
 
 
 def test_ibis_validator_matches_great_expectations_pandas():

@@ -91,6 +91,9 @@ class TableInputs:
     table: ir.Table
     mapped: set[str]
     report: LoadReport | None = None
+    #: columns whose non-null values are unique by the table's construction (the contacts
+    #: grouped from legs by ``contact_id``): their uniqueness check needs no grouping
+    unique: frozenset[str] = frozenset()
 
 
 # ---------------------------------------------------------------- derived columns (a registry)
@@ -828,7 +831,8 @@ def run_checks(
         if row_rules:
             batch = rows_batch(ti.table, row_rules, ctx)
             coded = {c.name for c in TABLES[name].columns if c.values} | {"interval_minutes"}
-            for r, res in zip(row_rules, validator.evaluate(batch, [r.to_ge() for r in row_rules], coded=coded, base=ti.table), strict=True):
+            for r, res in zip(row_rules, validator.evaluate(batch, [r.to_ge() for r in row_rules], coded=coded, base=ti.table,
+                                                          unique=ti.unique), strict=True):
                 _redact_samples(res["result"], identifiers)
                 out[r.id] = _result(r, blocking, res["success"], res["result"])
         # calendar: rows per UTC hour, once; the daily frame of every table (coverage, the chart)

@@ -366,7 +366,11 @@ def _assess(session, *, now: datetime | None = None) -> Readiness:
             leg_grain = True
             continue
         report = session.load_reports.get(name)
-        inputs[name] = TableInputs(name, session.table(name, as_loaded=True), mapped_columns(report, name), report)
+        # contacts grouped from legs by their id: one contact per id, whatever the export holds
+        # (the legs' own key is checked on the legs)
+        unique = frozenset({"contact_id"}) if name == "contacts" and "legs" in session.tables else frozenset()
+        inputs[name] = TableInputs(name, session.table(name, as_loaded=True), mapped_columns(report, name), report,
+                                   unique)
     # the ids as the exports hold them (the tables hold keyed pseudonyms), hashed in the engine
     # the implausible ids are counted once, by the session that also leaves them out of the
     # diagnostics

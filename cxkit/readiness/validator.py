@@ -220,6 +220,7 @@ def evaluate(
     *,
     coded: Iterable[str] = (),
     base: ir.Table | None = None,
+    unique: Iterable[str] = (),
 ) -> list[dict[str, Any]]:
     """Evaluate GE expectation configurations (``{"type", "kwargs"}``) against an ibis table.
 
@@ -228,10 +229,14 @@ def evaluate(
     over ``base`` when given: the same rows without the columns ``table`` derives from other
     tables (a membership test against the contacts costs a uniqueness check 1-2 s at 10
     million contacts and changes nothing in it).
-    ``coded`` names the columns whose offending values may be listed.
+    ``coded`` names the columns whose offending values may be listed. ``unique`` names the
+    columns whose non-null values the table's construction makes unique (the contacts grouped
+    from legs by ``contact_id``): their uniqueness expectation counts the non-null values in
+    the shared aggregate instead of grouping the table (1.8 s at 10 million contacts), with the
+    same result.
     """
     expectations = [dict(e) for e in expectations]
-    coded = set(coded)
+    coded, unique = set(coded), set(unique)
     table, prefilters = _regex_prefilters(table, expectations)
     aggs: dict[str, ir.Scalar] = {"__n": table.count()}
     for i, e in enumerate(expectations):
@@ -248,6 +253,8 @@ def evaluate(
             aggs[f"u{i}"] = _count_true(table, selected & ~missing & unexpected)
         elif kind in _AGGREGATE and not kw.get("row_condition"):
             aggs[f"a{i}"] = _AGGREGATE[kind](table[kw["column"]])
+        elif kind == "expect_column_values_to_be_unique" and kw["column"] in unique:
+            aggs[f"c{i}"] = table[kw["column"]].count()
         elif kind not in SUPPORTED:
             raise KeyError(f"expectation type {kind!r} is not supported by the ibis validator; supported: {SUPPORTED}")
         elif kw.get("row_condition"):
@@ -265,6 +272,8 @@ def evaluate(
             if res["result"]["unexpected_count"] and column in coded:
                 bad = row_condition(table, kw.get("row_condition")) & ~spec.missing(table, kw) & spec.unexpected(table, kw)
                 res["result"]["partial_unexpected_list"] = _offending_values(table, column, bad)
+        elif f"c{i}" in aggs:
+            res = _shaped(kw, n, n - int(row[f"c{i}"]), 0, False)
         elif kind in _GROUPED:
             res = _uniqueness(table if base is None else base, kind, kw, n)
         elif kind in _AGGREGATE:
