@@ -26,6 +26,7 @@ import altair as alt
 import pandas as pd
 
 from cxkit.errors import CxkitError
+from cxkit.wording import plural
 
 __all__ = [
     "MAX_CHART_ROWS",
@@ -47,6 +48,10 @@ __all__ = [
 
 #: Largest frame a chart builder accepts; aggregated results are far smaller.
 MAX_CHART_ROWS = 5_000
+
+#: Categories a bar-per-category chart draws at most: the largest, the others counted in its
+#: subtitle (a client with 4,000 disposition codes gets a readable chart, not 4,000 bars).
+MAX_CATEGORIES = 30
 
 #: Name of the registered altair theme.
 THEME_NAME = "cxkit"
@@ -134,20 +139,16 @@ def use_report_theme() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _checked(df: pd.DataFrame, builder: str, columns: Sequence[str | None]) -> pd.DataFrame:
-    """Return a copy of ``df`` limited to ``columns`` after checking size and column names."""
+def _checked(df: pd.DataFrame, builder: str, columns: Sequence[str | None], *, sized: bool = True) -> pd.DataFrame:
+    """Return a copy of ``df`` limited to ``columns`` after checking size and column names
+    (the size not when ``sized`` is off: the caller keeps the largest categories first)."""
     if not isinstance(df, pd.DataFrame):
         raise CxkitError(
             f"charts.{builder}: expected a pandas DataFrame of aggregated results, found "
             f"{type(df).__name__}. Fix: call .to_pandas() on the aggregated ibis table first."
         )
-    if len(df) > MAX_CHART_ROWS:
-        raise CxkitError(
-            f"charts.{builder}: the frame has {len(df):,} rows; charts take aggregated results "
-            f"of at most {MAX_CHART_ROWS:,} rows (one row per category, period, bin or agent). "
-            "Fix: aggregate (group_by/aggregate) before charting; raw rows must not be embedded "
-            "in a report."
-        )
+    if sized:
+        _sized(df, builder)
     wanted = [c for c in dict.fromkeys(columns) if c is not None]
     missing = [c for c in wanted if c not in df.columns]
     if missing:
@@ -156,6 +157,64 @@ def _checked(df: pd.DataFrame, builder: str, columns: Sequence[str | None]) -> p
             f"{list(map(str, df.columns))}. Fix: pass the names of existing columns."
         )
     return df.loc[:, wanted].reset_index(drop=True).copy()
+
+
+def _sized(df: pd.DataFrame, builder: str) -> pd.DataFrame:
+    if len(df) > MAX_CHART_ROWS:
+        raise CxkitError(
+            f"charts.{builder}: the frame has {len(df):,} rows; charts take aggregated results "
+            f"of at most {MAX_CHART_ROWS:,} rows (one row per category, period, bin or agent). "
+            "Fix: aggregate (group_by/aggregate) before charting; raw rows must not be embedded "
+            "in a report."
+        )
+    return df
+
+
+def largest(data: pd.DataFrame, category: str, weight: str, limit: int) -> tuple[pd.DataFrame, int, float | None]:
+    """The rows of the ``limit`` categories with the largest total ``weight`` (ties in the
+    categories' order), in their order in ``data``; how many categories there were; and the
+    share of the weight the others hold (None when the total is 0).
+
+    >>> df = pd.DataFrame({"reason": ["a", "b", "b", "c", "d"], "n": [5, 3, 4, 1, 2]})
+    >>> kept, categories, others = largest(df, "reason", "n", 2)
+    >>> kept.reason.tolist(), categories, others
+    (['a', 'b', 'b'], 4, 0.2)
+    """
+    totals = data.groupby(category, dropna=False, sort=True)[weight].sum()
+    if len(totals) <= limit:
+        return data, len(totals), 0.0
+    order = totals.sort_values(ascending=False, kind="stable")
+    whole = float(order.sum())
+    others = float(order.iloc[limit:].sum()) / whole if whole > 0 else None
+    return data.loc[data[category].isin(set(order.index[:limit]))].reset_index(drop=True), len(order), others
+
+
+def _largest(data: pd.DataFrame, category: str, weight: str, limit: int, nouns: str,
+             measure: str) -> tuple[pd.DataFrame, str | None]:
+    """:func:`largest`, and the sentence a chart's subtitle says of the others (None when
+    none is left out).
+
+    >>> df = pd.DataFrame({"reason": ["a", "b", "b", "c", "d"], "n": [5, 3, 4, 1, 2]})
+    >>> _largest(df, "reason", "n", 2, "reasons", "contacts")[1]
+    'The 2 reasons with the most contacts, of 4; the other 2 have 20% of the contacts.'
+    """
+    kept, categories, others = largest(data, category, weight, limit)
+    if categories <= limit:
+        return data, None
+    return kept, (f"The {limit:,} {nouns} with the most {measure}, of {categories:,}; the other "
+                  f"{categories - limit:,} have {_share(others)} of the {measure}.")
+
+
+def _share(share: float | None) -> str:
+    """A share of a total in words: ``'20%'``, ``'under 1%'``, ``'none'``."""
+    if share is None or share == 0:
+        return "none"
+    return "under 1%" if share < 0.005 else f"{share:.0%}"
+
+
+def _nouns(column: str, given: str | None) -> str:
+    """``'contact reasons'`` for a category titled 'Contact reason': its plural, lower case."""
+    return plural(2, _label(column, given).lower()).split(" ", 1)[1]
 
 
 def _titled(title: str, subtitle: str | None) -> alt.Title:
@@ -309,6 +368,7 @@ def rate_with_interval(
     exclude_suppressed: bool = False,
     category_title: str | None = None,
     rate_title: str | None = None,
+    max_categories: int = MAX_CATEGORIES,
 ) -> alt.LayerChart:
     """Horizontal point-and-interval chart of a rate per category, sorted by the rate.
 
@@ -330,28 +390,32 @@ def rate_with_interval(
         Optional boolean column marking segments to suppress for other reasons.
     exclude_suppressed
         Leave suppressed segments out instead of greying them.
+    max_categories
+        Segments drawn at most: those with the most observations; the subtitle counts the
+        others and their share of the observations.
 
     Returns
     -------
     altair.LayerChart
         Interval rules under points.
     """
-    data = _checked(df, "rate_with_interval", [category, rate, lo, hi, n, suppressed])
+    data = _checked(df, "rate_with_interval", [category, rate, lo, hi, n, suppressed], sized=False)
     small = data[n] < min_n
     if suppressed is not None:
         small = small | data[suppressed].fillna(False).astype(bool)
     reported_label = "Reported"
     small_label = f"Too few to compare (n < {min_n:,})"
-    data["segment_status"] = [small_label if s else reported_label for s in small]
     note = None
-    if bool(small.any()):
-        if exclude_suppressed:
-            count = int(small.sum())
-            data = data.loc[~small].reset_index(drop=True)
-            note = f"{count} segment{'' if count == 1 else 's'} with fewer than {min_n:,} observations not shown."
-        else:
-            note = f"Grey: fewer than {min_n:,} observations, too few to compare."
-    full_subtitle = " ".join(part for part in (subtitle, note) if part) or None
+    if exclude_suppressed and bool(small.any()):
+        count = int(small.sum())
+        data, small = data.loc[~small].reset_index(drop=True), small.loc[~small].reset_index(drop=True)
+        note = f"{count} segment{'' if count == 1 else 's'} with fewer than {min_n:,} observations not shown."
+    data["segment_status"] = [small_label if s else reported_label for s in small]
+    data, largest = _largest(data, category, n, max_categories, _nouns(category, category_title), "observations")
+    _sized(data, "rate_with_interval")
+    if note is None and (data["segment_status"] == small_label).any():
+        note = f"Grey: fewer than {min_n:,} observations, too few to compare."
+    full_subtitle = " ".join(part for part in (subtitle, largest, note) if part) or None
     order = alt.EncodingSortField(field=rate, order="descending")
     y = alt.Y(f"{category}:N", title=_label(category, category_title), sort=order)
     colour = alt.Color(
@@ -391,6 +455,7 @@ def stacked_share(
     category_title: str | None = None,
     part_title: str | None = None,
     value_title: str | None = None,
+    max_categories: int = MAX_CATEGORIES,
 ) -> alt.Chart:
     """Horizontal stacked bars: how each category's total splits into parts.
 
@@ -410,12 +475,19 @@ def stacked_share(
         Plain-language titles.
     normalize
         Show shares (each bar sums to 100%) instead of amounts.
+    max_categories
+        Bars drawn at most: the categories with the largest totals; the subtitle counts the
+        others and their share of the total.
 
     Returns
     -------
     altair.Chart
     """
-    data = _checked(df, "stacked_share", [category, part, value])
+    data = _checked(df, "stacked_share", [category, part, value], sized=False)
+    data, note = _largest(data, category, value, max_categories, _nouns(category, category_title),
+                          _label(value, value_title).lower())
+    _sized(data, "stacked_share")
+    subtitle = " ".join(p for p in (subtitle, note) if p) or None
     axis_format = ".0%" if normalize else ",.0f"
     return (
         alt.Chart(data, title=_titled(title, subtitle))

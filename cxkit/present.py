@@ -15,7 +15,7 @@ answer the same way everywhere:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -23,7 +23,7 @@ from cxkit import display
 from cxkit.figures import FIGURES, Caveat
 from cxkit.zones import zone
 
-__all__ = ["NOT_MEASURED", "WORDS", "table", "cards", "chart", "caveat_notes", "figure_status", "local_times",
+__all__ = ["NOT_MEASURED", "WORDS", "Largest", "table", "cards", "chart", "caveat_notes", "figure_status", "local_times",
            "period_labels", "words"]
 
 NOT_MEASURED = "not measured"
@@ -54,6 +54,53 @@ WORDS: dict[str, str] = {
 }
 
 _CODE_COLUMNS = ("channel", "group", "component", "measure", "outcome", "from_step", "to_step", "variant", "first_reason")
+
+
+class Largest(NamedTuple):
+    """A table of segments shows its largest rows only: the ``rows`` with the most ``by`` (a
+    column of the result), in the table's own order, and a sentence on the others in words:
+    ``measure`` (what ``by`` counts) and ``of`` (what a row is, plural). A row whose column
+    holds the value ``keep`` gives (``{"first_reason": "all reasons"}``: a total) is always
+    shown and is no segment."""
+
+    by: str
+    measure: str
+    of: str
+    rows: int = 30
+    keep: Mapping[str, Any] | None = None
+
+
+def _largest_rows(frame: pd.DataFrame, largest: Largest, name: str) -> tuple[pd.DataFrame, str | None]:
+    """``frame`` cut to its largest rows (:class:`Largest`), and the sentence on the others.
+
+    >>> f = pd.DataFrame({"queue": ["a", "b", "c", "d"], "n": [5, 40, 1, 54]})
+    >>> kept, said = _largest_rows(f, Largest("n", "contacts", "queues", rows=2), "by_queue")
+    >>> kept.queue.tolist()
+    ['b', 'd']
+    >>> print(said)
+    The 2 queues with the most contacts are shown, of 4; the other 2 have 6% of the contacts. Every row is in the run's results (by_queue).
+
+    A total row is shown and counts as no queue:
+
+    >>> f = pd.concat([f, pd.DataFrame({"queue": ["all queues"], "n": [100]})])
+    >>> kept, said = _largest_rows(f, Largest("n", "contacts", "queues", rows=2, keep={"queue": "all queues"}), "by_queue")
+    >>> kept.queue.tolist(), said.split(";")[0]
+    (['b', 'd', 'all queues'], 'The 2 queues with the most contacts are shown, of 4')
+    """
+    from cxkit.charts import _share, largest as keep_largest
+
+    kept_anyway = pd.Series(False, index=frame.index)
+    for column, value in (largest.keep or {}).items():
+        kept_anyway |= frame[column].eq(value).fillna(False)
+    if int((~kept_anyway).sum()) <= largest.rows:
+        return frame, None
+    keyed = frame.assign(_cx_row=range(len(frame)), _cx_by=pd.to_numeric(frame[largest.by], errors="coerce").fillna(0))
+    kept, rows, others = keep_largest(keyed.loc[~kept_anyway.to_numpy()], "_cx_row", "_cx_by", largest.rows)
+    kept = keyed.loc[keyed["_cx_row"].isin(set(kept["_cx_row"])) | kept_anyway.to_numpy()]
+    said = (f"The {largest.rows:,} {largest.of} with the most {largest.measure} are shown, of {rows:,}; the other "
+            f"{rows - largest.rows:,} have {_share(others)} of the {largest.measure}. Every row is in the run's "
+            f"results ({name}).")
+    return kept.drop(columns=["_cx_row", "_cx_by"]).reset_index(drop=True), said
 
 
 def _mark(index: int) -> str:
@@ -164,6 +211,7 @@ def table(
     prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
     empty: str | None = None,
     numeric: Sequence[str] = (),
+    largest: Largest | Mapping[str, Any] | None = None,
 ) -> display.Html:
     """Show result ``name`` as a table, with "not measured" and caveats applied.
 
@@ -187,6 +235,11 @@ def table(
     numeric
         Columns ``prepare`` writes as text that are numbers, aligned as numbers
         (:func:`difference_in_points`).
+    largest
+        For a table of segments (a row per reason, queue, team): show only the largest rows
+        (:class:`Largest`, or its fields as a mapping: ``{"by": "repeats", "measure": "repeat
+        contacts", "of": "queues"}``), saying how many are left out and what share they hold. A
+        client with 4,000 disposition codes gets a table a reader can read.
     """
     absent = _absent(results, name)
     if absent is not None:
@@ -198,6 +251,9 @@ def table(
         frame = prepare(frame)
     if frame.empty:
         return display.note(empty or "No rows.")
+    left_out = None
+    if largest is not None:
+        frame, left_out = _largest_rows(frame, largest if isinstance(largest, Largest) else Largest(**largest), name)
     formats = dict(formats or {})
     labels = dict(columns)
     notes: list[tuple[Caveat, str | None]] = []
@@ -269,7 +325,7 @@ def table(
     boxes = [display.caveat("not measured" if c.verdict == "not measured" else
                             (c.verdict if c.verdict in ("degraded", "blocked") else "info"), c.reason, marker=m)
              for c, m in notes]
-    return _join([shown, *boxes])
+    return _join([shown, display.note(left_out) if left_out else None, *boxes])
 
 
 def cards(results: Any, specs: Sequence[Mapping[str, Any]]) -> display.Html:

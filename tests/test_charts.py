@@ -178,6 +178,30 @@ def test_rate_with_interval_greys_or_excludes_small_segments() -> None:
     assert "1 segment with fewer than 30 observations not shown" in spec["title"]["subtitle"]
 
 
+def test_thousands_of_categories_draw_the_largest_and_count_the_others() -> None:
+    # a client with 4,000 disposition codes: 4,000 x 8 effort components stopped the run (over
+    # the 5,000-row guard), and 4,000 rates drew 4,000 rows of points. Each chart draws the 30
+    # largest categories and says how many it left out and what share they hold
+    reasons = [f"disp_{i:04d}" for i in range(4000)]
+    n = [3000 - i if i < 30 else 1 for i in range(4000)]  # the first 30 hold 85,065 of 89,035
+    rates = pd.DataFrame({"reason": reasons, "rate": 0.5, "lo": 0.4, "hi": 0.6, "n": n})
+    spec = charts.rate_with_interval(rates, "reason", "rate", "lo", "hi", "n", title="t",
+                                     category_title="Contact reason").to_dict()
+    drawn = next(iter(spec["datasets"].values()))
+    assert sorted(r["reason"] for r in drawn) == reasons[:30]
+    assert ("The 30 contact reasons with the most observations, of 4,000; the other 3,970 have 4% of the "
+            "observations.") in spec["title"]["subtitle"]
+    assert "Grey" not in spec["title"]["subtitle"]  # none of the 30 drawn is small
+    parts = pd.DataFrame([(r, c, float(k)) for r, k in zip(reasons, n) for c in ("transfers", "holds")],
+                         columns=["first_reason", "component", "points"])
+    spec = charts.stacked_share(parts, "first_reason", "component", "points", title="t",
+                                subtitle="Share of effort.").to_dict()
+    drawn = spec["datasets"][spec["data"]["name"]]
+    assert len(drawn) == 60 and {r["first_reason"] for r in drawn} == set(reasons[:30])
+    assert spec["title"]["subtitle"] == ("Share of effort. The 30 first reasons with the most points, of 4,000; "
+                                         "the other 3,970 have 4% of the points.")
+
+
 @pytest.mark.parametrize(
     ("frame", "expected"),
     [

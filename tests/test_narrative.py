@@ -214,3 +214,37 @@ def test_a_row_not_measured_keeps_what_names_it():
     windows = [re.findall(r"\|([^|<>]+?)\|", row)[0].strip() for row in rows]
     assert windows == ["1", "7", "1", "7"], rows
     assert all("not measured" in row for row in rows[2:])
+
+
+def test_a_table_of_thousands_of_segments_shows_the_largest_and_says_what_is_left_out():
+    # 4,000 reasons: the table showed 500 rows in the result's order (and "3,500 more rows not
+    # shown"). It shows the 30 with the most repeats, in the table's own order, a total row kept
+    from cxkit import present
+    from cxkit.results import RESULTS
+
+    reasons = [f"disp_{i:04d}" for i in range(4000)]
+    repeats = [10 + (i % 37) if i % 100 else 500 for i in range(4000)]  # every 100th is large
+    frame = pd.DataFrame({"first_reason": reasons + ["all reasons"], "priced_resolved_journeys": repeats + [sum(repeats)]})
+
+    class Results(FakeResults):
+        def why_absent(self, name):
+            return None
+
+        def spec(self, name):
+            return RESULTS[name]
+
+    mapped = {"mapped": True, "non_null": 10}
+    r = Results({"cost_per_resolved_issue": frame}, coverage={"contacts": {"rows": 10, "columns": {
+        c: mapped for c in ("customer_id", "contact_reason", "direction", "channel", "arrived_at", "ended_at", "outcome")}}})
+    r.manifest["timezone"] = "UTC"
+    html = present.table(r, "cost_per_resolved_issue", columns={"first_reason": "First reason",
+                                                                "priced_resolved_journeys": "Resolved issues"},
+                         largest={"by": "priced_resolved_journeys", "measure": "resolved issues", "of": "first reasons",
+                                  "keep": {"first_reason": "all reasons"}})._repr_html_()
+    shown = re.findall(r"<td[^>]*>(disp_\d+|all reasons)</td>", html)
+    assert shown == reasons[:3000:100] + ["all reasons"]
+    others = sum(repeats) - 30 * 500
+    said = (f"The 30 first reasons with the most resolved issues are shown, of 4,000; the other 3,970 have "
+            f"{others / sum(repeats):.0%} of the resolved issues. Every row is in the run's results "
+            "(cost_per_resolved_issue).")
+    assert said in html, html[-800:]
