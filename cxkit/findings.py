@@ -44,6 +44,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any, Literal
 
 import pandas as pd
@@ -51,7 +52,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cxkit.errors import ConfigError, CxkitError
-from cxkit.stats import wilson_bounds
+from cxkit.stats import Z95, wilson_bounds
 
 __all__ = [
     "BUCKETS",
@@ -633,6 +634,71 @@ def _bounds(row: Mapping[str, Any]) -> tuple[float, float]:
     return float(row["ci_low"]), float(row["ci_high"])
 
 
+class _Screen:
+    """Segments compared with a reference at once (every team against the centre), with the
+    false discovery rate held at 5%: Benjamini-Hochberg over the two-sided p-values the
+    segments' Wilson intervals give (the smallest level at which the interval clears the
+    reference). One segment alone is stated exactly when its 95% interval clears it. Among 400
+    teams with one true FCR, 95% intervals one by one put several below the centre by chance;
+    screened together, a team is named by chance in at most one run in twenty.
+
+    ``tests`` holds ``(successes, n, reference)`` per segment; ``above``: a segment differs when
+    its rate lies above the reference (else below). A stated segment's interval is the one of
+    the level the screen used (1 - 5% x stated / compared: Benjamini and Yekutieli's
+    false-coverage adjusted interval), which clears the reference.
+
+    >>> s = _Screen([(30, 100, 0.45), (44, 100, 0.45), (20, 100, 0.45)], above=False)
+    >>> [s.states(i) for i in range(3)], [round(x, 3) for x in s.interval(0)]
+    ([True, False, True], [0.213, 0.404])
+    """
+
+    def __init__(self, tests: Sequence[tuple[Any, Any, Any]], *, above: bool):
+        self.tests = [(float(k), float(n), float(ref)) for k, n, ref in tests]
+        self.above = above
+        p = [self._p(k, n, ref) for k, n, ref in self.tests]
+        m = len(p)
+        order = sorted(range(m), key=lambda i: p[i])
+        stated = max((rank for rank, i in enumerate(order, 1) if p[i] <= rank * 0.05 / m), default=0)
+        self._stated = set(order[:stated])
+        self.compared = m
+        self._z = NormalDist().inv_cdf(1 - stated * 0.025 / m) if stated else None
+
+    def _p(self, k: float, n: float, ref: float) -> float:
+        """The two-sided level at which the Wilson interval of ``k / n`` just reaches ``ref``."""
+        if n <= 0 or not math.isfinite(ref):
+            return 1.0
+        bound = (lambda z: wilson_bounds(k, n, z)[0]) if self.above else (lambda z: wilson_bounds(k, n, z)[1])
+        beyond = (lambda b: b > ref) if self.above else (lambda b: b < ref)
+        if not beyond(bound(0.0)):
+            return 1.0
+        lo, hi = 0.0, 40.0
+        if beyond(bound(hi)):
+            return 0.0
+        for _ in range(60):  # the bound moves away from the rate as z grows: bisect where it meets ref
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if beyond(bound(mid)) else (lo, mid)
+        return 2 * (1 - NormalDist().cdf(lo))
+
+    def states(self, i: int) -> bool:
+        return i in self._stated
+
+    def interval(self, i: int) -> tuple[float, float]:
+        k, n, _ = self.tests[i]
+        return wilson_bounds(k, n, self._z if self._z is not None else Z95)
+
+    def said(self, i: int, kind: str, kinds: str | None = None) -> str:
+        """What a stated segment's comparison adds when several were screened at once."""
+        if self.compared <= 1:
+            return ""
+        lo, hi = self.interval(i)
+        return (f"; screened with the {self.compared:,} {kinds or kind + 's'} together (false discovery rate 5%), "
+                f"the {kind}'s interval is {100 * lo:.1f}-{100 * hi:.1f}%")
+
+
+#: how the per-segment rules' conditions say the screening of many segments at once
+_TOGETHER = "the {kinds} screened together at a 5% false discovery rate (Benjamini-Hochberg on their Wilson intervals)"
+
+
 def _too_few(what: str, n: Any, ctx: Context) -> NotEvaluable:
     return NotEvaluable(f"too little evidence: {_count(_num(n) or 0)} {what}, under min_n = {ctx.min_n}")
 
@@ -658,8 +724,9 @@ def _weak_resolution(kind: str, column: str, result: str) -> Check:
         if segments.empty:
             raise NotEvaluable(f"no {kind} has {ctx.min_n} or more judged contacts (min_n)")
         out = []
-        for _, s in segments.iterrows():
-            if not (_ok(s["ci_high"]) and s["ci_high"] < c_lo):
+        screen = _Screen([(s["numerator"], s["denominator"], c_lo) for _, s in segments.iterrows()], above=False)
+        for i, (_, s) in enumerate(segments.iterrows()):
+            if not screen.states(i):
                 continue
             name = str(s[column])
             rate, n = float(s["rate"]), int(s["denominator"])
@@ -675,7 +742,8 @@ def _weak_resolution(kind: str, column: str, result: str) -> Check:
                 evidence=Evidence(
                     metric=f"Repeat-based FCR ({ctx.window:g}-day window)", value=rate, ci_low=float(s["ci_low"]),
                     ci_high=float(s["ci_high"]), denominator=n,
-                    comparison=f"centre {pct(centre)} ({_ci(c_lo, c_hi)}, n = {int(c_n):,})", result=result),
+                    comparison=f"centre {pct(centre)} ({_ci(c_lo, c_hi)}, n = {int(c_n):,})"
+                               f"{screen.said(i, kind)}", result=result),
                 affected=n, affected_label="contacts judged", population=c_n, population_label="contacts judged",
                 repeats=excess, repeats_label="contacts followed by a repeat above the centre's rate",
                 cost_segment=(kind, name),
@@ -694,8 +762,8 @@ for _kind, _col, _res in (("reason", "contact_reason", "fcr_by_reason"), ("queue
         title=f"Weak resolution for a {_kind}",
         reads=("fcr_overall", _res),
         figures=(f"fcr_by_{_kind}",),
-        condition=(f"a {_kind} with at least min_n judged contacts whose 95% FCR interval lies entirely below the "
-                   "centre's 95% interval"),
+        condition=(f"a {_kind} with at least min_n judged contacts whose FCR lies below the centre's 95% interval, "
+                   f"{_TOGETHER.format(kinds=_kind + 's')}"),
         evidence=f"repeat-based FCR of the {_kind} with its interval and judged contacts, against the centre's",
         bucket={"reason": "customer", "queue": "operating_model", "team": "agent"}[_kind],
         lane={"reason": "service_redesign", "queue": "operational_fix", "team": "operational_fix"}[_kind],
@@ -833,8 +901,8 @@ def _handle_time_trap(ctx: Context, rule: Rule) -> list[Draft]:
 @_rule(
     id="reauth_by_journey", title="Repeat authentication concentrated in a journey",
     reads=("journey_summary", "journey_by_reason"), figures=("reauth", "effort_by_reason"),
-    condition="journeys of a first reason (at least min_n) whose 95% interval of the share asked to prove their "
-              "identity more than once lies entirely above the interval of all journeys",
+    condition="journeys of a first reason (at least min_n) whose share asked to prove their identity more than once "
+              f"lies above the 95% interval of all journeys, {_TOGETHER.format(kinds='first reasons')}",
     evidence="share of the reason's journeys with a repeat authentication, against all journeys",
     bucket="technology", lane="platform_data", section="02_journey_effort", heading="Journeys and contacts per issue",
     metric_to_move="share of journeys with a repeat authentication",
@@ -847,8 +915,9 @@ def _reauth(ctx: Context, rule: Rule) -> list[Draft]:
     if segments.empty:
         raise NotEvaluable(f"no first reason has {ctx.min_n} or more journeys (min_n)")
     out = []
-    for _, s in segments.iterrows():
-        if not (_ok(s["reauth_ci_low"]) and s["reauth_ci_low"] > c_hi):
+    screen = _Screen([(s["reauth_journeys"], s["journeys"], c_hi) for _, s in segments.iterrows()], above=True)
+    for i, (_, s) in enumerate(segments.iterrows()):
+        if not screen.states(i):
             continue
         name, rate, n = str(s["first_reason"]), float(s["reauth_rate"]), int(s["journeys"])
         out.append(Draft(
@@ -858,7 +927,8 @@ def _reauth(ctx: Context, rule: Rule) -> list[Draft]:
                                segment=name, rate=_n(pct(rate)), centre=_n(pct(c))),
             evidence=Evidence(metric="Journeys with a repeat authentication", value=rate,
                               ci_low=float(s["reauth_ci_low"]), ci_high=float(s["reauth_ci_high"]), denominator=n,
-                              comparison=f"all journeys {pct(c)} ({_ci(c_lo, c_hi)}, n = {int(c_n):,})",
+                              comparison=f"all journeys {pct(c)} ({_ci(c_lo, c_hi)}, n = {int(c_n):,})"
+                                         f"{screen.said(i, 'first reason')}",
                               result="journey_by_reason"),
             affected=float(s["reauth_journeys"]), affected_label="journeys with a repeat authentication",
             population=c_n, population_label="journeys", repeats=n * (rate - c),
@@ -1045,8 +1115,8 @@ def _service_level(ctx: Context, rule: Rule) -> list[Draft]:
 @_rule(
     id="queue_abandonment", title="Abandonment concentrated in a queue",
     reads=("abandonment_by_queue",), figures=("abandon_by_queue",),
-    condition="a queue (at least min_n offered) whose 95% abandon-rate interval lies entirely above the interval of "
-              "its channel's queues pooled (like with like: voice against voice)",
+    condition="a queue (at least min_n offered) whose abandon rate lies above the 95% interval of its channel's "
+              f"queues pooled (like with like: voice against voice), {_TOGETHER.format(kinds='queues')}",
     evidence="contacts abandoned after the short-abandon threshold over contacts offered, against the channel",
     bucket="customer", lane="operational_fix", section="05_findings_and_priorities", heading="Abandonment by queue",
     metric_to_move="abandon rate of the queue",
@@ -1058,11 +1128,14 @@ def _abandonment(ctx: Context, rule: Rule) -> list[Draft]:
     if queues.empty:
         raise NotEvaluable(f"no queue has {ctx.min_n} or more contacts offered (min_n)")
     out = []
-    for _, q in queues.iterrows():
-        ch = channels.loc[q["channel"]] if q["channel"] in channels.index else None
-        if ch is None or (queues["channel"] == q["channel"]).sum() < 2 or not _ok(q["ci_low"]):
-            continue  # a channel with one queue has nothing to compare it with
-        if not q["ci_low"] > ch["ci_high"]:
+    # a channel with one queue has nothing to compare it with; the others' queues are screened together
+    per_channel = queues["channel"].value_counts()
+    queues = queues[queues["channel"].map(per_channel).ge(2) & queues["channel"].isin(channels.index)]
+    screen = _Screen([(q["numerator"], q["denominator"], channels.loc[q["channel"], "ci_high"])
+                      for _, q in queues.iterrows()], above=True)
+    for i, (_, q) in enumerate(queues.iterrows()):
+        ch = channels.loc[q["channel"]]
+        if not screen.states(i):
             continue
         name, rate = str(q["queue"]), float(q["rate"])
         out.append(Draft(
@@ -1074,7 +1147,8 @@ def _abandonment(ctx: Context, rule: Rule) -> list[Draft]:
             evidence=Evidence(metric="Abandon rate", value=rate, ci_low=float(q["ci_low"]), ci_high=float(q["ci_high"]),
                               denominator=int(q["denominator"]),
                               comparison=f"{q['channel']} queues pooled {pct(float(ch['rate']))} "
-                                         f"({_ci(*_bounds(ch))}, n = {int(ch['denominator']):,})",
+                                         f"({_ci(*_bounds(ch))}, n = {int(ch['denominator']):,})"
+                                         f"{screen.said(i, 'queue')}",
                               result="abandonment_by_queue"),
             affected=float(q["numerator"]), affected_label="contacts abandoned", population=ctx.offered(),
             population_label="contacts offered to a queue",
@@ -1088,8 +1162,8 @@ def _abandonment(ctx: Context, rule: Rule) -> list[Draft]:
     id="case_reopens_by_reason", title="Cases reopened more for a reason",
     reads=("case_followthrough", "case_followthrough_by_reason"),
     figures=("case_reopens", "case_followthrough_by_reason"),
-    condition="cases of a reason (at least min_n ever closed) whose 95% reopen-rate interval lies entirely above the "
-              "interval of all cases",
+    condition="cases of a reason (at least min_n ever closed) whose reopen rate lies above the 95% interval of all "
+              f"cases, {_TOGETHER.format(kinds='case reasons')}",
     evidence="cases reopened over cases ever closed, by case reason, against all cases",
     bucket="operating_model", lane="service_redesign", section="05_findings_and_priorities",
     heading="Case reopens by reason", metric_to_move="case reopen rate of the reason",
@@ -1102,8 +1176,9 @@ def _case_reopens(ctx: Context, rule: Rule) -> list[Draft]:
     if segments.empty:
         raise NotEvaluable(f"no case reason has {ctx.min_n} or more closed cases (min_n)")
     out = []
-    for _, s in segments.iterrows():
-        if not (_ok(s["reopen_rate_ci_low"]) and s["reopen_rate_ci_low"] > c_hi):
+    screen = _Screen([(s["reopened"], s["ever_closed"], c_hi) for _, s in segments.iterrows()], above=True)
+    for i, (_, s) in enumerate(segments.iterrows()):
+        if not screen.states(i):
             continue
         name, rate = str(s["reason"]), float(s["reopen_rate"])
         out.append(Draft(
@@ -1112,7 +1187,8 @@ def _case_reopens(ctx: Context, rule: Rule) -> list[Draft]:
                                "against {centre} of all cases.", segment=name, rate=_n(pct(rate)), centre=_n(pct(c))),
             evidence=Evidence(metric="Case reopen rate", value=rate, ci_low=float(s["reopen_rate_ci_low"]),
                               ci_high=float(s["reopen_rate_ci_high"]), denominator=int(s["ever_closed"]),
-                              comparison=f"all cases {pct(c)} ({_ci(c_lo, c_hi)}, n = {int(c_n):,})",
+                              comparison=f"all cases {pct(c)} ({_ci(c_lo, c_hi)}, n = {int(c_n):,})"
+                                         f"{screen.said(i, 'case reason')}",
                               result="case_followthrough_by_reason"),
             affected=float(s["reopened"]), affected_label="cases reopened", population=_num(centre.get("cases")),
             population_label="cases", baseline=f"{pct(rate)} of {name} cases reopened (all cases {pct(c)})",
@@ -1156,8 +1232,8 @@ def _cases_overdue(ctx: Context, rule: Rule) -> list[Draft]:
 @_rule(
     id="ivr_hangups_by_entry", title="IVR hang-ups concentrated at an entry point",
     reads=("ivr_exits",), figures=("entry_routing", "ivr_hangups"),
-    condition="an entry point (at least min_n arrivals) whose 95% interval of the share leaving in the IVR or bot "
-              "lies entirely above the interval of its channel's entry points pooled",
+    condition="an entry point (at least min_n arrivals) whose share leaving in the IVR or bot lies above the 95% "
+              f"interval of its channel's entry points pooled, {_TOGETHER.format(kinds='entry points')}",
     evidence="arrivals that left in the IVR or bot over arrivals, against the channel's entry points",
     bucket="technology", lane="platform_data", section="02_journey_effort", heading="Entry and routing",
     metric_to_move="share of arrivals that hang up in the IVR at the entry point",
@@ -1170,29 +1246,32 @@ def _ivr(ctx: Context, rule: Rule) -> list[Draft]:
         raise NotEvaluable(f"no entry point has {ctx.min_n} or more arrivals (min_n)")
     out = []
     n_all = float(f["contacts"].sum())
-    for channel, group in f.groupby("channel"):
-        if len(group) < 2:
-            continue
+    pooled = {channel: wilson_bounds(float(g["left_in_ivr"].sum()), float(g["contacts"].sum()))
+              for channel, g in f.groupby("channel") if len(g) >= 2}
+    compared = eligible[eligible["channel"].isin(list(pooled))]
+    screen = _Screen([(s["left_in_ivr"], s["contacts"], pooled[s["channel"]][1]) for _, s in compared.iterrows()],
+                     above=True)
+    for i, (_, s) in enumerate(compared.iterrows()):
+        channel, group = s["channel"], f[f["channel"] == s["channel"]]
         k, n = float(group["left_in_ivr"].sum()), float(group["contacts"].sum())
-        lo, hi = wilson_bounds(k, n)
-        for _, s in group[group["contacts"] >= ctx.min_n].iterrows():
-            if not (_ok(s["left_in_ivr_ci_low"]) and s["left_in_ivr_ci_low"] > hi):
-                continue
-            name, rate = str(s["entry_point"]), float(s["left_in_ivr_share"])
-            out.append(Draft(
-                concerns_kind="entry point", concerns=name,
-                defect=Sentence.of("Customers arriving through {segment} hang up in the IVR or bot more often: {rate} "
-                                   "of arrivals, against {ref} across {channel} entry points.",
-                                   segment=name, channel=str(channel), rate=_n(pct(rate)), ref=_n(pct(k / n))),
-                evidence=Evidence(metric="Left in the IVR or bot", value=rate, ci_low=float(s["left_in_ivr_ci_low"]),
-                                  ci_high=float(s["left_in_ivr_ci_high"]), denominator=int(s["contacts"]),
-                                  comparison=f"{channel} entry points pooled {pct(k / n)} ({_ci(lo, hi)}, "
-                                             f"n = {int(n):,})",
-                                  result="ivr_exits"),
-                affected=float(s["left_in_ivr"]), affected_label="arrivals that hung up in the IVR",
-                population=n_all, population_label="inbound arrivals",
-                baseline=f"{pct(rate)} IVR hang-ups at {name}", title=f"IVR hang-ups at entry point {name}",
-            ))
+        lo, hi = pooled[channel]
+        if not screen.states(i):
+            continue
+        name, rate = str(s["entry_point"]), float(s["left_in_ivr_share"])
+        out.append(Draft(
+            concerns_kind="entry point", concerns=name,
+            defect=Sentence.of("Customers arriving through {segment} hang up in the IVR or bot more often: {rate} "
+                               "of arrivals, against {ref} across {channel} entry points.",
+                               segment=name, channel=str(channel), rate=_n(pct(rate)), ref=_n(pct(k / n))),
+            evidence=Evidence(metric="Left in the IVR or bot", value=rate, ci_low=float(s["left_in_ivr_ci_low"]),
+                              ci_high=float(s["left_in_ivr_ci_high"]), denominator=int(s["contacts"]),
+                              comparison=f"{channel} entry points pooled {pct(k / n)} ({_ci(lo, hi)}, "
+                                         f"n = {int(n):,}){screen.said(i, 'entry point')}",
+                              result="ivr_exits"),
+            affected=float(s["left_in_ivr"]), affected_label="arrivals that hung up in the IVR",
+            population=n_all, population_label="inbound arrivals",
+            baseline=f"{pct(rate)} IVR hang-ups at {name}", title=f"IVR hang-ups at entry point {name}",
+        ))
     return out
 
 

@@ -287,6 +287,29 @@ def test_weak_resolution_states_only_an_interval_below_the_centre(tmp_path):
     assert f.evidence.text().startswith("Repeat-based FCR (7-day window) 60.0% (95% CI 55.6-64.2%, n = 500)")
 
 
+def test_many_segments_compared_at_once_are_not_named_by_chance(tmp_path):
+    # 400 teams resolving alike (true FCR 50%, 110 contacts judged each): their 95% intervals put
+    # several below the centre by chance, and each was a finding naming a team. Screened together
+    # at a 5% false discovery rate (Benjamini-Hochberg), none is; a team that does resolve worse
+    # (25 of 110) is
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    teams = {f"team{i:03d}": (int(k), 110) for i, k in enumerate(rng.binomial(110, 0.5, size=400))}
+    teams["weak"] = (25, 110)
+    frames = _fcr_frames(**teams)
+    frames["fcr_by_team"] = frames.pop("fcr_by_reason").rename(columns={"contact_reason": "team"})
+    centre = frames["fcr_overall"].iloc[0]
+    by_chance = frames["fcr_by_team"].query("ci_high < @centre.ci_low and team != 'weak'")
+    assert len(by_chance) >= 3  # what 95% intervals one by one would have named
+    found, status = _evaluate(_resultset(tmp_path, frames), "weak_resolution_by_team")
+    assert [f.concerns for f in found] == ["weak"] and status.status == "stated"
+    # one stated of 401: its interval at 1 - 5% x 1 / 401 (z = 3.837), Wilson for 25 of 110: 11.2-40.7%,
+    # below the centre's 49.4%
+    assert ("screened with the 401 teams together (false discovery rate 5%), the team's interval is 11.2-40.7%"
+            in found[0].evidence.text())
+
+
 def test_a_segment_named_like_markdown_stays_text(tmp_path):
     name = "[Refund](https://evil.example) *now*"
     r = _resultset(tmp_path, _fcr_frames(**{name: (300, 500), "B": (1100, 1500)}))
