@@ -679,6 +679,10 @@ class _Screen:
             lo, hi = (mid, hi) if beyond(bound(mid)) else (lo, mid)
         return 2 * (1 - NormalDist().cdf(lo))
 
+    def stated(self, rows: pd.DataFrame) -> Iterable[tuple[int, pd.Series]]:
+        """``(i, row)`` of the stated segments, ``rows`` being the segments in the order of ``tests``."""
+        return ((i, row) for i, (_, row) in enumerate(rows.iterrows()) if i in self._stated)
+
     def states(self, i: int) -> bool:
         return i in self._stated
 
@@ -725,9 +729,7 @@ def _weak_resolution(kind: str, column: str, result: str) -> Check:
             raise NotEvaluable(f"no {kind} has {ctx.min_n} or more judged contacts (min_n)")
         out = []
         screen = _Screen([(s["numerator"], s["denominator"], c_lo) for _, s in segments.iterrows()], above=False)
-        for i, (_, s) in enumerate(segments.iterrows()):
-            if not screen.states(i):
-                continue
+        for i, s in screen.stated(segments):
             name = str(s[column])
             rate, n = float(s["rate"]), int(s["denominator"])
             excess = n * (centre - rate)
@@ -916,9 +918,7 @@ def _reauth(ctx: Context, rule: Rule) -> list[Draft]:
         raise NotEvaluable(f"no first reason has {ctx.min_n} or more journeys (min_n)")
     out = []
     screen = _Screen([(s["reauth_journeys"], s["journeys"], c_hi) for _, s in segments.iterrows()], above=True)
-    for i, (_, s) in enumerate(segments.iterrows()):
-        if not screen.states(i):
-            continue
+    for i, s in screen.stated(segments):
         name, rate, n = str(s["first_reason"]), float(s["reauth_rate"]), int(s["journeys"])
         out.append(Draft(
             concerns_kind="journey", concerns=name,
@@ -1133,10 +1133,8 @@ def _abandonment(ctx: Context, rule: Rule) -> list[Draft]:
     queues = queues[queues["channel"].map(per_channel).ge(2) & queues["channel"].isin(channels.index)]
     screen = _Screen([(q["numerator"], q["denominator"], channels.loc[q["channel"], "ci_high"])
                       for _, q in queues.iterrows()], above=True)
-    for i, (_, q) in enumerate(queues.iterrows()):
+    for i, q in screen.stated(queues):
         ch = channels.loc[q["channel"]]
-        if not screen.states(i):
-            continue
         name, rate = str(q["queue"]), float(q["rate"])
         out.append(Draft(
             concerns_kind="queue", concerns=name,
@@ -1177,9 +1175,7 @@ def _case_reopens(ctx: Context, rule: Rule) -> list[Draft]:
         raise NotEvaluable(f"no case reason has {ctx.min_n} or more closed cases (min_n)")
     out = []
     screen = _Screen([(s["reopened"], s["ever_closed"], c_hi) for _, s in segments.iterrows()], above=True)
-    for i, (_, s) in enumerate(segments.iterrows()):
-        if not screen.states(i):
-            continue
+    for i, s in screen.stated(segments):
         name, rate = str(s["reason"]), float(s["reopen_rate"])
         out.append(Draft(
             concerns_kind="reason", concerns=name,
@@ -1251,12 +1247,10 @@ def _ivr(ctx: Context, rule: Rule) -> list[Draft]:
     compared = eligible[eligible["channel"].isin(list(pooled))]
     screen = _Screen([(s["left_in_ivr"], s["contacts"], pooled[s["channel"]][1]) for _, s in compared.iterrows()],
                      above=True)
-    for i, (_, s) in enumerate(compared.iterrows()):
+    for i, s in screen.stated(compared):
         channel, group = s["channel"], f[f["channel"] == s["channel"]]
         k, n = float(group["left_in_ivr"].sum()), float(group["contacts"].sum())
         lo, hi = pooled[channel]
-        if not screen.states(i):
-            continue
         name, rate = str(s["entry_point"]), float(s["left_in_ivr_share"])
         out.append(Draft(
             concerns_kind="entry point", concerns=name,
