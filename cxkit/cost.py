@@ -34,6 +34,7 @@ import ibis.expr.types as ir
 from cxkit.config import Cost
 from cxkit.operations import _as_list, _label_segments, aht
 from cxkit.resolution import repeat_share
+from cxkit.wording import days as in_days
 from cxkit.zones import zone
 
 __all__ = [
@@ -117,7 +118,7 @@ class DataPeriod:
     @property
     def note(self) -> str:
         return (
-            f"annualised = period figure x 365 / {self.days} days (data from {self.first_date} to "
+            f"annualised = period figure x 365 / {in_days(self.days)} (data from {self.first_date} to "
             f"{self.last_date}): an extrapolation that assumes the period is typical of the year"
         )
 

@@ -22,6 +22,7 @@ from cxkit import display
 from cxkit.capacity import MAX_TRAFFIC_ERLANGS, WEEKDAYS
 from cxkit.narrative import _num, pct, plural
 from cxkit.narrative import _paragraph as _p
+from cxkit.wording import days as in_days
 
 __all__ = [
     "CURRENCY_SYMBOLS",
@@ -122,8 +123,9 @@ def period_and_prices(results: Any) -> display.Html:
     row = period.iloc[0]
     days = int(row["days"])
     text = (
-        f"The contacts cover {days} local days, {row['first_date']} to {row['last_date']} (empty days included). "
-        f"Cost figures are for these {days} days; a yearly figure is the period figure x 365 / {days}, an "
+        f"The contacts cover {days:,} local {'day' if days == 1 else 'days'}, {row['first_date']} to "
+        f"{row['last_date']} (empty days included). "
+        f"Cost figures are for these {in_days(days)}; a yearly figure is the period figure x 365 / {days}, an "
         "extrapolation that assumes the period is typical of the year."
     )
     given = [_words(c) for c in prices.loc[prices["basis"] == "given", "channel"]]
@@ -194,13 +196,13 @@ def repeat_cost_cards(results: Any) -> list[dict[str, Any]]:
     figure = _cost_figure(row)
     unpriced = int(row["not_priced_repeats"])
     if _num(row["repeat_cost"]) is None:
-        return [{"label": f"Repeat contacts cost ({days} days)", "value": "not priced", "format": "text",
+        return [{"label": f"Repeat contacts cost ({in_days(days)})", "value": "not priced", "format": "text",
                  "figure": "repeat_cost", "detail": f"{plural(int(row['repeats']), 'repeat contact')}; {NO_PRICE}"}]
     return [
-        {"label": f"Repeat contacts cost ({days} days)", "value": money(results, row["repeat_cost"]), "format": "text",
+        {"label": f"Repeat contacts cost ({in_days(days)})", "value": money(results, row["repeat_cost"]), "format": "text",
          "figure": figure, "detail": _basis_words(results, row["price_basis"], short=True)},
         {"label": "A year at this rate (extrapolation)", "value": money(results, row["repeat_cost_annualised"], 0),
-         "format": "text", "figure": figure, "detail": f"period figure x 365 / {days} days"},
+         "format": "text", "figure": figure, "detail": f"period figure x 365 / {in_days(days)}"},
         {"label": "Repeat contacts priced", "value": f"{int(row['priced_repeats']):,} of {int(row['repeats']):,}",
          "format": "text", "figure": "repeat_cost",
          "detail": (f"{unpriced:,} in channels without a price ({row['not_priced_channels']}): kept out of the cost"
@@ -217,7 +219,7 @@ def repeat_cost_reading(results: Any) -> display.Html:
     days = int(row["period_days"])
     priced = channels.dropna(subset=["repeat_cost"])
     n = int(row["repeats"])
-    text = (f"{plural(n, 'inbound contact')} in the {days} days {'was a repeat' if n == 1 else 'were repeats'}: the "
+    text = (f"{plural(n, 'inbound contact')} in the {in_days(days)} {'was a repeat' if n == 1 else 'were repeats'}: the "
             "same identified customer coming back within the repeat window (measured).")
     if _num(row["repeat_cost"]) is None:
         return _p(f"{text} {'It cannot' if n == 1 else 'None of them can'} be priced: {NO_PRICE}.")
@@ -339,7 +341,7 @@ def _value(results: Any, value: Any, unit: str) -> str:
     if unit == "repeats":
         return f"{v:,.3f}"
     if unit == "days":
-        return f"{v:,.0f} days"
+        return in_days(round(v))
     return f"{v:,.0f}" if abs(v) >= 100 or float(v).is_integer() else f"{v:,.1f}"
 
 
@@ -599,7 +601,7 @@ def avoidable_bridge(results: Any) -> display.Html:
         ("= repeat cost and failure demand, counted once", row["avoidable_cost"], row["avoidable_cost_annualised"]),
     ]
     frame = pd.DataFrame(lines, columns=["item", "period", "year"])
-    shown = display.table(frame, columns={"item": "", "period": f"Period ({days} days)",
+    shown = display.table(frame, columns={"item": "", "period": f"Period ({in_days(days)})",
                                           "year": "A year (extrapolated)"},
                           formats={"period": money_format(results), "year": money_format(results, 0)})
     notes = results.caveats("avoidable_cost")
@@ -634,7 +636,7 @@ def headline(results: Any) -> tuple[dict[str, Any] | None, str | None]:
     days = int(row["period_days"])
     basis = _basis_words(results, row["price_basis"])
     card = {
-        "label": f"Repeat contacts cost ({days} days)",
+        "label": f"Repeat contacts cost ({in_days(days)})",
         "figure": figure,
         "value": money(results, row["repeat_cost"]),
         "format": "text",
@@ -645,11 +647,11 @@ def headline(results: Any) -> tuple[dict[str, Any] | None, str | None]:
         return card, None
     if _num(row["repeat_cost"]) is None:
         card.update(value="not priced", detail=NO_PRICE)
-        return card, (f"The {plural(int(row['repeats']), 'repeat contact')} of the {days} days could not be priced: "
+        return card, (f"The {plural(int(row['repeats']), 'repeat contact')} of the {in_days(days)} could not be priced: "
                       f"{escape_markdown(NO_PRICE)}.")
     finding = (
-        f"Repeat contacts cost {escape_markdown(money(results, row['repeat_cost']))} in the {days} days of data "
-        f"({int(row['priced_repeats']):,} repeats priced at their channel's cost per contact), about "
+        f"Repeat contacts cost {escape_markdown(money(results, row['repeat_cost']))} in the {in_days(days)} of data "
+        f"({plural(int(row['priced_repeats']), 'repeat')} priced at their channel's cost per contact), about "
         f"{escape_markdown(money(results, row['repeat_cost_annualised'], 0))} a year if the period is typical "
         f"(x 365 / {days}, an extrapolation); {escape_markdown(basis)}."
     )

@@ -53,6 +53,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cxkit.errors import ConfigError, CxkitError
 from cxkit.stats import Z95, wilson_bounds
+from cxkit.wording import days as in_days
 
 __all__ = [
     "BUCKETS",
@@ -799,8 +800,8 @@ def _transfer_repeats(ctx: Context, rule: Rule) -> list[Draft]:
     return [Draft(
         concerns_kind="centre", concerns="transferred contacts",
         defect=Sentence.of("Transferred contacts come back more often: {r1} of them are followed by a repeat within "
-                           "{w} days, against {r0} of contacts that were not transferred.",
-                           r1=_n(pct(r1)), r0=_n(pct(r0)), w=_n(f"{ctx.window:g}")),
+                           "{w}, against {r0} of contacts that were not transferred.",
+                           r1=_n(pct(r1)), r0=_n(pct(r0)), w=_n(in_days(ctx.window))),
         evidence=Evidence(metric="Repeat rate after a transfer", value=r1, ci_low=float(t.loc["transferred", "ci_low"]),
                           ci_high=float(t.loc["transferred", "ci_high"]), denominator=int(n1),
                           comparison=f"not transferred {pct(r0)} ({_ci(*_bounds(t.loc['not transferred']))}, "
@@ -1213,8 +1214,8 @@ def _cases_overdue(ctx: Context, rule: Rule) -> list[Draft]:
     share, age = float(row["open_past_age_share"]), float(row["open_age_days"])
     return [Draft(
         concerns_kind="centre", concerns="open cases",
-        defect=Sentence.of("{share} of the cases still open at the end of the data are older than {age} days.",
-                           share=_n(pct(share)), age=_n(f"{age:g}")),
+        defect=Sentence.of("{share} of the cases still open at the end of the data are older than {age}.",
+                           share=_n(pct(share)), age=_n(in_days(age))),
         evidence=Evidence(metric=f"Open cases older than {age:g} days", value=share,
                           ci_low=float(row["open_past_age_share_ci_low"]),
                           ci_high=float(row["open_past_age_share_ci_high"]),
@@ -1923,7 +1924,7 @@ def _cost(ctx: Context, draft: Draft, extra: float | None, currency: str) -> tup
         basis = f"x {currency} {per:,.2f}, the mean cost of a priced repeat contact (repeat_cost_total)"
     days = _num(total.get("period_days")) or float(ctx.r.manifest["period"]["days"])
     period = extra * per
-    return period, period * 365.0 / days, f"{_count(extra)} contacts {basis}; a year = the period x 365 / {days:g} days"
+    return period, period * 365.0 / days, f"{_count(extra)} contacts {basis}; a year = the period x 365 / {in_days(days)}"
 
 
 def _size(ctx: Context, draft: Draft, currency: str) -> Size:

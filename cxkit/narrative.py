@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from cxkit import display
+from cxkit.wording import days as in_days
 from cxkit.wording import plural  # noqa: F401 (the sections' helper, re-exported)
 
 __all__ = [
@@ -81,13 +82,13 @@ def recontact_reading(results: Any) -> display.Html:
     last = frame.iloc[-1]
     if at_w.empty:
         return _paragraph(
-            f"The data follows contacts for at most {last['upper_d']:g} days, less than the "
+            f"The data follows contacts for at most {in_days(last['upper_d'])}, less than the "
             f"{window:g}-day window: by then {pct(last['cumulative_share'])} had been followed by a recontact."
         )
     w = at_w.iloc[-1]
     observed, min_n = int(frame["at_risk"].max()), int(results.param("min_n"))
     text = (
-        f"By {w['upper_d']:g} days after a contact ended, an estimated {pct(w['cumulative_share'])} of eligible "
+        f"By {in_days(w['upper_d'])} after a contact ended, an estimated {pct(w['cumulative_share'])} of eligible "
         f"contacts had been followed by the customer's next contact."
     )
     if last["upper_d"] > w["upper_d"] + 1e-9:
@@ -97,7 +98,7 @@ def recontact_reading(results: Any) -> display.Html:
         # week" contradicted itself
         per_week = round(100 * rise / weeks, 1)
         text += (
-            f" By {last['upper_d']:g} days it is {pct(last['cumulative_share'])}: {100 * rise:.1f} more points, "
+            f" By {in_days(last['upper_d'])} it is {pct(last['cumulative_share'])}: {100 * rise:.1f} more points, "
             f"{per_week:.1f} points a week after the {window:g}-day window."
         )
         if per_week < FLAT_POINTS_PER_WEEK:
@@ -171,7 +172,7 @@ def _why_none(row: Any, days: int) -> str:
         return (f"{censored:,} too recent for a {window:g}-day window, {unknown:,} without a recorded reason "
                 "(same-reason repeats need one)")
     if censored:
-        return f"a {window:g}-day window needs that long after a contact ends; the data covers {days} days"
+        return f"a {window:g}-day window needs that long after a contact ends; the data covers {in_days(days)}"
     if unknown:
         return "no contact has a recorded reason (same-reason repeats need one)"
     return "no eligible contact"

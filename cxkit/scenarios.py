@@ -37,6 +37,7 @@ from cxkit.cost import DERIVED, GIVEN, GIVEN_AND_DERIVED, NOT_PRICED, DataPeriod
 from cxkit.operations import _as_list, _label_segments, containment, queue_flags
 from cxkit.resolution import _eligibility, fcr_repeat, repeat_after_transfer, repeat_share
 from cxkit.stats import Z95, wilson_bounds
+from cxkit.wording import days as in_days
 
 __all__ = [
     "PRACTICE_CASE",
@@ -900,11 +901,11 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
     add("Contacts avoided (period)", "sum of the contacts lines", o["contacts_avoided"], "contacts", "computed")
     add("Agent hours saved (period)", "sum of the hours lines", o["agent_hours_saved"], "hours", "computed")
     add("Net saving (period)", "sum of the saving lines (negative: a cost)", o["net_saving"], cur, "computed")
-    add("Contacts avoided per year", f"x 365 / {b.period_days} days (extrapolation)", o["contacts_avoided_year"], "contacts", "computed")
-    add("Agent hours saved per year", f"x 365 / {b.period_days} days (extrapolation)", o["agent_hours_saved_year"], "hours", "computed")
+    add("Contacts avoided per year", f"x 365 / {in_days(b.period_days)} (extrapolation)", o["contacts_avoided_year"], "contacts", "computed")
+    add("Agent hours saved per year", f"x 365 / {in_days(b.period_days)} (extrapolation)", o["agent_hours_saved_year"], "hours", "computed")
     add("FTE saved", f"{_n(o['agent_hours_saved_year'])} h / {_n(b.productive_hours_per_fte)} productive hours per FTE",
         o["fte_saved"], "FTE", "computed")
-    add("Net saving per year", f"x 365 / {b.period_days} days (extrapolation)", o["net_saving_year"], cur, "computed")
+    add("Net saving per year", f"x 365 / {in_days(b.period_days)} (extrapolation)", o["net_saving_year"], cur, "computed")
     if "fcr_change" in x or "transfer_rate_to" in x:
         add("Repeat contacts avoided, share of all repeats", f"{_n(o['repeats_avoided'], 1)} / {_n(b.repeats)} repeats",
             o["repeat_drop_share"], "share", "computed")

@@ -220,3 +220,33 @@ def test_a_gap_between_two_rates_is_said_in_points(tmp_path):
     text = headlines(ResultSet.load(tmp_path / "run", results.engagement)).findings_markdown()
     assert ("Transferred contacts come back more often: 35.0% against 30.8% for contacts that were not "
             "transferred (a difference of 4.2 percentage points, 95% CI 0.3 to 9.3).") in text
+
+
+def test_one_day_of_data_is_one_day(tmp_path):
+    # a pilot's one-day export with a one-day repeat window: the summary said "within 1 days",
+    # "in 1 days of data", "(1 repeats priced at ...)" and "Repeat contacts cost (1 days)"
+    (tmp_path / "contacts.csv").write_text(
+        "id,cust,start,end\n"
+        "c1,k1,2026-03-10 09:00:00,2026-03-10 09:10:00\n"
+        "c2,k1,2026-03-10 11:00:00,2026-03-10 11:05:00\n"  # the customer back two hours later
+        "c3,k2,2026-03-10 12:00:00,2026-03-10 12:10:00\n")
+    fmt = "%Y-%m-%d %H:%M:%S"
+    spec = {
+        "name": "t", "client": "T", "period": {"start": "2026-03-10", "end": "2026-03-10"}, "timezone": "UTC",
+        "resolution": {"repeat_window_days": 1},
+        "cost": {"cost_per_contact": {"voice": 5.0}},
+        "sources": {"contacts": {"path": "contacts.csv", "columns": {
+            "contact_id": "id", "customer_id": "cust", "channel": {"constant": "voice"},
+            "direction": {"constant": "inbound"}, "outcome": {"constant": "handled"},
+            "arrived_at": {"column": "start", "format": fmt}, "ended_at": {"column": "end", "format": fmt}}}},
+    }
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
+    from cxkit.config import load_engagement
+
+    prepare_run(tmp_path / "engagement.yaml", tmp_path / "run")
+    page = headlines(ResultSet.load(tmp_path / "run", load_engagement(tmp_path / "engagement.yaml")))
+    text = page.findings_markdown()
+    assert "within 1 day: 1 contact in 1 day of data, about 365 a year" in text
+    assert "in the 1 day of data (1 repeat priced at" in text
+    assert "Repeat contacts cost (1 day)" in [c["label"] for c in page.cards]
+    assert "1 days" not in text + json.dumps(page.cards) and "1 repeats" not in text
