@@ -22,6 +22,7 @@ from cxkit import display
 from cxkit.capacity import MAX_TRAFFIC_ERLANGS, WEEKDAYS
 from cxkit.narrative import _num, pct, plural
 from cxkit.narrative import _paragraph as _p
+from cxkit.wording import a_year
 from cxkit.wording import days as in_days
 
 __all__ = [
@@ -201,8 +202,9 @@ def repeat_cost_cards(results: Any) -> list[dict[str, Any]]:
     return [
         {"label": f"Repeat contacts cost ({in_days(days)})", "value": money(results, row["repeat_cost"]), "format": "text",
          "figure": figure, "detail": _basis_words(results, row["price_basis"], short=True)},
-        {"label": "A year at this rate (extrapolation)", "value": money(results, row["repeat_cost_annualised"], 0),
-         "format": "text", "figure": figure, "detail": f"period figure x 365 / {in_days(days)}"},
+        *([{"label": "A year at this rate (extrapolation)" if days < 365 else "A year on average",
+            "value": money(results, row["repeat_cost_annualised"], 0),
+            "format": "text", "figure": figure, "detail": f"period figure x 365 / {in_days(days)}"}] if days != 365 else []),
         {"label": "Repeat contacts priced", "value": f"{int(row['priced_repeats']):,} of {int(row['repeats']):,}",
          "format": "text", "figure": "repeat_cost",
          "detail": (f"{unpriced:,} in channels without a price ({row['not_priced_channels']}): kept out of the cost"
@@ -260,13 +262,15 @@ def failure_demand_reading(results: Any) -> display.Html:
     if fd is None or total is None or results.judge.not_measured("failure_demand"):
         return _empty()
     inbound = int(fd["inbound"].sum())
-    text = (f"The engagement tags {_listing(list(reasons))} as failure demand. In the {int(total['period_days'])} "
-            f"days, {inbound:,} inbound contacts had these reasons (measured), costing "
+    text = (f"The engagement tags {_listing(list(reasons))} as failure demand. In the "
+            f"{in_days(int(total['period_days']))}, {inbound:,} inbound contacts had these reasons (measured), costing "
             f"{money(results, total['failure_demand_cost'])} at each contact's channel price. "
             f"{int(total['repeat_overlap']):,} of them were also repeats, already in the repeat cost "
             f"({money(results, total['repeat_overlap_cost'])}): counting them once, repeat cost and failure demand "
-            f"together come to {money(results, total['avoidable_cost'])} for the period, about "
-            f"{money(results, total['avoidable_cost_annualised'], 0)} a year (an extrapolation).")
+            f"together come to {money(results, total['avoidable_cost'])} for the period"
+            + (f", about {money(results, total['avoidable_cost_annualised'], 0)} a year "
+               f"({'an extrapolation' if int(total['period_days']) < 365 else 'on average'})."
+               if int(total["period_days"]) != 365 else "."))
     unpriced = int(fd["not_priced_inbound"].sum())
     if unpriced:
         text += f" {plural(unpriced, 'contact')} in channels without a price are kept out of these costs."
@@ -635,13 +639,15 @@ def headline(results: Any) -> tuple[dict[str, Any] | None, str | None]:
         return None, None
     days = int(row["period_days"])
     basis = _basis_words(results, row["price_basis"])
+    # a year of data is the year's figure: nothing to scale
+    per_year = "" if days == 365 else (f"{money(results, row['repeat_cost_annualised'], 0)} a year "
+                                       f"{'if the period is typical (an extrapolation)' if days < 365 else 'on average'}; ")
     card = {
         "label": f"Repeat contacts cost ({in_days(days)})",
         "figure": figure,
         "value": money(results, row["repeat_cost"]),
         "format": "text",
-        "detail": f"{money(results, row['repeat_cost_annualised'], 0)} a year if the period is typical (an "
-                  f"extrapolation); {_basis_words(results, row['price_basis'], short=True)}",
+        "detail": per_year + _basis_words(results, row["price_basis"], short=True),
     }
     if results.judge.not_measured(figure):
         return card, None
@@ -651,9 +657,10 @@ def headline(results: Any) -> tuple[dict[str, Any] | None, str | None]:
                       f"{escape_markdown(NO_PRICE)}.")
     finding = (
         f"Repeat contacts cost {escape_markdown(money(results, row['repeat_cost']))} in the {in_days(days)} of data "
-        f"({plural(int(row['priced_repeats']), 'repeat')} priced at their channel's cost per contact), about "
-        f"{escape_markdown(money(results, row['repeat_cost_annualised'], 0))} a year if the period is typical "
-        f"(x 365 / {days}, an extrapolation); {escape_markdown(basis)}."
+        f"({plural(int(row['priced_repeats']), 'repeat')} priced at their channel's cost per contact)"
+        + (f", about {escape_markdown(money(results, row['repeat_cost_annualised'], 0))} a year {scaled}"
+           if (scaled := a_year(days)) else "")
+        + f"; {escape_markdown(basis)}."
     )
     unpriced = int(row["not_priced_repeats"])
     if unpriced:

@@ -18,6 +18,7 @@ from cxkit.display import escape_markdown
 from cxkit.errors import CxkitError
 from cxkit.narrative import data_days, pct, plural
 from cxkit.scorecard import DEFAULT_BENCHMARKS, TOO_FEW, benchmark_status
+from cxkit.wording import a_year
 from cxkit.wording import days as in_days
 
 __all__ = ["Headlines", "headlines", "top_findings"]
@@ -142,8 +143,8 @@ def headlines(results: Any) -> Headlines:
         yearly = repeats * 365 / covered
         out.said("repeat_share", judge,
             f"{pct(share['rate'])} of inbound contacts from identified customers were the customer coming back "
-            f"within {in_days(window)}: {plural(repeats, 'contact')} in {in_days(covered)} of data, about {yearly:,.0f} a year "
-            f"if this period is typical (annualised as x 365 / {covered}, an extrapolation)."
+            f"within {in_days(window)}: {plural(repeats, 'contact')} in {in_days(covered)} of data"
+            + (f", about {yearly:,.0f} a year {scaled}." if (scaled := a_year(covered)) else ".")
         )
 
     cost_card, cost_finding = cost_narrative.headline(results)  # what the repeats cost, where prices come from

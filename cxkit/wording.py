@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["days", "plural"]
+__all__ = ["a_year", "days", "plural"]
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:
@@ -22,3 +22,20 @@ def days(n: float) -> str:
     """
     text = f"{n:,.0f}" if float(n).is_integer() else f"{n:g}"
     return f"{text} {'day' if float(n) == 1 else 'days'}"
+
+
+def a_year(n: float) -> str | None:
+    """How a figure over ``n`` days of data is read as a year's, in the words that follow
+    "about X a year": an extrapolation over fewer days, an average over more, and None when the
+    days are a year (the figure is the year's; there is nothing to scale).
+
+    >>> a_year(30)
+    'if the period is typical (x 365 / 30 days, an extrapolation)'
+    >>> a_year(365) is None, a_year(730)
+    (True, 'on average (x 365 / 730 days)')
+    """
+    if float(n) == 365:
+        return None
+    if float(n) > 365:
+        return f"on average (x 365 / {days(n)})"
+    return f"if the period is typical (x 365 / {days(n)}, an extrapolation)"

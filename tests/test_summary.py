@@ -250,3 +250,33 @@ def test_one_day_of_data_is_one_day(tmp_path):
     assert "in the 1 day of data (1 repeat priced at" in text
     assert "Repeat contacts cost (1 day)" in [c["label"] for c in page.cards]
     assert "1 days" not in text + json.dumps(page.cards) and "1 repeats" not in text
+
+
+def test_a_year_of_data_is_not_extrapolated(tmp_path):
+    # twelve months of data: the summary said "about 1 a year if this period is typical
+    # (annualised as x 365 / 365, an extrapolation)", the cost card "a year if the period is
+    # typical (an extrapolation)" beside the same figure
+    (tmp_path / "contacts.csv").write_text(
+        "id,cust,start,end\n"
+        "c1,k1,2025-01-01 09:00:00,2025-01-01 09:10:00\n"
+        "c2,k1,2025-01-02 11:00:00,2025-01-02 11:05:00\n"  # the customer back the next day
+        "c3,k2,2025-12-31 12:00:00,2025-12-31 12:10:00\n")
+    fmt = "%Y-%m-%d %H:%M:%S"
+    spec = {
+        "name": "t", "client": "T", "period": {"start": "2025-01-01", "end": "2025-12-31"}, "timezone": "UTC",
+        "cost": {"cost_per_contact": {"voice": 5.0}},
+        "sources": {"contacts": {"path": "contacts.csv", "columns": {
+            "contact_id": "id", "customer_id": "cust", "channel": {"constant": "voice"},
+            "direction": {"constant": "inbound"}, "outcome": {"constant": "handled"},
+            "arrived_at": {"column": "start", "format": fmt}, "ended_at": {"column": "end", "format": fmt}}}},
+    }
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
+    from cxkit.config import load_engagement
+
+    prepare_run(tmp_path / "engagement.yaml", tmp_path / "run")
+    page = headlines(ResultSet.load(tmp_path / "run", load_engagement(tmp_path / "engagement.yaml")))
+    text = page.findings_markdown()
+    assert "within 7 days: 1 contact in 365 days of data." in text
+    assert "in the 365 days of data (1 repeat priced at their channel's cost per contact); prices" in text
+    card = next(c for c in page.cards if c["label"] == "Repeat contacts cost (365 days)")
+    assert "a year" not in card["detail"] and "extrapolation" not in text + card["detail"]
