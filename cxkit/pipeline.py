@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from cxkit.config import Engagement, load_engagement
+from cxkit.wording import plural
 
 __all__ = ["PreparedRun", "prepare_run", "check_reasons", "check_period_not_empty", "check_shown_values"]
 
@@ -115,16 +116,19 @@ def check_shown_values(run_dir: Path, identifiers: Any, mapped: dict[str, str]) 
         for column in frame.columns:
             if not (frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column])):
                 continue
-            found = sum((scan_text(str(v), identifiers) for v in frame[column].dropna().unique()), start=Counter())
+            scanned = {str(v): scan_text(str(v), identifiers) for v in frame[column].dropna().unique()}
+            found = sum(scanned.values(), start=Counter())
             if not found:
                 continue
             hit = True
             canonical = _SHOWN_AS.get(str(column), str(column))
             key = (f"sources.contacts.columns.{canonical}" if canonical in TABLES["contacts"].names
                    else f"the result column {column}")
-            entry = problems.setdefault(key, {"kinds": Counter(), "results": [], "canonical": canonical})
+            entry = problems.setdefault(key, {"kinds": Counter(), "results": [], "canonical": canonical, "in_text": False})
             entry["kinds"] += found
             entry["results"].append(path.stem)
+            # a label that is a number (a dialled number as the entry point) or that holds one in its words
+            entry["in_text"] |= any(re.search(r"[^0-9 ()+.-]", v) for v, kinds in scanned.items() if kinds)
         if hit:
             offending.append(path)
     if not problems:
@@ -133,11 +137,17 @@ def check_shown_values(run_dir: Path, identifiers: Any, mapped: dict[str, str]) 
         path.unlink(missing_ok=True)
     lines = []
     for key, entry in problems.items():
-        kinds = ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in entry["kinds"].items())
+        kinds = ", ".join(plural(n, kind, kind + "es" if kind.endswith("s") else None)
+                          for kind, n in entry["kinds"].items())
         source = mapped.get(entry["canonical"])
         column = source if source and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", source) else "<the raw column>"
-        example = (f"{{sql: \"'number ending ' || right({column}, 4)\"}}" if "phone number" in entry["kinds"]
-                   else "a value map naming each one")
+        numbers = {"phone number", "card number"} & set(entry["kinds"])
+        if numbers and entry["in_text"]:  # the words stay, the number goes
+            example = f"{{sql: \"regexp_replace({column}, '[0-9][0-9 ()+.-]{{5,}}[0-9]', '(number)', 'g')\"}}"
+        elif numbers:
+            example = f"{{sql: \"'number ending ' || right({column}, 4)\"}}"
+        else:
+            example = "a value map naming each one"
         lines.append(f"  - {key}{f' (mapped from {source})' if source else ''}: its values hold {kinds}, which the "
                      f"report would show as labels (in {', '.join(dict.fromkeys(entry['results']))}). Fix: map it to a "
                      f"name that identifies no one, e.g. {example}")

@@ -577,3 +577,32 @@ def test_a_label_holding_phone_numbers_is_refused_before_any_section_runs(tmp_pa
     # names that identify no one pass
     pd.DataFrame({"entry_point": ["number ending 0100", "Main line"]}).to_parquet(results / "ivr_exits.parquet")
     check_shown_values(tmp_path, None, {"entry_point": "DNIS"})
+
+
+def test_a_reason_holding_a_number_in_its_words_is_told_to_mask_the_number(tmp_path):
+    # a contact reason "call back on 07700 900123": the fix offered replaced the whole reason by
+    # 'number ending 0123', losing what the reason said; and three queues named by e-mail
+    # addresses were "3 e-mail addresss"
+    import pandas as pd
+
+    from cxkit.errors import CxkitError
+    from cxkit.pipeline import check_shown_values
+
+    results = tmp_path / "results"
+    results.mkdir()
+    pd.DataFrame({"contact_reason": ["call back on 07700 900123", "refund", "card 4111 1111 1111 1111"],
+                  "rate": [0.5, 0.6, 0.7]}).to_parquet(results / "fcr_by_reason.parquet")
+    pd.DataFrame({"queue": [f"desk {n}@bank-example.co.uk" for n in ("a", "b", "c")],
+                  "rate": [0.5, 0.6, 0.7]}).to_parquet(results / "fcr_by_queue.parquet")
+    with pytest.raises(CxkitError) as e:
+        check_shown_values(tmp_path, None, {"contact_reason": "reason", "queue": "queue"})
+    msg = str(e.value)
+    assert "its values hold 1 phone number, 1 card number" in msg and "3 e-mail addresses" in msg
+    assert "{sql: \"regexp_replace(reason, '[0-9][0-9 ()+.-]{5,}[0-9]', '(number)', 'g')\"}" in msg
+    assert "900123" not in msg and "4111" not in msg and "bank-example" not in msg
+    # the fix it names masks the number and keeps the words
+    import duckdb
+
+    masked = duckdb.sql("SELECT regexp_replace(reason, '[0-9][0-9 ()+.-]{5,}[0-9]', '(number)', 'g') AS r FROM "
+                        "(VALUES ('call back on 07700 900123'), ('card 4111 1111 1111 1111')) t(reason)").fetchall()
+    assert [r for (r,) in masked] == ["call back on (number)", "card (number)"]
