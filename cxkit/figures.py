@@ -150,11 +150,13 @@ FIGURES: dict[str, Figure] = {
     ),
     "transfer_paths": Figure("Transfer paths between queues", ("legs.queue",), ("fcr_transfer",)),
     # operations
+    # an abandon is an outcome code: without outcomes, none is counted, and 0 abandons read as 0%
     "service_level": Figure(
-        "Service level", ("contacts.answered_at", "contacts.wait_s", "contacts.queued"), ("service_level",)
+        "Service level", ("contacts.answered_at", "contacts.wait_s", "contacts.queued", "contacts.outcome"),
+        ("service_level",)
     ),
     "asa": Figure("Average speed of answer", ("contacts.answered_at", "contacts.wait_s"), ("service_level",)),
-    "abandon_rate": Figure("Abandon rate", ("contacts.queued", "contacts.wait_s"), ("service_level",)),
+    "abandon_rate": Figure("Abandon rate", ("contacts.queued", "contacts.wait_s", "contacts.outcome"), ("service_level",)),
     "ivr_hangups": Figure("IVR hang-ups", ("contacts.ivr_s", "contacts.queued"), ("service_level",),
                           codes=("contacts.outcome=abandoned",)),
     "containment": Figure("Containment by the IVR or bot", ("contacts.ivr_s", "contacts.outcome"), (),
@@ -287,7 +289,17 @@ class Judge:
         if cov is None:
             return False
         col = cov["columns"].get(name)
-        return bool(col and col["mapped"] and col["non_null"] > 0)
+        return bool(col and col["mapped"] and col["non_null"] > 0 and not self._no_code_read(col))
+
+    def _column(self, column: str) -> Mapping[str, Any]:
+        table, name = column.split(".", 1)
+        return (self.coverage.get(table) or {}).get("columns", {}).get(name) or {}
+
+    @staticmethod
+    def _no_code_read(col: Mapping[str, Any]) -> bool:
+        """A coded column mapped without a value map whose rows hold none of cxkit's codes (an
+        export's 'Completed' and 'Abandoned' left unmapped): nothing in it is read."""
+        return col.get("codes") is None and col.get("observed") == []
 
     def missing_columns(self, columns: Iterable[str]) -> list[str]:
         return [c for c in columns if not self.measured_column(c)]
@@ -300,6 +312,13 @@ class Judge:
             names = " or ".join(absent_tables)
             return f"the engagement has no {names} source (sources.{absent_tables[0]})"
         missing = self.missing_columns(f.reads)
+        unread = [c for c in missing if self._no_code_read(self._column(c))]
+        if unread:
+            c = unread[0]
+            table, name = c.split(".", 1)
+            return (f"none of the export's {column_words(c)} values is one of cxkit's codes "
+                    f"({', '.join(TABLES[table].column(name).values)}): map them under "
+                    f"sources.{table}.columns.{name}.values")
         if missing:
             words = ", ".join(f"{column_words(c)} ({c})" for c in missing)
             return f"the export has no {words}"

@@ -1042,8 +1042,9 @@ def recontact_curve(
     ``cumulative_share`` at a bin's upper edge estimates the probability of a recontact by then;
     at 168 h it estimates 1 - (7-day any-reason FCR) without losing the censored contacts.
 
-    Returns one row per bin: ``bin``, ``lower_h``, ``upper_h``, ``lower_d``, ``upper_d``,
-    ``at_risk`` (contacts still observed, without recontact, at the bin's start), ``events``
+    Returns one row per bin in which contacts are observed: ``bin``, ``lower_h``, ``upper_h``,
+    ``lower_d``, ``upper_d``, ``at_risk`` (contacts still observed, without recontact, at the
+    bin's start, at least 1), ``events``
     (recontacts in the bin), ``censored`` (observation ending in the bin), ``cumulative_share``.
 
     Examples
@@ -1065,6 +1066,13 @@ def recontact_curve(
 
     >>> [round(x, 4) for x in r.cumulative_share]
     [0.0, 0.2857, 0.2857]
+
+    A bin in which no contact is observed any more has no row; without an eligible contact
+    (no handled one), there is no curve:
+
+    >>> unhandled = canonical_memtable("contacts", [{**r, "outcome": "Completed"} for r in rows])
+    >>> ibis.duckdb.connect().execute(recontact_curve(unhandled, end_of_data=ts("2026-03-03 00:00"), max_days=1)).empty
+    True
     """
     max_h = float(max_days) * 24
     edges, bins = _recontact_bins(max_h, bins_h)
@@ -1093,6 +1101,9 @@ def recontact_curve(
     # survival is a running product; as a sum of logs it stays one window expression
     log_keep = ibis.ifelse(hazard < 1.0, (1.0 - hazard).ln(), ibis.literal(-1e9))
     out = out.mutate(cumulative_share=1.0 - log_keep.sum().over(upto).exp())
+    # a bin nobody is observed in says nothing: no eligible contact at all, or the data ends
+    # before it (0 at risk and a share carried from the bin before read as a measurement)
+    out = out.filter(out.at_risk > 0)
     return out.order_by("_b").select(
         "bin",
         "lower_h",

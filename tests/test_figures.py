@@ -156,3 +156,20 @@ def test_a_channel_without_a_value_map_holding_one_value_shows_no_switch():
     one = _coded("channel", codes=None, observed=["voice"], several=False)
     assert one.not_measured("channel_switch").startswith("not measured: the export has one channel (voice)")
     assert _coded("channel", codes=None, observed=["voice"], several=True).measured("channel_switch")
+
+
+def test_abandonment_without_an_outcome_cxkit_reads_is_not_measured():
+    # an export whose outcomes read 'Completed' and 'Abandoned', mapped without a value map: no
+    # contact was counted abandoned, and the summary printed "abandon rate 0.0% of 3,000 calls
+    # offered" and a service level over answered calls only (39.8%), with a finding on it
+    full = {**FULL, "outcome": (True, 100)}
+    unread = _coded("outcome", full, codes=None, observed=[], several=True)
+    why = ("not measured: none of the export's outcome values is one of cxkit's codes (handled, abandoned, contained, "
+           "deflected): map them under sources.contacts.columns.outcome.values")
+    assert unread.not_measured("abandon_rate") == why and unread.not_measured("service_level") == why
+    # an export without outcomes at all: no abandon is 0 abandons read as 0%
+    assert Judge(None, _coverage(**FULL)).not_measured("abandon_rate") == (
+        "not measured: the export has no outcome (contacts.outcome)")
+    # the codes read, as before
+    read = _coded("outcome", full, codes=None, observed=["handled", "abandoned"], several=True)
+    assert read.measured("abandon_rate") and read.measured("service_level")
