@@ -53,7 +53,8 @@ _COLUMN_WORDS: dict[str, str] = {
     "contacts.talk_s": "talk (handling) times",
     "contacts.hold_s": "hold times",
     "contacts.acw_s": "after-contact work times",
-    "contacts.queued": "whether a contact entered a queue",
+    "contacts.queued": "queue-entry records",
+    "contacts.outcome": "outcomes",
     "contacts.transfers": "transfer counts",
     "contacts.auth_attempts": "identity checks",
     "contacts.contact_reason": "contact reasons",
@@ -316,7 +317,7 @@ class Judge:
         if unread:
             c = unread[0]
             table, name = c.split(".", 1)
-            return (f"none of the export's {column_words(c)} values is one of cxkit's codes "
+            return (f"none of the export's {name} values is one of cxkit's codes "
                     f"({', '.join(TABLES[table].column(name).values)}): map them under "
                     f"sources.{table}.columns.{name}.values")
         if missing:

@@ -169,7 +169,19 @@ def test_abandonment_without_an_outcome_cxkit_reads_is_not_measured():
     assert unread.not_measured("abandon_rate") == why and unread.not_measured("service_level") == why
     # an export without outcomes at all: no abandon is 0 abandons read as 0%
     assert Judge(None, _coverage(**FULL)).not_measured("abandon_rate") == (
-        "not measured: the export has no outcome (contacts.outcome)")
+        "not measured: the export has no outcomes (contacts.outcome)")
     # the codes read, as before
     read = _coded("outcome", full, codes=None, observed=["handled", "abandoned"], several=True)
     assert read.measured("abandon_rate") and read.measured("service_level")
+
+
+def test_what_an_export_lacks_reads_as_a_sentence():
+    # "the export has no answer times (contacts.answered_at), whether a contact entered a queue
+    # (contacts.queued)": every column's words are a noun phrase after "the export has no"
+    from cxkit.figures import _COLUMN_WORDS
+
+    assert not [w for w in _COLUMN_WORDS.values() if w.split()[0] in ("whether", "if", "how", "when", "which")]
+    judge = Judge(None, _coverage(**{**FULL, "answered_at": (False, 0), "queued": (False, 0)}))
+    assert judge.not_measured("service_level") == (
+        "not measured: the export has no answer times (contacts.answered_at), queue-entry records (contacts.queued), "
+        "outcomes (contacts.outcome)")
