@@ -337,7 +337,9 @@ def line_trend(
     data = _checked(df, "line_trend", [x, y, series])
     x_field = alt.X(f"{x}:T", title=_label(x, x_title))
     if periods:
-        x_field = alt.X(f"{x}:O", title=_label(x, x_title), sort=None, axis=alt.Axis(labelAngle=0))
+        # a year of weeks: 53 labels side by side overlap into a smear; the overlapping ones are dropped
+        x_field = alt.X(f"{x}:O", title=_label(x, x_title), sort=None,
+                        axis=alt.Axis(labelAngle=0, labelOverlap="greedy", labelSeparation=6))
     elif time_unit is not None:
         x_field = alt.X(f"{x}:T", title=_label(x, x_title), timeUnit=time_unit)
     encoding: dict[str, Any] = {

@@ -268,3 +268,17 @@ def test_value_ease_draws_quadrants_at_the_middle_of_the_scale():
     points = spec["layer"][6]
     assert points["encoding"]["x"]["scale"]["domain"] == [1.0, 5.0]
     assert len(spec["datasets"][points["data"]["name"]]) == 3
+
+
+def test_a_year_of_weeks_does_not_smear_its_labels() -> None:
+    # 53 weekly labels side by side ("6 Jan", "13 Jan", ...) overlapped into an unreadable smear
+    # under the weekly FCR chart of a year of data; the labels that would overlap are not drawn
+    import re
+
+    weeks = pd.date_range("2025-01-06", periods=53, freq="7D")
+    frame = pd.DataFrame({"week": [f"{d.day} {d:%b}" for d in weeks], "rate": 0.9})
+    svg = vl_convert.vegalite_to_svg(charts.line_trend(frame, "week", "rate", title="t", periods=True).to_dict())
+    shown = [float(x) for x in re.findall(
+        r'<text[^>]*translate\(([0-9.]+),[0-9.]+\)[^>]*opacity="1"[^>]*>[0-9]{1,2} [A-Z][a-z]{2}</text>', svg)]
+    assert 10 <= len(shown) < 53
+    assert min(b - a for a, b in zip(shown, shown[1:])) >= 30  # "13 Jan" in 12 px type is about 30 px wide
