@@ -162,7 +162,7 @@ def test_abandonment_without_an_outcome_cxkit_reads_is_not_measured():
     # an export whose outcomes read 'Completed' and 'Abandoned', mapped without a value map: no
     # contact was counted abandoned, and the summary printed "abandon rate 0.0% of 3,000 calls
     # offered" and a service level over answered calls only (39.8%), with a finding on it
-    full = {**FULL, "outcome": (True, 100)}
+    full = {**FULL, "outcome": (True, 100), "channel": (True, 100)}
     unread = _coded("outcome", full, codes=None, observed=[], several=True)
     why = ("not measured: none of the export's outcome values is one of cxkit's codes (handled, abandoned, contained, "
            "deflected): map them under sources.contacts.columns.outcome.values")
@@ -173,6 +173,12 @@ def test_abandonment_without_an_outcome_cxkit_reads_is_not_measured():
     # the codes read, as before
     read = _coded("outcome", full, codes=None, observed=["handled", "abandoned"], several=True)
     assert read.measured("abandon_rate") and read.measured("service_level")
+    # channels 'Phone', 'WebChat' and 'E-Mail' unmapped: each was judged within the default 20 s
+    cov = _coverage(**full)
+    cov["contacts"]["columns"]["channel"] = {"mapped": True, "non_null": 100, "codes": None, "observed": [],
+                                             "several": True}
+    assert Judge(None, cov).not_measured("service_level").startswith(
+        "not measured: none of the export's channel values is one of cxkit's codes (voice, chat")
 
 
 def test_what_an_export_lacks_reads_as_a_sentence():
@@ -181,7 +187,7 @@ def test_what_an_export_lacks_reads_as_a_sentence():
     from cxkit.figures import _COLUMN_WORDS
 
     assert not [w for w in _COLUMN_WORDS.values() if w.split()[0] in ("whether", "if", "how", "when", "which")]
-    judge = Judge(None, _coverage(**{**FULL, "answered_at": (False, 0), "queued": (False, 0)}))
+    judge = Judge(None, _coverage(**{**FULL, "answered_at": (False, 0), "queued": (False, 0), "channel": (True, 100)}))
     assert judge.not_measured("service_level") == (
         "not measured: the export has no answer times (contacts.answered_at), queue-entry records (contacts.queued), "
         "outcomes (contacts.outcome)")
