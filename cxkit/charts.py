@@ -26,7 +26,7 @@ import altair as alt
 import pandas as pd
 
 from cxkit.errors import CxkitError
-from cxkit.wording import plural
+from cxkit.wording import plural, share
 
 __all__ = [
     "MAX_CHART_ROWS",
@@ -202,14 +202,7 @@ def _largest(data: pd.DataFrame, category: str, weight: str, limit: int, nouns: 
     if categories <= limit:
         return data, None
     return kept, (f"The {limit:,} {nouns} with the most {measure}, of {categories:,}; the other "
-                  f"{categories - limit:,} have {_share(others)} of the {measure}.")
-
-
-def _share(share: float | None) -> str:
-    """A share of a total in words: ``'20%'``, ``'under 1%'``, ``'none'``."""
-    if share is None or share == 0:
-        return "none"
-    return "under 1%" if share < 0.005 else f"{share:.0%}"
+                  f"{categories - limit:,} have {share(others)} of the {measure}.")
 
 
 def _nouns(column: str, given: str | None) -> str:

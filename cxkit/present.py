@@ -23,8 +23,8 @@ from cxkit import display
 from cxkit.figures import FIGURES, Caveat
 from cxkit.zones import zone
 
-__all__ = ["NOT_MEASURED", "WORDS", "Largest", "table", "cards", "chart", "caveat_notes", "figure_status", "local_times",
-           "period_labels", "words"]
+__all__ = ["NOT_MEASURED", "WORDS", "Largest", "table", "cards", "chart", "caveat_notes", "figure_status",
+           "local_times", "period_labels", "words"]
 
 NOT_MEASURED = "not measured"
 
@@ -87,8 +87,14 @@ def _largest_rows(frame: pd.DataFrame, largest: Largest, name: str) -> tuple[pd.
     >>> kept.queue.tolist(), said.split(";")[0]
     (['b', 'd', 'all queues'], 'The 2 queues with the most contacts are shown, of 4')
     """
-    from cxkit.charts import _share, largest as keep_largest
+    from cxkit.charts import largest as keep_largest
+    from cxkit.errors import CxkitError
+    from cxkit.wording import share
 
+    unknown = [c for c in (largest.by, *(largest.keep or {})) if c not in frame.columns]
+    if unknown:
+        raise CxkitError(f"present.table({name!r}): largest names column(s) {unknown} that are not in the result "
+                         f"{list(map(str, frame.columns))}. Fix: use the result's column names.")
     kept_anyway = pd.Series(False, index=frame.index)
     for column, value in (largest.keep or {}).items():
         kept_anyway |= frame[column].eq(value).fillna(False)
@@ -98,7 +104,7 @@ def _largest_rows(frame: pd.DataFrame, largest: Largest, name: str) -> tuple[pd.
     kept, rows, others = keep_largest(keyed.loc[~kept_anyway.to_numpy()], "_cx_row", "_cx_by", largest.rows)
     kept = keyed.loc[keyed["_cx_row"].isin(set(kept["_cx_row"])) | kept_anyway.to_numpy()]
     said = (f"The {largest.rows:,} {largest.of} with the most {largest.measure} are shown, of {rows:,}; the other "
-            f"{rows - largest.rows:,} have {_share(others)} of the {largest.measure}. Every row is in the run's "
+            f"{rows - largest.rows:,} have {share(others)} of the {largest.measure}. Every row is in the run's "
             f"results ({name}).")
     return kept.drop(columns=["_cx_row", "_cx_by"]).reset_index(drop=True), said
 

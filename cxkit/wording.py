@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["a_year", "days", "plural"]
+__all__ = ["a_year", "days", "plural", "share"]
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:
@@ -39,3 +39,14 @@ def a_year(n: float) -> str | None:
     if float(n) > 365:
         return f"on average (x 365 / {days(n)})"
     return f"if the period is typical (x 365 / {days(n)}, an extrapolation)"
+
+
+def share(fraction: float | None) -> str:
+    """A share of a total in words: ``'20%'``, ``'under 1%'``, ``'none'`` (also when unknown).
+
+    >>> share(0.2), share(0.001), share(0), share(None)
+    ('20%', 'under 1%', 'none', 'none')
+    """
+    if fraction is None or fraction == 0:
+        return "none"
+    return "under 1%" if fraction < 0.005 else f"{fraction:.0%}"

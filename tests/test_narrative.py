@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from cxkit import narrative
 from cxkit.figures import Judge
@@ -248,3 +249,9 @@ def test_a_table_of_thousands_of_segments_shows_the_largest_and_says_what_is_lef
             f"{others / sum(repeats):.0%} of the resolved issues. Every row is in the run's results "
             "(cost_per_resolved_issue).")
     assert said in html, html[-800:]
+    # a column the result does not have is a clear error, not a KeyError
+    from cxkit.errors import CxkitError
+
+    with pytest.raises(CxkitError, match=r"largest names column\(s\) \['journeys'\] that are not in the result"):
+        present.table(r, "cost_per_resolved_issue", columns={"first_reason": "First reason"},
+                      largest={"by": "journeys", "measure": "journeys", "of": "first reasons"})

@@ -222,19 +222,14 @@ def test_a_gap_between_two_rates_is_said_in_points(tmp_path):
             "transferred (a difference of 4.2 percentage points, 95% CI 0.3 to 9.3).") in text
 
 
-def test_one_day_of_data_is_one_day(tmp_path):
-    # a pilot's one-day export with a one-day repeat window: the summary said "within 1 days",
-    # "in 1 days of data", "(1 repeats priced at ...)" and "Repeat contacts cost (1 days)"
-    (tmp_path / "contacts.csv").write_text(
-        "id,cust,start,end\n"
-        "c1,k1,2026-03-10 09:00:00,2026-03-10 09:10:00\n"
-        "c2,k1,2026-03-10 11:00:00,2026-03-10 11:05:00\n"  # the customer back two hours later
-        "c3,k2,2026-03-10 12:00:00,2026-03-10 12:10:00\n")
+def _priced_page(tmp_path: Path, rows: str, period: tuple[str, str], **extra):
+    """The summary page of three hand-written calls (``id,cust,start,end`` lines, UTC), voice
+    priced at 5.00 a contact."""
+    (tmp_path / "contacts.csv").write_text("id,cust,start,end\n" + rows)
     fmt = "%Y-%m-%d %H:%M:%S"
     spec = {
-        "name": "t", "client": "T", "period": {"start": "2026-03-10", "end": "2026-03-10"}, "timezone": "UTC",
-        "resolution": {"repeat_window_days": 1},
-        "cost": {"cost_per_contact": {"voice": 5.0}},
+        "name": "t", "client": "T", "period": {"start": period[0], "end": period[1]}, "timezone": "UTC",
+        "cost": {"cost_per_contact": {"voice": 5.0}}, **extra,
         "sources": {"contacts": {"path": "contacts.csv", "columns": {
             "contact_id": "id", "customer_id": "cust", "channel": {"constant": "voice"},
             "direction": {"constant": "inbound"}, "outcome": {"constant": "handled"},
@@ -244,7 +239,16 @@ def test_one_day_of_data_is_one_day(tmp_path):
     from cxkit.config import load_engagement
 
     prepare_run(tmp_path / "engagement.yaml", tmp_path / "run")
-    page = headlines(ResultSet.load(tmp_path / "run", load_engagement(tmp_path / "engagement.yaml")))
+    return headlines(ResultSet.load(tmp_path / "run", load_engagement(tmp_path / "engagement.yaml")))
+
+
+def test_one_day_of_data_is_one_day(tmp_path):
+    # a pilot's one-day export with a one-day repeat window: the summary said "within 1 days",
+    # "in 1 days of data", "(1 repeats priced at ...)" and "Repeat contacts cost (1 days)"
+    page = _priced_page(tmp_path, "c1,k1,2026-03-10 09:00:00,2026-03-10 09:10:00\n"
+                                  "c2,k1,2026-03-10 11:00:00,2026-03-10 11:05:00\n"  # back two hours later
+                                  "c3,k2,2026-03-10 12:00:00,2026-03-10 12:10:00\n",
+                        ("2026-03-10", "2026-03-10"), resolution={"repeat_window_days": 1})
     text = page.findings_markdown()
     assert "within 1 day: 1 contact in 1 day of data, about 365 a year" in text
     assert "in the 1 day of data (1 repeat priced at" in text
@@ -256,25 +260,10 @@ def test_a_year_of_data_is_not_extrapolated(tmp_path):
     # twelve months of data: the summary said "about 1 a year if this period is typical
     # (annualised as x 365 / 365, an extrapolation)", the cost card "a year if the period is
     # typical (an extrapolation)" beside the same figure
-    (tmp_path / "contacts.csv").write_text(
-        "id,cust,start,end\n"
-        "c1,k1,2025-01-01 09:00:00,2025-01-01 09:10:00\n"
-        "c2,k1,2025-01-02 11:00:00,2025-01-02 11:05:00\n"  # the customer back the next day
-        "c3,k2,2025-12-31 12:00:00,2025-12-31 12:10:00\n")
-    fmt = "%Y-%m-%d %H:%M:%S"
-    spec = {
-        "name": "t", "client": "T", "period": {"start": "2025-01-01", "end": "2025-12-31"}, "timezone": "UTC",
-        "cost": {"cost_per_contact": {"voice": 5.0}},
-        "sources": {"contacts": {"path": "contacts.csv", "columns": {
-            "contact_id": "id", "customer_id": "cust", "channel": {"constant": "voice"},
-            "direction": {"constant": "inbound"}, "outcome": {"constant": "handled"},
-            "arrived_at": {"column": "start", "format": fmt}, "ended_at": {"column": "end", "format": fmt}}}},
-    }
-    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
-    from cxkit.config import load_engagement
-
-    prepare_run(tmp_path / "engagement.yaml", tmp_path / "run")
-    page = headlines(ResultSet.load(tmp_path / "run", load_engagement(tmp_path / "engagement.yaml")))
+    page = _priced_page(tmp_path, "c1,k1,2025-01-01 09:00:00,2025-01-01 09:10:00\n"
+                                  "c2,k1,2025-01-02 11:00:00,2025-01-02 11:05:00\n"  # back the next day
+                                  "c3,k2,2025-12-31 12:00:00,2025-12-31 12:10:00\n",
+                        ("2025-01-01", "2025-12-31"))
     text = page.findings_markdown()
     assert "within 7 days: 1 contact in 365 days of data." in text
     assert "in the 365 days of data (1 repeat priced at their channel's cost per contact); prices" in text
