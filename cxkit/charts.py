@@ -26,7 +26,7 @@ import altair as alt
 import pandas as pd
 
 from cxkit.errors import CxkitError
-from cxkit.wording import plural, share
+from cxkit.wording import share
 
 __all__ = [
     "MAX_CHART_ROWS",
@@ -207,7 +207,7 @@ def _largest(data: pd.DataFrame, category: str, weight: str, limit: int, nouns: 
 
 def _nouns(column: str, given: str | None) -> str:
     """``'contact reasons'`` for a category titled 'Contact reason': its plural, lower case."""
-    return plural(2, _label(column, given).lower()).split(" ", 1)[1]
+    return _label(column, given).lower() + "s"
 
 
 def _titled(title: str, subtitle: str | None) -> alt.Title:

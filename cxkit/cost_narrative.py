@@ -124,7 +124,7 @@ def period_and_prices(results: Any) -> display.Html:
     row = period.iloc[0]
     days = int(row["days"])
     text = (
-        f"The contacts cover {days:,} local {'day' if days == 1 else 'days'}, {row['first_date']} to "
+        f"The contacts cover {plural(days, 'local day')}, {row['first_date']} to "
         f"{row['last_date']} (empty days included). "
         f"Cost figures are for these {in_days(days)}; a yearly figure is the period figure x 365 / {days}, an "
         "extrapolation that assumes the period is typical of the year."

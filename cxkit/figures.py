@@ -287,11 +287,7 @@ class Judge:
     def measured_column(self, column: str) -> bool:
         """Whether ``table.column`` is in the export: the table is present, the column mapped
         (or derived), and not null in every row."""
-        table, name = column.split(".", 1)
-        cov = self.coverage.get(table)
-        if cov is None:
-            return False
-        col = cov["columns"].get(name)
+        col = self._column(column)
         return bool(col and col["mapped"] and col["non_null"] > 0 and not self._no_code_read(col))
 
     def _column(self, column: str) -> Mapping[str, Any]:

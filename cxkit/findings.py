@@ -682,7 +682,7 @@ class _Screen:
 
     def stated(self, rows: pd.DataFrame) -> Iterable[tuple[int, pd.Series]]:
         """``(i, row)`` of the stated segments, ``rows`` being the segments in the order of ``tests``."""
-        return ((i, row) for i, (_, row) in enumerate(rows.iterrows()) if i in self._stated)
+        return ((i, row) for i, (_, row) in enumerate(rows.iterrows()) if self.states(i))
 
     def states(self, i: int) -> bool:
         return i in self._stated
@@ -1243,15 +1243,16 @@ def _ivr(ctx: Context, rule: Rule) -> list[Draft]:
         raise NotEvaluable(f"no entry point has {ctx.min_n} or more arrivals (min_n)")
     out = []
     n_all = float(f["contacts"].sum())
-    pooled = {channel: wilson_bounds(float(g["left_in_ivr"].sum()), float(g["contacts"].sum()))
-              for channel, g in f.groupby("channel") if len(g) >= 2}
-    compared = eligible[eligible["channel"].isin(list(pooled))]
+    # each channel's entry points pooled (left in the IVR, arrivals), where it has two or more
+    sums = {channel: (float(g["left_in_ivr"].sum()), float(g["contacts"].sum()))
+            for channel, g in f.groupby("channel") if len(g) >= 2}
+    pooled = {channel: wilson_bounds(k, n) for channel, (k, n) in sums.items()}
+    compared = eligible[eligible["channel"].isin(list(sums))]
     screen = _Screen([(s["left_in_ivr"], s["contacts"], pooled[s["channel"]][1]) for _, s in compared.iterrows()],
                      above=True)
     for i, s in screen.stated(compared):
-        channel, group = s["channel"], f[f["channel"] == s["channel"]]
-        k, n = float(group["left_in_ivr"].sum()), float(group["contacts"].sum())
-        lo, hi = pooled[channel]
+        channel = s["channel"]
+        (k, n), (lo, hi) = sums[channel], pooled[channel]
         name, rate = str(s["entry_point"]), float(s["left_in_ivr_share"])
         out.append(Draft(
             concerns_kind="entry point", concerns=name,
