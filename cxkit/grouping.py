@@ -58,12 +58,22 @@ def fold_groups(
 
 
 def split_by_group_size(
-    t: ir.Table, by: Sequence[str], *, at_least: int = 2, null_keys_alone: bool = False
+    t: ir.Table,
+    by: Sequence[str],
+    *,
+    at_least: int = 2,
+    null_keys_alone: bool = False,
+    stage: Callable[[ir.Table], ir.Table] | None = None,
 ) -> tuple[ir.Table, ir.Table]:
     """The rows of ``t`` whose group (by ``by``) holds at least ``at_least`` rows, and the other
     rows. Keys compare null-safe: rows with a null key form one group, as in a grouping; with
     ``null_keys_alone`` a row with a null key part belongs to no group and is among the others
     (a leg without a contact id is a contact of its own, not a part of every other such leg's).
+
+    ``stage`` (such as :meth:`cxkit.session.Session.materialize`) computes the keys of the large
+    groups once. Without it a query reading both parts groups ``t`` twice: DuckDB writes the
+    keys' subquery into each join. At 10 million legs (844,000 contacts of several legs),
+    folding them once staged took 12.8-15.3 s against 14.8-17.6 s (2026-12-03).
 
     Examples
     --------
@@ -84,5 +94,7 @@ def split_by_group_size(
         keep = keep & ibis.and_(*[sizes[name].notnull() for name in by])
     big = sizes.filter(keep)
     big = big.select(**{f"_cx_key{i}": big[name] for i, name in enumerate(by)})
+    if stage is not None:
+        big = stage(big)
     same = ibis.and_(*[t[name].identical_to(big[f"_cx_key{i}"]) for i, name in enumerate(by)])
     return t.semi_join(big, same), t.anti_join(big, same)

@@ -30,7 +30,7 @@ executes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -433,6 +433,7 @@ def journeys(
     *,
     window_days: float = 7,
     end_of_data: datetime | None = None,
+    stage: Callable[[ir.Table], ir.Table] | None = None,
 ) -> ir.Table:
     """One row per journey with its effort components and its resolved / censored status.
 
@@ -444,6 +445,9 @@ def journeys(
         Journey window (default 7 days).
     end_of_data
         End of data; default the latest ``arrived_at`` in ``contacts``.
+    stage
+        Computes the keys of the journeys of several contacts once (such as
+        :meth:`cxkit.session.Session.materialize`; :func:`cxkit.grouping.split_by_group_size`).
 
     Returns
     -------
@@ -481,7 +485,7 @@ def journeys(
     # (cxkit.grouping.fold_groups); a journey id that an export's repeated contact id gives
     # two journeys of one customer is grouped as one, as before
     key = ["journey_id", "customer_id"]
-    several, alone = split_by_group_size(jc, key)
+    several, alone = split_by_group_size(jc, key, stage=stage)
     j = _with_derived_components(fold_groups(several, alone, key, _journey_aggregates, _one_contact_journey))
     censored = j.last_ended_at + window > j.end_of_data
     return j.mutate(

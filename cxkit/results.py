@@ -163,7 +163,8 @@ class Inputs:
         from cxkit import journey
 
         effort = self.engagement.effort
-        j = journey.journeys(self.journey_contacts, window_days=self.res.repeat_window_days)
+        j = journey.journeys(self.journey_contacts, window_days=self.res.repeat_window_days,
+                             stage=lambda t: self._cache(t, "several-contacts"))
         return self._cache(journey.effort_index(j, effort.weights, effort.scales), "journeys")
 
     @cached_property

@@ -305,7 +305,10 @@ class Session:
         """The legs grouped into contacts once, for both the contacts as loaded and the feed
         (:func:`cxkit.loading.fold_legs_twice`)."""
         if self._fold is None:
-            self._fold = self._computed("contacts", fold_legs_twice(self._mapped_once("legs")))
+            legs = self._mapped_once("legs")
+            # the keys of the contacts of several legs computed once, not once per join
+            stage = lambda t: self.materialize(t, "several-legs")  # noqa: E731
+            self._fold = self._computed("contacts", fold_legs_twice(legs, stage=stage))
         return self._fold
 
     def _contacts_feed(self) -> ir.Table:

@@ -165,6 +165,11 @@ def test_journeys_of_one_contact_pass_through_as_their_grouping(con):
     assert got.contacts.tolist() == [1, 1, 2, 2]  # a, b, c+d; e's two journeys of one id grouped as one
     b = got.set_index("journey_id").loc["b"]
     assert b.channels == 0 and b.handled_contacts == 0 and b.first_queue == "Q" and pd.isna(b.last_outcome)
+    # the keys of the journeys of several contacts staged once (as a run does): the same rows
+    staged = []
+    once = J.journeys(jc, stage=lambda keys: staged.append(keys) or ibis.memtable(con.execute(keys)))
+    assert len(staged) == 1
+    pd.testing.assert_frame_equal(con.execute(once.order_by("journey_id", "customer_id")).reset_index(drop=True), got)
 
 
 def test_email_response_time_is_not_waiting_effort(con):

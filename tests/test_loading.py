@@ -645,6 +645,8 @@ def test_contacts_of_one_leg_are_not_grouped_and_fold_to_the_same_rows():
     # (and each leg without a contact id: a contact of its own) through: every column must
     # equal what the grouping gives for it, nulls, a negative duration and a transfer out
     # included
+    import ibis
+
     from cxkit.loading import _fold_aggregates, fold_legs_twice
     from cxkit.testing import canonical_memtable
 
@@ -678,6 +680,21 @@ def test_contacts_of_one_leg_are_not_grouped_and_fold_to_the_same_rows():
     assert loose.talk_s.tolist() == [7.0, 8.0] and loose.transfers.tolist() == [0, 0]
     one = got.set_index(got.contact_id.fillna("(none)")).loc["one"]
     assert one.transfers == 1 and one.talk_s == -20.0 and one.cx_clipped_talk_s == 0.0 and pd.isna(one.hold_s)
+
+    # staged (as a session does), the keys of the contacts of several legs are computed once:
+    # the same rows, and the fold's query groups the legs once instead of twice
+    con = ibis.duckdb.connect()
+    staged = []
+
+    def stage(keys):
+        staged.append(keys.columns)
+        return con.create_table("several", con.execute(keys))
+
+    legs_in = con.create_table("legs", legs.execute(), schema=legs.schema())
+    plain, once = fold_legs_twice(legs_in), fold_legs_twice(legs_in, stage=stage)
+    assert staged == [("_cx_key0",)]
+    pd.testing.assert_frame_equal(rows(once), rows(plain))
+    assert str(ibis.to_sql(plain)).count("GROUP BY") == 3 and str(ibis.to_sql(once)).count("GROUP BY") == 1
 
 
 def test_numbers_the_export_types_read_as_the_same_values_as_their_text(tmp_path):
