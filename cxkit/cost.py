@@ -34,7 +34,7 @@ import ibis.expr.types as ir
 from cxkit.config import Cost
 from cxkit.operations import _as_list, _label_segments, aht
 from cxkit.resolution import repeat_share
-from cxkit.wording import days as in_days
+from cxkit.wording import yearly_note
 from cxkit.zones import zone
 
 __all__ = [
@@ -117,10 +117,7 @@ class DataPeriod:
 
     @property
     def note(self) -> str:
-        return (
-            f"annualised = period figure x 365 / {in_days(self.days)} (data from {self.first_date} to "
-            f"{self.last_date}): an extrapolation that assumes the period is typical of the year"
-        )
+        return f"data from {self.first_date} to {self.last_date}: {yearly_note(self.days)}"
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -22,7 +22,7 @@ from cxkit import display
 from cxkit.capacity import MAX_TRAFFIC_ERLANGS, WEEKDAYS
 from cxkit.narrative import _num, pct, plural
 from cxkit.narrative import _paragraph as _p
-from cxkit.wording import a_year
+from cxkit.wording import a_year, yearly, yearly_note
 from cxkit.wording import days as in_days
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "heatmap_cells",
     "service_level_gap_reading",
     "avoidable_bridge",
+    "year_column",
     "headline",
     "HEATMAP_MIN_OFFERED",
     "NO_PRICE",
@@ -126,8 +127,7 @@ def period_and_prices(results: Any) -> display.Html:
     text = (
         f"The contacts cover {plural(days, 'local day')}, {row['first_date']} to "
         f"{row['last_date']} (empty days included). "
-        f"Cost figures are for these {in_days(days)}; a yearly figure is the period figure x 365 / {days}, an "
-        "extrapolation that assumes the period is typical of the year."
+        f"Cost figures are for these {in_days(days)}; {yearly_note(days)}."
     )
     given = [_words(c) for c in prices.loc[prices["basis"] == "given", "channel"]]
     derived = prices[prices["basis"] == "derived"]
@@ -202,7 +202,7 @@ def repeat_cost_cards(results: Any) -> list[dict[str, Any]]:
     return [
         {"label": f"Repeat contacts cost ({in_days(days)})", "value": money(results, row["repeat_cost"]), "format": "text",
          "figure": figure, "detail": _basis_words(results, row["price_basis"], short=True)},
-        *([{"label": "A year at this rate (extrapolation)" if days < 365 else "A year on average",
+        *([{"label": f"A year at this rate ({yearly(days)})",
             "value": money(results, row["repeat_cost_annualised"], 0),
             "format": "text", "figure": figure, "detail": f"period figure x 365 / {in_days(days)}"}] if days != 365 else []),
         {"label": "Repeat contacts priced", "value": f"{int(row['priced_repeats']):,} of {int(row['repeats']):,}",
@@ -269,8 +269,7 @@ def failure_demand_reading(results: Any) -> display.Html:
             f"({money(results, total['repeat_overlap_cost'])}): counting them once, repeat cost and failure demand "
             f"together come to {money(results, total['avoidable_cost'])} for the period"
             + (f", about {money(results, total['avoidable_cost_annualised'], 0)} a year "
-               f"({'an extrapolation' if int(total['period_days']) < 365 else 'on average'})."
-               if int(total["period_days"]) != 365 else "."))
+               f"({yearly(int(total['period_days']))})." if int(total["period_days"]) != 365 else "."))
     unpriced = int(fd["not_priced_inbound"].sum())
     if unpriced:
         text += f" {plural(unpriced, 'contact')} in channels without a price are kept out of these costs."
@@ -388,7 +387,7 @@ def scenarios_reading(results: Any) -> display.Html:
             f"contacts a year")
     fte_text = f"{'frees' if fte >= 0 else 'needs'} {abs(fte):,.2f} {'' if fte >= 0 else 'more '}FTE"
     if saving is None:
-        text += f" and {fte_text}; its net saving is not priced ({NO_PRICE}). Yearly figures are extrapolations."
+        text += f" and {fte_text}; its net saving is not priced ({_why_not_priced(results, s['scenario'])}). {_yearly_figures(results)}."
     else:
         word = "a net saving" if saving >= 0 else "a net cost"
         p10, p90 = float(net["p10"]), float(net["p90"])
@@ -397,7 +396,7 @@ def scenarios_reading(results: Any) -> display.Html:
         else:
             span = f"P10-P90 of the net saving {money(results, p10, 0)} to {money(results, p90, 0)}"
         text += (f", {fte_text} and gives {word} of {money(results, abs(saving), 0)} a year ({span} over "
-                 f"{int(net['draws']):,} draws, seed {int(net['seed'])}; yearly figures are extrapolations).")
+                 f"{int(net['draws']):,} draws, seed {int(net['seed'])}; {_yearly_figures(results).lower()}).")
     flags = results.frame("scenario_flags")
     if flags is not None:
         mine = flags[(flags["scenario"] == s["scenario"]) & (flags["severity"] == "inconsistent")]
@@ -460,7 +459,7 @@ def scenario_details(results: Any) -> Any:
         m = mc[mc["scenario"] == name].copy()
         for col in ("base", "p10", "p50", "p90"):
             m[col] = [_output_value(results, o, v) for o, v in zip(m["output"], m[col], strict=True)]
-        parts.append(display.table(m, columns={"label": "Per year (extrapolated)", "base": "Base", "p10": "P10",
+        parts.append(display.table(m, columns={"label": f"Per year ({yearly(_days(results))})", "base": "Base", "p10": "P10",
                                                "p50": "P50", "p90": "P90", "share_negative": "Draws below 0"},
                                    formats={"share_negative": "percent0"}))
         f = flags[flags["scenario"] == name]
@@ -585,6 +584,42 @@ def service_level_gap_reading(results: Any) -> display.Html:
     )
 
 
+def _days(results: Any) -> int:
+    """The data period's local days (:func:`cxkit.cost.data_period`)."""
+    return int(results.frame("data_period").iloc[0]["days"])
+
+
+def _why_not_priced(results: Any, scenario: str) -> str:
+    """Why a scenario's net saving has no value: the price its unpriced saving lines lack (a
+    price per contact, or the cost of an agent hour for a change in handle time)."""
+    lines = results.frame("scenario_lines")
+    mine = lines[(lines["scenario"] == scenario) & lines["item"].str.startswith("Saving") & lines["value"].isna()]
+    from cxkit.scenarios import HOURLY_SAVINGS
+
+    unpriced = set(mine["item"])
+    why = []
+    if unpriced - set(HOURLY_SAVINGS):
+        why.append(NO_PRICE)
+    if unpriced & set(HOURLY_SAVINGS):
+        why.append("no cost of an agent hour, as no priced channel has a measured handle time to imply one: "
+                   "give cost.loaded_hourly_cost")
+    return "; ".join(why) or NO_PRICE
+
+
+def year_column(results: Any) -> str:
+    """The heading of a yearly column: "A year (extrapolated)" over fewer days than a year,
+    "A year (the period's own)" over a year, "A year (on average)" over more."""
+    return f"A year ({yearly(_days(results))})"
+
+
+def _yearly_figures(results: Any) -> str:
+    """How the scenarios' yearly figures come from the period, as a sentence's start."""
+    n = _days(results)
+    if n == 365:
+        return "Yearly figures are the period's own"
+    return "Yearly figures are averages over the period" if n > 365 else "Yearly figures are extrapolations"
+
+
 def avoidable_bridge(results: Any) -> display.Html:
     """Repeat cost plus failure demand, less the repeats in both, as a bridge a finance reader
     adds up (period and year), with the figure's caveats below it."""
@@ -606,7 +641,7 @@ def avoidable_bridge(results: Any) -> display.Html:
     ]
     frame = pd.DataFrame(lines, columns=["item", "period", "year"])
     shown = display.table(frame, columns={"item": "", "period": f"Period ({in_days(days)})",
-                                          "year": "A year (extrapolated)"},
+                                          "year": f"A year ({yearly(days)})"},
                           formats={"period": money_format(results), "year": money_format(results, 0)})
     notes = results.caveats("avoidable_cost")
     text = "; ".join(f"{item} {money(results, period)} ({money(results, year, 0)} a year)"
@@ -640,8 +675,7 @@ def headline(results: Any) -> tuple[dict[str, Any] | None, str | None]:
     days = int(row["period_days"])
     basis = _basis_words(results, row["price_basis"])
     # a year of data is the year's figure: nothing to scale
-    per_year = "" if days == 365 else (f"{money(results, row['repeat_cost_annualised'], 0)} a year "
-                                       f"{'if the period is typical (an extrapolation)' if days < 365 else 'on average'}; ")
+    per_year = "" if days == 365 else f"{money(results, row['repeat_cost_annualised'], 0)} a year ({yearly(days)}); "
     card = {
         "label": f"Repeat contacts cost ({in_days(days)})",
         "figure": figure,

@@ -49,7 +49,7 @@ DEFINITIONS: dict[str, str] = {
     "totals, never priced at 0.",
     "Repeat cost": "Repeat contacts (the repeat-share numerator) x the cost per contact of each repeat's own "
     "channel, for the data period (local days from the first to the last arrival); the yearly figure is the "
-    "period figure x 365 / period days, an extrapolation.",
+    "period figure x 365 / period days (an extrapolation when the period is shorter than a year).",
     "Failure demand": "Inbound contacts whose reason the engagement tags as avoidable, priced by channel. Repeats "
     "among them are also in repeat cost; the avoidable total counts them once.",
     "Cost per resolved issue": "Cost of all contacts in judged journeys / resolved journeys, by the journey's "
@@ -61,8 +61,9 @@ DEFINITIONS: dict[str, str] = {
     "contacts avoided, agent hours, FTE (hours / productive hours per FTE) and net saving; every input has a "
     "low / base / high value, a seeded Monte Carlo gives P10 / P50 / P90, and a tornado ranks the inputs.",
     "Data period and annualisation": "Cost figures cover the data period: local calendar days from the first to "
-    "the last arrival, empty days included. A yearly figure is the period figure x 365 / period days: an "
-    "extrapolation that assumes the period is typical of the year, labelled as such wherever it is shown.",
+    "the last arrival, empty days included. A yearly figure is the period figure x 365 / period days. Over fewer "
+    "days it is an extrapolation that assumes the period is typical of the year; over a year it is the period's "
+    "own; over more, the average year. Each is labelled as such wherever it is shown.",
     "Avoidable cost": "Repeat cost + failure-demand cost - the cost of repeats whose reason is failure demand (in "
     "both figures, counted once).",
     "Scenario arithmetic": "FCR lever: unresolved contacts avoided = FCR change x eligible contacts; repeats avoided "

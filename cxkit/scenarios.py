@@ -38,8 +38,10 @@ from cxkit.operations import _as_list, _label_segments, containment, queue_flags
 from cxkit.resolution import _eligibility, fcr_repeat, repeat_after_transfer, repeat_share
 from cxkit.stats import Z95, wilson_bounds
 from cxkit.wording import days as in_days
+from cxkit.wording import yearly
 
 __all__ = [
+    "HOURLY_SAVINGS",
     "PRACTICE_CASE",
     "OUTPUTS",
     "Baseline",
@@ -58,6 +60,10 @@ __all__ = [
 
 #: The case from practice that the default set reproduces (issue 7).
 PRACTICE_CASE = "FCR 62% to 73% with AHT +40 s (practice case)"
+
+#: the saving lines priced by the cost of an agent hour (not by a price per contact): fewer
+#: transfers' shorter handling, and a change in AHT
+HOURLY_SAVINGS = ("Saving from fewer transfers (handle time)", "Saving from the AHT change")
 
 #: The columns of each long table of a scenario run, after its leading ``scenario`` column.
 _LINE_COLUMNS = ["step", "item", "formula", "value", "unit", "source"]
@@ -854,7 +860,7 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
             (b.aht_transferred_s or 0) - (b.aht_not_transferred_s or 0), "seconds", "measured")
         add("Agent hours from fewer transfers", "transfers avoided x handle-time gap / 3600 / occupancy",
             o["hours_transfer_handle"], "hours", "computed")
-        add("Saving from fewer transfers (handle time)", f"{_n(o['hours_transfer_handle'], 1)} h x {_hourly_text(x)}",
+        add(HOURLY_SAVINGS[0], f"{_n(o['hours_transfer_handle'], 1)} h x {_hourly_text(x)}",
             o["saving_transfer_handle"], cur, "computed")
         add("FCR gap, not transferred - transferred",
             f"{(b.fcr_not_transferred or 0):.1%} - {(b.fcr_transferred or 0):.1%}",
@@ -896,16 +902,18 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
             o["hours_aht"], "hours", "computed")
         add("Hourly cost of agent time", b.sources.get("hourly_cost", ""), x.get("hourly_cost", float("nan")), f"{cur}/hour",
             "engagement" if "loaded" in b.sources.get("hourly_cost", "") else "computed")
-        add("Saving from the AHT change", f"{_n(o['hours_aht'], 1)} h x {_hourly_text(x)}", o["saving_aht"], cur,
+        add(HOURLY_SAVINGS[1], f"{_n(o['hours_aht'], 1)} h x {_hourly_text(x)}", o["saving_aht"], cur,
             "computed")
     add("Contacts avoided (period)", "sum of the contacts lines", o["contacts_avoided"], "contacts", "computed")
     add("Agent hours saved (period)", "sum of the hours lines", o["agent_hours_saved"], "hours", "computed")
     add("Net saving (period)", "sum of the saving lines (negative: a cost)", o["net_saving"], cur, "computed")
-    add("Contacts avoided per year", f"x 365 / {in_days(b.period_days)} (extrapolation)", o["contacts_avoided_year"], "contacts", "computed")
-    add("Agent hours saved per year", f"x 365 / {in_days(b.period_days)} (extrapolation)", o["agent_hours_saved_year"], "hours", "computed")
+    # scaled up from fewer days, the period's own at a year, an average over more
+    per_year = f"x 365 / {in_days(b.period_days)} ({yearly(b.period_days)})"
+    add("Contacts avoided per year", per_year, o["contacts_avoided_year"], "contacts", "computed")
+    add("Agent hours saved per year", per_year, o["agent_hours_saved_year"], "hours", "computed")
     add("FTE saved", f"{_n(o['agent_hours_saved_year'])} h / {_n(b.productive_hours_per_fte)} productive hours per FTE",
         o["fte_saved"], "FTE", "computed")
-    add("Net saving per year", f"x 365 / {in_days(b.period_days)} (extrapolation)", o["net_saving_year"], cur, "computed")
+    add("Net saving per year", per_year, o["net_saving_year"], cur, "computed")
     if "fcr_change" in x or "transfer_rate_to" in x:
         add("Repeat contacts avoided, share of all repeats", f"{_n(o['repeats_avoided'], 1)} / {_n(b.repeats)} repeats",
             o["repeat_drop_share"], "share", "computed")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["a_year", "days", "plural", "share"]
+__all__ = ["a_year", "days", "plural", "share", "yearly", "yearly_note"]
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:
@@ -39,6 +39,36 @@ def a_year(n: float) -> str | None:
     if float(n) > 365:
         return f"on average (x 365 / {days(n)})"
     return f"if the period is typical (x 365 / {days(n)}, an extrapolation)"
+
+
+def yearly(n: float) -> str:
+    """How a yearly figure comes from ``n`` days of data, in a word for a label ("A year
+    (...)"): scaled up from fewer days, the period's own at a year, an average over more.
+
+    >>> yearly(30), yearly(365), yearly(730)
+    ('extrapolated', "the period's own", 'on average')
+    """
+    if float(n) == 365:
+        return "the period's own"
+    return "on average" if float(n) > 365 else "extrapolated"
+
+
+def yearly_note(n: float) -> str:
+    """How the yearly figures of ``n`` days of data are read, as a clause.
+
+    >>> yearly_note(30)
+    'a yearly figure is the period figure x 365 / 30 days, an extrapolation that assumes the period is typical of the year'
+    >>> yearly_note(365)
+    "the period is a year: a yearly figure is the period's own, not scaled"
+    >>> yearly_note(730)
+    'a yearly figure is the period figure x 365 / 730 days, the average year of the period'
+    """
+    if float(n) == 365:
+        return "the period is a year: a yearly figure is the period's own, not scaled"
+    if float(n) > 365:
+        return f"a yearly figure is the period figure x 365 / {days(n)}, the average year of the period"
+    return (f"a yearly figure is the period figure x 365 / {days(n)}, an extrapolation that assumes the period "
+            "is typical of the year")
 
 
 def share(fraction: float | None) -> str:

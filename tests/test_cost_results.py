@@ -190,7 +190,7 @@ def test_summary_card_and_finding(results):
     page = headlines(results)
     card = next(c for c in page.cards if c["label"] == "Repeat contacts cost (29 days)")
     assert card["value"] == "$12.00" and card["figure"] == "repeat_cost"
-    assert "$151 a year" in card["detail"] and "extrapolation" in card["detail"]
+    assert "$151 a year (extrapolated)" in card["detail"]
     assert "prices given by the engagement, not measured" in card["detail"]
     finding = next(f for f in page.findings if f.startswith("Repeat contacts cost"))
     assert "29 days" in finding and "extrapolation" in finding and "1 repeat contact" in finding

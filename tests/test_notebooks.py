@@ -90,7 +90,7 @@ def test_generated_report_prices_the_repeats_through_the_results(generated_repor
         ch: (int(r.repeats), float(r.repeat_cost)) for ch, r in got.iterrows()}
     summary = _heading(html, "summary", "data-readiness")
     card = _section(summary, "Repeat contacts cost (31 days)", "</div></div>")
-    assert f"£{want['total']:,.2f}" in card and "extrapolation" in card and "prices given by the engagement" in card
+    assert f"£{want['total']:,.2f}" in card and "(extrapolated)" in card and "prices given by the engagement" in card
     assert f"Repeat contacts cost £{want['total']:,.2f} in the 31 days of data" in summary
 
 

@@ -269,3 +269,19 @@ def test_a_year_of_data_is_not_extrapolated(tmp_path):
     assert "in the 365 days of data (1 repeat priced at their channel's cost per contact); prices" in text
     card = next(c for c in page.cards if c["label"] == "Repeat contacts cost (365 days)")
     assert "a year" not in card["detail"] and "extrapolation" not in text + card["detail"]
+    # nor does the cost section: its opening sentence, its yearly columns, the scenarios'
+    # reading and lines, and the data period's note said "extrapolation" at x 365 / 365
+    from cxkit import cost_narrative
+    from cxkit.config import load_engagement
+
+    results = ResultSet.load(tmp_path / "run", load_engagement(tmp_path / "engagement.yaml"))
+    opening = str(cost_narrative.period_and_prices(results))
+    assert "the period is a year: a yearly figure is the period's own, not scaled" in opening
+    assert cost_narrative.year_column(results) == "A year (the period's own)"
+    scenarios = str(cost_narrative.scenarios_reading(results)) + results.frame("scenario_lines").to_string()
+    assert "x 365 / 365 days (the period's own)" in scenarios
+    yearly = " ".join([opening, scenarios, str(results.frame("data_period").iloc[0]["note"])])
+    assert "extrapolat" not in yearly
+    # voice has a price; what the practice case's AHT change lacks is the cost of an agent hour
+    assert "not priced (no cost of an agent hour, as no priced channel has a measured handle time" in scenarios
+    assert "no channel it needs has a price" not in scenarios
