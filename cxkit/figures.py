@@ -118,6 +118,11 @@ class Figure:
 
 
 _ID = ("contacts.customer_id",)
+#: The codes eligible contacts need (METRICS.md: inbound, handled by an agent): an export whose
+#: outcomes or directions cannot give them has no contact to judge, and its FCR is not measured
+_ELIGIBLE = ("contacts.direction=inbound", "contacts.outcome=handled")
+#: Repeats are inbound contacts: an export whose directions cannot say inbound has none to count
+_INBOUND = ("contacts.direction=inbound",)
 #: What the effort index adds up when the export has it (METRICS.md, effort index).
 _EFFORT_PARTS = ("contacts.ivr_s", "contacts.wait_s", "contacts.hold_s", "contacts.transfers", "contacts.auth_attempts")
 _EFFORT_SWITCHES = ("contacts.channel",)
@@ -127,27 +132,30 @@ _WORK = ("contacts.hold_s", "contacts.acw_s")
 #: Every figure the report shows. Keys are what sections, results and findings name.
 FIGURES: dict[str, Figure] = {
     # resolution
-    "fcr_repeat": Figure("First-contact resolution (repeat-based)", _ID, ("fcr_repeat",)),
-    "fcr_same_reason": Figure("FCR, same-reason repeats", (*_ID, "contacts.contact_reason"), ("fcr_repeat",)),
-    "fcr_transfer": Figure("FCR (transfer-adjusted)", (*_ID, "contacts.transfers"), ("fcr_repeat", "fcr_transfer")),
+    "fcr_repeat": Figure("First-contact resolution (repeat-based)", _ID, ("fcr_repeat",), codes=_ELIGIBLE),
+    "fcr_same_reason": Figure("FCR, same-reason repeats", (*_ID, "contacts.contact_reason"), ("fcr_repeat",),
+                              codes=_ELIGIBLE),
+    "fcr_transfer": Figure("FCR (transfer-adjusted)", (*_ID, "contacts.transfers"), ("fcr_repeat", "fcr_transfer"),
+                           codes=_ELIGIBLE),
     "fcr_case": Figure("FCR (case-based)", ("cases.contact_id", "cases.closed_at"), ("fcr_case",)),
     "fcr_survey": Figure("FCR (customer-reported)", ("surveys.contact_id", "surveys.resolved"), ("fcr_survey",)),
-    "repeat_share": Figure("Repeat share of inbound contacts", _ID, ("fcr_repeat",)),
-    "recontact_curve": Figure("Time to the next contact", _ID, ("fcr_repeat",)),
-    "fcr_by_reason": Figure("FCR by contact reason", (*_ID, "contacts.contact_reason"), ("fcr_repeat",)),
-    "fcr_by_queue": Figure("FCR by queue", (*_ID, "contacts.queue"), ("fcr_repeat",)),
-    "fcr_by_team": Figure("FCR by team", (*_ID, "contacts.team"), ("fcr_repeat",)),
+    "repeat_share": Figure("Repeat share of inbound contacts", _ID, ("fcr_repeat",), codes=_INBOUND),
+    "recontact_curve": Figure("Time to the next contact", _ID, ("fcr_repeat",), codes=_ELIGIBLE),
+    "fcr_by_reason": Figure("FCR by contact reason", (*_ID, "contacts.contact_reason"), ("fcr_repeat",),
+                            codes=_ELIGIBLE),
+    "fcr_by_queue": Figure("FCR by queue", (*_ID, "contacts.queue"), ("fcr_repeat",), codes=_ELIGIBLE),
+    "fcr_by_team": Figure("FCR by team", (*_ID, "contacts.team"), ("fcr_repeat",), codes=_ELIGIBLE),
     "handle_time_trap": Figure(
         "Handle time against resolution, per agent", (*_ID, "contacts.agent_id", "contacts.talk_s"),
-        ("fcr_repeat", "aht"), partial=("contacts.hold_s", "contacts.acw_s", "contacts.team"),
+        ("fcr_repeat", "aht"), partial=("contacts.hold_s", "contacts.acw_s", "contacts.team"), codes=_ELIGIBLE
     ),
     "aht_fcr_by_team": Figure(
         "Handle time and resolution by team", (*_ID, "contacts.team", "contacts.talk_s"), ("fcr_repeat", "aht"),
-        partial=("contacts.hold_s", "contacts.acw_s"),
+        partial=("contacts.hold_s", "contacts.acw_s"), codes=_ELIGIBLE
     ),
     "transfer_rate": Figure("Transfer rate", ("contacts.transfers",), ("fcr_transfer",)),
     "repeat_after_transfer": Figure(
-        "Repeats after a transfer", (*_ID, "contacts.transfers"), ("fcr_repeat", "fcr_transfer")
+        "Repeats after a transfer", (*_ID, "contacts.transfers"), ("fcr_repeat", "fcr_transfer"), codes=_ELIGIBLE
     ),
     "transfer_paths": Figure("Transfer paths between queues", ("legs.queue",), ("fcr_transfer",)),
     # operations
@@ -199,7 +207,8 @@ FIGURES: dict[str, Figure] = {
     "csat_by_effort": Figure("CSAT by effort decile", (*_ID, "surveys.contact_id", "surveys.csat"),
                              ("journey_effort", "perception"), partial=_EFFORT_PARTS, switches=_EFFORT_SWITCHES),
     "nonresponse": Figure("Who answers surveys", (*_ID, "surveys.contact_id"), ("perception",)),
-    "qa_alignment": Figure("QA scores against resolution", (*_ID, "qa.agent_id", "contacts.agent_id"), ("fcr_repeat",)),
+    "qa_alignment": Figure("QA scores against resolution", (*_ID, "qa.agent_id", "contacts.agent_id"), ("fcr_repeat",),
+                           codes=_ELIGIBLE),
     "case_followthrough": Figure("Case follow-through", ("cases.closed_at",), ("fcr_case",)),
     # capacity and cost: every cost figure carries the cost model's verdict; a figure priced
     # with prices derived from AHT also carries AHT's caveats (its rows or cards name
@@ -216,22 +225,25 @@ FIGURES: dict[str, Figure] = {
     ),
     "channel_prices": Figure("Cost per contact", (), ("cost_model",)),
     "derived_prices": Figure("Cost per contact derived from AHT", ("contacts.talk_s",), ("aht",), partial=_WORK),
-    "repeat_cost": Figure("Cost of repeat contacts", _ID, ("fcr_repeat", "cost_model")),
+    "repeat_cost": Figure("Cost of repeat contacts", _ID, ("fcr_repeat", "cost_model"), codes=_INBOUND),
     "repeat_cost_derived": Figure(
         "Cost of repeat contacts (prices derived from AHT)", (*_ID, "contacts.talk_s"), ("fcr_repeat", "cost_model", "aht"),
-        partial=_WORK,
+        partial=_WORK, codes=_INBOUND
     ),
     "repeat_cost_by_reason": Figure("Repeat cost by contact reason", (*_ID, "contacts.contact_reason"),
-                                    ("fcr_repeat", "cost_model")),
-    "repeat_cost_by_queue": Figure("Repeat cost by queue", (*_ID, "contacts.queue"), ("fcr_repeat", "cost_model")),
-    "repeat_cost_by_team": Figure("Repeat cost by team", (*_ID, "contacts.team"), ("fcr_repeat", "cost_model")),
-    "failure_demand": Figure("Failure demand", ("contacts.contact_reason",), ("cost_model",)),
+                                    ("fcr_repeat", "cost_model"), codes=_INBOUND),
+    "repeat_cost_by_queue": Figure("Repeat cost by queue", (*_ID, "contacts.queue"), ("fcr_repeat", "cost_model"),
+                                   codes=_INBOUND),
+    "repeat_cost_by_team": Figure("Repeat cost by team", (*_ID, "contacts.team"), ("fcr_repeat", "cost_model"),
+                                  codes=_INBOUND),
+    "failure_demand": Figure("Failure demand", ("contacts.contact_reason",), ("cost_model",), codes=_INBOUND),
     "avoidable_cost": Figure("Repeat cost and failure demand, counted once", (*_ID, "contacts.contact_reason"),
-                             ("fcr_repeat", "cost_model")),
+                             ("fcr_repeat", "cost_model"), codes=_INBOUND),
     "cost_per_resolved_issue": Figure("Cost per resolved issue", _ID, ("fcr_repeat", "journey_effort", "cost_model")),
     # agent hours come from handle times: without them the hours lines are left out, said
     "scenarios": Figure(
-        "What-if scenarios", _ID, ("fcr_repeat", "cost_model", "aht"), partial=("contacts.talk_s", *_WORK)
+        "What-if scenarios", _ID, ("fcr_repeat", "cost_model", "aht"), partial=("contacts.talk_s", *_WORK),
+        codes=_ELIGIBLE,
     ),
     # findings
     "switch_after_contact": Figure("Next contact in another channel", _ID, ("journey_effort",),
@@ -311,7 +323,9 @@ class Judge:
             names = " or ".join(absent_tables)
             return f"the engagement has no {names} source (sources.{absent_tables[0]})"
         missing = self.missing_columns(f.reads)
-        unread = [c for c in missing if self._no_code_read(self._column(c))]
+        # a coded column none of whose values is one of cxkit's codes: read, or needed for a code
+        coded = [code.split("=", 1)[0] for code in f.codes]
+        unread = [c for c in dict.fromkeys((*missing, *coded)) if self._no_code_read(self._column(c))]
         if unread:
             c = unread[0]
             table, name = c.split(".", 1)

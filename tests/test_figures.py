@@ -181,6 +181,30 @@ def test_abandonment_without_an_outcome_cxkit_reads_is_not_measured():
         "not measured: none of the export's channel values is one of cxkit's codes (voice, chat")
 
 
+def test_resolution_without_the_codes_of_an_eligible_contact_is_not_measured():
+    # eligible contacts are inbound and handled (METRICS.md): with outcomes 'Completed' and
+    # 'Abandoned' left unmapped no contact was handled, and FCR read "–" beside "no eligible
+    # contact could be judged", where service level said "not measured" and how to map them
+    full = {**FULL, "outcome": (True, 100), "direction": (True, 100)}
+    unread = _coded("outcome", full, codes=None, observed=[], several=True)
+    why = ("not measured: none of the export's outcome values is one of cxkit's codes (handled, abandoned, contained, "
+           "deflected): map them under sources.contacts.columns.outcome.values")
+    for figure in ("fcr_repeat", "fcr_by_reason", "recontact_curve", "handle_time_trap", "scenarios"):
+        assert unread.not_measured(figure) == why, figure
+    # a repeat is any inbound contact, whatever its outcome: repeat share and its cost stand
+    assert unread.measured("repeat_share") and unread.measured("repeat_cost")
+    # a value map without 'handled' (an IVR-only export), and directions that give no inbound
+    assert _coded("outcome", full, codes=["abandoned", "contained"]).not_measured("fcr_repeat") == (
+        "not measured: the export has no code for a handled outcome (its value map gives abandoned, contained: "
+        "sources.contacts.columns.outcome.values)")
+    outbound = _coded("direction", full, codes=["outbound"])
+    assert outbound.not_measured("repeat_share").startswith("not measured: the export has no code for an inbound")
+    assert outbound.not_measured("repeat_cost_by_reason") == outbound.not_measured("repeat_share")
+    # the codes read: measured, as before
+    assert _coded("outcome", full, codes=None, observed=["handled"], several=False).measured("fcr_repeat")
+    assert _coded("outcome", full, codes=["abandoned", "handled"]).measured("fcr_by_reason")
+
+
 def test_what_an_export_lacks_reads_as_a_sentence():
     # "the export has no answer times (contacts.answered_at), whether a contact entered a queue
     # (contacts.queued)": every column's words are a noun phrase after "the export has no"
