@@ -22,7 +22,8 @@ from cxkit import display
 from cxkit.capacity import MAX_TRAFFIC_ERLANGS, WEEKDAYS
 from cxkit.narrative import _num, pct, plural
 from cxkit.narrative import _paragraph as _p
-from cxkit.wording import a_year, yearly, yearly_note
+from cxkit import wording
+from cxkit.wording import CURRENCY_SYMBOLS, a_year, yearly, yearly_note
 from cxkit.wording import days as in_days
 
 __all__ = [
@@ -47,8 +48,6 @@ __all__ = [
     "WEEKDAYS",
 ]
 
-#: Symbols of common currencies; any other code is written before the amount ("ILS 1,234.00").
-CURRENCY_SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€", "JPY": "¥"}
 
 #: Weekday x time cells with fewer contacts offered are left blank in the forecast heatmap:
 #: percentage errors of quiet cells are noise (the same floor as the worst day-parts list).
@@ -75,18 +74,12 @@ def _empty() -> display.Html:
     return display.Html("", "")
 
 
-def _symbol(results: Any) -> str:
-    code = str(results.manifest.get("currency") or "")
-    return CURRENCY_SYMBOLS.get(code, f"{code} " if code else "")
-
-
 def money(results: Any, value: Any, decimals: int = 2) -> str:
     """An amount in the engagement's currency: ``£17,649.80``, ``ILS 2.02``, ``-£3,034``."""
     v = _num(value)
     if v is None:
         return display.MISSING
-    sym = _symbol(results)
-    return f"{'-' if v < 0 else ''}{sym}{abs(v):,.{decimals}f}"
+    return wording.money(v, str(results.manifest.get("currency") or ""), decimals)
 
 
 def money_format(results: Any, decimals: int = 2) -> Callable[[Any], str]:

@@ -54,6 +54,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cxkit.errors import ConfigError, CxkitError
 from cxkit.stats import Z95, wilson_bounds
 from cxkit.wording import days as in_days
+from cxkit.wording import money
 
 __all__ = [
     "BUCKETS",
@@ -338,10 +339,10 @@ class Size:
         if self.repeats is not None and (self.repeats, self.repeats_label) != (self.affected, self.affected_label):
             parts.append(f"{_count(self.repeats)} {self.repeats_label}")
         if self.hours is not None:
-            parts.append(f"{self.hours:,.0f} agent hours")
+            parts.append(f"{self.hours:,.0f} agent hour{'' if round(self.hours) == 1 else 's'}")
         if self.cost_period is not None:
-            parts.append(f"{self.currency} {self.cost_period:,.0f} in the period"
-                         + (f", about {self.currency} {self.cost_year:,.0f} a year"
+            parts.append(f"{money(self.cost_period, self.currency, 0)} in the period"
+                         + (f", about {money(self.cost_year, self.currency, 0)} a year"
                             if self.cost_year is not None else ""))
         return "; ".join(parts) if parts else "not sized from the data"
 
@@ -881,12 +882,15 @@ def _handle_time_trap(ctx: Context, rule: Rule) -> list[Draft]:
     # interval lies below their team: a reader who counts the section's flagged agents is told
     # why the finding names fewer
     which = ("" if k == flagged else
+             " Of the {flagged} agents the section flags, this is the one whose FCR interval lies entirely below "
+             "their team's typical agent." if k == 1 else
              " Of the {flagged} agents the section flags, these {k_alone} are those whose FCR interval lies "
              "entirely below their team's typical agent.")
     return [Draft(
         concerns_kind="agents", concerns=f"{k} agent{'s' if k != 1 else ''}{team_text}",
-        defect=Sentence.of("{k} close contacts in {ratio} of their team's typical handle time and resolve first "
-                           "time {fcr} against {peer}: short handling that buys repeat contacts." + which,
+        defect=Sentence.of("{k} " + ("closes" if k == 1 else "close") + " contacts in {ratio} of their team's "
+                           "typical handle time and " + ("resolves" if k == 1 else "resolve") + " first time {fcr} "
+                           "against {peer}: short handling that buys repeat contacts." + which,
                            k=_n(f"{k} agent{'s' if k != 1 else ''}{team_text}"), ratio=_n(pct(ratio, 0)),
                            fcr=_n(pct(fcr)), peer=_n(pct(peer)), flagged=_n(f"{flagged:,}"), k_alone=_n(f"{k:,}")),
         evidence=Evidence(metric="Pooled FCR of the flagged agents", value=fcr, ci_low=lo, ci_high=hi,
@@ -1916,13 +1920,13 @@ def _cost(ctx: Context, draft: Draft, extra: float | None, currency: str) -> tup
             priced = _num(row.iloc[0].get("priced_repeats")) if not row.empty else None
             if priced and _ok(row.iloc[0].get("repeat_cost")):
                 per = float(row.iloc[0]["repeat_cost"]) / float(row.iloc[0]["priced_repeats"])
-                basis = f"x {currency} {per:,.2f}, the mean cost of a priced repeat of this {kind} ({name})"
+                basis = f"x {money(per, currency)}, the mean cost of a priced repeat of this {kind} ({name})"
     total = ctx.frame("repeat_cost_total").iloc[0]
     if per is None:
         if not _ok(total.get("repeat_cost")) or not (_num(total.get("priced_repeats")) or 0) > 0:
             return None, None, "cost not computed: no repeat contact could be priced (see channel_prices)"
         per = float(total["repeat_cost"]) / float(total["priced_repeats"])
-        basis = f"x {currency} {per:,.2f}, the mean cost of a priced repeat contact (repeat_cost_total)"
+        basis = f"x {money(per, currency)}, the mean cost of a priced repeat contact (repeat_cost_total)"
     days = _num(total.get("period_days")) or float(ctx.r.manifest["period"]["days"])
     period = extra * per
     return period, period * 365.0 / days, f"{_count(extra)} contacts {basis}; a year = the period x 365 / {in_days(days)}"

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cxkit import display
+from cxkit.wording import money
 from cxkit.findings import BRIEF_FIELDS, BRIEFS_DIR, BUCKETS, LANES, NOT_ASSESSED, SCREENS, Finding, _md, pct, slug
 
 __all__ = ["ranked_table", "weights_note", "value_ease_chart", "by_bucket", "lanes", "appendix", "briefs_note",
@@ -52,7 +53,7 @@ def _size_short(f: Finding) -> str:
     if s.hours is not None:
         parts.append(f"{s.hours:,.0f} agent h")
     if s.cost_year is not None:
-        parts.append(f"{s.currency} {s.cost_year:,.0f} a year")
+        parts.append(f"{money(s.cost_year, s.currency, 0)} a year")
     if not parts and s.affected is not None:
         parts.append(f"{s.affected:,.0f} {s.affected_label}")
     return "; ".join(parts) if parts else "not sized from the data"
@@ -295,8 +296,8 @@ def _brief_sections(fs: Any, f: Finding, i: int) -> list[tuple[str, list[_Item]]
         cost.append(("Agent hours", f"{size.hours:,.0f} ({size.hours_basis})" if size.hours is not None
                      else (size.hours_basis or "not computed: the finding has no extra contacts to time"), False))
         if size.cost_period is not None:
-            cost.append(("Cost in the period", f"{currency} {size.cost_period:,.0f}", True))
-            cost.append(("Cost a year", f"{currency} {size.cost_year:,.0f} ({size.cost_basis})", True))
+            cost.append(("Cost in the period", money(size.cost_period, currency, 0), True))
+            cost.append(("Cost a year", f"{money(size.cost_year, currency, 0)} ({size.cost_basis})", True))
         else:
             cost.append(("Cost", size.cost_basis or "not computed: the finding has no extra contacts to price", False))
     else:

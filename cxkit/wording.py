@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-__all__ = ["a_year", "days", "plural", "share", "yearly", "yearly_note"]
+__all__ = ["CURRENCY_SYMBOLS", "a_year", "days", "money", "plural", "share", "yearly", "yearly_note"]
+
+
+#: Symbols of common currencies; any other code is written before the amount ("ILS 1,234.00").
+CURRENCY_SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€", "JPY": "¥"}
+
+
+def money(amount: float, currency: str, decimals: int = 2) -> str:
+    """An amount in a currency (its ISO code): the symbol of a common one, else the code.
+
+    >>> money(17649.8, "GBP"), money(2.02, "ILS"), money(-3034.4, "EUR", 0), money(5, "")
+    ('£17,649.80', 'ILS 2.02', '-€3,034', '5.00')
+    """
+    symbol = CURRENCY_SYMBOLS.get(currency, f"{currency} " if currency else "")
+    return f"{'-' if amount < 0 else ''}{symbol}{abs(amount):,.{decimals}f}"
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:

@@ -770,7 +770,11 @@ def test_cost_results_price_the_extra_contacts(tmp_path):
     assert f.size.repeats == pytest.approx(extra)
     assert f.size.cost_period == pytest.approx(extra * 6.5)
     assert f.size.cost_year == pytest.approx(extra * 6.5 * 365 / 28)
-    assert "6.50, the mean cost of a priced repeat of this reason" in f.size.cost_basis
+    # in the currency's symbol, as the cost section writes it (it read "GBP 461 in the period")
+    assert "x £6.50, the mean cost of a priced repeat of this reason" in f.size.cost_basis
+    assert f"£{extra * 6.5:,.0f} in the period, about £{extra * 6.5 * 365 / 28:,.0f} a year" in f.size.text()
+    one_hour = F.Size(hours=0.6, currency="GBP")
+    assert one_hour.text() == "1 agent hour"
 
 
 def test_transfer_repeats_reads_the_difference_the_report_shows(tmp_path):
@@ -848,6 +852,13 @@ def test_handle_time_trap_says_why_it_names_fewer_agents_than_the_section_flags(
     r = _resultset(tmp_path / "all", {"handle_time_trap": frame.iloc[[0, 1, 3]]})
     found, _ = _evaluate(r, "handle_time_trap")
     assert found[0].defect.endswith("short handling that buys repeat contacts.")
+    # one agent stated of two flagged: "1 agent in 1 team close contacts ... these 1 are those"
+    r = _resultset(tmp_path / "one", {"handle_time_trap": frame.iloc[[0, 2, 3]]})
+    found, _ = _evaluate(r, "handle_time_trap")
+    assert found[0].defect.startswith("1 agent in 1 team closes contacts in 60% of their team's typical handle time "
+                                      "and resolves first time 50.0% against 70.0%")
+    assert found[0].defect.endswith("Of the 2 agents the section flags, this is the one whose FCR interval lies "
+                                    "entirely below their team's typical agent.")
 
 
 def test_forecast_bias_is_stated_as_a_relative_change_not_points(tmp_path):
