@@ -895,10 +895,10 @@ def fcr_headline(
     )
     rep = rep.mutate(
         note=ibis.literal(f"{window_days:g}-day window; right-censored contacts excluded: ")
-        + rep.censored.cast("string")
+        + _thousands(rep.censored)
         + ibis.ifelse(
             rep.same_reason,
-            ibis.literal("; without a reason: ") + rep.unknown_reason.cast("string"),
+            ibis.literal("; without a reason: ") + _thousands(rep.unknown_reason),
             ibis.literal(""),
         )
     )
@@ -913,7 +913,7 @@ def fcr_headline(
     }
     if cases is not None:
         cb = fcr_case(contacts, cases, exclude_reasons=exclude_reasons)
-        note = ibis.literal("eligible contacts linked to a known case; without a case: ") + cb.without_case.cast("string")
+        note = ibis.literal("eligible contacts linked to a known case; without a case: ") + _thousands(cb.without_case)
         out = out.union(_definition_row(cb, "case-based", note))
     else:
         out = out.union(_unavailable("case-based", "no cases source in this engagement"))
@@ -929,6 +929,27 @@ def fcr_headline(
     # a union has no order: sort by the definitions' fixed order
     key = ibis.cases(*[(out.definition == d, k) for d, k in order.items()], else_=99)
     return out.mutate(_k=key).order_by("_k").drop("_k")
+
+
+def _thousands(n: ir.IntegerValue) -> ir.StringValue:
+    """A count as text with thousands separators (``4,375``), in any engine: the headline's
+    notes are written in the engine, and a cast gave "4375". Null stays null.
+
+    >>> import ibis
+    >>> t = ibis.memtable({"n": [0, 999, 4375, 1234567, 12345678901, None]}, schema={"n": "int64"})
+    >>> ibis.duckdb.connect().execute(t.select(s=_thousands(t.n).fill_null("null"))).s.tolist()
+    ['0', '999', '4,375', '1,234,567', '12,345,678,901', 'null']
+    """
+    def group(k: int) -> ir.StringValue:  # the k-th group of three digits from the right, padded
+        return ((n // 1000**k) % 1000).cast("string").lpad(3, "0")
+
+    def above(k: int) -> ir.StringValue:  # every digit from the k-th group up, with separators
+        head = (n // 1000**k).cast("string")
+        if k == 4:
+            return head
+        return ibis.ifelse(n < 1000 ** (k + 1), head, above(k + 1) + "," + group(k))
+
+    return above(0)
 
 
 def _definition_row(t: ir.Table, definition: str, note: ir.StringValue) -> ir.Table:

@@ -613,6 +613,15 @@ def test_fcr_headline_every_definition(con):
     assert "no surveys source" in df2.loc["customer-reported"].note
 
 
+def test_fcr_headline_notes_write_counts_as_the_report_does(con):
+    # 1,234 contacts of distinct customers ending a day before the end of data: none can be
+    # judged at 7 days; the note read "right-censored contacts excluded: 1234"
+    rows = [c(f"x{i}", "2026-04-29 09:00", customer_id=f"k{i}", contact_reason=None) for i in range(1234)]
+    df = con.execute(R.fcr_headline(canonical_memtable("contacts", rows), end_of_data=EOD)).set_index("definition")
+    assert df.loc["repeat-based, any reason"].note == "7-day window; right-censored contacts excluded: 1,234"
+    assert df.loc["repeat-based, same reason"].note.endswith("; without a reason: 1,234")
+
+
 # ------------------------------------------------------------------------------------------
 # repeat share, sensitivity, time to recontact
 # ------------------------------------------------------------------------------------------
