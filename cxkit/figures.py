@@ -166,6 +166,13 @@ FIGURES: dict[str, Figure] = {
         ("contacts.answered_at", "contacts.wait_s", "contacts.queued", "contacts.outcome", "contacts.channel"),
         ("service_level",)
     ),
+    # the scorecard's voice row: a centre without calls has no voice service level to set
+    # against the 80/20 convention (it showed "–" there, beside rows saying why)
+    "service_level_voice": Figure(
+        "Voice service level",
+        ("contacts.answered_at", "contacts.wait_s", "contacts.queued", "contacts.outcome", "contacts.channel"),
+        ("service_level",), codes=("contacts.channel=voice",),
+    ),
     "asa": Figure("Average speed of answer", ("contacts.answered_at", "contacts.wait_s"), ("service_level",)),
     "abandon_rate": Figure("Abandon rate", ("contacts.queued", "contacts.wait_s", "contacts.outcome"), ("service_level",)),
     "ivr_hangups": Figure("IVR hang-ups", ("contacts.ivr_s", "contacts.queued"), ("service_level",),

@@ -205,6 +205,20 @@ def test_resolution_without_the_codes_of_an_eligible_contact_is_not_measured():
     assert _coded("outcome", full, codes=["abandoned", "handled"]).measured("fcr_by_reason")
 
 
+def test_a_centre_without_calls_has_no_voice_service_level():
+    # a digital-only centre (chat, email, messaging): the scorecard's voice row showed "–" with
+    # no reason, beside rows saying "not measured" and why
+    full = {**FULL, "outcome": (True, 100), "channel": (True, 100)}
+    digital = _coded("channel", full, codes=["chat", "email", "messaging"])
+    assert digital.not_measured("service_level_voice") == (
+        "not measured: the export has no code for a voice channel (its value map gives chat, email, messaging: "
+        "sources.contacts.columns.channel.values)")
+    assert digital.measured("service_level")
+    raw = _coded("channel", full, codes=None, observed=["chat"], several=True)
+    assert raw.not_measured("service_level_voice").startswith("not measured: no contact in the export has a voice")
+    assert _coded("channel", full, codes=["voice", "chat"]).measured("service_level_voice")
+
+
 def test_what_an_export_lacks_reads_as_a_sentence():
     # "the export has no answer times (contacts.answered_at), whether a contact entered a queue
     # (contacts.queued)": every column's words are a noun phrase after "the export has no"
