@@ -444,10 +444,20 @@ def _a(word: str) -> str:
 
 
 def _sentence(text: str) -> str:
-    """A reason as a sentence: capitalised, unless it starts with a column name (``customer_id``)."""
+    """A reason as a sentence: capitalised, unless it starts with a column name (``customer_id``,
+    ``csat``: "Csat is outside 1-5" named no column).
+
+    >>> _sentence("csat is outside 1-5"), _sentence("the contacts stop"), _sentence("surveys.csat is empty")
+    ('csat is outside 1-5', 'The contacts stop', 'surveys.csat is empty')
+    """
     text = str(text).strip()
     first = text.split(" ", 1)[0]
-    return text if (not text or "_" in first or "." in first) else text[:1].upper() + text[1:]
+    named = "_" in first or "." in first or first in _COLUMN_NAMES
+    return text if (not text or named) else text[:1].upper() + text[1:]
+
+
+#: every canonical column's name: a reason starting with one keeps it as written
+_COLUMN_NAMES = frozenset(c.name for t in TABLES.values() for c in t.columns)
 
 
 def _figure(key: str) -> Figure:
