@@ -25,6 +25,7 @@ __all__ = [
     "why_unjudged",
     "data_days",
     "handle_time_trap",
+    "no_flagged_agent",
     "team_handle_time_reading",
     "csat_effort_reading",
     "plural",
@@ -225,8 +226,20 @@ def handle_time_trap(results: Any) -> display.Html:
                     if flagged else ".")
     if n < min_n and rho is not None:
         reading += f" Fewer than {min_n} agents qualify: read the correlation as indicative."
+    if n == 0:  # no card of '–', '0 agents in 0 teams' and '0 of 0': the reading alone
+        return display.Html(reading, f"<p>{html.escape(reading)}</p>")
     box = results.cards([{**c, "figure": "handle_time_trap"} if i == 0 else c for i, c in enumerate(cards)])
     return display.Html(f"{box} {reading}", f"{box._repr_html_()}<p>{html.escape(reading)}</p>")
+
+
+def no_flagged_agent(results: Any) -> str:
+    """What the flagged agents' table says when it has no row: none flagged among the agents
+    compared, or none compared at all (no agent has the judged contacts a comparison needs)."""
+    agents = results.frame("handle_time_trap")
+    compared = agents is not None and bool(agents["qualifies"].fillna(False).astype(bool).any())
+    if compared:
+        return "No agent is both markedly faster than their team and markedly less resolving."
+    return "No agent had enough judged contacts to be compared with their team, so none is flagged."
 
 
 def team_handle_time_reading(results: Any) -> display.Html:

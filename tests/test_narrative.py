@@ -126,6 +126,14 @@ def test_trap_reading_without_a_correlation_does_not_ask_to_read_one():
                                                                  "handle_time_trap": agents}))._repr_html_())
     assert "Too few agents qualify to compare handle time and resolution." in text
     assert "read the correlation as indicative" not in text  # there is none to read
+    # no agent compared: no cards of '–' and '0 of 0', and the flagged agents' table does not say
+    # that no agent is both faster and less resolving, as if some had been compared
+    assert "0 of 0" not in text and "0 agents in 0 teams" not in text
+    none = FakeResults({"handle_time_trap": pd.DataFrame({"qualifies": pd.Series([], dtype=bool)})})
+    assert narrative.no_flagged_agent(none) == ("No agent had enough judged contacts to be compared with their "
+                                                "team, so none is flagged.")
+    some = FakeResults({"handle_time_trap": pd.DataFrame({"qualifies": [True, False]})})
+    assert narrative.no_flagged_agent(some).startswith("No agent is both markedly faster")
 
 
 def test_why_a_sensitivity_row_judged_nothing_is_its_own_cause():
