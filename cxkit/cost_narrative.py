@@ -18,11 +18,10 @@ from typing import Any
 
 import pandas as pd
 
-from cxkit import display
+from cxkit import display, wording
 from cxkit.capacity import MAX_TRAFFIC_ERLANGS, WEEKDAYS
 from cxkit.narrative import _num, pct, plural
 from cxkit.narrative import _paragraph as _p
-from cxkit import wording
 from cxkit.wording import CURRENCY_SYMBOLS, a_year, yearly, yearly_note
 from cxkit.wording import days as in_days
 
@@ -380,7 +379,8 @@ def scenarios_reading(results: Any) -> display.Html:
             f"contacts a year")
     fte_text = f"{'frees' if fte >= 0 else 'needs'} {abs(fte):,.2f} {'' if fte >= 0 else 'more '}FTE"
     if saving is None:
-        text += f" and {fte_text}; its net saving is not priced ({_why_not_priced(results, s['scenario'])}). {_yearly_figures(results)}."
+        why = _why_not_priced(results, s["scenario"])
+        text += f" and {fte_text}; its net saving is not priced ({why}). {_yearly_figures(results)}."
     else:
         word = "a net saving" if saving >= 0 else "a net cost"
         p10, p90 = float(net["p10"]), float(net["p90"])
@@ -452,8 +452,9 @@ def scenario_details(results: Any) -> Any:
         m = mc[mc["scenario"] == name].copy()
         for col in ("base", "p10", "p50", "p90"):
             m[col] = [_output_value(results, o, v) for o, v in zip(m["output"], m[col], strict=True)]
-        parts.append(display.table(m, columns={"label": f"Per year ({yearly(_days(results))})", "base": "Base", "p10": "P10",
-                                               "p50": "P50", "p90": "P90", "share_negative": "Draws below 0"},
+        parts.append(display.table(m, columns={"label": f"Per year ({yearly(_days(results))})", "base": "Base",
+                                               "p10": "P10", "p50": "P50", "p90": "P90",
+                                               "share_negative": "Draws below 0"},
                                    formats={"share_negative": "percent0"}))
         f = flags[flags["scenario"] == name]
         if not f.empty:
@@ -585,10 +586,10 @@ def _days(results: Any) -> int:
 def _why_not_priced(results: Any, scenario: str) -> str:
     """Why a scenario's net saving has no value: the price its unpriced saving lines lack (a
     price per contact, or the cost of an agent hour for a change in handle time)."""
-    lines = results.frame("scenario_lines")
-    mine = lines[(lines["scenario"] == scenario) & lines["item"].str.startswith("Saving") & lines["value"].isna()]
     from cxkit.scenarios import HOURLY_SAVINGS
 
+    lines = results.frame("scenario_lines")
+    mine = lines[(lines["scenario"] == scenario) & lines["item"].str.startswith("Saving") & lines["value"].isna()]
     unpriced = set(mine["item"])
     why = []
     if unpriced - set(HOURLY_SAVINGS):

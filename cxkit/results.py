@@ -585,7 +585,8 @@ def _case_followthrough(i: Inputs):
 
 _SCORECARD_FIGURES = {
     "fcr": "fcr_repeat", "repeat_share": "repeat_share", "transfer_rate": "transfer_rate", "reauth_rate": "reauth",
-    "channel_switch_rate": "channel_switch", "journey_wait_s": "journey_wait", "service_level_voice": "service_level_voice",
+    "channel_switch_rate": "channel_switch", "journey_wait_s": "journey_wait",
+    "service_level_voice": "service_level_voice",
     "csat_top2": "csat", "nps": "nps", "ces_easy": "ces",
 }
 

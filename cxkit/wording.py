@@ -70,8 +70,9 @@ def yearly(n: float) -> str:
 def yearly_note(n: float) -> str:
     """How the yearly figures of ``n`` days of data are read, as a clause.
 
-    >>> yearly_note(30)
-    'a yearly figure is the period figure x 365 / 30 days, an extrapolation that assumes the period is typical of the year'
+    >>> yearly_note(30)  # doctest: +NORMALIZE_WHITESPACE
+    'a yearly figure is the period figure x 365 / 30 days, an extrapolation that assumes the period
+     is typical of the year'
     >>> yearly_note(365)
     "the period is a year: a yearly figure is the period's own, not scaled"
     >>> yearly_note(730)
