@@ -190,7 +190,8 @@ def repeat_cost_cards(results: Any) -> list[dict[str, Any]]:
     unpriced = int(row["not_priced_repeats"])
     if _num(row["repeat_cost"]) is None:
         return [{"label": f"Repeat contacts cost ({in_days(days)})", "value": "not priced", "format": "text",
-                 "figure": "repeat_cost", "detail": f"{plural(int(row['repeats']), 'repeat contact')}; {NO_PRICE}"}]
+                 "figure": "repeat_cost",
+                 "detail": f"{plural(int(row['repeats']), 'repeat contact')}; {_no_price(results)}"}]
     return [
         {"label": f"Repeat contacts cost ({in_days(days)})", "value": money(results, row["repeat_cost"]), "format": "text",
          "figure": figure, "detail": _basis_words(results, row["price_basis"], short=True)},
@@ -216,7 +217,7 @@ def repeat_cost_reading(results: Any) -> display.Html:
     text = (f"{plural(n, 'inbound contact')} in the {in_days(days)} {'was a repeat' if n == 1 else 'were repeats'}: the "
             "same identified customer coming back within the repeat window (measured).")
     if _num(row["repeat_cost"]) is None:
-        return _p(f"{text} {'It cannot' if n == 1 else 'None of them can'} be priced: {NO_PRICE}.")
+        return _p(f"{text} {'It cannot' if n == 1 else 'None of them can'} be priced: {_no_price(results)}.")
     text += (" Priced at the cost per contact of each repeat's own channel, they cost "
              f"{money(results, row['repeat_cost'])}.")
     if len(priced[priced["repeat_cost"] > 0]) > 1:  # one priced channel carries it all: nothing to say
@@ -578,6 +579,30 @@ def service_level_gap_reading(results: Any) -> display.Html:
     )
 
 
+def _no_price(results: Any) -> str:
+    """Why a cost has no value, from the price table: each channel without a price, why, and
+    the fix that fits it (a price; handle times to derive one; the cost of an agent hour).
+    "Give cost.loaded_hourly_cost" was said to an engagement that gave it, whose export had
+    no handle times. :data:`NO_PRICE` when the table names no unpriced channel."""
+    prices = results.frame("channel_prices")
+    unpriced = prices[prices["basis"] == "not priced"] if prices is not None else None
+    if unpriced is None or unpriced.empty:
+        return NO_PRICE
+    channels = [_words(c) for c in unpriced["channel"]]
+    reasons = [str(r).removeprefix("not priced: ") for r in unpriced["source"]]
+    fixes = [f"give cost.cost_per_contact for {_listing(channels)}"]
+    if any("no measured AHT" in r for r in reasons):
+        fixes.append("map handle times (sources.contacts.columns.talk_s) to derive it from cost.loaded_hourly_cost")
+    if any("no cost.loaded_hourly_cost" in r for r in reasons):
+        fixes.append("give cost.loaded_hourly_cost to derive it from AHT")
+    if len(channels) == 1:
+        why = f"{channels[0]} has no price: {reasons[0]}"
+    else:
+        why = (f"{_listing(channels)} have no price ("
+               + "; ".join(f"{c}: {r}" for c, r in zip(channels, reasons, strict=True)) + ")")
+    return f"{why}; {', or '.join(fixes)}"
+
+
 def _days(results: Any) -> int:
     """The data period's local days (:func:`cxkit.cost.data_period`)."""
     return int(results.frame("data_period").iloc[0]["days"])
@@ -593,11 +618,11 @@ def _why_not_priced(results: Any, scenario: str) -> str:
     unpriced = set(mine["item"])
     why = []
     if unpriced - set(HOURLY_SAVINGS):
-        why.append(NO_PRICE)
+        why.append(_no_price(results))
     if unpriced & set(HOURLY_SAVINGS):
         why.append("no cost of an agent hour, as no priced channel has a measured handle time to imply one: "
                    "give cost.loaded_hourly_cost")
-    return "; ".join(why) or NO_PRICE
+    return "; ".join(why) or _no_price(results)
 
 
 def year_column(results: Any) -> str:
@@ -680,9 +705,9 @@ def headline(results: Any) -> tuple[dict[str, Any] | None, str | None]:
     if results.judge.not_measured(figure):
         return card, None
     if _num(row["repeat_cost"]) is None:
-        card.update(value="not priced", detail=NO_PRICE)
+        card.update(value="not priced", detail=_no_price(results))
         return card, (f"The {plural(int(row['repeats']), 'repeat contact')} of the {in_days(days)} could not be priced: "
-                      f"{escape_markdown(NO_PRICE)}.")
+                      f"{escape_markdown(_no_price(results))}.")
     finding = (
         f"Repeat contacts cost {escape_markdown(money(results, row['repeat_cost']))} in the {in_days(days)} of data "
         f"({plural(int(row['priced_repeats']), 'repeat')} priced at their channel's cost per contact)"

@@ -263,3 +263,26 @@ def test_a_table_of_thousands_of_segments_shows_the_largest_and_says_what_is_lef
     with pytest.raises(CxkitError, match=r"largest names column\(s\) \['journeys'\] that are not in the result"):
         present.table(r, "cost_per_resolved_issue", columns={"first_reason": "First reason"},
                       largest={"by": "journeys", "measure": "journeys", "of": "first reasons"})
+
+
+def test_an_unpriced_cost_says_which_channel_lacks_a_price_and_the_fix_that_fits():
+    # a leg export without handle times and an engagement giving cost.loaded_hourly_cost: the
+    # repeat cost read "no channel it needs has a price: give cost.cost_per_contact, or
+    # cost.loaded_hourly_cost to derive prices from AHT", the hourly cost it had been given
+    from cxkit import cost_narrative
+
+    def why(*rows):
+        prices = pd.DataFrame(rows, columns=["channel", "basis", "source"])
+        return cost_narrative._no_price(FakeResults({"channel_prices": prices}))
+
+    no_aht = "not priced: no price given and no measured AHT (no handled contact with a handle time) to derive one"
+    assert why(("voice", "not priced", no_aht)) == (
+        "voice has no price: no price given and no measured AHT (no handled contact with a handle time) to derive "
+        "one; give cost.cost_per_contact for voice, or map handle times (sources.contacts.columns.talk_s) to derive "
+        "it from cost.loaded_hourly_cost")
+    no_hourly = "not priced: no price given and no cost.loaded_hourly_cost to derive one from AHT"
+    both = why(("voice", "given", "given"), ("chat", "not priced", no_hourly), ("email", "not priced", no_hourly))
+    assert both.startswith("chat and email have no price (chat: no price given and no cost.loaded_hourly_cost")
+    assert both.endswith("give cost.cost_per_contact for chat and email, or give cost.loaded_hourly_cost to "
+                         "derive it from AHT")
+    assert "voice" not in both
