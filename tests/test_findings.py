@@ -910,6 +910,26 @@ def test_service_level_below_target_is_stated_per_channel_within_its_own_thresho
     _, status = _evaluate(r, "service_level_below_target")
     assert status.status == "not evaluated" and "service_level_target" in status.reason
 
+    # an export's unmapped 'E-Mail' (none of cxkit's codes, no threshold of its own) was judged
+    # within the default 20 s and read "Service level below target: E-Mail": it is left out
+    # (10 of 1,000 within 20 s), and when it is all there is, the rule says why
+    def judged(rows, tmp, thresholds=None):
+        r = _resultset(tmp, {"operations": pd.DataFrame(rows)})
+        manifest = json.loads((tmp / RESULTS_DIR / MANIFEST).read_text())
+        manifest["parameters"] |= {"service_level_target": 0.8, "sl_seconds": thresholds or {"default": 20}}
+        (tmp / RESULTS_DIR / MANIFEST).write_text(json.dumps(manifest))
+        return _evaluate(ResultSet.load(tmp), "service_level_below_target")
+
+    raw = row("E-Mail", 10, 990, 10, 20.0)
+    found, _ = judged([row("voice", 700, 900, 100, 20.0), raw], tmp_path / "raw")
+    assert [f.concerns for f in found] == ["voice"]
+    _, status = judged([raw], tmp_path / "only")
+    assert status.status == "not evaluated" and status.reason.startswith("no channel is one of cxkit's codes")
+    assert "'E-Mail' would be judged within the default; map them" in status.reason
+    # a threshold the engagement gives it is its own: judged
+    found, _ = judged([raw], tmp_path / "given", {"default": 20, "E-Mail": 20})
+    assert [f.concerns for f in found] == ["E-Mail"]
+
 
 def test_callbacks_not_kept_names_the_promise_in_plain_words(tmp_path):
     # 70 of 100 judged callbacks kept (95% CI 60.4-78.1%), entirely below the 90% standard
