@@ -595,8 +595,8 @@ def _no_price(results: Any) -> str:
         fixes.append("map handle times (sources.contacts.columns.talk_s) to derive it from cost.loaded_hourly_cost")
     if any("no cost.loaded_hourly_cost" in r for r in reasons):
         fixes.append("give cost.loaded_hourly_cost to derive it from AHT")
-    if len(channels) == 1:
-        why = f"{channels[0]} has no price: {reasons[0]}"
+    if len(set(reasons)) == 1:  # one reason for every channel: said once
+        why = f"{_listing(channels)} {'has' if len(channels) == 1 else 'have'} no price: {reasons[0]}"
     else:
         why = (f"{_listing(channels)} have no price ("
                + "; ".join(f"{c}: {r}" for c, r in zip(channels, reasons, strict=True)) + ")")

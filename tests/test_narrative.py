@@ -282,7 +282,10 @@ def test_an_unpriced_cost_says_which_channel_lacks_a_price_and_the_fix_that_fits
         "it from cost.loaded_hourly_cost")
     no_hourly = "not priced: no price given and no cost.loaded_hourly_cost to derive one from AHT"
     both = why(("voice", "given", "given"), ("chat", "not priced", no_hourly), ("email", "not priced", no_hourly))
-    assert both.startswith("chat and email have no price (chat: no price given and no cost.loaded_hourly_cost")
-    assert both.endswith("give cost.cost_per_contact for chat and email, or give cost.loaded_hourly_cost to "
-                         "derive it from AHT")
-    assert "voice" not in both
+    assert both == ("chat and email have no price: no price given and no cost.loaded_hourly_cost to derive one from "
+                    "AHT; give cost.cost_per_contact for chat and email, or give cost.loaded_hourly_cost to derive it "
+                    "from AHT")
+    absent = "not priced: channel absent from the price table"
+    mixed = why(("chat", "not priced", no_aht), ("social", "not priced", absent))
+    assert mixed.startswith("chat and social have no price (chat: no price given and no measured AHT")
+    assert "; social: channel absent from the price table); give cost.cost_per_contact for chat and social, " in mixed
