@@ -236,7 +236,8 @@ def no_flagged_agent(results: Any) -> str:
     """What the flagged agents' table says when it has no row: none flagged among the agents
     compared, or none compared at all (no agent has the judged contacts a comparison needs)."""
     agents = results.frame("handle_time_trap")
-    compared = agents is not None and bool(agents["qualifies"].fillna(False).astype(bool).any())
+    compared = (agents is not None and "qualifies" in agents.columns
+                and bool(agents["qualifies"].fillna(False).astype(bool).any()))
     if compared:
         return "No agent is both markedly faster than their team and markedly less resolving."
     return "No agent had enough judged contacts to be compared with their team, so none is flagged."
