@@ -123,6 +123,9 @@ _ID = ("contacts.customer_id",)
 _ELIGIBLE = ("contacts.direction=inbound", "contacts.outcome=handled")
 #: Repeats are inbound contacts: an export whose directions cannot say inbound has none to count
 _INBOUND = ("contacts.direction=inbound",)
+#: Abandonment is an outcome code: an export that cannot say abandoned has no abandon rate, and
+#: no service level (abandons after the short-abandon threshold are in its denominator)
+_ABANDONED = ("contacts.outcome=abandoned",)
 #: What the effort index adds up when the export has it (METRICS.md, effort index).
 _EFFORT_PARTS = ("contacts.ivr_s", "contacts.wait_s", "contacts.hold_s", "contacts.transfers", "contacts.auth_attempts")
 _EFFORT_SWITCHES = ("contacts.channel",)
@@ -159,24 +162,29 @@ FIGURES: dict[str, Figure] = {
     ),
     "transfer_paths": Figure("Transfer paths between queues", ("legs.queue",), ("fcr_transfer",)),
     # operations
-    # an abandon is an outcome code: without outcomes, none is counted, and 0 abandons read as 0%;
-    # the threshold is the channel's: without a channel code, e-mail was judged within 20 s
+    # an abandon is an outcome code: without outcomes, none is counted, and 0 abandons read as 0%
+    # (an export of completed calls only, mapped {completed: handled}, read "abandon rate 0.0%" and
+    # a service level over answered calls only); the threshold is the channel's: without a channel
+    # code, e-mail was judged within 20 s
     "service_level": Figure(
         "Service level",
         ("contacts.answered_at", "contacts.wait_s", "contacts.queued", "contacts.outcome", "contacts.channel"),
-        ("service_level",)
+        ("service_level",), codes=_ABANDONED,
     ),
     # the scorecard's voice row: a centre without calls has no voice service level to set
     # against the 80/20 convention (it showed "–" there, beside rows saying why)
     "service_level_voice": Figure(
         "Voice service level",
         ("contacts.answered_at", "contacts.wait_s", "contacts.queued", "contacts.outcome", "contacts.channel"),
-        ("service_level",), codes=("contacts.channel=voice",),
+        ("service_level",), codes=("contacts.channel=voice", *_ABANDONED),
     ),
+    # a count of queue entries: measured where the export records them, abandons or not
+    "offered": Figure("Contacts offered to a queue", ("contacts.queued",), ("service_level",)),
     "asa": Figure("Average speed of answer", ("contacts.answered_at", "contacts.wait_s"), ("service_level",)),
-    "abandon_rate": Figure("Abandon rate", ("contacts.queued", "contacts.wait_s", "contacts.outcome"), ("service_level",)),
+    "abandon_rate": Figure("Abandon rate", ("contacts.queued", "contacts.wait_s", "contacts.outcome"),
+                           ("service_level",), codes=_ABANDONED),
     "ivr_hangups": Figure("IVR hang-ups", ("contacts.ivr_s", "contacts.queued"), ("service_level",),
-                          codes=("contacts.outcome=abandoned",)),
+                          codes=_ABANDONED),
     "containment": Figure("Containment by the IVR or bot", ("contacts.ivr_s", "contacts.outcome"), (),
                           codes=("contacts.outcome=contained",)),
     "deflection": Figure("Deflected by the IVR or bot", ("contacts.ivr_s", "contacts.outcome"), (),
@@ -228,7 +236,7 @@ FIGURES: dict[str, Figure] = {
     "service_level_by_gap": Figure(
         "Service level by staffing gap",
         ("intervals.offered", "intervals.staffed_agents", "contacts.talk_s", "contacts.answered_at", "contacts.wait_s"),
-        ("aht", "service_level"), partial=_WORK,
+        ("aht", "service_level"), partial=_WORK, codes=_ABANDONED,
     ),
     "channel_prices": Figure("Cost per contact", (), ("cost_model",)),
     "derived_prices": Figure("Cost per contact derived from AHT", ("contacts.talk_s",), ("aht",), partial=_WORK),
@@ -256,7 +264,8 @@ FIGURES: dict[str, Figure] = {
     "switch_after_contact": Figure("Next contact in another channel", _ID, ("journey_effort",),
                                    several=("contacts.channel",)),
     "abandon_by_queue": Figure(
-        "Abandon rate by queue", ("contacts.queued", "contacts.wait_s", "contacts.queue"), ("service_level",)
+        "Abandon rate by queue", ("contacts.queued", "contacts.wait_s", "contacts.queue"), ("service_level",),
+        codes=_ABANDONED,
     ),
     "case_followthrough_by_reason": Figure("Case follow-through by reason", ("cases.closed_at", "cases.reason"),
                                            ("fcr_case",)),

@@ -205,6 +205,20 @@ def test_resolution_without_the_codes_of_an_eligible_contact_is_not_measured():
     assert _coded("outcome", full, codes=["abandoned", "handled"]).measured("fcr_by_reason")
 
 
+def test_an_export_that_cannot_say_abandoned_has_no_abandon_rate_or_service_level():
+    # an export of completed calls only, mapped {completed: handled}: the summary read "abandon
+    # rate 0.0% of 7,470 calls offered" and a service level over answered calls only
+    full = {**FULL, "outcome": (True, 100), "channel": (True, 100), "queue": (True, 100)}
+    completed = _coded("outcome", full, codes=["handled"])
+    why = ("not measured: the export has no code for an abandoned outcome (its value map gives handled: "
+           "sources.contacts.columns.outcome.values)")
+    for figure in ("abandon_rate", "service_level", "abandon_by_queue"):
+        assert completed.not_measured(figure) == why, figure
+    # none of these needs an abandon: the contacts offered to a queue are still counted
+    assert completed.measured("asa") and completed.measured("fcr_repeat") and completed.measured("offered")
+    assert _coded("outcome", full, codes=["abandoned", "handled"]).measured("service_level")
+
+
 def test_a_centre_without_calls_has_no_voice_service_level():
     # a digital-only centre (chat, email, messaging): the scorecard's voice row showed "–" with
     # no reason, beside rows saying "not measured" and why
