@@ -20,7 +20,7 @@ import pandas as pd
 
 from cxkit import display, wording
 from cxkit.capacity import MAX_TRAFFIC_ERLANGS, WEEKDAYS
-from cxkit.narrative import _num, pct, plural
+from cxkit.narrative import _num, data_days, pct, plural
 from cxkit.narrative import _paragraph as _p
 from cxkit.wording import CURRENCY_SYMBOLS, a_year, yearly, yearly_note
 from cxkit.wording import days as in_days
@@ -453,7 +453,7 @@ def scenario_details(results: Any) -> Any:
         m = mc[mc["scenario"] == name].copy()
         for col in ("base", "p10", "p50", "p90"):
             m[col] = [_output_value(results, o, v) for o, v in zip(m["output"], m[col], strict=True)]
-        parts.append(display.table(m, columns={"label": f"Per year ({yearly(_days(results))})", "base": "Base",
+        parts.append(display.table(m, columns={"label": f"Per year ({yearly(data_days(results))})", "base": "Base",
                                                "p10": "P10", "p50": "P50", "p90": "P90",
                                                "share_negative": "Draws below 0"},
                                    formats={"share_negative": "percent0"}))
@@ -603,11 +603,6 @@ def _no_price(results: Any) -> str:
     return f"{why}; {', or '.join(fixes)}"
 
 
-def _days(results: Any) -> int:
-    """The data period's local days (:func:`cxkit.cost.data_period`)."""
-    return int(results.frame("data_period").iloc[0]["days"])
-
-
 def _why_not_priced(results: Any, scenario: str) -> str:
     """Why a scenario's net saving has no value: the price its unpriced saving lines lack (a
     price per contact, or the cost of an agent hour for a change in handle time)."""
@@ -628,15 +623,17 @@ def _why_not_priced(results: Any, scenario: str) -> str:
 def year_column(results: Any) -> str:
     """The heading of a yearly column: "A year (extrapolated)" over fewer days than a year,
     "A year (the period's own)" over a year, "A year (on average)" over more."""
-    return f"A year ({yearly(_days(results))})"
+    return f"A year ({yearly(data_days(results))})"
+
+
+#: what the scenarios' yearly figures are, by how a year comes from the period (``wording.yearly``)
+_YEARLY_FIGURES = {"extrapolated": "extrapolations", "the period's own": "the period's own",
+                   "on average": "averages over the period"}
 
 
 def _yearly_figures(results: Any) -> str:
     """How the scenarios' yearly figures come from the period, as a sentence's start."""
-    n = _days(results)
-    if n == 365:
-        return "Yearly figures are the period's own"
-    return "Yearly figures are averages over the period" if n > 365 else "Yearly figures are extrapolations"
+    return f"Yearly figures are {_YEARLY_FIGURES[yearly(data_days(results))]}"
 
 
 def avoidable_bridge(results: Any) -> display.Html:

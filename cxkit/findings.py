@@ -54,7 +54,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cxkit.errors import ConfigError, CxkitError
 from cxkit.stats import Z95, wilson_bounds
 from cxkit.wording import days as in_days
-from cxkit.wording import money
+from cxkit.wording import money, plural
 
 __all__ = [
     "BUCKETS",
@@ -339,7 +339,7 @@ class Size:
         if self.repeats is not None and (self.repeats, self.repeats_label) != (self.affected, self.affected_label):
             parts.append(f"{_count(self.repeats)} {self.repeats_label}")
         if self.hours is not None:
-            parts.append(f"{self.hours:,.0f} agent hour{'' if round(self.hours) == 1 else 's'}")
+            parts.append(plural(round(self.hours), "agent hour"))
         if self.cost_period is not None:
             parts.append(f"{money(self.cost_period, self.currency, 0)} in the period"
                          + (f", about {money(self.cost_year, self.currency, 0)} a year"
@@ -877,21 +877,21 @@ def _handle_time_trap(ctx: Context, rule: Rule) -> list[Draft]:
     k = len(hit)
     flagged = int(q["flagged"].fillna(False).astype(bool).sum())
     lo, hi = wilson_bounds(float((hit["fcr"] * hit["fcr_n"]).sum()), n)
-    team_text = (f" in {len(teams)} team{'s' if len(teams) != 1 else ''}" if teams and teams != [_NONE] else "")
+    agents = plural(k, "agent") + (f" in {plural(len(teams), 'team')}" if teams and teams != [_NONE] else "")
+    one = k == 1
     # the section flags every agent under both thresholds; a finding states only those whose
     # interval lies below their team: a reader who counts the section's flagged agents is told
     # why the finding names fewer
     which = ("" if k == flagged else
-             " Of the {flagged} agents the section flags, this is the one whose FCR interval lies entirely below "
-             "their team's typical agent." if k == 1 else
-             " Of the {flagged} agents the section flags, these {k_alone} are those whose FCR interval lies "
-             "entirely below their team's typical agent.")
+             " Of the {flagged} agents the section flags, "
+             + ("this is the one whose" if one else "these {k_alone} are those whose")
+             + " FCR interval lies entirely below their team's typical agent.")
     return [Draft(
-        concerns_kind="agents", concerns=f"{k} agent{'s' if k != 1 else ''}{team_text}",
-        defect=Sentence.of("{k} " + ("closes" if k == 1 else "close") + " contacts in {ratio} of their team's "
-                           "typical handle time and " + ("resolves" if k == 1 else "resolve") + " first time {fcr} "
+        concerns_kind="agents", concerns=agents,
+        defect=Sentence.of("{k} " + ("closes" if one else "close") + " contacts in {ratio} of their team's "
+                           "typical handle time and " + ("resolves" if one else "resolve") + " first time {fcr} "
                            "against {peer}: short handling that buys repeat contacts." + which,
-                           k=_n(f"{k} agent{'s' if k != 1 else ''}{team_text}"), ratio=_n(pct(ratio, 0)),
+                           k=_n(agents), ratio=_n(pct(ratio, 0)),
                            fcr=_n(pct(fcr)), peer=_n(pct(peer)), flagged=_n(f"{flagged:,}"), k_alone=_n(f"{k:,}")),
         evidence=Evidence(metric="Pooled FCR of the flagged agents", value=fcr, ci_low=lo, ci_high=hi,
                           denominator=int(n),

@@ -38,6 +38,12 @@ def days(n: float) -> str:
     return f"{text} {'day' if float(n) == 1 else 'days'}"
 
 
+def _scale(n: float) -> int:
+    """How a year comes from ``n`` days of data, the one rule every yearly wording follows:
+    0 scaled up from fewer days, 1 the period itself (365 days), 2 an average over more."""
+    return 1 if float(n) == 365 else (2 if float(n) > 365 else 0)
+
+
 def a_year(n: float) -> str | None:
     """How a figure over ``n`` days of data is read as a year's, in the words that follow
     "about X a year": an extrapolation over fewer days, an average over more, and None when the
@@ -48,11 +54,8 @@ def a_year(n: float) -> str | None:
     >>> a_year(365) is None, a_year(730)
     (True, 'on average (x 365 / 730 days)')
     """
-    if float(n) == 365:
-        return None
-    if float(n) > 365:
-        return f"on average (x 365 / {days(n)})"
-    return f"if the period is typical (x 365 / {days(n)}, an extrapolation)"
+    return (f"if the period is typical (x 365 / {days(n)}, an extrapolation)", None,
+            f"on average (x 365 / {days(n)})")[_scale(n)]
 
 
 def yearly(n: float) -> str:
@@ -62,9 +65,7 @@ def yearly(n: float) -> str:
     >>> yearly(30), yearly(365), yearly(730)
     ('extrapolated', "the period's own", 'on average')
     """
-    if float(n) == 365:
-        return "the period's own"
-    return "on average" if float(n) > 365 else "extrapolated"
+    return ("extrapolated", "the period's own", "on average")[_scale(n)]
 
 
 def yearly_note(n: float) -> str:
@@ -78,12 +79,10 @@ def yearly_note(n: float) -> str:
     >>> yearly_note(730)
     'a yearly figure is the period figure x 365 / 730 days, the average year of the period'
     """
-    if float(n) == 365:
-        return "the period is a year: a yearly figure is the period's own, not scaled"
-    if float(n) > 365:
-        return f"a yearly figure is the period figure x 365 / {days(n)}, the average year of the period"
     return (f"a yearly figure is the period figure x 365 / {days(n)}, an extrapolation that assumes the period "
-            "is typical of the year")
+            "is typical of the year",
+            "the period is a year: a yearly figure is the period's own, not scaled",
+            f"a yearly figure is the period figure x 365 / {days(n)}, the average year of the period")[_scale(n)]
 
 
 def share(fraction: float | None) -> str:
