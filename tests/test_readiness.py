@@ -294,6 +294,34 @@ def test_a_missing_day_is_a_gap_a_weekly_closing_day_is_not():
     assert _by_id(missing)["contacts.daily.volume_stable"].status == "fail"  # 0 against a median of 30
 
 
+def test_an_outage_of_a_steady_feed_degrades_the_figures_that_count_over_the_period():
+    # 30 contacts a day, closed on Sundays; nothing on Tue 10th to Sat 14th: an export outage
+    sundays = (1, 8, 15, 22)
+    r = assess_tables(_month(), _inputs(_dense_contacts(skip=(*sundays, 10, 11, 12, 13, 14))), now=NOW)
+    outage = _by_id(r)["contacts.daily.no_outage"]
+    assert (outage.status, outage.unexpected, outage.denominator) == ("fail", 5, 24)
+    assert outage.finding == "5 of 24 days that usually have 10 contacts or more have none"
+    # repeats on the missing days are unseen, counts and yearly figures leave them out
+    for diagnostic in ("fcr_repeat", "fcr_transfer", "journey_effort", "cost_model"):
+        assert r.matrix[diagnostic]["verdict"] == "degraded", diagnostic
+        assert "5 of 24 days that usually have 10 contacts or more have none" in r.matrix[diagnostic]["reason"]
+    # a rate over the days that have contacts is not biased by the days that have none
+    for diagnostic in ("service_level", "aht"):
+        assert "no_outage" not in str(r.matrix[diagnostic]["reasons"]), diagnostic
+    # a weekly closing day is no outage
+    closed = assess_tables(_month(), _inputs(_dense_contacts(skip=sundays)), now=NOW)
+    assert (_by_id(closed)["contacts.daily.no_outage"].status, closed.matrix["fcr_repeat"]["verdict"]) == ("pass", "ready")
+
+
+def test_a_quiet_feed_has_no_outage_to_judge():
+    # 3 contacts a day: a day without any is chance, still listed as a gap, limiting no figure
+    r = assess_tables(_month(), _inputs(_dense_contacts(per_day=3, skip=(11,))), now=NOW)
+    outage = _by_id(r)["contacts.daily.no_outage"]
+    assert outage.status == "not evaluated" and outage.note.startswith("too few contacts per day to tell an outage")
+    assert _by_id(r)["contacts.daily.no_gaps"].status == "fail"
+    assert r.matrix["fcr_repeat"]["verdict"] == "ready"
+
+
 def test_sparse_sources_are_judged_by_runs_of_empty_days_not_single_days():
     # 3 responses a day, none on Sundays and none on Tue 10th: normal for a sparse source
     sparse = _surveys(3, skip=(1, 8, 10, 15, 22))
@@ -940,7 +968,7 @@ def test_nps_and_ces_answers_on_another_scale_block_perception(column, scale, of
 def test_a_ready_verdict_says_passed_only_when_every_check_passed():
     # the Connect fixture has no contact reason: the check that reasons are present could not be
     # evaluated, which limits no FCR figure; the reason said "every check it depends on passed"
-    # beside "21 of 22 checks passed"
+    # beside "21 of 22 checks passed"; a feed of a few contacts a day cannot show an outage either
     import cxkit
     from cxkit.readiness import assess
 
@@ -948,10 +976,21 @@ def test_a_ready_verdict_says_passed_only_when_every_check_passed():
     fcr = r.matrix["fcr_repeat"]
     assert fcr["verdict"] == "ready"
     assert fcr["reason"] == ("FCR (repeat-based) and repeat share is ready: no check it depends on found a problem "
-                             "that limits it (1 could not be evaluated: contact_reason is present for breakdowns)")
+                             "that limits it (2 could not be evaluated: contact_reason is present for breakdowns; days that usually "
+                             "have 10 contacts or more all have some (no export outage))")
     aht = r.matrix["aht"]
     assert aht["verdict"] == "ready" and aht["reason"] == "Average handle time is ready: every check it depends on passed"
     assert all(c.status == "pass" for c in r.results if "aht" in c.diagnostics)
+
+
+def test_a_leg_column_not_mapped_names_the_contacts_source():
+    # legs come from the contacts export: its mapping is the key to fix, not a 'sources.legs'
+    import cxkit
+    from cxkit.readiness import assess
+
+    r = assess(cxkit.open_engagement(FIXTURES / "amazon_connect" / "engagement.yaml"))
+    notes = {c.note for c in r.results if c.table == "legs" and c.id.startswith("legs.notes.")}
+    assert notes == {"notes is not in the export (not mapped in sources.contacts.columns)"}
 
 
 def test_every_check_text_fills_its_placeholders():
