@@ -829,6 +829,9 @@ def _source_problems(table: str, src: SourceConfig, base_dir: Path) -> list[str]
         if value.sql is not None and (problem := sql_expression_problem(value.sql)) is not None:
             problems.append(f"{key}.columns.{name}.sql: {problem}; write one DuckDB expression over the raw "
                             "columns, e.g. \"TRY_CAST(queue_id AS INTEGER)\"")
+        for origin in ("sql", "derive"):
+            if (problem := _window_problem(getattr(value, origin), name)) is not None:
+                problems.append(f"{key}.columns.{name}.{origin}: {problem}")
         if value.timezone is not None and (problem := _timezone_problem(value.timezone)) is not None:
             problems.append(f"{key}.columns.{name}.timezone: {problem}")
         if value.unit is not None and name in spec.names and spec.column(name).dtype.startswith("timestamp"):
@@ -893,6 +896,29 @@ def sql_expression_problem(sql: str) -> str | None:
     if isinstance(parsed[0], (sqlglot.exp.Query, sqlglot.exp.Command, sqlglot.exp.DDL, sqlglot.exp.DML)):
         return f"one expression is expected, found a {type(parsed[0]).__name__.upper()} statement"
     return None
+
+
+def _window_problem(sql: str | None, column: str) -> str | None:
+    """Why a mapping with a window function (``OVER``) cannot give canonical ``column``, or None.
+
+    Each row is mapped on its own: readiness counts a column's unreadable values with an
+    aggregate over its expression, which the engine refuses around a window, and a window would
+    number the rows before the exclusion rules and de-duplication drop some of them.
+
+    >>> _window_problem("row_number() OVER (PARTITION BY master_id ORDER BY start)", "leg_seq")[:60]
+    'a window function (OVER ...) cannot map a column: each row i'
+    """
+    import sqlglot
+
+    try:
+        tree = sqlglot.parse_one(sql, read="duckdb") if sql else None
+    except sqlglot.errors.SqlglotError:
+        return None  # said by sql_expression_problem
+    if tree is None or tree.find(sqlglot.exp.Window) is None:
+        return None
+    fix = ("leave leg_seq unmapped: cxkit numbers each contact's legs by arrived_at, then ended_at"
+           if column == "leg_seq" else "write it over the row's own columns")
+    return f"a window function (OVER ...) cannot map a column: each row is mapped on its own. Fix: {fix}"
 
 
 def _format_from_suffix(path: str) -> str | None:

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cxkit.schema import DIAGNOSTICS, TABLES
+from cxkit.schema import DIAGNOSTICS, TABLES, source_key
 
 __all__ = ["Figure", "FIGURES", "Caveat", "Judge", "column_words", "reason_columns"]
 
@@ -335,9 +335,13 @@ class Judge:
         """Why ``figure`` cannot be measured (``'the export has no X (table.column)'``), or None."""
         f = _figure(figure)
         absent_tables = [t for t in dict.fromkeys(c.split(".", 1)[0] for c in f.reads) if t not in self.coverage]
+        if absent_tables == ["legs"]:
+            # legs are not a source of their own: the contacts export at leg grain gives them
+            return ("the contacts export has one row per contact, not one per transfer leg "
+                    "(sources.contacts.grain: leg)")
         if absent_tables:
             names = " or ".join(absent_tables)
-            return f"the engagement has no {names} source (sources.{absent_tables[0]})"
+            return f"the engagement has no {names} source ({source_key(absent_tables[0])})"
         missing = self.missing_columns(f.reads)
         # a coded column none of whose values is one of cxkit's codes: read, or needed for a code
         coded = [code.split("=", 1)[0] for code in f.codes]
@@ -347,14 +351,15 @@ class Judge:
             table, name = c.split(".", 1)
             return (f"none of the export's {name} values is one of cxkit's codes "
                     f"({', '.join(TABLES[table].column(name).values)}): map them under "
-                    f"sources.{table}.columns.{name}.values")
+                    f"{source_key(table)}.columns.{name}.values")
         if missing:
             words = ", ".join(f"{column_words(c)} ({c})" for c in missing)
             return f"the export has no {words}"
         for column in f.several:
             one = self._one_code(column)
             if one is not None:
-                return f"{one}: a move to another cannot be seen (sources.{column.replace('.', '.columns.', 1)})"
+                table, name = column.split(".", 1)
+                return f"{one}: a move to another cannot be seen ({source_key(table)}.columns.{name})"
         for code in f.codes:
             column, value = code.split("=", 1)
             table, name = column.split(".", 1)
@@ -362,12 +367,12 @@ class Judge:
             possible = col.get("codes")
             if possible is not None and value not in possible:
                 return (f"the export has no code for {_a(value)} {name} (its value map gives "
-                        f"{', '.join(possible) or 'nothing'}: sources.{table}.columns.{name}.values)")
+                        f"{', '.join(possible) or 'nothing'}: {source_key(table)}.columns.{name}.values)")
             if possible is None and "observed" in col and value not in col["observed"]:
                 # raw codes or an sql expression: no row giving the code is all the data says, and
                 # an export that does not record it reads the same as one where it never happened
                 return (f"no {table[:-1] if table.endswith('s') else table} in the export has {_a(value)} {name} "
-                        f"(sources.{table}.columns.{name} gives none): the export may not record it")
+                        f"({source_key(table)}.columns.{name} gives none): the export may not record it")
         return None
 
     def not_measured(self, figure: str) -> str | None:

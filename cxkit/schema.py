@@ -20,6 +20,7 @@ __all__ = [
     "DIRECTIONS",
     "OUTCOMES",
     "table_spec",
+    "source_key",
     "ibis_schema",
     "data_model_markdown",
 ]
@@ -148,7 +149,8 @@ _CONTACT_COLUMNS = (
 
 _LEG_COLUMNS = (
     Column("contact_id", "string", "Contact the leg belongs to.", True),
-    Column("leg_seq", "int64", "Order of the leg in the contact, from 1.", True),
+    Column("leg_seq", "int64", "Order of the leg in the contact, from 1; when the export has none, leave it "
+                   "unmapped: the legs are numbered by arrived_at, then ended_at.", True),
 ) + tuple(c for c in _CONTACT_COLUMNS if c.name not in ("contact_id", "transfers")) + (
     Column(
         "transfers_out",
@@ -257,6 +259,16 @@ def table_spec(name: str) -> TableSpec:
     except KeyError:
         known = ", ".join(TABLES)
         raise KeyError(f"unknown canonical table {name!r}; known tables: {known}") from None
+
+
+def source_key(table: str) -> str:
+    """The engagement key that gives canonical ``table``: legs come from the contacts source
+    delivered at leg grain, so their columns are mapped under ``sources.contacts``.
+
+    >>> source_key("legs"), source_key("cases")
+    ('sources.contacts', 'sources.cases')
+    """
+    return "sources.contacts" if table == "legs" else f"sources.{table}"
 
 
 def ibis_schema(name: str):

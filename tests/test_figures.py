@@ -39,6 +39,11 @@ def test_column_null_in_every_row_is_not_measured():
 def test_absent_source_names_the_source():
     judge = Judge(None, _coverage(**FULL))
     assert judge.not_measured("csat") == "not measured: the engagement has no surveys source (sources.surveys)"
+    # legs are no source of their own: a contacts export at contact grain has none, and the fix
+    # is the contacts source's grain, not a 'sources.legs' key the configuration would refuse
+    assert judge.not_measured("transfer_paths") == (
+        "not measured: the contacts export has one row per contact, not one per transfer leg "
+        "(sources.contacts.grain: leg)")
 
 
 def test_partial_columns_leave_a_caveat_not_a_blank():

@@ -25,7 +25,7 @@ from cxkit.loading import LoadReport
 from cxkit.readiness import validator
 from cxkit.privacy import IdentifierSet, redact
 from cxkit.readiness.suites import Rule, Suite, condition_columns
-from cxkit.schema import TABLES
+from cxkit.schema import TABLES, source_key
 from cxkit.zones import zone
 
 __all__ = ["CheckResult", "TableInputs", "apply_populations", "run_checks", "hourly_profile", "daily_frame"]
@@ -774,7 +774,7 @@ def _unavailable(rule: Rule, mapped: set[str], has_contacts: bool) -> str | None
     missing = [c for c in dict.fromkeys(needed) if c not in mapped]
     if missing:
         verb = "is" if len(missing) == 1 else "are"
-        return f"{', '.join(missing)} {verb} not in the export (not mapped in sources.{rule.table}.columns)"
+        return f"{', '.join(missing)} {verb} not in the export (not mapped in {source_key(rule.table)}.columns)"
     return None
 
 
