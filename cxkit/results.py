@@ -493,7 +493,8 @@ def _effort_by_reason(i: Inputs):
 
 
 @_result("effort_vs_ratings", "journey", "Effort index against customers' ratings", figure="effort_vs_ratings",
-         tables=("contacts", "surveys"), sort=("measure",))
+         row_key="measure", row_figures={"ces": "ces", "csat": "csat"}, tables=("contacts", "surveys"),
+         sort=("measure",))
 def _effort_vs_ratings(i: Inputs):
     from cxkit import journey
 

@@ -516,3 +516,35 @@ def test_compiles_for_other_backends():
     for expr in (j, J.journey_variants(jc, j), J.transitions(jc, j), J.effort_decomposition(j)):
         for dialect in ("postgres", "snowflake", "bigquery", "trino"):
             assert ibis.to_sql(expr, dialect=dialect)
+
+
+def test_a_rating_the_export_lacks_is_not_measured_in_the_effort_ratings_table(tmp_path):
+    # surveys with CSAT only: the CES row read "0 responses, small sample", as if CES were asked
+    import yaml
+
+    from cxkit.config import load_engagement
+    from cxkit.pipeline import prepare_run
+    from cxkit.results import ResultSet
+
+    (tmp_path / "contacts.csv").write_text("id,cust,start,end\n" + "".join(
+        f"c{i},k{i % 7},2026-03-{2 + i % 20:02d} 10:00:00,2026-03-{2 + i % 20:02d} 10:05:00\n" for i in range(40)))
+    (tmp_path / "surveys.csv").write_text("sid,contact,at,csat\n" + "".join(
+        f"s{i},c{i},2026-03-{2 + i % 20:02d} 12:00:00,{1 + i % 5}\n" for i in range(40)))
+    fmt = "%Y-%m-%d %H:%M:%S"
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump({
+        "name": "t", "client": "T", "period": {"start": "2026-03-01", "end": "2026-03-31"}, "timezone": "UTC",
+        "sources": {
+            "contacts": {"path": "contacts.csv", "columns": {
+                "contact_id": "id", "customer_id": "cust", "channel": {"constant": "voice"},
+                "direction": {"constant": "inbound"}, "outcome": {"constant": "handled"},
+                "arrived_at": {"column": "start", "format": fmt}, "ended_at": {"column": "end", "format": fmt}}},
+            "surveys": {"path": "surveys.csv", "columns": {
+                "survey_id": "sid", "contact_id": "contact", "responded_at": {"column": "at", "format": fmt},
+                "csat": "csat"}}},
+        "resolution": {"min_n": 1}}))
+    prepare_run(tmp_path / "engagement.yaml", tmp_path / "run")
+    results = ResultSet.load(tmp_path / "run", load_engagement(tmp_path / "engagement.yaml"))
+    html = results.table("effort_vs_ratings", columns={"measure": "Rating", "n": "Responses"})._repr_html_()
+    ces, csat = (html.split(f">{m}")[1].split("</tr>")[0] for m in ("CES", "CSAT"))
+    assert "not measured: the export has no CES answers (surveys.ces)" in ces and ">0<" not in ces
+    assert "not measured" not in csat and ">40<" in csat
