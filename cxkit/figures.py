@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cxkit.schema import DIAGNOSTICS, TABLES, source_key
+from cxkit.schema import DIAGNOSTICS, TABLES, no_source, source_key
 
 __all__ = ["Figure", "FIGURES", "Caveat", "Judge", "column_words", "reason_columns"]
 
@@ -335,13 +335,8 @@ class Judge:
         """Why ``figure`` cannot be measured (``'the export has no X (table.column)'``), or None."""
         f = _figure(figure)
         absent_tables = [t for t in dict.fromkeys(c.split(".", 1)[0] for c in f.reads) if t not in self.coverage]
-        if absent_tables == ["legs"]:
-            # legs are not a source of their own: the contacts export at leg grain gives them
-            return ("the contacts export has one row per contact, not one per transfer leg "
-                    "(sources.contacts.grain: leg)")
         if absent_tables:
-            names = " or ".join(absent_tables)
-            return f"the engagement has no {names} source ({source_key(absent_tables[0])})"
+            return no_source(absent_tables)
         missing = self.missing_columns(f.reads)
         # a coded column none of whose values is one of cxkit's codes: read, or needed for a code
         coded = [code.split("=", 1)[0] for code in f.codes]

@@ -35,6 +35,7 @@ from typing import Any
 import pandas as pd
 
 from cxkit.errors import CxkitError
+from cxkit.schema import no_source
 
 __all__ = [
     "RESULTS",
@@ -998,7 +999,7 @@ def compute_results(
         absent = [t for t in spec.tables if not session.has(t)]
         entry: dict[str, Any] = {"section": spec.section, "title": spec.title, "figures": spec.all_figures()}
         if absent:
-            entry.update(available=False, why=f"the engagement has no {' or '.join(absent)} source")
+            entry.update(available=False, why=no_source(absent))
             inputs.done[name] = None
             entries[name] = entry
             continue

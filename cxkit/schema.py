@@ -21,6 +21,7 @@ __all__ = [
     "OUTCOMES",
     "table_spec",
     "source_key",
+    "no_source",
     "ibis_schema",
     "data_model_markdown",
 ]
@@ -269,6 +270,22 @@ def source_key(table: str) -> str:
     ('sources.contacts', 'sources.cases')
     """
     return "sources.contacts" if table == "legs" else f"sources.{table}"
+
+
+def no_source(tables: list[str]) -> str:
+    """Why what needs ``tables``, which the engagement does not give, cannot be measured.
+
+    >>> no_source(["surveys"])
+    'the engagement has no surveys source (sources.surveys)'
+    >>> no_source(["legs"])
+    'the contacts export has one row per contact, not one per transfer leg (sources.contacts.grain: leg)'
+    """
+    sources = [t for t in tables if t != "legs"]
+    parts = [f"the engagement has no {' or '.join(sources)} source ({source_key(sources[0])})"] if sources else []
+    if "legs" in tables:
+        parts.append("the contacts export has one row per contact, not one per transfer leg "
+                     "(sources.contacts.grain: leg)")
+    return "; ".join(parts)
 
 
 def ibis_schema(name: str):

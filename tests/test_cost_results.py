@@ -144,10 +144,17 @@ def test_scenarios_record_their_seed_and_draws(results):
 
 def test_no_intervals_no_capacity_results(results):
     for name in ("forecast_accuracy", "forecast_dayparts", "staffing_summary", "service_level_by_gap"):
-        assert results.why_absent(name) == "the engagement has no intervals source"
+        assert results.why_absent(name) == "the engagement has no intervals source (sources.intervals)"
     from cxkit import cost_narrative
 
     assert "has no WFM intervals source" in str(cost_narrative.capacity_reading(results))
+
+
+def test_results_without_legs_name_the_contacts_grain_not_a_legs_source(results):
+    # legs are no source of their own: 'sources.legs' is a key the configuration refuses
+    for name in ("transfer_ping_pong", "transfer_chains"):
+        assert results.why_absent(name) == ("the contacts export has one row per contact, not one per transfer "
+                                            "leg (sources.contacts.grain: leg)")
 
 
 def test_reusing_the_runs_intermediates_changes_no_number(results, tmp_path):
