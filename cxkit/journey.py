@@ -198,6 +198,7 @@ def journey_contacts(
     *,
     window_days: float = 7,
     end_of_data: datetime | None = None,
+    stage: Callable[[ir.Table], ir.Table] | None = None,
 ) -> ir.Table:
     """Each identified inbound contact with the journey it belongs to and its position in it.
 
@@ -217,6 +218,9 @@ def journey_contacts(
     end_of_data
         End of data (``Session.end_of_data``); default the latest ``arrived_at`` in
         ``contacts`` (METRICS.md). Carried as ``end_of_data`` for :func:`journeys`.
+    stage
+        Computes the customers of several inbound contacts once (such as
+        :meth:`cxkit.session.Session.materialize`), as :func:`cxkit.grouping.split_by_group_size`.
 
     Returns
     -------
@@ -278,6 +282,9 @@ def journey_contacts(
     # of the journey's first contact. The windows sort only the columns they read; the other
     # columns join back by contact id and arrival.
     k = c.select("contact_id", "customer_id", "arrived_at", "ended_at", "channel", "outcome")
+    # a customer's only inbound contact is a journey of one: no earlier end, first of one, so
+    # only the customers of several are sorted (as the pairing does, cxkit.resolution)
+    k, alone = split_by_group_size(k, ["customer_id"], stage=stage)
     earlier = ibis.window(group_by="customer_id", order_by=order, rows=(None, -1))
     by_customer = ibis.window(group_by="customer_id", order_by=order)
     k = k.mutate(
@@ -301,6 +308,14 @@ def journey_contacts(
     k = k.select(_cid=k.contact_id, _arr_s=k.arrived_at.epoch_seconds(), latest_end_before=k.latest_end_before,
                  _prev_channel=k._prev_channel, position=k.position, journey_id=k.journey_id,
                  journey_size=k.journey_size, _first_handled=k._first_handled)
+    one = ibis.literal(1, type="int64")
+    alone = alone.select(
+        _cid=alone.contact_id, _arr_s=alone.arrived_at.epoch_seconds(),
+        latest_end_before=ibis.null(k.latest_end_before.type()), _prev_channel=ibis.null(k._prev_channel.type()),
+        position=one, journey_id=alone.contact_id, journey_size=one,
+        _first_handled=ibis.ifelse(alone.outcome == "handled", one, ibis.null("int64")),
+    )
+    k = k.union(alone.cast(k.schema()))
     # by id and arrival (a contact id an export repeats keeps its own row); the arrival as
     # epoch seconds: an equality on the timestamp itself is pushed into the scan as a filter,
     # which DuckDB cannot build over a pandas-backed table without pytz

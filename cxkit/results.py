@@ -155,7 +155,8 @@ class Inputs:
         from cxkit import journey
 
         return self._cache(
-            journey.journey_contacts(self.contacts, window_days=self.res.repeat_window_days, end_of_data=self.eod),
+            journey.journey_contacts(self.contacts, window_days=self.res.repeat_window_days, end_of_data=self.eod,
+                                     stage=lambda t: self._cache(t, "several-inbound")),
             "journey_contacts",
         )
 

@@ -141,6 +141,31 @@ def test_journey_components(con):
     assert (j["status"], j["resolved"], j["censored"]) == ("resolved", True, False)
 
 
+def test_a_customers_only_inbound_contact_is_a_journey_of_one_without_the_windows(con):
+    # only the customers of several inbound contacts are sorted; the others get what the windows
+    # would give them: first of one, no earlier end, no switch; an outbound contact is no part
+    t = contacts(
+        c("a", "2026-03-02 09:00", "2026-03-02 09:03", outcome="abandoned"),
+        c("o", "2026-03-02 10:00", "2026-03-02 10:03", direction="outbound"),
+        c("b", "2026-03-05 09:00", "2026-03-05 09:10", customer_id="m", channel="chat"),
+        c("c", "2026-03-06 09:00", "2026-03-06 09:30", customer_id="m", outcome="abandoned"),
+        c("d", "2026-03-07 09:00", "2026-03-07 09:05", customer_id="n"),
+    )
+    staged = []
+    jc = J.journey_contacts(t, end_of_data=EOD, stage=lambda keys: staged.append(keys) or ibis.memtable(con.execute(keys)))
+    assert len(staged) == 1
+    got = con.execute(jc).set_index("contact_id").sort_index()
+    plain = con.execute(J.journey_contacts(t, end_of_data=EOD)).set_index("contact_id").sort_index()
+    pd.testing.assert_frame_equal(got, plain)
+    assert got.index.tolist() == ["a", "b", "c", "d"]
+    cols = ["journey_id", "position", "is_last", "channel_switch", "overlaps_earlier", "abandoned_before_served"]
+    assert got.loc["a", cols].tolist() == ["a", 1, True, False, False, True]
+    assert got.loc["d", cols].tolist() == ["d", 1, True, False, False, False]
+    assert got.loc["c", cols].tolist() == ["b", 2, True, True, False, False]  # abandoned after a handled one
+    assert pd.isna(got.loc["a", "gap_s"]) and got.loc["c", "gap_s"] == 85800.0
+    assert str(jc.schema()) == str(J.journey_contacts(t, end_of_data=EOD).schema())
+
+
 def test_journeys_of_one_contact_pass_through_as_their_grouping(con):
     # journeys() groups only the journeys of several contacts; a journey of one contact is
     # its row: every column equals the plain grouping, nulls, an abandoned contact, a
