@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-__all__ = ["CURRENCY_SYMBOLS", "a_year", "days", "money", "plural", "share", "yearly", "yearly_note"]
+__all__ = ["CURRENCY_SYMBOLS", "WHOLE_UNITS", "a_year", "days", "money", "plural", "share", "yearly", "yearly_note"]
 
 
 #: Symbols of common currencies; any other code is written before the amount ("ILS 1,234.00").
 CURRENCY_SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€", "JPY": "¥"}
 
+#: Currencies without minor units (ISO 4217 exponent 0): ¥850, never ¥850.00.
+WHOLE_UNITS = frozenset({"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV",
+                         "XAF", "XOF", "XPF"})
+
 
 def money(amount: float, currency: str, decimals: int = 2) -> str:
-    """An amount in a currency (its ISO code): the symbol of a common one, else the code.
+    """An amount in a currency (its ISO code): the symbol of a common one, else the code; a
+    currency without minor units is written in whole units.
 
     >>> money(17649.8, "GBP"), money(2.02, "ILS"), money(-3034.4, "EUR", 0), money(5, "")
     ('£17,649.80', 'ILS 2.02', '-€3,034', '5.00')
+    >>> money(5107.5, "JPY"), money(850, "KRW")
+    ('¥5,108', 'KRW 850')
     """
     symbol = CURRENCY_SYMBOLS.get(currency, f"{currency} " if currency else "")
+    if currency in WHOLE_UNITS:
+        decimals = 0
     return f"{'-' if amount < 0 else ''}{symbol}{abs(amount):,.{decimals}f}"
 
 
