@@ -178,7 +178,8 @@ def test_results_manifest_records_every_result(results):
     assert manifest["results"]["fcr_overall"]["available"] is True
     # no legs, cases or surveys: said, not silently missing
     assert manifest["results"]["transfer_chains"] == {**manifest["results"]["transfer_chains"], "available": False}
-    assert "no legs" in manifest["results"]["transfer_chains"]["why"]
+    assert manifest["results"]["transfer_chains"]["why"] == (
+        "the contacts export has one row per contact, not one per transfer leg (sources.contacts.grain: leg)")
 
 
 def test_tables_keep_a_stated_row_order(results, tmp_path):
