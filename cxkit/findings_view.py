@@ -37,12 +37,19 @@ def _screen_cell(f: Finding, key: str) -> str:
     return f'<span title="{_e(s.basis)}">{s.value:g}{mark}</span>'
 
 
+def _caveat(f: Finding) -> str:
+    """The caveats readiness puts on the figures a finding rests on, as one sentence ('' if none):
+    a finding quotes those figures, so their caveats go where it is stated."""
+    return "; ".join(dict.fromkeys(f.caveats))
+
+
 def _evidence_cell(f: Finding) -> str:
     text = f.evidence.text() if f.source == "data" else f.evidence_text
     link = ""
     if f.evidence.anchor:
         link = (f'<br><a href="#{_e(slug(f.evidence.anchor))}">see: {_e(f.evidence.heading)}</a>')
-    return f"{_e(text)}{link}"
+    caveat = f"<br><em>Caveat: {_e(_caveat(f))}</em>" if f.caveats else ""
+    return f"{_e(text)}{link}{caveat}"
 
 
 def _size_short(f: Finding) -> str:
@@ -152,7 +159,9 @@ def _finding_block(f: Finding) -> str:
     return (
         f'<li style="margin:0.3em 0;"><strong>{_e(f.rank)}. {_e(f.title)}</strong> '
         f"<span style='color:#52606D;'>(score {f.score:.2f}; {_e(LANES[f.lane])})</span><br>{_e(f.defect)}<br>"
-        f"<span style='font-size:12px;color:#3E4C59;'>Evidence: {_e(evidence)}.{link} Size: {_e(size)}.</span></li>"
+        f"<span style='font-size:12px;color:#3E4C59;'>Evidence: {_e(evidence)}.{link} Size: {_e(size)}."
+        + (f"<br><em>Caveat: {_e(_caveat(f))}.</em>" if f.caveats else "")
+        + "</span></li>"
     )
 
 
@@ -255,7 +264,8 @@ def top_markdown(fs: Any, n: int = 3) -> str:
     lines = []
     for f in top:
         size = _size_short(f) if f.source == "data" else "a consultant's finding"
-        lines.append(f"{f.rank}. **{_md(f.title)}**: {f.defect_markdown} *Size: {_md(size)}; score {f.score:.2f}.*")
+        caveat = f" *Caveat: {_md(_caveat(f))}.*" if f.caveats else ""
+        lines.append(f"{f.rank}. **{_md(f.title)}**: {f.defect_markdown} *Size: {_md(size)}; score {f.score:.2f}.*{caveat}")
     return "\n".join(lines)
 
 

@@ -738,6 +738,21 @@ def test_ranked_table_links_to_the_evidence_and_marks_what_is_not_assessed(tmp_p
     assert html.count(">n/a*</span>") == 2  # complexity and risk, not assessed
 
 
+def test_a_finding_on_a_degraded_figure_carries_its_caveat_wherever_it_is_stated(tmp_path):
+    # readiness degraded the figure the finding quotes (an export outage): the caveat was only in
+    # the brief files, not beside the finding in the summary, the ranked table or the buckets
+    r = _resultset(tmp_path, _fcr_frames(A=(300, 500), D=(2000, 2600)))
+    fs = F.evaluate(r, None, F.FindingsFile())
+    top = fs.ranked[0]
+    top.caveats = ["5 of 24 days <b>have none</b>", "5 of 24 days <b>have none</b>"]
+    said = "Caveat: 5 of 24 days &lt;b&gt;have none&lt;/b&gt;"
+    assert fs.ranked_table()._repr_html_().count(said) == 1
+    assert fs.by_bucket()._repr_html_().count(said + ".") == 1
+    assert fs.top_markdown(1).endswith("*Caveat: 5 of 24 days \\<b\\>have none\\</b\\>.*")
+    top.caveats = []
+    assert "Caveat" not in fs.ranked_table()._repr_html_() + fs.by_bucket()._repr_html_() + fs.top_markdown(1)
+
+
 def test_every_rule_names_a_heading_its_section_has():
     from cxkit.findings import notebook_headings
 
