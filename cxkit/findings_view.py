@@ -265,7 +265,8 @@ def top_markdown(fs: Any, n: int = 3) -> str:
     for f in top:
         size = _size_short(f) if f.source == "data" else "a consultant's finding"
         caveat = f" *Caveat: {_md(_caveat(f))}.*" if f.caveats else ""
-        lines.append(f"{f.rank}. **{_md(f.title)}**: {f.defect_markdown} *Size: {_md(size)}; score {f.score:.2f}.*{caveat}")
+        lines.append(f"{f.rank}. **{_md(f.title)}**: {f.defect_markdown} "
+                     f"*Size: {_md(size)}; score {f.score:.2f}.*{caveat}")
     return "\n".join(lines)
 
 

@@ -152,7 +152,8 @@ def test_a_customers_only_inbound_contact_is_a_journey_of_one_without_the_window
         c("d", "2026-03-07 09:00", "2026-03-07 09:05", customer_id="n"),
     )
     staged = []
-    jc = J.journey_contacts(t, end_of_data=EOD, stage=lambda keys: staged.append(keys) or ibis.memtable(con.execute(keys)))
+    jc = J.journey_contacts(t, end_of_data=EOD,
+                            stage=lambda keys: staged.append(keys) or ibis.memtable(con.execute(keys)))
     assert len(staged) == 1
     got = con.execute(jc).set_index("contact_id").sort_index()
     plain = con.execute(J.journey_contacts(t, end_of_data=EOD)).set_index("contact_id").sort_index()
