@@ -823,14 +823,20 @@ def _source_problems(table: str, src: SourceConfig, base_dir: Path) -> list[str]
     for i, rule in enumerate(src.exclude):
         if (problem := sql_expression_problem(rule.when)) is not None:
             problems.append(f"{key}.exclude[{i}].when: {problem}; write one DuckDB condition, e.g. \"status = 'TEST'\"")
+        fix = (f"to drop records delivered more than once, use {key}.dedup: {{key: [<id columns>], newest_by: "
+               "<export time column>}, which keeps each record's newest version and counts the others")
+        if (problem := _window_problem(rule.when, "an exclusion rule", fix)) is not None:
+            problems.append(f"{key}.exclude[{i}].when: {problem}")
     for name, value in src.columns.items():
         if not isinstance(value, ColumnMapping):
             continue
         if value.sql is not None and (problem := sql_expression_problem(value.sql)) is not None:
             problems.append(f"{key}.columns.{name}.sql: {problem}; write one DuckDB expression over the raw "
                             "columns, e.g. \"TRY_CAST(queue_id AS INTEGER)\"")
+        fix = ("leave leg_seq unmapped: cxkit numbers each contact's legs by arrived_at, then ended_at"
+               if name == "leg_seq" else "write it over the row's own columns")
         for origin in ("sql", "derive"):
-            if (problem := _window_problem(getattr(value, origin), name)) is not None:
+            if (problem := _window_problem(getattr(value, origin), "a column mapping", fix)) is not None:
                 problems.append(f"{key}.columns.{name}.{origin}: {problem}")
         if value.timezone is not None and (problem := _timezone_problem(value.timezone)) is not None:
             problems.append(f"{key}.columns.{name}.timezone: {problem}")
@@ -898,15 +904,19 @@ def sql_expression_problem(sql: str) -> str | None:
     return None
 
 
-def _window_problem(sql: str | None, column: str) -> str | None:
-    """Why a mapping with a window function (``OVER``) cannot give canonical ``column``, or None.
+def _window_problem(sql: str | None, where: str, fix: str) -> str | None:
+    """Why ``sql``, ``where`` (a column mapping, an exclusion rule) of a source, cannot hold a
+    window function (``OVER``), with ``fix``; None when it holds none.
 
-    Each row is mapped on its own: readiness counts a column's unreadable values with an
-    aggregate over its expression, which the engine refuses around a window, and a window would
-    number the rows before the exclusion rules and de-duplication drop some of them.
+    Each row is mapped and excluded on its own: readiness counts a column's unreadable values
+    with an aggregate over its expression and the excluded rows with a filter, which the engine
+    refuses around a window, and a window would number the rows before the exclusion rules and
+    de-duplication drop some of them.
 
-    >>> _window_problem("row_number() OVER (PARTITION BY master_id ORDER BY start)", "leg_seq")[:60]
-    'a window function (OVER ...) cannot map a column: each row i'
+    >>> _window_problem("row_number() OVER (PARTITION BY master_id ORDER BY start)", "a column mapping", "x")
+    'a window function (OVER ...) cannot be used in a column mapping: each row is read on its own. Fix: x'
+    >>> _window_problem("status = 'TEST'", "an exclusion rule", "x") is None
+    True
     """
     import sqlglot
 
@@ -916,9 +926,7 @@ def _window_problem(sql: str | None, column: str) -> str | None:
         return None  # said by sql_expression_problem
     if tree is None or tree.find(sqlglot.exp.Window) is None:
         return None
-    fix = ("leave leg_seq unmapped: cxkit numbers each contact's legs by arrived_at, then ended_at"
-           if column == "leg_seq" else "write it over the row's own columns")
-    return f"a window function (OVER ...) cannot map a column: each row is mapped on its own. Fix: {fix}"
+    return f"a window function (OVER ...) cannot be used in {where}: each row is read on its own. Fix: {fix}"
 
 
 def _format_from_suffix(path: str) -> str | None:

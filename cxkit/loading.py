@@ -1012,6 +1012,17 @@ def load_source(
     tz = src.timezone or engagement.timezone
     period = (engagement.period.start, engagement.period.end)
 
+    for i, rule in enumerate(src.exclude):
+        # each rule bound on its own first (no row is read): a condition the export's types do
+        # not allow is named by its key, not by the first mapped column whose query it is in
+        try:
+            aliased.sql(f"SELECT * FROM {raw_name} WHERE NOT COALESCE(({rule.when}), FALSE)", dialect="duckdb")
+        except Exception as exc:
+            raise SourceError(
+                f"{origin}: sources.{table}.exclude[{i}].when ({rule.when!r}) does not run on this data: "
+                f"{str(exc).splitlines()[0].rstrip('.')}. Fix: correct the condition (TRY_CAST returns null where a "
+                "value does not convert)."
+            ) from exc
     where = " AND ".join(f"NOT COALESCE(({r.when}), FALSE)" for r in src.exclude) or "TRUE"
     kept_all_sql = f"SELECT * FROM {raw_name} WHERE {where}"
     # a row whose key is missing identifies nothing: it is kept, never read as an older version

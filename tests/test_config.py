@@ -84,11 +84,15 @@ BAD = [
      ["sources.contacts.columns.arrived_at.timezone", "unknown timezone 'Europe'"]),
     ("leg order from a window", lambda d: d["sources"]["contacts"]["columns"].update(
         leg_seq={"sql": "row_number() OVER (PARTITION BY master_id ORDER BY start)"}),
-     ["sources.contacts.columns.leg_seq.sql: a window function (OVER ...) cannot map a column",
+     ["sources.contacts.columns.leg_seq.sql: a window function (OVER ...) cannot be used in a column mapping",
       "leave leg_seq unmapped: cxkit numbers each contact's legs by arrived_at, then ended_at"]),
     ("derived from a window", lambda d: d["sources"]["contacts"]["columns"].update(
         answered_at={"derive": "lag(ended_at) OVER (ORDER BY arrived_at)"}),
      ["sources.contacts.columns.answered_at.derive: a window function", "write it over the row's own columns"]),
+    ("exclusion by a window", lambda d: d["sources"]["contacts"].update(
+        exclude=[{"when": "row_number() OVER (PARTITION BY id) > 1", "reason": "repeated ids"}]),
+     ["sources.contacts.exclude[0].when: a window function (OVER ...) cannot be used in an exclusion rule",
+      "use sources.contacts.dedup: {key: [<id columns>], newest_by: <export time column>}"]),
     ("memory limit without a unit DuckDB knows", lambda d: d.update(backend={"memory_limit": "3 gigs"}),
      ["backend.memory_limit: '3 gigs' is not a memory size", "e.g. '3GB' or '512MiB'"]),
 ]
