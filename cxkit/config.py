@@ -59,6 +59,15 @@ _DAY_NAMES = {name: i for i, full in enumerate(("monday", "tuesday", "wednesday"
 _HOURS = re.compile(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})")
 
 
+def _as_text(code: Any) -> Any:
+    """A raw code YAML read as a number, as the export writes it: ``1`` is '1', ``2.5`` '2.5'.
+
+    >>> _as_text(1), _as_text(2.5), _as_text("A")
+    ('1', '2.5', 'A')
+    """
+    return str(code) if isinstance(code, (int, float)) and not isinstance(code, bool) else code
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -85,6 +94,31 @@ class ColumnMapping(_Strict):
     )
     values: dict[str, Any] | None = Field(None, description="value map from raw codes to canonical codes")
     null_values: list[str] | None = Field(None, description="raw values that mean 'unknown'")
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _raw_codes_as_text(cls, v: Any) -> Any:
+        """``{1: abandoned, 0: handled}`` as YAML writes it: a raw code is compared as text, so
+        a number is its text ('1'). A key YAML read as true or false (yes, no, on, off) is
+        refused: which of its spellings the export holds is lost."""
+        if not isinstance(v, dict):
+            return v
+        flags = [k for k in v if isinstance(k, bool)]
+        if flags:
+            raise ValueError(f"a raw code read as {str(flags[0]).lower()}: YAML reads yes, no, on, off, true and "
+                             "false as true or false; write the export's spelling in quotes ('yes': ...)")
+        return {_as_text(k): value for k, value in v.items()}
+
+    @field_validator("null_values", mode="before")
+    @classmethod
+    def _null_codes_as_text(cls, v: Any) -> Any:
+        if not isinstance(v, list):
+            return v
+        flags = [x for x in v if isinstance(x, bool)]
+        if flags:
+            raise ValueError(f"a raw value read as {str(flags[0]).lower()}: YAML reads yes, no, on, off, true and "
+                             "false as true or false; write the export's spelling in quotes ('n/a', 'no')")
+        return [_as_text(x) for x in v]
 
     @model_validator(mode="after")
     def _one_origin(self) -> ColumnMapping:

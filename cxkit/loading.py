@@ -1095,6 +1095,9 @@ def load_source(
                 query = f"SELECT *, {extra} FROM ({query}) AS mapped"
             return aliased.sql(query, dialect="duckdb")
 
+        if derived:
+            _check_derived(aliased, f"SELECT {', '.join(selects)} FROM ({rows_sql}) AS kept{group}", derived,
+                           origin, table)
         mapped_table = mapping_over(rows_sql)
         # the same mapping over the rows before de-duplication, read instead when no key (or
         # no row) repeats (LoadReport.repeats): the usual export, where de-duplication's window
@@ -1106,8 +1109,8 @@ def load_source(
         raise
     except Exception as exc:
         raise SourceError(
-            f"{origin}: the mapping for '{table}' does not run on this data: {str(exc).splitlines()[0]}. "
-            f"Check the sql expressions under sources.{table}.columns"
+            f"{origin}: the mapping for '{table}' does not run on this data: "
+            f"{str(exc).splitlines()[0].rstrip('.')}. Check the sql expressions under sources.{table}.columns"
             + (f" and sources.{table}.unnest / group_by" if (src.unnest or src.group_by) else "")
             + "."
         ) from exc
@@ -1230,6 +1233,22 @@ def explain_execution_error(engagement: Engagement, report: LoadReport, exc: Exc
         return SourceError(f"{report.origin}: the data could not be read: {str(probe).splitlines()[0].rstrip('.')}. "
                            f"Fix: check {key}.read_options and {key}.exclude.")
     return None
+
+
+def _check_derived(aliased: ir.Table, mapped_sql: str, derived: list, origin: str, table: str) -> None:
+    """Each ``derive`` expression bound on its own over the mapped columns (no row is read): one
+    that does not fit the canonical types is named by its key, not as 'the mapping'."""
+    for col, mapping in derived:
+        try:
+            aliased.sql(f"SELECT CAST(({mapping.derive}) AS {_SQL_TYPES[col.dtype.split('(')[0]]}) AS x "
+                        f"FROM ({mapped_sql}) AS mapped", dialect="duckdb")
+        except Exception as exc:
+            raise SourceError(
+                f"{origin}: sources.{table}.columns.{col.name}.derive ({mapping.derive!r}) does not run on this "
+                f"data: {str(exc).splitlines()[0].rstrip('.')}. Fix: derive reads canonical columns, instants (UTC) "
+                "and durations in seconds: add seconds to an instant with to_seconds(...), e.g. "
+                "'arrived_at + to_seconds(ivr_s + wait_s)'."
+            ) from exc
 
 
 def _timestamp_from_native(raw: ir.Table, expr: str, tz: str, d: Dialect, from_sql: str,

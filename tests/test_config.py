@@ -93,6 +93,9 @@ BAD = [
         exclude=[{"when": "row_number() OVER (PARTITION BY id) > 1", "reason": "repeated ids"}]),
      ["sources.contacts.exclude[0].when: a window function (OVER ...) cannot be used in an exclusion rule",
       "use sources.contacts.dedup: {key: [<id columns>], newest_by: <export time column>}"]),
+    ("a raw code YAML reads as a flag", lambda d: d["sources"]["contacts"]["columns"].update(
+        outcome={"column": "outcome", "values": {True: "handled"}}),
+     ["sources.contacts.columns.outcome.values: a raw code read as true", "write the export's spelling in quotes"]),
     ("memory limit without a unit DuckDB knows", lambda d: d.update(backend={"memory_limit": "3 gigs"}),
      ["backend.memory_limit: '3 gigs' is not a memory size", "e.g. '3GB' or '512MiB'"]),
 ]
@@ -105,6 +108,16 @@ def test_bad_config_names_the_key_and_fix(tmp_path, label, mutate, expected):
     message = str(info.value)
     for text in expected:
         assert text in message, f"{label}: {text!r} not in:\n{message}"
+
+
+def test_raw_codes_yaml_reads_as_numbers_are_their_text(tmp_path):
+    # {1: abandoned, 0: handled} and null_values [0, -1] as YAML writes them: compared as text
+    data = _valid()
+    data["sources"]["contacts"]["columns"]["outcome"] = {"column": "outcome", "values": {1: "abandoned", 0: "handled"}}
+    data["sources"]["contacts"]["columns"]["customer_id"] = {"column": "cust", "null_values": [0, -1, "n/a"]}
+    e = load_engagement(_write(tmp_path, data))
+    assert e.sources["contacts"].mapping("outcome").values == {"1": "abandoned", "0": "handled"}
+    assert e.sources["contacts"].mapping("customer_id").null_values == ["0", "-1", "n/a"]
 
 
 def test_all_problems_reported_at_once(tmp_path):
