@@ -555,6 +555,10 @@ class ReadinessOverrides(_Strict):
     business_hours: dict[str, str] = Field(
         default_factory=dict, description="local opening hours per weekday, e.g. mon: '08:00-20:00'"
     )
+    closed_days: list[date] = Field(
+        default_factory=list,
+        description="local dates the center was closed (public holidays): no day check judges them, e.g. [2026-04-03]",
+    )
 
     @field_validator("business_hours", mode="before")
     @classmethod

@@ -105,6 +105,8 @@ readiness:
     wed: "08:00-20:00"
     thu: "08:00-20:00"
     fri: "08:00-20:00"
+  closed_days: []                 # local dates the center was closed (public holidays), e.g. [2026-04-03]:
+                                  # no day check reads them as an export outage
 
 report:
   title: {title}

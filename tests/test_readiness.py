@@ -308,6 +308,13 @@ def test_an_outage_of_a_steady_feed_degrades_the_figures_that_count_over_the_per
     # a rate over the days that have contacts is not biased by the days that have none
     for diagnostic in ("service_level", "aht"):
         assert "no_outage" not in str(r.matrix[diagnostic]["reasons"]), diagnostic
+    # days the engagement says the center was closed (public holidays) are judged by no day check
+    holidays = _month(readiness={"closed_days": [f"2026-03-{d}" for d in (10, 11, 12, 13, 14)]})
+    stated = assess_tables(holidays, _inputs(_dense_contacts(skip=(*sundays, 10, 11, 12, 13, 14))), now=NOW)
+    for check in ("no_outage", "no_gaps", "volume_stable"):
+        judged = _by_id(stated)[f"contacts.daily.{check}"]
+        assert (judged.status, judged.denominator) == ("pass", 19), check
+    assert stated.matrix["fcr_repeat"]["verdict"] == "ready"
     # a weekly closing day is no outage
     closed = assess_tables(_month(), _inputs(_dense_contacts(skip=sundays)), now=NOW)
     assert _by_id(closed)["contacts.daily.no_outage"].status == "pass"

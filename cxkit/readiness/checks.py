@@ -276,7 +276,11 @@ def daily_frame(hourly: pd.DataFrame, engagement: Engagement) -> pd.DataFrame:
     frame = pd.DataFrame({"day": days})
     frame["rows"] = [int(counts.get(d, 0)) for d in days]
     frame["weekday"] = [d.weekday() for d in days]
-    median = frame.groupby("weekday")["rows"].transform("median").astype("float64")
+    # a day the engagement says the center was closed (readiness.closed_days) tells nothing of
+    # its weekday's usual volume, and is judged by no rule: its usual volume reads 0
+    closed = frame["day"].isin(set(engagement.readiness.closed_days))
+    median = frame["rows"].where(~closed).groupby(frame["weekday"]).transform("median").fillna(0.0)
+    median = median.where(~closed, 0.0).astype("float64")
     frame["weekday_median"] = median
     frame["weekday_ratio"] = (frame["rows"] / median.where(median > 0)).astype("float64")
     empty = frame["rows"].eq(0)
