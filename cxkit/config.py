@@ -95,29 +95,20 @@ class ColumnMapping(_Strict):
     values: dict[str, Any] | None = Field(None, description="value map from raw codes to canonical codes")
     null_values: list[str] | None = Field(None, description="raw values that mean 'unknown'")
 
-    @field_validator("values", mode="before")
+    @field_validator("values", "null_values", mode="before")
     @classmethod
     def _raw_codes_as_text(cls, v: Any) -> Any:
-        """``{1: abandoned, 0: handled}`` as YAML writes it: a raw code is compared as text, so
-        a number is its text ('1'). A key YAML read as true or false (yes, no, on, off) is
-        refused: which of its spellings the export holds is lost."""
-        if not isinstance(v, dict):
+        """``{1: abandoned, 0: handled}`` and ``[0, -1]`` as YAML writes them: a raw code is
+        compared as text, so a number is its text ('1'). A code YAML read as true or false (yes,
+        no, on, off) is refused: which of its spellings the export holds is lost."""
+        if not isinstance(v, (dict, list)):
             return v
         flags = [k for k in v if isinstance(k, bool)]
         if flags:
             raise ValueError(f"a raw code read as {str(flags[0]).lower()}: YAML reads yes, no, on, off, true and "
-                             "false as true or false; write the export's spelling in quotes ('yes': ...)")
-        return {_as_text(k): value for k, value in v.items()}
-
-    @field_validator("null_values", mode="before")
-    @classmethod
-    def _null_codes_as_text(cls, v: Any) -> Any:
-        if not isinstance(v, list):
-            return v
-        flags = [x for x in v if isinstance(x, bool)]
-        if flags:
-            raise ValueError(f"a raw value read as {str(flags[0]).lower()}: YAML reads yes, no, on, off, true and "
-                             "false as true or false; write the export's spelling in quotes ('n/a', 'no')")
+                             "false as true or false; write the export's spelling in quotes ('yes')")
+        if isinstance(v, dict):
+            return {_as_text(k): value for k, value in v.items()}
         return [_as_text(x) for x in v]
 
     @model_validator(mode="after")
