@@ -699,6 +699,9 @@ def _describe(error: dict[str, Any], model: type[BaseModel]) -> str:
     found_text = "" if isinstance(found, (dict, list)) or kind == "value_error" else f" (found {found!r:.80})"
     if kind == "model_type" and "ColumnMapping" in error["msg"]:
         return f"{loc}: give a raw column name or a mapping with one of column, sql or constant{found_text}"
+    if kind.startswith(("date_", "datetime_")):
+        # '2026-3-1', '01/03/2026': the month and day need two digits, year first
+        return f"{loc}: {found!r:.80} is not a calendar date written YYYY-MM-DD (e.g. 2026-03-01)"
     return f"{loc}: {error['msg'].removeprefix('Value error, ')}{found_text}"
 
 
@@ -1040,6 +1043,17 @@ class _UniqueKeyLoader(yaml.SafeLoader):
             except TypeError:
                 pass  # an unhashable key: the constructor reports it
         return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_timestamp(self, node):
+        """A date YAML recognises by its shape but the calendar lacks (2026-02-30) stays text, for
+        the key that reads it to say so: PyYAML's ``ValueError`` names neither key nor line."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _UniqueKeyLoader.construct_yaml_timestamp)
 
 
 def read_yaml(path: Path) -> Any:

@@ -110,6 +110,18 @@ def test_bad_config_names_the_key_and_fix(tmp_path, label, mutate, expected):
         assert text in message, f"{label}: {text!r} not in:\n{message}"
 
 
+@pytest.mark.parametrize("written", ["2026-02-30", "2026-3-1", "01/03/2026"])
+def test_a_date_not_written_as_one_names_its_key(tmp_path, written):
+    # 2026-02-30 has a date's shape: PyYAML raised 'day is out of range for month' (naming no key,
+    # and cxkit called it a fault of its own); the others were "Input should be a valid date"
+    path = _write(tmp_path, _valid())
+    path.write_text(path.read_text().replace("start: '2026-03-01'", f"start: {written}"))
+    assert f"start: {written}" in path.read_text()
+    with pytest.raises(ConfigError) as info:
+        load_engagement(path)
+    assert f"period.start: '{written}' is not a calendar date written YYYY-MM-DD (e.g. 2026-03-01)" in str(info.value)
+
+
 def test_raw_codes_yaml_reads_as_numbers_are_their_text(tmp_path):
     # {1: abandoned, 0: handled} and null_values [0, -1] as YAML writes them: compared as text
     data = _valid()
