@@ -1018,11 +1018,7 @@ def load_source(
         try:
             aliased.sql(f"SELECT * FROM {raw_name} WHERE NOT COALESCE(({rule.when}), FALSE)", dialect="duckdb")
         except Exception as exc:
-            raise SourceError(
-                f"{origin}: sources.{table}.exclude[{i}].when ({rule.when!r}) does not run on this data: "
-                f"{str(exc).splitlines()[0].rstrip('.')}. Fix: correct the condition (TRY_CAST returns null where a "
-                "value does not convert)."
-            ) from exc
+            raise SourceError(f"{origin}: {_exclusion_problem(table, i, rule.when, exc)}") from exc
     where = " AND ".join(f"NOT COALESCE(({r.when}), FALSE)" for r in src.exclude) or "TRUE"
     kept_all_sql = f"SELECT * FROM {raw_name} WHERE {where}"
     # a row whose key is missing identifies nothing: it is kept, never read as an older version
@@ -1088,17 +1084,22 @@ def load_source(
         extra = ", ".join(f"CAST(({m.derive}) AS {_SQL_TYPES[c.dtype.split('(')[0]]}) AS {_quote(c.name)}" for c, m in derived)
         mapped.update({c.name: _mapped_from(m) for c, m in derived})
 
+        def columns_over(rows: str) -> str:
+            return f"SELECT {', '.join(selects)} FROM ({rows}) AS kept{group}"
+
         def mapping_over(rows: str) -> ir.Table:
-            query = f"SELECT {', '.join(selects)} FROM ({rows}) AS kept{group}"
+            query = columns_over(rows)
             if derived:
                 # derived columns read the canonical ones: instants after timezone conversion
                 query = f"SELECT *, {extra} FROM ({query}) AS mapped"
             return aliased.sql(query, dialect="duckdb")
 
-        if derived:
-            _check_derived(aliased, f"SELECT {', '.join(selects)} FROM ({rows_sql}) AS kept{group}", derived,
-                           origin, table)
-        mapped_table = mapping_over(rows_sql)
+        try:
+            mapped_table = mapping_over(rows_sql)
+        except Exception:
+            # a derive expression the canonical types do not allow is named by its key
+            _check_derived(aliased, columns_over(rows_sql), derived, origin, table)
+            raise
         # the same mapping over the rows before de-duplication, read instead when no key (or
         # no row) repeats (LoadReport.repeats): the usual export, where de-duplication's window
         # or DISTINCT over every column would return its input
@@ -1214,8 +1215,7 @@ def explain_execution_error(engagement: Engagement, report: LoadReport, exc: Exc
             raw.sql(f"SELECT count(*) AS n FROM {raw.get_name()} WHERE COALESCE(({rule.when}), FALSE)",
                     dialect="duckdb").execute()
         except Exception as probe:  # the engine's error names the value it could not handle
-            return SourceError(f"{key}.exclude[{i}].when: fails on this data: {str(probe).splitlines()[0]}. Fix: "
-                               "correct the condition (TRY_CAST returns null where a value does not convert).")
+            return SourceError(_exclusion_problem(table, i, rule.when, probe))
     for name, sql in report.column_sql.items():
         try:
             raw.sql(f"SELECT count({sql}) AS n FROM {kept}", dialect="duckdb").execute()
@@ -1235,9 +1235,21 @@ def explain_execution_error(engagement: Engagement, report: LoadReport, exc: Exc
     return None
 
 
+def _exclusion_problem(table: str, i: int, when: str, exc: Exception) -> str:
+    """An exclusion rule the engine refused, when bound or on a value, named by its key."""
+    return (f"sources.{table}.exclude[{i}].when ({when!r}) does not run on this data: "
+            f"{str(exc).splitlines()[0].rstrip('.')}. Fix: correct the condition (TRY_CAST returns null where a "
+            "value does not convert).")
+
+
 def _check_derived(aliased: ir.Table, mapped_sql: str, derived: list, origin: str, table: str) -> None:
-    """Each ``derive`` expression bound on its own over the mapped columns (no row is read): one
-    that does not fit the canonical types is named by its key, not as 'the mapping'."""
+    """Each ``derive`` expression bound on its own over the mapped columns (no row is read), once
+    the mapping failed: one that does not fit the canonical types is named by its key, not as
+    'the mapping'."""
+    try:
+        aliased.sql(mapped_sql, dialect="duckdb")
+    except Exception:
+        return  # the columns the derive expressions read fail themselves: no derive is the cause
     for col, mapping in derived:
         try:
             aliased.sql(f"SELECT CAST(({mapping.derive}) AS {_SQL_TYPES[col.dtype.split('(')[0]]}) AS x "

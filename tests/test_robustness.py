@@ -179,6 +179,24 @@ def test_mapping_sql_failing_on_the_data_names_the_key(tmp_path):
     _says(result, "sources.contacts.columns.queue: fails on this data", "Q_SALES", "Fix: use TRY_CAST")
 
 
+def test_an_exclusion_rule_failing_on_a_value_names_the_key(tmp_path):
+    # binds (text may be cast to a number), fails on the first value that is not one
+    extra = {"sources": {"contacts": {"exclude": [{"when": "CAST(queue AS INTEGER) > 0", "reason": "x"}]}}}
+    result = _validate(_engagement(tmp_path, CLEAN, extra), tmp_path)
+    assert result.exit_code == 2
+    _says(result, "sources.contacts.exclude[0].when ('CAST(queue AS INTEGER) > 0') does not run on this data",
+          "Q_SALES", "Fix: correct the condition")
+
+
+def test_a_failing_column_beside_a_derive_is_not_blamed_on_the_derive(tmp_path):
+    extra = {"sources": {"contacts": {"columns": {"queue": {"sql": "queue - 1"},
+                                                  "answered_at": {"derive": "arrived_at + to_seconds(talk_s)"}}}}}
+    result = _validate(_engagement(tmp_path, CLEAN, extra), tmp_path)
+    assert result.exit_code == 2
+    _says(result, "the mapping for 'contacts' does not run on this data: Binder Error")
+    assert "derive" not in result.output
+
+
 def test_a_timestamp_expression_that_does_not_bind_names_the_key(tmp_path):
     # found by the mapping fuzz test: the type probe of a timestamp expression raised BinderException
     spec = json.loads(json.dumps(ENGAGEMENT))
