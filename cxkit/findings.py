@@ -451,6 +451,9 @@ class Draft:
     # whether ``repeats`` are whole extra contacts (timed at the AHT and priced) or events
     # inside contacts (an identity check), which take a fraction of one and are not sized so
     contacts: bool = True
+    # figures this finding quotes beyond its rule's (which it may leave out when they are not
+    # measured): their caveats sit beside it too
+    quoted: tuple[str, ...] = ()
 
 
 Check = Callable[["Context", "Rule"], list[Draft]]
@@ -1038,8 +1041,8 @@ def _callbacks(ctx: Context, rule: Rule) -> list[Draft]:
     days = ctx.param("callback_promise_business_days", 1)
     missed = n - float(row["kept"])
     voice = ctx.ops_row("voice")
-    abandon = (f"; {pct(_num(voice.get('abandon_rate')))} of calls offered to a queue were abandoned"
-               if voice and _ok(voice.get("abandon_rate")) and not ctx.r.judge.not_measured("abandon_rate") else "")
+    quoted = voice and _ok(voice.get("abandon_rate")) and not ctx.r.judge.not_measured("abandon_rate")
+    abandon = f"; {pct(_num(voice.get('abandon_rate')))} of calls offered to a queue were abandoned" if quoted else ""
     return [Draft(
         concerns_kind="centre", concerns="promised callbacks",
         defect=Sentence.of("{miss} of promised callbacks were not made within {days}{abandon}.",
@@ -1052,7 +1055,7 @@ def _callbacks(ctx: Context, rule: Rule) -> list[Draft]:
                           result="callbacks_kept"),
         affected=missed, affected_label="callbacks not made in time", population=ctx.arrivals(),
         population_label="inbound contacts",
-        baseline=f"{pct(kept)} of promised callbacks made in time",
+        baseline=f"{pct(kept)} of promised callbacks made in time", quoted=("abandon_rate",) if quoted else (),
     )]
 
 
@@ -1968,6 +1971,20 @@ def _size(ctx: Context, draft: Draft, currency: str) -> Size:
                 cost_basis=cost_basis)
 
 
+def _quoted(draft: Draft, size: Size) -> list[str]:
+    """The figures a finding quotes beyond its rule's: those its check names, the handle time
+    its agent hours are timed at, the repeat cost its yearly cost is priced from."""
+    from cxkit.figures import FIGURES
+
+    out = list(draft.quoted)
+    if draft.hours is None and size.hours is not None:
+        out.append("aht")
+    if size.cost_period is not None:
+        by = f"repeat_cost_by_{draft.cost_segment[0]}" if draft.cost_segment else ""
+        out.append(by if by in FIGURES else "repeat_cost")
+    return out
+
+
 def _data_screens(ctx: Context, size: Size, settings: Any) -> dict[str, Screen]:
     screens = {k: Screen() for k in SCREENS}
     share = size.volume_share
@@ -2045,7 +2062,9 @@ def evaluate(results: Any, engagement: Any = None, file: FindingsFile | None = N
                 id=fid, title=d.title or rule.title, source="data", rule=rule.id, concerns_kind=d.concerns_kind,
                 concerns=d.concerns, defect=d.defect.text, defect_markdown=d.defect.markdown, evidence=ev, size=size,
                 bucket=rule.bucket, lane=rule.lane, screens=_data_screens(ctx, size, settings),
-                metric_to_move=rule.metric_to_move, baseline=d.baseline, caveats=caveats,
+                metric_to_move=rule.metric_to_move, baseline=d.baseline,
+                caveats=caveats + [c.reason for c in results.judge.caveats_for(_quoted(d, size))
+                                   if c.reason not in caveats],
             ))
     found, folded = _fold_identical(found)
     for st in statuses:

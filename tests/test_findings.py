@@ -957,3 +957,31 @@ def test_callbacks_not_kept_names_the_promise_in_plain_words(tmp_path):
     (tmp_path / RESULTS_DIR / MANIFEST).write_text(json.dumps(manifest))
     found, _ = _evaluate(ResultSet.load(tmp_path), "callbacks_not_kept")
     assert found[0].defect == "30.0% of promised callbacks were not made within 2 business days."
+
+
+def test_a_finding_carries_the_caveats_of_every_figure_it_quotes(tmp_path):
+    # "Callbacks not kept" quotes the voice abandon rate, and a weak reason's size is timed at the
+    # mean handle time: readiness degraded both figures, and their caveats sat beside neither finding
+    readiness = {"matrix": {
+        "service_level": {"verdict": "degraded", "reason": "wait_s is negative on 3% of contacts",
+                          "reasons": [{"verdict": "degraded", "reason": "wait_s is negative on 3% of contacts",
+                                       "check": "contacts.wait_s.non_negative", "columns": ["contacts.wait_s"]}]},
+        "aht": {"verdict": "degraded", "reason": "talk_s is over 8 hours on 2% of contacts",
+                "reasons": [{"verdict": "degraded", "reason": "talk_s is over 8 hours on 2% of contacts",
+                             "check": "contacts.talk_s.plausible", "columns": ["contacts.talk_s"]}]},
+    }}
+    frames = _fcr_frames(A=(300, 500), B=(1100, 1500))
+    frames["operations"] = pd.concat([frames["operations"], pd.DataFrame([{"channel": "voice", "abandon_rate": 0.12}])])
+    frames["callbacks_kept"] = pd.DataFrame([{"judged": 100, "kept": 70, **{
+        k: v for k, v in _rate(70, 100).items() if k != "numerator"}}])
+    r = _resultset(tmp_path, frames, readiness=readiness)
+    (callbacks,), _ = _evaluate(r, "callbacks_not_kept")
+    assert callbacks.defect.endswith("; 12.0% of calls offered to a queue were abandoned.")
+    assert callbacks.caveats == ["wait_s is negative on 3% of contacts"]
+    (weak,), _ = _evaluate(r, "weak_resolution_by_reason")
+    assert weak.size.hours == pytest.approx(500 * (1400 / 2000 - 0.6) * 360 / 3600)
+    assert weak.caveats == ["talk_s is over 8 hours on 2% of contacts"]
+    # a figure the finding does not quote brings no caveat: without the abandon rate, none
+    frames["operations"] = frames["operations"][frames["operations"]["channel"] == "all"]
+    (callbacks,), _ = _evaluate(_resultset(tmp_path / "b", frames, readiness=readiness), "callbacks_not_kept")
+    assert "abandoned" not in callbacks.defect and callbacks.caveats == []
