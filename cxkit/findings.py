@@ -159,6 +159,11 @@ THRESHOLDS: dict[str, tuple[float, str]] = {
         0.90, "a promised callback is a commitment; fewer than 9 in 10 made in time means the promise "
         "is not managed (the interval must lie entirely below)",
     ),
+    "abandon_rate_max": (
+        0.05, "a common ceiling for a queue: more than one contact in twenty offered to a queue abandoned "
+        "after the short-abandon threshold means the queue, not the customer, ends the contact (the "
+        "interval must lie entirely above)",
+    ),
     "cases_overdue_share_max": (
         0.05, "share of open cases older than the engagement's case_open_age_days tolerated before "
         "overdue cases are a finding (the interval must lie entirely above)",
@@ -1129,6 +1134,54 @@ def _service_level(ctx: Context, rule: Rule) -> list[Draft]:
             population=ctx.offered(), population_label="contacts offered to a queue",
             baseline=f"{pct(rate)} of {channel} {units} answered within {within} (target {pct(target, 0)})",
             title=f"Service level below target: {channel}",
+        ))
+    return out
+
+
+@_rule(
+    id="abandonment_above_standard", title="Abandonment above the standard",
+    reads=("operations",), figures=("abandon_rate",),
+    condition="a channel (at least min_n contacts offered to a queue) whose 95% abandon-rate interval lies entirely "
+              "above abandon_rate_max",
+    evidence="contacts abandoned from a queue after the short-abandon threshold over contacts offered to a queue, "
+             "against the standard",
+    bucket="customer", lane="operational_fix", section="03_resolution", heading="Operations context",
+    metric_to_move="abandon rate of the channel", thresholds=("abandon_rate_max",),
+)
+def _abandonment_standard(ctx: Context, rule: Rule) -> list[Draft]:
+    f = ctx.frame("operations")
+    if not {"channel", "offered", "long_abandons"} <= set(f.columns):
+        raise NotEvaluable("the operations result has no abandonment counts by channel")
+    f = f[f["channel"].astype(str) != _ALL]
+    offered = pd.to_numeric(f["offered"], errors="coerce")
+    f = f.assign(_n=offered, _k=pd.to_numeric(f["long_abandons"], errors="coerce"))
+    f = f[(f["_n"] >= ctx.min_n) & f["_k"].notna()]
+    if f.empty:
+        raise NotEvaluable(f"no channel has {ctx.min_n} or more contacts offered to a queue (min_n)")
+    limit = ctx.threshold("abandon_rate_max")
+    short = _num(ctx.param("short_abandon_s"))
+    after = f" after {_threshold_text(short)} in queue" if short is not None else ""
+    out = []
+    for _, c in f.iterrows():
+        k, n = float(c["_k"]), float(c["_n"])
+        lo, hi = wilson_bounds(k, n)
+        if not lo > limit:
+            continue
+        channel, rate = str(c["channel"]), k / n
+        units = "calls" if channel == "voice" else "contacts"
+        extra = k - limit * n
+        out.append(Draft(
+            concerns_kind="channel", concerns=channel, key=channel,
+            defect=Sentence.of("{rate} of {channel} {units} offered to a queue were abandoned{after}, against a "
+                               "standard of {limit} at most: {extra} more than the standard allows.",
+                               rate=_n(pct(rate)), channel=channel, units=_n(units), after=_n(after),
+                               limit=_n(pct(limit, 0)), extra=_n(_count(extra))),
+            evidence=Evidence(metric=f"Abandon rate ({channel})", value=rate, ci_low=lo, ci_high=hi, denominator=int(n),
+                              comparison=f"standard: at most {pct(limit, 0)} (abandon_rate_max)", result="operations"),
+            affected=extra, affected_label=f"{channel} {units} abandoned above the standard",
+            population=ctx.offered(), population_label="contacts offered to a queue",
+            baseline=f"{pct(rate)} of {channel} {units} offered to a queue abandoned (standard {pct(limit, 0)})",
+            title=f"Abandonment above the standard: {channel}",
         ))
     return out
 
