@@ -97,7 +97,7 @@ _CONTACT_COLUMNS = (
     Column(
         "customer_id",
         "string",
-        "Customer identifier; null when the caller was not identified.",
+        "Customer identifier; null when the customer was not identified.",
         needed_by=("fcr_repeat", "fcr_transfer", "journey_effort", "cost_model"),
     ),
     Column("channel", "string", "Channel of the contact.", True, values=CHANNELS),
