@@ -124,8 +124,6 @@ def why_unjudged(frame: pd.DataFrame, results: Any) -> pd.DataFrame:
     counts: contacts too recent for the window (``censored``), contacts without a recorded
     reason where same-reason repeats need one (``unknown_reason``), or no eligible contact; and
     where it judged fewer than ``min_n``, that it rests on too few."""
-    # the days the contacts cover (first to last arrival), not the period asked for
-    days = data_days(results) or results.manifest["period"]["days"]
     min_n = int(results.param("min_n"))
 
     def why(row: Any) -> str:
@@ -134,7 +132,8 @@ def why_unjudged(frame: pd.DataFrame, results: Any) -> pd.DataFrame:
             # a rate on a handful of contacts (a 30-day window on a month: "100.0%" on 1) is shown,
             # said to be too few, as segments under min_n are
             return f"only {int(n):,} judged, under the minimum of {min_n:,}: too few to read"
-        return _why_none(row, days)
+        # over the days the contacts cover (first to last arrival), not the period asked for
+        return why_none_judged(row, results)
 
     return frame.assign(why=[why(row) for _, row in frame.iterrows()])
 
@@ -146,6 +145,12 @@ def data_days(results: Any) -> int | None:
     if period is None or period.empty or _num(period.iloc[0]["days"]) is None:
         return None
     return int(period.iloc[0]["days"])
+
+
+def why_none_judged(row: Any, results: Any) -> str:
+    """Why an FCR row (``fcr_overall``, a sensitivity row) judged no contact, over the days the
+    contacts cover ("" when it judged some)."""
+    return _why_none(row, data_days(results) or results.manifest["period"]["days"])
 
 
 def _why_none(row: Any, days: int) -> str:

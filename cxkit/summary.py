@@ -16,7 +16,7 @@ import pandas as pd
 from cxkit import cost_narrative
 from cxkit.display import escape_markdown
 from cxkit.errors import CxkitError
-from cxkit.narrative import data_days, pct, plural
+from cxkit.narrative import data_days, pct, plural, why_none_judged
 from cxkit.scorecard import DEFAULT_BENCHMARKS, TOO_FEW, benchmark_status
 from cxkit.wording import a_year
 from cxkit.wording import days as in_days
@@ -109,14 +109,22 @@ def headlines(results: Any) -> Headlines:
     w = f"{window:g}-day"
 
     fcr = results.row("fcr_overall")
+    # a period shorter than the window judges nobody: the card and a sentence say why
+    unjudged = why_none_judged(fcr, results) if fcr and not _ok(fcr["rate"]) else ""
     out.cards.append({
         "label": f"First-contact resolution ({w} window)",
         "figure": "fcr_repeat",
         "value": fcr["rate"] if fcr else None,
         "format": "percent",
         "detail": (f"95% CI {pct(fcr['ci_low'])}-{pct(fcr['ci_high'])}; {int(fcr['denominator']):,} contacts judged"
-                   if fcr and _ok(fcr["rate"]) else "no eligible contact could be judged"),
+                   if fcr and _ok(fcr["rate"]) else
+                   "no eligible contact could be judged" + (f": {unjudged}" if unjudged else "")),
     })
+    if unjudged and judge.measured("fcr_repeat"):
+        eligible = int(fcr["eligible"]) if _ok(fcr.get("eligible")) else 0
+        out.said("fcr_repeat", judge,
+                 f"First-contact resolution cannot be given: {unjudged}"
+                 + (f" ({plural(eligible, 'eligible contact')}, none judged)" if eligible else "") + ".")
     if fcr and _ok(fcr["rate"]) and judge.measured("fcr_repeat"):
         against = _against_benchmark(results, fcr)
         if against:

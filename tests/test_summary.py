@@ -286,3 +286,17 @@ def test_a_year_of_data_is_not_extrapolated(tmp_path):
     # voice has a price; what the practice case's AHT change lacks is the cost of an agent hour
     assert "not priced (no cost of an agent hour, as no priced channel has a measured handle time" in scenarios
     assert "no channel it needs has a price" not in scenarios
+
+
+def test_a_period_shorter_than_the_window_says_why_fcr_is_not_given(tmp_path):
+    # five days of calls and a 7-day window: no contact ends 7 days before the last arrival (4
+    # days after the first), so none is judged. The card said "no eligible contact could be
+    # judged" and the summary said nothing of FCR
+    page = _priced_page(tmp_path, "c1,k1,2026-03-01 09:00:00,2026-03-01 09:10:00\n"
+                                  "c2,k1,2026-03-03 11:00:00,2026-03-03 11:05:00\n"
+                                  "c3,k2,2026-03-05 12:00:00,2026-03-05 12:10:00\n",
+                        ("2026-03-01", "2026-03-05"))
+    card = next(c for c in page.cards if c["figure"] == "fcr_repeat")
+    why = "a 7-day window needs that long after a contact ends; the data covers 5 days"
+    assert card["detail"] == f"no eligible contact could be judged: {why}"
+    assert f"First-contact resolution cannot be given: {why} (3 eligible contacts, none judged)." in page.findings
