@@ -117,7 +117,8 @@ def end_of_data(contacts: ir.Table, period_end: datetime | date | None = None) -
     """
     cap = None if period_end is None else _as_instant(period_end)
     latest = contacts.arrived_at.max().execute()
-    if latest is None or (isinstance(latest, float) and math.isnan(latest)):
+    # an empty table's maximum is None, NaN or pandas' NaT (which is no float)
+    if latest is None or (isinstance(latest, float) and math.isnan(latest)) or str(latest) == "NaT":
         if cap is not None:
             return cap
         raise ValueError("end_of_data: contacts has no arrived_at values; pass period_end")

@@ -39,9 +39,12 @@ NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
 
 
 def _engagement(**extra):
+    # two days of contacts are judged for repeats only within a window shorter than the days:
+    # 6 hours (contacts.period.judges_most)
     raw = {
         "name": "t", "client": "t", "period": {"start": "2026-03-02", "end": "2026-03-03"}, "timezone": "UTC",
         "sources": {"contacts": {"table": "contacts", "columns": {c: c for c in TABLES["contacts"].required}}},
+        "resolution": {"repeat_window_days": 0.25},
         **extra,
     }
     return engagement_from_dict(raw, base_dir=Path("."))
@@ -980,7 +983,13 @@ def test_a_ready_verdict_says_passed_only_when_every_check_passed():
     import cxkit
     from cxkit.readiness import assess
 
-    r = assess(cxkit.open_engagement(FIXTURES / "amazon_connect" / "engagement.yaml"))
+    # its four days of contacts judge none for repeats within 7 days: blocked, and why
+    blocked = assess(cxkit.open_engagement(FIXTURES / "amazon_connect" / "engagement.yaml")).matrix["fcr_repeat"]
+    assert blocked["verdict"] == "blocked" and ("all 5 contacts of the period end too close to the end of data to "
+                                                "be judged for repeats") in blocked["reason"]
+    # within a window of 2.4 hours, four of the five are judged
+    r = assess(cxkit.open_engagement(FIXTURES / "amazon_connect" / "engagement.yaml",
+                                     overrides={"resolution": {"repeat_window_days": 0.1}}))
     fcr = r.matrix["fcr_repeat"]
     assert fcr["verdict"] == "ready"
     assert fcr["reason"] == ("FCR (repeat-based) and repeat share is ready: no check it depends on found a problem "
@@ -1023,3 +1032,31 @@ def test_every_check_text_fills_its_placeholders():
             assert "sources.legs" not in consequence + finding, (rule.id, consequence)
             checked += 1
     assert checked > 100
+
+
+def test_a_period_not_much_longer_than_the_repeat_window_is_said():
+    # 30 contacts a day, 1-28 March, the last arriving 28 March 16:00 UTC (the end of data); each
+    # ends 6 minutes after it arrives. A contact is judged when it ends a window before that
+    def judged(window):
+        r = assess_tables(_month(resolution={"repeat_window_days": window}), _inputs(_dense_contacts()), now=NOW)
+        return _by_id(r), r.matrix
+
+    # 7 days: the contacts ending after 21 March 16:00 are too recent: that day's three 16:00
+    # contacts and 7 x 30 after it, 213 of 840 (25.4%): both checks pass
+    checks, matrix = judged(7)
+    assert checks["contacts.period.judges_repeats"].status == "pass"
+    assert checks["contacts.period.judges_most"].status == "pass" and matrix["fcr_repeat"]["verdict"] == "ready"
+    # 20 days: after 8 March 16:00, 3 + 20 x 30 = 603 of 840 (71.8%), over half: degraded
+    checks, matrix = judged(20)
+    assert checks["contacts.period.judges_repeats"].status == "pass"
+    most = checks["contacts.period.judges_most"]
+    assert most.status == "fail" and most.finding == (
+        "603 of 840 contacts of the period (71.8%) end too close to the end of data to be judged for repeats "
+        "(20-day window, end of data 2026-03-28 16:00 UTC: a contact ending after 2026-03-08 16:00 UTC is too recent)")
+    assert matrix["fcr_repeat"]["verdict"] == "degraded" and matrix["fcr_transfer"]["verdict"] == "degraded"
+    # 28 days: every contact ends after 28 February 16:00: none can be judged, FCR is blocked
+    checks, matrix = judged(28)
+    assert checks["contacts.period.judges_repeats"].finding.startswith(
+        "all 840 contacts of the period end too close to the end of data to be judged for repeats")
+    assert matrix["fcr_repeat"]["verdict"] == "blocked" and matrix["fcr_transfer"]["verdict"] == "blocked"
+    assert matrix["service_level"]["verdict"] == "ready"  # nothing else depends on the window

@@ -58,6 +58,9 @@ ENGAGEMENT = {
         "talk_s": "talk",
         "queue": "queue",
     }}},
+    # a day of calls judges repeats only within a window shorter than the day: 2.4 hours
+    # (contacts.period.judges_repeats blocks FCR when no contact can be judged)
+    "resolution": {"repeat_window_days": 0.1},
 }
 
 
@@ -556,7 +559,8 @@ def _shared_id_engagement(tmp_path: Path, exclude: bool = True) -> Path:
         a = f"2026-03-{1 + day:02d} {minute // 60:02d}:{minute % 60:02d}:00"
         e = f"2026-03-{1 + day:02d} {minute // 60:02d}:{minute % 60 + 5:02d}:00"
         shared.append(f"s{k},SHARED0001,{a},{e},AGENT,300,Q_SALES,PH")
-    extra = {} if exclude else {"resolution": {"exclude_implausible_customers": False}}
+    # a month of the shared id's calls: the 7-day window
+    extra = {"resolution": {"repeat_window_days": 7, "exclude_implausible_customers": exclude}}
     return _engagement(tmp_path, HEADER + normal + "\n".join(shared) + "\n", extra)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import ibis
@@ -528,6 +528,40 @@ def _data_end_check(rule: Rule, t: ir.Table, ctx: _Context) -> dict[str, Any]:
     return {"success": success, "result": {"observed_value": round(gap_days, 3), "values": values}}
 
 
+def _judged_counts(t: ir.Table, ctx: _Context) -> dict[str, Any]:
+    """The period's contacts, and those too recent to be judged for repeats. METRICS.md: a
+    contact is judged when ``ended_at + repeat window <= end of data`` (the latest arrival,
+    capped at the period end); the others are censored (an ended_at missing counts from the
+    arrival). Two scans of the arrivals, shared by the checks that read them."""
+    from cxkit import resolution
+
+    e = ctx.engagement
+    window = float(e.resolution.repeat_window_days)
+    end = resolution.end_of_data(t, e.period_end_utc)
+    cutoff = end - timedelta(days=window)
+    inside = t.filter((t.arrived_at >= e.period_start_utc) & (t.arrived_at < e.period_end_utc))
+    finish = ibis.greatest(inside.ended_at.fill_null(inside.arrived_at), inside.arrived_at)
+    row = inside.aggregate(n=inside.count(), late=(finish > cutoff).sum()).execute()
+    values = (f"{window:g}-day window, end of data {end:%Y-%m-%d %H:%M} UTC: a contact ending after "
+              f"{cutoff:%Y-%m-%d %H:%M} UTC is too recent")
+    return {"n": int(row["n"].iloc[0] or 0), "late": int(row["late"].iloc[0] or 0), "values": values}
+
+
+def _judged_check(rule: Rule, counts: dict[str, Any]) -> dict[str, Any]:
+    """Can the period's contacts be judged for repeats? A period not much longer than the
+    window judges few of them, one shorter than it none: FCR then describes only the first
+    days of the period, or nothing. ``min_judged``: contacts that must be judged;
+    ``max_share``: the share that may be too recent (:func:`_judged_counts`)."""
+    n, late = counts["n"], counts["late"]
+    if not n:
+        return {"success": None, "result": None}
+    share = late / n
+    kw = rule.kwargs
+    ok = n - late >= int(kw["min_judged"]) if "min_judged" in kw else share <= float(kw["max_share"])
+    return {"success": ok, "result": {"observed_value": late, "unexpected_count": late, "unexpected_percent": 100 * share,
+                                      "denominator": n, "values": counts["values"]}}
+
+
 def _parse_failure_check(rule: Rule, counts: dict[str, Any], identifiers: IdentifierSet | None) -> dict[str, Any]:
     """Values present in the export that could not be read as their canonical type, per column."""
     failures = counts.get("parse_failures") or {}
@@ -880,6 +914,13 @@ def run_checks(
             # a key mapped from one column is the export's own id: the uniqueness check covers it
             out[r.id] = (_result(r, blocking, True, {"values": "the key is one column of the export"}) if res is None
                          else _result(r, blocking, res["success"], res["result"]))
+        judged: dict[str, Any] | None = None
+        for r in rules:
+            if r.id not in out and r.type == "cxkit_judged":
+                judged = judged or _judged_counts(ti.table, ctx)
+                res = _judged_check(r, judged)
+                out[r.id] = _result(r, blocking, res["success"], res["result"],
+                                    None if res["success"] is not None else "no contact arrives in the period")
         for r in rules:
             if r.id not in out and r.type == "cxkit_data_end":
                 res = _data_end_check(r, ti.table, ctx)
