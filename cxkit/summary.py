@@ -122,9 +122,9 @@ def headlines(results: Any) -> Headlines:
     })
     if unjudged and judge.measured("fcr_repeat"):
         eligible = int(fcr["eligible"]) if _ok(fcr.get("eligible")) else 0
-        out.said("fcr_repeat", judge,
-                 f"First-contact resolution cannot be given: {unjudged}"
-                 + (f" ({plural(eligible, 'eligible contact')}, none judged)" if eligible else "") + ".")
+        # it quotes no figure: nothing to warn against quoting
+        out.findings.append(f"First-contact resolution cannot be given: {unjudged}"
+                            + (f" ({plural(eligible, 'eligible contact')}, none judged)" if eligible else "") + ".")
     if fcr and _ok(fcr["rate"]) and judge.measured("fcr_repeat"):
         against = _against_benchmark(results, fcr)
         if against:

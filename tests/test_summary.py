@@ -299,4 +299,5 @@ def test_a_period_shorter_than_the_window_says_why_fcr_is_not_given(tmp_path):
     card = next(c for c in page.cards if c["figure"] == "fcr_repeat")
     why = "a 7-day window needs that long after a contact ends; the data covers 5 days"
     assert card["detail"] == f"no eligible contact could be judged: {why}"
+    # readiness blocks FCR (contacts.period.judges_repeats); the sentence quotes no figure
     assert f"First-contact resolution cannot be given: {why} (3 eligible contacts, none judged)." in page.findings
