@@ -422,6 +422,8 @@ class Judge:
                 cols = reason_columns(reason)
                 if cols and not (set(cols) & reads):
                     continue
+                if reason.get("figures") and figure not in reason["figures"]:
+                    continue  # a check that names the figures it limits
                 text = _sentence(reason["reason"])
                 if text not in seen:
                     seen.add(text)

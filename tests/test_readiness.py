@@ -1058,5 +1058,19 @@ def test_a_period_not_much_longer_than_the_repeat_window_is_said():
     checks, matrix = judged(28)
     assert checks["contacts.period.judges_repeats"].finding.startswith(
         "all 840 contacts of the period end too close to the end of data to be judged for repeats")
+    most = checks["contacts.period.judges_most"]
+    assert most.status == "not evaluated" and most.note == "no contact of the period can be judged for repeats"
     assert matrix["fcr_repeat"]["verdict"] == "blocked" and matrix["fcr_transfer"]["verdict"] == "blocked"
     assert matrix["service_level"]["verdict"] == "ready"  # nothing else depends on the window
+    # the caveat sits beside the figures judged against the end of data, not beside the repeat
+    # share or the transfer rate of the same diagnostics, which need no judging
+    from cxkit.figures import FIGURES, Judge
+
+    judge = Judge({"matrix": matrix}, {"contacts": {"rows": 840, "columns": {
+        c: {"mapped": True, "non_null": 840} for c in TABLES["contacts"].names}}})
+    for figure in ("fcr_repeat", "fcr_transfer", "fcr_by_reason", "scenarios"):
+        assert [c.verdict for c in judge.caveats(figure)] == ["blocked"], figure
+    for figure in ("repeat_share", "transfer_rate", "repeat_cost"):
+        assert judge.caveats(figure) == [], figure
+    named = {f for c in checks.values() for f in c.figures}
+    assert named and named <= set(FIGURES)

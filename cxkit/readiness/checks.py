@@ -51,6 +51,9 @@ class CheckResult:
     note: str | None = None
     batch: str = "rows"
     blocking: bool = False
+    #: the figures a failure limits, when fewer than its diagnostics' (the period against the
+    #: repeat window limits FCR, not the repeat share of the same diagnostic); empty: all of them
+    figures: list[str] = field(default_factory=list)
 
     @property
     def unexpected(self) -> int | None:
@@ -554,9 +557,12 @@ def _judged_check(rule: Rule, counts: dict[str, Any]) -> dict[str, Any]:
     ``max_share``: the share that may be too recent (:func:`_judged_counts`)."""
     n, late = counts["n"], counts["late"]
     if not n:
-        return {"success": None, "result": None}
-    share = late / n
+        return {"success": None, "result": None, "note": "no contact arrives in the period"}
     kw = rule.kwargs
+    if "max_share" in kw and late == n:
+        # none judged: the check of some judged says it; this one has no share to weigh
+        return {"success": None, "result": None, "note": "no contact of the period can be judged for repeats"}
+    share = late / n
     ok = n - late >= int(kw["min_judged"]) if "min_judged" in kw else share <= float(kw["max_share"])
     return {"success": ok, "result": {"observed_value": late, "unexpected_count": late, "unexpected_percent": 100 * share,
                                       "denominator": n, "values": counts["values"]}}
@@ -779,6 +785,7 @@ def _result(rule: Rule, blocking_severities: set[str], success: bool | None, res
         consequence=(res or {}).get("consequence") or rule.meta.get("consequence"),
         note=note,
         batch=rule.batch,
+        figures=list(rule.meta.get("figures") or []),
     )
     if success is False:
         records = rule.meta.get("records") or _UNITS[rule.table]
@@ -919,8 +926,7 @@ def run_checks(
             if r.id not in out and r.type == "cxkit_judged":
                 judged = judged or _judged_counts(ti.table, ctx)
                 res = _judged_check(r, judged)
-                out[r.id] = _result(r, blocking, res["success"], res["result"],
-                                    None if res["success"] is not None else "no contact arrives in the period")
+                out[r.id] = _result(r, blocking, res["success"], res["result"], res.get("note"))
         for r in rules:
             if r.id not in out and r.type == "cxkit_data_end":
                 res = _data_end_check(r, ti.table, ctx)

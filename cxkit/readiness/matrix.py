@@ -140,7 +140,7 @@ def verdicts(
             if r.consequence:
                 text += f"; {r.consequence}"
             reasons.append({"verdict": v, "check": r.id, "reason": text, "evidence": r.evidence(),
-                            "columns": check_columns(r)})
+                            "columns": check_columns(r), **({"figures": list(r.figures)} if r.figures else {})})
         reasons.sort(key=lambda x: order.index(x["verdict"]))
         verdict = reasons[0]["verdict"] if reasons else "ready"
         first = reasons[0] if reasons else None
