@@ -111,6 +111,8 @@ def headlines(results: Any) -> Headlines:
     fcr = results.row("fcr_overall")
     # a period shorter than the window judges nobody: the card and a sentence say why
     unjudged = why_none_judged(fcr, results) if fcr and not _ok(fcr["rate"]) else ""
+    if unjudged == "no eligible contact":
+        unjudged = "no contact is eligible (inbound, handled by an agent, from an identified customer, its reason not excluded)"
     out.cards.append({
         "label": f"First-contact resolution ({w} window)",
         "figure": "fcr_repeat",

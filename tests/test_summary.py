@@ -301,3 +301,17 @@ def test_a_period_shorter_than_the_window_says_why_fcr_is_not_given(tmp_path):
     assert card["detail"] == f"no eligible contact could be judged: {why}"
     # readiness blocks FCR (contacts.period.judges_repeats); the sentence quotes no figure
     assert f"First-contact resolution cannot be given: {why} (3 eligible contacts, none judged)." in page.findings
+
+
+def test_no_eligible_contact_is_said_once_and_why(tmp_path):
+    # every call abandoned: none is eligible (handled by an agent), so none is judged. The card
+    # would have read "no eligible contact could be judged: no eligible contact"
+    path = _engagement(tmp_path, {"outcome": {"constant": "abandoned"}})
+    prepare_run(path, tmp_path / "run")
+    from cxkit.config import load_engagement
+
+    page = headlines(ResultSet.load(tmp_path / "run", load_engagement(path)))
+    card = next(c for c in page.cards if c["figure"] == "fcr_repeat")
+    why = "no contact is eligible (inbound, handled by an agent, from an identified customer, its reason not excluded)"
+    assert card["detail"] == f"no eligible contact could be judged: {why}"
+    assert "no eligible contact could be judged: no eligible contact" not in json.dumps(page.cards)
