@@ -959,16 +959,23 @@ def _column_sql(col: Column, mapping: ColumnMapping, src: SourceConfig, default_
     raise AssertionError(f"unhandled canonical type {dtype}")
 
 
+#: no duration, score or count of a contact center reaches this (10^12 s is 31,700 years): a
+#: value beyond it is a corrupt field, and summed with others it overflows a mean to infinity
+_MAX_NUMBER = 1e12
+
+
 def _finite(number: str) -> str:
-    """``number`` where it is a finite number, else null: a duration written "NaN" or "inf" (as
-    a script's export may) is unreadable, left empty and counted as such, never a value that
-    turns a mean into NaN. ``x - x = 0`` holds for finite numbers only, on every engine.
+    """``number`` where it is a finite number within +-10^12, else null: a duration written
+    "NaN", "inf" or "1e308" (as a script's export may) is unreadable, left empty and counted as
+    such, never a value that turns a mean into NaN or infinity. ``x - x = 0`` holds for finite
+    numbers only, on every engine.
 
     >>> import duckdb
-    >>> duckdb.sql(f"SELECT {_finite('x')} AS v FROM (VALUES (1.5), ('NaN'::DOUBLE), ('inf'::DOUBLE)) t(x)").fetchall()
-    [(1.5,), (None,), (None,)]
+    >>> values = "(1.5), ('NaN'::DOUBLE), ('inf'::DOUBLE), (1e308), (-2e12)"
+    >>> duckdb.sql(f"SELECT {_finite('x')} AS v FROM (VALUES {values}) t(x)").fetchall()
+    [(1.5,), (None,), (None,), (None,), (None,)]
     """
-    return f"(CASE WHEN {number} - {number} = 0 THEN {number} END)"
+    return f"(CASE WHEN {number} - {number} = 0 AND abs({number}) < {int(_MAX_NUMBER)} THEN {number} END)"
 
 
 def load_source(

@@ -759,3 +759,21 @@ def test_a_failed_run_keeps_no_personal_data(tmp_path):
     assert "[e-mail address]" in (failed / "FAILED.txt").read_text()
     assert scan_folder(failed, IdentifierSet.of_values(["CU0000131"])) == []
     assert not (failed / "notebooks" / "01_fail.ipynb").exists()  # its traceback quoted the values
+
+
+def test_a_duration_beyond_any_real_one_is_unreadable_not_an_infinite_mean(tmp_path):
+    # "1e308" seconds is a finite number: summed with the others it overflowed AHT's mean to
+    # infinity, shown as a bare dash. Beyond 10^12 s (31,700 years) a value is a corrupt field:
+    # left empty and counted, and the mean is the other calls' 300 s
+    rows = _rows(20).splitlines()
+    rows[3] = rows[3].replace(",300,", ",1e308,")
+    rows[7] = rows[7].replace(",300,", ",-2e12,")
+    s = cxkit.open_engagement(_engagement(tmp_path, HEADER + "\n".join(rows) + "\n"))
+    loaded = s.table("contacts", as_loaded=True).execute()
+    assert loaded.talk_s.isna().sum() == 2 and (loaded.talk_s.dropna() == 300).all()
+    assert s.load_reports["contacts"].parse_failures() == {
+        "talk_s": {"count": 2, "of": 20, "samples": ["-2e12", "1e308"]}}
+    from cxkit.operations import operations_summary
+
+    ops = operations_summary(s.table("contacts")).execute()
+    assert ops.loc[ops["channel"] == "all", "aht_mean_s"].iloc[0] == pytest.approx(300.0)
