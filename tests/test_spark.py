@@ -43,6 +43,9 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Local Spark, small: on a few thousand rows the driver's query planning is the cost, not
 #: the data, so code generation and adaptive re-planning (both about planning) are off and the
 #: JVM compiles with its quick tier only; together about a third less CPU than Spark's defaults.
+#: The quick tier alone shrinks the JVM's code cache to 48 MB (a fifth of its 240 MB); a run
+#: filled it once ("Out of space in CodeCache for adapters", 2026-12-03) and failed every Spark
+#: test, so the cache is given 256 MB, as one heap as at 48 MB.
 LOCAL_SPARK = {
     "spark.master": "local[2]",
     "spark.driver.memory": "1g",
@@ -52,7 +55,8 @@ LOCAL_SPARK = {
     "spark.sql.adaptive.enabled": "false",
     "spark.sql.codegen.wholeStage": "false",
     "spark.sql.codegen.factoryMode": "NO_CODEGEN",
-    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:ReservedCodeCacheSize=256m "
+                                     "-XX:-SegmentedCodeCache",
 }
 SPARK_URL = os.environ.get("CXKIT_TEST_SPARK_URL") or "pyspark://?" + urlencode(LOCAL_SPARK)
 
