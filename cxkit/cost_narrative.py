@@ -286,8 +286,17 @@ def cost_per_issue_reading(results: Any) -> display.Html:
     overall = frame[frame["first_reason"] == "all reasons"]
     rows = frame[(frame["first_reason"] != "all reasons") & (frame["first_reason"] != "(not recorded)")
                  & ~frame["suppressed"].astype(bool)].dropna(subset=["cost_per_resolved_issue", "cost_per_contact"])
-    if overall.empty or _num(overall["cost_per_resolved_issue"].iloc[0]) is None:
-        return _p("No judged journey could be priced whole, so cost per resolved issue is not available.")
+    if overall.empty:
+        return _p("No journey of an identified customer was found, so cost per resolved issue is not available.")
+    if _num(overall["cost_per_resolved_issue"].iloc[0]) is None:
+        judged = int(overall["judged_journeys"].iloc[0])
+        if not judged:
+            # every journey still open at the end of data (a period shorter than the window)
+            return _p(f"No journey could be judged: each was still open when the data ended (a journey is judged "
+                      f"once the {float(results.param('repeat_window_days')):g}-day repeat window after its last contact has "
+                      "closed), so cost per resolved issue is not available.")
+        return _p(f"None of the {plural(judged, 'judged journey')} could be priced whole (each has a contact in a "
+                  "channel without a price), so cost per resolved issue is not available.")
     o = overall.iloc[0]
     text = (f"Across all reasons, resolving one issue took {o['contacts_per_issue']:.2f} contacts and cost "
             f"{money(results, o['cost_per_resolved_issue'])}, against {money(results, o['cost_per_contact'])} per "

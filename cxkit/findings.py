@@ -1637,6 +1637,8 @@ _DIAGNOSTIC_WORDS = {
     metric_to_move="readiness verdict of the diagnostic",
 )
 def _data_gap(ctx: Context, rule: Rule) -> list[Draft]:
+    from cxkit.readiness.matrix import apart_from
+
     readiness = ctx.r.readiness
     if not readiness:
         raise NotEvaluable("data readiness did not run for this run (no readiness.json)")
@@ -1644,10 +1646,12 @@ def _data_gap(ctx: Context, rule: Rule) -> list[Draft]:
     for key, entry in readiness.get("matrix", {}).items():
         if entry.get("verdict") != "blocked":
             continue
-        what = _DIAGNOSTIC_WORDS.get(key, key.replace("_", " "))
-        reason = str(entry.get("reason", ""))
-        # the matrix reason restates the diagnostic; keep what follows "is blocked:"
-        why = reason.split("is blocked:", 1)[-1].strip().rstrip(".") if "is blocked:" in reason else reason.rstrip(".")
+        what = _DIAGNOSTIC_WORDS.get(key, key.replace("_", " ")) + apart_from(entry.get("spared", ()))
+        reasons = entry.get("reasons") or []
+        # the matrix reason restates the diagnostic: its first reason is what follows "is blocked"
+        reason = str(reasons[0]["reason"] if reasons else entry.get("reason", ""))
+        why = reason.split("is blocked:", 1)[-1].strip() if not reasons and "is blocked:" in reason else reason
+        why = why.rstrip(".")
         blocked.append((what, why))
     if not blocked:
         return []
@@ -1965,8 +1969,16 @@ def _blocked(results: Any, figures: Iterable[str]) -> str | None:
     for key in figures:
         for diag in FIGURES[key].diagnostics:
             entry = matrix.get(diag)
-            if entry and entry.get("verdict") == "blocked":
-                return str(entry.get("reason", f"{diag} is blocked"))
+            # a verdict whose checks name the figures they limit spares the others (a period too
+            # short to judge a repeat blocks FCR, not the repeat share or the transfer paths)
+            if not entry or entry.get("verdict") != "blocked" or key in entry.get("spared", ()):
+                continue
+            if entry.get("spared"):  # the figure is named by the check that blocks it
+                why = next((r["reason"] for r in entry.get("reasons", ())
+                            if r.get("verdict") == "blocked" and key in r.get("figures", ())), None)
+                if why:
+                    return f"{FIGURES[key].label} is blocked: {why}"
+            return str(entry.get("reason", f"{diag} is blocked"))
     return None
 
 

@@ -262,3 +262,28 @@ def test_nothing_priced_reads_not_priced_everywhere(tmp_path):
     assert card["value"] == "not priced" and "cost.cost_per_contact" in card["detail"]
     assert finding.startswith("The 3 repeat contacts of the 29 days could not be priced")
     assert "None of them can be priced" in str(cost_narrative.repeat_cost_reading(r))
+
+
+def test_cost_per_resolved_issue_says_why_it_is_not_available(tmp_path):
+    # the page said "No judged journey could be priced whole" when no journey was judged at all
+    from cxkit import cost_narrative
+    from cxkit.session import Session
+
+    def reading(folder: Path, period: dict | None = None, **cost) -> str:
+        folder.mkdir()
+        path = _engagement(folder, **cost)
+        if period:
+            spec = yaml.safe_load(path.read_text())
+            path.write_text(yaml.safe_dump({**spec, "period": period}))
+        e = load_engagement(path)
+        compute_results(Session(e), folder / "run", names=["data_period", "channel_prices", "cost_per_resolved_issue"])
+        return str(cost_narrative.cost_per_issue_reading(ResultSet.load(folder / "run", e)))
+
+    # no price: k1's, k2's and k3's journeys are judged (k4's is open at the end), none priced
+    assert ("None of the 3 judged journeys could be priced whole (each has a contact in a channel without a price)"
+            in reading(tmp_path / "unpriced", cost_per_contact={}))
+    # 25-31 March: c8 alone, its window open at the end of data (its own arrival): nothing judged
+    text = reading(tmp_path / "short", {"start": "2026-03-25", "end": "2026-03-31"})
+    assert ("No journey could be judged: each was still open when the data ended (a journey is judged once the "
+            "7-day repeat window after its last contact has closed)") in text
+    assert "priced whole" not in text

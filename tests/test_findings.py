@@ -468,6 +468,25 @@ def test_data_gap_reads_blocked_verdicts(tmp_path):
     assert "transfers is not in the export" in found[0].evidence.text()
 
 
+def test_a_verdict_that_spares_figures_blocks_only_the_others(tmp_path):
+    # a period too short to judge a repeat blocks FCR, not the transfer paths of the same
+    # diagnostic: "Ping-pong transfers" was kept out, and the data gap named the whole diagnostic
+    why = "all 840 contacts of the period end too close to the end of data to be judged for repeats"
+    readiness = {"matrix": {"fcr_transfer": {
+        "verdict": "blocked", "spared": ["transfer_rate", "transfer_paths"],
+        "reason": f"FCR (transfer-adjusted) is blocked, apart from transfer rate and transfer paths between queues, "
+                  f"which it does not limit: {why}",
+        "reasons": [{"verdict": "blocked", "check": "contacts.period.judges_repeats", "reason": why,
+                     "figures": ["fcr_transfer", "repeat_after_transfer"]}]}}}
+    r = _resultset(tmp_path, {}, readiness=readiness)
+    assert F._blocked(r, ["transfer_paths"]) is None
+    assert F._blocked(r, ["repeat_after_transfer"]) == f"Repeats after a transfer is blocked: {why}"
+    found, _ = _evaluate(r, "data_gap")
+    assert found[0].defect == ("The export cannot support 1 diagnostic: Transfer-adjusted FCR, apart from transfer "
+                               "rate and transfer paths between queues, which it does not limit.")
+    assert found[0].evidence.comparison.endswith(f"which it does not limit: {why}")
+
+
 def test_rules_that_cannot_be_evaluated_say_why(tmp_path):
     frames = {**_fcr_frames(A=(300, 500), B=(1100, 1500)), "transfer_ping_pong": None,
               "callbacks_kept": pd.DataFrame([{"scheduled": 12, "judged": 10, "kept": 5, **{

@@ -1068,9 +1068,22 @@ def test_a_period_not_much_longer_than_the_repeat_window_is_said():
 
     judge = Judge({"matrix": matrix}, {"contacts": {"rows": 840, "columns": {
         c: {"mapped": True, "non_null": 840} for c in TABLES["contacts"].names}}})
-    for figure in ("fcr_repeat", "fcr_transfer", "fcr_by_reason", "scenarios"):
+    for figure in ("fcr_repeat", "fcr_transfer", "fcr_by_reason", "scenarios", "cost_per_resolved_issue"):
         assert [c.verdict for c in judge.caveats(figure)] == ["blocked"], figure
     for figure in ("repeat_share", "transfer_rate", "repeat_cost"):
         assert judge.caveats(figure) == [], figure
     named = {f for c in checks.values() for f in c.figures}
     assert named and named <= set(FIGURES)
+    # the matrix row says which of the diagnostic's figures the verdict spares: the row read
+    # "FCR (repeat-based) and repeat share is blocked" beside a measured repeat share
+    assert "repeat_share" in matrix["fcr_repeat"]["spared"] and "fcr_repeat" not in matrix["fcr_repeat"]["spared"]
+    assert matrix["fcr_repeat"]["reason"].startswith(
+        "FCR (repeat-based) and repeat share is blocked, apart from repeat share of inbound contacts, cost of repeat "
+        f"contacts and {len(matrix['fcr_repeat']['spared']) - 2} more figures it does not limit: all 840 contacts")
+    assert matrix["fcr_transfer"]["spared"] == ["transfer_rate", "transfer_paths"]
+    assert matrix["fcr_transfer"]["reason"].startswith(
+        "FCR (transfer-adjusted) is blocked, apart from transfer rate and transfer paths between queues, which it "
+        "does not limit: all 840")
+    # a verdict of checks that limit every figure spares none
+    checks, matrix = judged(7)
+    assert "spared" not in matrix["fcr_repeat"]

@@ -14,7 +14,7 @@ from typing import Any
 from cxkit.readiness.checks import DERIVED, CheckResult
 from cxkit.schema import DIAGNOSTICS, TABLES
 
-__all__ = ["verdicts", "sentence", "check_columns"]
+__all__ = ["verdicts", "sentence", "apart_from", "spared_figures", "check_columns"]
 
 _UNITS = {"contacts": "contacts", "legs": "legs", "cases": "cases", "surveys": "surveys", "qa": "evaluations",
           "intervals": "intervals"}
@@ -47,9 +47,42 @@ def check_columns(result: CheckResult) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def sentence(diagnostic: str, verdict: str, reason: str) -> str:
-    """'FCR (repeat-based) and repeat share is degraded: customer_id is 59% null (...)'."""
-    return f"{DIAGNOSTICS[diagnostic]} is {verdict}: {reason}"
+def sentence(diagnostic: str, verdict: str, reason: str, spared: Iterable[str] = ()) -> str:
+    """'FCR (repeat-based) and repeat share is degraded: customer_id is 59% null (...)'.
+
+    ``spared`` are the figures of the diagnostic the verdict does not reach (its checks name the
+    figures they limit, and these are not among them): the sentence says so, as in 'FCR
+    (repeat-based) and repeat share is blocked, apart from repeat share of inbound contacts,
+    cost of repeat contacts and 6 more figures it does not limit: ...'.
+    """
+    return f"{DIAGNOSTICS[diagnostic]} is {verdict}{apart_from(spared)}: {reason}"
+
+
+def apart_from(spared: Iterable[str]) -> str:
+    """', apart from repeat share of inbound contacts and cost of repeat contacts' ('' for none)."""
+    from cxkit.figures import FIGURES
+
+    labels = [FIGURES[k].label for k in spared]
+    if not labels:
+        return ""
+    words = [label[0].lower() + label[1:] if label[1:2].islower() else label for label in labels]
+    if len(words) == 1:
+        return f", apart from {words[0]}, which it does not limit"
+    if len(words) == 2:
+        return f", apart from {words[0]} and {words[1]}, which it does not limit"
+    return f", apart from {words[0]}, {words[1]} and {len(words) - 2} more figures it does not limit"
+
+
+def spared_figures(diagnostic: str, verdict: str, reasons: list[dict[str, Any]]) -> list[str]:
+    """The diagnostic's figures that none of its reasons at ``verdict`` reaches: [] unless every
+    such reason names the figures it limits (a check's ``meta.figures``)."""
+    from cxkit.figures import FIGURES
+
+    worst = [r for r in reasons if r["verdict"] == verdict]
+    if not worst or not all(r.get("figures") for r in worst):
+        return []
+    limited = {f for r in worst for f in r["figures"]}
+    return [k for k, f in FIGURES.items() if diagnostic in f.diagnostics and k not in limited]
 
 
 def _mapped_or_derived(table: str, column: str, mapped: set[str], rules: Mapping[str, Any], leg_grain: bool) -> bool:
@@ -144,11 +177,15 @@ def verdicts(
         reasons.sort(key=lambda x: order.index(x["verdict"]))
         verdict = reasons[0]["verdict"] if reasons else "ready"
         first = reasons[0] if reasons else None
+        spared = spared_figures(diagnostic, verdict, reasons)
         matrix[diagnostic] = {
             "label": label,
             "verdict": verdict,
-            "reason": sentence(diagnostic, verdict, first["reason"]) if first else _ready(label, diagnostic, results),
+            "reason": (sentence(diagnostic, verdict, first["reason"], spared) if first
+                       else _ready(label, diagnostic, results)),
             "evidence": first["evidence"] if first else None,
             "reasons": reasons,
+            # figures of the diagnostic its verdict does not reach (the checks name what they limit)
+            **({"spared": spared} if spared else {}),
         }
     return matrix
