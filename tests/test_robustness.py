@@ -495,6 +495,23 @@ def test_unreadable_durations_stay_null_are_counted_and_degrade_aht(tmp_path):
     assert r.verdict("aht") == "degraded"
     assert any(x["check"] == "contacts.values_readable" for x in r.matrix["aht"]["reasons"])
     assert r.verdict("fcr_repeat") == "ready"  # FCR does not read talk_s
+    assert check.consequence == (
+        "the figures that need these columns rest on fewer contacts; numbers in talk_s written with a decimal comma "
+        "(12,5) need sources.contacts.read_options.decimal_separator: ','; durations in other units or as 00:01:30 "
+        "need unit (ms, min, hms) under sources.contacts.columns.<column>; a placeholder such as n/a needs null_values")
+
+
+def test_an_unreadable_flag_gets_the_fix_of_a_flag_not_of_a_number(tmp_path):
+    # a yes/no column mapped without its codes: the caveat told to set a decimal separator
+    from cxkit.readiness import assess
+
+    extra = {"sources": {"contacts": {"columns": {"callback_scheduled": "outcome"}}}}
+    r = assess(cxkit.open_engagement(_engagement(tmp_path, HEADER + _rows(20), extra)))
+    check = next(c for c in r.results if c.id == "contacts.values_readable")
+    assert check.status == "fail" and "callback_scheduled 20 of 20 (100.0%, e.g. 'AGENT')" in check.finding
+    assert check.consequence == (
+        "the figures that need these columns rest on fewer contacts; map the codes of callback_scheduled (values and "
+        "null_values under sources.contacts.columns.<column>)")
 
 
 @pytest.mark.parametrize("unit", [None, "ms", "hms"])

@@ -579,9 +579,11 @@ def _parse_failure_check(rule: Rule, counts: dict[str, Any], identifiers: Identi
         parts.append(f"{column} {f['count']:,} of {f['of']:,} ({f['count'] / f['of']:.1%}{', e.g. ' + shown if shown else ''})")
     n = sum(f["count"] for f in failing.values())
     present = sum(f["of"] for f in failing.values())
+    hints = _parse_hints(rule, list(failing))
     return {
         "success": not failing,
         "result": {
+            **({"consequence": hints} if hints else {}),
             "observed_value": n,
             "unexpected_count": n,
             "unexpected_percent": 100 * n / present if present else None,
@@ -590,6 +592,38 @@ def _parse_failure_check(rule: Rule, counts: dict[str, Any], identifiers: Identi
             "details": {"columns": {c: {"count": f["count"], "of": f["of"]} for c, f in failing.items()}},
         },
     }
+
+
+def _parse_hints(rule: Rule, columns: list[str]) -> str | None:
+    """The consequence of unreadable values, with the fixes that fit the failing columns' types
+    (a decimal comma for a number, a format for a time, a value map for a code or a flag): the
+    generic text named a decimal comma beside a yes/no flag. None: the rule's own text."""
+    base = str(rule.meta.get("consequence") or "").split(";", 1)[0]
+    spec = TABLES.get("contacts" if rule.table == "legs" else rule.table)
+    if not base or spec is None or not columns:
+        return None
+    key = source_key(rule.table)
+    kinds = {c: spec.column(c) for c in columns if c in spec.names}
+    if len(kinds) != len(columns):
+        return None  # a column the model does not know: the rule's own text
+
+    def named(cols: list[str]) -> str:
+        return ", ".join(cols)
+
+    coded = [c for c, col in kinds.items() if col.dtype == "boolean" or col.values]
+    numbers = [c for c, col in kinds.items() if col.dtype in ("float64", "int64") and c not in coded]
+    times = [c for c, col in kinds.items() if col.dtype == "timestamp"]
+    hints = []
+    if coded:
+        hints.append(f"map the codes of {named(coded)} (values and null_values under {key}.columns.<column>)")
+    if numbers:
+        hints.append(f"numbers in {named(numbers)} written with a decimal comma (12,5) need "
+                     f"{key}.read_options.decimal_separator: ','; durations in other units or as 00:01:30 need "
+                     f"unit (ms, min, hms) under {key}.columns.<column>; a placeholder such as n/a needs null_values")
+    if times:
+        hints.append(f"times in {named(times)} written another way need format (e.g. '%d/%m/%Y %H:%M:%S') under "
+                     f"{key}.columns.<column>")
+    return "; ".join([base, *hints]) if hints else None
 
 
 def _diagnostics_of(table: str, columns: list[str]) -> list[str]:
