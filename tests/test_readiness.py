@@ -4,10 +4,12 @@ threshold overrides, unreadable inputs, and the readiness.json contract."""
 from __future__ import annotations
 
 import dataclasses
+import html
 import importlib.util
 import json
 import logging
 import os
+import re
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
@@ -1032,6 +1034,28 @@ def test_every_check_text_fills_its_placeholders():
             assert "sources.legs" not in consequence + finding, (rule.id, consequence)
             checked += 1
     assert checked > 100
+
+
+def test_data_docs_show_cxkit_checks_beside_the_great_expectations_ones(tmp_path):
+    # the Data Docs held GE's expectations only: a period too short to judge any repeat (a
+    # critical cxkit check that blocks FCR) left the contacts suite green there
+    from cxkit.readiness import build_data_docs
+
+    r = assess_tables(_month(resolution={"repeat_window_days": 28}), _inputs(_dense_contacts()), now=NOW)
+    judged = _by_id(r)["contacts.period.judges_repeats"]
+    assert judged.status == "fail"
+    judged.finding += " <script>alert(1)</script>"  # a value from data is text on the page
+    build_data_docs(r, tmp_path / "docs")
+    page = next((tmp_path / "docs" / "validations" / "contacts").rglob("*.html")).read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+    text = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(page)).split()).replace(" )", ")")
+    assert "some contacts of the period can be judged for repeats (cxkit check contacts.period.judges_repeats)" in text
+    assert "all 840 contacts of the period end too close to the end of data to be judged for repeats" in text
+    assert "Status: Failed" in text
+    # every check evaluated is on the page: GE's and cxkit's
+    evaluated = [c for c in r.results if c.table == "contacts" and c.success is not None]
+    assert any(not c.type.startswith("expect_") for c in evaluated)
+    assert f"Evaluated Expectations {len(evaluated)} " in text
 
 
 def test_a_period_not_much_longer_than_the_repeat_window_is_said():

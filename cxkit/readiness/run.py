@@ -164,10 +164,14 @@ def build_data_docs(readiness: Readiness, site_dir: str | Path) -> Path:
 
     GE's own site builder renders it: an ephemeral GE context with a filesystem site, the
     suites added as ExpectationSuites and one ``ExpectationSuiteValidationResult`` per table put
-    in its validation results store (the results come from the ibis validator; cxkit-only checks,
-    which have no GE expectation type, are in ``readiness.json`` and the notebook, not here).
+    in its validation results store (the results come from the ibis validator). A check that is
+    cxkit's own (``cxkit_*``: no GE expectation computes it) is shown as ``expect_cxkit_check``
+    (:func:`_cxkit_check_type`) with its title and finding, so the site passes or fails as
+    ``readiness.json`` does: without them a period too short to judge a repeat, or values that
+    could not be read, left every suite green.
     """
     gx = _import_great_expectations()
+    _cxkit_check_type()
     from great_expectations.core.expectation_validation_result import (
         ExpectationSuiteValidationResult,
         ExpectationValidationResult,
@@ -196,7 +200,9 @@ def build_data_docs(readiness: Readiness, site_dir: str | Path) -> Path:
     for table, suite in readiness.suites.items():
         if table not in by_table:
             continue
-        gx_suite = ctx.suites.add(gx.ExpectationSuite(**_without_ids(suite.ge_json())))
+        spec = _without_ids(suite.ge_json())
+        spec["expectations"] = [*spec["expectations"], *(_cxkit_check_config(r) for r in suite.rules if not r.is_ge)]
+        gx_suite = ctx.suites.add(gx.ExpectationSuite(**spec))
         configs = {e.meta["id"]: e.configuration for e in gx_suite.expectations}
         evrs = []
         for r in by_table[table]:
@@ -237,6 +243,74 @@ def build_data_docs(readiness: Readiness, site_dir: str | Path) -> Path:
         ctx.validation_results_store.set(key, svr)
     urls = ctx.build_data_docs(site_names=["cxkit"])
     return Path(urls["cxkit"].removeprefix("file://"))
+
+
+_CXKIT_CHECK: list[type] = []
+
+
+def _cxkit_check_type() -> type:
+    """The GE expectation type ``expect_cxkit_check``: a check cxkit computes itself, which GE
+    only renders (its Data Docs row reads 'the title (cxkit check id)', and the observed value is
+    cxkit's finding). Defined once, after GE is imported (GE registers it by its class name)."""
+    if _CXKIT_CHECK:
+        return _CXKIT_CHECK[0]
+    from typing import ClassVar
+
+    from great_expectations.expectations.expectation import BatchExpectation
+    from great_expectations.render.components import (
+        LegacyDiagnosticRendererType,
+        LegacyRendererType,
+        RenderedStringTemplateContent,
+    )
+    from great_expectations.render.renderer.renderer import renderer
+
+    class ExpectCxkitCheck(BatchExpectation):
+        """A check cxkit computes (``readiness.json`` holds its result): rendered, never run."""
+
+        check: str
+        title: str
+
+        metric_dependencies: ClassVar[tuple[str, ...]] = ()
+        success_keys: ClassVar[tuple[str, ...]] = ("check",)
+        domain_keys: ClassVar[tuple[str, ...]] = ("batch_id",)
+
+        def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
+            raise NotImplementedError("cxkit computes this check (cxkit.readiness); Great Expectations renders it")
+
+        @classmethod
+        @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
+        def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+            kw = configuration.kwargs if configuration is not None else {}
+            return [RenderedStringTemplateContent(content_block_type="string_template", string_template={
+                "template": "$title (cxkit check $check)",
+                "params": {"title": kw.get("title", ""), "check": kw.get("check", "")},
+                "styling": (runtime_configuration or {}).get("styling"),
+            })]
+
+        @classmethod
+        @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
+        def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None):
+            # cxkit's finding (counts and redacted sample codes), escaped: GE writes this string
+            # into the page as it is
+            if result is None:
+                return "--"
+            finding = (result.meta or {}).get("cxkit_finding")
+            return html.escape(finding) if finding else cls._get_observed_value_from_evr(result=result)
+
+        @classmethod
+        @renderer(renderer_type=LegacyDiagnosticRendererType.UNEXPECTED_STATEMENT)
+        def _diagnostic_unexpected_statement_renderer(cls, configuration=None, result=None,
+                                                      runtime_configuration=None, **kwargs):
+            return []  # the finding (the observed value) says what was unexpected, and of how many
+
+    _CXKIT_CHECK.append(ExpectCxkitCheck)
+    return ExpectCxkitCheck
+
+
+def _cxkit_check_config(rule) -> dict[str, Any]:
+    """The Data Docs configuration of cxkit's own check ``rule`` (:func:`_cxkit_check_type`)."""
+    return {"type": "expect_cxkit_check", "kwargs": {"check": rule.id, "title": rule.meta.get("title", rule.id)},
+            "meta": dict(rule.meta), "severity": rule.severity}
 
 
 def _without_ids(suite_json: dict[str, Any]) -> dict[str, Any]:
