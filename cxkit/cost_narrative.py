@@ -20,7 +20,7 @@ import pandas as pd
 
 from cxkit import display, wording
 from cxkit.capacity import MAX_TRAFFIC_ERLANGS, WEEKDAYS
-from cxkit.narrative import _num, data_days, pct, plural
+from cxkit.narrative import _num, data_days, pct, plural, repeat_share_floor
 from cxkit.narrative import _paragraph as _p
 from cxkit.wording import CURRENCY_SYMBOLS, a_year, yearly, yearly_note
 from cxkit.wording import days as in_days
@@ -231,6 +231,8 @@ def repeat_cost_reading(results: Any) -> display.Html:
             top = named.iloc[0]
             text += (f" By reason, {top['contact_reason']} carries the most: {money(results, top['repeat_cost'])} "
                      f"({pct(top['share_of_repeat_cost'])}, {int(top['repeats']):,} repeats).")
+    if floor := repeat_share_floor(results):
+        text += f" The count of repeats, and so their cost, is {floor}."
     unpriced = int(row["not_priced_repeats"])
     if unpriced:
         text += (f" {plural(unpriced, 'repeat contact')} in {row['not_priced_channels']} "
@@ -721,6 +723,8 @@ def headline(results: Any) -> tuple[dict[str, Any] | None, str | None]:
            if (scaled := a_year(days)) else "")
         + f"; {escape_markdown(basis)}."
     )
+    if floor := repeat_share_floor(results):
+        finding += f" The count of repeats, and so their cost, is {escape_markdown(floor)}."
     unpriced = int(row["not_priced_repeats"])
     if unpriced:
         finding += (f" {plural(unpriced, 'repeat contact')} in channels without a price "

@@ -22,6 +22,8 @@ from cxkit.wording import plural  # noqa: F401 (the sections' helper, re-exporte
 __all__ = [
     "FLAT_POINTS_PER_WEEK",
     "recontact_reading",
+    "repeat_share_edge",
+    "repeat_share_floor",
     "why_unjudged",
     "data_days",
     "handle_time_trap",
@@ -60,6 +62,70 @@ def _paragraph(text: str) -> display.Html:
     import html
 
     return display.Html(text, f"<p>{html.escape(text)}</p>")
+
+
+# ---------------------------------------------------------------- the period's left edge
+
+
+def _edge_parts(results: Any, required: bool = False) -> tuple[dict[str, Any], dict[str, Any] | None, float] | None:
+    """The ``repeat_share_edge`` rows (first window, after it) and the window; None when the
+    run has no such result or no inbound contact arrived in the first window. A run that
+    computed some results only (``compute_results(names=...)``) may not have it: then None,
+    unless ``required`` (the section that shows it: a run folder of an older cxkit says so)."""
+    from cxkit.results import AFTER_FIRST_WINDOW, FIRST_WINDOW
+
+    if not required and "repeat_share_edge" not in results.manifest["results"]:
+        return None
+    frame = results.frame("repeat_share_edge")
+    if frame is None or frame.empty or results.judge.not_measured("repeat_share"):
+        return None
+    rows = {str(r["part"]): r.to_dict() for _, r in frame.iterrows()}
+    first, after = rows.get(FIRST_WINDOW), rows.get(AFTER_FIRST_WINDOW)
+    if first is None or not _num(first.get("denominator")):
+        return None
+    if after is not None and not _num(after.get("denominator")):
+        after = None
+    return first, after, float(results.param("repeat_window_days"))
+
+
+def repeat_share_floor(results: Any) -> str | None:
+    """A clause for a figure built on the repeats (the repeat share, the repeat cost): it is a
+    floor, with the two measured shares; None when no contact arrived in the first window.
+
+    A contact arriving within the repeat window of the period's start cannot be seen repeating
+    a contact before the period (the contacts are the period's), so its repeats can only be
+    undercounted: a floor, whatever the two shares say.
+    """
+    parts = _edge_parts(results)
+    if parts is None:
+        return None
+    first, after, window = parts
+    head = (f"a floor: a contact in the period's first {in_days(window)} cannot be seen repeating one before the "
+            f"period ({pct(first['rate'])} of its {int(first['denominator']):,} inbound contacts counted as repeats")
+    if after is None:
+        return head + "; the period is no longer than the window, so no part of it sees a whole window back)"
+    return head + f", against {pct(after['rate'])} of the {int(after['denominator']):,} after it)"
+
+
+def repeat_share_edge(results: Any) -> display.Html:
+    """The repeat share in the period's first window and after it, and what that means for
+    the share and the repeat cost (``repeat_share_edge``); empty when nothing arrived in the
+    first window or repeat share is not measured."""
+    parts = _edge_parts(results, required=True)
+    if parts is None:
+        return display.Html("", "")
+    first, after, window = parts
+    text = (f"Repeat share counts a repeat only when the earlier contact is in the data. A contact in the period's "
+            f"first {in_days(window)} cannot be seen repeating one before the period: {pct(first['rate'])} of the "
+            f"{int(first['denominator']):,} inbound contacts arriving then are counted as repeats")
+    if after is None:
+        text += (", and the period is no longer than the window, so no part of it sees a whole window back. "
+                 "The repeat share and the repeat cost are floors by an amount this data cannot show.")
+    else:
+        text += (f", against {pct(after['rate'])} of the {int(after['denominator']):,} arriving after them "
+                 f"(95% CI {pct(after['ci_low'])}-{pct(after['ci_high'])}). The repeat share of the whole period, and "
+                 "the repeat cost priced on it, are floors.")
+    return _paragraph(text)
 
 
 # ---------------------------------------------------------------- recontact curve

@@ -319,6 +319,29 @@ def _repeat_share_by_channel(i: Inputs):
     return resolution.repeat_share(i.paired, window_days=i.res.repeat_window_days, by="channel")
 
 
+#: the two parts of the period ``repeat_share_edge`` compares
+FIRST_WINDOW, AFTER_FIRST_WINDOW = "first window", "after the first window"
+
+
+@_result("repeat_share_edge", "resolution",
+         "Repeat share in the period's first repeat window (no earlier contact seen) and after it",
+         figure="repeat_share", row_key="part", sort=("part",))
+def _repeat_share_edge(i: Inputs):
+    """A contact arriving in the first window of the period cannot be seen repeating a contact
+    before the period: its repeats are a floor. The share there and after it, measured."""
+    from datetime import timedelta
+
+    import ibis
+
+    from cxkit import resolution
+
+    window = float(i.res.repeat_window_days)
+    edge = i.engagement.period_start_utc + timedelta(days=window)
+    p = i.paired
+    p = p.mutate(part=ibis.ifelse(p.arrived_at < edge, FIRST_WINDOW, AFTER_FIRST_WINDOW))
+    return resolution.repeat_share(p, window_days=window, by="part")
+
+
 @_result("fcr_sensitivity", "resolution", "FCR by window and repeat definition", row_key="reason",
          row_figures={"any reason": "fcr_repeat", "same reason": "fcr_same_reason"}, sort=("reason", "window_days"))
 def _fcr_sensitivity(i: Inputs):

@@ -16,7 +16,7 @@ import pandas as pd
 from cxkit import cost_narrative
 from cxkit.display import escape_markdown
 from cxkit.errors import CxkitError
-from cxkit.narrative import data_days, pct, plural, why_none_judged
+from cxkit.narrative import data_days, pct, plural, repeat_share_floor, why_none_judged
 from cxkit.scorecard import DEFAULT_BENCHMARKS, TOO_FEW, benchmark_status
 from cxkit.wording import a_year
 from cxkit.wording import days as in_days
@@ -137,12 +137,14 @@ def headlines(results: Any) -> Headlines:
             )
 
     share = results.row("repeat_share_overall")
+    floor = repeat_share_floor(results)
     out.cards.append({
         "label": "Repeat share of inbound contacts",
         "figure": "repeat_share",
         "value": share["rate"] if share else None,
         "format": "percent",
         "detail": f"{int(share['numerator']):,} of {int(share['denominator']):,} contacts from identified customers"
+        + (f"; a floor (the period's first {in_days(window)} see no earlier contact)" if floor else "")
         if share and _ok(share["rate"]) else None,
     })
     if share and _ok(share["rate"]) and judge.measured("repeat_share"):
@@ -155,6 +157,7 @@ def headlines(results: Any) -> Headlines:
             f"{pct(share['rate'])} of inbound contacts from identified customers were the customer coming back "
             f"within {in_days(window)}: {plural(repeats, 'contact')} in {in_days(covered)} of data"
             + (f", about {yearly:,.0f} a year {scaled}." if (scaled := a_year(covered)) else ".")
+            + (f" The share is {escape_markdown(floor)}." if floor else "")
         )
 
     cost_card, cost_finding = cost_narrative.headline(results)  # what the repeats cost, where prices come from

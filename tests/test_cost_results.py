@@ -287,3 +287,27 @@ def test_cost_per_resolved_issue_says_why_it_is_not_available(tmp_path):
     assert ("No journey could be judged: each was still open when the data ended (a journey is judged once the "
             "7-day repeat window after its last contact has closed)") in text
     assert "priced whole" not in text
+
+
+def test_the_repeats_of_the_first_window_are_a_floor_said_beside_share_and_cost(results):
+    # a contact of the period's first 7 days (1-7 March) cannot be seen repeating one before the
+    # period: c1, c2, c3 arrive then (c2 and c3 repeats: 2 of 3); after them c4, c5, c6, c8 (c5
+    # a repeat: 1 of 4; c7 has no customer id). The report never said the share was a floor
+    from cxkit import cost_narrative, narrative
+    from cxkit.display import escape_markdown
+    from cxkit.summary import headlines
+
+    edge = results.frame("repeat_share_edge").set_index("part")
+    assert edge.loc["first window", ["numerator", "denominator"]].tolist() == [2, 3]
+    assert edge.loc["after the first window", ["numerator", "denominator"]].tolist() == [1, 4]
+    floor = ("a floor: a contact in the period's first 7 days cannot be seen repeating one before the period (66.7% "
+             "of its 3 inbound contacts counted as repeats, against 25.0% of the 4 after it)")
+    assert narrative.repeat_share_floor(results) == floor
+    assert f"The count of repeats, and so their cost, is {floor}." in str(cost_narrative.repeat_cost_reading(results))
+    assert "Repeat share counts a repeat only when the earlier contact is in the data" in str(
+        narrative.repeat_share_edge(results))
+    page = headlines(results)
+    card = next(c for c in page.cards if c["figure"] == "repeat_share")
+    assert card["detail"] == ("3 of 7 contacts from identified customers; a floor (the period's first 7 days see no "
+                              "earlier contact)")
+    assert any(f.endswith(f"The share is {escape_markdown(floor)}.") for f in page.findings)
