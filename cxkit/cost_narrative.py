@@ -268,6 +268,10 @@ def failure_demand_reading(results: Any) -> display.Html:
     unpriced = int(fd["not_priced_inbound"].sum())
     if unpriced:
         text += f" {plural(unpriced, 'contact')} in channels without a price are kept out of these costs."
+    if repeat_share_floor(results):
+        # the repeats missed in the first window add more to the repeat cost than to the overlap
+        text += (" The total counted once is a floor, as the repeat cost is: the period's first "
+                 f"{in_days(float(results.param('repeat_window_days')))} cannot see a repeat of a contact before it.")
     return _p(text)
 
 

@@ -304,6 +304,8 @@ def test_the_repeats_of_the_first_window_are_a_floor_said_beside_share_and_cost(
              "of its 3 inbound contacts counted as repeats, against 25.0% of the 4 after it)")
     assert narrative.repeat_share_floor(results) == floor
     assert f"The count of repeats, and so their cost, is {floor}." in str(cost_narrative.repeat_cost_reading(results))
+    assert ("The total counted once is a floor, as the repeat cost is: the period's first 7 days cannot see a repeat "
+            "of a contact before it.") in str(cost_narrative.failure_demand_reading(results))
     assert "Repeat share counts a repeat only when the earlier contact is in the data" in str(
         narrative.repeat_share_edge(results))
     page = headlines(results)
