@@ -20,7 +20,7 @@ import pandas as pd
 
 from cxkit import display, wording
 from cxkit.capacity import MAX_TRAFFIC_ERLANGS, WEEKDAYS
-from cxkit.narrative import _num, data_days, pct, plural, repeat_share_floor
+from cxkit.narrative import _num, data_days, pct, plural, repeat_share_edge_words, repeat_share_floor
 from cxkit.narrative import _paragraph as _p
 from cxkit.wording import CURRENCY_SYMBOLS, a_year, yearly, yearly_note
 from cxkit.wording import days as in_days
@@ -268,10 +268,9 @@ def failure_demand_reading(results: Any) -> display.Html:
     unpriced = int(fd["not_priced_inbound"].sum())
     if unpriced:
         text += f" {plural(unpriced, 'contact')} in channels without a price are kept out of these costs."
-    if repeat_share_floor(results):
+    if why := repeat_share_edge_words(results):
         # the repeats missed in the first window add more to the repeat cost than to the overlap
-        text += (" The total counted once is a floor, as the repeat cost is: the period's first "
-                 f"{in_days(float(results.param('repeat_window_days')))} cannot see a repeat of a contact before it.")
+        text += f" The total counted once is a floor, as the repeat cost is: {why}."
     return _p(text)
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "recontact_reading",
     "repeat_share_edge",
     "repeat_share_floor",
+    "repeat_share_edge_words",
     "why_unjudged",
     "data_days",
     "handle_time_trap",
@@ -100,11 +101,24 @@ def repeat_share_floor(results: Any) -> str | None:
     if parts is None:
         return None
     first, after, window = parts
-    head = (f"a floor: a contact in the period's first {in_days(window)} cannot be seen repeating one before the "
-            f"period ({pct(first['rate'])} of its {int(first['denominator']):,} inbound contacts counted as repeats")
     if after is None:
-        return head + "; the period is no longer than the window, so no part of it sees a whole window back)"
-    return head + f", against {pct(after['rate'])} of the {int(after['denominator']):,} after it)"
+        return (f"a floor: the period is no longer than the {window:g}-day repeat window, so none of its contacts "
+                "can be seen repeating one before the period")
+    return (f"a floor: a contact in the period's first {in_days(window)} cannot be seen repeating one before the "
+            f"period ({pct(first['rate'])} of its {int(first['denominator']):,} inbound contacts counted as repeats, "
+            f"against {pct(after['rate'])} of the {int(after['denominator']):,} after it)")
+
+
+def repeat_share_edge_words(results: Any) -> str | None:
+    """Why the repeats are a floor, in a few words for a card or a closing clause ('the period's
+    first 7 days see no earlier contact'); None when :func:`repeat_share_floor` is."""
+    parts = _edge_parts(results)
+    if parts is None:
+        return None
+    _, after, window = parts
+    if after is None:
+        return f"the period is no longer than the {window:g}-day window: no contact of it sees a whole window back"
+    return f"the period's first {in_days(window)} see no earlier contact"
 
 
 def repeat_share_edge(results: Any) -> display.Html:
@@ -115,17 +129,18 @@ def repeat_share_edge(results: Any) -> display.Html:
     if parts is None:
         return display.Html("", "")
     first, after, window = parts
-    text = (f"Repeat share counts a repeat only when the earlier contact is in the data. A contact in the period's "
-            f"first {in_days(window)} cannot be seen repeating one before the period: {pct(first['rate'])} of the "
-            f"{int(first['denominator']):,} inbound contacts arriving then are counted as repeats")
     if after is None:
-        text += (", and the period is no longer than the window, so no part of it sees a whole window back. "
-                 "The repeat share and the repeat cost are floors by an amount this data cannot show.")
-    else:
-        text += (f", against {pct(after['rate'])} of the {int(after['denominator']):,} arriving after them "
-                 f"(95% CI {pct(after['ci_low'])}-{pct(after['ci_high'])}). The repeat share of the whole period, and "
-                 "the repeat cost priced on it, are floors.")
-    return _paragraph(text)
+        return _paragraph(
+            f"Repeat share counts a repeat only when the earlier contact is in the data. The period is no longer than "
+            f"the {window:g}-day repeat window, so none of its contacts can be seen repeating one before the "
+            "period: the repeat share and the repeat cost are floors, by an amount this data cannot show.")
+    return _paragraph(
+        f"Repeat share counts a repeat only when the earlier contact is in the data. A contact in the period's "
+        f"first {in_days(window)} cannot be seen repeating one before the period: {pct(first['rate'])} of the "
+        f"{int(first['denominator']):,} inbound contacts arriving then are counted as repeats, against "
+        f"{pct(after['rate'])} of the {int(after['denominator']):,} arriving after them (95% CI "
+        f"{pct(after['ci_low'])}-{pct(after['ci_high'])}). The repeat share of the whole period, and the repeat cost "
+        "priced on it, are floors.")
 
 
 # ---------------------------------------------------------------- recontact curve

@@ -16,7 +16,7 @@ import pandas as pd
 from cxkit import cost_narrative
 from cxkit.display import escape_markdown
 from cxkit.errors import CxkitError
-from cxkit.narrative import data_days, pct, plural, repeat_share_floor, why_none_judged
+from cxkit.narrative import data_days, pct, plural, repeat_share_edge_words, repeat_share_floor, why_none_judged
 from cxkit.scorecard import DEFAULT_BENCHMARKS, TOO_FEW, benchmark_status
 from cxkit.wording import a_year
 from cxkit.wording import days as in_days
@@ -144,7 +144,7 @@ def headlines(results: Any) -> Headlines:
         "value": share["rate"] if share else None,
         "format": "percent",
         "detail": f"{int(share['numerator']):,} of {int(share['denominator']):,} contacts from identified customers"
-        + (f"; a floor (the period's first {in_days(window)} see no earlier contact)" if floor else "")
+        + (f"; a floor ({repeat_share_edge_words(results)})" if floor else "")
         if share and _ok(share["rate"]) else None,
     })
     if share and _ok(share["rate"]) and judge.measured("repeat_share"):

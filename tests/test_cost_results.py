@@ -304,8 +304,8 @@ def test_the_repeats_of_the_first_window_are_a_floor_said_beside_share_and_cost(
              "of its 3 inbound contacts counted as repeats, against 25.0% of the 4 after it)")
     assert narrative.repeat_share_floor(results) == floor
     assert f"The count of repeats, and so their cost, is {floor}." in str(cost_narrative.repeat_cost_reading(results))
-    assert ("The total counted once is a floor, as the repeat cost is: the period's first 7 days cannot see a repeat "
-            "of a contact before it.") in str(cost_narrative.failure_demand_reading(results))
+    assert ("The total counted once is a floor, as the repeat cost is: the period's first 7 days see no earlier "
+            "contact.") in str(cost_narrative.failure_demand_reading(results))
     assert "Repeat share counts a repeat only when the earlier contact is in the data" in str(
         narrative.repeat_share_edge(results))
     page = headlines(results)
@@ -313,3 +313,24 @@ def test_the_repeats_of_the_first_window_are_a_floor_said_beside_share_and_cost(
     assert card["detail"] == ("3 of 7 contacts from identified customers; a floor (the period's first 7 days see no "
                               "earlier contact)")
     assert any(f.endswith(f"The share is {escape_markdown(floor)}.") for f in page.findings)
+
+
+def test_a_period_no_longer_than_the_window_is_a_floor_of_unknown_size(tmp_path):
+    # 1-5 March (c1, c2, c3) with a 7-day window: no part of the period sees a whole window back;
+    # the sentence spoke of "the period's first 7 days" of a 5-day period
+    from cxkit import narrative
+    from cxkit.summary import headlines
+
+    path = _engagement(tmp_path, failure_demand_reasons=[])  # LOGIN's contacts are after 5 March
+    path.write_text(yaml.safe_dump({**yaml.safe_load(path.read_text()),
+                                    "period": {"start": "2026-03-01", "end": "2026-03-05"}}))
+    prepare_run(path, tmp_path / "run")
+    r = ResultSet.load(tmp_path / "run", load_engagement(path))
+    assert r.frame("repeat_share_edge")["part"].tolist() == ["first window"]
+    assert narrative.repeat_share_floor(r) == ("a floor: the period is no longer than the 7-day repeat window, so none "
+                                               "of its contacts can be seen repeating one before the period")
+    text = str(narrative.repeat_share_edge(r))
+    assert "The period is no longer than the 7-day repeat window" in text and "first 7 days" not in text
+    card = next(c for c in headlines(r).cards if c["figure"] == "repeat_share")
+    assert card["detail"] == ("2 of 3 contacts from identified customers; a floor (the period is no longer than the "
+                              "7-day window: no contact of it sees a whole window back)")
