@@ -131,11 +131,11 @@ def repeat_share_edge(results: Any) -> display.Html:
     first, after, window = parts
     if after is None:
         return _paragraph(
-            f"Repeat share counts a repeat only when the earlier contact is in the data. The period is no longer than "
+            f"Repeat share counts a repeat only when the earlier contact is in the period. The period is no longer than "
             f"the {window:g}-day repeat window, so none of its contacts can be seen repeating one before the "
             "period: the repeat share and the repeat cost are floors, by an amount this data cannot show.")
     return _paragraph(
-        f"Repeat share counts a repeat only when the earlier contact is in the data. A contact in the period's "
+        f"Repeat share counts a repeat only when the earlier contact is in the period. A contact in the period's "
         f"first {in_days(window)} cannot be seen repeating one before the period: {pct(first['rate'])} of the "
         f"{int(first['denominator']):,} inbound contacts arriving then are counted as repeats, against "
         f"{pct(after['rate'])} of the {int(after['denominator']):,} arriving after them (95% CI "

@@ -306,7 +306,7 @@ def test_the_repeats_of_the_first_window_are_a_floor_said_beside_share_and_cost(
     assert f"The count of repeats, and so their cost, is {floor}." in str(cost_narrative.repeat_cost_reading(results))
     assert ("The total counted once is a floor, as the repeat cost is: the period's first 7 days see no earlier "
             "contact.") in str(cost_narrative.failure_demand_reading(results))
-    assert "Repeat share counts a repeat only when the earlier contact is in the data" in str(
+    assert "Repeat share counts a repeat only when the earlier contact is in the period" in str(
         narrative.repeat_share_edge(results))
     page = headlines(results)
     card = next(c for c in page.cards if c["figure"] == "repeat_share")
