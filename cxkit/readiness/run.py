@@ -269,6 +269,7 @@ def _cxkit_check_type() -> type:
 
         check: str
         title: str
+        limit: str | None = None
 
         metric_dependencies: ClassVar[tuple[str, ...]] = ()
         success_keys: ClassVar[tuple[str, ...]] = ("check",)
@@ -281,9 +282,10 @@ def _cxkit_check_type() -> type:
         @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
         def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
             kw = configuration.kwargs if configuration is not None else {}
+            limit = kw.get("limit")
             return [RenderedStringTemplateContent(content_block_type="string_template", string_template={
-                "template": "$title (cxkit check $check)",
-                "params": {"title": kw.get("title", ""), "check": kw.get("check", "")},
+                "template": "$title (cxkit check $check" + ("; $limit)" if limit else ")"),
+                "params": {"title": kw.get("title", ""), "check": kw.get("check", ""), "limit": limit or ""},
                 "styling": (runtime_configuration or {}).get("styling"),
             })]
 
@@ -309,8 +311,11 @@ def _cxkit_check_type() -> type:
 
 def _cxkit_check_config(rule) -> dict[str, Any]:
     """The Data Docs configuration of cxkit's own check ``rule`` (:func:`_cxkit_check_type`)."""
-    return {"type": "expect_cxkit_check", "kwargs": {"check": rule.id, "title": rule.meta.get("title", rule.id)},
-            "meta": dict(rule.meta), "severity": rule.severity}
+    kwargs = {"check": rule.id, "title": rule.meta.get("title", rule.id)}
+    threshold = rule.meta.get("threshold")
+    if threshold in rule.kwargs:  # the engagement's value where it overrides the suite's
+        kwargs["limit"] = f"{threshold}: {rule.kwargs[threshold]}"
+    return {"type": "expect_cxkit_check", "kwargs": kwargs, "meta": dict(rule.meta), "severity": rule.severity}
 
 
 def _without_ids(suite_json: dict[str, Any]) -> dict[str, Any]:
