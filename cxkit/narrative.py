@@ -234,6 +234,11 @@ def why_none_judged(row: Any, results: Any) -> str:
     return _why_none(row, data_days(results) or results.manifest["period"]["days"])
 
 
+#: :func:`_why_none`'s words when no contact was eligible (a table cell; the summary's card
+#: spells out what eligible means in their place)
+NO_ELIGIBLE = "no eligible contact"
+
+
 def _why_none(row: Any, days: int) -> str:
     """Why one row of the sensitivity table judged no contact ("" when it judged some).
 
@@ -262,7 +267,7 @@ def _why_none(row: Any, days: int) -> str:
         return f"a {window:g}-day window needs that long after a contact ends; the data covers {in_days(days)}"
     if unknown:
         return "no contact has a recorded reason (same-reason repeats need one)"
-    return "no eligible contact"
+    return NO_ELIGIBLE
 
 
 # ---------------------------------------------------------------- handle-time trap

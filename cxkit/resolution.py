@@ -38,6 +38,7 @@ from typing import Any
 import ibis
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
+import pandas as pd
 
 from cxkit.customers import identified
 from cxkit.grouping import split_by_group_size
@@ -117,8 +118,8 @@ def end_of_data(contacts: ir.Table, period_end: datetime | date | None = None) -
     """
     cap = None if period_end is None else _as_instant(period_end)
     latest = contacts.arrived_at.max().execute()
-    # an empty table's maximum is None, NaN or pandas' NaT (which is no float)
-    if latest is None or (isinstance(latest, float) and math.isnan(latest)) or str(latest) == "NaT":
+    # an empty table's maximum is None, NaN or pandas' NaT
+    if latest is None or pd.isna(latest):
         if cap is not None:
             return cap
         raise ValueError("end_of_data: contacts has no arrived_at values; pass period_end")

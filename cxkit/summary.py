@@ -16,7 +16,15 @@ import pandas as pd
 from cxkit import cost_narrative
 from cxkit.display import escape_markdown
 from cxkit.errors import CxkitError
-from cxkit.narrative import data_days, pct, plural, repeat_share_edge_words, repeat_share_floor, why_none_judged
+from cxkit.narrative import (
+    NO_ELIGIBLE,
+    data_days,
+    pct,
+    plural,
+    repeat_share_edge_words,
+    repeat_share_floor,
+    why_none_judged,
+)
 from cxkit.scorecard import DEFAULT_BENCHMARKS, TOO_FEW, benchmark_status
 from cxkit.wording import a_year
 from cxkit.wording import days as in_days
@@ -111,7 +119,7 @@ def headlines(results: Any) -> Headlines:
     fcr = results.row("fcr_overall")
     # a period shorter than the window judges nobody: the card and a sentence say why
     unjudged = why_none_judged(fcr, results) if fcr and not _ok(fcr["rate"]) else ""
-    if unjudged == "no eligible contact":
+    if unjudged == NO_ELIGIBLE:
         unjudged = "no contact is eligible (inbound, handled by an agent, from an identified customer, its reason not excluded)"
     out.cards.append({
         "label": f"First-contact resolution ({w} window)",

@@ -21,6 +21,7 @@ import threading
 import warnings
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -245,15 +246,11 @@ def build_data_docs(readiness: Readiness, site_dir: str | Path) -> Path:
     return Path(urls["cxkit"].removeprefix("file://"))
 
 
-_CXKIT_CHECK: list[type] = []
-
-
+@cache
 def _cxkit_check_type() -> type:
     """The GE expectation type ``expect_cxkit_check``: a check cxkit computes itself, which GE
     only renders (its Data Docs row reads 'the title (cxkit check id)', and the observed value is
     cxkit's finding). Defined once, after GE is imported (GE registers it by its class name)."""
-    if _CXKIT_CHECK:
-        return _CXKIT_CHECK[0]
     from typing import ClassVar
 
     from great_expectations.expectations.expectation import BatchExpectation
@@ -305,7 +302,6 @@ def _cxkit_check_type() -> type:
                                                       runtime_configuration=None, **kwargs):
             return []  # the finding (the observed value) says what was unexpected, and of how many
 
-    _CXKIT_CHECK.append(ExpectCxkitCheck)
     return ExpectCxkitCheck
 
 
@@ -315,7 +311,7 @@ def _cxkit_check_config(rule) -> dict[str, Any]:
     threshold = rule.meta.get("threshold")
     if threshold in rule.kwargs:  # the engagement's value where it overrides the suite's
         kwargs["limit"] = f"{threshold}: {rule.kwargs[threshold]}"
-    return {"type": "expect_cxkit_check", "kwargs": kwargs, "meta": dict(rule.meta), "severity": rule.severity}
+    return {**rule.to_ge(), "type": "expect_cxkit_check", "kwargs": kwargs}
 
 
 def _without_ids(suite_json: dict[str, Any]) -> dict[str, Any]:
