@@ -711,7 +711,8 @@ def headline(results: Any) -> tuple[dict[str, Any] | None, str | None]:
         "figure": figure,
         "value": money(results, row["repeat_cost"]),
         "format": "text",
-        "detail": per_year + _basis_words(results, row["price_basis"], short=True),
+        "detail": per_year + _basis_words(results, row["price_basis"], short=True)
+        + (f"; a floor ({why})" if (why := repeat_share_edge_words(results)) else ""),
     }
     if results.judge.not_measured(figure):
         return card, None

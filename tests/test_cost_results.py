@@ -312,6 +312,9 @@ def test_the_repeats_of_the_first_window_are_a_floor_said_beside_share_and_cost(
     card = next(c for c in page.cards if c["figure"] == "repeat_share")
     assert card["detail"] == ("3 of 7 contacts from identified customers; a floor (the period's first 7 days see no "
                               "earlier contact)")
+    # the cost card sits beside it and the repeats it prices are the same floor
+    cost = next(c for c in page.cards if c["figure"] in ("repeat_cost", "repeat_cost_derived"))
+    assert cost["detail"].endswith("; a floor (the period's first 7 days see no earlier contact)")
     assert any(f.endswith(f"The share is {escape_markdown(floor)}.") for f in page.findings)
 
 
