@@ -978,6 +978,37 @@ def test_nps_and_ces_answers_on_another_scale_block_perception(column, scale, of
     assert warned[check].status == "pass" and warned[f"surveys.{column}.in_range"].status == "fail"
 
 
+def test_ces_and_qa_scores_on_a_smaller_scale_are_flagged():
+    # a CES asked on 1-5 (the first CES) passes every range check of 1-7: its best answer, 5,
+    # read as the lowest of "made it easy", and 6 and 7 never appeared; QA scores on 0-10 or as
+    # shares passed the 0-100 range the same way
+    def surveys(scores):
+        rows = [{"survey_id": f"s{i}", "contact_id": f"c{i}", "customer_id": f"k{i % 5}",
+                 "responded_at": "2026-03-02 12:00", "ces": None if v is None else float(v)} for i, v in enumerate(scores)]
+        return _by_id(assess_tables(_engagement(), _inputs(_clean_contacts(), rows), now=NOW))["surveys.ces.reaches_top"]
+
+    five = surveys([1, 2, 3, 4, 5, 5] * 5 + [None, 9])  # 30 answers inside 1-7; a null and a 9 are not answers on it
+    assert (five.status, five.severity, five.denominator) == ("fail", "warning", 30)
+    assert five.finding == "no ces answer is above 5 in 30 answers on 1-7 (the highest is 5): the survey may ask on 1-5"
+    assert "map sources.surveys.columns.ces to 1-7" in five.consequence and five.figures == ["ces"]
+    assert surveys([1, 2, 3, 4, 5, 5] * 5 + [6]).status == "pass"  # one 6 is the top of a 1-7 survey
+    few = surveys([1, 2, 3, 4, 5] * 5)  # 25 answers: too few to tell a scale
+    assert few.status == "not evaluated" and few.note.startswith("25 answers inside 1-7: fewer than 30 (min_answers)")
+
+    def qa(scores):
+        inputs = _inputs(_clean_contacts())
+        rows = [{"evaluation_id": f"e{i}", "contact_id": f"c{i}", "agent_id": "a1", "evaluated_at": "2026-03-02 12:00",
+                 "score": float(v)} for i, v in enumerate(scores)]
+        inputs["qa"] = TableInputs("qa", canonical_memtable("qa", rows), set(TABLES["qa"].names))
+        return _by_id(assess_tables(_engagement(), inputs, now=NOW))["qa.score.reaches_top"]
+
+    shares = qa([0.5, 0.75, 0.8, 0.925, 1.0] * 8)
+    assert shares.status == "fail" and shares.finding == ("no score is above 10 in 40 evaluations on 0-100 (the highest is 1): "
+                                                          "the scores may be on 0-10, 1-5 or 0-1")
+    assert qa([0.5, 0.75, 8.125] * 10).result["values"] == "the highest is 8.12"
+    assert qa([55, 70, 85, 100] * 10).status == "pass"
+
+
 def test_a_ready_verdict_says_passed_only_when_every_check_passed():
     # the Connect fixture has no contact reason: the check that reasons are present could not be
     # evaluated, which limits no FCR figure; the reason said "every check it depends on passed"

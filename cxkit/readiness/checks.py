@@ -676,6 +676,31 @@ def _implausible_customer_check(rule: Rule, contacts: ir.Table, ctx: _Context) -
     }
 
 
+def _scale_top_check(rule: Rule, t: ir.Table) -> dict[str, Any]:
+    """Whether the answers inside a scale ever reach its top: a survey asking on 1-5 passes every
+    range check of a 1-7 CES, and its answers of 5 would read as the middle of "made it easy".
+    ``low``/``high``: the scale; ``top_from``: the smallest answer a survey on that scale gives
+    (6 on 1-7: none among ``min_answers`` answers or more means a smaller scale, or customers
+    who never found it easy); below ``min_answers`` answers inside the scale it is not judged.
+    One aggregate over the column."""
+    kw = rule.kwargs
+    x = t[kw["column"]].cast("float64")
+    inside = x.between(float(kw["low"]), float(kw["high"])).fill_null(False)
+    row = t.aggregate(n=t.count(where=inside), top=x.max(where=inside)).execute().iloc[0]
+    n, top = int(row["n"] or 0), row["top"]
+    if n < int(kw["min_answers"]):
+        have = "no answer" if not n else ("1 answer" if n == 1 else f"{n:,} answers")
+        return {"success": None, "result": None,
+                "note": f"{have} inside {kw['low']:g}-{kw['high']:g}: fewer than {int(kw['min_answers'])} (min_answers) "
+                        "are too few to tell the scale"}
+    top = float(top)
+    reached = top >= float(kw["top_from"])
+    shown = f"{top:g}" if top == round(top, 2) else f"{top:.2f}"
+    return {"success": reached,
+            "result": {"observed_value": top, "unexpected_count": 0 if reached else n, "unexpected_percent": None,
+                       "denominator": n, "values": f"the highest is {shown}"}}
+
+
 def _intervals_cover_check(rule: Rule, intervals: ir.Table, ctx: _Context) -> dict[str, Any]:
     """Offered contacts of the period, in the queues the WFM export names, that entered a queue in
     an interval the export does not have (:func:`cxkit.capacity.wfm_coverage`): demand the
@@ -985,6 +1010,10 @@ def run_checks(
                 else:
                     res = _implausible_customer_check(r, ti.table, ctx)
                     out[r.id] = _result(r, blocking, res["success"], res["result"])
+        for r in rules:
+            if r.type == "cxkit_scale_top" and r.id not in out:
+                res = _scale_top_check(r, ti.table)
+                out[r.id] = _result(r, blocking, res["success"], res["result"], res.get("note"))
         for r in rules:
             if r.type == "cxkit_intervals_cover_contacts" and r.id not in out:
                 needed = ("queue", "arrived_at", "direction")
