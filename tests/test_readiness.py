@@ -1088,6 +1088,15 @@ def test_data_docs_show_cxkit_checks_beside_the_great_expectations_ones(tmp_path
     evaluated = [c for c in r.results if c.table == "contacts" and c.success is not None]
     assert any(not c.type.startswith("expect_") for c in evaluated)
     assert f"Evaluated Expectations {len(evaluated)} " in text
+    # a passing cxkit check reads against its limit: a count with its share (the limit is a share),
+    # a gap in days to three digits, not "0.3333333333333333"
+    r = assess_tables(_month(resolution={"repeat_window_days": 7}), _inputs(_dense_contacts()), now=NOW)
+    assert _by_id(r)["contacts.period.judges_most"].status == "pass"
+    build_data_docs(r, tmp_path / "docs7")
+    page = next((tmp_path / "docs7" / "validations" / "contacts").rglob("*.html")).read_text(encoding="utf-8")
+    text = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(page)).split()).replace(" )", ")").replace(" ;", ";")
+    assert "(cxkit check contacts.period.judges_most; max_share: 0.5) 213 of 840 (25.4%); 7-day window" in text
+    assert "(cxkit check contacts.data_reaches_period_end; max_gap_days: 1) 0.333; last arrival 2026-03-28" in text
 
 
 def test_a_period_not_much_longer_than_the_repeat_window_is_said():

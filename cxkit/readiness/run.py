@@ -216,8 +216,10 @@ def build_data_docs(readiness: Readiness, site_dir: str | Path) -> Path:
             if result.get("partial_unexpected_list"):
                 result["partial_unexpected_list"] = [html.escape(v) if isinstance(v, str) else v
                                                      for v in result["partial_unexpected_list"]]
+            meta = ({"cxkit_finding": r.finding} if r.finding
+                    else {"cxkit_observed": _observed_words(r.result)} if not r.type.startswith("expect_") else {})
             evrs.append(ExpectationValidationResult(success=r.success, expectation_config=configs[r.id], result=result,
-                                                    meta={"cxkit_finding": r.finding} if r.finding else {}))
+                                                    meta=meta))
         n_ok = sum(e.success for e in evrs)
         batch_id = f"cxkit-{table}"
         svr = ExpectationSuiteValidationResult(
@@ -244,6 +246,26 @@ def build_data_docs(readiness: Readiness, site_dir: str | Path) -> Path:
         ctx.validation_results_store.set(key, svr)
     urls = ctx.build_data_docs(site_names=["cxkit"])
     return Path(urls["cxkit"].removeprefix("file://"))
+
+
+def _observed_words(result: dict[str, Any]) -> str:
+    """A passing cxkit check's observed value as its Data Docs row shows it: the number (a share
+    or a day count to three significant digits, not "0.019230769230769232"; a count as a share of
+    what it counts, as a limit may be a share) and what cxkit says it is ("the highest is 7"; the
+    window and end of data a judged contact is held to)."""
+    value = result.get("observed_value")
+    counted, of = result.get("unexpected_count"), result.get("denominator")
+    if isinstance(counted, int) and isinstance(of, int) and of > 0:
+        number = f"{counted:,} of {of:,} ({100 * counted / of:.1f}%)"  # against a share limit too
+    elif isinstance(value, bool) or value is None:
+        number = ""
+    elif isinstance(value, int) or float(value).is_integer():
+        number = f"{int(value):,}"
+    else:
+        number = f"{float(value):.3g}"
+    words = result.get("values")
+    words = words if isinstance(words, str) and words else ""
+    return "; ".join(p for p in (number, words) if p) or "--"
 
 
 @cache
@@ -293,8 +315,9 @@ def _cxkit_check_type() -> type:
             # into the page as it is
             if result is None:
                 return "--"
-            finding = (result.meta or {}).get("cxkit_finding")
-            return html.escape(finding) if finding else cls._get_observed_value_from_evr(result=result)
+            meta = result.meta or {}
+            shown = meta.get("cxkit_finding") or meta.get("cxkit_observed")
+            return html.escape(shown) if shown else cls._get_observed_value_from_evr(result=result)
 
         @classmethod
         @renderer(renderer_type=LegacyDiagnosticRendererType.UNEXPECTED_STATEMENT)
