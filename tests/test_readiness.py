@@ -1142,9 +1142,14 @@ def test_a_period_not_much_longer_than_the_repeat_window_is_said():
     # the matrix row says which of the diagnostic's figures the verdict spares: the row read
     # "FCR (repeat-based) and repeat share is blocked" beside a measured repeat share
     assert "repeat_share" in matrix["fcr_repeat"]["spared"] and "fcr_repeat" not in matrix["fcr_repeat"]["spared"]
+    # by name, each of them ("and 5 more figures" left the reader to guess which)
+    assert matrix["fcr_repeat"]["spared"] == ["repeat_share", "repeat_cost", "repeat_cost_derived", "repeat_cost_by_reason",
+                                              "repeat_cost_by_queue", "repeat_cost_by_team", "avoidable_cost"]
     assert matrix["fcr_repeat"]["reason"].startswith(
-        "FCR (repeat-based) and repeat share is blocked, apart from repeat share of inbound contacts, cost of repeat "
-        f"contacts and {len(matrix['fcr_repeat']['spared']) - 2} more figures it does not limit: all 840 contacts")
+        "FCR (repeat-based) and repeat share is blocked, apart from repeat share of inbound contacts; cost of repeat "
+        "contacts; cost of repeat contacts (prices derived from AHT); repeat cost by contact reason; repeat cost by "
+        "queue; repeat cost by team and repeat cost and failure demand, counted once, which it does not limit: "
+        "all 840 contacts")
     assert matrix["fcr_transfer"]["spared"] == ["transfer_rate", "transfer_paths"]
     assert matrix["fcr_transfer"]["reason"].startswith(
         "FCR (transfer-adjusted) is blocked, apart from transfer rate and transfer paths between queues, which it "
@@ -1152,3 +1157,17 @@ def test_a_period_not_much_longer_than_the_repeat_window_is_said():
     # a verdict of checks that limit every figure spares none
     checks, matrix = judged(7)
     assert "spared" not in matrix["fcr_repeat"]
+
+
+def test_a_verdict_names_the_figures_it_spares():
+    from cxkit.figures import FIGURES
+    from cxkit.readiness.matrix import apart_from
+
+    assert apart_from([]) == ""
+    assert apart_from(["csat"]) == ", apart from CSAT, which it does not limit"
+    assert apart_from(["csat", "nps", "ces"]) == ", apart from CSAT, NPS and CES, which it does not limit"
+    many = [k for k, f in FIGURES.items() if "fcr_repeat" in f.diagnostics and "," not in f.label][:10]
+    assert len(many) == 10
+    words = apart_from(many)
+    # past eight, seven by name and the count of the others
+    assert words.endswith(", FCR by team and 3 more figures it does not limit") and words.count(", ") == 1 + 6

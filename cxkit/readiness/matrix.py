@@ -53,7 +53,8 @@ def sentence(diagnostic: str, verdict: str, reason: str, spared: Iterable[str] =
     ``spared`` are the figures of the diagnostic the verdict does not reach (its checks name the
     figures they limit, and these are not among them): the sentence says so, as in 'FCR
     (repeat-based) and repeat share is blocked, apart from repeat share of inbound contacts,
-    cost of repeat contacts and 6 more figures it does not limit: ...'.
+    cost of repeat contacts, ... and failure demand, which it does not limit: ...' (every one by
+    name up to eight).
     """
     return f"{DIAGNOSTICS[diagnostic]} is {verdict}{apart_from(spared)}: {reason}"
 
@@ -68,9 +69,19 @@ def apart_from(spared: Iterable[str]) -> str:
     words = [label[0].lower() + label[1:] if label[1:2].islower() else label for label in labels]
     if len(words) == 1:
         return f", apart from {words[0]}, which it does not limit"
-    if len(words) == 2:
-        return f", apart from {words[0]} and {words[1]}, which it does not limit"
-    return f", apart from {words[0]}, {words[1]} and {len(words) - 2} more figures it does not limit"
+    # every spared figure by name while the list stays readable: "and 5 more figures" left the
+    # reader to guess which of the diagnostic's numbers still stand
+    # a label with a comma in it ("repeat cost and failure demand, counted once") is set off by
+    # semicolons, so the list still reads as a list
+    sep = "; " if any("," in w for w in words) else ", "
+    if len(words) <= _NAMED_SPARED:
+        return f", apart from {sep.join(words[:-1])} and {words[-1]}, which it does not limit"
+    shown = _NAMED_SPARED - 1
+    return f", apart from {sep.join(words[:shown])} and {len(words) - shown} more figures it does not limit"
+
+
+#: the most spared figures a verdict's sentence names one by one (readiness.json lists them all)
+_NAMED_SPARED = 8
 
 
 def spared_figures(diagnostic: str, verdict: str, reasons: list[dict[str, Any]]) -> list[str]:
