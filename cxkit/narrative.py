@@ -24,6 +24,7 @@ __all__ = [
     "recontact_reading",
     "repeat_share_edge",
     "repeat_share_floor",
+    "scorecard_floors",
     "repeat_share_edge_words",
     "why_unjudged",
     "data_days",
@@ -119,6 +120,16 @@ def repeat_share_edge_words(results: Any) -> str | None:
     if after is None:
         return f"the period is no longer than the {window:g}-day window: no contact of it sees a whole window back"
     return f"the period's first {in_days(window)} see no earlier contact"
+
+
+def scorecard_floors(results: Any) -> display.Html:
+    """Under the balanced scorecard: why its repeat share reads "(a floor)" and is placed against
+    its range only when already above it; empty when the share is not a floor."""
+    floor = repeat_share_floor(results)
+    if floor is None or results.frame("scorecard") is None:
+        return display.Html("", "")
+    return _paragraph(f"The repeat share is {floor}. A floor is placed against its range only when it is already "
+                      "above it.")
 
 
 def repeat_share_edge(results: Any) -> display.Html:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
@@ -224,6 +224,8 @@ def _as_value(metric: str, given: Any) -> dict[str, float | None]:
 
 #: the status of a measured value whose sample is under the engagement's minimum (``min_n``)
 TOO_FEW = "too few to compare"
+#: the status of a floor (a value that may be higher) that is not already above its range
+FLOOR_BELOW_TOP = "a floor below the range's top"
 
 
 def balanced_scorecard(
@@ -231,6 +233,7 @@ def balanced_scorecard(
     benchmarks: Mapping[str, Benchmark] | Mapping[str, Mapping[str, Any]] | None = None,
     *,
     min_n: float | None = None,
+    floors: Iterable[str] = (),
 ) -> ir.Table:
     """The balanced scorecard: every benchmarked metric, its value and where it stands.
 
@@ -247,6 +250,11 @@ def balanced_scorecard(
         The engagement's minimum sample (``resolution.min_n``): a value measured on fewer (its
         ``n``) is shown but not placed against its range (status ``too few to compare``), as a
         segment under the minimum is shown but never ranked.
+    floors
+        Metrics whose value is a floor (the repeat share, where the period's first window cannot
+        see an earlier contact): shown as "35.4% (a floor)"; placed against the range only when
+        the floor is already above it, as a value that may be higher is otherwise not placed
+        (status ``a floor below the range's top``, no reading).
 
     Returns
     -------
@@ -271,6 +279,15 @@ def balanced_scorecard(
     >>> none = balanced_scorecard({"fcr": {"value": None, "n": 0}}).execute().set_index("metric")
     >>> none.loc["fcr", ["value_text", "status"]].tolist()
     ['–', 'too few to compare']
+
+    A floor above the range stays above it; one inside it may be above it too:
+
+    >>> high = balanced_scorecard({"repeat_share": 0.354}, floors=["repeat_share"]).execute().set_index("metric")
+    >>> high.loc["repeat_share", ["value_text", "status", "assessment"]].tolist()
+    ['35.4% (a floor)', 'above', 'worse']
+    >>> low = balanced_scorecard({"repeat_share": 0.23}, floors=["repeat_share"]).execute().set_index("metric")
+    >>> low.loc["repeat_share", ["value_text", "status", "assessment"]].tolist()
+    ['23.0% (a floor)', "a floor below the range's top", '']
     """
     marks = benchmarks_with_overrides(benchmarks)
     unknown = sorted(set(values) - set(marks))
@@ -292,6 +309,10 @@ def balanced_scorecard(
                 # measured, over nothing: an FCR whose every contact is too recent to judge has
                 # no value, but the export does record what it needs
                 status, assessment = TOO_FEW, ""
+            floor = metric in floors and v["value"] is not None
+            if floor and status in ("below", "within"):
+                # the value may be higher: inside the range or above it for all the data says
+                status, assessment = FLOOR_BELOW_TOP, ""
             rng = (
                 f"{_shown(b.low, b.unit)} to {_shown(b.high, b.unit)}" if b.has_range else NO_PUBLIC_BENCHMARK
             )
@@ -302,7 +323,7 @@ def balanced_scorecard(
                     "label": b.label,
                     "unit": b.unit,
                     **v,
-                    "value_text": _shown(v["value"], b.unit),
+                    "value_text": _shown(v["value"], b.unit) + (" (a floor)" if floor else ""),
                     "range_text": rng,
                     "bench_low": b.low,
                     "bench_high": b.high,

@@ -316,6 +316,11 @@ def test_the_repeats_of_the_first_window_are_a_floor_said_beside_share_and_cost(
     cost = next(c for c in page.cards if c["figure"] in ("repeat_cost", "repeat_cost_derived"))
     assert cost["detail"].endswith("; a floor (the period's first 7 days see no earlier contact)")
     assert any(f.endswith(f"The share is {escape_markdown(floor)}.") for f in page.findings)
+    # and the balanced scorecard, which placed the share against its range as if it were whole
+    row = results.frame("scorecard").set_index("metric").loc["repeat_share"]
+    assert (row["value_text"], row["status"]) == ("42.9% (a floor)", "above")  # a floor above the range is above it
+    assert str(narrative.scorecard_floors(results)) == (f"The repeat share is {floor}. A floor is placed against its "
+                                                        "range only when it is already above it.")
 
 
 def test_a_period_no_longer_than_the_window_is_a_floor_of_unknown_size(tmp_path):
