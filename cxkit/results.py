@@ -641,8 +641,8 @@ def _scorecard(i: Inputs):
     # the repeat share is a floor when contacts arrived in the period's first window (they cannot
     # be seen repeating an earlier one): it is placed against its range only when already above it
     edge = i.result("repeat_share_edge")
-    first = None if edge is None else edge[edge["part"] == FIRST_WINDOW]
-    floors = ["repeat_share"] if first is not None and len(first) and (first["denominator"].fillna(0) > 0).any() else []
+    seen = edge is not None and (edge.loc[edge["part"] == FIRST_WINDOW, "denominator"].fillna(0) > 0).any()
+    floors = ["repeat_share"] if seen else []
     return scorecard.balanced_scorecard(values, i.engagement.benchmarks, min_n=i.res.min_n, floors=floors)
 
 

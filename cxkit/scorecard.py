@@ -290,6 +290,7 @@ def balanced_scorecard(
     ['23.0% (a floor)', "a floor below the range's top", '']
     """
     marks = benchmarks_with_overrides(benchmarks)
+    floors = set(floors)
     unknown = sorted(set(values) - set(marks))
     if unknown:
         raise CxkitError(

@@ -984,8 +984,10 @@ def test_ces_and_qa_scores_on_a_smaller_scale_are_flagged():
     # shares passed the 0-100 range the same way
     def surveys(scores):
         rows = [{"survey_id": f"s{i}", "contact_id": f"c{i}", "customer_id": f"k{i % 5}",
-                 "responded_at": "2026-03-02 12:00", "ces": None if v is None else float(v)} for i, v in enumerate(scores)]
-        return _by_id(assess_tables(_engagement(), _inputs(_clean_contacts(), rows), now=NOW))["surveys.ces.reaches_top"]
+                 "responded_at": "2026-03-02 12:00", "ces": None if v is None else float(v)}
+                for i, v in enumerate(scores)]
+        checks = _by_id(assess_tables(_engagement(), _inputs(_clean_contacts(), rows), now=NOW))
+        return checks["surveys.ces.reaches_top"]
 
     five = surveys([1, 2, 3, 4, 5, 5] * 5 + [None, 9])  # 30 answers inside 1-7; a null and a 9 are not answers on it
     assert (five.status, five.severity, five.denominator) == ("fail", "warning", 30)
@@ -1003,8 +1005,9 @@ def test_ces_and_qa_scores_on_a_smaller_scale_are_flagged():
         return _by_id(assess_tables(_engagement(), inputs, now=NOW))["qa.score.reaches_top"]
 
     shares = qa([0.5, 0.75, 0.8, 0.925, 1.0] * 8)
-    assert shares.status == "fail" and shares.finding == ("no score is above 10 in 40 evaluations on 0-100 (the highest is 1): "
-                                                          "the scores may be on 0-10, 1-5 or 0-1")
+    assert shares.status == "fail"
+    assert shares.finding == ("no score is above 10 in 40 evaluations on 0-100 (the highest is 1): the scores may be "
+                              "on 0-10, 1-5 or 0-1")
     assert qa([0.5, 0.75, 8.125] * 10).result["values"] == "the highest is 8.12"
     assert qa([55, 70, 85, 100] * 10).status == "pass"
 
@@ -1143,8 +1146,9 @@ def test_a_period_not_much_longer_than_the_repeat_window_is_said():
     # "FCR (repeat-based) and repeat share is blocked" beside a measured repeat share
     assert "repeat_share" in matrix["fcr_repeat"]["spared"] and "fcr_repeat" not in matrix["fcr_repeat"]["spared"]
     # by name, each of them ("and 5 more figures" left the reader to guess which)
-    assert matrix["fcr_repeat"]["spared"] == ["repeat_share", "repeat_cost", "repeat_cost_derived", "repeat_cost_by_reason",
-                                              "repeat_cost_by_queue", "repeat_cost_by_team", "avoidable_cost"]
+    assert matrix["fcr_repeat"]["spared"] == ["repeat_share", "repeat_cost", "repeat_cost_derived",
+                                              "repeat_cost_by_reason", "repeat_cost_by_queue", "repeat_cost_by_team",
+                                              "avoidable_cost"]
     assert matrix["fcr_repeat"]["reason"].startswith(
         "FCR (repeat-based) and repeat share is blocked, apart from repeat share of inbound contacts; cost of repeat "
         "contacts; cost of repeat contacts (prices derived from AHT); repeat cost by contact reason; repeat cost by "

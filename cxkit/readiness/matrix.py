@@ -69,10 +69,9 @@ def apart_from(spared: Iterable[str]) -> str:
     words = [label[0].lower() + label[1:] if label[1:2].islower() else label for label in labels]
     if len(words) == 1:
         return f", apart from {words[0]}, which it does not limit"
-    # every spared figure by name while the list stays readable: "and 5 more figures" left the
-    # reader to guess which of the diagnostic's numbers still stand
-    # a label with a comma in it ("repeat cost and failure demand, counted once") is set off by
-    # semicolons, so the list still reads as a list
+    # every spared figure by name while the list stays readable ("and 5 more figures" left the
+    # reader to guess which numbers still stand); semicolons where a label holds a comma
+    # ("repeat cost and failure demand, counted once"), so the list still reads as a list
     sep = "; " if any("," in w for w in words) else ", "
     if len(words) <= _NAMED_SPARED:
         return f", apart from {sep.join(words[:-1])} and {words[-1]}, which it does not limit"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import html
 import logging
+import numbers
 import os
 import shutil
 import sys
@@ -255,7 +256,7 @@ def _observed_words(result: dict[str, Any]) -> str:
     window and end of data a judged contact is held to)."""
     value = result.get("observed_value")
     counted, of = result.get("unexpected_count"), result.get("denominator")
-    if isinstance(counted, int) and isinstance(of, int) and of > 0:
+    if isinstance(counted, numbers.Integral) and isinstance(of, numbers.Integral) and of > 0:
         number = f"{counted:,} of {of:,} ({100 * counted / of:.1f}%)"  # against a share limit too
     elif isinstance(value, bool) or value is None:
         number = ""
