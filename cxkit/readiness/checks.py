@@ -692,7 +692,8 @@ def _scale_top_check(rule: Rule, t: ir.Table) -> dict[str, Any]:
         have = "no answer" if not n else ("1 answer" if n == 1 else f"{n:,} answers")
         scale, least = f"{kw['low']:g}-{kw['high']:g}", int(kw["min_answers"])
         return {"success": None, "result": None,
-                "note": f"{have} inside {scale}: fewer than {least} (min_answers) are too few to tell the scale"}
+                "note": f"{have} inside {scale}: fewer than {least} (readiness.thresholds.{rule.id}) are too few "
+                        "to tell the scale"}
     top = float(top)
     reached = top >= float(kw["top_from"])
     shown = f"{top:g}" if top == round(top, 2) else f"{top:.2f}"
