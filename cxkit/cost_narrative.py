@@ -197,7 +197,7 @@ def repeat_cost_cards(results: Any) -> list[dict[str, Any]]:
          "figure": figure, "detail": _basis_words(results, row["price_basis"], short=True)},
         *([{"label": f"A year at this rate ({yearly(days)})",
             "value": money(results, row["repeat_cost_annualised"], 0),
-            "format": "text", "figure": figure, "detail": f"period figure x 365 / {in_days(days)}"}] if days != 365 else []),
+            "format": "text", "figure": figure, "detail": f"period figure x 365 / {in_days(days)}"}] if a_year(days) else []),
         {"label": "Repeat contacts priced", "value": f"{int(row['priced_repeats']):,} of {int(row['repeats']):,}",
          "format": "text", "figure": "repeat_cost",
          "detail": (f"{unpriced:,} in channels without a price ({row['not_priced_channels']}): kept out of the cost"
@@ -264,7 +264,7 @@ def failure_demand_reading(results: Any) -> display.Html:
             f"({money(results, total['repeat_overlap_cost'])}): counting them once, repeat cost and failure demand "
             f"together come to {money(results, total['avoidable_cost'])} for the period"
             + (f", about {money(results, total['avoidable_cost_annualised'], 0)} a year "
-               f"({yearly(int(total['period_days']))})." if int(total["period_days"]) != 365 else "."))
+               f"({yearly(int(total['period_days']))})." if a_year(int(total["period_days"])) else "."))
     unpriced = int(fd["not_priced_inbound"].sum())
     if unpriced:
         text += f" {plural(unpriced, 'contact')} in channels without a price are kept out of these costs."
@@ -705,7 +705,7 @@ def headline(results: Any) -> tuple[dict[str, Any] | None, str | None]:
     days = int(row["period_days"])
     basis = _basis_words(results, row["price_basis"])
     # a year of data is the year's figure: nothing to scale
-    per_year = "" if days == 365 else f"{money(results, row['repeat_cost_annualised'], 0)} a year ({yearly(days)}); "
+    per_year = f"{money(results, row['repeat_cost_annualised'], 0)} a year ({yearly(days)}); " if a_year(days) else ""
     card = {
         "label": f"Repeat contacts cost ({in_days(days)})",
         "figure": figure,
