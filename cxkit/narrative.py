@@ -74,17 +74,15 @@ def _edge_parts(results: Any, required: bool = False) -> tuple[dict[str, Any], d
     run has no such result or no inbound contact arrived in the first window. A run that
     computed some results only (``compute_results(names=...)``) may not have it: then None,
     unless ``required`` (the section that shows it: a run folder of an older cxkit says so)."""
-    from cxkit.results import AFTER_FIRST_WINDOW, FIRST_WINDOW
+    from cxkit.results import AFTER_FIRST_WINDOW, FIRST_WINDOW, first_window_seen
 
     if not required and "repeat_share_edge" not in results.manifest["results"]:
         return None
     frame = results.frame("repeat_share_edge")
-    if frame is None or frame.empty or results.judge.not_measured("repeat_share"):
+    if not first_window_seen(frame) or results.judge.not_measured("repeat_share"):
         return None
     rows = {str(r["part"]): r.to_dict() for _, r in frame.iterrows()}
-    first, after = rows.get(FIRST_WINDOW), rows.get(AFTER_FIRST_WINDOW)
-    if first is None or not _num(first.get("denominator")):
-        return None
+    first, after = rows[FIRST_WINDOW], rows.get(AFTER_FIRST_WINDOW)
     if after is not None and not _num(after.get("denominator")):
         after = None
     return first, after, float(results.param("repeat_window_days"))

@@ -323,6 +323,15 @@ def _repeat_share_by_channel(i: Inputs):
 FIRST_WINDOW, AFTER_FIRST_WINDOW = "first window", "after the first window"
 
 
+def first_window_seen(edge: pd.DataFrame | None) -> bool:
+    """Whether inbound contacts arrived in the period's first repeat window (``edge``: the
+    ``repeat_share_edge`` result): their repeats, and so the repeat share and the repeat cost,
+    are then floors. The one test the scorecard and the narrative share."""
+    if edge is None or edge.empty:
+        return False
+    return bool((edge.loc[edge["part"] == FIRST_WINDOW, "denominator"].fillna(0) > 0).any())
+
+
 @_result("repeat_share_edge", "resolution",
          "Repeat share in the period's first repeat window (no earlier contact seen) and after it",
          figure="repeat_share", row_key="part", sort=("part",))
@@ -640,9 +649,7 @@ def _scorecard(i: Inputs):
     )
     # the repeat share is a floor when contacts arrived in the period's first window (they cannot
     # be seen repeating an earlier one): it is placed against its range only when already above it
-    edge = i.result("repeat_share_edge")
-    seen = edge is not None and (edge.loc[edge["part"] == FIRST_WINDOW, "denominator"].fillna(0) > 0).any()
-    floors = ["repeat_share"] if seen else []
+    floors = ["repeat_share"] if first_window_seen(i.result("repeat_share_edge")) else []
     return scorecard.balanced_scorecard(values, i.engagement.benchmarks, min_n=i.res.min_n, floors=floors)
 
 
