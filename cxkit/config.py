@@ -795,6 +795,12 @@ def engagement_from_dict(raw: dict[str, Any], base_dir: Path, origin: str = "<en
         engagement = Engagement.model_validate({**raw, "base_dir": base_dir})
     except ValidationError as exc:
         problems.extend(_describe(e, Engagement) for e in exc.errors())
+    if engagement is not None and engagement.readiness.thresholds:
+        # a mistyped check id was found only once readiness ran, after every export was read,
+        # and named the folder's engagement.yaml whatever file was given
+        from cxkit.readiness.suites import threshold_problems
+
+        problems.extend(threshold_problems(engagement.readiness.thresholds))
     if problems:
         raise ConfigError(origin, problems)
     assert engagement is not None

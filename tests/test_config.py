@@ -98,6 +98,12 @@ BAD = [
      ["sources.contacts.columns.outcome.values: a raw code read as true", "write the export's spelling in quotes"]),
     ("memory limit without a unit DuckDB knows", lambda d: d.update(backend={"memory_limit": "3 gigs"}),
      ["backend.memory_limit: '3 gigs' is not a memory size", "e.g. '3GB' or '512MiB'"]),
+    # found only by readiness, after every export was read, and under the folder's engagement.yaml
+    ("a threshold of a check that does not exist",
+     lambda d: d.update(readiness={"thresholds": {"surveys.ces.reaches_topp": 10}}),
+     ["readiness.thresholds.surveys.ces.reaches_topp: no such check; did you mean 'surveys.ces.reaches_top'?"]),
+    ("a share outside 0-1", lambda d: d.update(readiness={"thresholds": {"contacts.customer_id.identified": 50}}),
+     ["readiness.thresholds.contacts.customer_id.identified: 'mostly' is a share between 0 and 1 (found 50"]),
 ]
 
 
@@ -216,3 +222,15 @@ def test_relative_adapter_path_starts_at_the_engagement_folder(tmp_path, monkeyp
     assert e.sources["contacts"].mapping("contact_id").column == "id"
     assert e.sources["contacts"].adapter == "./vendor.yaml"  # kept as written: no local path in reports
     assert path.parent == e.base_dir
+
+
+def test_a_threshold_mistake_names_the_file_given_before_any_export_is_read(tmp_path):
+    # it was found by readiness, after the exports were read (a minute at 10 million contacts),
+    # and named the folder's engagement.yaml though the consultant ran `cxkit validate pilot.yaml`
+    path = _write(tmp_path, {**_valid(), "readiness": {"thresholds": {"surveys.ces.reaches_topp": 10}}})
+    pilot = path.rename(tmp_path / "pilot.yaml")
+    (tmp_path / "contacts.csv").write_bytes(b"\x00\xff not a csv")  # never read
+    with pytest.raises(ConfigError) as info:
+        load_engagement(pilot)
+    assert str(info.value).startswith(f"{pilot}: 1 problem in the engagement configuration")
+    assert "readiness.thresholds.surveys.ces.reaches_topp: no such check" in str(info.value)

@@ -30,7 +30,8 @@ from typing import Any
 
 from cxkit.errors import ConfigError
 
-__all__ = ["Rule", "Suite", "expectations_dir", "load_rules", "load_suites", "apply_overrides", "condition_columns"]
+__all__ = ["Rule", "Suite", "expectations_dir", "load_rules", "load_suites", "apply_overrides", "threshold_problems",
+           "condition_columns"]
 
 _TABLE_ORDER = ("contacts", "legs", "cases", "surveys", "qa", "intervals")
 
@@ -129,8 +130,15 @@ def load_suites(folder: Path | None = None) -> dict[str, Suite]:
     return suites
 
 
-def apply_overrides(suites: dict[str, Suite], thresholds: dict[str, float], origin: str = "engagement") -> dict[str, Suite]:
-    """Suites with ``readiness.thresholds`` applied; unknown check ids are reported together."""
+def threshold_problems(thresholds: dict[str, float]) -> list[str]:
+    """What is wrong with the engagement's ``readiness.thresholds`` against the shared suites (an
+    unknown check, a share outside 0-1), each naming its key: checked when the engagement is
+    read, before any export is, and the file named is the one given."""
+    return _overrides(load_suites(), thresholds)[1]
+
+
+def _overrides(suites: dict[str, Suite], thresholds: dict[str, float]) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """``readiness.thresholds`` as changes per rule id, and their problems."""
     by_id = {r.id: r for s in suites.values() for r in s.rules}
     changes: dict[str, dict[str, Any]] = {}
     problems = []
@@ -149,6 +157,12 @@ def apply_overrides(suites: dict[str, Suite], thresholds: dict[str, float], orig
             problems.append(f"readiness.thresholds.{key}: 'mostly' is a share between 0 and 1 (found {value!r})")
             continue
         changes.setdefault(rule_id, {})[kwarg] = value
+    return changes, problems
+
+
+def apply_overrides(suites: dict[str, Suite], thresholds: dict[str, float], origin: str = "engagement") -> dict[str, Suite]:
+    """Suites with ``readiness.thresholds`` applied; unknown check ids are reported together."""
+    changes, problems = _overrides(suites, thresholds)
     if problems:
         raise ConfigError(origin, problems)
     out = {}
