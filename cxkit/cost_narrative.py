@@ -20,7 +20,15 @@ import pandas as pd
 
 from cxkit import display, wording
 from cxkit.capacity import MAX_TRAFFIC_ERLANGS, WEEKDAYS
-from cxkit.narrative import _num, data_days, pct, plural, repeat_share_edge_words, repeat_share_floor
+from cxkit.narrative import (
+    _num,
+    data_days,
+    journey_edge_clause,
+    pct,
+    plural,
+    repeat_share_edge_words,
+    repeat_share_floor,
+)
 from cxkit.narrative import _paragraph as _p
 from cxkit.wording import CURRENCY_SYMBOLS, a_year, yearly, yearly_note
 from cxkit.wording import days as in_days
@@ -323,6 +331,8 @@ def cost_per_issue_reading(results: Any) -> display.Html:
     if unpriced:
         text += (f" {plural(unpriced, 'judged journey')} with a contact in a channel without a price could not be "
                  "priced whole and are left out of both sides.")
+    if (edge := journey_edge_clause(results)) is not None:
+        text += f" An issue is a journey, and {edge}: such an issue is priced on its contacts in the period only."
     return _p(text)
 
 

@@ -28,7 +28,8 @@ DEFINITIONS: dict[str, str] = {
     "End of data": "The latest arrival in the contacts feed, never later than the period end: a period "
     "that runs past the data does not judge the unobserved days as resolved.",
     "Journey": "A customer's chain of contacts in which each arrives within the window after the latest "
-    "end of the earlier ones; it ends when no repeat follows (resolved) or the data ends (censored).",
+    "end of the earlier ones; it ends when no repeat follows (resolved) or the data ends (censored). A "
+    "journey under way when the period began is counted from its first contact in the period.",
     "Service level": "Answered within the channel's threshold / (answered + abandoned after the short-"
     "abandon threshold).",
     "Abandon rate": "Abandoned from the queue after the short-abandon threshold / offered to a queue. "

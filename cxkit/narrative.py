@@ -25,6 +25,8 @@ __all__ = [
     "repeat_share_edge",
     "repeat_share_floor",
     "scorecard_floors",
+    "journey_edge",
+    "journey_edge_clause",
     "repeat_share_edge_words",
     "why_unjudged",
     "data_days",
@@ -120,14 +122,85 @@ def repeat_share_edge_words(results: Any) -> str | None:
     return f"the period's first {in_days(window)} see no earlier contact"
 
 
+def _journey_edge_parts(results: Any) -> tuple[int, int, float, bool] | None:
+    """(journeys beginning in the period's first repeat window, all journeys, the window, whether
+    the whole period is that window) from ``journey_edge``; None when the run has no such
+    result, journeys are not measured, or no journey began in the first window."""
+    from cxkit.results import AFTER_FIRST_WINDOW, FIRST_WINDOW
+
+    if "journey_edge" not in results.manifest["results"] or results.judge.not_measured("journeys"):
+        return None
+    frame = results.frame("journey_edge")
+    counts = {str(r["part"]): int(_num(r["journeys"]) or 0) for _, r in frame.iterrows()}
+    first = counts.get(FIRST_WINDOW, 0)
+    if not first:
+        return None
+    return first, first + counts.get(AFTER_FIRST_WINDOW, 0), float(results.param("repeat_window_days")), \
+        AFTER_FIRST_WINDOW not in counts
+
+
+def _any_of(journeys: int) -> str:
+    return "its only journey" if journeys == 1 else f"any of its {journeys:,} journeys"
+
+
+def journey_edge_clause(results: Any) -> str | None:
+    """A clause for a figure built on journeys (their count, contacts per journey, the shares of
+    journeys, cost per resolved issue): a journey under way when the period began is counted
+    from its first contact in it, with how many journeys began where that can happen; None when
+    none did (or journeys are not measured)."""
+    parts = _journey_edge_parts(results)
+    if parts is None:
+        return None
+    first, total, window, whole = parts
+    if whole:
+        return (f"a journey under way when the period began is counted from its first contact in it, and the period is "
+                f"no longer than the {window:g}-day repeat window: {_any_of(total)} may be one")
+    return (f"a journey under way when the period began is counted from its first contact in it ({first:,} of the "
+            f"{total:,} journeys began in the period's first {in_days(window)}, where that can happen)")
+
+
+def journey_edge(results: Any) -> display.Html:
+    """Under the journey figures: journeys are counted from the period's start, and what that
+    can do to them; empty when no journey began in the period's first repeat window."""
+    parts = _journey_edge_parts(results)
+    if parts is None:
+        return display.Html("", "")
+    first, total, window, whole = parts
+    if whole:
+        where = f"The period is no longer than the {window:g}-day repeat window, so {_any_of(total)} may be one"
+    else:
+        where = (f"{first:,} of the {total:,} journeys ({pct(first / total)}) began in the period's first "
+                 f"{in_days(window)}, where that can happen")
+    return _paragraph(
+        "A journey under way when the period began is counted from its first contact in the period, as a journey of "
+        f"its own: the contacts before the period are not in this data. {where}. Such a journey is part of an earlier "
+        "one: where there are any, there are fewer journeys than counted here, each with more contacts, channel "
+        "switches and repeat authentications.")
+
+
 def scorecard_floors(results: Any) -> display.Html:
     """Under the balanced scorecard: why its repeat share reads "(a floor)" and is placed against
-    its range only when already above it; empty when the share is not a floor."""
-    floor = repeat_share_floor(results)
-    if floor is None or results.frame("scorecard") is None:
+    its range only when already above it, and how its journey measures count a journey under
+    way when the period began; empty when neither applies."""
+    if results.frame("scorecard") is None:
         return display.Html("", "")
-    return _paragraph(f"The repeat share is {floor}. A floor is placed against its range only when it is already "
-                      "above it.")
+    said = []
+    if (floor := repeat_share_floor(results)) is not None:
+        said.append(f"The repeat share is {floor}. A floor is placed against its range only when it is already above "
+                    "it.")
+    if (edge := journey_edge_clause(results)) is not None and _scorecard_reads_journeys(results):
+        said.append(f"In the journey measures, {edge}.")
+    return _paragraph(" ".join(said)) if said else display.Html("", "")
+
+
+#: the balanced scorecard's rows built on journeys (:func:`cxkit.scorecard.balanced_scorecard`)
+_SCORECARD_JOURNEY_METRICS = ("reauth_rate", "channel_switch_rate", "journey_wait_s")
+
+
+def _scorecard_reads_journeys(results: Any) -> bool:
+    """Whether a measured row of the balanced scorecard is built on journeys."""
+    frame = results.frame("scorecard")
+    return bool(frame.loc[frame["metric"].isin(_SCORECARD_JOURNEY_METRICS), "value"].notna().any())
 
 
 def repeat_share_edge(results: Any) -> display.Html:

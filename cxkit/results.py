@@ -488,6 +488,23 @@ def _journey_summary(i: Inputs):
     return journey.journey_effort_summary(i.journeys)
 
 
+@_result("journey_edge", "journey",
+         "Journeys beginning in the period's first repeat window (an earlier contact unseen) and after it",
+         figure="journeys", row_key="part", sort=("part",))
+def _journey_edge(i: Inputs):
+    """A journey under way when the period began is counted from its first contact in the
+    period, as a journey of its own: only journeys beginning within the first repeat window can
+    be such a part. How many begin there, and after it."""
+    from datetime import timedelta
+
+    import ibis
+
+    edge = i.engagement.period_start_utc + timedelta(days=float(i.res.repeat_window_days))
+    j = i.journeys
+    j = j.mutate(part=ibis.ifelse(j.first_arrived_at < edge, FIRST_WINDOW, AFTER_FIRST_WINDOW))
+    return j.group_by("part").aggregate(journeys=j.count(), contacts=j.contacts.sum())
+
+
 @_result("journey_by_reason", "journey", "Journeys by the customer's first reason", figure="effort_by_reason",
          figures={"transfer_rate": "journey_transfers", "reauth_rate": "reauth", "wait_s_mean": "journey_wait",
                   "channel_switch_rate": "channel_switch"}, sort=("journeys", "first_reason"))
