@@ -62,12 +62,11 @@ def split_by_group_size(
     by: Sequence[str],
     *,
     at_least: int = 2,
-    at_most: int | None = None,
     null_keys_alone: bool = False,
     stage: Callable[[ir.Table], ir.Table] | None = None,
 ) -> tuple[ir.Table, ir.Table]:
-    """The rows of ``t`` whose group (by ``by``) holds at least ``at_least`` rows (and at most
-    ``at_most``, when given), and the other rows. Keys compare null-safe: rows with a null key form one group, as in a grouping; with
+    """The rows of ``t`` whose group (by ``by``) holds at least ``at_least`` rows, and the other
+    rows. Keys compare null-safe: rows with a null key form one group, as in a grouping; with
     ``null_keys_alone`` a row with a null key part belongs to no group and is among the others
     (a leg without a contact id is a contact of its own, not a part of every other such leg's).
 
@@ -86,16 +85,11 @@ def split_by_group_size(
     >>> several, alone = split_by_group_size(t, ["k"], null_keys_alone=True)
     >>> sorted(several.execute().x.tolist()), sorted(alone.execute().x.tolist())
     ([1, 2], [5, 7, 8])
-    >>> one, other = split_by_group_size(t, ["k"], at_least=1, at_most=1)
-    >>> sorted(one.execute().x.tolist()), sorted(other.execute().x.tolist())
-    ([5], [1, 2, 7, 8])
     """
     import ibis
 
     sizes = t.group_by(list(by)).aggregate(_cx_rows=t.count())
     keep = sizes._cx_rows >= at_least
-    if at_most is not None:
-        keep = keep & (sizes._cx_rows <= at_most)
     if null_keys_alone:
         keep = keep & ibis.and_(*[sizes[name].notnull() for name in by])
     big = sizes.filter(keep)

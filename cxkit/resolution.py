@@ -245,77 +245,22 @@ def _recontact_frame(
     # the contacts of customers with several are sorted (at 10 million contacts, a third of
     # those with a customer id: the narrow pairing took 13 s instead of 20)
     keys, _ = split_by_group_size(keys, ["customer_id"])
-    # a customer with a few contacts is paired by joining their contacts to each other, which
-    # costs no sort (at 10 million contacts 7.3 s against 13.9 s for the window pass, the same
-    # values); one with many by the window pass, whose cost does not grow with the square of
-    # their contacts
-    light, heavy = split_by_group_size(keys, ["customer_id"], at_most=_JOINED_PAIRING_MAX)
     out = base
-    names = {
-        "next_inbound_at": forward, "next_same_reason_at": forward,
-        "prev_inbound_end_at": backward, "prev_same_reason_end_at": backward,
-    }
-    wanted = [n for n, asked in names.items() if asked]
     if forward and backward:
-        parts = [_paired_both(heavy, same_reason)]
-    else:
-        parts = [_paired(heavy, "forward" if forward else "backward", same_reason)]
-    parts.append(_paired_by_join(light, same_reason, forward=forward, backward=backward))
-    p = ibis.union(*[t.select(_cid=t.contact_id, _arr=t.arrived_at, **{n: t[n] for n in wanted}) for t in parts])
-    out = out.left_join(p, (out.contact_id == p._cid) & (out.arrived_at == p._arr)).drop("_cid", "_arr")
-    return out.mutate(**{n: null_ts for n, asked in names.items() if not asked})
-
-
-#: Customers with up to this many contacts (with a customer id, in the period) are paired by a
-#: self-join (:func:`_paired_by_join`, at most this many pairs per contact); customers with
-#: more by the window pass (:func:`_paired_both`).
-_JOINED_PAIRING_MAX = 64
-
-
-def _paired_by_join(keys: ir.Table, same_reason: bool, *, forward: bool = True, backward: bool = True) -> ir.Table:
-    """The pairing of :func:`_paired_both` by joining each customer's identified inbound
-    contacts to each other: one row per ``(contact_id, arrived_at)`` of ``keys`` with a pair,
-    the four pairing columns (a direction not asked for, or same reason when ``same_reason``
-    is off, is null).
-
-    A later contact L pairs with an earlier E when L arrives after E's end, or exactly at it
-    when E lasted (the windows' order: the end of a lasting contact, then arrivals, then the
-    end of a zero-length one). E's forward value is the first such arrival; L's backward value
-    the latest such end. Rows that share ``(contact_id, arrived_at)`` (no two contacts of a
-    well-formed export) take the largest of their values, as the windows' grouping does. Each
-    customer's contacts are joined to each other, so the pairs grow with the square of a
-    customer's contacts: :func:`_recontact_frame` passes only customers with a few.
-    """
-    ts_type = keys.arrived_at.type()
-    null_ts = ibis.null(ts_type)
-    who = ["contact_id", "arrived_at", "customer_id", "_end", "reason_key"]
-    e = keys.filter(keys.identified_inbound).select(*who)
-    later = e.select(**{f"_l{name}": e[name] for name in who})
-    pairs = e.join(later, [
-        e.customer_id == later._lcustomer_id,
-        (later._larrived_at > e._end) | ((later._larrived_at == e._end) & (e._end > e.arrived_at)),
-    ])
-    same = (pairs.reason_key == pairs._lreason_key).fill_null(False)
-    parts = []
-    if forward:
-        first = pairs.group_by(who).aggregate(
-            next_inbound_at=pairs._larrived_at.min(),
-            next_same_reason_at=pairs._larrived_at.min(where=same) if same_reason else null_ts,
-        )
-        parts.append(first.select("contact_id", "arrived_at", "next_inbound_at", "next_same_reason_at",
-                                  prev_inbound_end_at=null_ts, prev_same_reason_end_at=null_ts))
-    if backward:
-        latest = pairs.group_by([f"_l{name}" for name in who]).aggregate(
-            prev_inbound_end_at=pairs._end.max(),
-            prev_same_reason_end_at=pairs._end.max(where=same) if same_reason else null_ts,
-        )
-        parts.append(latest.select(contact_id=latest._lcontact_id, arrived_at=latest._larrived_at,
-                                   next_inbound_at=null_ts, next_same_reason_at=null_ts,
-                                   prev_inbound_end_at=latest.prev_inbound_end_at,
-                                   prev_same_reason_end_at=latest.prev_same_reason_end_at))
-    rows = ibis.union(*parts)
-    values = ("next_inbound_at", "next_same_reason_at", "prev_inbound_end_at", "prev_same_reason_end_at")
-    return rows.group_by(["contact_id", "arrived_at"]).aggregate(**{n: rows[n].max() for n in values})
+        p = _paired_both(keys, same_reason)
+        p = p.rename(_cid="contact_id", _arr="arrived_at")
+        return out.left_join(p, (out.contact_id == p._cid) & (out.arrived_at == p._arr)).drop("_cid", "_arr")
+    for direction, wanted, names in (
+        ("forward", forward, ("next_inbound_at", "next_same_reason_at")),
+        ("backward", backward, ("prev_inbound_end_at", "prev_same_reason_end_at")),
+    ):
+        if not wanted:
+            out = out.mutate(**{n: null_ts for n in names})
+            continue
+        p = _paired(keys, direction, same_reason)
+        p = p.select(_cid=p.contact_id, _arr=p.arrived_at, **{n: p[n] for n in names})
+        out = out.left_join(p, (out.contact_id == p._cid) & (out.arrived_at == p._arr)).drop("_cid", "_arr")
+    return out
 
 
 def _paired_both(keys: ir.Table, same_reason: bool) -> ir.Table:

@@ -435,14 +435,11 @@ def _reference_flags(rows, window_s, eod):
     return out
 
 
-@pytest.mark.parametrize("joined_max", [0, 20, 1000], ids=["windows", "both", "self-join"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_window_pairing_equals_pairwise_definition(con, seed, joined_max, monkeypatch):
+def test_window_pairing_equals_pairwise_definition(con, seed):
     # 300 random contacts of 12 customers on minute/second grids so that ties, zero durations,
     # overlaps, exact-boundary gaps and inverted ends all occur; every flag must equal the
-    # literal pair-by-pair definition, whether a customer's contacts are paired by the window
-    # pass, by joining them to each other, or (20: about half the customers each way) both
-    monkeypatch.setattr(R, "_JOINED_PAIRING_MAX", joined_max)
+    # literal pair-by-pair definition.
     rng = random.Random(seed)
     base = datetime(2026, 3, 1, tzinfo=timezone.utc)
     rows = []
@@ -987,31 +984,7 @@ def _random_contacts(seed: int, n: int = 400):
     return canonical_memtable("contacts", rows)
 
 
-@pytest.mark.parametrize("seed", [4, 5])
-def test_joined_and_windowed_pairing_give_the_same_columns(con, seed, monkeypatch):
-    # the four pairing columns, by the self-join (customers of up to 64 contacts) and by the
-    # window pass (every customer), on contacts with ties, zero and inverted durations, and
-    # one contact id given twice at the same arrival with different ends
-    t = _random_contacts(seed)
-    twice = t.filter(t.contact_id == "c7").mutate(ended_at=t.arrived_at + ibis.interval(days=9))
-    t = t.union(twice)
-    cols = ["contact_id", "arrived_at", "next_inbound_at", "next_same_reason_at", "prev_inbound_end_at",
-            "prev_same_reason_end_at"]
-
-    def paired(joined_max: int) -> pd.DataFrame:
-        monkeypatch.setattr(R, "_JOINED_PAIRING_MAX", joined_max)
-        df = con.execute(R.recontact_frame(t).select(*cols))
-        return df.sort_values(cols, kind="mergesort", na_position="first").reset_index(drop=True)
-
-    windowed, joined = paired(0), paired(1000)
-    pd.testing.assert_frame_equal(windowed, joined)
-    assert windowed["next_same_reason_at"].notna().sum() > 20  # the fixture pairs
-    assert windowed["prev_inbound_end_at"].notna().sum() > 50
-
-
-@pytest.mark.parametrize("joined_max", [0, 1000], ids=["windows", "self-join"])
-def test_metrics_on_contacts_paired_once_equal_the_plain_ones(con, joined_max, monkeypatch):
-    monkeypatch.setattr(R, "_JOINED_PAIRING_MAX", joined_max)
+def test_metrics_on_contacts_paired_once_equal_the_plain_ones(con):
     plain = _random_contacts(4)
     paired = R.recontact_frame(plain)
     w = dict(end_of_data=ts("2026-03-25 00:00"), window_days=7, exclude_reasons=["b"])
