@@ -124,19 +124,20 @@ def repeat_share_edge_words(results: Any) -> str | None:
 
 def _journey_edge_parts(results: Any) -> tuple[int, int, float, bool] | None:
     """(journeys beginning in the period's first repeat window, all journeys, the window, whether
-    the whole period is that window) from ``journey_edge``; None when the run has no such
-    result, journeys are not measured, or no journey began in the first window."""
+    the period is no longer than the window) from ``journey_edge``; None when the run has no
+    such result, journeys are not measured, or no journey began in the first window."""
     from cxkit.results import AFTER_FIRST_WINDOW, FIRST_WINDOW
 
     if "journey_edge" not in results.manifest["results"] or results.judge.not_measured("journeys"):
         return None
     frame = results.frame("journey_edge")
-    counts = {str(r["part"]): int(_num(r["journeys"]) or 0) for _, r in frame.iterrows()}
+    counts = {} if frame is None else {str(r["part"]): int(_num(r["journeys"]) or 0) for _, r in frame.iterrows()}
     first = counts.get(FIRST_WINDOW, 0)
     if not first:
         return None
-    return first, first + counts.get(AFTER_FIRST_WINDOW, 0), float(results.param("repeat_window_days")), \
-        AFTER_FIRST_WINDOW not in counts
+    window = float(results.param("repeat_window_days"))
+    whole = float(results.manifest["period"]["days"]) <= window
+    return first, first + counts.get(AFTER_FIRST_WINDOW, 0), window, whole
 
 
 def _any_of(journeys: int) -> str:
@@ -193,14 +194,12 @@ def scorecard_floors(results: Any) -> display.Html:
     return _paragraph(" ".join(said)) if said else display.Html("", "")
 
 
-#: the balanced scorecard's rows built on journeys (:func:`cxkit.scorecard.balanced_scorecard`)
-_SCORECARD_JOURNEY_METRICS = ("reauth_rate", "channel_switch_rate", "journey_wait_s")
-
-
 def _scorecard_reads_journeys(results: Any) -> bool:
     """Whether a measured row of the balanced scorecard is built on journeys."""
+    from cxkit.scorecard import JOURNEY_METRICS
+
     frame = results.frame("scorecard")
-    return bool(frame.loc[frame["metric"].isin(_SCORECARD_JOURNEY_METRICS), "value"].notna().any())
+    return bool(frame.loc[frame["metric"].isin(JOURNEY_METRICS), "value"].notna().any())
 
 
 def repeat_share_edge(results: Any) -> display.Html:

@@ -226,6 +226,9 @@ def _as_value(metric: str, given: Any) -> dict[str, float | None]:
 TOO_FEW = "too few to compare"
 #: the status of a floor (a value that may be higher) that is not already above its range
 FLOOR_BELOW_TOP = "a floor below the range's top"
+#: the rows built on journeys (from ``journey_summary``): a journey under way when the period
+#: began is counted from its first contact in it (:func:`cxkit.narrative.journey_edge`)
+JOURNEY_METRICS = ("reauth_rate", "channel_switch_rate", "journey_wait_s")
 
 
 def balanced_scorecard(
