@@ -555,15 +555,17 @@ def _covered_by(missing: pd.DataFrame, other: pd.DataFrame) -> np.ndarray:
 
 def staffing_summary(staffing: pd.DataFrame) -> pd.DataFrame:
     """Per queue (and ``all``): intervals under- / over-staffed and the agent hours short or
-    spare (``sum max(0, required - staffed) x interval hours`` and the reverse), how many
-    intervals were left out for another interval length (``other_length_intervals``) or an
+    spare (``sum max(0, required - staffed) x interval hours`` and the reverse; the spare hours
+    of intervals no contact was offered in, where Erlang C requires no agent, also apart:
+    ``agent_hours_spare_no_contacts``), how many intervals were left out for another interval length (``other_length_intervals``) or an
     implausible volume (``implausible_intervals``), and the intervals the WFM export does not
     have although contacts entered the queue in them (``missing_intervals``), with those
     contacts (``contacts_in_missing_intervals``) out of the queue's offered contacts
     (``contacts_offered``)."""
     cols = [
         "queue", "intervals", "under_staffed", "at_requirement", "over_staffed", "under_staffed_share",
-        "agent_hours_short", "agent_hours_spare", "required_agent_hours", "staffed_agent_hours",
+        "agent_hours_short", "agent_hours_spare", "agent_hours_spare_no_contacts", "required_agent_hours",
+        "staffed_agent_hours",
         "other_length_intervals", "implausible_intervals", "missing_intervals", "contacts_in_missing_intervals",
         "contacts_offered",
     ]
@@ -585,6 +587,7 @@ def staffing_summary(staffing: pd.DataFrame) -> pd.DataFrame:
             "over": (s["status"] == "over-staffed").astype(int),
             "short": (-s["gap_staffed"]).clip(lower=0) * hours,
             "spare": s["gap_staffed"].clip(lower=0) * hours,
+            "spare_empty": s["gap_staffed"].clip(lower=0).where(s["offered"].fillna(0) == 0, 0.0) * hours,
             "req": s["required_agents"] * hours,
             "staffed": s["staffed_agents"].astype(float) * hours,
         }
@@ -601,6 +604,7 @@ def staffing_summary(staffing: pd.DataFrame) -> pd.DataFrame:
             # a queue with no interval compared has no hours short or spare: not measured, not 0
             "agent_hours_short": float(g["short"].sum()) if n else np.nan,
             "agent_hours_spare": float(g["spare"].sum()) if n else np.nan,
+            "agent_hours_spare_no_contacts": float(g["spare_empty"].sum()) if n else np.nan,
             "required_agent_hours": float(g["req"].sum()) if n else np.nan,
             "staffed_agent_hours": float(g["staffed"].sum()) if n else np.nan,
         }

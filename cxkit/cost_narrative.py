@@ -13,7 +13,7 @@ Each function takes the run's :class:`cxkit.results.ResultSet` and returns a
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -518,6 +518,27 @@ def _input_label(results: Any, r: Any) -> str:
 # ---------------------------------------------------------------- capacity
 
 
+def _spare_in_empty_intervals(staff: Mapping[str, Any]) -> str:
+    """How many of the spare agent hours are in intervals no contact was offered in (Erlang C
+    requires no agent there, so an opening-hours minimum reads as spare), as a parenthesis; ""
+    when none are, or a run folder of an older cxkit does not say.
+
+    Examples
+    --------
+    >>> _spare_in_empty_intervals({"agent_hours_spare": 380.5, "agent_hours_spare_no_contacts": 380.5})
+    ' (all of them in intervals with no contact offered, which Erlang C staffs with no agent)'
+    >>> _spare_in_empty_intervals({"agent_hours_spare": 20.0, "agent_hours_spare_no_contacts": 2.5})
+    ' (2.5 of them in intervals with no contact offered, which Erlang C staffs with no agent)'
+    >>> _spare_in_empty_intervals({"agent_hours_spare": 20.0, "agent_hours_spare_no_contacts": 0.0})
+    ''
+    """
+    empty, spare = _num(staff.get("agent_hours_spare_no_contacts")), _num(staff.get("agent_hours_spare"))
+    if not empty or not spare:
+        return ""
+    share = "all of them" if round(empty, 1) == round(spare, 1) else f"{empty:,.1f} of them"
+    return f" ({share} in intervals with no contact offered, which Erlang C staffs with no agent)"
+
+
 def capacity_reading(results: Any) -> display.Html:
     """Forecast accuracy and staffing against Erlang C in words, or the one line that the
     engagement has no WFM intervals."""
@@ -538,8 +559,8 @@ def capacity_reading(results: Any) -> display.Html:
             text += (f" Against the agents Erlang C needs for {float(target):.0%} answered within each channel's "
                      f"threshold, {pct(staff['under_staffed_share'])} of the {int(staff['intervals']):,} modelled "
                      f"intervals were under-staffed: {float(staff['agent_hours_short']):,.1f} agent hours short and "
-                     f"{float(staff['agent_hours_spare']):,.1f} spare, from offered contacts, the queues' measured AHT "
-                     "and the staffed agents the WFM export reports.")
+                     f"{float(staff['agent_hours_spare']):,.1f} spare{_spare_in_empty_intervals(staff)}, from offered "
+                     "contacts, the queues' measured AHT and the staffed agents the WFM export reports.")
         else:
             # nothing compared (every interval of another length, implausible or missing): no
             # share and no hours, which would read "nan" or 0; why follows

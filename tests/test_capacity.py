@@ -181,8 +181,10 @@ def test_interval_staffing_against_erlang_c():
     assert int(st.iloc[1].required_agents) == 4 and int(st.iloc[2].required_agents) == 0
     summary = K.staffing_summary(st).set_index("queue")
     assert int(summary.loc["V", "over_staffed"]) == 3
-    # spare: (4-3) + (6-4) + (1-0) agents x 0.5 h = 2 agent hours
+    # spare: (4-3) + (6-4) + (1-0) agents x 0.5 h = 2 agent hours, of which 10:00's 0.5 h in an
+    # interval no contact was offered in (Erlang C requires no agent there)
     assert summary.loc["V", "agent_hours_spare"] == pytest.approx(2.0)
+    assert summary.loc["V", "agent_hours_spare_no_contacts"] == pytest.approx(0.5)
     bands = K.service_level_by_gap(st).set_index("gap_band")
     assert int(bands.loc["+1", "intervals"]) == 2 and int(bands.loc["+2", "intervals"]) == 1
     assert bands.loc["+1", "measured_sl"] == pytest.approx(0.5)
