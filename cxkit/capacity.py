@@ -557,11 +557,11 @@ def staffing_summary(staffing: pd.DataFrame) -> pd.DataFrame:
     """Per queue (and ``all``): intervals under- / over-staffed and the agent hours short or
     spare (``sum max(0, required - staffed) x interval hours`` and the reverse; the spare hours
     of intervals no contact was offered in, where Erlang C requires no agent, also apart:
-    ``agent_hours_spare_no_contacts``), how many intervals were left out for another interval length (``other_length_intervals``) or an
-    implausible volume (``implausible_intervals``), and the intervals the WFM export does not
-    have although contacts entered the queue in them (``missing_intervals``), with those
-    contacts (``contacts_in_missing_intervals``) out of the queue's offered contacts
-    (``contacts_offered``)."""
+    ``agent_hours_spare_no_contacts``), how many intervals were left out for another interval
+    length (``other_length_intervals``) or an implausible volume (``implausible_intervals``),
+    and the intervals the WFM export does not have although contacts entered the queue in them
+    (``missing_intervals``), with those contacts (``contacts_in_missing_intervals``) out of the
+    queue's offered contacts (``contacts_offered``)."""
     cols = [
         "queue", "intervals", "under_staffed", "at_requirement", "over_staffed", "under_staffed_share",
         "agent_hours_short", "agent_hours_spare", "agent_hours_spare_no_contacts", "required_agent_hours",
