@@ -1047,7 +1047,9 @@ def _callbacks(ctx: Context, rule: Rule) -> list[Draft]:
     missed = n - float(row["kept"])
     voice = ctx.ops_row("voice")
     quoted = voice and _ok(voice.get("abandon_rate")) and not ctx.r.judge.not_measured("abandon_rate")
-    abandon = f"; {pct(_num(voice.get('abandon_rate')))} of calls offered to a queue were abandoned" if quoted else ""
+    # why the abandon rate sits beside it: a callback is what spares a caller the queue
+    abandon = (f"; a callback spares the caller the queue, where {pct(_num(voice.get('abandon_rate')))} of calls "
+               "offered were abandoned" if quoted else "")
     return [Draft(
         concerns_kind="centre", concerns="promised callbacks",
         defect=Sentence.of("{miss} of promised callbacks were not made within {days}{abandon}.",

@@ -998,7 +998,8 @@ def test_a_finding_carries_the_caveats_of_every_figure_it_quotes(tmp_path):
         k: v for k, v in _rate(70, 100).items() if k != "numerator"}}])
     r = _resultset(tmp_path, frames, readiness=readiness)
     (callbacks,), _ = _evaluate(r, "callbacks_not_kept")
-    assert callbacks.defect.endswith("; 12.0% of calls offered to a queue were abandoned.")
+    assert callbacks.defect.endswith("; a callback spares the caller the queue, where 12.0% of calls offered were "
+                                     "abandoned.")
     assert callbacks.caveats == ["wait_s is negative on 3% of contacts"]
     (weak,), _ = _evaluate(r, "weak_resolution_by_reason")
     assert weak.size.hours == pytest.approx(500 * (1400 / 2000 - 0.6) * 360 / 3600)
