@@ -71,6 +71,12 @@ def _paragraph(text: str) -> display.Html:
 # ---------------------------------------------------------------- the period's left edge
 
 
+def _within_one_window(results: Any) -> bool:
+    """Whether the period is no longer than the repeat window: then none of it sees a whole
+    window back, and every contact and journey of it is in the first window."""
+    return float(results.manifest["period"]["days"]) <= float(results.param("repeat_window_days"))
+
+
 def _edge_parts(results: Any, required: bool = False) -> tuple[dict[str, Any], dict[str, Any] | None, float] | None:
     """The ``repeat_share_edge`` rows (first window, after it) and the window; None when the
     run has no such result or no inbound contact arrived in the first window. A run that
@@ -135,9 +141,8 @@ def _journey_edge_parts(results: Any) -> tuple[int, int, float, bool] | None:
     first = counts.get(FIRST_WINDOW, 0)
     if not first:
         return None
-    window = float(results.param("repeat_window_days"))
-    whole = float(results.manifest["period"]["days"]) <= window
-    return first, first + counts.get(AFTER_FIRST_WINDOW, 0), window, whole
+    return (first, first + counts.get(AFTER_FIRST_WINDOW, 0), float(results.param("repeat_window_days")),
+            _within_one_window(results))
 
 
 def _any_of(journeys: int) -> str:

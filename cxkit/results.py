@@ -323,6 +323,18 @@ def _repeat_share_by_channel(i: Inputs):
 FIRST_WINDOW, AFTER_FIRST_WINDOW = "first window", "after the first window"
 
 
+def _by_first_window(i: Inputs, t: Any, column: str) -> Any:
+    """``t`` with ``part``: whether ``column`` falls in the period's first repeat window (where an
+    earlier contact, before the period, cannot be seen) or after it. The one split the repeat
+    share's and the journeys' left edges share."""
+    from datetime import timedelta
+
+    import ibis
+
+    edge = i.engagement.period_start_utc + timedelta(days=float(i.res.repeat_window_days))
+    return t.mutate(part=ibis.ifelse(t[column] < edge, FIRST_WINDOW, AFTER_FIRST_WINDOW))
+
+
 def first_window_seen(edge: pd.DataFrame | None) -> bool:
     """Whether inbound contacts arrived in the period's first repeat window (``edge``: the
     ``repeat_share_edge`` result): their repeats, and so the repeat share and the repeat cost,
@@ -338,17 +350,10 @@ def first_window_seen(edge: pd.DataFrame | None) -> bool:
 def _repeat_share_edge(i: Inputs):
     """A contact arriving in the first window of the period cannot be seen repeating a contact
     before the period: its repeats are a floor. The share there and after it, measured."""
-    from datetime import timedelta
-
-    import ibis
-
     from cxkit import resolution
 
-    window = float(i.res.repeat_window_days)
-    edge = i.engagement.period_start_utc + timedelta(days=window)
-    p = i.paired
-    p = p.mutate(part=ibis.ifelse(p.arrived_at < edge, FIRST_WINDOW, AFTER_FIRST_WINDOW))
-    return resolution.repeat_share(p, window_days=window, by="part")
+    p = _by_first_window(i, i.paired, "arrived_at")
+    return resolution.repeat_share(p, window_days=float(i.res.repeat_window_days), by="part")
 
 
 @_result("fcr_sensitivity", "resolution", "FCR by window and repeat definition", row_key="reason",
@@ -495,13 +500,7 @@ def _journey_edge(i: Inputs):
     """A journey under way when the period began is counted from its first contact in the
     period, as a journey of its own: only journeys beginning within the first repeat window can
     be such a part. How many begin there, and after it."""
-    from datetime import timedelta
-
-    import ibis
-
-    edge = i.engagement.period_start_utc + timedelta(days=float(i.res.repeat_window_days))
-    j = i.journeys
-    j = j.mutate(part=ibis.ifelse(j.first_arrived_at < edge, FIRST_WINDOW, AFTER_FIRST_WINDOW))
+    j = _by_first_window(i, i.journeys, "first_arrived_at")
     return j.group_by("part").aggregate(journeys=j.count(), contacts=j.contacts.sum())
 
 
