@@ -108,12 +108,14 @@ def repeat_share_floor(results: Any) -> str | None:
     if parts is None:
         return None
     first, after, window = parts
-    if after is None:
+    if _within_one_window(results):
         return (f"a floor: the period is no longer than the {window:g}-day repeat window, so none of its contacts "
                 "can be seen repeating one before the period")
+    against = ("; none arrived after it" if after is None
+               else f", against {pct(after['rate'])} of the {int(after['denominator']):,} after it")
     return (f"a floor: a contact in the period's first {in_days(window)} cannot be seen repeating one before the "
-            f"period ({pct(first['rate'])} of its {int(first['denominator']):,} inbound contacts counted as repeats, "
-            f"against {pct(after['rate'])} of the {int(after['denominator']):,} after it)")
+            f"period ({pct(first['rate'])} of its {int(first['denominator']):,} inbound contacts counted as repeats"
+            f"{against})")
 
 
 def repeat_share_edge_words(results: Any) -> str | None:
@@ -122,8 +124,8 @@ def repeat_share_edge_words(results: Any) -> str | None:
     parts = _edge_parts(results)
     if parts is None:
         return None
-    _, after, window = parts
-    if after is None:
+    _, _, window = parts
+    if _within_one_window(results):
         return f"the period is no longer than the {window:g}-day window: no contact of it sees a whole window back"
     return f"the period's first {in_days(window)} see no earlier contact"
 
@@ -215,18 +217,19 @@ def repeat_share_edge(results: Any) -> display.Html:
     if parts is None:
         return display.Html("", "")
     first, after, window = parts
-    if after is None:
+    if _within_one_window(results):
         return _paragraph(
             f"Repeat share counts a repeat only when the earlier contact is in the period. The period is no longer than "
             f"the {window:g}-day repeat window, so none of its contacts can be seen repeating one before the "
             "period: the repeat share and the repeat cost are floors, by an amount this data cannot show.")
+    against = (", and none arrived after them" if after is None
+               else f", against {pct(after['rate'])} of the {int(after['denominator']):,} arriving after them (95% CI "
+                    f"{pct(after['ci_low'])}-{pct(after['ci_high'])})")
     return _paragraph(
         f"Repeat share counts a repeat only when the earlier contact is in the period. A contact in the period's "
         f"first {in_days(window)} cannot be seen repeating one before the period: {pct(first['rate'])} of the "
-        f"{int(first['denominator']):,} inbound contacts arriving then are counted as repeats, against "
-        f"{pct(after['rate'])} of the {int(after['denominator']):,} arriving after them (95% CI "
-        f"{pct(after['ci_low'])}-{pct(after['ci_high'])}). The repeat share of the whole period, and the repeat cost "
-        "priced on it, are floors.")
+        f"{int(first['denominator']):,} inbound contacts arriving then are counted as repeats{against}. The repeat "
+        "share of the whole period, and the repeat cost priced on it, are floors.")
 
 
 # ---------------------------------------------------------------- recontact curve

@@ -289,3 +289,22 @@ def test_an_unpriced_cost_says_which_channel_lacks_a_price_and_the_fix_that_fits
     mixed = why(("chat", "not priced", no_aht), ("social", "not priced", absent))
     assert mixed.startswith("chat and social have no price (chat: no price given and no measured AHT")
     assert "; social: channel absent from the price table); give cost.cost_per_contact for chat and social, " in mixed
+
+
+def test_a_long_period_with_contacts_in_its_first_window_only_is_not_called_short():
+    # a 31-day period whose inbound contacts all arrived in its first 7 days (the export stops
+    # early): the repeat share read "the period is no longer than the 7-day repeat window", which
+    # it is not; the period's days decide that, as they do for the journeys
+    edge = pd.DataFrame({"part": ["first window"], "numerator": [12], "denominator": [40], "rate": [0.3],
+                         "ci_low": [0.18], "ci_high": [0.45]})
+    r = FakeResults({"repeat_share_edge": edge})
+    r.manifest["results"] = {"repeat_share_edge": {}}
+    assert narrative.repeat_share_floor(r) == (
+        "a floor: a contact in the period's first 7 days cannot be seen repeating one before the period (30.0% of "
+        "its 40 inbound contacts counted as repeats; none arrived after it)")
+    assert narrative.repeat_share_edge_words(r) == "the period's first 7 days see no earlier contact"
+    assert str(narrative.repeat_share_edge(r)) == (
+        "Repeat share counts a repeat only when the earlier contact is in the period. A contact in the period's first "
+        "7 days cannot be seen repeating one before the period: 30.0% of the 40 inbound contacts arriving then are "
+        "counted as repeats, and none arrived after them. The repeat share of the whole period, and the repeat cost "
+        "priced on it, are floors.")
