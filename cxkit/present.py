@@ -268,10 +268,18 @@ def table(
         for existing, mark in notes:
             if existing == caveat:
                 return mark or ""
-        mark = _mark(len(notes))
+        mark = _mark(sum(1 for _, m in notes if m))
         notes.append((caveat, mark))
         return mark
 
+    # the caveats of the table's own figure apply to every column and row: printed first and
+    # unmarked. Marked, a caveat met first on a column of another figure sat on that header
+    # only, and the table's columns without a figure of their own read as unaffected (or a
+    # note carried a mark no cell did)
+    if spec.figure:
+        for c in judge.caveats(spec.figure):
+            if all(existing != c for existing, _ in notes):
+                notes.append((c, None))
     # figures of columns: not measured -> every cell says so; caveats -> a mark on the header
     for col in list(labels):
         key = spec.figures.get(col) or spec.figure
@@ -284,13 +292,10 @@ def table(
             note = Caveat("not measured", f"{labels[col]} is not measured: {reason}")
             labels[col] = f"{labels[col]} {note_for(note)}"
             continue
-        marks = "".join(note_for(c) for c in judge.caveats(key))
-        if marks and col in spec.figures:
-            labels[col] = f"{labels[col]} {marks}"
-    if spec.figure:
-        for c in judge.caveats(spec.figure):
-            if all(existing != c for existing, _ in notes):
-                notes.append((c, None))  # about the whole table: no column to mark
+        if col in spec.figures:
+            marks = "".join(note_for(c) for c in judge.caveats(key))
+            if marks:
+                labels[col] = f"{labels[col]} {marks}"
     # figures of rows (one definition or metric per row)
     label_col = spec.row_label or spec.row_key
     if spec.row_key and spec.row_key in frame.columns:

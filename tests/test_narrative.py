@@ -308,3 +308,54 @@ def test_a_long_period_with_contacts_in_its_first_window_only_is_not_called_shor
         "7 days cannot be seen repeating one before the period: 30.0% of the 40 inbound contacts arriving then are "
         "counted as repeats, and none arrived after them. The repeat share of the whole period, and the repeat cost "
         "priced on it, are floors.")
+
+
+def test_a_caveat_of_the_whole_table_is_printed_unmarked_and_every_mark_printed_is_in_the_table():
+    # the effort index against ratings (a figure of journeys and surveys, a row per rating)
+    # printed "¹ Degraded: customer_id ..." and "² Degraded: ended_at ..." under a table no cell
+    # of which carried ¹ or ²: the table's own caveats took marks while its columns were read,
+    # and only a header of a figure of its own shows marks. Elsewhere a caveat of the whole table
+    # sat on the one header whose figure shared it, the table's other columns unmarked
+    from cxkit import present
+    from cxkit.figures import Caveat
+    from cxkit.results import RESULTS
+
+    ids = Caveat("degraded", "customer_id is 23.1% null (4,432 of 19,154 contacts)")
+    orphans = Caveat("degraded", "190 of 3,989 surveys point to a contact missing from the contacts feed")
+    csat_only = Caveat("degraded", "csat holds 12 answers outside 1-5")
+    caveats = {"effort_vs_ratings": [ids, orphans], "ces": [orphans], "csat": [orphans, csat_only]}
+
+    class Judging:
+        def absent(self, key):
+            return None
+
+        def not_measured(self, key):
+            return None
+
+        def caveats(self, key):
+            return caveats.get(key, [])
+
+    class Results(FakeResults):
+        def why_absent(self, name):
+            return None
+
+        def spec(self, name):
+            return RESULTS[name]
+
+    frame = pd.DataFrame({"measure": ["ces", "csat"], "n": [706, 674], "spearman": [-0.28, -0.27]})
+    r = Results({"effort_vs_ratings": frame})
+    r.judge = Judging()
+    r.manifest["timezone"] = "UTC"
+    out = present.table(r, "effort_vs_ratings", columns={"measure": "Rating", "n": "Responses",
+                                                         "spearman": "Rank correlation"},
+                        formats={"spearman": "decimal2"})._repr_html_()
+    table, boxes = out.split("</table>", 1)
+    marks_in_boxes = re.findall(r"<sup>([^<]+)</sup>", boxes)
+    assert marks_in_boxes == ["¹"], boxes
+    assert "¹" in table and "²" not in table
+    # the row of its own caveat carries the mark; the whole table's two caveats, unmarked, first
+    rows = [re.sub(r"<[^>]+>", "|", tr) for tr in re.findall(r"<tr.*?</tr>", table, re.S)][1:]
+    assert "¹" in rows[1] and "¹" not in rows[0], rows
+    notes = [html.unescape(re.sub(r"<[^>]+>", "", b)) for b in re.findall(r'<div class="cxkit-caveat.*?</div>', boxes)]
+    assert [n.split(": ", 1)[1] for n in notes] == [ids.reason, orphans.reason, csat_only.reason], notes
+    assert notes[2].startswith("¹"), notes
