@@ -193,6 +193,9 @@ FIGURES: dict[str, Figure] = {
     "volume": Figure("Contacts", (), ()),
     # journeys and effort
     "journeys": Figure("Journeys", _ID, ("journey_effort",)),
+    # settled by its first contact, of the journeys judged: a journey too recent to judge is
+    # left out, as a contact is from FCR, so FCR's readiness applies as well as the journeys'
+    "journey_fcr": Figure("FCR of journeys by the way they start", _ID, ("journey_effort", "fcr_repeat")),
     "channel_switch": Figure("Channel switching", _ID, ("journey_effort",), several=("contacts.channel",)),
     "journey_transfers": Figure("Journeys with a transfer", (*_ID, "contacts.transfers"), ("journey_effort",)),
     "reauth": Figure("Repeat authentication", (*_ID, "contacts.auth_attempts"), ("journey_effort",)),

@@ -554,7 +554,7 @@ def _effort_vs_ratings(i: Inputs):
 
 
 @_result("journey_variants", "journey", "The most common journeys", figure="journeys",
-         figures={"mean_effort": "effort_index"}, sort=("journeys", "variant"))
+         figures={"mean_effort": "effort_index", "start_fcr": "journey_fcr"}, sort=("journeys", "variant"))
 def _journey_variants(i: Inputs):
     from cxkit import journey
 
@@ -581,7 +581,8 @@ def _survey_scores(i: Inputs):
 
 
 @_result("nonresponse", "journey", "Survey responders against everyone else", figure="nonresponse",
-         figures={"transfer_rate": "transfer_rate", "mean_effort": "effort_index"}, tables=("contacts", "surveys"),
+         figures={"transfer_rate": "transfer_rate", "mean_effort": "effort_index", "fcr": "fcr_repeat",
+                  "repeat_rate": "repeat_share"}, tables=("contacts", "surveys"),
          sort=("group",))
 def _nonresponse(i: Inputs):
     from cxkit import perception
@@ -717,7 +718,9 @@ for _by, _fig in (("channel", "repeat_cost"), ("contact_reason", "repeat_cost_by
 
 
 @_result("failure_demand", "cost", "Failure demand: contacts for reasons the engagement tags as avoidable",
-         figure="failure_demand", row_key="price_basis", row_label="contact_reason", row_figures=_DERIVED_ROWS)
+         figure="failure_demand", row_key="price_basis", row_label="contact_reason", row_figures=_DERIVED_ROWS,
+         figures={"repeat_overlap": "repeat_share", "repeat_overlap_cost": "repeat_cost",
+                  "cost_not_in_repeat_cost": "repeat_cost"})
 def _failure_demand(i: Inputs):
     from cxkit import cost
 

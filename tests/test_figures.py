@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from cxkit.figures import FIGURES, Caveat, Judge, _check_declarations
@@ -248,3 +250,37 @@ def test_what_an_export_lacks_reads_as_a_sentence():
     assert judge.not_measured("service_level") == (
         "not measured: the export has no answer times (contacts.answered_at), queue-entry records (contacts.queued), "
         "outcomes (contacts.outcome)")
+
+
+def test_every_shown_column_of_fcr_or_repeats_carries_fcr_readiness():
+    # the survey responders' table showed FCR and repeat contacts, failure demand "of which
+    # repeats" and their cost, and the journeys table the FCR of journeys starting each way,
+    # under figures of surveys, cost or journeys only: FCR's caveats (ids missing, most contacts
+    # too recent to judge) were printed beside the headline FCR and not beside these
+    import json
+    import re
+
+    from cxkit.results import RESULTS
+
+    notebooks = Path(__file__).resolve().parents[1] / "notebooks"
+    shown = []
+    for nb in sorted(notebooks.glob("*.ipynb")):
+        for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
+            source = "".join(cell["source"])
+            for name, columns in re.findall(r'r\.table\("(\w+)", columns=(\{[^}]*\})', source):
+                shown += [(name, col) for col in re.findall(r'"(\w+)":', columns)]
+    assert len(shown) > 100, "the notebooks' tables were not found"
+    uncovered = []
+    for name, col in shown:
+        if not re.search(r"fcr|repeat", col) or col.endswith(("_n", "_judged")):
+            continue
+        spec = RESULTS[name]
+        key = spec.figures.get(col) or spec.figure
+        if key is None or "fcr_repeat" not in FIGURES[key].diagnostics:
+            uncovered.append(f"{name}.{col} ({key})")
+    assert not uncovered, uncovered
+    # the checks that too few contacts can be judged name the figures they limit: the FCR of
+    # journeys is judged the same way
+    rules = json.loads((notebooks.parent / "expectations" / "contacts.json").read_text(encoding="utf-8"))["expectations"]
+    judged = [r["meta"]["figures"] for r in rules if r["meta"]["id"].startswith("contacts.period.judges")]
+    assert len(judged) == 2 and all("journey_fcr" in figures for figures in judged), judged
