@@ -1,5 +1,5 @@
 """A vendor's adapter against the generator's own layout: the generator's contacts rewritten as the
-vendor's records (:func:`connect_ctr`) give the same results wherever the vendor's records can
+vendor's records (:func:`connect_ctr`, :func:`genesys_pages`) give the same results wherever the vendor's records can
 say what the generator's say. The adapter is a mapping: folding legs, de-duplicating, directions,
 outcomes, queues, agents and the caller's number as the customer key are all read from records
 shaped as the vendor writes them, with re-deliveries, missing callers and swapped timestamps.
