@@ -1,8 +1,9 @@
 """A vendor's adapter against the generator's own layout: the generator's contacts rewritten as the
-vendor's records (:func:`connect_ctr`, :func:`genesys_pages`) give the same results wherever the vendor's records can
-say what the generator's say. The adapter is a mapping: folding legs, de-duplicating, directions,
-outcomes, queues, agents and the caller's number as the customer key are all read from records
-shaped as the vendor writes them, with re-deliveries, missing callers and swapped timestamps.
+vendor's records (:func:`connect_ctr`, :func:`genesys_pages`) give the same results wherever the
+vendor's records can say what the generator's say. The adapter is a mapping: folding legs, de-
+duplicating, directions, outcomes, queues, agents and the caller's number as the customer key are
+all read from records shaped as the vendor writes them, with re-deliveries, missing callers and
+swapped timestamps.
 
 Only what a vendor's records can carry is carried. Amazon Connect (contact trace records, one
 per leg, ``cxkit/adapter_specs/amazon_connect_ctr.yaml``) has channels VOICE, CHAT, TASK and
