@@ -1,9 +1,9 @@
 """A vendor's adapter against the generator's own layout: the generator's contacts rewritten as the
 vendor's records (:func:`connect_ctr`, :func:`genesys_pages`) give the same results wherever the
-vendor's records can say what the generator's say. The adapter is a mapping: folding legs, de-
-duplicating, directions, outcomes, queues, agents and the caller's number as the customer key are
-all read from records shaped as the vendor writes them, with re-deliveries, missing callers and
-swapped timestamps.
+vendor's records can say what the generator's say. The adapter is a mapping: folding legs,
+de-duplicating, directions, outcomes, queues, agents and the caller's number as the customer key
+are all read from records shaped as the vendor writes them, with re-deliveries, missing callers
+and swapped timestamps.
 
 Only what a vendor's records can carry is carried. Amazon Connect (contact trace records, one
 per leg, ``cxkit/adapter_specs/amazon_connect_ctr.yaml``) has channels VOICE, CHAT, TASK and
@@ -152,14 +152,15 @@ def _conversation(legs: pd.DataFrame) -> dict:
         at = _genesys_time(start + pd.Timedelta(microseconds=2 * k))
         if queued:
             participants.append({"participantId": f"acd-{k}", "participantName": queued, "purpose": "acd",
-                                 "sessions": [_session(f"acd-{k}", media, [{"segmentStart": at, "segmentType": "interact",
-                                                                           "queueId": queued}],
+                                 "sessions": [_session(f"acd-{k}", media,
+                                                       [{"segmentStart": at, "segmentType": "interact", "queueId": queued}],
                                                        [{"name": "nOffered", "value": 1, "emitDate": at},
                                                         {"name": "tAcd", "value": 1000 * (_number(leg.queue_sec) or 0),
                                                          "emitDate": at}])]})
         if agent:
             answered = leg.disposition == "ANSWERED"
-            metrics = [{"name": "tAnswered", "value": 1000, "emitDate": _genesys_time(pd.to_datetime(leg.answer_local))},
+            answer = _genesys_time(pd.to_datetime(leg.answer_local))
+            metrics = [{"name": "tAnswered", "value": 1000, "emitDate": answer},
                        *({"name": name, "value": 1000 * (_number(value) or 0), "emitDate": at}
                          for name, value in (("tTalk", leg.talk_sec), ("tHeld", leg.hold_sec), ("tAcw", leg.wrap_sec)))
                        ] if answered else []
