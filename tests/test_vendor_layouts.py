@@ -151,12 +151,11 @@ def _conversation(legs: pd.DataFrame) -> dict:
         queued, agent = _text(leg.queue_name), _text(leg.agent_login)
         at = _genesys_time(start + pd.Timedelta(microseconds=2 * k))
         if queued:
+            segment = {"segmentStart": at, "segmentType": "interact", "queueId": queued}
+            metrics = [{"name": "nOffered", "value": 1, "emitDate": at},
+                       {"name": "tAcd", "value": 1000 * (_number(leg.queue_sec) or 0), "emitDate": at}]
             participants.append({"participantId": f"acd-{k}", "participantName": queued, "purpose": "acd",
-                                 "sessions": [_session(f"acd-{k}", media,
-                                                       [{"segmentStart": at, "segmentType": "interact", "queueId": queued}],
-                                                       [{"name": "nOffered", "value": 1, "emitDate": at},
-                                                        {"name": "tAcd", "value": 1000 * (_number(leg.queue_sec) or 0),
-                                                         "emitDate": at}])]})
+                                 "sessions": [_session(f"acd-{k}", media, [segment], metrics)]})
         if agent:
             answered = leg.disposition == "ANSWERED"
             answer = _genesys_time(pd.to_datetime(leg.answer_local))
