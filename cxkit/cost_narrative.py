@@ -45,6 +45,7 @@ __all__ = [
     "scenarios_reading",
     "scenario_details",
     "capacity_reading",
+    "staffing_not_assessed",
     "heatmap_cells",
     "service_level_gap_reading",
     "avoidable_bridge",
@@ -539,6 +540,33 @@ def _spare_in_empty_intervals(staff: Mapping[str, Any]) -> str:
     return f" ({share} in intervals with no contact offered, which Erlang C staffs with no agent)"
 
 
+def staffing_not_assessed(results: Any) -> str | None:
+    """Why no queue was staffed against Erlang C at all (the staffing table has no row), or None
+    when one was (or the engagement has no WFM source).
+
+    A queue is modelled when its contacts are in a channel the engagement staffs
+    (``capacity.channels``, voice by default): a centre with chat, email and messaging only has
+    none, whatever its WFM export holds, and read "No WFM interval could be paired with contacts
+    of the same queue: check that sources.intervals.columns.queue gives the contacts' queue
+    names" over queue names that matched. Otherwise the WFM export names no queue of the
+    contacts' (``Q_STOERUNG`` for ``Störung``)."""
+    frame = results.frame("staffing_summary") if results.available("staffing_summary") else None
+    if frame is None or not frame.empty:
+        return None
+    staffed = [str(c) for c in results.manifest["parameters"].get("channels") or []]
+    ops = results.frame("operations") if results.available("operations") else None
+    offered = [] if ops is None else [str(c) for c in ops.loc[(ops["channel"] != "all") & (ops["offered"] > 0), "channel"]]
+    if ops is not None and not set(staffed) & set(offered):
+        named = _listing([_words(c) for c in staffed])
+        have = f" (contacts were offered in {_listing([_words(c) for c in offered])})" if offered else ""
+        return (f"the engagement staffs {named} with Erlang C (capacity.channels) and no contact was offered to a "
+                f"queue in {'that channel' if len(staffed) == 1 else 'those channels'}{have}: list the channels to "
+                "staff under capacity.channels")
+    return ("no WFM interval could be paired with contacts of the same queue: check that "
+            "sources.intervals.columns.queue gives the contacts' queue names (readiness check "
+            "intervals.queue_in_contacts)")
+
+
 def capacity_reading(results: Any) -> display.Html:
     """Forecast accuracy and staffing against Erlang C in words, or the one line that the
     engagement has no WFM intervals."""
@@ -553,6 +581,9 @@ def capacity_reading(results: Any) -> display.Html:
                  f"{int(acc['intervals']):,} intervals) and was {pct(abs(bias))} too {'high' if bias > 0 else 'low'} "
                  f"overall (bias); the mean error per interval with contacts (MAPE) was {pct(acc['mape'])}.")
     staff = results.row("staffing_summary", queue="all")
+    unassessed = staffing_not_assessed(results)
+    if unassessed and results.judge.measured("staffing"):
+        text += f" Staffing against Erlang C is not assessed: {unassessed}."
     if staff is not None and results.judge.measured("staffing"):
         target = results.manifest["parameters"].get("service_level_target")
         if int(staff["intervals"] or 0):
@@ -607,9 +638,11 @@ def service_level_gap_reading(results: Any) -> display.Html:
         if not modelled:
             # nothing paired, not an all-clear: a WFM export naming its queues otherwise than the
             # contacts (Q_STOERUNG for Störung) read "No interval ... was staffed below" before
-            return _p("No WFM interval could be paired with contacts of the same queue, so staffing against "
-                      "Erlang C is not assessed: check that sources.intervals.columns.queue gives the contacts' "
-                      "queue names (readiness check intervals.queue_in_contacts).")
+            why = staffing_not_assessed(results) or (
+                "no WFM interval could be paired with contacts of the same queue: check that "
+                "sources.intervals.columns.queue gives the contacts' queue names (readiness check "
+                "intervals.queue_in_contacts)")
+            return _p(f"Staffing against Erlang C is not assessed: {why}.")
         return _p(f"Of the {modelled:,} intervals modelled, none with contacts was staffed below the Erlang C "
                   "requirement.")
     lo, hi = under["measured_sl"].min(), under["measured_sl"].max()

@@ -37,6 +37,9 @@ class FakeResults:
     def param(self, name):
         return self.manifest["parameters"][name]
 
+    def available(self, name):
+        return name in self.frames
+
     def cards(self, cards):
         from cxkit import present
 
@@ -190,7 +193,8 @@ def test_no_interval_paired_with_contacts_is_not_an_all_clear():
         r = Results({"service_level_by_gap": bands, "staffing_summary": summary}, coverage=cov)
         return str(cost_narrative.service_level_gap_reading(r))
 
-    assert "No WFM interval could be paired with contacts of the same queue" in reading(0)
+    assert "Staffing against Erlang C is not assessed: no WFM interval could be paired with contacts of the same " \
+           "queue" in reading(0)
     assert "Of the 480 intervals modelled, none with contacts was staffed below" in reading(480)
 
 
@@ -359,3 +363,43 @@ def test_a_caveat_of_the_whole_table_is_printed_unmarked_and_every_mark_printed_
     notes = [html.unescape(re.sub(r"<[^>]+>", "", b)) for b in re.findall(r'<div class="cxkit-caveat.*?</div>', boxes)]
     assert [n.split(": ", 1)[1] for n in notes] == [ids.reason, orphans.reason, csat_only.reason], notes
     assert notes[2].startswith("¹"), notes
+
+
+def test_a_centre_without_the_channels_erlang_c_staffs_is_told_so_not_to_check_its_queue_names():
+    # chat, email and messaging only, capacity.channels voice (the default): no queue is
+    # modelled, the staffing table read "No rows.", the gap table seven rows of 0 intervals, and
+    # the reading "No WFM interval could be paired with contacts of the same queue: check that
+    # sources.intervals.columns.queue gives the contacts' queue names", whose queue names matched
+    from cxkit import cost_narrative
+
+    cov = {"contacts": {"rows": 10, "columns": {c: {"mapped": True, "non_null": 10} for c in (
+        "talk_s", "answered_at", "wait_s", "queued")}},
+           "intervals": {"rows": 20, "columns": {c: {"mapped": True, "non_null": 20} for c in (
+               "offered", "staffed_agents", "forecast")}}}
+    bands = pd.DataFrame({"gap_band": ["<= -3", "0"], "intervals": [0, 0], "offered": [0, 0],
+                          "measured_sl": [None, None], "sl_denominator": [0, 0], "erlang_sl": [None, None]})
+    accuracy = pd.DataFrame({"queue": ["all"], "intervals": [3660], "wape": [0.16], "mape": [0.107], "bias": [0.02]})
+
+    class Results(FakeResults):
+        def row(self, name, **where):
+            f = self.frames[name]
+            for k, v in where.items():
+                f = f[f[k] == v]
+            return None if f.empty else f.iloc[0].to_dict()
+
+    def readings(channels):
+        ops = pd.DataFrame({"channel": [*channels, "all"], "offered": [100] * len(channels) + [100 * len(channels)]})
+        r = Results({"service_level_by_gap": bands, "forecast_accuracy": accuracy, "operations": ops,
+                     "staffing_summary": pd.DataFrame({"queue": [], "intervals": []})},
+                    params={"channels": ["voice"], "service_level_target": 0.8}, coverage=cov)
+        return str(cost_narrative.capacity_reading(r)), str(cost_narrative.service_level_gap_reading(r))
+
+    said = ("Staffing against Erlang C is not assessed: the engagement staffs voice with Erlang C (capacity.channels) "
+            "and no contact was offered to a queue in that channel (contacts were offered in chat, email and "
+            "messaging): list the channels to staff under capacity.channels.")
+    capacity, gap = readings(["chat", "email", "messaging"])
+    assert said in capacity and "the forecast missed offered contacts by 16.0%" in capacity, capacity
+    assert said in gap and "queue names" not in gap, gap
+    # voice offered and still nothing modelled: the queue names are what to check
+    capacity, gap = readings(["chat", "voice"])
+    assert "no WFM interval could be paired with contacts of the same queue" in capacity and "capacity.channels" not in gap
