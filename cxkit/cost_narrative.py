@@ -268,15 +268,20 @@ def failure_demand_reading(results: Any) -> display.Html:
     inbound = int(fd["inbound"].sum())
     text = (f"The engagement tags {_listing(list(reasons))} as failure demand. In the "
             f"{in_days(int(total['period_days']))}, {inbound:,} inbound contacts had these reasons (measured), costing "
-            f"{money(results, total['failure_demand_cost'])} at each contact's channel price. "
-            f"{int(total['repeat_overlap']):,} of them were also repeats, already in the repeat cost "
+            f"{money(results, total['failure_demand_cost'])} at each contact's channel price.")
+    unpriced = int(fd["not_priced_inbound"].sum())
+    kept_out = (f" {plural(unpriced, 'contact')} in channels without a price are kept out of these costs."
+                if unpriced else "")
+    if why := results.judge.absent("avoidable_cost"):
+        # repeats not measured (no customer ids): "0 of them were also repeats" and a total
+        # "counted once" that was failure demand alone sat above a table reading "not measured"
+        return _p(f"{text} Which of them were also repeats is not measured: {why}. Repeat cost and failure demand "
+                  f"are therefore not added up here.{kept_out}")
+    text += (f" {int(total['repeat_overlap']):,} of them were also repeats, already in the repeat cost "
             f"({money(results, total['repeat_overlap_cost'])}): counting them once, repeat cost and failure demand "
             f"together come to {money(results, total['avoidable_cost'])} for the period"
             + (f", about {money(results, total['avoidable_cost_annualised'], 0)} a year "
-               f"({yearly(int(total['period_days']))})." if a_year(int(total["period_days"])) else "."))
-    unpriced = int(fd["not_priced_inbound"].sum())
-    if unpriced:
-        text += f" {plural(unpriced, 'contact')} in channels without a price are kept out of these costs."
+               f"({yearly(int(total['period_days']))})." if a_year(int(total["period_days"])) else ".")) + kept_out
     if why := repeat_share_edge_words(results):
         # the repeats missed in the first window add more to the repeat cost than to the overlap
         text += f" The total counted once is a floor, as the repeat cost is: {why}."
@@ -555,7 +560,8 @@ def staffing_not_assessed(results: Any) -> str | None:
         return None
     staffed = [str(c) for c in results.manifest["parameters"].get("channels") or []]
     ops = results.frame("operations") if results.available("operations") else None
-    offered = [] if ops is None else [str(c) for c in ops.loc[(ops["channel"] != "all") & (ops["offered"] > 0), "channel"]]
+    offered = [] if ops is None else [
+        str(c) for c in ops.loc[(ops["channel"] != "all") & (ops["offered"] > 0), "channel"]]
     if ops is not None and not set(staffed) & set(offered):
         named = _listing([_words(c) for c in staffed])
         have = f" (contacts were offered in {_listing([_words(c) for c in offered])})" if offered else ""

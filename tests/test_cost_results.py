@@ -371,3 +371,23 @@ def test_a_period_no_longer_than_the_window_is_a_floor_of_unknown_size(tmp_path)
     assert narrative.journey_edge_clause(r) == (
         "a journey under way when the period began is counted from its first contact in it, and the period is no "
         "longer than the 7-day repeat window: its only journey may be one")
+
+
+def test_failure_demand_without_customer_ids_adds_up_nothing_it_cannot_measure(tmp_path):
+    # no customer ids, so no repeat is measured: the paragraph said "0 of them were also repeats,
+    # already in the repeat cost (0.00): counting them once, repeat cost and failure demand together
+    # come to" the failure demand alone, above a table whose repeat columns read "not measured".
+    # LOGIN: c4, c5, c6, c7 x 6.00 = 24.00, identified or not
+    from cxkit import cost_narrative
+
+    path = _engagement(tmp_path)
+    spec = yaml.safe_load(path.read_text())
+    del spec["sources"]["contacts"]["columns"]["customer_id"]
+    path.write_text(yaml.safe_dump(spec))
+    prepare_run(path, tmp_path / "run")
+    results = ResultSet.load(tmp_path / "run", load_engagement(path))
+    text = str(cost_narrative.failure_demand_reading(results))
+    assert "4 inbound contacts had these reasons (measured), costing" in text and "24.00" in text, text
+    assert ("Which of them were also repeats is not measured: the export has no customer identifiers "
+            "(contacts.customer_id). Repeat cost and failure demand are therefore not added up here.") in text, text
+    assert "also repeats, already" not in text and "counting them once" not in text
