@@ -140,7 +140,10 @@ FIGURES: dict[str, Figure] = {
                               codes=_ELIGIBLE),
     "fcr_transfer": Figure("FCR (transfer-adjusted)", (*_ID, "contacts.transfers"), ("fcr_repeat", "fcr_transfer"),
                            codes=_ELIGIBLE),
-    "fcr_case": Figure("FCR (case-based)", ("cases.contact_id", "cases.closed_at"), ("fcr_case",)),
+    # over eligible contacts (METRICS.md: inbound, handled, customer identified), as every FCR:
+    # without customer ids none is eligible, and the row read "0 judged; without a case: 0"
+    "fcr_case": Figure("FCR (case-based)", (*_ID, "cases.contact_id", "cases.closed_at"), ("fcr_case",),
+                       codes=_ELIGIBLE),
     "fcr_survey": Figure("FCR (customer-reported)", ("surveys.contact_id", "surveys.resolved"), ("fcr_survey",)),
     "repeat_share": Figure("Repeat share of inbound contacts", _ID, ("fcr_repeat",), codes=_INBOUND),
     "recontact_curve": Figure("Time to the next contact", _ID, ("fcr_repeat",), codes=_ELIGIBLE),

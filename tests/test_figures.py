@@ -284,3 +284,13 @@ def test_every_shown_column_of_fcr_or_repeats_carries_fcr_readiness():
     rules = json.loads((notebooks.parent / "expectations" / "contacts.json").read_text(encoding="utf-8"))["expectations"]
     judged = [r["meta"]["figures"] for r in rules if r["meta"]["id"].startswith("contacts.period.judges")]
     assert len(judged) == 2 and all("journey_fcr" in figures for figures in judged), judged
+
+
+def test_case_based_fcr_needs_the_eligible_contacts_every_fcr_is_over():
+    # an export without customer ids has no eligible contact (METRICS.md: inbound, handled,
+    # customer identified): the case-based row read "0 judged; without a case: 0", as measured
+    cases = {"rows": 50, "columns": {"contact_id": {"mapped": True, "non_null": 50},
+                                     "closed_at": {"mapped": True, "non_null": 40}}}
+    judge = Judge(None, {**_coverage(**{**FULL, "customer_id": (False, 0)}), "cases": cases})
+    assert judge.not_measured("fcr_case") == "not measured: the export has no customer identifiers (contacts.customer_id)"
+    assert Judge(None, {**_coverage(**FULL), "cases": cases}).measured("fcr_case")
