@@ -64,7 +64,11 @@ class Headlines:
     def findings_markdown(self) -> str:
         """The findings as a Markdown list (values from data in them are already escaped)."""
         if not self.findings:
-            return "No finding could be stated from this data; the sections below say why."
+            # "No finding could be stated" sat under three findings to act on, in an export
+            # without customer ids: these are the summary's statements, not the findings
+            return ("None of the statements this summary makes (first-contact resolution, repeat share and what "
+                    "repeats cost, resolution by reason, repeats after a transfer) could be made from this data: "
+                    "the cards above say why, and the sections below give what was measured.")
         return "\n".join(f"- {text}" for text in self.findings)
 
 

@@ -315,3 +315,20 @@ def test_no_eligible_contact_is_said_once_and_why(tmp_path):
     why = "no contact is eligible (inbound, handled by an agent, from an identified customer, its reason not excluded)"
     assert card["detail"] == f"no eligible contact could be judged: {why}"
     assert "no eligible contact could be judged: no eligible contact" not in json.dumps(page.cards)
+
+
+def test_without_customer_ids_the_summary_says_which_statements_it_cannot_make(tmp_path):
+    # no customer ids: FCR, repeat share and their cost are not measured, and "What the data
+    # says" read "No finding could be stated from this data" under findings to act on first
+    path = _engagement(tmp_path)
+    spec = yaml.safe_load(path.read_text())
+    del spec["sources"]["contacts"]["columns"]["customer_id"]
+    path.write_text(yaml.safe_dump(spec))
+    prepare_run(path, tmp_path / "run")
+    from cxkit.config import load_engagement
+
+    page = headlines(ResultSet.load(tmp_path / "run", load_engagement(path)))
+    assert page.findings == []
+    said = page.findings_markdown()
+    assert said.startswith("None of the statements this summary makes (first-contact resolution, repeat share")
+    assert "No finding" not in said
