@@ -72,16 +72,48 @@ class Headlines:
         return "\n".join(f"- {text}" for text in self.findings)
 
 
-def _service_level_label(results: Any, measured: Any) -> str:
-    """The voice service-level card's label: the threshold the result used, or, where no call
-    was offered to a queue (service level not measured), the one the engagement sets for voice."""
+#: what a channel's contacts are called on the service-level card of a centre without calls
+_ANSWERED_NOUN = {"chat": "Chats", "email": "Emails", "messaging": "Messages", "social": "Social messages"}
+
+
+def _within(seconds: float) -> str:
+    """A service-level threshold as a reader says it.
+
+    >>> _within(60), _within(3600), _within(86400), _within(90), _within(600)
+    ('60 s', '1 h', '24 h', '90 s', '10 min')
+    """
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{seconds / 3600:g} h"
+    if seconds >= 120 and seconds % 60 == 0:
+        return f"{seconds / 60:g} min"
+    return f"{seconds:g} s"
+
+
+def _busiest_without_calls(results: Any) -> dict[str, Any] | None:
+    """For a centre no call was offered to (chat, e-mail, messaging only), the operations row of
+    the channel with the most contacts offered to a queue; None where calls were offered."""
+    ops = results.frame("operations")
+    if ops is None or results.row("operations", channel="voice") is not None:
+        return None
+    rows = ops[ops["channel"].isin(list(_ANSWERED_NOUN)) & (ops["offered"] > 0)]
+    if rows.empty:
+        return None
+    return rows.sort_values(["offered", "channel"], ascending=[False, True]).iloc[0].to_dict()
+
+
+def _service_level_label(results: Any, measured: Any, channel: str = "voice") -> str:
+    """The service-level card's label: the threshold the result used, or, where the service
+    level is not measured, the one the engagement sets for the channel (voice: calls)."""
     threshold = measured if _ok(measured) else None
     if threshold is None:
         try:
             seconds = results.param("sl_seconds")
         except CxkitError:  # a run folder written before the parameter was kept
             seconds = {}
-        threshold = seconds.get("voice", seconds.get("default")) if isinstance(seconds, dict) else None
+        threshold = seconds.get(channel, seconds.get("default")) if isinstance(seconds, dict) else None
+    if channel != "voice":
+        noun = _ANSWERED_NOUN[channel]
+        return f"{noun} answered within {_within(float(threshold))}" if _ok(threshold) else f"{noun}: service level"
     return f"Calls answered within {float(threshold):g} s" if _ok(threshold) else "Voice service level"
 
 
@@ -187,6 +219,20 @@ def headlines(results: Any) -> Headlines:
             "format": "percent",
             "detail": (f"abandon rate {pct(voice['abandon_rate'])} of {int(voice['offered']):,} calls offered"
                        if _ok(voice["abandon_rate"]) and judge.measured("abandon_rate") else None),
+        })
+    # a centre without calls: its busiest channel's service level at its own threshold (the
+    # headline had no service level at all)
+    busiest = _busiest_without_calls(results)
+    if busiest is not None:
+        noun = _ANSWERED_NOUN[busiest["channel"]]
+        abandons = busiest["channel"] != "email" and _ok(busiest["abandon_rate"]) and judge.measured("abandon_rate")
+        out.cards.append({
+            "label": _service_level_label(results, busiest["sl_threshold_s"], busiest["channel"]),
+            "figure": "service_level",
+            "value": busiest["service_level"],
+            "format": "percent",
+            "detail": (f"abandon rate {pct(busiest['abandon_rate'])} of " if abandons else "")
+            + f"{int(busiest['offered']):,} {noun.lower()} offered",
         })
     every = results.row("operations", channel="all")
     if every is not None:

@@ -332,3 +332,27 @@ def test_without_customer_ids_the_summary_says_which_statements_it_cannot_make(t
     said = page.findings_markdown()
     assert said.startswith("None of the statements this summary makes (first-contact resolution, repeat share")
     assert "No finding" not in said
+
+
+def test_a_centre_without_calls_has_its_busiest_channels_service_level_in_the_headline(tmp_path):
+    # chats only: the headline had no service level at all (its one card is the calls'). The four
+    # chats wait 10 s; three are answered, within the chat threshold (60 s by default), and one is
+    # abandoned after the 5 s of a short abandon: 3 of 4 in time, 1 of 4 offered abandoned
+    path = _engagement(tmp_path)
+    spec = yaml.safe_load(path.read_text())
+    lines = (tmp_path / "contacts.csv").read_text().splitlines()
+    outcomes = ["handled", "handled", "handled", "abandoned"]
+    lines = [lines[0] + ",outcome"] + [f"{line},{o}" for line, o in zip(lines[1:], outcomes, strict=True)]
+    (tmp_path / "contacts.csv").write_text("\n".join(lines) + "\n")
+    columns = spec["sources"]["contacts"]["columns"]
+    columns.update(channel={"constant": "chat"}, outcome="outcome", answered_at={"sql": "CASE WHEN outcome = 'handled' "
+                   "THEN strptime(start, '%Y-%m-%d %H:%M:%S') + INTERVAL 10 SECOND END"})
+    path.write_text(yaml.safe_dump(spec))
+    prepare_run(path, tmp_path / "run")
+    from cxkit.config import load_engagement
+
+    cards = headlines(ResultSet.load(tmp_path / "run", load_engagement(path))).cards
+    card = next(c for c in cards if c["figure"] == "service_level")
+    assert card["label"] == "Chats answered within 60 s" and card["value"] == 0.75, card
+    assert card["detail"] == "abandon rate 25.0% of 4 chats offered", card
+    assert not any(c["label"].startswith("Calls answered") for c in cards)
