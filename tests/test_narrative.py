@@ -40,6 +40,12 @@ class FakeResults:
     def available(self, name):
         return name in self.frames
 
+    def row(self, name, **where):
+        f = self.frames[name]
+        for k, v in where.items():
+            f = f[f[k] == v]
+        return None if f.empty else f.iloc[0].to_dict()
+
     def cards(self, cards):
         from cxkit import present
 
@@ -181,16 +187,9 @@ def test_no_interval_paired_with_contacts_is_not_an_all_clear():
     bands = pd.DataFrame({"gap_band": ["<= -3", "0"], "intervals": [0, 0], "offered": [0, 0],
                           "measured_sl": [None, None], "sl_denominator": [0, 0], "erlang_sl": [None, None]})
 
-    class Results(FakeResults):
-        def row(self, name, **where):
-            f = self.frames[name]
-            for k, v in where.items():
-                f = f[f[k] == v]
-            return None if f.empty else f.iloc[0].to_dict()
-
     def reading(modelled):
         summary = pd.DataFrame({"queue": ["all"], "intervals": [modelled]})
-        r = Results({"service_level_by_gap": bands, "staffing_summary": summary}, coverage=cov)
+        r = FakeResults({"service_level_by_gap": bands, "staffing_summary": summary}, coverage=cov)
         return str(cost_narrative.service_level_gap_reading(r))
 
     assert "Staffing against Erlang C is not assessed: no WFM interval could be paired with contacts of the same " \
@@ -380,16 +379,9 @@ def test_a_centre_without_the_channels_erlang_c_staffs_is_told_so_not_to_check_i
                           "measured_sl": [None, None], "sl_denominator": [0, 0], "erlang_sl": [None, None]})
     accuracy = pd.DataFrame({"queue": ["all"], "intervals": [3660], "wape": [0.16], "mape": [0.107], "bias": [0.02]})
 
-    class Results(FakeResults):
-        def row(self, name, **where):
-            f = self.frames[name]
-            for k, v in where.items():
-                f = f[f[k] == v]
-            return None if f.empty else f.iloc[0].to_dict()
-
     def readings(channels):
         ops = pd.DataFrame({"channel": [*channels, "all"], "offered": [100] * len(channels) + [100 * len(channels)]})
-        r = Results({"service_level_by_gap": bands, "forecast_accuracy": accuracy, "operations": ops,
+        r = FakeResults({"service_level_by_gap": bands, "forecast_accuracy": accuracy, "operations": ops,
                      "staffing_summary": pd.DataFrame({"queue": [], "intervals": []})},
                     params={"channels": ["voice"], "service_level_target": 0.8}, coverage=cov)
         return str(cost_narrative.capacity_reading(r)), str(cost_narrative.service_level_gap_reading(r))
