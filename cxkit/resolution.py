@@ -895,6 +895,9 @@ def fcr_headline(
         exclude_reasons,
         None,
     )
+    # the reasons the engagement leaves out of every FCR, said beside the figures they change
+    excluded = list(exclude_reasons)
+    left_out = f"; reasons left out: {', '.join(excluded)}" if excluded else ""
     rep = rep.mutate(
         note=ibis.literal(f"{window_days:g}-day window; right-censored contacts excluded: ")
         + _thousands(rep.censored)
@@ -903,6 +906,7 @@ def fcr_headline(
             ibis.literal("; without a reason: ") + _thousands(rep.unknown_reason),
             ibis.literal(""),
         )
+        + ibis.literal(left_out)
     )
     cols = ["definition", "numerator", "denominator", "rate", "ci_low", "ci_high", "note"]
     out = rep.select(*cols)

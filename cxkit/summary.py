@@ -101,6 +101,19 @@ def _busiest_without_calls(results: Any) -> dict[str, Any] | None:
     return rows.sort_values(["offered", "channel"], ascending=[False, True]).iloc[0].to_dict()
 
 
+def _reasons_left_out(results: Any) -> str:
+    """The contact reasons the engagement leaves out of FCR (``resolution.exclude_reasons``), as
+    said beside the figure ("FRAUD_REPORT left out by the engagement"), or "" when none is. Plain
+    text, for a card; a sentence escapes it as it escapes values from data."""
+    try:
+        reasons = results.param("exclude_reasons") or []
+    except CxkitError:  # a run folder written before the parameter was kept
+        reasons = []
+    if not reasons:
+        return ""
+    return f"{', '.join(str(r) for r in reasons)} left out by the engagement"
+
+
 def _service_level_label(results: Any, measured: Any, channel: str = "voice") -> str:
     """The service-level card's label: the threshold the result used, or, where the service
     level is not measured, the one the engagement sets for the channel (voice: calls)."""
@@ -153,6 +166,7 @@ def headlines(results: Any) -> Headlines:
     w = f"{window:g}-day"
 
     fcr = results.row("fcr_overall")
+    left_out = _reasons_left_out(results)
     # a period shorter than the window judges nobody: the card and a sentence say why
     unjudged = why_none_judged(fcr, results) if fcr and not _ok(fcr["rate"]) else ""
     if unjudged == NO_ELIGIBLE:
@@ -163,6 +177,7 @@ def headlines(results: Any) -> Headlines:
         "value": fcr["rate"] if fcr else None,
         "format": "percent",
         "detail": (f"95% CI {pct(fcr['ci_low'])}-{pct(fcr['ci_high'])}; {int(fcr['denominator']):,} contacts judged"
+                   + (f"; {left_out}" if left_out else "")
                    if fcr and _ok(fcr["rate"]) else
                    "no eligible contact could be judged" + (f": {unjudged}" if unjudged else "")),
     })
@@ -176,7 +191,8 @@ def headlines(results: Any) -> Headlines:
         if against:
             out.said("fcr_repeat", judge,
                 f"First-contact resolution is {pct(fcr['rate'])} (95% CI {pct(fcr['ci_low'])}-{pct(fcr['ci_high'])}, "
-                f"{int(fcr['denominator']):,} contacts judged), {against}; "
+                f"{int(fcr['denominator']):,} contacts judged{f'; {escape_markdown(left_out)}' if left_out else ''}), "
+                f"{against}; "
                 f"{plural(int(fcr['censored']), 'contact')} too recent to judge are left out, not counted as resolved."
             )
 

@@ -356,3 +356,24 @@ def test_a_centre_without_calls_has_its_busiest_channels_service_level_in_the_he
     assert card["label"] == "Chats answered within 60 s" and card["value"] == 0.75, card
     assert card["detail"] == "abandon rate 25.0% of 4 chats offered", card
     assert not any(c["label"].startswith("Calls answered") for c in cards)
+
+
+def test_reasons_the_engagement_leaves_out_of_fcr_are_said_beside_it(tmp_path):
+    # resolution.exclude_reasons: FCR 77.6% over every reason but FRAUD_REPORT was shown with no
+    # word of the exclusion beside it; only the methodology's parameter table named it. Here c3
+    # (FRAUD) is left out: of c1 (repeated by c2) and c2 (judged, not repeated), 1 of 2 resolved
+    path = _engagement(tmp_path, {"contact_reason": {"sql": "CASE WHEN id = 'c3' THEN 'FRAUD' ELSE 'BILL' END"}})
+    spec = yaml.safe_load(path.read_text())
+    spec["resolution"] = {"exclude_reasons": ["FRAUD"]}
+    path.write_text(yaml.safe_dump(spec))
+    prepare_run(path, tmp_path / "run")
+    from cxkit.config import load_engagement
+
+    r = ResultSet.load(tmp_path / "run", load_engagement(path))
+    assert (r.row("fcr_overall")["numerator"], r.row("fcr_overall")["denominator"]) == (1, 2)
+    page = headlines(r)
+    card = next(c for c in page.cards if c["figure"] == "fcr_repeat")
+    assert card["detail"] == "95% CI 9.5%-90.5%; 2 contacts judged; FRAUD left out by the engagement", card
+    assert "(95% CI 9.5%-90.5%, 2 contacts judged; FRAUD left out by the engagement)" in page.findings[0]
+    notes = r.frame("fcr_headline").set_index("definition")["note"]
+    assert notes["repeat-based, any reason"].endswith("; reasons left out: FRAUD")
