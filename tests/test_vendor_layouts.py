@@ -3,7 +3,7 @@ vendor's records (:func:`connect_ctr`, :func:`genesys_pages`) give the same resu
 vendor's records can say what the generator's say. The adapter is a mapping: folding legs,
 de-duplicating, directions, outcomes, queues, agents and the caller's number as the customer key
 are all read from records shaped as the vendor writes them, with re-deliveries, missing callers
-and swapped timestamps.
+and swapped timestamps, in UTC for a centre in New York across the change to daylight saving time.
 
 Only what a vendor's records can carry is carried. Amazon Connect (contact trace records, one
 per leg, ``cxkit/adapter_specs/amazon_connect_ctr.yaml``) has channels VOICE, CHAT, TASK and
@@ -36,9 +36,20 @@ CONNECT_CHANNEL = {"VOICE": "VOICE", "CHAT": "CHAT", "EMAIL": "EMAIL", "MESSAGIN
 CONNECT_COLUMNS = {"contact_reason": {"sql": "Attributes->>'intent'"}, "case_id": {"sql": "Attributes->>'case'"}}
 
 
-def _utc_iso(local: pd.Series) -> list[str | None]:
-    """Local times of a UTC engagement as Connect writes them (ISO 8601, Z)."""
-    t = pd.to_datetime(local)
+#: the centre's timezone: the generator writes local times, both vendors UTC, and the period
+#: crosses the change to daylight saving time (8 March)
+TZ = "America/New_York"
+
+
+def _utc(local: pd.Series) -> pd.Series:
+    """The generator's local times in UTC; a time the clocks skip or show twice is the later of
+    its two possible instants, as cxkit reads it (:func:`cxkit.testing.wall_clock_instant`)."""
+    t = pd.to_datetime(local).dt.tz_localize(TZ, nonexistent=pd.Timedelta(hours=1), ambiguous=False)
+    return t.dt.tz_convert("UTC").dt.tz_localize(None)
+
+
+def _utc_iso(t: pd.Series) -> list[str | None]:
+    """UTC times as Connect writes them (ISO 8601, Z)."""
     return [None if pd.isna(v) else v.strftime("%Y-%m-%dT%H:%M:%SZ") for v in t]
 
 
@@ -51,7 +62,7 @@ def _number(value) -> float | None:
 
 
 def connect_ctr(interactions: Path, out: Path) -> Path:
-    """Write ``interactions`` (the generator's CSV, local times in UTC) as Connect CTRs (JSON lines).
+    """Write ``interactions`` (the generator's CSV, local times in :data:`TZ`) as Connect CTRs (JSON lines).
 
     A contact's first leg keeps the interaction id as its ContactId (surveys, QA and cases name
     it); each later leg is ``<id>-<segment>`` with InitialContactId the first. The caller's
@@ -59,8 +70,8 @@ def connect_ctr(interactions: Path, out: Path) -> Path:
     """
     legs = pd.read_csv(interactions, dtype={"customer_ref": str, "case_number": str})
     last = legs.groupby("interaction_id")["segment"].transform("max")
-    start, answer, end = _utc_iso(legs.start_local), _utc_iso(legs.answer_local), _utc_iso(legs.end_local)
-    t0 = pd.to_datetime(legs.start_local)
+    t0 = _utc(legs.start_local)
+    start, answer, end = _utc_iso(t0), _utc_iso(_utc(legs.answer_local)), _utc_iso(_utc(legs.end_local))
     enqueued = _utc_iso(t0 + pd.to_timedelta(legs.ivr_sec.fillna(0), unit="s"))
     dequeued = _utc_iso(t0 + pd.to_timedelta(legs.ivr_sec.fillna(0) + legs.queue_sec.fillna(0), unit="s"))
     with out.open("w", encoding="utf-8") as f:
@@ -128,7 +139,7 @@ def _conversation(legs: pd.DataFrame) -> dict:
     conversation's participants cannot be); answers keep their time."""
     legs = legs.sort_values("segment")
     first, final = legs.iloc[0], legs.iloc[-1]
-    start, end = pd.to_datetime(legs.start_local).min(), pd.to_datetime(legs.end_local).max()
+    start, end = legs.start_utc.min(), legs.end_utc.max()
     media = GENESYS_MEDIA[first.media]
     outbound = first.direction in ("OUT", "CALLBACK")
     customer = _text(first.customer_ref)
@@ -158,7 +169,7 @@ def _conversation(legs: pd.DataFrame) -> dict:
                                  "sessions": [_session(f"acd-{k}", media, [segment], metrics)]})
         if agent:
             answered = leg.disposition == "ANSWERED"
-            answer = _genesys_time(pd.to_datetime(leg.answer_local))
+            answer = _genesys_time(leg.answer_utc)
             metrics = [{"name": "tAnswered", "value": 1000, "emitDate": answer},
                        *({"name": name, "value": 1000 * (_number(value) or 0), "emitDate": at}
                          for name, value in (("tTalk", leg.talk_sec), ("tHeld", leg.hold_sec), ("tAcw", leg.wrap_sec)))
@@ -166,7 +177,7 @@ def _conversation(legs: pd.DataFrame) -> dict:
             segments = [{"segmentStart": _genesys_time(start + pd.Timedelta(microseconds=2 * k + 1)),
                          "segmentType": "interact", "queueId": queued,
                          "disconnectType": "transfer" if k < len(legs) - 1 else "client"},
-                        {"segmentStart": _genesys_time(pd.to_datetime(leg.end_local)), "segmentType": "wrapup",
+                        {"segmentStart": _genesys_time(leg.end_utc), "segmentType": "wrapup",
                          "wrapUpCode": _text(leg.reason_code)}]
             participants.append({"participantId": f"agent-{k}", "purpose": "agent", "userId": agent,
                                  "sessions": [_session(f"agent-{k}", media, segments, metrics)]})
@@ -176,12 +187,14 @@ def _conversation(legs: pd.DataFrame) -> dict:
 
 
 def genesys_pages(interactions: Path, out: Path, per_page: int = 2000) -> Path:
-    """Write ``interactions`` (the generator's CSV, local times in UTC) as Genesys conversation
+    """Write ``interactions`` (the generator's CSV, local times in :data:`TZ`) as Genesys conversation
     detail pages, ``out/conversations-<n>.json``; a conversation API returns each conversation
     once, in its newest version. The first 25 are in the last page as well, as two overlapping
     exports hold them."""
     legs = pd.read_csv(interactions, dtype={"customer_ref": str, "case_number": str})
     legs = legs.sort_values("exported_at").drop_duplicates(["interaction_id", "segment"], keep="last")
+    legs = legs.assign(start_utc=_utc(legs.start_local), end_utc=_utc(legs.end_local),
+                       answer_utc=_utc(legs.answer_local))
     conversations = [_conversation(g) for _, g in legs.groupby("interaction_id", sort=True)]
     out.mkdir(parents=True, exist_ok=True)
     pages = [conversations[i:i + per_page] for i in range(0, len(conversations), per_page)]
@@ -215,7 +228,7 @@ GENESYS_CARRIED = [
 
 def _engagement(folder: Path, name: str, contacts: dict) -> Path:
     spec = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
-    spec.update(name=name, timezone="UTC")
+    spec.update(name=name, timezone=TZ)
     spec["sources"]["contacts"] = contacts
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(spec), encoding="utf-8")
@@ -229,10 +242,10 @@ def _results(folder: Path, name: str, contacts: dict) -> ResultSet:
 
 @pytest.fixture(scope="module")
 def own(tmp_path_factory) -> tuple[Path, ResultSet]:
-    """A generated engagement in UTC with re-deliveries, callers without a number and swapped
+    """A generated engagement in New York with re-deliveries, callers without a number and swapped
     timestamps, and its results read in the generator's own layout."""
     folder = tmp_path_factory.mktemp("vendor")
-    generate(folder / "data", seed=8, customers=8000, timezone="UTC", file_format="csv",
+    generate(folder / "data", seed=8, customers=8000, timezone=TZ, file_format="csv",
              defects=("duplicates", "null_customer", "swapped_timestamps"))
     results = _results(folder, "own", {"adapter": "cxkit_generator", "path": "data/interactions.csv", "format": "csv"})
     assert results.row("fcr_overall")["denominator"] > 1000  # not an empty match
