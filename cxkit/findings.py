@@ -1406,7 +1406,7 @@ def _perception_gap(ctx: Context, rule: Rule) -> list[Draft]:
 
 @_rule(
     id="nonresponse_bias", title="Survey responders are not typical",
-    reads=("nonresponse",), figures=("nonresponse",),
+    reads=("nonresponse",), figures=("nonresponse", "fcr_repeat"),
     condition="the repeat-based FCR of survey responders and of non-responders differ: the 95% interval of the "
               "difference (Newcombe; the groups are disjoint) excludes zero, both groups at least min_n judged "
               "contacts",

@@ -369,6 +369,15 @@ def test_perception_gap_and_nonresponse(tmp_path):
     assert gap[0].screens["customer_effect"].source == "not assessed"
     bias, _ = _evaluate(r, "nonresponse_bias")
     assert len(bias) == 1 and "better-served" in bias[0].defect
+    # the finding quotes FCR: FCR's caveats sit beside it (it carried the surveys' only)
+    readiness = {"matrix": {"fcr_repeat": {
+        "verdict": "degraded", "reason": "customer_id is 23.1% null",
+        "reasons": [{"verdict": "degraded", "reason": "customer_id is 23.1% null",
+                     "check": "contacts.customer_id.identified", "columns": ["contacts.customer_id"]}]}}}
+    r = _resultset(tmp_path / "degraded", {"fcr_headline": head, "nonresponse": nonresp, "fcr_overall": judged},
+                   readiness=readiness)
+    (bias,), _ = _evaluate(r, "nonresponse_bias")
+    assert bias.caveats == ["customer_id is 23.1% null"]
 
 
 def test_forecast_and_staffing_rules(tmp_path):
