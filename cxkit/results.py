@@ -232,6 +232,7 @@ class Inputs:
             transfer_repeats=self.result("repeat_after_transfer"),
             containment_not_measured=self.judge.absent("containment") if self.judge is not None else None,
             transfers_not_measured=self.judge.absent("transfer_rate") if self.judge is not None else None,
+            repeats_not_measured=self.judge.absent("fcr_repeat") if self.judge is not None else None,
         )
         return scenarios.run_scenarios(baseline, c.scenarios, seed=c.seed, draws=c.monte_carlo_draws)
 

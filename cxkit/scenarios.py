@@ -265,6 +265,9 @@ class Baseline:
     #: why the transfer rate is not measured in this export (no transfer counts), or None: then
     #: ``transferred`` is 0 because nothing was counted, not because no contact was transferred
     transfers_not_measured: str | None = None
+    #: why FCR and repeats are not measured in this export (no customer ids), or None: then no
+    #: contact is eligible because none could be, not because every one was too recent
+    repeats_not_measured: str | None = None
 
     @property
     def transfer_rate(self) -> float:
@@ -316,6 +319,7 @@ def measure_baseline(
     transfer_repeats: pd.DataFrame | None = None,
     containment_not_measured: str | None = None,
     transfers_not_measured: str | None = None,
+    repeats_not_measured: str | None = None,
 ) -> Baseline:
     """Measure the scenario baseline (executes a few small aggregates: the reporting edge).
 
@@ -355,6 +359,9 @@ def measure_baseline(
     transfers_not_measured
         Why the export cannot measure the transfer rate (``Judge.absent("transfer_rate")``), or
         None: a transfer scenario is then listed, not worked through.
+    repeats_not_measured
+        Why the export cannot measure FCR and repeats (``Judge.absent("fcr_repeat")``: no
+        customer ids), or None: an FCR or transfer scenario is then listed with that reason.
     """
     sources: dict[str, str] = {}
     p = prices.execute()
@@ -522,6 +529,7 @@ def measure_baseline(
         sources=sources,
         containment_not_measured=containment_not_measured,
         transfers_not_measured=transfers_not_measured,
+        repeats_not_measured=repeats_not_measured,
     )
 
 
@@ -636,6 +644,11 @@ def unmeasured(s: Scenario, b: Baseline) -> str | None:
     fcr_lever = _fcr_change_base(s, b) is not None
     if not (fcr_lever or s.transfer_rate_to is not None):
         return None
+    if b.repeats_not_measured:
+        # "no eligible contact could be judged (every one too recent, or none eligible)" was
+        # said of an export without customer ids, where none can be eligible
+        what = "FCR is" if fcr_lever else "the repeats that follow an unresolved contact are"
+        return f"{what} not measured: {b.repeats_not_measured}"
     pop = _fcr_population(s, b)
     scope = f" for {pop['label']}" if s.reasons else ""
     if fcr_lever and not pop["judged"]:

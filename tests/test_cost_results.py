@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -373,21 +374,49 @@ def test_a_period_no_longer_than_the_window_is_a_floor_of_unknown_size(tmp_path)
         "longer than the 7-day repeat window: its only journey may be one")
 
 
-def test_failure_demand_without_customer_ids_adds_up_nothing_it_cannot_measure(tmp_path):
+@pytest.fixture(scope="module")
+def without_ids(tmp_path_factory) -> ResultSet:
+    """The engagement with its customer ids left unmapped: no repeat can be measured."""
+    folder = tmp_path_factory.mktemp("no_ids")
+    path = _engagement(folder)
+    spec = yaml.safe_load(path.read_text())
+    del spec["sources"]["contacts"]["columns"]["customer_id"]
+    path.write_text(yaml.safe_dump(spec))
+    prepare_run(path, folder / "run")
+    return ResultSet.load(folder / "run", load_engagement(path))
+
+
+def test_failure_demand_without_customer_ids_adds_up_nothing_it_cannot_measure(without_ids):
     # no customer ids, so no repeat is measured: the paragraph said "0 of them were also repeats,
     # already in the repeat cost (0.00): counting them once, repeat cost and failure demand together
     # come to" the failure demand alone, above a table whose repeat columns read "not measured".
     # LOGIN: c4, c5, c6, c7 x 6.00 = 24.00, identified or not
     from cxkit import cost_narrative
 
-    path = _engagement(tmp_path)
-    spec = yaml.safe_load(path.read_text())
-    del spec["sources"]["contacts"]["columns"]["customer_id"]
-    path.write_text(yaml.safe_dump(spec))
-    prepare_run(path, tmp_path / "run")
-    results = ResultSet.load(tmp_path / "run", load_engagement(path))
-    text = str(cost_narrative.failure_demand_reading(results))
+    text = str(cost_narrative.failure_demand_reading(without_ids))
     assert "4 inbound contacts had these reasons (measured), costing" in text and "24.00" in text, text
     assert ("Which of them were also repeats is not measured: the export has no customer identifiers "
             "(contacts.customer_id). Repeat cost and failure demand are therefore not added up here.") in text, text
     assert "also repeats, already" not in text and "counting them once" not in text
+
+
+def test_scenarios_that_need_no_customer_are_worked_through_without_customer_ids(without_ids):
+    # the scenarios read "What-if scenarios is not measured: the export has no customer
+    # identifiers" as a whole; handle time and volume need none. Volume -5% of the 8 inbound
+    # contacts: 0.4 avoided in the 29 days; the FCR and transfer scenarios say why in their row
+    # (it was "no eligible contact could be judged (every one too recent, or none eligible)")
+    from cxkit import cost_narrative
+
+    assert without_ids.judge.not_measured("scenarios") is None
+    rows = without_ids.frame("scenario_summary").set_index("scenario")
+    assert rows.loc["Volume -5%", "contacts_avoided"] == pytest.approx(0.4)
+    assert rows.loc["AHT -20 s", "agent_hours_saved"] > 0
+    assert pd.isna(rows.loc["Volume -5%", "not_measured"]) and pd.isna(rows.loc["AHT -20 s", "not_measured"])
+    why = "the export has no customer identifiers (contacts.customer_id)"
+    assert rows.loc["FCR +5 points", "not_measured"] == f"FCR is not measured: {why}"
+    # no transfer counts either: that reason comes first
+    assert rows.loc["Transfers down by a quarter", "not_measured"] == (
+        "the transfer rate is not measured: the export has no transfer counts (contacts.transfers)")
+    assert pd.isna(rows.loc["FCR +5 points", "contacts_avoided"])
+    assert f"not worked through on this data: FCR is not measured: {why}" in str(cost_narrative.scenarios_reading(
+        without_ids))
