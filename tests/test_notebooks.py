@@ -165,7 +165,7 @@ def test_bank_report_runs_on_phone_only_data(tmp_path):
     assert "not measured" in card and "the export has one channel (voice)" in card and "0.0%" not in card
     # the effort index is shown (it adds up waits), saying it leaves switches out
     assert "Effort index: leaves out channel switches, as the export has one channel (voice)" in html
-    # repeat figures cover identified customers only, and the report carries that caveat
+    # FCR, repeats and journeys cover identified customers only, and the report carries that caveat
     assert "identified" in html
     # the summary carries the degraded FCR verdict as a caveat box
     summary = html.split(">Summary<")[-1].split('id="data-readiness"')[0]

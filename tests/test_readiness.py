@@ -585,7 +585,7 @@ def test_bank_reports_its_real_quirks(bank_run):
     fcr = r.matrix["fcr_repeat"]
     assert fcr["verdict"] == "degraded"
     assert fcr["reason"].startswith("FCR (repeat-based) and repeat share is degraded: customer_id is 59.0% null (")
-    assert "of 33,066 contacts); repeat figures cover identified customers only" in fcr["reason"]
+    assert "of 33,066 contacts); FCR, repeats and journeys cover identified customers only" in fcr["reason"]
     assert fcr["evidence"]["denominator"] == 33_066
     assert r.matrix["fcr_case"]["verdict"] == "blocked"  # phone only: no cases
     assert by_id["contacts.timezone_profile"].status == "pass"  # stated hours fit: no UTC mix-up
