@@ -1177,3 +1177,21 @@ def test_a_verdict_names_the_figures_it_spares():
     words = apart_from(many)
     # past eight, seven by name and the count of the others
     assert words.endswith(", FCR by team and 3 more figures it does not limit") and words.count(", ") == 1 + 6
+
+
+def test_a_partly_missing_customer_id_limits_case_based_fcr_not_case_follow_through(tmp_path):
+    # case-based FCR is over eligible contacts, whose customer is identified, as the repeat-based
+    # FCRs are: with 60% of chats unidentified it read "FCR (case-based) is ready" while they
+    # carried the caveat. Case follow-through reads no customer and carries none
+    from cxkit.figures import Judge
+
+    engagement, _ = _generated(tmp_path, ["null_customer"])
+    matrix = validate(engagement, tmp_path / "out", data_docs=False).readiness.matrix
+    case = matrix["fcr_case"]
+    assert case["verdict"] == "degraded", case
+    assert "FCR, repeats and journeys cover identified customers only" in case["reason"]
+    coverage = {t: {"rows": 10, "columns": {c: {"mapped": True, "non_null": 10} for c in cols}}
+                for t, cols in (("contacts", ("customer_id",)), ("cases", ("contact_id", "closed_at")))}
+    judge = Judge({"matrix": matrix}, coverage)
+    assert [c.reason for c in judge.caveats("fcr_case")] == [matrix["fcr_repeat"]["reasons"][0]["reason"]]
+    assert judge.caveats("case_followthrough") == []
