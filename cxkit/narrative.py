@@ -17,6 +17,7 @@ import pandas as pd
 
 from cxkit import display
 from cxkit.wording import days as in_days
+from cxkit.wording import first_days
 from cxkit.wording import plural  # noqa: F401 (the sections' helper, re-exported)
 
 __all__ = [
@@ -113,7 +114,7 @@ def repeat_share_floor(results: Any) -> str | None:
                 "can be seen repeating one before the period")
     against = ("; none arrived after it" if after is None
                else f", against {pct(after['rate'])} of the {int(after['denominator']):,} after it")
-    return (f"a floor: a contact in the period's first {in_days(window)} cannot be seen repeating one before the "
+    return (f"a floor: a contact in the period's {first_days(window)} cannot be seen repeating one before the "
             f"period ({pct(first['rate'])} of its {int(first['denominator']):,} inbound contacts counted as repeats"
             f"{against})")
 
@@ -127,7 +128,7 @@ def repeat_share_edge_words(results: Any) -> str | None:
     _, _, window = parts
     if _within_one_window(results):
         return f"the period is no longer than the {window:g}-day window: no contact of it sees a whole window back"
-    return f"the period's first {in_days(window)} see no earlier contact"
+    return f"the period's {first_days(window)} {'sees' if float(window) == 1 else 'see'} no earlier contact"
 
 
 def _journey_edge_parts(results: Any) -> tuple[int, int, float, bool] | None:
@@ -164,7 +165,7 @@ def journey_edge_clause(results: Any) -> str | None:
         return (f"a journey under way when the period began is counted from its first contact in it, and the period is "
                 f"no longer than the {window:g}-day repeat window: {_any_of(total)} may be one")
     return (f"a journey under way when the period began is counted from its first contact in it ({first:,} of the "
-            f"{total:,} journeys began in the period's first {in_days(window)}, where that can happen)")
+            f"{total:,} journeys began in the period's {first_days(window)}, where that can happen)")
 
 
 def journey_edge(results: Any) -> display.Html:
@@ -177,8 +178,8 @@ def journey_edge(results: Any) -> display.Html:
     if whole:
         where = f"The period is no longer than the {window:g}-day repeat window, so {_any_of(total)} may be one"
     else:
-        where = (f"{first:,} of the {total:,} journeys ({pct(first / total)}) began in the period's first "
-                 f"{in_days(window)}, where that can happen")
+        where = (f"{first:,} of the {total:,} journeys ({pct(first / total)}) began in the period's "
+                 f"{first_days(window)}, where that can happen")
     return _paragraph(
         "A journey under way when the period began is counted from its first contact in the period, as a journey of "
         f"its own: the contacts before the period are not in this data. {where}. Such a journey is part of an earlier "
@@ -227,7 +228,7 @@ def repeat_share_edge(results: Any) -> display.Html:
                     f"{pct(after['ci_low'])}-{pct(after['ci_high'])})")
     return _paragraph(
         f"Repeat share counts a repeat only when the earlier contact is in the period. A contact in the period's "
-        f"first {in_days(window)} cannot be seen repeating one before the period: {pct(first['rate'])} of the "
+        f"{first_days(window)} cannot be seen repeating one before the period: {pct(first['rate'])} of the "
         f"{int(first['denominator']):,} inbound contacts arriving then are counted as repeats{against}. The repeat "
         "share of the whole period, and the repeat cost priced on it, are floors.")
 

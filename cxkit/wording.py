@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["CURRENCY_SYMBOLS", "WHOLE_UNITS", "a_year", "days", "money", "plural", "share", "yearly", "yearly_note"]
+__all__ = ["CURRENCY_SYMBOLS", "WHOLE_UNITS", "a_year", "days", "first_days", "money", "plural", "share", "yearly",
+           "yearly_note"]
 
 
 #: Symbols of common currencies; any other code is written before the amount ("ILS 1,234.00").
@@ -45,6 +46,16 @@ def days(n: float) -> str:
     """
     text = f"{n:,.0f}" if float(n).is_integer() else f"{n:g}"
     return f"{text} {'day' if float(n) == 1 else 'days'}"
+
+
+def first_days(n: float) -> str:
+    """The start of a period ``n`` days long, as a reader says it: ``'first day'`` (a 1-day repeat
+    window read "the period's first 1 day see"), ``'first 7 days'``, ``'first 0.5 days'``.
+
+    >>> first_days(1), first_days(7.0), first_days(0.5)
+    ('first day', 'first 7 days', 'first 0.5 days')
+    """
+    return "first day" if float(n) == 1 else f"first {days(n)}"
 
 
 def _scale(n: float) -> int:

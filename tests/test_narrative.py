@@ -311,6 +311,11 @@ def test_a_long_period_with_contacts_in_its_first_window_only_is_not_called_shor
         "7 days cannot be seen repeating one before the period: 30.0% of the 40 inbound contacts arriving then are "
         "counted as repeats, and none arrived after them. The repeat share of the whole period, and the repeat cost "
         "priced on it, are floors.")
+    # a 1-day window: "the period's first 1 day see no earlier contact" (a 10-day Berlin engagement)
+    r.manifest["parameters"]["repeat_window_days"] = 1
+    assert narrative.repeat_share_edge_words(r) == "the period's first day sees no earlier contact"
+    assert "a contact in the period's first day cannot be seen" in narrative.repeat_share_floor(r)
+    assert "A contact in the period's first day cannot" in str(narrative.repeat_share_edge(r))
 
 
 def test_a_caveat_of_the_whole_table_is_printed_unmarked_and_every_mark_printed_is_in_the_table():
