@@ -89,11 +89,11 @@ def _within(seconds: float) -> str:
     return f"{seconds:g} s"
 
 
-def _busiest_without_calls(results: Any) -> dict[str, Any] | None:
+def _busiest_channel(results: Any) -> dict[str, Any] | None:
     """For a centre no call was offered to (chat, e-mail, messaging only), the operations row of
-    the channel with the most contacts offered to a queue; None where calls were offered."""
+    the channel with the most contacts offered to a queue; None where no such contact was."""
     ops = results.frame("operations")
-    if ops is None or results.row("operations", channel="voice") is not None:
+    if ops is None:
         return None
     rows = ops[ops["channel"].isin(list(_ANSWERED_NOUN)) & (ops["offered"] > 0)]
     if rows.empty:
@@ -226,29 +226,23 @@ def headlines(results: Any) -> Headlines:
     if cost_finding is not None:
         out.said(cost_card["figure"] if cost_card else "repeat_cost", judge, cost_finding)
 
+    # the calls' service level; a centre without calls: its busiest channel's, at its own
+    # threshold (the headline had no service level at all)
     voice = results.row("operations", channel="voice")
-    if voice is not None:
+    shown = voice if voice is not None else _busiest_channel(results)
+    if shown is not None:
+        channel = str(shown["channel"])
+        abandons = channel != "email" and _ok(shown["abandon_rate"]) and judge.measured("abandon_rate")
+        noun = "calls" if channel == "voice" else _ANSWERED_NOUN[channel].lower()
+        # the calls' card says nothing more without an abandon rate (their offered count may not
+        # be measured either); another channel's gives its volume
+        offered = None if channel == "voice" and not abandons else f"{int(shown['offered']):,} {noun} offered"
         out.cards.append({
-            "label": _service_level_label(results, voice["sl_threshold_s"]),
+            "label": _service_level_label(results, shown["sl_threshold_s"], channel),
             "figure": "service_level",
-            "value": voice["service_level"],
+            "value": shown["service_level"],
             "format": "percent",
-            "detail": (f"abandon rate {pct(voice['abandon_rate'])} of {int(voice['offered']):,} calls offered"
-                       if _ok(voice["abandon_rate"]) and judge.measured("abandon_rate") else None),
-        })
-    # a centre without calls: its busiest channel's service level at its own threshold (the
-    # headline had no service level at all)
-    busiest = _busiest_without_calls(results)
-    if busiest is not None:
-        noun = _ANSWERED_NOUN[busiest["channel"]]
-        abandons = busiest["channel"] != "email" and _ok(busiest["abandon_rate"]) and judge.measured("abandon_rate")
-        out.cards.append({
-            "label": _service_level_label(results, busiest["sl_threshold_s"], busiest["channel"]),
-            "figure": "service_level",
-            "value": busiest["service_level"],
-            "format": "percent",
-            "detail": (f"abandon rate {pct(busiest['abandon_rate'])} of " if abandons else "")
-            + f"{int(busiest['offered']):,} {noun.lower()} offered",
+            "detail": f"abandon rate {pct(shown['abandon_rate'])} of {offered}" if abandons else offered,
         })
     every = results.row("operations", channel="all")
     if every is not None:
