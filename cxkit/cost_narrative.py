@@ -568,9 +568,13 @@ def staffing_not_assessed(results: Any) -> str | None:
         return (f"the engagement staffs {named} with Erlang C (capacity.channels) and no contact was offered to a "
                 f"queue in {'that channel' if len(staffed) == 1 else 'those channels'}{have}: list the channels to "
                 "staff under capacity.channels")
-    return ("no WFM interval could be paired with contacts of the same queue: check that "
-            "sources.intervals.columns.queue gives the contacts' queue names (readiness check "
-            "intervals.queue_in_contacts)")
+    return _QUEUES_NOT_PAIRED
+
+
+#: why nothing was staffed when the WFM export names no queue of the contacts'
+_QUEUES_NOT_PAIRED = ("no WFM interval could be paired with contacts of the same queue: check that "
+                      "sources.intervals.columns.queue gives the contacts' queue names (readiness check "
+                      "intervals.queue_in_contacts)")
 
 
 def capacity_reading(results: Any) -> display.Html:
@@ -587,10 +591,10 @@ def capacity_reading(results: Any) -> display.Html:
                  f"{int(acc['intervals']):,} intervals) and was {pct(abs(bias))} too {'high' if bias > 0 else 'low'} "
                  f"overall (bias); the mean error per interval with contacts (MAPE) was {pct(acc['mape'])}.")
     staff = results.row("staffing_summary", queue="all")
-    unassessed = staffing_not_assessed(results)
-    if unassessed and results.judge.measured("staffing"):
+    measured = results.judge.measured("staffing")
+    if measured and (unassessed := staffing_not_assessed(results)):
         text += f" Staffing against Erlang C is not assessed: {unassessed}."
-    if staff is not None and results.judge.measured("staffing"):
+    if staff is not None and measured:
         target = results.manifest["parameters"].get("service_level_target")
         if int(staff["intervals"] or 0):
             text += (f" Against the agents Erlang C needs for {float(target):.0%} answered within each channel's "
@@ -644,10 +648,7 @@ def service_level_gap_reading(results: Any) -> display.Html:
         if not modelled:
             # nothing paired, not an all-clear: a WFM export naming its queues otherwise than the
             # contacts (Q_STOERUNG for Störung) read "No interval ... was staffed below" before
-            why = staffing_not_assessed(results) or (
-                "no WFM interval could be paired with contacts of the same queue: check that "
-                "sources.intervals.columns.queue gives the contacts' queue names (readiness check "
-                "intervals.queue_in_contacts)")
+            why = staffing_not_assessed(results) or _QUEUES_NOT_PAIRED
             return _p(f"Staffing against Erlang C is not assessed: {why}.")
         return _p(f"Of the {modelled:,} intervals modelled, none with contacts was staffed below the Erlang C "
                   "requirement.")

@@ -224,15 +224,16 @@ class Inputs:
         from cxkit import scenarios
 
         c = self.engagement.cost
+        judge = self.judge  # one Judge for the three; None until compute_results sets the coverage
+        absent = judge.absent if judge is not None else (lambda figure: None)
         baseline = scenarios.measure_baseline(
             self.contacts, c, self.prices, self.period, end_of_data=self.eod, window_days=self.res.repeat_window_days,
             exclude_reasons=self.res.exclude_reasons, intervals=self.table("intervals"),
             currency=self.engagement.currency, min_n=self.res.min_n, counts=self.repeat_counts,
             journey_rows=self.journey_contacts, fcr_by_reason=self.result("fcr_by_reason"),
             transfer_repeats=self.result("repeat_after_transfer"),
-            containment_not_measured=self.judge.absent("containment") if self.judge is not None else None,
-            transfers_not_measured=self.judge.absent("transfer_rate") if self.judge is not None else None,
-            repeats_not_measured=self.judge.absent("fcr_repeat") if self.judge is not None else None,
+            containment_not_measured=absent("containment"), transfers_not_measured=absent("transfer_rate"),
+            repeats_not_measured=absent("fcr_repeat"),
         )
         return scenarios.run_scenarios(baseline, c.scenarios, seed=c.seed, draws=c.monte_carlo_draws)
 
