@@ -348,7 +348,10 @@ def cost_per_issue_reading(results: Any) -> display.Html:
 def _value(results: Any, value: Any, unit: str) -> str:
     v = _num(value)
     if v is None:
-        return "not priced" if unit == results.manifest.get("currency") else display.MISSING
+        if unit == results.manifest.get("currency"):
+            return "not priced"
+        # a handle time the export lacks, and the hours and FTE that need it
+        return "not measured" if unit in ("hours", "FTE", "seconds") else display.MISSING
     currency = str(results.manifest.get("currency") or "")
     if unit == currency:
         return money(results, v)
@@ -385,6 +388,8 @@ _SOURCE_WORDS = {
 def _output_value(results: Any, output: str, value: Any) -> str:
     if output == "net_saving_year":
         return money(results, value, 0)
+    if _num(value) is None:  # agent hours and FTE without handle times: not measured
+        return "not measured"
     if output == "fte_saved":
         return f"{float(value):,.2f}"
     return f"{float(value):,.0f}"
@@ -405,13 +410,19 @@ def scenarios_reading(results: Any) -> display.Html:
     if isinstance(why, str) and why:
         return _p(f"{s['scenario']}: not worked through on this data: {why}.")
     net = mc[(mc["scenario"] == s["scenario"]) & (mc["output"] == "net_saving_year")].iloc[0]
-    saving, fte, avoided = _num(s["net_saving_year"]), float(s["fte_saved"]), float(s["contacts_avoided_year"])
+    saving, fte, avoided = _num(s["net_saving_year"]), _num(s["fte_saved"]), float(s["contacts_avoided_year"])
     text = (f"{s['scenario']}: on this center's data it {'avoids' if avoided >= 0 else 'adds'} {abs(avoided):,.0f} "
             f"contacts a year")
-    fte_text = f"{'frees' if fte >= 0 else 'needs'} {abs(fte):,.2f} {'' if fte >= 0 else 'more '}FTE"
+    if fte is None:
+        # no handle time in the export: the hours, and the FTE, were never measured (not 0)
+        text += f"; its agent hours and FTE are not measured ({s.get('hours_not_measured')})"
+        fte_text = None
+    else:
+        fte_text = f"{'frees' if fte >= 0 else 'needs'} {abs(fte):,.2f} {'' if fte >= 0 else 'more '}FTE"
     if saving is None:
         why = _why_not_priced(results, s["scenario"])
-        text += f" and {fte_text}; its net saving is not priced ({why}). {_yearly_figures(results)}."
+        text += (f" and {fte_text}; its" if fte_text else ", and its")
+        text += f" net saving is not priced ({why}). {_yearly_figures(results)}."
     else:
         word = "a net saving" if saving >= 0 else "a net cost"
         p10, p90 = float(net["p10"]), float(net["p90"])
@@ -419,7 +430,8 @@ def scenarios_reading(results: Any) -> display.Html:
             span = f"P10-P90 of the cost {money(results, -p90, 0)} to {money(results, -p10, 0)}"
         else:
             span = f"P10-P90 of the net saving {money(results, p10, 0)} to {money(results, p90, 0)}"
-        text += (f", {fte_text} and gives {word} of {money(results, abs(saving), 0)} a year ({span} over "
+        text += (f", {fte_text} and gives" if fte_text else ", and it gives")
+        text += (f" {word} of {money(results, abs(saving), 0)} a year ({span} over "
                  f"{int(net['draws']):,} draws, seed {int(net['seed'])}; {_yearly_figures(results).lower()}).")
     flags = results.frame("scenario_flags")
     if flags is not None:
@@ -691,15 +703,23 @@ def _no_price(results: Any) -> str:
 def _why_not_priced(results: Any, scenario: str) -> str:
     """Why a scenario's net saving has no value: the price its unpriced saving lines lack (a
     price per contact, or the cost of an agent hour for a change in handle time)."""
-    from cxkit.scenarios import HOURLY_SAVINGS
+    from cxkit.scenarios import HOURLY_SAVINGS, HOURLY_SAVINGS_HOURS
 
     lines = results.frame("scenario_lines")
-    mine = lines[(lines["scenario"] == scenario) & lines["item"].str.startswith("Saving") & lines["value"].isna()]
+    lines = lines[lines["scenario"] == scenario]
+    mine = lines[lines["item"].str.startswith("Saving") & lines["value"].isna()]
     unpriced = set(mine["item"])
+    hours = lines.set_index("item")["value"]
     why = []
     if unpriced - set(HOURLY_SAVINGS):
         why.append(_no_price(results))
-    if unpriced & set(HOURLY_SAVINGS):
+    # a saving priced from agent hours lacks the hours (no handle times) or the hour's cost
+    hourly = unpriced & set(HOURLY_SAVINGS)
+    if any(pd.isna(hours.get(HOURLY_SAVINGS_HOURS[i])) for i in hourly):
+        summary = results.frame("scenario_summary")
+        untimed = summary.loc[summary["scenario"] == scenario].get("hours_not_measured", pd.Series(dtype=object)).dropna()
+        why.append("the agent hours it would save are not measured" + (f" ({untimed.iloc[0]})" if len(untimed) else ""))
+    if any(not pd.isna(hours.get(HOURLY_SAVINGS_HOURS[i])) for i in hourly):
         why.append("no cost of an agent hour, as no priced channel has a measured handle time to imply one: "
                    "give cost.loaded_hourly_cost")
     return "; ".join(why) or _no_price(results)

@@ -80,7 +80,9 @@ DEFINITIONS: dict[str, str] = {
     "/ 3600 / occupancy. Volume lever: contacts = -change x inbound contacts; saving = -change x cost of the priced "
     "inbound contacts; hours = -change x inbound handle hours / occupancy. Levers add (first order). Per year = "
     "period x 365 / period days. FTE = agent hours per year / productive hours per FTE. Agent hours become cash only "
-    "when staffing changes with them.",
+    "when staffing changes with them. Without handle times in the export, every hours line that needs one (and so "
+    "the scenario's agent hours, FTE and any saving priced from those hours) is not measured, never 0; an AHT change's "
+    "own hours need none.",
     "Monte Carlo": "Each scenario input with a low / high range is drawn from a triangular distribution (low, base, "
     "high) by numpy's seeded generator (the engagement's seed, and the scenario's name): the same seed gives the "
     "same P10 / P50 / P90, byte for byte. The seed and the number of draws are in the parameters below.",

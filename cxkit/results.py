@@ -224,7 +224,7 @@ class Inputs:
         from cxkit import scenarios
 
         c = self.engagement.cost
-        judge = self.judge  # one Judge for the three; None until compute_results sets the coverage
+        judge = self.judge  # one Judge for the four; None until compute_results sets the coverage
         absent = judge.absent if judge is not None else (lambda figure: None)
         baseline = scenarios.measure_baseline(
             self.contacts, c, self.prices, self.period, end_of_data=self.eod, window_days=self.res.repeat_window_days,
@@ -233,7 +233,7 @@ class Inputs:
             journey_rows=self.journey_contacts, fcr_by_reason=self.result("fcr_by_reason"),
             transfer_repeats=self.result("repeat_after_transfer"),
             containment_not_measured=absent("containment"), transfers_not_measured=absent("transfer_rate"),
-            repeats_not_measured=absent("fcr_repeat"),
+            repeats_not_measured=absent("fcr_repeat"), handle_times_not_measured=absent("aht"),
         )
         return scenarios.run_scenarios(baseline, c.scenarios, seed=c.seed, draws=c.monte_carlo_draws)
 

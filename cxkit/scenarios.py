@@ -42,6 +42,7 @@ from cxkit.wording import yearly
 
 __all__ = [
     "HOURLY_SAVINGS",
+    "HOURLY_SAVINGS_HOURS",
     "PRACTICE_CASE",
     "OUTPUTS",
     "Baseline",
@@ -64,6 +65,8 @@ PRACTICE_CASE = "FCR 62% to 73% with AHT +40 s (practice case)"
 #: the saving lines priced by the cost of an agent hour (not by a price per contact): fewer
 #: transfers' shorter handling, and a change in AHT
 HOURLY_SAVINGS = ("Saving from fewer transfers (handle time)", "Saving from the AHT change")
+#: the line of agent hours each of :data:`HOURLY_SAVINGS` prices
+HOURLY_SAVINGS_HOURS = dict(zip(HOURLY_SAVINGS, ("Agent hours from fewer transfers", "Agent hours from the AHT change")))
 
 #: The columns of each long table of a scenario run, after its leading ``scenario`` column.
 _LINE_COLUMNS = ["step", "item", "formula", "value", "unit", "source"]
@@ -268,6 +271,10 @@ class Baseline:
     #: why FCR and repeats are not measured in this export (no customer ids), or None: then no
     #: contact is eligible because none could be, not because every one was too recent
     repeats_not_measured: str | None = None
+    #: why handle times are not measured in this export (no talk times), or None: then the
+    #: handle-time figures above are 0 because nothing was timed, and every agent hour that
+    #: needs one (of an avoided repeat, transfer, contained entry or volume) is not measured
+    handle_times_not_measured: str | None = None
 
     @property
     def transfer_rate(self) -> float:
@@ -320,6 +327,7 @@ def measure_baseline(
     containment_not_measured: str | None = None,
     transfers_not_measured: str | None = None,
     repeats_not_measured: str | None = None,
+    handle_times_not_measured: str | None = None,
 ) -> Baseline:
     """Measure the scenario baseline (executes a few small aggregates: the reporting edge).
 
@@ -530,6 +538,7 @@ def measure_baseline(
         containment_not_measured=containment_not_measured,
         transfers_not_measured=transfers_not_measured,
         repeats_not_measured=repeats_not_measured,
+        handle_times_not_measured=handle_times_not_measured,
     )
 
 
@@ -713,6 +722,13 @@ def evaluate(s: Scenario, b: Baseline, x: Mapping[str, Any]) -> dict[str, np.nda
     occ = b.occupancy
     r = np.asarray(x.get("repeats_per_unresolved", 0.0), dtype=float)
     p_rep = (b.repeat_price if b.repeat_price is not None else np.nan) * b.repeat_priced_share
+    # a handle time the export lacks is NaN, never 0: the agent hours that need it (and the
+    # FTE, and a saving priced from them) read "not measured"
+    timed = b.handle_times_not_measured is None
+    rep_h = b.repeat_handle_h if timed else np.nan
+    gap_h = ((b.aht_transferred_s or 0.0) - (b.aht_not_transferred_s or 0.0)) / 3600 if timed else np.nan
+    agent_h = (b.agent_aht_s or 0.0) / 3600 if timed else np.nan
+    inbound_h = b.inbound_handle_h if timed else np.nan
     o: dict[str, np.ndarray] = {}
 
     # FCR
@@ -722,23 +738,22 @@ def evaluate(s: Scenario, b: Baseline, x: Mapping[str, Any]) -> dict[str, np.nda
     o["fcr_after"] = pop["fcr"] + df
     o["unresolved_avoided"] = df * pop["eligible"]
     o["repeats_avoided_fcr"] = r * o["unresolved_avoided"]
-    o["saving_fcr"] = _priced(o["repeats_avoided_fcr"], p_rep * k)
-    o["hours_fcr"] = o["repeats_avoided_fcr"] * b.repeat_handle_h / occ
+    o["saving_fcr"] = _at(o["repeats_avoided_fcr"], p_rep * k)
+    o["hours_fcr"] = _at(o["repeats_avoided_fcr"], rep_h) / occ
 
     # transfers
     if "transfer_rate_to" in x and b.handled:
         t0 = b.transfer_rate
         dt = t0 - np.asarray(x["transfer_rate_to"], dtype=float)
         o["transfers_avoided"] = dt * b.handled
-        gap_h = ((b.aht_transferred_s or 0.0) - (b.aht_not_transferred_s or 0.0)) / 3600
-        o["hours_transfer_handle"] = o["transfers_avoided"] * gap_h / occ
-        o["saving_transfer_handle"] = _priced(o["hours_transfer_handle"], H)
+        o["hours_transfer_handle"] = _at(o["transfers_avoided"], gap_h) / occ
+        o["saving_transfer_handle"] = _at(o["hours_transfer_handle"], H)
         moved_eligible = b.eligible_judged_transferred * (dt / t0 if t0 else 0.0)
         fcr_gap = (b.fcr_not_transferred or 0.0) - (b.fcr_transferred or 0.0)
         o["unresolved_avoided_transfer"] = moved_eligible * fcr_gap * (b.eligible / b.fcr_judged if b.fcr_judged else 0.0)
         o["repeats_avoided_transfer"] = r * o["unresolved_avoided_transfer"]
-        o["saving_transfer_repeats"] = _priced(o["repeats_avoided_transfer"], p_rep * k)
-        o["hours_transfer_repeats"] = o["repeats_avoided_transfer"] * b.repeat_handle_h / occ
+        o["saving_transfer_repeats"] = _at(o["repeats_avoided_transfer"], p_rep * k)
+        o["hours_transfer_repeats"] = _at(o["repeats_avoided_transfer"], rep_h) / occ
     else:
         for name in ("transfers_avoided", "hours_transfer_handle", "saving_transfer_handle", "unresolved_avoided_transfer",
                      "repeats_avoided_transfer", "saving_transfer_repeats", "hours_transfer_repeats"):
@@ -750,8 +765,8 @@ def evaluate(s: Scenario, b: Baseline, x: Mapping[str, Any]) -> dict[str, np.nda
         o["agent_contacts_avoided"] = dc * b.containment_entries
         agent = b.agent_price if b.agent_price is not None else np.nan
         net_price = agent - (b.self_service_price or 0.0)  # self-service unpriced: flagged "check"
-        o["saving_containment"] = _priced(o["agent_contacts_avoided"], net_price * k)
-        o["hours_containment"] = o["agent_contacts_avoided"] * (b.agent_aht_s or 0.0) / 3600 / occ
+        o["saving_containment"] = _at(o["agent_contacts_avoided"], net_price * k)
+        o["hours_containment"] = _at(o["agent_contacts_avoided"], agent_h) / occ
     else:
         o["agent_contacts_avoided"] = z.copy()
         o["saving_containment"] = z.copy()
@@ -762,15 +777,15 @@ def evaluate(s: Scenario, b: Baseline, x: Mapping[str, Any]) -> dict[str, np.nda
     o["volume_change_contacts"] = v * b.inbound
     # the priced inbound contacts' cost (the unpriced are kept out); none priced: not priced
     priced_inbound_cost = b.inbound_cost if b.inbound > b.inbound_not_priced else np.nan
-    o["saving_volume"] = _priced(-v, priced_inbound_cost * k)
-    o["hours_volume"] = -v * b.inbound_handle_h / occ
+    o["saving_volume"] = _at(-v, priced_inbound_cost * k)
+    o["hours_volume"] = _at(-v, inbound_h) / occ
 
     # AHT, on the handled contacts left after the avoided ones
     avoided_handled = (o["repeats_avoided_fcr"] + o["repeats_avoided_transfer"]) * b.repeat_handled_share
     o["handled_after"] = b.handled - avoided_handled + v * b.handled
     da = np.asarray(x.get("aht_change_s", 0.0), dtype=float) + z
     o["hours_aht"] = -o["handled_after"] * da / 3600 / occ
-    o["saving_aht"] = _priced(o["hours_aht"], H)
+    o["saving_aht"] = _at(o["hours_aht"], H)
 
     contacts = o["repeats_avoided_fcr"] + o["repeats_avoided_transfer"] + o["agent_contacts_avoided"] - o["volume_change_contacts"]
     hours = o["hours_fcr"] + o["hours_transfer_handle"] + o["hours_transfer_repeats"] + o["hours_containment"] + o["hours_volume"] + o["hours_aht"]
@@ -789,12 +804,13 @@ def evaluate(s: Scenario, b: Baseline, x: Mapping[str, Any]) -> dict[str, np.nda
     return o
 
 
-def _priced(quantity: np.ndarray, price: Any) -> np.ndarray:
-    """``quantity x price``; 0 where the quantity is 0 (an unknown price then costs nothing) and
-    NaN where a non-zero quantity has no price."""
+def _at(quantity: np.ndarray, rate: Any) -> np.ndarray:
+    """``quantity x rate`` (a price, a handle time); 0 where the quantity is 0 (an unknown rate
+    then adds nothing) and NaN where a non-zero quantity has no rate (a price nobody gave, a
+    handle time the export lacks), never 0."""
     q = np.asarray(quantity, dtype=float)
     with np.errstate(invalid="ignore"):
-        return np.where(q == 0, 0.0, q * np.asarray(price, dtype=float))
+        return np.where(q == 0, 0.0, q * np.asarray(rate, dtype=float))
 
 
 def _base(s: Scenario, b: Baseline) -> dict[str, float]:
@@ -804,6 +820,10 @@ def _base(s: Scenario, b: Baseline) -> dict[str, float]:
 
 def _n(v: float, d: int = 0) -> str:
     return f"{v:,.{d}f}"
+
+
+def _hours_text(v: float) -> str:
+    return f"{_n(v, 1)} h" if math.isfinite(v) else "hours not measured"
 
 
 def _hourly_text(x: Mapping[str, Any]) -> str:
@@ -860,20 +880,26 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
                 b.repeat_priced_share, "share", "measured")
         add("Saving from avoided repeats", f"{_n(o['repeats_avoided_fcr'], 1)} x {_rep_price_text(b)}",
             o["saving_fcr"], cur, "computed")
+        handle = (f"{b.repeat_handle_h * 60:.2f} min handle" if b.handle_times_not_measured is None
+                  else "their handle time (not measured)")
         add("Agent hours from avoided repeats",
-            f"{_n(o['repeats_avoided_fcr'], 1)} x {b.repeat_handle_h * 60:.2f} min handle / {b.occupancy:.0%} occupancy",
-            o["hours_fcr"], "hours", "computed")
+            f"{_n(o['repeats_avoided_fcr'], 1)} x {handle} / {b.occupancy:.0%} occupancy", o["hours_fcr"], "hours",
+            "computed")
     if "transfer_rate_to" in x:
         add("Transfer rate before", f"{_n(b.transferred)} transferred / {_n(b.handled)} handled", b.transfer_rate, "share", "measured")
         add("Transfer rate after", "from the scenario", x["transfer_rate_to"], "share", "scenario")
         add("Transfers avoided", f"({b.transfer_rate:.1%} - {x['transfer_rate_to']:.1%}) x {_n(b.handled)} handled",
             o["transfers_avoided"], "contacts", "computed")
-        add("Handle time of a transfer",
-            f"AHT transferred {b.aht_transferred_s or 0:.0f} s - not transferred {b.aht_not_transferred_s or 0:.0f} s",
-            (b.aht_transferred_s or 0) - (b.aht_not_transferred_s or 0), "seconds", "measured")
+        if b.handle_times_not_measured is None:
+            add("Handle time of a transfer",
+                f"AHT transferred {b.aht_transferred_s or 0:.0f} s - not transferred {b.aht_not_transferred_s or 0:.0f} s",
+                (b.aht_transferred_s or 0) - (b.aht_not_transferred_s or 0), "seconds", "measured")
+        else:
+            add("Handle time of a transfer", f"not measured: {b.handle_times_not_measured}", float("nan"), "seconds",
+                "measured")
         add("Agent hours from fewer transfers", "transfers avoided x handle-time gap / 3600 / occupancy",
             o["hours_transfer_handle"], "hours", "computed")
-        add(HOURLY_SAVINGS[0], f"{_n(o['hours_transfer_handle'], 1)} h x {_hourly_text(x)}",
+        add(HOURLY_SAVINGS[0], f"{_hours_text(o['hours_transfer_handle'])} x {_hourly_text(x)}",
             o["saving_transfer_handle"], cur, "computed")
         add("FCR gap, not transferred - transferred",
             f"{(b.fcr_not_transferred or 0):.1%} - {(b.fcr_transferred or 0):.1%}",
@@ -899,14 +925,17 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
                 else f"agent contact {b.agent_price:.2f} (self-service not priced: not subtracted)",
                 b.agent_price - (ss or 0), cur, _PRICE_SOURCE[b.sources.get("containment_price_basis", GIVEN)])
         add("Saving from containment", "agent contacts avoided x saving per entry", o["saving_containment"], cur, "computed")
-        add("Agent hours from containment", f"x {b.agent_aht_s or 0:.0f} s AHT / 3600 / occupancy", o["hours_containment"], "hours", "computed")
+        aht = f"{b.agent_aht_s or 0:.0f} s AHT" if b.handle_times_not_measured is None else "AHT (not measured)"
+        add("Agent hours from containment", f"x {aht} / 3600 / occupancy", o["hours_containment"], "hours", "computed")
     if "volume_change" in x:
         add("Inbound contacts", "all inbound contacts in the period", b.inbound, "contacts", "measured")
         add("Volume change", "from the scenario", x["volume_change"], "share", "scenario")
         add("Saving from volume", f"-({x['volume_change']:+.1%}) x {_n(b.inbound_cost, 2)} cost of priced inbound contacts",
             o["saving_volume"], cur, "computed")
-        add("Agent hours from volume", f"-({x['volume_change']:+.1%}) x {_n(b.inbound_handle_h, 1)} inbound handle hours / occupancy",
-            o["hours_volume"], "hours", "computed")
+        hours = (f"{_n(b.inbound_handle_h, 1)} inbound handle hours" if b.handle_times_not_measured is None
+                 else "inbound handle hours (not measured)")
+        add("Agent hours from volume", f"-({x['volume_change']:+.1%}) x {hours} / occupancy", o["hours_volume"], "hours",
+            "computed")
     if "aht_change_s" in x:
         add("Handled contacts after the change", "handled - handled repeats avoided (+ volume change)", o["handled_after"], "contacts", "computed")
         add("AHT change", "from the scenario", x["aht_change_s"], "seconds", "scenario")
@@ -918,14 +947,16 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
         add(HOURLY_SAVINGS[1], f"{_n(o['hours_aht'], 1)} h x {_hourly_text(x)}", o["saving_aht"], cur,
             "computed")
     add("Contacts avoided (period)", "sum of the contacts lines", o["contacts_avoided"], "contacts", "computed")
-    add("Agent hours saved (period)", "sum of the hours lines", o["agent_hours_saved"], "hours", "computed")
+    untimed = "" if math.isfinite(o["agent_hours_saved"]) else f" (not measured: {b.handle_times_not_measured})"
+    add("Agent hours saved (period)", f"sum of the hours lines{untimed}", o["agent_hours_saved"], "hours", "computed")
     add("Net saving (period)", "sum of the saving lines (negative: a cost)", o["net_saving"], cur, "computed")
     # scaled up from fewer days, the period's own at a year, an average over more
     per_year = f"x 365 / {in_days(b.period_days)} ({yearly(b.period_days)})"
     add("Contacts avoided per year", per_year, o["contacts_avoided_year"], "contacts", "computed")
     add("Agent hours saved per year", per_year, o["agent_hours_saved_year"], "hours", "computed")
-    add("FTE saved", f"{_n(o['agent_hours_saved_year'])} h / {_n(b.productive_hours_per_fte)} productive hours per FTE",
-        o["fte_saved"], "FTE", "computed")
+    hours_year = f"{_n(o['agent_hours_saved_year'])} h" if not untimed else "agent hours (not measured)"
+    add("FTE saved", f"{hours_year} / {_n(b.productive_hours_per_fte)} productive hours per FTE", o["fte_saved"], "FTE",
+        "computed")
     add("Net saving per year", per_year, o["net_saving_year"], cur, "computed")
     if "fcr_change" in x or "transfer_rate_to" in x:
         add("Repeat contacts avoided, share of all repeats", f"{_n(o['repeats_avoided'], 1)} / {_n(b.repeats)} repeats",
@@ -975,7 +1006,9 @@ def monte_carlo(s: Scenario, b: Baseline, *, seed: int, draws: int = 10_000) -> 
     rows = []
     for key, label in OUTPUTS.items():
         v = np.broadcast_to(o[key], (draws,))
-        if np.isnan(v).any():  # an output that needs a price nobody gave: not priced, in every draw
+        # an output that needs a price nobody gave (not priced) or a handle time the export lacks
+        # (not measured) has no value in any draw
+        if np.isnan(v).any():
             p10 = p50 = p90 = negative = float("nan")
         else:
             p10, p50, p90 = np.percentile(v, [10, 50, 90])
@@ -1082,7 +1115,12 @@ def consistency_flags(s: Scenario, b: Baseline) -> pd.DataFrame:
     if "containment_to" in inputs and b.self_service_price is None:
         rows.append(("self-service not priced", "check",
                      "the saving of a contained entry counts the agent contact avoided and not the self-service cost"))
-    if ("aht_change_s" in inputs or "transfer_rate_to" in inputs) and b.hourly_cost is None:
+    timed = math.isfinite(o["agent_hours_saved"])
+    if not timed:
+        rows.append(("agent hours not measured", "check",
+                     f"{b.handle_times_not_measured}: the agent hours its contacts would have taken, the FTE and any "
+                     "saving priced from those hours are not measured"))
+    if ("aht_change_s" in inputs or "transfer_rate_to" in inputs) and b.hourly_cost is None and timed:
         rows.append(("agent hours not priced", "check",
                      "no cost.loaded_hourly_cost and no priced channel with handle time: the hours are shown, "
                      "their saving is not priced"))
@@ -1130,7 +1168,9 @@ def run_scenarios(
     ``summary`` has one row per scenario: ``scenario``, ``description``, the base outputs
     (:data:`OUTPUTS`, plus ``contacts_avoided``, ``agent_hours_saved``, ``net_saving`` per
     period), ``net_saving_year_p10`` / ``_p50`` / ``_p90``, ``repeat_drop_share``,
-    ``inconsistent_flags``, ``top_driver`` (the input with the largest tornado swing).
+    ``inconsistent_flags``, ``top_driver`` (the input with the largest tornado swing),
+    ``not_measured`` (why the scenario is not worked through, or null) and
+    ``hours_not_measured`` (why its agent hours and FTE are not: no handle times, or null).
     """
     chosen = list(scenarios) if scenarios else default_scenarios(b)
     summaries, lines, mcs, tors, flags = [], [], [], [], []
@@ -1161,6 +1201,7 @@ def run_scenarios(
             "inconsistent_flags": int((fl["severity"] == "inconsistent").sum()),
             "top_driver": tor["input"].iloc[0] if len(tor) else "",
             "not_measured": None,
+            "hours_not_measured": None if math.isfinite(base["agent_hours_saved"]) else b.handle_times_not_measured,
         })
         for frame, bucket in ((scenario_lines(s, b), lines), (mc, mcs), (tor, tors), (fl, flags)):
             bucket.append(frame.assign(scenario=s.name)[["scenario", *frame.columns]])
@@ -1181,7 +1222,8 @@ def run_scenarios(
     )
 
 
-#: the summary's columns, in order (a scenario not worked through has only the first two and the last)
+#: the summary's columns, in order (a scenario not worked through has only the first two and
+#: ``not_measured``)
 _SUMMARY_COLUMNS = ["scenario", "description", "contacts_avoided", "agent_hours_saved", "net_saving", *OUTPUTS,
                     "net_saving_year_p10", "net_saving_year_p50", "net_saving_year_p90", "repeat_drop_share",
-                    "inconsistent_flags", "top_driver", "not_measured"]
+                    "inconsistent_flags", "top_driver", "not_measured", "hours_not_measured"]

@@ -420,3 +420,38 @@ def test_scenarios_that_need_no_customer_are_worked_through_without_customer_ids
     assert pd.isna(rows.loc["FCR +5 points", "contacts_avoided"])
     assert f"not worked through on this data: FCR is not measured: {why}" in str(cost_narrative.scenarios_reading(
         without_ids))
+
+
+@pytest.fixture(scope="module")
+def without_talk(tmp_path_factory) -> ResultSet:
+    """The engagement with its talk times left unmapped (and an hourly cost given)."""
+    folder = tmp_path_factory.mktemp("no_talk")
+    path = _engagement(folder, loaded_hourly_cost=30.0)
+    spec = yaml.safe_load(path.read_text())
+    del spec["sources"]["contacts"]["columns"]["talk_s"]
+    path.write_text(yaml.safe_dump(spec))
+    prepare_run(path, folder / "run")
+    return ResultSet.load(folder / "run", load_engagement(path))
+
+
+def test_scenario_hours_without_handle_times_are_not_measured(without_talk):
+    # an export without talk times: "Agent hours saved 0" and "FTE saved 0.00" for FCR +5 points,
+    # containment and volume, and the practice case "needs 0.48 more FTE" from its AHT change alone
+    from cxkit import cost_narrative
+
+    why = "the export has no talk (handling) times (contacts.talk_s)"
+    rows = without_talk.frame("scenario_summary").set_index("scenario")
+    for name in ("FCR +5 points", "Volume -5%"):
+        assert pd.isna(rows.loc[name, "agent_hours_saved_year"]) and pd.isna(rows.loc[name, "fte_saved"]), name
+        assert rows.loc[name, "hours_not_measured"] == why
+    # the FCR saving is priced per contact: measured; the volume's contacts counted
+    assert rows.loc["FCR +5 points", "net_saving_year"] > 0
+    assert rows.loc["Volume -5%", "contacts_avoided"] == pytest.approx(0.4)
+    # an AHT change needs no measured handle time: 7 handled contacts x 20 s / 3600 / 0.8 occupancy
+    assert rows.loc["AHT -20 s", "agent_hours_saved"] == pytest.approx(7 * 20 / 3600 / 0.8)
+    assert pd.isna(rows.loc["AHT -20 s", "hours_not_measured"])
+    text = str(cost_narrative.scenarios_reading(without_talk))
+    assert f"its agent hours and FTE are not measured ({why})" in text, text
+    assert "FTE and gives" not in text and "more FTE" not in text
+    details = str(cost_narrative.scenario_details(without_talk))
+    assert "nan" not in details.lower().replace("financ", "")

@@ -393,6 +393,45 @@ def test_a_saving_without_a_price_is_not_priced_never_zero():
     assert np.isnan(_line(S.scenario_lines(fcr_only, nothing), "Saving from avoided repeats"))
 
 
+def test_agent_hours_without_handle_times_are_not_measured_never_zero():
+    # an export without talk times read 0 min handle per avoided repeat: "Agent hours saved 0",
+    # "FTE saved 0.00" for FCR +5 points, and 0 s for the handle time a transfer adds
+    why = "the export has no talk (handling) times (contacts.talk_s)"
+    b = _baseline(handle_times_not_measured=why)
+    lines = S.scenario_lines(CASE, b)
+    assert np.isnan(_line(lines, "Agent hours from avoided repeats"))
+    assert "not measured" in lines.set_index("item").loc["Agent hours from avoided repeats", "formula"]
+    # the AHT change's own hours need no measured handle time: -11,290 x 40 s / 3600 / 0.8
+    assert np.isfinite(_line(lines, "Agent hours from the AHT change"))
+    for item in ("Agent hours saved (period)", "Agent hours saved per year", "FTE saved"):
+        assert np.isnan(_line(lines, item)), item
+    # the FCR saving is priced per contact: measured; the AHT saving priced from measured hours
+    assert _line(lines, "Saving from avoided repeats") == pytest.approx(_line(S.scenario_lines(CASE, _baseline()),
+                                                                            "Saving from avoided repeats"))
+    assert np.isfinite(_line(lines, "Net saving per year"))
+    assert "agent hours not measured" in set(S.consistency_flags(CASE, b)["flag"])
+    mc = S.monte_carlo(CASE, b, seed=1, draws=200).set_index("output")
+    assert np.isnan(mc.loc["fte_saved", "p50"]) and np.isfinite(mc.loc["net_saving_year", "p50"])
+    # fewer transfers: the handle time a transfer adds is not measured, nor the hours and their saving
+    t = S.evaluate(Scenario(name="t", transfer_rate_to=0.08), b, {"transfer_rate_to": 0.08, "repeats_per_unresolved": 1.5})
+    assert np.isnan(float(t["hours_transfer_handle"])) and np.isnan(float(t["saving_transfer_handle"]))
+    assert np.isnan(float(t["net_saving"]))
+    # containment and volume: their contacts and savings are priced, their hours not measured
+    c = S.evaluate(Scenario(name="c", containment_to=0.3), b, {"containment_to": 0.3})
+    assert float(c["saving_containment"]) == pytest.approx(550) and np.isnan(float(c["hours_containment"]))
+    v = S.evaluate(Scenario(name="v", volume_change=-0.05), b, {"volume_change": -0.05})
+    assert float(v["net_saving"]) == pytest.approx(3_000) and np.isnan(float(v["agent_hours_saved"]))
+    # an AHT change alone is measured through: 12,000 x 20 s / 3600 / 0.8 = 83.3 h
+    a = S.evaluate(Scenario(name="a", aht_change_s=-20), b, {"aht_change_s": -20})
+    assert float(a["agent_hours_saved"]) == pytest.approx(12_000 * 20 / 3600 / 0.8)
+    # a lever that avoids nothing adds no hours, measured or not: 0, not unknown
+    z = S.evaluate(Scenario(name="z", fcr_change=0.0), b, {"fcr_change": 0.0, "repeats_per_unresolved": 1.5})
+    assert float(z["hours_fcr"]) == 0.0
+    summary = S.run_scenarios(b, [CASE, Scenario(name="a", aht_change_s=-20)], seed=1, draws=100).summary
+    rows = summary.set_index("scenario")
+    assert rows.loc[S.PRACTICE_CASE, "hours_not_measured"] == why and pd.isna(rows.loc["a", "hours_not_measured"])
+
+
 def test_a_lever_the_data_cannot_measure_is_not_worked_through_never_zero():
     # a four-day export: no eligible contact judged (FCR not measured) and no unresolved contact
     # followed; the FCR and transfer scenarios read "FCR before 0.0%", "0.000 repeats per
