@@ -1648,7 +1648,7 @@ def _data_gap(ctx: Context, rule: Rule) -> list[Draft]:
     for key, entry in readiness.get("matrix", {}).items():
         if entry.get("verdict") != "blocked":
             continue
-        what = _DIAGNOSTIC_WORDS.get(key, key.replace("_", " ")) + apart_from(entry.get("spared", ()))
+        what = _DIAGNOSTIC_WORDS.get(key, key.replace("_", " ")) + apart_from(entry.get("spared", ()), key)
         reasons = entry.get("reasons") or []
         # the matrix reason restates the diagnostic: its first reason is what follows "is blocked"
         reason = str(reasons[0]["reason"] if reasons else entry.get("reason", ""))

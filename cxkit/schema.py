@@ -98,7 +98,9 @@ _CONTACT_COLUMNS = (
         "customer_id",
         "string",
         "Customer identifier; null when the customer was not identified.",
-        needed_by=("fcr_repeat", "fcr_transfer", "journey_effort", "cost_model"),
+        # case-based FCR judges eligible contacts, identified ones (METRICS.md); the case
+        # follow-through figures of that diagnostic do not read it and are spared
+        needed_by=("fcr_repeat", "fcr_transfer", "fcr_case", "journey_effort", "cost_model"),
     ),
     Column("channel", "string", "Channel of the contact.", True, values=CHANNELS),
     Column("direction", "string", "inbound, outbound or callback.", True, values=DIRECTIONS),

@@ -1195,3 +1195,36 @@ def test_a_partly_missing_customer_id_limits_case_based_fcr_not_case_follow_thro
     judge = Judge({"matrix": matrix}, coverage)
     assert [c.reason for c in judge.caveats("fcr_case")] == [matrix["fcr_repeat"]["reasons"][0]["reason"]]
     assert judge.caveats("case_followthrough") == []
+
+
+def test_an_unmapped_column_limits_only_the_figures_that_read_it():
+    # without customer ids, FCR (case-based) read "ready: every check it depends on passed" while
+    # its row read "not measured" (case-based FCR judges identified eligible contacts); blocking
+    # the whole diagnostic would block case follow-through, which reads no customer. Without talk
+    # times the cost model read "blocked" and the repeat cost, priced from given prices, carried
+    # "Readiness rates the cost model blocked: talk_s is not mapped"
+    from cxkit.figures import Judge
+
+    inputs = _inputs(_clean_contacts())
+    inputs["contacts"].mapped -= {"customer_id", "talk_s"}
+    cases = [{"case_id": f"k{i}", "contact_id": f"c{i}", "opened_at": "2026-03-02 10:00", "closed_at": "2026-03-02 11:00"}
+             for i in range(10)]
+    inputs["cases"] = TableInputs("cases", canonical_memtable("cases", cases), set(TABLES["cases"].names))
+    r = assess_tables(_engagement(), inputs, now=NOW)
+    case = r.matrix["fcr_case"]
+    assert case["verdict"] == "blocked"
+    assert set(case["spared"]) == {"case_followthrough", "case_followthrough_by_reason", "case_reopens"}
+    assert case["reason"] == ("FCR (case-based) is blocked, apart from case follow-through, case follow-through by "
+                              "reason and case reopens, which it does not limit: customer_id is not mapped "
+                              "(sources.contacts.columns)")
+    # customer_id (with talk_s) limits all the cost figures but cost per contact and failure demand
+    assert set(r.matrix["cost_model"]["spared"]) == {"channel_prices", "failure_demand"}
+    only_talk = dict(inputs)
+    only_talk["contacts"] = TableInputs("contacts", inputs["contacts"].table, set(TABLES["contacts"].names) - {"talk_s"})
+    cost = assess_tables(_engagement(), only_talk, now=NOW).matrix["cost_model"]
+    assert cost["reason"] == ("Cost of repeat contacts is blocked only for cost of repeat contacts (prices derived from "
+                              "AHT) and what-if scenarios: talk_s is not mapped (sources.contacts.columns)")
+    # the figure layer reads "not measured" for what the export lacks, never the verdict again
+    coverage = {"contacts": {"rows": 10, "columns": {c: {"mapped": c != "talk_s", "non_null": 10 * (c != "talk_s")}
+                                                     for c in TABLES["contacts"].names}}}
+    assert Judge({"matrix": {"cost_model": cost}}, coverage).caveats("repeat_cost") == []

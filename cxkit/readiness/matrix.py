@@ -56,17 +56,30 @@ def sentence(diagnostic: str, verdict: str, reason: str, spared: Iterable[str] =
     cost of repeat contacts, ... and failure demand, which it does not limit: ...' (every one by
     name up to eight).
     """
-    return f"{DIAGNOSTICS[diagnostic]} is {verdict}{apart_from(spared)}: {reason}"
+    return f"{DIAGNOSTICS[diagnostic]} is {verdict}{apart_from(spared, diagnostic)}: {reason}"
 
 
-def apart_from(spared: Iterable[str]) -> str:
-    """', apart from repeat share of inbound contacts and cost of repeat contacts' ('' for none)."""
+def apart_from(spared: Iterable[str], diagnostic: str | None = None) -> str:
+    """', apart from repeat share of inbound contacts and cost of repeat contacts' ('' for none).
+
+    With the ``diagnostic``, when it spares more than three figures and limits fewer, those it
+    limits are named instead: ' only for cost of repeat contacts (prices derived from AHT) and
+    what-if scenarios' (the cost model without talk times spared eight figures, every one
+    listed before the two it limits could be guessed).
+    """
     from cxkit.figures import FIGURES
 
+    spared = list(spared)
     labels = [FIGURES[k].label for k in spared]
     if not labels:
         return ""
-    words = [label[0].lower() + label[1:] if label[1:2].islower() else label for label in labels]
+    if diagnostic is not None:
+        limited = [f.label for k, f in FIGURES.items() if diagnostic in f.diagnostics and k not in spared]
+        if limited and len(labels) > _NAMED_IN_SHORT and len(limited) < len(labels):
+            words = _lowered(limited)
+            sep = "; " if any("," in w for w in words) else ", "
+            return " only for " + (words[0] if len(words) == 1 else f"{sep.join(words[:-1])} and {words[-1]}")
+    words = _lowered(labels)
     if len(words) == 1:
         return f", apart from {words[0]}, which it does not limit"
     # every spared figure by name while the list stays readable ("and 5 more figures" left the
@@ -79,6 +92,13 @@ def apart_from(spared: Iterable[str]) -> str:
     return f", apart from {sep.join(words[:shown])} and {len(words) - shown} more figures it does not limit"
 
 
+def _lowered(labels: list[str]) -> list[str]:
+    """Figure labels inside a sentence: 'Case reopens' -> 'case reopens', 'FCR by team' kept."""
+    return [label[0].lower() + label[1:] if label[1:2].islower() else label for label in labels]
+
+
+#: the most spared figures named as spared when fewer are limited (past it, the limited are named)
+_NAMED_IN_SHORT = 3
 #: the most spared figures a verdict's sentence names one by one (readiness.json lists them all)
 _NAMED_SPARED = 8
 
@@ -93,6 +113,25 @@ def spared_figures(diagnostic: str, verdict: str, reasons: list[dict[str, Any]])
         return []
     limited = {f for r in worst for f in r["figures"]}
     return [k for k, f in FIGURES.items() if diagnostic in f.diagnostics and k not in limited]
+
+
+def _figures_reading(diagnostic: str, columns: Iterable[str]) -> list[str]:
+    """The figures of ``diagnostic`` that read one of ``columns`` (``table.column``): needed,
+    summed when present, counted by code or compared between contacts. A column the export
+    lacks limits only them: the cost model's other figures stand without the talk times that
+    only derived prices need, and case follow-through without the customer ids that only
+    case-based FCR needs."""
+    from cxkit.figures import FIGURES
+
+    wanted = set(columns)
+    out = []
+    for key, f in FIGURES.items():
+        if diagnostic not in f.diagnostics:
+            continue
+        touched = {*f.reads, *f.partial, *(c.split("=", 1)[0] for c in f.codes), *f.several, *f.switches}
+        if touched & wanted:
+            out.append(key)
+    return out
 
 
 def _mapped_or_derived(table: str, column: str, mapped: set[str], rules: Mapping[str, Any], leg_grain: bool) -> bool:
@@ -155,6 +194,7 @@ def verdicts(
             if hard:
                 reasons.append({"verdict": rules["unmapped_column"]["without_default"], "check": f"{table}.mapping",
                                 "evidence": None, "columns": [f"{table}.{c}" for c in hard],
+                                "figures": _figures_reading(diagnostic, [f"{table}.{c}" for c in hard]),
                                 "reason": f"{', '.join(hard)} {'is' if len(hard) == 1 else 'are'} not mapped "
                                           f"(sources.{table}.columns)"})
             if soft:
@@ -165,11 +205,13 @@ def verdicts(
                     reasons.append({"verdict": rules["unmapped_column"]["without_default"],
                                     "check": f"{table}.mapping", "evidence": None,
                                     "columns": [f"{table}.{c}" for c in core],
+                                    "figures": _figures_reading(diagnostic, [f"{table}.{c}" for c in core]),
                                     "reason": f"{', '.join(core)} {'is' if len(core) == 1 else 'are'} not in the export, "
                                               "so it cannot be measured"})
                 if rest:
                     reasons.append({"verdict": rules["unmapped_column"]["with_default"], "check": f"{table}.mapping",
                                     "evidence": None, "columns": [f"{table}.{c}" for c in rest],
+                                    "figures": _figures_reading(diagnostic, [f"{table}.{c}" for c in rest]),
                                     "reason": f"{', '.join(rest)} {'is' if len(rest) == 1 else 'are'} not in the "
                                               "export; the figures that need "
                                               f"{'it' if len(rest) == 1 else 'them'} read \"not measured\""})
