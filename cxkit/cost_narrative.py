@@ -559,7 +559,7 @@ def _spare_in_empty_intervals(staff: Mapping[str, Any]) -> str:
 
 def staffing_not_assessed(results: Any) -> str | None:
     """Why no queue was staffed against Erlang C at all (the staffing table has no row), or None
-    when one was (or the engagement has no WFM source).
+    when one was (or the engagement has no WFM source, or staffing is not measured).
 
     A queue is modelled when its contacts are in a channel the engagement staffs
     (``capacity.channels``, voice by default): a centre with chat, email and messaging only has
@@ -568,7 +568,9 @@ def staffing_not_assessed(results: Any) -> str | None:
     names" over queue names that matched. Otherwise the WFM export names no queue of the
     contacts' (``Q_STOERUNG`` for ``Störung``)."""
     frame = results.frame("staffing_summary") if results.available("staffing_summary") else None
-    if frame is None or not frame.empty:
+    if frame is None or not frame.empty or results.judge.not_measured("staffing"):
+        # no handle time in the export: the table's own note says staffing is not measured (the
+        # queues were said not to pair, and the tables and their note were hidden)
         return None
     staffed = [str(c) for c in results.manifest["parameters"].get("channels") or []]
     ops = results.frame("operations") if results.available("operations") else None
@@ -826,11 +828,19 @@ def headline(results: Any) -> tuple[dict[str, Any] | None, str | None]:
                     f"({escape_markdown(row['not_priced_channels'])}) {'is' if unpriced == 1 else 'are'} left out, "
                     "not priced at 0.")
     verdict = ((results.readiness or {}).get("matrix", {}).get("cost_model") or {})
-    if verdict.get("verdict") in ("degraded", "blocked"):
-        finding += f" Readiness rates the cost model {verdict['verdict']}: {escape_markdown(_reason(verdict))}."
+    if (reason := _reason(verdict, figure)) is not None:
+        finding += f" Readiness rates the cost model {reason[0]}: {escape_markdown(reason[1])}."
     return card, finding
 
 
-def _reason(entry: dict[str, Any]) -> str:
-    reasons = entry.get("reasons") or []
-    return str(reasons[0]["reason"]) if reasons else str(entry.get("reason", ""))
+def _reason(entry: dict[str, Any], figure: str) -> tuple[str, str] | None:
+    """The worst degraded or blocked reason of a matrix entry that reaches ``figure`` (a reason
+    naming the figures it limits reaches only those: talk times, which only derived prices
+    need, said the cost model was blocked beside a repeat cost priced from given prices)."""
+    if entry.get("verdict") not in ("degraded", "blocked") or figure in entry.get("spared", ()):
+        return None
+    reasons = entry.get("reasons") or [{"verdict": entry["verdict"], "reason": entry.get("reason", "")}]
+    for r in reasons:
+        if r.get("verdict") in ("degraded", "blocked") and (not r.get("figures") or figure in r["figures"]):
+            return str(r["verdict"]), str(r["reason"])
+    return None

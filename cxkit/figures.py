@@ -261,7 +261,7 @@ FIGURES: dict[str, Figure] = {
     "avoidable_cost": Figure("Repeat cost and failure demand, counted once", (*_ID, "contacts.contact_reason"),
                              ("fcr_repeat", "cost_model"), codes=_INBOUND),
     "cost_per_resolved_issue": Figure("Cost per resolved issue", _ID, ("fcr_repeat", "journey_effort", "cost_model")),
-    # agent hours come from handle times: without them the hours lines are left out, said. The
+    # agent hours come from handle times: without them the hours lines read not measured. The
     # customer id likewise: without it the scenarios that move FCR or transfers (repeats) are not
     # worked through, each saying so in its row, and those that move handle time, volume or
     # containment are (they read "not measured" as a whole, the customer id being required)

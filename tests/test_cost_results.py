@@ -455,3 +455,14 @@ def test_scenario_hours_without_handle_times_are_not_measured(without_talk):
     assert "FTE and gives" not in text and "more FTE" not in text
     details = str(cost_narrative.scenario_details(without_talk))
     assert "nan" not in details.lower().replace("financ", "")
+
+
+def test_talk_times_missing_do_not_rate_a_repeat_cost_from_given_prices(without_talk):
+    # the repeat cost priced from given prices said "Readiness rates the cost model blocked:
+    # talk_s is not mapped": only prices derived from AHT (and the scenarios' hours) need it
+    from cxkit import cost_narrative
+
+    entry = without_talk.readiness["matrix"]["cost_model"]
+    assert entry["verdict"] == "blocked" and "repeat_cost" in entry["spared"]
+    _, finding = cost_narrative.headline(without_talk)
+    assert "Repeat contacts cost" in finding and "Readiness rates the cost model" not in finding, finding
