@@ -280,16 +280,24 @@ def table(
         for c in judge.caveats(spec.figure):
             if all(existing != c for existing, _ in notes):
                 notes.append((c, None))
-    # figures of columns: not measured -> every cell says so; caveats -> a mark on the header
+    # figures of columns: not measured -> every cell says so; caveats -> a mark on the header.
+    # Columns of one figure share one note ("NPS and NPS n are not measured: ..."): a note per
+    # column said the same reason twice, under two marks
+    unmeasured: dict[str, list[str]] = {}
+    for col in labels:
+        key = spec.figures.get(col) or spec.figure
+        if key is not None and key != spec.figure and judge.absent(key):
+            unmeasured.setdefault(key, []).append(col)
     for col in list(labels):
         key = spec.figures.get(col) or spec.figure
         if key is None:
             continue
-        reason = judge.absent(key)
-        if reason and key != spec.figure:
+        if key in unmeasured:
             frame[col] = NOT_MEASURED
             formats[col] = "text"
-            note = Caveat("not measured", f"{labels[col]} is not measured: {reason}")
+            cols = [columns[c] for c in unmeasured[key]]
+            named = cols[0] if len(cols) == 1 else f"{', '.join(cols[:-1])} and {cols[-1]}"
+            note = Caveat("not measured", f"{named} {'is' if len(cols) == 1 else 'are'} not measured: {judge.absent(key)}")
             labels[col] = f"{labels[col]} {note_for(note)}"
             continue
         if col in spec.figures:

@@ -400,3 +400,53 @@ def test_a_centre_without_the_channels_erlang_c_staffs_is_told_so_not_to_check_i
     # voice offered and still nothing modelled: the queue names are what to check
     capacity, gap = readings(["chat", "voice"])
     assert "no WFM interval could be paired with contacts of the same queue" in capacity and "capacity.channels" not in gap
+
+
+def test_staffing_without_talk_times_is_not_measured_not_unpaired():
+    # an export without talk times: the staffing table is empty (no AHT for Erlang C), which read
+    # as "no WFM interval could be paired with contacts of the same queue"; both tables and their
+    # notes were hidden, and the section said nothing of staffing. Staffing is not measured, said
+    # by the tables' own note
+    from cxkit import cost_narrative
+
+    cov = {"contacts": {"rows": 10, "columns": {"talk_s": {"mapped": False, "non_null": 0}, **{
+        c: {"mapped": True, "non_null": 10} for c in ("answered_at", "wait_s", "queued")}}},
+           "intervals": {"rows": 20, "columns": {c: {"mapped": True, "non_null": 20} for c in (
+               "offered", "staffed_agents", "forecast")}}}
+    ops = pd.DataFrame({"channel": ["voice", "all"], "offered": [100, 100]})
+    r = FakeResults({"operations": ops, "staffing_summary": pd.DataFrame({"queue": [], "intervals": []})},
+                    params={"channels": ["voice"], "service_level_target": 0.8}, coverage=cov)
+    assert r.judge.not_measured("staffing") == "not measured: the export has no talk (handling) times (contacts.talk_s)"
+    assert cost_narrative.staffing_not_assessed(r) is None
+
+
+def test_columns_of_one_figure_not_measured_share_one_note():
+    # NPS and its count read "¹ NPS is not measured: the export has no NPS answers (surveys.nps)"
+    # and "² NPS n is not measured: the export has no NPS answers (surveys.nps)": one reason twice
+    from cxkit import present
+    from cxkit.results import RESULTS
+
+    class Results(FakeResults):
+        def why_absent(self, name):
+            return None
+
+        def spec(self, name):
+            return RESULTS[name]
+
+    cov = {"surveys": {"rows": 5, "columns": {
+        "contact_id": {"mapped": True, "non_null": 5}, "csat": {"mapped": True, "non_null": 5},
+        "nps": {"mapped": False, "non_null": 0}, "ces": {"mapped": False, "non_null": 0}}}}
+    frame = pd.DataFrame({"responses": [5], "csat": [0.6], "csat_n": [5], "nps": [None], "nps_n": [0],
+                          "ces_easy": [None], "ces_n": [0]})
+    r = Results({"survey_scores": frame}, coverage=cov)
+    r.manifest["timezone"] = "UTC"
+    out = present.table(r, "survey_scores", columns={"responses": "Responses", "csat": "CSAT (4-5)", "csat_n": "CSAT n",
+                                                     "nps": "NPS", "nps_n": "NPS n", "ces_easy": "CES (5-7)",
+                                                     "ces_n": "CES n"})._repr_html_()
+    table, boxes = out.split("</table>", 1)
+    notes = [html.unescape(re.sub(r"<[^>]+>", "", b)) for b in re.findall(r'<div class="cxkit-caveat.*?</div>', boxes)]
+    assert len(notes) == 2, notes
+    assert "NPS and NPS n are not measured: the export has no NPS answers (surveys.nps)" in notes[0], notes
+    assert "CES (5-7) and CES n are not measured: the export has no CES answers (surveys.ces)" in notes[1], notes
+    heads = re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)
+    assert [h for h in heads if "NPS" in h or "CES" in h] == ["NPS ¹", "NPS n ¹", "CES (5-7) ²", "CES n ²"], heads
