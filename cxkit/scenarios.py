@@ -942,8 +942,11 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
         add("Agent hours from the AHT change",
             f"-{_n(o['handled_after'])} x {x['aht_change_s']:+.0f} s / 3600 / {b.occupancy:.0%} occupancy",
             o["hours_aht"], "hours", "computed")
+        # given, implied by the prices, or neither ("not available: no cost.loaded_hourly_cost ..."
+        # read as given by the engagement, the word "loaded" being in it)
+        given = b.sources.get("hourly_cost") == "cost.loaded_hourly_cost"
         add("Hourly cost of agent time", b.sources.get("hourly_cost", ""), x.get("hourly_cost", float("nan")), f"{cur}/hour",
-            "engagement" if "loaded" in b.sources.get("hourly_cost", "") else "computed")
+            "engagement" if given else "computed" if b.hourly_cost is not None else _PRICE_SOURCE[NOT_PRICED])
         add(HOURLY_SAVINGS[1], f"{_n(o['hours_aht'], 1)} h x {_hourly_text(x)}", o["saving_aht"], cur,
             "computed")
     add("Contacts avoided (period)", "sum of the contacts lines", o["contacts_avoided"], "contacts", "computed")

@@ -378,6 +378,12 @@ def test_a_saving_without_a_price_is_not_priced_never_zero():
     mc = S.monte_carlo(CASE, b, seed=1, draws=200).set_index("output")
     assert np.isnan(mc.loc["net_saving_year", "p50"]) and np.isnan(mc.loc["net_saving_year", "share_negative"])
     assert "agent hours not priced" in set(S.consistency_flags(CASE, b)["flag"])
+    # the hourly cost's line said "given by the engagement" ("no cost.loaded_hourly_cost" names the key)
+    unpriced = _baseline(hourly_cost=None, sources={"hourly_cost": "not available: no cost.loaded_hourly_cost and no "
+                                                    "priced channel with handle time"})
+    assert S.scenario_lines(CASE, unpriced).set_index("item").loc["Hourly cost of agent time", "source"] == "not priced"
+    given = _baseline(sources={"hourly_cost": "cost.loaded_hourly_cost"})
+    assert S.scenario_lines(CASE, given).set_index("item").loc["Hourly cost of agent time", "source"] == "engagement"
     # a scenario that moves no priced-by-the-hour lever is still priced: FCR +5 points
     fcr_only = Scenario(name="fcr", fcr_change=0.05)
     # 0.05 x 10,000 x 1.5 = 750 repeats x 5.00 = 3,750 per 30 days
