@@ -195,16 +195,29 @@ def difference_in_points(key: str, row: str, columns: Sequence[str], label: str)
 
 
 def _absent(results: Any, name: str) -> display.Html | None:
-    """A note instead of the result when it was not computed or its figure is not measured."""
+    """A note instead of the result when it was not computed or its figure is not measured.
+
+    A note already given by this results object (a notebook opens one per section) is given
+    once: a figure shown as a chart and then a table (forecast accuracy by queue, its daypart
+    heatmap and table; QA against resolution; transfer paths) said the same sentence two or
+    three times in a row. The later places show nothing.
+    """
     why = results.why_absent(name)
+    text = None
     if why is not None:
-        return display.caveat("not measured", f"{results.spec(name).title} is not measured: {why}.")
-    spec = results.spec(name)
-    if spec.figure:
-        reason = results.judge.absent(spec.figure)
+        text = f"{results.spec(name).title} is not measured: {why}."
+    else:
+        spec = results.spec(name)
+        reason = results.judge.absent(spec.figure) if spec.figure else None
         if reason:
-            return display.caveat("not measured", f"{FIGURES[spec.figure].label} is not measured: {reason}.")
-    return None
+            text = f"{FIGURES[spec.figure].label} is not measured: {reason}."
+    if text is None:
+        return None
+    said = results.__dict__.setdefault("_not_measured_said", set())
+    if text in said:
+        return display.Html("", "")
+    said.add(text)
+    return display.caveat("not measured", text)
 
 
 def table(
