@@ -1228,3 +1228,27 @@ def test_an_unmapped_column_limits_only_the_figures_that_read_it():
     coverage = {"contacts": {"rows": 10, "columns": {c: {"mapped": c != "talk_s", "non_null": 10 * (c != "talk_s")}
                                                      for c in TABLES["contacts"].names}}}
     assert Judge({"matrix": {"cost_model": cost}}, coverage).caveats("repeat_cost") == []
+
+
+def test_a_link_to_a_column_the_contacts_lack_is_not_evaluated():
+    # contacts without queues: "6,243 of 6,243 WFM intervals name a queue that no contact has";
+    # without customer ids: "4,293 of 4,293 cases have a customer_id never seen in the contacts
+    # feed". Nothing could match: the checks are not evaluated, with the reason
+    inputs = _inputs(_clean_contacts())
+    inputs["contacts"].mapped -= {"customer_id", "queue"}
+    cases = [{"case_id": f"k{i}", "contact_id": f"c{i}", "customer_id": f"k{i % 5}", "opened_at": "2026-03-02 10:00"}
+             for i in range(10)]
+    inputs["cases"] = TableInputs("cases", canonical_memtable("cases", cases), set(TABLES["cases"].names))
+    intervals = [{"queue": "Q1", "interval_start": f"2026-03-02 {h:02d}:00", "interval_minutes": 30, "offered": 5,
+                  "staffed_agents": 2} for h in range(8, 18)]
+    inputs["intervals"] = TableInputs("intervals", canonical_memtable("intervals", intervals),
+                                      set(TABLES["intervals"].names))
+    checks = _by_id(assess_tables(_engagement(), inputs, now=NOW))
+    queue, customer = checks["intervals.queue_in_contacts"], checks["cases.customer_in_contacts"]
+    assert queue.status == customer.status == "not evaluated", (queue, customer)
+    assert queue.note == ("the contacts feed has no queue to compare with (not mapped in "
+                             "sources.contacts.columns)"), queue.note
+    assert "no customer_id to compare with" in customer.note
+    # with the contacts' queues mapped, the WFM queue named otherwise fails, as before
+    inputs["contacts"].mapped |= {"queue"}
+    assert _by_id(assess_tables(_engagement(), inputs, now=NOW))["intervals.queue_in_contacts"].status == "fail"

@@ -859,8 +859,18 @@ _UNITS = {"contacts": "contacts", "legs": "contact legs", "cases": "cases", "sur
           "qa": "QA evaluations", "intervals": "WFM intervals"}
 
 
-def _unavailable(rule: Rule, mapped: set[str], has_contacts: bool) -> str | None:
-    """Why a rule cannot be evaluated on this engagement's data (None when it can)."""
+#: the contacts' column each link to the contacts feed compares with
+_LINKED = {"_contact_missing": "contact_id", "_customer_missing": "customer_id", "_queue_missing": "queue"}
+
+
+def _unavailable(rule: Rule, mapped: set[str], contacts_mapped: set[str] | None) -> str | None:
+    """Why a rule cannot be evaluated on this engagement's data (None when it can).
+
+    ``contacts_mapped`` are the contacts feed's mapped columns (None: no contacts feed). A link
+    to the contacts compares with their column: without it nothing can match ("6,243 of 6,243
+    WFM intervals name a queue that no contact has" over contacts without queues, "4,293 of
+    4,293 cases have a customer_id never seen" over contacts without customer ids).
+    """
     if rule.batch == "daily":
         # the daily batch is counted on the table's time column, not read from a mapped column
         time_col = TABLES[rule.table].time_column
@@ -872,8 +882,11 @@ def _unavailable(rule: Rule, mapped: set[str], has_contacts: bool) -> str | None
     for col in rule.columns():
         if col.startswith("_"):
             needed += DERIVED[col][0]
-            if col in ("_contact_missing", "_customer_missing", "_queue_missing") and not has_contacts:
+            if col in _LINKED and contacts_mapped is None:
                 return "no contacts feed to compare with"
+            if col in _LINKED and _LINKED[col] not in contacts_mapped:
+                return (f"the contacts feed has no {_LINKED[col]} to compare with (not mapped in "
+                        f"{source_key('contacts')}.columns)")
         else:
             needed.append(col)
     missing = [c for c in dict.fromkeys(needed) if c not in mapped]
@@ -926,7 +939,8 @@ def run_checks(
             continue
         ti = inputs[name]
         rules = list(suite.rules)
-        skipped = {r.id: _unavailable(r, ti.mapped, contacts is not None) for r in rules}
+        skipped = {r.id: _unavailable(r, ti.mapped, inputs["contacts"].mapped if contacts is not None else None)
+                   for r in rules}
         out: dict[str, CheckResult] = {}
         for r in rules:
             if skipped[r.id] and not r.type.startswith("cxkit_loader"):
