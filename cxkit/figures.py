@@ -44,7 +44,8 @@ BASE_COLUMNS: dict[str, tuple[str, ...]] = {
     "intervals": ("queue", "interval_start"),
 }
 
-#: What a reader calls a canonical column, for "the export has no ...".
+#: What a reader calls a canonical column, for "the export has no ..." and "leaves out ... (not in
+#: the export)": a plural noun phrase without an article ("has no the queue of each transfer leg")
 _COLUMN_WORDS: dict[str, str] = {
     "contacts.customer_id": "customer identifiers",
     "contacts.answered_at": "answer times",
@@ -64,18 +65,18 @@ _COLUMN_WORDS: dict[str, str] = {
     "contacts.team": "teams",
     "contacts.entry_point": "entry points",
     "contacts.callback_scheduled": "scheduled callbacks",
-    "legs.queue": "the queue of each transfer leg",
-    "cases.contact_id": "the contact that opened each case",
+    "legs.queue": "queues of the transfer legs",
+    "cases.contact_id": "links from cases to the contacts that opened them",
     "cases.closed_at": "case closing times",
     "cases.reopened_count": "case reopen counts",
-    "surveys.contact_id": "the contact each survey is about",
+    "surveys.contact_id": "links from surveys to the contacts they are about",
     "surveys.resolved": "resolved yes/no answers",
     "surveys.csat": "CSAT answers",
     "surveys.nps": "NPS answers",
     "surveys.ces": "CES answers",
     "surveys.sent_at": "survey invitation times",
-    "qa.agent_id": "the agent of each evaluation",
-    "qa.contact_id": "the contact of each evaluation",
+    "qa.agent_id": "agents on the QA evaluations",
+    "qa.contact_id": "links from QA evaluations to contacts",
     "intervals.offered": "offered volumes per interval",
     "intervals.forecast": "forecast volumes per interval",
     "intervals.staffed_agents": "staffed agents per interval",
@@ -236,12 +237,17 @@ FIGURES: dict[str, Figure] = {
     # "derived_prices" / "repeat_cost_derived" when a derived price went into them)
     "forecast_accuracy": Figure("Forecast accuracy", ("intervals.offered", "intervals.forecast"), ()),
     "staffing": Figure(
-        "Staffing against requirement", ("intervals.offered", "intervals.staffed_agents", "contacts.talk_s"), ("aht",),
+        # Erlang C takes each queue's AHT and channel from its contacts: without their queues
+        # no interval pairs with any ("no WFM interval could be paired" sent the reader to the
+        # WFM queue names)
+        "Staffing against requirement",
+        ("intervals.offered", "intervals.staffed_agents", "contacts.talk_s", "contacts.queue"), ("aht",),
         partial=_WORK,
     ),
     "service_level_by_gap": Figure(
         "Service level by staffing gap",
-        ("intervals.offered", "intervals.staffed_agents", "contacts.talk_s", "contacts.answered_at", "contacts.wait_s"),
+        ("intervals.offered", "intervals.staffed_agents", "contacts.talk_s", "contacts.queue", "contacts.answered_at",
+         "contacts.wait_s"),
         ("aht", "service_level"), partial=_WORK, codes=_ABANDONED,
     ),
     "channel_prices": Figure("Cost per contact", (), ("cost_model",)),

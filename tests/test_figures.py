@@ -294,3 +294,22 @@ def test_case_based_fcr_needs_the_eligible_contacts_every_fcr_is_over():
     judge = Judge(None, {**_coverage(**{**FULL, "customer_id": (False, 0)}), "cases": cases})
     assert judge.not_measured("fcr_case") == "not measured: the export has no customer identifiers (contacts.customer_id)"
     assert Judge(None, {**_coverage(**FULL), "cases": cases}).measured("fcr_case")
+
+
+def test_column_words_read_after_has_no():
+    # "the export has no the queue of each transfer leg (legs.queue)"
+    from cxkit.figures import _COLUMN_WORDS
+
+    assert [w for w in _COLUMN_WORDS.values() if w.split(" ", 1)[0].lower() in ("the", "a", "an")] == []
+
+
+def test_staffing_without_the_contacts_queues_is_not_measured():
+    # Erlang C takes each queue's AHT from its contacts: without their queues nothing pairs, and
+    # the report said "no WFM interval could be paired ... check sources.intervals.columns.queue"
+    cols = lambda t, names: {c: {"mapped": True, "non_null": 10} for c in names}  # noqa: E731
+    coverage = {"contacts": {"rows": 10, "columns": {**cols("contacts", ("talk_s", "answered_at", "wait_s")),
+                                                     "queue": {"mapped": False, "non_null": 0}}},
+                "intervals": {"rows": 10, "columns": cols("intervals", ("offered", "staffed_agents"))}}
+    judge = Judge(None, coverage)
+    assert judge.not_measured("staffing") == "not measured: the export has no queues (contacts.queue)"
+    assert judge.not_measured("service_level_by_gap") == "not measured: the export has no queues (contacts.queue)"

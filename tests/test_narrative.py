@@ -181,7 +181,7 @@ def test_no_interval_paired_with_contacts_is_not_an_all_clear():
     from cxkit import cost_narrative
 
     cov = {"contacts": {"rows": 10, "columns": {c: {"mapped": True, "non_null": 10} for c in (
-        "talk_s", "answered_at", "wait_s", "queued")}},
+        "talk_s", "answered_at", "wait_s", "queued", "queue")}},
            "intervals": {"rows": 20, "columns": {c: {"mapped": True, "non_null": 20} for c in (
                "offered", "staffed_agents")}}}
     bands = pd.DataFrame({"gap_band": ["<= -3", "0"], "intervals": [0, 0], "offered": [0, 0],
@@ -377,7 +377,7 @@ def test_a_centre_without_the_channels_erlang_c_staffs_is_told_so_not_to_check_i
     from cxkit import cost_narrative
 
     cov = {"contacts": {"rows": 10, "columns": {c: {"mapped": True, "non_null": 10} for c in (
-        "talk_s", "answered_at", "wait_s", "queued")}},
+        "talk_s", "answered_at", "wait_s", "queued", "queue")}},
            "intervals": {"rows": 20, "columns": {c: {"mapped": True, "non_null": 20} for c in (
                "offered", "staffed_agents", "forecast")}}}
     bands = pd.DataFrame({"gap_band": ["<= -3", "0"], "intervals": [0, 0], "offered": [0, 0],
@@ -410,7 +410,7 @@ def test_staffing_without_talk_times_is_not_measured_not_unpaired():
     from cxkit import cost_narrative
 
     cov = {"contacts": {"rows": 10, "columns": {"talk_s": {"mapped": False, "non_null": 0}, **{
-        c: {"mapped": True, "non_null": 10} for c in ("answered_at", "wait_s", "queued")}}},
+        c: {"mapped": True, "non_null": 10} for c in ("answered_at", "wait_s", "queued", "queue")}}},
            "intervals": {"rows": 20, "columns": {c: {"mapped": True, "non_null": 20} for c in (
                "offered", "staffed_agents", "forecast")}}}
     ops = pd.DataFrame({"channel": ["voice", "all"], "offered": [100, 100]})
@@ -450,3 +450,31 @@ def test_columns_of_one_figure_not_measured_share_one_note():
     assert "CES (5-7) and CES n are not measured: the export has no CES answers (surveys.ces)" in notes[1], notes
     heads = re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)
     assert [h for h in heads if "NPS" in h or "CES" in h] == ["NPS ¹", "NPS n ¹", "CES (5-7) ²", "CES n ²"], heads
+
+
+def test_a_figure_not_measured_is_said_once_per_section():
+    # forecast accuracy by queue, its daypart heatmap and its daypart table (one figure) said
+    # "Forecast accuracy is not measured: ..." three times in a row; QA against resolution and
+    # transfer paths twice. A notebook opens one results object per section: said once there
+    from cxkit import present
+    from cxkit.results import RESULTS
+
+    class Results(FakeResults):
+        def why_absent(self, name):
+            return None
+
+        def spec(self, name):
+            return RESULTS[name]
+
+    cov = {"intervals": {"rows": 5, "columns": {"offered": {"mapped": True, "non_null": 5},
+                                                 "forecast": {"mapped": False, "non_null": 0}}}}
+    frame = pd.DataFrame({"queue": ["all"], "wape": [0.1]})
+    section = Results({"forecast_accuracy": frame, "forecast_dayparts": frame}, coverage=cov)
+    said = "Forecast accuracy is not measured: the export has no forecast volumes per interval (intervals.forecast)."
+    first = present.table(section, "forecast_accuracy", columns={"queue": "Queue"})
+    assert said in str(first)
+    assert str(present.chart(section, "forecast_dayparts", lambda f: None)) == ""
+    assert str(present.table(section, "forecast_dayparts", columns={"queue": "Queue"})) == ""
+    # another section (another results object) says it again
+    other = Results({"forecast_dayparts": frame}, coverage=cov)
+    assert said in str(present.table(other, "forecast_dayparts", columns={"queue": "Queue"}))
