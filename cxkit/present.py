@@ -294,23 +294,24 @@ def table(
             if all(existing != c for existing, _ in notes):
                 notes.append((c, None))
     # figures of columns: not measured -> every cell says so; caveats -> a mark on the header.
-    # Columns of one figure share one note ("NPS and NPS n are not measured: ..."): a note per
-    # column said the same reason twice, under two marks
+    # Columns not measured for one reason share one note ("NPS and NPS n are not measured:
+    # ..."): a note per column said the same reason twice, under two marks (seven times over
+    # surveys without links to their contacts)
     unmeasured: dict[str, list[str]] = {}
     for col in labels:
         key = spec.figures.get(col) or spec.figure
-        if key is not None and key != spec.figure and judge.absent(key):
-            unmeasured.setdefault(key, []).append(col)
+        if key is not None and key != spec.figure and (reason := judge.absent(key)):
+            unmeasured.setdefault(reason, []).append(col)
     for col in list(labels):
         key = spec.figures.get(col) or spec.figure
         if key is None:
             continue
-        if key in unmeasured:
+        if key != spec.figure and (reason := judge.absent(key)):
             frame[col] = NOT_MEASURED
             formats[col] = "text"
-            cols = [columns[c] for c in unmeasured[key]]
+            cols = [columns[c] for c in unmeasured[reason]]
             named = cols[0] if len(cols) == 1 else f"{', '.join(cols[:-1])} and {cols[-1]}"
-            note = Caveat("not measured", f"{named} {'is' if len(cols) == 1 else 'are'} not measured: {judge.absent(key)}")
+            note = Caveat("not measured", f"{named} {'is' if len(cols) == 1 else 'are'} not measured: {reason}")
             labels[col] = f"{labels[col]} {note_for(note)}"
             continue
         if col in spec.figures:

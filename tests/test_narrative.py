@@ -450,6 +450,14 @@ def test_columns_of_one_figure_not_measured_share_one_note():
     assert "CES (5-7) and CES n are not measured: the export has no CES answers (surveys.ces)" in notes[1], notes
     heads = re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)
     assert [h for h in heads if "NPS" in h or "CES" in h] == ["NPS ¹", "NPS n ¹", "CES (5-7) ²", "CES n ²"], heads
+    # surveys without links to their contacts: every column for one reason, one note (there were seven)
+    cov["surveys"]["columns"]["contact_id"] = {"mapped": False, "non_null": 0}
+    r.frames["survey_scores"] = frame.assign(csat_top2=[0.6])
+    out = present.table(r, "survey_scores", columns={"responses": "Responses", "csat_top2": "CSAT (4-5)",
+                                                     "csat_n": "CSAT n"})
+    notes = re.findall(r'<div class="cxkit-caveat.*?</div>', out._repr_html_().split("</table>", 1)[1])
+    assert len(notes) == 1 and "Responses, CSAT (4-5) and CSAT n are not measured: the export has no links from " \
+        "surveys to the contacts they are about (surveys.contact_id)" in html.unescape(notes[0]), notes
 
 
 def test_a_figure_not_measured_is_said_once_per_section():
