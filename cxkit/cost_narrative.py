@@ -719,7 +719,8 @@ def _why_not_priced(results: Any, scenario: str) -> str:
     hourly = unpriced & set(HOURLY_SAVINGS)
     if any(pd.isna(hours.get(HOURLY_SAVINGS_HOURS[i])) for i in hourly):
         summary = results.frame("scenario_summary")
-        untimed = summary.loc[summary["scenario"] == scenario].get("hours_not_measured", pd.Series(dtype=object)).dropna()
+        mine_row = summary.loc[summary["scenario"] == scenario]
+        untimed = mine_row.get("hours_not_measured", pd.Series(dtype=object)).dropna()
         why.append("the agent hours it would save are not measured" + (f" ({untimed.iloc[0]})" if len(untimed) else ""))
     if any(not pd.isna(hours.get(HOURLY_SAVINGS_HOURS[i])) for i in hourly):
         why.append("no cost of an agent hour, as no priced channel has a measured handle time to imply one: "

@@ -66,7 +66,8 @@ PRACTICE_CASE = "FCR 62% to 73% with AHT +40 s (practice case)"
 #: transfers' shorter handling, and a change in AHT
 HOURLY_SAVINGS = ("Saving from fewer transfers (handle time)", "Saving from the AHT change")
 #: the line of agent hours each of :data:`HOURLY_SAVINGS` prices
-HOURLY_SAVINGS_HOURS = dict(zip(HOURLY_SAVINGS, ("Agent hours from fewer transfers", "Agent hours from the AHT change")))
+HOURLY_SAVINGS_HOURS = dict(zip(HOURLY_SAVINGS,
+                                ("Agent hours from fewer transfers", "Agent hours from the AHT change"), strict=True))
 
 #: The columns of each long table of a scenario run, after its leading ``scenario`` column.
 _LINE_COLUMNS = ["step", "item", "formula", "value", "unit", "source"]
@@ -275,6 +276,11 @@ class Baseline:
     #: handle-time figures above are 0 because nothing was timed, and every agent hour that
     #: needs one (of an avoided repeat, transfer, contained entry or volume) is not measured
     handle_times_not_measured: str | None = None
+
+    @property
+    def timed(self) -> bool:
+        """Whether the export has handle times (:attr:`handle_times_not_measured` is None)."""
+        return self.handle_times_not_measured is None
 
     @property
     def transfer_rate(self) -> float:
@@ -724,11 +730,10 @@ def evaluate(s: Scenario, b: Baseline, x: Mapping[str, Any]) -> dict[str, np.nda
     p_rep = (b.repeat_price if b.repeat_price is not None else np.nan) * b.repeat_priced_share
     # a handle time the export lacks is NaN, never 0: the agent hours that need it (and the
     # FTE, and a saving priced from them) read "not measured"
-    timed = b.handle_times_not_measured is None
-    rep_h = b.repeat_handle_h if timed else np.nan
-    gap_h = ((b.aht_transferred_s or 0.0) - (b.aht_not_transferred_s or 0.0)) / 3600 if timed else np.nan
-    agent_h = (b.agent_aht_s or 0.0) / 3600 if timed else np.nan
-    inbound_h = b.inbound_handle_h if timed else np.nan
+    rep_h = b.repeat_handle_h if b.timed else np.nan
+    gap_h = ((b.aht_transferred_s or 0.0) - (b.aht_not_transferred_s or 0.0)) / 3600 if b.timed else np.nan
+    agent_h = (b.agent_aht_s or 0.0) / 3600 if b.timed else np.nan
+    inbound_h = b.inbound_handle_h if b.timed else np.nan
     o: dict[str, np.ndarray] = {}
 
     # FCR
@@ -880,8 +885,7 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
                 b.repeat_priced_share, "share", "measured")
         add("Saving from avoided repeats", f"{_n(o['repeats_avoided_fcr'], 1)} x {_rep_price_text(b)}",
             o["saving_fcr"], cur, "computed")
-        handle = (f"{b.repeat_handle_h * 60:.2f} min handle" if b.handle_times_not_measured is None
-                  else "their handle time (not measured)")
+        handle = f"{b.repeat_handle_h * 60:.2f} min handle" if b.timed else "their handle time (not measured)"
         add("Agent hours from avoided repeats",
             f"{_n(o['repeats_avoided_fcr'], 1)} x {handle} / {b.occupancy:.0%} occupancy", o["hours_fcr"], "hours",
             "computed")
@@ -890,10 +894,10 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
         add("Transfer rate after", "from the scenario", x["transfer_rate_to"], "share", "scenario")
         add("Transfers avoided", f"({b.transfer_rate:.1%} - {x['transfer_rate_to']:.1%}) x {_n(b.handled)} handled",
             o["transfers_avoided"], "contacts", "computed")
-        if b.handle_times_not_measured is None:
-            add("Handle time of a transfer",
-                f"AHT transferred {b.aht_transferred_s or 0:.0f} s - not transferred {b.aht_not_transferred_s or 0:.0f} s",
-                (b.aht_transferred_s or 0) - (b.aht_not_transferred_s or 0), "seconds", "measured")
+        if b.timed:
+            tr, nt = b.aht_transferred_s or 0, b.aht_not_transferred_s or 0
+            add("Handle time of a transfer", f"AHT transferred {tr:.0f} s - not transferred {nt:.0f} s", tr - nt,
+                "seconds", "measured")
         else:
             add("Handle time of a transfer", f"not measured: {b.handle_times_not_measured}", float("nan"), "seconds",
                 "measured")
@@ -925,17 +929,17 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
                 else f"agent contact {b.agent_price:.2f} (self-service not priced: not subtracted)",
                 b.agent_price - (ss or 0), cur, _PRICE_SOURCE[b.sources.get("containment_price_basis", GIVEN)])
         add("Saving from containment", "agent contacts avoided x saving per entry", o["saving_containment"], cur, "computed")
-        aht = f"{b.agent_aht_s or 0:.0f} s AHT" if b.handle_times_not_measured is None else "AHT (not measured)"
+        aht = f"{b.agent_aht_s or 0:.0f} s AHT" if b.timed else "AHT (not measured)"
         add("Agent hours from containment", f"x {aht} / 3600 / occupancy", o["hours_containment"], "hours", "computed")
     if "volume_change" in x:
         add("Inbound contacts", "all inbound contacts in the period", b.inbound, "contacts", "measured")
         add("Volume change", "from the scenario", x["volume_change"], "share", "scenario")
         add("Saving from volume", f"-({x['volume_change']:+.1%}) x {_n(b.inbound_cost, 2)} cost of priced inbound contacts",
             o["saving_volume"], cur, "computed")
-        hours = (f"{_n(b.inbound_handle_h, 1)} inbound handle hours" if b.handle_times_not_measured is None
+        hours = (f"{_n(b.inbound_handle_h, 1)} inbound handle hours" if b.timed
                  else "inbound handle hours (not measured)")
-        add("Agent hours from volume", f"-({x['volume_change']:+.1%}) x {hours} / occupancy", o["hours_volume"], "hours",
-            "computed")
+        add("Agent hours from volume", f"-({x['volume_change']:+.1%}) x {hours} / occupancy", o["hours_volume"],
+            "hours", "computed")
     if "aht_change_s" in x:
         add("Handled contacts after the change", "handled - handled repeats avoided (+ volume change)", o["handled_after"], "contacts", "computed")
         add("AHT change", "from the scenario", x["aht_change_s"], "seconds", "scenario")

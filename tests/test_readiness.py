@@ -1207,8 +1207,8 @@ def test_an_unmapped_column_limits_only_the_figures_that_read_it():
 
     inputs = _inputs(_clean_contacts())
     inputs["contacts"].mapped -= {"customer_id", "talk_s"}
-    cases = [{"case_id": f"k{i}", "contact_id": f"c{i}", "opened_at": "2026-03-02 10:00", "closed_at": "2026-03-02 11:00"}
-             for i in range(10)]
+    cases = [{"case_id": f"k{i}", "contact_id": f"c{i}", "opened_at": "2026-03-02 10:00",
+              "closed_at": "2026-03-02 11:00"} for i in range(10)]
     inputs["cases"] = TableInputs("cases", canonical_memtable("cases", cases), set(TABLES["cases"].names))
     r = assess_tables(_engagement(), inputs, now=NOW)
     case = r.matrix["fcr_case"]
@@ -1220,10 +1220,11 @@ def test_an_unmapped_column_limits_only_the_figures_that_read_it():
     # customer_id (with talk_s) limits all the cost figures but cost per contact and failure demand
     assert set(r.matrix["cost_model"]["spared"]) == {"channel_prices", "failure_demand"}
     only_talk = dict(inputs)
-    only_talk["contacts"] = TableInputs("contacts", inputs["contacts"].table, set(TABLES["contacts"].names) - {"talk_s"})
+    everything_but_talk = set(TABLES["contacts"].names) - {"talk_s"}
+    only_talk["contacts"] = TableInputs("contacts", inputs["contacts"].table, everything_but_talk)
     cost = assess_tables(_engagement(), only_talk, now=NOW).matrix["cost_model"]
-    assert cost["reason"] == ("Cost of repeat contacts is blocked only for cost of repeat contacts (prices derived from "
-                              "AHT) and what-if scenarios: talk_s is not mapped (sources.contacts.columns)")
+    assert cost["reason"] == ("Cost of repeat contacts is blocked only for cost of repeat contacts (prices derived "
+                              "from AHT) and what-if scenarios: talk_s is not mapped (sources.contacts.columns)")
     # the figure layer reads "not measured" for what the export lacks, never the verdict again
     coverage = {"contacts": {"rows": 10, "columns": {c: {"mapped": c != "talk_s", "non_null": 10 * (c != "talk_s")}
                                                      for c in TABLES["contacts"].names}}}

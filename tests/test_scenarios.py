@@ -419,7 +419,8 @@ def test_agent_hours_without_handle_times_are_not_measured_never_zero():
     mc = S.monte_carlo(CASE, b, seed=1, draws=200).set_index("output")
     assert np.isnan(mc.loc["fte_saved", "p50"]) and np.isfinite(mc.loc["net_saving_year", "p50"])
     # fewer transfers: the handle time a transfer adds is not measured, nor the hours and their saving
-    t = S.evaluate(Scenario(name="t", transfer_rate_to=0.08), b, {"transfer_rate_to": 0.08, "repeats_per_unresolved": 1.5})
+    t = S.evaluate(Scenario(name="t", transfer_rate_to=0.08), b,
+                   {"transfer_rate_to": 0.08, "repeats_per_unresolved": 1.5})
     assert np.isnan(float(t["hours_transfer_handle"])) and np.isnan(float(t["saving_transfer_handle"]))
     assert np.isnan(float(t["net_saving"]))
     # containment and volume: their contacts and savings are priced, their hours not measured
