@@ -374,16 +374,21 @@ def test_a_period_no_longer_than_the_window_is_a_floor_of_unknown_size(tmp_path)
         "longer than the 7-day repeat window: its only journey may be one")
 
 
-@pytest.fixture(scope="module")
-def without_ids(tmp_path_factory) -> ResultSet:
-    """The engagement with its customer ids left unmapped: no repeat can be measured."""
-    folder = tmp_path_factory.mktemp("no_ids")
-    path = _engagement(folder)
+def _run_without(tmp_path_factory, column: str, **cost) -> ResultSet:
+    """The engagement run with one contacts column left unmapped."""
+    folder = tmp_path_factory.mktemp(f"without_{column}")
+    path = _engagement(folder, **cost)
     spec = yaml.safe_load(path.read_text())
-    del spec["sources"]["contacts"]["columns"]["customer_id"]
+    del spec["sources"]["contacts"]["columns"][column]
     path.write_text(yaml.safe_dump(spec))
     prepare_run(path, folder / "run")
     return ResultSet.load(folder / "run", load_engagement(path))
+
+
+@pytest.fixture(scope="module")
+def without_ids(tmp_path_factory) -> ResultSet:
+    """The engagement with its customer ids left unmapped: no repeat can be measured."""
+    return _run_without(tmp_path_factory, "customer_id")
 
 
 def test_failure_demand_without_customer_ids_adds_up_nothing_it_cannot_measure(without_ids):
@@ -425,13 +430,7 @@ def test_scenarios_that_need_no_customer_are_worked_through_without_customer_ids
 @pytest.fixture(scope="module")
 def without_talk(tmp_path_factory) -> ResultSet:
     """The engagement with its talk times left unmapped (and an hourly cost given)."""
-    folder = tmp_path_factory.mktemp("no_talk")
-    path = _engagement(folder, loaded_hourly_cost=30.0)
-    spec = yaml.safe_load(path.read_text())
-    del spec["sources"]["contacts"]["columns"]["talk_s"]
-    path.write_text(yaml.safe_dump(spec))
-    prepare_run(path, folder / "run")
-    return ResultSet.load(folder / "run", load_engagement(path))
+    return _run_without(tmp_path_factory, "talk_s", loaded_hourly_cost=30.0)
 
 
 def test_scenario_hours_without_handle_times_are_not_measured(without_talk):

@@ -51,6 +51,14 @@ class FakeResults:
 
         return present.cards(self, cards)
 
+    def why_absent(self, name):
+        return None
+
+    def spec(self, name):
+        from cxkit.results import RESULTS
+
+        return RESULTS[name]
+
 
 def _curve(shares: list[float], at_risk: int = 500) -> pd.DataFrame:
     # bins 0-1 d, 1-3 d, 3-7 d, 7-14 d, 14-30 d with the given cumulative shares
@@ -202,7 +210,6 @@ def test_a_row_not_measured_keeps_what_names_it():
     # not measured. Blanking every number of those rows blanked their window too, and five rows
     # read "– | same reason (not measured ...)" alike; the window names the row and stays
     from cxkit import present
-    from cxkit.results import RESULTS
 
     frame = pd.DataFrame({"window_days": [1.0, 7.0, 1.0, 7.0], "reason": ["any reason", "any reason", "same reason",
                                                                             "same reason"],
@@ -210,14 +217,7 @@ def test_a_row_not_measured_keeps_what_names_it():
     coverage = {"contacts": {"rows": 10, "columns": {"customer_id": {"mapped": True, "non_null": 10},
                                                      "contact_reason": {"mapped": False, "non_null": 0}}}}
 
-    class Results(FakeResults):
-        def why_absent(self, name):
-            return None
-
-        def spec(self, name):
-            return RESULTS[name]
-
-    r = Results({"fcr_sensitivity": frame}, coverage=coverage)
+    r = FakeResults({"fcr_sensitivity": frame}, coverage=coverage)
     r.manifest["timezone"] = "UTC"
     html = present.table(r, "fcr_sensitivity", columns={"window_days": "Window (days)", "reason": "Repeats counted",
                                                         "rate": "FCR", "denominator": "Contacts judged"},
@@ -232,21 +232,13 @@ def test_a_table_of_thousands_of_segments_shows_the_largest_and_says_what_is_lef
     # 4,000 reasons: the table showed 500 rows in the result's order (and "3,500 more rows not
     # shown"). It shows the 30 with the most repeats, in the table's own order, a total row kept
     from cxkit import present
-    from cxkit.results import RESULTS
 
     reasons = [f"disp_{i:04d}" for i in range(4000)]
     repeats = [10 + (i % 37) if i % 100 else 500 for i in range(4000)]  # every 100th is large
     frame = pd.DataFrame({"first_reason": reasons + ["all reasons"], "priced_resolved_journeys": repeats + [sum(repeats)]})
 
-    class Results(FakeResults):
-        def why_absent(self, name):
-            return None
-
-        def spec(self, name):
-            return RESULTS[name]
-
     mapped = {"mapped": True, "non_null": 10}
-    r = Results({"cost_per_resolved_issue": frame}, coverage={"contacts": {"rows": 10, "columns": {
+    r = FakeResults({"cost_per_resolved_issue": frame}, coverage={"contacts": {"rows": 10, "columns": {
         c: mapped for c in ("customer_id", "contact_reason", "direction", "channel", "arrived_at", "ended_at", "outcome")}}})
     r.manifest["timezone"] = "UTC"
     html = present.table(r, "cost_per_resolved_issue", columns={"first_reason": "First reason",
@@ -326,7 +318,6 @@ def test_a_caveat_of_the_whole_table_is_printed_unmarked_and_every_mark_printed_
     # sat on the one header whose figure shared it, the table's other columns unmarked
     from cxkit import present
     from cxkit.figures import Caveat
-    from cxkit.results import RESULTS
 
     ids = Caveat("degraded", "customer_id is 23.1% null (4,432 of 19,154 contacts)")
     orphans = Caveat("degraded", "190 of 3,989 surveys point to a contact missing from the contacts feed")
@@ -343,15 +334,8 @@ def test_a_caveat_of_the_whole_table_is_printed_unmarked_and_every_mark_printed_
         def caveats(self, key):
             return caveats.get(key, [])
 
-    class Results(FakeResults):
-        def why_absent(self, name):
-            return None
-
-        def spec(self, name):
-            return RESULTS[name]
-
     frame = pd.DataFrame({"measure": ["ces", "csat"], "n": [706, 674], "spearman": [-0.28, -0.27]})
-    r = Results({"effort_vs_ratings": frame})
+    r = FakeResults({"effort_vs_ratings": frame})
     r.judge = Judging()
     r.manifest["timezone"] = "UTC"
     out = present.table(r, "effort_vs_ratings", columns={"measure": "Rating", "n": "Responses",
@@ -424,21 +408,13 @@ def test_columns_of_one_figure_not_measured_share_one_note():
     # NPS and its count read "¹ NPS is not measured: the export has no NPS answers (surveys.nps)"
     # and "² NPS n is not measured: the export has no NPS answers (surveys.nps)": one reason twice
     from cxkit import present
-    from cxkit.results import RESULTS
-
-    class Results(FakeResults):
-        def why_absent(self, name):
-            return None
-
-        def spec(self, name):
-            return RESULTS[name]
 
     cov = {"surveys": {"rows": 5, "columns": {
         "contact_id": {"mapped": True, "non_null": 5}, "csat": {"mapped": True, "non_null": 5},
         "nps": {"mapped": False, "non_null": 0}, "ces": {"mapped": False, "non_null": 0}}}}
     frame = pd.DataFrame({"responses": [5], "csat": [0.6], "csat_n": [5], "nps": [None], "nps_n": [0],
                           "ces_easy": [None], "ces_n": [0]})
-    r = Results({"survey_scores": frame}, coverage=cov)
+    r = FakeResults({"survey_scores": frame}, coverage=cov)
     r.manifest["timezone"] = "UTC"
     out = present.table(r, "survey_scores", columns={"responses": "Responses", "csat": "CSAT (4-5)", "csat_n": "CSAT n",
                                                      "nps": "NPS", "nps_n": "NPS n", "ces_easy": "CES (5-7)",
@@ -465,24 +441,16 @@ def test_a_figure_not_measured_is_said_once_per_section():
     # "Forecast accuracy is not measured: ..." three times in a row; QA against resolution and
     # transfer paths twice. A notebook opens one results object per section: said once there
     from cxkit import present
-    from cxkit.results import RESULTS
-
-    class Results(FakeResults):
-        def why_absent(self, name):
-            return None
-
-        def spec(self, name):
-            return RESULTS[name]
 
     cov = {"intervals": {"rows": 5, "columns": {"offered": {"mapped": True, "non_null": 5},
                                                  "forecast": {"mapped": False, "non_null": 0}}}}
     frame = pd.DataFrame({"queue": ["all"], "wape": [0.1]})
-    section = Results({"forecast_accuracy": frame, "forecast_dayparts": frame}, coverage=cov)
+    section = FakeResults({"forecast_accuracy": frame, "forecast_dayparts": frame}, coverage=cov)
     said = "Forecast accuracy is not measured: the export has no forecast volumes per interval (intervals.forecast)."
     first = present.table(section, "forecast_accuracy", columns={"queue": "Queue"})
     assert said in str(first)
     assert str(present.chart(section, "forecast_dayparts", lambda f: None)) == ""
     assert str(present.table(section, "forecast_dayparts", columns={"queue": "Queue"})) == ""
     # another section (another results object) says it again
-    other = Results({"forecast_dayparts": frame}, coverage=cov)
+    other = FakeResults({"forecast_dayparts": frame}, coverage=cov)
     assert said in str(present.table(other, "forecast_dayparts", columns={"queue": "Queue"}))
