@@ -1253,3 +1253,15 @@ def test_a_link_to_a_column_the_contacts_lack_is_not_evaluated():
     # with the contacts' queues mapped, the WFM queue named otherwise fails, as before
     inputs["contacts"].mapped |= {"queue"}
     assert _by_id(assess_tables(_engagement(), inputs, now=NOW))["intervals.queue_in_contacts"].status == "fail"
+
+
+def test_a_summed_column_missing_is_said_left_out_not_unmeasured():
+    # without hold and wrap times: "Average handle time is degraded: hold_s, acw_s are not in the
+    # export; the figures that need them read 'not measured'", beside an AHT that is measured and
+    # says what it leaves out
+    inputs = _inputs(_clean_contacts())
+    inputs["contacts"].mapped -= {"hold_s", "acw_s"}
+    aht = assess_tables(_engagement(), inputs, now=NOW).matrix["aht"]
+    assert aht["verdict"] == "degraded"
+    assert aht["reason"] == ("Average handle time is degraded: hold_s, acw_s are not in the export; the figures "
+                             "that add them up leave them out, and say so beside each"), aht["reason"]

@@ -134,6 +134,26 @@ def _figures_reading(diagnostic: str, columns: Iterable[str]) -> list[str]:
     return out
 
 
+def _what_figures_do(diagnostic: str, columns: list[str]) -> str:
+    """What the diagnostic's figures do without ``columns``: those that need one read "not
+    measured", those that add them up when present leave them out. AHT without hold and wrap
+    times read "the figures that need them read 'not measured'" beside an AHT that is measured
+    and says what it leaves out."""
+    from cxkit.figures import FIGURES
+
+    them = "it" if len(columns) == 1 else "them"
+    wanted = set(columns)
+    figures = [FIGURES[k] for k in _figures_reading(diagnostic, columns)]
+    need = any(wanted & set(f.reads) for f in figures)
+    add = any(not (wanted & set(f.reads)) for f in figures)
+    if add and not need:
+        return f"the figures that add {them} up leave {them} out, and say so beside each"
+    if add:
+        return (f"the figures that need {them} read \"not measured\", those that add {them} up leave {them} out "
+                "and say so")
+    return f"the figures that need {them} read \"not measured\""
+
+
 def _mapped_or_derived(table: str, column: str, mapped: set[str], rules: Mapping[str, Any], leg_grain: bool) -> bool:
     if column in mapped:
         return True
@@ -209,12 +229,12 @@ def verdicts(
                                     "reason": f"{', '.join(core)} {'is' if len(core) == 1 else 'are'} not in the export, "
                                               "so it cannot be measured"})
                 if rest:
+                    cols = [f"{table}.{c}" for c in rest]
                     reasons.append({"verdict": rules["unmapped_column"]["with_default"], "check": f"{table}.mapping",
-                                    "evidence": None, "columns": [f"{table}.{c}" for c in rest],
-                                    "figures": _figures_reading(diagnostic, [f"{table}.{c}" for c in rest]),
+                                    "evidence": None, "columns": cols,
+                                    "figures": _figures_reading(diagnostic, cols),
                                     "reason": f"{', '.join(rest)} {'is' if len(rest) == 1 else 'are'} not in the "
-                                              "export; the figures that need "
-                                              f"{'it' if len(rest) == 1 else 'them'} read \"not measured\""})
+                                              f"export; {_what_figures_do(diagnostic, cols)}"})
         for r in results:
             if r.status != "fail" or diagnostic not in r.diagnostics:
                 continue
