@@ -20,6 +20,7 @@ import pandas as pd
 
 from cxkit import display, wording
 from cxkit.capacity import MAX_TRAFFIC_ERLANGS, WEEKDAYS
+from cxkit.figures import reaches
 from cxkit.narrative import (
     _num,
     data_days,
@@ -842,6 +843,6 @@ def _reason(entry: dict[str, Any], figure: str) -> tuple[str, str] | None:
         return None
     reasons = entry.get("reasons") or [{"verdict": entry["verdict"], "reason": entry.get("reason", "")}]
     for r in reasons:
-        if r.get("verdict") in ("degraded", "blocked") and (not r.get("figures") or figure in r["figures"]):
+        if r.get("verdict") in ("degraded", "blocked") and reaches(r, figure):
             return str(r["verdict"]), str(r["reason"])
     return None

@@ -31,7 +31,7 @@ from typing import Any
 
 from cxkit.schema import DIAGNOSTICS, TABLES, no_source, source_key
 
-__all__ = ["Figure", "FIGURES", "Caveat", "Judge", "column_words", "reason_columns"]
+__all__ = ["Figure", "FIGURES", "Caveat", "Judge", "column_words", "reason_columns", "reaches"]
 
 #: Columns every figure over a table reads (a contact is its id, times, channel, direction and
 #: outcome): a caveat about one of them applies to every figure over that table.
@@ -116,6 +116,12 @@ class Figure:
     @property
     def tables(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(c.split(".", 1)[0] for c in (*self.reads, *self.partial)))
+
+    @property
+    def columns(self) -> set[str]:
+        """Every column the figure reads in any way: needed, summed when present, counted by
+        code or compared between contacts."""
+        return {*self.reads, *self.partial, *(c.split("=", 1)[0] for c in self.codes), *self.several, *self.switches}
 
 
 _ID = ("contacts.customer_id",)
@@ -437,7 +443,7 @@ class Judge:
                 cols = reason_columns(reason)
                 if cols and not (set(cols) & reads):
                     continue
-                if reason.get("figures") and figure not in reason["figures"]:
+                if not reaches(reason, figure):
                     continue  # a check that names the figures it limits
                 text = _sentence(reason["reason"])
                 if text not in seen:
@@ -491,6 +497,12 @@ def _figure(key: str) -> Figure:
         return FIGURES[key]
     except KeyError:
         raise KeyError(f"unknown figure {key!r}; declare it in cxkit.figures.FIGURES") from None
+
+
+def reaches(reason: Mapping[str, Any], figure: str) -> bool:
+    """Whether a readiness reason limits ``figure``: every figure of its diagnostic, unless it
+    names the figures it limits (a check's ``meta.figures``, an unmapped column's readers)."""
+    return not reason.get("figures") or figure in reason["figures"]
 
 
 def _check_declarations() -> None:

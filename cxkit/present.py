@@ -297,16 +297,18 @@ def table(
     # Columns not measured for one reason share one note ("NPS and NPS n are not measured:
     # ..."): a note per column said the same reason twice, under two marks (seven times over
     # surveys without links to their contacts)
+    # each column's own figure asked once: why it is not measured, or None
+    missing = {col: judge.absent(key) for col in labels
+               if (key := spec.figures.get(col)) is not None and key != spec.figure}
     unmeasured: dict[str, list[str]] = {}
-    for col in labels:
-        key = spec.figures.get(col) or spec.figure
-        if key is not None and key != spec.figure and (reason := judge.absent(key)):
+    for col, reason in missing.items():
+        if reason:
             unmeasured.setdefault(reason, []).append(col)
     for col in list(labels):
         key = spec.figures.get(col) or spec.figure
         if key is None:
             continue
-        if key != spec.figure and (reason := judge.absent(key)):
+        if reason := missing.get(col):
             frame[col] = NOT_MEASURED
             formats[col] = "text"
             cols = [columns[c] for c in unmeasured[reason]]

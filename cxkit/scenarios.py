@@ -901,7 +901,7 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
         else:
             add("Handle time of a transfer", f"not measured: {b.handle_times_not_measured}", float("nan"), "seconds",
                 "measured")
-        add("Agent hours from fewer transfers", "transfers avoided x handle-time gap / 3600 / occupancy",
+        add(HOURLY_SAVINGS_HOURS[HOURLY_SAVINGS[0]], "transfers avoided x handle-time gap / 3600 / occupancy",
             o["hours_transfer_handle"], "hours", "computed")
         add(HOURLY_SAVINGS[0], f"{_hours_text(o['hours_transfer_handle'])} x {_hourly_text(x)}",
             o["saving_transfer_handle"], cur, "computed")
@@ -943,7 +943,7 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
     if "aht_change_s" in x:
         add("Handled contacts after the change", "handled - handled repeats avoided (+ volume change)", o["handled_after"], "contacts", "computed")
         add("AHT change", "from the scenario", x["aht_change_s"], "seconds", "scenario")
-        add("Agent hours from the AHT change",
+        add(HOURLY_SAVINGS_HOURS[HOURLY_SAVINGS[1]],
             f"-{_n(o['handled_after'])} x {x['aht_change_s']:+.0f} s / 3600 / {b.occupancy:.0%} occupancy",
             o["hours_aht"], "hours", "computed")
         # given, implied by the prices, or neither ("not available: no cost.loaded_hourly_cost ..."

@@ -124,28 +124,20 @@ def _figures_reading(diagnostic: str, columns: Iterable[str]) -> list[str]:
     from cxkit.figures import FIGURES
 
     wanted = set(columns)
-    out = []
-    for key, f in FIGURES.items():
-        if diagnostic not in f.diagnostics:
-            continue
-        touched = {*f.reads, *f.partial, *(c.split("=", 1)[0] for c in f.codes), *f.several, *f.switches}
-        if touched & wanted:
-            out.append(key)
-    return out
+    return [key for key, f in FIGURES.items() if diagnostic in f.diagnostics and f.columns & wanted]
 
 
-def _what_figures_do(diagnostic: str, columns: list[str]) -> str:
-    """What the diagnostic's figures do without ``columns``: those that need one read "not
-    measured", those that add them up when present leave them out. AHT without hold and wrap
-    times read "the figures that need them read 'not measured'" beside an AHT that is measured
-    and says what it leaves out."""
+def _what_figures_do(figures: Iterable[str], columns: list[str]) -> str:
+    """What ``figures`` (:func:`_figures_reading` of ``columns``) do without ``columns``: those
+    that need one read "not measured", those that add them up when present leave them out. AHT
+    without hold and wrap times read "the figures that need them read 'not measured'" beside an
+    AHT that is measured and says what it leaves out."""
     from cxkit.figures import FIGURES
 
     them = "it" if len(columns) == 1 else "them"
     wanted = set(columns)
-    figures = [FIGURES[k] for k in _figures_reading(diagnostic, columns)]
-    need = any(wanted & set(f.reads) for f in figures)
-    add = any(not (wanted & set(f.reads)) for f in figures)
+    needs = [bool(wanted & set(FIGURES[k].reads)) for k in figures]
+    need, add = any(needs), not all(needs)
     if add and not need:
         return f"the figures that add {them} up leave {them} out, and say so beside each"
     if add:
@@ -230,11 +222,11 @@ def verdicts(
                                               "so it cannot be measured"})
                 if rest:
                     cols = [f"{table}.{c}" for c in rest]
+                    figures = _figures_reading(diagnostic, cols)
                     reasons.append({"verdict": rules["unmapped_column"]["with_default"], "check": f"{table}.mapping",
-                                    "evidence": None, "columns": cols,
-                                    "figures": _figures_reading(diagnostic, cols),
+                                    "evidence": None, "columns": cols, "figures": figures,
                                     "reason": f"{', '.join(rest)} {'is' if len(rest) == 1 else 'are'} not in the "
-                                              f"export; {_what_figures_do(diagnostic, cols)}"})
+                                              f"export; {_what_figures_do(figures, cols)}"})
         for r in results:
             if r.status != "fail" or diagnostic not in r.diagnostics:
                 continue
