@@ -277,16 +277,19 @@ def _paired_both(keys: ir.Table, same_reason: bool) -> ir.Table:
     """
     ts_type = keys.arrived_at.type()
     null_ts = ibis.null(ts_type)
-    inbound = keys.identified_inbound
-    common = dict(contact_id=keys.contact_id, customer_id=keys.customer_id, reason_key=keys.reason_key,
-                  arrived_at=keys.arrived_at, identified_inbound=inbound)
-    arrivals = keys.select(**common, _time=keys.arrived_at, _order=ibis.literal(1, type="int8"),
-                           _is_end=ibis.literal(False), _arrival=ibis.ifelse(inbound, keys.arrived_at, null_ts),
-                           _ending=null_ts)
-    ends = keys.select(**common, _time=keys._end,
-                       _order=ibis.ifelse(keys._end > keys.arrived_at, 0, 2).cast("int8"),
-                       _is_end=ibis.literal(True), _arrival=null_ts, _ending=ibis.ifelse(inbound, keys._end, null_ts))
-    ev = arrivals.union(ends)
+    # the two rows of a contact from one read of ``keys`` (an unnest, not a union of two
+    # selections): a union reads its input twice, and DuckDB then groups the contacts by
+    # customer (which contacts have a customer of several) and joins them once per side. At
+    # 10 million contacts the paired table took 16.5-16.6 s instead of 17.3-17.4 s (2026-12-04)
+    ev = keys.mutate(_is_end=ibis.array([False, True])).unnest("_is_end")
+    inbound = ev.identified_inbound
+    ev = ev.select(
+        "contact_id", "customer_id", "reason_key", "arrived_at", "identified_inbound", "_is_end",
+        _time=ibis.ifelse(ev._is_end, ev._end, ev.arrived_at),
+        _order=ibis.ifelse(ev._is_end, ibis.ifelse(ev._end > ev.arrived_at, 0, 2), 1).cast("int8"),
+        _arrival=ibis.ifelse(~ev._is_end & inbound, ev.arrived_at, null_ts),
+        _ending=ibis.ifelse(ev._is_end & inbound, ev._end, null_ts),
+    )
     order = [ev._time, ev._order]
 
     def pair(group: list) -> tuple[ir.Value, ir.Value]:
