@@ -1566,7 +1566,12 @@ def _understaffed(ctx: Context, rule: Rule) -> list[Draft]:
         raise NotEvaluable("the staffing summary has no under-staffed share per queue")
     f = f[(f["queue"].astype(str) != _ALL) & (f["intervals"].fillna(0) > 0)]
     if f.empty:
-        raise NotEvaluable("no queue has intervals with staffing data")
+        from cxkit.cost_narrative import staffing_not_assessed
+
+        # why the capacity section staffed no queue (no contact in a channel the engagement
+        # staffs; WFM queues that name none of the contacts'), in the section's own words: a
+        # WFM export with staffing data is not "without" it
+        raise NotEvaluable(staffing_not_assessed(ctx.r) or "no queue has intervals with staffing data")
     limit = ctx.threshold("understaffed_share_max")
     short_of = f[f["under_staffed_share"].fillna(-1) >= limit]
     if len(short_of) > 1:

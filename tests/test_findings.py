@@ -226,7 +226,8 @@ def _coverage(missing: tuple[str, ...] = ()) -> dict[str, Any]:
 
 
 def _resultset(tmp_path: Path, frames: dict[str, pd.DataFrame | None], *, missing: tuple[str, ...] = (),
-               readiness: dict[str, Any] | None = None, min_n: int = 30) -> ResultSet:
+               readiness: dict[str, Any] | None = None, min_n: int = 30,
+               parameters: dict[str, Any] | None = None) -> ResultSet:
     """A run folder holding exactly ``frames`` (None: declared but not computed)."""
     folder = tmp_path / RESULTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
@@ -240,7 +241,8 @@ def _resultset(tmp_path: Path, frames: dict[str, pd.DataFrame | None], *, missin
     manifest = {
         "format": "cxkit.results/1", "engagement": "hand", "fingerprint": "f", "timezone": "UTC", "currency": "GBP",
         "period": {"start": "2026-03-01", "end": "2026-03-28", "days": 28},
-        "parameters": {"min_n": min_n, "repeat_window_days": 7, "callback_promise_business_days": 1},
+        "parameters": {"min_n": min_n, "repeat_window_days": 7, "callback_promise_business_days": 1,
+                       **(parameters or {})},
         "coverage": _coverage(missing), "results": entries,
     }
     (folder / MANIFEST).write_text(json.dumps(manifest))
@@ -400,6 +402,20 @@ def test_forecast_and_staffing_rules(tmp_path):
     assert [f.concerns for f in queue] == ["V1"]
     staffed, _ = _evaluate(r, "understaffed_intervals")
     assert [f.concerns for f in staffed] == ["V1"] and staffed[0].size.hours == 55.0
+
+
+def test_understaffing_not_evaluated_says_why_no_queue_was_staffed(tmp_path):
+    # a digital centre: the WFM export has staffing for its chat queues, but the engagement
+    # staffs voice with Erlang C and no call was offered; the rule says so, as the capacity
+    # section does, not that no queue has staffing data
+    staff = pd.DataFrame({"queue": pd.Series(dtype=str), "intervals": pd.Series(dtype=float),
+                          "under_staffed_share": pd.Series(dtype=float)})
+    ops = pd.DataFrame([{"channel": "chat", "offered": 120}, {"channel": "all", "offered": 120}])
+    r = _resultset(tmp_path, {"staffing_summary": staff, "operations": ops}, parameters={"channels": ["voice"]})
+    staffed, status = _evaluate(r, "understaffed_intervals")
+    assert staffed == [] and status.status == "not evaluated"
+    assert "staffs voice with Erlang C (capacity.channels)" in status.reason
+    assert "offered in chat" in status.reason and "staffing data" not in status.reason
 
 
 def test_understaffing_in_several_queues_is_one_finding(tmp_path):
