@@ -406,6 +406,10 @@ def scorecard_values(
     put("repeat_share", _one_row(repeat_share, "repeat_share"), "rate", "denominator")
     put("transfer_rate", _one_row(transfer_rate, "transfer_rate", {"channel": "all"}), "rate", "denominator")
     put("service_level_voice", _one_row(service_level, "service_level", {"channel": "voice"}), "rate", "denominator")
+    if service_level is not None and "service_level_voice" not in out:
+        # no call was offered to a queue (a digital-only desk): measured over nothing, "too few
+        # to compare" beside n = 0; "not measured" would say the export cannot record it
+        out["service_level_voice"] = {"value": None, "n": 0, "ci_low": None, "ci_high": None}
     j = _one_row(journey_summary, "journey_summary")
     put("reauth_rate", j, "reauth_rate", "journeys", "reauth")
     put("channel_switch_rate", j, "channel_switch_rate", "journeys", "channel_switch")

@@ -124,10 +124,14 @@ def test_scorecard_values_from_module_tables(con):
     assert sc.loc["fcr", "status"] == "below"
     with pytest.raises(CxkitError, match="one row"):
         S.scorecard_values(fcr=R.fcr_repeat(t, end_of_data=eod, by="channel"))
-    # a digital-only desk has no voice row: the voice service level is not measured (the run
-    # stopped with "service_level must be one row; found 0")
+    # a digital-only desk has no voice row (the run once stopped with "service_level must be one
+    # row; found 0"): no call was offered, so the voice service level is measured over nothing,
+    # n = 0 and too few to compare, not "not measured" (which says the export cannot record it)
     chat_only = t.mutate(channel=ibis.literal("chat"))
     digital = S.scorecard_values(service_level=O.service_level(chat_only, by="channel"))
-    assert "service_level_voice" not in digital
-    assert con.execute(S.balanced_scorecard(digital)).set_index("metric").loc["service_level_voice", "status"] == (
+    assert digital["service_level_voice"] == {"value": None, "n": 0.0, "ci_low": None, "ci_high": None}
+    row = con.execute(S.balanced_scorecard(digital)).set_index("metric").loc["service_level_voice"]
+    assert (row["status"], row["n"], row["value_text"]) == (S.TOO_FEW, 0, "–")
+    # without a service level table at all, the row is not measured
+    assert con.execute(S.balanced_scorecard({})).set_index("metric").loc["service_level_voice", "status"] == (
         "not measured")
