@@ -326,6 +326,29 @@ def test_an_outage_of_a_steady_feed_degrades_the_figures_that_count_over_the_per
     assert closed.matrix["fcr_repeat"]["verdict"] == "ready"
 
 
+def test_an_export_that_stops_early_is_the_data_end_checks_not_an_outage():
+    # 30 contacts a day, closed on Sundays, nothing after Fri 20th (an export pulled mid-month):
+    # the end of data and the data period stop at the last arrival, so the days after it leave
+    # no count low and no FCR high. The data-end check says so once; the day checks judge the
+    # days up to it (the outage's consequence, "counts and yearly figures read low, FCR high",
+    # was printed beside FCR for days the figures do not cover)
+    sundays = (1, 8, 15, 22)
+    r = assess_tables(_month(), _inputs(_dense_contacts(skip=(*sundays, *range(21, 29)))), now=NOW)
+    by_id = _by_id(r)
+    end = by_id["contacts.data_reaches_period_end"]
+    assert end.status == "fail" and end.finding.startswith("the contacts stop ")
+    for check in ("no_outage", "no_gaps", "volume_stable"):
+        judged = by_id[f"contacts.daily.{check}"]
+        assert (judged.status, judged.denominator) == ("pass", 17), check  # 20 days less three Sundays
+    assert "no_outage" not in str(r.matrix["fcr_repeat"]["reasons"])
+    assert r.matrix["cost_model"]["verdict"] == "degraded"
+    assert "the contacts stop" in r.matrix["cost_model"]["reason"]
+    # a day missing before the last arrival is still an outage
+    r = assess_tables(_month(), _inputs(_dense_contacts(skip=(*sundays, 11, *range(21, 29)))), now=NOW)
+    outage = _by_id(r)["contacts.daily.no_outage"]
+    assert (outage.status, outage.unexpected, outage.denominator) == ("fail", 1, 17)
+
+
 def test_a_quiet_feed_has_no_outage_to_judge():
     # 3 contacts a day: a day without any is chance, still listed as a gap, limiting no figure
     r = assess_tables(_month(), _inputs(_dense_contacts(per_day=3, skip=(11,))), now=NOW)

@@ -269,10 +269,13 @@ def daily_frame(hourly: pd.DataFrame, engagement: Engagement) -> pd.DataFrame:
     over that median; null when the median is 0), ``empty_run`` (on a day without rows, the
     length of the run of consecutive days without rows it belongs to; 0 on days with rows),
     ``empty_run_usual_rows`` (on a day without rows, what the days of its run usually have
-    together: the sum of their ``weekday_median``; 0 on days with rows) and ``before_first`` (the day precedes the first day with rows: sources that follow contacts,
-    such as surveys and QA, start with a lag) and ``day_of_period`` (1 = the first day). The suites decide what is a gap or an anomaly
-    (``row_condition`` on ``weekday_median`` or ``before_first``, a maximum ``empty_run``), so a
-    sparse source gets other thresholds, not other code.
+    together: the sum of their ``weekday_median``; 0 on days with rows), ``before_first`` (the day
+    precedes the first day with rows: sources that follow contacts, such as surveys and QA, start
+    with a lag), ``after_last`` (the day follows the last day with rows: for the contacts, the
+    data-end check's days, past the end of data) and ``day_of_period`` (1 = the first day). The
+    suites decide what is a gap or an anomaly (``row_condition`` on ``weekday_median``,
+    ``before_first`` or ``after_last``, a maximum ``empty_run``), so a sparse source gets other
+    thresholds, not other code.
     """
     days = pd.date_range(engagement.period.start, engagement.period.end, freq="D").date
     counts = hourly.groupby("date")["rows"].sum() if not hourly.empty else pd.Series(dtype="int64")
@@ -282,15 +285,20 @@ def daily_frame(hourly: pd.DataFrame, engagement: Engagement) -> pd.DataFrame:
     # a day the engagement says the center was closed (readiness.closed_days) tells nothing of
     # its weekday's usual volume, and is judged by no rule: its usual volume reads 0
     closed = frame["day"].isin(set(engagement.readiness.closed_days))
-    median = frame["rows"].where(~closed).groupby(frame["weekday"]).transform("median").fillna(0.0)
+    empty = frame["rows"].eq(0)
+    # nor do the days after the source's last day with rows (an export pulled mid-month): its
+    # weekdays' usual volume is what the days it covers have, not halved by the days it does not
+    after_last = ~(~empty)[::-1].cummax()[::-1]
+    usual = frame["rows"].where(~closed & ~after_last)
+    median = usual.groupby(frame["weekday"]).transform("median").fillna(0.0)
     median = median.where(~closed, 0.0).astype("float64")
     frame["weekday_median"] = median
     frame["weekday_ratio"] = (frame["rows"] / median.where(median > 0)).astype("float64")
-    empty = frame["rows"].eq(0)
     run_id = empty.ne(empty.shift()).cumsum()
     frame["empty_run"] = empty.groupby(run_id).transform("sum").where(empty, 0).astype("int64")
     frame["empty_run_usual_rows"] = median.groupby(run_id).transform("sum").where(empty, 0.0)
     frame["before_first"] = ~(~empty).cummax()
+    frame["after_last"] = after_last
     frame["day_of_period"] = range(1, len(frame) + 1)
     return frame
 
