@@ -76,20 +76,49 @@ def apart_from(spared: Iterable[str], diagnostic: str | None = None) -> str:
     if diagnostic is not None:
         limited = [f.label for k, f in FIGURES.items() if diagnostic in f.diagnostics and k not in spared]
         if limited and len(labels) > _NAMED_IN_SHORT and len(limited) < len(labels):
-            words = _lowered(limited)
-            sep = "; " if any("," in w for w in words) else ", "
-            return " only for " + (words[0] if len(words) == 1 else f"{sep.join(words[:-1])} and {words[-1]}")
-    words = _lowered(labels)
-    if len(words) == 1:
-        return f", apart from {words[0]}, which it does not limit"
+            return " only for " + _listed([words for words, _ in _grouped(_lowered(limited))])
+    if len(labels) == 1:
+        return f", apart from {_lowered(labels)[0]}, which it does not limit"
     # every spared figure by name while the list stays readable ("and 5 more figures" left the
-    # reader to guess which numbers still stand); semicolons where a label holds a comma
+    # reader to guess which numbers still stand), the breakdowns of one figure together
+    # ("repeat cost by contact reason, queue and team"); semicolons where an item holds a comma
     # ("repeat cost and failure demand, counted once"), so the list still reads as a list
-    sep = "; " if any("," in w for w in words) else ", "
-    if len(words) <= _NAMED_SPARED:
-        return f", apart from {sep.join(words[:-1])} and {words[-1]}, which it does not limit"
-    shown = _NAMED_SPARED - 1
-    return f", apart from {sep.join(words[:shown])} and {len(words) - shown} more figures it does not limit"
+    items = _grouped(_lowered(labels))
+    if len(labels) > _NAMED_SPARED:
+        shown, count = [], 0
+        for words, n in items:
+            if count + n > _NAMED_SPARED - 1:
+                break
+            shown.append(words)
+            count += n
+        return f", apart from {_listed([*shown, f'{len(labels) - count} more figures'])} it does not limit"
+    return f", apart from {_listed([words for words, _ in items])}, which it does not limit"
+
+
+def _grouped(words: list[str]) -> list[tuple[str, int]]:
+    """Figure labels with the breakdowns of one figure said once, in the order first met:
+    ['repeat cost by queue', 'repeat cost by team'] -> [('repeat cost by queue and team', 2)]."""
+    groups: dict[str, list[str]] = {}
+    for w in words:
+        head, by, part = w.partition(" by ")
+        groups.setdefault(head + by if by else w, []).append(part if by else w)
+    out = []
+    for key, parts in groups.items():
+        if len(parts) == 1 or not key.endswith(" by "):
+            out += [(key + p if key.endswith(" by ") else p, 1) for p in parts]
+        else:
+            out.append((key + _listed(parts, sep=", ", last=" and "), len(parts)))
+    return out
+
+
+def _listed(words: list[str], *, sep: str | None = None, last: str | None = None) -> str:
+    """'a, b and c'; 'a; b; and c' when an item holds a comma (or ``sep`` and ``last`` given)."""
+    if len(words) == 1:
+        return words[0]
+    if sep is None:
+        comma = any("," in w for w in words)
+        sep, last = ("; ", "; and ") if comma else (", ", " and ")
+    return f"{sep.join(words[:-1])}{last}{words[-1]}"
 
 
 def _lowered(labels: list[str]) -> list[str]:
