@@ -401,7 +401,9 @@ def chart(
     if prepare is not None:
         frame = prepare(frame)
     if frame.empty:
-        return display.note(empty or "Nothing to draw.")
+        # a stakeholder reads why the chart is missing, not "Nothing to draw."
+        title = spec.title[0].lower() + spec.title[1:] if spec.title[1:2].islower() else spec.title
+        return display.note(empty or f"No chart: this data has nothing to show for {title}.")
     drawn = build(words(frame))
     caveats = results.judge.caveats_for(spec.all_figures())
     return _Shown(drawn, caveat_notes([(c, None) for c in caveats]))

@@ -454,3 +454,16 @@ def test_a_figure_not_measured_is_said_once_per_section():
     # another section (another results object) says it again
     other = FakeResults({"forecast_dayparts": frame}, coverage=cov)
     assert said in str(present.table(other, "forecast_dayparts", columns={"queue": "Queue"}))
+
+
+def test_an_empty_chart_says_why_in_words():
+    # a two-week engagement had no agent with enough QA evaluations and judged contacts: the
+    # section printed "Nothing to draw." under the empty table
+    from cxkit import present
+
+    r = FakeResults({"recontact_curve": _curve([0.1, 0.2, 0.3, 0.4, 0.5]).iloc[0:0]})
+    r.manifest["timezone"] = "UTC"
+    said = str(present.chart(r, "recontact_curve", lambda f: None))
+    assert said == "No chart: this data has nothing to show for share of contacts followed by a recontact, by time."
+    given = "No contact could be followed for a day."
+    assert str(present.chart(r, "recontact_curve", lambda f: None, empty=given)) == given
