@@ -715,6 +715,14 @@ def scenario_inputs(s: Scenario, b: Baseline) -> dict[str, tuple[float, float, f
 # --------------------------------------------------------------------------------------------
 
 
+def _transfer_fcr_gap(b: Baseline) -> float:
+    """How much less often transferred contacts are resolved (FCR not transferred - transferred),
+    or 0 when they are not resolved less often: fewer transfers then avoid no repeat. A measured
+    gap at or below 0 (often a small sample's noise) is not read as transfers resolving issues,
+    which would make fewer transfers add repeats; the scenario's check flag says so."""
+    return max((b.fcr_not_transferred or 0.0) - (b.fcr_transferred or 0.0), 0.0)
+
+
 def evaluate(s: Scenario, b: Baseline, x: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """The scenario's arithmetic for input values ``x`` (scalars or arrays of draws).
 
@@ -754,8 +762,8 @@ def evaluate(s: Scenario, b: Baseline, x: Mapping[str, Any]) -> dict[str, np.nda
         o["hours_transfer_handle"] = _at(o["transfers_avoided"], gap_h) / occ
         o["saving_transfer_handle"] = _at(o["hours_transfer_handle"], H)
         moved_eligible = b.eligible_judged_transferred * (dt / t0 if t0 else 0.0)
-        fcr_gap = (b.fcr_not_transferred or 0.0) - (b.fcr_transferred or 0.0)
-        o["unresolved_avoided_transfer"] = moved_eligible * fcr_gap * (b.eligible / b.fcr_judged if b.fcr_judged else 0.0)
+        o["unresolved_avoided_transfer"] = moved_eligible * _transfer_fcr_gap(b) * (
+            b.eligible / b.fcr_judged if b.fcr_judged else 0.0)
         o["repeats_avoided_transfer"] = r * o["unresolved_avoided_transfer"]
         o["saving_transfer_repeats"] = _at(o["repeats_avoided_transfer"], p_rep * k)
         o["hours_transfer_repeats"] = _at(o["repeats_avoided_transfer"], rep_h) / occ
@@ -908,8 +916,10 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
         add("FCR gap, not transferred - transferred",
             f"{(b.fcr_not_transferred or 0):.1%} - {(b.fcr_transferred or 0):.1%}",
             (b.fcr_not_transferred or 0) - (b.fcr_transferred or 0), "points (share)", "measured")
-        add("Repeat contacts avoided (transfers)", "eligible contacts no longer transferred x FCR gap x repeats per unresolved",
-            o["repeats_avoided_transfer"], "contacts", "computed")
+        formula = ("eligible contacts no longer transferred x FCR gap x repeats per unresolved" if _transfer_fcr_gap(b) > 0
+                   else "none: transferred contacts are not resolved less often (an FCR gap at or below 0 avoids no "
+                        "repeat)")
+        add("Repeat contacts avoided (transfers)", formula, o["repeats_avoided_transfer"], "contacts", "computed")
         add("Saving from those repeats", f"{_n(o['repeats_avoided_transfer'], 1)} x {_rep_price_text(b)}",
             o["saving_transfer_repeats"], cur, "computed")
     if "containment_to" in x:

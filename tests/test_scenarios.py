@@ -129,6 +129,18 @@ def test_other_levers_hand_computed():
     assert float(o["saving_transfer_handle"]) == pytest.approx(900)
     assert float(o["repeats_avoided_transfer"]) == pytest.approx(45)
     assert float(o["net_saving"]) == pytest.approx(900 + 225)  # no AHT lever: nothing else moves
+    # transferred contacts resolved more often (a two-week engagement: 68.8% of 16 against 56.7%):
+    # fewer transfers avoid no repeat, as the check flag says; the negative gap made them add 1.2
+    # repeats, "-31 contacts avoided a year" beside "fewer transfers avoid no repeats here"
+    better = _baseline(fcr_transferred=0.70, fcr_not_transferred=0.65)
+    o = S.evaluate(Scenario(name="t", transfer_rate_to=0.08), better,
+                   {"transfer_rate_to": 0.08, "repeats_per_unresolved": 1.5})
+    assert float(o["repeats_avoided_transfer"]) == 0 and float(o["saving_transfer_repeats"]) == 0
+    assert float(o["net_saving"]) == pytest.approx(900)  # the handle time a transfer adds, alone
+    lines = S.scenario_lines(Scenario(name="t", transfer_rate_to=0.08), better).set_index("item")
+    assert lines.loc["Repeat contacts avoided (transfers)", "formula"].startswith(
+        "none: transferred contacts are not resolved less often")
+    assert lines.loc["FCR gap, not transferred - transferred", "value"] == pytest.approx(-0.05)  # as measured
     # containment 25% -> 30%: 0.05 x 2,000 = 100 agent contacts; x (6.00 - 0.50) = 550; 100 x 480 s / 0.8 = 16.67 h
     o = S.evaluate(Scenario(name="c", containment_to=0.3), b, {"containment_to": 0.3})
     assert float(o["saving_containment"]) == pytest.approx(550)
