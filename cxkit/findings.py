@@ -52,7 +52,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cxkit.errors import ConfigError, CxkitError
-from cxkit.stats import Z95, wilson_bounds
+from cxkit.stats import Z95, poisson_bounds, wilson_bounds
 from cxkit.wording import days as in_days
 from cxkit.wording import money, plural
 
@@ -299,6 +299,8 @@ class Evidence:
                              f"n = {self.denominator:,}" if self.denominator is not None else "") if p]
         if self.unit == "points" and self.ci_low is not None and self.ci_high is not None:
             inner[0] = f"95% CI {100 * self.ci_low:+.1f} to {100 * self.ci_high:+.1f} points"
+        if self.unit == "relative" and self.ci_low is not None and self.ci_high is not None:
+            inner.insert(0, f"95% CI {100 * self.ci_low:+.1f}% to {100 * self.ci_high:+.1f}%")
         if self.value is None:
             return f"{self.metric}: {self.comparison}" if self.comparison else self.metric
         out = f"{self.metric} {self.value_text()}" + (f" ({', '.join(inner)})" if inner else "")
@@ -1445,17 +1447,43 @@ def _nonresponse(ctx: Context, rule: Rule) -> list[Draft]:
     )]
 
 
-def _census(value: float, what: str, result: str, limit: float, key: str, n: float) -> Evidence:
-    return Evidence(metric=what, value=value, denominator=int(n), unit="relative",
-                    comparison=f"standard: within +-{pct(limit, 0)} ({key})", result=result,
-                    note="a census of every interval, so no sampling interval")
+#: what a forecast rule's interval allows for
+_ARRIVALS_NOTE = ("the interval allows for the chance in arrivals (Poisson), which even a perfect forecast meets: "
+                  "a finding is stated only when all of it lies beyond the standard")
+
+
+def _beyond(lo: float, hi: float, limit: float) -> bool:
+    """Whether a relative error's whole 95% interval lies beyond the standard (+-limit)."""
+    return lo >= limit or hi <= -limit
+
+
+def _forecast_interval(forecast: float, offered: float) -> tuple[float, float]:
+    """95% interval of forecast / expected volume - 1 from the offered count's chance variation
+    (:func:`cxkit.stats.poisson_bounds`): an over-forecast against few arrivals may be chance."""
+    lo, hi = poisson_bounds(offered)
+    return (forecast / hi - 1 if hi > 0 else math.inf), (forecast / lo - 1 if lo > 0 else math.inf)
+
+
+def _weekday_interval(day: tuple[float, float], rest: tuple[float, float]) -> tuple[float, float]:
+    """95% interval of (forecast / offered of the day) / (forecast / offered of the others) - 1,
+    conditional on the offered total: the day's share of it is binomial (Wilson), the standard
+    comparison of two Poisson counts."""
+    (f_day, o_day), (f_rest, o_rest) = day, rest
+    p_lo, p_hi = wilson_bounds(o_day, o_day + o_rest)
+    scale = f_day / f_rest
+
+    def rel(p: float) -> float:
+        return scale * (1 - p) / p - 1 if p > 0 else math.inf
+
+    return rel(p_hi), rel(p_lo)
 
 
 @_rule(
     id="forecast_bias", title="Forecasts off for a queue",
     reads=("forecast_accuracy",), figures=("forecast_accuracy",),
     condition="a queue (at least min_n contacts offered) whose forecast total is at least forecast_bias_max above "
-              "or below the offered total, over every interval of the period",
+              "or below the offered total, over every interval of the period, the whole 95% interval of the "
+              "difference (the chance in arrivals, exact Poisson) beyond it",
     evidence="(forecast - offered) / offered per queue, with MAPE and WAPE beside it",
     bucket="operating_model", lane="operational_fix", section="04_cost_and_capacity", heading="",
     metric_to_move="forecast bias of the queue", thresholds=("forecast_bias_max",),
@@ -1473,12 +1501,18 @@ def _forecast_bias(ctx: Context, rule: Rule) -> list[Draft]:
         if not (_ok(q["bias"]) and abs(q["bias"]) >= limit):
             continue
         name, bias = str(q["queue"]), float(q["bias"])
+        forecast = float(q["forecast"]) if "forecast" in q and _ok(q["forecast"]) else (1 + bias) * float(q["offered"])
+        lo, hi = _forecast_interval(forecast, float(q["offered"]))
+        if not _beyond(lo, hi, limit):
+            continue
         out.append(Draft(
             concerns_kind="queue", concerns=name,
             defect=Sentence.of("The forecast for queue {segment} is {bias} {dir} the volume offered, so it is staffed "
                                "for the wrong demand.", segment=name, bias=_n(pct(abs(bias))),
                                dir=_n("above" if bias > 0 else "below")),
-            evidence=_census(bias, "Forecast bias", "forecast_accuracy", limit, "forecast_bias_max", q["offered"]),
+            evidence=Evidence(metric="Forecast bias", value=bias, ci_low=lo, ci_high=hi, denominator=int(q["offered"]),
+                              unit="relative", comparison=f"standard: within +-{pct(limit, 0)} (forecast_bias_max)",
+                              result="forecast_accuracy", note=_ARRIVALS_NOTE),
             affected=_num(q["offered"]), affected_label="contacts offered to the queue",
             population=float(f["offered"].sum()), population_label="contacts offered (forecast queues)",
             baseline=f"forecast bias {100 * bias:+.1f}% for {name}", title=f"Forecast off for queue {name}",
@@ -1494,7 +1528,8 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
     reads=("forecast_dayparts",), figures=("forecast_accuracy",),
     condition="a weekday (at least min_n contacts offered) whose forecast, relative to the volume offered, is at "
               "least forecast_bias_max above or below the rest of the week's: (forecast / offered of the weekday) / "
-              "(forecast / offered of the other days) - 1, all queues pooled (a census of every interval)",
+              "(forecast / offered of the other days) - 1, all queues pooled, the whole 95% interval (the chance in "
+              "arrivals: the day's share of the offered contacts, Wilson) beyond it",
     evidence="forecast over offered on the weekday against the other days of the week",
     bucket="operating_model", lane="operational_fix", section="04_cost_and_capacity", heading="",
     metric_to_move="forecast against offered volume on the weekday", thresholds=("forecast_bias_max",),
@@ -1516,8 +1551,14 @@ def _weekday_bias(ctx: Context, rule: Rule) -> list[Draft]:
         others = g[g["weekday"] != d["weekday"]]
         day_ratio = float(d["forecast"]) / float(d["offered"])
         rest_ratio = float(others["forecast"].sum()) / float(others["offered"].sum())
+        if rest_ratio <= 0:  # no forecast on the other days: nothing to compare the day with
+            continue
         rel = day_ratio / rest_ratio - 1
         if abs(rel) < limit:
+            continue
+        lo, hi = _weekday_interval((float(d["forecast"]), float(d["offered"])),
+                                   (float(others["forecast"].sum()), float(others["offered"].sum())))
+        if not _beyond(lo, hi, limit):
             continue
         day = str(d["weekday"])
         out.append(Draft(
@@ -1526,11 +1567,11 @@ def _weekday_bias(ctx: Context, rule: Rule) -> list[Draft]:
                                "offered: the forecast is {a} of the volume on {day} against {b} on other days.",
                                day=day, rel=_n(pct(abs(rel))), dir=_n("above" if rel > 0 else "below"),
                                a=_n(pct(day_ratio, 0)), b=_n(pct(rest_ratio, 0))),
-            evidence=Evidence(metric="Forecast over offered, against the other days", value=rel,
+            evidence=Evidence(metric="Forecast over offered, against the other days", value=rel, ci_low=lo, ci_high=hi,
                               denominator=int(d["offered"]), unit="relative",
                               comparison=f"forecast / offered {pct(day_ratio, 0)} on {day}, {pct(rest_ratio, 0)} on "
                                          f"other days; standard: within +-{pct(limit, 0)} (forecast_bias_max)",
-                              result="forecast_dayparts", note="a census of every interval, so no sampling interval"),
+                              result="forecast_dayparts", note=_ARRIVALS_NOTE),
             affected=float(d["offered"]), affected_label=f"contacts offered on {day}",
             population=float(g["offered"].sum()), population_label="contacts offered (forecast intervals)",
             baseline=f"forecast / offered {pct(day_ratio, 0)} on {day} against {pct(rest_ratio, 0)} on other days",

@@ -7,7 +7,7 @@ import math
 import ibis
 import ibis.expr.types as ir
 
-__all__ = ["Z95", "wilson_interval", "wilson_bounds", "value_ranks", "rows_below"]
+__all__ = ["Z95", "wilson_interval", "wilson_bounds", "poisson_bounds", "value_ranks", "rows_below"]
 
 Z95 = 1.959963984540054
 
@@ -28,6 +28,25 @@ def wilson_bounds(successes: float, n: float, z: float = Z95) -> tuple[float, fl
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
     return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def poisson_bounds(count: float, level: float = 0.95) -> tuple[float, float]:
+    """Exact (Garwood) interval of the expected count behind an observed ``count`` of Poisson
+    arrivals: the volume a perfect forecast would have predicted lies in it at ``level``.
+
+    Examples
+    --------
+    >>> lo, hi = poisson_bounds(100)
+    >>> round(lo, 1), round(hi, 1)
+    (81.4, 121.6)
+    >>> poisson_bounds(0)[0]
+    0.0
+    """
+    from scipy.stats import chi2
+
+    a = (1 - level) / 2
+    lo = 0.0 if count <= 0 else float(chi2.ppf(a, 2 * count)) / 2
+    return lo, float(chi2.ppf(1 - a, 2 * count + 2)) / 2
 
 
 def wilson_interval(successes: ir.NumericValue, n: ir.NumericValue, z: float = Z95) -> tuple[ir.FloatingValue, ir.FloatingValue]:

@@ -383,11 +383,13 @@ def test_perception_gap_and_nonresponse(tmp_path):
 
 
 def test_forecast_and_staffing_rules(tmp_path):
-    # Monday: 900 forecast for 1,000 offered (90%); Tue-Fri: 4,040 for 4,000 (101%): 0.90 / 1.01 - 1
-    # = -10.9%, beyond the 10% standard. Tuesday: 1,010 / 1,000 against (900 + 3,030) / 4,000 =
-    # 98.25%: +2.8%, within.
-    parts = pd.DataFrame([{"weekday": d, "time": "09:00", "offered": 1000, "forecast": f}
-                          for d, f in (("Mon", 900.0), ("Tue", 1010.0), ("Wed", 1010.0), ("Thu", 1010.0), ("Fri", 1010.0))])
+    # Monday: 17,000 forecast for 20,000 offered (85%); Tue-Fri: 80,800 for 80,000 (101%): 0.85 /
+    # 1.01 - 1 = -15.8%, its interval (Monday's share of the arrivals, Wilson: -17.1% to -14.5%)
+    # beyond the 10% standard. Tuesday: 20,200 / 20,000 against (17,000 + 60,600) / 80,000 =
+    # 97.0%: +4.1%, within.
+    parts = pd.DataFrame([{"weekday": d, "time": "09:00", "offered": 20_000, "forecast": f}
+                          for d, f in (("Mon", 17_000.0), ("Tue", 20_200.0), ("Wed", 20_200.0), ("Thu", 20_200.0),
+                                       ("Fri", 20_200.0))])
     acc = pd.DataFrame([{"queue": "V1", "offered": 2000, "forecast": 2500.0, "bias": 0.25},
                         {"queue": "V2", "offered": 2000, "forecast": 2040.0, "bias": 0.02}])
     staff = pd.DataFrame([{"queue": "V1", "intervals": 100, "under_staffed": 40, "under_staffed_share": 0.40,
@@ -397,7 +399,10 @@ def test_forecast_and_staffing_rules(tmp_path):
     r = _resultset(tmp_path, {"forecast_dayparts": parts, "forecast_accuracy": acc, "staffing_summary": staff})
     weekday, _ = _evaluate(r, "forecast_weekday_bias")
     assert [f.concerns for f in weekday] == ["Mon"]
-    assert weekday[0].evidence.value == pytest.approx(0.9 / 1.01 - 1)
+    assert weekday[0].evidence.value == pytest.approx(0.85 / 1.01 - 1)
+    assert (weekday[0].evidence.ci_low, weekday[0].evidence.ci_high) == (pytest.approx(-0.1714, abs=1e-4),
+                                                                         pytest.approx(-0.1453, abs=1e-4))
+    # V1: 2,500 forecast for 2,000 offered, +25.0% (exact Poisson interval +19.6% to +30.7%)
     queue, _ = _evaluate(r, "forecast_bias")
     assert [f.concerns for f in queue] == ["V1"]
     staffed, _ = _evaluate(r, "understaffed_intervals")
@@ -924,22 +929,41 @@ def test_handle_time_trap_says_why_it_names_fewer_agents_than_the_section_flags(
 
 
 def test_forecast_bias_is_stated_as_a_relative_change_not_points(tmp_path):
-    # queue A: forecast 1,101 for 1,000 offered, bias (1,101 - 1,000) / 1,000 = +10.1%, a change
-    # relative to the volume: not a difference of two rates ("points"). Weekdays: Mon forecast
-    # 920 for 1,000 offered (92%), the other days 2,260 for 2,000 (113%): 0.92 / 1.13 - 1 = -18.6%
-    accuracy = pd.DataFrame([{"queue": "A", "offered": 1000, "forecast": 1101, "bias": 0.101},
-                             {"queue": "all", "offered": 1000, "forecast": 1101, "bias": 0.101}])
+    # queue A: forecast 112,000 for 100,000 offered, bias (112,000 - 100,000) / 100,000 = +12.0%,
+    # a change relative to the volume: not a difference of two rates ("points"); the volume a
+    # perfect forecast would predict lies in 99,380-100,620 (about +-1.96 x 316), so +11.3% to
+    # +12.7%. Weekdays: Mon forecast 920 for 1,000 offered (92%), the other days 2,260 for 2,000
+    # (113%): 0.92 / 1.13 - 1 = -18.6%; Monday's share of the 3,000 arrivals, 1/3 (Wilson
+    # 31.7-35.0%), gives -24.5% to -12.2%
+    accuracy = pd.DataFrame([{"queue": "A", "offered": 100_000, "forecast": 112_000, "bias": 0.12},
+                             {"queue": "all", "offered": 100_000, "forecast": 112_000, "bias": 0.12}])
     dayparts = pd.DataFrame([{"weekday": "Mon", "offered": 1000, "forecast": 920},
                              {"weekday": "Tue", "offered": 2000, "forecast": 2260}])
     r = _resultset(tmp_path, {"forecast_accuracy": accuracy, "forecast_dayparts": dayparts})
     found, _ = _evaluate(r, "forecast_bias")
-    assert found[0].evidence.text().startswith("Forecast bias +10.1% (n = 1,000); standard: within +-10%")
-    assert "10.1% above the volume offered" in found[0].defect
+    assert found[0].evidence.text().startswith("Forecast bias +12.0% (95% CI +11.3% to +12.7%, n = 100,000); "
+                                               "standard: within +-10%")
+    assert "12.0% above the volume offered" in found[0].defect
     found, _ = _evaluate(r, "forecast_weekday_bias")
     mon = next(f for f in found if f.concerns == "Mon")
-    assert mon.evidence.text().startswith("Forecast over offered, against the other days -18.6% (n = 1,000); "
-                                          "forecast / offered 92% on Mon, 113% on other days")
+    assert mon.evidence.text().startswith("Forecast over offered, against the other days -18.6% (95% CI -24.5% to "
+                                          "-12.2%, n = 1,000); forecast / offered 92% on Mon, 113% on other days")
     assert "18.6% below the rest of the week's" in mon.defect
+
+
+def test_a_forecast_off_by_chance_in_few_arrivals_is_no_finding(tmp_path):
+    # a two-week engagement: 31 contacts offered on Wednesdays against 26 forecast (84%), 300 on
+    # the other days against 303 (101%): -16.8%, but chance alone moves 31 arrivals by a third
+    # (Wednesday's share of the 331, Wilson: -42.5% to +19.9%). The rules read every such day
+    # as a forecast off ("Forecasts off on Wed" led the summary at 49.4% on 31 contacts)
+    dayparts = pd.DataFrame([{"weekday": "Wed", "offered": 31, "forecast": 26},
+                             {"weekday": "Thu", "offered": 300, "forecast": 303}])
+    # queue B: 62 forecast for 46 offered, +34.8%, interval +1.0% to +84.1%: not all beyond 10%
+    accuracy = pd.DataFrame([{"queue": "B", "offered": 46, "forecast": 62, "bias": 62 / 46 - 1},
+                             {"queue": "all", "offered": 46, "forecast": 62, "bias": 62 / 46 - 1}])
+    r = _resultset(tmp_path, {"forecast_accuracy": accuracy, "forecast_dayparts": dayparts})
+    assert _evaluate(r, "forecast_weekday_bias")[0] == []
+    assert _evaluate(r, "forecast_bias")[0] == []
 
 
 def test_service_level_below_target_is_stated_per_channel_within_its_own_threshold(tmp_path):
