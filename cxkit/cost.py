@@ -714,7 +714,10 @@ def reason_problems(cost: Cost, reasons: Iterable[str]) -> list[str]:
         if guess:
             return f"did you mean '{guess[0]}'?"
         shown = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
-        return f"known reasons: {shown or 'none (contact_reason is not mapped)'}"
+        if not shown:
+            return ("no contact carries a reason (sources.contacts.columns.contact_reason is not mapped, or empty): map "
+                    "it, or remove the reasons")
+        return f"known reasons: {shown}"
 
     problems = []
     for value in cost.failure_demand_reasons:

@@ -77,6 +77,11 @@ def check_reasons(session) -> None:
     from cxkit.errors import ConfigError
 
     cost = session.engagement.cost
+    if not ({"contact_reason", "reason_family"} & session.mapped_columns("contacts")):
+        # an export without contact reasons: failure demand reads "not measured" with that reason
+        # (absent is not zero), not a stopped run; a scenario scoped to reasons still stops, as
+        # it cannot be worked through
+        cost = cost.model_copy(update={"failure_demand_reasons": []})
     if not cost.failure_demand_reasons and not any(s.reasons for s in cost.scenarios):
         return  # nothing named: no query
     problems = reason_problems(cost, known_reasons(session.table("contacts")))

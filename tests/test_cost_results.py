@@ -465,3 +465,24 @@ def test_talk_times_missing_do_not_rate_a_repeat_cost_from_given_prices(without_
     assert entry["verdict"] == "blocked" and "repeat_cost" in entry["spared"]
     _, finding = cost_narrative.headline(without_talk)
     assert "Repeat contacts cost" in finding and "Readiness rates the cost model" not in finding, finding
+
+
+def test_failure_demand_without_contact_reasons_is_not_measured_not_a_stopped_run(tmp_path_factory):
+    # an export without contact reasons and an engagement that tags LOGIN as failure demand: the
+    # run stopped before anything was computed ("'LOGIN' is not a contact_reason ... known
+    # reasons: none"); failure demand now reads not measured, with the reason, and the rest stands
+    r = _run_without(tmp_path_factory, "contact_reason", failure_demand_reasons=["LOGIN"])
+    assert r.judge.absent("failure_demand") == "the export has no contact reasons (contacts.contact_reason)"
+    assert r.row("repeat_cost_total")["repeats"] == 3
+    # a scenario scoped to reasons cannot be worked through: it still stops, saying what to do
+    folder = tmp_path_factory.mktemp("scoped_without_reasons")
+    path = _engagement(folder, scenarios=[{"name": "billing", "fcr_change": 0.05, "reasons": ["BILL"]}])
+    spec = yaml.safe_load(path.read_text())
+    del spec["sources"]["contacts"]["columns"]["contact_reason"]
+    path.write_text(yaml.safe_dump(spec))
+    with pytest.raises(ConfigError) as err:
+        prepare_run(path, folder / "run")
+    assert err.value.problems == [
+        "cost.scenarios.0.reasons ('billing'): 'BILL' is not a contact_reason or reason_family in the data; no contact "
+        "carries a reason (sources.contacts.columns.contact_reason is not mapped, or empty): map it, or remove the "
+        "reasons"]
