@@ -1011,10 +1011,15 @@ def _switch(ctx: Context, rule: Rule) -> list[Draft]:
     if not lo > r_hi:
         return []
     switched = float(digital["switched"].sum())
+    # "about the same thing" rests on the contact reasons: without them every return within the
+    # window counts, and the sentence says so rather than claim the same issue
+    same = ("about the same thing" if ctx.r.judge.measured_column("contacts.contact_reason")
+            else "within the repeat window (the export records no contact reasons, so a return about another issue "
+                 "counts too)")
     return [Draft(
         concerns_kind="channel", concerns="self-service",
         defect=Sentence.of("When self-service does not settle the issue, customers move to another channel: {rate} "
-                           "of the contacts that follow a self-service attempt about the same thing are in another "
+                           "of the contacts that follow a self-service attempt " + same + " are in another "
                            "channel, against {ref} after other channels.", rate=_n(pct(rate)), ref=_n(pct(ref))),
         evidence=Evidence(metric="Next contact in another channel after self-service", value=rate, ci_low=lo,
                           ci_high=hi, denominator=int(n_d),

@@ -1090,3 +1090,18 @@ def test_abandonment_above_the_standard_is_stated_per_channel(tmp_path):
     small = pd.DataFrame([row("voice", 20, 10), row("all", 20, 10)])
     _, status = _evaluate(_resultset(tmp_path / "few", {"operations": small}), "abandonment_above_standard")
     assert status.status == "not evaluated" and status.reason == "no channel has 30 or more contacts offered to a queue (min_n)"
+
+
+def test_switching_after_self_service_claims_the_same_issue_only_with_contact_reasons(tmp_path):
+    # self-service 60 of 100 returns in another channel (60.0%, 95% CI 50.2-69.1%), other
+    # channels 20 of 200 (10.0%, 6.6-14.9%): stated. The finding said "about the same thing" on
+    # an export without contact reasons, where every return within the window counts
+    f = pd.DataFrame([{"channel": "self_service", "followed": 100, "switched": 60},
+                      {"channel": "voice", "followed": 200, "switched": 20}])
+    f["rate"] = f["switched"] / f["followed"]
+    with_reasons, _ = _evaluate(_resultset(tmp_path / "a", {"switch_after_contact": f}), "switch_after_self_service")
+    assert "60.0% of the contacts that follow a self-service attempt about the same thing" in with_reasons[0].defect
+    without, _ = _evaluate(_resultset(tmp_path / "b", {"switch_after_contact": f}, missing=("contacts.contact_reason",)),
+                           "switch_after_self_service")
+    assert ("60.0% of the contacts that follow a self-service attempt within the repeat window (the export records no "
+            "contact reasons, so a return about another issue counts too) are in another channel") in without[0].defect
