@@ -101,6 +101,7 @@ DEFINITIONS: dict[str, str] = {
 
 _MEANINGS = {
     "period": "Period diagnosed (local dates, inclusive)",
+    "start_of_data": "Start of data: earliest arrival in the period (the first repeat window runs from it; local time)",
     "end_of_data": "End of data used for right-censoring (latest arrival, capped at the period end; local time)",
     "customer_pseudonyms": "Customer identifiers replaced by keyed pseudonyms on load",
     "repeat_window_days": "Repeat window (days; a day is exactly 86,400 s)",

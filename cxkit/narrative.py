@@ -78,6 +78,29 @@ def _within_one_window(results: Any) -> bool:
     return float(results.manifest["period"]["days"]) <= float(results.param("repeat_window_days"))
 
 
+def _late_start(results: Any) -> str | None:
+    """The local day the contacts start on when it is after the period's first day (an export
+    that starts late: its first repeat window runs from there, ``Session.start_of_data``), else
+    None."""
+    start = str(results.manifest.get("parameters", {}).get("start_of_data") or "")[:10]
+    first = str(results.manifest.get("period", {}).get("start") or "")[:10]
+    return start if start and first and start > first else None
+
+
+def _edge_terms(results: Any, window: float) -> dict[str, str]:
+    """How the report names the data's left edge: the period's start, or the day a late export
+    starts on. ``first``: the first window ("the period's first 7 days"); ``earlier``: what a
+    contact there cannot be seen repeating; ``began``: when a journey counted from its first
+    contact in the data was under way; ``data``: where the earlier contact must be."""
+    late = _late_start(results)
+    if late is None:
+        return {"first": f"the period's {first_days(window)}", "earlier": "one before the period",
+                "began": "when the period began", "data": "in the period", "short": f"the period's {first_days(window)}"}
+    return {"first": f"the {first_days(window)} of the data (the contacts start on {late})",
+            "earlier": "an earlier one", "began": "when the data began", "data": "in the data",
+            "short": f"the data's {first_days(window)}"}
+
+
 def _edge_parts(results: Any, required: bool = False) -> tuple[dict[str, Any], dict[str, Any] | None, float] | None:
     """The ``repeat_share_edge`` rows (first window, after it) and the window; None when the
     run has no such result or no inbound contact arrived in the first window. A run that
@@ -114,8 +137,9 @@ def repeat_share_floor(results: Any) -> str | None:
                 "can be seen repeating one before the period")
     against = ("; none arrived after it" if after is None
                else f", against {pct(after['rate'])} of the {int(after['denominator']):,} after it")
-    return (f"a floor: a contact in the period's {first_days(window)} cannot be seen repeating one before the "
-            f"period ({pct(first['rate'])} of its {int(first['denominator']):,} inbound contacts counted as repeats"
+    edge = _edge_terms(results, window)
+    return (f"a floor: a contact in {edge['first']} cannot be seen repeating {edge['earlier']} "
+            f"({pct(first['rate'])} of its {int(first['denominator']):,} inbound contacts counted as repeats"
             f"{against})")
 
 
@@ -128,7 +152,7 @@ def repeat_share_edge_words(results: Any) -> str | None:
     _, _, window = parts
     if _within_one_window(results):
         return f"the period is no longer than the {window:g}-day window: no contact of it sees a whole window back"
-    return f"the period's {first_days(window)} {'sees' if float(window) == 1 else 'see'} no earlier contact"
+    return f"{_edge_terms(results, window)['short']} {'sees' if float(window) == 1 else 'see'} no earlier contact"
 
 
 def _journey_edge_parts(results: Any) -> tuple[int, int, float, bool] | None:
@@ -164,8 +188,9 @@ def journey_edge_clause(results: Any) -> str | None:
     if whole:
         return (f"a journey under way when the period began is counted from its first contact in it, and the period is "
                 f"no longer than the {window:g}-day repeat window: {_any_of(total)} may be one")
-    return (f"a journey under way when the period began is counted from its first contact in it ({first:,} of the "
-            f"{total:,} journeys began in the period's {first_days(window)}, where that can happen)")
+    edge = _edge_terms(results, window)
+    return (f"a journey under way {edge['began']} is counted from its first contact {edge['data']} ({first:,} of the "
+            f"{total:,} journeys began in {edge['first']}, where that can happen)")
 
 
 def journey_edge(results: Any) -> display.Html:
@@ -175,14 +200,17 @@ def journey_edge(results: Any) -> display.Html:
     if parts is None:
         return display.Html("", "")
     first, total, window, whole = parts
+    edge = _edge_terms(results, window)
     if whole:
         where = f"The period is no longer than the {window:g}-day repeat window, so {_any_of(total)} may be one"
     else:
-        where = (f"{first:,} of the {total:,} journeys ({pct(first / total)}) began in the period's "
-                 f"{first_days(window)}, where that can happen")
+        where = (f"{first:,} of the {total:,} journeys ({pct(first / total)}) began in {edge['first']}, where that "
+                 "can happen")
+    before = ("the contacts before the period are not in this data" if _late_start(results) is None
+              else "the contacts before the export starts are not in this data")
     return _paragraph(
-        "A journey under way when the period began is counted from its first contact in the period, as a journey of "
-        f"its own: the contacts before the period are not in this data. {where}. Such a journey is part of an earlier "
+        f"A journey under way {edge['began']} is counted from its first contact {edge['data']}, as a journey of "
+        f"its own: {before}. {where}. Such a journey is part of an earlier "
         "one: where there are any, there are fewer journeys than counted here, each with more contacts, channel "
         "switches and repeat authentications.")
 
@@ -226,9 +254,10 @@ def repeat_share_edge(results: Any) -> display.Html:
     against = (", and none arrived after them" if after is None
                else f", against {pct(after['rate'])} of the {int(after['denominator']):,} arriving after them (95% CI "
                     f"{pct(after['ci_low'])}-{pct(after['ci_high'])})")
+    edge = _edge_terms(results, window)
     return _paragraph(
-        f"Repeat share counts a repeat only when the earlier contact is in the period. A contact in the period's "
-        f"{first_days(window)} cannot be seen repeating one before the period: {pct(first['rate'])} of the "
+        f"Repeat share counts a repeat only when the earlier contact is {edge['data']}. A contact in {edge['first']} "
+        f"cannot be seen repeating {edge['earlier']}: {pct(first['rate'])} of the "
         f"{int(first['denominator']):,} inbound contacts arriving then are counted as repeats{against}. The repeat "
         "share of the whole period, and the repeat cost priced on it, are floors.")
 

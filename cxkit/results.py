@@ -326,14 +326,15 @@ FIRST_WINDOW, AFTER_FIRST_WINDOW = "first window", "after the first window"
 
 
 def _by_first_window(i: Inputs, t: Any, column: str) -> Any:
-    """``t`` with ``part``: whether ``column`` falls in the period's first repeat window (where an
-    earlier contact, before the period, cannot be seen) or after it. The one split the repeat
-    share's and the journeys' left edges share."""
+    """``t`` with ``part``: whether ``column`` falls in the first repeat window of the data (where
+    an earlier contact, before the period or before an export that starts late, cannot be seen;
+    ``Session.start_of_data``) or after it. The one split the repeat share's and the journeys'
+    left edges share."""
     from datetime import timedelta
 
     import ibis
 
-    edge = i.engagement.period_start_utc + timedelta(days=float(i.res.repeat_window_days))
+    edge = i.session.start_of_data + timedelta(days=float(i.res.repeat_window_days))
     return t.mutate(part=ibis.ifelse(t[column] < edge, FIRST_WINDOW, AFTER_FIRST_WINDOW))
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import ibis.expr.types as ir
+import pandas as pd
 
 from cxkit.config import Engagement, load_engagement
 from cxkit.connection import connect, memory_limit_bytes
@@ -121,6 +122,7 @@ class Session:
         self._as_loaded: dict[str, ir.Table] = {}
         self._ready: dict[str, ir.Table] = {}
         self._end_of_data: datetime | None = None
+        self._start_of_data: datetime | None = None
         self._feed: ir.Table | None = None
         self._fold: ir.Table | None = None
         self._identifiers: IdentifierSet | None = None
@@ -429,15 +431,28 @@ class Session:
             self._end_of_data = end_of_data(self._contacts_feed(), self.engagement.period_end_utc)
         return self._end_of_data
 
+    @property
+    def start_of_data(self) -> datetime:
+        """Start of data, the end of data's mirror: the earliest ``arrived_at`` of the period's
+        contacts, never earlier than the period start (the period start when it has none). A
+        contact is seen repeating an earlier one only from here: an export that starts after the
+        period does moves the first repeat window with it (computed once per session)."""
+        if self._start_of_data is None:
+            start = self.engagement.period_start_utc
+            first = self._period_contacts().arrived_at.min().execute()
+            self._start_of_data = start if first is None or pd.isna(first) else max(start, _utc(first))
+        return self._start_of_data
+
     def parameters(self) -> dict[str, Any]:
         """The metric parameters in force, for the report's methodology section (and the run's
         results manifest): cost, scenario (Monte Carlo seed and draws) and capacity ones included."""
         from cxkit.methodology import cost_parameters
 
         e = self.engagement
-        local_end = self.end_of_data.astimezone(e.tz)
+        local_start, local_end = self.start_of_data.astimezone(e.tz), self.end_of_data.astimezone(e.tz)
         return {
             "period": f"{e.period.start} to {e.period.end} ({e.timezone})",
+            "start_of_data": f"{local_start:%Y-%m-%d %H:%M} ({e.timezone})",
             "end_of_data": f"{local_end:%Y-%m-%d %H:%M} ({e.timezone})",
             "customer_pseudonyms": f"HMAC-SHA256 with {self.pseudonym_key_source}",
             **e.resolution.model_dump(),
@@ -445,6 +460,12 @@ class Session:
             **e.followthrough.model_dump(),
             **cost_parameters(e),
         }
+
+
+def _utc(value: Any) -> datetime:
+    """An engine timestamp as an aware UTC datetime (a naive one is UTC)."""
+    ts = pd.Timestamp(value)
+    return (ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")).to_pydatetime()
 
 
 #: bytes of engine cache per byte of export (the mapped table with its keyed pseudonyms, and for

@@ -291,9 +291,11 @@ def test_cost_per_resolved_issue_says_why_it_is_not_available(tmp_path):
 
 
 def test_the_repeats_of_the_first_window_are_a_floor_said_beside_share_and_cost(results):
-    # a contact of the period's first 7 days (1-7 March) cannot be seen repeating one before the
-    # period: c1, c2, c3 arrive then (c2 and c3 repeats: 2 of 3); after them c4, c5, c6, c8 (c5
-    # a repeat: 1 of 4; c7 has no customer id). The report never said the share was a floor
+    # a contact of the data's first 7 days (the first arrival, c1 on 2 March 10:00, to 9 March
+    # 10:00) cannot be seen repeating an earlier one: c1, c2, c3 arrive then (c2 and c3 repeats: 2
+    # of 3); after them c4, c5, c6, c8 (c5 a repeat: 1 of 4; c7 has no customer id). The report
+    # never said the share was a floor. The contacts start on 2 March, after the period does (1
+    # March): the words say where the window starts
     from cxkit import cost_narrative, narrative
     from cxkit.display import escape_markdown
     from cxkit.summary import headlines
@@ -301,21 +303,22 @@ def test_the_repeats_of_the_first_window_are_a_floor_said_beside_share_and_cost(
     edge = results.frame("repeat_share_edge").set_index("part")
     assert edge.loc["first window", ["numerator", "denominator"]].tolist() == [2, 3]
     assert edge.loc["after the first window", ["numerator", "denominator"]].tolist() == [1, 4]
-    floor = ("a floor: a contact in the period's first 7 days cannot be seen repeating one before the period (66.7% "
-             "of its 3 inbound contacts counted as repeats, against 25.0% of the 4 after it)")
+    floor = ("a floor: a contact in the first 7 days of the data (the contacts start on 2026-03-02) cannot be seen "
+             "repeating an earlier one (66.7% of its 3 inbound contacts counted as repeats, against 25.0% of the 4 "
+             "after it)")
     assert narrative.repeat_share_floor(results) == floor
     assert f"The count of repeats, and so their cost, is {floor}." in str(cost_narrative.repeat_cost_reading(results))
-    assert ("The total counted once is a floor, as the repeat cost is: the period's first 7 days see no earlier "
+    assert ("The total counted once is a floor, as the repeat cost is: the data's first 7 days see no earlier "
             "contact.") in str(cost_narrative.failure_demand_reading(results))
-    assert "Repeat share counts a repeat only when the earlier contact is in the period" in str(
+    assert "Repeat share counts a repeat only when the earlier contact is in the data" in str(
         narrative.repeat_share_edge(results))
     page = headlines(results)
     card = next(c for c in page.cards if c["figure"] == "repeat_share")
-    assert card["detail"] == ("3 of 7 contacts from identified customers; a floor (the period's first 7 days see no "
+    assert card["detail"] == ("3 of 7 contacts from identified customers; a floor (the data's first 7 days see no "
                               "earlier contact)")
     # the cost card sits beside it and the repeats it prices are the same floor
     cost = next(c for c in page.cards if c["figure"] in ("repeat_cost", "repeat_cost_derived"))
-    assert cost["detail"].endswith("; a floor (the period's first 7 days see no earlier contact)")
+    assert cost["detail"].endswith("; a floor (the data's first 7 days see no earlier contact)")
     assert any(f.endswith(f"The share is {escape_markdown(floor)}.") for f in page.findings)
     # and the balanced scorecard, which placed the share against its range as if it were whole
     row = results.frame("scorecard").set_index("metric").loc["repeat_share"]
@@ -334,15 +337,16 @@ def test_journeys_under_way_when_the_period_began_are_said_beside_the_journey_fi
     edge = results.frame("journey_edge").set_index("part")
     assert edge.loc["first window", ["journeys", "contacts"]].tolist() == [1, 3]
     assert edge.loc["after the first window", ["journeys", "contacts"]].tolist() == [3, 4]
-    clause = ("a journey under way when the period began is counted from its first contact in it (1 of the 4 "
-              "journeys began in the period's first 7 days, where that can happen)")
+    clause = ("a journey under way when the data began is counted from its first contact in the data (1 of the 4 "
+              "journeys began in the first 7 days of the data (the contacts start on 2026-03-02), where that can "
+              "happen)")
     assert narrative.journey_edge_clause(results) == clause
     assert str(narrative.journey_edge(results)) == (
-        "A journey under way when the period began is counted from its first contact in the period, as a journey of "
-        "its own: the contacts before the period are not in this data. 1 of the 4 journeys (25.0%) began in the "
-        "period's first 7 days, where that can happen. Such a journey is part of an earlier one: where there are any, "
-        "there are fewer journeys than counted here, each with more contacts, channel switches and repeat "
-        "authentications.")
+        "A journey under way when the data began is counted from its first contact in the data, as a journey of "
+        "its own: the contacts before the export starts are not in this data. 1 of the 4 journeys (25.0%) began in "
+        "the first 7 days of the data (the contacts start on 2026-03-02), where that can happen. Such a journey is "
+        "part of an earlier one: where there are any, there are fewer journeys than counted here, each with more "
+        "contacts, channel switches and repeat authentications.")
     assert str(cost_narrative.cost_per_issue_reading(results)).endswith(
         f"An issue is a journey, and {clause}: such an issue is priced on its contacts in the period only.")
     # the scorecard's journey rows (repeat authentication is not mapped; channel switches are)

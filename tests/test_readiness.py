@@ -349,6 +349,29 @@ def test_an_export_that_stops_early_is_the_data_end_checks_not_an_outage():
     assert (outage.status, outage.unexpected, outage.denominator) == ("fail", 1, 17)
 
 
+def test_an_export_that_starts_late_is_the_data_start_checks_not_an_outage():
+    # 30 contacts a day, closed on Sundays, nothing before Tue 10th (a platform that went live
+    # mid-month): the data period and the first repeat window run from the first arrival, so the
+    # days before it leave no count low and no FCR high. The data-start check says so once,
+    # counting the days before the first contact whose weekday usually has contacts (Mon 2nd to
+    # Mon 9th but Sunday 8th: 7); the day checks judge the covered days (Tue 10th to Sat 28th,
+    # less two Sundays: 17)
+    sundays = (1, 8, 15, 22)
+    r = assess_tables(_month(), _inputs(_dense_contacts(skip=(*sundays, *range(2, 10)))), now=NOW)
+    by_id = _by_id(r)
+    start = by_id["contacts.daily.starts_on_time"]
+    assert (start.status, start.unexpected, start.denominator) == ("fail", 7, 7)
+    assert start.finding == "the contacts start late: 7 of 7 days before the first contact usually have contacts"
+    for check in ("no_outage", "no_gaps", "volume_stable"):
+        judged = by_id[f"contacts.daily.{check}"]
+        assert (judged.status, judged.denominator) == ("pass", 17), check
+    assert "no_outage" not in str(r.matrix["fcr_repeat"]["reasons"])
+    assert "the contacts start late" in r.matrix["cost_model"]["reason"]
+    # a period that opens on a weekly closing day (Sunday 1st) starts on time
+    closed = assess_tables(_month(), _inputs(_dense_contacts(skip=sundays)), now=NOW)
+    assert _by_id(closed)["contacts.daily.starts_on_time"].status == "pass"
+
+
 def test_a_quiet_feed_has_no_outage_to_judge():
     # 3 contacts a day: a day without any is chance, still listed as a gap, limiting no figure
     r = assess_tables(_month(), _inputs(_dense_contacts(per_day=3, skip=(11,))), now=NOW)

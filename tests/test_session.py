@@ -119,6 +119,18 @@ def test_end_of_data_is_the_latest_arrival_capped_at_the_period_end(tmp_path):
     assert s.parameters()["end_of_data"] == "2026-04-01 09:00 (Europe/London)"
 
 
+def test_start_of_data_is_the_earliest_arrival_of_the_period(tmp_path):
+    # the period starts 1 March; the earliest contact of it is A, 10 March 09:00 local (GMT):
+    # the first repeat window runs from there, as the end of data's mirror (an export that
+    # starts after the period does)
+    s = cxkit.open_engagement(_write(tmp_path))
+    assert s.start_of_data == datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+    assert s.parameters()["start_of_data"] == "2026-03-10 09:00 (Europe/London)"
+    # a period holding no contact of the feed starts at its own start
+    s = cxkit.open_engagement(_write(tmp_path, period_end="2026-03-05"))
+    assert s.start_of_data == s.engagement.period_start_utc
+
+
 def test_orphan_surveys_qa_and_cases_are_left_out(tmp_path):
     # surveys: s1 rates A, s2 rates Z (not in the feed: an orphan), s3 has no contact id
     (tmp_path / "surveys.csv").write_text("id,cid,csat\ns1,A,5\ns2,Z,1\ns3,,4\n")

@@ -286,10 +286,12 @@ def daily_frame(hourly: pd.DataFrame, engagement: Engagement) -> pd.DataFrame:
     # its weekday's usual volume, and is judged by no rule: its usual volume reads 0
     closed = frame["day"].isin(set(engagement.readiness.closed_days))
     empty = frame["rows"].eq(0)
-    # nor do the days after the source's last day with rows (an export pulled mid-month): its
-    # weekdays' usual volume is what the days it covers have, not halved by the days it does not
+    # nor do the days before the source's first day with rows or after its last (an export that
+    # starts late or is pulled mid-month): its weekdays' usual volume is what the days it covers
+    # have, not lowered by the days it does not
+    before_first = ~(~empty).cummax()
     after_last = ~(~empty)[::-1].cummax()[::-1]
-    usual = frame["rows"].where(~closed & ~after_last)
+    usual = frame["rows"].where(~closed & ~before_first & ~after_last)
     median = usual.groupby(frame["weekday"]).transform("median").fillna(0.0)
     median = median.where(~closed, 0.0).astype("float64")
     frame["weekday_median"] = median
@@ -297,7 +299,7 @@ def daily_frame(hourly: pd.DataFrame, engagement: Engagement) -> pd.DataFrame:
     run_id = empty.ne(empty.shift()).cumsum()
     frame["empty_run"] = empty.groupby(run_id).transform("sum").where(empty, 0).astype("int64")
     frame["empty_run_usual_rows"] = median.groupby(run_id).transform("sum").where(empty, 0.0)
-    frame["before_first"] = ~(~empty).cummax()
+    frame["before_first"] = before_first
     frame["after_last"] = after_last
     frame["day_of_period"] = range(1, len(frame) + 1)
     return frame
