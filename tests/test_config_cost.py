@@ -117,7 +117,8 @@ def test_every_parameter_in_force_is_named_in_words(tmp_path):
     from cxkit.session import Session
 
     e = engagement_from_dict(_engagement(tmp_path), tmp_path)
-    fake = SimpleNamespace(engagement=e, end_of_data=datetime(2026, 3, 31, tzinfo=timezone.utc),
+    fake = SimpleNamespace(engagement=e, start_of_data=datetime(2026, 3, 1, tzinfo=timezone.utc),
+                           end_of_data=datetime(2026, 3, 31, tzinfo=timezone.utc),
                            pseudonym_key_source="the engagement's key")
     keys = list(Session.parameters(fake))
     assert [k for k in keys if k not in methodology._MEANINGS] == []
