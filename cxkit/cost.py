@@ -715,8 +715,8 @@ def reason_problems(cost: Cost, reasons: Iterable[str]) -> list[str]:
             return f"did you mean '{guess[0]}'?"
         shown = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
         if not shown:
-            return ("no contact carries a reason (sources.contacts.columns.contact_reason is not mapped, or empty): map "
-                    "it, or remove the reasons")
+            return ("no contact carries a reason (sources.contacts.columns.contact_reason is not mapped, or "
+                    "empty): map it, or remove the reasons")
         return f"known reasons: {shown}"
 
     problems = []

@@ -95,7 +95,8 @@ def _edge_terms(results: Any, window: float) -> dict[str, str]:
     late = _late_start(results)
     if late is None:
         return {"first": f"the period's {first_days(window)}", "earlier": "one before the period",
-                "began": "when the period began", "data": "in the period", "short": f"the period's {first_days(window)}"}
+                "began": "when the period began", "data": "in the period",
+                "short": f"the period's {first_days(window)}"}
     return {"first": f"the {first_days(window)} of the data (the contacts start on {late})",
             "earlier": "an earlier one", "began": "when the data began", "data": "in the data",
             "short": f"the data's {first_days(window)}"}

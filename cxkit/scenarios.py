@@ -916,7 +916,8 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
         add("FCR gap, not transferred - transferred",
             f"{(b.fcr_not_transferred or 0):.1%} - {(b.fcr_transferred or 0):.1%}",
             (b.fcr_not_transferred or 0) - (b.fcr_transferred or 0), "points (share)", "measured")
-        formula = ("eligible contacts no longer transferred x FCR gap x repeats per unresolved" if _transfer_fcr_gap(b) > 0
+        formula = ("eligible contacts no longer transferred x FCR gap x repeats per unresolved"
+                   if _transfer_fcr_gap(b) > 0
                    else "none: transferred contacts are not resolved less often (an FCR gap at or below 0 avoids no "
                         "repeat)")
         add("Repeat contacts avoided (transfers)", formula, o["repeats_avoided_transfer"], "contacts", "computed")

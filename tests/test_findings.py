@@ -1101,7 +1101,7 @@ def test_switching_after_self_service_claims_the_same_issue_only_with_contact_re
     f["rate"] = f["switched"] / f["followed"]
     with_reasons, _ = _evaluate(_resultset(tmp_path / "a", {"switch_after_contact": f}), "switch_after_self_service")
     assert "60.0% of the contacts that follow a self-service attempt about the same thing" in with_reasons[0].defect
-    without, _ = _evaluate(_resultset(tmp_path / "b", {"switch_after_contact": f}, missing=("contacts.contact_reason",)),
-                           "switch_after_self_service")
+    no_reasons = _resultset(tmp_path / "b", {"switch_after_contact": f}, missing=("contacts.contact_reason",))
+    without, _ = _evaluate(no_reasons, "switch_after_self_service")
     assert ("60.0% of the contacts that follow a self-service attempt within the repeat window (the export records no "
             "contact reasons, so a return about another issue counts too) are in another channel") in without[0].defect
