@@ -112,6 +112,9 @@ class Figure:
     #: one (the effort index's channel switches): with one code only it is still shown, with a
     #: caveat saying it leaves them out, as for ``partial``
     switches: tuple[str, ...] = ()
+    #: the figures a reader knows by one name ("repeat cost"): a verdict that spares every one of
+    #: them says "the repeat cost figures" instead of listing six labels
+    family: str | None = None
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -125,6 +128,8 @@ class Figure:
 
 
 _ID = ("contacts.customer_id",)
+#: the family of the figures that price the repeats (Figure.family)
+_REPEAT_COST = "repeat cost"
 #: The codes eligible contacts need (METRICS.md: inbound, handled by an agent): an export whose
 #: outcomes or directions cannot give them has no contact to judge, and its FCR is not measured
 _ELIGIBLE = ("contacts.direction=inbound", "contacts.outcome=handled")
@@ -258,20 +263,21 @@ FIGURES: dict[str, Figure] = {
     ),
     "channel_prices": Figure("Cost per contact", (), ("cost_model",)),
     "derived_prices": Figure("Cost per contact derived from AHT", ("contacts.talk_s",), ("aht",), partial=_WORK),
-    "repeat_cost": Figure("Cost of repeat contacts", _ID, ("fcr_repeat", "cost_model"), codes=_INBOUND),
+    "repeat_cost": Figure("Cost of repeat contacts", _ID, ("fcr_repeat", "cost_model"), codes=_INBOUND,
+                          family=_REPEAT_COST),
     "repeat_cost_derived": Figure(
         "Cost of repeat contacts (prices derived from AHT)", (*_ID, "contacts.talk_s"), ("fcr_repeat", "cost_model", "aht"),
-        partial=_WORK, codes=_INBOUND
+        partial=_WORK, codes=_INBOUND, family=_REPEAT_COST,
     ),
     "repeat_cost_by_reason": Figure("Repeat cost by contact reason", (*_ID, "contacts.contact_reason"),
-                                    ("fcr_repeat", "cost_model"), codes=_INBOUND),
+                                    ("fcr_repeat", "cost_model"), codes=_INBOUND, family=_REPEAT_COST),
     "repeat_cost_by_queue": Figure("Repeat cost by queue", (*_ID, "contacts.queue"), ("fcr_repeat", "cost_model"),
-                                   codes=_INBOUND),
+                                   codes=_INBOUND, family=_REPEAT_COST),
     "repeat_cost_by_team": Figure("Repeat cost by team", (*_ID, "contacts.team"), ("fcr_repeat", "cost_model"),
-                                  codes=_INBOUND),
+                                  codes=_INBOUND, family=_REPEAT_COST),
     "failure_demand": Figure("Failure demand", ("contacts.contact_reason",), ("cost_model",), codes=_INBOUND),
     "avoidable_cost": Figure("Repeat cost and failure demand, counted once", (*_ID, "contacts.contact_reason"),
-                             ("fcr_repeat", "cost_model"), codes=_INBOUND),
+                             ("fcr_repeat", "cost_model"), codes=_INBOUND, family=_REPEAT_COST),
     "cost_per_resolved_issue": Figure("Cost per resolved issue", _ID, ("fcr_repeat", "journey_effort", "cost_model")),
     # agent hours come from handle times: without them the hours lines read not measured. The
     # customer id likewise: without it the scenarios that move FCR or transfers (repeats) are not

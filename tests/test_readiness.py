@@ -1198,9 +1198,8 @@ def test_a_period_not_much_longer_than_the_repeat_window_is_said():
                                               "repeat_cost_by_reason", "repeat_cost_by_queue", "repeat_cost_by_team",
                                               "avoidable_cost"]
     assert matrix["fcr_repeat"]["reason"].startswith(
-        "FCR (repeat-based) and repeat share is blocked, apart from repeat share of inbound contacts; cost of repeat "
-        "contacts; cost of repeat contacts (prices derived from AHT); repeat cost by contact reason, queue and team; "
-        "and repeat cost and failure demand, counted once, which it does not limit: all 840 contacts")
+        "FCR (repeat-based) and repeat share is blocked, apart from repeat share of inbound contacts and the repeat "
+        "cost figures, which it does not limit: all 840 contacts")
     assert matrix["fcr_transfer"]["spared"] == ["transfer_rate", "transfer_paths"]
     assert matrix["fcr_transfer"]["reason"].startswith(
         "FCR (transfer-adjusted) is blocked, apart from transfer rate and transfer paths between queues, which it "
@@ -1223,15 +1222,18 @@ def test_a_verdict_names_the_figures_it_spares():
     # past eight, seven by name (the breakdowns of one figure said once) and the count of the others
     assert words.endswith("; FCR by contact reason, queue and team; and 3 more figures it does not limit")
     assert words.count("; ") == 5
-    # a short period spares the repeat share and the repeat cost figures from the judged-contacts
-    # check: the breakdowns of the repeat cost read as one item, the last item after "; and"
-    # (it read "...; repeat cost by team and repeat cost and failure demand, counted once")
+    # a short period spares the repeat share and every repeat cost figure from the judged-contacts
+    # check: the family is named once (it listed seven labels, the last two run together: "...;
+    # repeat cost by team and repeat cost and failure demand, counted once")
     spared = ["repeat_share", "repeat_cost", "repeat_cost_derived", "repeat_cost_by_reason", "repeat_cost_by_queue",
               "repeat_cost_by_team", "avoidable_cost"]
-    assert apart_from(spared) == (
-        ", apart from repeat share of inbound contacts; cost of repeat contacts; cost of repeat contacts (prices "
-        "derived from AHT); repeat cost by contact reason, queue and team; and repeat cost and failure demand, "
-        "counted once, which it does not limit")
+    assert apart_from(spared) == ", apart from repeat share of inbound contacts and the repeat cost figures, which it " \
+                                 "does not limit"
+    # a family not spared whole is listed, the breakdowns of one figure together, the last item
+    # after "; and" where an item has an "and" of its own
+    assert apart_from(["repeat_share", "repeat_cost", "repeat_cost_by_queue", "repeat_cost_by_team", "csat"]) == (
+        ", apart from repeat share of inbound contacts; cost of repeat contacts; repeat cost by queue and team; and "
+        "CSAT, which it does not limit")
 
 
 def test_a_partly_missing_customer_id_limits_case_based_fcr_not_case_follow_through(tmp_path):

@@ -60,7 +60,8 @@ def sentence(diagnostic: str, verdict: str, reason: str, spared: Iterable[str] =
 
 
 def apart_from(spared: Iterable[str], diagnostic: str | None = None) -> str:
-    """', apart from repeat share of inbound contacts and cost of repeat contacts' ('' for none).
+    """', apart from repeat share of inbound contacts and the repeat cost figures, which it does not
+    limit' ('' for none).
 
     With the ``diagnostic``, when it spares more than three figures and limits fewer, those it
     limits are named instead: ' only for cost of repeat contacts (prices derived from AHT) and
@@ -74,16 +75,17 @@ def apart_from(spared: Iterable[str], diagnostic: str | None = None) -> str:
     if not labels:
         return ""
     if diagnostic is not None:
-        limited = [f.label for k, f in FIGURES.items() if diagnostic in f.diagnostics and k not in spared]
+        limited = [k for k, f in FIGURES.items() if diagnostic in f.diagnostics and k not in spared]
         if limited and len(labels) > _NAMED_IN_SHORT and len(limited) < len(labels):
-            return " only for " + _listed([words for words, _ in _grouped(_lowered(limited))])
+            return " only for " + _listed([words for words, _ in _grouped(_named(limited, diagnostic))])
     if len(labels) == 1:
         return f", apart from {_lowered(labels)[0]}, which it does not limit"
     # every spared figure by name while the list stays readable ("and 5 more figures" left the
-    # reader to guess which numbers still stand), the breakdowns of one figure together
-    # ("repeat cost by contact reason, queue and team"); semicolons where an item holds a comma
+    # reader to guess which numbers still stand), a family of figures by its name when every
+    # one of it is spared ("the repeat cost figures"), the breakdowns of one figure together
+    # ("FCR by contact reason, queue and team"); semicolons where an item holds a comma
     # ("repeat cost and failure demand, counted once"), so the list still reads as a list
-    items = _grouped(_lowered(labels))
+    items = _grouped(_named(spared, diagnostic))
     if len(labels) > _NAMED_SPARED:
         shown, count = [], 0
         for words, n in items:
@@ -95,28 +97,50 @@ def apart_from(spared: Iterable[str], diagnostic: str | None = None) -> str:
     return f", apart from {_listed([words for words, _ in items])}, which it does not limit"
 
 
-def _grouped(words: list[str]) -> list[tuple[str, int]]:
-    """Figure labels with the breakdowns of one figure said once, in the order first met:
-    ['repeat cost by queue', 'repeat cost by team'] -> [('repeat cost by queue and team', 2)]."""
-    groups: dict[str, list[str]] = {}
-    for w in words:
-        head, by, part = w.partition(" by ")
-        groups.setdefault(head + by if by else w, []).append(part if by else w)
+def _named(keys: list[str], diagnostic: str | None) -> list[tuple[str, int]]:
+    """Each figure's words, with how many figures they name: a family (``Figure.family``) whose
+    every figure (of ``diagnostic``, when given) is among ``keys`` is named once, "the repeat
+    cost figures"; any other figure by its label."""
+    from cxkit.figures import FIGURES
+
+    out: list[tuple[str, int]] = []
+    said: set[str] = set()
+    for key in keys:
+        family = FIGURES[key].family
+        members = [k for k, f in FIGURES.items()
+                   if family and f.family == family and (diagnostic is None or diagnostic in f.diagnostics)]
+        if family and len(members) > 1 and set(members) <= set(keys):
+            if family not in said:
+                said.add(family)
+                out.append((f"the {family} figures", len(members)))
+            continue
+        out.append((_lowered([FIGURES[key].label])[0], 1))
+    return out
+
+
+def _grouped(named: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Figure words with the breakdowns of one figure said once, in the order first met:
+    [('FCR by queue', 1), ('FCR by team', 1)] -> [('FCR by queue and team', 2)]."""
+    groups: dict[str, list[tuple[str, int]]] = {}
+    for words, n in named:
+        head, by, part = words.partition(" by ")
+        groups.setdefault(head + by if by else words, []).append((part, n) if by else (words, n))
     out = []
     for key, parts in groups.items():
         if len(parts) == 1 or not key.endswith(" by "):
-            out += [(key + p if key.endswith(" by ") else p, 1) for p in parts]
+            out += [(key + p if key.endswith(" by ") else p, n) for p, n in parts]
         else:
-            out.append((key + _listed(parts, sep=", ", last=" and "), len(parts)))
+            out.append((key + _listed([p for p, _ in parts], sep=", ", last=" and "), sum(n for _, n in parts)))
     return out
 
 
 def _listed(words: list[str], *, sep: str | None = None, last: str | None = None) -> str:
-    """'a, b and c'; 'a; b; and c' when an item holds a comma (or ``sep`` and ``last`` given)."""
+    """'a, b and c'; 'a; b; and c' when an item holds a comma or an 'and' of its own (or ``sep``
+    and ``last`` given): 'repeat cost by queue and team; and CSAT', never '... and team and CSAT'."""
     if len(words) == 1:
         return words[0]
     if sep is None:
-        comma = any("," in w for w in words)
+        comma = any("," in w or " and " in w for w in words)
         sep, last = ("; ", "; and ") if comma else (", ", " and ")
     return f"{sep.join(words[:-1])}{last}{words[-1]}"
 
