@@ -885,6 +885,30 @@ def test_business_hours_names_scattered_work():
     assert "the best" not in check.finding and "readiness.business_hours" in check.consequence
 
 
+def test_an_export_of_dates_without_times_blocks_the_repeat_figures():
+    # a date-only export read as local midnight (seen on the generated month: the repeat share
+    # read 28.5% against 36.2% with times, every same-day return unseen, and the report rated it
+    # ready while the business-hours check called it a clock moved by +9 h)
+    days = [f"2026-03-{d:02d}" for d in range(1, 29)]
+    dates = [_contact(100 * n + i, day=day, hour=0) for n, day in enumerate(days) for i in range(10)]
+    r = assess_tables(_month(), _inputs(dates), now=NOW)
+    check = _by_id(r)["contacts.arrived_at.time_of_day"]
+    assert check.status == "fail" and check.finding == (
+        "100.0% of the contacts arrive in one hour of the day (280 of 280 in 00:00-01:00 local time)")
+    assert r.matrix["fcr_repeat"]["verdict"] == "blocked"
+    assert "the export gives dates, not times of day" in r.matrix["fcr_repeat"]["reason"]
+    # the transfer rate and the prices do not read the time of day: spared
+    assert r.matrix["fcr_transfer"]["reason"].startswith("FCR (transfer-adjusted) is blocked, apart from transfer rate")
+    # times through the day (the same 280 contacts from 09:00 to 16:00): the busiest hour holds 12.5%
+    times = [_contact(100 * n + i, day=day, hour=9 + i % 8) for n, day in enumerate(days) for i in range(10)]
+    assert _by_id(assess_tables(_month(), _inputs(times), now=NOW))["contacts.arrived_at.time_of_day"].status == "pass"
+    # the business-hours check names one hour, not a clock shift
+    hours = _hours_result([_contact(i, day=f"2026-03-{2 + i % 21:02d}", hour=0) for i in range(300)])
+    assert hours.result["details"]["cause"] == "one_hour"
+    assert "fall in one hour of the day (00:00-01:00)" in hours.finding and "moved by" not in hours.finding
+    assert "no clock shift explains" in hours.consequence
+
+
 def test_hint_percentages_round_as_the_matrix_does():
     hours = {w: (8, 17) for w in range(5)} | {4: (8, 14), 5: (9, 12), 6: (9, 12)}
     check = _hours_result(_week_of_answers(hours))
@@ -1077,8 +1101,15 @@ def test_a_ready_verdict_says_passed_only_when_every_check_passed():
     fcr = r.matrix["fcr_repeat"]
     assert fcr["verdict"] == "ready"
     assert fcr["reason"] == ("FCR (repeat-based) and repeat share is ready: no check it depends on found a problem "
-                             "that limits it (2 could not be evaluated: contact_reason is present for breakdowns; "
-                             "days that usually have 10 contacts or more all have some (no export outage))")
+                             "that limits it (3 could not be evaluated)")
+    # which three, and why: reasons not exported, a feed too quiet for an outage, and too few
+    # contacts to tell a day's dates from its times
+    assert {c.id: c.note for c in r.results if "fcr_repeat" in c.diagnostics and c.status == "not evaluated"} == {
+        "contacts.contact_reason.not_null": "contact_reason is not in the export (not mapped in sources.contacts.columns)",
+        "contacts.daily.no_outage": ("too few contacts per day to tell an outage from a quiet day: no day of the week "
+                                     "has a median of 10 or more (the days are still checked for gaps)"),
+        "contacts.arrived_at.time_of_day": ("5 contacts arrive, fewer than 200: too few to tell a day's dates from its "
+                                            "times by the hour they fall in")}
     aht = r.matrix["aht"]
     assert aht["verdict"] == "ready" and aht["reason"] == "Average handle time is ready: every check it depends on passed"
     assert all(c.status == "pass" for c in r.results if "aht" in c.diagnostics)

@@ -391,6 +391,16 @@ def _hours_diagnosis(hourly: pd.DataFrame, hours: dict[int, list[tuple[float, fl
     total_out = float(out_rows.sum())
     if total_out == 0:
         return "", "", {"cause": None}
+    # every answer in one hour of the day is no clock shift (which would read "moved by +9 h"):
+    # the export gives dates or rounded times (contacts.arrived_at.time_of_day)
+    by_hour = hourly.groupby("local_hour")["rows"].sum()
+    if by_hour.sum() and by_hour.max() >= kw.get("one_hour_share", 0.9) * by_hour.sum():
+        h = int(by_hour.idxmax())
+        text = (f"; {float(by_hour.max() / by_hour.sum()):.1%} of all {int(by_hour.sum()):,} fall in one hour of the "
+                f"day ({h:02d}:00-{(h + 1) % 24:02d}:00)")
+        consequence = ("the export gives dates or rounded times, not times of day, which no clock shift explains: map "
+                       "the column that holds the time of day")
+        return text, consequence, {"cause": "one_hour", "hour": h}
     by_weekday = out_rows.groupby(hourly["weekday"]).sum()
     weekdays_hit = [int(w) for w, n in by_weekday.items() if n > 0]
     best = min(shares, key=shares.get)
@@ -459,6 +469,26 @@ def _business_hours_check(rule: Rule, hourly: pd.DataFrame, ctx: _Context) -> di
             **({"consequence": consequence} if consequence else {}),
         },
     }
+
+
+def _one_hour_check(rule: Rule, hourly: pd.DataFrame, ctx: _Context) -> dict[str, Any]:
+    """Do the times carry the time of day? A centre's busiest hour holds a small share of its
+    arrivals; an export of dates (read as local midnight) puts all of them in one hour of the
+    day. ``max_share``: the most one local hour may hold; ``min_rows``: fewer rows are not
+    judged (a handful of contacts may share an hour by chance)."""
+    kw = rule.kwargs
+    by_hour = hourly.groupby("local_hour")["rows"].sum() if not hourly.empty else pd.Series(dtype="int64")
+    total = int(by_hour.sum())
+    if total < kw.get("min_rows", 200):
+        return {"success": None, "result": None,
+                "note": f"{total:,} {_UNITS[rule.table]} arrive, fewer than {kw.get('min_rows', 200):,}: too few to tell a "
+                        "day's dates from its times by the hour they fall in"}
+    hour, top = int(by_hour.idxmax()), int(by_hour.max())
+    share = top / total
+    values = f"{top:,} of {total:,} in {hour:02d}:00-{(hour + 1) % 24:02d}:00 local time"
+    return {"success": share <= kw["max_share"],
+            "result": {"observed_value": round(share, 4), "unexpected_count": top, "unexpected_percent": 100 * share,
+                       "element_count": total, "values": values}}
 
 
 def _hour_shift_check(rule: Rule, hourly: pd.DataFrame, ctx: _Context) -> dict[str, Any]:
@@ -979,7 +1009,7 @@ def run_checks(
             for r in rules:
                 if r.id in out:
                     continue
-                if r.type not in ("cxkit_hour_profile_shift", "cxkit_business_hours_profile"):
+                if r.type not in ("cxkit_hour_profile_shift", "cxkit_business_hours_profile", "cxkit_one_hour"):
                     continue
                 if r.type == "cxkit_business_hours_profile" and not engagement.readiness.business_hours:
                     out[r.id] = _result(r, blocking, None, None, "set readiness.business_hours in the engagement to run it")
@@ -992,9 +1022,10 @@ def run_checks(
                     continue
                 if column not in profiles:
                     profiles[column] = hourly if column == time_col else hourly_profile(ti.table, column, engagement.timezone)
-                check = _hour_shift_check if r.type == "cxkit_hour_profile_shift" else _business_hours_check
+                check = {"cxkit_hour_profile_shift": _hour_shift_check, "cxkit_one_hour": _one_hour_check}.get(
+                    r.type, _business_hours_check)
                 res = check(r, profiles[column], ctx)
-                out[r.id] = _result(r, blocking, res["success"], res["result"])
+                out[r.id] = _result(r, blocking, res["success"], res["result"], res.get("note"))
         for r in rules:
             if r.type != "cxkit_key_parts" or r.id in out:
                 continue
