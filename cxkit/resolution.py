@@ -2,8 +2,8 @@
 window sensitivity, breakdowns, the handle-time trap and transfers (METRICS.md, "Resolution").
 
 Everything here is a lazy ibis expression over canonical tables; nothing executes except
-:func:`end_of_data` (a scalar) and :func:`aht_fcr_rank_correlation` (a small aggregate), both
-named as the reporting edge.
+:func:`end_of_data` and :func:`start_of_data` (scalars) and :func:`aht_fcr_rank_correlation` (a
+small aggregate), named as the reporting edge.
 
 How repeats are paired
 ----------------------
@@ -49,6 +49,7 @@ __all__ = [
     "DEFAULT_WINDOWS",
     "DEFAULT_RECONTACT_BINS_H",
     "end_of_data",
+    "start_of_data",
     "repeat_flags",
     "fcr_repeat",
     "fcr_transfer_adjusted",
@@ -117,15 +118,41 @@ def end_of_data(contacts: ir.Table, period_end: datetime | date | None = None) -
     datetime.datetime(2026, 3, 4, 0, 0, tzinfo=datetime.timezone.utc)
     """
     cap = None if period_end is None else _as_instant(period_end)
-    latest = contacts.arrived_at.max().execute()
-    # an empty table's maximum is None, NaN or pandas' NaT
-    if latest is None or pd.isna(latest):
+    latest = _executed_instant(contacts.arrived_at.max())
+    if latest is None:
         if cap is not None:
             return cap
         raise ValueError("end_of_data: contacts has no arrived_at values; pass period_end")
-    ts = latest.to_pydatetime() if hasattr(latest, "to_pydatetime") else latest
-    ts = ts.replace(tzinfo=timezone.utc) if ts.tzinfo is None else ts.astimezone(timezone.utc)
-    return ts if cap is None else min(ts, cap)
+    return latest if cap is None else min(latest, cap)
+
+
+def start_of_data(contacts: ir.Table, period_start: datetime) -> datetime:
+    """The start of data, the end of data's mirror (cxkit's reading; docs/METRICS.md): the
+    earliest ``arrived_at`` of ``contacts`` (the period's), never earlier than ``period_start``
+    (an aware instant); ``period_start`` when there is none. A contact is seen repeating an
+    earlier one only from here: an export that starts after the period does moves the first
+    repeat window with it. The earliest arrival is executed (a scalar).
+
+    Examples
+    --------
+    >>> from cxkit.testing import canonical_memtable
+    >>> t = canonical_memtable("contacts", [{"contact_id": "a", "arrived_at": "2026-03-10 09:00"}])
+    >>> start_of_data(t, datetime(2026, 3, 1, tzinfo=timezone.utc))
+    datetime.datetime(2026, 3, 10, 9, 0, tzinfo=datetime.timezone.utc)
+    """
+    earliest = _executed_instant(contacts.arrived_at.min())
+    start = _as_instant(period_start)
+    return start if earliest is None else max(start, earliest)
+
+
+def _executed_instant(value: ir.TimestampScalar) -> datetime | None:
+    """A timestamp scalar executed, as an aware UTC datetime (a naive one is UTC); None when the
+    table has no value (an empty table's extreme is None, NaN or pandas' NaT)."""
+    got = value.execute()
+    if got is None or pd.isna(got):
+        return None
+    ts = got.to_pydatetime() if hasattr(got, "to_pydatetime") else got
+    return ts.replace(tzinfo=timezone.utc) if ts.tzinfo is None else ts.astimezone(timezone.utc)
 
 
 def _as_instant(value: datetime | date) -> datetime:

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import ibis.expr.types as ir
-import pandas as pd
 
 from cxkit.config import Engagement, load_engagement
 from cxkit.connection import connect, memory_limit_bytes
@@ -33,7 +32,7 @@ from cxkit.loading import (
 )
 from cxkit.privacy import IdentifierSet
 from cxkit.pseudonyms import register_key, session_key
-from cxkit.resolution import end_of_data
+from cxkit.resolution import end_of_data, start_of_data
 
 __all__ = ["Session", "open_engagement", "ORPHAN_TABLES"]
 
@@ -433,14 +432,10 @@ class Session:
 
     @property
     def start_of_data(self) -> datetime:
-        """Start of data, the end of data's mirror: the earliest ``arrived_at`` of the period's
-        contacts, never earlier than the period start (the period start when it has none). A
-        contact is seen repeating an earlier one only from here: an export that starts after the
-        period does moves the first repeat window with it (computed once per session)."""
+        """Start of data, the end of data's mirror (:func:`cxkit.resolution.start_of_data`) over
+        the period's contacts, computed once per session."""
         if self._start_of_data is None:
-            start = self.engagement.period_start_utc
-            first = self._period_contacts().arrived_at.min().execute()
-            self._start_of_data = start if first is None or pd.isna(first) else max(start, _utc(first))
+            self._start_of_data = start_of_data(self._period_contacts(), self.engagement.period_start_utc)
         return self._start_of_data
 
     def parameters(self) -> dict[str, Any]:
@@ -460,12 +455,6 @@ class Session:
             **e.followthrough.model_dump(),
             **cost_parameters(e),
         }
-
-
-def _utc(value: Any) -> datetime:
-    """An engine timestamp as an aware UTC datetime (a naive one is UTC)."""
-    ts = pd.Timestamp(value)
-    return (ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")).to_pydatetime()
 
 
 #: bytes of engine cache per byte of export (the mapped table with its keyed pseudonyms, and for
