@@ -21,6 +21,7 @@ import pandas as pd
 
 from cxkit import display
 from cxkit.figures import FIGURES, Caveat
+from cxkit.wording import in_sentence
 from cxkit.zones import zone
 
 __all__ = ["NOT_MEASURED", "WORDS", "Largest", "table", "cards", "chart", "caveat_notes", "figure_status",
@@ -402,8 +403,7 @@ def chart(
         frame = prepare(frame)
     if frame.empty:
         # a stakeholder reads why the chart is missing, not "Nothing to draw."
-        title = spec.title[0].lower() + spec.title[1:] if spec.title[1:2].islower() else spec.title
-        return display.note(empty or f"No chart: this data has nothing to show for {title}.")
+        return display.note(empty or f"No chart: this data has nothing to show for {in_sentence(spec.title)}.")
     drawn = build(words(frame))
     caveats = results.judge.caveats_for(spec.all_figures())
     return _Shown(drawn, caveat_notes([(c, None) for c in caveats]))

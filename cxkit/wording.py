@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["CURRENCY_SYMBOLS", "WHOLE_UNITS", "a_year", "days", "first_days", "money", "plural", "share", "yearly",
-           "yearly_note"]
+__all__ = ["CURRENCY_SYMBOLS", "WHOLE_UNITS", "a_year", "days", "first_days", "in_sentence", "money", "plural", "share",
+           "yearly", "yearly_note"]
 
 
 #: Symbols of common currencies; any other code is written before the amount ("ILS 1,234.00").
@@ -27,6 +27,16 @@ def money(amount: float, currency: str, decimals: int = 2) -> str:
     if currency in WHOLE_UNITS:
         decimals = 0
     return f"{'-' if amount < 0 else ''}{symbol}{abs(amount):,.{decimals}f}"
+
+
+def in_sentence(label: str) -> str:
+    """A label (a figure's, a result's title) inside a sentence: its first letter lowered unless
+    it starts an acronym.
+
+    >>> in_sentence("Case reopens"), in_sentence("FCR by team"), in_sentence("")
+    ('case reopens', 'FCR by team', '')
+    """
+    return label[0].lower() + label[1:] if label[1:2].islower() else label
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:

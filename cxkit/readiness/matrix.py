@@ -13,6 +13,7 @@ from typing import Any
 
 from cxkit.readiness.checks import DERIVED, CheckResult
 from cxkit.schema import DIAGNOSTICS, TABLES
+from cxkit.wording import in_sentence
 
 __all__ = ["verdicts", "sentence", "apart_from", "spared_figures", "check_columns"]
 
@@ -147,7 +148,7 @@ def _listed(words: list[str], *, sep: str | None = None, last: str | None = None
 
 def _lowered(labels: list[str]) -> list[str]:
     """Figure labels inside a sentence: 'Case reopens' -> 'case reopens', 'FCR by team' kept."""
-    return [label[0].lower() + label[1:] if label[1:2].islower() else label for label in labels]
+    return [in_sentence(label) for label in labels]
 
 
 #: the most spared figures named as spared when fewer are limited (past it, the limited are named)
