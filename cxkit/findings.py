@@ -1495,8 +1495,8 @@ def _weekday_interval(day: tuple[float, float], rest: tuple[float, float]) -> tu
 )
 def _forecast_bias(ctx: Context, rule: Rule) -> list[Draft]:
     f = ctx.frame("forecast_accuracy")
-    if "queue" not in f.columns or "bias" not in f.columns:
-        raise NotEvaluable("the forecast accuracy result has no bias per queue")
+    if not {"queue", "bias", "offered", "forecast"} <= set(f.columns):
+        raise NotEvaluable("the forecast accuracy result has no bias, offered and forecast volumes per queue")
     f = f[(f["queue"].astype(str) != _ALL) & (f["offered"].fillna(0) >= ctx.min_n)]
     if f.empty:
         raise NotEvaluable(f"no queue has {ctx.min_n} or more contacts offered over its intervals (min_n)")
@@ -1506,8 +1506,7 @@ def _forecast_bias(ctx: Context, rule: Rule) -> list[Draft]:
         if not (_ok(q["bias"]) and abs(q["bias"]) >= limit):
             continue
         name, bias = str(q["queue"]), float(q["bias"])
-        forecast = float(q["forecast"]) if "forecast" in q and _ok(q["forecast"]) else (1 + bias) * float(q["offered"])
-        lo, hi = _forecast_interval(forecast, float(q["offered"]))
+        lo, hi = _forecast_interval(float(q["forecast"]), float(q["offered"]))
         if not _beyond(lo, hi, limit):
             continue
         out.append(Draft(

@@ -1126,7 +1126,7 @@ def consistency_flags(s: Scenario, b: Baseline) -> pd.DataFrame:
             else:
                 rows.append(("repeat reduction consistent with the FCR change", "consistent",
                              f"the case claims {claim:.0%} fewer repeat contacts; {span}"))
-    if "transfer_rate_to" in inputs and (b.fcr_transferred or 0) >= (b.fcr_not_transferred or 0):
+    if "transfer_rate_to" in inputs and not _transfer_fcr_gap(b):  # the arithmetic then avoids no repeat
         rows.append(("transferred contacts are not resolved less often", "check",
                      f"FCR transferred {(b.fcr_transferred or 0):.1%} vs not {(b.fcr_not_transferred or 0):.1%}: fewer transfers "
                      "avoid no repeats here"))

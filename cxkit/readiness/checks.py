@@ -393,14 +393,12 @@ def _hours_diagnosis(hourly: pd.DataFrame, hours: dict[int, list[tuple[float, fl
         return "", "", {"cause": None}
     # every answer in one hour of the day is no clock shift (which would read "moved by +9 h"):
     # the export gives dates or rounded times (contacts.arrived_at.time_of_day)
-    by_hour = hourly.groupby("local_hour")["rows"].sum()
-    if by_hour.sum() and by_hour.max() >= kw.get("one_hour_share", 0.9) * by_hour.sum():
-        h = int(by_hour.idxmax())
-        text = (f"; {float(by_hour.max() / by_hour.sum()):.1%} of all {int(by_hour.sum()):,} fall in one hour of the "
-                f"day ({h:02d}:00-{(h + 1) % 24:02d}:00)")
+    hour, top, total = _busiest_hour(hourly)
+    if total and top >= kw.get("one_hour_share", 0.9) * total:
+        text = f"; {top / total:.1%} of all {total:,} fall in one hour of the day ({_hour_span(hour)})"
         consequence = ("the export gives dates or rounded times, not times of day, which no clock shift explains: map "
                        "the column that holds the time of day")
-        return text, consequence, {"cause": "one_hour", "hour": h}
+        return text, consequence, {"cause": "one_hour", "hour": hour}
     by_weekday = out_rows.groupby(hourly["weekday"]).sum()
     weekdays_hit = [int(w) for w, n in by_weekday.items() if n > 0]
     best = min(shares, key=shares.get)
@@ -471,21 +469,33 @@ def _business_hours_check(rule: Rule, hourly: pd.DataFrame, ctx: _Context) -> di
     }
 
 
+def _busiest_hour(hourly: pd.DataFrame) -> tuple[int, int, int]:
+    """(the local hour of the day holding the most rows, its rows, all rows) of an hourly
+    profile (:func:`hourly_profile`); (0, 0, 0) for an empty one."""
+    if hourly.empty:
+        return 0, 0, 0
+    by_hour = hourly.groupby("local_hour")["rows"].sum()
+    return int(by_hour.idxmax()), int(by_hour.max()), int(by_hour.sum())
+
+
+def _hour_span(hour: int) -> str:
+    """``'00:00-01:00'``: one hour of the day."""
+    return f"{hour:02d}:00-{(hour + 1) % 24:02d}:00"
+
+
 def _one_hour_check(rule: Rule, hourly: pd.DataFrame, ctx: _Context) -> dict[str, Any]:
     """Do the times carry the time of day? A centre's busiest hour holds a small share of its
     arrivals; an export of dates (read as local midnight) puts all of them in one hour of the
     day. ``max_share``: the most one local hour may hold; ``min_rows``: fewer rows are not
     judged (a handful of contacts may share an hour by chance)."""
     kw = rule.kwargs
-    by_hour = hourly.groupby("local_hour")["rows"].sum() if not hourly.empty else pd.Series(dtype="int64")
-    total = int(by_hour.sum())
+    hour, top, total = _busiest_hour(hourly)
     if total < kw.get("min_rows", 200):
         return {"success": None, "result": None,
                 "note": f"{total:,} {_UNITS[rule.table]} arrive, fewer than {kw.get('min_rows', 200):,}: too few to tell a "
                         "day's dates from its times by the hour they fall in"}
-    hour, top = int(by_hour.idxmax()), int(by_hour.max())
     share = top / total
-    values = f"{top:,} of {total:,} in {hour:02d}:00-{(hour + 1) % 24:02d}:00 local time"
+    values = f"{top:,} of {total:,} in {_hour_span(hour)} local time"
     return {"success": share <= kw["max_share"],
             "result": {"observed_value": round(share, 4), "unexpected_count": top, "unexpected_percent": 100 * share,
                        "element_count": total, "values": values}}
