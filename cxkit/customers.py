@@ -156,22 +156,42 @@ def without_implausible_customers(contacts: ir.Table, max_contacts: int) -> ir.T
 
 
 def implausible_summary(contacts: ir.Table, max_contacts: int) -> dict[str, Any]:
-    """How many implausible ids there are and how many contacts they hold (executed: three
-    numbers, never the ids).
+    """How many implausible ids there are and how many contacts they hold (executed: a few
+    numbers, never the ids), from one grouping by customer id.
+
+    Also, among the other ids (the ones repeat metrics read): ``inbound`` identified inbound
+    contacts and ``recurring`` those whose id is on another contact of ``contacts``, for the
+    readiness check that an id identifies a customer, not a contact
+    (``contacts.customer_id.recurs``).
 
     Examples
     --------
     >>> from cxkit.testing import canonical_memtable
-    >>> rows = [{"contact_id": f"s{i}", "customer_id": "SHARED1"} for i in range(5)]
-    >>> rows += [{"contact_id": "a", "customer_id": "K1"}]
+    >>> rows = [{"contact_id": f"s{i}", "customer_id": "SHARED1", "direction": "inbound"} for i in range(5)]
+    >>> rows += [{"contact_id": "a", "customer_id": "K1", "direction": "inbound"},
+    ...          {"contact_id": "b", "customer_id": "K1", "direction": "outbound"},
+    ...          {"contact_id": "c", "customer_id": "K2", "direction": "inbound"}]
     >>> implausible_summary(canonical_memtable("contacts", rows), max_contacts=3)
-    {'ids': 1, 'contacts': 5, 'all_contacts': 6, 'max_contacts': 3}
+    {'ids': 1, 'contacts': 5, 'all_contacts': 8, 'max_contacts': 3, 'inbound': 2, 'recurring': 1}
     """
-    heavy = implausible_customers(contacts, max_contacts)
-    row = heavy.aggregate(ids=heavy.count(), held=heavy.contacts.sum()).execute().iloc[0]
+    t = contacts.filter(identified(contacts.customer_id))
+    counts = t.group_by("customer_id").aggregate(n=t.count(), inbound=t.count(where=t.direction == "inbound"))
+    heavy = counts.n > int(max_contacts)
+    row = counts.aggregate(
+        ids=counts.count(where=heavy),
+        held=counts.n.sum(where=heavy),
+        inbound=counts.inbound.sum(where=~heavy),
+        recurring=counts.inbound.sum(where=~heavy & (counts.n >= 2)),
+    ).execute().iloc[0]
+
+    def whole(value: Any) -> int:
+        return 0 if value is None or value != value else int(value)
+
     return {
-        "ids": int(row["ids"]),
-        "contacts": int(row["held"]) if row["held"] == row["held"] and row["held"] is not None else 0,
+        "ids": whole(row["ids"]),
+        "contacts": whole(row["held"]),
         "all_contacts": int(contacts.count().execute()),
         "max_contacts": int(max_contacts),
+        "inbound": whole(row["inbound"]),
+        "recurring": whole(row["recurring"]),
     }

@@ -909,6 +909,38 @@ def test_an_export_of_dates_without_times_blocks_the_repeat_figures():
     assert "no clock shift explains" in hours.consequence
 
 
+def test_customer_ids_that_name_contacts_block_the_repeat_figures():
+    # a call id mapped as the customer (seen on the generated month with customer_id mapped from
+    # interaction_id): no contact repeated another, and the report rated FCR ready at 100.0%
+    # (95% CI 99.9%-100.0%), "above" SQM's good range, the repeat share 0.0% and the repeat cost £0
+    days = [f"2026-03-{d:02d}" for d in range(1, 29)]
+    rows = [_contact(100 * n + i, day=day, hour=9 + i % 8) for n, day in enumerate(days) for i in range(40)]
+    per_contact = [dict(r, customer_id=f"id-{r['contact_id']}") for r in rows]
+    r = assess_tables(_month(), _inputs(per_contact), now=NOW)
+    check = _by_id(r)["contacts.customer_id.recurs"]
+    assert check.status == "fail" and check.severity == "critical"
+    assert check.finding == "0 of 1,120 identified inbound contacts (0.0%) share their customer id with another contact of the period"
+    assert "the id names the contact, not the customer" in check.consequence and "customer_id" in check.consequence
+    for diagnostic in ("fcr_repeat", "journey_effort"):
+        assert r.matrix[diagnostic]["verdict"] == "blocked", diagnostic
+    # the transfer rate and the price of a contact do not read the customer id: spared
+    assert r.matrix["fcr_transfer"]["reason"].startswith("FCR (transfer-adjusted) is blocked, apart from transfer rate")
+    assert "apart from cost per contact" in r.matrix["cost_model"]["reason"]
+    assert r.matrix["aht"]["verdict"] == "ready"
+    # customers who come back (the same contacts from 500 customers, 2.24 contacts each): passes
+    customers_ = [dict(r, customer_id=f"k{i % 500}") for i, r in enumerate(rows)]
+    recurs = _by_id(assess_tables(_month(), _inputs(customers_), now=NOW))["contacts.customer_id.recurs"]
+    assert recurs.status == "pass" and recurs.result["observed_value"] == 1.0
+    # 2% of them recurring is the least that passes (22.4 of 1,120): 12 customers of two contacts
+    # each (24, 2.14%) pass, 11 (22, 1.96%) fail
+    for shared, status in ((24, "pass"), (22, "fail")):
+        mixed = [dict(r, customer_id=f"pair{i // 2}" if i < shared else f"id-{r['contact_id']}") for i, r in enumerate(rows)]
+        assert _by_id(assess_tables(_month(), _inputs(mixed), now=NOW))["contacts.customer_id.recurs"].status == status
+    # fewer than 1,000 identified inbound contacts are not judged
+    few = _by_id(assess_tables(_month(), _inputs(per_contact[:999]), now=NOW))["contacts.customer_id.recurs"]
+    assert few.status == "not evaluated" and few.note.startswith("999 identified inbound contacts in the period")
+
+
 def test_hint_percentages_round_as_the_matrix_does():
     hours = {w: (8, 17) for w in range(5)} | {4: (8, 14), 5: (9, 12), 6: (9, 12)}
     check = _hours_result(_week_of_answers(hours))
@@ -1101,15 +1133,17 @@ def test_a_ready_verdict_says_passed_only_when_every_check_passed():
     fcr = r.matrix["fcr_repeat"]
     assert fcr["verdict"] == "ready"
     assert fcr["reason"] == ("FCR (repeat-based) and repeat share is ready: no check it depends on found a problem "
-                             "that limits it (3 could not be evaluated)")
-    # which three, and why: reasons not exported, a feed too quiet for an outage, and too few
-    # contacts to tell a day's dates from its times
+                             "that limits it (4 could not be evaluated)")
+    # which four, and why: reasons not exported, a feed too quiet for an outage, too few
+    # contacts to tell a day's dates from its times, and too few to tell ids that name contacts
     assert {c.id: c.note for c in r.results if "fcr_repeat" in c.diagnostics and c.status == "not evaluated"} == {
         "contacts.contact_reason.not_null": "contact_reason is not in the export (not mapped in sources.contacts.columns)",
         "contacts.daily.no_outage": ("too few contacts per day to tell an outage from a quiet day: no day of the week "
                                      "has a median of 10 or more (the days are still checked for gaps)"),
         "contacts.arrived_at.time_of_day": ("5 contacts arrive, fewer than 200: too few to tell a day's dates from its "
-                                            "times by the hour they fall in")}
+                                            "times by the hour they fall in"),
+        "contacts.customer_id.recurs": ("4 identified inbound contacts in the period, fewer than 1,000: too few to tell "
+                                        "customers who did not come back from ids that name contacts")}
     aht = r.matrix["aht"]
     assert aht["verdict"] == "ready" and aht["reason"] == "Average handle time is ready: every check it depends on passed"
     assert all(c.status == "pass" for c in r.results if "aht" in c.diagnostics)

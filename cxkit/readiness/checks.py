@@ -726,6 +726,36 @@ def _implausible_customer_check(rule: Rule, contacts: ir.Table, ctx: _Context) -
     }
 
 
+def _customers_recur_check(rule: Rule, contacts: ir.Table, ctx: _Context) -> dict[str, Any]:
+    """Does the customer id identify customers? In a centre of any size some customers come
+    back within the period (most of the inbound contacts of a month share their customer's id
+    with another); an id that names the contact, not the customer (a call or session id
+    mapped as the customer), never recurs, and every repeat-based figure then reads "no
+    repeat": FCR near 100%. ``min_share``: the least share of identified inbound contacts
+    whose id is on another contact of the period; ``min_rows``: fewer are not judged. Read from
+    the grouping that counts implausible ids (ids it sets aside are left out here too)."""
+    from cxkit import customers
+
+    e = ctx.engagement
+    kw = rule.kwargs
+    if ctx.implausible is not None:
+        summary = ctx.implausible()
+    else:
+        inside = contacts.filter((contacts.arrived_at >= e.period_start_utc) & (contacts.arrived_at < e.period_end_utc))
+        summary = customers.implausible_summary(inside, e.resolution.max_contacts_per_customer(e.period.days))
+    n, recurring = summary["inbound"], summary["recurring"]
+    if n < kw.get("min_rows", 1000):
+        return {"success": None, "result": None,
+                "note": f"{n:,} identified inbound contacts in the period, fewer than {kw.get('min_rows', 1000):,}: too "
+                        "few to tell customers who did not come back from ids that name contacts"}
+    share = recurring / n
+    values = (f"{recurring:,} of {n:,} identified inbound contacts ({share:.1%}) share their customer id with another "
+              "contact of the period")
+    return {"success": share >= kw["min_share"],
+            "result": {"observed_value": round(share, 4), "unexpected_count": n - recurring,
+                       "unexpected_percent": 100 * share, "element_count": n, "values": values}}
+
+
 def _scale_top_check(rule: Rule, t: ir.Table) -> dict[str, Any]:
     """Whether the answers inside a scale ever reach its top: a survey asking on 1-5 passes every
     range check of a 1-7 CES, and its answers of 5 would read as the middle of "made it easy".
@@ -1076,6 +1106,13 @@ def run_checks(
                 else:
                     res = _implausible_customer_check(r, ti.table, ctx)
                     out[r.id] = _result(r, blocking, res["success"], res["result"])
+        for r in rules:
+            if r.type == "cxkit_customers_recur" and r.id not in out:
+                if "customer_id" not in ti.mapped or "arrived_at" not in ti.mapped:
+                    out[r.id] = _result(r, blocking, None, None, "customer_id is not in the export")
+                else:
+                    res = _customers_recur_check(r, ti.table, ctx)
+                    out[r.id] = _result(r, blocking, res["success"], res["result"], res.get("note"))
         for r in rules:
             if r.type == "cxkit_scale_top" and r.id not in out:
                 res = _scale_top_check(r, ti.table)
