@@ -161,8 +161,9 @@ def implausible_summary(contacts: ir.Table, max_contacts: int) -> dict[str, Any]
 
     Also, among the other ids (the ones repeat metrics read): ``inbound`` identified inbound
     contacts and ``recurring`` those whose id is on another contact of ``contacts``, for the
-    readiness check that an id identifies a customer, not a contact
-    (``contacts.customer_id.recurs``).
+    readiness checks that an id identifies a customer, not a contact
+    (``contacts.customer_id.recurs``), and ``channels``: the same two counts per channel (a
+    channel outside the canonical codes, or none, under ``other``), counted in the same grouping.
 
     Examples
     --------
@@ -171,17 +172,32 @@ def implausible_summary(contacts: ir.Table, max_contacts: int) -> dict[str, Any]
     >>> rows += [{"contact_id": "a", "customer_id": "K1", "direction": "inbound"},
     ...          {"contact_id": "b", "customer_id": "K1", "direction": "outbound"},
     ...          {"contact_id": "c", "customer_id": "K2", "direction": "inbound"}]
-    >>> implausible_summary(canonical_memtable("contacts", rows), max_contacts=3)
+    >>> s = implausible_summary(canonical_memtable("contacts", rows), max_contacts=3)
+    >>> {k: v for k, v in s.items() if k != "channels"}
     {'ids': 1, 'contacts': 5, 'all_contacts': 8, 'max_contacts': 3, 'inbound': 2, 'recurring': 1}
+    >>> s["channels"]["other"]  # the rows give no channel
+    {'inbound': 2, 'recurring': 1}
     """
+    from cxkit.schema import TABLES
+
     t = contacts.filter(identified(contacts.customer_id))
-    counts = t.group_by("customer_id").aggregate(n=t.count(), inbound=t.count(where=t.direction == "inbound"))
+    inbound = t.direction == "inbound"
+    codes = TABLES["contacts"].column("channel").values
+    by_channel = {code: t.channel == code for code in codes} | {"other": ~t.channel.isin(codes).fill_null(False)}
+    counts = t.group_by("customer_id").aggregate(
+        n=t.count(),
+        inbound=t.count(where=inbound),
+        **{f"cx_in_{name}": t.count(where=inbound & is_channel) for name, is_channel in by_channel.items()},
+    )
     heavy = counts.n > int(max_contacts)
+    recurs = ~heavy & (counts.n >= 2)
     row = counts.aggregate(
         ids=counts.count(where=heavy),
         held=counts.n.sum(where=heavy),
         inbound=counts.inbound.sum(where=~heavy),
-        recurring=counts.inbound.sum(where=~heavy & (counts.n >= 2)),
+        recurring=counts.inbound.sum(where=recurs),
+        **{f"cx_in_{name}": counts[f"cx_in_{name}"].sum(where=~heavy) for name in by_channel},
+        **{f"cx_re_{name}": counts[f"cx_in_{name}"].sum(where=recurs) for name in by_channel},
     ).execute().iloc[0]
 
     def whole(value: Any) -> int:
@@ -194,4 +210,6 @@ def implausible_summary(contacts: ir.Table, max_contacts: int) -> dict[str, Any]
         "max_contacts": int(max_contacts),
         "inbound": whole(row["inbound"]),
         "recurring": whole(row["recurring"]),
+        "channels": {name: {"inbound": whole(row[f"cx_in_{name}"]), "recurring": whole(row[f"cx_re_{name}"])}
+                     for name in by_channel},
     }

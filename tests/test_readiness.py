@@ -939,6 +939,70 @@ def test_customer_ids_that_name_contacts_block_the_repeat_figures():
     # fewer than 1,000 identified inbound contacts are not judged
     few = _by_id(assess_tables(_month(), _inputs(per_contact[:999]), now=NOW))["contacts.customer_id.recurs"]
     assert few.status == "not evaluated" and few.note.startswith("999 identified inbound contacts in the period")
+    # ids that recur in no channel are this check's, not the per-channel one's
+    assert _by_id(r)["contacts.customer_id.recurs_by_channel"].status == "not evaluated"
+
+
+def test_a_channel_whose_ids_name_contacts_degrades_the_repeat_figures():
+    # a chat session id mapped beside the callers' ids (seen on the generated month with chat's
+    # customer_id mapped from the interaction id): chat read FCR 100.0% (992 judged) and a repeat
+    # share of 0.0% of 1,432 with no caveat, and lifted the centre's FCR
+    days = [f"2026-03-{d:02d}" for d in range(1, 29)]
+    calls = [_contact(100 * n + i, day=day, hour=9 + i % 8) for n, day in enumerate(days) for i in range(40)]
+    calls = [dict(r, customer_id=f"k{i % 500}") for i, r in enumerate(calls)]
+    chats = [_contact(100 * n + 50 + i, day=day, hour=9 + i % 8, channel="chat") for n, day in enumerate(days)
+             for i in range(10)]
+    chats = [dict(r, customer_id=f"session-{r['contact_id']}") for r in chats]
+    r = assess_tables(_month(), _inputs(calls + chats), now=NOW)
+    checks = _by_id(r)
+    assert checks["contacts.customer_id.recurs"].status == "pass"  # 1,120 of 1,400 recur
+    check = checks["contacts.customer_id.recurs_by_channel"]
+    assert check.status == "fail" and check.severity == "warning"
+    assert check.finding == ("chat: 0 of 280 identified inbound contacts (0.0%) share their customer id with another "
+                             "contact of the period, against 100.0% of the 1,120 in the other channels")
+    assert "a chat or bot session id" in check.consequence
+    assert r.matrix["fcr_repeat"]["verdict"] == "degraded" and "chat: 0 of 280" in r.matrix["fcr_repeat"]["reason"]
+    assert r.matrix["aht"]["verdict"] == "ready"
+    # the same chats from customers who also call: every channel passes
+    chats_ = [dict(r, customer_id=f"k{i}") for i, r in enumerate(chats)]
+    assert _by_id(assess_tables(_month(), _inputs(calls + chats_), now=NOW))[
+        "contacts.customer_id.recurs_by_channel"].status == "pass"
+    # a channel of fewer than 200 identified inbound contacts is not judged on its own
+    assert _by_id(assess_tables(_month(), _inputs(calls + chats[:199]), now=NOW))[
+        "contacts.customer_id.recurs_by_channel"].status == "pass"
+
+
+def test_durations_in_milliseconds_block_the_figures_that_read_them():
+    # durations exported in milliseconds and mapped without a unit (seen on the generated month):
+    # teams' mean handle time read 111-206 hours, "Calls answered within 20 s" 0.0%, a scenario
+    # freed 1,136.70 FTE, and AHT and service level read ready: the plausibility checks are
+    # information only, and they judge outliers, not a unit
+    ms = [dict(r, talk_s=1000 * r["talk_s"], wait_s=1000 * r["wait_s"], ivr_s=1000 * r["ivr_s"],
+               acw_s=1000 * r["acw_s"]) for r in _clean_contacts()]
+    r = assess_tables(_engagement(), _inputs(ms), now=NOW)
+    checks = _by_id(r)
+    talk = checks["contacts.talk_s.in_seconds"]
+    assert talk.status == "fail" and talk.severity == "critical"
+    assert talk.finding == "talk_s is above 14,400 s (4 h) on 100.0% of the contacts with a positive talk_s (40 of 40)"
+    assert "sources.contacts.columns.talk_s.unit" in talk.consequence
+    assert checks["contacts.wait_s.in_seconds"].finding == (
+        "wait_s is above 3,600 s (1 h) on 100.0% of the calls and chats that waited (40 of 40)")
+    assert r.matrix["aht"]["verdict"] == "blocked" and "talk_s is above" in r.matrix["aht"]["reason"]
+    assert r.matrix["service_level"]["verdict"] == "blocked" and "wait_s is above" in r.matrix["service_level"]["reason"]
+    # the repeat-based FCR itself does not read a duration: only the figures beside it that do
+    assert r.matrix["fcr_repeat"]["reason"].startswith("FCR (repeat-based) and repeat share is blocked only for handle time")
+    # in seconds, with one talk time of 5 h among 40 (an outlier, not a unit): passes, and the
+    # plausibility check (information) counts the outlier
+    secs = _clean_contacts()
+    secs[0] = dict(secs[0], talk_s=18000.0)
+    checks = _by_id(assess_tables(_engagement(), _inputs(secs), now=NOW))
+    assert all(checks[f"contacts.{c}.in_seconds"].status == "pass" for c in ("talk_s", "wait_s", "ivr_s", "acw_s"))
+    assert checks["contacts.talk_s.plausible"].status == "fail" and checks["contacts.talk_s.plausible"].severity == "info"
+    # a hold of 0 s is no hold: the unit is judged on the contacts that held (none here)
+    assert checks["contacts.hold_s.in_seconds"].status in ("pass", "not evaluated")
+    # emails wait hours and days: the wait's unit is judged on calls and chats only
+    emails = [dict(r, channel="email", wait_s=7200.0) for r in _clean_contacts()]
+    assert _by_id(assess_tables(_engagement(), _inputs(emails), now=NOW))["contacts.wait_s.in_seconds"].status != "fail"
 
 
 def test_hint_percentages_round_as_the_matrix_does():
@@ -1133,9 +1197,10 @@ def test_a_ready_verdict_says_passed_only_when_every_check_passed():
     fcr = r.matrix["fcr_repeat"]
     assert fcr["verdict"] == "ready"
     assert fcr["reason"] == ("FCR (repeat-based) and repeat share is ready: no check it depends on found a problem "
-                             "that limits it (4 could not be evaluated)")
-    # which four, and why: reasons not exported, a feed too quiet for an outage, too few
+                             "that limits it (5 could not be evaluated)")
+    # which five, and why: reasons not exported, a feed too quiet for an outage, too few
     # contacts to tell a day's dates from its times, and too few to tell ids that name contacts
+    # (overall and in a channel)
     assert {c.id: c.note for c in r.results if "fcr_repeat" in c.diagnostics and c.status == "not evaluated"} == {
         "contacts.contact_reason.not_null": "contact_reason is not in the export (not mapped in sources.contacts.columns)",
         "contacts.daily.no_outage": ("too few contacts per day to tell an outage from a quiet day: no day of the week "
@@ -1143,7 +1208,10 @@ def test_a_ready_verdict_says_passed_only_when_every_check_passed():
         "contacts.arrived_at.time_of_day": ("5 contacts arrive, fewer than 200: too few to tell a day's dates from its "
                                             "times by the hour they fall in"),
         "contacts.customer_id.recurs": ("4 identified inbound contacts in the period, fewer than 1,000: too few to tell "
-                                        "customers who did not come back from ids that name contacts")}
+                                        "customers who did not come back from ids that name contacts"),
+        "contacts.customer_id.recurs_by_channel": ("no channel has 200 identified inbound contacts in the period or "
+                                                   "more: too few to tell customers who did not come back from ids "
+                                                   "that name contacts")}
     aht = r.matrix["aht"]
     assert aht["verdict"] == "ready" and aht["reason"] == "Average handle time is ready: every check it depends on passed"
     assert all(c.status == "pass" for c in r.results if "aht" in c.diagnostics)

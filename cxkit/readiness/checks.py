@@ -732,8 +732,10 @@ def _customers_recur_check(rule: Rule, contacts: ir.Table, ctx: _Context) -> dic
     with another); an id that names the contact, not the customer (a call or session id
     mapped as the customer), never recurs, and every repeat-based figure then reads "no
     repeat": FCR near 100%. ``min_share``: the least share of identified inbound contacts
-    whose id is on another contact of the period; ``min_rows``: fewer are not judged. Read from
-    the grouping that counts implausible ids (ids it sets aside are left out here too)."""
+    whose id is on another contact of the period; ``min_rows``: fewer are not judged. With
+    ``by: channel``, each channel of ``min_rows`` such contacts or more is judged on its own (a
+    chat or bot session id mapped beside the callers' numbers), once the ids recur overall.
+    Read from the grouping that counts implausible ids (ids it sets aside are left out here too)."""
     from cxkit import customers
 
     e = ctx.engagement
@@ -744,16 +746,45 @@ def _customers_recur_check(rule: Rule, contacts: ir.Table, ctx: _Context) -> dic
         inside = contacts.filter((contacts.arrived_at >= e.period_start_utc) & (contacts.arrived_at < e.period_end_utc))
         summary = customers.implausible_summary(inside, e.resolution.max_contacts_per_customer(e.period.days))
     n, recurring = summary["inbound"], summary["recurring"]
-    if n < kw.get("min_rows", 1000):
+    min_rows, min_share = kw.get("min_rows", 1000), kw["min_share"]
+    if kw.get("by") == "channel":
+        if n and recurring / n < min_share:
+            return {"success": None, "result": None,
+                    "note": "the ids recur in no channel: whether they name contacts is judged over every channel at "
+                            "once (contacts.customer_id.recurs)"}
+        judged = {ch: c for ch, c in summary["channels"].items() if c["inbound"] >= min_rows}
+        if not judged:
+            return {"success": None, "result": None,
+                    "note": f"no channel has {min_rows:,} identified inbound contacts in the period or more: too few "
+                            "to tell customers who did not come back from ids that name contacts"}
+        failing = {ch: c for ch, c in judged.items() if c["recurring"] / c["inbound"] < min_share}
+        values = ""
+        if failing:
+            rest_n = n - sum(c["inbound"] for c in failing.values())
+            rest_k = recurring - sum(c["recurring"] for c in failing.values())
+            values = "; ".join(f"{ch.replace('_', '-')}: {c['recurring']:,} of {c['inbound']:,} identified inbound "
+                               f"contacts ({c['recurring'] / c['inbound']:.1%})" for ch, c in failing.items())
+            values += " share their customer id with another contact of the period"
+            if rest_n:
+                values += f", against {rest_k / rest_n:.1%} of the {rest_n:,} in the other channels"
+        unexpected = sum(c["inbound"] - c["recurring"] for c in failing.values())
+        return {"success": not failing,
+                "result": {"observed_value": round(min(c["recurring"] / c["inbound"] for c in judged.values()), 4),
+                           "unexpected_count": unexpected,
+                           "unexpected_percent": 100 * unexpected / n if n else None, "element_count": n,
+                           "values": values,
+                           "details": {"channels": {ch: dict(c) for ch, c in judged.items()},
+                                       "failing": sorted(failing)}}}
+    if n < min_rows:
         return {"success": None, "result": None,
-                "note": f"{n:,} identified inbound contacts in the period, fewer than {kw.get('min_rows', 1000):,}: too "
-                        "few to tell customers who did not come back from ids that name contacts"}
+                "note": f"{n:,} identified inbound contacts in the period, fewer than {min_rows:,}: too few to tell "
+                        "customers who did not come back from ids that name contacts"}
     share = recurring / n
     values = (f"{recurring:,} of {n:,} identified inbound contacts ({share:.1%}) share their customer id with another "
               "contact of the period")
-    return {"success": share >= kw["min_share"],
+    return {"success": share >= min_share,
             "result": {"observed_value": round(share, 4), "unexpected_count": n - recurring,
-                       "unexpected_percent": 100 * share, "element_count": n, "values": values}}
+                       "unexpected_percent": 100 * (n - recurring) / n, "element_count": n, "values": values}}
 
 
 def _scale_top_check(rule: Rule, t: ir.Table) -> dict[str, Any]:
