@@ -762,7 +762,9 @@ def _customers_recur_check(rule: Rule, contacts: ir.Table, ctx: _Context) -> dic
         if failing:
             rest_n = n - sum(c["inbound"] for c in failing.values())
             rest_k = recurring - sum(c["recurring"] for c in failing.values())
-            values = "; ".join(f"{ch.replace('_', '-')}: {c['recurring']:,} of {c['inbound']:,} identified inbound "
+            # a channel outside the canonical codes (or none) is counted as "other"
+            names = {ch: "no known channel" if ch == "other" else ch.replace("_", "-") for ch in failing}
+            values = "; ".join(f"{names[ch]}: {c['recurring']:,} of {c['inbound']:,} identified inbound "
                                f"contacts ({c['recurring'] / c['inbound']:.1%})" for ch, c in failing.items())
             values += " share their customer id with another contact of the period"
             if rest_n:
