@@ -1006,6 +1006,17 @@ def test_durations_in_milliseconds_block_the_figures_that_read_them():
     # emails wait hours and days: the wait's unit is judged on calls and chats only
     emails = [dict(r, channel="email", wait_s=7200.0) for r in _clean_contacts()]
     assert _by_id(assess_tables(_engagement(), _inputs(emails), now=NOW))["contacts.wait_s.in_seconds"].status != "fail"
+    # talk times in minutes read as seconds (4 for a 4-minute call): most calls "talk" under 10 s
+    minutes = [dict(r, talk_s=r["talk_s"] / 60) for r in _clean_contacts()]
+    r = assess_tables(_engagement(), _inputs(minutes), now=NOW)
+    check = _by_id(r)["contacts.talk_s.not_minutes"]
+    assert check.status == "fail" and check.finding == (
+        "talk_s is below 10 s on 100.0% of the answered calls with a talk time (40 of 40)")
+    assert "unit (min or hms)" in check.consequence and r.matrix["aht"]["verdict"] == "blocked"
+    # chats are not judged by it: a chat's handling may be recorded as a few seconds
+    chats = [dict(r, channel="chat") for r in minutes]
+    assert _by_id(assess_tables(_engagement(), _inputs(chats), now=NOW))["contacts.talk_s.not_minutes"].status != "fail"
+    assert checks["contacts.talk_s.not_minutes"].status == "pass"  # the 40 calls in seconds (4 min each)
 
 
 def test_hint_percentages_round_as_the_matrix_does():
