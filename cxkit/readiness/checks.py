@@ -1132,19 +1132,15 @@ def run_checks(
                     if r.meta.get("diagnostics_from") == "columns":
                         failing = list(res["result"].get("details", {}).get("columns", {}))
                         out[r.id].diagnostics = _diagnostics_of(name, failing)
+        # the checks of the customer ids, read from one grouping of the period's contacts by id
+        by_customer = {"cxkit_implausible_customers": _implausible_customer_check,
+                       "cxkit_customers_recur": _customers_recur_check}
         for r in rules:
-            if r.type == "cxkit_implausible_customers" and r.id not in out:
+            if r.type in by_customer and r.id not in out:
                 if "customer_id" not in ti.mapped or "arrived_at" not in ti.mapped:
                     out[r.id] = _result(r, blocking, None, None, "customer_id is not in the export")
                 else:
-                    res = _implausible_customer_check(r, ti.table, ctx)
-                    out[r.id] = _result(r, blocking, res["success"], res["result"])
-        for r in rules:
-            if r.type == "cxkit_customers_recur" and r.id not in out:
-                if "customer_id" not in ti.mapped or "arrived_at" not in ti.mapped:
-                    out[r.id] = _result(r, blocking, None, None, "customer_id is not in the export")
-                else:
-                    res = _customers_recur_check(r, ti.table, ctx)
+                    res = by_customer[r.type](r, ti.table, ctx)
                     out[r.id] = _result(r, blocking, res["success"], res["result"], res.get("note"))
         for r in rules:
             if r.type == "cxkit_scale_top" and r.id not in out:
