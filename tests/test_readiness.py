@@ -992,9 +992,10 @@ def test_durations_in_milliseconds_block_the_figures_that_read_them():
     assert r.matrix["aht"]["verdict"] == "blocked" and "talk_s is above" in r.matrix["aht"]["reason"]
     level = r.matrix["service_level"]
     assert level["verdict"] == "blocked" and "wait_s is above" in level["reason"]
-    # the repeat-based FCR itself does not read a duration: only the figures beside it that do
-    assert r.matrix["fcr_repeat"]["reason"].startswith(
-        "FCR (repeat-based) and repeat share is blocked only for handle time")
+    # FCR does not read a duration; the cost model's prices given by the engagement do not either
+    assert r.matrix["fcr_repeat"]["verdict"] == "ready"
+    assert r.matrix["cost_model"]["reason"].startswith(
+        "Cost of repeat contacts is blocked only for cost of repeat contacts (prices derived from AHT) and what-if")
     # in seconds, with one talk time of 5 h among 40 (an outlier, not a unit): passes, and the
     # plausibility check (information) counts the outlier
     secs = _clean_contacts()
