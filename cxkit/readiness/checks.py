@@ -10,6 +10,7 @@ query per uniqueness check, and contacts per UTC hour for the calendar and timez
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta, timezone
@@ -116,6 +117,11 @@ class _Context:
     implausible: Callable[[], dict[str, Any]] | None = None
 
 
+def _in_period(t: ir.Table, e: Engagement) -> ir.BooleanValue:
+    """Whether a row of ``t`` arrives in the engagement's period."""
+    return (t.arrived_at >= e.period_start_utc) & (t.arrived_at < e.period_end_utc)
+
+
 def _seconds(t: ir.Table, col: str) -> ir.NumericValue:
     return t[col].epoch_seconds().cast("float64")
 
@@ -131,7 +137,7 @@ def _days_in_future(t: ir.Table, ctx: _Context) -> ir.Value:
 
 def _outside_period(t: ir.Table, ctx: _Context) -> ir.Value:
     e = ctx.engagement
-    inside = (t.arrived_at >= e.period_start_utc) & (t.arrived_at < e.period_end_utc)
+    inside = _in_period(t, e)
     return ibis.ifelse(t.arrived_at.isnull(), ibis.null("boolean"), ~inside)
 
 
@@ -592,7 +598,7 @@ def _judged_counts(t: ir.Table, ctx: _Context) -> dict[str, Any]:
     window = float(e.resolution.repeat_window_days)
     end = resolution.end_of_data(t, e.period_end_utc)
     cutoff = end - timedelta(days=window)
-    inside = t.filter((t.arrived_at >= e.period_start_utc) & (t.arrived_at < e.period_end_utc))
+    inside = t.filter(_in_period(t, e))
     finish = ibis.greatest(inside.ended_at.fill_null(inside.arrived_at), inside.arrived_at)
     row = inside.aggregate(n=inside.count(), late=(finish > cutoff).sum()).execute()
     values = (f"{window:g}-day window, end of data {end:%Y-%m-%d %H:%M} UTC: a contact ending after "
@@ -686,6 +692,15 @@ def _diagnostics_of(table: str, columns: list[str]) -> list[str]:
     return list(found)
 
 
+def _customer_summary(e: Engagement, contacts: ir.Table) -> dict[str, Any]:
+    """The period's contacts grouped by customer id (:func:`cxkit.customers.implausible_summary`),
+    for the checks of the ids when no session counted them."""
+    from cxkit import customers
+
+    inside = contacts.filter(_in_period(contacts, e))
+    return customers.implausible_summary(inside, e.resolution.max_contacts_per_customer(e.period.days))
+
+
 def _implausible_customer_check(rule: Rule, contacts: ir.Table, ctx: _Context) -> dict[str, Any]:
     """Customer ids with more contacts in the period than a person makes, and what they do to FCR."""
     from cxkit import customers, resolution
@@ -693,8 +708,8 @@ def _implausible_customer_check(rule: Rule, contacts: ir.Table, ctx: _Context) -
     e = ctx.engagement
     cfg = e.resolution
     limit = cfg.max_contacts_per_customer(e.period.days)
-    inside = contacts.filter((contacts.arrived_at >= e.period_start_utc) & (contacts.arrived_at < e.period_end_utc))
-    summary = ctx.implausible() if ctx.implausible is not None else customers.implausible_summary(inside, limit)
+    inside = contacts.filter(_in_period(contacts, e))
+    summary = ctx.implausible()
     n = summary["ids"]
     values = ""
     details: dict[str, Any] = {**summary, "excluded": cfg.exclude_implausible_customers}
@@ -736,15 +751,8 @@ def _customers_recur_check(rule: Rule, contacts: ir.Table, ctx: _Context) -> dic
     ``by: channel``, each channel of ``min_rows`` such contacts or more is judged on its own (a
     chat or bot session id mapped beside the callers' numbers), once the ids recur overall.
     Read from the grouping that counts implausible ids (ids it sets aside are left out here too)."""
-    from cxkit import customers
-
-    e = ctx.engagement
     kw = rule.kwargs
-    if ctx.implausible is not None:
-        summary = ctx.implausible()
-    else:
-        inside = contacts.filter((contacts.arrived_at >= e.period_start_utc) & (contacts.arrived_at < e.period_end_utc))
-        summary = customers.implausible_summary(inside, e.resolution.max_contacts_per_customer(e.period.days))
+    summary = ctx.implausible()
     n, recurring = summary["inbound"], summary["recurring"]
     min_rows, min_share = kw.get("min_rows", 1000), kw["min_share"]
     if kw.get("by") == "channel":
@@ -823,7 +831,7 @@ def _intervals_cover_check(rule: Rule, intervals: ir.Table, ctx: _Context) -> di
 
     e = ctx.engagement
     c = ctx.contacts
-    inside = c.filter((c.arrived_at >= e.period_start_utc) & (c.arrived_at < e.period_end_utc))
+    inside = c.filter(_in_period(c, e))
     cover = capacity.wfm_coverage(intervals, inside)
     n, of = cover["contacts_in_missing_intervals"], cover["contacts_offered"]
     share = n / of if of else 0.0
@@ -1044,6 +1052,9 @@ def run_checks(
     """
     blocking = set(rules_config.get("blocking_severities", ["critical"]))
     contacts = inputs["contacts"].table if "contacts" in inputs else None
+    if implausible is None and contacts is not None:
+        # one grouping by customer id for every check of the ids (a session passes its own)
+        implausible = functools.cache(lambda: _customer_summary(engagement, contacts))
     ctx = _Context(engagement, contacts, now or datetime.now(timezone.utc), identifiers, implausible)
     results: list[CheckResult] = []
     daily: dict[str, pd.DataFrame] = {}
