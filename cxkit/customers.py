@@ -24,6 +24,7 @@ __all__ = [
     "comparable_sql",
     "implausible_customers",
     "implausible_summary",
+    "back_to_back_summary",
     "without_implausible_customers",
 ]
 
@@ -213,3 +214,45 @@ def implausible_summary(contacts: ir.Table, max_contacts: int) -> dict[str, Any]
         "channels": {name: {"inbound": whole(row[f"cx_in_{name}"]), "recurring": whole(row[f"cx_re_{name}"])}
                      for name in by_channel},
     }
+
+
+def back_to_back_summary(contacts: ir.Table, max_contacts: int, seconds: float) -> dict[str, int]:
+    """How many identified inbound contacts start as the customer's previous contact ends: a
+    transfer recorded as a new contact (executed: two counts, never an id).
+
+    ``inbound``: identified inbound contacts of the ids repeat metrics read (ids holding more
+    than ``max_contacts`` contacts left out, as :func:`implausible_summary` leaves them out);
+    ``back_to_back``: those arriving no more than ``seconds`` before or after the effective end
+    (``ended_at``, the arrival when it is absent or earlier) of the same customer's contact that
+    arrived just before, of any direction. A person who hangs up does not call, chat or write
+    again within seconds; a transfer leg recorded under its own contact id does, at the instant
+    the previous leg ends (a cold transfer) or a few seconds around it.
+
+    Examples
+    --------
+    >>> from cxkit.testing import canonical_memtable
+    >>> def c(i, k, arrived, ended, direction="inbound"):
+    ...     return {"contact_id": i, "customer_id": k, "direction": direction,
+    ...             "arrived_at": f"2026-03-02 {arrived}", "ended_at": f"2026-03-02 {ended}"}
+    >>> rows = [c("a", "K1", "09:00:00", "09:05:00"), c("b", "K1", "09:05:00", "09:09:00"),  # leg b at a's end
+    ...         c("x", "K1", "09:09:11", "09:12:00"),                                        # 11 s after b's end
+    ...         c("d", "K2", "10:00:00", "10:03:00"), c("e", "K2", "10:02:50", "10:06:00"),  # 10 s before d's end
+    ...         c("f", "K2", "10:06:05", "10:07:00", "outbound")]                             # outbound: not judged
+    >>> back_to_back_summary(canonical_memtable("contacts", rows), max_contacts=10, seconds=10)
+    {'inbound': 5, 'back_to_back': 2}
+    """
+    t = contacts.filter(identified(contacts.customer_id))
+    end = t.ended_at.fill_null(t.arrived_at)
+    # one timestamp type for the comparison (sources differ in precision)
+    end = ibis.ifelse(end < t.arrived_at, t.arrived_at, end).cast(t.arrived_at.type())
+    t = t.select("customer_id", "contact_id", "arrived_at", "direction", _end=end)
+    # the contact that arrived just before, by one sort of each customer's contacts (ties in
+    # arrival ordered by contact id, so every engine reads the same one)
+    before = ibis.window(group_by=t.customer_id, order_by=[t.arrived_at, t.contact_id])
+    t = t.mutate(_previous_end=t._end.lag().over(before), _n=t.count().over(ibis.window(group_by=t.customer_id)))
+    judged = (t.direction == "inbound") & (t._n <= int(max_contacts))
+    near = ibis.interval(seconds=int(seconds))
+    close = judged & (t.arrived_at >= t._previous_end - near) & (t.arrived_at <= t._previous_end + near)
+    row = t.aggregate(inbound=t.count(where=judged.fill_null(False)),
+                      back_to_back=t.count(where=close.fill_null(False))).execute().iloc[0]
+    return {"inbound": int(row["inbound"]), "back_to_back": int(row["back_to_back"])}

@@ -974,6 +974,70 @@ def test_a_channel_whose_ids_name_contacts_degrades_the_repeat_figures():
         "contacts.customer_id.recurs_by_channel"].status == "pass"
 
 
+def test_a_contact_id_per_transfer_leg_blocks_the_repeat_figures():
+    # a transfer leg recorded under a contact id of its own (seen on the generated month with
+    # contact_id mapped from the interaction id and the leg number): every transfer read as a
+    # repeat: FCR 59.1% against 68.4% and the repeat share 41.8% against 34.7%, all rated ready
+    days = [f"2026-03-{d:02d}" for d in range(1, 29)]
+    calls = [_contact(100 * n + i, day=day, hour=9 + i % 8, customer_id=f"k{n}-{i % 10}")
+             for n, day in enumerate(days) for i in range(40)]
+    # 12 of the 1,120 calls (1.07%) are second legs: each starts as its customer's call ends
+    # (09:06), 10 s before it ends or 10 s after it; the limit is 1% of identified inbound contacts
+    def leg(row, start):
+        return dict(row, contact_id=f"{row['contact_id']}-2", arrived_at=f"{row['arrived_at'][:10]} {start}",
+                    answered_at=None, ended_at=f"{row['arrived_at'][:10]} 09:20:00")
+    nines = [row for row in calls if row["arrived_at"].endswith("09:00")]
+    starts = ["09:06:00", "09:05:50", "09:06:10"]
+    legs = [leg(row, starts[i % 3]) for i, row in enumerate(nines[:12])]
+    calls = calls[:-12]  # the last day's last calls make room: 1,120 contacts in all
+    r = assess_tables(_month(), _inputs(calls + legs), now=NOW)
+    check = _by_id(r)["contacts.contact_id.spans_transfers"]
+    assert check.status == "fail" and check.severity == "critical"
+    assert check.finding == ("12 of 1,120 identified inbound contacts (1.1%) start within 10 s of the end of their "
+                             "customer's previous contact")
+    assert "InitialContactId" in check.consequence and "sources.contacts.columns.contact_id" in check.consequence
+    for diagnostic in ("fcr_repeat", "journey_effort", "aht"):
+        assert r.matrix[diagnostic]["verdict"] == "blocked", diagnostic
+    assert "12 of 1,120 identified inbound contacts" in r.matrix["fcr_transfer"]["reason"]
+    # 11 s after the end is a customer coming back, not a leg: 11 of 1,120 (0.98%) pass
+    late = [dict(legs[0], arrived_at=legs[0]["arrived_at"][:11] + "09:06:11"), *legs[1:]]
+    passed = _by_id(assess_tables(_month(), _inputs(calls + late), now=NOW))["contacts.contact_id.spans_transfers"]
+    assert passed.status == "pass" and passed.result["unexpected_count"] == 11
+    # a second leg that is outbound (a callback placed as the call ends) is not judged
+    out = [dict(x, direction="outbound") for x in legs]
+    assert _by_id(assess_tables(_month(), _inputs(calls + out), now=NOW))[
+        "contacts.contact_id.spans_transfers"].result["unexpected_count"] == 0
+    # with fewer than 200 identified inbound contacts it is not judged; without end times it cannot be seen
+    few = _by_id(assess_tables(_month(), _inputs(calls[:150] + legs), now=NOW))["contacts.contact_id.spans_transfers"]
+    assert few.status == "not evaluated" and few.note.startswith("162 identified inbound contacts in the period")
+    inputs = _inputs(calls + legs)
+    inputs["contacts"] = dataclasses.replace(inputs["contacts"], mapped=set(TABLES["contacts"].names) - {"ended_at"})
+    unseen = _by_id(assess_tables(_month(), inputs, now=NOW))["contacts.contact_id.spans_transfers"]
+    assert unseen.status == "not evaluated" and unseen.note.startswith("ended_at is not in the export")
+
+
+def test_a_generated_month_mapped_per_leg_fails_on_its_transfer_legs(tmp_path):
+    # the generated month's leg export mapped with a contact id per leg: each leg after a
+    # contact's first is a contact that starts as its customer's previous one ends. Counted from
+    # the export with pandas (newest version of each leg; legs after the first of identified
+    # contacts, starting in the period's local dates), the check finds exactly those
+    engagement, _ = _generated(tmp_path, [])
+    spec = yaml.safe_load(engagement.read_text())
+    spec["sources"]["contacts"] = {**spec["sources"]["contacts"],
+                                   "columns": {"contact_id": {"sql": "interaction_id || '-' || CAST(segment AS VARCHAR)"}}}
+    engagement.write_text(yaml.safe_dump(spec))
+    legs = pd.read_parquet(tmp_path / "data" / "interactions.parquet")
+    legs = legs.sort_values("exported_at").drop_duplicates(["interaction_id", "segment"], keep="last")
+    later = legs[(legs["segment"] > legs.groupby("interaction_id")["segment"].transform("min"))
+                 & legs["customer_ref"].fillna("").str.strip().ne("") & legs["direction"].eq("IN")
+                 & legs["start_local"].between("2026-03-01", "2026-03-31 23:59:59")]
+    run = validate(engagement, tmp_path / "out", data_docs=False)
+    check = {c.id: c for c in run.readiness.results}["contacts.contact_id.spans_transfers"]
+    assert check.status == "fail" and run.exit_code == 1
+    assert check.result["unexpected_count"] == len(later) > 0
+    assert run.readiness.matrix["fcr_repeat"]["verdict"] == "blocked"
+
+
 def test_durations_in_milliseconds_block_the_figures_that_read_them():
     # durations exported in milliseconds and mapped without a unit (seen on the generated month):
     # teams' mean handle time read 111-206 hours, "Calls answered within 20 s" 0.0%, a scenario
@@ -1215,10 +1279,10 @@ def test_a_ready_verdict_says_passed_only_when_every_check_passed():
     fcr = r.matrix["fcr_repeat"]
     assert fcr["verdict"] == "ready"
     assert fcr["reason"] == ("FCR (repeat-based) and repeat share is ready: no check it depends on found a problem "
-                             "that limits it (5 could not be evaluated)")
-    # which five, and why: reasons not exported, a feed too quiet for an outage, too few
-    # contacts to tell a day's dates from its times, and too few to tell ids that name contacts
-    # (overall and in a channel)
+                             "that limits it (6 could not be evaluated)")
+    # which six, and why: reasons not exported, a feed too quiet for an outage, too few
+    # contacts to tell a day's dates from its times, too few to tell ids that name contacts
+    # (overall and in a channel), and too few to tell transfer legs from customers coming back
     assert {c.id: c.note for c in r.results if "fcr_repeat" in c.diagnostics and c.status == "not evaluated"} == {
         "contacts.contact_reason.not_null": "contact_reason is not in the export (not mapped in sources.contacts.columns)",
         "contacts.daily.no_outage": ("too few contacts per day to tell an outage from a quiet day: no day of the week "
@@ -1229,10 +1293,23 @@ def test_a_ready_verdict_says_passed_only_when_every_check_passed():
                                         "tell customers who did not come back from ids that name contacts"),
         "contacts.customer_id.recurs_by_channel": ("no channel has 200 identified inbound contacts in the period or "
                                                    "more: too few to tell customers who did not come back from ids "
-                                                   "that name contacts")}
+                                                   "that name contacts"),
+        "contacts.contact_id.spans_transfers": ("4 identified inbound contacts in the period, fewer than 200: too few to "
+                                                "tell transfers recorded as contacts from customers who came straight "
+                                                "back")}
     aht = r.matrix["aht"]
-    assert aht["verdict"] == "ready" and aht["reason"] == "Average handle time is ready: every check it depends on passed"
-    assert all(c.status == "pass" for c in r.results if "aht" in c.diagnostics)
+    assert aht["verdict"] == "ready" and aht["reason"].startswith(
+        "Average handle time is ready: no check it depends on found a problem that limits it (1 could not be evaluated: "
+        "a contact id spans its transfers")
+    # a month of 1,120 calls from 280 customers: every check of both rows passed, and they say so
+    days = [f"2026-03-{d:02d}" for d in range(1, 29)]
+    calls = [_contact(100 * n + i, day=day, hour=9 + i % 8, customer_id=f"k{n}-{i % 10}")
+             for n, day in enumerate(days) for i in range(40)]
+    month = assess_tables(_month(), _inputs(calls), now=NOW)
+    assert all(c.status == "pass" for c in month.results if {"aht", "fcr_repeat"} & set(c.diagnostics))
+    assert month.matrix["aht"]["reason"] == "Average handle time is ready: every check it depends on passed"
+    assert month.matrix["fcr_repeat"]["reason"] == ("FCR (repeat-based) and repeat share is ready: every check it "
+                                                    "depends on passed")
 
 
 def test_a_leg_column_not_mapped_names_the_contacts_source():

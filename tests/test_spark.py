@@ -246,3 +246,24 @@ def test_spark_reads_a_blank_customer_id_as_no_customer_as_duckdb_does(spark):
     assert want == ["K1", None, None, " K2 ", None, None, None, None, "a.b@x.com"]
     got = spark.session.con.sql(sql, dialect="duckdb").execute().k.tolist()
     assert [None if v is None or v != v else v for v in got] == want
+
+
+def test_spark_counts_contacts_back_to_back_as_duckdb_does(spark):
+    # contacts.contact_id.spans_transfers reads a window's previous row and compares instants
+    # with an interval; the generated engagement has no such contact (both engines count 0),
+    # so the doctest's rows are counted on both: a leg at the previous end, one 10 s before it
+    from cxkit.customers import back_to_back_summary
+    from cxkit.testing import canonical_memtable
+
+    def c(i, k, arrived, ended, direction="inbound"):
+        return {"contact_id": i, "customer_id": k, "direction": direction,
+                "arrived_at": f"2026-03-02 {arrived}", "ended_at": f"2026-03-02 {ended}"}
+
+    rows = [c("a", "K1", "09:00:00", "09:05:00"), c("b", "K1", "09:05:00", "09:09:00"),
+            c("x", "K1", "09:09:11", "09:12:00"), c("d", "K2", "10:00:00", "10:03:00"),
+            c("e", "K2", "10:02:50", "10:06:00"), c("f", "K2", "10:06:05", "10:07:00", "outbound")]
+    t = canonical_memtable("contacts", rows)
+    want = back_to_back_summary(t, max_contacts=10, seconds=10)
+    assert want == {"inbound": 5, "back_to_back": 2}
+    on_spark = spark.session.con.create_view("cx_test_back_to_back", t, overwrite=True)  # a temporary view
+    assert back_to_back_summary(on_spark, max_contacts=10, seconds=10) == want

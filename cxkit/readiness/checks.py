@@ -797,6 +797,35 @@ def _customers_recur_check(rule: Rule, contacts: ir.Table, ctx: _Context) -> dic
                        "unexpected_percent": 100 * (n - recurring) / n, "element_count": n, "values": values}}
 
 
+def _back_to_back_check(rule: Rule, contacts: ir.Table, ctx: _Context) -> dict[str, Any]:
+    """Does the contact id span transfers? A transfer leg recorded under a contact id of its own
+    (a leg export mapped at contact grain by its leg id; Amazon Connect records mapped by
+    ``ContactId`` instead of the contact's first id) starts as the customer's previous leg
+    ends, and every repeat-based figure then reads each transfer as a repeat contact. A person
+    who hangs up does not come back within seconds: in the bank month 18 of 13,564 identified
+    inbound contacts (0.13%) start within 10 s of their customer's previous contact's end.
+    ``max_share``: the most such contacts may be; ``seconds``: how close; ``min_rows``:
+    fewer identified inbound contacts are not judged. Implausible ids are left out, as in
+    :func:`_customers_recur_check`."""
+    from cxkit import customers
+
+    e, kw = ctx.engagement, rule.kwargs
+    inside = contacts.filter(_in_period(contacts, e))
+    seconds, min_rows, max_share = kw.get("seconds", 10), kw.get("min_rows", 200), kw["max_share"]
+    counts = customers.back_to_back_summary(inside, e.resolution.max_contacts_per_customer(e.period.days), seconds)
+    n, k = counts["inbound"], counts["back_to_back"]
+    if n < min_rows:
+        return {"success": None, "result": None,
+                "note": f"{n:,} identified inbound contacts in the period, fewer than {min_rows:,}: too few to tell "
+                        "transfers recorded as contacts from customers who came straight back"}
+    share = k / n
+    values = (f"{k:,} of {n:,} identified inbound contacts ({share:.1%}) start within {seconds:g} s of the end of "
+              "their customer's previous contact")
+    return {"success": share <= max_share,
+            "result": {"observed_value": round(share, 4), "unexpected_count": k, "unexpected_percent": 100 * share,
+                       "element_count": n, "values": values}}
+
+
 def _scale_top_check(rule: Rule, t: ir.Table) -> dict[str, Any]:
     """Whether the answers inside a scale ever reach its top: a survey asking on 1-5 passes every
     range check of a 1-7 CES, and its answers of 5 would read as the middle of "made it easy".
@@ -1143,13 +1172,17 @@ def run_checks(
                     if r.meta.get("diagnostics_from") == "columns":
                         failing = list(res["result"].get("details", {}).get("columns", {}))
                         out[r.id].diagnostics = _diagnostics_of(name, failing)
-        # the checks of the customer ids, read from one grouping of the period's contacts by id
+        # the checks of the customer ids: one grouping of the period's contacts by id, and one sort of them
         by_customer = {"cxkit_implausible_customers": _implausible_customer_check,
-                       "cxkit_customers_recur": _customers_recur_check}
+                       "cxkit_customers_recur": _customers_recur_check,
+                       "cxkit_back_to_back": _back_to_back_check}
         for r in rules:
             if r.type in by_customer and r.id not in out:
                 if "customer_id" not in ti.mapped or "arrived_at" not in ti.mapped:
                     out[r.id] = _result(r, blocking, None, None, "customer_id is not in the export")
+                elif r.type == "cxkit_back_to_back" and "ended_at" not in ti.mapped:
+                    out[r.id] = _result(r, blocking, None, None, "ended_at is not in the export: a contact that starts "
+                                        "as the customer's previous one ends cannot be seen")
                 else:
                     res = by_customer[r.type](r, ti.table, ctx)
                     out[r.id] = _result(r, blocking, res["success"], res["result"], res.get("note"))
