@@ -33,6 +33,7 @@ __all__ = [
     "data_days",
     "handle_time_trap",
     "no_flagged_agent",
+    "trap_not_compared",
     "team_handle_time_reading",
     "csat_effort_reading",
     "plural",
@@ -437,21 +438,37 @@ def handle_time_trap(results: Any) -> display.Html:
                     if flagged else ".")
     if n < min_n and rho is not None:
         reading += f" Fewer than {min_n} agents qualify: read the correlation as indicative."
-    if n == 0:  # no card of '–', '0 agents in 0 teams' and '0 of 0': the reading alone
-        return display.Html(reading, f"<p>{html.escape(reading)}</p>")
+    if n == 0:
+        # no card of '–', '0 agents in 0 teams' and '0 of 0', and no second sentence: the chart
+        # above says why no agent is compared (trap_not_compared)
+        return display.Html("", "")
     box = results.cards([{**c, "figure": "handle_time_trap"} if i == 0 else c for i, c in enumerate(cards)])
     return display.Html(f"{box} {reading}", f"{box._repr_html_()}<p>{html.escape(reading)}</p>")
 
 
+def trap_not_compared(results: Any) -> str:
+    """Why the handle-time trap compares no agent, said once, where its chart would be: the
+    reading and the flagged agents' table then add nothing, or point back to it (a pilot's
+    section said "no agent qualifies" three ways)."""
+    from cxkit.resolution import DEFAULT_TRAP_MIN_PEERS
+
+    min_n = int(results.param("min_n"))
+    if results.judge.measured_column("contacts.team"):
+        return (f"No agent could be compared with their team: a comparison needs {min_n} judged contacts from an agent, "
+                f"in a team with at least {DEFAULT_TRAP_MIN_PEERS} such agents.")
+    return (f"No agent could be compared with the center's typical agent: a comparison needs {min_n} judged contacts "
+            f"from an agent, and at least {DEFAULT_TRAP_MIN_PEERS} such agents (the export has no teams).")
+
+
 def no_flagged_agent(results: Any) -> str:
     """What the flagged agents' table says when it has no row: none flagged among the agents
-    compared, or none compared at all (no agent has the judged contacts a comparison needs)."""
+    compared, or none compared at all (:func:`trap_not_compared` says why, above it)."""
     agents = results.frame("handle_time_trap")
     compared = (agents is not None and "qualifies" in agents.columns
                 and bool(agents["qualifies"].fillna(False).astype(bool).any()))
     if compared:
         return "No agent is both markedly faster than their team and markedly less resolving."
-    return "No agent had enough judged contacts to be compared with their team, so none is flagged."
+    return "No agent is flagged: none could be compared (above)."
 
 
 def team_handle_time_reading(results: Any) -> display.Html:

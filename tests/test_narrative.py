@@ -141,16 +141,30 @@ def test_trap_reading_without_a_correlation_does_not_ask_to_read_one():
     agents = pd.DataFrame({"flagged": pd.Series([], dtype=bool)})
     text = html.unescape(narrative.handle_time_trap(FakeResults({"handle_time_trap_correlations": corr,
                                                                  "handle_time_trap": agents}))._repr_html_())
-    assert "Too few agents qualify to compare handle time and resolution." in text
-    assert "read the correlation as indicative" not in text  # there is none to read
-    # no agent compared: no cards of '–' and '0 of 0', and the flagged agents' table does not say
-    # that no agent is both faster and less resolving, as if some had been compared
-    assert "0 of 0" not in text and "0 agents in 0 teams" not in text
+    # no agent compared: no cards of '–' and '0 of 0', and no reading: a pilot's section said
+    # "no agent qualifies" three ways (under the chart, in the reading, in the flagged table).
+    # It is said once, where the chart would be, with the rule; the flagged agents' table points
+    # back to it and does not say that no agent is both faster and less resolving, as if some
+    # had been compared
+    assert text == ""
     none = FakeResults({"handle_time_trap": pd.DataFrame({"qualifies": pd.Series([], dtype=bool)})})
-    assert narrative.no_flagged_agent(none) == ("No agent had enough judged contacts to be compared with their "
-                                                "team, so none is flagged.")
+    assert narrative.trap_not_compared(none) == ("No agent could be compared with their team: a comparison needs "
+                                                 "30 judged contacts from an agent, in a team with at least 3 such "
+                                                 "agents.")
+    assert narrative.no_flagged_agent(none) == "No agent is flagged: none could be compared (above)."
+    cov = {"contacts": {"rows": 10, "columns": {"team": {"mapped": False, "non_null": 0}}}}
+    no_teams = FakeResults({}, params={"min_n": 50}, coverage=cov)
+    assert narrative.trap_not_compared(no_teams) == (
+        "No agent could be compared with the center's typical agent: a comparison needs 50 judged contacts from an "
+        "agent, and at least 3 such agents (the export has no teams).")
     some = FakeResults({"handle_time_trap": pd.DataFrame({"qualifies": [True, False]})})
     assert narrative.no_flagged_agent(some).startswith("No agent is both markedly faster")
+    # two agents compared: too few for a correlation, said, with no interval to read
+    two = corr.assign(n=[2, 2], peer_groups=[1, 1])
+    text = html.unescape(narrative.handle_time_trap(FakeResults({"handle_time_trap_correlations": two,
+                                                                 "handle_time_trap": agents}))._repr_html_())
+    assert "Too few agents qualify to compare handle time and resolution." in text
+    assert "read the correlation as indicative" not in text  # there is none to read
 
 
 def test_why_a_sensitivity_row_judged_nothing_is_its_own_cause():
