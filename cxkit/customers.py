@@ -25,6 +25,7 @@ __all__ = [
     "implausible_customers",
     "implausible_summary",
     "back_to_back_summary",
+    "number_writings",
     "without_implausible_customers",
 ]
 
@@ -256,3 +257,64 @@ def back_to_back_summary(contacts: ir.Table, max_contacts: int, seconds: float) 
     row = t.aggregate(inbound=t.count(where=judged.fill_null(False)),
                       back_to_back=t.count(where=close.fill_null(False))).execute().iloc[0]
     return {"inbound": int(row["inbound"]), "back_to_back": int(row["back_to_back"])}
+
+
+#: what may sit between a number's digits as it is written (a leading + apart)
+_NUMBER_WRITING = r"^\+?[0-9 ().\-/]+$"
+
+
+def number_writings(ids: ir.Table, *, sample: int = 10_000, core_digits: int = 9) -> dict[str, Any]:
+    """How many of the customer ids that are numbers (phone numbers, account numbers) are also
+    written another way (executed in the engine: counts, never an id).
+
+    ``ids``: one column ``customer_id``, the ids as the export writes them (before their
+    pseudonyms: :meth:`cxkit.loading.LoadReport.identifier_table`). An id is a number when it
+    holds only digits and the characters written between them (spaces, dashes, dots, brackets,
+    a slash, a leading +) and 7 to 15 digits. Two writings are one number when their last
+    ``core_digits`` digits agree and they differ only in what a number's writing adds: the
+    characters between the digits, a leading + or 00 with a country code, a leading 0 ("+44
+    7700 900001", "0044 7700 900001", "07700 900001" and "07700900001" are one number, each a
+    customer of its own once pseudonymised). Two plain numbers of different lengths ("123456789"
+    and "5123456789") are two numbers. ``numbers``: distinct writings that are numbers;
+    ``several``: those whose number is also written another way; ``number_share``: of the first
+    ``sampled`` ids (at most ``sample``), the share that are numbers (under half: the ids are not
+    numbers and are not looked at further, ``numbers`` and ``several`` are 0).
+
+    Examples
+    --------
+    >>> import ibis
+    >>> ids = ibis.memtable({"customer_id": ["+44 7700 900001", "07700900001", "07700 900001", "+447700900002",
+    ...                                      "07700900003", "07700900003", "123456789", "5123456789",
+    ...                                      "ACC-1", None]})
+    >>> number_writings(ids)
+    {'numbers': 7, 'several': 3, 'number_share': 0.8889, 'sampled': 9}
+    """
+    raw = ids.customer_id.cast("string").strip()
+    t = ids.select(raw=raw)
+    t = t.filter(t.raw.notnull() & (t.raw != ""))
+    digits = t.raw.re_replace(r"[^0-9]", "")
+    t = t.mutate(_number=(t.raw.re_search(_NUMBER_WRITING) & digits.length().between(7, 15)).fill_null(False),
+                 _digits=digits)
+    head = t.limit(sample)
+    row = head.aggregate(n=head.count(), numbers=head.count(where=head._number)).execute().iloc[0]
+    sampled = int(row["n"])
+    share = round(int(row["numbers"]) / sampled, 4) if sampled else 0.0
+    if share < 0.5:
+        return {"numbers": 0, "several": 0, "number_share": share, "sampled": sampled}
+    numbers = t.filter(t._number).select("raw", "_digits").distinct()
+    # a prefix a number's writing adds: + or 00 (a country code follows) or a leading 0 (trunk)
+    prefixed = numbers.raw.startswith("+") | numbers._digits.startswith("0")
+    numbers = numbers.mutate(_core=numbers._digits.right(core_digits), _prefixed=prefixed)
+    per_core = numbers.group_by("_core").aggregate(
+        writings=numbers.count(), digit_strings=numbers._digits.nunique(), prefixed=numbers._prefixed.any())
+    # one number written several ways: the same digits written apart, or different digits of
+    # which one writing carries a prefix; plain numbers of different lengths are different numbers
+    one_number = (per_core.writings >= 2) & ((per_core.digit_strings < per_core.writings) | per_core.prefixed)
+    out = per_core.aggregate(numbers=per_core.writings.sum(),
+                             several=per_core.writings.sum(where=one_number)).execute().iloc[0]
+
+    def whole(value: Any) -> int:
+        return 0 if value is None or value != value else int(value)
+
+    return {"numbers": whole(out["numbers"]), "several": whole(out["several"]), "number_share": share,
+            "sampled": sampled}

@@ -267,3 +267,18 @@ def test_spark_counts_contacts_back_to_back_as_duckdb_does(spark):
     assert want == {"inbound": 5, "back_to_back": 2}
     on_spark = spark.session.con.create_view("cx_test_back_to_back", t, overwrite=True)  # a temporary view
     assert back_to_back_summary(on_spark, max_contacts=10, seconds=10) == want
+
+
+def test_spark_counts_numbers_written_two_ways_as_duckdb_does(spark):
+    # contacts.customer_id.numbers_written_one_way reads the ids as exported with regular
+    # expressions; the generated engagement's ids are not numbers, so the doctest's are read
+    import ibis
+
+    from cxkit.customers import number_writings
+
+    ids = ibis.memtable({"customer_id": ["+44 7700 900001", "07700900001", "07700 900001", "+447700900002",
+                                         "07700900003", "07700900003", "123456789", "5123456789", "ACC-1", None]})
+    want = number_writings(ids)
+    assert want == {"numbers": 7, "several": 3, "number_share": 0.8889, "sampled": 9}
+    on_spark = spark.session.con.create_view("cx_test_number_writings", ids, overwrite=True)  # a temporary view
+    assert number_writings(on_spark) == want

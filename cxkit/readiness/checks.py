@@ -826,6 +826,29 @@ def _back_to_back_check(rule: Rule, contacts: ir.Table, ctx: _Context) -> dict[s
                        "element_count": n, "values": values}}
 
 
+def _number_writings_check(rule: Rule, ids: ir.Table) -> dict[str, Any]:
+    """Is each number written one way? Customer ids that are numbers (a caller's phone number, an
+    account number) written with the country code in one system and with a leading 0, spaces
+    or dashes in another are different customers once pseudonymised, and a caller is not seen
+    coming back across the two writings. ``ids``: the export's ids before their pseudonyms
+    (:meth:`LoadReport.identifier_table`), read in the engine; ids that are not numbers pass
+    (nothing to compare). ``max_share``: the most numbers that may also be written another way."""
+    from cxkit import customers
+
+    counts = customers.number_writings(ids)
+    n, k = counts["numbers"], counts["several"]
+    if not n:
+        values = (f"the customer ids are not numbers of 7 to 15 digits ({counts['number_share']:.0%} of the first "
+                  f"{counts['sampled']:,} are)")
+        return {"success": True, "result": {"observed_value": 0.0, "unexpected_count": 0, "values": values}}
+    share = k / n
+    values = (f"{k:,} of {n:,} customer ids that are numbers ({share:.1%}) are also written another way (with or "
+              "without the country code, a leading 0, spaces or dashes)")
+    return {"success": share <= rule.kwargs["max_share"],
+            "result": {"observed_value": round(share, 4), "unexpected_count": k, "unexpected_percent": 100 * share,
+                       "element_count": n, "values": values}}
+
+
 def _scale_top_check(rule: Rule, t: ir.Table) -> dict[str, Any]:
     """Whether the answers inside a scale ever reach its top: a survey asking on 1-5 passes every
     range check of a 1-7 CES, and its answers of 5 would read as the middle of "made it easy".
@@ -1172,20 +1195,32 @@ def run_checks(
                     if r.meta.get("diagnostics_from") == "columns":
                         failing = list(res["result"].get("details", {}).get("columns", {}))
                         out[r.id].diagnostics = _diagnostics_of(name, failing)
-        # the checks of the customer ids: one grouping of the period's contacts by id, and one sort of them
+        # the checks of the customer ids: one grouping of the period's contacts by id, and one sort
+        # of them; the writings of numbers are read from the ids as exported
         by_customer = {"cxkit_implausible_customers": _implausible_customer_check,
                        "cxkit_customers_recur": _customers_recur_check,
                        "cxkit_back_to_back": _back_to_back_check}
         for r in rules:
-            if r.type in by_customer and r.id not in out:
-                if "customer_id" not in ti.mapped or "arrived_at" not in ti.mapped:
-                    out[r.id] = _result(r, blocking, None, None, "customer_id is not in the export")
-                elif r.type == "cxkit_back_to_back" and "ended_at" not in ti.mapped:
-                    out[r.id] = _result(r, blocking, None, None, "ended_at is not in the export: a contact that starts "
-                                        "as the customer's previous one ends cannot be seen")
+            if r.id in out or (r.type not in by_customer and r.type != "cxkit_number_writings"):
+                continue
+            if "customer_id" not in ti.mapped or "arrived_at" not in ti.mapped:
+                out[r.id] = _result(r, blocking, None, None, "customer_id is not in the export")
+            elif r.type == "cxkit_number_writings":
+                # the ids as exported, before their pseudonyms; a table handed to readiness
+                # without an export behind it is read as it holds them
+                ids = ti.table.select("customer_id") if ti.report is None else ti.report.identifier_table()
+                if ids is None:
+                    out[r.id] = _result(r, blocking, None, None, "the ids as exported are not available (customer_id "
+                                        "is derived from other canonical columns)")
                 else:
-                    res = by_customer[r.type](r, ti.table, ctx)
-                    out[r.id] = _result(r, blocking, res["success"], res["result"], res.get("note"))
+                    res = _number_writings_check(r, ids)
+                    out[r.id] = _result(r, blocking, res["success"], res["result"])
+            elif r.type == "cxkit_back_to_back" and "ended_at" not in ti.mapped:
+                out[r.id] = _result(r, blocking, None, None, "ended_at is not in the export: a contact that starts "
+                                    "as the customer's previous one ends cannot be seen")
+            else:
+                res = by_customer[r.type](r, ti.table, ctx)
+                out[r.id] = _result(r, blocking, res["success"], res["result"], res.get("note"))
         for r in rules:
             if r.type == "cxkit_scale_top" and r.id not in out:
                 res = _scale_top_check(r, ti.table)
