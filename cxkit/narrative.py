@@ -454,8 +454,8 @@ def trap_not_compared(results: Any) -> str:
 
     min_n = int(results.param("min_n"))
     if results.judge.measured_column("contacts.team"):
-        return (f"No agent could be compared with their team: a comparison needs {min_n} judged contacts from an agent, "
-                f"in a team with at least {DEFAULT_TRAP_MIN_PEERS} such agents.")
+        return (f"No agent could be compared with their team: a comparison needs {min_n} judged contacts from an "
+                f"agent, in a team with at least {DEFAULT_TRAP_MIN_PEERS} such agents.")
     return (f"No agent could be compared with the center's typical agent: a comparison needs {min_n} judged contacts "
             f"from an agent, and at least {DEFAULT_TRAP_MIN_PEERS} such agents (the export has no teams).")
 

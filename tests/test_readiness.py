@@ -1023,8 +1023,8 @@ def test_a_generated_month_mapped_per_leg_fails_on_its_transfer_legs(tmp_path):
     # contacts, starting in the period's local dates), the check finds exactly those
     engagement, _ = _generated(tmp_path, [])
     spec = yaml.safe_load(engagement.read_text())
-    spec["sources"]["contacts"] = {**spec["sources"]["contacts"],
-                                   "columns": {"contact_id": {"sql": "interaction_id || '-' || CAST(segment AS VARCHAR)"}}}
+    per_leg = {"contact_id": {"sql": "interaction_id || '-' || CAST(segment AS VARCHAR)"}}
+    spec["sources"]["contacts"] = {**spec["sources"]["contacts"], "columns": per_leg}
     engagement.write_text(yaml.safe_dump(spec))
     legs = pd.read_parquet(tmp_path / "data" / "interactions.parquet")
     legs = legs.sort_values("exported_at").drop_duplicates(["interaction_id", "segment"], keep="last")
@@ -1326,13 +1326,13 @@ def test_a_ready_verdict_says_passed_only_when_every_check_passed():
         "contacts.customer_id.recurs_by_channel": ("no channel has 200 identified inbound contacts in the period or "
                                                    "more: too few to tell customers who did not come back from ids "
                                                    "that name contacts"),
-        "contacts.contact_id.spans_transfers": ("4 identified inbound contacts in the period, fewer than 200: too few to "
-                                                "tell transfers recorded as contacts from customers who came straight "
-                                                "back")}
+        "contacts.contact_id.spans_transfers": ("4 identified inbound contacts in the period, fewer than 200: too few "
+                                                "to tell transfers recorded as contacts from customers who came "
+                                                "straight back")}
     aht = r.matrix["aht"]
     assert aht["verdict"] == "ready" and aht["reason"].startswith(
-        "Average handle time is ready: no check it depends on found a problem that limits it (1 could not be evaluated: "
-        "a contact id spans its transfers")
+        "Average handle time is ready: no check it depends on found a problem that limits it (1 could not be "
+        "evaluated: a contact id spans its transfers")
     # a month of 1,120 calls from 280 customers: every check of both rows passed, and they say so
     days = [f"2026-03-{d:02d}" for d in range(1, 29)]
     calls = [_contact(100 * n + i, day=day, hour=9 + i % 8, customer_id=f"k{n}-{i % 10}")
