@@ -741,6 +741,12 @@ def _implausible_customer_check(rule: Rule, contacts: ir.Table, ctx: _Context) -
     }
 
 
+def _too_few_identified(n: int, min_rows: int, what: str) -> dict[str, Any]:
+    """A check of the customer ids not judged: ``n`` identified inbound contacts are too few to tell ``what``."""
+    return {"success": None, "result": None,
+            "note": f"{n:,} identified inbound contacts in the period, fewer than {min_rows:,}: too few to tell {what}"}
+
+
 def _customers_recur_check(rule: Rule, contacts: ir.Table, ctx: _Context) -> dict[str, Any]:
     """Does the customer id identify customers? In a centre of any size some customers come
     back within the period (most of the inbound contacts of a month share their customer's id
@@ -786,9 +792,7 @@ def _customers_recur_check(rule: Rule, contacts: ir.Table, ctx: _Context) -> dic
                            "details": {"channels": {ch: dict(c) for ch, c in judged.items()},
                                        "failing": sorted(failing)}}}
     if n < min_rows:
-        return {"success": None, "result": None,
-                "note": f"{n:,} identified inbound contacts in the period, fewer than {min_rows:,}: too few to tell "
-                        "customers who did not come back from ids that name contacts"}
+        return _too_few_identified(n, min_rows, "customers who did not come back from ids that name contacts")
     share = recurring / n
     values = (f"{recurring:,} of {n:,} identified inbound contacts ({share:.1%}) share their customer id with another "
               "contact of the period")
@@ -815,9 +819,7 @@ def _back_to_back_check(rule: Rule, contacts: ir.Table, ctx: _Context) -> dict[s
     counts = customers.back_to_back_summary(inside, e.resolution.max_contacts_per_customer(e.period.days), seconds)
     n, k = counts["inbound"], counts["back_to_back"]
     if n < min_rows:
-        return {"success": None, "result": None,
-                "note": f"{n:,} identified inbound contacts in the period, fewer than {min_rows:,}: too few to tell "
-                        "transfers recorded as contacts from customers who came straight back"}
+        return _too_few_identified(n, min_rows, "transfers recorded as contacts from customers who came straight back")
     share = k / n
     values = (f"{k:,} of {n:,} identified inbound contacts ({share:.1%}) start within {seconds:g} s of the end of "
               "their customer's previous contact")
