@@ -11,6 +11,7 @@ the session, so repeat metrics leave their contacts out while volumes and handle
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import ibis
@@ -259,26 +260,35 @@ def back_to_back_summary(contacts: ir.Table, max_contacts: int, seconds: float) 
     return {"inbound": int(row["inbound"]), "back_to_back": int(row["back_to_back"])}
 
 
-#: what may sit between a number's digits as it is written (a leading + apart)
-_NUMBER_WRITING = r"^\+?[0-9 ().\-/]+$"
+#: what may be written between a number's digits ("+44 (0)7700 900-001")
+_NUMBER_MARKS = " ().-/+"
+_DIGITS = "0123456789"
 
 
-def number_writings(ids: ir.Table, *, sample: int = 10_000, core_digits: int = 9) -> dict[str, Any]:
+def number_writings(ids: ir.Table, *, sample: int = 10_000, core_digits: int = 9,
+                    max_rows: int = 1_000_000) -> dict[str, Any]:
     """How many of the customer ids that are numbers (phone numbers, account numbers) are also
     written another way (executed in the engine: counts, never an id).
 
     ``ids``: one column ``customer_id``, the ids as the export writes them (before their
     pseudonyms: :meth:`cxkit.loading.LoadReport.identifier_table`). An id is a number when it
     holds only digits and the characters written between them (spaces, dashes, dots, brackets,
-    a slash, a leading +) and 7 to 15 digits. Two writings are one number when their last
+    a slash, a +) and 7 to 15 digits. Two writings are one number when their last
     ``core_digits`` digits agree and they differ only in what a number's writing adds: the
     characters between the digits, a leading + or 00 with a country code, a leading 0 ("+44
     7700 900001", "0044 7700 900001", "07700 900001" and "07700900001" are one number, each a
     customer of its own once pseudonymised). Two plain numbers of different lengths ("123456789"
-    and "5123456789") are two numbers. ``numbers``: distinct writings that are numbers;
-    ``several``: those whose number is also written another way; ``number_share``: of the first
-    ``sampled`` ids (at most ``sample``), the share that are numbers (under half: the ids are not
-    numbers and are not looked at further, ``numbers`` and ``several`` are 0).
+    and "5123456789") are two numbers.
+
+    Returns ``numbers``: distinct writings that are numbers; ``several``: those whose number is
+    also written another way; ``number_share``: of the first ``sampled`` ids (at most
+    ``sample``), the share that are numbers (under half: the ids are not numbers and are not
+    looked at further, ``numbers`` and ``several`` are 0); ``kept``: the share of numbers
+    counted. Over more than ``max_rows`` ids only the numbers whose writing ends in the first
+    ``kept`` x 100 pairs of digits ("00" to "08" of 11 million ids) are counted: every writing of
+    a number ends in the same two digits, so a number's writings are counted together or not at
+    all, and the share is that of all numbers up to sampling error (at 10 million ids: 2 s
+    instead of 9).
 
     Examples
     --------
@@ -287,26 +297,49 @@ def number_writings(ids: ir.Table, *, sample: int = 10_000, core_digits: int = 9
     ...                                      "07700900003", "07700900003", "123456789", "5123456789",
     ...                                      "ACC-1", None]})
     >>> number_writings(ids)
-    {'numbers': 7, 'several': 3, 'number_share': 0.8889, 'sampled': 9}
+    {'numbers': 7, 'several': 3, 'number_share': 0.8889, 'sampled': 9, 'kept': 1.0}
+    >>> number_writings(ids, max_rows=5)  # 10 ids: the numbers ending 00 to 49 (one in two)
+    {'numbers': 5, 'several': 3, 'number_share': 0.8889, 'sampled': 9, 'kept': 0.5}
     """
     raw = ids.customer_id.cast("string").strip()
     t = ids.select(raw=raw)
     t = t.filter(t.raw.notnull() & (t.raw != ""))
-    digits = t.raw.re_replace(r"[^0-9]", "")
-    t = t.mutate(_number=(t.raw.re_search(_NUMBER_WRITING) & digits.length().between(7, 15)).fill_null(False),
-                 _digits=digits)
+
+    def digits(x: ir.StringValue) -> ir.StringValue:
+        # the characters written between the digits deleted (no regular expression: three of
+        # them took 10 s over 5 million distinct ids)
+        return x.translate(_NUMBER_MARKS, "")
+
+    def number(d: ir.StringValue) -> ir.BooleanValue:
+        return ((d.translate(_DIGITS, "") == "") & d.length().between(7, 15)).fill_null(False)
+
     head = t.limit(sample)
-    row = head.aggregate(n=head.count(), numbers=head.count(where=head._number)).execute().iloc[0]
+    row = head.aggregate(n=head.count(), numbers=head.count(where=number(digits(head.raw)))).execute().iloc[0]
     sampled = int(row["n"])
     share = round(int(row["numbers"]) / sampled, 4) if sampled else 0.0
     if share < 0.5:
-        return {"numbers": 0, "several": 0, "number_share": share, "sampled": sampled}
-    numbers = t.filter(t._number).select("raw", "_digits").distinct()
+        return {"numbers": 0, "several": 0, "number_share": share, "sampled": sampled, "kept": 1.0}
+    rows = int(ids.count().execute())
+    pairs = 100 if rows <= max_rows else max(1, 100 * max_rows // rows)
+    if pairs < 100:
+        t = t.filter(t.raw.right(2).isin([f"{i:02d}" for i in range(pairs)]))
+    # each writing once (a caller's id is on many contacts), computed once in the engine's cache:
+    # DuckDB took 15 s for the whole query over 11 million ids, 9 s in these steps
+    with t.distinct().cache() as writings:
+        counts = _writings_of_numbers(writings, digits, number, core_digits)
+    return counts | {"number_share": share, "sampled": sampled, "kept": pairs / 100}
+
+
+def _writings_of_numbers(w: ir.Table, digits: Callable, number: Callable, core_digits: int) -> dict[str, int]:
+    """:func:`number_writings`' counts over each writing of an id once (column ``raw``)."""
+    w = w.select("raw", _digits=digits(w.raw))
+    w = w.filter(number(w._digits))
     # a prefix a number's writing adds: + or 00 (a country code follows) or a leading 0 (trunk)
-    prefixed = numbers.raw.startswith("+") | numbers._digits.startswith("0")
-    numbers = numbers.mutate(_core=numbers._digits.right(core_digits), _prefixed=prefixed)
-    per_core = numbers.group_by("_core").aggregate(
-        writings=numbers.count(), digit_strings=numbers._digits.nunique(), prefixed=numbers._prefixed.any())
+    w = w.mutate(_core=w._digits.right(core_digits), _prefixed=w.raw.startswith("+") | w._digits.startswith("0"))
+    # by digits, then by number: two groupings, no distinct count within a group
+    by_digits = w.group_by(["_core", "_digits"]).aggregate(writings=w.count(), prefixed=w._prefixed.any())
+    per_core = by_digits.group_by("_core").aggregate(
+        writings=by_digits.writings.sum(), digit_strings=by_digits.count(), prefixed=by_digits.prefixed.any())
     # one number written several ways: the same digits written apart, or different digits of
     # which one writing carries a prefix; plain numbers of different lengths are different numbers
     one_number = (per_core.writings >= 2) & ((per_core.digit_strings < per_core.writings) | per_core.prefixed)
@@ -316,5 +349,4 @@ def number_writings(ids: ir.Table, *, sample: int = 10_000, core_digits: int = 9
     def whole(value: Any) -> int:
         return 0 if value is None or value != value else int(value)
 
-    return {"numbers": whole(out["numbers"]), "several": whole(out["several"]), "number_share": share,
-            "sampled": sampled}
+    return {"numbers": whole(out["numbers"]), "several": whole(out["several"])}

@@ -846,6 +846,10 @@ def _number_writings_check(rule: Rule, ids: ir.Table) -> dict[str, Any]:
     share = k / n
     values = (f"{k:,} of {n:,} customer ids that are numbers ({share:.1%}) are also written another way (with or "
               "without the country code, a leading 0, spaces or dashes)")
+    if counts["kept"] < 1:
+        pairs = round(100 * counts["kept"])
+        last = "00" if pairs == 1 else f"00 to {pairs - 1:02d}"
+        values += f", counted on the numbers ending {last} ({pairs} numbers in 100: a sample of a large export)"
     return {"success": share <= rule.kwargs["max_share"],
             "result": {"observed_value": round(share, 4), "unexpected_count": k, "unexpected_percent": 100 * share,
                        "element_count": n, "values": values}}
