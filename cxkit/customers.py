@@ -287,8 +287,8 @@ def number_writings(ids: ir.Table, *, sample: int = 10_000, core_digits: int = 9
     counted. Over more than ``max_rows`` ids only the numbers whose writing ends in the first
     ``kept`` x 100 pairs of digits ("00" to "08" of 11 million ids) are counted: every writing of
     a number ends in the same two digits, so a number's writings are counted together or not at
-    all, and the share is that of all numbers up to sampling error (at 10 million ids: 2 s
-    instead of 9).
+    all, and the share is that of all numbers up to sampling error (11 million ids written as
+    numbers: 2.6 s instead of 9, 41.25% written another way against 41.26%).
 
     Examples
     --------
@@ -324,7 +324,7 @@ def number_writings(ids: ir.Table, *, sample: int = 10_000, core_digits: int = 9
     if pairs < 100:
         t = t.filter(t.raw.right(2).isin([f"{i:02d}" for i in range(pairs)]))
     # each writing once (a caller's id is on many contacts), computed once in the engine's cache:
-    # DuckDB took 15 s for the whole query over 11 million ids, 9 s in these steps
+    # over 11 million ids, unsampled, DuckDB took 15 s for it as one query, 9 s in these steps
     with t.distinct().cache() as writings:
         counts = _writings_of_numbers(writings, digits, number, core_digits)
     return counts | {"number_share": share, "sampled": sampled, "kept": pairs / 100}
