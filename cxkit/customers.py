@@ -273,7 +273,7 @@ def number_writings(ids: ir.Table, *, sample: int = 10_000, core_digits: int = 9
     ``ids``: one column ``customer_id``, the ids as the export writes them (before their
     pseudonyms: :meth:`cxkit.loading.LoadReport.identifier_table`). An id is a number when it
     holds only digits and the characters written between them (spaces, dashes, dots, brackets,
-    a slash, a +) and 7 to 15 digits. Two writings are one number when their last
+    a slash, a +; a tel: URI's scheme before them) and 7 to 15 digits. Two writings are one number when their last
     ``core_digits`` digits agree and they differ only in what a number's writing adds: the
     characters between the digits, a leading + or 00 with a country code, a leading 0 ("+44
     7700 900001", "0044 7700 900001", "07700 900001" and "07700900001" are one number, each a
@@ -294,21 +294,21 @@ def number_writings(ids: ir.Table, *, sample: int = 10_000, core_digits: int = 9
     --------
     >>> import ibis
     >>> ids = ibis.memtable({"customer_id": ["+44 7700 900001", "07700900001", "07700 900001", "+447700900002",
-    ...                                      "07700900003", "07700900003", "123456789", "5123456789",
-    ...                                      "ACC-1", None]})
+    ...                                      "tel:+447700900002", "07700900003", "07700900003", "123456789",
+    ...                                      "5123456789", "ACC-1", None]})
     >>> number_writings(ids)
-    {'numbers': 7, 'several': 3, 'number_share': 0.8889, 'sampled': 9, 'kept': 1.0}
-    >>> number_writings(ids, max_rows=5)  # 10 ids: the numbers ending 00 to 49 (one in two)
-    {'numbers': 5, 'several': 3, 'number_share': 0.8889, 'sampled': 9, 'kept': 0.5}
+    {'numbers': 8, 'several': 5, 'number_share': 0.9, 'sampled': 10, 'kept': 1.0}
+    >>> number_writings(ids, max_rows=5)  # 11 ids: the numbers ending 00 to 44 (45 in 100)
+    {'numbers': 6, 'several': 5, 'number_share': 0.9, 'sampled': 10, 'kept': 0.45}
     """
     raw = ids.customer_id.cast("string").strip()
     t = ids.select(raw=raw)
     t = t.filter(t.raw.notnull() & (t.raw != ""))
 
     def digits(x: ir.StringValue) -> ir.StringValue:
-        # the characters written between the digits deleted (no regular expression: three of
-        # them took 10 s over 5 million distinct ids)
-        return x.translate(_NUMBER_MARKS, "")
+        # a tel: URI's scheme (Genesys writes callers so) and the characters written between the
+        # digits deleted (no regular expression: three of them took 10 s over 5 million ids)
+        return x.lower().replace("tel:", "").translate(_NUMBER_MARKS, "")
 
     def number(d: ir.StringValue) -> ir.BooleanValue:
         return ((d.translate(_DIGITS, "") == "") & d.length().between(7, 15)).fill_null(False)
