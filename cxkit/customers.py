@@ -11,7 +11,6 @@ the session, so repeat metrics leave their contacts out while volumes and handle
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import ibis
@@ -158,6 +157,11 @@ def without_implausible_customers(contacts: ir.Table, max_contacts: int) -> ir.T
     return cleaned.select(*contacts.columns)
 
 
+def _whole(value: Any) -> int:
+    """A count from an aggregate row: a sum over no row (null or NaN) is 0."""
+    return 0 if value is None or value != value else int(value)
+
+
 def implausible_summary(contacts: ir.Table, max_contacts: int) -> dict[str, Any]:
     """How many implausible ids there are and how many contacts they hold (executed: a few
     numbers, never the ids), from one grouping by customer id.
@@ -202,18 +206,14 @@ def implausible_summary(contacts: ir.Table, max_contacts: int) -> dict[str, Any]
         **{f"cx_in_{name}": counts[f"cx_in_{name}"].sum(where=~heavy) for name in by_channel},
         **{f"cx_re_{name}": counts[f"cx_in_{name}"].sum(where=recurs) for name in by_channel},
     ).execute().iloc[0]
-
-    def whole(value: Any) -> int:
-        return 0 if value is None or value != value else int(value)
-
     return {
-        "ids": whole(row["ids"]),
-        "contacts": whole(row["held"]),
+        "ids": _whole(row["ids"]),
+        "contacts": _whole(row["held"]),
         "all_contacts": int(contacts.count().execute()),
         "max_contacts": int(max_contacts),
-        "inbound": whole(row["inbound"]),
-        "recurring": whole(row["recurring"]),
-        "channels": {name: {"inbound": whole(row[f"cx_in_{name}"]), "recurring": whole(row[f"cx_re_{name}"])}
+        "inbound": _whole(row["inbound"]),
+        "recurring": _whole(row["recurring"]),
+        "channels": {name: {"inbound": _whole(row[f"cx_in_{name}"]), "recurring": _whole(row[f"cx_re_{name}"])}
                      for name in by_channel},
     }
 
@@ -243,11 +243,10 @@ def back_to_back_summary(contacts: ir.Table, max_contacts: int, seconds: float) 
     >>> back_to_back_summary(canonical_memtable("contacts", rows), max_contacts=10, seconds=10)
     {'inbound': 5, 'back_to_back': 2}
     """
+    from cxkit.resolution import effective_end  # resolution imports this module
+
     t = contacts.filter(identified(contacts.customer_id))
-    end = t.ended_at.fill_null(t.arrived_at)
-    # one timestamp type for the comparison (sources differ in precision)
-    end = ibis.ifelse(end < t.arrived_at, t.arrived_at, end).cast(t.arrived_at.type())
-    t = t.select("customer_id", "contact_id", "arrived_at", "direction", _end=end)
+    t = t.select("customer_id", "contact_id", "arrived_at", "direction", _end=effective_end(t))
     # the contact that arrived just before, by one sort of each customer's contacts (ties in
     # arrival ordered by contact id, so every engine reads the same one)
     before = ibis.window(group_by=t.customer_id, order_by=[t.arrived_at, t.contact_id])
@@ -265,6 +264,17 @@ _NUMBER_MARKS = " ().-/+"
 _DIGITS = "0123456789"
 
 
+def _number_digits(x: ir.StringValue) -> ir.StringValue:
+    """An id's digits: a tel: URI's scheme (Genesys writes callers so) and the characters written
+    between the digits deleted (no regular expression: three of them took 10 s over 5 million ids)."""
+    return x.lower().replace("tel:", "").translate(_NUMBER_MARKS, "")
+
+
+def _is_number(digits: ir.StringValue) -> ir.BooleanValue:
+    """Whether an id's :func:`_number_digits` are a number: only digits, 7 to 15 of them."""
+    return ((digits.translate(_DIGITS, "") == "") & digits.length().between(7, 15)).fill_null(False)
+
+
 def number_writings(ids: ir.Table, *, sample: int = 10_000, core_digits: int = 9,
                     max_rows: int = 1_000_000) -> dict[str, Any]:
     """How many of the customer ids that are numbers (phone numbers, account numbers) are also
@@ -273,8 +283,9 @@ def number_writings(ids: ir.Table, *, sample: int = 10_000, core_digits: int = 9
     ``ids``: one column ``customer_id``, the ids as the export writes them (before their
     pseudonyms: :meth:`cxkit.loading.LoadReport.identifier_table`). An id is a number when it
     holds only digits and the characters written between them (spaces, dashes, dots, brackets,
-    a slash, a +; a tel: URI's scheme before them) and 7 to 15 digits. Two writings are one number when their last
-    ``core_digits`` digits agree and they differ only in what a number's writing adds: the
+    a slash, a +; a tel: URI's scheme before them) and 7 to 15 digits. Two writings are one
+    number when their last ``core_digits`` digits agree and they differ only in what a number's
+    writing adds: the
     characters between the digits, a leading + or 00 with a country code, a leading 0 ("+44
     7700 900001", "0044 7700 900001", "07700 900001" and "07700900001" are one number, each a
     customer of its own once pseudonymised). Two plain numbers of different lengths ("123456789"
@@ -304,17 +315,9 @@ def number_writings(ids: ir.Table, *, sample: int = 10_000, core_digits: int = 9
     raw = ids.customer_id.cast("string").strip()
     t = ids.select(raw=raw)
     t = t.filter(t.raw.notnull() & (t.raw != ""))
-
-    def digits(x: ir.StringValue) -> ir.StringValue:
-        # a tel: URI's scheme (Genesys writes callers so) and the characters written between the
-        # digits deleted (no regular expression: three of them took 10 s over 5 million ids)
-        return x.lower().replace("tel:", "").translate(_NUMBER_MARKS, "")
-
-    def number(d: ir.StringValue) -> ir.BooleanValue:
-        return ((d.translate(_DIGITS, "") == "") & d.length().between(7, 15)).fill_null(False)
-
     head = t.limit(sample)
-    row = head.aggregate(n=head.count(), numbers=head.count(where=number(digits(head.raw)))).execute().iloc[0]
+    row = head.aggregate(n=head.count(), numbers=head.count(where=_is_number(_number_digits(head.raw)))).execute()
+    row = row.iloc[0]
     sampled = int(row["n"])
     share = round(int(row["numbers"]) / sampled, 4) if sampled else 0.0
     if share < 0.5:
@@ -326,14 +329,14 @@ def number_writings(ids: ir.Table, *, sample: int = 10_000, core_digits: int = 9
     # each writing once (a caller's id is on many contacts), computed once in the engine's cache:
     # over 11 million ids, unsampled, DuckDB took 15 s for it as one query, 9 s in these steps
     with t.distinct().cache() as writings:
-        counts = _writings_of_numbers(writings, digits, number, core_digits)
+        counts = _writings_of_numbers(writings, core_digits)
     return counts | {"number_share": share, "sampled": sampled, "kept": pairs / 100}
 
 
-def _writings_of_numbers(w: ir.Table, digits: Callable, number: Callable, core_digits: int) -> dict[str, int]:
+def _writings_of_numbers(w: ir.Table, core_digits: int) -> dict[str, int]:
     """:func:`number_writings`' counts over each writing of an id once (column ``raw``)."""
-    w = w.select("raw", _digits=digits(w.raw))
-    w = w.filter(number(w._digits))
+    w = w.select("raw", _digits=_number_digits(w.raw))
+    w = w.filter(_is_number(w._digits))
     # a prefix a number's writing adds: + or 00 (a country code follows) or a leading 0 (trunk)
     w = w.mutate(_core=w._digits.right(core_digits), _prefixed=w.raw.startswith("+") | w._digits.startswith("0"))
     # by digits, then by number: two groupings, no distinct count within a group
@@ -345,8 +348,4 @@ def _writings_of_numbers(w: ir.Table, digits: Callable, number: Callable, core_d
     one_number = (per_core.writings >= 2) & ((per_core.digit_strings < per_core.writings) | per_core.prefixed)
     out = per_core.aggregate(numbers=per_core.writings.sum(),
                              several=per_core.writings.sum(where=one_number)).execute().iloc[0]
-
-    def whole(value: Any) -> int:
-        return 0 if value is None or value != value else int(value)
-
-    return {"numbers": whole(out["numbers"]), "several": whole(out["several"])}
+    return {"numbers": _whole(out["numbers"]), "several": _whole(out["several"])}

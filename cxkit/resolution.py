@@ -49,6 +49,7 @@ __all__ = [
     "DEFAULT_WINDOWS",
     "DEFAULT_RECONTACT_BINS_H",
     "end_of_data",
+    "effective_end",
     "start_of_data",
     "repeat_flags",
     "fcr_repeat",
@@ -92,6 +93,15 @@ _ANY, _SAME = "any reason", "same reason"
 # --------------------------------------------------------------------------------------------
 # end of data
 # --------------------------------------------------------------------------------------------
+
+
+def effective_end(contacts: ir.Table) -> ir.TimestampValue:
+    """Each contact's effective end (METRICS.md): ``ended_at``, or the arrival when the end is
+    absent or earlier than it, in the arrival's timestamp type (sources differ in precision:
+    scale 6, 9, none). The pairing, the judged-contact count of readiness and its check of
+    contacts that start as the previous one ends read this one definition."""
+    end = contacts.ended_at.fill_null(contacts.arrived_at)
+    return ibis.ifelse(end < contacts.arrived_at, contacts.arrived_at, end).cast(contacts.arrived_at.type())
 
 
 def end_of_data(contacts: ir.Table, period_end: datetime | date | None = None) -> datetime:
@@ -258,11 +268,9 @@ def _recontact_frame(
     if _is_paired(contacts):
         return _eligibility(contacts, exclude_reasons)
     base = _eligibility(contacts, exclude_reasons)
-    end = base.ended_at.fill_null(base.arrived_at)
-    end = ibis.ifelse(end < base.arrived_at, base.arrived_at, end)
-    # one timestamp type for every event (sources differ in precision: scale 6, 9, none)
+    # one timestamp type for every event (effective_end: the arrival's)
     ts_type = base.arrived_at.type()
-    base = base.mutate(_end=end.cast(ts_type), reason_key=base.reason_family.fill_null(base.contact_reason))
+    base = base.mutate(_end=effective_end(base), reason_key=base.reason_family.fill_null(base.contact_reason))
     null_ts = ibis.null(ts_type)
     # the windows sort only the columns the pairing reads, and only contacts with a customer
     # (no other can be paired); the pairs join back to every contact by id and arrival

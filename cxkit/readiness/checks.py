@@ -599,7 +599,7 @@ def _judged_counts(t: ir.Table, ctx: _Context) -> dict[str, Any]:
     end = resolution.end_of_data(t, e.period_end_utc)
     cutoff = end - timedelta(days=window)
     inside = t.filter(_in_period(t, e))
-    finish = ibis.greatest(inside.ended_at.fill_null(inside.arrived_at), inside.arrived_at)
+    finish = resolution.effective_end(inside)
     row = inside.aggregate(n=inside.count(), late=(finish > cutoff).sum()).execute()
     values = (f"{window:g}-day window, end of data {end:%Y-%m-%d %H:%M} UTC: a contact ending after "
               f"{cutoff:%Y-%m-%d %H:%M} UTC is too recent")
@@ -747,6 +747,14 @@ def _too_few_identified(n: int, min_rows: int, what: str) -> dict[str, Any]:
             "note": f"{n:,} identified inbound contacts in the period, fewer than {min_rows:,}: too few to tell {what}"}
 
 
+def _share_result(success: bool, n: int, unexpected: int, observed: float, values: str) -> dict[str, Any]:
+    """A judged check of the customer ids: ``unexpected`` of ``n`` contacts or ids, the share
+    ``observed`` against the rule's bound, and the finding's words."""
+    return {"success": success,
+            "result": {"observed_value": round(observed, 4), "unexpected_count": unexpected,
+                       "unexpected_percent": 100 * unexpected / n, "element_count": n, "values": values}}
+
+
 def _customers_recur_check(rule: Rule, contacts: ir.Table, ctx: _Context) -> dict[str, Any]:
     """Does the customer id identify customers? In a centre of any size some customers come
     back within the period (most of the inbound contacts of a month share their customer's id
@@ -796,9 +804,7 @@ def _customers_recur_check(rule: Rule, contacts: ir.Table, ctx: _Context) -> dic
     share = recurring / n
     values = (f"{recurring:,} of {n:,} identified inbound contacts ({share:.1%}) share their customer id with another "
               "contact of the period")
-    return {"success": share >= min_share,
-            "result": {"observed_value": round(share, 4), "unexpected_count": n - recurring,
-                       "unexpected_percent": 100 * (n - recurring) / n, "element_count": n, "values": values}}
+    return _share_result(share >= min_share, n, n - recurring, share, values)
 
 
 def _back_to_back_check(rule: Rule, contacts: ir.Table, ctx: _Context) -> dict[str, Any]:
@@ -823,9 +829,7 @@ def _back_to_back_check(rule: Rule, contacts: ir.Table, ctx: _Context) -> dict[s
     share = k / n
     values = (f"{k:,} of {n:,} identified inbound contacts ({share:.1%}) start within {seconds:g} s of the end of "
               "their customer's previous contact")
-    return {"success": share <= max_share,
-            "result": {"observed_value": round(share, 4), "unexpected_count": k, "unexpected_percent": 100 * share,
-                       "element_count": n, "values": values}}
+    return _share_result(share <= max_share, n, k, share, values)
 
 
 def _number_writings_check(rule: Rule, ids: ir.Table) -> dict[str, Any]:
@@ -850,9 +854,7 @@ def _number_writings_check(rule: Rule, ids: ir.Table) -> dict[str, Any]:
         pairs = round(100 * counts["kept"])
         last = "00" if pairs == 1 else f"00 to {pairs - 1:02d}"
         values += f", counted on the numbers ending {last} ({pairs} numbers in 100: a sample of a large export)"
-    return {"success": share <= rule.kwargs["max_share"],
-            "result": {"observed_value": round(share, 4), "unexpected_count": k, "unexpected_percent": 100 * share,
-                       "element_count": n, "values": values}}
+    return _share_result(share <= rule.kwargs["max_share"], n, k, share, values)
 
 
 def _scale_top_check(rule: Rule, t: ir.Table) -> dict[str, Any]:
