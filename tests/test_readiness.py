@@ -1119,6 +1119,72 @@ def test_durations_in_milliseconds_block_the_figures_that_read_them():
     assert checks["contacts.talk_s.not_minutes"].status == "pass"  # the 40 calls in seconds (4 min each)
 
 
+def _waited(i, wait_s=160.0, **kw):
+    # answered 3 minutes after arriving, 20 s of it in the IVR: 160 s in the queue
+    day, hour = ("2026-03-02" if i % 2 else "2026-03-03"), 9 + i % 8
+    return _contact(i, day=day, hour=hour, answered_at=f"{day} {hour:02d}:03", ended_at=f"{day} {hour:02d}:08",
+                    wait_s=wait_s, **kw)
+
+
+def test_waits_in_minutes_block_the_service_level():
+    # queue and hold times exported in minutes and mapped without a unit (seen on the generated
+    # month): calls answered within 20 s read 100% (4,247 of 4,247) against 58.2%, the speed of
+    # answer 0.7 s against 44 s, and service level read ready: the 1-hour check catches
+    # milliseconds, nothing compared the wait with the export's own answer times
+    minutes = [_waited(i, wait_s=160.0 / 60) for i in range(40)]
+    r = assess_tables(_engagement(), _inputs(minutes), now=NOW)
+    check = _by_id(r)["contacts.wait_s.not_minutes"]
+    assert check.status == "fail" and check.severity == "critical"
+    assert check.finding == (
+        "wait_s is under 5% of the time from arrival to answer on 100.0% of the answered calls and chats answered "
+        "60 s or more after they arrived (less their IVR time) (40 of 40)")
+    assert "sources.contacts.columns.wait_s.unit (min or hms)" in check.consequence
+    level = r.matrix["service_level"]
+    assert level["verdict"] == "blocked" and "wait_s is under 5%" in level["reason"]
+    assert r.matrix["fcr_repeat"]["verdict"] == "ready"  # repeats read no duration
+    # in seconds it passes; so it does when the IVR time is not in the export and the 20 s of
+    # IVR count as waiting (140 of 160 s is 87.5%), and at 20 of 21 contacts under 5% of the
+    # time to answer (more than half fails; half passes)
+    assert _by_id(assess_tables(_engagement(), _inputs([_waited(i) for i in range(40)]), now=NOW))[
+        "contacts.wait_s.not_minutes"].status == "pass"
+    no_ivr = [_waited(i, wait_s=140.0, ivr_s=None) for i in range(40)]
+    assert _by_id(assess_tables(_engagement(), _inputs(no_ivr), now=NOW))["contacts.wait_s.not_minutes"].status == "pass"
+    half = [_waited(i, wait_s=160.0 / 60 if i < 20 else 160.0) for i in range(40)]
+    check = _by_id(assess_tables(_engagement(), _inputs(half), now=NOW))["contacts.wait_s.not_minutes"]
+    assert check.status == "pass" and check.result["unexpected_count"] == 20
+    half[20] = _waited(20, wait_s=160.0 / 60)
+    assert _by_id(assess_tables(_engagement(), _inputs(half), now=NOW))["contacts.wait_s.not_minutes"].status == "fail"
+    # who is judged: answered calls and chats the clocks say waited 60 s or more (less the IVR);
+    # not emails, not abandoned contacts, not those answered sooner
+    judged = [_waited(i, wait_s=160.0 / 60, channel="email") for i in range(10)]
+    judged += [_waited(i, wait_s=160.0 / 60, outcome="abandoned") for i in range(10, 20)]
+    judged += [_contact(i, answered_at="2026-03-02 09:01", wait_s=40.0 / 60) for i in range(20, 30)]  # 40 s
+    judged += [_waited(i, wait_s=160.0 / 60, channel="chat") for i in range(30, 33)]
+    check = _by_id(assess_tables(_engagement(), _inputs(judged), now=NOW))["contacts.wait_s.not_minutes"]
+    assert (check.result["element_count"], check.result["unexpected_count"]) == (3, 3)
+    # without answer times the export's clocks say nothing about the wait: not evaluated
+    r = assess_tables(_engagement(), {"contacts": TableInputs(
+        "contacts", canonical_memtable("contacts", minutes), set(TABLES["contacts"].names) - {"answered_at"})}, now=NOW)
+    assert _by_id(r)["contacts.wait_s.not_minutes"].status == "not evaluated"
+
+
+def test_a_generated_month_with_waits_in_minutes_fails_on_them(tmp_path):
+    engagement, _ = _generated(tmp_path, [])
+    spec = yaml.safe_load(engagement.read_text())
+    spec["sources"]["contacts"] = {**spec["sources"]["contacts"], "columns": {"wait_s": {"sql": "queue_sec / 60.0"}}}
+    engagement.write_text(yaml.safe_dump(spec))
+    run = validate(engagement, tmp_path / "out", data_docs=False)
+    check = {c.id: c for c in run.readiness.results}["contacts.wait_s.not_minutes"]
+    assert run.exit_code == 1 and check.status == "fail"
+    assert check.result["unexpected_count"] > 0.9 * check.result["element_count"] > 0
+    assert run.readiness.matrix["service_level"]["verdict"] == "blocked"
+    spec["sources"]["contacts"]["columns"]["wait_s"] = {"sql": "queue_sec / 60.0", "unit": "min"}
+    engagement.write_text(yaml.safe_dump(spec))
+    fixed = validate(engagement, tmp_path / "out1", data_docs=False).readiness
+    check = {c.id: c for c in fixed.results}["contacts.wait_s.not_minutes"]
+    assert check.status == "pass" and check.result["unexpected_count"] < 0.01 * check.result["element_count"]
+
+
 def test_hint_percentages_round_as_the_matrix_does():
     hours = {w: (8, 17) for w in range(5)} | {4: (8, 14), 5: (9, 12), 6: (9, 12)}
     check = _hours_result(_week_of_answers(hours))

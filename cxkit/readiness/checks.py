@@ -131,6 +131,18 @@ def _handling_excess(t: ir.Table, ctx: _Context) -> ir.Value:
     return parts[0] + parts[1] + parts[2] + parts[3] - (_seconds(t, "ended_at") - _seconds(t, "arrived_at"))
 
 
+def _answer_after(t: ir.Table, ctx: _Context) -> ir.Value:
+    """Seconds from arrival to answer, less the IVR time when the export gives it: the time the
+    export's own clocks say the contact waited to be answered (null without an answer time)."""
+    return _seconds(t, "answered_at") - _seconds(t, "arrived_at") - t.ivr_s.fill_null(0.0)
+
+
+def _wait_share_of_answer(t: ir.Table, ctx: _Context) -> ir.Value:
+    """``wait_s`` as a share of :func:`_answer_after` (null when that time is not positive)."""
+    after = _answer_after(t, ctx)
+    return ibis.ifelse(after > 0, t.wait_s / after, ibis.null("float64"))
+
+
 def _days_in_future(t: ir.Table, ctx: _Context) -> ir.Value:
     return (_seconds(t, "arrived_at") - ctx.now.timestamp()) / 86400.0
 
@@ -166,6 +178,8 @@ DERIVED: dict[str, tuple[tuple[str, ...], _Derive]] = {
     "_handled": (("outcome",), _handled),
     "_offered": (("direction", "queued"), _offered),
     "_handling_excess_s": (("arrived_at", "ended_at", "talk_s"), _handling_excess),
+    "_answer_after_s": (("arrived_at", "answered_at"), _answer_after),
+    "_wait_share_of_answer": (("arrived_at", "answered_at", "wait_s"), _wait_share_of_answer),
     "_days_in_future": (("arrived_at",), _days_in_future),
     "_outside_period": (("arrived_at",), _outside_period),
     "_handled_without_agent": (("outcome", "agent_id"), _handled_without_agent),
