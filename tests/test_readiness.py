@@ -65,6 +65,12 @@ def _clean_contacts(n=40):
     return [_contact(i, day="2026-03-02" if i % 2 else "2026-03-03", hour=9 + i % 8) for i in range(n)]
 
 
+def _gave_up(row):
+    """``row`` as a contact abandoned in the queue: no answer, no talk, no agent (a month of
+    calls in which nobody gives up reads as an export without its abandons)."""
+    return dict(row, outcome="abandoned", answered_at=None, talk_s=0.0, hold_s=0.0, acw_s=0.0, agent_id=None)
+
+
 def _inputs(contacts_rows, surveys_rows=None):
     inputs = {"contacts": TableInputs("contacts", canonical_memtable("contacts", contacts_rows), set(TABLES["contacts"].names))}
     if surveys_rows is not None:
@@ -951,7 +957,7 @@ def test_a_channel_whose_ids_name_contacts_degrades_the_repeat_figures():
     # share of 0.0% of 1,432 with no caveat, and lifted the centre's FCR
     days = [f"2026-03-{d:02d}" for d in range(1, 29)]
     calls = [_contact(100 * n + i, day=day, hour=9 + i % 8) for n, day in enumerate(days) for i in range(40)]
-    calls = [dict(r, customer_id=f"k{i % 500}") for i, r in enumerate(calls)]
+    calls = [dict(r if i % 25 else _gave_up(r), customer_id=f"k{i % 500}") for i, r in enumerate(calls)]
     chats = [_contact(100 * n + 50 + i, day=day, hour=9 + i % 8, channel="chat") for n, day in enumerate(days)
              for i in range(10)]
     chats = [dict(r, customer_id=f"session-{r['contact_id']}") for r in chats]
@@ -1186,6 +1192,45 @@ def test_a_generated_month_with_waits_in_minutes_fails_on_them(tmp_path):
     assert check.status == "pass" and check.result["unexpected_count"] < 0.01 * check.result["element_count"]
 
 
+def test_an_export_without_abandoned_contacts_degrades_service_level_and_repeats():
+    # the generated month with its abandoned contacts left out (an export of answered contacts
+    # only) read abandonment 0.0%, calls answered within 20 s 58.2% of answered calls only, the
+    # repeat share 30.4% against 34.7%, and service level ready
+    calls = [_contact(i, queued=True, outcome="handled" if i % 10 else "abandoned") for i in range(1000)]
+    chats = [_contact(1000 + i, channel="chat", queued=True) for i in range(999)]  # one short of 1,000
+    r = assess_tables(_engagement(), _inputs(calls + chats), now=NOW)
+    assert _by_id(r)["contacts.outcome.abandons_in_export"].status == "pass"
+    answered = [dict(row, outcome="handled") for row in calls]
+    r = assess_tables(_engagement(), _inputs(answered + chats), now=NOW)
+    check = _by_id(r)["contacts.outcome.abandons_in_export"]
+    assert check.status == "fail" and check.severity == "warning"
+    assert check.finding == "voice: none of 1,000 contacts offered to a queue abandoned"  # chat is not judged
+    assert check.result["details"]["channels"] == {"voice": {"offered": 1000, "abandoned": 0}}
+    assert "abandoned ones included" in check.consequence
+    assert r.matrix["service_level"]["verdict"] == "degraded" and "none of 1,000" in r.matrix["service_level"]["reason"]
+    assert set(check.diagnostics) == {"service_level", "fcr_repeat", "journey_effort"}
+    # one abandon among them passes; outbound calls and contacts that never queued are not offered
+    assert _by_id(assess_tables(_engagement(), _inputs(answered[1:] + calls[:1]), now=NOW))[
+        "contacts.outcome.abandons_in_export"].status == "pass"
+    unqueued = [dict(row, queued=False) for row in answered[:500]] + [dict(row, direction="outbound") for row in answered[500:]]
+    check = _by_id(assess_tables(_engagement(), _inputs(unqueued), now=NOW))["contacts.outcome.abandons_in_export"]
+    assert check.status == "not evaluated" and "1,000 contacts offered to a queue" in check.note
+
+
+def test_a_generated_month_without_its_abandons_fails_on_them(tmp_path):
+    engagement, _ = _generated(tmp_path, [])
+    legs = pd.read_parquet(tmp_path / "data" / "interactions.parquet")
+    legs[legs["disposition"] != "ABANDONED"].to_parquet(tmp_path / "data" / "interactions.parquet", index=False)
+    run = validate(engagement, tmp_path / "out", data_docs=False)
+    check = {c.id: c for c in run.readiness.results}["contacts.outcome.abandons_in_export"]
+    assert run.exit_code == 0 and check.status == "fail"  # a warning: the queue may truly have lost nobody
+    offered = check.result["details"]["channels"]
+    assert set(offered) == {"voice", "chat"} and all(c["abandoned"] == 0 and c["offered"] >= 1000 for c in offered.values())
+    for diagnostic in ("service_level", "fcr_repeat"):
+        assert run.readiness.matrix[diagnostic]["verdict"] == "degraded"
+        assert "contacts offered to a queue abandoned" in run.readiness.matrix[diagnostic]["reason"]
+
+
 def test_hint_percentages_round_as_the_matrix_does():
     hours = {w: (8, 17) for w in range(5)} | {4: (8, 14), 5: (9, 12), 6: (9, 12)}
     check = _hours_result(_week_of_answers(hours))
@@ -1378,10 +1423,11 @@ def test_a_ready_verdict_says_passed_only_when_every_check_passed():
     fcr = r.matrix["fcr_repeat"]
     assert fcr["verdict"] == "ready"
     assert fcr["reason"] == ("FCR (repeat-based) and repeat share is ready: no check it depends on found a problem "
-                             "that limits it (6 could not be evaluated)")
-    # which six, and why: reasons not exported, a feed too quiet for an outage, too few
+                             "that limits it (7 could not be evaluated)")
+    # which seven, and why: reasons not exported, a feed too quiet for an outage, too few
     # contacts to tell a day's dates from its times, too few to tell ids that name contacts
-    # (overall and in a channel), and too few to tell transfer legs from customers coming back
+    # (overall and in a channel), too few to tell transfer legs from customers coming back,
+    # and too few calls offered to tell an export without abandons
     assert {c.id: c.note for c in r.results if "fcr_repeat" in c.diagnostics and c.status == "not evaluated"} == {
         "contacts.contact_reason.not_null": "contact_reason is not in the export (not mapped in sources.contacts.columns)",
         "contacts.daily.no_outage": ("too few contacts per day to tell an outage from a quiet day: no day of the week "
@@ -1395,15 +1441,20 @@ def test_a_ready_verdict_says_passed_only_when_every_check_passed():
                                                    "that name contacts"),
         "contacts.contact_id.spans_transfers": ("4 identified inbound contacts in the period, fewer than 200: too few "
                                                 "to tell transfers recorded as contacts from customers who came "
-                                                "straight back")}
+                                                "straight back"),
+        "contacts.outcome.abandons_in_export": ("no channel among voice, chat has 1,000 contacts offered to a queue "
+                                                "or more: too few to tell an export without abandons from a queue "
+                                                "where nobody gave up")}
     aht = r.matrix["aht"]
     assert aht["verdict"] == "ready" and aht["reason"].startswith(
         "Average handle time is ready: no check it depends on found a problem that limits it (1 could not be "
         "evaluated: a contact id spans its transfers")
-    # a month of 1,120 calls from 280 customers: every check of both rows passed, and they say so
+    # a month of 1,120 calls from 280 customers, 1 in 25 abandoned in the queue: every check of
+    # both rows passed, and they say so
     days = [f"2026-03-{d:02d}" for d in range(1, 29)]
     calls = [_contact(100 * n + i, day=day, hour=9 + i % 8, customer_id=f"k{n}-{i % 10}")
              for n, day in enumerate(days) for i in range(40)]
+    calls = [r if i % 25 else _gave_up(r) for i, r in enumerate(calls)]
     month = assess_tables(_month(), _inputs(calls), now=NOW)
     assert all(c.status == "pass" for c in month.results if {"aht", "fcr_repeat"} & set(c.diagnostics))
     assert month.matrix["aht"]["reason"] == "Average handle time is ready: every check it depends on passed"

@@ -821,6 +821,32 @@ def _customers_recur_check(rule: Rule, contacts: ir.Table, ctx: _Context) -> dic
     return _share_result(share >= min_share, n, n - recurring, share, values)
 
 
+def _abandons_check(rule: Rule, contacts: ir.Table, ctx: _Context) -> dict[str, Any]:
+    """Does the export hold the abandoned contacts? Callers and chatters give up in every queue
+    of any size (the bank month: 1 call offered to the queue in 8), and an export of answered contacts only
+    (a handled-contacts report, a CRM's call log) leaves them out: abandonment then reads 0%,
+    service level counts answered contacts only and an abandoned attempt is never the customer
+    coming back. Each channel of ``channels`` with ``min_rows`` contacts offered to a queue or
+    more is judged: none of them abandoned fails."""
+    kw = rule.kwargs
+    channels, min_rows = list(kw["channels"]), kw.get("min_rows", 1000)
+    offered = contacts.filter(operations.offered_flag(contacts) & contacts.channel.isin(channels))
+    counts = offered.group_by("channel").aggregate(
+        offered=offered.count(), abandoned=offered.count(where=offered.outcome == "abandoned")).execute()
+    judged = {r.channel: (int(r.offered), int(r.abandoned)) for r in counts.itertuples() if r.offered >= min_rows}
+    if not judged:
+        return {"success": None, "result": None,
+                "note": f"no channel among {', '.join(channels)} has {min_rows:,} contacts offered to a queue or more: "
+                        "too few to tell an export without abandons from a queue where nobody gave up"}
+    failing = {ch: n for ch, (n, a) in judged.items() if a == 0}
+    n = sum(o for o, _ in judged.values())
+    values = "; ".join(f"{ch}: none of {o:,} contacts offered to a queue abandoned" for ch, o in failing.items())
+    return {"success": not failing,
+            "result": {"observed_value": min(a for _, a in judged.values()), "unexpected_count": sum(failing.values()),
+                       "unexpected_percent": 100 * sum(failing.values()) / n, "element_count": n, "values": values,
+                       "details": {"channels": {ch: {"offered": o, "abandoned": a} for ch, (o, a) in judged.items()}}}}
+
+
 def _back_to_back_check(rule: Rule, contacts: ir.Table, ctx: _Context) -> dict[str, Any]:
     """Does the contact id span transfers? A transfer leg recorded under a contact id of its own
     (a leg export mapped at contact grain by its leg id; Amazon Connect records mapped by
@@ -1243,6 +1269,14 @@ def run_checks(
             else:
                 res = by_customer[r.type](r, ti.table, ctx)
                 out[r.id] = _result(r, blocking, res["success"], res["result"], res.get("note"))
+        for r in rules:
+            if r.type == "cxkit_abandons" and r.id not in out:
+                missing = [c for c in ("outcome", "channel", "direction") if c not in ti.mapped]
+                if missing:
+                    out[r.id] = _result(r, blocking, None, None, f"{', '.join(missing)} not in the export")
+                else:
+                    res = _abandons_check(r, ti.table, ctx)
+                    out[r.id] = _result(r, blocking, res["success"], res["result"], res.get("note"))
         for r in rules:
             if r.type == "cxkit_scale_top" and r.id not in out:
                 res = _scale_top_check(r, ti.table)
