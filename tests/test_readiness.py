@@ -1212,7 +1212,8 @@ def test_an_export_without_abandoned_contacts_degrades_service_level_and_repeats
     # one abandon among them passes; outbound calls and contacts that never queued are not offered
     assert _by_id(assess_tables(_engagement(), _inputs(answered[1:] + calls[:1]), now=NOW))[
         "contacts.outcome.abandons_in_export"].status == "pass"
-    unqueued = [dict(row, queued=False) for row in answered[:500]] + [dict(row, direction="outbound") for row in answered[500:]]
+    unqueued = [dict(row, queued=False) for row in answered[:500]]
+    unqueued += [dict(row, direction="outbound") for row in answered[500:]]
     check = _by_id(assess_tables(_engagement(), _inputs(unqueued), now=NOW))["contacts.outcome.abandons_in_export"]
     assert check.status == "not evaluated" and "1,000 contacts offered to a queue" in check.note
 
@@ -1225,7 +1226,8 @@ def test_a_generated_month_without_its_abandons_fails_on_them(tmp_path):
     check = {c.id: c for c in run.readiness.results}["contacts.outcome.abandons_in_export"]
     assert run.exit_code == 0 and check.status == "fail"  # a warning: the queue may truly have lost nobody
     offered = check.result["details"]["channels"]
-    assert set(offered) == {"voice", "chat"} and all(c["abandoned"] == 0 and c["offered"] >= 1000 for c in offered.values())
+    assert set(offered) == {"voice", "chat"}
+    assert all(c["abandoned"] == 0 and c["offered"] >= 1000 for c in offered.values())
     for diagnostic in ("service_level", "fcr_repeat"):
         assert run.readiness.matrix[diagnostic]["verdict"] == "degraded"
         assert "contacts offered to a queue abandoned" in run.readiness.matrix[diagnostic]["reason"]
