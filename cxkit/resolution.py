@@ -272,18 +272,17 @@ def _recontact_frame(
     ts_type = base.arrived_at.type()
     base = base.mutate(_end=effective_end(base), reason_key=base.reason_family.fill_null(base.contact_reason))
     null_ts = ibis.null(ts_type)
-    # the windows sort only the columns the pairing reads, and only identified inbound contacts:
-    # no other contact is paired or pairs another (an outbound call to a customer is neither a
-    # repeat nor followed by one); the pairs join back to every contact by id and arrival
+    # the windows sort only the columns the pairing reads, and only contacts with a customer
+    # (no other can be paired); the pairs join back to every contact by id and arrival
     keys = base.select("contact_id", "customer_id", "reason_key", "arrived_at", "_end", "identified_inbound")
-    keys = keys.filter(keys.identified_inbound)
+    keys = keys.filter(keys.customer_id.notnull())
     # a customer with one contact has nothing to pair it with (all four columns null): only
     # the contacts of customers with several are sorted (at 10 million contacts, a third of
     # those with a customer id: the narrow pairing took 13 s instead of 20)
     keys, _ = split_by_group_size(keys, ["customer_id"])
     out = base
     if forward and backward:
-        p = _paired_in_turn(keys, same_reason)
+        p = _paired_both(keys, same_reason)
         p = p.rename(_cid="contact_id", _arr="arrived_at")
         return out.left_join(p, (out.contact_id == p._cid) & (out.arrived_at == p._arr)).drop("_cid", "_arr")
     for direction, wanted, names in (
@@ -297,40 +296,6 @@ def _recontact_frame(
         p = p.select(_cid=p.contact_id, _arr=p.arrived_at, **{n: p[n] for n in names})
         out = out.left_join(p, (out.contact_id == p._cid) & (out.arrived_at == p._arr)).drop("_cid", "_arr")
     return out
-
-
-def _paired_in_turn(keys: ir.Table, same_reason: bool) -> ir.Table:
-    """:func:`_paired_both`, read from one row per contact for the customers whose contacts
-    take turns: in arrival order, each arrives after the one before it ended (or when it
-    ended) and no two arrive at the same instant. Then the first identified inbound arrival
-    at or after a contact's end is the next contact's arrival, and the latest end at or
-    before its arrival is the previous contact's end (ends rise with arrivals), for any
-    reason and, as the contacts of one reason take turns too, for the same reason: a lead
-    and a lag per partitioning, with no second row per contact and no grouping to fold them.
-    The customers with an overlap or a tie (6,000 of 4.6 million at 10 million generated
-    contacts) are paired by :func:`_paired_both`. At 10 million contacts the pairing alone
-    took 5.2 s against 10.3 s (2026-12-04).
-    """
-    ts_type = keys.arrived_at.type()
-    null_ts = ibis.null(ts_type)
-    order = ["arrived_at", "contact_id"]
-    by_customer = ibis.window(group_by="customer_id", order_by=order)
-    k = keys.mutate(_next=keys.arrived_at.lead().over(by_customer), _prev_end=keys._end.lag().over(by_customer))
-    # the next contact arrives before this one ended, or at the same instant: not in turn
-    k = k.mutate(_tangled=((k._next < k._end) | (k._next <= k.arrived_at)).fill_null(False))
-    tangled = k.filter(k._tangled).select(_tangled_customer="customer_id").distinct()
-    values = {"next_inbound_at": k._next, "prev_inbound_end_at": k._prev_end}
-    if same_reason:
-        by_reason = ibis.window(group_by=["customer_id", "reason_key"], order_by=order)
-        known = k.reason_key.notnull()
-        values["next_same_reason_at"] = ibis.ifelse(known, k.arrived_at.lead().over(by_reason), null_ts)
-        values["prev_same_reason_end_at"] = ibis.ifelse(known, k._end.lag().over(by_reason), null_ts)
-    else:
-        values["next_same_reason_at"] = values["prev_same_reason_end_at"] = null_ts
-    paired = k.select("contact_id", "arrived_at", "customer_id", **values)
-    in_turn = paired.anti_join(tangled, paired.customer_id == tangled._tangled_customer).drop("customer_id")
-    rest = keys.semi_join(tangled, keys.customer_id == tangled._tangled_customer)
-    return in_turn.union(_paired_both(rest, same_reason).select(*in_turn.columns))
 
 
 def _paired_both(keys: ir.Table, same_reason: bool) -> ir.Table:

@@ -984,50 +984,6 @@ def _random_contacts(seed: int, n: int = 400):
     return canonical_memtable("contacts", rows)
 
 
-def _turns_and_tangles(seed: int, customers: int = 120):
-    """Customers whose contacts mostly take turns, some overlapping, tied or touching: ends
-    exactly at the next arrival, contacts of no duration, two at one instant, one long
-    contact outlasting a later short one, reasons missing."""
-    rng = random.Random(seed)
-    base = datetime(2026, 3, 1, tzinfo=timezone.utc)
-    rows = []
-    for k in range(customers):
-        at = base + timedelta(minutes=rng.randrange(0, 600))
-        for j in range(rng.choice([1, 2, 3, 4, 6])):
-            dur = rng.choice([0, 300, 600, 900, 4000, 20000])
-            end = at + timedelta(seconds=dur)
-            rows.append(c(f"c{k}-{j}", at.strftime("%Y-%m-%d %H:%M:%S"), end.strftime("%Y-%m-%d %H:%M:%S"),
-                          customer_id=f"k{k}", contact_reason=rng.choice(["a", "b", None]),
-                          direction=rng.choice(["inbound"] * 8 + ["outbound"])))
-            # next: exactly at this end, after it, at this arrival (a tie) or before this end
-            step = rng.choice(["touch", "gap", "gap", "gap", "tie", "overlap"])
-            at = {"touch": end, "gap": end + timedelta(seconds=rng.randrange(1, 40000)), "tie": at,
-                  "overlap": at + timedelta(seconds=max(dur // 2, 1))}[step]
-    return canonical_memtable("contacts", rows)
-
-
-def test_pairing_contacts_in_turn_equals_pairing_every_event(con):
-    # the pairing reads one row per contact for the customers whose contacts take turns and
-    # pairs the others event by event; both must give every contact the same four instants
-    for seed in range(3):
-        t = R._eligibility(_turns_and_tangles(seed))
-        t = t.mutate(_end=R.effective_end(t), reason_key=t.reason_family.fill_null(t.contact_reason))
-        keys = t.select("contact_id", "customer_id", "reason_key", "arrived_at", "_end", "identified_inbound")
-        keys = keys.filter(keys.identified_inbound)
-        cols = ["contact_id", "arrived_at", "next_inbound_at", "next_same_reason_at", "prev_inbound_end_at",
-                "prev_same_reason_end_at"]
-        for same_reason in (False, True):
-            fast = con.execute(R._paired_in_turn(keys, same_reason)).sort_values(cols[:2]).reset_index(drop=True)
-            every = con.execute(R._paired_both(keys, same_reason)).sort_values(cols[:2]).reset_index(drop=True)
-            pd.testing.assert_frame_equal(fast[cols], every[cols])
-        # contacts with each kind of pairing, and both kinds of customer: in turn, and not
-        assert fast[cols[2:]].notna().sum().min() > 20 and fast.next_inbound_at.isna().sum() > 20
-        k = con.execute(keys).sort_values(["customer_id", "arrived_at", "contact_id"])
-        following = k.groupby("customer_id").arrived_at.shift(-1)
-        tangled = k.customer_id[(following < k._end) | (following <= k.arrived_at)].nunique()
-        assert 10 < tangled < k.customer_id.nunique() - 10
-
-
 def test_metrics_on_contacts_paired_once_equal_the_plain_ones(con):
     plain = _random_contacts(4)
     paired = R.recontact_frame(plain)
