@@ -1233,6 +1233,36 @@ def test_a_generated_month_without_its_abandons_fails_on_them(tmp_path):
         assert "contacts offered to a queue abandoned" in run.readiness.matrix[diagnostic]["reason"]
 
 
+def test_waits_derived_from_answer_and_end_times_give_the_export_s_own_figures(tmp_path):
+    # docs/adapters.md: an export without queue times gives the wait from its answer time, or its
+    # end time for a contact that was never answered; derived from the answer time alone, every
+    # abandon had no wait, read as 0 s: all 296 voice abandons of the generated month read short
+    # (abandonment 0.0%), and the service level caveat says so
+    import cxkit
+    from cxkit.operations import operations_summary
+    from cxkit.readiness import assess
+
+    engagement, _ = _generated(tmp_path, [])
+    spec = yaml.safe_load(engagement.read_text())
+
+    def opened(wait):
+        spec["sources"]["contacts"] = {**spec["sources"]["contacts"], "columns": {"wait_s": wait} if wait else {}}
+        engagement.write_text(yaml.safe_dump(spec))
+        session = cxkit.open_engagement(engagement)
+        ops = operations_summary(session.table("contacts")).execute().set_index("channel").sort_index()
+        return session, ops
+
+    _, own = opened(None)
+    derive = "coalesce(epoch(answered_at), epoch(ended_at)) - epoch(arrived_at) - coalesce(ivr_s, 0)"
+    _, derived = opened({"derive": derive})
+    pd.testing.assert_frame_equal(own, derived)
+    session, answer_only = opened({"derive": "epoch(answered_at) - epoch(arrived_at) - coalesce(ivr_s, 0)"})
+    assert own.loc["voice", "abandon_rate"] > 0.05 and answer_only.loc["voice", "abandon_rate"] == 0
+    assert answer_only.loc["voice", "short_abandons"] > 10 * own.loc["voice", "short_abandons"]
+    level = assess(session).matrix["service_level"]
+    assert level["verdict"] == "degraded" and "an abandoned one counts as a short abandon" in level["reason"]
+
+
 def test_hint_percentages_round_as_the_matrix_does():
     hours = {w: (8, 17) for w in range(5)} | {4: (8, 14), 5: (9, 12), 6: (9, 12)}
     check = _hours_result(_week_of_answers(hours))
