@@ -1216,6 +1216,11 @@ def test_an_export_without_abandoned_contacts_degrades_service_level_and_repeats
     unqueued += [dict(row, direction="outbound") for row in answered[500:]]
     check = _by_id(assess_tables(_engagement(), _inputs(unqueued), now=NOW))["contacts.outcome.abandons_in_export"]
     assert check.status == "not evaluated" and "1,000 contacts offered to a queue" in check.note
+    # an export without outcomes cannot tell an abandon
+    r = assess_tables(_engagement(), {"contacts": TableInputs(
+        "contacts", canonical_memtable("contacts", answered), set(TABLES["contacts"].names) - {"outcome"})}, now=NOW)
+    check = _by_id(r)["contacts.outcome.abandons_in_export"]
+    assert check.status == "not evaluated" and check.note.startswith("outcome is not in the export")
 
 
 def test_a_generated_month_without_its_abandons_fails_on_them(tmp_path):

@@ -823,11 +823,11 @@ def _customers_recur_check(rule: Rule, contacts: ir.Table, ctx: _Context) -> dic
 
 def _abandons_check(rule: Rule, contacts: ir.Table, ctx: _Context) -> dict[str, Any]:
     """Does the export hold the abandoned contacts? Callers and chatters give up in every queue
-    of any size (the bank month: 1 call offered to the queue in 8), and an export of answered contacts only
-    (a handled-contacts report, a CRM's call log) leaves them out: abandonment then reads 0%,
-    service level counts answered contacts only and an abandoned attempt is never the customer
-    coming back. Each channel of ``channels`` with ``min_rows`` contacts offered to a queue or
-    more is judged: none of them abandoned fails."""
+    of any size (1 call offered to the queue in 8 in the bank month), and an export of answered
+    contacts only (a handled-contacts report, a CRM's call log) leaves them out: abandonment
+    then reads 0%, service level counts answered contacts only and an abandoned attempt is never
+    the customer coming back. Each channel of ``channels`` with ``min_rows`` contacts offered to
+    a queue or more is judged: none of them abandoned fails."""
     kw = rule.kwargs
     channels, min_rows = list(kw["channels"]), kw.get("min_rows", 1000)
     offered = contacts.filter(operations.offered_flag(contacts) & contacts.channel.isin(channels))
@@ -1273,7 +1273,8 @@ def run_checks(
             if r.type == "cxkit_abandons" and r.id not in out:
                 missing = [c for c in ("outcome", "channel", "direction") if c not in ti.mapped]
                 if missing:
-                    out[r.id] = _result(r, blocking, None, None, f"{', '.join(missing)} not in the export")
+                    verb = "is" if len(missing) == 1 else "are"
+                    out[r.id] = _result(r, blocking, None, None, f"{', '.join(missing)} {verb} not in the export")
                 else:
                     res = _abandons_check(r, ti.table, ctx)
                     out[r.id] = _result(r, blocking, res["success"], res["result"], res.get("note"))
