@@ -236,6 +236,11 @@ def test_threshold_override_changes_the_verdict():
     assert tightened.exit_code == 1
     # the shared suite is untouched
     assert next(r for r in load_suites()["contacts"].rules if r.id == "contacts.customer_id.identified").kwargs["mostly"] == 0.8
+    # a count set by the engagement stays a count in the check's words (not "5,000.0 contacts")
+    counted = assess_tables(_engagement(readiness={"thresholds": {"contacts.outcome.abandons_in_export": 5000}}),
+                            _inputs(rows), now=NOW)
+    check = _by_id(counted)["contacts.outcome.abandons_in_export"]
+    assert check.kwargs["min_rows"] == 5000 and "has 5,000 contacts offered" in check.note
 
 
 def test_unknown_threshold_key_is_a_config_error():

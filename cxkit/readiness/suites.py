@@ -156,6 +156,10 @@ def _overrides(suites: dict[str, Suite], thresholds: dict[str, float]) -> tuple[
         if kwarg == "mostly" and not 0 <= float(value) <= 1:
             problems.append(f"readiness.thresholds.{key}: 'mostly' is a share between 0 and 1 (found {value!r})")
             continue
+        current = rule.kwargs.get(kwarg)
+        if isinstance(current, int) and not isinstance(current, bool) and float(value).is_integer():
+            # a count stays a count: YAML's 5000 arrives as 5000.0, and notes print "5,000.0 contacts"
+            value = int(value)
         changes.setdefault(rule_id, {})[kwarg] = value
     return changes, problems
 
