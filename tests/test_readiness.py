@@ -1197,6 +1197,95 @@ def test_a_generated_month_with_waits_in_minutes_fails_on_them(tmp_path):
     assert check.status == "pass" and check.result["unexpected_count"] < 0.01 * check.result["element_count"]
 
 
+def _rated(n, *, ces=True, nps=False, resolved=True, reversed_ces=False, noise=0):
+    """``n`` survey responses whose answers rise together (a customer's CSAT, CES and NPS
+    follow one satisfaction on 1-5; resolved when it is 4 or more); every ``noise``-th response
+    answers at random instead (a plain cycle, no randomness)."""
+    rows = []
+    for i in range(n):
+        sat = 1 + i % 5
+        if noise and i % noise == 0:
+            sat = 1 + (i * 7) % 5  # an answer unrelated to the others
+        row = {"survey_id": f"s{i}", "contact_id": f"c{i}", "customer_id": f"k{i % 5}",
+               "responded_at": "2026-03-02 12:00", "csat": float(1 + i % 5)}
+        if ces:
+            row["ces"] = float(8 - (sat + 1) if reversed_ces else sat + 1)  # 2-6 on 1-7
+        if nps:
+            row["nps"] = float(2 * sat)
+        if resolved:
+            row["resolved"] = (1 + i % 5) >= 4
+        rows.append(row)
+    return rows
+
+
+def test_a_rating_written_the_other_way_round_is_flagged():
+    # a CES asking how much effort it took (1 easy) passes every range check of 1-7: on the
+    # generated month with `ces: {sql: "8 - q_ces"}` the report showed "CES, share 5-7 (made it
+    # easy) 33.6%" and the effort index agreeing with CES at +0.31 (against CSAT at -0.31),
+    # with perception rated ready
+    def checks(rows):
+        return _by_id(assess_tables(_engagement(), _inputs(_clean_contacts(), rows), now=NOW))
+
+    right = checks(_rated(100))
+    assert right["surveys.ces.same_direction"].status == right["surveys.csat.same_direction"].status == "pass"
+    assert right["surveys.ces.same_direction"].result["details"]["csat"] == {"r": 1.0, "responses": 100}
+    flipped = checks(_rated(100, reversed_ces=True))
+    ces = flipped["surveys.ces.same_direction"]
+    assert (ces.status, ces.severity, ces.figures, ces.diagnostics) == ("fail", "warning", ["ces"], ["perception"])
+    assert ces.finding == ("ces falls as csat (correlation -1.00 over 100 responses answering both) and the resolved "
+                           "answer (no 0, yes 1) (correlation -0.87 over 100 responses answering both) rise: the scale "
+                           "may be written the other way round")
+    assert 'map sources.surveys.columns.ces reversed (e.g. {sql: "8 - ces_raw"})' in ces.consequence
+    assert "either scale" not in ces.consequence
+    # CSAT runs against CES but with the resolved answer: not the one reversed
+    assert flipped["surveys.csat.same_direction"].status == "pass"
+    # with no third answer to tell which of two is reversed, both are flagged, and each says so
+    pair = checks(_rated(100, reversed_ces=True, resolved=False))
+    for name in ("ces", "csat"):
+        check = pair[f"surveys.{name}.same_direction"]
+        assert check.status == "fail" and "either scale may be the one written the other way round" in check.consequence
+    # three ratings: the reversed one alone is flagged
+    three = checks(_rated(100, reversed_ces=True, nps=True, resolved=False))
+    assert [k for k in ("csat", "nps", "ces") if three[f"surveys.{k}.same_direction"].status == "fail"] == ["ces"]
+    # a weaker agreement passes; reversed, it fails only when every answer compared runs against
+    # it at the threshold or below (here -0.75 against CSAT and -0.43 against resolution)
+    assert checks(_rated(100, noise=2))["surveys.ces.same_direction"].status == "pass"
+    weak = _rated(100, noise=2, reversed_ces=True)
+    assert checks(weak)["surveys.ces.same_direction"].result["details"] == {
+        "csat": {"r": -0.75, "responses": 100}, "resolved": {"r": -0.433, "responses": 100}}
+    assert checks(weak)["surveys.ces.same_direction"].status == "fail"
+    strict = _engagement(readiness={"thresholds": {"surveys.ces.same_direction": -0.5}})
+    assert _by_id(assess_tables(strict, _inputs(_clean_contacts(), weak), now=NOW))[
+        "surveys.ces.same_direction"].status == "pass"
+    # 99 responses answering both are too few; an answer that never varies tells nothing
+    few = checks(_rated(99, reversed_ces=True))["surveys.ces.same_direction"]
+    assert few.status == "not evaluated"
+    assert few.note == ("fewer than 100 responses (readiness.thresholds.surveys.ces.same_direction) answer ces and "
+                        "another of csat, nps, resolved with answers that vary: too few to tell the direction of the "
+                        "scale")
+    flat = [dict(r, resolved=True) for r in _rated(100, reversed_ces=True)]
+    assert checks(flat)["surveys.ces.same_direction"].result["details"] == {"csat": {"r": -1.0, "responses": 100}}
+    # a survey of one rating has nothing to compare with
+    inputs = _inputs(_clean_contacts())
+    mapped = set(TABLES["surveys"].names) - {"csat", "nps", "resolved"}
+    inputs["surveys"] = TableInputs("surveys", canonical_memtable("surveys", _rated(100, resolved=False)), mapped)
+    alone = _by_id(assess_tables(_engagement(), inputs, now=NOW))["surveys.ces.same_direction"]
+    assert alone.status == "not evaluated"
+    assert alone.note == "no other rating and no resolved answer are in the export to compare ces with"
+
+
+def test_a_generated_month_with_its_ces_reversed_fails_on_it(tmp_path):
+    engagement, _ = _generated(tmp_path, [])
+    spec = yaml.safe_load(engagement.read_text())
+    spec["sources"]["surveys"] = {**spec["sources"]["surveys"], "columns": {"ces": {"sql": "8 - q_ces"}}}
+    engagement.write_text(yaml.safe_dump(spec))
+    run = validate(engagement, tmp_path / "out", data_docs=False)
+    checks = {c.id: c for c in run.readiness.results}
+    assert checks["surveys.ces.same_direction"].status == "fail"
+    assert checks["surveys.csat.same_direction"].status == checks["surveys.nps.same_direction"].status == "pass"
+    assert run.exit_code == 0 and run.readiness.matrix["perception"]["verdict"] == "degraded"
+
+
 def test_an_export_without_abandoned_contacts_degrades_service_level_and_repeats():
     # the generated month with its abandoned contacts left out (an export of answered contacts
     # only) read abandonment 0.0%, calls answered within 20 s 58.2% of answered calls only, the

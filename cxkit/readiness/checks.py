@@ -923,6 +923,76 @@ def _scale_top_check(rule: Rule, t: ir.Table) -> dict[str, Any]:
                        "denominator": n, "values": f"the highest is {shown}"}}
 
 
+#: What each answer is called in a scale-direction finding ("ces falls as csat rises")
+_ANSWER_WORDS = {"csat": "csat", "nps": "nps", "ces": "ces", "resolved": "the resolved answer (no 0, yes 1)"}
+
+
+def _scale_direction_check(rule: Rule, surveys: ir.Table, mapped: set[str]) -> dict[str, Any]:
+    """Does a rating rise with the same customer's other answers? A scale written the other way
+    round (a CES asking "how much effort", where 1 is easy; a CSAT where 1 is "very satisfied")
+    passes every range check, and every figure over it reads backwards: the share of CES 5-7
+    counts the customers who found it hard. On a survey whose scales point the same way the
+    answers of one response rise together (in the generated seed-33 month CES and CSAT at
+    0.92, CSAT and the resolved answer at 0.69). Pearson's correlation of ``column`` with each other
+    rating and with the resolved answer (yes 1, no 0) mapped, over the responses answering
+    both (answers inside their scale): the rating fails when every one of them with
+    ``min_pairs`` responses or more is at ``max_corr`` or below. One aggregate of sums."""
+    from cxkit.perception import SCALES
+
+    kw = rule.kwargs
+    col, min_pairs, max_corr = kw["column"], int(kw.get("min_pairs", 100)), float(kw.get("max_corr", -0.2))
+
+    def answers(name: str) -> ir.FloatingValue:
+        if name == "resolved":
+            return surveys.resolved.cast("float64")
+        x = surveys[name].cast("float64")
+        return ibis.ifelse(x.between(float(SCALES[name]["low"]), float(SCALES[name]["high"])), x, ibis.null("float64"))
+
+    others = [a for a in (*SCALES, "resolved") if a != col and a in mapped]
+    if not others:
+        return {"success": None, "result": None,
+                "note": f"no other rating and no resolved answer are in the export to compare {col} with"}
+    x = answers(col)
+    sums: dict[str, ir.Value] = {}
+    for a in others:
+        y = answers(a)
+        both = x.notnull() & y.notnull()
+        sums |= {f"{a}_n": surveys.count(where=both), f"{a}_x": x.sum(where=both), f"{a}_y": y.sum(where=both),
+                 f"{a}_xx": (x * x).sum(where=both), f"{a}_yy": (y * y).sum(where=both),
+                 f"{a}_xy": (x * y).sum(where=both)}
+    row = surveys.aggregate(**sums).execute().iloc[0]
+    judged: dict[str, tuple[float, int]] = {}
+    for a in others:
+        n = int(row[f"{a}_n"] or 0)
+        if n < min_pairs:
+            continue
+        sx, sy, sxx, syy, sxy = (float(row[f"{a}_{k}"]) for k in ("x", "y", "xx", "yy", "xy"))
+        spread = (n * sxx - sx * sx) * (n * syy - sy * sy)
+        if spread > 0:  # an answer that never varies says nothing about the direction
+            judged[a] = ((n * sxy - sx * sy) / spread ** 0.5, n)
+    if not judged:
+        return {"success": None, "result": None,
+                "note": f"fewer than {min_pairs} responses (readiness.thresholds.{rule.id}) answer {col} and another "
+                        f"of {', '.join(others)} with answers that vary: too few to tell the direction of the scale"}
+    against = all(r <= max_corr for r, _ in judged.values())
+    parts = [f"{_ANSWER_WORDS[a]} (correlation {r:+.2f} over {n:,} responses answering both)" for a, (r, n) in judged.items()]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    if against:
+        values = f"{col} falls as {listed} rise{'s' if len(parts) == 1 else ''}"
+    else:
+        values = f"{col} against {listed}"
+    n = max(n for _, n in judged.values())
+    out: dict[str, Any] = {
+        "observed_value": round(max(r for r, _ in judged.values()), 4), "unexpected_count": n if against else 0,
+        "unexpected_percent": None, "denominator": n, "values": values,
+        "details": {a: {"r": round(r, 4), "responses": n} for a, (r, n) in judged.items()}}
+    if against and len(judged) == 1:
+        (other,) = judged
+        out["consequence"] = (f"{rule.meta.get('consequence', '')}. With {_ANSWER_WORDS[other]} the only answer to "
+                              f"compare with, either scale may be the one written the other way round: check both")
+    return {"success": not against, "result": out}
+
+
 def _intervals_cover_check(rule: Rule, intervals: ir.Table, ctx: _Context) -> dict[str, Any]:
     """Offered contacts of the period, in the queues the WFM export names, that entered a queue in
     an interval the export does not have (:func:`cxkit.capacity.wfm_coverage`): demand the
@@ -1281,6 +1351,10 @@ def run_checks(
         for r in rules:
             if r.type == "cxkit_scale_top" and r.id not in out:
                 res = _scale_top_check(r, ti.table)
+                out[r.id] = _result(r, blocking, res["success"], res["result"], res.get("note"))
+        for r in rules:
+            if r.type == "cxkit_scale_direction" and r.id not in out:
+                res = _scale_direction_check(r, ti.table, ti.mapped)
                 out[r.id] = _result(r, blocking, res["success"], res["result"], res.get("note"))
         for r in rules:
             if r.type == "cxkit_intervals_cover_contacts" and r.id not in out:
