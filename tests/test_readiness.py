@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 
+import cxkit
 from cxkit.config import engagement_from_dict, load_engagement
 from cxkit.errors import ConfigError, CxkitError
 from cxkit.readiness import (
@@ -1195,6 +1196,60 @@ def test_a_generated_month_with_waits_in_minutes_fails_on_them(tmp_path):
     fixed = validate(engagement, tmp_path / "out1", data_docs=False).readiness
     check = {c.id: c for c in fixed.results}["contacts.wait_s.not_minutes"]
     assert check.status == "pass" and check.result["unexpected_count"] < 0.01 * check.result["element_count"]
+
+
+def test_transfers_that_count_legs_degrade_the_transfer_figures():
+    # a contact-grain export whose transfers column counts the legs (1 for a call never
+    # transferred): the generated month so mapped read "Handled contacts transferred 100.0%
+    # (9,128 of 9,128)", transfer-adjusted FCR 0.0% and mean journey effort 4.0 against 2.9,
+    # with FCR (transfer-adjusted) and journey effort rated ready
+    calls = [_contact(i, transfers=1 + (i % 7 == 0)) for i in range(200)]
+    calls += [_gave_up(_contact(200 + i, transfers=0)) for i in range(20)]  # abandons are not handled
+    check = _by_id(assess_tables(_engagement(), _inputs(calls), now=NOW))["contacts.transfers.counts_transfers"]
+    assert (check.status, check.severity, check.denominator) == ("fail", "warning", 200)
+    assert check.finding == ("100.0% of the handled contacts have 1 transfer or more (200 of 200): transfers may count "
+                             "the legs or the agents of a contact (1 for a contact never transferred)")
+    assert set(check.diagnostics) == {"fcr_transfer", "journey_effort"} and "transfer_rate" in check.figures
+    assert "legs - 1" in check.consequence
+    # 2 handled contacts in 200 without a transfer pass (1%); 1 in 200 does not
+    two = [dict(row, transfers=0) if i < 2 else row for i, row in enumerate(calls)]
+    assert _by_id(assess_tables(_engagement(), _inputs(two), now=NOW))[
+        "contacts.transfers.counts_transfers"].status == "pass"
+    one = [dict(row, transfers=0) if i < 1 else row for i, row in enumerate(calls)]
+    assert _by_id(assess_tables(_engagement(), _inputs(one), now=NOW))[
+        "contacts.transfers.counts_transfers"].result["unexpected_count"] == 199
+    assert _by_id(assess_tables(_engagement(), _inputs(one), now=NOW))[
+        "contacts.transfers.counts_transfers"].status == "fail"
+
+
+def test_a_generated_month_whose_transfers_count_legs_fails_on_them(tmp_path):
+    import duckdb
+
+    engagement, _ = _generated(tmp_path, [])
+    legs = tmp_path / "data" / "interactions.parquet"
+    calls = tmp_path / "data" / "calls.parquet"
+    # the legs folded into one row per contact, with the count of its legs, as a contact-grain export gives
+    duckdb.sql(f"""COPY (SELECT f.* EXCLUDE (end_local, talk_sec, hold_sec, wrap_sec, segment), l.*
+        FROM (SELECT * FROM '{legs}' WHERE segment = 1) f JOIN (SELECT interaction_id AS _id, max(end_local) AS end_local,
+        sum(talk_sec) AS talk_sec, sum(hold_sec) AS hold_sec, sum(wrap_sec) AS wrap_sec, count(*) AS legs
+        FROM '{legs}' GROUP BY 1) l ON f.interaction_id = l._id) TO '{calls}'""")
+    spec = yaml.safe_load(engagement.read_text())
+    adapter = yaml.safe_load((Path(cxkit.__file__).parent / "adapter_specs" / "cxkit_generator.yaml").read_text())
+    columns = {k: v for k, v in adapter["sources"]["contacts"]["columns"].items() if k != "leg_seq"}
+
+    def check(transfers):
+        spec["sources"]["contacts"] = {"path": "data/calls.parquet", "format": "parquet",
+                                       "columns": {**columns, "transfers": transfers}}
+        engagement.write_text(yaml.safe_dump(spec))
+        out = tmp_path / f"out{len(list(tmp_path.glob('out*')))}"
+        run = validate(engagement, out, data_docs=False)
+        return run, {c.id: c for c in run.readiness.results}["contacts.transfers.counts_transfers"]
+
+    run, legs_counted = check("legs")
+    assert legs_counted.status == "fail" and legs_counted.result["unexpected_count"] == legs_counted.denominator > 0
+    assert run.readiness.matrix["fcr_transfer"]["verdict"] == "degraded" and run.exit_code == 0
+    run, counted = check({"sql": "legs - 1"})
+    assert counted.status == "pass" and 0 < counted.result["unexpected_count"] < 0.2 * counted.denominator
 
 
 def _rated(n, *, ces=True, nps=False, resolved=True, reversed_ces=False, noise=0):
