@@ -347,14 +347,20 @@ def _entry_bucket(contacts: ir.Table, step: int, offset: int) -> ir.IntegerValue
     return (((entry - offset) / step).floor() * step + offset).cast("int64")
 
 
-def wfm_coverage(intervals: ir.Table, contacts: ir.Table) -> dict[str, int]:
+def wfm_coverage(intervals: ir.Table, contacts: ir.Table, *, max_shift_hours: float = 14) -> dict[str, Any]:
     """How much of the contacts' demand the WFM export covers: the offered contacts (inbound,
     entered a queue) of the queues the export names, and those that entered a queue in an
     interval of its grid it does not have (a WFM export cut short, hours or days missing; one
     inside a row of another length is not missing), with the number of such intervals, as
     :func:`interval_staffing` counts them. Read by readiness (``intervals.cover_contacts``); the staffing
-    comparison counts the same per modelled queue (:func:`staffing_summary`)."""
-    none = {"contacts_offered": 0, "contacts_in_missing_intervals": 0, "missing_intervals": 0}
+    comparison counts the same per modelled queue (:func:`staffing_summary`).
+
+    ``alignment`` says how well the export's offered volumes line up with those contacts in time
+    (:func:`_alignment`, from the same one grouping of the contacts): a WFM export written in
+    another timezone than the engagement reads it in, or labelling each interval by its end,
+    lines up only when moved (``intervals.aligned_with_contacts``)."""
+    none = {"contacts_offered": 0, "contacts_in_missing_intervals": 0, "missing_intervals": 0,
+            "alignment": _alignment(pd.DataFrame(), pd.DataFrame(), 0, max_shift_hours)}
     named = intervals.filter(intervals.queue.notnull() & intervals.interval_start.notnull())
     grid = _grid(named)
     if grid is None:
@@ -364,11 +370,55 @@ def wfm_coverage(intervals: ir.Table, contacts: ir.Table) -> dict[str, int]:
     c = c.mutate(_bucket=_entry_bucket(c, step, offset))
     demand = c.group_by(["queue", "_bucket"]).aggregate(contacts_offered=c.count()).execute()
     demand = demand.rename(columns={"queue": "_q", "_bucket": "_b"})
-    missing, covered = _grid_gaps(demand, iv.select("queue", "_start_s").execute(),
-                                  other.select("queue", "interval_start", "interval_minutes").execute())
+    present = iv.select("queue", "_start_s", "offered").execute()
+    missing, covered = _grid_gaps(demand, present, other.select("queue", "interval_start", "interval_minutes").execute())
     absent = missing[covered < 0]
     return {"contacts_offered": int(demand["contacts_offered"].sum()),
-            "contacts_in_missing_intervals": int(absent["contacts_offered"].sum()), "missing_intervals": len(absent)}
+            "contacts_in_missing_intervals": int(absent["contacts_offered"].sum()), "missing_intervals": len(absent),
+            "alignment": _alignment(demand, present, step, max_shift_hours)}
+
+
+def _alignment(demand: pd.DataFrame, offered: pd.DataFrame, step: int, max_hours: float) -> dict[str, Any]:
+    """The correlation of the contacts' queue entries (``demand``: ``_q``, ``_b``,
+    ``contacts_offered``) with the WFM export's offered volumes (``offered``: ``queue``,
+    ``_start_s``, ``offered``) per queue and grid interval of ``step`` seconds: as exported
+    (``as_exported``) and with the WFM times moved by whole intervals up to ``max_hours`` either
+    way, the best fit (``best``, ``best_shift_s``: negative when the WFM times must move earlier;
+    at equal fits the smallest move). Every queue of the export and every interval between the
+    first and the last of either count, a missing one as 0. Correlations are None when either
+    count never varies."""
+    out: dict[str, Any] = {"as_exported": None, "best": None, "best_shift_s": 0, "step_s": step}
+    if demand.empty or offered.empty or step <= 0:
+        return out
+    offered = offered.dropna(subset=["offered", "_start_s"])
+    queues = {q: i for i, q in enumerate(sorted(set(offered["queue"])))}
+    demand = demand[demand["_q"].isin(queues)]
+    if offered.empty or demand.empty:
+        return out
+    t0 = int(min(demand["_b"].min(), offered["_start_s"].min()))
+    t1 = int(max(demand["_b"].max(), offered["_start_s"].max()))
+    k = int(max_hours * 3600 // step)
+    slots = (t1 - t0) // step + 1
+    d = np.zeros((len(queues), slots))
+    w = np.zeros((len(queues), slots + 2 * k))
+    np.add.at(d, (demand["_q"].map(queues).to_numpy(), ((demand["_b"] - t0) // step).to_numpy(dtype=np.int64)),
+              demand["contacts_offered"].to_numpy(dtype=float))
+    np.add.at(w, (offered["queue"].map(queues).to_numpy(), ((offered["_start_s"] - t0) // step + k).to_numpy(dtype=np.int64)),
+              offered["offered"].to_numpy(dtype=float))
+    x = d.ravel()
+    if x.std() == 0:
+        return out
+    fits: dict[int, float] = {}
+    for s in range(-k, k + 1):
+        # the WFM times moved s intervals later: the interval labelled t - s counts the contacts of t
+        y = w[:, k - s:k - s + slots].ravel()
+        if y.std() > 0:
+            fits[s] = float(np.corrcoef(x, y)[0, 1])
+    if not fits:
+        return out
+    best = max(fits, key=lambda s: (round(fits[s], 9), -abs(s)))
+    out.update(as_exported=fits.get(0), best=fits[best], best_shift_s=best * step)
+    return out
 
 
 def _grid_gaps(demand: pd.DataFrame, present: pd.DataFrame, other: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:

@@ -1532,6 +1532,87 @@ def test_contacts_in_intervals_the_wfm_export_lacks_are_flagged():
     assert check(["2026-03-02", "2026-03-03"]).status == "pass"
 
 
+def test_wfm_intervals_in_another_timezone_than_the_contacts_are_flagged():
+    # a WFM export written in UTC (or labelling each interval by its end) for contacts read in
+    # local time: the generated month with its WFM times an hour late paired every interval with
+    # the contacts of the hour before; readiness said only that 23.2% of the offered contacts
+    # entered intervals the export does not have, and its fix was to "export every interval"
+    volume = {(d, h): 20 + ((h * 7 + d) % 11) * 8 for d in (2, 3) for h in range(8, 18)}
+    slots = [(d, h) for (d, h), n in volume.items() for _ in range(n)]
+    contacts = [_contact(i, day=f"2026-03-0{d}", hour=h, queue="V") for i, (d, h) in enumerate(slots)]
+
+    def check(late_minutes=0, rows_of=None, **thresholds):
+        inputs = _inputs(rows_of or contacts)
+        rows = []
+        for d in (2, 3):
+            for h in range(8, 18):  # the opening hours' intervals, as a WFM export gives them
+                for m in (0, 30):
+                    start = datetime(2026, 3, d, h, m) + pd.Timedelta(minutes=late_minutes)
+                    rows.append({"queue": "V", "interval_start": f"{start:%Y-%m-%d %H:%M}", "interval_minutes": 30,
+                                 "offered": volume.get((d, h), 0) if m == 0 else 0, "staffed_agents": 2.0})
+        inputs["intervals"] = TableInputs("intervals", canonical_memtable("intervals", rows), set(TABLES["intervals"].names))
+        engagement = _engagement(readiness={"thresholds": thresholds}) if thresholds else _engagement()
+        return _by_id(assess_tables(engagement, inputs, now=NOW))
+
+    assert sum(volume.values()) == len(contacts) >= 1000
+    fine = check()["intervals.aligned_with_contacts"]
+    assert fine.status == "pass" and fine.result["details"]["best_shift_s"] == 0
+    late = check(60)
+    moved = late["intervals.aligned_with_contacts"]
+    assert (moved.status, moved.severity, moved.diagnostics, moved.figures) == (
+        "fail", "warning", ["aht"], ["staffing", "service_level_by_gap"])
+    a = moved.result["details"]
+    assert a["best_shift_s"] == -3600 and a["best"] == 1.0 and a["as_exported"] <= 0.8
+    assert moved.finding == (
+        "the WFM export's offered volumes line up with the contacts' queue entries when its times move 1 h earlier "
+        f"(correlation 1.00 per queue and interval, against {a['as_exported']:.2f} as exported, {len(contacts):,} "
+        "offered contacts): the WFM times may be in another timezone than the contacts', or label each interval by "
+        "its end")
+    assert "sources.intervals.timezone" in moved.consequence
+    # the coverage check's fix is then the alignment's, not "export every interval"
+    cover = late["intervals.cover_contacts"]
+    assert cover.status == "fail" and cover.consequence.startswith("these intervals may be in the export at another time")
+    early = check(-90)["intervals.aligned_with_contacts"]
+    assert early.status == "fail" and "move 1 h 30 min later" in early.finding
+    # a move that does not fit better by the threshold passes; too few contacts are not judged
+    assert check(60, **{"intervals.aligned_with_contacts": 0.99})["intervals.aligned_with_contacts"].status == "pass"
+    few = check(60, rows_of=contacts[:999])["intervals.aligned_with_contacts"]
+    assert few.status == "not evaluated" and few.note.startswith("999 offered contacts in the queues the WFM export names")
+
+
+def test_a_generated_month_whose_wfm_times_are_read_in_another_timezone_fails_on_them(tmp_path):
+    # the WFM export's local London times read as New York's: 4 h late from 8 March (the US
+    # clocks change three weeks before the UK's), 5 h before and from 29 March
+    engagement, _ = _generated(tmp_path, [])
+    spec = yaml.safe_load(engagement.read_text())
+    spec["sources"]["intervals"] = {**spec["sources"]["intervals"], "timezone": "America/New_York"}
+    engagement.write_text(yaml.safe_dump(spec))
+    checks = {c.id: c for c in validate(engagement, tmp_path / "out", data_docs=False).readiness.results}
+    moved = checks["intervals.aligned_with_contacts"]
+    assert moved.status == "fail" and moved.result["details"]["best_shift_s"] == -4 * 3600
+    assert "move 4 h earlier" in moved.finding
+    del spec["sources"]["intervals"]["timezone"]
+    engagement.write_text(yaml.safe_dump(spec))
+    checks = {c.id: c for c in validate(engagement, tmp_path / "out1", data_docs=False).readiness.results}
+    assert checks["intervals.aligned_with_contacts"].status == "pass"
+    assert checks["intervals.aligned_with_contacts"].result["details"]["best_shift_s"] == 0
+
+
+def test_capacity_alignment_finds_the_move_that_fits():
+    from cxkit.capacity import _alignment
+
+    demand = pd.DataFrame({"_q": ["A", "A", "A", "B"], "_b": [0, 1800, 3600, 1800], "contacts_offered": [5, 1, 9, 4]})
+    wfm = demand.rename(columns={"_q": "queue", "_b": "_start_s", "contacts_offered": "offered"})
+    assert _alignment(demand, wfm, 1800, 14)["best_shift_s"] == 0
+    late = wfm.assign(_start_s=wfm["_start_s"] + 3600)
+    a = _alignment(demand, late, 1800, 14)
+    assert (a["best_shift_s"], round(a["best"], 6)) == (-3600, 1.0) and a["as_exported"] < 0.5
+    # beyond the largest move it is not found; a queue the WFM export lacks is not counted
+    assert _alignment(demand, late, 1800, 0.5)["best_shift_s"] != -3600
+    assert _alignment(demand.assign(_q="C"), wfm, 1800, 14)["best"] is None
+    assert _alignment(demand, wfm.assign(offered=0), 1800, 14)["best"] is None  # offered never varies
+
+
 @pytest.mark.parametrize(("column", "scale", "off", "few"), [
     # NPS asked on 0-100: answers above 10 were dropped as out of range, and NPS was computed on
     # the few that happened to fall inside 0-10

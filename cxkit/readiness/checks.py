@@ -993,16 +993,19 @@ def _scale_direction_check(rule: Rule, surveys: ir.Table, mapped: set[str]) -> d
     return {"success": not against, "result": out}
 
 
-def _intervals_cover_check(rule: Rule, intervals: ir.Table, ctx: _Context) -> dict[str, Any]:
+def _wfm_coverage(intervals: ir.Table, ctx: _Context) -> dict[str, Any]:
+    """The period's offered contacts against the WFM export (:func:`cxkit.capacity.wfm_coverage`):
+    one grouping of the contacts, read by the coverage and the alignment checks."""
+    from cxkit import capacity
+
+    c = ctx.contacts
+    return capacity.wfm_coverage(intervals, c.filter(_in_period(c, ctx.engagement)))
+
+
+def _intervals_cover_check(rule: Rule, cover: dict[str, Any]) -> dict[str, Any]:
     """Offered contacts of the period, in the queues the WFM export names, that entered a queue in
     an interval the export does not have (:func:`cxkit.capacity.wfm_coverage`): demand the
     staffing comparison cannot see."""
-    from cxkit import capacity
-
-    e = ctx.engagement
-    c = ctx.contacts
-    inside = c.filter(_in_period(c, e))
-    cover = capacity.wfm_coverage(intervals, inside)
     n, of = cover["contacts_in_missing_intervals"], cover["contacts_offered"]
     share = n / of if of else 0.0
     values = (f"{n:,} of the {of:,} offered contacts ({share:.1%}) of the queues the WFM export names entered "
@@ -1011,8 +1014,48 @@ def _intervals_cover_check(rule: Rule, intervals: ir.Table, ctx: _Context) -> di
     return {
         "success": share <= float(rule.kwargs.get("max_share", 0)),
         "result": {"observed_value": share, "unexpected_count": n, "unexpected_percent": 100 * share,
-                   "denominator": of, "values": values, "details": cover},
+                   "denominator": of, "values": values,
+                   "details": {k: v for k, v in cover.items() if k != "alignment"}},
     }
+
+
+def _hours(seconds: float) -> str:
+    """``5400`` -> ``'1 h 30 min'``, ``1800`` -> ``'30 min'``, ``3600`` -> ``'1 h'``."""
+    h, m = divmod(round(abs(seconds) / 60), 60)
+    return " ".join(p for p in (f"{h} h" if h else "", f"{m} min" if m else "") if p) or "0 min"
+
+
+def _intervals_aligned_check(rule: Rule, cover: dict[str, Any]) -> dict[str, Any]:
+    """Do the WFM export's offered volumes line up with the contacts' queue entries in time? A WFM
+    export written in UTC for a centre whose contacts are read in local time (or the other way
+    round), or one labelling each interval by its end, pairs every interval with the contacts of
+    another: Erlang C's requirement and the staffing gaps are compared across the wrong hours,
+    while every interval still holds contacts. Fails when the offered volumes fit the contacts
+    best with the WFM times moved (:func:`cxkit.capacity._alignment`, up to 14 h either way) and
+    that fit, ``min_corr`` or more, beats the fit as exported by ``min_gain`` or more;
+    ``min_contacts`` offered contacts in the WFM's queues are needed to judge."""
+    kw = rule.kwargs
+    a, of = cover["alignment"], cover["contacts_offered"]
+    if of < int(kw.get("min_contacts", 1000)) or a["best"] is None:
+        few = f"{of:,} offered contacts" if of else "no offered contact"
+        return {"success": None, "result": None,
+                "note": f"{few} in the queues the WFM export names (fewer than {int(kw.get('min_contacts', 1000)):,}, "
+                        f"readiness.thresholds.{rule.id}) or offered volumes that never vary: too little to line "
+                        "them up"}
+    fit, best, shift = a["as_exported"], a["best"], a["best_shift_s"]
+    moved = shift != 0 and best >= float(kw.get("min_corr", 0.5)) and best - (fit or 0.0) >= float(kw["min_gain"])
+    shown = "none" if fit is None else f"{fit:.2f}"
+    if moved:
+        way = "earlier" if shift < 0 else "later"
+        values = (f"the WFM export's offered volumes line up with the contacts' queue entries when its times move "
+                  f"{_hours(shift)} {way} (correlation {best:.2f} per queue and interval, against {shown} as "
+                  f"exported, {of:,} offered contacts)")
+    else:
+        values = f"correlation {shown} per queue and interval as exported ({best:.2f} at best, {of:,} offered contacts)"
+    return {"success": not moved,
+            "result": {"observed_value": round(best - (fit or 0.0), 4), "unexpected_count": of if moved else 0,
+                       "unexpected_percent": None, "denominator": of, "values": values,
+                       "details": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in a.items()}}}
 
 
 def _loader_check(rule: Rule, counts: dict[str, Any], identifiers: IdentifierSet | None = None) -> dict[str, Any]:
@@ -1356,14 +1399,24 @@ def run_checks(
             if r.type == "cxkit_scale_direction" and r.id not in out:
                 res = _scale_direction_check(r, ti.table, ti.mapped)
                 out[r.id] = _result(r, blocking, res["success"], res["result"], res.get("note"))
+        wfm_checks = {"cxkit_intervals_cover_contacts": _intervals_cover_check,
+                      "cxkit_intervals_aligned": _intervals_aligned_check}
+        cover: dict[str, Any] | None = None
         for r in rules:
-            if r.type == "cxkit_intervals_cover_contacts" and r.id not in out:
+            if r.type in wfm_checks and r.id not in out:
                 needed = ("queue", "arrived_at", "direction")
                 if contacts is None or not all(c in inputs["contacts"].mapped for c in needed):
                     out[r.id] = _result(r, blocking, None, None, "the contacts have no queue, arrival or direction")
-                else:
-                    res = _intervals_cover_check(r, ti.table, ctx)
-                    out[r.id] = _result(r, blocking, res["success"], res["result"])
+                    continue
+                cover = cover or _wfm_coverage(ti.table, ctx)
+                res = wfm_checks[r.type](r, cover)
+                out[r.id] = _result(r, blocking, res["success"], res["result"], res.get("note"))
+        moved = [out[r.id] for r in rules if r.type == "cxkit_intervals_aligned" and out[r.id].status == "fail"]
+        for r in rules:
+            if moved and r.type == "cxkit_intervals_cover_contacts" and out[r.id].status == "fail":
+                # the intervals are in the export, at another time: the fix is the alignment's
+                out[r.id].consequence = (f"these intervals may be in the export at another time ({moved[0].finding}): "
+                                         f"{moved[0].consequence}")
         for r in rules:
             results.append(out.get(r.id) or _result(r, blocking, None, None, f"cxkit has no evaluator for {r.type}"))
     return results, daily
