@@ -1252,6 +1252,40 @@ def test_a_generated_month_whose_transfers_count_legs_fails_on_them(tmp_path):
     assert counted.status == "pass" and 0 < counted.result["unexpected_count"] < 0.2 * counted.denominator
 
 
+def test_a_talk_time_that_holds_the_hold_and_wrap_degrades_aht():
+    # a handle time mapped as talk_s beside hold_s and acw_s (the generated month with talk_s as
+    # talk + hold + wrap): AHT read 670 s against 596 s, counting hold and wrap twice, with AHT
+    # rated ready; only an info check said that the durations exceeded the timestamps
+    def check(rows):
+        return _by_id(assess_tables(_engagement(), _inputs(rows), now=NOW))["contacts.talk_s.excludes_hold_and_wrap"]
+
+    clean = _clean_contacts()  # 20 s IVR + 40 s wait + 240 s talk in 360 s from arrival to end
+    handle = [dict(row, talk_s=240.0 + 100.0 + 30.0, hold_s=100.0) for row in clean]  # talk + hold + wrap
+    wrong = check(handle[:20] + clean[20:])
+    assert (wrong.status, wrong.severity, wrong.diagnostics) == ("fail", "warning", ["aht"])
+    assert wrong.finding == ("IVR + wait + talk + hold exceed the time from arrival to end by over a minute on 50.0% of "
+                             "the handled contacts (20 of 40): talk_s may already hold the hold or after-contact time (a "
+                             "handle time mapped as talk), or ended_at may not be the contact's end")
+    assert "counts them twice" in wrong.consequence and "aht" in wrong.figures
+    assert check(handle[:2] + clean[2:]).status == "pass"  # 1 in 20 (5%) is within the threshold
+    assert check(handle[:3] + clean[3:]).status == "fail"
+    # an abandoned contact is not judged (its times are its wait); 60 s over is the tolerance
+    assert check([_gave_up(row) if i < 20 else row for i, row in enumerate(handle[:20] + clean[20:])]).status == "pass"
+    assert check([dict(row, talk_s=360.0) for row in clean]).status == "pass"  # exactly 60 s over
+
+
+def test_a_generated_month_whose_talk_holds_the_hold_and_wrap_fails_on_it(tmp_path):
+    engagement, _ = _generated(tmp_path, [])
+    spec = yaml.safe_load(engagement.read_text())
+    spec["sources"]["contacts"] = {**spec["sources"]["contacts"],
+                                   "columns": {"talk_s": {"sql": "talk_sec + hold_sec + wrap_sec"}}}
+    engagement.write_text(yaml.safe_dump(spec))
+    run = validate(engagement, tmp_path / "out", data_docs=False)
+    check = {c.id: c for c in run.readiness.results}["contacts.talk_s.excludes_hold_and_wrap"]
+    assert check.status == "fail" and check.result["unexpected_count"] > 0.2 * check.denominator
+    assert run.readiness.matrix["aht"]["verdict"] == "degraded" and run.exit_code == 0
+
+
 def _rated(n, *, ces=True, nps=False, resolved=True, reversed_ces=False, noise=0):
     """``n`` survey responses whose answers rise together (a customer's CSAT, CES and NPS
     follow one satisfaction on 1-5; resolved when it is 4 or more); every ``noise``-th response
