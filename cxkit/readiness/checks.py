@@ -936,7 +936,9 @@ def _scale_direction_check(rule: Rule, surveys: ir.Table, mapped: set[str]) -> d
     0.92, CSAT and the resolved answer at 0.69). Pearson's correlation of ``column`` with each other
     rating and with the resolved answer (yes 1, no 0) mapped, over the responses answering
     both (answers inside their scale): the rating fails when every one of them with
-    ``min_pairs`` responses or more is at ``max_corr`` or below. One aggregate of sums."""
+    ``min_pairs`` responses or more is at ``max_corr`` or below. ``column`` may be ``resolved``
+    itself (a question such as "did you need to contact us again?" mapped yes to resolved),
+    judged against the ratings. One aggregate of sums."""
     from cxkit.perception import SCALES
 
     kw = rule.kwargs
@@ -978,9 +980,9 @@ def _scale_direction_check(rule: Rule, surveys: ir.Table, mapped: set[str]) -> d
     parts = [f"{_ANSWER_WORDS[a]} (correlation {r:+.2f} over {n:,} responses answering both)" for a, (r, n) in judged.items()]
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     if against:
-        values = f"{col} falls as {listed} rise{'s' if len(parts) == 1 else ''}"
+        values = f"{_ANSWER_WORDS[col]} falls as {listed} rise{'s' if len(parts) == 1 else ''}"
     else:
-        values = f"{col} against {listed}"
+        values = f"{_ANSWER_WORDS[col]} against {listed}"
     n = max(n for _, n in judged.values())
     out: dict[str, Any] = {
         "observed_value": round(max(r for r, _ in judged.values()), 4), "unexpected_count": n if against else 0,
