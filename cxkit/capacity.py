@@ -371,7 +371,8 @@ def wfm_coverage(intervals: ir.Table, contacts: ir.Table, *, max_shift_hours: fl
     demand = c.group_by(["queue", "_bucket"]).aggregate(contacts_offered=c.count()).execute()
     demand = demand.rename(columns={"queue": "_q", "_bucket": "_b"})
     present = iv.select("queue", "_start_s", "offered").execute()
-    missing, covered = _grid_gaps(demand, present, other.select("queue", "interval_start", "interval_minutes").execute())
+    others = other.select("queue", "interval_start", "interval_minutes").execute()
+    missing, covered = _grid_gaps(demand, present, others)
     absent = missing[covered < 0]
     return {"contacts_offered": int(demand["contacts_offered"].sum()),
             "contacts_in_missing_intervals": int(absent["contacts_offered"].sum()), "missing_intervals": len(absent),
@@ -403,8 +404,8 @@ def _alignment(demand: pd.DataFrame, offered: pd.DataFrame, step: int, max_hours
     w = np.zeros((len(queues), slots + 2 * k))
     np.add.at(d, (demand["_q"].map(queues).to_numpy(), ((demand["_b"] - t0) // step).to_numpy(dtype=np.int64)),
               demand["contacts_offered"].to_numpy(dtype=float))
-    np.add.at(w, (offered["queue"].map(queues).to_numpy(), ((offered["_start_s"] - t0) // step + k).to_numpy(dtype=np.int64)),
-              offered["offered"].to_numpy(dtype=float))
+    at = ((offered["_start_s"] - t0) // step + k).to_numpy(dtype=np.int64)
+    np.add.at(w, (offered["queue"].map(queues).to_numpy(), at), offered["offered"].to_numpy(dtype=float))
     x = d.ravel()
     if x.std() == 0:
         return out

@@ -1230,8 +1230,9 @@ def test_a_generated_month_whose_transfers_count_legs_fails_on_them(tmp_path):
     calls = tmp_path / "data" / "calls.parquet"
     # the legs folded into one row per contact, with the count of its legs, as a contact-grain export gives
     duckdb.sql(f"""COPY (SELECT f.* EXCLUDE (end_local, talk_sec, hold_sec, wrap_sec, segment), l.*
-        FROM (SELECT * FROM '{legs}' WHERE segment = 1) f JOIN (SELECT interaction_id AS _id, max(end_local) AS end_local,
-        sum(talk_sec) AS talk_sec, sum(hold_sec) AS hold_sec, sum(wrap_sec) AS wrap_sec, count(*) AS legs
+        FROM (SELECT * FROM '{legs}' WHERE segment = 1) f
+        JOIN (SELECT interaction_id AS _id, max(end_local) AS end_local, sum(talk_sec) AS talk_sec,
+              sum(hold_sec) AS hold_sec, sum(wrap_sec) AS wrap_sec, count(*) AS legs
         FROM '{legs}' GROUP BY 1) l ON f.interaction_id = l._id) TO '{calls}'""")
     spec = yaml.safe_load(engagement.read_text())
     adapter = yaml.safe_load((Path(cxkit.__file__).parent / "adapter_specs" / "cxkit_generator.yaml").read_text())
@@ -1263,9 +1264,10 @@ def test_a_talk_time_that_holds_the_hold_and_wrap_degrades_aht():
     handle = [dict(row, talk_s=240.0 + 100.0 + 30.0, hold_s=100.0) for row in clean]  # talk + hold + wrap
     wrong = check(handle[:20] + clean[20:])
     assert (wrong.status, wrong.severity, wrong.diagnostics) == ("fail", "warning", ["aht"])
-    assert wrong.finding == ("IVR + wait + talk + hold exceed the time from arrival to end by over a minute on 50.0% of "
-                             "the handled contacts (20 of 40): talk_s may already hold the hold or after-contact time (a "
-                             "handle time mapped as talk), or ended_at may not be the contact's end")
+    assert wrong.finding == (
+        "IVR + wait + talk + hold exceed the time from arrival to end by over a minute on 50.0% of the handled "
+        "contacts (20 of 40): talk_s may already hold the hold or after-contact time (a handle time mapped as "
+        "talk), or ended_at may not be the contact's end")
     assert "counts them twice" in wrong.consequence and "aht" in wrong.figures
     assert check(handle[:2] + clean[2:]).status == "pass"  # 1 in 20 (5%) is within the threshold
     assert check(handle[:3] + clean[3:]).status == "fail"
@@ -1392,10 +1394,14 @@ def test_an_export_without_abandoned_contacts_degrades_service_level_and_repeats
     # the generated month with its abandoned contacts left out (an export of answered contacts
     # only) read abandonment 0.0%, calls answered within 20 s 58.2% of answered calls only, the
     # repeat share 30.4% against 34.7%, and service level ready
-    calls = [_contact(i, queued=True, outcome="handled" if i % 10 else "abandoned") for i in range(1000)]
+    calls = [_contact(i, queued=True) if i % 10 else _gave_up(_contact(i, queued=True)) for i in range(1000)]
     chats = [_contact(1000 + i, channel="chat", queued=True) for i in range(999)]  # one short of 1,000
     r = assess_tables(_engagement(), _inputs(calls + chats), now=NOW)
     assert _by_id(r)["contacts.outcome.abandons_in_export"].status == "pass"
+    # an "abandoned" contact with an answer time is answered, for the abandon rate and the check alike
+    answered_abandons = [dict(row, answered_at="2026-03-02 09:01") for row in calls]
+    r = assess_tables(_engagement(), _inputs(answered_abandons + chats), now=NOW)
+    assert _by_id(r)["contacts.outcome.abandons_in_export"].status == "fail"
     answered = [dict(row, outcome="handled") for row in calls]
     r = assess_tables(_engagement(), _inputs(answered + chats), now=NOW)
     check = _by_id(r)["contacts.outcome.abandons_in_export"]
@@ -1597,7 +1603,8 @@ def test_wfm_intervals_in_another_timezone_than_the_contacts_are_flagged():
                     start = datetime(2026, 3, d, h, m) + pd.Timedelta(minutes=late_minutes)
                     rows.append({"queue": "V", "interval_start": f"{start:%Y-%m-%d %H:%M}", "interval_minutes": 30,
                                  "offered": volume.get((d, h), 0) if m == 0 else 0, "staffed_agents": 2.0})
-        inputs["intervals"] = TableInputs("intervals", canonical_memtable("intervals", rows), set(TABLES["intervals"].names))
+        inputs["intervals"] = TableInputs("intervals", canonical_memtable("intervals", rows),
+                                          set(TABLES["intervals"].names))
         engagement = _engagement(readiness={"thresholds": thresholds}) if thresholds else _engagement()
         return _by_id(assess_tables(engagement, inputs, now=NOW))
 
@@ -1618,13 +1625,16 @@ def test_wfm_intervals_in_another_timezone_than_the_contacts_are_flagged():
     assert "sources.intervals.timezone" in moved.consequence
     # the coverage check's fix is then the alignment's, not "export every interval"
     cover = late["intervals.cover_contacts"]
-    assert cover.status == "fail" and cover.consequence.startswith("these intervals may be in the export at another time")
+    assert cover.status == "fail"
+    assert cover.consequence.startswith("these intervals may be in the export at another time")
     early = check(-90)["intervals.aligned_with_contacts"]
     assert early.status == "fail" and "move 1 h 30 min later" in early.finding
     # a move that does not fit better by the threshold passes; too few contacts are not judged
     assert check(60, **{"intervals.aligned_with_contacts": 0.99})["intervals.aligned_with_contacts"].status == "pass"
     few = check(60, rows_of=contacts[:999])["intervals.aligned_with_contacts"]
-    assert few.status == "not evaluated" and few.note.startswith("999 offered contacts in the queues the WFM export names")
+    assert few.status == "not evaluated"
+    assert few.note == ("999 offered contacts in the queues the WFM export names (fewer than 1,000) or offered volumes "
+                        "that never vary: too little to line them up")
 
 
 def test_a_generated_month_whose_wfm_times_are_read_in_another_timezone_fails_on_them(tmp_path):

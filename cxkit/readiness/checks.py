@@ -830,9 +830,11 @@ def _abandons_check(rule: Rule, contacts: ir.Table, ctx: _Context) -> dict[str, 
     a queue or more is judged: none of them abandoned fails."""
     kw = rule.kwargs
     channels, min_rows = list(kw["channels"]), kw.get("min_rows", 1000)
-    offered = contacts.filter(operations.offered_flag(contacts) & contacts.channel.isin(channels))
+    # the abandons the abandon rate counts (offered, never answered, outcome abandoned)
+    flags = operations.queue_flags(contacts)
+    offered = flags.filter(flags.offered & flags.channel.isin(channels))
     counts = offered.group_by("channel").aggregate(
-        offered=offered.count(), abandoned=offered.count(where=offered.outcome == "abandoned")).execute()
+        offered=offered.count(), abandoned=offered.count(where=offered.abandoned)).execute()
     judged = {r.channel: (int(r.offered), int(r.abandoned)) for r in counts.itertuples() if r.offered >= min_rows}
     if not judged:
         return {"success": None, "result": None,
@@ -977,7 +979,8 @@ def _scale_direction_check(rule: Rule, surveys: ir.Table, mapped: set[str]) -> d
                 "note": f"fewer than {min_pairs} responses (readiness.thresholds.{rule.id}) answer {col} and another "
                         f"of {', '.join(others)} with answers that vary: too few to tell the direction of the scale"}
     against = all(r <= max_corr for r, _ in judged.values())
-    parts = [f"{_ANSWER_WORDS[a]} (correlation {r:+.2f} over {n:,} responses answering both)" for a, (r, n) in judged.items()]
+    parts = [f"{_ANSWER_WORDS[a]} (correlation {r:+.2f} over {n:,} responses answering both)"
+             for a, (r, n) in judged.items()]
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     if against:
         values = f"{_ANSWER_WORDS[col]} falls as {listed} rise{'s' if len(parts) == 1 else ''}"
@@ -1041,9 +1044,8 @@ def _intervals_aligned_check(rule: Rule, cover: dict[str, Any]) -> dict[str, Any
     if of < int(kw.get("min_contacts", 1000)) or a["best"] is None:
         few = f"{of:,} offered contacts" if of else "no offered contact"
         return {"success": None, "result": None,
-                "note": f"{few} in the queues the WFM export names (fewer than {int(kw.get('min_contacts', 1000)):,}, "
-                        f"readiness.thresholds.{rule.id}) or offered volumes that never vary: too little to line "
-                        "them up"}
+                "note": f"{few} in the queues the WFM export names (fewer than {int(kw.get('min_contacts', 1000)):,}) "
+                        "or offered volumes that never vary: too little to line them up"}
     fit, best, shift = a["as_exported"], a["best"], a["best_shift_s"]
     moved = shift != 0 and best >= float(kw.get("min_corr", 0.5)) and best - (fit or 0.0) >= float(kw["min_gain"])
     shown = "none" if fit is None else f"{fit:.2f}"
