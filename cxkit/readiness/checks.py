@@ -1034,8 +1034,9 @@ def _intervals_aligned_check(rule: Rule, cover: dict[str, Any]) -> dict[str, Any
     """Do the WFM export's offered volumes line up with the contacts' queue entries in time? A WFM
     export written in UTC for a centre whose contacts are read in local time (or the other way
     round), or one labelling each interval by its end, pairs every interval with the contacts of
-    another: Erlang C's requirement and the staffing gaps are compared across the wrong hours,
-    while every interval still holds contacts. Fails when the offered volumes fit the contacts
+    another: the measured service level of each interval, and the intervals the export seems to
+    lack, are read at the wrong hours (Erlang C's requirement against the staffed agents comes
+    from the WFM export alone). Fails when the offered volumes fit the contacts
     best with the WFM times moved (:func:`cxkit.capacity._alignment`, up to 14 h either way) and
     that fit, ``min_corr`` or more, beats the fit as exported by ``min_gain`` or more;
     ``min_contacts`` offered contacts in the WFM's queues are needed to judge."""
