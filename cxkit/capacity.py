@@ -387,8 +387,11 @@ def _alignment(demand: pd.DataFrame, offered: pd.DataFrame, step: int, max_hours
     way, the best fit (``best``, ``best_shift_s``: negative when the WFM times must move earlier;
     at equal fits the smallest move). Every queue of the export and every interval between the
     first and the last of either count, a missing one as 0. Correlations are None when either
-    count never varies."""
-    out: dict[str, Any] = {"as_exported": None, "best": None, "best_shift_s": 0, "step_s": step}
+    count never varies. ``wfm_offered`` and ``contacts_offered``: the two volumes over the
+    intervals the export has, lined up at the best move (the contacts of intervals it lacks are
+    the coverage check's)."""
+    out: dict[str, Any] = {"as_exported": None, "best": None, "best_shift_s": 0, "step_s": step,
+                           "wfm_offered": None, "contacts_offered": None}
     if demand.empty or offered.empty or step <= 0:
         return out
     offered = offered.dropna(subset=["offered", "_start_s"])
@@ -406,6 +409,8 @@ def _alignment(demand: pd.DataFrame, offered: pd.DataFrame, step: int, max_hours
               demand["contacts_offered"].to_numpy(dtype=float))
     at = ((offered["_start_s"] - t0) // step + k).to_numpy(dtype=np.int64)
     np.add.at(w, (offered["queue"].map(queues).to_numpy(), at), offered["offered"].to_numpy(dtype=float))
+    has = np.zeros(w.shape, dtype=bool)
+    has[offered["queue"].map(queues).to_numpy(), at] = True
     x = d.ravel()
     if x.std() == 0:
         return out
@@ -418,7 +423,10 @@ def _alignment(demand: pd.DataFrame, offered: pd.DataFrame, step: int, max_hours
     if not fits:
         return out
     best = max(fits, key=lambda s: (round(fits[s], 9), -abs(s)))
-    out.update(as_exported=fits.get(0), best=fits[best], best_shift_s=best * step)
+    # the volumes compared over the intervals the export has, lined up at the best move
+    rows = has[:, k - best:k - best + slots]
+    out.update(as_exported=fits.get(0), best=fits[best], best_shift_s=best * step,
+               wfm_offered=float(w[:, k - best:k - best + slots][rows].sum()), contacts_offered=float(d[rows].sum()))
     return out
 
 

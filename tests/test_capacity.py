@@ -316,4 +316,5 @@ def test_an_interval_length_of_zero_or_less_is_not_a_grid(minutes):
     assert K.interval_staffing(alone, _contacts_for_staffing()).empty
     assert K.wfm_coverage(alone, _contacts_for_staffing()) == {
         "contacts_offered": 0, "contacts_in_missing_intervals": 0, "missing_intervals": 0,
-        "alignment": {"as_exported": None, "best": None, "best_shift_s": 0, "step_s": 0}}
+        "alignment": {"as_exported": None, "best": None, "best_shift_s": 0, "step_s": 0, "wfm_offered": None,
+                      "contacts_offered": None}}

@@ -1585,29 +1585,35 @@ def test_contacts_in_intervals_the_wfm_export_lacks_are_flagged():
     assert check(["2026-03-02", "2026-03-03"]).status == "pass"
 
 
+#: contacts of queue V over 2 and 3 March, a volume per opening hour that varies (20 to 100)
+_WFM_VOLUME = {(d, h): 20 + ((h * 7 + d) % 11) * 8 for d in (2, 3) for h in range(8, 18)}
+_WFM_CONTACTS = [_contact(i, day=f"2026-03-0{d}", hour=h, queue="V")
+                 for i, (d, h) in enumerate((d, h) for (d, h), n in _WFM_VOLUME.items() for _ in range(n))]
+
+
+def _wfm_checks(late_minutes=0, scale=1.0, rows_of=None, **thresholds):
+    """Readiness of ``_WFM_CONTACTS`` against a WFM export of V's opening-hour half hours whose
+    offered volumes are those contacts' x ``scale``, its times ``late_minutes`` late."""
+    inputs = _inputs(rows_of or _WFM_CONTACTS)
+    rows = []
+    for d in (2, 3):
+        for h in range(8, 18):  # the opening hours' intervals, as a WFM export gives them
+            for m in (0, 30):
+                start = datetime(2026, 3, d, h, m) + pd.Timedelta(minutes=late_minutes)
+                rows.append({"queue": "V", "interval_start": f"{start:%Y-%m-%d %H:%M}", "interval_minutes": 30,
+                             "offered": round(_WFM_VOLUME[(d, h)] * scale) if m == 0 else 0, "staffed_agents": 2.0})
+    table = canonical_memtable("intervals", rows)
+    inputs["intervals"] = TableInputs("intervals", table, set(TABLES["intervals"].names))
+    engagement = _engagement(readiness={"thresholds": thresholds}) if thresholds else _engagement()
+    return _by_id(assess_tables(engagement, inputs, now=NOW))
+
+
 def test_wfm_intervals_in_another_timezone_than_the_contacts_are_flagged():
     # a WFM export written in UTC (or labelling each interval by its end) for contacts read in
     # local time: the generated month with its WFM times an hour late paired every interval with
     # the contacts of the hour before; readiness said only that 23.2% of the offered contacts
     # entered intervals the export does not have, and its fix was to "export every interval"
-    volume = {(d, h): 20 + ((h * 7 + d) % 11) * 8 for d in (2, 3) for h in range(8, 18)}
-    slots = [(d, h) for (d, h), n in volume.items() for _ in range(n)]
-    contacts = [_contact(i, day=f"2026-03-0{d}", hour=h, queue="V") for i, (d, h) in enumerate(slots)]
-
-    def check(late_minutes=0, rows_of=None, **thresholds):
-        inputs = _inputs(rows_of or contacts)
-        rows = []
-        for d in (2, 3):
-            for h in range(8, 18):  # the opening hours' intervals, as a WFM export gives them
-                for m in (0, 30):
-                    start = datetime(2026, 3, d, h, m) + pd.Timedelta(minutes=late_minutes)
-                    rows.append({"queue": "V", "interval_start": f"{start:%Y-%m-%d %H:%M}", "interval_minutes": 30,
-                                 "offered": volume.get((d, h), 0) if m == 0 else 0, "staffed_agents": 2.0})
-        inputs["intervals"] = TableInputs("intervals", canonical_memtable("intervals", rows),
-                                          set(TABLES["intervals"].names))
-        engagement = _engagement(readiness={"thresholds": thresholds}) if thresholds else _engagement()
-        return _by_id(assess_tables(engagement, inputs, now=NOW))
-
+    volume, contacts, check = _WFM_VOLUME, _WFM_CONTACTS, _wfm_checks
     assert sum(volume.values()) == len(contacts) >= 1000
     fine = check()["intervals.aligned_with_contacts"]
     assert fine.status == "pass" and fine.result["details"]["best_shift_s"] == 0
@@ -1637,6 +1643,30 @@ def test_wfm_intervals_in_another_timezone_than_the_contacts_are_flagged():
                         "that never vary: too little to line them up")
 
 
+def test_wfm_offered_volumes_that_are_not_the_contacts_are_flagged():
+    # a WFM export counting every contact twice (the generated month with its WFM volumes
+    # doubled): Erlang C staffed for twice the demand, 69.4% of intervals read under-staffed
+    # against 64.6%, and nothing said the volumes disagreed with the contacts
+    doubled = _wfm_checks(scale=2)["intervals.offered_matches_contacts"]
+    assert (doubled.status, doubled.severity, doubled.diagnostics) == ("fail", "warning", ["aht"])
+    n = len(_WFM_CONTACTS)
+    assert doubled.finding == (
+        f"the WFM export offers {2 * n:,} contacts in its intervals where {n:,} offered contacts entered the same "
+        "queues in them (2.00 times): the WFM export may count other contacts (every channel, transfers into the "
+        "queue) or count them twice")
+    assert "map sources.intervals.columns.offered" in doubled.consequence
+    assert _wfm_checks(scale=0.5)["intervals.offered_matches_contacts"].status == "fail"
+    # transfers into a queue move it by a fraction; an export late by an hour is compared lined up
+    assert _wfm_checks(scale=1.4)["intervals.offered_matches_contacts"].status == "pass"
+    late = _wfm_checks(late_minutes=60)["intervals.offered_matches_contacts"]
+    assert late.status == "pass"
+    assert late.result["values"].endswith("(1.00 times), its times moved 1 h earlier to line them up")
+    assert _wfm_checks(scale=2, **{"intervals.offered_matches_contacts": 2.5})[
+        "intervals.offered_matches_contacts"].status == "pass"
+    few = _wfm_checks(scale=2, rows_of=_WFM_CONTACTS[:999])["intervals.offered_matches_contacts"]
+    assert few.status == "not evaluated" and few.note.startswith("999 offered contacts in the queues")
+
+
 def test_a_generated_month_whose_wfm_times_are_read_in_another_timezone_fails_on_them(tmp_path):
     # the WFM export's local London times read as New York's: 4 h late from 8 March (the US
     # clocks change three weeks before the UK's), 5 h before and from 29 March
@@ -1664,6 +1694,10 @@ def test_capacity_alignment_finds_the_move_that_fits():
     late = wfm.assign(_start_s=wfm["_start_s"] + 3600)
     a = _alignment(demand, late, 1800, 14)
     assert (a["best_shift_s"], round(a["best"], 6)) == (-3600, 1.0) and a["as_exported"] < 0.5
+    # the volumes over the export's intervals, lined up: 19 contacts each way, 38 offered when doubled
+    assert (a["wfm_offered"], a["contacts_offered"]) == (19.0, 19.0)
+    doubled = _alignment(demand, late.assign(offered=late["offered"] * 2), 1800, 14)
+    assert (doubled["wfm_offered"], doubled["contacts_offered"]) == (38.0, 19.0)
     # beyond the largest move it is not found; a queue the WFM export lacks is not counted
     assert _alignment(demand, late, 1800, 0.5)["best_shift_s"] != -3600
     assert _alignment(demand.assign(_q="C"), wfm, 1800, 14)["best"] is None

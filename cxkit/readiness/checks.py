@@ -1063,6 +1063,33 @@ def _intervals_aligned_check(rule: Rule, cover: dict[str, Any]) -> dict[str, Any
                        "details": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in a.items()}}}
 
 
+def _intervals_volume_check(rule: Rule, cover: dict[str, Any]) -> dict[str, Any]:
+    """Does the WFM export's offered volume match the contacts that entered its queues? Erlang C's
+    requirement is computed from the export's offered volumes, so an export that counts other
+    contacts (every channel, transfers into the queue) or counts them twice staffs for demand
+    the contacts do not show. The two volumes over the intervals the export has, lined up at the
+    best move (:func:`cxkit.capacity._alignment`); fails when one is more than ``max_factor``
+    times the other. ``min_contacts`` offered contacts in the WFM's queues are needed to judge."""
+    kw = rule.kwargs
+    a, of, least = cover["alignment"], cover["contacts_offered"], int(kw.get("min_contacts", 1000))
+    wfm, seen = a.get("wfm_offered"), a.get("contacts_offered")
+    if of < least or not seen or wfm is None:
+        few = f"{of:,} offered contacts" if of else "no offered contact"
+        return {"success": None, "result": None,
+                "note": f"{few} in the queues the WFM export names (fewer than {least:,}) or none in its intervals: "
+                        "too few to compare the volumes"}
+    ratio, factor = wfm / seen, float(kw["max_factor"])
+    values = (f"the WFM export offers {wfm:,.0f} contacts in its intervals where {seen:,.0f} offered contacts entered "
+              f"the same queues in them ({ratio:.2f} times)")
+    if a["best_shift_s"]:
+        way = "earlier" if a["best_shift_s"] < 0 else "later"
+        values += f", its times moved {_hours(a['best_shift_s'])} {way} to line them up"
+    fits = 1 / factor <= ratio <= factor
+    return {"success": fits,
+            "result": {"observed_value": round(ratio, 4), "unexpected_count": 0 if fits else int(seen),
+                       "unexpected_percent": None, "denominator": int(seen), "values": values}}
+
+
 def _loader_check(rule: Rule, counts: dict[str, Any], identifiers: IdentifierSet | None = None) -> dict[str, Any]:
     kind = rule.type
     values = ""
@@ -1405,7 +1432,8 @@ def run_checks(
                 res = _scale_direction_check(r, ti.table, ti.mapped)
                 out[r.id] = _result(r, blocking, res["success"], res["result"], res.get("note"))
         wfm_checks = {"cxkit_intervals_cover_contacts": _intervals_cover_check,
-                      "cxkit_intervals_aligned": _intervals_aligned_check}
+                      "cxkit_intervals_aligned": _intervals_aligned_check,
+                      "cxkit_intervals_volume": _intervals_volume_check}
         cover: dict[str, Any] | None = None
         for r in rules:
             if r.type in wfm_checks and r.id not in out:
