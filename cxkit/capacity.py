@@ -388,8 +388,8 @@ def _alignment(demand: pd.DataFrame, offered: pd.DataFrame, step: int, max_hours
     at equal fits the smallest move). Every queue of the export and every interval between the
     first and the last of either count, a missing one as 0. Correlations are None when either
     count never varies. ``wfm_offered`` and ``contacts_offered``: the two volumes over the
-    intervals the export has, lined up at the best move (the contacts of intervals it lacks are
-    the coverage check's)."""
+    intervals the export has, lined up at the best move, or as exported when none can be fitted
+    (the contacts of intervals it lacks are the coverage check's)."""
     out: dict[str, Any] = {"as_exported": None, "best": None, "best_shift_s": 0, "step_s": step,
                            "wfm_offered": None, "contacts_offered": None}
     if demand.empty or offered.empty or step <= 0:
@@ -411,6 +411,12 @@ def _alignment(demand: pd.DataFrame, offered: pd.DataFrame, step: int, max_hours
     np.add.at(w, (offered["queue"].map(queues).to_numpy(), at), offered["offered"].to_numpy(dtype=float))
     has = np.zeros(w.shape, dtype=bool)
     has[offered["queue"].map(queues).to_numpy(), at] = True
+
+    def volumes(s: int) -> dict[str, float]:
+        rows = has[:, k - s:k - s + slots]
+        return {"wfm_offered": float(w[:, k - s:k - s + slots][rows].sum()), "contacts_offered": float(d[rows].sum())}
+
+    out.update(volumes(0))  # as exported, when no move can be fitted (a count that never varies)
     x = d.ravel()
     if x.std() == 0:
         return out
@@ -424,9 +430,7 @@ def _alignment(demand: pd.DataFrame, offered: pd.DataFrame, step: int, max_hours
         return out
     best = max(fits, key=lambda s: (round(fits[s], 9), -abs(s)))
     # the volumes compared over the intervals the export has, lined up at the best move
-    rows = has[:, k - best:k - best + slots]
-    out.update(as_exported=fits.get(0), best=fits[best], best_shift_s=best * step,
-               wfm_offered=float(w[:, k - best:k - best + slots][rows].sum()), contacts_offered=float(d[rows].sum()))
+    out.update(as_exported=fits.get(0), best=fits[best], best_shift_s=best * step, **volumes(best))
     return out
 
 

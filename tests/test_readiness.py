@@ -1639,8 +1639,10 @@ def test_wfm_intervals_in_another_timezone_than_the_contacts_are_flagged():
     assert check(60, **{"intervals.aligned_with_contacts": 0.99})["intervals.aligned_with_contacts"].status == "pass"
     few = check(60, rows_of=contacts[:999])["intervals.aligned_with_contacts"]
     assert few.status == "not evaluated"
-    assert few.note == ("999 offered contacts in the queues the WFM export names (fewer than 1,000) or offered volumes "
-                        "that never vary: too little to line them up")
+    assert few.note == ("999 offered contacts in the queues the WFM export names, fewer than 1,000: too few to "
+                        "compare with it")
+    flat = check(rows_of=None, scale=0)["intervals.aligned_with_contacts"]  # offered 0 everywhere: nothing to line up
+    assert flat.status == "not evaluated" and flat.note.startswith("the WFM export's offered volumes never vary")
 
 
 def test_wfm_offered_volumes_that_are_not_the_contacts_are_flagged():
@@ -1665,6 +1667,11 @@ def test_wfm_offered_volumes_that_are_not_the_contacts_are_flagged():
         "intervals.offered_matches_contacts"].status == "pass"
     few = _wfm_checks(scale=2, rows_of=_WFM_CONTACTS[:999])["intervals.offered_matches_contacts"]
     assert few.status == "not evaluated" and few.note.startswith("999 offered contacts in the queues")
+    # an offered column of zeros (mapped from an empty column) staffs for no demand: compared as exported
+    zero = _wfm_checks(scale=0)["intervals.offered_matches_contacts"]
+    assert zero.status == "fail" and zero.finding.startswith(
+        f"the WFM export offers 0 contacts in its intervals where {n:,} offered contacts entered the same queues in "
+        "them (0.00 times)")
 
 
 def test_a_generated_month_whose_wfm_times_are_read_in_another_timezone_fails_on_them(tmp_path):

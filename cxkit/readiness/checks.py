@@ -1030,6 +1030,12 @@ def _hours(seconds: float) -> str:
     return " ".join(p for p in (f"{h} h" if h else "", f"{m} min" if m else "") if p) or "0 min"
 
 
+def _too_few_offered(offered: int, least: int) -> str:
+    """Why a WFM check is not evaluated: too few offered contacts in the export's queues."""
+    few = f"{offered:,} offered contacts" if offered else "no offered contact"
+    return f"{few} in the queues the WFM export names, fewer than {least:,}: too few to compare with it"
+
+
 def _intervals_aligned_check(rule: Rule, cover: dict[str, Any]) -> dict[str, Any]:
     """Do the WFM export's offered volumes line up with the contacts' queue entries in time? A WFM
     export written in UTC for a centre whose contacts are read in local time (or the other way
@@ -1042,11 +1048,11 @@ def _intervals_aligned_check(rule: Rule, cover: dict[str, Any]) -> dict[str, Any
     ``min_contacts`` offered contacts in the WFM's queues are needed to judge."""
     kw = rule.kwargs
     a, of = cover["alignment"], cover["contacts_offered"]
-    if of < int(kw.get("min_contacts", 1000)) or a["best"] is None:
-        few = f"{of:,} offered contacts" if of else "no offered contact"
+    if of < int(kw.get("min_contacts", 1000)):
+        return {"success": None, "result": None, "note": _too_few_offered(of, int(kw.get("min_contacts", 1000)))}
+    if a["best"] is None:
         return {"success": None, "result": None,
-                "note": f"{few} in the queues the WFM export names (fewer than {int(kw.get('min_contacts', 1000)):,}) "
-                        "or offered volumes that never vary: too little to line them up"}
+                "note": "the WFM export's offered volumes never vary from interval to interval: nothing to line up"}
     fit, best, shift = a["as_exported"], a["best"], a["best_shift_s"]
     moved = shift != 0 and best >= float(kw.get("min_corr", 0.5)) and best - (fit or 0.0) >= float(kw["min_gain"])
     shown = "none" if fit is None else f"{fit:.2f}"
@@ -1073,11 +1079,12 @@ def _intervals_volume_check(rule: Rule, cover: dict[str, Any]) -> dict[str, Any]
     kw = rule.kwargs
     a, of, least = cover["alignment"], cover["contacts_offered"], int(kw.get("min_contacts", 1000))
     wfm, seen = a.get("wfm_offered"), a.get("contacts_offered")
-    if of < least or not seen or wfm is None:
-        few = f"{of:,} offered contacts" if of else "no offered contact"
+    if of < least:
+        return {"success": None, "result": None, "note": _too_few_offered(of, least)}
+    if not seen or wfm is None:
         return {"success": None, "result": None,
-                "note": f"{few} in the queues the WFM export names (fewer than {least:,}) or none in its intervals: "
-                        "too few to compare the volumes"}
+                "note": "no offered contact entered the WFM export's queues in the intervals it has: nothing to "
+                        "compare"}
     ratio, factor = wfm / seen, float(kw["max_factor"])
     values = (f"the WFM export offers {wfm:,.0f} contacts in its intervals where {seen:,.0f} offered contacts entered "
               f"the same queues in them ({ratio:.2f} times)")
