@@ -407,10 +407,10 @@ def _alignment(demand: pd.DataFrame, offered: pd.DataFrame, step: int, max_hours
     w = np.zeros((len(queues), slots + 2 * k))
     np.add.at(d, (demand["_q"].map(queues).to_numpy(), ((demand["_b"] - t0) // step).to_numpy(dtype=np.int64)),
               demand["contacts_offered"].to_numpy(dtype=float))
-    at = ((offered["_start_s"] - t0) // step + k).to_numpy(dtype=np.int64)
-    np.add.at(w, (offered["queue"].map(queues).to_numpy(), at), offered["offered"].to_numpy(dtype=float))
+    cells = (offered["queue"].map(queues).to_numpy(), ((offered["_start_s"] - t0) // step + k).to_numpy(dtype=np.int64))
+    np.add.at(w, cells, offered["offered"].to_numpy(dtype=float))
     has = np.zeros(w.shape, dtype=bool)
-    has[offered["queue"].map(queues).to_numpy(), at] = True
+    has[cells] = True
 
     def volumes(s: int) -> dict[str, float]:
         rows = has[:, k - s:k - s + slots]

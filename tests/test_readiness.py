@@ -1613,11 +1613,10 @@ def test_wfm_intervals_in_another_timezone_than_the_contacts_are_flagged():
     # local time: the generated month with its WFM times an hour late paired every interval with
     # the contacts of the hour before; readiness said only that 23.2% of the offered contacts
     # entered intervals the export does not have, and its fix was to "export every interval"
-    volume, contacts, check = _WFM_VOLUME, _WFM_CONTACTS, _wfm_checks
-    assert sum(volume.values()) == len(contacts) >= 1000
-    fine = check()["intervals.aligned_with_contacts"]
+    assert sum(_WFM_VOLUME.values()) == len(_WFM_CONTACTS) >= 1000
+    fine = _wfm_checks()["intervals.aligned_with_contacts"]
     assert fine.status == "pass" and fine.result["details"]["best_shift_s"] == 0
-    late = check(60)
+    late = _wfm_checks(60)
     moved = late["intervals.aligned_with_contacts"]
     assert (moved.status, moved.severity, moved.diagnostics, moved.figures) == (
         "fail", "warning", ["aht"], ["staffing", "service_level_by_gap"])
@@ -1625,7 +1624,7 @@ def test_wfm_intervals_in_another_timezone_than_the_contacts_are_flagged():
     assert a["best_shift_s"] == -3600 and a["best"] == 1.0 and a["as_exported"] <= 0.8
     assert moved.finding == (
         "the WFM export's offered volumes line up with the contacts' queue entries when its times move 1 h earlier "
-        f"(correlation 1.00 per queue and interval, against {a['as_exported']:.2f} as exported, {len(contacts):,} "
+        f"(correlation 1.00 per queue and interval, against {a['as_exported']:.2f} as exported, {len(_WFM_CONTACTS):,} "
         "offered contacts): the WFM times may be in another timezone than the contacts', or label each interval by "
         "its end")
     assert "sources.intervals.timezone" in moved.consequence
@@ -1633,15 +1632,17 @@ def test_wfm_intervals_in_another_timezone_than_the_contacts_are_flagged():
     cover = late["intervals.cover_contacts"]
     assert cover.status == "fail"
     assert cover.consequence.startswith("these intervals may be in the export at another time")
-    early = check(-90)["intervals.aligned_with_contacts"]
+    early = _wfm_checks(-90)["intervals.aligned_with_contacts"]
     assert early.status == "fail" and "move 1 h 30 min later" in early.finding
     # a move that does not fit better by the threshold passes; too few contacts are not judged
-    assert check(60, **{"intervals.aligned_with_contacts": 0.99})["intervals.aligned_with_contacts"].status == "pass"
-    few = check(60, rows_of=contacts[:999])["intervals.aligned_with_contacts"]
+    strict = _wfm_checks(60, **{"intervals.aligned_with_contacts": 0.99})
+    assert strict["intervals.aligned_with_contacts"].status == "pass"
+    few = _wfm_checks(60, rows_of=_WFM_CONTACTS[:999])["intervals.aligned_with_contacts"]
     assert few.status == "not evaluated"
     assert few.note == ("999 offered contacts in the queues the WFM export names, fewer than 1,000: too few to "
                         "compare with it")
-    flat = check(rows_of=None, scale=0)["intervals.aligned_with_contacts"]  # offered 0 everywhere: nothing to line up
+    # offered 0 everywhere: nothing to line up
+    flat = _wfm_checks(scale=0)["intervals.aligned_with_contacts"]
     assert flat.status == "not evaluated" and flat.note.startswith("the WFM export's offered volumes never vary")
 
 

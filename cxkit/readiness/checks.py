@@ -925,8 +925,8 @@ def _scale_top_check(rule: Rule, t: ir.Table) -> dict[str, Any]:
                        "denominator": n, "values": f"the highest is {shown}"}}
 
 
-#: What each answer is called in a scale-direction finding ("ces falls as csat rises")
-_ANSWER_WORDS = {"csat": "csat", "nps": "nps", "ces": "ces", "resolved": "the resolved answer (no 0, yes 1)"}
+#: What an answer other than a rating is called in a scale-direction finding (a rating by its name)
+_ANSWER_WORDS = {"resolved": "the resolved answer (no 0, yes 1)"}
 
 
 def _scale_direction_check(rule: Rule, surveys: ir.Table, mapped: set[str]) -> dict[str, Any]:
@@ -941,16 +941,16 @@ def _scale_direction_check(rule: Rule, surveys: ir.Table, mapped: set[str]) -> d
     ``min_pairs`` responses or more is at ``max_corr`` or below. ``column`` may be ``resolved``
     itself (a question such as "did you need to contact us again?" mapped yes to resolved),
     judged against the ratings. One aggregate of sums."""
-    from cxkit.perception import SCALES
+    from cxkit.perception import SCALES, _valid
 
     kw = rule.kwargs
     col, min_pairs, max_corr = kw["column"], int(kw.get("min_pairs", 100)), float(kw.get("max_corr", -0.2))
 
     def answers(name: str) -> ir.FloatingValue:
-        if name == "resolved":
-            return surveys.resolved.cast("float64")
-        x = surveys[name].cast("float64")
-        return ibis.ifelse(x.between(float(SCALES[name]["low"]), float(SCALES[name]["high"])), x, ibis.null("float64"))
+        return surveys.resolved.cast("float64") if name == "resolved" else _valid(surveys[name], name)
+
+    def words(name: str) -> str:
+        return _ANSWER_WORDS.get(name, name)
 
     others = [a for a in (*SCALES, "resolved") if a != col and a in mapped]
     if not others:
@@ -979,13 +979,13 @@ def _scale_direction_check(rule: Rule, surveys: ir.Table, mapped: set[str]) -> d
                 "note": f"fewer than {min_pairs} responses (readiness.thresholds.{rule.id}) answer {col} and another "
                         f"of {', '.join(others)} with answers that vary: too few to tell the direction of the scale"}
     against = all(r <= max_corr for r, _ in judged.values())
-    parts = [f"{_ANSWER_WORDS[a]} (correlation {r:+.2f} over {n:,} responses answering both)"
+    parts = [f"{words(a)} (correlation {r:+.2f} over {n:,} responses answering both)"
              for a, (r, n) in judged.items()]
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     if against:
-        values = f"{_ANSWER_WORDS[col]} falls as {listed} rise{'s' if len(parts) == 1 else ''}"
+        values = f"{words(col)} falls as {listed} rise{'s' if len(parts) == 1 else ''}"
     else:
-        values = f"{_ANSWER_WORDS[col]} against {listed}"
+        values = f"{words(col)} against {listed}"
     n = max(n for _, n in judged.values())
     out: dict[str, Any] = {
         "observed_value": round(max(r for r, _ in judged.values()), 4), "unexpected_count": n if against else 0,
@@ -993,7 +993,7 @@ def _scale_direction_check(rule: Rule, surveys: ir.Table, mapped: set[str]) -> d
         "details": {a: {"r": round(r, 4), "responses": n} for a, (r, n) in judged.items()}}
     if against and len(judged) == 1:
         (other,) = judged
-        out["consequence"] = (f"{rule.meta.get('consequence', '')}. With {_ANSWER_WORDS[other]} the only answer to "
+        out["consequence"] = (f"{rule.meta.get('consequence', '')}. With {words(other)} the only answer to "
                               f"compare with, either scale may be the one written the other way round: check both")
     return {"success": not against, "result": out}
 
@@ -1024,10 +1024,12 @@ def _intervals_cover_check(rule: Rule, cover: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _hours(seconds: float) -> str:
-    """``5400`` -> ``'1 h 30 min'``, ``1800`` -> ``'30 min'``, ``3600`` -> ``'1 h'``."""
+def _move(seconds: float) -> str:
+    """A move of the WFM times in words: ``-5400`` -> ``'1 h 30 min earlier'``, ``1800`` ->
+    ``'30 min later'``."""
     h, m = divmod(round(abs(seconds) / 60), 60)
-    return " ".join(p for p in (f"{h} h" if h else "", f"{m} min" if m else "") if p) or "0 min"
+    size = " ".join(p for p in (f"{h} h" if h else "", f"{m} min" if m else "") if p) or "0 min"
+    return f"{size} {'earlier' if seconds < 0 else 'later'}"
 
 
 def _too_few_offered(offered: int, least: int) -> str:
@@ -1047,9 +1049,9 @@ def _intervals_aligned_check(rule: Rule, cover: dict[str, Any]) -> dict[str, Any
     that fit, ``min_corr`` or more, beats the fit as exported by ``min_gain`` or more;
     ``min_contacts`` offered contacts in the WFM's queues are needed to judge."""
     kw = rule.kwargs
-    a, of = cover["alignment"], cover["contacts_offered"]
-    if of < int(kw.get("min_contacts", 1000)):
-        return {"success": None, "result": None, "note": _too_few_offered(of, int(kw.get("min_contacts", 1000)))}
+    a, of, least = cover["alignment"], cover["contacts_offered"], int(kw.get("min_contacts", 1000))
+    if of < least:
+        return {"success": None, "result": None, "note": _too_few_offered(of, least)}
     if a["best"] is None:
         return {"success": None, "result": None,
                 "note": "the WFM export's offered volumes never vary from interval to interval: nothing to line up"}
@@ -1057,9 +1059,8 @@ def _intervals_aligned_check(rule: Rule, cover: dict[str, Any]) -> dict[str, Any
     moved = shift != 0 and best >= float(kw.get("min_corr", 0.5)) and best - (fit or 0.0) >= float(kw["min_gain"])
     shown = "none" if fit is None else f"{fit:.2f}"
     if moved:
-        way = "earlier" if shift < 0 else "later"
         values = (f"the WFM export's offered volumes line up with the contacts' queue entries when its times move "
-                  f"{_hours(shift)} {way} (correlation {best:.2f} per queue and interval, against {shown} as "
+                  f"{_move(shift)} (correlation {best:.2f} per queue and interval, against {shown} as "
                   f"exported, {of:,} offered contacts)")
     else:
         values = f"correlation {shown} per queue and interval as exported ({best:.2f} at best, {of:,} offered contacts)"
@@ -1089,8 +1090,7 @@ def _intervals_volume_check(rule: Rule, cover: dict[str, Any]) -> dict[str, Any]
     values = (f"the WFM export offers {wfm:,.0f} contacts in its intervals where {seen:,.0f} offered contacts entered "
               f"the same queues in them ({ratio:.2f} times)")
     if a["best_shift_s"]:
-        way = "earlier" if a["best_shift_s"] < 0 else "later"
-        values += f", its times moved {_hours(a['best_shift_s'])} {way} to line them up"
+        values += f", its times moved {_move(a['best_shift_s'])} to line them up"
     fits = 1 / factor <= ratio <= factor
     return {"success": fits,
             "result": {"observed_value": round(ratio, 4), "unexpected_count": 0 if fits else int(seen),
