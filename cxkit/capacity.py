@@ -47,6 +47,7 @@ __all__ = [
     "staffing_summary",
     "service_level_by_gap",
     "wfm_coverage",
+    "interval_spacing",
     "GAP_BANDS",
 ]
 
@@ -377,6 +378,29 @@ def wfm_coverage(intervals: ir.Table, contacts: ir.Table, *, max_shift_hours: fl
     return {"contacts_offered": int(demand["contacts_offered"].sum()),
             "contacts_in_missing_intervals": int(absent["contacts_offered"].sum()), "missing_intervals": len(absent),
             "alignment": _alignment(demand, present, step, max_shift_hours)}
+
+
+def interval_spacing(intervals: ir.Table) -> dict[str, Any]:
+    """How the WFM export's intervals follow each other in each queue, against the length
+    ``interval_minutes`` gives them: ``length_s`` (the grid's length, :func:`_grid`),
+    ``followed`` (its intervals with a later one in their queue), ``spacing_s`` (the most common
+    time from one's start to the next's: at equal counts the shortest) and ``at_spacing`` (how
+    many are followed after that time). In an export read with its own length the spacing is the
+    length; 15-minute rows read as 30 (``interval_minutes`` absent and defaulting to 30) are
+    spaced 900 s with a length of 1,800 s. A start repeated in a queue is the key check's."""
+    none: dict[str, Any] = {"length_s": None, "followed": 0, "spacing_s": None, "at_spacing": 0}
+    grid = _grid(intervals.filter(intervals.queue.notnull() & intervals.interval_start.notnull()))
+    if grid is None:
+        return none
+    iv, _, step, _ = grid
+    after = iv._start_s.lead().over(ibis.window(group_by=iv.queue, order_by=iv._start_s)) - iv._start_s
+    gaps = iv.select(_gap=after).filter(ibis._._gap > 0)
+    counts = gaps.group_by("_gap").aggregate(_n=gaps.count()).execute()
+    if counts.empty:
+        return {**none, "length_s": step}
+    top = counts.sort_values(["_n", "_gap"], ascending=[False, True]).iloc[0]
+    return {"length_s": step, "followed": int(counts["_n"].sum()), "spacing_s": int(top["_gap"]),
+            "at_spacing": int(top["_n"])}
 
 
 def _alignment(demand: pd.DataFrame, offered: pd.DataFrame, step: int, max_hours: float) -> dict[str, Any]:

@@ -1675,6 +1675,74 @@ def test_wfm_offered_volumes_that_are_not_the_contacts_are_flagged():
         "them (0.00 times)")
 
 
+def _spacing_checks(every_minutes, read_minutes, days=3, **thresholds):
+    """Readiness of a WFM export of V's opening hours (8:00-18:00) on ``days`` days in rows
+    ``every_minutes`` apart, each read as ``read_minutes`` long (None: interval_minutes absent,
+    read as its default)."""
+    inputs = _inputs(_WFM_CONTACTS)
+    rows = [{"queue": "V", "interval_start": f"2026-03-0{d} {h:02d}:{m:02d}", "offered": 3, "staffed_agents": 2.0,
+             **({} if read_minutes is None else {"interval_minutes": read_minutes})}
+            for d in range(2, 2 + days) for h in range(8, 18) for m in range(0, 60, every_minutes)]
+    inputs["intervals"] = TableInputs("intervals", canonical_memtable("intervals", rows),
+                                      set(TABLES["intervals"].names) - ({"interval_minutes"} if read_minutes is None
+                                                                         else set()))
+    engagement = _engagement(readiness={"thresholds": thresholds}) if thresholds else _engagement()
+    return _by_id(assess_tables(engagement, inputs, now=NOW))
+
+
+def test_wfm_intervals_read_at_another_length_than_theirs_are_flagged():
+    # a WFM export in 15-minute rows without an interval length column, read at the default 30
+    # minutes (the generated month split in quarters): Erlang C read each quarter's offered
+    # contacts as arriving over half an hour and the staffed hours doubled (2,927 against
+    # 1,463.5 agent hours), 40.3% of the intervals read under-staffed against 53.9%, and every
+    # check passed
+    check = "intervals.interval_minutes.matches_spacing"
+    quarters = _spacing_checks(15, None)[check]
+    assert (quarters.status, quarters.severity, quarters.diagnostics) == ("fail", "warning", ["aht"])
+    assert quarters.figures == ["staffing", "service_level_by_gap"]
+    # 3 days of 40 quarters: 119 followed by another, 2 of them across the night
+    assert quarters.finding == (
+        "117 of the 119 WFM intervals followed by another of their queue (98.3%) are followed 15 min after they "
+        "start, and interval_minutes gives them 30 min: interval_minutes may be mapped to another length than the "
+        "export's, or be absent from the export and read as its default, 30 min")
+    assert quarters.consequence.endswith(
+        'Fix: map sources.intervals.columns.interval_minutes to the export\'s interval length (e.g. {sql: "15"}, '
+        "when every row is 15 minutes long): read at 30 minutes, the traffic of each interval, and with it the "
+        "agents required, is half what its rows say")
+    assert _spacing_checks(15, 15)[check].status == "pass"
+    assert _spacing_checks(30, None, days=6)[check].status == "pass"  # 119 followed, as above
+    # half-hour rows mapped as 15 minutes: twice the traffic, and not the default's words
+    halves = _spacing_checks(30, 15, days=6)[check]
+    assert halves.status == "fail" and halves.finding.endswith("may be mapped to another length than the export's")
+    assert "is twice what its rows say" in halves.consequence
+    assert _spacing_checks(15, None, **{check: 0.99})[check].status == "pass"  # 98.3% under the share asked
+    few = _spacing_checks(15, None, days=1)[check]
+    assert few.status == "not evaluated" and few.note == (
+        "39 WFM intervals are followed by another of their queue, fewer than 100: too few to read their spacing")
+
+
+def test_a_generated_month_whose_wfm_length_is_mapped_wrong_fails_on_it(tmp_path):
+    # the month's half-hour WFM rows mapped as 15 minutes long: half of each queue's contacts
+    # entered quarters the export seemed to lack, and its volumes read 1.96 times the contacts';
+    # both checks now give the length as the cause, with its fix
+    engagement, _ = _generated(tmp_path, [])
+    spec = yaml.safe_load(engagement.read_text())
+    spec["sources"]["intervals"] = {**spec["sources"]["intervals"], "columns": {"interval_minutes": {"sql": "15"}}}
+    engagement.write_text(yaml.safe_dump(spec))
+    checks = {c.id: c for c in validate(engagement, tmp_path / "out", data_docs=False).readiness.results}
+    spacing = checks["intervals.interval_minutes.matches_spacing"]
+    assert spacing.status == "fail" and "followed 30 min after they start, and interval_minutes gives them 15 min" in (
+        spacing.finding)
+    cover = checks["intervals.cover_contacts"]
+    assert cover.status == "fail" and cover.consequence.startswith(
+        f"the WFM intervals may be read at another length than theirs ({spacing.finding}): {spacing.consequence}")
+    del spec["sources"]["intervals"]["columns"]
+    engagement.write_text(yaml.safe_dump(spec))
+    checks = {c.id: c for c in validate(engagement, tmp_path / "out1", data_docs=False).readiness.results}
+    assert checks["intervals.interval_minutes.matches_spacing"].status == "pass"
+    assert checks["intervals.cover_contacts"].status == "pass"
+
+
 def test_a_generated_month_whose_wfm_times_are_read_in_another_timezone_fails_on_them(tmp_path):
     # the WFM export's local London times read as New York's: 4 h late from 8 March (the US
     # clocks change three weeks before the UK's), 5 h before and from 29 March

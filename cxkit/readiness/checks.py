@@ -1007,6 +1007,13 @@ def _wfm_coverage(intervals: ir.Table, ctx: _Context) -> dict[str, Any]:
     return capacity.wfm_coverage(intervals, c.filter(_in_period(c, ctx.engagement)))
 
 
+def _interval_spacing(intervals: ir.Table) -> dict[str, Any]:
+    """How the WFM intervals follow each other in each queue (:func:`cxkit.capacity.interval_spacing`)."""
+    from cxkit import capacity
+
+    return capacity.interval_spacing(intervals)
+
+
 def _intervals_cover_check(rule: Rule, cover: dict[str, Any]) -> dict[str, Any]:
     """Offered contacts of the period, in the queues the WFM export names, that entered a queue in
     an interval the export does not have (:func:`cxkit.capacity.wfm_coverage`): demand the
@@ -1027,15 +1034,58 @@ def _intervals_cover_check(rule: Rule, cover: dict[str, Any]) -> dict[str, Any]:
 def _move(seconds: float) -> str:
     """A move of the WFM times in words: ``-5400`` -> ``'1 h 30 min earlier'``, ``1800`` ->
     ``'30 min later'``."""
+    return f"{_span(seconds)} {'earlier' if seconds < 0 else 'later'}"
+
+
+def _span(seconds: float) -> str:
+    """A length of time in hours and minutes: ``5400`` -> ``'1 h 30 min'``, ``900`` -> ``'15 min'``."""
     h, m = divmod(round(abs(seconds) / 60), 60)
-    size = " ".join(p for p in (f"{h} h" if h else "", f"{m} min" if m else "") if p) or "0 min"
-    return f"{size} {'earlier' if seconds < 0 else 'later'}"
+    return " ".join(p for p in (f"{h} h" if h else "", f"{m} min" if m else "") if p) or "0 min"
 
 
 def _too_few_offered(offered: int, least: int) -> str:
     """Why a WFM check is not evaluated: too few offered contacts in the export's queues."""
     few = f"{offered:,} offered contacts" if offered else "no offered contact"
     return f"{few} in the queues the WFM export names, fewer than {least:,}: too few to compare with it"
+
+
+#: the interval length of a WFM row without ``interval_minutes`` (its default in the schema), in seconds
+_DEFAULT_INTERVAL_S = 60 * next(c.default for c in TABLES["intervals"].columns if c.name == "interval_minutes")
+
+
+def _intervals_spacing_check(rule: Rule, spacing: dict[str, Any]) -> dict[str, Any]:
+    """Do the WFM intervals follow each other at the length ``interval_minutes`` gives them?
+    Erlang C spreads each interval's offered contacts over that length and the staffed hours
+    count its agents over it: 15-minute rows read as 30 (the column absent, its default 30) halve
+    the traffic and double the hours. Fails when ``min_share`` or more of the intervals followed
+    by another of their queue start one same time after the previous one
+    (:func:`cxkit.capacity.interval_spacing`) and that time is not the length; ``min_followed``
+    such intervals are needed to judge."""
+    kw = rule.kwargs
+    n, least = spacing["followed"], int(kw.get("min_followed", 100))
+    if n < least:
+        few = f"{n:,} WFM intervals are" if n != 1 else "1 WFM interval is"
+        return {"success": None, "result": None,
+                "note": f"{few} followed by another of their queue, fewer than {least:,}: too few to read their "
+                        "spacing"}
+    step, gap, at = spacing["length_s"], spacing["spacing_s"], spacing["at_spacing"]
+    share = at / n
+    off = gap != step and share >= float(kw["min_share"])
+    values = (f"{at:,} of the {n:,} WFM intervals followed by another of their queue ({share:.1%}) are followed "
+              f"{_span(gap)} after they start, and interval_minutes gives them {_span(step)}")
+    out: dict[str, Any] = {"observed_value": round(share, 4), "unexpected_count": at if off else 0,
+                           "unexpected_percent": 100 * share if off else 0.0, "denominator": n, "values": values,
+                           "details": spacing}
+    if off:
+        default = (f", or be absent from the export and read as its default, {_span(step)}"
+                   if step == _DEFAULT_INTERVAL_S else "")
+        out["values"] += f": interval_minutes may be mapped to another length than the export's{default}"
+    if off and gap % 60 == 0:
+        factor = "half" if step == 2 * gap else ("twice" if gap == 2 * step else f"{gap / step:.2f} times")
+        out["consequence"] = (f"{rule.meta.get('consequence', '')} (e.g. {{sql: \"{gap // 60}\"}}, when every row is "
+                              f"{gap // 60} minutes long): read at {step // 60} minutes, the traffic of each "
+                              f"interval, and with it the agents required, is {factor} what its rows say")
+    return {"success": not off, "result": out}
 
 
 def _intervals_aligned_check(rule: Rule, cover: dict[str, Any]) -> dict[str, Any]:
@@ -1438,6 +1488,10 @@ def run_checks(
             if r.type == "cxkit_scale_direction" and r.id not in out:
                 res = _scale_direction_check(r, ti.table, ti.mapped)
                 out[r.id] = _result(r, blocking, res["success"], res["result"], res.get("note"))
+        for r in rules:
+            if r.type == "cxkit_intervals_spacing" and r.id not in out:
+                res = _intervals_spacing_check(r, _interval_spacing(ti.table))
+                out[r.id] = _result(r, blocking, res["success"], res["result"], res.get("note"))
         wfm_checks = {"cxkit_intervals_cover_contacts": _intervals_cover_check,
                       "cxkit_intervals_aligned": _intervals_aligned_check,
                       "cxkit_intervals_volume": _intervals_volume_check}
@@ -1451,12 +1505,19 @@ def run_checks(
                 cover = cover or _wfm_coverage(ti.table, ctx)
                 res = wfm_checks[r.type](r, cover)
                 out[r.id] = _result(r, blocking, res["success"], res["result"], res.get("note"))
-        moved = [out[r.id] for r in rules if r.type == "cxkit_intervals_aligned" and out[r.id].status == "fail"]
+        failed = {r.type: out[r.id] for r in rules if r.id in out and out[r.id].status == "fail"}
+        spaced, moved = failed.get("cxkit_intervals_spacing"), failed.get("cxkit_intervals_aligned")
         for r in rules:
-            if moved and r.type == "cxkit_intervals_cover_contacts" and out[r.id].status == "fail":
+            if r.type not in ("cxkit_intervals_cover_contacts", "cxkit_intervals_volume") or failed.get(r.type) is None:
+                continue
+            if spaced is not None:
+                # rows read at another length than theirs: seen as missing intervals and as other volumes
+                out[r.id].consequence = (f"the WFM intervals may be read at another length than theirs "
+                                         f"({spaced.finding}): {spaced.consequence}")
+            elif moved is not None and r.type == "cxkit_intervals_cover_contacts":
                 # the intervals are in the export, at another time: the fix is the alignment's
-                out[r.id].consequence = (f"these intervals may be in the export at another time ({moved[0].finding}): "
-                                         f"{moved[0].consequence}")
+                out[r.id].consequence = (f"these intervals may be in the export at another time ({moved.finding}): "
+                                         f"{moved.consequence}")
         for r in rules:
             results.append(out.get(r.id) or _result(r, blocking, None, None, f"cxkit has no evaluator for {r.type}"))
     return results, daily
