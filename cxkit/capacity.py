@@ -536,9 +536,8 @@ def interval_staffing(
     f = queue_flags(c, sl_seconds=sl_seconds, short_abandon_s=short_abandon_s)
     demand = f.group_by(["queue", "_bucket"]).aggregate(
         contacts_offered=f.count(where=f.offered), measured_sl_numerator=f.count(where=f.answered_in_sl),
-        _answered=f.count(where=f.answered), _long=f.count(where=f.long_abandon),
+        measured_sl_denominator=f.count(where=f.sl_judged),
     ).execute()
-    demand["measured_sl_denominator"] = demand.pop("_answered") + demand.pop("_long")
     demand = demand.rename(columns={"queue": "_q", "_bucket": "_b"})
     df = iv.select("queue", "interval_start", "offered", "forecast", "scheduled_agents", "staffed_agents", "_start_s",
                    interval_minutes=minutes).execute()

@@ -1099,7 +1099,7 @@ def _service_level(ctx: Context, rule: Rule) -> list[Draft]:
     if target is None:
         raise NotEvaluable("the run has no service-level target (capacity.service_level_target)")
     f = ctx.frame("operations")
-    if not {"channel", "in_sl", "answered", "long_abandons", "sl_threshold_s"} <= set(f.columns):
+    if not {"channel", "in_sl", "sl_judged", "sl_threshold_s"} <= set(f.columns):
         raise NotEvaluable("the operations result has no service-level counts by channel")
     from cxkit.schema import CHANNELS
 
@@ -1110,9 +1110,9 @@ def _service_level(ctx: Context, rule: Rule) -> list[Draft]:
     listed = set(ctx.param("sl_seconds") or {}) - {"default"}
     unknown = sorted({c for c in f["channel"].astype(str) if c not in CHANNELS and c not in listed})
     f = f[~f["channel"].astype(str).isin(unknown)]
-    # the service level's denominator: answered, and abandoned after the short-abandon threshold
-    judged = (pd.to_numeric(f["answered"], errors="coerce").fillna(0)
-              + pd.to_numeric(f["long_abandons"], errors="coerce").fillna(0))
+    # the service level's denominator: answered with a known wait, and abandoned after the
+    # short-abandon threshold (cxkit.operations.queue_flags)
+    judged = pd.to_numeric(f["sl_judged"], errors="coerce").fillna(0)
     f = f.assign(_n=judged)[judged >= ctx.min_n]
     if f.empty and unknown:
         raise NotEvaluable(f"no channel is one of cxkit's codes ({', '.join(CHANNELS)}) or has a threshold of its own "

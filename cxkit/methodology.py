@@ -31,7 +31,9 @@ DEFINITIONS: dict[str, str] = {
     "end of the earlier ones; it ends when no repeat follows (resolved) or the data ends (censored). A "
     "journey under way when the period began is counted from its first contact in the period.",
     "Service level": "Answered within the channel's threshold / (answered + abandoned after the short-"
-    "abandon threshold).",
+    "abandon threshold). A contact whose wait the export does not give is not read as 0 s: answered, it "
+    "is left out of the service level and the speed of answer; abandoned, it counts as abandoned after "
+    "the short-abandon threshold.",
     "Abandon rate": "Abandoned from the queue after the short-abandon threshold / offered to a queue. "
     "Hang-ups in the IVR are reported separately.",
     "IVR hang-up rate": "Inbound contacts abandoned before reaching a queue / inbound contacts that entered "

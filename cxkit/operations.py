@@ -211,11 +211,18 @@ def queue_flags(
     Added columns: ``handled`` (outcome handled, any direction), ``handle_s`` (talk + hold +
     ACW, negatives read as zero, null when talk is unknown), ``transferred``, ``offered``
     (inbound and queued), ``answered`` (offered and answered: ``answered_at`` set or outcome
-    handled), ``wait0_s`` (wait, negatives and nulls as zero), ``sl_threshold_s``,
-    ``answered_in_sl`` (``wait_s <= threshold``), ``abandoned`` (offered, not answered, outcome
-    abandoned), ``short_abandon`` (abandoned at or before ``short_abandon_s``),
-    ``long_abandon``, ``ivr_hangup`` (inbound, abandoned, never queued), ``ivr_entry``
-    (inbound, ``ivr_s > 0``) and ``contained`` (an IVR/bot entry with outcome contained).
+    handled), ``queue_wait_s`` (wait, negatives as zero; null where the export has none),
+    ``sl_threshold_s``, ``answered_in_sl`` (answered, ``wait_s <= threshold``), ``abandoned``
+    (offered, not answered, outcome abandoned), ``short_abandon`` (abandoned at or before
+    ``short_abandon_s``), ``long_abandon``, ``sl_judged`` (what service level is over: answered
+    with a known wait, or a long abandon), ``ivr_hangup`` (inbound, abandoned, never queued),
+    ``ivr_entry`` (inbound, ``ivr_s > 0``) and ``contained`` (an IVR/bot entry with outcome
+    contained).
+
+    A null wait is not measured, not 0 s (METRICS.md, "absent is not zero"): an answered contact
+    of unknown wait is in neither term of the service level nor in the speed of answer, and an
+    abandon of unknown wait is not shown to be short, so it counts as abandoned after
+    ``short_abandon_s`` (in the abandon rate and the service level's denominator).
 
     Examples
     --------
@@ -230,16 +237,24 @@ def queue_flags(
     >>> f = queue_flags(t).order_by("contact_id").execute()
     >>> f[["answered_in_sl", "short_abandon", "ivr_hangup"]].values.tolist()
     [[True, False, False], [False, True, False], [False, False, True]]
+    >>> t = canonical_memtable("contacts", [   # waits the export does not give
+    ...     {"contact_id": "d", "direction": "inbound", "channel": "voice", "outcome": "handled",
+    ...      "queued": True, "wait_s": None, "answered_at": "2026-03-02 09:00:20"},
+    ...     {"contact_id": "e", "direction": "inbound", "channel": "voice", "outcome": "abandoned",
+    ...      "queued": True, "wait_s": None}])
+    >>> f = queue_flags(t).order_by("contact_id").execute()
+    >>> f[["answered", "answered_in_sl", "long_abandon", "sl_judged"]].values.tolist()
+    [[True, False, False, False], [False, False, True, True]]
     """
     t = contacts
     inbound = t.direction == "inbound"
-    wait0 = _nonneg(t.wait_s).fill_null(0.0)
+    wait = _nonneg(t.wait_s)  # null: not measured
     queued = _queued(t)
     handled = handled_flag(t)
     offered = offered_flag(t)
     answered = offered & (t.answered_at.notnull() | handled)
     abandoned = offered & ~answered & (t.outcome == "abandoned").fill_null(False)
-    short = abandoned & (wait0 <= short_abandon_s)
+    short = abandoned & (wait <= short_abandon_s).fill_null(False)
     threshold = _sl_threshold(t.channel, sl_seconds)
     handle = (
         _nonneg(t.talk_s)
@@ -255,12 +270,13 @@ def queue_flags(
         transferred=handled & (t.transfers.fill_null(0) >= 1),
         offered=offered,
         answered=answered,
-        wait0_s=wait0,
+        queue_wait_s=wait,
         sl_threshold_s=threshold,
-        answered_in_sl=answered & (wait0 <= threshold),
+        answered_in_sl=answered & (wait <= threshold).fill_null(False),
         abandoned=abandoned,
         short_abandon=short,
         long_abandon=abandoned & ~short,
+        sl_judged=(answered & wait.notnull()) | (abandoned & ~short),
         ivr_hangup=(inbound & ~queued & (t.outcome == "abandoned")).fill_null(False),
         ivr_entry=ivr_entry,
         contained=ivr_entry & (t.outcome == "contained").fill_null(False),
@@ -310,7 +326,8 @@ def aht(
 def asa(
     contacts: ir.Table, *, by: str | Sequence[str] | None = "channel", overall: bool = True
 ) -> ir.Table:
-    """Average speed of answer: mean queue wait of answered inbound queued contacts.
+    """Average speed of answer: mean queue wait of answered inbound queued contacts (those whose
+    wait the export gives: an unknown wait is not 0 s).
 
     Returns ``answered``, ``asa_s`` and ``wait_median_s`` per segment.
 
@@ -326,7 +343,7 @@ def asa(
     [20.0]
     """
     f = queue_flags(contacts)
-    f = f.mutate(_wait_answered=ibis.ifelse(f.answered, f.wait0_s, ibis.null("float64")))
+    f = f.mutate(_wait_answered=ibis.ifelse(f.answered, f.queue_wait_s, ibis.null("float64")))
     return _grouped(
         f,
         _as_list(by),
@@ -349,9 +366,10 @@ def service_level(
     ``short_abandon_s``).
 
     A wait exactly at the threshold is within it; an abandon exactly at ``short_abandon_s`` is
-    short and leaves the denominator. The overall row mixes each contact's own channel
-    threshold. Returns ``numerator`` (answered in SL), ``answered``, ``long_abandons``,
-    ``denominator``, ``rate``, ``ci_low``, ``ci_high`` and ``sl_threshold_s`` (null on the
+    short and leaves the denominator; an answered contact of unknown wait is in neither term
+    (:func:`queue_flags`). The overall row mixes each contact's own channel threshold. Returns
+    ``numerator`` (answered in SL), ``answered``, ``long_abandons``, ``denominator`` (answered
+    with a known wait + long abandons), ``rate``, ``ci_low``, ``ci_high`` and ``sl_threshold_s`` (null on the
     overall row when channels differ).
 
     Examples
@@ -378,11 +396,11 @@ def service_level(
         answered=ibis._.count(where=ibis._.answered),
         long_abandons=ibis._.count(where=ibis._.long_abandon),
         short_abandons=ibis._.count(where=ibis._.short_abandon),
+        denominator=ibis._.count(where=ibis._.sl_judged),
         _thr_min=thr.min(),
         _thr_max=thr.max(),
     )
     out = out.mutate(
-        denominator=out.answered + out.long_abandons,
         sl_threshold_s=ibis.ifelse(out._thr_min == out._thr_max, out._thr_min, ibis.null("float64")),
     ).drop("_thr_min", "_thr_max")
     return _with_rate(out)
@@ -541,7 +559,8 @@ def operations_summary(
 ) -> ir.Table:
     """One row per ``by`` segment (plus ``all``): volumes and every operational rate.
 
-    Columns: ``contacts``, ``inbound``, ``offered``, ``answered``, ``asa_s``,
+    Columns: ``contacts``, ``inbound``, ``offered``, ``answered``, ``asa_s``, ``in_sl``,
+    ``sl_judged`` (the service level's denominator: answered with a known wait + long abandons),
     ``service_level`` (+ ``sl_threshold_s``), ``abandon_rate``, ``short_abandons``,
     ``ivr_hangups`` (all inbound contacts abandoned before a queue), ``handled``,
     ``aht_mean_s``, ``aht_median_s``, ``transfer_rate``, ``ivr_entries`` (inbound contacts
@@ -565,8 +584,9 @@ def operations_summary(
         in_sl=_.count(where=_.answered_in_sl),
         long_abandons=_.count(where=_.long_abandon),
         short_abandons=_.count(where=_.short_abandon),
+        sl_judged=_.count(where=_.sl_judged),
         ivr_hangups=_.count(where=_.ivr_hangup),
-        asa_s=ibis.ifelse(_.answered, _.wait0_s, ibis.null("float64")).mean(),
+        asa_s=ibis.ifelse(_.answered, _.queue_wait_s, ibis.null("float64")).mean(),
         handled=_.count(where=_.handled),
         aht_mean_s=_.handle_s.mean(),
         transferred=_.count(where=_.transferred),
@@ -582,7 +602,7 @@ def operations_summary(
         return ibis.ifelse(den > 0, num.cast("float64") / den.cast("float64"), ibis.null("float64"))
 
     return out.mutate(
-        service_level=ratio(out.in_sl, out.answered + out.long_abandons),
+        service_level=ratio(out.in_sl, out.sl_judged),
         sl_threshold_s=ibis.ifelse(out._thr_min == out._thr_max, out._thr_min, ibis.null("float64")),
         abandon_rate=ratio(out.long_abandons, out.offered),
         transfer_rate=ratio(out.transferred, out.handled),
@@ -617,10 +637,11 @@ def queue_profile(
         answered=_.count(where=_.answered),
         in_sl=_.count(where=_.answered_in_sl),
         long_abandons=_.count(where=_.long_abandon),
-        asa_s=ibis.ifelse(_.answered, _.wait0_s, ibis.null("float64")).mean(),
+        _sl_judged=_.count(where=_.sl_judged),
+        asa_s=ibis.ifelse(_.answered, _.queue_wait_s, ibis.null("float64")).mean(),
     )
-    den = out.answered + out.long_abandons
+    den = out._sl_judged
     return out.mutate(
         service_level=ibis.ifelse(den > 0, out.in_sl.cast("float64") / den, ibis.null("float64")),
         abandon_rate=out.long_abandons.cast("float64") / out.offered,
-    ).order_by(keys)
+    ).drop("_sl_judged").order_by(keys)

@@ -463,12 +463,12 @@ def _chains(i: Inputs):
 
 
 _OPERATIONS_FIGURES = {
-    "offered": "offered", "answered": "service_level", "in_sl": "service_level", "service_level": "service_level",
-    "sl_threshold_s": "service_level", "asa_s": "asa", "abandon_rate": "abandon_rate", "long_abandons": "abandon_rate",
-    "short_abandons": "abandon_rate", "ivr_hangups": "ivr_hangups", "handled": "volume", "aht_mean_s": "aht",
-    "aht_median_s": "aht", "transferred": "transfer_rate", "transfer_rate": "transfer_rate",
-    "ivr_entries": "ivr_hangups", "ivr_hangup_rate": "ivr_hangups", "contained": "containment",
-    "containment": "containment",
+    "offered": "offered", "answered": "service_level", "in_sl": "service_level", "sl_judged": "service_level",
+    "service_level": "service_level", "sl_threshold_s": "service_level", "asa_s": "asa",
+    "abandon_rate": "abandon_rate", "long_abandons": "abandon_rate", "short_abandons": "abandon_rate",
+    "ivr_hangups": "ivr_hangups", "handled": "volume", "aht_mean_s": "aht", "aht_median_s": "aht",
+    "transferred": "transfer_rate", "transfer_rate": "transfer_rate", "ivr_entries": "ivr_hangups",
+    "ivr_hangup_rate": "ivr_hangups", "contained": "containment", "containment": "containment",
 }
 
 

@@ -973,7 +973,8 @@ def test_service_level_below_target_is_stated_per_channel_within_its_own_thresho
     # min_n = 30. The "all" row pools thresholds and is never judged.
     def row(channel, in_sl, answered, long_abandons, threshold):
         return {"channel": channel, "in_sl": in_sl, "answered": answered, "long_abandons": long_abandons,
-                "sl_threshold_s": threshold, "offered": answered + long_abandons + 10,
+                "sl_judged": answered + long_abandons, "sl_threshold_s": threshold,
+                "offered": answered + long_abandons + 10,
                 "service_level": in_sl / (answered + long_abandons) if answered + long_abandons else None}
 
     ops = pd.DataFrame([row("voice", 700, 900, 100, 20.0), row("chat", 790, 950, 50, 60.0),

@@ -220,6 +220,36 @@ def test_ivr_hangup_rate_is_over_contacts_that_entered_the_ivr(con):
     assert h["rate"] == pytest.approx(1 / 3)
 
 
+def test_an_unknown_wait_is_not_read_as_zero(con):
+    # METRICS.md: absent is not zero. Voice, threshold 20 s, short abandons at 5 s.
+    # answered: a 10 s (in SL), b 30 s (not), u wait unknown (null).
+    # abandoned: d 30 s (long), e 3 s (short), x wait unknown (null).
+    # u is in neither term of the service level and not in ASA; x cannot be shown short, so it
+    # counts as abandoned after 5 s: SL = a / (a, b answered with a wait + d, x long) = 1/4
+    # (read as 0 s, u was in SL and x short: 2/4); ASA = (10 + 30) / 2 = 20 (was 40/3);
+    # abandon rate = (d, x) / 6 offered = 2/6 (was 1/6).
+    rows = [
+        q("a", wait=10.0), q("b", wait=30.0), q("u", wait=None),
+        q("d", wait=30.0, outcome="abandoned"), q("e", wait=3.0, outcome="abandoned"),
+        q("x", wait=None, outcome="abandoned"),
+    ]
+    t = canonical_memtable("contacts", rows)
+    sl = one(con, O.service_level(t, by=None))
+    assert (sl["numerator"], sl["answered"], sl["long_abandons"], sl["short_abandons"]) == (1, 3, 2, 1)
+    assert (sl["denominator"], sl["rate"]) == (4, 0.25)
+    asa = one(con, O.asa(t, by=None))
+    assert (asa["answered"], asa["asa_s"], asa["wait_median_s"]) == (3, 20.0, 20.0)
+    ab = one(con, O.abandonment(t, by=None))
+    assert (ab["numerator"], ab["denominator"], ab["short_abandons"]) == (2, 6, 1)
+    ops = one(con, O.operations_summary(t, by=None))
+    assert (ops["service_level"], ops["asa_s"], ops["abandon_rate"]) == (0.25, 20.0, pytest.approx(2 / 6))
+    day = one(con, O.queue_profile(t))
+    assert (day["service_level"], day["asa_s"], day["abandon_rate"]) == (0.25, 20.0, pytest.approx(2 / 6))
+    flags = con.execute(O.queue_flags(t).order_by("contact_id")).set_index("contact_id")
+    assert flags["sl_judged"].to_dict() == {"a": True, "b": True, "d": True, "e": False, "u": False, "x": True}
+    assert pd.isna(flags.loc["u", "queue_wait_s"]) and flags.loc["e", "queue_wait_s"] == 3.0
+
+
 def test_queued_derived_from_answer_when_null(con):
     # queued null but answered_at set (wait 0) -> offered and answered within SL.
     rows = [q("a", wait=0.0, queued=None)]
