@@ -520,7 +520,10 @@ def callbacks_kept(
     of data), so a daylight-saving change moves the weekday boundary by an hour at most.
 
     Columns: ``scheduled``, ``unidentified``, ``censored``, ``judged``, ``kept``, ``rate``,
-    ``ci_low``, ``ci_high``, ``median_hours_to_callback`` (kept ones), per ``by`` segment.
+    ``ci_low``, ``ci_high``, ``median_hours_to_callback`` (kept ones), and ``inbound_within``
+    (judged ones followed by an inbound contact of the customer after the end and by the due
+    time: the customer calling again, or a callback the export gives as inbound), per ``by``
+    segment.
     """
     keys = _as_list(by)
     eod = (
@@ -549,7 +552,15 @@ def callbacks_kept(
         ],
     )
     first = pairs.aggregate(by="contact_id", _first_at=pairs.f_at.min())
+    inbound = c.filter((c.direction == "inbound") & c.customer_id.notnull()).select(
+        i_customer="customer_id", i_at="arrived_at"
+    )
+    again = s_id.join(
+        inbound, [s_id.customer_id == inbound.i_customer, inbound.i_at > s_id.ended_at, inbound.i_at <= s_id._due]
+    )
+    again = again.aggregate(by="contact_id", _again=again.i_at.count())
     s = sched.left_join(first, "contact_id").drop("contact_id_right")
+    s = s.left_join(again, "contact_id").drop("contact_id_right")
     identified = s.customer_id.notnull()
     kept = identified & s._first_at.notnull()
     censored = identified & ~kept & (s._due > s._eod)
@@ -564,6 +575,7 @@ def callbacks_kept(
         "unidentified": s.count(where=~s._ident),
         "censored": s.count(where=s._cens),
         "kept": s.count(where=s._kept),
+        "inbound_within": s.count(where=s._ident & ~s._cens & s._again.notnull()),
         # not median(where=...): Spark refuses the filtered 0.5 ibis writes for it (nulls are skipped)
         "median_hours_to_callback": ibis.ifelse(s._kept, s._hours, ibis.null("float64")).median(),
     }

@@ -281,6 +281,9 @@ def test_callbacks_kept_across_a_weekend(con):
     assert r.rate == 0.5 and (r.ci_low, r.ci_high) == pytest.approx(wilson_bounds(2, 4))
     # hours to callback: a 71 h, b 72 h -> median 71.5
     assert r.median_hours_to_callback == 71.5
+    # of the judged, e alone is followed by an inbound contact of its customer by its due time
+    # (Wed 09:10): the customer calling again, or a callback the export gives as inbound
+    assert r.inbound_within == 1
 
 
 # --------------------------------------------------------------------------------------------

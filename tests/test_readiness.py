@@ -456,7 +456,7 @@ def test_checks_summary_and_problems_only():
     assert set(problems["result"]) <= {"fail", "not evaluated"}
     assert set(problems.loc[problems["result"] == "fail", "id"]) == {"contacts.channel.known_codes", "contacts.talk_s.non_negative"}
     assert problems.loc[problems["result"] == "fail", "consequence"].str.len().gt(0).all()
-    assert len(problems) < len(r.results) / 5
+    assert len(problems) == summary["failed"].sum() + summary["not_evaluated"].sum() < len(r.results) / 4
     html = r.problem_checks()._repr_html_()
     assert "Checks that failed" in html and "fax" in html
 
@@ -1677,6 +1677,58 @@ def test_wfm_offered_volumes_that_are_not_the_contacts_are_flagged():
         "them (0.00 times)")
 
 
+def _callback_checks(kept, again, n=40, **thresholds):
+    """Readiness of ``n`` callbacks promised on Monday 2 March at 09:06, ``kept`` of them followed
+    that afternoon by a callback contact to the customer and the next ``again`` by an inbound
+    contact of the customer (a callback the export gives as inbound, or the customer calling)."""
+    rows = []
+    for i in range(n):
+        rows.append(_contact(i, customer_id=f"k{i}", callback_scheduled=True))
+        if i < kept + again:
+            rows.append(_contact(1000 + i, hour=14, customer_id=f"k{i}",
+                                 direction="callback" if i < kept else "inbound"))
+    rows.append(_contact(9999, day="2026-03-03", hour=17, customer_id="x"))  # the data runs past each promise
+    engagement = _engagement(readiness={"thresholds": thresholds}) if thresholds else _engagement()
+    return _by_id(assess_tables(engagement, _inputs(rows), now=NOW))
+
+
+def test_callbacks_given_as_inbound_are_flagged():
+    # the generated month with its callbacks mapped as inbound (CALLBACK: inbound): callbacks kept
+    # read 0.0% (0 of 216) against 74.3%, and each callback read as a repeat of the contact that
+    # promised it (FCR 66.6% against 68.4%, repeat share 36.0% against 34.7%), every check passed
+    check = "contacts.direction.callbacks_not_inbound"
+    inbound = _callback_checks(kept=0, again=32)[check]
+    assert (inbound.status, inbound.severity) == ("fail", "warning")
+    assert inbound.diagnostics == ["fcr_repeat", "fcr_transfer", "journey_effort", "cost_model"]
+    assert "callbacks_kept" in inbound.figures and "fcr_repeat" in inbound.figures
+    assert inbound.finding == (
+        "0 of the 40 scheduled callbacks judged (0.0%) are followed by an outbound or callback contact to the "
+        "customer by the time promised, and 32 (80.0%) by an inbound contact of the customer: the callbacks may be "
+        "in the export as inbound contacts (direction), or in another export")
+    assert "map the callbacks' direction to callback" in inbound.consequence
+    assert _callback_checks(kept=30, again=0)[check].status == "pass"
+    # at the limits: 5% kept and 50% followed by an inbound contact fail; 7.5% kept, or 47.5%, pass
+    assert _callback_checks(kept=2, again=20)[check].status == "fail"
+    assert _callback_checks(kept=3, again=20)[check].status == "pass"
+    assert _callback_checks(kept=0, again=19)[check].status == "pass"
+    assert _callback_checks(kept=0, again=32, **{check: 0.9})[check].status == "pass"
+    few = _callback_checks(kept=0, again=29, n=29)[check]
+    assert few.status == "not evaluated" and few.note.startswith("29 scheduled callbacks judged in the period, fewer "
+                                                                 "than 30")
+
+
+def test_a_generated_month_whose_callbacks_are_mapped_inbound_fails_on_them(tmp_path):
+    engagement, _ = _generated(tmp_path, [])
+    spec = yaml.safe_load(engagement.read_text())
+    direction = {"column": "direction", "values": {"IN": "inbound", "OUT": "outbound", "CALLBACK": "inbound"}}
+    spec["sources"]["contacts"] = {**spec["sources"]["contacts"], "columns": {"direction": direction}}
+    engagement.write_text(yaml.safe_dump(spec))
+    run = validate(engagement, tmp_path / "out", data_docs=False)
+    check = next(c for c in run.readiness.results if c.id == "contacts.direction.callbacks_not_inbound")
+    assert check.status == "fail" and "by an inbound contact of the customer: the callbacks may be" in check.finding
+    assert run.readiness.matrix["fcr_repeat"]["verdict"] == "degraded"
+
+
 def _spacing_checks(every_minutes, read_minutes, days=3, **thresholds):
     """Readiness of a WFM export of V's opening hours (8:00-18:00) on ``days`` days in rows
     ``every_minutes`` apart, each read as ``read_minutes`` long (None: interval_minutes absent,
@@ -1859,13 +1911,15 @@ def test_a_ready_verdict_says_passed_only_when_every_check_passed():
     fcr = r.matrix["fcr_repeat"]
     assert fcr["verdict"] == "ready"
     assert fcr["reason"] == ("FCR (repeat-based) and repeat share is ready: no check it depends on found a problem "
-                             "that limits it (7 could not be evaluated)")
-    # which seven, and why: reasons not exported, a feed too quiet for an outage, too few
+                             "that limits it (8 could not be evaluated)")
+    # which eight, and why: reasons and callbacks not exported, a feed too quiet for an outage, too few
     # contacts to tell a day's dates from its times, too few to tell ids that name contacts
     # (overall and in a channel), too few to tell transfer legs from customers coming back,
     # and too few calls offered to tell an export without abandons
     assert {c.id: c.note for c in r.results if "fcr_repeat" in c.diagnostics and c.status == "not evaluated"} == {
         "contacts.contact_reason.not_null": "contact_reason is not in the export (not mapped in sources.contacts.columns)",
+        "contacts.direction.callbacks_not_inbound": ("callback_scheduled is not in the export (not mapped in "
+                                                     "sources.contacts.columns)"),
         "contacts.daily.no_outage": ("too few contacts per day to tell an outage from a quiet day: no day of the week "
                                      "has a median of 10 or more (the days are still checked for gaps)"),
         "contacts.arrived_at.time_of_day": ("5 contacts arrive, fewer than 200: too few to tell a day's dates from its "
@@ -1891,6 +1945,11 @@ def test_a_ready_verdict_says_passed_only_when_every_check_passed():
     calls = [_contact(100 * n + i, day=day, hour=9 + i % 8, customer_id=f"k{n}-{i % 10}")
              for n, day in enumerate(days) for i in range(40)]
     calls = [r if i % 25 else _gave_up(r) for i, r in enumerate(calls)]
+    # 40 callbacks promised and made an hour later (with none, the callbacks check has nothing to follow)
+    for k, r in enumerate([r for i, r in enumerate(calls) if i % 25][:40]):
+        r["callback_scheduled"] = True
+        calls.append(_contact(90000 + k, day=r["arrived_at"][:10], hour=int(r["arrived_at"][11:13]) + 1,
+                              customer_id=r["customer_id"], direction="callback"))
     month = assess_tables(_month(), _inputs(calls), now=NOW)
     assert all(c.status == "pass" for c in month.results if {"aht", "fcr_repeat"} & set(c.diagnostics))
     assert month.matrix["aht"]["reason"] == "Average handle time is ready: every check it depends on passed"
@@ -2008,12 +2067,12 @@ def test_a_period_not_much_longer_than_the_repeat_window_is_said():
     # "FCR (repeat-based) and repeat share is blocked" beside a measured repeat share
     assert "repeat_share" in matrix["fcr_repeat"]["spared"] and "fcr_repeat" not in matrix["fcr_repeat"]["spared"]
     # by name, each of them ("and 5 more figures" left the reader to guess which)
-    assert matrix["fcr_repeat"]["spared"] == ["repeat_share", "repeat_cost", "repeat_cost_derived",
+    assert matrix["fcr_repeat"]["spared"] == ["repeat_share", "callbacks_kept", "repeat_cost", "repeat_cost_derived",
                                               "repeat_cost_by_reason", "repeat_cost_by_queue", "repeat_cost_by_team",
                                               "avoidable_cost"]
     assert matrix["fcr_repeat"]["reason"].startswith(
-        "FCR (repeat-based) and repeat share is blocked, apart from repeat share of inbound contacts and the repeat "
-        "cost figures, which it does not limit: all 840 contacts")
+        "FCR (repeat-based) and repeat share is blocked, apart from repeat share of inbound contacts, callbacks kept "
+        "and the repeat cost figures, which it does not limit: all 840 contacts")
     assert matrix["fcr_transfer"]["spared"] == ["transfer_rate", "transfer_paths"]
     assert matrix["fcr_transfer"]["reason"].startswith(
         "FCR (transfer-adjusted) is blocked, apart from transfer rate and transfer paths between queues, which it "

@@ -929,6 +929,42 @@ def _scale_top_check(rule: Rule, t: ir.Table) -> dict[str, Any]:
 _ANSWER_WORDS = {"resolved": "the resolved answer (no 0, yes 1)"}
 
 
+def _callbacks_direction_check(rule: Rule, contacts: ir.Table, ctx: _Context) -> dict[str, Any]:
+    """Are the callbacks in the export as callbacks? A callback the export gives as inbound (a
+    vendor's callback queue, mapped with the calls) is the customer coming back: a repeat of the
+    contact that promised it, and callbacks kept reads none kept. Fails when, of ``min_judged``
+    or more scheduled callbacks judged (:func:`cxkit.perception.callbacks_kept` over the period,
+    the engagement's promise), ``max_kept`` or fewer are followed by an outbound or callback
+    contact to the customer by the due time and ``min_inbound`` or more by an inbound one (a
+    centre that keeps none of its callbacks, its customers calling again, reads the same: a
+    warning)."""
+    from cxkit import perception
+
+    kw, e = rule.kwargs, ctx.engagement
+    c = contacts.filter(_in_period(contacts, e))
+    eod = c.arrived_at.max().execute()
+    if eod is None or pd.isna(eod):
+        return {"success": None, "result": None, "note": "no contact in the period"}
+    kept = perception.callbacks_kept(
+        c, promise_business_days=e.followthrough.callback_promise_business_days,
+        utc_offset_hours=perception.utc_offset_hours(e.tz, pd.Timestamp(eod).to_pydatetime()),
+    ).execute().iloc[0]
+    judged, least = int(kept["judged"]), int(kw.get("min_judged", 30))
+    if judged < least:
+        return {"success": None, "result": None,
+                "note": f"{judged:,} scheduled callbacks judged in the period, fewer than {least:,}: too few to tell "
+                        "callbacks given as inbound from customers calling again"}
+    n_kept, again = int(kept["kept"]), int(kept["inbound_within"])
+    off = n_kept / judged <= float(kw["max_kept"]) and again / judged >= float(kw["min_inbound"])
+    values = (f"{n_kept:,} of the {judged:,} scheduled callbacks judged ({n_kept / judged:.1%}) are followed by an "
+              f"outbound or callback contact to the customer by the time promised, and {again:,} "
+              f"({again / judged:.1%}) by an inbound contact of the customer")
+    return {"success": not off,
+            "result": {"observed_value": round(again / judged, 4), "unexpected_count": again if off else 0,
+                       "unexpected_percent": 100 * again / judged if off else 0.0, "denominator": judged,
+                       "values": values}}
+
+
 def _scale_direction_check(rule: Rule, surveys: ir.Table, mapped: set[str]) -> dict[str, Any]:
     """Does a rating rise with the same customer's other answers? A scale written the other way
     round (a CES asking "how much effort", where 1 is easy; a CSAT where 1 is "very satisfied")
@@ -1483,6 +1519,17 @@ def run_checks(
         for r in rules:
             if r.type == "cxkit_scale_top" and r.id not in out:
                 res = _scale_top_check(r, ti.table)
+                out[r.id] = _result(r, blocking, res["success"], res["result"], res.get("note"))
+        for r in rules:
+            if r.type == "cxkit_callbacks_direction" and r.id not in out:
+                lacking = [col for col in ("callback_scheduled", "customer_id", "direction", "ended_at")
+                           if col not in ti.mapped]
+                if lacking:
+                    out[r.id] = _result(r, blocking, None, None,
+                                        f"{', '.join(lacking)} {'is' if len(lacking) == 1 else 'are'} not in the "
+                                        "export (not mapped in sources.contacts.columns)")
+                    continue
+                res = _callbacks_direction_check(r, ti.table, ctx)
                 out[r.id] = _result(r, blocking, res["success"], res["result"], res.get("note"))
         for r in rules:
             if r.type == "cxkit_scale_direction" and r.id not in out:
