@@ -50,7 +50,10 @@ __all__ = [
 
 RESULTS_DIR = "results"
 MANIFEST = "manifest.json"
-FORMAT = "cxkit.results/1"
+#: the layout and meaning of stored results: a run folder of another format is computed again.
+#: 2: the operations result's service level leaves out answered contacts of unknown wait
+#: (``sl_judged``) and callbacks kept counts the inbound contacts after a promise
+FORMAT = "cxkit.results/2"
 
 Compute = Callable[["Inputs"], Any]
 
