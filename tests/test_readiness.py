@@ -1699,6 +1699,44 @@ def test_wfm_offered_volumes_that_are_not_the_contacts_are_flagged():
         "them (0.00 times)")
 
 
+def test_a_queued_column_that_marks_every_contact_is_flagged():
+    # the generated month mapped with queued: {constant: true} (an export without the column, or
+    # a queue column the IVR fills): its 803 contained IVR and bot contacts read as offered to a
+    # queue, the IVR hang-up rate 0.0% against 5.7%, the voice abandon rate 5.5% against 6.3%
+    check = "contacts.queued.not_contained"
+
+    def checked(queued_of_contained):
+        rows = _clean_contacts()
+        rows += [_contact(100 + i, outcome="contained", queued=i < queued_of_contained, answered_at=None,
+                          talk_s=None, acw_s=None, agent_id=None, wait_s=0.0) for i in range(10)]
+        return _by_id(assess_tables(_engagement(), _inputs(rows), now=NOW))[check]
+
+    every = checked(10)
+    assert (every.status, every.severity, every.diagnostics) == ("fail", "warning", ["service_level"])
+    assert every.figures == ["offered", "abandon_rate", "ivr_hangups", "abandon_by_queue"]
+    assert every.finding == (
+        "100.0% of the inbound contacts contained by the IVR or a bot are marked as queued (10 of 10): queued may "
+        "be true for every contact (a constant, or a queue column the IVR or the bot fills)")
+    assert "the IVR hang-up rate reads 0%" in every.consequence
+    # half of them queued is allowed (a bot inside a queue); more is not
+    assert checked(5).status == "pass" and checked(6).status == "fail" and checked(0).status == "pass"
+    # without queued in the export it is derived (answered, or waited): not judged
+    rows = _clean_contacts() + [_contact(100, outcome="contained", answered_at=None, wait_s=0.0)]
+    inputs = _inputs(rows)
+    inputs["contacts"].mapped.discard("queued")
+    assert _by_id(assess_tables(_engagement(), inputs, now=NOW))[check].status == "not evaluated"
+
+
+def test_a_generated_month_whose_queued_is_a_constant_fails_on_it(tmp_path):
+    engagement, _ = _generated(tmp_path, [])
+    spec = yaml.safe_load(engagement.read_text())
+    spec["sources"]["contacts"] = {**spec["sources"]["contacts"], "columns": {"queued": {"constant": True}}}
+    engagement.write_text(yaml.safe_dump(spec))
+    run = validate(engagement, tmp_path / "out", data_docs=False)
+    check = next(c for c in run.readiness.results if c.id == "contacts.queued.not_contained")
+    assert check.status == "fail" and check.finding.startswith("100.0% of the inbound contacts contained")
+
+
 def _callback_checks(kept, again, n=40, **thresholds):
     """Readiness of ``n`` callbacks promised on Monday 2 March at 09:06, ``kept`` of them followed
     that afternoon by a callback contact to the customer and the next ``again`` by an inbound

@@ -168,6 +168,13 @@ def _handled(t: ir.Table, ctx: _Context) -> ir.Value:
     return operations.handled_flag(t)
 
 
+def _contained_queued(t: ir.Table, ctx: _Context) -> ir.Value:
+    """For an inbound contact the IVR or a bot contained, 1 when the export marks it queued (it
+    never reached an agent queue), else 0; null for every other contact."""
+    contained = (t.direction == "inbound") & (t.outcome == "contained")
+    return ibis.ifelse(contained.fill_null(False), t.queued.fill_null(False).cast("int8"), ibis.null("int8"))
+
+
 def _offered(t: ir.Table, ctx: _Context) -> ir.Value:
     """The contacts ASA, service level and abandonment read (METRICS.md: inbound, entered a queue)."""
     return operations.offered_flag(t)
@@ -177,6 +184,7 @@ def _offered(t: ir.Table, ctx: _Context) -> ir.Value:
 DERIVED: dict[str, tuple[tuple[str, ...], _Derive]] = {
     "_handled": (("outcome",), _handled),
     "_offered": (("direction", "queued"), _offered),
+    "_contained_queued": (("direction", "outcome", "queued"), _contained_queued),
     "_handling_excess_s": (("arrived_at", "ended_at", "talk_s"), _handling_excess),
     "_answer_after_s": (("arrived_at", "answered_at"), _answer_after),
     "_wait_share_of_answer": (("arrived_at", "answered_at", "wait_s"), _wait_share_of_answer),
