@@ -366,17 +366,20 @@ def table(
 
 def cards(results: Any, specs: Sequence[Mapping[str, Any]]) -> display.Html:
     """Headline cards; each may name its ``figure``: not measured -> the card says so and why;
-    its caveats are printed inside the card."""
+    its caveats are printed inside the card, with those of the figures its detail ``quotes``
+    (the service level's card gives the abandon rate)."""
     out = []
     for card in specs:
         card = dict(card)
         key = card.pop("figure", None)
+        quoted = card.pop("quotes", ())
         if key is not None:
             reason, caveats = figure_status(results, key)
             if reason:
                 card.update(value=NOT_MEASURED, format="text", detail=results.judge.absent(key))
             else:
-                card["caveats"] = [(c.verdict, c.reason) for c in caveats]
+                every = [*caveats, *(c for q in quoted for c in figure_status(results, q)[1])]
+                card["caveats"] = [(c.verdict, c.reason) for i, c in enumerate(every) if c not in every[:i]]
         out.append(card)
     return display.metric_cards(out)
 

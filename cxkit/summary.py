@@ -243,6 +243,7 @@ def headlines(results: Any) -> Headlines:
             "value": shown["service_level"],
             "format": "percent",
             "detail": f"abandon rate {pct(shown['abandon_rate'])} of {offered}" if abandons else offered,
+            "quotes": (("abandon_rate", "offered") if abandons else ("offered",)) if offered else (),
         })
     every = results.row("operations", channel="all")
     if every is not None:

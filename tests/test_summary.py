@@ -153,6 +153,25 @@ def test_caveat_is_printed_in_the_card_it_affects(results):
     assert "59% null" not in voice_card
 
 
+def test_a_card_prints_the_caveats_of_the_figures_its_detail_quotes(results):
+    # the calls' card gives the abandon rate beside the service level: with queued marking every
+    # contact (the generated month, queued: {constant: true}) the abandon rate read 5.5% against
+    # 6.3% in the card with no caveat, as the card printed the service level's only
+    readiness = {"matrix": {"service_level": {"verdict": "degraded", "reason": "...", "reasons": [
+        {"verdict": "degraded", "check": "contacts.queued.not_contained", "columns": [],
+         "figures": ["offered", "abandon_rate"], "reason": "queued marks every contact"}]}}}
+    r = _with_readiness(results, readiness)
+    card = {"label": "Average wait to answer", "figure": "asa", "value": 10, "format": "text",
+            "detail": "abandon rate 5.5% of 5,173 calls offered"}  # asa: measured in this run
+    assert "queued marks every contact" in r.cards([{**card, "quotes": ("abandon_rate",)}])._repr_html_()
+    assert "queued marks every contact" not in r.cards([card])._repr_html_()
+    # the summary's card names what its detail quotes
+    voice = next(c for c in headlines(results).cards if c["label"].startswith("Calls answered"))
+    offered = voice["detail"] is not None
+    assert voice["quotes"] == ((("abandon_rate", "offered") if "abandon rate" in voice["detail"] else ("offered",))
+                               if offered else ())
+
+
 def test_caveats_render_as_one_html_block(results):
     # a list of boxes would reach the report as plain text and be dropped: one block it is
     readiness = {"matrix": {"fcr_repeat": {"verdict": "degraded", "reason": "customer_id is 59% null"},
