@@ -505,6 +505,7 @@ def callbacks_kept(
     end_of_data: datetime | None = None,
     utc_offset_hours: float = 0.0,
     by: str | Sequence[str] | None = None,
+    inbound_after: bool = False,
 ) -> ir.Table:
     """Callbacks kept = scheduled callbacks followed in time by an outbound contact / scheduled.
 
@@ -520,10 +521,10 @@ def callbacks_kept(
     of data), so a daylight-saving change moves the weekday boundary by an hour at most.
 
     Columns: ``scheduled``, ``unidentified``, ``censored``, ``judged``, ``kept``, ``rate``,
-    ``ci_low``, ``ci_high``, ``median_hours_to_callback`` (kept ones), and ``inbound_within``
-    (judged ones followed by an inbound contact of the customer after the end and by the due
-    time: the customer calling again, or a callback the export gives as inbound), per ``by``
-    segment.
+    ``ci_low``, ``ci_high``, ``median_hours_to_callback`` (kept ones), per ``by`` segment; with
+    ``inbound_after``, ``inbound_within``: the judged ones followed by an inbound contact of the
+    customer after the end and by the due time (the customer calling again, or a callback the
+    export gives as inbound: readiness's ``contacts.direction.callbacks_not_inbound``).
     """
     keys = _as_list(by)
     eod = (
@@ -552,15 +553,18 @@ def callbacks_kept(
         ],
     )
     first = pairs.aggregate(by="contact_id", _first_at=pairs.f_at.min())
-    inbound = c.filter((c.direction == "inbound") & c.customer_id.notnull()).select(
-        i_customer="customer_id", i_at="arrived_at"
-    )
-    again = s_id.join(
-        inbound, [s_id.customer_id == inbound.i_customer, inbound.i_at > s_id.ended_at, inbound.i_at <= s_id._due]
-    )
-    again = again.aggregate(by="contact_id", _again=again.i_at.count())
     s = sched.left_join(first, "contact_id").drop("contact_id_right")
-    s = s.left_join(again, "contact_id").drop("contact_id_right")
+    if inbound_after:
+        # the inbound contacts of the customers promised a callback only (not every inbound
+        # contact: at 10 million contacts 1.7 s and 1.8 GB at peak, against 2.4 s and 2.2 GB)
+        inbound = c.filter((c.direction == "inbound") & c.customer_id.isin(s_id.customer_id)).select(
+            i_customer="customer_id", i_at="arrived_at"
+        )
+        again = s_id.join(
+            inbound, [s_id.customer_id == inbound.i_customer, inbound.i_at > s_id.ended_at, inbound.i_at <= s_id._due]
+        )
+        again = again.aggregate(by="contact_id", _again=again.i_at.count())
+        s = s.left_join(again, "contact_id").drop("contact_id_right")
     identified = s.customer_id.notnull()
     kept = identified & s._first_at.notnull()
     censored = identified & ~kept & (s._due > s._eod)
@@ -575,10 +579,11 @@ def callbacks_kept(
         "unidentified": s.count(where=~s._ident),
         "censored": s.count(where=s._cens),
         "kept": s.count(where=s._kept),
-        "inbound_within": s.count(where=s._ident & ~s._cens & s._again.notnull()),
         # not median(where=...): Spark refuses the filtered 0.5 ibis writes for it (nulls are skipped)
         "median_hours_to_callback": ibis.ifelse(s._kept, s._hours, ibis.null("float64")).median(),
     }
+    if inbound_after:
+        aggs["inbound_within"] = s.count(where=s._ident & ~s._cens & s._again.notnull())
     out = s.aggregate(by=keys, **aggs) if keys else s.aggregate(**aggs)
     out = out.mutate(judged=out.scheduled - out.unidentified - out.censored)
     lo, hi = wilson_interval(out.kept, out.judged)

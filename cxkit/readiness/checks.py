@@ -955,7 +955,7 @@ def _callbacks_direction_check(rule: Rule, contacts: ir.Table, ctx: _Context) ->
         return {"success": None, "result": None, "note": "no contact in the period"}
     kept = perception.callbacks_kept(
         c, promise_business_days=e.followthrough.callback_promise_business_days,
-        utc_offset_hours=perception.utc_offset_hours(e.tz, pd.Timestamp(eod).to_pydatetime()),
+        utc_offset_hours=perception.utc_offset_hours(e.tz, pd.Timestamp(eod).to_pydatetime()), inbound_after=True,
     ).execute().iloc[0]
     judged, least = int(kept["judged"]), int(kw.get("min_judged", 30))
     if judged < least:
