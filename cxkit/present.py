@@ -374,12 +374,10 @@ def cards(results: Any, specs: Sequence[Mapping[str, Any]]) -> display.Html:
         key = card.pop("figure", None)
         quoted = card.pop("quotes", ())
         if key is not None:
-            reason, caveats = figure_status(results, key)
-            if reason:
+            if results.judge.not_measured(key):
                 card.update(value=NOT_MEASURED, format="text", detail=results.judge.absent(key))
             else:
-                every = [*caveats, *(c for q in quoted for c in figure_status(results, q)[1])]
-                card["caveats"] = [(c.verdict, c.reason) for i, c in enumerate(every) if c not in every[:i]]
+                card["caveats"] = [(c.verdict, c.reason) for c in results.judge.caveats_for((key, *quoted))]
         out.append(card)
     return display.metric_cards(out)
 

@@ -1615,6 +1615,11 @@ _WFM_CONTACTS = [_contact(i, day=f"2026-03-0{d}", hour=h, queue="V")
                  for i, (d, h) in enumerate((d, h) for (d, h), n in _WFM_VOLUME.items() for _ in range(n))]
 
 
+def _assessed(inputs, thresholds):
+    """Readiness of ``inputs`` by check id, with ``thresholds`` (check id -> threshold) set."""
+    return _by_id(assess_tables(_engagement(readiness={"thresholds": thresholds}), inputs, now=NOW))
+
+
 def _wfm_checks(late_minutes=0, scale=1.0, rows_of=None, **thresholds):
     """Readiness of ``_WFM_CONTACTS`` against a WFM export of V's opening-hour half hours whose
     offered volumes are those contacts' x ``scale``, its times ``late_minutes`` late."""
@@ -1628,8 +1633,7 @@ def _wfm_checks(late_minutes=0, scale=1.0, rows_of=None, **thresholds):
                              "offered": round(_WFM_VOLUME[(d, h)] * scale) if m == 0 else 0, "staffed_agents": 2.0})
     table = canonical_memtable("intervals", rows)
     inputs["intervals"] = TableInputs("intervals", table, set(TABLES["intervals"].names))
-    engagement = _engagement(readiness={"thresholds": thresholds}) if thresholds else _engagement()
-    return _by_id(assess_tables(engagement, inputs, now=NOW))
+    return _assessed(inputs, thresholds)
 
 
 def test_wfm_intervals_in_another_timezone_than_the_contacts_are_flagged():
@@ -1748,8 +1752,7 @@ def _callback_checks(kept, again, n=40, **thresholds):
             rows.append(_contact(1000 + i, hour=14, customer_id=f"k{i}",
                                  direction="callback" if i < kept else "inbound"))
     rows.append(_contact(9999, day="2026-03-03", hour=17, customer_id="x"))  # the data runs past each promise
-    engagement = _engagement(readiness={"thresholds": thresholds}) if thresholds else _engagement()
-    return _by_id(assess_tables(engagement, _inputs(rows), now=NOW))
+    return _assessed(_inputs(rows), thresholds)
 
 
 def test_callbacks_given_as_inbound_are_flagged():
@@ -1800,8 +1803,7 @@ def _spacing_checks(every_minutes, read_minutes, days=3, **thresholds):
     inputs["intervals"] = TableInputs("intervals", canonical_memtable("intervals", rows),
                                       set(TABLES["intervals"].names) - ({"interval_minutes"} if read_minutes is None
                                                                          else set()))
-    engagement = _engagement(readiness={"thresholds": thresholds}) if thresholds else _engagement()
-    return _by_id(assess_tables(engagement, inputs, now=NOW))
+    return _assessed(inputs, thresholds)
 
 
 def test_wfm_intervals_read_at_another_length_than_theirs_are_flagged():
