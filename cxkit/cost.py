@@ -252,7 +252,6 @@ def repeat_counts(
     window_days: float = 7,
     same_reason: bool = False,
     by: Sequence[str] = SEGMENTS,
-    flags: ir.Table | None = None,
 ) -> ir.Table:
     """Inbound contacts and repeat contacts per fine segment: what every cost table rolls up.
 
@@ -264,15 +263,13 @@ def repeat_counts(
     Parameters
     ----------
     contacts
-        Canonical contacts.
+        Canonical contacts, or the paired contacts a run caches
+        (:func:`cxkit.resolution.recontact_frame`): their pairing is then read, not redone, and
+        the counts are the same.
     window_days, same_reason
         Repeat window and variant, as in :func:`cxkit.resolution.repeat_share`.
     by
         Segment columns; ``channel`` is always kept (it prices the repeats).
-    flags
-        :func:`cxkit.resolution.repeat_flags` of these contacts for the same window, when the
-        caller has them (a run caches them once): the repeats are then counted from their
-        ``is_repeat`` flags instead of pairing the contacts again. The counts are the same.
 
     Returns
     -------
@@ -293,20 +290,6 @@ def repeat_counts(
     [['voice', 3, 2, 1]]
     """
     by_ = list(dict.fromkeys(["channel", *by]))
-    if flags is not None:
-        f = flags.select(
-            _cid="contact_id",
-            _ident="identified_inbound",
-            _rep=flags.is_repeat_same_reason if same_reason else flags.is_repeat,
-        )
-        lab = _label_segments(contacts.select("contact_id", *by_, "direction"), by_)
-        j = lab.left_join(f, lab.contact_id == f._cid)
-        return j.aggregate(
-            by=by_,
-            inbound=j.count(where=(j.direction == "inbound").fill_null(False)),
-            identified_inbound=j.count(where=j._ident.fill_null(False)),
-            repeats=j.count(where=j._rep.fill_null(False)),
-        )
     rs = repeat_share(contacts, window_days=window_days, same_reason=same_reason, by=by_)
     rs = rs.select(*by_, identified_inbound=rs.denominator, repeats=rs.numerator)
     lab = _label_segments(contacts.select(*by_, "direction"), by_)

@@ -120,16 +120,17 @@ def test_repeat_counts_keep_every_segment(t):
     ]
 
 
-def test_repeat_counts_from_the_runs_repeat_flags_are_the_same(t):
-    # a run has the repeat flags cached already: counting from them must give the same table
-    from cxkit.resolution import repeat_flags
+def test_repeat_counts_from_the_runs_paired_contacts_are_the_same(t):
+    # a run has the paired contacts cached already (without the customer id): counting from
+    # them must give the same table
+    from cxkit.resolution import recontact_frame
 
     keys = ["channel", "contact_reason", "reason_family", "queue", "team"]
-    paired = C.repeat_counts(t).execute().sort_values(keys).reset_index(drop=True)
-    flagged = C.repeat_counts(t, flags=repeat_flags(t, end_of_data=EOD)).execute()
-    flagged = flagged.sort_values(keys).reset_index(drop=True)[list(paired.columns)]
-    assert flagged.astype(str).values.tolist() == paired.astype(str).values.tolist()
-    assert int(flagged.repeats.sum()) == 2  # b and c
+    plain = C.repeat_counts(t).execute().sort_values(keys).reset_index(drop=True)
+    paired = C.repeat_counts(recontact_frame(t).drop("customer_id")).execute()
+    paired = paired.sort_values(keys).reset_index(drop=True)[list(plain.columns)]
+    assert paired.astype(str).values.tolist() == plain.astype(str).values.tolist()
+    assert int(paired.repeats.sum()) == 2  # b and c
 
 
 def test_price_basis_says_which_prices_a_cost_rests_on(t, prices, period):

@@ -350,13 +350,13 @@ def test_precomputed_journey_rows_give_the_same_numbers():
     assert a.to_dict() == b.to_dict()
     # the resolution results a run already has (FCR by reason, repeats after a transfer) in
     # place of the baseline's own passes: the same baseline, reason families included
-    from cxkit.resolution import fcr_breakdown, repeat_after_transfer, repeat_flags
+    from cxkit.resolution import fcr_breakdown, recontact_frame, repeat_after_transfer
 
     given = dict(
         fcr_by_reason=fcr_breakdown(t, end_of_data=eod, min_n=1).execute(),
         transfer_repeats=repeat_after_transfer(t, end_of_data=eod).execute(),
     )
-    counts = C.repeat_counts(t, flags=repeat_flags(t, end_of_data=eod))
+    counts = C.repeat_counts(recontact_frame(t).drop("customer_id"))
     c = S.measure_baseline(t, cost, prices, period, end_of_data=eod, journey_rows=jc, counts=counts, **given)
     assert c.to_dict() == a.to_dict()
     d = S.measure_baseline(t, cost, prices, period, end_of_data=eod, **given)  # families from the contacts
