@@ -149,9 +149,13 @@ class Inputs:
 
     @cached_property
     def flags(self):
+        """The repeat flags of the run's window: expressions over the paired contacts, not a
+        table of their own. Its two readers (survey responders, QA against FCR) read them
+        where they join them: at 10 million contacts the two took 7.6-8.0 s so against
+        8.6-9.5 s with the flags written first, the same rows (2026-12-05)."""
         from cxkit import resolution
 
-        return self._cache(resolution.repeat_flags(self.paired, **self.window), "flags")
+        return resolution.repeat_flags(self.paired, **self.window)
 
     @cached_property
     def journey_contacts(self):
