@@ -40,6 +40,7 @@ import ibis.expr.types as ir
 from cxkit.errors import CxkitError
 from cxkit.grouping import fold_groups, split_by_group_size
 from cxkit.operations import queue_flags
+from cxkit.schema import TABLES
 from cxkit.stats import Z95, value_ranks, wilson_interval
 
 __all__ = [
@@ -370,7 +371,7 @@ def _components(rows: ir.Table, keys: Sequence[str]) -> ir.Table:
 def _component_aggregates(rows: ir.Table) -> dict[str, ir.Value]:
     return dict(
         contacts=rows.count(),
-        channels=rows.channel.nunique(),
+        channels=_distinct_channels(rows.channel),
         channel_switches=rows.channel_switch.cast("int64").sum(),
         transfers=rows.transfers.sum(),
         auth_attempts=rows.auth_attempts.sum(),
@@ -383,6 +384,17 @@ def _component_aggregates(rows: ir.Table) -> dict[str, ir.Value]:
         first_arrived_at=rows.arrived_at.min(),
         last_ended_at=rows.ended_at.max(),
     )
+
+
+def _distinct_channels(channel: ir.StringColumn) -> ir.IntegerScalar:
+    """The distinct channels of a group, as ``channel.nunique()`` counts them: one "any" per
+    canonical channel, and a distinct count of the other values only (raw codes a mapping
+    passed through; normally none). A distinct count of every value keeps a set per group: at
+    10 million contacts the journeys took 4.9-5.3 s this way against 5.8-5.9 s (2026-12-05)."""
+    codes = TABLES["contacts"].column("channel").values
+    present = [(channel == code).any().fill_null(False).cast("int64") for code in codes]
+    other = channel.nunique(where=~channel.isin(codes)).fill_null(0)
+    return sum(present, other)
 
 
 def _one_contact_components(row: ir.Table) -> dict[str, ir.Value | int]:

@@ -198,6 +198,26 @@ def test_journeys_of_one_contact_pass_through_as_their_grouping(con):
     pd.testing.assert_frame_equal(con.execute(once.order_by("journey_id", "customer_id")).reset_index(drop=True), got)
 
 
+def test_distinct_channels_of_a_journey_count_raw_codes_and_no_null(con):
+    # a journey's distinct channels: canonical ones, a raw code a mapping passed through (once,
+    # however often), and no channel (not a channel); a journey whose contacts have no channel
+    # has none, not an unknown count
+    t = contacts(
+        c("a", "2026-03-02 09:00", "2026-03-02 09:10"),
+        c("b", "2026-03-02 10:00", "2026-03-02 10:10", channel="chat"),
+        c("c", "2026-03-02 11:00", "2026-03-02 11:10", channel="IVR_X"),
+        c("d", "2026-03-02 12:00", "2026-03-02 12:10", channel="IVR_X"),
+        c("e", "2026-03-02 13:00", "2026-03-02 13:10", channel=None),
+        c("f", "2026-03-02 09:00", "2026-03-02 09:10", customer_id="m", channel=None),
+        c("g", "2026-03-02 10:00", "2026-03-02 10:10", customer_id="m", channel=None),
+    )
+    jc = J.journey_contacts(t, end_of_data=EOD)
+    got = con.execute(J.journeys(jc)).set_index("journey_id").channels.to_dict()
+    assert got == {"a": 3, "f": 0}
+    plain = con.execute(jc.group_by("journey_id").aggregate(n=jc.channel.nunique())).set_index("journey_id").n.to_dict()
+    assert got == plain
+
+
 def test_email_response_time_is_not_waiting_effort(con):
     # a voice contact waits 120 s on the line; the email that follows is answered 4 h later.
     # Waiting effort counts the 120 s only; the 14,400 s email response time is kept apart.
