@@ -107,7 +107,7 @@ def _result(name: str, section: str, title: str, **kwargs: Any) -> Callable[[Com
 
 class Inputs:
     """What result computations read: the session's tables, parameters and shared
-    intermediates (repeat flags, journeys), each built once and cached in the engine."""
+    intermediates (paired contacts, journeys), each built once and cached in the engine."""
 
     def __init__(self, session: Any):
         self.session = session
@@ -151,7 +151,7 @@ class Inputs:
     def flags(self):
         """The repeat flags of the run's window: expressions over the paired contacts, not a
         table of their own. Its two readers (survey responders, QA against FCR) read them
-        where they join them: at 10 million contacts the two took 7.6-8.0 s so against
+        where they join them: at 10 million contacts the two took 7.6-8.0 s this way against
         8.6-9.5 s with the flags written first, the same rows (2026-12-05)."""
         from cxkit import resolution
 
