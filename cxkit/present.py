@@ -24,7 +24,7 @@ from cxkit.figures import FIGURES, Caveat
 from cxkit.wording import in_sentence
 from cxkit.zones import zone
 
-__all__ = ["NOT_MEASURED", "WORDS", "Largest", "table", "cards", "chart", "caveat_notes", "figure_status",
+__all__ = ["NOT_MEASURED", "WORDS", "Largest", "table", "cards", "chart", "caveat_notes",
            "local_times", "period_labels", "words"]
 
 NOT_MEASURED = "not measured"
@@ -112,12 +112,6 @@ def _largest_rows(frame: pd.DataFrame, largest: Largest, name: str) -> tuple[pd.
 
 def _mark(index: int) -> str:
     return _MARKS[index] if index < len(_MARKS) else f"[{index + 1}]"
-
-
-def figure_status(results: Any, figure: str) -> tuple[str | None, list[Caveat]]:
-    """``(not-measured reason or None, caveats)`` of one figure in this run."""
-    judge = results.judge
-    return judge.not_measured(figure), judge.caveats(figure)
 
 
 def caveat_notes(caveats: Sequence[tuple[Caveat, str | None]]) -> list[display.Html]:
