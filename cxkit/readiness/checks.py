@@ -953,9 +953,10 @@ def _callbacks_direction_check(rule: Rule, contacts: ir.Table, ctx: _Context) ->
     eod = c.arrived_at.max().execute()
     if eod is None or pd.isna(eod):
         return {"success": None, "result": None, "note": "no contact in the period"}
+    end = pd.Timestamp(eod).to_pydatetime()
     kept = perception.callbacks_kept(
-        c, promise_business_days=e.followthrough.callback_promise_business_days,
-        utc_offset_hours=perception.utc_offset_hours(e.tz, pd.Timestamp(eod).to_pydatetime()), inbound_after=True,
+        c, promise_business_days=e.followthrough.callback_promise_business_days, end_of_data=end,
+        utc_offset_hours=perception.utc_offset_hours(e.tz, end), inbound_after=True,
     ).execute().iloc[0]
     judged, least = int(kept["judged"]), int(kw.get("min_judged", 30))
     if judged < least:
