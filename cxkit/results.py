@@ -458,7 +458,7 @@ def _repeat_after_transfer(i: Inputs):
 def _ping_pong(i: Inputs):
     from cxkit import resolution
 
-    return resolution.transfer_ping_pong(i.table("legs"))
+    return resolution.transfer_ping_pong(i.table("legs"), several=i.session.contacts_of_several_legs())
 
 
 @_result("transfer_chains", "resolution", "The most common transfer paths", figure="transfer_paths",
@@ -466,7 +466,7 @@ def _ping_pong(i: Inputs):
 def _chains(i: Inputs):
     from cxkit import resolution
 
-    return resolution.transfer_chains(i.table("legs"), top=10)
+    return resolution.transfer_chains(i.table("legs"), top=10, several=i.session.contacts_of_several_legs())
 
 
 _OPERATIONS_FIGURES = {
@@ -669,8 +669,9 @@ def _scorecard(i: Inputs):
         fcr=one("fcr_overall"),
         repeat_share=one("repeat_share_overall"),
         transfer_rate=operations.transfer_rate(i.contacts),
+        # the voice row only: without the whole's row the engine reads the voice contacts alone
         service_level=operations.service_level(i.contacts, sl_seconds=ops.sl_seconds, short_abandon_s=ops.short_abandon_s,
-                                               by="channel"),
+                                               by="channel", overall=False),
         journey_summary=one("journey_summary"),
         survey_scores=one("survey_scores"),
     )
