@@ -124,6 +124,7 @@ class Session:
         self._start_of_data: datetime | None = None
         self._feed: ir.Table | None = None
         self._fold: ir.Table | None = None
+        self._several_legs: ir.Table | None = None
         self._identifiers: IdentifierSet | None = None
         self._implausible: dict[str, Any] | None = None
 
@@ -307,10 +308,27 @@ class Session:
         (:func:`cxkit.loading.fold_legs_twice`)."""
         if self._fold is None:
             legs = self._mapped_once("legs")
-            # the keys of the contacts of several legs computed once, not once per join
-            stage = lambda t: self.materialize(t, "several-legs")  # noqa: E731
+
+            def stage(keys: ir.Table) -> ir.Table:
+                # the keys of the contacts of several legs computed once, not once per join, and
+                # kept: the transfer paths read them (contacts_of_several_legs)
+                self._several_legs = self.materialize(keys, "several-legs")
+                return self._several_legs
+
             self._fold = self._computed("contacts", fold_legs_twice(legs, stage=stage))
         return self._fold
+
+    def contacts_of_several_legs(self) -> ir.Table | None:
+        """The ids (``contact_id``) of the contacts of two or more legs, as folding the legs
+        found them (None without a legs table): the transferred contacts, whose legs the
+        transfer paths put in order (:func:`cxkit.resolution.transfer_chains`), found once.
+        Every leg of a contact is in the legs the diagnostics read or none is (:meth:`table`),
+        so these are the same contacts there."""
+        if "legs" not in self._loaded:
+            return None
+        self._legs_folded()
+        keys = self._several_legs
+        return None if keys is None else keys.select(contact_id=keys._cx_key0)
 
     def _contacts_feed(self) -> ir.Table:
         """Every contact of the feed (not only the period's), a negative duration read as zero

@@ -892,6 +892,24 @@ def test_transfer_ping_pong(con):
     assert bool(r["available"])
 
 
+def test_transfer_figures_read_the_contacts_of_several_legs_when_given(con):
+    # the ping-pong fixture plus a leg without a contact id (a contact of its own, never
+    # transferred); the contacts of two or more legs given as a session's fold finds them, one
+    # of them ("gone") a contact whose legs are not read (outside the period): the same figures
+    legs = _legs({
+        "p1": ["A", "B", "A"], "p2": ["A", "A", "B"], "p3": ["A", "B", "C"],
+        "p4": ["A", "B", "B", "A"], "p5": ["A"], "p6": ["B", "A", "C", "A"], None: ["C"],
+    })
+    several = ibis.memtable({"contact_id": ["p1", "p2", "p3", "p4", "p6", "gone"]})
+    r = one(con, R.transfer_ping_pong(legs, several=several))
+    assert (r["contacts"], r["transferred"], r["numerator"], r["denominator"]) == (7, 5, 3, 5)
+    assert one(con, R.transfer_ping_pong(legs)) == r
+    given = con.execute(R.transfer_chains(legs, several=several))
+    pd.testing.assert_frame_equal(given, con.execute(R.transfer_chains(legs)))
+    # one contact each (same-queue legs stay steps in a path), by path
+    assert list(given.path) == ["A > A > B", "A > B > A", "A > B > B > A", "A > B > C", "B > A > C > A"]
+
+
 def test_transfer_ping_pong_without_legs_says_so(con):
     r = one(con, R.transfer_ping_pong(None))
     assert not r["available"] and "no legs table" in r["note"]

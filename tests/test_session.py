@@ -107,6 +107,28 @@ def test_a_contact_kept_in_the_period_keeps_all_its_legs(session):
     assert len(legs) == 5
 
 
+def test_the_contacts_of_several_legs_are_the_folds_and_the_transfer_figures_read_them(tmp_path):
+    # E: two legs in different queues, after the period (its legs are not read). The fold of
+    # the legs finds A, B and E; the transfer figures over the period's legs are the same from
+    # those ids as from grouping the legs again
+    from cxkit import resolution as R
+
+    path = _write(tmp_path)
+    export = LEGS + "E,1,k5,2026-04-02 09:00:00,2026-04-02 09:05:00,100,0,5\nE,2,k5,2026-04-02 09:05:00,2026-04-02 09:09:00,90,0,5\n"
+    (tmp_path / "legs.csv").write_text(export)
+    spec = yaml.safe_load(path.read_text())
+    spec["sources"]["contacts"]["columns"]["queue"] = "seg"  # a queue per leg: every transfer is a path
+    path.write_text(yaml.safe_dump(spec))
+    session = cxkit.open_engagement(path)
+    several = session.contacts_of_several_legs()
+    assert sorted(several.execute().contact_id) == ["A", "B", "E"]
+    legs = session.table("legs")
+    assert sorted(set(legs.execute().contact_id)) == ["A", "B", "C"]
+    for figure in (R.transfer_ping_pong, R.transfer_chains):
+        pd.testing.assert_frame_equal(figure(legs, several=several).execute(), figure(legs).execute())
+    assert R.transfer_ping_pong(legs, several=several).execute().iloc[0][["contacts", "transferred"]].tolist() == [3, 2]
+
+
 def test_end_of_data_is_the_latest_arrival_capped_at_the_period_end(tmp_path):
     # the feed's latest arrival is D at 1 April 08:00 UTC, after the period end (1 April 00:00
     # local = 31 March 23:00 UTC): the period end
