@@ -872,16 +872,9 @@ def _switch_after_contact(i: Inputs):
 @_result("abandonment_by_queue", "findings", "Queue abandonment by channel and queue", figure="abandon_by_queue",
          sort=("channel", "_all_last", "queue"))
 def _abandonment_by_queue(i: Inputs):
-    import ibis
-
     from cxkit import operations
 
-    short = i.engagement.operations.short_abandon_s
-    per_queue = operations.abandonment(i.contacts, by=["channel", "queue"], overall=False, short_abandon_s=short)
-    per_channel = operations.abandonment(i.contacts, by="channel", overall=False, short_abandon_s=short)
-    # the channel's own row (every queue pooled) is what each of its queues is compared with
-    per_channel = per_channel.mutate(queue=ibis.literal(operations.ALL))
-    out = per_queue.union(per_channel.select(*per_queue.columns))
+    out = operations.abandonment_by_queue(i.contacts, short_abandon_s=i.engagement.operations.short_abandon_s)
     out = out.filter(out.denominator > 0)
     return out.mutate(_all_last=(out.queue == operations.ALL).cast("int8"))
 

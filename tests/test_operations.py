@@ -202,6 +202,30 @@ def test_abandonment_short_abandons_and_ivr_hangups(con):
     assert (h["numerator"], h["denominator"], h["hangups_all"]) == (0, 0, 2) and pd.isna(h["rate"])
 
 
+def test_abandonment_by_queue_pools_each_channels_queues(con):
+    # voice: queue A (a answered, b long abandon), queue B (d long, e short), no queue (n long,
+    # ivr hang-up x); chat: queue C (c answered). Voice pooled: 3 long of 5 offered, 1 short, 1
+    # hang-up, as grouping by channel gives it; chat 0 of 1
+    rows = [
+        q("a", wait=10.0, queue="A"), q("b", wait=30.0, outcome="abandoned", queue="A"),
+        q("d", wait=40.0, outcome="abandoned", queue="B"), q("e", wait=2.0, outcome="abandoned", queue="B"),
+        q("n", wait=50.0, outcome="abandoned"), q("x", wait=0.0, outcome="abandoned", queued=False),
+        q("c", wait=5.0, channel="chat", queue="C"),
+    ]
+    t = canonical_memtable("contacts", rows)
+    got = con.execute(O.abandonment_by_queue(t)).sort_values(["channel", "queue"]).reset_index(drop=True)
+    pooled = got[got.queue == O.ALL].drop(columns="queue").reset_index(drop=True)
+    by_channel = con.execute(O.abandonment(t, by="channel", overall=False)).sort_values("channel").reset_index(drop=True)
+    pd.testing.assert_frame_equal(pooled, by_channel[pooled.columns])
+    voice = pooled.set_index("channel").loc["voice"]
+    assert (voice.numerator, voice.denominator, voice.short_abandons, voice.ivr_hangups) == (3, 5, 1, 1)
+    per_queue = got[got.queue != O.ALL].reset_index(drop=True)
+    expected = con.execute(O.abandonment(t, by=["channel", "queue"], overall=False))
+    expected = expected.sort_values(["channel", "queue"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(per_queue, expected[per_queue.columns])
+    assert list(per_queue.queue) == ["C", "(not recorded)", "A", "B"]
+
+
 def test_ivr_hangup_rate_is_over_contacts_that_entered_the_ivr(con):
     # METRICS.md: hang-ups before a queue / inbound contacts with ivr_s > 0.
     # i1 hangs up after 30 s of IVR; i2 (40 s IVR) and i3 (10 s IVR) reach a queue;
