@@ -461,6 +461,7 @@ def journeys(
     window_days: float = 7,
     end_of_data: datetime | None = None,
     stage: Callable[[ir.Table], ir.Table] | None = None,
+    unique_ids: bool = False,
 ) -> ir.Table:
     """One row per journey with its effort components and its resolved / censored status.
 
@@ -475,6 +476,10 @@ def journeys(
     stage
         Computes the keys of the journeys of several contacts once (such as
         :meth:`cxkit.session.Session.materialize`; :func:`cxkit.grouping.split_by_group_size`).
+    unique_ids
+        The contacts' ids are unique (:meth:`cxkit.session.Session.contact_ids_unique`), so are
+        the journey ids (a journey is named by its first contact): a journey of one contact
+        (first and last) is then its row, known without grouping the journeys by size.
 
     Returns
     -------
@@ -512,7 +517,12 @@ def journeys(
     # (cxkit.grouping.fold_groups); a journey id that an export's repeated contact id gives
     # two journeys of one customer is grouped as one, as before
     key = ["journey_id", "customer_id"]
-    several, alone = split_by_group_size(jc, key, stage=stage)
+    if unique_ids:
+        # at 10 million contacts the journeys took 4.0-4.3 s this way against 5.6 s (2026-12-05)
+        one = (jc.position == 1) & jc.is_last
+        several, alone = jc.filter(~one), jc.filter(one)
+    else:
+        several, alone = split_by_group_size(jc, key, stage=stage)
     j = _with_derived_components(fold_groups(several, alone, key, _journey_aggregates, _one_contact_journey))
     censored = j.last_ended_at + window > j.end_of_data
     return j.mutate(

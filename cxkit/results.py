@@ -173,7 +173,8 @@ class Inputs:
 
         effort = self.engagement.effort
         j = journey.journeys(self.journey_contacts, window_days=self.res.repeat_window_days,
-                             stage=lambda t: self._cache(t, "several-contacts"))
+                             stage=lambda t: self._cache(t, "several-contacts"),
+                             unique_ids=self.session.contact_ids_unique())
         return self._cache(journey.effort_index(j, effort.weights, effort.scales), "journeys")
 
     @cached_property

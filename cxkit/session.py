@@ -330,6 +330,13 @@ class Session:
         keys = self._several_legs
         return None if keys is None else keys.select(contact_id=keys._cx_key0)
 
+    def contact_ids_unique(self) -> bool:
+        """Whether no two contacts share a contact id by construction: the contacts folded from
+        legs are grouped by their id (a leg without one is a contact without one, which no
+        journey names). A contact-grain export may repeat an id (readiness counts it:
+        ``contacts.contact_id.unique``): False, though its ids may well be unique."""
+        return "legs" in self._loaded
+
     def _contacts_feed(self) -> ir.Table:
         """Every contact of the feed (not only the period's), a negative duration read as zero
         per leg before the legs are summed (METRICS.md)."""

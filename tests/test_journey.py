@@ -198,6 +198,25 @@ def test_journeys_of_one_contact_pass_through_as_their_grouping(con):
     pd.testing.assert_frame_equal(con.execute(once.order_by("journey_id", "customer_id")).reset_index(drop=True), got)
 
 
+def test_journeys_of_one_contact_known_by_position_when_ids_are_unique(con):
+    # contact ids unique (as a leg-grain export's contacts are): a journey of one contact is
+    # its first and last row, no grouping by size needed; the same journeys, column by column,
+    # nulls, an abandoned contact and a channel not recorded included
+    t = contacts(
+        c("a", "2026-03-02 09:00", "2026-03-02 09:03", outcome="abandoned", ivr_s=60.0, auth_attempts=None),
+        c("b", "2026-03-20 09:00", "2026-03-20 09:10", channel=None, outcome=None, hold_s=None, queue="Q"),
+        c("c", "2026-03-21 09:00", "2026-03-21 09:30", channel="chat", transfers=2, customer_id="m"),
+        c("d", "2026-03-21 10:00", "2026-03-21 10:05", customer_id="m", outcome="abandoned"),
+        c("e", "2026-03-22 09:00", "2026-03-22 09:05", customer_id="m"),
+        c("f", "2026-03-03 09:00", "2026-03-03 09:01", customer_id="n"),
+    )
+    jc = J.journey_contacts(t, end_of_data=EOD)
+    got = con.execute(J.journeys(jc, unique_ids=True).order_by("journey_id")).reset_index(drop=True)
+    expected = con.execute(J.journeys(jc).order_by("journey_id")).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected)
+    assert got.contacts.tolist() == [1, 1, 3, 1]  # a, b, c+d+e, f
+
+
 def test_distinct_channels_of_a_journey_count_raw_codes_and_no_null(con):
     # a journey's distinct channels: canonical ones, a raw code a mapping passed through (once,
     # however often), and no channel (not a channel); a journey whose contacts have no channel

@@ -122,11 +122,25 @@ def test_the_contacts_of_several_legs_are_the_folds_and_the_transfer_figures_rea
     session = cxkit.open_engagement(path)
     several = session.contacts_of_several_legs()
     assert sorted(several.execute().contact_id) == ["A", "B", "E"]
+    assert session.contact_ids_unique()  # contacts grouped from legs by their id
     legs = session.table("legs")
     assert sorted(set(legs.execute().contact_id)) == ["A", "B", "C"]
     for figure in (R.transfer_ping_pong, R.transfer_chains):
         pd.testing.assert_frame_equal(figure(legs, several=several).execute(), figure(legs).execute())
     assert R.transfer_ping_pong(legs, several=several).execute().iloc[0][["contacts", "transferred"]].tolist() == [3, 2]
+
+
+def test_a_contact_grain_export_has_no_contact_ids_unique_by_construction(tmp_path):
+    # the same rows read as contacts: an id may repeat (A and B twice here), and no fold of
+    # legs found contacts of several legs
+    path = _write(tmp_path)
+    spec = yaml.safe_load(path.read_text())
+    spec["sources"]["contacts"]["grain"] = "contact"
+    spec["sources"]["contacts"]["columns"].pop("leg_seq")
+    path.write_text(yaml.safe_dump(spec))
+    session = cxkit.open_engagement(path)
+    assert not session.contact_ids_unique() and session.contacts_of_several_legs() is None
+    assert session.table("contacts").contact_id.value_counts().execute().set_index("contact_id").loc["A"].iloc[0] == 2
 
 
 def test_end_of_data_is_the_latest_arrival_capped_at_the_period_end(tmp_path):
