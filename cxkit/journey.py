@@ -998,6 +998,7 @@ def journey_variants(
     weights: Mapping[str, float] | None = None,
     scales: Mapping[str, float] | None = None,
     min_n: int = 30,
+    unique_ids: bool = False,
 ) -> ir.Table:
     """The most common journey paths (ordered steps) with their volume, effort, time and the
     resolution of journeys that start the same way.
@@ -1024,6 +1025,8 @@ def journey_variants(
     definition, when no repeat follows, so a one-step variant is 100% resolved and in a
     k-step variant exactly the last of k contacts is unrepeated.
 
+    ``unique_ids``: the journey ids are unique, as :func:`journeys` takes it.
+
     Examples
     --------
     >>> from cxkit.testing import canonical_memtable, ts
@@ -1042,11 +1045,19 @@ def journey_variants(
     if max_steps < 1 or top < 1:
         raise CxkitError(f"journey_variants: top and max_steps must be >= 1; found top={top}, max_steps={max_steps}")
     jc = journey_contacts.mutate(_step=_step_label(journey_contacts, step))
-    pivot = jc.aggregate(
-        by="journey_id",
-        _n=jc.count(),
-        **{f"_s{k}": jc._step.max(where=jc.position == k) for k in range(1, max_steps + 1)},
-    )
+
+    def steps(t: ir.Table) -> dict[str, ir.Value]:
+        return {"_n": t.count(), **{f"_s{k}": t._step.max(where=t.position == k) for k in range(1, max_steps + 1)}}
+
+    if unique_ids:
+        # journey ids unique (journeys(unique_ids=True)): a journey of one contact is its one
+        # step, with no grouping; at 10 million contacts 1.64-1.68 s against 2.27-2.39 s (2026-12-05)
+        one = (jc.position == 1) & jc.is_last
+        null = ibis.null("string")
+        pivot = fold_groups(jc.filter(~one), jc.filter(one), ["journey_id"], steps,
+                            lambda t: {"_n": 1, "_s1": t._step, **{f"_s{k}": null for k in range(2, max_steps + 1)}})
+    else:
+        pivot = jc.aggregate(by="journey_id", **steps(jc))
     variant = pivot._s1
     for k in range(2, max_steps + 1):
         nxt = pivot[f"_s{k}"]

@@ -571,7 +571,7 @@ def _journey_variants(i: Inputs):
 
     effort = i.engagement.effort
     return journey.journey_variants(i.journey_contacts, i.journeys, step="channel", weights=effort.weights,
-                                    scales=effort.scales, min_n=i.res.min_n)
+                                    scales=effort.scales, min_n=i.res.min_n, unique_ids=i.session.contact_ids_unique())
 
 
 @_result("transitions", "journey", "Moves between channels within journeys", figure="journeys",

@@ -215,6 +215,11 @@ def test_journeys_of_one_contact_known_by_position_when_ids_are_unique(con):
     expected = con.execute(J.journeys(jc).order_by("journey_id")).reset_index(drop=True)
     pd.testing.assert_frame_equal(got, expected)
     assert got.contacts.tolist() == [1, 1, 3, 1]  # a, b, c+d+e, f
+    # the paths of the journeys the same way: a, b (no channel recorded) and f of one step
+    j = J.journeys(jc)
+    paths = con.execute(J.journey_variants(jc, j, unique_ids=True, min_n=1).order_by("variant"))
+    pd.testing.assert_frame_equal(paths, con.execute(J.journey_variants(jc, j, min_n=1).order_by("variant")))
+    assert sorted(zip(paths.variant, paths.journeys)) == [("(not recorded)", 1), ("chat > voice > voice", 1), ("voice", 2)]
 
 
 def test_distinct_channels_of_a_journey_count_raw_codes_and_no_null(con):
