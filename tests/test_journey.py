@@ -167,15 +167,23 @@ def test_a_customers_only_inbound_contact_is_a_journey_of_one_without_the_window
     assert str(jc.schema()) == str(J.journey_contacts(t, end_of_data=EOD).schema())
 
 
+def _journeys_of_one_and_several() -> list[dict]:
+    """Two journeys of one contact (an abandoned one with nulls; one without a channel,
+    outcome or hold) and a journey of two contacts of another customer."""
+    return [
+        c("a", "2026-03-02 09:00", "2026-03-02 09:03", outcome="abandoned", ivr_s=60.0, auth_attempts=None),
+        c("b", "2026-03-20 09:00", "2026-03-20 09:10", channel=None, outcome=None, hold_s=None, queue="Q"),
+        c("c", "2026-03-21 09:00", "2026-03-21 09:30", channel="chat", transfers=2, customer_id="m"),
+        c("d", "2026-03-21 10:00", "2026-03-21 10:05", customer_id="m", outcome="abandoned"),
+    ]
+
+
 def test_journeys_of_one_contact_pass_through_as_their_grouping(con):
     # journeys() groups only the journeys of several contacts; a journey of one contact is
     # its row: every column equals the plain grouping, nulls, an abandoned contact, a
     # channel not recorded and a contact id the export repeats (two journeys, one id) included
     t = contacts(
-        c("a", "2026-03-02 09:00", "2026-03-02 09:03", outcome="abandoned", ivr_s=60.0, auth_attempts=None),
-        c("b", "2026-03-20 09:00", "2026-03-20 09:10", channel=None, outcome=None, hold_s=None, queue="Q"),
-        c("c", "2026-03-21 09:00", "2026-03-21 09:30", channel="chat", transfers=2, customer_id="m"),
-        c("d", "2026-03-21 10:00", "2026-03-21 10:05", customer_id="m", outcome="abandoned"),
+        *_journeys_of_one_and_several(),
         c("e", "2026-03-03 09:00", "2026-03-03 09:01", customer_id="n"),
         c("e", "2026-03-25 09:00", "2026-03-25 09:01", customer_id="n", channel="email"),
     )
@@ -203,10 +211,7 @@ def test_journeys_of_one_contact_known_by_position_when_ids_are_unique(con):
     # its first and last row, no grouping by size needed; the same journeys, column by column,
     # nulls, an abandoned contact and a channel not recorded included
     t = contacts(
-        c("a", "2026-03-02 09:00", "2026-03-02 09:03", outcome="abandoned", ivr_s=60.0, auth_attempts=None),
-        c("b", "2026-03-20 09:00", "2026-03-20 09:10", channel=None, outcome=None, hold_s=None, queue="Q"),
-        c("c", "2026-03-21 09:00", "2026-03-21 09:30", channel="chat", transfers=2, customer_id="m"),
-        c("d", "2026-03-21 10:00", "2026-03-21 10:05", customer_id="m", outcome="abandoned"),
+        *_journeys_of_one_and_several(),
         c("e", "2026-03-22 09:00", "2026-03-22 09:05", customer_id="m"),
         c("f", "2026-03-03 09:00", "2026-03-03 09:01", customer_id="n"),
     )
