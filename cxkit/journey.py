@@ -441,6 +441,12 @@ def _journey_aggregates(jc: ir.Table) -> dict[str, ir.Value]:
     )
 
 
+def _alone_in_journey(jc: ir.Table) -> ir.BooleanValue:
+    """Whether a journey contact is its journey's only contact (first and last): known from
+    its row, as :func:`journey_contacts` numbers each journey's contacts."""
+    return (jc.position == 1) & jc.is_last
+
+
 def _one_contact_journey(row: ir.Table) -> dict[str, ir.Value | int]:
     """What :func:`_journey_aggregates` gives for a journey of one contact (its first and last)."""
     first, last = row.position == 1, row.is_last
@@ -519,7 +525,7 @@ def journeys(
     key = ["journey_id", "customer_id"]
     if unique_ids:
         # at 10 million contacts the journeys took 4.0-4.3 s this way against 5.6 s (2026-12-05)
-        one = (jc.position == 1) & jc.is_last
+        one = _alone_in_journey(jc)
         several, alone = jc.filter(~one), jc.filter(one)
     else:
         several, alone = split_by_group_size(jc, key, stage=stage)
@@ -1052,7 +1058,7 @@ def journey_variants(
     if unique_ids:
         # journey ids unique (journeys(unique_ids=True)): a journey of one contact is its one
         # step, with no grouping; at 10 million contacts 1.64-1.68 s against 2.27-2.39 s (2026-12-05)
-        one = (jc.position == 1) & jc.is_last
+        one = _alone_in_journey(jc)
         null = ibis.null("string")
         pivot = fold_groups(jc.filter(~one), jc.filter(one), ["journey_id"], steps,
                             lambda t: {"_n": 1, "_s1": t._step, **{f"_s{k}": null for k in range(2, max_steps + 1)}})
@@ -1197,7 +1203,7 @@ def switch_after_contact(journey_contacts: ir.Table, contacts: ir.Table | None =
     # only a contact followed by another is counted: the contacts of journeys of one contact
     # (first and last) are not put in order. At 10 million contacts 4.4 of the 7.9 million
     # journey contacts are sorted, and the result took 1.39-1.45 s against 1.57-1.61 s (2026-12-05)
-    jc = jc.filter((jc.position > 1) | ~jc.is_last)
+    jc = jc.filter(~_alone_in_journey(jc))
     w = ibis.window(group_by=jc.journey_id, order_by=jc.position)
     jc = jc.mutate(_next=jc.channel.lead().over(w), _next_reason=jc.contact_reason.lead().over(w))
     same_issue = jc.contact_reason.isnull() | jc._next_reason.isnull() | (jc.contact_reason == jc._next_reason)

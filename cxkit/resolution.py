@@ -1580,6 +1580,16 @@ def _legs_steps(legs: ir.Table) -> ir.Table:
     return l.filter((l._k == 0) | ~l.queue.identical_to(l._prev)).drop("_prev", "_k")
 
 
+def _legs_of_transferred(legs: ir.Table, several: ir.Table | None) -> ir.Table:
+    """The legs of the contacts of two or more legs: those ``several`` names (``contact_id``)
+    when the caller has them, else found by grouping the legs (a leg without a contact id is
+    a contact of its own, never among them)."""
+    if several is None:
+        return split_by_group_size(legs, ["contact_id"], null_keys_alone=True)[0]
+    keys = several.select(_cid=several.contact_id)
+    return legs.semi_join(keys, legs.contact_id == keys._cid)
+
+
 def transfer_ping_pong(legs: ir.Table | None, *, several: ir.Table | None = None) -> ir.Table:
     """Ping-pong transfers: contacts whose queue sequence goes A -> B -> A.
 
@@ -1619,11 +1629,7 @@ def transfer_ping_pong(legs: ir.Table | None, *, several: ir.Table | None = None
     # contacts. At 10 million contacts (11 million legs, 844,000 contacts of several) this
     # share took 0.80-0.93 s from the fold's ids against 1.35-1.39 s grouping every leg, and the
     # transfer paths 0.64-0.69 s against 1.40 s (2026-12-05)
-    if several is None:
-        sizes = legs.group_by("contact_id").aggregate(_legs=legs.count())
-        several = sizes.filter(sizes._legs >= 2).select("contact_id")
-    keys = several.select(_cid=several.contact_id)
-    multi = legs.semi_join(keys, legs.contact_id == keys._cid)
+    multi = _legs_of_transferred(legs, several)
     n_legs = multi.group_by("contact_id").aggregate(_legs=multi.count())
     # A -> B -> A takes three legs: only the legs of such contacts are put in order
     three = n_legs.filter(n_legs._legs >= 3).select(_cid="contact_id")
@@ -1665,11 +1671,7 @@ def transfer_chains(legs: ir.Table | None, *, top: int = 10, max_steps: int = 5,
         )
     # only transferred contacts have a path: only their legs are put in order (a leg without a
     # contact id is a contact of its own: no path)
-    if several is None:
-        legs, _ = split_by_group_size(legs, ["contact_id"], null_keys_alone=True)
-    else:
-        keys = several.select(_cid=several.contact_id)
-        legs = legs.semi_join(keys, legs.contact_id == keys._cid)
+    legs = _legs_of_transferred(legs, several)
     w = ibis.window(group_by=legs.contact_id, order_by=legs.leg_seq)
     l = legs.mutate(_k=ibis.row_number().over(w), _q=legs.queue.fill_null("(not recorded)"))
     per = l.group_by("contact_id").aggregate(
