@@ -196,6 +196,10 @@ def repeat_cost_cards(results: Any) -> list[dict[str, Any]]:
     if row is None:
         return []
     days = int(row["period_days"])
+    if results.judge.not_measured("repeat_cost"):
+        # one card says so (its stored numbers are null)
+        return [{"label": f"Repeat contacts cost ({in_days(days)})", "value": None, "format": "text",
+                 "figure": "repeat_cost", "detail": ""}]
     figure = _cost_figure(row)
     unpriced = int(row["not_priced_repeats"])
     if _num(row["repeat_cost"]) is None:

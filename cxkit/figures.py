@@ -229,6 +229,7 @@ FIGURES: dict[str, Figure] = {
     "effort_wait": Figure("Waiting in the effort index", (*_ID, "contacts.wait_s"), ("journey_effort",)),
     "effort_hold": Figure("Hold in the effort index", (*_ID, "contacts.hold_s"), ("journey_effort",)),
     "entry_routing": Figure("Where arrivals go from each entry point", ("contacts.entry_point",), ()),
+    "ivr_time": Figure("Time in the IVR or bot", ("contacts.ivr_s",), ()),
     # read on the customers' timeline, as repeats are: the customer-id checks' caveats reach it
     "callbacks_kept": Figure("Callbacks kept", (*_ID, "contacts.callback_scheduled"), ("fcr_repeat",)),
     # perception and follow-through

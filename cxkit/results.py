@@ -52,8 +52,10 @@ RESULTS_DIR = "results"
 MANIFEST = "manifest.json"
 #: the layout and meaning of stored results: a run folder of another format is computed again.
 #: 2: the operations result's service level leaves out answered contacts of unknown wait
-#: (``sl_judged``) and callbacks kept counts the inbound contacts after a promise
-FORMAT = "cxkit.results/2"
+#: (``sl_judged``) and callbacks kept counts the inbound contacts after a promise. 3: a result
+#: whose own figure is not measured holds no number (``not_measured["*"]``); journey times the
+#: export lacks (hold, IVR, the wait median) are null
+FORMAT = "cxkit.results/3"
 
 Compute = Callable[["Inputs"], Any]
 
@@ -271,7 +273,8 @@ class Inputs:
                 self.done[name] = None
             else:
                 # as stored: a figure the export cannot give is null, not the 0 the engine computed
-                self.done[name] = _unmeasured_as_null(_sorted(_frame(spec.compute(self)), spec), spec, self.judge)[0]
+                self.done[name] = _unmeasured_as_null(_sorted(_frame(spec.compute(self)), spec), spec, self.judge,
+                                                      whole=False)[0]
         return self.done[name]
 
 
@@ -493,11 +496,13 @@ def _operations(i: Inputs):
 # ---------------------------------------------------------------- journeys and effort
 
 
-@_result("journey_summary", "journey", "Journeys, contacts per journey and effort events",
+@_result("journey_summary", "journey", "Journeys, contacts per journey and effort events", figure="journeys",
          figures={"journeys": "journeys", "contacts_per_journey": "journeys", "multi_contact_rate": "journeys",
-                  "channel_switch_rate": "channel_switch", "transfer_rate": "journey_transfers",
-                  "transfer_journeys": "journey_transfers", "reauth_rate": "reauth", "reauth_journeys": "reauth",
-                  "wait_s_mean": "journey_wait", "wait_s_median": "journey_wait", "censored_journeys": "journeys"})
+                  "channel_switch_rate": "channel_switch", "channel_switch_journeys": "channel_switch",
+                  "transfer_rate": "journey_transfers", "transfer_journeys": "journey_transfers",
+                  "reauth_rate": "reauth", "reauth_journeys": "reauth",
+                  "wait_s_mean": "journey_wait", "wait_s_median": "journey_wait", "ivr_s_mean": "effort_ivr",
+                  "hold_s_mean": "effort_hold", "censored_journeys": "journeys"})
 def _journey_summary(i: Inputs):
     from cxkit import journey
 
@@ -516,8 +521,11 @@ def _journey_edge(i: Inputs):
 
 
 @_result("journey_by_reason", "journey", "Journeys by the customer's first reason", figure="effort_by_reason",
-         figures={"transfer_rate": "journey_transfers", "reauth_rate": "reauth", "wait_s_mean": "journey_wait",
-                  "channel_switch_rate": "channel_switch"}, sort=("journeys", "first_reason"))
+         figures={"transfer_rate": "journey_transfers", "transfer_journeys": "journey_transfers",
+                  "reauth_rate": "reauth", "reauth_journeys": "reauth", "wait_s_mean": "journey_wait",
+                  "wait_s_median": "journey_wait",
+                  "ivr_s_mean": "effort_ivr", "hold_s_mean": "effort_hold", "channel_switch_rate": "channel_switch",
+                  "channel_switch_journeys": "channel_switch"}, sort=("journeys", "first_reason"))
 def _journey_by_reason(i: Inputs):
     from cxkit import journey
 
@@ -526,7 +534,8 @@ def _journey_by_reason(i: Inputs):
 
 @_result("ivr_exits", "journey", "Where arrivals go from each entry point", figure="entry_routing",
          figures={"left_in_ivr_share": "ivr_hangups", "left_in_ivr_median_ivr_s": "ivr_hangups",
-                  "contained_share": "containment", "deflected_share": "deflection"}, sort=("channel", "entry_point"))
+                  "contained_share": "containment", "deflected_share": "deflection", "ivr_s_mean": "ivr_time"},
+         sort=("channel", "entry_point"))
 def _ivr_exits(i: Inputs):
     from cxkit import journey
 
@@ -742,7 +751,8 @@ def _failure_demand(i: Inputs):
 
 
 @_result("avoidable_cost", "cost", "Repeat cost and failure demand added, the overlap counted once",
-         figure="avoidable_cost")
+         figure="avoidable_cost", figures={"failure_demand_cost": "failure_demand",
+                                           "failure_demand_cost_annualised": "failure_demand"})
 def _avoidable_cost(i: Inputs):
     from cxkit import cost
 
@@ -895,21 +905,34 @@ def _case_followthrough_by_reason(i: Inputs):
 # ============================================================================================
 
 
+#: columns that say what a row is about rather than measure it (the period's days, a repeat window,
+#: a bin's bounds, the Monte Carlo's draws): kept where the result's own figure is not measured
+_CONTEXT = ("period_days", "window_days", "same_reason", "open_age_days", "upper_h", "lower_d", "upper_d",
+            "effort_min", "effort_max", "weekday_num", "steps", "draws", "seed")
+
 #: the columns that hold a row's figure, where each row is one (the FCR definitions, the scorecard)
 _ROW_VALUES = ("rate", "numerator", "denominator", "ci_low", "ci_high", "value", "n", "fcr", "fcr_ci_low", "fcr_ci_high")
 
 
-def _unmeasured_as_null(frame: pd.DataFrame, spec: ResultSpec, judge: Any) -> tuple[pd.DataFrame, dict[str, str]]:
+def _unmeasured_as_null(frame: pd.DataFrame, spec: ResultSpec, judge: Any,
+                        whole: bool = True) -> tuple[pd.DataFrame, dict[str, str]]:
     """``frame`` with the columns and rows of figures the export cannot give set to null, and
     why, by column (or ``row_key=value``).
 
     The engine computes a transfer rate of 0 where the export has no transfer counts (the
     loader fills 0 for its sake); the report says "not measured" there, and so must the stored
-    result that pipelines and ``cxkit.open_run`` read: absent is not zero.
+    result that pipelines and ``cxkit.open_run`` read: absent is not zero. Where the result's
+    own figure (``spec.figure``) is not measured, every number in the stored result is null
+    (why: ``"*"``) but a column of another figure that is measured and the columns that say what
+    a row is about (:data:`_CONTEXT`); with ``whole`` False that
+    is left to the reader, as the results computed from this one read it (the scenarios take
+    the eligible contacts from FCR by reason, which is not measured without reasons, as one
+    row of contacts without a reason).
     """
     if judge is None or frame.empty:
         return frame, {}
     out, why = frame, {}
+    own = judge.absent(spec.figure) if whole and spec.figure else None
 
     def blank(rows: Any, columns: list[str]) -> None:
         nonlocal out
@@ -920,6 +943,17 @@ def _unmeasured_as_null(frame: pd.DataFrame, spec: ResultSpec, judge: Any) -> tu
                 out[c] = out[c].astype("float64" if pd.api.types.is_integer_dtype(out[c]) else "object")
             out.loc[rows, c] = None if out[c].dtype == object else float("nan")
 
+    if own:
+        # the result's own figure is not measured: every number in it reads the absent field
+        # (a ping-pong rate of 0 where the legs have no queues), save a column of a figure
+        # measured apart; the rows' labels and keys stay, to say what was not measured
+        kept = {c for c, key in spec.figures.items() if key != spec.figure and not judge.absent(key)}
+        numbers = [c for c in frame.columns if c not in kept and c != spec.row_key and c not in spec.sort
+                   and c not in _CONTEXT
+                   and (pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c]))]
+        blank(slice(None), numbers)
+        why["*"] = own
+        why.update({c: own for c in numbers})
     for column, key in spec.figures.items():
         reason = judge.absent(key) if column in frame.columns and key != spec.figure else None
         if reason:
@@ -1067,9 +1101,9 @@ def compute_results(
         frame = inputs.done.get(name)
         if frame is None:
             frame = _sorted(_frame(spec.compute(inputs)), spec)
-        frame, unmeasured = _unmeasured_as_null(frame, spec, inputs.judge)
-        _write_atomic(folder / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
-        inputs.done[name] = frame
+        stored, unmeasured = _unmeasured_as_null(frame, spec, inputs.judge)
+        _write_atomic(folder / f"{name}.parquet", lambda p, f=stored: f.to_parquet(p, index=False))
+        inputs.done[name] = _unmeasured_as_null(frame, spec, inputs.judge, whole=False)[0]
         entry.update(available=True, rows=len(frame), columns=list(map(str, frame.columns)),
                      seconds=round(time.perf_counter() - t0, 3))
         if unmeasured:

@@ -431,6 +431,40 @@ def test_scenarios_that_need_no_customer_are_worked_through_without_customer_ids
         without_ids))
 
 
+def test_a_stored_result_whose_figure_is_not_measured_holds_no_number(without_ids):
+    # without customer ids no repeat is measured and the report said so, but
+    # repeat_cost_total.parquet held repeats 0 and repeat cost 0.00 under a manifest that said
+    # nothing: a pipeline read them as measured. The period's days describe the row: kept; the
+    # failure demand (no customer needed: LOGIN's four contacts x 6.00) is measured apart: kept
+    why = "the export has no customer identifiers (contacts.customer_id)"
+    total = without_ids.frame("repeat_cost_total").iloc[0]
+    assert pd.isna(total["repeats"]) and pd.isna(total["repeat_cost"]) and pd.isna(total["repeat_cost_annualised"])
+    assert total["period_days"] == 29
+    said = without_ids.manifest["results"]["repeat_cost_total"]["not_measured"]
+    assert said["*"] == why and said["repeat_cost"] == why
+    avoidable = without_ids.frame("avoidable_cost").iloc[0]
+    assert avoidable["failure_demand_cost"] == pytest.approx(24.0) and pd.isna(avoidable["repeat_cost"])
+    assert "failure_demand_cost" not in without_ids.manifest["results"]["avoidable_cost"]["not_measured"]
+
+
+@pytest.fixture(scope="module")
+def without_reasons(tmp_path_factory) -> ResultSet:
+    """The engagement with its contact reasons left unmapped (no reason tagged as failure demand)."""
+    return _run_without(tmp_path_factory, "contact_reason", failure_demand_reasons=[])
+
+
+def test_a_result_not_measured_in_store_is_still_read_by_the_results_computed_from_it(without_reasons):
+    # FCR by reason is not measured without reasons: its stored numbers are null. The scenarios
+    # take the eligible contacts from it (one row of contacts without a reason) and must still
+    # work FCR +5 points through: nulled for them too, FCR read "no eligible contact could be judged"
+    rows = without_reasons.frame("fcr_by_reason")
+    assert rows["numerator"].isna().all() and rows["denominator"].isna().all()
+    assert without_reasons.manifest["results"]["fcr_by_reason"]["not_measured"]["*"] == (
+        "the export has no contact reasons (contacts.contact_reason)")
+    scenario = without_reasons.frame("scenario_summary").set_index("scenario").loc["FCR +5 points"]
+    assert pd.isna(scenario["not_measured"]) and scenario["contacts_avoided"] > 0
+
+
 @pytest.fixture(scope="module")
 def without_talk(tmp_path_factory) -> ResultSet:
     """The engagement with its talk times left unmapped (and an hourly cost given)."""

@@ -239,7 +239,7 @@ def _resultset(tmp_path: Path, frames: dict[str, pd.DataFrame | None], *, missin
         frame.to_parquet(folder / f"{name}.parquet", index=False)
         entries[name] = {"section": "x", "title": name, "available": True, "rows": len(frame)}
     manifest = {
-        "format": "cxkit.results/2", "engagement": "hand", "fingerprint": "f", "timezone": "UTC", "currency": "GBP",
+        "format": "cxkit.results/3", "engagement": "hand", "fingerprint": "f", "timezone": "UTC", "currency": "GBP",
         "period": {"start": "2026-03-01", "end": "2026-03-28", "days": 28},
         "parameters": {"min_n": min_n, "repeat_window_days": 7, "callback_promise_business_days": 1,
                        **(parameters or {})},

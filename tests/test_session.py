@@ -547,3 +547,37 @@ def test_stored_results_hold_null_where_the_export_cannot_give_a_figure(tmp_path
     assert headline.loc["repeat-based, any reason", "denominator"] == 0
     said = r.manifest["results"]["operations"]["not_measured"]
     assert said["transfer_rate"] == "the export has no transfer counts (contacts.transfers)"
+
+
+def test_stored_effort_times_the_export_lacks_are_null_not_zero(tmp_path):
+    # an export without hold, IVR or queue-wait times: journey_summary.parquet held hold_s_mean
+    # 0.0 and ivr_s_mean 0.0 (the journey contacts read a missing time as 0), journey_by_reason
+    # its wait median 0.0 and ivr_exits its mean IVR time 0.0, where the report said "not measured"
+    from cxkit.results import ResultSet, compute_results
+
+    (tmp_path / "c.csv").write_text(
+        "cid,cust,start,end,talk,reason,ep\n"
+        "1,k1,2026-03-02 09:00:00,2026-03-02 09:05:00,200,BILL,main\n"
+        "2,k1,2026-03-03 09:00:00,2026-03-03 09:05:00,200,BILL,main\n"
+        "3,k2,2026-03-04 09:00:00,2026-03-04 09:05:00,200,CARD,main\n")
+    columns = {"contact_id": "cid", "customer_id": "cust", "channel": {"constant": "voice"},
+               "direction": {"constant": "inbound"}, "outcome": {"constant": "handled"},
+               "arrived_at": {"column": "start", "format": FMT}, "ended_at": {"column": "end", "format": FMT},
+               "talk_s": "talk", "contact_reason": "reason", "entry_point": "ep"}
+    spec = {"name": "t", "client": "T", "period": {"start": "2026-03-01", "end": "2026-03-31"},
+            "timezone": "Europe/London", "sources": {"contacts": {"path": "c.csv", "columns": columns}}}
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
+    session = cxkit.open_engagement(tmp_path / "engagement.yaml")
+    compute_results(session, tmp_path / "run", names=["journey_summary", "journey_by_reason", "ivr_exits"])
+    r = ResultSet.load(tmp_path / "run")
+    for name in ("journey_summary", "journey_by_reason"):
+        frame = r.frame(name)
+        for column in ("hold_s_mean", "ivr_s_mean", "wait_s_mean", "wait_s_median"):
+            assert frame[column].isna().all(), (name, column)
+        # measured: the journeys, and the time from first arrival to last end (k1: 1 day 5 min)
+        assert frame["journeys"].sum() == 2 and frame["elapsed_s_mean"].notna().all(), name
+        said = r.manifest["results"][name]["not_measured"]
+        assert said["hold_s_mean"] == "the export has no hold times (contacts.hold_s)", name
+    exits = r.frame("ivr_exits")
+    assert exits["ivr_s_mean"].isna().all() and exits["contacts"].tolist() == [3]
+    assert r.manifest["results"]["ivr_exits"]["not_measured"]["ivr_s_mean"].startswith("the export has no IVR")
