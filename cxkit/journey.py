@@ -194,12 +194,22 @@ def _labelled(t: ir.Table, cols: Sequence[str]) -> ir.Table:
 # --------------------------------------------------------------------------------------------
 
 
+def _journey_name(t: ir.Table, unique_ids: bool) -> ir.StringValue:
+    """The name a contact gives the journey it starts (:func:`journey_contacts`): its id, and
+    its arrival too where another contact has the same id (``_id_repeats``)."""
+    if unique_ids:
+        return t.contact_id
+    with_arrival = t.contact_id.concat("@", t.arrived_at.epoch_seconds().cast("int64").cast("string"))
+    return ibis.ifelse(t._id_repeats, with_arrival, t.contact_id)
+
+
 def journey_contacts(
     contacts: ir.Table,
     *,
     window_days: float = 7,
     end_of_data: datetime | None = None,
     stage: Callable[[ir.Table], ir.Table] | None = None,
+    unique_ids: bool = False,
 ) -> ir.Table:
     """Each identified inbound contact with the journey it belongs to and its position in it.
 
@@ -222,13 +232,18 @@ def journey_contacts(
     stage
         Computes the customers of several inbound contacts once (such as
         :meth:`cxkit.session.Session.materialize`), as :func:`cxkit.grouping.split_by_group_size`.
+    unique_ids
+        Whether contact ids are unique by construction (``Session.contact_ids_unique``): no
+        contact id is then looked for among the others.
 
     Returns
     -------
     ir.Table
         One row per taking-part contact: ``contact_id``, ``customer_id``, ``journey_id`` (the
         ``contact_id`` of the journey's first contact, so no customer id is needed to name a
-        journey), ``position`` (1-based), ``is_last``, ``arrived_at``, ``ended_at``,
+        journey; where the export gives that id to another contact too, followed by ``@`` and
+        the first contact's arrival in epoch seconds: an id named two journeys, and
+        :func:`journeys` read the two as one), ``position`` (1-based), ``is_last``, ``arrived_at``, ``ended_at``,
         ``channel``, ``queue``, ``contact_reason``, ``entry_point``, ``outcome``,
         ``agent_id``, ``transfers``, ``auth_attempts``, ``ivr_s``, ``wait_s``, ``hold_s``
         (nulls and negatives as 0), ``gap_s`` (seconds from the latest earlier end to this
@@ -283,6 +298,8 @@ def journey_contacts(
     # of the journey's first contact. The windows sort only the columns they read; the other
     # columns join back by contact id and arrival.
     k = c.select("contact_id", "customer_id", "arrived_at", "ended_at", "channel", "outcome")
+    if not unique_ids:
+        k = k.mutate(_id_repeats=(k.contact_id.count().over(ibis.window(group_by="contact_id")) > 1).fill_null(False))
     # a customer's only inbound contact is a journey of one: no earlier end, first of one, so
     # only the customers of several are sorted (as the pairing does, cxkit.resolution)
     k, alone = split_by_group_size(k, ["customer_id"], stage=stage)
@@ -301,7 +318,7 @@ def journey_contacts(
     )
     k = k.mutate(position=(k._rank - k._first_rank + 1).cast("int64"))
     per_journey = k.group_by(["customer_id", "journey_seq"]).aggregate(
-        journey_id=k.contact_id.argmin(k._rank),
+        journey_id=_journey_name(k, unique_ids).argmin(k._rank),
         journey_size=k.count(),
         _first_handled=ibis.ifelse(k.outcome == "handled", k.position, ibis.null("int64")).min(),
     ).rename(_cust="customer_id", _seq="journey_seq")
@@ -313,7 +330,7 @@ def journey_contacts(
     alone = alone.select(
         _cid=alone.contact_id, _arr_s=alone.arrived_at.epoch_seconds(),
         latest_end_before=ibis.null(k.latest_end_before.type()), _prev_channel=ibis.null(k._prev_channel.type()),
-        position=one, journey_id=alone.contact_id, journey_size=one,
+        position=one, journey_id=_journey_name(alone, unique_ids), journey_size=one,
         _first_handled=ibis.ifelse(alone.outcome == "handled", one, ibis.null("int64")),
     )
     k = k.union(alone.cast(k.schema()))

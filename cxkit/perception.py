@@ -202,6 +202,7 @@ def nonresponse_check(
     surveys: ir.Table,
     *,
     contact_flags: ir.Table | None = None,
+    unique_ids: bool = False,
 ) -> ir.Table:
     """Are survey responders typical? Responders against all and non-responding contacts.
 
@@ -212,8 +213,12 @@ def nonresponse_check(
     ``non_responders``): ``contacts``, ``mean_effort``, ``transfer_rate`` (at least one
     transfer), ``later_in_journey_rate`` (not the journey's first contact) and, with
     ``contact_flags`` (:func:`cxkit.resolution.repeat_flags`), ``fcr_n`` and ``fcr`` (eligible,
-    judged contacts without a repeat) and ``repeat_rate`` (contacts that are repeats).
+    judged contacts without a repeat) and ``repeat_rate`` (contacts that are repeats), each
+    contact meeting its own flags (:func:`cxkit.resolution.contact_row_key`; ``unique_ids``
+    when contact ids are unique by construction).
     """
+    from cxkit.resolution import contact_row_key, same_contact_row
+
     j = _with_effort(journeys, None, None)
     base = journey_contacts.filter(journey_contacts.outcome == "handled")
     base = base.join(j.select("journey_id", _effort=j.effort_index), "journey_id")
@@ -227,15 +232,13 @@ def nonresponse_check(
     base = base.mutate(_resp=base._resp.fill_null(False))
     if contact_flags is not None:
         cf = contact_flags
-        base = base.left_join(
-            cf.select(
-                "contact_id",
-                _fcr_elig=(cf.eligible & cf.judged).fill_null(False),
-                _fcr_res=(cf.eligible & cf.judged & ~cf.has_repeat).fill_null(False),
-                _is_rep=cf.is_repeat.fill_null(False),
-            ),
-            "contact_id",
-        ).drop("contact_id_right")
+        cf = cf.select(
+            **contact_row_key(cf, unique_ids=unique_ids),
+            _fcr_elig=(cf.eligible & cf.judged).fill_null(False),
+            _fcr_res=(cf.eligible & cf.judged & ~cf.has_repeat).fill_null(False),
+            _is_rep=cf.is_repeat.fill_null(False),
+        )
+        base = base.left_join(cf, same_contact_row(base, cf)).drop(*[c for c in ("_cid", "_arr") if c in cf.columns])
 
     # one pass over the joined contacts: each group's counts are filtered counts of one
     # aggregate (a union of three aggregates joined the contacts three times)
@@ -346,6 +349,7 @@ def qa_alignment(
     min_n: int = 30,
     min_evaluations: int = 5,
     quantile: float = 0.25,
+    unique_ids: bool = False,
 ) -> ir.Table:
     """Each agent's QA score beside their measured FCR and repeat share.
 
@@ -354,7 +358,9 @@ def qa_alignment(
     * FCR: eligible, judged contacts the agent handled (final leg) without a repeat /
       eligible, judged contacts (:func:`cxkit.resolution.repeat_flags`).
     * Repeat share: identified inbound contacts the agent handled that ARE repeats /
-      identified inbound contacts the agent handled.
+      identified inbound contacts the agent handled. Each contact meets its own flags
+      (:func:`cxkit.resolution.contact_row_key`; ``unique_ids`` when contact ids are unique
+      by construction).
     * ``qualifies``: at least ``min_evaluations`` evaluations and ``min_n`` FCR contacts.
       Among qualifying agents, ``qa_pct`` and ``fcr_pct`` are percent ranks (0-1) and
       ``qa_high_fcr_low`` flags QA in the top ``quantile`` and FCR in the bottom ``quantile``:
@@ -364,6 +370,8 @@ def qa_alignment(
     ``fcr_ci_high``, ``repeat_n``, ``repeat_share``, ``qualifies``, ``qa_pct``, ``fcr_pct``,
     ``qa_high_fcr_low``. Agent ids are for the consultant, not for stakeholder slides.
     """
+    from cxkit.resolution import contact_row_key, same_contact_row
+
     if not 0 < quantile <= 0.5:
         raise CxkitError(f"qa_alignment: quantile must be in (0, 0.5]; found {quantile!r}.")
     c = contacts.select("contact_id", c_agent="agent_id", c_handled=contacts.outcome == "handled")
@@ -373,16 +381,17 @@ def qa_alignment(
         by=q._agent.name("agent_id"), evaluations=q.count(), qa_mean=q.score.mean()
     )
     cf = contact_flags
-    work = c.filter(c.c_agent.notnull() & c.c_handled.fill_null(False)).join(
-        cf.select(
-            "contact_id",
-            _elig=(cf.eligible & cf.judged).fill_null(False),
-            _res=(cf.eligible & cf.judged & ~cf.has_repeat).fill_null(False),
-            _pop=cf.identified_inbound.fill_null(False),
-            _rep=(cf.identified_inbound & cf.is_repeat).fill_null(False),
-        ),
-        "contact_id",
+    cf = cf.select(
+        **contact_row_key(cf, unique_ids=unique_ids),
+        _elig=(cf.eligible & cf.judged).fill_null(False),
+        _res=(cf.eligible & cf.judged & ~cf.has_repeat).fill_null(False),
+        _pop=cf.identified_inbound.fill_null(False),
+        _rep=(cf.identified_inbound & cf.is_repeat).fill_null(False),
     )
+    # each handled contact meets its own flags (a repeated contact id, two contacts: each once)
+    handled = contacts.filter(contacts.agent_id.notnull() & (contacts.outcome == "handled").fill_null(False))
+    handled = handled.select("contact_id", "arrived_at", c_agent="agent_id")
+    work = handled.join(cf, same_contact_row(handled, cf))
     outcome = work.aggregate(
         by=work.c_agent.name("agent_id"),
         fcr_n=work.count(where=work._elig),

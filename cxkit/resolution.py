@@ -229,6 +229,30 @@ def recontact_frame(contacts: ir.Table) -> ir.Table:
     return f.drop("eligible")
 
 
+def contact_row_key(t: ir.Table, *, unique_ids: bool) -> dict[str, ir.Value]:
+    """The columns that find a contact row of ``t`` in another table of contacts, to select
+    under these names on one side of a join (``_cid``, and ``_arr`` unless ``unique_ids``).
+
+    A contact id an export repeats names two contacts: joined by the id alone, each row of the
+    one side meets both rows of the other and is counted twice. By id and arrival (epoch
+    seconds, as :func:`cxkit.journey.journey_contacts` joins) each keeps its own row. Where
+    contact ids are unique by construction (contacts folded from legs:
+    ``Session.contact_ids_unique``) the id alone is the same join, and cheaper.
+    """
+    key = {"_cid": t.contact_id}
+    if not unique_ids:
+        key["_arr"] = t.arrived_at.epoch_seconds()
+    return key
+
+
+def same_contact_row(left: ir.Table, right: ir.Table) -> list[ir.BooleanValue]:
+    """The join of ``left``'s contacts to ``right``'s rows selected with :func:`contact_row_key`."""
+    preds = [left.contact_id == right._cid]
+    if "_arr" in right.columns:
+        preds.append(left.arrived_at.epoch_seconds() == right._arr)
+    return preds
+
+
 def _eligibility(contacts: ir.Table, exclude_reasons: Iterable[str] = ()) -> ir.Table:
     """``contacts`` plus ``identified_inbound`` (the repeat population) and ``eligible``
     (inbound, handled by an agent, customer identified, reason not excluded)."""
@@ -463,7 +487,7 @@ def repeat_flags(
     Returns
     -------
     Table
-        ``contact_id``; ``identified_inbound`` (in the repeat-share population);
+        ``contact_id``, ``arrived_at``; ``identified_inbound`` (in the repeat-share population);
         ``eligible`` (inbound, handled, identified, not excluded); ``judged``
         (``ended_at + window <= end of data``); ``censored`` (eligible and not judged);
         ``has_repeat`` / ``has_repeat_same_reason`` (a later inbound contact of the customer
@@ -489,6 +513,7 @@ def repeat_flags(
     gap = f.next_inbound_at.epoch_seconds() - f._end.epoch_seconds()
     return f.select(
         "contact_id",
+        "arrived_at",
         "identified_inbound",
         "eligible",
         judged=flags["judged"],

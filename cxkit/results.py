@@ -165,7 +165,8 @@ class Inputs:
 
         return self._cache(
             journey.journey_contacts(self.contacts, window_days=self.res.repeat_window_days, end_of_data=self.eod,
-                                     stage=lambda t: self._cache(t, "several-inbound")),
+                                     stage=lambda t: self._cache(t, "several-inbound"),
+                                     unique_ids=self.session.contact_ids_unique()),
             "journey_contacts",
         )
 
@@ -200,7 +201,8 @@ class Inputs:
     def qa_alignment(self):
         from cxkit import perception
 
-        return self._cache(perception.qa_alignment(self.table("qa"), self.contacts, self.flags, min_n=self.res.min_n), "qa_alignment")
+        return self._cache(perception.qa_alignment(self.table("qa"), self.contacts, self.flags, min_n=self.res.min_n,
+                                                   unique_ids=self.session.contact_ids_unique()), "qa_alignment")
 
     # ---- cost, scenarios and capacity: each built once and shared by the cost results
 
@@ -244,6 +246,7 @@ class Inputs:
             transfer_repeats=self.result("repeat_after_transfer"),
             containment_not_measured=absent("containment"), transfers_not_measured=absent("transfer_rate"),
             repeats_not_measured=absent("fcr_repeat"), handle_times_not_measured=absent("aht"),
+            unique_ids=self.session.contact_ids_unique(),
         )
         return scenarios.run_scenarios(baseline, c.scenarios, seed=c.seed, draws=c.monte_carlo_draws)
 
@@ -607,7 +610,8 @@ def _survey_scores(i: Inputs):
 def _nonresponse(i: Inputs):
     from cxkit import perception
 
-    return perception.nonresponse_check(i.journey_contacts, i.journeys, i.table("surveys"), contact_flags=i.flags)
+    return perception.nonresponse_check(i.journey_contacts, i.journeys, i.table("surveys"), contact_flags=i.flags,
+                                        unique_ids=i.session.contact_ids_unique())
 
 
 @_result("csat_by_effort", "journey", "CSAT by effort decile", figure="csat_by_effort", tables=("contacts", "surveys"),

@@ -96,6 +96,7 @@ def _tails(
     exclude_reasons: Iterable[str],
     journey_rows: ir.Table | None = None,
     keep: Sequence[str] | None = None,
+    unique_ids: bool = False,
 ) -> ir.Table:
     """Every contact of a judged journey of several contacts with: ``_unresolved`` (an
     eligible contact that a later contact of its journey follows), ``_tail`` (the contacts
@@ -106,8 +107,11 @@ def _tails(
     (not unresolved) and belongs to no tail, so it counts in no figure read from here.
     ``keep``: the journey contacts' columns to carry (default all of them); the fewer, the
     less the window over each journey sorts (the scenario baseline keeps two: at 10 million
-    contacts its tails took 4.6 s instead of 7.6-8.5 s).
+    contacts its tails took 4.6 s instead of 7.6-8.5 s). Each journey contact meets its own
+    flags (:func:`cxkit.resolution.contact_row_key`; ``unique_ids`` when contact ids are unique
+    by construction).
     """
+    from cxkit.resolution import contact_row_key, same_contact_row
     from cxkit.journey import journey_contacts
 
     eod = end_of_data
@@ -118,16 +122,17 @@ def _tails(
     jc = journey_rows if journey_rows is not None else journey_contacts(contacts, window_days=window_days, end_of_data=eod)
     jc = jc.filter((jc.position > 1) | ~jc.is_last)
     if keep is not None:
-        read_here = ["contact_id", "journey_id", "position", "is_last", "ended_at", "end_of_data"]
+        read_here = ["contact_id", "journey_id", "position", "is_last", "ended_at", "end_of_data",
+                     *([] if unique_ids else ["arrived_at"])]
         jc = jc.select(*dict.fromkeys([*read_here, *[c for c in keep if c in jc.columns]]))
     whole = ibis.window(group_by="journey_id")
     # judged as cxkit.journey.journeys judges a journey: its latest end + window is within the data
     jc = jc.mutate(_size=jc.contact_id.count().over(whole), _last_end=jc.ended_at.max().over(whole))
     jc = jc.filter(jc._last_end + ibis.interval(seconds=int(round(window_days * 86400))) <= jc.end_of_data)
     flags = queue_flags(_eligibility(contacts, exclude_reasons))
-    flags = flags.select(_cid="contact_id", _eligible="eligible", _handled="handled", _handle_s="handle_s",
-                         reason_family="reason_family")
-    t = jc.join(flags, jc.contact_id == flags._cid)
+    flags = flags.select(**contact_row_key(flags, unique_ids=unique_ids), _eligible=flags.eligible,
+                         _handled=flags.handled, _handle_s=flags.handle_s, reason_family=flags.reason_family)
+    t = jc.join(flags, same_contact_row(jc, flags))
     before = ibis.window(group_by="journey_id", order_by="position", rows=(None, -1))
     unresolved = (t._eligible & ~t.is_last).fill_null(False)
     t = t.mutate(_unresolved=unresolved, _tail=ibis.ifelse(unresolved, t._size - t.position, 0))
@@ -334,6 +339,7 @@ def measure_baseline(
     transfers_not_measured: str | None = None,
     repeats_not_measured: str | None = None,
     handle_times_not_measured: str | None = None,
+    unique_ids: bool = False,
 ) -> Baseline:
     """Measure the scenario baseline (executes a few small aggregates: the reporting edge).
 
@@ -376,6 +382,9 @@ def measure_baseline(
     repeats_not_measured
         Why the export cannot measure FCR and repeats (``Judge.absent("fcr_repeat")``: no
         customer ids), or None: an FCR or transfer scenario is then listed with that reason.
+    unique_ids
+        Whether contact ids are unique by construction (``Session.contact_ids_unique``): the
+        journey chains then meet the contacts' flags by id alone.
     """
     sources: dict[str, str] = {}
     p = prices.execute()
@@ -392,7 +401,7 @@ def measure_baseline(
     # the FCR -> repeats link, overall and by the unresolved contact's reason; the journey
     # chains are computed once and cached for the three aggregates that read them
     tails = _tails(contacts, window_days, end_of_data, exclude_reasons, journey_rows,
-                   keep=["channel", "contact_reason"]).cache()
+                   keep=["channel", "contact_reason"], unique_ids=unique_ids).cache()
     link = _link_from_tails(tails).execute().iloc[0]
     u = _label_segments(tails.filter(tails._unresolved), ["contact_reason"])
     link_r = u.aggregate(by="contact_reason", n=u.count(), k=u._tail.sum(), k2=(u._tail * u._tail).sum()).execute()

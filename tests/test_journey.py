@@ -196,7 +196,9 @@ def test_journeys_of_one_contact_pass_through_as_their_grouping(con):
     common = [column for column in got.columns if column in expected.columns]
     assert len(common) == len(got.columns) - 4  # all but served, censored, resolved, status
     pd.testing.assert_frame_equal(got[common], expected[common])
-    assert got.contacts.tolist() == [1, 1, 2, 2]  # a, b, c+d; e's two journeys of one id grouped as one
+    # a, b, c+d, and e's two journeys (18 days apart): named with their arrivals, not read as one
+    assert got.contacts.tolist() == [1, 1, 2, 1, 1]
+    assert got.journey_id.tolist()[3:] == [f"e@{int(ts(d).timestamp())}" for d in ("2026-03-03 09:00", "2026-03-25 09:00")]
     b = got.set_index("journey_id").loc["b"]
     assert b.channels == 0 and b.handled_contacts == 0 and b.first_queue == "Q" and pd.isna(b.last_outcome)
     # the keys of the journeys of several contacts staged once (as a run does): the same rows

@@ -206,6 +206,43 @@ def test_qa_alignment_per_agent(con):
     assert not b.qualifies.any() and not b.qa_high_fcr_low.any()
 
 
+def test_a_repeated_contact_id_meets_its_own_flags(con):
+    # a contact-grain export giving id "dup" to two contacts A1 handled (k1's, resolved; k2's,
+    # repeated by x): joined to their flags by the id alone each met both flag rows, and A1's
+    # FCR read 2 of 4 judged, its repeat share over 4 contacts; the survey responders 5
+    # contacts where there are 3. By id and arrival: 1 of 2, 2, and 3
+    t = contacts(
+        c("dup", "2026-03-02 09:00", "2026-03-02 09:10", customer_id="k1", agent_id="A1"),
+        c("dup", "2026-03-04 09:00", "2026-03-04 09:10", customer_id="k2", agent_id="A1"),
+        c("x", "2026-03-05 09:00", "2026-03-05 09:10", customer_id="k2", agent_id="A2"),
+    )
+    qa = canonical_memtable("qa", [
+        {"evaluation_id": "e1", "agent_id": "A1", "evaluated_at": "2026-03-06 10:00", "score": 80.0},
+        {"evaluation_id": "e2", "agent_id": "A2", "evaluated_at": "2026-03-06 10:00", "score": 70.0}])
+    flags = repeat_flags(t, end_of_data=EOD)
+    a = con.execute(P.qa_alignment(qa, t, flags, min_n=1, min_evaluations=1)).set_index("agent_id")
+    assert (a.loc["A1", "fcr_n"], a.loc["A1", "fcr"], a.loc["A1", "repeat_n"]) == (2, 0.5, 2)
+    # x is k2's repeat: A2 1 of 1 repeat, FCR 1 of 1
+    assert (a.loc["A2", "fcr_n"], a.loc["A2", "repeat_share"]) == (1, 1.0)
+    jc = J.journey_contacts(t, end_of_data=EOD)
+    r = con.execute(P.nonresponse_check(jc, J.journeys(jc), surveys({"contact_id": "x", "csat": 5.0}),
+                                        contact_flags=flags)).set_index("group")
+    assert (r.loc["all", "contacts"], r.loc["all", "fcr_n"], r.loc["all", "fcr"]) == (3, 3, pytest.approx(2 / 3))
+
+
+def test_contact_ids_unique_by_construction_join_by_id_alone_to_the_same_figures(con):
+    t, qa = _qa_fixture()
+    flags = repeat_flags(t, end_of_data=EOD)
+    by_row = con.execute(P.qa_alignment(qa, t, flags, min_n=2, min_evaluations=1))
+    by_id = con.execute(P.qa_alignment(qa, t, flags, min_n=2, min_evaluations=1, unique_ids=True))
+    assert by_id.sort_values("agent_id").equals(by_row.sort_values("agent_id"))
+    t, jc, j, s = _bias_fixture()
+    flags = repeat_flags(t, end_of_data=EOD)
+    by_row = con.execute(P.nonresponse_check(jc, j, s, contact_flags=flags)).sort_values("group")
+    by_id = con.execute(P.nonresponse_check(jc, j, s, contact_flags=flags, unique_ids=True)).sort_values("group")
+    assert by_id.reset_index(drop=True).equals(by_row.reset_index(drop=True))
+
+
 def test_qa_rank_correlation(con):
     from scipy.stats import spearmanr
 

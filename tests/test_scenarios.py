@@ -286,6 +286,22 @@ def test_repeat_link_counts_chains_after_unresolved_eligible_contacts():
     assert (int(r.repeats), int(r.repeats_after_eligible)) == (4, 4)
 
 
+def test_repeat_link_counts_a_contact_whose_id_the_export_repeats_once():
+    # a contact-grain export giving id "a" to two contacts (k1's, and k3's alone): the chain
+    # contacts met their flags by the id alone, so k1's a met both flag rows: 4 unresolved, 7
+    # chain repeats where the fixture has 3 and 5. By id and arrival each keeps its own row
+    rows = _chain_contacts().execute()
+    rows.loc[rows.contact_id == "g", "contact_id"] = "a"
+    t = canonical_memtable("contacts", rows.to_dict("records"))
+    r = S.repeat_link(t, end_of_data=ts("2026-03-31 00:00")).execute().iloc[0]
+    assert (int(r.unresolved), int(r.chain_repeats), int(r.repeats)) == (3, 5, 4)
+    # ids unique by construction: the id alone is the same join
+    unique = S._tails(_chain_contacts(), 7, ts("2026-03-31 00:00"), (), unique_ids=True).execute()
+    either = S._tails(_chain_contacts(), 7, ts("2026-03-31 00:00"), ()).execute()
+    by = ["contact_id", "_tail", "_weight", "_unresolved"]
+    assert unique[by].sort_values(by).values.tolist() == either[by].sort_values(by).values.tolist()
+
+
 def test_measured_baseline_on_the_fixture():
     t = _chain_contacts()
     cost = Cost(cost_per_contact={"voice": 5.0}, occupancy=0.8)
