@@ -209,8 +209,9 @@ def test_qa_alignment_per_agent(con):
 def test_a_repeated_contact_id_meets_its_own_flags(con):
     # a contact-grain export giving id "dup" to two contacts A1 handled (k1's, resolved; k2's,
     # repeated by x): joined to their flags by the id alone each met both flag rows, and A1's
-    # FCR read 2 of 4 judged, its repeat share over 4 contacts; the survey responders 5
-    # contacts where there are 3. By id and arrival: 1 of 2, 2, and 3
+    # FCR read 2 of 4 judged, its repeat share over 4 contacts; the survey responders 10
+    # contacts where there are 3 (the two journeys named "dup" read as one, too). By id and
+    # arrival: 1 of 2, 2, and 3
     t = contacts(
         c("dup", "2026-03-02 09:00", "2026-03-02 09:10", customer_id="k1", agent_id="A1"),
         c("dup", "2026-03-04 09:00", "2026-03-04 09:10", customer_id="k2", agent_id="A1"),

@@ -513,25 +513,34 @@ def test_coverage_says_which_codes_the_rows_give_when_the_mapping_has_no_value_m
     assert "observed" not in cov["direction"] and cov["direction"]["codes"] == ["inbound"]
 
 
+def _three_talk_only_contacts(folder, **more):
+    """An engagement of three handled inbound voice calls (k1 twice, k2 once) giving talk times and
+    no other duration or count, with ``more`` raw columns (name: the three values) mapped under
+    their canonical names (``reason``: contact_reason, ``ep``: entry_point); opened."""
+    canonical = {"reason": "contact_reason", "ep": "entry_point"}
+    rows = [["1", "k1", "2026-03-02 09:00:00", "2026-03-02 09:05:00", "200"],
+            ["2", "k1", "2026-03-03 09:00:00", "2026-03-03 09:05:00", "200"],
+            ["3", "k2", "2026-03-04 09:00:00", "2026-03-04 09:05:00", "200"]]
+    header = ["cid", "cust", "start", "end", "talk", *more]
+    body = [",".join([*row, *(values[i] for values in more.values())]) for i, row in enumerate(rows)]
+    (folder / "c.csv").write_text("\n".join([",".join(header), *body]) + "\n")
+    columns = {"contact_id": "cid", "customer_id": "cust", "channel": {"constant": "voice"},
+               "direction": {"constant": "inbound"}, "outcome": {"constant": "handled"},
+               "arrived_at": {"column": "start", "format": FMT}, "ended_at": {"column": "end", "format": FMT},
+               "talk_s": "talk", **{canonical[name]: name for name in more}}
+    spec = {"name": "t", "client": "T", "period": {"start": "2026-03-01", "end": "2026-03-31"},
+            "timezone": "Europe/London", "sources": {"contacts": {"path": "c.csv", "columns": columns}}}
+    (folder / "engagement.yaml").write_text(yaml.safe_dump(spec))
+    return cxkit.open_engagement(folder / "engagement.yaml")
+
+
 def test_stored_results_hold_null_where_the_export_cannot_give_a_figure(tmp_path):
     # contacts without transfer counts or identity checks: the engine computes a transfer rate of
     # 0 (the loader fills 0 for its sake); the report said "not measured" but operations.parquet,
     # journey_summary.parquet and fcr_headline's transfer-adjusted row held 0 for pipelines
     from cxkit.results import ResultSet, compute_results
 
-    (tmp_path / "c.csv").write_text(
-        "cid,cust,start,end,talk\n"
-        "1,k1,2026-03-02 09:00:00,2026-03-02 09:05:00,200\n"
-        "2,k1,2026-03-03 09:00:00,2026-03-03 09:05:00,200\n"
-        "3,k2,2026-03-04 09:00:00,2026-03-04 09:05:00,200\n")
-    columns = {"contact_id": "cid", "customer_id": "cust", "channel": {"constant": "voice"},
-               "direction": {"constant": "inbound"}, "outcome": {"constant": "handled"},
-               "arrived_at": {"column": "start", "format": FMT}, "ended_at": {"column": "end", "format": FMT},
-               "talk_s": "talk"}
-    spec = {"name": "t", "client": "T", "period": {"start": "2026-03-01", "end": "2026-03-31"},
-            "timezone": "Europe/London", "sources": {"contacts": {"path": "c.csv", "columns": columns}}}
-    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
-    session = cxkit.open_engagement(tmp_path / "engagement.yaml")
+    session = _three_talk_only_contacts(tmp_path)
     compute_results(session, tmp_path / "run", names=["operations", "journey_summary", "fcr_headline"])
     r = ResultSet.load(tmp_path / "run")
     ops = r.frame("operations")
@@ -555,19 +564,7 @@ def test_stored_effort_times_the_export_lacks_are_null_not_zero(tmp_path):
     # its wait median 0.0 and ivr_exits its mean IVR time 0.0, where the report said "not measured"
     from cxkit.results import ResultSet, compute_results
 
-    (tmp_path / "c.csv").write_text(
-        "cid,cust,start,end,talk,reason,ep\n"
-        "1,k1,2026-03-02 09:00:00,2026-03-02 09:05:00,200,BILL,main\n"
-        "2,k1,2026-03-03 09:00:00,2026-03-03 09:05:00,200,BILL,main\n"
-        "3,k2,2026-03-04 09:00:00,2026-03-04 09:05:00,200,CARD,main\n")
-    columns = {"contact_id": "cid", "customer_id": "cust", "channel": {"constant": "voice"},
-               "direction": {"constant": "inbound"}, "outcome": {"constant": "handled"},
-               "arrived_at": {"column": "start", "format": FMT}, "ended_at": {"column": "end", "format": FMT},
-               "talk_s": "talk", "contact_reason": "reason", "entry_point": "ep"}
-    spec = {"name": "t", "client": "T", "period": {"start": "2026-03-01", "end": "2026-03-31"},
-            "timezone": "Europe/London", "sources": {"contacts": {"path": "c.csv", "columns": columns}}}
-    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
-    session = cxkit.open_engagement(tmp_path / "engagement.yaml")
+    session = _three_talk_only_contacts(tmp_path, reason=("BILL", "BILL", "CARD"), ep=("main",) * 3)
     compute_results(session, tmp_path / "run", names=["journey_summary", "journey_by_reason", "ivr_exits"])
     r = ResultSet.load(tmp_path / "run")
     for name in ("journey_summary", "journey_by_reason"):
