@@ -242,9 +242,9 @@ def journey_contacts(
         One row per taking-part contact: ``contact_id``, ``customer_id``, ``journey_id`` (the
         ``contact_id`` of the journey's first contact, so no customer id is needed to name a
         journey; where the export gives that id to another contact too, followed by ``@`` and
-        the first contact's arrival in epoch seconds: an id named two journeys, and
-        :func:`journeys` read the two as one), ``position`` (1-based), ``is_last``, ``arrived_at``, ``ended_at``,
-        ``channel``, ``queue``, ``contact_reason``, ``entry_point``, ``outcome``,
+        the first contact's arrival in epoch seconds: the id alone would name two journeys,
+        which :func:`journeys` would read as one), ``position`` (1-based), ``is_last``,
+        ``arrived_at``, ``ended_at``, ``channel``, ``queue``, ``contact_reason``, ``entry_point``, ``outcome``,
         ``agent_id``, ``transfers``, ``auth_attempts``, ``ivr_s``, ``wait_s``, ``hold_s``
         (nulls and negatives as 0), ``gap_s`` (seconds from the latest earlier end to this
         arrival; negative when overlapping; null for a journey's first contact),
@@ -299,7 +299,8 @@ def journey_contacts(
     # columns join back by contact id and arrival.
     k = c.select("contact_id", "customer_id", "arrived_at", "ended_at", "channel", "outcome")
     if not unique_ids:
-        k = k.mutate(_id_repeats=(k.contact_id.count().over(ibis.window(group_by="contact_id")) > 1).fill_null(False))
+        shared = k.contact_id.count().over(ibis.window(group_by="contact_id"))
+        k = k.mutate(_id_repeats=(shared > 1).fill_null(False))
     # a customer's only inbound contact is a journey of one: no earlier end, first of one, so
     # only the customers of several are sorted (as the pairing does, cxkit.resolution)
     k, alone = split_by_group_size(k, ["customer_id"], stage=stage)

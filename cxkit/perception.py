@@ -374,7 +374,7 @@ def qa_alignment(
 
     if not 0 < quantile <= 0.5:
         raise CxkitError(f"qa_alignment: quantile must be in (0, 0.5]; found {quantile!r}.")
-    c = contacts.select("contact_id", c_agent="agent_id", c_handled=contacts.outcome == "handled")
+    c = contacts.select("contact_id", c_agent="agent_id")
     q = qa.left_join(c, "contact_id").drop("contact_id_right")
     q = q.mutate(_agent=q.agent_id.fill_null(q.c_agent)).filter(ibis._._agent.notnull())
     qa_per_agent = q.aggregate(

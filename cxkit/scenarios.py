@@ -111,8 +111,8 @@ def _tails(
     flags (:func:`cxkit.resolution.contact_row_key`; ``unique_ids`` when contact ids are unique
     by construction).
     """
-    from cxkit.resolution import contact_row_key, same_contact_row
     from cxkit.journey import journey_contacts
+    from cxkit.resolution import contact_row_key, same_contact_row
 
     eod = end_of_data
     if isinstance(eod, date) and not isinstance(eod, datetime):
