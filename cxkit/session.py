@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 
 from cxkit.config import Engagement, load_engagement
@@ -56,7 +57,8 @@ class Session:
     unidentified: ``cxkit.customers``, ``resolution.exclude_implausible_customers``), the legs of
     those contacts (all of them, even those that start after the period end), and surveys, QA
     evaluations and cases about the period's contacts: without orphans (rows whose contact is not
-    in the contacts feed) and without rows about a contact outside the period.
+    in the contacts feed) and without rows about a contact outside the period; a row naming an
+    id that two of the period's contacts share is kept without a contact (it names neither).
     ``table(name, as_loaded=True)`` gives the mapped table before those steps, for readiness
     checks that must see the raw defects.
     """
@@ -375,7 +377,17 @@ class Session:
             keep = t.contact_id.isnull() | t.contact_id.isin(period.contact_id)
             if name == "cases":
                 keep = keep | t.case_id.isin(period.filter(period.case_id.notnull()).case_id)
-            return t.filter(keep), True
+            t = t.filter(keep)
+            if not self.contact_ids_unique():
+                # an id the export gives two contacts of the period cannot say which one a row is
+                # about: the row is kept as a row without a contact (a survey still counts in
+                # CSAT), linked to neither (not both: each would count it)
+                named = period.filter(period.contact_id.notnull())
+                named = named.group_by("contact_id").aggregate(_n=named.count())
+                shared = named.filter(named._n > 1).contact_id
+                t = t.mutate(contact_id=ibis.ifelse(t.contact_id.isin(shared).fill_null(False),
+                                                    ibis.null("string"), t.contact_id))
+            return t, True
         return t, False
 
     def _period_contacts(self) -> ir.Table:

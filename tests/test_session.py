@@ -578,3 +578,51 @@ def test_stored_effort_times_the_export_lacks_are_null_not_zero(tmp_path):
     exits = r.frame("ivr_exits")
     assert exits["ivr_s_mean"].isna().all() and exits["contacts"].tolist() == [3]
     assert r.manifest["results"]["ivr_exits"]["not_measured"]["ivr_s_mean"].startswith("the export has no IVR")
+
+
+def test_a_survey_or_evaluation_naming_a_repeated_contact_id_is_linked_to_neither(tmp_path):
+    # a contact-grain export giving id "dup" to two contacts (k1's and k2's): a survey and an
+    # evaluation naming "dup" cannot say which contact they are about. Linked to both, each
+    # contact would count them (two responders, the evaluation's agent twice); they are kept as
+    # rows without a contact: the survey still counts in CSAT, and in nothing read per contact
+    (tmp_path / "c.csv").write_text(
+        "cid,cust,start,end,agent\n"
+        "dup,k1,2026-03-02 09:00:00,2026-03-02 09:05:00,A1\n"
+        "dup,k2,2026-03-04 09:00:00,2026-03-04 09:05:00,A1\n"
+        "x,k2,2026-03-05 09:00:00,2026-03-05 09:05:00,A2\n")
+    (tmp_path / "surveys.csv").write_text("id,cid,csat\ns1,dup,5\ns2,x,3\n")
+    (tmp_path / "qa.csv").write_text("id,cid,at,score,agent\nq1,dup,2026-03-06,90,\nq2,x,2026-03-06,70,A2\n")
+    columns = {"contact_id": "cid", "customer_id": "cust", "channel": {"constant": "voice"},
+               "direction": {"constant": "inbound"}, "outcome": {"constant": "handled"},
+               "arrived_at": {"column": "start", "format": FMT}, "ended_at": {"column": "end", "format": FMT},
+               "agent_id": "agent"}
+    spec = {"name": "t", "client": "T", "period": {"start": "2026-03-01", "end": "2026-03-31"},
+            "timezone": "Europe/London", "sources": {
+                "contacts": {"path": "c.csv", "columns": columns},
+                "surveys": {"path": "surveys.csv", "columns": {"survey_id": "id", "contact_id": "cid", "csat": "csat"}},
+                "qa": {"path": "qa.csv", "columns": {"evaluation_id": "id", "contact_id": "cid", "score": "score",
+                                                     "agent_id": "agent",
+                                                     "evaluated_at": {"column": "at", "format": "%Y-%m-%d"}}}}}
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
+    s = cxkit.open_engagement(tmp_path / "engagement.yaml")
+    surveys = s.table("surveys").execute().set_index("survey_id")
+    assert pd.isna(surveys.loc["s1", "contact_id"]) and surveys.loc["s2", "contact_id"] == "x"
+    from cxkit.perception import survey_scores
+
+    assert survey_scores(s.table("surveys")).execute().iloc[0]["csat_mean"] == 4.0  # (5 + 3) / 2: both count
+    qa = s.table("qa").execute().set_index("evaluation_id")
+    assert pd.isna(qa.loc["q1", "contact_id"]) and qa.loc["q2", "contact_id"] == "x"
+    from cxkit.results import compute_results
+
+    r = compute_results(s, tmp_path / "run", names=["nonresponse"])
+    groups = r.frame("nonresponse").set_index("group")
+    assert (groups.loc["all", "contacts"], groups.loc["responders", "contacts"]) == (3, 1)  # x alone
+    # q1 has no agent of its own and no contact to take one from: A1 has no evaluation
+    from cxkit.perception import qa_alignment
+    from cxkit.resolution import repeat_flags
+
+    c = s.table("contacts")
+    agents = qa_alignment(s.table("qa"), c, repeat_flags(c, end_of_data=s.end_of_data), min_n=1, min_evaluations=1)
+    assert agents.execute()["agent_id"].tolist() == ["A2"]
+    # contacts folded from legs have unique ids by construction: nothing is looked for
+    assert not s.contact_ids_unique()
