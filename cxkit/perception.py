@@ -232,13 +232,14 @@ def nonresponse_check(
     base = base.mutate(_resp=base._resp.fill_null(False))
     if contact_flags is not None:
         cf = contact_flags
+        key = contact_row_key(cf, unique_ids=unique_ids)
         cf = cf.select(
-            **contact_row_key(cf, unique_ids=unique_ids),
+            **key,
             _fcr_elig=(cf.eligible & cf.judged).fill_null(False),
             _fcr_res=(cf.eligible & cf.judged & ~cf.has_repeat).fill_null(False),
             _is_rep=cf.is_repeat.fill_null(False),
         )
-        base = base.left_join(cf, same_contact_row(base, cf)).drop(*[c for c in ("_cid", "_arr") if c in cf.columns])
+        base = base.left_join(cf, same_contact_row(base, cf)).drop(*key)
 
     # one pass over the joined contacts: each group's counts are filtered counts of one
     # aggregate (a union of three aggregates joined the contacts three times)

@@ -234,8 +234,8 @@ def contact_row_key(t: ir.Table, *, unique_ids: bool) -> dict[str, ir.Value]:
     under these names on one side of a join (``_cid``, and ``_arr`` unless ``unique_ids``).
 
     A contact id an export repeats names two contacts: joined by the id alone, each row of the
-    one side meets both rows of the other and is counted twice. By id and arrival (epoch
-    seconds, as :func:`cxkit.journey.journey_contacts` joins) each keeps its own row. Where
+    one side meets both rows of the other and is counted twice. By id and arrival (in epoch
+    seconds: :func:`cxkit.journey.journey_contacts` says why) each keeps its own row. Where
     contact ids are unique by construction (contacts folded from legs:
     ``Session.contact_ids_unique``) the id alone is the same join, and cheaper.
     """

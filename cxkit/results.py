@@ -131,6 +131,12 @@ class Inputs:
 
         return None if self.coverage is None else Judge(None, self.coverage)
 
+    @property
+    def unique_ids(self) -> bool:
+        """Whether contact ids are unique by construction (:meth:`Session.contact_ids_unique`):
+        the journeys, the flags' joins and the scenario chains then take the id alone."""
+        return self.session.contact_ids_unique()
+
     def table(self, name: str):
         return self.session.table(name)
 
@@ -166,7 +172,7 @@ class Inputs:
         return self._cache(
             journey.journey_contacts(self.contacts, window_days=self.res.repeat_window_days, end_of_data=self.eod,
                                      stage=lambda t: self._cache(t, "several-inbound"),
-                                     unique_ids=self.session.contact_ids_unique()),
+                                     unique_ids=self.unique_ids),
             "journey_contacts",
         )
 
@@ -177,7 +183,7 @@ class Inputs:
         effort = self.engagement.effort
         j = journey.journeys(self.journey_contacts, window_days=self.res.repeat_window_days,
                              stage=lambda t: self._cache(t, "several-contacts"),
-                             unique_ids=self.session.contact_ids_unique())
+                             unique_ids=self.unique_ids)
         return self._cache(journey.effort_index(j, effort.weights, effort.scales), "journeys")
 
     @cached_property
@@ -202,7 +208,7 @@ class Inputs:
         from cxkit import perception
 
         return self._cache(perception.qa_alignment(self.table("qa"), self.contacts, self.flags, min_n=self.res.min_n,
-                                                   unique_ids=self.session.contact_ids_unique()), "qa_alignment")
+                                                   unique_ids=self.unique_ids), "qa_alignment")
 
     # ---- cost, scenarios and capacity: each built once and shared by the cost results
 
@@ -246,7 +252,7 @@ class Inputs:
             transfer_repeats=self.result("repeat_after_transfer"),
             containment_not_measured=absent("containment"), transfers_not_measured=absent("transfer_rate"),
             repeats_not_measured=absent("fcr_repeat"), handle_times_not_measured=absent("aht"),
-            unique_ids=self.session.contact_ids_unique(),
+            unique_ids=self.unique_ids,
         )
         return scenarios.run_scenarios(baseline, c.scenarios, seed=c.seed, draws=c.monte_carlo_draws)
 
@@ -583,7 +589,7 @@ def _journey_variants(i: Inputs):
 
     effort = i.engagement.effort
     return journey.journey_variants(i.journey_contacts, i.journeys, step="channel", weights=effort.weights,
-                                    scales=effort.scales, min_n=i.res.min_n, unique_ids=i.session.contact_ids_unique())
+                                    scales=effort.scales, min_n=i.res.min_n, unique_ids=i.unique_ids)
 
 
 @_result("transitions", "journey", "Moves between channels within journeys", figure="journeys",
@@ -611,7 +617,7 @@ def _nonresponse(i: Inputs):
     from cxkit import perception
 
     return perception.nonresponse_check(i.journey_contacts, i.journeys, i.table("surveys"), contact_flags=i.flags,
-                                        unique_ids=i.session.contact_ids_unique())
+                                        unique_ids=i.unique_ids)
 
 
 @_result("csat_by_effort", "journey", "CSAT by effort decile", figure="csat_by_effort", tables=("contacts", "surveys"),
