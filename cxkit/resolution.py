@@ -296,13 +296,15 @@ def _recontact_frame(
     ts_type = base.arrived_at.type()
     base = base.mutate(_end=effective_end(base), reason_key=base.reason_family.fill_null(base.contact_reason))
     null_ts = ibis.null(ts_type)
-    # the windows sort only the columns the pairing reads, and only contacts with a customer
-    # (no other can be paired); the pairs join back to every contact by id and arrival
+    # the windows sort only the columns the pairing reads, and only the identified inbound
+    # contacts: no other contact is paired or pairs (an outbound contact is never a repeat nor
+    # an earlier contact; its pairing columns are null either way); the pairs join back to
+    # every contact by id and arrival
     keys = base.select("contact_id", "customer_id", "reason_key", "arrived_at", "_end", "identified_inbound")
-    keys = keys.filter(keys.customer_id.notnull())
-    # a customer with one contact has nothing to pair it with (all four columns null): only
-    # the contacts of customers with several are sorted (at 10 million contacts, a third of
-    # those with a customer id: the narrow pairing took 13 s instead of 20)
+    keys = keys.filter(keys.identified_inbound)
+    # a customer with one such contact has nothing to pair it with (all four columns null):
+    # only the contacts of customers with several are sorted (at 10 million contacts, a third
+    # of those with a customer id: the narrow pairing took 13 s instead of 20)
     keys, _ = split_by_group_size(keys, ["customer_id"])
     out = base
     if forward and backward:
