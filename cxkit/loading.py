@@ -34,7 +34,8 @@ from cxkit.pseudonyms import pseudonym_sql
 from cxkit.schema import TABLES, Column, table_spec
 from cxkit.wording import plural
 
-__all__ = ["LoadReport", "load_source", "read_raw", "fold_legs", "conform", "mapped_columns", "explain_execution_error"]
+__all__ = ["LoadReport", "load_source", "read_raw", "fold_legs", "conform", "mapped_columns", "explain_execution_error",
+           "deduplicated_by_contact_id"]
 
 _DURATION_COLUMNS = ("ivr_s", "wait_s", "talk_s", "hold_s", "acw_s")
 #: the name the row counts give the rows the exclusion rules keep, in their SQL
@@ -856,6 +857,38 @@ def blank_as_null_sql(text: str) -> str:
     not searched."""
     return (f"(CASE WHEN {text} < '!' AND NOT regexp_matches({text}, '[^{BLANK_CHARACTERS}]') "
             f"THEN NULL ELSE {text} END)")
+
+
+def deduplicated_by_contact_id(src: SourceConfig) -> bool:
+    """Whether a contact-grain source's de-duplication leaves at most one row per contact id:
+    its key is the one raw column ``contact_id`` is read from, as it is (no expression, value
+    map or composite), and the newest row of each key is kept (``newest_by``). A row without a
+    key is kept, and its contact id is null (blank, or one of the mapping's ``null_values``):
+    it shares no id. Without ``newest_by`` only exact copies are dropped, and a key may repeat.
+
+    Examples
+    --------
+    >>> from cxkit.config import SourceConfig
+    >>> src = SourceConfig(path="c.csv", columns={"contact_id": "ContactId"},
+    ...                    dedup={"key": ["ContactId"], "newest_by": "LastUpdate"})
+    >>> deduplicated_by_contact_id(src)
+    True
+    >>> deduplicated_by_contact_id(src.model_copy(update={"dedup": None}))
+    False
+    >>> composite = SourceConfig(path="c.csv", columns={"contact_id": "ContactId"},
+    ...                          dedup={"key": ["ContactId", "Leg"], "newest_by": "LastUpdate"})
+    >>> computed = SourceConfig(path="c.csv", columns={"contact_id": {"sql": "upper(ContactId)"}},
+    ...                         dedup={"key": ["ContactId"], "newest_by": "LastUpdate"})
+    >>> deduplicated_by_contact_id(composite), deduplicated_by_contact_id(computed)
+    (False, False)
+    """
+    mapping = src.mapping("contact_id")
+    if src.grain != "contact" or src.dedup is None or not src.dedup.newest_by or mapping is None:
+        return False
+    if src.unnest or src.group_by or src.records:
+        return False  # rows are made after the de-duplication: one record may give several
+    plain = mapping.column is not None and not (mapping.values or mapping.format or mapping.unit)
+    return plain and list(src.dedup.key) == [mapping.column]
 
 
 def _key_missing_sql(key: list[str] | tuple[str, ...], types: Mapping[str, Any]) -> str:

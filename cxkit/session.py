@@ -23,6 +23,7 @@ from cxkit.loading import (
     LoadReport,
     clip_negative_durations,
     conform,
+    deduplicated_by_contact_id,
     explain_execution_error,
     file_kind,
     fold_legs_twice,
@@ -129,6 +130,7 @@ class Session:
         self._several_legs: ir.Table | None = None
         self._identifiers: IdentifierSet | None = None
         self._implausible: dict[str, Any] | None = None
+        self._shared_ids: ir.Table | None = None
 
     def __repr__(self) -> str:
         return f"Session({self.engagement.name!r}, tables={sorted(self._loaded)}, backend={self.con.name})"
@@ -335,9 +337,14 @@ class Session:
     def contact_ids_unique(self) -> bool:
         """Whether no two contacts share a contact id by construction: the contacts folded from
         legs are grouped by their id (a leg without one is a contact without one, which no
-        journey names). A contact-grain export may repeat an id (readiness counts it:
-        ``contacts.contact_id.unique``): False, though its ids may well be unique."""
-        return "legs" in self._loaded
+        journey names), and a contact-grain export keeps the newest row of each contact id
+        when its de-duplication key is the column the id is read from
+        (:func:`cxkit.loading.deduplicated_by_contact_id`). Any other contact-grain export
+        may repeat an id (readiness counts it: ``contacts.contact_id.unique``): False, though
+        its ids may well be unique."""
+        if "legs" in self._loaded:
+            return True
+        return deduplicated_by_contact_id(self.load_reports["contacts"].source)
 
     def _contacts_feed(self) -> ir.Table:
         """Every contact of the feed (not only the period's), a negative duration read as zero
@@ -382,13 +389,22 @@ class Session:
                 # an id the export gives two contacts of the period cannot say which one a row is
                 # about: the row is kept as a row without a contact (a survey still counts in
                 # CSAT), linked to neither (not both: each would count it)
-                named = period.filter(period.contact_id.notnull())
-                named = named.group_by("contact_id").aggregate(_n=named.count())
-                shared = named.filter(named._n > 1).contact_id
+                shared = self._contact_ids_shared().contact_id
                 t = t.mutate(contact_id=ibis.ifelse(t.contact_id.isin(shared).fill_null(False),
                                                     ibis.null("string"), t.contact_id))
             return t, True
         return t, False
+
+    def _contact_ids_shared(self) -> ir.Table:
+        """The contact ids two or more contacts of the period share (``contact_id``), found
+        once for the surveys, QA evaluations and cases: one grouping of the period's contacts
+        by id, and usually no row."""
+        if self._shared_ids is None:
+            period = self._period_contacts()
+            named = period.filter(period.contact_id.notnull())
+            named = named.group_by("contact_id").aggregate(_n=named.count())
+            self._shared_ids = self.materialize(named.filter(named._n > 1).select("contact_id"), "shared-ids")
+        return self._shared_ids
 
     def _period_contacts(self) -> ir.Table:
         """The contacts arriving in the period, every customer id as loaded."""
