@@ -25,6 +25,42 @@ def generated(n_contacts: int) -> Path:
     return folder
 
 
+def contact_grain(n_contacts: int, *, keyed: bool = True) -> Path:
+    """The engagement of :func:`generated` with its contacts export at contact grain (one row
+    per contact, as a contact-record export or a CSV from a reporting tool delivers it), in
+    ``bench/out/<n>-contact``: the legs folded once by DuckDB
+    (:func:`cxkit.testing.contact_grain_copy`), every other export the same files. A
+    contact-grain export takes other paths than legs: no fold, and its contact ids are unique
+    by its de-duplication key (:func:`cxkit.loading.deduplicated_by_contact_id`); without that
+    key (``keyed=False``: the engagement file ``engagement_unkeyed.yaml`` beside it, with no
+    ``dedup``) journeys and joins take the arrival too. Returns the engagement file."""
+    import yaml
+
+    from cxkit.testing import CONTACT_GRAIN_SOURCE, contact_grain_copy
+
+    legs_folder = generated(n_contacts)
+    folder = DATA / f"{n_contacts}-contact"
+    data = folder / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    for f in (legs_folder / "data").iterdir():
+        if f.name != "interactions.parquet" and not (data / f.name).exists():
+            (data / f.name).symlink_to(f)
+    target = data / "interactions_by_contact.parquet"
+    if not target.exists():
+        start = time.perf_counter()
+        contact_grain_copy(legs_folder / "data" / "interactions.parquet", target)
+        print(f"  folded {n_contacts:,} contacts to contact grain in {time.perf_counter() - start:,.0f} s", flush=True)
+    spec = yaml.safe_load((legs_folder / "engagement.yaml").read_text())
+    contacts = {**CONTACT_GRAIN_SOURCE, "path": "data/interactions_by_contact.parquet"}
+    if not keyed:
+        contacts.pop("dedup")
+    spec["sources"]["contacts"] = contacts
+    spec["name"] = f"{spec['name']}_contact_grain"
+    path = folder / ("engagement.yaml" if keyed else "engagement_unkeyed.yaml")
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
 def child_script(code: str, name: str) -> Path:
     """``code`` as a file to run in a child process. Not ``python -c``: there, PySpark (which
     Great Expectations imports when it is installed) takes the process for a doctest run and

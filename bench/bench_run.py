@@ -5,9 +5,13 @@ Usage::
     python bench/bench_run.py --contacts 1000000 [--contacts 10000000] [--renderer nbconvert]
     python bench/bench_run.py --contacts 1000000 --stage prepare   # load, readiness, results only
     python bench/bench_run.py --contacts 10000000 --database       # tables in a DuckDB file
+    python bench/bench_run.py --contacts 10000000 --grain contact  # contacts exported one row each
+    python bench/bench_run.py --contacts 10000000 --grain contact-unkeyed  # ... with no key on the id
 
 Each size is generated once into ``bench/out/<n>`` (kept between runs; the same data
-``bench_validate.py`` uses). The run goes through :func:`cxkit.report.build_report` with
+``bench_validate.py`` uses). With ``--grain contact`` the contacts export is those legs folded
+into one row per contact (``bench/out/<n>-contact``, :func:`_shared.contact_grain`): the
+paths a contact-grain export takes (no legs; contact ids not unique by construction). The run goes through :func:`cxkit.report.build_report` with
 :func:`cxkit.pipeline.prepare_run`, exactly as ``cxkit run`` does, in a child process; a
 sampler polls the resident memory of the whole process tree (the run and every notebook
 kernel) every 0.2 s, so the peak includes the kernels. Stage times come from the run's
@@ -30,7 +34,7 @@ from pathlib import Path
 
 import psutil
 
-from _shared import DATA, ROOT, child_script, generated, reference_seconds
+from _shared import DATA, ROOT, child_script, contact_grain, generated, reference_seconds
 
 _CHILD = """
 import json, sys, time
@@ -64,14 +68,18 @@ def _tree_rss(proc: psutil.Process) -> int:
     return total
 
 
-def run_once(n_contacts: int, renderer: str, stage: str, overrides: dict | None = None) -> dict:
-    folder = generated(n_contacts)
+def run_once(n_contacts: int, renderer: str, stage: str, overrides: dict | None = None, grain: str = "leg") -> dict:
+    if grain == "leg":
+        engagement = generated(n_contacts) / "engagement.yaml"
+    else:
+        engagement = contact_grain(n_contacts, keyed=grain == "contact")
+    folder = engagement.parent
     reports = folder / "reports"
     shutil.rmtree(reports, ignore_errors=True)
     samples: list[tuple[float, int]] = []
     started = time.time()
     child = subprocess.Popen(
-        [sys.executable, str(child_script(_CHILD, "bench_run")), str(folder / "engagement.yaml"), str(reports), renderer, stage,
+        [sys.executable, str(child_script(_CHILD, "bench_run")), str(engagement), str(reports), renderer, stage,
          str(ROOT / "notebooks"), json.dumps(overrides or {})],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
@@ -140,6 +148,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--database", action="store_true",
                         help="keep the tables in a DuckDB file (backend.database) instead of in memory")
     parser.add_argument("--memory-limit", help="backend.memory_limit, e.g. 3GB (default: cxkit's)")
+    parser.add_argument("--grain", default="leg", choices=["leg", "contact", "contact-unkeyed"],
+                        help="the contacts export's grain: the generator's legs, or one row per contact "
+                             "(de-duplicated by the contact id, or with no key: ids that may repeat)")
     args = parser.parse_args(argv)
     backend: dict = {}
     if args.database:
@@ -150,9 +161,11 @@ def main(argv: list[str]) -> None:
         if args.database:
             (DATA / str(n) / "work" / "bench.duckdb").unlink(missing_ok=True)
         reference = reference_seconds(generated(n))
-        r = run_once(n, args.renderer, args.stage, {"backend": backend} if backend else None)
+        r = run_once(n, args.renderer, args.stage, {"backend": backend} if backend else None, args.grain)
         if backend:
             print(f"backend: {backend}")
+        if args.grain != "leg":
+            print(f"contacts export at contact grain (one row per contact{', no key' if args.grain != 'contact' else ''})")
         print(f"{r['contacts']:,} contacts: {r['wall_s']:,.0f} s wall, peak tree RSS {r['peak_tree_mb']:,.0f} MB "
               f"({r['wall_s'] / r['contacts'] * 1e6:,.1f} s per million contacts)")
         print(f"  machine reference: the hand-written FCR query took {reference:,.1f} s just before; "
