@@ -6,7 +6,6 @@ with their arrival), and every diagnostic result must be the same three times.""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -44,7 +43,6 @@ def runs(tmp_path_factory) -> dict[str, tuple[object, dict[str, pd.DataFrame]]]:
         run = folder / f"run_{name}"
         compute_results(session, run)
         out[name] = (session, {f.stem: pd.read_parquet(f) for f in (run / "results").glob("*.parquet")})
-    shutil.rmtree(folder / "data")
     return out
 
 
@@ -70,3 +68,14 @@ def test_every_result_is_the_same_from_legs_and_from_contacts(runs, export):
         if problem:
             different[name] = problem
     assert not different, different
+
+
+@pytest.mark.parametrize("export", ["legs", "keyed", "unkeyed"])
+def test_readiness_finds_no_contact_id_shared_in_any_of_the_three(runs, export):
+    from cxkit.readiness import assess
+
+    checks = {c.id: c for c in assess(runs[export][0]).results}
+    for table in ("surveys", "qa", "cases"):
+        check = checks[f"{table}.contact_unambiguous"]
+        assert check.success and check.result["unexpected_count"] == 0 and check.denominator > 0, (table, check)
+    assert checks["contacts.contact_id.unique"].success

@@ -626,3 +626,13 @@ def test_a_survey_or_evaluation_naming_a_repeated_contact_id_is_linked_to_neithe
     assert agents.execute()["agent_id"].tolist() == ["A2"]
     # contacts folded from legs have unique ids by construction: nothing is looked for
     assert not s.contact_ids_unique()
+    # readiness counts the rows so unlinked, beside the orphans (x's survey and evaluation are fine)
+    from cxkit.readiness import assess
+
+    checks = {c.id: c for c in assess(s).results}
+    for table, unit in (("surveys", "surveys"), ("qa", "evaluations")):
+        check = checks[f"{table}.contact_unambiguous"]
+        assert (check.result["unexpected_count"], check.denominator) == (1, 2), table
+        assert check.finding.startswith(f"1 of 2 {unit} name a contact id that two or more contacts"), check.finding
+    assert checks["surveys.contact_unambiguous"].success is False  # 50% against mostly 99%
+    assert checks["contacts.contact_id.unique"].success is False

@@ -115,6 +115,9 @@ class _Context:
     #: the implausible customer ids of the period's contacts, counted once by the session that
     #: also leaves them out of the diagnostics (:meth:`cxkit.session.Session.implausible_summary`)
     implausible: Callable[[], dict[str, Any]] | None = None
+    #: whether no two contacts share a contact id by construction
+    #: (:meth:`cxkit.session.Session.contact_ids_unique`): no shared id is then looked for
+    contact_ids_unique: bool = False
 
 
 def _in_period(t: ir.Table, e: Engagement) -> ir.BooleanValue:
@@ -193,6 +196,7 @@ DERIVED: dict[str, tuple[tuple[str, ...], _Derive]] = {
     "_handled_without_agent": (("outcome", "agent_id"), _handled_without_agent),
     "_served_without_service": (("outcome", "answered_at", "talk_s"), _served_without_service),
     "_contact_missing": (("contact_id",), None),  # joins: see _with_links
+    "_contact_shared": (("contact_id",), None),
     "_customer_missing": (("customer_id",), None),
     "_queue_missing": (("queue",), None),
 }
@@ -200,7 +204,9 @@ DERIVED: dict[str, tuple[tuple[str, ...], _Derive]] = {
 
 def _with_links(t: ir.Table, ctx: _Context, wanted: set[str]) -> ir.Table:
     """Add ``_contact_missing`` / ``_customer_missing`` / ``_queue_missing``: the id (the queue
-    name) is not in the contacts feed."""
+    name) is not in the contacts feed; and ``_contact_shared``: the contact id is one that two or
+    more contacts of the period share, so the row cannot say which one it is about (the
+    diagnostics link it to neither: ``Session._for_diagnostics``)."""
     if ctx.contacts is None:
         return t
     # a membership test (no distinct ids, no join that a query must keep): a query that
@@ -209,6 +215,14 @@ def _with_links(t: ir.Table, ctx: _Context, wanted: set[str]) -> ir.Table:
     if "_contact_missing" in wanted:
         ids = c.filter(c.contact_id.notnull()).contact_id
         t = t.mutate(_contact_missing=ibis.ifelse(t.contact_id.isnull(), ibis.null("boolean"), ~t.contact_id.isin(ids)))
+    if "_contact_shared" in wanted:
+        if ctx.contact_ids_unique:
+            shared = ibis.literal(False)  # contacts folded from legs, or keyed by their id
+        else:
+            period = c.filter(c.contact_id.notnull() & _in_period(c, ctx.engagement))
+            counts = period.group_by("contact_id").aggregate(_n=period.count())
+            shared = t.contact_id.isin(counts.filter(counts._n > 1).contact_id)
+        t = t.mutate(_contact_shared=ibis.ifelse(t.contact_id.isnull(), ibis.null("boolean"), shared))
     if "_customer_missing" in wanted:
         ids = c.filter(c.customer_id.notnull()).customer_id
         t = t.mutate(_customer_missing=ibis.ifelse(t.customer_id.isnull(), ibis.null("boolean"), ~t.customer_id.isin(ids)))
@@ -1328,7 +1342,8 @@ _UNITS = {"contacts": "contacts", "legs": "contact legs", "cases": "cases", "sur
 
 
 #: the contacts' column each link to the contacts feed compares with
-_LINKED = {"_contact_missing": "contact_id", "_customer_missing": "customer_id", "_queue_missing": "queue"}
+_LINKED = {"_contact_missing": "contact_id", "_contact_shared": "contact_id", "_customer_missing": "customer_id",
+           "_queue_missing": "queue"}
 
 
 def _unavailable(rule: Rule, mapped: set[str], contacts_mapped: set[str] | None) -> str | None:
@@ -1388,6 +1403,7 @@ def run_checks(
     now: datetime | None = None,
     identifiers: IdentifierSet | None = None,
     implausible: Callable[[], dict[str, Any]] | None = None,
+    contact_ids_unique: bool = False,
 ) -> tuple[list[CheckResult], dict[str, pd.DataFrame]]:
     """Evaluate every suite whose table is present. Returns (results, daily frames per table).
 
@@ -1395,14 +1411,15 @@ def run_checks(
     customer ids out of the findings; e-mail addresses, phone and card numbers are always
     replaced by their kind. ``implausible`` gives the implausible-id counts of the period's
     contacts when the caller has them (a session counts them once for readiness and the
-    diagnostics); without it they are counted here.
+    diagnostics); without it they are counted here. ``contact_ids_unique`` says that no two
+    contacts share an id by construction: the rows naming a shared id are then not looked for.
     """
     blocking = set(rules_config.get("blocking_severities", ["critical"]))
     contacts = inputs["contacts"].table if "contacts" in inputs else None
     if implausible is None and contacts is not None:
         # one grouping by customer id for every check of the ids (a session passes its own)
         implausible = functools.cache(lambda: _customer_summary(engagement, contacts))
-    ctx = _Context(engagement, contacts, now or datetime.now(timezone.utc), identifiers, implausible)
+    ctx = _Context(engagement, contacts, now or datetime.now(timezone.utc), identifiers, implausible, contact_ids_unique)
     results: list[CheckResult] = []
     daily: dict[str, pd.DataFrame] = {}
     for name, suite in suites.items():

@@ -304,12 +304,15 @@ def assess_tables(
     leg_grain: bool = False,
     identifiers: IdentifierSet | None = None,
     implausible: Callable[[], dict[str, Any]] | None = None,
+    contact_ids_unique: bool = False,
 ) -> Readiness:
     """Readiness of canonical tables given directly (tests, other backends): the pure core.
 
     ``identifiers`` are the engagement's customer ids (hashed, :class:`cxkit.privacy.IdentifierSet`):
     a sample value equal to one is never written into a finding. ``implausible`` gives the
-    implausible customer ids' counts when the caller has them (a session).
+    implausible customer ids' counts when the caller has them (a session), and
+    ``contact_ids_unique`` whether no two contacts share an id by construction
+    (:meth:`cxkit.session.Session.contact_ids_unique`).
     """
     rules = load_rules()
     suites = apply_overrides(suites or load_suites(), engagement.readiness.thresholds,
@@ -320,7 +323,7 @@ def assess_tables(
         if ti.report is not None and not isinstance(ti.report, _CountsOnce):
             ti.report = _CountsOnce(ti.report)
     results, daily = run_checks(inputs, suites, engagement, rules, now=now, identifiers=identifiers,
-                                implausible=implausible)
+                                implausible=implausible, contact_ids_unique=contact_ids_unique)
     counts = {n: _redacted_counts(ti.report.counts(), identifiers) for n, ti in inputs.items() if ti.report is not None}
     tables = {n: ti.mapped for n, ti in inputs.items()}
     matrix = verdicts(results, tables, rules, leg_grain=leg_grain)
@@ -366,16 +369,17 @@ def _assess(session, *, now: datetime | None = None) -> Readiness:
             leg_grain = True
             continue
         report = session.load_reports.get(name)
-        # contacts grouped from legs by their id: one contact per id, whatever the export holds
-        # (the legs' own key is checked on the legs)
-        unique = frozenset({"contact_id"}) if name == "contacts" and "legs" in session.tables else frozenset()
+        # contacts grouped from legs by their id, or kept as the newest row of each id: one
+        # contact per id, whatever the export holds (the legs' own key is checked on the legs)
+        unique = frozenset({"contact_id"}) if name == "contacts" and session.contact_ids_unique() else frozenset()
         inputs[name] = TableInputs(name, session.table(name, as_loaded=True), mapped_columns(report, name), report,
                                    unique)
     # the ids as the exports hold them (the tables hold keyed pseudonyms), hashed in the engine
     # the implausible ids are counted once, by the session that also leaves them out of the
     # diagnostics
     return assess_tables(session.engagement, inputs, now=now, leg_grain=leg_grain,
-                         identifiers=session.customer_identifiers(), implausible=session.implausible_summary)
+                         identifiers=session.customer_identifiers(), implausible=session.implausible_summary,
+                         contact_ids_unique=session.contact_ids_unique())
 
 
 def load_readiness(run_dir: str | Path) -> dict[str, Any] | None:
