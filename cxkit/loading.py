@@ -1244,6 +1244,13 @@ def explain_execution_error(engagement: Engagement, report: LoadReport, exc: Exc
     src = report.source
     table = report.table
     key = f"sources.{table}"
+    if src.path is not None and not source_files(engagement, src):
+        # a file moved or deleted after the engagement was opened: every later read fails, and
+        # the probes below would blame the first mapped column for it
+        return SourceError(
+            f"{report.origin}: the export is no longer there ({key}.path {src.path!r} matches no file now; it was read "
+            "when the engagement was opened). Fix: put the file back, or open the engagement again where it is now."
+        )
     if report.format == "csv" and src.path is not None:
         options = dict(src.read_options)  # the dialect's defaults say nothing of delimiter, quote or encoding
         for p in source_files(engagement, src):

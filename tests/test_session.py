@@ -636,3 +636,18 @@ def test_a_survey_or_evaluation_naming_a_repeated_contact_id_is_linked_to_neithe
         assert check.finding.startswith(f"1 of 2 {unit} name a contact id that two or more contacts"), check.finding
     assert checks["surveys.contact_unambiguous"].success is False  # 50% against mostly 99%
     assert checks["contacts.contact_id.unique"].success is False
+
+
+def test_an_export_deleted_after_the_engagement_was_opened_is_named_as_gone(tmp_path):
+    # a file moved or deleted while a notebook holds the session: the engine's "No files found"
+    # was explained as the first mapped column failing on a value ("use TRY_CAST")
+    from cxkit.errors import SourceError
+    from cxkit.readiness import assess
+
+    s = cxkit.open_engagement(_write(tmp_path))
+    (tmp_path / "legs.csv").unlink()
+    with pytest.raises(SourceError) as caught:
+        assess(s)
+    text = str(caught.value)
+    assert "the export is no longer there" in text and "sources.contacts.path 'legs.csv' matches no file now" in text
+    assert "TRY_CAST" not in text and "Traceback" not in text
