@@ -10,8 +10,9 @@ Usage::
 
 Each size is generated once into ``bench/out/<n>`` (kept between runs; the same data
 ``bench_validate.py`` uses). With ``--grain contact`` the contacts export is those legs folded
-into one row per contact (``bench/out/<n>-contact``, :func:`_shared.contact_grain`): the
-paths a contact-grain export takes (no legs; contact ids not unique by construction). The run goes through :func:`cxkit.report.build_report` with
+into one row per contact (``bench/out/<n>-contact``, :func:`_shared.contact_grain`): the paths
+a contact-grain export takes (no legs; contact ids unique by the export's key on them, or with
+``contact-unkeyed`` ids that may repeat). The run goes through :func:`cxkit.report.build_report` with
 :func:`cxkit.pipeline.prepare_run`, exactly as ``cxkit run`` does, in a child process; a
 sampler polls the resident memory of the whole process tree (the run and every notebook
 kernel) every 0.2 s, so the peak includes the kernels. Stage times come from the run's

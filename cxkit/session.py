@@ -400,10 +400,10 @@ class Session:
         once for the surveys, QA evaluations and cases: one grouping of the period's contacts
         by id, and usually no row."""
         if self._shared_ids is None:
-            period = self._period_contacts()
-            named = period.filter(period.contact_id.notnull())
-            named = named.group_by("contact_id").aggregate(_n=named.count())
-            self._shared_ids = self.materialize(named.filter(named._n > 1).select("contact_id"), "shared-ids")
+            from cxkit.resolution import shared_contact_ids
+
+            shared = shared_contact_ids(self._period_contacts())
+            self._shared_ids = self.materialize(shared.name("contact_id").as_table(), "shared-ids")
         return self._shared_ids
 
     def _period_contacts(self) -> ir.Table:

@@ -20,7 +20,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from cxkit import operations
+from cxkit import operations, resolution
 from cxkit.config import Engagement
 from cxkit.loading import LoadReport
 from cxkit.readiness import validator
@@ -219,9 +219,7 @@ def _with_links(t: ir.Table, ctx: _Context, wanted: set[str]) -> ir.Table:
         if ctx.contact_ids_unique:
             shared = ibis.literal(False)  # contacts folded from legs, or keyed by their id
         else:
-            period = c.filter(c.contact_id.notnull() & _in_period(c, ctx.engagement))
-            counts = period.group_by("contact_id").aggregate(_n=period.count())
-            shared = t.contact_id.isin(counts.filter(counts._n > 1).contact_id)
+            shared = t.contact_id.isin(resolution.shared_contact_ids(c.filter(_in_period(c, ctx.engagement))))
         t = t.mutate(_contact_shared=ibis.ifelse(t.contact_id.isnull(), ibis.null("boolean"), shared))
     if "_customer_missing" in wanted:
         ids = c.filter(c.customer_id.notnull()).customer_id
