@@ -36,7 +36,7 @@ def contact_grain(n_contacts: int, *, keyed: bool = True) -> Path:
     ``dedup``) journeys and joins take the arrival too. Returns the engagement file."""
     import yaml
 
-    from cxkit.testing import CONTACT_GRAIN_SOURCE, contact_grain_copy
+    from cxkit.testing import contact_grain_copy, contact_grain_source
 
     legs_folder = generated(n_contacts)
     folder = DATA / f"{n_contacts}-contact"
@@ -51,7 +51,7 @@ def contact_grain(n_contacts: int, *, keyed: bool = True) -> Path:
         contact_grain_copy(legs_folder / "data" / "interactions.parquet", target)
         print(f"  folded {n_contacts:,} contacts to contact grain in {time.perf_counter() - start:,.0f} s", flush=True)
     spec = yaml.safe_load((legs_folder / "engagement.yaml").read_text())
-    contacts = {**CONTACT_GRAIN_SOURCE, "path": "data/interactions_by_contact.parquet"}
+    contacts = contact_grain_source("data/interactions_by_contact.parquet")
     if not keyed:
         contacts.pop("dedup")
     spec["sources"]["contacts"] = contacts

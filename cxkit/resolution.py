@@ -236,8 +236,9 @@ def contact_row_key(t: ir.Table, *, unique_ids: bool) -> dict[str, ir.Value]:
     A contact id an export repeats names two contacts: joined by the id alone, each row of the
     one side meets both rows of the other and is counted twice. By id and arrival (in epoch
     seconds: :func:`cxkit.journey.journey_contacts` says why) each keeps its own row. Where
-    contact ids are unique by construction (contacts folded from legs:
-    ``Session.contact_ids_unique``) the id alone is the same join, and cheaper.
+    contact ids are unique by construction (contacts folded from legs, or a contact-grain export
+    keyed by its contact id: ``Session.contact_ids_unique``) the id alone is the same join, and
+    cheaper.
     """
     key = {"_cid": t.contact_id}
     if not unique_ids:

@@ -12,7 +12,7 @@ import ibis.expr.types as ir
 from cxkit.schema import table_spec
 
 __all__ = ["canonical_memtable", "ts", "wall_clock_instant", "unpartitioned_windows", "comparable", "frame_difference",
-           "contact_grain_copy", "CONTACT_GRAIN_SOURCE"]
+           "contact_grain_copy", "contact_grain_source"]
 
 
 def ts(text: str) -> datetime:
@@ -224,36 +224,17 @@ COPY (
 ) TO '{out}' (FORMAT parquet)
 """
 
-#: The engagement source of a :func:`contact_grain_copy` (its ``path`` to be added): the
-#: generator adapter's contacts mapping at contact grain, de-duplicated by the contact id.
-CONTACT_GRAIN_SOURCE = {
-    "format": "parquet",
-    "dedup": {"key": ["interaction_id"], "newest_by": "exported_at"},
-    "columns": {
-        "contact_id": "interaction_id",
-        "customer_id": "customer_ref",
-        "channel": {"column": "media", "values": {"VOICE": "voice", "CHAT": "chat", "EMAIL": "email",
-                                                  "MESSAGING": "messaging", "SOCIAL": "social", "BOT": "self_service"}},
-        "direction": {"column": "direction", "values": {"IN": "inbound", "OUT": "outbound", "CALLBACK": "callback"}},
-        "arrived_at": {"column": "start_local", "format": "%Y-%m-%d %H:%M:%S"},
-        "answered_at": {"column": "answer_local", "format": "%Y-%m-%d %H:%M:%S"},
-        "ended_at": {"column": "end_local", "format": "%Y-%m-%d %H:%M:%S"},
-        "ivr_s": "ivr_sec", "wait_s": "queue_sec", "talk_s": "talk_sec", "hold_s": "hold_sec", "acw_s": "wrap_sec",
-        "outcome": {"column": "disposition", "values": {"ANSWERED": "handled", "ABANDONED": "abandoned",
-                                                        "SELF_SERVED": "contained", "DEFLECTED": "deflected"}},
-        "queued": {"sql": "queue_name IS NOT NULL AND queue_name <> ''"},
-        "transfers": "transfer_count",
-        "auth_attempts": "auth_count",
-        "contact_reason": "reason_code",
-        "queue": "queue_name",
-        "agent_id": "agent_login",
-        "team": "team_name",
-        "entry_point": "entry_point",
-        "callback_scheduled": {"column": "callback_requested", "values": {"Y": True, "N": False}},
-        "case_id": "case_number",
-        "notes": "notes",
-    },
-}
+def contact_grain_source(path: str) -> dict:
+    """The engagement source of a :func:`contact_grain_copy` at ``path``: the generator
+    adapter's contacts mapping (``cxkit_generator``) at contact grain, with the legs' count as
+    ``transfers`` and de-duplicated by the contact id."""
+    from cxkit.adapters import adapter_spec
+
+    legs = adapter_spec("cxkit_generator")["sources"]["contacts"]
+    columns = {name: m for name, m in legs["columns"].items() if name != "leg_seq"}
+    return {"path": path, "format": legs["format"], "grain": "contact",
+            "dedup": {"key": [columns["contact_id"]], "newest_by": legs["dedup"]["newest_by"]},
+            "columns": {**columns, "transfers": "transfer_count"}}
 
 
 def contact_grain_copy(legs: str | Path, out: str | Path) -> None:
@@ -262,7 +243,7 @@ def contact_grain_copy(legs: str | Path, out: str | Path) -> None:
     rules of METRICS.md in plain SQL (first leg's channel, direction and queue; last leg's
     agent and reason; durations summed; handled if any leg was; ``transfer_count`` = legs - 1),
     in the generator's own column names and local times. The same contacts as the legs, read
-    by another path (:data:`CONTACT_GRAIN_SOURCE`): tests and benchmarks compare the two."""
+    by another path (:func:`contact_grain_source`): tests and benchmarks compare the two."""
     import duckdb
 
     partial = Path(out).with_suffix(".partial")

@@ -14,7 +14,7 @@ import yaml
 
 import cxkit
 from cxkit.results import compute_results
-from cxkit.testing import CONTACT_GRAIN_SOURCE, contact_grain_copy, frame_difference
+from cxkit.testing import contact_grain_copy, contact_grain_source, frame_difference
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "engagements" / "demo" / "engagement.yaml"
@@ -32,7 +32,7 @@ def runs(tmp_path_factory) -> dict[str, tuple[object, dict[str, pd.DataFrame]]]:
     generate(folder / "data", seed=29, customers=700)
     contact_grain_copy(folder / "data" / "interactions.parquet", folder / "data" / "by_contact.parquet")
     demo = yaml.safe_load(DEMO.read_text())
-    keyed = {**CONTACT_GRAIN_SOURCE, "path": "data/by_contact.parquet"}
+    keyed = contact_grain_source("data/by_contact.parquet")
     unkeyed = {k: v for k, v in keyed.items() if k != "dedup"}
     out = {}
     for name, contacts in (("legs", demo["sources"]["contacts"]), ("keyed", keyed), ("unkeyed", unkeyed)):
