@@ -1244,7 +1244,8 @@ def explain_execution_error(engagement: Engagement, report: LoadReport, exc: Exc
     src = report.source
     table = report.table
     key = f"sources.{table}"
-    if src.path is not None and not source_files(engagement, src):
+    files = source_files(engagement, src)
+    if src.path is not None and not files:
         # a file moved or deleted after the engagement was opened: every later read fails, and
         # the probes below would blame the first mapped column for it
         return SourceError(
@@ -1253,7 +1254,7 @@ def explain_execution_error(engagement: Engagement, report: LoadReport, exc: Exc
         )
     if report.format == "csv" and src.path is not None:
         options = dict(src.read_options)  # the dialect's defaults say nothing of delimiter, quote or encoding
-        for p in source_files(engagement, src):
+        for p in files:
             if (problem := _csv_problem(p, options)) is not None:
                 return SourceError(f"{p}: {problem.replace('read_options.', f'{key}.read_options.')}.")
     raw, kept = report.raw, f"({report.kept_sql}) AS kept" if report.kept_sql else report.raw.get_name()
