@@ -849,8 +849,9 @@ def fcr_case(
     """Case-based FCR: eligible contacts whose linked case was closed, never reopened, and has
     no other contact linked to it / eligible contacts linked to a known case.
 
-    A contact is linked to a case through ``contacts.case_id`` or as the case's origin
-    ``cases.contact_id``. "Closed" = ``closed_at`` set; "never reopened" =
+    A contact is linked to a case through its own ``contacts.case_id`` or as the case's origin
+    ``cases.contact_id`` (links are counted per contact row: two contacts sharing an id keep
+    their own cases, and a contact without an id keeps the case it names). "Closed" = ``closed_at`` set; "never reopened" =
     ``reopened_count`` 0 (null read as 0); "no other contact" counts every other contact linked
     to the case, whatever its direction. A contact linked to several known cases is resolved
     only if all of them are. Cases still open at the end of the data are not resolved.
@@ -859,26 +860,40 @@ def fcr_case(
     ``without_case`` (eligible, no link) and ``unknown_case`` (linked to a case id absent
     from the cases table).
     """
+    # Links are counted per contact row, never grouped by contact id: an id that two contacts
+    # of an export share (contact grain, no key) would merge their cases, and a contact without
+    # an id that names its case would lose it. A contact's own link is its row's case_id. A
+    # case's origin (cases.contact_id) links the contacts of that id, unless a contact of that
+    # id names the case: then it is that contact's own link, counted once. (The session leaves
+    # an id two contacts share unlinked: Session.table.)
     c = contacts
-    links = c.filter(c.case_id.notnull()).select(_cid=c.contact_id, _case=c.case_id).union(
-        cases.filter(cases.contact_id.notnull()).select(_cid=cases.contact_id, _case=cases.case_id)
-    ).distinct()
-    per_case = links.group_by("_case").aggregate(_linked=links._cid.nunique())
-    ok = cases.select(
-        _case_k=cases.case_id,
-        _closed_ok=(cases.closed_at.notnull() & (cases.reopened_count.fill_null(0) == 0)),
+    origin = cases.filter(cases.contact_id.notnull()).select(_oid=cases.contact_id, _case=cases.case_id).distinct()
+    own = c.filter(c.case_id.notnull()).select(_oid=c.contact_id, _case=c.case_id)
+    extra = origin.anti_join(own, [origin._oid == own._oid, origin._case == own._case])
+    own_n = own.group_by("_case").aggregate(_own=own.count())
+    extra_n = extra.group_by("_case").aggregate(_extra=extra.count())
+    per_case = cases.group_by(_case_k=cases.case_id).aggregate(
+        _closed_ok=(cases.closed_at.notnull() & (cases.reopened_count.fill_null(0) == 0)).all()
     )
-    ok = ok.left_join(per_case, ok._case_k == per_case._case).select(
-        "_case_k", _case_ok=ok._closed_ok & (per_case._linked.fill_null(0) <= 1)
+    per_case = per_case.left_join(own_n, per_case._case_k == own_n._case).drop("_case")
+    per_case = per_case.left_join(extra_n, per_case._case_k == extra_n._case).drop("_case")
+    per_case = per_case.select(
+        "_case_k", _case_ok=per_case._closed_ok & (per_case._own.fill_null(0) + per_case._extra.fill_null(0) <= 1)
     )
-    lk = links.left_join(ok, links._case == ok._case_k)
-    per_contact = lk.group_by("_cid").aggregate(
-        _links=lk._case.count(),
-        _known=lk.count(where=lk._case_k.notnull()),
-        _ok=lk.count(where=lk._case_ok.fill_null(False)),
+    # each contact id's other origin links: how many, to known cases, to cases resolved
+    ol = extra.left_join(per_case, extra._case == per_case._case_k)
+    by_id = ol.group_by("_oid").aggregate(
+        _o_links=ol.count(), _o_known=ol.count(where=ol._case_k.notnull()),
+        _o_ok=ol.count(where=ol._case_ok.fill_null(False)),
     )
     f = _eligibility(contacts, exclude_reasons)
-    f = f.left_join(per_contact, f.contact_id == per_contact._cid)
+    f = f.left_join(per_case, f.case_id == per_case._case_k)
+    f = f.left_join(by_id, f.contact_id == by_id._oid)
+    f = f.mutate(
+        _links=f.case_id.notnull().cast("int64") + f._o_links.fill_null(0),
+        _known=f._case_k.notnull().cast("int64") + f._o_known.fill_null(0),
+        _ok=f._case_ok.fill_null(False).cast("int64") + f._o_ok.fill_null(0),
+    )
     by_ = _as_list(by)
     _ = ibis._
     known = _._known.fill_null(0) > 0

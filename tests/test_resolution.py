@@ -539,6 +539,42 @@ def test_fcr_case(con):
     assert r["rate"] == pytest.approx(0.4)
 
 
+def test_fcr_case_counts_links_per_contact_row_not_per_contact_id(con):
+    # A contact-grain export without a key can give two contacts one id, and a contact can come
+    # without an id: each row keeps its own case.
+    # x1 and x2 share id X: x1 names P (closed, never reopened, no other contact) -> resolved;
+    #   x2 names Q (reopened) -> not. Grouped by id, both would hold {P, Q} and neither resolve.
+    # y1 and y2 share id Y and both name R: two contacts linked to R -> neither resolved.
+    #   Grouped by id, R would have one linked contact and both would resolve.
+    # n1 has no id and names S (closed, alone) -> resolved; by id it would have no case at all.
+    # v1 names K2 (resolved alone) and is the origin of K3 (still open): both links count,
+    #   so v1 is not resolved.
+    # FCR = (x1, n1) / (x1, x2, y1, y2, n1, v1) = 2/6; no eligible contact without a case.
+    contacts = canonical_memtable("contacts", [
+        c("X", "2026-03-02 09:00", "2026-03-02 09:10", customer_id="k1", case_id="P"),
+        c("X", "2026-03-03 09:00", "2026-03-03 09:10", customer_id="k2", case_id="Q"),
+        c("Y", "2026-03-02 09:00", "2026-03-02 09:10", customer_id="k3", case_id="R"),
+        c("Y", "2026-03-03 09:00", "2026-03-03 09:10", customer_id="k4", case_id="R"),
+        c(None, "2026-03-02 09:00", "2026-03-02 09:10", customer_id="k5", case_id="S"),
+        c("V", "2026-03-02 09:00", "2026-03-02 09:10", customer_id="k6", case_id="K2"),
+    ])
+    closed = {"opened_at": "2026-03-02 09:05", "closed_at": "2026-03-03 10:00", "reopened_count": 0}
+    cases = canonical_memtable("cases", [
+        {"case_id": "P", "contact_id": None, **closed},
+        {"case_id": "Q", "contact_id": None, **closed, "reopened_count": 1},
+        {"case_id": "R", "contact_id": None, **closed},
+        {"case_id": "S", "contact_id": None, **closed},
+        {"case_id": "K2", "contact_id": "V", **closed},
+        {"case_id": "K3", "contact_id": "V", **closed, "closed_at": None},
+    ])
+    r = one(con, R.fcr_case(contacts, cases))
+    assert (r["numerator"], r["denominator"]) == (2, 6)
+    assert (r["eligible"], r["without_case"], r["unknown_case"]) == (6, 0, 0)
+    per_customer = con.execute(R.fcr_case(contacts, cases, by="customer_id")).set_index("customer_id")
+    assert per_customer["numerator"].to_dict() == {"k1": 1, "k2": 0, "k3": 0, "k4": 0, "k5": 1, "k6": 0}
+    assert set(per_customer["denominator"]) == {1}
+
+
 def _survey_rows(with_invitations: bool):
     rows = [
         {"survey_id": "s1", "contact_id": "c1", "responded_at": "2026-03-02 10:00", "resolved": True, "csat": 5.0},
