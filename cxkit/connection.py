@@ -67,14 +67,41 @@ def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+#: ISO 8601 text that states its instant: a time of day, then (after an optional space) Z, UTC,
+#: GMT or an offset of hours (``+00``, ``-05``) or hours and minutes (``-0500``, ``+05:30``), as
+#: databases and vendors write it (PostgreSQL ``+00``, BigQuery `` UTC``). A date alone
+#: ("2026-03-05" ends in "-05") is no offset.
+_ZONED_ISO = r"[0-9]:[0-9][0-9](:[0-9][0-9]([.,][0-9]+)?)? ?([Zz]|UTC|GMT|[+-][0-9][0-9](:?[0-9][0-9])?)$"
+
+
+def _iso(expr: str, zoned: Callable[[str], str], local: Callable[[str], str]) -> str:
+    """ISO 8601 text to an instant: text stating its zone is that instant (a space before an
+    offset dropped); a wall-clock time (ending in a digit) is read in the source's timezone;
+    anything else (a zone abbreviation such as "EST", which names several zones) is unreadable
+    and counted, never a wall-clock time read in the wrong zone.
+
+    >>> import duckdb
+    >>> sql = _DUCKDB.parse_iso("v", "America/New_York")
+    >>> values = ["2026-03-05 15:04:22+00", "2026-03-05 10:04:22-05", "2026-03-05 15:04:22 UTC",
+    ...           "2026-03-05 10:04:22 -0500", "2026-03-05T10:04:22.5-05:00", "2026-03-05 10:04:22",
+    ...           "2026-03-05", "2026-03-05 10:04:22 EST"]
+    >>> rel = duckdb.sql(f"SELECT strftime({sql} AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') AS utc "
+    ...                  f"FROM (SELECT unnest({values!r}) AS v)")
+    >>> [r[0] for r in rel.fetchall()]
+    ['2026-03-05 15:04:22', '2026-03-05 15:04:22', '2026-03-05 15:04:22', '2026-03-05 15:04:22', '2026-03-05 15:04:22', '2026-03-05 15:04:22', '2026-03-05 05:00:00', None]
+    """
+    text = f"CAST({expr} AS VARCHAR)"
+    stated = f"replace(replace({text}, ' +', '+'), ' -', '-')"  # no backreference: Spark spells it $1
+    return (f"CASE WHEN regexp_matches({text}, '{_ZONED_ISO}') THEN {zoned(stated)} "
+            f"WHEN regexp_matches({text}, '[0-9]$') THEN {local(text)} END")
+
+
 _DUCKDB = Dialect(
     parse_timestamp=lambda expr, fmt: f"TRY_STRPTIME(CAST({expr} AS VARCHAR), {_q(fmt)})",
     localize=lambda expr, tz, period=None: _duckdb_local_to_utc(f"CAST({expr} AS TIMESTAMP)", tz, period),
-    parse_iso=lambda expr, tz, period=None: (
-        f"CASE WHEN regexp_matches(CAST({expr} AS VARCHAR), '(Z|[+-][0-9][0-9]:?[0-9][0-9])$') "
-        f"THEN TRY_CAST(CAST({expr} AS VARCHAR) AS TIMESTAMPTZ) "
-        f"ELSE {_duckdb_local_to_utc(f'TRY_CAST(CAST({expr} AS VARCHAR) AS TIMESTAMP)', tz, period)} END"
-    ),
+    parse_iso=lambda expr, tz, period=None: _iso(
+        expr, lambda text: f"TRY_CAST({text} AS TIMESTAMPTZ)",
+        lambda text: _duckdb_local_to_utc(f"TRY_CAST({text} AS TIMESTAMP)", tz, period)),
     # JSON has no timestamp type: DuckDB's reader would turn ISO text into naive timestamps
     # (an offset is applied, then dropped), and the mapping could no longer tell UTC text
     # from local text. A format that never matches keeps such values as text.
@@ -94,11 +121,9 @@ _DUCKDB = Dialect(
 _SPARK = Dialect(
     parse_timestamp=lambda expr, fmt: f"try_to_timestamp(CAST({expr} AS VARCHAR), {_q(_strptime_to_java(fmt))})",
     localize=lambda expr, tz, period=None: _spark_local_to_utc(expr, tz, period),
-    parse_iso=lambda expr, tz, period=None: (
-        f"CASE WHEN regexp_matches(CAST({expr} AS VARCHAR), '(Z|[+-][0-9][0-9]:?[0-9][0-9])$') "
-        f"THEN try_to_timestamp(CAST({expr} AS VARCHAR)) "
-        f"ELSE {_spark_local_to_utc(f'try_to_timestamp(CAST({expr} AS VARCHAR))', tz, period)} END"
-    ),
+    parse_iso=lambda expr, tz, period=None: _iso(
+        expr, lambda text: f"try_to_timestamp({text})",
+        lambda text: _spark_local_to_utc(f"try_to_timestamp({text})", tz, period)),
     # inferSchema off = every CSV column is a string; json = one document (array) per file
     read_options={"csv": {"inferSchema": False, "header": True}, "json": {"multiLine": True}},
     reads_file_lists=False,
@@ -224,7 +249,8 @@ def _wall_clock_offsets(tz: str, first: date, last: date) -> tuple[tuple[int, ..
 
 
 def _strptime_to_java(fmt: str) -> str:
-    table = {"%Y": "yyyy", "%y": "yy", "%m": "MM", "%d": "dd", "%H": "HH", "%M": "mm", "%S": "ss", "%f": "SSSSSS"}
+    table = {"%Y": "yyyy", "%y": "yy", "%m": "MM", "%d": "dd", "%H": "HH", "%I": "hh", "%M": "mm", "%S": "ss",
+             "%f": "SSSSSS", "%p": "a", "%b": "MMM", "%B": "MMMM", "%z": "[XXX][XX][X]"}
     for key, value in table.items():
         fmt = fmt.replace(key, value)
     return fmt

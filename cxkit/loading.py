@@ -966,30 +966,62 @@ def _column_sql(col: Column, mapping: ColumnMapping, src: SourceConfig, default_
             return d.parse_iso(f"NULLIF(CAST({base} AS VARCHAR), '')", tz, period)
         if mapping.format:
             parsed = d.parse_timestamp(f"NULLIF(CAST({base} AS VARCHAR), '')", mapping.format)
+            if "%z" in mapping.format or "%Z" in mapping.format:
+                # the text states its offset or zone: the parsed value is the instant, not a
+                # wall-clock time to read in the source's timezone
+                return f"CAST({parsed} AS TIMESTAMPTZ)"
             return d.localize(parsed, tz, period) if localized else parsed
         return f"__ts__({base})"  # resolved against the expression's type below
     if dtype == "string":
         return f"NULLIF(CAST({base} AS VARCHAR), '')"
     # numbers written with a decimal comma ("12,5"): the export's text is read as text
-    # (all_varchar), so the reader's own decimal_separator never applies; cxkit applies it
+    # (all_varchar), so the reader's own decimal_separator never applies; cxkit applies it.
+    # There a dot groups thousands ("1.234" is 1234, "1.800,5" 1800.5): a dot anywhere else
+    # ("12.5") says the value was not written that way and it is unreadable (counted), never a
+    # number 1,000 times too small
     number = f"NULLIF(CAST({base} AS VARCHAR), '')"
+    decimal = number
     if str(src.read_options.get("decimal_separator", ".")) == ",":
+        text = f"trim({number})"
+        decimal = (f"(CASE WHEN regexp_matches({text}, '^[+-]?[0-9]{{1,3}}([.][0-9]{{3}})+(,[0-9]*)?$') "
+                   f"THEN replace(replace({text}, '.', ''), ',', '.') "
+                   f"WHEN {text} LIKE '%.%' THEN NULL ELSE replace({text}, ',', '.') END)")
         number = f"replace({number}, ',', '.')"
     if dtype == "float64":
         if mapping.unit == "hms":
-            return _finite(
-                f"(TRY_CAST(split_part({number}, ':', 1) AS DOUBLE) * 3600 + "
-                f"TRY_CAST(split_part({number}, ':', 2) AS DOUBLE) * 60 + TRY_CAST(split_part({number}, ':', 3) AS DOUBLE))"
-            )
+            return _finite(_hms_seconds(number))
         factor = {"ms": " / 1000.0", "min": " * 60.0"}.get(mapping.unit or "s", "")
-        return _finite(f"(TRY_CAST({number} AS DOUBLE){factor})")
+        return _finite(f"(TRY_CAST({decimal} AS DOUBLE){factor})")
     if dtype == "int64":
-        return f"TRY_CAST(TRY_CAST({number} AS DOUBLE) AS BIGINT)"
+        return f"TRY_CAST(TRY_CAST({decimal} AS DOUBLE) AS BIGINT)"
     if dtype == "boolean":
         if mapping.values:
             return base
         return f"TRY_CAST(NULLIF(CAST({base} AS VARCHAR), '') AS BOOLEAN)"
     raise AssertionError(f"unhandled canonical type {dtype}")
+
+
+def _hms_seconds(text: str) -> str:
+    """SQL for the seconds of a duration written ``[-][d.]h:mm:ss[.f]``: the sign applies to
+    the whole duration (``-00:00:30`` is -30 s, which readiness reports as negative), and a day
+    prefix (``1.02:03:04``, as .NET and Dynamics write a TimeSpan; or ``1 02:03:04``) counts
+    its days. Anything else without three parts (``05:30``) is unreadable (null, counted).
+
+    >>> import duckdb
+    >>> values = ["0:05:30", "-00:00:30", "-01:30:00", "1.02:03:04", "1 02:03:04", "45:33:52", "00:00:01.5", "05:30"]
+    >>> duckdb.sql(f"SELECT {_hms_seconds('v')} FROM (SELECT unnest({values!r}) AS v)").fetchall()
+    [(330.0,), (-30.0,), (-5400.0,), (93784.0,), (93784.0,), (164032.0,), (1.5,), (None,)]
+    """
+    t = f"trim({text})"
+    body = f"(CASE WHEN {t} LIKE '-%' OR {t} LIKE '+%' THEN substr({t}, 2) ELSE {t} END)"
+    sign = f"(CASE WHEN {t} LIKE '-%' THEN -1 ELSE 1 END)"
+    first = f"split_part({body}, ':', 1)"
+    day_hour = "'^[0-9]+[. ]([01][0-9]|2[0-3])$'"
+    hours = (f"(CASE WHEN regexp_matches({first}, {day_hour}) "
+             f"THEN TRY_CAST(regexp_extract({first}, '^([0-9]+)', 1) AS DOUBLE) * 24 + TRY_CAST(right({first}, 2) AS DOUBLE) "
+             f"ELSE TRY_CAST({first} AS DOUBLE) END)")
+    return (f"({sign} * ({hours} * 3600 + TRY_CAST(split_part({body}, ':', 2) AS DOUBLE) * 60 "
+            f"+ TRY_CAST(split_part({body}, ':', 3) AS DOUBLE)))")
 
 
 #: no duration, score or count of a contact center reaches this (10^12 s is 31,700 years): a

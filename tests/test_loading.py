@@ -294,6 +294,52 @@ def test_local_times_in_the_hours_a_change_skips_or_repeats(tmp_path):
                                  utc("2031-06-15 11:05")]
 
 
+def test_times_that_state_their_offset_are_those_instants_whatever_the_spelling(tmp_path):
+    # 15:04:22 UTC written as databases and vendors write it: PostgreSQL's "+00", an hours-only
+    # offset, BigQuery's " UTC", a space before the offset, and a strptime format with %z.
+    # Read as London wall-clock times they would be right only by luck (London is UTC+0 in
+    # early March; New York, below, is not); a zone abbreviation names several zones: unreadable
+    csv = ("id,start,end\n"
+           "a,2026-03-05 15:04:22+00,2026-03-05 10:05:00 -0500\n"
+           "b,2026-03-05 10:04:22-05,2026-03-05 10:05:00 -05:00\n"
+           "c,2026-03-05 15:04:22 UTC,2026-03-05 15:05:00 +0000\n"
+           "d,2026-03-05 10:04:22 -0500,2026-03-05 11:05:00 +01\n"
+           "e,2026-03-05 10:04:22 EST,\n"
+           "f,2026-03-05 10:04:22,\n")
+    columns = {"contact_id": "id", "channel": {"constant": "voice"}, "direction": {"constant": "inbound"},
+               "outcome": {"constant": "handled"}, "arrived_at": {"column": "start", "format": "iso"},
+               "ended_at": {"column": "end", "format": "%Y-%m-%d %H:%M:%S %z"}}
+    path = _engagement(tmp_path, csv, columns)
+    spec = yaml.safe_load(path.read_text())
+    spec["timezone"] = "America/New_York"
+    path.write_text(yaml.safe_dump(spec))
+    df = cxkit.open_engagement(path).table("contacts", as_loaded=True).order_by("contact_id").execute()
+    at = [None if pd.isna(v) else v for v in df.arrived_at]
+    assert at == [utc("2026-03-05 15:04:22")] * 4 + [None, utc("2026-03-05 15:04:22")]  # f: New York wall clock
+    end = [None if pd.isna(v) else v for v in df.ended_at]
+    assert end == [utc("2026-03-05 15:05:00")] * 3 + [utc("2026-03-05 10:05:00"), None, None]
+
+
+def test_signed_and_day_prefixed_durations_and_thousands_under_a_decimal_comma(tmp_path):
+    # hms: the sign is the whole duration's (-00:00:30 is -30 s, not +30), a .NET day prefix
+    # counts its days (1.02:03:04 = 93,784 s). Under a decimal comma a dot groups thousands:
+    # 1.234 is 1,234 s (not 1.234 s), 1.800,5 is 1,800.5 s; 12.5 was not written that way and
+    # is unreadable (null), never 12.5 or 125
+    csv = ("id;hold;talk\n"
+           "a;-00:00:30;1.234\n"
+           "b;1.02:03:04;1.800,5\n"
+           "c;-01:30:00;12,5\n"
+           "d;0:05:30;12.5\n")
+    columns = {"contact_id": "id", "channel": {"constant": "voice"}, "direction": {"constant": "inbound"},
+               "outcome": {"constant": "handled"}, "arrived_at": {"constant": "2026-03-05 10:00:00"},
+               "ended_at": {"constant": "2026-03-05 10:10:00"},
+               "hold_s": {"column": "hold", "unit": "hms"}, "talk_s": "talk"}
+    path = _engagement(tmp_path, csv, columns, read_options={"delim": ";", "decimal_separator": ","})
+    df = cxkit.open_engagement(path).table("contacts", as_loaded=True).order_by("contact_id").execute()
+    assert df.hold_s.tolist() == [-30.0, 93784.0, -5400.0, 330.0]
+    assert [None if pd.isna(v) else v for v in df.talk_s] == [1234.0, 1800.5, 12.5, None]
+
+
 # ---- unreadable inputs: a table of (bad input, expected text) -----------------------------------
 
 BAD_INPUTS = [
