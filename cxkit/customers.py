@@ -288,8 +288,9 @@ def number_writings(ids: ir.Table, *, sample: int = 10_000, core_digits: int = 9
     writing adds: the
     characters between the digits, a leading + or 00 with a country code, a leading 0 ("+44
     7700 900001", "0044 7700 900001", "07700 900001" and "07700900001" are one number, each a
-    customer of its own once pseudonymised). Two plain numbers of different lengths ("123456789"
-    and "5123456789") are two numbers.
+    customer of its own once pseudonymised), or the leading 1 of an 11-digit number (North
+    America's country code without its +: "16175550101" and "617-555-0101"). Other plain numbers
+    of different lengths ("123456789" and "5123456789") are two numbers.
 
     Returns ``numbers``: distinct writings that are numbers; ``several``: those whose number is
     also written another way; ``number_share``: of the first ``sampled`` ids (at most
@@ -306,11 +307,11 @@ def number_writings(ids: ir.Table, *, sample: int = 10_000, core_digits: int = 9
     >>> import ibis
     >>> ids = ibis.memtable({"customer_id": ["+44 7700 900001", "07700900001", "07700 900001", "+447700900002",
     ...                                      "tel:+447700900002", "07700900003", "07700900003", "123456789",
-    ...                                      "5123456789", "ACC-1", None]})
+    ...                                      "5123456789", "16175550101", "617-555-0101", "ACC-1", None]})
     >>> number_writings(ids)
-    {'numbers': 8, 'several': 5, 'number_share': 0.9, 'sampled': 10, 'kept': 1.0}
-    >>> number_writings(ids, max_rows=5)  # 11 ids: the numbers ending 00 to 44 (45 in 100)
-    {'numbers': 6, 'several': 5, 'number_share': 0.9, 'sampled': 10, 'kept': 0.45}
+    {'numbers': 10, 'several': 7, 'number_share': 0.9167, 'sampled': 12, 'kept': 1.0}
+    >>> number_writings(ids, max_rows=5)  # 13 ids: the numbers ending 00 to 37 (38 in 100)
+    {'numbers': 8, 'several': 7, 'number_share': 0.9167, 'sampled': 12, 'kept': 0.38}
     """
     raw = ids.customer_id.cast("string").strip()
     t = ids.select(raw=raw)
@@ -337,8 +338,11 @@ def _writings_of_numbers(w: ir.Table, core_digits: int) -> dict[str, int]:
     """:func:`number_writings`' counts over each writing of an id once (column ``raw``)."""
     w = w.select("raw", _digits=_number_digits(w.raw))
     w = w.filter(_is_number(w._digits))
-    # a prefix a number's writing adds: + or 00 (a country code follows) or a leading 0 (trunk)
-    w = w.mutate(_core=w._digits.right(core_digits), _prefixed=w.raw.startswith("+") | w._digits.startswith("0"))
+    # a prefix a number's writing adds: + or 00 (a country code follows), a leading 0 (trunk),
+    # or North America's country code 1 written without its + (11 digits: "1 617 555 0101")
+    nanp = (w._digits.length() == 11) & w._digits.startswith("1")
+    w = w.mutate(_core=w._digits.right(core_digits),
+                 _prefixed=w.raw.startswith("+") | w._digits.startswith("0") | nanp)
     # by digits, then by number: two groupings, no distinct count within a group
     by_digits = w.group_by(["_core", "_digits"]).aggregate(writings=w.count(), prefixed=w._prefixed.any())
     per_core = by_digits.group_by("_core").aggregate(

@@ -1082,6 +1082,28 @@ def test_phone_numbers_written_two_ways_degrade_the_repeat_figures(tmp_path):
     assert one.matrix["fcr_repeat"]["verdict"] == "ready"
 
 
+def test_north_american_numbers_with_and_without_the_country_code_1_are_one_number(tmp_path):
+    # a US center's callers written 1 617 555 0101 on calls (11 digits, the country code without
+    # its +) and 617-555-0101 elsewhere: on a CXone export so written the report gave FCR 80.5%
+    # against 69.3% with one writing, and the check passed ("plain numbers of different lengths
+    # are two numbers"); the leading 1 of an 11-digit number is the country code
+    engagement, _ = _generated(tmp_path, [])
+    spec = yaml.safe_load(engagement.read_text())
+    two_ways = ("CASE WHEN customer_ref IS NULL OR customer_ref = '' THEN NULL WHEN media = 'VOICE' "
+                "THEN '1617' || right(customer_ref, 7) ELSE '617-' || left(right(customer_ref, 7), 3) || '-' "
+                "|| right(customer_ref, 4) END")
+    spec["sources"]["contacts"] = {**spec["sources"]["contacts"], "columns": {"customer_id": {"sql": two_ways}}}
+    engagement.write_text(yaml.safe_dump(spec))
+    legs = pd.read_parquet(tmp_path / "data" / "interactions.parquet", columns=["customer_ref", "media"])
+    legs = legs[legs["customer_ref"].fillna("").ne("")]
+    assert legs["customer_ref"].str.len().ge(7).all()
+    writings = legs.assign(voice=legs["media"].eq("VOICE")).groupby("customer_ref")["voice"].nunique()
+    check = {c.id: c for c in validate(engagement, tmp_path / "out", data_docs=False).readiness.results}[
+        "contacts.customer_id.numbers_written_one_way"]
+    assert check.status == "fail"
+    assert check.result["unexpected_count"] == 2 * int((writings == 2).sum()) > 0
+
+
 def test_durations_in_milliseconds_block_the_figures_that_read_them():
     # durations exported in milliseconds and mapped without a unit (seen on the generated month):
     # teams' mean handle time read 111-206 hours, "Calls answered within 20 s" 0.0%, a scenario
