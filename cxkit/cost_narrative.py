@@ -186,6 +186,10 @@ def _basis_words(results: Any, basis: str | None, *, short: bool = False) -> str
         else:
             text = f"{channels} priced from the measured AHT {at}, the other channels at prices given by the engagement"
         return text + (f" (cost inputs: {note})" if note else "")
+    if not isinstance(basis, str):
+        # no repeat to price (the basis of a cost without volume is null): its 0 rests on no
+        # price, and "not priced" beside it would say a price is missing
+        return "no repeat contact measured, so no price went into it"
     return "no price: not priced"
 
 

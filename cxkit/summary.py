@@ -261,13 +261,26 @@ def headlines(results: Any) -> Headlines:
         ranked = ranked[ranked["contact_reason"] != "(not recorded)"].sort_values(["rate", "contact_reason"])
         if len(ranked) >= 2:
             low, high = ranked.iloc[0], ranked.iloc[-1]
-            overlap = low["ci_high"] >= high["ci_low"]
-            out.said("fcr_by_reason", judge,
-                f"Resolution is weakest for {escape_markdown(low['contact_reason'])}: {pct(low['rate'])} (95% CI "
-                f"{pct(low['ci_low'])}-{pct(low['ci_high'])}, n = {int(low['denominator']):,}), against "
-                f"{pct(high['rate'])} for {escape_markdown(high['contact_reason'])}"
-                + ("; the intervals overlap, so the gap may be chance." if overlap else ".")
-            )
+            if low["rate"] == high["rate"]:
+                # no reason is weakest: naming one would be the alphabet's pick
+                out.said("fcr_by_reason", judge,
+                    f"Resolution is the same for every reason with enough contacts to rank: {pct(low['rate'])} for "
+                    f"each of the {len(ranked):,}."
+                )
+            else:
+                tied = ranked[ranked["rate"] == low["rate"]]["contact_reason"].map(escape_markdown).tolist()
+                names = tied[0] if len(tied) == 1 else (
+                    ", ".join(tied[:-1]) + " and " + tied[-1] if len(tied) <= 3
+                    else f"{', '.join(tied[:3])} and {len(tied) - 3:,} other reason{'s' if len(tied) > 4 else ''}")
+                shared = "" if len(tied) == 1 else " each"
+                overlap = low["ci_high"] >= high["ci_low"]
+                out.said("fcr_by_reason", judge,
+                    f"Resolution is weakest for {names}: {pct(low['rate'])}{shared} (95% CI "
+                    f"{pct(low['ci_low'])}-{pct(low['ci_high'])}, n = {int(low['denominator']):,}"
+                    f"{' for ' + tied[0] if len(tied) > 1 else ''}), against "
+                    f"{pct(high['rate'])} for {escape_markdown(high['contact_reason'])}"
+                    + ("; the intervals overlap, so the gap may be chance." if overlap else ".")
+                )
     transfer = results.frame("repeat_after_transfer")
     if transfer is not None and judge.measured("repeat_after_transfer"):
         t = transfer.set_index("group")

@@ -242,6 +242,40 @@ def test_a_gap_between_two_rates_is_said_in_points(tmp_path):
             "transferred (a difference of 4.2 percentage points, 95% CI 0.3 to 9.3).") in text
 
 
+def _by_reason_page(tmp_path: Path, rates: dict[str, tuple[int, int]]) -> str:
+    """The summary's words over an FCR-by-reason table of ``{reason: (resolved, judged)}``."""
+    import pandas as pd
+
+    from cxkit.config import load_engagement
+    from cxkit.stats import wilson_bounds
+
+    path = _engagement(tmp_path, {"contact_reason": {"constant": "billing"}})
+    prepare_run(path, tmp_path / "run")
+    results = ResultSet.load(tmp_path / "run", load_engagement(path))
+    frame = results.frame("fcr_by_reason")
+    rows = [{"contact_reason": r, "numerator": k, "denominator": n, "rate": k / n,
+             "ci_low": wilson_bounds(k, n)[0], "ci_high": wilson_bounds(k, n)[1], "suppressed": False}
+            for r, (k, n) in rates.items()]
+    new = pd.DataFrame([{**frame.iloc[0].to_dict(), **row} for row in rows]).astype(frame.dtypes.to_dict())
+    new.to_parquet(next((tmp_path / "run").rglob("fcr_by_reason.parquet")), index=False)
+    return headlines(ResultSet.load(tmp_path / "run", results.engagement)).findings_markdown()
+
+
+def test_no_reason_is_named_weakest_when_every_reason_resolves_alike(tmp_path):
+    # a month in which nothing repeats: every reason 100%; "weakest for ADDRESS_CHANGE" was
+    # the alphabet's pick
+    text = _by_reason_page(tmp_path, {"TECH_LOGIN": (80, 80), "ADDRESS_CHANGE": (45, 45), "BILLING": (60, 60)})
+    assert "weakest" not in text
+    assert "Resolution is the same for every reason with enough contacts to rank: 100.0% for each of the 3." in text
+
+
+def test_reasons_tied_at_the_bottom_are_all_named(tmp_path):
+    # 30/60 and 20/40 are both 50.0%: both are the weakest, not the first in the alphabet
+    text = _by_reason_page(tmp_path, {"TECH_LOGIN": (30, 60), "ADDRESS_CHANGE": (20, 40), "BILLING": (54, 60)})
+    assert "Resolution is weakest for ADDRESS\\_CHANGE and TECH\\_LOGIN: 50.0% each (95% CI" in text
+    assert "n = 40 for ADDRESS\\_CHANGE), against 90.0% for BILLING" in text
+
+
 def _priced_page(tmp_path: Path, rows: str, period: tuple[str, str], **extra):
     """The summary page of three hand-written calls (``id,cust,start,end`` lines, UTC), voice
     priced at 5.00 a contact."""
@@ -260,6 +294,18 @@ def _priced_page(tmp_path: Path, rows: str, period: tuple[str, str], **extra):
 
     prepare_run(tmp_path / "engagement.yaml", tmp_path / "run")
     return headlines(ResultSet.load(tmp_path / "run", load_engagement(tmp_path / "engagement.yaml")))
+
+
+def test_a_month_without_repeats_costs_nothing_on_no_price_not_an_unpriced_one(tmp_path):
+    # three callers, each once: 0 repeats at a given price is 0.00, and the card said "no price:
+    # not priced" beside it although voice has a price
+    page = _priced_page(tmp_path, "c1,k1,2026-03-02 09:00:00,2026-03-02 09:10:00\n"
+                                  "c2,k2,2026-03-03 09:00:00,2026-03-03 09:10:00\n"
+                                  "c3,k3,2026-03-04 09:00:00,2026-03-04 09:10:00\n", ("2026-03-01", "2026-03-31"))
+    card = next(c for c in page.cards if c["label"].startswith("Repeat contacts cost"))
+    assert card["value"] == "$0.00"
+    assert "not priced" not in card["detail"] and "no repeat contact measured" in card["detail"]
+    assert "not priced" not in page.findings_markdown()
 
 
 def test_one_day_of_data_is_one_day(tmp_path):
