@@ -89,6 +89,11 @@ def column_words(column: str) -> str:
     return _COLUMN_WORDS.get(column, column.split(".", 1)[-1].replace("_", " "))
 
 
+#: What one row of each canonical table is, in a reader's words.
+_ROW_NOUNS = {"contacts": "contacts", "legs": "transfer legs", "surveys": "surveys", "qa": "QA evaluations",
+              "cases": "cases", "intervals": "WFM intervals"}
+
+
 @dataclass(frozen=True)
 class Figure:
     """One figure the report can show.
@@ -377,8 +382,11 @@ class Judge:
                     f"({', '.join(TABLES[table].column(name).values)}): map them under "
                     f"{source_key(table)}.columns.{name}.values")
         if missing:
-            words = ", ".join(f"{column_words(c)} ({c})" for c in missing)
-            return f"the export has no {words}"
+            unmapped = [c for c in missing if not self._column(c).get("mapped")]
+            if unmapped:
+                words = ", ".join(f"{column_words(c)} ({c})" for c in unmapped)
+                return f"the export has no {words}"
+            return self._blank(missing)
         for column in f.several:
             one = self._one_code(column)
             if one is not None:
@@ -398,6 +406,22 @@ class Judge:
                 return (f"no {table[:-1] if table.endswith('s') else table} in the export has {_a(value)} {name} "
                         f"({source_key(table)}.columns.{name} gives none): the export may not record it")
         return None
+
+    def _blank(self, columns: list[str]) -> str:
+        """Why mapped ``columns`` give nothing: no row of their table is read (a survey, an
+        evaluation or a case about no contact of the period is left out of every figure), or
+        the rows read leave them blank. Never "the export has no X": it has the column."""
+        table = columns[0].split(".", 1)[0]
+        named = ", ".join(c for c in columns if c.startswith(f"{table}."))
+        rows = int(self.coverage[table].get("rows") or 0)
+        noun = _ROW_NOUNS.get(table, f"{table} rows")
+        if rows == 0:
+            if table in ("surveys", "qa", "cases"):
+                return (f"none of the export's {noun} is about a contact of the period ({named} mapped; readiness "
+                        f"counts those naming a contact the contacts export does not have)")
+            return f"the export has no {noun} in the period ({named} mapped)"
+        words = " and ".join(column_words(c) for c in columns if c.startswith(f"{table}."))
+        return f"the {words} ({named}) are blank in all {rows:,} {noun} the figures read"
 
     def not_measured(self, figure: str) -> str | None:
         """``'not measured: the export has no X (table.column)'`` or None when measured."""

@@ -252,7 +252,10 @@ def headlines(results: Any) -> Headlines:
             "figure": "transfer_rate",
             "value": every["transfer_rate"],
             "format": "percent",
-            "detail": f"{int(every['transferred']):,} of {int(every['handled']):,}" if _ok(every["transfer_rate"]) else None,
+            "detail": (f"{int(every['transferred']):,} of {int(every['handled']):,}" if _ok(every["transfer_rate"])
+                       # no rate without a handled contact: the "–" says why
+                       else "no contact was handled in the period" if _ok(every["handled"]) and int(every["handled"]) == 0
+                       else None),
         })
 
     by_reason = results.frame("fcr_by_reason")

@@ -35,6 +35,21 @@ def test_unmapped_column_is_not_measured_never_zero():
 def test_column_null_in_every_row_is_not_measured():
     judge = Judge(None, _coverage(**{**FULL, "auth_attempts": (True, 0)}))
     assert judge.not_measured("reauth") is not None
+
+
+def test_a_mapped_column_left_blank_is_not_said_to_be_missing_from_the_export():
+    # the export has the column: "the export has no answer times" was untrue of a month in
+    # which no contact was answered, and of surveys every one of which names a contact the
+    # contacts export lacks (they are left out, so no row is read)
+    full = {**FULL, "outcome": (True, 100), "channel": (True, 100), "queue": (True, 100)}
+    judge = Judge(None, _coverage(**{**full, "answered_at": (True, 0)}))
+    assert judge.not_measured("service_level") == (
+        "not measured: the answer times (contacts.answered_at) are blank in all 100 contacts the figures read")
+    surveys = {"rows": 0, "columns": {c: {"mapped": True, "non_null": 0} for c in ("contact_id", "csat", "resolved")}}
+    judge = Judge(None, {**_coverage(**full), "surveys": surveys})
+    why = judge.not_measured("csat")
+    assert why.startswith("not measured: none of the export's surveys is about a contact of the period (surveys.")
+    assert "the export has no" not in why
     assert judge.measured("journeys")
 
 

@@ -179,6 +179,10 @@ def test_orphan_surveys_found():
     assert (orphan.status, orphan.unexpected, orphan.denominator) == ("fail", 5, 25)
     assert r.matrix["perception"]["verdict"] == "degraded"
     assert "5 of 25 surveys" in r.matrix["perception"]["reason"]
+    # customer-reported FCR leaves them out too: it said "ready" of a month whose every survey
+    # was an orphan, beside "not measured"
+    assert r.matrix["fcr_survey"]["verdict"] == "degraded"
+    assert "5 of 25 surveys" in r.matrix["fcr_survey"]["reason"]
 
 
 def test_timezone_check_finds_a_shift():

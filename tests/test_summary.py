@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -240,6 +241,17 @@ def test_a_gap_between_two_rates_is_said_in_points(tmp_path):
     text = headlines(ResultSet.load(tmp_path / "run", results.engagement)).findings_markdown()
     assert ("Transferred contacts come back more often: 35.0% against 30.8% for contacts that were not "
             "transferred (a difference of 4.2 percentage points, 95% CI 0.3 to 9.3).") in text
+
+
+def test_a_transfer_rate_without_handled_contacts_says_why_it_is_blank(tmp_path):
+    # every call abandoned: no handled contact, so no transfer rate; the card showed a bare "–"
+    from cxkit.config import load_engagement
+
+    path = _engagement(tmp_path, {"outcome": {"constant": "abandoned"}, "transfers": {"constant": 0}})
+    prepare_run(path, tmp_path / "run")
+    page = headlines(ResultSet.load(tmp_path / "run", load_engagement(path)))
+    card = next(c for c in page.cards if c["label"] == "Handled contacts transferred")
+    assert pd.isna(card["value"]) and card["detail"] == "no contact was handled in the period"
 
 
 def _by_reason_page(tmp_path: Path, rates: dict[str, tuple[int, int]]) -> str:
