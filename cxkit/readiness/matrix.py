@@ -262,7 +262,7 @@ def verdicts(
                                 "evidence": None, "columns": [f"{table}.{c}" for c in hard],
                                 "figures": _figures_reading(diagnostic, [f"{table}.{c}" for c in hard]),
                                 "reason": f"{', '.join(hard)} {'is' if len(hard) == 1 else 'are'} not mapped "
-                                          f"(sources.{table}.columns)"})
+                                          f"(sources.{table}.columns)" + _derivable(table, hard)})
             if soft:
                 essential = set(rules.get("essential_columns", {}).get(diagnostic, ()))
                 core = [c for c in soft if f"{table}.{c}" in essential]
@@ -307,3 +307,13 @@ def verdicts(
             **({"spared": spared} if spared else {}),
         }
     return matrix
+
+
+def _derivable(table: str, columns: list[str]) -> str:
+    """How an export without answer times may still give them, said where their absence blocks
+    a figure: many call-detail reports (Five9, CXone) give the queue time but no answer time."""
+    if table != "contacts" or "answered_at" not in columns:
+        return ""
+    return ("; an export with the queue time (and IVR time) of answered contacts can derive it: answered_at: "
+            "{derive: \"CASE WHEN outcome = 'handled' THEN arrived_at + to_seconds(coalesce(ivr_s, 0) + wait_s) END\"} "
+            "(docs/adapters.md, Derived times)")
