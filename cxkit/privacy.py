@@ -47,7 +47,15 @@ KINDS: tuple[str, ...] = ("e-mail address", "phone number", "card number", "cust
 # patterns
 # --------------------------------------------------------------------------------------------
 
-_EMAIL = re.compile(r"(?<![\w.%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
+# letters of any script (josé.garcía@correo.es), the top-level domain letters only
+_EMAIL = re.compile(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}\b")
+
+#: Spaces and dashes other than ASCII's, each read as its ASCII form (one character for one, so
+#: a match's place is its place in the text): a number written with no-break or thin spaces
+#: ("4111 1111 1111 1111" as a spreadsheet or a CRM writes it) is the same number.
+_SEPARATORS = str.maketrans({**{c: " " for c in "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+                                              "\u2007\u2008\u2009\u200a\u202f\u205f\u3000"},
+                             **{c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2212\ufe63\uff0d"}})
 
 #: (pattern, fewest digits, most digits). Separators inside national numbers are spaces and
 #: hyphens only: dots and slashes are how dates and decimals are written.
@@ -61,6 +69,10 @@ _PHONES: tuple[tuple[re.Pattern[str], int, int], ...] = (
     # national with a trunk 0: 07700 900123, 07700900123, 020 7946 0958, (020) 7946 0958,
     # 06 12 34 56 78, 030 1234567, 0412 345 678, 0044 7700 900123
     (re.compile(r"(?<![\w.,+-])(?:\(0\d{1,4}\)|0\d{1,4})(?:[ -]?\d{2,8}){1,4}(?![\w%:]|[.,/]\d)"), 10, 14),
+    # international with 00 instead of +, up to E.164's 15 digits after it: 0049 151 23456789
+    (re.compile(r"(?<![\w.,+-])00[1-9]\d{0,2}(?:[ -]?\d{1,8}){1,5}(?![\w%:]|[.,/]\d)"), 10, 17),
+    # French, in pairs with dots: 06.12.34.56.78 (five groups: no date or decimal is written so)
+    (re.compile(r"(?<![\w.,+-])0\d(?:\.\d{2}){4}(?![\w]|[.,]\d)"), 10, 10),
 )
 
 _CARD = re.compile(r"(?<![\w.,-])\d(?:[ -]?\d){12,18}(?![\w%])")
@@ -95,6 +107,7 @@ def _digits(text: str) -> int:
 
 def _pattern_spans(line: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, kind) of every e-mail address, phone number and card number in ``line``."""
+    line = line.translate(_SEPARATORS)
     for match in _EMAIL.finditer(line):
         yield match.start(), match.end(), "e-mail address"
     for pattern, low, high in _PHONES:

@@ -33,6 +33,11 @@ PHONES = [
     "030 1234567",           # Germany
     "0412 345 678",          # Australia
     "0044 7700 900123",      # international prefix 00
+    "0049 151 23456789",     # 00 and 15 digits (E.164's most after the country code)
+    "06.12.34.56.78",        # France, in pairs with dots
+    "07700\u00a0900123",     # a no-break space, as spreadsheets and CRMs write numbers
+    "+44\u202f7700\u202f900124",  # narrow no-break spaces
+    "415\u2011555\u20110123",  # non-breaking hyphens
 ]
 
 ORDINARY = [
@@ -47,6 +52,8 @@ ORDINARY = [
     "0.0123456789",           # a small decimal
     "1999-02-01 to 1999-02-28 (Asia/Jerusalem)",
     "AHT 9:46 (586 s), SL 80/20, 0-1 h, 1-4 h",
+    "on 06.12.2026 at 10.30, version 1.2.3.4.5, 12.34.56",
+    "4,375\u00a0contacts, 71.2\u00a0% (95\u00a0% CI 69.8\u201372.5)",
 ]
 
 
@@ -67,6 +74,8 @@ def test_ordinary_report_text_is_left_alone(text):
     ("card 4111 1111 1111 1111", "card number"),
     ("card 4111-1111-1111-1111", "card number"),
     ("card 378282246310005", "card number"),
+    ("card 4111\u00a01111\u00a01111\u00a01111", "card number"),
+    ("new address jos\u00e9.garc\u00eda@correo.es", "e-mail address"),
 ])
 def test_emails_and_cards_are_found_and_redacted(text, kind):
     assert scan_text(text) == {kind: 1}

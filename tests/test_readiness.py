@@ -592,7 +592,8 @@ def test_ibis_validator_matches_great_expectations_pandas():
                "notes": "ring +44 20 7946 0958"}
     # null talk and wait times inside and outside the populations the null checks count over
     rows[5] = {**rows[5], "outcome": "abandoned", "answered_at": None, "talk_s": None}
-    rows[6] = {**rows[6], "talk_s": None, "wait_s": None}
+    rows[6] = {**rows[6], "talk_s": None, "wait_s": None,
+               "notes": "card 4111\u00a01111\u00a01111\u00a01111, jos\u00e9.garc\u00eda@correo.es"}
     rows[7] = {**rows[7], "outcome": "contained", "queued": False, "answered_at": None, "wait_s": None}
     eng = _engagement()
     contacts = canonical_memtable("contacts", rows)
