@@ -2114,6 +2114,19 @@ def test_data_docs_show_cxkit_checks_beside_the_great_expectations_ones(tmp_path
     assert "(cxkit check contacts.data_reaches_period_end; max_gap_days: 1) 0.333; last arrival 2026-03-28" in text
 
 
+def test_data_docs_go_where_they_are_asked_whatever_the_folder_is_called(tmp_path, monkeypatch):
+    # Great Expectations reads $NAME in a path as an environment variable: a report folder under
+    # "Client $HOME" had the site written (unscanned) under "Client /root/..."; "$NOSUCH" failed
+    from cxkit.readiness import build_data_docs
+
+    monkeypatch.setenv("CXKIT_TEST_HOME", str(tmp_path / "elsewhere"))
+    r = assess_tables(_month(), _inputs(_dense_contacts()), now=NOW)
+    for name in ("Client $CXKIT_TEST_HOME", "Client ${CXKIT_TEST_HOME}", "A $NOSUCH_VARIABLE_X"):
+        build_data_docs(r, tmp_path / name / "docs")
+        assert (tmp_path / name / "docs" / "index.html").exists(), name
+    assert not (tmp_path / "elsewhere").exists() and not list(tmp_path.glob(f"Client {tmp_path}*"))
+
+
 def test_a_period_not_much_longer_than_the_repeat_window_is_said():
     # 30 contacts a day, 1-28 March, the last arriving 28 March 16:00 UTC (the end of data); each
     # ends 6 minutes after it arrives. A contact is judged when it ends a window before that

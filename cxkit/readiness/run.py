@@ -190,7 +190,10 @@ def build_data_docs(readiness: Readiness, site_dir: str | Path) -> Path:
         site_name="cxkit",
         site_config={
             "class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},
+            # GE substitutes $NAME in its config from the environment: a report folder named
+            # "Client $HOME" sent the site (unscanned) to "Client /root/..."; escaped, it is a "$"
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                              "base_directory": str(site_dir).replace("$", "\\$")},
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         },
     )
@@ -419,15 +422,21 @@ def _staging_folder(out_dir: Path) -> Path:
 
 
 def _publish(staging: Path, out_dir: Path, data_docs: bool) -> tuple[Path, Path | None]:
-    """Move the scanned results from ``staging`` into ``out_dir`` (replacing earlier ones)."""
+    """Move the scanned results from ``staging`` into ``out_dir`` (replacing earlier ones): the
+    Data Docs first, so that a site that is not there leaves the earlier results as they were
+    (the new ``readiness.json`` is moved only beside its own site)."""
     path = out_dir / READINESS_FILE
-    os.replace(staging / READINESS_FILE, path)
     index = None
     if data_docs:
+        built = staging / "data_docs"
+        if not (built / "index.html").is_file():
+            raise CxkitError(f"{out_dir}: the Data Docs were not built ({built} has no index.html); the earlier "
+                             "validation results are kept. Fix: validate again; if it recurs, report it with the folder's path.")
         site = out_dir / "data_docs"
         old = staging / ".previous_data_docs"
         if site.exists():
             os.replace(site, old)
-        os.replace(staging / "data_docs", site)
+        os.replace(built, site)
         index = site / "index.html"
+    os.replace(staging / READINESS_FILE, path)
     return path, index
