@@ -985,6 +985,49 @@ def _unmeasured_as_null(frame: pd.DataFrame, spec: ResultSpec, judge: Any,
     return out, why
 
 
+#: The longest text value a stored result keeps: a label (a queue, a reason, an agent's name)
+#: longer than this is an export's corrupt field, not a name a reader needs whole (a reason of
+#: 200,000 characters was printed 21 times, and the page grew from 0.9 to 5.3 MB). cxkit's own
+#: notes and a journey variant's steps stay far under it (the longest in the demo, the bank month
+#: and the 1M bench: 195 characters).
+MAX_TEXT = 1000
+
+#: Characters XML does not allow (C0 controls but tab, line feed and carriage return; DEL): a
+#: chart's SVG renderer aborts the notebook's whole kernel on one ("Kernel died").
+_CONTROL = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F], "\ufffd")
+
+
+def readable_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its text values as a report can show them: a control character is the
+    replacement character, and a value longer than :data:`MAX_TEXT` is cut with "…" (values so
+    cut that would then read alike keep apart with a number: two rows are never made one
+    label). Other values, and every other column, are unchanged.
+
+    >>> import pandas as pd
+    >>> f = readable_text(pd.DataFrame({"reason": ["ok", "A\\x00B", "x" * 1030, "x" * 1025, None], "n": range(5)}))
+    >>> [None if pd.isna(v) else (v[:3], len(v)) for v in f["reason"]]
+    [('ok', 2), ('A\ufffdB', 3), ('xxx', 1002), ('xxx', 1002), None]
+    >>> f["reason"][2][-5:], f["reason"][3][-5:]
+    ('xx… 1', 'xx… 2')
+    """
+    out = None
+    for column in frame.columns:
+        values = frame[column]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        text = values.map(lambda v: v.translate(_CONTROL) if isinstance(v, str) else v)
+        long = text.map(lambda v: isinstance(v, str) and len(v) > MAX_TEXT)
+        if long.any():
+            cut = text[long].map(lambda v: v[: MAX_TEXT - 1] + "…")
+            if cut.duplicated(keep=False).any() or cut.isin(text[~long]).any():
+                cut = pd.Series([f"{v} {k}" for k, v in enumerate(cut, start=1)], index=cut.index)
+            text = text.where(~long, cut)
+        if not text.equals(values):
+            out = frame.copy() if out is None else out
+            out[column] = text
+    return frame if out is None else out
+
+
 def _frame(value: Any) -> pd.DataFrame:
     if isinstance(value, pd.DataFrame):
         return value
@@ -1112,6 +1155,7 @@ def compute_results(
         if frame is None:
             frame = _sorted(_frame(spec.compute(inputs)), spec)
         stored, unmeasured = _unmeasured_as_null(frame, spec, inputs.judge)
+        stored = readable_text(stored)
         _write_atomic(folder / f"{name}.parquet", lambda p, f=stored: f.to_parquet(p, index=False))
         inputs.done[name] = _unmeasured_as_null(frame, spec, inputs.judge, whole=False)[0]
         entry.update(available=True, rows=len(frame), columns=list(map(str, frame.columns)),

@@ -663,6 +663,44 @@ def test_a_run_showing_customer_ids_or_phone_numbers_is_refused_and_its_files_de
     assert sorted(p.name for p in run.rglob("*") if p.is_file()) == ["readiness.json"]
 
 
+def test_control_characters_and_huge_labels_reach_no_chart_or_table_as_they_are(tmp_path):
+    # a queue written with ESC, BEL and a vertical tab (a terminal's colour codes pasted into a
+    # routing name) killed the notebook's kernel: the SVG renderer aborts the process on a
+    # character XML does not allow. A queue of 5,000 characters was printed whole in every
+    # table and chart that named it
+    import pandas as pd
+
+    from cxkit.pipeline import prepare_run
+    from cxkit.results import MAX_TEXT, ResultSet
+
+    rows = _rows(12).replace("Q_SALES", "Q_\x1b[31mSALES\x07\x0b", 6)
+    rows = rows.replace("Q_SALES", "Q" * 5000, 3)
+    folder = _engagement(tmp_path, HEADER + rows)
+    prepare_run(folder / "engagement.yaml", tmp_path / "run")
+    results = ResultSet.load(tmp_path / "run", load_engagement(folder / "engagement.yaml"))
+    bad = {chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]}
+    queues = None
+    for path in sorted((tmp_path / "run").rglob("results/*.parquet")):
+        frame = pd.read_parquet(path)
+        for column in frame.columns:
+            text = frame[column].dropna()
+            text = text[text.map(lambda v: isinstance(v, str))]
+            assert not any(set(v) & bad for v in text), (path.name, column)
+            assert all(len(v) <= MAX_TEXT + 4 for v in text), (path.name, column)
+        if "queue" in frame.columns and frame["queue"].astype(str).str.contains("\ufffd").any():
+            queues = frame
+    assert queues is not None  # the queue reached a result, marked where its controls were
+    # a chart of those labels renders (in a process of its own: a crash must not take the tests)
+    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "mark": "bar",
+            "data": {"values": [{"q": q, "n": 1} for q in queues["queue"]]},
+            "encoding": {"x": {"field": "q", "type": "nominal"}, "y": {"field": "n", "type": "quantitative"}}}
+    code = "import json, sys, vl_convert; print(vl_convert.vegalite_to_svg(json.loads(sys.stdin.read()))[:4])"
+    done = subprocess.run([sys.executable, "-c", code], input=json.dumps(spec), capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith("<svg"), done.stderr[-500:]
+    assert results.frame("sources") is not None
+
+
 def test_a_markdown_link_from_data_is_text_in_a_note():
     from cxkit import display
 
