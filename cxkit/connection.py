@@ -175,11 +175,15 @@ def _local_to_utc(local: str, tz: str, period: tuple[date, date] | None, engine:
     its wall-clock microseconds fall in, else the engine's own reading ``engine``. ``micros``:
     the engine's function from a naive time to its wall-clock microseconds; ``instant``: from
     microseconds since the epoch to an instant."""
+    us = f"{micros}({local})"
+    # a time outside the days a period may have (1900-2199) is a sentinel (.NET's 0001-01-01,
+    # an open end's 9999-12-31), unreadable: null and counted, never a date pandas cannot hold
+    lo, hi = ((day - date(1970, 1, 1)).days * 86_400_000_000 for day in (date(1900, 1, 1), date(2200, 1, 1)))
+    engine = f"CASE WHEN {us} >= {lo} AND {us} < {hi} THEN {engine} END"
     prepared = _wall_clock_offsets(tz, *period) if period is not None else None
     if prepared is None:
         return engine
     starts, offsets, end = prepared  # segment i covers starts[i] up to the next start, the last up to end
-    us = f"{micros}({local})"
 
     def offset(lo: int, hi: int) -> str:  # segments lo..hi-1, by halving: log2(n) comparisons
         if hi - lo == 1:

@@ -963,14 +963,15 @@ def _column_sql(col: Column, mapping: ColumnMapping, src: SourceConfig, default_
             instant = d.from_epoch_us(f"CAST(round({micros}) AS BIGINT)")
             return f"(CASE WHEN {micros} >= {lo} AND {micros} < {hi} THEN {instant} END)"
         if mapping.format == "iso":
-            return d.parse_iso(f"NULLIF(CAST({base} AS VARCHAR), '')", tz, period)
+            return _within_days(d.parse_iso(f"NULLIF(CAST({base} AS VARCHAR), '')", tz, period))
         if mapping.format:
             parsed = d.parse_timestamp(f"NULLIF(CAST({base} AS VARCHAR), '')", mapping.format)
             if "%z" in mapping.format or "%Z" in mapping.format:
                 # the text states its offset or zone: the parsed value is the instant, not a
                 # wall-clock time to read in the source's timezone
-                return f"CAST({parsed} AS TIMESTAMPTZ)"
-            return d.localize(parsed, tz, period) if localized else parsed
+                return _within_days(f"CAST({parsed} AS TIMESTAMPTZ)")
+            # a local time outside 1900-2199 is null once moved to UTC (Dialect.localize)
+            return d.localize(parsed, tz, period) if localized else _within_days(parsed, naive=True)
         return f"__ts__({base})"  # resolved against the expression's type below
     if dtype == "string":
         return f"NULLIF(CAST({base} AS VARCHAR), '')"
@@ -1022,6 +1023,18 @@ def _hms_seconds(text: str) -> str:
              f"ELSE TRY_CAST({first} AS DOUBLE) END)")
     return (f"({sign} * ({hours} * 3600 + TRY_CAST(split_part({body}, ':', 2) AS DOUBLE) * 60 "
             f"+ TRY_CAST(split_part({body}, ':', 3) AS DOUBLE)))")
+
+
+def _within_days(instant: str, *, naive: bool = False) -> str:
+    """SQL for ``instant`` where it falls on the days a period may have (1900 to 2199, as epoch
+    times are read), else null: unreadable and counted. Systems write sentinels outside them
+    (.NET's ``0001-01-01`` for "never", ``9999-12-31`` for "open"): the first stopped validate
+    and run on a date pandas cannot hold, and an end in 9999 left a contact out of FCR as
+    censored, with no check to say so. ``naive``: a wall-clock time not yet moved to UTC."""
+    kind = "TIMESTAMP" if naive else "TIMESTAMPTZ"
+    lo, hi = (f"{kind} '{day.isoformat()} 00:00:00{'' if naive else '+00'}'"
+              for day in (EARLIEST_DAY, LATEST_DAY + timedelta(days=1)))
+    return f"(CASE WHEN {instant} >= {lo} AND {instant} < {hi} THEN {instant} END)"
 
 
 #: no duration, score or count of a contact center reaches this (10^12 s is 31,700 years): a
@@ -1349,10 +1362,10 @@ def _timestamp_from_native(raw: ir.Table, expr: str, tz: str, d: Dialect, from_s
     probe = raw.sql(f"SELECT {expr} AS v {from_sql}", dialect="duckdb")
     vtype = probe.schema()["v"]
     if vtype.is_timestamp():
-        return f"CAST({expr} AS TIMESTAMPTZ)" if vtype.timezone else d.localize(expr, tz, period)
+        return _within_days(f"CAST({expr} AS TIMESTAMPTZ)") if vtype.timezone else d.localize(expr, tz, period)
     if vtype.is_date():
         return d.localize(f"CAST({expr} AS TIMESTAMP)", tz, period)
-    return d.parse_iso(f"NULLIF(CAST({expr} AS VARCHAR), '')", tz, period)
+    return _within_days(d.parse_iso(f"NULLIF(CAST({expr} AS VARCHAR), '')", tz, period))
 
 
 def _with_leg_seq(t: ir.Table) -> ir.Table:

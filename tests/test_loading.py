@@ -320,6 +320,30 @@ def test_times_that_state_their_offset_are_those_instants_whatever_the_spelling(
     assert end == [utc("2026-03-05 15:05:00")] * 3 + [utc("2026-03-05 10:05:00"), None, None]
 
 
+def test_sentinel_dates_outside_any_period_are_unreadable_and_counted(tmp_path):
+    # .NET's DateTime.MinValue for a call never answered, and 9999-12-31 for an open end: the
+    # first stopped validate and run ("date value out of range"), the second left a contact
+    # out of FCR as censored with no check saying why. Both are unreadable (null) and counted,
+    # as an epoch time outside 1900-2199 is; the same days in ISO text and with an offset too
+    csv = ("id,cust,ch,start,end,talk\n"
+           "1,1,PH,01/03/2026 10:00,31/12/9999 23:59,0:01:00\n"
+           "2,2,PH,01/01/0001 00:00,01/03/2026 10:05,0:01:00\n"
+           "3,3,PH,02/03/2026 10:00,02/03/2026 10:05,0:01:00\n")
+    s = cxkit.open_engagement(_engagement(tmp_path, csv, MINIMAL))
+    df = s.table("contacts", as_loaded=True).order_by("contact_id").execute()
+    assert [pd.isna(v) for v in df.arrived_at] == [False, True, False]
+    assert [pd.isna(v) for v in df.ended_at] == [True, False, False]
+    failures = s.load_reports["contacts"].counts()["parse_failures"]
+    assert failures["arrived_at"]["count"] == 1 and failures["ended_at"]["count"] == 1
+    iso = {**MINIMAL, "arrived_at": {"column": "start", "format": "iso"}, "ended_at": {"column": "end", "format": "iso"}}
+    csv = ("id,cust,ch,start,end,talk\n1,1,PH,2026-03-01T10:00:00Z,9999-12-31T23:59:59+00:00,\n"
+           "2,2,PH,0001-01-01 00:00:00,2026-03-01 10:05:00,\n")
+    (tmp_path / "iso").mkdir()
+    df = cxkit.open_engagement(_engagement(tmp_path / "iso", csv, iso)).table("contacts", as_loaded=True)
+    df = df.order_by("contact_id").execute()
+    assert [pd.isna(v) for v in df.arrived_at] == [False, True] and [pd.isna(v) for v in df.ended_at] == [True, False]
+
+
 def test_signed_and_day_prefixed_durations_and_thousands_under_a_decimal_comma(tmp_path):
     # hms: the sign is the whole duration's (-00:00:30 is -30 s, not +30), a .NET day prefix
     # counts its days (1.02:03:04 = 93,784 s). Under a decimal comma a dot groups thousands:
