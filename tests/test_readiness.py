@@ -796,6 +796,24 @@ def _generated(tmp_path, defects, seed=7):
     return tmp_path / "engagement.yaml", truth
 
 
+def test_an_empty_optional_export_blocks_what_it_feeds(tmp_path):
+    # a CRM cases export of a header only (or 0 bytes): readiness rated case-based FCR "ready"
+    # and the report said so beside "not measured"; an empty WFM export informs
+    engagement, _ = _generated(tmp_path, [])
+    data = tmp_path / "data"
+    header = (data / "crm_cases.csv").read_text().splitlines()[0]
+    (data / "crm_cases.csv").write_text(header + "\n")
+    (data / "wfm_intervals.csv").write_text("")
+    run = validate(engagement, tmp_path / "out", data_docs=False)
+    checks = {c.id: c for c in run.readiness.results}
+    assert checks["cases.not_empty"].status == "fail" and checks["cases.not_empty"].severity == "critical"
+    assert run.readiness.matrix["fcr_case"]["verdict"] == "blocked"
+    assert "the cases feed has 0 rows" in run.readiness.matrix["fcr_case"]["reason"]
+    assert checks["intervals.not_empty"].status == "fail" and checks["intervals.not_empty"].severity == "warning"
+    assert checks["surveys.not_empty"].status == "pass" and checks["qa.not_empty"].status == "pass"
+    assert run.exit_code == 1
+
+
 @pytest.mark.parametrize("seed", [1, 7, 11])
 def test_clean_generated_data_flags_nothing(tmp_path, seed):
     # not only nothing blocking: no check at all may fail on clean data, whatever the seed
