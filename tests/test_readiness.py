@@ -1196,7 +1196,7 @@ def test_waits_in_minutes_block_the_service_level():
     assert check.status == "fail" and check.severity == "critical"
     assert check.finding == (
         "wait_s is under 5% of the time from arrival to answer on 100.0% of the answered calls and chats answered "
-        "60 s or more after they arrived (less their IVR time) (40 of 40)")
+        "60 s or more after they arrived (less their IVR time), their wait not negative (40 of 40)")
     assert "sources.contacts.columns.wait_s.unit (min or hms)" in check.consequence
     level = r.matrix["service_level"]
     assert level["verdict"] == "blocked" and "wait_s is under 5%" in level["reason"]
@@ -1206,6 +1206,12 @@ def test_waits_in_minutes_block_the_service_level():
     # time to answer (more than half fails; half passes)
     assert _by_id(assess_tables(_engagement(), _inputs([_waited(i) for i in range(40)]), now=NOW))[
         "contacts.wait_s.not_minutes"].status == "pass"
+    # negative waits are an export error of their own, not minutes: the unit's fix was given
+    # for them (a third of the legs with negated durations)
+    negative = [_waited(i, wait_s=-160.0 if i % 3 else 160.0) for i in range(40)]
+    checks = _by_id(assess_tables(_engagement(), _inputs(negative), now=NOW))
+    assert checks["contacts.wait_s.not_minutes"].status == "pass"
+    assert checks["contacts.wait_s.non_negative"].status == "fail"
     no_ivr = [_waited(i, wait_s=140.0, ivr_s=None) for i in range(40)]
     checks = _by_id(assess_tables(_engagement(), _inputs(no_ivr), now=NOW))
     assert checks["contacts.wait_s.not_minutes"].status == "pass"
