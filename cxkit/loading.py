@@ -120,6 +120,8 @@ class LoadReport:
         raw_rows = int(row["cx_read"])
         kept_rows = int(row["cx_kept"]) if rules else raw_rows
         excluded = {r.reason: int(row[f"cx_x{i}"]) for i, r in enumerate(rules)}
+        if not excluded.get(REPEATED_HEADER, 1):
+            del excluded[REPEATED_HEADER]  # cxkit's own rule, said only where it met a row
         keys = self._key_counts()
         duplicates = self.exact_duplicates(keys)
         out: dict[str, Any] = {
@@ -364,6 +366,25 @@ def read_raw(con, engagement: Engagement, table: str, src: SourceConfig) -> tupl
     return raw, origin, fmt
 
 
+#: Why a CSV row that repeats the header is left out, as readiness counts the exclusions.
+REPEATED_HEADER = "the header line repeated inside the file (exports joined into one file)"
+
+
+def _without_repeated_headers(src: SourceConfig, raw: ir.Table) -> SourceConfig:
+    """``src`` with one more exclusion: a CSV row whose every value is its column's name. Two
+    exports joined into one file repeat the header line, which was read as a contact (4,097
+    contacts for 4,096, and FCR and journeys "degraded" by an unknown direction 'direction').
+    Counted with the export's other exclusions (:meth:`LoadReport.counts`), after them: the
+    engagement's own rules keep their numbers in messages."""
+    columns = [c for c, t in raw.schema().items() if t.is_string()]
+    if not columns or len(columns) != len(raw.columns):
+        return src
+    from cxkit.config import ExcludeRule
+
+    when = " AND ".join(f"{_quote(c)} = {_lit(c)}" for c in columns)
+    return src.model_copy(update={"exclude": [*src.exclude, ExcludeRule(when=when, reason=REPEATED_HEADER)]})
+
+
 def _empty_raw(con, src: SourceConfig, name: str) -> ir.Table:
     """A raw table without rows holding every raw column the mapping reads, as text."""
     needed: dict[str, None] = {}
@@ -434,6 +455,16 @@ def _content_problem(path: str, fmt: str, table: str, options: dict[str, Any]) -
         if fmt == "parquet" and Path(path).stat().st_size > 0:
             return (f"is not a Parquet file (Parquet files start with the bytes PAR1); if it is text, set {key}.format "
                     "to csv, json or jsonl")
+        with open(path, "rb") as f:
+            head = f.read(64)
+        if fmt in ("json", "jsonl") and head.startswith(b"\xef\xbb\xbf"):
+            return ("starts with a UTF-8 byte order mark (BOM), which the JSON reader does not accept. Fix: save it "
+                    "as UTF-8 without a BOM (a text editor's \"UTF-8\", not \"UTF-8 with BOM\")")
+        hint = re.match(rb"(?:\xef\xbb\xbf)?sep=(.)\r?\n", head)
+        if fmt == "csv" and hint and not options.get("skip"):
+            sep = hint.group(1).decode("latin-1")
+            return (f"its first line, 'sep={sep}', is Excel's delimiter hint, not the header. Fix: set "
+                    f"{key}.read_options: {{skip: 1, delim: '{sep}'}}, or delete that line")
         return None
     if kind == "parquet":
         return None if fmt == "parquet" else f"is a Parquet file, not {fmt}. Fix: set {key}.format: parquet"
@@ -1090,6 +1121,8 @@ def load_source(
     paths = source_files(engagement, src)
     options = {**d.read_options.get(fmt, {}), **src.read_options}
     _check_header(origin, table, src, list(raw.columns), paths if fmt == "csv" else [], options)
+    if fmt == "csv":
+        src = _without_repeated_headers(src, raw)
     target = "legs" if (table == "contacts" and src.grain == "leg") else table
     spec = table_spec(target)
     raw_name = f"cx_src_{table}"

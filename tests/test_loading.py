@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 import cxkit
+from cxkit import loading
 from cxkit.adapters import adapter_spec, available_adapters
 from cxkit.errors import CxkitError, SourceError
 from cxkit.pseudonyms import create_key, load_key, pseudonym
@@ -342,6 +343,22 @@ def test_sentinel_dates_outside_any_period_are_unreadable_and_counted(tmp_path):
     df = cxkit.open_engagement(_engagement(tmp_path / "iso", csv, iso)).table("contacts", as_loaded=True)
     df = df.order_by("contact_id").execute()
     assert [pd.isna(v) for v in df.arrived_at] == [False, True] and [pd.isna(v) for v in df.ended_at] == [True, False]
+
+
+def test_a_header_line_repeated_inside_a_csv_is_left_out_and_counted(tmp_path):
+    # two exports joined into one file: the second's header was read as a contact ("id" of
+    # channel "ch"), 4,097 contacts for 4,096 and an unknown direction degrading FCR
+    head = "id,cust,ch,start,end,talk\n"
+    csv = (head + "1,7,PH,01/03/2026 10:00,01/03/2026 10:05,0:01:00\n" + head
+           + "2,8,PH,02/03/2026 10:00,02/03/2026 10:05,0:01:00\n")
+    s = cxkit.open_engagement(_engagement(tmp_path, csv, MINIMAL))
+    assert sorted(s.table("contacts", as_loaded=True).execute().contact_id) == ["1", "2"]
+    counts = s.load_reports["contacts"].counts()
+    assert counts["rows_read"] == 3 and counts["rows_excluded"] == {loading.REPEATED_HEADER: 1}
+    # an export without one says nothing of it
+    clean = cxkit.open_engagement(_engagement(tmp_path, head + "1,7,PH,01/03/2026 10:00,01/03/2026 10:05,\n",
+                                              MINIMAL))
+    assert clean.load_reports["contacts"].counts()["rows_excluded"] == {}
 
 
 def test_signed_and_day_prefixed_durations_and_thousands_under_a_decimal_comma(tmp_path):

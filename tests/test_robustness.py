@@ -278,6 +278,14 @@ def _quote_broken_at_line(n: int) -> str:
     ("mixed_line_endings", CSV_BYTES.replace(b"\n", b"\r\n") + _rows(1, day=3).encode(), {},
      ["calls.csv: the file mixes line endings: line 14 ends in LF (\\n) while the other 13 lines end in CRLF "
       "(\\r\\n)", "sources.contacts.read_options.strict_mode: false"]),
+    # Excel's delimiter hint above the header: "line 2 has 8 fields where the header has 1"
+    ("excel_sep_hint", b"sep=,\n" + CSV_BYTES, {},
+     ["calls.csv: its first line, 'sep=,', is Excel's delimiter hint, not the header",
+      "sources.contacts.read_options: {skip: 1, delim: ','}"]),
+    # a JSON-lines export saved "UTF-8 with BOM": the reader's words blamed the first mapped column
+    ("json_lines_with_a_bom", b"\xef\xbb\xbf" + b'{"call_id": "c1"}\n',
+     {"sources": {"contacts": {"path": "calls.jsonl"}}},
+     ["calls.jsonl: starts with a UTF-8 byte order mark (BOM)", "save it as UTF-8 without a BOM"]),
     ("mixed_line_endings_several", b"".join(line + (b"\r\n" if i in (3, 7) else b"\n")
                                             for i, line in enumerate(CSV_BYTES.splitlines(), start=1)), {},
      ["11 lines end in LF (\\n) and 2 in CRLF (\\r\\n), the first of these on line 3"]),
@@ -289,7 +297,8 @@ def test_unreadable_files_name_the_real_cause(tmp_path, case, content, extra, ex
 
         pq.write_table(pa.table({"call_id": ["c1"]}), tmp_path / "x.parquet")
         content = (tmp_path / "x.parquet").read_bytes()
-    result = _validate(_engagement(tmp_path, content, extra), tmp_path)
+    name = "calls.jsonl" if case == "json_lines_with_a_bom" else "calls.csv"
+    result = _validate(_engagement(tmp_path, content, extra, name=name), tmp_path)
     assert result.exit_code == 2
     _says(result, *expected)
     assert "not UTF-8" not in result.output or case == "latin1_not_utf8"
