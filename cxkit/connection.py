@@ -87,8 +87,16 @@ def _iso(expr: str, zoned: Callable[[str], str], local: Callable[[str], str]) ->
     ...           "2026-03-05", "2026-03-05 10:04:22 EST"]
     >>> rel = duckdb.sql(f"SELECT strftime({sql} AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') AS utc "
     ...                  f"FROM (SELECT unnest({values!r}) AS v)")
-    >>> [r[0] for r in rel.fetchall()]
-    ['2026-03-05 15:04:22', '2026-03-05 15:04:22', '2026-03-05 15:04:22', '2026-03-05 15:04:22', '2026-03-05 15:04:22', '2026-03-05 15:04:22', '2026-03-05 05:00:00', None]
+    >>> for r in rel.fetchall():
+    ...     print(r[0])
+    2026-03-05 15:04:22
+    2026-03-05 15:04:22
+    2026-03-05 15:04:22
+    2026-03-05 15:04:22
+    2026-03-05 15:04:22
+    2026-03-05 15:04:22
+    2026-03-05 05:00:00
+    None
     """
     text = f"CAST({expr} AS VARCHAR)"
     stated = f"replace(replace({text}, ' +', '+'), ' -', '-')"  # no backreference: Spark spells it $1
@@ -175,10 +183,12 @@ def _local_to_utc(local: str, tz: str, period: tuple[date, date] | None, engine:
     its wall-clock microseconds fall in, else the engine's own reading ``engine``. ``micros``:
     the engine's function from a naive time to its wall-clock microseconds; ``instant``: from
     microseconds since the epoch to an instant."""
+    from cxkit.config import EARLIEST_DAY, LATEST_DAY  # config reads this module
+
     us = f"{micros}({local})"
     # a time outside the days a period may have (1900-2199) is a sentinel (.NET's 0001-01-01,
     # an open end's 9999-12-31), unreadable: null and counted, never a date pandas cannot hold
-    lo, hi = ((day - date(1970, 1, 1)).days * 86_400_000_000 for day in (date(1900, 1, 1), date(2200, 1, 1)))
+    lo, hi = ((day - date(1970, 1, 1)).days * 86_400_000_000 for day in (EARLIEST_DAY, LATEST_DAY + timedelta(days=1)))
     engine = f"CASE WHEN {us} >= {lo} AND {us} < {hi} THEN {engine} END"
     prepared = _wall_clock_offsets(tz, *period) if period is not None else None
     if prepared is None:

@@ -1049,9 +1049,9 @@ def _hms_seconds(text: str) -> str:
     sign = f"(CASE WHEN {t} LIKE '-%' THEN -1 ELSE 1 END)"
     first = f"split_part({body}, ':', 1)"
     day_hour = "'^[0-9]+[. ]([01][0-9]|2[0-3])$'"
+    days = f"TRY_CAST(regexp_extract({first}, '^([0-9]+)', 1) AS DOUBLE)"
     hours = (f"(CASE WHEN regexp_matches({first}, {day_hour}) "
-             f"THEN TRY_CAST(regexp_extract({first}, '^([0-9]+)', 1) AS DOUBLE) * 24 + TRY_CAST(right({first}, 2) AS DOUBLE) "
-             f"ELSE TRY_CAST({first} AS DOUBLE) END)")
+             f"THEN {days} * 24 + TRY_CAST(right({first}, 2) AS DOUBLE) ELSE TRY_CAST({first} AS DOUBLE) END)")
     return (f"({sign} * ({hours} * 3600 + TRY_CAST(split_part({body}, ':', 2) AS DOUBLE) * 60 "
             f"+ TRY_CAST(split_part({body}, ':', 3) AS DOUBLE)))")
 

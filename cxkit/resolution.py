@@ -851,8 +851,9 @@ def fcr_case(
 
     A contact is linked to a case through its own ``contacts.case_id`` or as the case's origin
     ``cases.contact_id`` (links are counted per contact row: two contacts sharing an id keep
-    their own cases, and a contact without an id keeps the case it names). "Closed" = ``closed_at`` set; "never reopened" =
-    ``reopened_count`` 0 (null read as 0); "no other contact" counts every other contact linked
+    their own cases, and a contact without an id keeps the case it names). "Closed" =
+    ``closed_at`` set; "never reopened" = ``reopened_count`` 0 (null read as 0); a case listed
+    twice is closed only if every row says so; "no other contact" counts every other contact linked
     to the case, whatever its direction. A contact linked to several known cases is resolved
     only if all of them are. Cases still open at the end of the data are not resolved.
 

@@ -247,6 +247,7 @@ def headlines(results: Any) -> Headlines:
         })
     every = results.row("operations", channel="all")
     if every is not None:
+        none_handled = _ok(every["handled"]) and int(every["handled"]) == 0
         out.cards.append({
             "label": "Handled contacts transferred",
             "figure": "transfer_rate",
@@ -254,8 +255,7 @@ def headlines(results: Any) -> Headlines:
             "format": "percent",
             "detail": (f"{int(every['transferred']):,} of {int(every['handled']):,}" if _ok(every["transfer_rate"])
                        # no rate without a handled contact: the "–" says why
-                       else "no contact was handled in the period" if _ok(every["handled"]) and int(every["handled"]) == 0
-                       else None),
+                       else "no contact was handled in the period" if none_handled else None),
         })
 
     by_reason = results.frame("fcr_by_reason")

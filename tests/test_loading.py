@@ -336,7 +336,8 @@ def test_sentinel_dates_outside_any_period_are_unreadable_and_counted(tmp_path):
     assert [pd.isna(v) for v in df.ended_at] == [True, False, False]
     failures = s.load_reports["contacts"].counts()["parse_failures"]
     assert failures["arrived_at"]["count"] == 1 and failures["ended_at"]["count"] == 1
-    iso = {**MINIMAL, "arrived_at": {"column": "start", "format": "iso"}, "ended_at": {"column": "end", "format": "iso"}}
+    iso = {**MINIMAL, "arrived_at": {"column": "start", "format": "iso"},
+           "ended_at": {"column": "end", "format": "iso"}}
     csv = ("id,cust,ch,start,end,talk\n1,1,PH,2026-03-01T10:00:00Z,9999-12-31T23:59:59+00:00,\n"
            "2,2,PH,0001-01-01 00:00:00,2026-03-01 10:05:00,\n")
     (tmp_path / "iso").mkdir()

@@ -431,7 +431,8 @@ def _publish(staging: Path, out_dir: Path, data_docs: bool) -> tuple[Path, Path 
         built = staging / "data_docs"
         if not (built / "index.html").is_file():
             raise CxkitError(f"{out_dir}: the Data Docs were not built ({built} has no index.html); the earlier "
-                             "validation results are kept. Fix: validate again; if it recurs, report it with the folder's path.")
+                             "validation results are kept. Fix: validate again; if it recurs, report it with the "
+                             "folder's path.")
         site = out_dir / "data_docs"
         old = staging / ".previous_data_docs"
         if site.exists():
