@@ -389,22 +389,23 @@ class Session:
                 # an id the export gives two contacts of the period cannot say which one a row is
                 # about: the row is kept as a row without a contact (a survey still counts in
                 # CSAT), linked to neither (not both: each would count it)
-                shared = self._contact_ids_shared().contact_id
+                shared = self.contact_ids_shared()
                 t = t.mutate(contact_id=ibis.ifelse(t.contact_id.isin(shared).fill_null(False),
                                                     ibis.null("string"), t.contact_id))
             return t, True
         return t, False
 
-    def _contact_ids_shared(self) -> ir.Table:
-        """The contact ids two or more contacts of the period share (``contact_id``), found
-        once for the surveys, QA evaluations and cases: one grouping of the period's contacts
-        by id, and usually no row."""
+    def contact_ids_shared(self) -> ir.Column:
+        """The contact ids two or more contacts of the period share, for an ``isin``: found once
+        for the surveys, QA evaluations and cases, by readiness (which counts the rows naming
+        one) and by the diagnostics (which link those rows to no contact): one grouping of the
+        period's contacts by id, and usually no row."""
         if self._shared_ids is None:
             from cxkit.resolution import shared_contact_ids
 
             shared = shared_contact_ids(self._period_contacts())
             self._shared_ids = self.materialize(shared.name("contact_id").as_table(), "shared-ids")
-        return self._shared_ids
+        return self._shared_ids.contact_id
 
     def _period_contacts(self) -> ir.Table:
         """The contacts arriving in the period, every customer id as loaded."""

@@ -224,6 +224,7 @@ COPY (
 ) TO '{out}' (FORMAT parquet)
 """
 
+
 def contact_grain_source(path: str) -> dict:
     """The engagement source of a :func:`contact_grain_copy` at ``path``: the generator
     adapter's contacts mapping (``cxkit_generator``) at contact grain, with the legs' count as

@@ -118,6 +118,9 @@ class _Context:
     #: whether no two contacts share a contact id by construction
     #: (:meth:`cxkit.session.Session.contact_ids_unique`): no shared id is then looked for
     contact_ids_unique: bool = False
+    #: the contact ids two or more contacts of the period share, found once by the session that
+    #: also unlinks the rows naming them (:meth:`cxkit.session.Session.contact_ids_shared`)
+    shared_ids: Callable[[], ir.Column] | None = None
 
 
 def _in_period(t: ir.Table, e: Engagement) -> ir.BooleanValue:
@@ -218,6 +221,8 @@ def _with_links(t: ir.Table, ctx: _Context, wanted: set[str]) -> ir.Table:
     if "_contact_shared" in wanted:
         if ctx.contact_ids_unique:
             shared = ibis.literal(False)  # contacts folded from legs, or keyed by their id
+        elif ctx.shared_ids is not None:
+            shared = t.contact_id.isin(ctx.shared_ids())  # the session's, found once
         else:
             shared = t.contact_id.isin(resolution.shared_contact_ids(c.filter(_in_period(c, ctx.engagement))))
         t = t.mutate(_contact_shared=ibis.ifelse(t.contact_id.isnull(), ibis.null("boolean"), shared))
@@ -1402,6 +1407,7 @@ def run_checks(
     identifiers: IdentifierSet | None = None,
     implausible: Callable[[], dict[str, Any]] | None = None,
     contact_ids_unique: bool = False,
+    shared_ids: Callable[[], ir.Column] | None = None,
 ) -> tuple[list[CheckResult], dict[str, pd.DataFrame]]:
     """Evaluate every suite whose table is present. Returns (results, daily frames per table).
 
@@ -1410,14 +1416,17 @@ def run_checks(
     replaced by their kind. ``implausible`` gives the implausible-id counts of the period's
     contacts when the caller has them (a session counts them once for readiness and the
     diagnostics); without it they are counted here. ``contact_ids_unique`` says that no two
-    contacts share an id by construction: the rows naming a shared id are then not looked for.
+    contacts share an id by construction: the rows naming a shared id are then not looked for;
+    else ``shared_ids`` gives the shared ids when the caller has them (a session finds them
+    once, for itself too), and without it each suite's links group the period's contacts.
     """
     blocking = set(rules_config.get("blocking_severities", ["critical"]))
     contacts = inputs["contacts"].table if "contacts" in inputs else None
     if implausible is None and contacts is not None:
         # one grouping by customer id for every check of the ids (a session passes its own)
         implausible = functools.cache(lambda: _customer_summary(engagement, contacts))
-    ctx = _Context(engagement, contacts, now or datetime.now(timezone.utc), identifiers, implausible, contact_ids_unique)
+    ctx = _Context(engagement, contacts, now or datetime.now(timezone.utc), identifiers, implausible,
+                   contact_ids_unique, shared_ids)
     results: list[CheckResult] = []
     daily: dict[str, pd.DataFrame] = {}
     for name, suite in suites.items():

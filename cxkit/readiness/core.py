@@ -305,6 +305,7 @@ def assess_tables(
     identifiers: IdentifierSet | None = None,
     implausible: Callable[[], dict[str, Any]] | None = None,
     contact_ids_unique: bool = False,
+    shared_ids: Callable[[], Any] | None = None,
 ) -> Readiness:
     """Readiness of canonical tables given directly (tests, other backends): the pure core.
 
@@ -312,7 +313,9 @@ def assess_tables(
     a sample value equal to one is never written into a finding. ``implausible`` gives the
     implausible customer ids' counts when the caller has them (a session), and
     ``contact_ids_unique`` whether no two contacts share an id by construction
-    (:meth:`cxkit.session.Session.contact_ids_unique`).
+    (:meth:`cxkit.session.Session.contact_ids_unique`); if not, ``shared_ids`` the ids that
+    two or more share, when the caller has found them
+    (:meth:`cxkit.session.Session.contact_ids_shared`).
     """
     rules = load_rules()
     suites = apply_overrides(suites or load_suites(), engagement.readiness.thresholds,
@@ -323,7 +326,8 @@ def assess_tables(
         if ti.report is not None and not isinstance(ti.report, _CountsOnce):
             ti.report = _CountsOnce(ti.report)
     results, daily = run_checks(inputs, suites, engagement, rules, now=now, identifiers=identifiers,
-                                implausible=implausible, contact_ids_unique=contact_ids_unique)
+                                implausible=implausible, contact_ids_unique=contact_ids_unique,
+                                shared_ids=shared_ids)
     counts = {n: _redacted_counts(ti.report.counts(), identifiers) for n, ti in inputs.items() if ti.report is not None}
     tables = {n: ti.mapped for n, ti in inputs.items()}
     matrix = verdicts(results, tables, rules, leg_grain=leg_grain)
@@ -379,7 +383,7 @@ def _assess(session, *, now: datetime | None = None) -> Readiness:
     # diagnostics
     return assess_tables(session.engagement, inputs, now=now, leg_grain=leg_grain,
                          identifiers=session.customer_identifiers(), implausible=session.implausible_summary,
-                         contact_ids_unique=session.contact_ids_unique())
+                         contact_ids_unique=session.contact_ids_unique(), shared_ids=session.contact_ids_shared)
 
 
 def load_readiness(run_dir: str | Path) -> dict[str, Any] | None:
