@@ -1190,6 +1190,11 @@ def load_source(
                 sql = comparable_sql(identified_sql(sql))
                 if pseudonym_key_table is not None:
                     sql = pseudonym_sql(sql, pseudonym_key_table, d)
+                    if per_row:
+                        # the mapping looks each id's pseudonym up (keyed_by_lookup): the id as mapped here
+                        selects.append(f"{identifier_sql} AS {_quote(col.name)}")
+                        column_sql[col.name] = sql
+                        continue
             selects.append(f"{sql} AS {_quote(col.name)}")
             if per_row:
                 column_sql[col.name] = sql
@@ -1202,8 +1207,15 @@ def load_source(
         extra = ", ".join(f"CAST(({m.derive}) AS {_SQL_TYPES[c.dtype.split('(')[0]]}) AS {_quote(c.name)}" for c, m in derived)
         mapped.update({c.name: _mapped_from(m) for c, m in derived})
 
+        plain_rows_sql = _unnested(kept_all_sql, src)
+        keyed = identifier_sql is not None and pseudonym_key_table is not None and per_row
+
         def columns_over(rows: str) -> str:
-            return f"SELECT {', '.join(selects)} FROM ({rows}) AS kept{group}"
+            query = f"SELECT {', '.join(selects)} FROM ({rows}) AS kept{group}"
+            if keyed:
+                query = _keyed_by_lookup(query, [c.name for c, _ in direct], identifier_sql, plain_rows_sql,
+                                         pseudonym_key_table, d)
+            return query
 
         def mapping_over(rows: str) -> ir.Table:
             query = columns_over(rows)
@@ -1221,7 +1233,6 @@ def load_source(
         # the same mapping over the rows before de-duplication, read instead when no key (or
         # no row) repeats (LoadReport.repeats): the usual export, where de-duplication's window
         # or DISTINCT over every column would return its input
-        plain_rows_sql = _unnested(kept_all_sql, src)
         undeduplicated = mapping_over(plain_rows_sql)
         after_exclusions = aliased.sql(kept_all_sql, dialect="duckdb")
     except SourceError:
@@ -1251,6 +1262,27 @@ def load_source(
         return fold_legs(legs), report, legs
     report.undeduplicated = conform(table, undeduplicated)
     return conform(table, mapped_table), report, None
+
+
+def _keyed_by_lookup(query: str, columns: list[str], identifier_sql: str, rows_sql: str, key_table: str,
+                     d: Dialect) -> str:
+    """``query`` (the mapped columns, ``customer_id`` the id as mapped) with each customer id
+    replaced by its keyed pseudonym, looked up in a table of the export's distinct ids.
+
+    The pseudonym (two SHA-256 digests) and the blank and placeholder tests (three regular
+    expressions) then run once per customer instead of once per row: at a million legs the
+    id was 1.0 of the mapping's 1.7 s, for 485,000 distinct ids among 1.1 million rows. The
+    ids are read from ``rows_sql``, the rows before de-duplication (a superseded version's id
+    is one more id in the lookup, and the window that de-duplication costs is not run twice).
+    A null id finds no row and stays null; the pseudonym is the same function of the same id.
+    """
+    key = pseudonym_sql(comparable_sql(identified_sql("cx_id")), key_table, d)
+    lookup = (f"SELECT cx_id, {key} AS cx_pseudonym "
+              f"FROM (SELECT DISTINCT {identifier_sql} AS cx_id FROM ({rows_sql}) AS kept) AS cx_ids")
+    names = ", ".join("cx_lookup.cx_pseudonym AS customer_id" if c == "customer_id" else f"cx_mapped.{_quote(c)}"
+                      for c in columns)
+    return (f"SELECT {names} FROM ({query}) AS cx_mapped "
+            f"LEFT JOIN ({lookup}) AS cx_lookup ON cx_mapped.customer_id = cx_lookup.cx_id")
 
 
 _SQL_TYPES = {"timestamp": "TIMESTAMPTZ", "float64": "DOUBLE", "int64": "BIGINT", "string": "VARCHAR", "boolean": "BOOLEAN"}
