@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import difflib
 import glob as _glob
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -624,6 +625,42 @@ def _csv_problem(path: str, options: dict[str, Any]) -> str | None:
         return None  # nothing clearer to say than the reader's own message
 
 
+_MALFORMED_JSON = re.compile(r'malformed json in file "([^"]+)", at byte \d+ in line (\d+): ([^.]*)', re.IGNORECASE)
+
+
+def _jsonl_problem(message: str) -> str | None:
+    """The line of a JSON-lines file that does not parse, counted from 1, and whether it is the
+    file's last (a file cut short), from the reader's message; None when the file does not
+    show it. The reader's own line number is one past the line (DuckDB 1.5 says "line 102"
+    of the 101st), so the lines around it are parsed here; only those two are decoded."""
+    found = _MALFORMED_JSON.search(message)
+    if found is None or file_kind(found.group(1)) is not None:
+        return None
+    path, said, why = found.group(1), int(found.group(2)), found.group(3).strip()
+    bad = last = None
+    try:
+        with open(path, "rb") as fh:
+            for number, line in enumerate(fh, start=1):
+                if line.strip():
+                    last = number
+                if bad is None and said - 1 <= number <= said and line.strip():
+                    try:
+                        json.loads(line)
+                    except ValueError:
+                        bad = number
+                elif bad is not None and number > bad and line.strip():
+                    break
+    except OSError:
+        return None
+    if bad is None:
+        return None
+    if bad == last:
+        return (f"{path}: the last line ({bad:,}) is not a whole JSON object ({why}): the file looks truncated. "
+                "Fix: export it again in full")
+    return (f"{path}: line {bad:,} is not a JSON object ({why}). Fix: correct that line in the export, or check "
+            "the format (jsonl = one object per line)")
+
+
 def _explain_read_error(con, paths: list[str], origin: str, table: str, fmt: str | None, exc: Exception,
                         options: dict[str, Any]) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -663,6 +700,8 @@ def _explain_read_error(con, paths: list[str], origin: str, table: str, fmt: str
                 f"attributes). Fix: set sources.{table}.read_options.maximum_depth: 1, so that nested objects are "
                 "read as JSON text (a field of one is then {sql: \"<column>->>'<key>'\"}), or give every field's "
                 f"type in sources.{table}.read_options.columns (as the amazon_connect_ctr adapter does).")
+    if fmt == "jsonl" and (problem := _jsonl_problem(str(exc))) is not None:
+        return f"{problem}."
     if "no files found" in low:
         fix = f"check sources.{table}.path"
     elif fmt in ("json", "jsonl") and ("json" in low or "malformed" in low):

@@ -304,6 +304,30 @@ def test_unreadable_files_name_the_real_cause(tmp_path, case, content, extra, ex
     assert "not UTF-8" not in result.output or case == "latin1_not_utf8"
 
 
+def _json_lines(n: int) -> list[str]:
+    keys = HEADER.strip().split(",")
+    return [json.dumps(dict(zip(keys, row.split(",")))) for row in _rows(n).splitlines()]
+
+
+@pytest.mark.parametrize(("case", "expected"), [
+    # the reader said "line 14" of a 13-line file: its line numbers are one past the line
+    ("cut_short", "calls.jsonl: the last line (13) is not a whole JSON object"),
+    ("bad_line_5", "calls.jsonl: line 5 is not a JSON object"),
+])
+def test_a_json_lines_export_names_the_line_that_does_not_parse(tmp_path, case, expected):
+    lines = _json_lines(13)
+    if case == "cut_short":
+        lines[-1] = lines[-1][:25]
+    else:
+        lines[4] = lines[4].replace('"call_id": ', "call_id: ")
+    folder = _engagement(tmp_path, "\n".join(lines) + "\n", {"sources": {"contacts": {"path": "calls.jsonl"}}},
+                         name="calls.jsonl")
+    result = _validate(folder, tmp_path)
+    assert result.exit_code == 2
+    _says(result, expected, "export it again in full" if case == "cut_short" else "correct that line in the export")
+    assert "line 14" not in result.output and "line 6" not in result.output
+
+
 def test_mixed_line_endings_are_named_and_the_fix_given_works(tmp_path):
     mixed = CSV_BYTES.replace(b"\n", b"\r\n") + _rows(1, day=3).encode()
     result = _validate(_engagement(tmp_path, mixed, {"sources": {"contacts": {"read_options": {"strict_mode": False}}}}),
