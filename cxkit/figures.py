@@ -185,17 +185,20 @@ FIGURES: dict[str, Figure] = {
     # an abandon is an outcome code: without outcomes, none is counted, and 0 abandons read as 0%
     # (an export of completed calls only, mapped {completed: handled}, read "abandon rate 0.0%" and
     # a service level over answered calls only); the threshold is the channel's: without a channel
-    # code, e-mail was judged within 20 s
+    # code, e-mail was judged within 20 s. A contact is answered when the export gives its answer time
+    # or its outcome is handled (operations.queue_flags): the outcome alone tells the answered from
+    # the abandoned, so answer times are not needed (a month in which every call was abandoned has
+    # none, and its service level is 0%, not "not measured")
     "service_level": Figure(
         "Service level",
-        ("contacts.answered_at", "contacts.wait_s", "contacts.queued", "contacts.outcome", "contacts.channel"),
+        ("contacts.wait_s", "contacts.queued", "contacts.outcome", "contacts.channel"),
         ("service_level",), codes=_ABANDONED,
     ),
     # the scorecard's voice row: a centre without calls has no voice service level to set
     # against the 80/20 convention (it showed "–" there, beside rows saying why)
     "service_level_voice": Figure(
         "Voice service level",
-        ("contacts.answered_at", "contacts.wait_s", "contacts.queued", "contacts.outcome", "contacts.channel"),
+        ("contacts.wait_s", "contacts.queued", "contacts.outcome", "contacts.channel"),
         ("service_level",), codes=("contacts.channel=voice", *_ABANDONED),
     ),
     # a count of queue entries: measured where the export records them, abandons or not
@@ -264,8 +267,7 @@ FIGURES: dict[str, Figure] = {
     ),
     "service_level_by_gap": Figure(
         "Service level by staffing gap",
-        ("intervals.offered", "intervals.staffed_agents", "contacts.talk_s", "contacts.queue", "contacts.answered_at",
-         "contacts.wait_s"),
+        ("intervals.offered", "intervals.staffed_agents", "contacts.talk_s", "contacts.queue", "contacts.wait_s"),
         ("aht", "service_level"), partial=_WORK, codes=_ABANDONED,
     ),
     "channel_prices": Figure("Cost per contact", (), ("cost_model",)),

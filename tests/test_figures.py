@@ -43,7 +43,7 @@ def test_a_mapped_column_left_blank_is_not_said_to_be_missing_from_the_export():
     # contacts export lacks (they are left out, so no row is read)
     full = {**FULL, "outcome": (True, 100), "channel": (True, 100), "queue": (True, 100)}
     judge = Judge(None, _coverage(**{**full, "answered_at": (True, 0)}))
-    assert judge.not_measured("service_level") == (
+    assert judge.not_measured("asa") == (
         "not measured: the answer times (contacts.answered_at) are blank in all 100 contacts the figures read")
     surveys = {"rows": 0, "columns": {c: {"mapped": True, "non_null": 0} for c in ("contact_id", "csat", "resolved")}}
     judge = Judge(None, {**_coverage(**full), "surveys": surveys})
@@ -95,9 +95,11 @@ def test_caveats_follow_the_figure_wherever_it_appears():
     # a service-level caveat sits beside service level, ASA and the journey's queue wait
     for figure in ("service_level", "asa", "journey_wait"):
         assert Caveat("degraded", "2 days without records") in judge.caveats(figure), figure
-    assert Caveat("degraded", "Answers on Fridays run to 15:00, not 14:00") in judge.caveats("service_level")
-    # the caveat about answer times does not touch abandonment, which does not read them
-    assert Caveat("degraded", "Answers on Fridays run to 15:00, not 14:00") not in judge.caveats("abandon_rate")
+    assert Caveat("degraded", "Answers on Fridays run to 15:00, not 14:00") in judge.caveats("asa")
+    # the caveat about answer times does not touch abandonment or the service level, which do not
+    # read them (an answered contact is told from an abandoned one by its outcome)
+    for figure in ("abandon_rate", "service_level"):
+        assert Caveat("degraded", "Answers on Fridays run to 15:00, not 14:00") not in judge.caveats(figure)
     assert judge.caveats("aht") == []
 
 
@@ -263,8 +265,8 @@ def test_what_an_export_lacks_reads_as_a_sentence():
     assert not [w for w in _COLUMN_WORDS.values() if w.split()[0] in ("whether", "if", "how", "when", "which")]
     judge = Judge(None, _coverage(**{**FULL, "answered_at": (False, 0), "queued": (False, 0), "channel": (True, 100)}))
     assert judge.not_measured("service_level") == (
-        "not measured: the export has no answer times (contacts.answered_at), queue-entry records (contacts.queued), "
-        "outcomes (contacts.outcome)")
+        "not measured: the export has no queue-entry records (contacts.queued), outcomes (contacts.outcome)")
+    assert judge.not_measured("asa") == "not measured: the export has no answer times (contacts.answered_at)"
 
 
 def test_every_shown_column_of_fcr_or_repeats_carries_fcr_readiness():

@@ -454,3 +454,21 @@ def test_reasons_the_engagement_leaves_out_of_fcr_are_said_beside_it(tmp_path):
     assert "(95% CI 9.5%-90.5%, 2 contacts judged; FRAUD left out by the engagement)" in page.findings[0]
     notes = r.frame("fcr_headline").set_index("definition")["note"]
     assert notes["repeat-based, any reason"].endswith("; reasons left out: FRAUD")
+
+
+def test_a_month_in_which_every_call_was_abandoned_has_a_service_level_of_zero(tmp_path):
+    # every call abandoned after waiting: none answered, so no answer time anywhere. Service
+    # level (answered within 20 s / answered + long abandons) is 0 of them, 0%: it read "not
+    # measured: the answer times (contacts.answered_at) are blank in all 5 contacts"
+    from cxkit.config import load_engagement
+
+    path = _engagement(tmp_path, {"outcome": {"constant": "abandoned"}, "queued": {"constant": True},
+                                  "answered_at": {"sql": "CAST(NULL AS VARCHAR)"}, "wait_s": {"constant": 40}})
+    prepare_run(path, tmp_path / "run")
+    results = ResultSet.load(tmp_path / "run", load_engagement(path))
+    overall = results.frame("operations").query("channel == 'all'").iloc[0]
+    assert (overall.in_sl, overall.sl_judged, overall.service_level) == (0, len(ROWS), 0.0)
+    assert results.judge.measured("service_level")
+    # the answer times are still what the speed of answer needs, and there is none to average
+    assert results.judge.not_measured("asa") == (
+        f"not measured: the answer times (contacts.answered_at) are blank in all {len(ROWS)} contacts the figures read")
