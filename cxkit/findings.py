@@ -1497,7 +1497,11 @@ def _forecast_bias(ctx: Context, rule: Rule) -> list[Draft]:
     f = ctx.frame("forecast_accuracy")
     if not {"queue", "bias", "offered", "forecast"} <= set(f.columns):
         raise NotEvaluable("the forecast accuracy result has no bias, offered and forecast volumes per queue")
-    f = f[(f["queue"].astype(str) != _ALL) & (f["offered"].fillna(0) >= ctx.min_n)]
+    queues = f[f["queue"].astype(str) != _ALL]
+    # the share is of every forecast queue's contacts, not only of the queues large enough to judge
+    # (41 of a small centre's 194 read "57.7% of 71")
+    population = float(queues["offered"].fillna(0).sum())
+    f = queues[queues["offered"].fillna(0) >= ctx.min_n]
     if f.empty:
         raise NotEvaluable(f"no queue has {ctx.min_n} or more contacts offered over its intervals (min_n)")
     limit = ctx.threshold("forecast_bias_max")
@@ -1518,7 +1522,7 @@ def _forecast_bias(ctx: Context, rule: Rule) -> list[Draft]:
                               unit="relative", comparison=f"standard: within +-{pct(limit, 0)} (forecast_bias_max)",
                               result="forecast_accuracy", note=_ARRIVALS_NOTE),
             affected=_num(q["offered"]), affected_label="contacts offered to the queue",
-            population=float(f["offered"].sum()), population_label="contacts offered (forecast queues)",
+            population=population, population_label="contacts offered (forecast queues)",
             baseline=f"forecast bias {100 * bias:+.1f}% for {name}", title=f"Forecast off for queue {name}",
         ))
     return out

@@ -130,6 +130,19 @@ def _service_level_label(results: Any, measured: Any, channel: str = "voice") ->
     return f"Calls answered within {float(threshold):g} s" if _ok(threshold) else "Voice service level"
 
 
+def _reasons_named(names: list[str]) -> str:
+    """Reasons as a sentence names them: every one up to three, then a count of the rest.
+
+    >>> _reasons_named(["A"]), _reasons_named(["A", "B", "C"]), _reasons_named(["A", "B", "C", "D", "E"])
+    ('A', 'A, B and C', 'A, B, C and 2 other reasons')
+    """
+    if len(names) == 1:
+        return names[0]
+    if len(names) <= 3:
+        return ", ".join(names[:-1]) + " and " + names[-1]
+    return f"{', '.join(names[:3])} and {len(names) - 3:,} other reason{'s' if len(names) > 4 else ''}"
+
+
 def _against_benchmark(results: Any, fcr: dict[str, Any]) -> str | None:
     """Where FCR stands against its benchmark range, in words, as the run's scorecard placed it
     (the engagement's range when it sets one; nothing placed under the minimum sample)."""
@@ -271,17 +284,17 @@ def headlines(results: Any) -> Headlines:
                     f"each of the {len(ranked):,}."
                 )
             else:
+                # every reason tied at either end is named: one of them would be the alphabet's pick
                 tied = ranked[ranked["rate"] == low["rate"]]["contact_reason"].map(escape_markdown).tolist()
-                names = tied[0] if len(tied) == 1 else (
-                    ", ".join(tied[:-1]) + " and " + tied[-1] if len(tied) <= 3
-                    else f"{', '.join(tied[:3])} and {len(tied) - 3:,} other reason{'s' if len(tied) > 4 else ''}")
+                top = ranked[ranked["rate"] == high["rate"]]
                 shared = "" if len(tied) == 1 else " each"
-                overlap = low["ci_high"] >= high["ci_low"]
+                overlap = low["ci_high"] >= top["ci_low"].min()
                 out.said("fcr_by_reason", judge,
-                    f"Resolution is weakest for {names}: {pct(low['rate'])}{shared} (95% CI "
+                    f"Resolution is weakest for {_reasons_named(tied)}: {pct(low['rate'])}{shared} (95% CI "
                     f"{pct(low['ci_low'])}-{pct(low['ci_high'])}, n = {int(low['denominator']):,}"
                     f"{' for ' + tied[0] if len(tied) > 1 else ''}), against "
-                    f"{pct(high['rate'])} for {escape_markdown(high['contact_reason'])}"
+                    f"{pct(high['rate'])} for {_reasons_named(top['contact_reason'].map(escape_markdown).tolist())}"
+                    + (" each" if len(top) > 1 else "")
                     + ("; the intervals overlap, so the gap may be chance." if overlap else ".")
                 )
     transfer = results.frame("repeat_after_transfer")

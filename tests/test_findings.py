@@ -409,6 +409,19 @@ def test_forecast_and_staffing_rules(tmp_path):
     assert [f.concerns for f in staffed] == ["V1"] and staffed[0].size.hours == 55.0
 
 
+def test_a_queue_forecast_is_sized_against_every_forecast_queue(tmp_path):
+    # V1 (2,000 offered, +25%) is the finding; V3's 20 contacts are too few to judge (min_n 30) but
+    # are contacts offered all the same: the share is 2,000 of 4,020, not of the 4,000 judged
+    acc = pd.DataFrame([{"queue": "V1", "offered": 2000, "forecast": 2500.0, "bias": 0.25},
+                        {"queue": "V2", "offered": 2000, "forecast": 2040.0, "bias": 0.02},
+                        {"queue": "V3", "offered": 20, "forecast": 40.0, "bias": 1.0},
+                        {"queue": "all", "offered": 4020, "forecast": 4580.0, "bias": 4580 / 4020 - 1}])
+    r = _resultset(tmp_path, {"forecast_accuracy": acc})
+    queue, _ = _evaluate(r, "forecast_bias")
+    assert [f.concerns for f in queue] == ["V1"]
+    assert (queue[0].size.affected, queue[0].size.population) == (2000, 4020)
+
+
 def test_understaffing_not_evaluated_says_why_no_queue_was_staffed(tmp_path):
     # a digital centre: the WFM export has staffing for its chat queues, but the engagement
     # staffs voice with Erlang C and no call was offered; the rule says so, as the capacity

@@ -288,6 +288,13 @@ def test_reasons_tied_at_the_bottom_are_all_named(tmp_path):
     assert "n = 40 for ADDRESS\\_CHANGE), against 90.0% for BILLING" in text
 
 
+def test_reasons_tied_at_the_top_are_all_named(tmp_path):
+    # Y_ONE and Z_ONE both resolve 40 of 40: "against 100.0% for Z_ONE" named the alphabet's last
+    text = _by_reason_page(tmp_path, {"COMPLAINT": (30, 60), "Y_ONE": (40, 40), "Z_ONE": (40, 40)})
+    assert "Resolution is weakest for COMPLAINT: 50.0% (95% CI" in text
+    assert "against 100.0% for Y\\_ONE and Z\\_ONE each." in text
+
+
 def _priced_page(tmp_path: Path, rows: str, period: tuple[str, str], **extra):
     """The summary page of three hand-written calls (``id,cust,start,end`` lines, UTC), voice
     priced at 5.00 a contact."""
