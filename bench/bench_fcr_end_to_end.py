@@ -45,7 +45,7 @@ WITH legs AS (
 ),
 c0 AS (
     SELECT interaction_id,
-           max(NULLIF(customer_ref, '')) AS customer,
+           arg_min(NULLIF(customer_ref, ''), segment) AS customer,
            arg_min(direction, segment) AS direction,
            bool_or(disposition = 'ANSWERED') AS handled,
            timezone('{tz}', min(strptime(start_local, '%Y-%m-%d %H:%M:%S'))) AS arrived,
@@ -109,7 +109,8 @@ def pandas_script(folder: Path) -> dict[str, int]:
     legs["answered"] = legs["disposition"].eq("ANSWERED")
     legs = legs.sort_values(["interaction_id", "segment"])
     g = legs.groupby("interaction_id", sort=False)
-    c = pd.DataFrame({"customer": g["customer_ref"].max(), "direction": g["direction"].first(),
+    # first() is the first non-null value in leg order: the customer of the first leg naming one
+    c = pd.DataFrame({"customer": g["customer_ref"].first(), "direction": g["direction"].first(),
                       "handled": g["answered"].any(), "arrived": g["start"].min(), "ended": g["end"].max()})
     eod = min(c["arrived"].max(), pd.Timestamp(end))
     c = c[(c["arrived"] >= pd.Timestamp(start)) & (c["arrived"] < pd.Timestamp(end))].reset_index()

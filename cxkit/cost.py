@@ -539,13 +539,13 @@ def avoidable_cost(counts: ir.Table, prices: ir.Table, period: DataPeriod, reaso
         "failure_demand_cost", "repeat_overlap", "repeat_overlap_cost"
     )
     out = rc.cross_join(fd)
-    fdc = out.failure_demand_cost.fill_null(0.0)
-    ovc = out.repeat_overlap_cost.fill_null(0.0)
+    # failure demand wholly in channels without a price has no cost (null), not a cost of 0: the
+    # total counts the priced parts only, as every cost total does (the unpriced repeats are out
+    # of the repeat cost too, so nothing is subtracted for them)
     out = out.mutate(
-        failure_demand_cost=fdc,
         repeat_overlap=out.repeat_overlap.fill_null(0),
-        repeat_overlap_cost=ovc,
-        avoidable_cost=out.repeat_cost + fdc - ovc,
+        avoidable_cost=(out.repeat_cost + out.failure_demand_cost.fill_null(0.0)
+                        - out.repeat_overlap_cost.fill_null(0.0)),
     )
     f = _DAYS_PER_YEAR / period.days
     return out.mutate(

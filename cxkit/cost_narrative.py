@@ -275,9 +275,11 @@ def failure_demand_reading(results: Any) -> display.Html:
     if fd is None or total is None or results.judge.not_measured("failure_demand"):
         return _empty()
     inbound = int(fd["inbound"].sum())
+    priced = _num(total["failure_demand_cost"]) is not None
     text = (f"The engagement tags {_listing(list(reasons))} as failure demand. In the "
-            f"{in_days(int(total['period_days']))}, {inbound:,} inbound contacts had these reasons (measured), costing "
-            f"{money(results, total['failure_demand_cost'])} at each contact's channel price.")
+            f"{in_days(int(total['period_days']))}, {plural(inbound, 'inbound contact')} had these reasons (measured), "
+            + (f"costing {money(results, total['failure_demand_cost'])} at each contact's channel price."
+               if priced else "none of them in a channel with a price, so their cost is not priced (never 0)."))
     unpriced = int(fd["not_priced_inbound"].sum())
     kept_out = (f" {plural(unpriced, 'contact')} in channels without a price are kept out of these costs."
                 if unpriced else "")
@@ -286,8 +288,13 @@ def failure_demand_reading(results: Any) -> display.Html:
         # "counted once" that was failure demand alone sat above a table reading "not measured"
         return _p(f"{text} Which of them were also repeats is not measured: {why}. Repeat cost and failure demand "
                   f"are therefore not added up here.{kept_out}")
+    if not priced:
+        # "already in the repeat cost (£0.00)" and a total "counted once" that added £0.00 of failure demand
+        return _p(f"{text} {int(total['repeat_overlap']):,} of them were also repeats, in channels without a price "
+                  f"and so not in the repeat cost either; repeat cost and failure demand are not added up here.")
+    overlap_cost = _num(total["repeat_overlap_cost"]) or 0.0  # none in a priced channel: none in the repeat cost
     text += (f" {int(total['repeat_overlap']):,} of them were also repeats, already in the repeat cost "
-            f"({money(results, total['repeat_overlap_cost'])}): counting them once, repeat cost and failure demand "
+            f"({money(results, overlap_cost)}): counting them once, repeat cost and failure demand "
             f"together come to {money(results, total['avoidable_cost'])} for the period"
             + (f", about {money(results, total['avoidable_cost_annualised'], 0)} a year "
                f"({yearly(int(total['period_days']))})." if a_year(int(total["period_days"])) else ".")) + kept_out
@@ -764,12 +771,18 @@ def avoidable_bridge(results: Any) -> display.Html:
     row = results.row("avoidable_cost")
     if row is None:
         return _empty()
+    if _num(row["failure_demand_cost"]) is None:
+        # no failure-demand contact in a priced channel: the bridge would add "£0.00" of it
+        return display.caveat("not measured", "Repeat cost and failure demand counted once: the failure-demand "
+                                              "contacts are all in channels without a price, so their cost is not "
+                                              "priced (cost.cost_per_contact).")
     days = int(row["period_days"])
     lines = [
         ("Repeat cost", row["repeat_cost"], row["repeat_cost_annualised"]),
         ("+ failure demand cost", row["failure_demand_cost"], row["failure_demand_cost_annualised"]),
         (f"- repeats that are also failure demand ({int(row['repeat_overlap']):,}, in both figures)",
-         -float(row["repeat_overlap_cost"]), -float(row["repeat_overlap_cost_annualised"])),
+         # repeats in channels without a price are in neither cost: nothing to take away for them
+         -(_num(row["repeat_overlap_cost"]) or 0.0), -(_num(row["repeat_overlap_cost_annualised"]) or 0.0)),
         ("= repeat cost and failure demand, counted once", row["avoidable_cost"], row["avoidable_cost_annualised"]),
     ]
     frame = pd.DataFrame(lines, columns=["item", "period", "year"])

@@ -1578,7 +1578,11 @@ def _fold_aggregates(legs: ir.Table, *, clipped_too: bool = False) -> dict[str, 
     with a negative leg read as zero (``cx_clipped_<duration>``)."""
     first = legs.leg_seq
     aggs: dict[str, Any] = {
-        "customer_id": legs.customer_id.max(),
+        # the customer of the first leg that names one: a later leg may name another party (an
+        # agent's consult call to a partner line, in Amazon Connect an EXTERNAL_OUTBOUND record of
+        # the contact), and the largest id took that party's number, making the callers who
+        # reached it one customer and each other's repeats
+        "customer_id": legs.customer_id.argmin(first, where=legs.customer_id.notnull()),
         "channel": legs.channel.argmin(first),
         "direction": legs.direction.argmin(first),
         "arrived_at": legs.arrived_at.min(),

@@ -117,6 +117,31 @@ def test_failure_demand_and_the_avoidable_total(results):
     assert total["avoidable_cost_annualised"] == pytest.approx(30.0 * 365 / 29)
 
 
+def test_failure_demand_in_channels_without_a_price_is_not_priced_not_zero(tmp_path_factory):
+    # voice is the only priced channel and the reason tagged as failure demand is c2's alone, a
+    # chat (a repeat of c1): failure demand wholly in a channel without a price. It read "costing
+    # 0.00", "already in the repeat cost (0.00)" and a bridge adding "+ failure demand cost 0.00"
+    from cxkit import cost_narrative
+
+    folder = tmp_path_factory.mktemp("fd_unpriced")
+    path = _engagement(folder, failure_demand_reasons=["CHATONLY"])
+    (folder / "contacts.csv").write_text((folder / "contacts.csv").read_text().replace(
+        "c2,k1,chat,handled,2026-03-04 10:00:00,2026-03-04 10:05:00,300,BILL",
+        "c2,k1,chat,handled,2026-03-04 10:00:00,2026-03-04 10:05:00,300,CHATONLY"))
+    prepare_run(path, folder / "run")
+    r = ResultSet.load(folder / "run", load_engagement(path))
+    total = r.row("avoidable_cost")
+    assert pd.isna(total["failure_demand_cost"]) and pd.isna(total["repeat_overlap_cost"])
+    # the repeat cost alone (c3, c5 x 6.00): c2, a repeat in chat, is in neither priced figure
+    assert total["avoidable_cost"] == pytest.approx(12.0)
+    text = str(cost_narrative.failure_demand_reading(r))
+    assert "1 inbound contact had these reasons (measured), none of them in a channel with a price, so their " \
+           "cost is not priced (never 0)." in text, text
+    assert "0.00" not in text and "counting them once" not in text
+    bridge = str(cost_narrative.avoidable_bridge(r))
+    assert "failure-demand contacts are all in channels without a price" in bridge and "0.00" not in bridge
+
+
 def test_cost_per_resolved_issue_by_hand(results):
     issues = results.frame("cost_per_resolved_issue").set_index("first_reason")
     # LOGIN: k2's journey (c4, c5) and k3's (c6): 3 contacts x 6.00 = 18.00 for 2 resolved issues

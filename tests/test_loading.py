@@ -728,6 +728,26 @@ def test_one_grouping_of_the_legs_gives_both_folds():
     assert clipped.loc["b", "talk_s"] == 0.0 and pd.isna(clipped.loc["b", "hold_s"])
 
 
+def test_a_contact_is_the_customer_of_its_first_leg_that_names_one():
+    # two callers whose agents consulted the same partner line: the consult leg names the partner
+    # (+18885559999), whose number is the larger; the callers are two customers, not the partner
+    # twice (each then a repeat of the other). A first leg without an id takes the next leg's
+    from cxkit.loading import fold_legs
+    from cxkit.testing import canonical_memtable
+
+    leg = dict(channel="voice", direction="inbound", outcome="handled")
+    legs = canonical_memtable("legs", [
+        {**leg, "contact_id": "a", "leg_seq": 1, "customer_id": "+16465557001", "arrived_at": "2026-03-02 09:00"},
+        {**leg, "contact_id": "a", "leg_seq": 2, "customer_id": "+18885559999", "arrived_at": "2026-03-02 09:04"},
+        {**leg, "contact_id": "b", "leg_seq": 2, "customer_id": "+18885559999", "arrived_at": "2026-03-02 10:04"},
+        {**leg, "contact_id": "b", "leg_seq": 1, "customer_id": "+16465557002", "arrived_at": "2026-03-02 10:00"},
+        {**leg, "contact_id": "c", "leg_seq": 1, "customer_id": None, "arrived_at": "2026-03-02 11:00"},
+        {**leg, "contact_id": "c", "leg_seq": 2, "customer_id": "K3", "arrived_at": "2026-03-02 11:05"},
+    ])
+    folded = fold_legs(legs).order_by("contact_id").execute()
+    assert folded["customer_id"].tolist() == ["+16465557001", "+16465557002", "K3"]
+
+
 def test_contacts_of_one_leg_are_not_grouped_and_fold_to_the_same_rows():
     # fold_legs_twice groups only the contacts with several legs and passes a one-leg contact
     # (and each leg without a contact id: a contact of its own) through: every column must
