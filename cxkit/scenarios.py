@@ -749,7 +749,8 @@ def evaluate(s: Scenario, b: Baseline, x: Mapping[str, Any]) -> dict[str, np.nda
     # FTE, and a saving priced from them) read "not measured"
     rep_h = b.repeat_handle_h if b.timed else np.nan
     gap_h = ((b.aht_transferred_s or 0.0) - (b.aht_not_transferred_s or 0.0)) / 3600 if b.timed else np.nan
-    agent_h = (b.agent_aht_s or 0.0) / 3600 if b.timed else np.nan
+    # no inbound contact handled by an agent: no AHT to time a contained entry's agent contact by
+    agent_h = b.agent_aht_s / 3600 if b.timed and b.agent_aht_s is not None else np.nan
     inbound_h = b.inbound_handle_h if b.timed else np.nan
     o: dict[str, np.ndarray] = {}
 
@@ -949,7 +950,8 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
                 else f"agent contact {b.agent_price:.2f} (self-service not priced: not subtracted)",
                 b.agent_price - (ss or 0), cur, _PRICE_SOURCE[b.sources.get("containment_price_basis", GIVEN)])
         add("Saving from containment", "agent contacts avoided x saving per entry", o["saving_containment"], cur, "computed")
-        aht = f"{b.agent_aht_s or 0:.0f} s AHT" if b.timed else "AHT (not measured)"
+        aht = (f"{b.agent_aht_s:.0f} s AHT" if b.timed and b.agent_aht_s is not None
+               else "AHT (not measured: no inbound contact handled by an agent)" if b.timed else "AHT (not measured)")
         add("Agent hours from containment", f"x {aht} / 3600 / occupancy", o["hours_containment"], "hours", "computed")
     if "volume_change" in x:
         add("Inbound contacts", "all inbound contacts in the period", b.inbound, "contacts", "measured")

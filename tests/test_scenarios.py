@@ -467,6 +467,17 @@ def test_agent_hours_without_handle_times_are_not_measured_never_zero():
     assert rows.loc[S.PRACTICE_CASE, "hours_not_measured"] == why and pd.isna(rows.loc["a", "hours_not_measured"])
 
 
+def test_containment_hours_without_an_agent_handled_inbound_contact_are_not_measured():
+    # every inbound call abandoned (outbound calls still handled, so handle times exist): no AHT
+    # of an agent's inbound contact. "x 0 s AHT / 3600 / occupancy = 0.0 h" read as measured
+    b = _baseline(agent_aht_s=None)
+    c = S.evaluate(Scenario(name="c", containment_to=0.3), b, {"containment_to": 0.3})
+    assert float(c["saving_containment"]) == pytest.approx(550) and np.isnan(float(c["hours_containment"]))
+    lines = S.scenario_lines(Scenario(name="c", containment_to=0.3), b).set_index("item")
+    assert np.isnan(lines.loc["Agent hours from containment", "value"])
+    assert "not measured: no inbound contact handled by an agent" in lines.loc["Agent hours from containment", "formula"]
+
+
 def test_a_lever_the_data_cannot_measure_is_not_worked_through_never_zero():
     # a four-day export: no eligible contact judged (FCR not measured) and no unresolved contact
     # followed; the FCR and transfer scenarios read "FCR before 0.0%", "0.000 repeats per
