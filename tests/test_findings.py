@@ -162,11 +162,12 @@ def test_planted_causes_fire(tmp_path, monkeypatch, seed):
     assert set(fired.get("reauth_by_journey", [])) & {"BILLING_DISPUTE", "COMPLAINT"}
     # failed bot sessions switch channel (80% after a false containment, all deflections)
     assert "switch_after_self_service" in fired
-    # its extra contacts are the contacts it touches: named once in its size, not twice
+    # its extra contacts are the switches beyond the other channels' rate, fewer than it touches
     switch = next(f for f in fs.ranked if f.rule == "switch_after_self_service")
     size = switch.size.text()
     assert size.startswith(f"{switch.size.affected:,.0f} contacts in another channel after a self-service attempt (")
-    assert size.count(f"; {switch.size.repeats:,.0f} ") == 0, size
+    assert 0 < switch.size.repeats < switch.size.affected
+    assert f"; {switch.size.repeats:,.0f} contacts in another channel beyond the other channels' rate;" in size, size
     # a quarter of promised callbacks are late or never made
     assert "callbacks_not_kept" in fired
     # complaints and disputes come back and reopen their cases; half the abandoned issues' cases stay open
@@ -1115,6 +1116,8 @@ def test_switching_after_self_service_claims_the_same_issue_only_with_contact_re
     f["rate"] = f["switched"] / f["followed"]
     with_reasons, _ = _evaluate(_resultset(tmp_path / "a", {"switch_after_contact": f}), "switch_after_self_service")
     assert "60.0% of the contacts that follow a self-service attempt about the same thing" in with_reasons[0].defect
+    # sized by the switches beyond the other channels' rate: 100 x (60% - 10%) = 50 extra contacts, of 60 touched
+    assert (with_reasons[0].size.affected, with_reasons[0].size.repeats) == (60, pytest.approx(50))
     no_reasons = _resultset(tmp_path / "b", {"switch_after_contact": f}, missing=("contacts.contact_reason",))
     without, _ = _evaluate(no_reasons, "switch_after_self_service")
     assert ("60.0% of the contacts that follow a self-service attempt within the repeat window (the export records no "
