@@ -413,12 +413,17 @@ def _alignment(demand: pd.DataFrame, offered: pd.DataFrame, step: int, max_hours
     first and the last of either count, a missing one as 0. Correlations are None when either
     count never varies. ``wfm_offered`` and ``contacts_offered``: the two volumes over the
     intervals the export has, lined up at the best move, or as exported when none can be fitted
-    (the contacts of intervals it lacks are the coverage check's)."""
+    (the contacts of intervals it lacks are the coverage check's); only the export's queues that
+    contacts entered are compared."""
     out: dict[str, Any] = {"as_exported": None, "best": None, "best_shift_s": 0, "step_s": step,
                            "wfm_offered": None, "contacts_offered": None}
     if demand.empty or offered.empty or step <= 0:
         return out
+    # the export's queues that contacts entered: a WFM export that also plans queues the contacts
+    # export never names (its other channels) offered twice the contacts' volume in the voice queues
+    # it was compared with, where the queues both name matched one for one
     offered = offered.dropna(subset=["offered", "_start_s"])
+    offered = offered[offered["queue"].isin(set(demand["_q"]))]
     queues = {q: i for i, q in enumerate(sorted(set(offered["queue"])))}
     demand = demand[demand["_q"].isin(queues)]
     if offered.empty or demand.empty:

@@ -1199,8 +1199,8 @@ def _intervals_volume_check(rule: Rule, cover: dict[str, Any]) -> dict[str, Any]
                 "note": "no offered contact entered the WFM export's queues in the intervals it has: nothing to "
                         "compare"}
     ratio, factor = wfm / seen, float(kw["max_factor"])
-    values = (f"the WFM export offers {wfm:,.0f} contacts in its intervals where {seen:,.0f} offered contacts entered "
-              f"the same queues in them ({ratio:.2f} times)")
+    values = (f"the WFM export offers {wfm:,.0f} contacts in its intervals of the queues contacts entered, where "
+              f"{seen:,.0f} offered contacts entered them ({ratio:.2f} times)")
     if a["best_shift_s"]:
         values += f", its times moved {_move(a['best_shift_s'])} to line them up"
     fits = 1 / factor <= ratio <= factor
