@@ -155,6 +155,26 @@ def connect():
     return cxkit.open_engagement(FIXTURES / "amazon_connect" / "engagement.yaml")
 
 
+def test_connect_contacts_no_queue_took_are_contained_only_when_the_flow_ended_them(tmp_path):
+    # c-1 reached no queue and the caller hung up (CUSTOMER_DISCONNECT): an IVR hang-up. Copies
+    # of it ended by the flow are contained; a call the network dropped (TELECOM_PROBLEM) or one
+    # ended for OTHER reasons was read as contained too, raising containment; a bot chat left
+    # to expire is the customer leaving
+    shutil.copy(FIXTURES / "amazon_connect" / "engagement.yaml", tmp_path / "engagement.yaml")
+    lines = (FIXTURES / "amazon_connect" / "ctr.jsonl").read_text().splitlines()
+    c1 = json.loads(next(line for line in lines if '"ContactId": "c-1"' in line))
+    extra = [{**c1, "ContactId": f"c-{reason}", "DisconnectReason": reason, **({"Channel": "CHAT"} if chat else {})}
+             for reason, chat in (("CONTACT_FLOW_DISCONNECT", False), ("TELECOM_PROBLEM", False), ("OTHER", False),
+                                  ("EXPIRED", True), ("API", False))]
+    (tmp_path / "ctr.jsonl").write_text("\n".join([*lines, *map(json.dumps, extra)]) + "\n")
+    df = cxkit.open_engagement(tmp_path / "engagement.yaml").table("contacts").execute().set_index("contact_id")
+    outcome = {k: None if pd.isna(v) else v for k, v in df["outcome"].items()}
+    assert {k: outcome[k] for k in ("c-1", "c-CONTACT_FLOW_DISCONNECT", "c-TELECOM_PROBLEM", "c-OTHER", "c-EXPIRED",
+                                    "c-API")} == {
+        "c-1": "abandoned", "c-CONTACT_FLOW_DISCONNECT": "contained", "c-TELECOM_PROBLEM": None, "c-OTHER": None,
+        "c-EXPIRED": "abandoned", "c-API": "contained"}
+
+
 def test_connect_transfer_legs_fold_into_one_contact(connect):
     df = connect.table("contacts").execute().set_index("contact_id")
     assert sorted(df.index) == ["a-1", "b-1", "c-1", "d-1", "e-1"]  # m-1 is not a contact
