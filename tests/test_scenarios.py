@@ -475,7 +475,8 @@ def test_containment_hours_without_an_agent_handled_inbound_contact_are_not_meas
     assert float(c["saving_containment"]) == pytest.approx(550) and np.isnan(float(c["hours_containment"]))
     lines = S.scenario_lines(Scenario(name="c", containment_to=0.3), b).set_index("item")
     assert np.isnan(lines.loc["Agent hours from containment", "value"])
-    assert "not measured: no inbound contact handled by an agent" in lines.loc["Agent hours from containment", "formula"]
+    formula = lines.loc["Agent hours from containment", "formula"]
+    assert "not measured: no inbound contact handled by an agent" in formula
 
 
 def test_a_lever_the_data_cannot_measure_is_not_worked_through_never_zero():
