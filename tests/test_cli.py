@@ -206,3 +206,24 @@ def test_great_expectations_is_imported_beside_the_engine_and_a_failed_import_is
         run.validate(BANK, tmp_path / "out")
     assert where == ["cxkit-import-gx", threading.main_thread().name]
     assert not list((tmp_path / "out").glob(".staging-*"))  # nothing half-written is left
+
+
+def test_validate_in_an_80_column_terminal_folds_long_names_rather_than_cut_them(tmp_path: Path):
+    """A check id or configuration key wider than its column was cut with "…" ("contacts.arrived_at…"):
+    the one name the reader had to look up. Folded, its pieces stand one under the other."""
+    rows = "".join(f"{i},2026-03-{i % 28 + 1:02d}T10:00:00\n" for i in range(1, 41))
+    (tmp_path / "export.csv").write_text("id,start\n" + rows)
+    (tmp_path / "engagement.yaml").write_text(
+        "name: t\nclient: T\nperiod: {start: 2026-03-01, end: 2026-03-31}\n"
+        "sources:\n  contacts:\n    path: export.csv\n    columns:\n      contact_id: id\n"
+        "      channel: {constant: voice}\n      direction: {constant: inbound}\n"
+        "      arrived_at: {column: start, format: '%d/%m/%Y %H:%M'}\n"
+        "      ended_at: {column: start, format: '%Y-%m-%dT%H:%M:%S'}\n      outcome: {constant: handled}\n"
+    )
+    result = runner.invoke(app, ["validate", str(tmp_path), "--out", str(tmp_path / "out")], terminal_width=80)
+    assert result.exit_code == 1, result.output
+    assert "…" not in result.output
+    failed = result.output.split("Failed checks", 1)[1].split("Checks not evaluated", 1)[0]
+    # the check column's pieces, top to bottom, joined: each check id whole
+    pieces = "".join(line.split("│")[2].strip() for line in failed.splitlines() if line.count("│") == 5)
+    assert "contacts.arrived_at.not_null" in pieces, failed

@@ -70,35 +70,35 @@ class ValidationRun:
         e = r.engagement
         console.print(Text.assemble(("Data readiness", "bold"), ": ", t(f"{e.name} ({e.client}), {e.period.start} to "
                                                                           f"{e.period.end}")))
-        inv = Table(title="Sources", show_lines=False)
-        for col in ("source", "rows read", "rows loaded", "days with data", "columns mapped"):
-            inv.add_column(col)
+        # a cell too narrow for a word (a check id, a configuration key, a sampled value) folds it
+        # onto the next line: cut with "…" (Rich's default), "sources.contacts.columns.arrived_at"
+        # read "arrive…" in an 80-column terminal, the one thing the reader had to look up
+        def table(title: str, *columns: str) -> Table:
+            out = Table(title=title)
+            for col in columns:
+                out.add_column(col, overflow="fold")
+            return out
+
+        inv = table("Sources", "source", "rows read", "rows loaded", "days with data", "columns mapped")
         for s in r.inventory:
             inv.add_row(t(s["source"]), t(_n(s["rows_read"])), t(_n(s["rows_loaded"])), t(s["days_with_data"] or ""),
                         t(s["columns_mapped"]))
         console.print(inv)
         style = {"ready": "green", "degraded": "yellow", "blocked": "red"}
-        mt = Table(title="Readiness matrix")
-        mt.add_column("diagnostic")
-        mt.add_column("verdict")
-        mt.add_column("reason")
+        mt = table("Readiness matrix", "diagnostic", "verdict", "reason")
         for m in r.matrix.values():
             mt.add_row(t(m["label"]), t(m["verdict"], style[m["verdict"]]), t(m["reason"].split(": ", 1)[-1]))
         console.print(mt)
         failed = r.failed
         if failed:
-            ft = Table(title=f"Failed checks ({len(failed)} of {len(r.results)})")
-            for col in ("source", "check", "severity", "finding"):
-                ft.add_column(col)
+            ft = table(f"Failed checks ({len(failed)} of {len(r.results)})", "source", "check", "severity", "finding")
             for c in failed:
                 sev = t(f"{c.severity} (blocking)", "red") if c.blocking else t(c.severity)
                 ft.add_row(t(c.table), t(c.id), sev, t(c.finding or c.title))
             console.print(ft)
         skipped = [c for c in r.results if c.status == "not evaluated"]
         if skipped:
-            st = Table(title=f"Checks not evaluated ({len(skipped)} of {len(r.results)})")
-            for col in ("source", "check", "why"):
-                st.add_column(col)
+            st = table(f"Checks not evaluated ({len(skipped)} of {len(r.results)})", "source", "check", "why")
             for c in skipped:
                 st.add_row(t(c.table), t(c.id), t(c.note or ""))
             console.print(st)
