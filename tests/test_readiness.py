@@ -230,6 +230,16 @@ def test_missing_optional_table_and_unmapped_column_verdicts():
     assert r.matrix["aht"]["verdict"] == "degraded"
 
 
+def test_the_answer_time_derivation_is_not_offered_to_an_export_without_queue_times():
+    """The hint derives answer times from the queue time: an export without that either was told
+    it "can derive it" from a column it does not have."""
+    inputs = _inputs(_clean_contacts())
+    inputs["contacts"].mapped -= {"answered_at", "wait_s"}
+    reason = assess_tables(_engagement(), inputs, now=NOW).matrix["service_level"]["reason"]
+    assert "answered_at" in reason and "is not mapped" in reason, reason
+    assert "derive" not in reason, reason
+
+
 def test_threshold_override_changes_the_verdict():
     rows = [{**c, "customer_id": None} if i < 12 else c for i, c in enumerate(_clean_contacts())]  # 30% null
     default = assess_tables(_engagement(), _inputs(rows), now=NOW)

@@ -8,7 +8,7 @@ diagnostics in its ``meta.diagnostics``, via ``rules.json``'s ``severity_effect`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from cxkit.readiness.checks import DERIVED, CheckResult
@@ -262,7 +262,9 @@ def verdicts(
                                 "evidence": None, "columns": [f"{table}.{c}" for c in hard],
                                 "figures": _figures_reading(diagnostic, [f"{table}.{c}" for c in hard]),
                                 "reason": f"{', '.join(hard)} {'is' if len(hard) == 1 else 'are'} not mapped "
-                                          f"(sources.{table}.columns)" + _derivable(table, hard)})
+                                          f"(sources.{table}.columns)"
+                                          + _derivable(table, hard, lambda c: _mapped_or_derived(
+                                              table, c, tables[table], rules, leg_grain))})
             if soft:
                 essential = set(rules.get("essential_columns", {}).get(diagnostic, ()))
                 core = [c for c in soft if f"{table}.{c}" in essential]
@@ -309,10 +311,12 @@ def verdicts(
     return matrix
 
 
-def _derivable(table: str, columns: list[str]) -> str:
+def _derivable(table: str, columns: list[str], mapped: Callable[[str], bool]) -> str:
     """How an export without answer times may still give them, said where their absence blocks
-    a figure: many call-detail reports (Five9, CXone) give the queue time but no answer time."""
-    if table != "contacts" or "answered_at" not in columns:
+    a figure: many call-detail reports (Five9, CXone) give the queue time but no answer time.
+    Not said to an export without the queue time either (``mapped("wait_s")``): it has nothing
+    to derive them from."""
+    if table != "contacts" or "answered_at" not in columns or not mapped("wait_s"):
         return ""
     return ("; an export with the queue time (and IVR time) of answered contacts can derive it: answered_at: "
             "{derive: \"CASE WHEN outcome = 'handled' THEN arrived_at + to_seconds(coalesce(ivr_s, 0) + wait_s) END\"} "
