@@ -255,6 +255,57 @@ def test_connect_reads_a_json_array_with_attributes_differing_by_case(tmp_path):
     assert legs.loc["a-1"].sort_values("leg_seq").contact_reason.tolist()[0] == "billing"
 
 
+def _connect_session(tmp_path: Path, records: list[dict]):
+    """An engagement of the fixture's settings over ``records``, each a change to the fixture's
+    first record (a-1: an inbound call queued in Billing 09:00:30, answered by alice 09:01)."""
+    template = json.loads((FIXTURES / "amazon_connect" / "ctr.jsonl").read_text().splitlines()[0])
+    lines = [json.dumps({**template, "NextContactId": None, **r}) for r in records]
+    (tmp_path / "ctr.jsonl").write_text("\n".join(lines) + "\n")
+    shutil.copy(FIXTURES / "amazon_connect" / "engagement.yaml", tmp_path / "engagement.yaml")
+    return cxkit.open_engagement(tmp_path / "engagement.yaml")
+
+
+def _queued_call_the_flow_ended() -> dict:
+    # q-1 queued in Billing 09:00:30; at 09:02 the customer chose a callback and the customer
+    # queue flow ended the call (the documented queued-callback example: DisconnectReason
+    # CONTACT_FLOW_DISCONNECT, no agent, NextContactId the callback)
+    return {"ContactId": "q-1", "NextContactId": "k-1", "DisconnectTimestamp": "2026-03-02T09:02:00Z",
+            "DisconnectReason": "CONTACT_FLOW_DISCONNECT", "Agent": None,
+            "Queue": {"ARN": "arn:q:Billing", "Name": "Billing", "EnqueueTimestamp": "2026-03-02T09:00:30Z",
+                      "DequeueTimestamp": "2026-03-02T09:02:00Z", "Duration": 90}}
+
+
+def _callback() -> dict:
+    # k-1, the callback the flow created at 09:02: queued at once (initial delay included),
+    # dequeued 09:17 when carol took it, the customer answered (ConnectedToSystem) 09:17:10
+    # and was connected to her 09:17:20
+    return {"ContactId": "k-1", "InitialContactId": "q-1", "PreviousContactId": "q-1", "InitiationMethod": "CALLBACK",
+            "InitiationTimestamp": "2026-03-02T09:02:00Z", "ConnectedToSystemTimestamp": "2026-03-02T09:17:10Z",
+            "DisconnectTimestamp": "2026-03-02T09:25:00Z", "SystemEndpoint": None,
+            "Queue": {"ARN": "arn:q:Billing", "Name": "Billing", "EnqueueTimestamp": "2026-03-02T09:02:00Z",
+                      "DequeueTimestamp": "2026-03-02T09:17:00Z", "Duration": 900},
+            "Agent": {"ARN": "arn:agent:carol", "Username": "carol", "RoutingProfile": {"ARN": "arn:rp", "Name": "Team A"},
+                      "ConnectedToAgentTimestamp": "2026-03-02T09:17:20Z", "AgentInteractionDuration": 460,
+                      "CustomerHoldDuration": 0, "AfterContactWorkDuration": 20}}
+
+
+def test_connect_a_queued_callback_is_a_contact_of_its_own_not_a_transfer_leg(tmp_path):
+    # the callback carries the call's id as its InitialContactId: folded into q-1 it read as a
+    # transfer of q-1 (transfer rate up), its 900 s in the callback queue as q-1's wait (ASA up)
+    # and its ivr_s as 09:02 - 09:17:10 = -910 s (queued before the customer answered)
+    from cxkit import operations as O
+
+    s = _connect_session(tmp_path, [_queued_call_the_flow_ended(), _callback()])
+    df = s.table("contacts", as_loaded=True).execute().set_index("contact_id")
+    assert sorted(df.index) == ["k-1", "q-1"]
+    k, q = df.loc["k-1"], df.loc["q-1"]
+    assert (k.direction, k.outcome, k.transfers, k.wait_s, k.ivr_s) == ("callback", "handled", 0, 900, 0)
+    assert (q.direction, q.transfers, q.wait_s, q.ivr_s) == ("inbound", 0, 90, 30)  # 09:00:00 to queue 09:00:30
+    tr = O.transfer_rate(s.table("contacts")).execute().iloc[0]
+    assert (tr.numerator, tr.denominator) == (0, 1)  # k-1 handled, not transferred
+    assert O.asa(s.table("contacts"), by=None).execute().iloc[0].answered == 0  # a callback is not answered inbound
+
+
 # ---- a CSV export in local time across the DST change ---------------------------------------------
 
 def _engagement(tmp_path: Path, csv_text: str, columns: dict, **source) -> Path:
