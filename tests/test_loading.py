@@ -306,6 +306,22 @@ def test_connect_a_queued_callback_is_a_contact_of_its_own_not_a_transfer_leg(tm
     assert O.asa(s.table("contacts"), by=None).execute().iloc[0].answered == 0  # a callback is not answered inbound
 
 
+def test_connect_a_call_the_flow_ended_in_queue_is_deflected_not_abandoned(tmp_path):
+    # AWS: an abandoned contact is one the customer disconnected while in queue. q-1 was ended
+    # by the flow (the customer took a callback): deflected, still offered to the queue. b-1,
+    # the same call left by the customer (CUSTOMER_DISCONNECT), is the abandon
+    from cxkit import operations as O
+
+    left = {**_queued_call_the_flow_ended(), "ContactId": "b-1", "NextContactId": None,
+            "DisconnectReason": "CUSTOMER_DISCONNECT"}
+    s = _connect_session(tmp_path, [_queued_call_the_flow_ended(), left])
+    df = s.table("contacts").execute().set_index("contact_id")
+    assert (df.loc["q-1", "outcome"], bool(df.loc["q-1", "queued"])) == ("deflected", True)
+    assert df.loc["b-1", "outcome"] == "abandoned"
+    ab = O.abandonment(s.table("contacts"), by=None).execute().iloc[0]
+    assert (ab.numerator, ab.denominator, ab.ivr_hangups) == (1, 2, 0)  # b-1 of q-1 and b-1 offered
+
+
 # ---- a CSV export in local time across the DST change ---------------------------------------------
 
 def _engagement(tmp_path: Path, csv_text: str, columns: dict, **source) -> Path:
