@@ -322,6 +322,22 @@ def test_connect_a_call_the_flow_ended_in_queue_is_deflected_not_abandoned(tmp_p
     assert (ab.numerator, ab.denominator, ab.ivr_hangups) == (1, 2, 0)  # b-1 of q-1 and b-1 offered
 
 
+@pytest.mark.parametrize("next_id", [True, False])
+def test_connect_a_transfer_inside_connect_counts_once_with_or_without_next_contact_id(tmp_path, next_id):
+    # t-1 handed the customer to another queue (TransferCompletedTimestamp set, no endpoint
+    # outside Connect), which created leg t-2. Records without NextContactId (older records, a
+    # pipeline projecting it away) read t-1's timestamp as a transfer out of Connect as well:
+    # 2 transfers for 1. x-1 transferred to an external number (TransferredToEndpoint): 1
+    t1 = {"ContactId": "t-1", "NextContactId": "t-2" if next_id else None,
+          "TransferCompletedTimestamp": "2026-03-02T09:06:00Z"}
+    t2 = {"ContactId": "t-2", "InitialContactId": "t-1", "PreviousContactId": "t-1", "InitiationMethod": "TRANSFER",
+          "InitiationTimestamp": "2026-03-02T09:06:00Z", "DisconnectTimestamp": "2026-03-02T09:12:00Z"}
+    x1 = {"ContactId": "x-1", "TransferCompletedTimestamp": "2026-03-02T09:06:00Z",
+          "TransferredToEndpoint": {"Address": "+441632960123", "Type": "TELEPHONE_NUMBER"}}
+    df = _connect_session(tmp_path, [t1, t2, x1]).table("contacts").execute().set_index("contact_id")
+    assert df.transfers.to_dict() == {"t-1": 1, "x-1": 1}
+
+
 # ---- a CSV export in local time across the DST change ---------------------------------------------
 
 def _engagement(tmp_path: Path, csv_text: str, columns: dict, **source) -> Path:
