@@ -338,6 +338,15 @@ def test_connect_a_transfer_inside_connect_counts_once_with_or_without_next_cont
     assert df.transfers.to_dict() == {"t-1": 1, "x-1": 1}
 
 
+def test_connect_a_task_is_not_an_email(tmp_path):
+    # a task is a work item, not a medium: read as email it joined the volume, handle time and
+    # service level of Connect's real emails. It is messaging, a channel Connect does not have
+    s = _connect_session(tmp_path, [{"ContactId": "w-1", "Channel": "TASK", "InitiationMethod": "API"},
+                                    {"ContactId": "m-1", "Channel": "EMAIL", "InitiationMethod": "API"}])
+    df = s.table("contacts").execute().set_index("contact_id")
+    assert df.channel.to_dict() == {"w-1": "messaging", "m-1": "email"}
+
+
 # ---- a CSV export in local time across the DST change ---------------------------------------------
 
 def _engagement(tmp_path: Path, csv_text: str, columns: dict, **source) -> Path:
