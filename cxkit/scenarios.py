@@ -43,6 +43,7 @@ from cxkit.wording import yearly
 __all__ = [
     "HOURLY_SAVINGS",
     "HOURLY_SAVINGS_HOURS",
+    "PRICED_SHARE_LINES",
     "PRACTICE_CASE",
     "OUTPUTS",
     "Baseline",
@@ -68,6 +69,11 @@ HOURLY_SAVINGS = ("Saving from fewer transfers (handle time)", "Saving from the 
 #: the line of agent hours each of :data:`HOURLY_SAVINGS` prices
 HOURLY_SAVINGS_HOURS = dict(zip(HOURLY_SAVINGS,
                                 ("Agent hours from fewer transfers", "Agent hours from the AHT change"), strict=True))
+
+#: the line saying which share of a saving's contacts (by what they are) is in priced channels:
+#: the others are kept out of the saving
+PRICED_SHARE_LINES = {"repeats": "Share of those repeats in priced channels",
+                      "agent contacts": "Share of those agent contacts in priced channels"}
 
 #: The columns of each long table of a scenario run, after its leading ``scenario`` column.
 _LINE_COLUMNS = ["step", "item", "formula", "value", "unit", "source"]
@@ -267,6 +273,9 @@ class Baseline:
     #: share of the repeats after eligible contacts that are in priced channels: only they
     #: are priced in a saving (the others are kept out, as in every cost total)
     repeat_priced_share: float = 1.0
+    #: share of the inbound contacts agents handled (the agent contacts a contained entry
+    #: avoids) that are in priced channels: only they are priced in a containment saving
+    agent_priced_share: float = 1.0
     by_reason: dict[str, dict[str, float]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     #: why containment is not measured in this export (no contained outcome it can give), or None
@@ -286,6 +295,19 @@ class Baseline:
     def timed(self) -> bool:
         """Whether the export has handle times (:attr:`handle_times_not_measured` is None)."""
         return self.handle_times_not_measured is None
+
+    @property
+    def agent_aht_not_measured(self) -> str | None:
+        """Why the agent contact a contained entry avoids cannot be timed (no handle times in the
+        export, or no inbound contact handled by an agent: :attr:`agent_aht_s` is None), or None."""
+        if not self.timed:
+            return self.handle_times_not_measured
+        return "no inbound contact handled by an agent" if self.agent_aht_s is None else None
+
+    @property
+    def agent_aht_measured(self) -> bool:
+        """Whether a contained entry's agent contact can be timed (:attr:`agent_aht_not_measured` is None)."""
+        return self.agent_aht_not_measured is None
 
     @property
     def transfer_rate(self) -> float:
@@ -449,6 +471,13 @@ def measure_baseline(
         if len(agent_priced) else None
     )
     agent_aht = float(agent["inbound_handle_s"].fillna(0).sum() / agent["handled_inbound"].sum()) if len(agent) else None
+    # the agent contacts in channels without a price are kept out of a containment saving (as
+    # the repeats in such channels are out of an FCR saving), never priced at the priced mean
+    agent_n = float(agent["handled_inbound"].sum())
+    agent_priced_share = float(agent_priced["handled_inbound"].sum()) / agent_n if agent_n else 1.0
+    if len(agent_priced) < len(agent):
+        sources["agent_price"] = ("mean price of the inbound contacts agents handled in priced channels; those in "
+                                  "channels without a price are kept out of the saving")
     # a contained entry saves an agent contact, less the self-service price when there is one
     saved = [*agent_priced["channel"], *(["self_service"] if price.get("self_service") is not None else [])]
     sources["containment_price_basis"] = combined_basis(basis.get(c) for c in saved)
@@ -544,6 +573,7 @@ def measure_baseline(
         containment_entries=float(cont["denominator"]),
         contained=float(cont["numerator"]),
         agent_price=agent_price,
+        agent_priced_share=agent_priced_share,
         agent_aht_s=agent_aht,
         self_service_price=ss_price,
         staffed_fte=staffed_fte,
@@ -750,7 +780,7 @@ def evaluate(s: Scenario, b: Baseline, x: Mapping[str, Any]) -> dict[str, np.nda
     rep_h = b.repeat_handle_h if b.timed else np.nan
     gap_h = ((b.aht_transferred_s or 0.0) - (b.aht_not_transferred_s or 0.0)) / 3600 if b.timed else np.nan
     # no inbound contact handled by an agent: no AHT to time a contained entry's agent contact by
-    agent_h = b.agent_aht_s / 3600 if b.timed and b.agent_aht_s is not None else np.nan
+    agent_h = b.agent_aht_s / 3600 if b.agent_aht_measured else np.nan
     inbound_h = b.inbound_handle_h if b.timed else np.nan
     o: dict[str, np.ndarray] = {}
 
@@ -787,7 +817,9 @@ def evaluate(s: Scenario, b: Baseline, x: Mapping[str, Any]) -> dict[str, np.nda
         dc = np.asarray(x["containment_to"], dtype=float) - (b.containment_rate or 0.0)
         o["agent_contacts_avoided"] = dc * b.containment_entries
         agent = b.agent_price if b.agent_price is not None else np.nan
-        net_price = agent - (b.self_service_price or 0.0)  # self-service unpriced: flagged "check"
+        # self-service unpriced: flagged "check"; an entry whose agent contact has no price saves
+        # an unknown amount, kept out (both sides) rather than priced at the priced channels' mean
+        net_price = (agent - (b.self_service_price or 0.0)) * b.agent_priced_share
         o["saving_containment"] = _at(o["agent_contacts_avoided"], net_price * k)
         o["hours_containment"] = _at(o["agent_contacts_avoided"], agent_h) / occ
     else:
@@ -899,7 +931,7 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
             b.repeat_price if b.repeat_price is not None else float("nan"), cur,
             _PRICE_SOURCE[b.sources.get("repeat_price_basis", GIVEN) if b.repeat_price is not None else NOT_PRICED])
         if b.repeat_priced_share < 1:
-            add("Share of those repeats in priced channels", "the others have no price: kept out of the saving",
+            add(PRICED_SHARE_LINES["repeats"], "the others have no price: kept out of the saving",
                 b.repeat_priced_share, "share", "measured")
         add("Saving from avoided repeats", f"{_n(o['repeats_avoided_fcr'], 1)} x {_rep_price_text(b)}",
             o["saving_fcr"], cur, "computed")
@@ -949,9 +981,15 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
                 f"agent contact {b.agent_price:.2f} - self-service {ss:.2f}" if ss is not None
                 else f"agent contact {b.agent_price:.2f} (self-service not priced: not subtracted)",
                 b.agent_price - (ss or 0), cur, _PRICE_SOURCE[b.sources.get("containment_price_basis", GIVEN)])
-        add("Saving from containment", "agent contacts avoided x saving per entry", o["saving_containment"], cur, "computed")
-        aht = (f"{b.agent_aht_s:.0f} s AHT" if b.timed and b.agent_aht_s is not None
-               else "AHT (not measured: no inbound contact handled by an agent)" if b.timed else "AHT (not measured)")
+        priced = ""
+        if b.agent_price is not None and b.agent_priced_share < 1:
+            add(PRICED_SHARE_LINES["agent contacts"],
+                "of the inbound contacts agents handled; the others have no price: kept out of the saving",
+                b.agent_priced_share, "share", "measured")
+            priced = f" x {b.agent_priced_share:.1%} priced"
+        add("Saving from containment", f"agent contacts avoided x saving per entry{priced}", o["saving_containment"],
+            cur, "computed")
+        aht = f"{b.agent_aht_s:.0f} s AHT" if b.agent_aht_measured else f"AHT (not measured: {b.agent_aht_not_measured})"
         add("Agent hours from containment", f"x {aht} / 3600 / occupancy", o["hours_containment"], "hours", "computed")
     if "volume_change" in x:
         add("Inbound contacts", "all inbound contacts in the period", b.inbound, "contacts", "measured")

@@ -477,6 +477,14 @@ def test_containment_hours_without_an_agent_handled_inbound_contact_are_not_meas
     assert np.isnan(lines.loc["Agent hours from containment", "value"])
     formula = lines.loc["Agent hours from containment", "formula"]
     assert "not measured: no inbound contact handled by an agent" in formula
+    # one question, one answer: evaluate and the line read the same property; without handle
+    # times the line names that reason too (it read a bare "AHT (not measured)")
+    assert not b.agent_aht_measured and _baseline().agent_aht_measured
+    why = "the export has no talk (handling) times (contacts.talk_s)"
+    untimed = _baseline(handle_times_not_measured=why)
+    assert not untimed.agent_aht_measured and untimed.agent_aht_not_measured == why
+    untimed_lines = S.scenario_lines(Scenario(name="c", containment_to=0.3), untimed).set_index("item")
+    assert f"AHT (not measured: {why})" in untimed_lines.loc["Agent hours from containment", "formula"]
 
 
 def test_a_lever_the_data_cannot_measure_is_not_worked_through_never_zero():
@@ -515,6 +523,32 @@ def test_containment_the_export_cannot_give_is_not_worked_through():
     r = S.run_scenarios(b, [more], seed=1, draws=50)
     assert r.summary.set_index("scenario").loc["Containment +5 points", list(S.OUTPUTS)].isna().all()
     assert S.unmeasured(more, _baseline()) is None
+
+
+def test_agent_contacts_in_unpriced_channels_are_kept_out_of_the_containment_saving():
+    # Seen: a quarter of the inbound contacts agents handled were in channels without a price, and
+    # a contained entry was priced at the priced channels' mean: 132,594 a year where the priced
+    # agent contacts alone give 99,518. Here g is a chat (no price): 5 of the 6 handled inbound
+    # contacts (a, c, d, e, f) are priced voice, at 5.00
+    rows = _chain_contacts().execute()
+    rows.loc[rows.contact_id == "g", "channel"] = "chat"
+    t = canonical_memtable("contacts", rows.to_dict("records"))
+    cost = Cost(cost_per_contact={"voice": 5.0}, occupancy=0.8)
+    b = S.measure_baseline(t, cost, C.channel_prices(t, cost), C.data_period(t), end_of_data=ts("2026-03-31 00:00"))
+    assert b.agent_price == 5.0 and b.agent_priced_share == pytest.approx(5 / 6)
+    assert "kept out of the saving" in b.sources["agent_price"]
+    # (30% - 25%) x 2,000 entries = 100 agent contacts avoided, x (6.00 - 0.50) x 75% priced = 412.50,
+    # not 550 (the unpriced quarter at the priced mean)
+    more = Scenario(name="c", containment_to=0.3)
+    lines = S.scenario_lines(more, _baseline(agent_priced_share=0.75)).set_index("item")
+    assert lines.loc["Saving from containment", "value"] == pytest.approx(100 * 5.5 * 0.75)
+    assert lines.loc["Share of those agent contacts in priced channels", "value"] == pytest.approx(0.75)
+    assert "kept out of the saving" in lines.loc["Share of those agent contacts in priced channels", "formula"]
+    assert "x 75.0% priced" in lines.loc["Saving from containment", "formula"]
+    # every agent contact priced: no share line, the whole saving
+    whole = S.scenario_lines(more, _baseline()).set_index("item")
+    assert "Share of those agent contacts in priced channels" not in whole.index
+    assert whole.loc["Saving from containment", "value"] == pytest.approx(550)
 
 
 def test_containment_without_an_agent_price_is_not_priced_per_entry():
