@@ -449,6 +449,7 @@ def scenarios_reading(results: Any) -> display.Html:
         text += (f", {fte_text} and gives" if fte_text else ", and it gives")
         text += (f" {word} of {money(results, abs(saving), 0)} a year ({span} over "
                  f"{int(net['draws']):,} draws, seed {int(net['seed'])}; {_yearly_figures(results).lower()}).")
+        text += _unpriced_share(results, s["scenario"])
     flags = results.frame("scenario_flags")
     if flags is not None:
         mine = flags[(flags["scenario"] == s["scenario"]) & (flags["severity"] == "inconsistent")]
@@ -459,6 +460,20 @@ def scenarios_reading(results: Any) -> display.Html:
             text += (f" {plural(len(others), 'other scenario')} carr{'ies' if len(others) == 1 else 'y'} an "
                      "inconsistency flag (below).")
     return _p(text)
+
+
+def _unpriced_share(results: Any, scenario: str) -> str:
+    """The share of a scenario's contacts its saving leaves out for want of a price, said beside
+    the saving (from its lines :data:`cxkit.scenarios.PRICED_SHARE_LINES`), or ""."""
+    from cxkit.scenarios import PRICED_SHARE_LINES
+
+    lines = results.frame("scenario_lines")
+    if lines is None:
+        return ""
+    shares = lines[lines["scenario"] == scenario].set_index("item")["value"]
+    return "".join(f" {pct(1 - float(shares[item]))} of the {what} it avoids are in channels without a price: kept "
+                   "out of its saving, not priced at the priced channels' mean."
+                   for what, item in PRICED_SHARE_LINES.items() if item in shares.index)
 
 
 class _Blocks:
@@ -598,7 +613,30 @@ def staffing_not_assessed(results: Any) -> str | None:
         return (f"the engagement staffs {named} with Erlang C (capacity.channels) and no contact was offered to a "
                 f"queue in {'that channel' if len(staffed) == 1 else 'those channels'}{have}: list the channels to "
                 "staff under capacity.channels")
+    if ops is not None and (unanswered := _none_answered(ops, [c for c in staffed if c in offered])):
+        return unanswered
     return _QUEUES_NOT_PAIRED
+
+
+def _none_answered(ops: pd.DataFrame, channels: list[str]) -> str | None:
+    """Why nothing was staffed when no contact offered to a queue in the staffed ``channels`` was
+    answered (the queues' AHT, which Erlang C needs, has no answered contact to come from), or
+    None when one was or the count is not measured. An export whose every inbound call was
+    abandoned read "check that sources.intervals.columns.queue gives the contacts' queue names"
+    over queue names that matched."""
+    rows = ops[ops["channel"].isin(channels)]
+    if "answered" not in rows.columns or rows.empty or rows["answered"].isna().any() or rows["answered"].sum() > 0:
+        return None
+    named = _listing([_words(c) for c in rows["channel"]])
+    offered = int(rows["offered"].sum())
+    text = (f"no contact offered to a queue in {named} was answered (0 of {offered:,} offered), so no queue they entered "
+            "has an answered contact to measure the AHT Erlang C's requirement needs")
+    handled = int(rows["handled"].fillna(0).sum()) if "handled" in rows.columns else 0
+    if handled:
+        # handled without being answered in a queue: outbound, or never queued
+        text += (f"; the {plural(handled, f'handled {named} contact')} {'was' if handled == 1 else 'were'} not "
+                 "offered to a queue")
+    return text
 
 
 #: why nothing was staffed when the WFM export names no queue of the contacts'
@@ -822,12 +860,16 @@ def headline(results: Any) -> tuple[dict[str, Any] | None, str | None]:
     basis = _basis_words(results, row["price_basis"])
     # a year of data is the year's figure: nothing to scale
     per_year = f"{money(results, row['repeat_cost_annualised'], 0)} a year ({yearly(days)}); " if a_year(days) else ""
+    unpriced = int(_num(row["not_priced_repeats"]) or 0)  # null when the repeat cost is not measured
     card = {
         "label": f"Repeat contacts cost ({in_days(days)})",
         "figure": figure,
         "value": money(results, row["repeat_cost"]),
         "format": "text",
         "detail": per_year + _basis_words(results, row["price_basis"], short=True)
+        # the repeats left out are said on the figure they lower, not only in the sentence below
+        + (f"; {unpriced:,} of {int(row['repeats']):,} repeats in channels without a price "
+           f"({row['not_priced_channels']}) kept out, not priced at 0" if unpriced else "")
         + (f"; a floor ({why})" if (why := repeat_share_edge_words(results)) else ""),
     }
     if results.judge.not_measured(figure):
@@ -845,7 +887,6 @@ def headline(results: Any) -> tuple[dict[str, Any] | None, str | None]:
     )
     if floor := repeat_share_floor(results):
         finding += f" The count of repeats, and so their cost, is {escape_markdown(floor)}."
-    unpriced = int(row["not_priced_repeats"])
     if unpriced:
         finding += (f" {plural(unpriced, 'repeat contact')} in channels without a price "
                     f"({escape_markdown(row['not_priced_channels'])}) {'is' if unpriced == 1 else 'are'} left out, "

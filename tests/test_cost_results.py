@@ -229,6 +229,28 @@ def test_summary_card_and_finding(results):
     assert "29 days" in finding and "extrapolation" in finding and "1 repeat contact" in finding
 
 
+def test_the_summary_cost_card_says_which_repeats_it_leaves_unpriced(results):
+    # the card read "$12.00 ... prices given by the engagement" and only the sentence under it
+    # said that c2 (chat, no price) was left out: the caveat belongs on the figure it lowers
+    from cxkit import cost_narrative
+
+    card, _ = cost_narrative.headline(results)
+    assert "1 of 3 repeats in channels without a price (chat) kept out, not priced at 0" in card["detail"]
+
+
+def test_a_scenario_saving_says_which_share_of_its_contacts_has_no_price(results):
+    # the repeats an FCR gain avoids, weighted by the chains they are in: c2 (chat, no price) 1,
+    # c3 2 (after c1 and c2), c5 1 (after c4): 1 of 4 unpriced, kept out of the saving. Only a
+    # line of the arithmetic said so, not the sentence quoting the saving
+    from cxkit import cost_narrative
+
+    lines = results.frame("scenario_lines").set_index(["scenario", "item"])
+    case = "FCR 62% to 73% with AHT +40 s (practice case)"
+    assert lines.loc[(case, "Share of those repeats in priced channels"), "value"] == pytest.approx(0.75)
+    text = str(cost_narrative.scenarios_reading(results))
+    assert "25.0% of the repeats it avoids are in channels without a price: kept out of its saving" in text, text
+
+
 def test_derived_prices_carry_the_aht_caveat(tmp_path):
     # no price for voice, an hourly cost instead: voice is derived from its AHT; the export
     # has no hold or after-contact work, and the card says so beside the derived price

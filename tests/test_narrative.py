@@ -400,6 +400,34 @@ def test_a_centre_without_the_channels_erlang_c_staffs_is_told_so_not_to_check_i
     assert "no WFM interval could be paired with contacts of the same queue" in capacity and "capacity.channels" not in gap
 
 
+def test_staffing_when_no_offered_call_was_answered_says_so_not_to_check_the_queue_names():
+    # every call offered to the voice queues abandoned, the handled calls outbound (in queues the
+    # WFM export does not plan): no voice queue of the WFM export has an AHT for Erlang C, and the
+    # reading said "no WFM interval could be paired ...: check ... the contacts' queue names" over
+    # queue names that matched
+    from cxkit import cost_narrative
+
+    cov = {"contacts": {"rows": 10, "columns": {c: {"mapped": True, "non_null": 10} for c in (
+        "talk_s", "answered_at", "wait_s", "queued", "queue")}},
+           "intervals": {"rows": 20, "columns": {c: {"mapped": True, "non_null": 20} for c in (
+               "offered", "staffed_agents", "forecast")}}}
+
+    def why(answered: list[int]) -> str | None:
+        ops = pd.DataFrame({"channel": ["chat", "voice", "all"], "offered": [40, 120, 160], "answered": answered,
+                            "handled": [30, 25, 55]})
+        r = FakeResults({"operations": ops, "staffing_summary": pd.DataFrame({"queue": [], "intervals": []})},
+                        params={"channels": ["voice"], "service_level_target": 0.8}, coverage=cov)
+        return cost_narrative.staffing_not_assessed(r)
+
+    said = why([30, 0, 30])
+    assert said == ("no contact offered to a queue in voice was answered (0 of 120 offered), so no queue they entered "
+                    "has an answered contact to measure the AHT Erlang C's requirement needs; the 25 handled voice "
+                    "contacts were not offered to a queue"), said
+    assert "queue names" not in said
+    # a voice call answered: the AHT was there, so the queue names are what to check
+    assert "check that sources.intervals.columns.queue" in why([30, 1, 31])
+
+
 def test_staffing_without_talk_times_is_not_measured_not_unpaired():
     # an export without talk times: the staffing table is empty (no AHT for Erlang C), which read
     # as "no WFM interval could be paired with contacts of the same queue"; both tables and their
