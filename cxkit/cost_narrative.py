@@ -629,8 +629,8 @@ def _none_answered(ops: pd.DataFrame, channels: list[str]) -> str | None:
         return None
     named = _listing([_words(c) for c in rows["channel"]])
     offered = int(rows["offered"].sum())
-    text = (f"no contact offered to a queue in {named} was answered (0 of {offered:,} offered), so no queue they entered "
-            "has an answered contact to measure the AHT Erlang C's requirement needs")
+    text = (f"no contact offered to a queue in {named} was answered (0 of {offered:,} offered), so no queue they "
+            "entered has an answered contact to measure the AHT Erlang C's requirement needs")
     handled = int(rows["handled"].fillna(0).sum()) if "handled" in rows.columns else 0
     if handled:
         # handled without being answered in a queue: outbound, or never queued

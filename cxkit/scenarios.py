@@ -989,7 +989,8 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
             priced = f" x {b.agent_priced_share:.1%} priced"
         add("Saving from containment", f"agent contacts avoided x saving per entry{priced}", o["saving_containment"],
             cur, "computed")
-        aht = f"{b.agent_aht_s:.0f} s AHT" if b.agent_aht_measured else f"AHT (not measured: {b.agent_aht_not_measured})"
+        aht = (f"{b.agent_aht_s:.0f} s AHT" if b.agent_aht_measured
+               else f"AHT (not measured: {b.agent_aht_not_measured})")
         add("Agent hours from containment", f"x {aht} / 3600 / occupancy", o["hours_containment"], "hours", "computed")
     if "volume_change" in x:
         add("Inbound contacts", "all inbound contacts in the period", b.inbound, "contacts", "measured")
