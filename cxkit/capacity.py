@@ -47,6 +47,8 @@ __all__ = [
     "staffing_summary",
     "service_level_by_gap",
     "wfm_coverage",
+    "queues_entered",
+    "wfm_queues",
     "interval_spacing",
     "GAP_BANDS",
 ]
@@ -348,6 +350,30 @@ def _entry_bucket(contacts: ir.Table, step: int, offset: int) -> ir.IntegerValue
     return (((entry - offset) / step).floor() * step + offset).cast("int64")
 
 
+def _offered_to(contacts: ir.Table, intervals: ir.Table) -> ir.Table:
+    """The offered contacts (inbound, entered a queue: :func:`cxkit.operations.offered_flag`) of
+    the queues the WFM export ``intervals`` names: the contacts its volumes are set against."""
+    return contacts.filter(offered_flag(contacts) & contacts.queue.isin(intervals.queue))
+
+
+def queues_entered(intervals: ir.Table, contacts: ir.Table) -> ir.Table:
+    """The WFM export's rows of the queues offered contacts entered (:func:`_offered_to`), the
+    queues its volumes and alignment are compared in (:func:`_alignment`): a WFM export that also
+    plans queues the contacts export never names (another channel's) is not the contacts'
+    forecast there. The forecast figures read these rows when the contacts have queues."""
+    return intervals.filter(intervals.queue.isin(_offered_to(contacts, intervals).queue))
+
+
+def wfm_queues(intervals: ir.Table, contacts: ir.Table) -> dict[str, int]:
+    """How many queues the WFM export names (``named``) and how many of them offered contacts
+    entered (``entered``, :func:`queues_entered`): with none entered, the export forecasts no
+    queue of the contacts'."""
+    iv = intervals.filter(intervals.queue.notnull())
+    entered = iv.queue.isin(_offered_to(contacts, iv).queue)
+    row = iv.aggregate(named=iv.queue.nunique(), entered=iv.queue.nunique(where=entered)).execute().iloc[0]
+    return {"named": int(row["named"] or 0), "entered": int(row["entered"] or 0)}
+
+
 def wfm_coverage(intervals: ir.Table, contacts: ir.Table, *, max_shift_hours: float = 14) -> dict[str, Any]:
     """How much of the contacts' demand the WFM export covers: the offered contacts (inbound,
     entered a queue) of the queues the export names, and those that entered a queue in an
@@ -367,7 +393,7 @@ def wfm_coverage(intervals: ir.Table, contacts: ir.Table, *, max_shift_hours: fl
     if grid is None:
         return none
     iv, other, step, offset = grid
-    c = contacts.filter(offered_flag(contacts) & contacts.queue.isin(named.queue))
+    c = _offered_to(contacts, named)
     c = c.mutate(_bucket=_entry_bucket(c, step, offset))
     demand = c.group_by(["queue", "_bucket"]).aggregate(contacts_offered=c.count()).execute()
     demand = demand.rename(columns={"queue": "_q", "_bucket": "_b"})
@@ -414,7 +440,8 @@ def _alignment(demand: pd.DataFrame, offered: pd.DataFrame, step: int, max_hours
     count never varies. ``wfm_offered`` and ``contacts_offered``: the two volumes over the
     intervals the export has, lined up at the best move, or as exported when none can be fitted
     (the contacts of intervals it lacks are the coverage check's); only the export's queues that
-    contacts entered are compared."""
+    contacts entered are compared (:func:`queues_entered`: ``demand`` holds :func:`_offered_to`'s
+    contacts)."""
     out: dict[str, Any] = {"as_exported": None, "best": None, "best_shift_s": 0, "step_s": step,
                            "wfm_offered": None, "contacts_offered": None}
     if demand.empty or offered.empty or step <= 0:

@@ -120,6 +120,10 @@ class Figure:
     #: the figures a reader knows by one name ("repeat cost"): a verdict that spares every one of
     #: them says "the repeat cost figures" instead of listing six labels
     family: str | None = None
+    #: reads the WFM export's queues that contacts entered when the contacts have queues
+    #: (:func:`cxkit.capacity.queues_entered`): with none of them entered there is nothing to read,
+    #: and the export's other queues (another channel's) are not the contacts'
+    entered_queues: bool = False
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -256,7 +260,10 @@ FIGURES: dict[str, Figure] = {
     # capacity and cost: every cost figure carries the cost model's verdict; a figure priced
     # with prices derived from AHT also carries AHT's caveats (its rows or cards name
     # "derived_prices" / "repeat_cost_derived" when a derived price went into them)
-    "forecast_accuracy": Figure("Forecast accuracy", ("intervals.offered", "intervals.forecast"), ()),
+    # the forecast of the queues contacts entered: a chat-only contacts export beside the centre's
+    # whole WFM export stated "Forecasts off on Mon" from the voice queues no contact named
+    "forecast_accuracy": Figure("Forecast accuracy", ("intervals.offered", "intervals.forecast"), (),
+                                entered_queues=True),
     "staffing": Figure(
         # Erlang C takes each queue's AHT and channel from its contacts: without their queues
         # no interval pairs with any ("no WFM interval could be paired" sent the reader to the
@@ -389,6 +396,8 @@ class Judge:
                 words = ", ".join(f"{column_words(c)} ({c})" for c in unmapped)
                 return f"the export has no {words}"
             return self._blank(missing)
+        if f.entered_queues and (none := self._no_queue_entered()):
+            return none
         for column in f.several:
             one = self._one_code(column)
             if one is not None:
@@ -408,6 +417,18 @@ class Judge:
                 return (f"no {table[:-1] if table.endswith('s') else table} in the export has {_a(value)} {name} "
                         f"({source_key(table)}.columns.{name} gives none): the export may not record it")
         return None
+
+    def _no_queue_entered(self) -> str | None:
+        """Why a figure of the WFM queues contacts entered has none to read: the contacts have
+        queues, and none of the WFM export's is one an offered contact entered (the run's
+        ``coverage["intervals"]["queues"]``, :func:`cxkit.capacity.wfm_queues`); else None."""
+        queues = (self.coverage.get("intervals") or {}).get("queues") or {}
+        if not self.measured_column("contacts.queue") or not queues.get("named") or queues.get("entered"):
+            return None
+        named = int(queues["named"])
+        return (f"no offered contact entered {'the' if named == 1 else 'any of the'} WFM export's "
+                f"{'queue' if named == 1 else f'{named:,} queues'} (intervals.queue against contacts.queue): "
+                "check that sources.intervals.columns.queue gives the contacts' queue names")
 
     def _blank(self, columns: list[str]) -> str:
         """Why mapped ``columns`` give nothing: no row of their table is read (a survey, an

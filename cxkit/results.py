@@ -273,6 +273,19 @@ class Inputs:
             raise CxkitError(f"sources.intervals: {exc}. Fix: export one interval length (e.g. 30 minutes) for "
                              "every queue, or map interval_minutes.") from None
 
+    @cached_property
+    def forecast_intervals(self):
+        """The WFM rows the forecast figures read: of the queues contacts entered when the contacts
+        have queues (:func:`cxkit.capacity.queues_entered`), as the volume and alignment checks
+        compare them; every row when they have none (nothing to pair a queue with)."""
+        from cxkit import capacity
+
+        iv = self.table("intervals")
+        judge = self.judge
+        if judge is None or not judge.measured_column("contacts.queue"):
+            return iv
+        return capacity.queues_entered(iv, self.contacts)
+
     def result(self, name: str) -> pd.DataFrame | None:
         """Another result of this run, as a frame: the one computed earlier, or computed now
         (once) when this run has not computed it yet; None when its sources are absent."""
@@ -827,7 +840,7 @@ def _forecast_accuracy(i: Inputs):
 
     from cxkit import capacity
 
-    iv = i.table("intervals")
+    iv = i.forecast_intervals
     per_queue = capacity.forecast_accuracy(iv, by="queue").mutate(_all_last=ibis.literal(0))
     overall = capacity.forecast_accuracy(iv, by=None).mutate(queue=ibis.literal("all"), _all_last=ibis.literal(1))
     return per_queue.union(overall.select(*per_queue.columns))
@@ -838,7 +851,7 @@ def _forecast_accuracy(i: Inputs):
 def _forecast_dayparts(i: Inputs):
     from cxkit import capacity
 
-    cells = capacity.forecast_error_by_daypart(i.table("intervals"), i.engagement.timezone)
+    cells = capacity.forecast_error_by_daypart(i.forecast_intervals, i.engagement.timezone)
     worst = capacity.worst_dayparts(cells, i.engagement.capacity.worst_dayparts)
     rank = {(w, t): n for n, (w, t) in enumerate(zip(worst["weekday"], worst["time"], strict=True), start=1)}
     return cells.assign(worst_rank=[rank.get(k) for k in zip(cells["weekday"], cells["time"], strict=True)])
@@ -1137,6 +1150,11 @@ def compute_results(
     inputs = Inputs(session)
     started = time.perf_counter()
     coverage = session.coverage(_covered_tables(wanted) if names is not None and not extra else None)
+    if "intervals" in coverage and "contacts" in coverage:
+        from cxkit import capacity
+
+        # which WFM queues contacts entered: a figure of those queues with none is not measured
+        coverage["intervals"]["queues"] = capacity.wfm_queues(session.table("intervals"), inputs.contacts)
     inputs.coverage = coverage
     entries: dict[str, dict[str, Any]] = {}
     for index, name in enumerate(wanted):

@@ -325,3 +325,61 @@ def test_an_interval_length_of_zero_or_less_is_not_a_grid(minutes):
         "contacts_offered": 0, "contacts_in_missing_intervals": 0, "missing_intervals": 0,
         "alignment": {"as_exported": None, "best": None, "best_shift_s": 0, "step_s": 0, "wfm_offered": None,
                       "contacts_offered": None}}
+
+
+def _forecast_run(tmp_path, contact_queue: str):
+    """A tiny engagement: three calls offered to ``contact_queue`` on Monday 2 March 09:00-09:29
+    (UTC), beside a WFM export of two queues, V (offered 3, forecast 3) and C, a queue of another
+    channel the contacts never name (offered 10, forecast 30); its forecast results, computed."""
+    import yaml
+
+    import cxkit
+    from cxkit.results import ResultSet, compute_results
+
+    contacts = ["id,start,end,queue"] + [f"c{i},2026-03-02 09:0{i}:00,2026-03-02 09:1{i}:00,{contact_queue}"
+                                          for i in range(3)]
+    (tmp_path / "contacts.csv").write_text("\n".join(contacts) + "\n")
+    (tmp_path / "wfm.csv").write_text("queue,start,offered,forecast\nV,2026-03-02 09:00:00,3,3\n"
+                                      "C,2026-03-02 09:00:00,10,30\n")
+    fmt = "%Y-%m-%d %H:%M:%S"
+    spec = {
+        "name": "t", "client": "T", "period": {"start": "2026-03-01", "end": "2026-03-31"}, "timezone": "UTC",
+        "sources": {
+            "contacts": {"path": "contacts.csv", "columns": {
+                "contact_id": "id", "channel": {"constant": "voice"}, "direction": {"constant": "inbound"},
+                "outcome": {"constant": "handled"}, "queued": {"constant": True}, "queue": "queue",
+                "arrived_at": {"column": "start", "format": fmt}, "ended_at": {"column": "end", "format": fmt}}},
+            "intervals": {"path": "wfm.csv", "columns": {
+                "queue": "queue", "interval_start": {"column": "start", "format": fmt}, "interval_minutes": {"constant": 30},
+                "offered": "offered", "forecast": "forecast"}},
+        },
+    }
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
+    session = cxkit.open_engagement(tmp_path / "engagement.yaml")
+    compute_results(session, tmp_path / "run", names=["forecast_accuracy", "forecast_dayparts"])
+    return ResultSet.load(tmp_path / "run")
+
+
+def test_forecast_accuracy_reads_the_wfm_queues_contacts_entered(tmp_path):
+    # a chat-only contacts export beside the centre's whole WFM export stated "Forecasts off on Mon"
+    # from voice queues no contact named. Here the calls entered V only: C's 10 offered and 30
+    # forecast (+200%) are not theirs. V alone: 3 forecast for 3 offered, bias 0
+    r = _forecast_run(tmp_path, "V")
+    acc = r.frame("forecast_accuracy").set_index("queue")
+    assert acc.index.tolist() == ["V", "all"]
+    assert (float(acc.loc["all", "offered"]), float(acc.loc["all", "bias"])) == (3.0, 0.0)
+    assert r.frame("forecast_dayparts")[["offered", "forecast"]].sum().tolist() == [3.0, 3.0]
+    assert r.coverage["intervals"]["queues"] == {"named": 2, "entered": 1}
+    assert r.judge.measured("forecast_accuracy")
+
+
+def test_forecast_accuracy_of_no_queue_the_contacts_entered_is_not_measured(tmp_path):
+    # the calls entered X, a queue the WFM export does not plan: no forecast is of the contacts'
+    # queues, and the figures say why instead of reading the export's other queues
+    r = _forecast_run(tmp_path, "X")
+    why = r.judge.not_measured("forecast_accuracy")
+    assert why == ("not measured: no offered contact entered any of the WFM export's 2 queues (intervals.queue "
+                   "against contacts.queue): check that sources.intervals.columns.queue gives the contacts' queue "
+                   "names")
+    assert r.frame("forecast_accuracy")["queue"].tolist() == ["all"]
+    assert r.frame("forecast_dayparts").empty

@@ -410,6 +410,26 @@ def test_forecast_and_staffing_rules(tmp_path):
     assert [f.concerns for f in staffed] == ["V1"] and staffed[0].size.hours == 55.0
 
 
+def test_forecast_rules_on_wfm_queues_no_contact_entered_are_not_evaluated(tmp_path):
+    # a chat-only contacts export beside a voice WFM export: "Forecasts off on Mon ... 24.4% of
+    # 15,628" ranked first from queues no contact named. With none of the WFM export's 10 queues
+    # entered by a contact (while the contacts have queues), both rules say so and state nothing
+    parts = pd.DataFrame([{"weekday": d, "time": "09:00", "offered": 20_000, "forecast": f}
+                          for d, f in (("Mon", 17_000.0), ("Tue", 20_200.0), ("Wed", 20_200.0))])
+    acc = pd.DataFrame([{"queue": "V1", "offered": 2000, "forecast": 2500.0, "bias": 0.25}])
+    r = _resultset(tmp_path, {"forecast_dayparts": parts, "forecast_accuracy": acc})
+    assert [f.concerns for f in _evaluate(r, "forecast_weekday_bias")[0]] == ["Mon"]
+    manifest = json.loads((tmp_path / RESULTS_DIR / MANIFEST).read_text())
+    manifest["coverage"]["intervals"]["queues"] = {"named": 10, "entered": 0}
+    (tmp_path / RESULTS_DIR / MANIFEST).write_text(json.dumps(manifest))
+    r = ResultSet.load(tmp_path)
+    for rule in ("forecast_weekday_bias", "forecast_bias"):
+        found, status = _evaluate(r, rule)
+        assert found == [] and status.status == "not evaluated"
+        assert status.reason.startswith("Forecast accuracy is not measured: no offered contact entered any of the "
+                                        "WFM export's 10 queues")
+
+
 def test_a_queue_forecast_is_sized_against_every_forecast_queue(tmp_path):
     # V1 (2,000 offered, +25%) is the finding; V3's 20 contacts are too few to judge (min_n 30) but
     # are contacts offered all the same: the share is 2,000 of 4,020, not of the 4,000 judged
