@@ -350,8 +350,8 @@ def _forecast_run(tmp_path, contact_queue: str):
                 "outcome": {"constant": "handled"}, "queued": {"constant": True}, "queue": "queue",
                 "arrived_at": {"column": "start", "format": fmt}, "ended_at": {"column": "end", "format": fmt}}},
             "intervals": {"path": "wfm.csv", "columns": {
-                "queue": "queue", "interval_start": {"column": "start", "format": fmt}, "interval_minutes": {"constant": 30},
-                "offered": "offered", "forecast": "forecast"}},
+                "queue": "queue", "interval_start": {"column": "start", "format": fmt},
+                "interval_minutes": {"constant": 30}, "offered": "offered", "forecast": "forecast"}},
         },
     }
     (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
