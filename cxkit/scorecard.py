@@ -163,12 +163,24 @@ def _missing(v: Any) -> bool:
         return False
 
 
-def benchmark_status(value: float | None, benchmark: Benchmark) -> tuple[str, str]:
+#: the status of a value outside the range whose 95% interval reaches into it: the sample
+#: cannot tell it from a value in the range (read "69.6% ... not distinguishable from the range")
+NOT_DISTINGUISHABLE = "not distinguishable from"
+#: every status that places a value against its range
+PLACED = ("below", "within", "above", NOT_DISTINGUISHABLE)
+
+
+def benchmark_status(value: float | None, benchmark: Benchmark, ci_low: float | None = None,
+                     ci_high: float | None = None) -> tuple[str, str]:
     """Where ``value`` lies against the benchmark: (status, assessment).
 
     ``status`` is ``below`` / ``within`` / ``above`` (bounds inclusive), ``no benchmark`` or
     ``not measured``; ``assessment`` says whether that is ``better``, ``in range`` or
-    ``worse`` given the direction of the metric (empty without a comparison).
+    ``worse`` given the direction of the metric (empty without a comparison). A value with a
+    95% interval (``ci_low``, ``ci_high``) is below or above the range only when its whole
+    interval is; outside the range with an interval reaching into it, it is
+    :data:`NOT_DISTINGUISHABLE` from it (no reading). A value without an interval is placed by
+    itself.
 
     Examples
     --------
@@ -178,6 +190,10 @@ def benchmark_status(value: float | None, benchmark: Benchmark) -> tuple[str, st
     ('above', 'worse')
     >>> benchmark_status(0.25, DEFAULT_BENCHMARKS["repeat_share"])
     ('within', 'in range')
+    >>> benchmark_status(0.696, DEFAULT_BENCHMARKS["fcr"], 0.611, 0.770)  # 125 contacts judged
+    ('not distinguishable from', '')
+    >>> benchmark_status(0.62, DEFAULT_BENCHMARKS["fcr"], 0.60, 0.64)
+    ('below', 'worse')
     """
     if _missing(value):
         return ("not measured", "")
@@ -185,10 +201,16 @@ def benchmark_status(value: float | None, benchmark: Benchmark) -> tuple[str, st
         return ("no benchmark", "")
     if benchmark.low is not None and value < benchmark.low:
         status = "below"
+        edge = ci_high
+        beyond = edge is None or _missing(edge) or edge < benchmark.low
     elif benchmark.high is not None and value > benchmark.high:
         status = "above"
+        edge = ci_low
+        beyond = edge is None or _missing(edge) or edge > benchmark.high
     else:
         return ("within", "in range")
+    if not beyond:
+        return (NOT_DISTINGUISHABLE, "")
     better = (status == "above") == benchmark.higher_is_better
     return (status, "better" if better else "worse")
 
@@ -306,15 +328,16 @@ def balanced_scorecard(
             if b.pillar != pillar:
                 continue
             v = _as_value(metric, values.get(metric))
-            status, assessment = benchmark_status(v["value"], b)
-            if min_n is not None and v["n"] is not None and v["n"] < min_n and status in ("below", "within", "above"):
+            status, assessment = benchmark_status(v["value"], b, v["ci_low"], v["ci_high"])
+            if min_n is not None and v["n"] is not None and v["n"] < min_n and status in PLACED:
                 status, assessment = TOO_FEW, ""
             elif status == "not measured" and v["n"] == 0:
                 # measured, over nothing: an FCR whose every contact is too recent to judge has
                 # no value, but the export does record what it needs
                 status, assessment = TOO_FEW, ""
             floor = metric in floors and v["value"] is not None
-            if floor and status in ("below", "within"):
+            if floor and status in ("below", "within", NOT_DISTINGUISHABLE) and not (
+                    b.high is not None and v["value"] > b.high):
                 # the value may be higher: inside the range or above it for all the data says
                 status, assessment = FLOOR_BELOW_TOP, ""
             rng = (

@@ -25,7 +25,7 @@ from cxkit.narrative import (
     repeat_share_floor,
     why_none_judged,
 )
-from cxkit.scorecard import DEFAULT_BENCHMARKS, TOO_FEW, benchmark_status
+from cxkit.scorecard import DEFAULT_BENCHMARKS, PLACED, TOO_FEW, benchmark_status
 from cxkit.wording import a_year
 from cxkit.wording import days as in_days
 
@@ -148,13 +148,13 @@ def _against_benchmark(results: Any, fcr: dict[str, Any]) -> str | None:
     (the engagement's range when it sets one; nothing placed under the minimum sample)."""
     row = results.row("scorecard", metric="fcr")
     if row is None:  # a run without the scorecard: the default range, as the scorecard would place it
-        status, _ = benchmark_status(fcr["rate"], DEFAULT_BENCHMARKS["fcr"])
+        status, _ = benchmark_status(fcr["rate"], DEFAULT_BENCHMARKS["fcr"], fcr.get("ci_low"), fcr.get("ci_high"))
         low, high, source = DEFAULT_BENCHMARKS["fcr"].low, DEFAULT_BENCHMARKS["fcr"].high, None
     else:
         status, low, high, source = row["status"], row.get("bench_low"), row.get("bench_high"), row.get("source")
     if status == TOO_FEW:
         return f"too few contacts judged to place against a benchmark range (fewer than {int(results.param('min_n'))})"
-    if status not in ("below", "within", "above"):
+    if status not in PLACED:
         return None
     default = DEFAULT_BENCHMARKS["fcr"]
     if source is None or (low == default.low and high == default.high and source == default.source):

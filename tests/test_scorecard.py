@@ -38,6 +38,34 @@ def test_benchmark_status(metric, value, expected):
     assert S.benchmark_status(value, S.DEFAULT_BENCHMARKS[metric]) == expected
 
 
+@pytest.mark.parametrize(
+    ("metric", "value", "ci", "expected"),
+    [
+        # a small centre's FCR: 69.6% of 125 judged (95% CI 61.1-77.0%) was "below" the 70-79% range
+        # on its point estimate, though its interval reaches well into the range
+        ("fcr", 0.696, (0.611, 0.770), ("not distinguishable from", "")),
+        ("fcr", 0.66, (0.63, 0.69), ("below", "worse")),  # the whole interval below
+        ("fcr", 0.82, (0.78, 0.86), ("not distinguishable from", "")),
+        ("fcr", 0.82, (0.80, 0.84), ("above", "better")),
+        ("fcr", 0.75, (0.60, 0.90), ("within", "in range")),  # in the range, whatever its interval
+        ("repeat_share", 0.26, (0.251, 0.27), ("above", "worse")),
+        ("fcr", 0.696, (None, None), ("below", "worse")),  # no interval: the point is placed
+    ],
+)
+def test_benchmark_status_places_a_value_beyond_the_range_only_when_its_interval_is(metric, value, ci, expected):
+    assert S.benchmark_status(value, S.DEFAULT_BENCHMARKS[metric], *ci) == expected
+
+
+def test_scorecard_places_a_value_against_its_range_by_its_interval(con):
+    sc = con.execute(S.balanced_scorecard(
+        {"fcr": {"value": 0.696, "n": 125, "ci_low": 0.611, "ci_high": 0.770},
+         "repeat_share": {"value": 0.27, "n": 500, "ci_low": 0.232, "ci_high": 0.311}},
+        min_n=30, floors=["repeat_share"])).set_index("metric")
+    assert tuple(sc.loc["fcr", ["status", "assessment"]]) == ("not distinguishable from", "")
+    # a floor above the range's top whose interval reaches into it: not "a floor below the range's top"
+    assert tuple(sc.loc["repeat_share", ["status", "assessment"]]) == ("not distinguishable from", "")
+
+
 def test_every_default_has_a_source_or_says_none():
     for b in S.DEFAULT_BENCHMARKS.values():
         assert b.source
@@ -121,7 +149,8 @@ def test_scorecard_values_from_module_tables(con):
     assert values["journey_wait_s"]["value"] == 45.0  # (10 + 30 + 50) / 2 journeys
     assert values["nps"]["value"] == 100.0 and values["nps"]["ci_low"] is None
     sc = con.execute(S.balanced_scorecard(values)).set_index("metric")
-    assert sc.loc["fcr", "status"] == "below"
+    # 2 of 3 (95% CI 20.8-93.9%): its interval reaches into the 70-79% range
+    assert sc.loc["fcr", "status"] == "not distinguishable from"
     with pytest.raises(CxkitError, match="one row"):
         S.scorecard_values(fcr=R.fcr_repeat(t, end_of_data=eod, by="channel"))
     # a digital-only desk has no voice row (the run once stopped with "service_level must be one

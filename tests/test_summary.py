@@ -73,7 +73,9 @@ def test_headline_numbers_by_hand(results):
 @pytest.mark.parametrize("benchmark", [None, {"low": 0.5, "high": 0.6, "source": "client target 2026"}])
 def test_fcr_is_placed_against_the_range_the_scorecard_uses(tmp_path, benchmark):
     # with a minimum sample of 2, the 3 judged contacts are placed: against SQM's 70-79%, or against
-    # the range the engagement sets (the summary said SQM's whatever the engagement set)
+    # the range the engagement sets (the summary said SQM's whatever the engagement set). 2 of 3,
+    # 66.7% (95% CI 20.8-93.9%), is outside both ranges, its interval in both: not distinguishable
+    # from them (it read "below" and "above" on the point estimate)
     path = _engagement(tmp_path)
     spec = yaml.safe_load(path.read_text())
     spec["resolution"] = {"min_n": 2}
@@ -87,11 +89,12 @@ def test_fcr_is_placed_against_the_range_the_scorecard_uses(tmp_path, benchmark)
     text = headlines(r).findings_markdown()
     row = r.row("scorecard", metric="fcr")
     if benchmark is None:
-        assert "66.7%" in text and "below the 70-79% range SQM Group reports as good" in text
-        assert row["status"] == "below"
+        assert "66.7%" in text and "not distinguishable from the 70-79% range SQM Group reports as good" in text
+        assert row["status"] == "not distinguishable from"
     else:
-        assert "above the benchmark range the engagement sets, 50.0%-60.0% (client target 2026)" in text
-        assert "SQM" not in text and row["status"] == "above"
+        assert ("not distinguishable from the benchmark range the engagement sets, 50.0%-60.0% (client target "
+                "2026)") in text
+        assert "SQM" not in text and row["status"] == "not distinguishable from"
 
 
 def test_transfer_card_is_not_measured_when_the_export_has_no_transfers(results):
