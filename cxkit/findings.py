@@ -2204,12 +2204,23 @@ def evaluate(results: Any, engagement: Any = None, file: FindingsFile | None = N
         vals = {k: s.value for k, s in f.screens.items()}
         f.value, f.ease = _value_ease(vals, weights, settings.not_assessed)
         f.score = round(priority_score(vals, weights, settings.not_assessed), 4)
-    ranked = sorted((f for f in found if f.status == "stated"),
-                    key=lambda f: (-(f.score or 0), -(f.size.hours or 0), -(f.size.repeats or 0), f.id))
+    ranked = sorted((f for f in found if f.status == "stated"), key=_rank_key)
     for i, f in enumerate(ranked, start=1):
         f.rank = i
     others = [f for f in found if f.status != "stated"]
     return FindingSet(ranked + others, statuses, settings, notes, file, results)
+
+
+#: how findings of the same priority score are ordered, as the note beside the ranked table says
+#: (:func:`cxkit.findings_view.weights_note`): two findings tied at 3.6 were ordered by id, unsaid
+TIE_BREAK = ("Findings with the same score are ordered by their agent hours, then their extra contacts, then the "
+             "share of volume they touch (larger first; a size the data does not give counts as none), and by "
+             "their id when all of these are equal")
+
+
+def _rank_key(f: Finding) -> tuple[Any, ...]:
+    """The ranking: priority score, then :data:`TIE_BREAK`."""
+    return (-(f.score or 0), -(f.size.hours or 0), -(f.size.repeats or 0), -(f.size.volume_share or 0), f.id)
 
 
 def _not_evaluable(ctx: Context, rule: Rule) -> str | None:

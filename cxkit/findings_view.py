@@ -14,7 +14,9 @@ from typing import Any
 
 from cxkit import display
 from cxkit.wording import money
-from cxkit.findings import BRIEF_FIELDS, BRIEFS_DIR, BUCKETS, LANES, NOT_ASSESSED, SCREENS, Finding, _md, pct, slug
+from cxkit.findings import (
+    BRIEF_FIELDS, BRIEFS_DIR, BUCKETS, LANES, NOT_ASSESSED, SCREENS, TIE_BREAK, Finding, _md, pct, slug,
+)
 
 __all__ = ["ranked_table", "weights_note", "value_ease_chart", "by_bucket", "lanes", "appendix", "briefs_note",
            "top_markdown", "write_briefs", "brief_markdown", "brief_html"]
@@ -123,8 +125,9 @@ def weights_note(fs: Any) -> display.Html:
         f"at {cb}. Operational effect from the data: its agent hours as a share of the centre's, reaching 2, 3, 4 "
         f"and 5 "
         f"at {ob}. Delivery complexity and dependency risk are the consultant's (findings.yaml); a screen nobody "
-        f"assessed counts as {s.not_assessed:g} and is marked. Weights and bands are engagement parameters "
-        f"(`findings:` in the engagement file); briefs are written for the top {s.top_n} findings{threshold}."
+        f"assessed counts as {s.not_assessed:g} and is marked. {TIE_BREAK}. Weights and bands are engagement "
+        f"parameters (`findings:` in the engagement file); briefs are written for the top {s.top_n} "
+        f"findings{threshold}."
     )
     return display.note(md)
 

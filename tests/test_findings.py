@@ -624,6 +624,23 @@ def test_weights_from_the_engagement_rank_the_findings(tmp_path):
     assert "findings scoring at least 3." in note
 
 
+def test_findings_tied_on_score_are_ordered_by_their_size_and_the_note_says_so(tmp_path):
+    # two weekdays forecast low: Mon 16,000 for 20,000 offered and Tue 22,400 for 28,000 (80%,
+    # -18.4% and -18.8% against the other days); Wed-Sun 50,000 each, forecast as offered (+4%
+    # against the rest at most). Both touch 6-12% of the 298,000 offered (customer effect 4) and
+    # have no agent hours: the same score. They were ordered by id (Mon first) without saying so;
+    # Tue touches more contacts (9.4% against 6.7%) and comes first
+    parts = pd.DataFrame([{"weekday": d, "time": "09:00", "offered": o, "forecast": f}
+                          for d, o, f in (("Mon", 20_000, 16_000.0), ("Tue", 28_000, 22_400.0),
+                                          *((d, 50_000, 50_000.0) for d in ("Wed", "Thu", "Fri", "Sat", "Sun")))])
+    fs = F.evaluate(_resultset(tmp_path, {"forecast_dayparts": parts}), None, F.FindingsFile())
+    ranked = [(f.concerns, f.score, f.size.hours) for f in fs.ranked]
+    assert [c for c, _, _ in ranked] == ["Tue", "Mon"]
+    assert ranked[0][1] == ranked[1][1] and ranked[0][2] is None
+    assert ("Findings with the same score are ordered by their agent hours, then their extra contacts, then the "
+            "share of volume they touch") in str(fs.weights_note())
+
+
 # ============================================================================================
 # findings.yaml: consultant findings, merge, override, dismiss; errors
 # ============================================================================================
