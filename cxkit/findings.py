@@ -1606,7 +1606,7 @@ def _census_note(queues: pd.DataFrame) -> str:
 @_rule(
     id="understaffed_intervals", title="Understaffed intervals",
     reads=("staffing_summary",), figures=("staffing",),
-    condition="a queue whose share of intervals staffed below the Erlang C requirement is at least "
+    condition="a queue whose share of intervals staffed below the Erlang C requirement is more than "
               "understaffed_share_max (every interval of the period: a census)",
     evidence="intervals under-staffed over intervals with staffing data, and the agent hours short",
     bucket="operating_model", lane="operational_fix", section="04_cost_and_capacity", heading="",
@@ -1625,7 +1625,8 @@ def _understaffed(ctx: Context, rule: Rule) -> list[Draft]:
         # WFM export with staffing data is not "without" it
         raise NotEvaluable(staffing_not_assessed(ctx.r) or "no queue has intervals with staffing data")
     limit = ctx.threshold("understaffed_share_max")
-    short_of = f[f["under_staffed_share"].fillna(-1) >= limit]
+    # more than the share tolerated (the standard is "at most" it): a queue at it meets the standard
+    short_of = f[f["under_staffed_share"].fillna(-1) > limit]
     if len(short_of) > 1:
         # the same defect in several queues is one finding about how the center is staffed,
         # not one finding per queue crowding out everything else in the ranking

@@ -473,6 +473,19 @@ def test_understaffing_in_several_queues_is_one_finding(tmp_path):
     assert "V2 60.0%, V1 40.0%" in f.defect and "V3" not in f.defect
 
 
+def test_a_queue_understaffed_in_exactly_the_share_tolerated_meets_the_standard(tmp_path):
+    # V1 40 of 100 intervals short, V2 25 of 100: exactly understaffed_share_max (25%). The rule
+    # stated "2 of 3 queues are staffed below their requirement in more than 25% of their intervals
+    # (V1 40.0%, V2 25.0%)" beside "standard: at most 25%": V2 meets the standard, V1 alone is short
+    staff = pd.DataFrame([{"queue": q, "intervals": 100, "under_staffed": u, "under_staffed_share": u / 100,
+                           "agent_hours_short": h}
+                          for q, u, h in (("V1", 40, 55.0), ("V2", 25, 20.0), ("V3", 10, 2.0), ("all", 75, 77.0))])
+    staffed, _ = _evaluate(_resultset(tmp_path, {"staffing_summary": staff}), "understaffed_intervals")
+    assert [(f.concerns, f.evidence.comparison) for f in staffed] == [
+        ("V1", "standard: at most 25% (understaffed_share_max)")]
+    assert "more than understaffed_share_max" in F.RULES["understaffed_intervals"].condition
+
+
 def test_intervals_missing_from_the_wfm_export_sit_beside_the_staffing_figures(tmp_path):
     # V1: 100 intervals in the export, 40 under-staffed; 12 more intervals, with 30 of its 500
     # offered contacts, are missing from it. V2 is not in the export at all: 20 intervals, 50
