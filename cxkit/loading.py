@@ -36,7 +36,7 @@ from cxkit.schema import TABLES, Column, table_spec
 from cxkit.wording import plural
 
 __all__ = ["LoadReport", "load_source", "read_raw", "fold_legs", "conform", "mapped_columns", "explain_execution_error",
-           "deduplicated_by_contact_id"]
+           "deduplicated_by_contact_id", "leg_links", "linked_through_legs"]
 
 _DURATION_COLUMNS = ("ivr_s", "wait_s", "talk_s", "hold_s", "acw_s")
 #: the name the row counts give the rows the exclusion rules keep, in their SQL
@@ -1525,6 +1525,50 @@ def fold_legs(legs: ir.Table) -> ir.Table:
     with_id = legs.contact_id.notnull()
     return conform("contacts", fold_groups(legs.filter(with_id), legs.filter(~with_id), ["contact_id"],
                                            _fold_aggregates, _one_leg))
+
+
+def leg_links(legs: ir.Table) -> ir.Table:
+    """The contact of each leg named by an id of its own (``leg_id``): one row per such id,
+    ``_leg`` (the leg's id) and ``_contact`` (its contact's), for :func:`linked_through_legs`.
+
+    An export of legs that gives each leg an id (Amazon Connect: a transfer leg's ContactId, its
+    contact's InitialContactId) is named by a leg's id wherever another system met the contact:
+    a CRM case opened during the leg after a transfer stores that leg's id. Only ids that are
+    not a contact's are looked up: a leg whose id is its contact's (a first leg) needs none, an
+    id that is also a contact's names that contact, and an id that legs of two contacts share
+    names neither (it stays as written).
+
+    Examples
+    --------
+    >>> from cxkit.testing import canonical_memtable
+    >>> legs = canonical_memtable("legs", [
+    ...   {"contact_id": "c1", "leg_id": "c1", "leg_seq": 1, "arrived_at": "2026-03-01 09:00"},
+    ...   {"contact_id": "c1", "leg_id": "l2", "leg_seq": 2, "arrived_at": "2026-03-01 09:05"}])
+    >>> leg_links(legs).execute().values.tolist()
+    [['l2', 'c1']]
+    """
+    t = legs.filter(legs.leg_id.notnull() & legs.contact_id.notnull() & (legs.leg_id != legs.contact_id))
+    per_leg = t.group_by(_leg=t.leg_id).aggregate(_contact=t.contact_id.min(), _contacts=t.contact_id.nunique())
+    contact_ids = legs.filter(legs.contact_id.notnull()).contact_id
+    return per_leg.filter((per_leg._contacts == 1) & ~per_leg._leg.isin(contact_ids)).select("_leg", "_contact")
+
+
+def linked_through_legs(t: ir.Table, links: ir.Table) -> ir.Table:
+    """``t`` (surveys, QA evaluations or cases) with a ``contact_id`` naming a leg read as that
+    leg's contact (:func:`leg_links`); any other id stays as written, so a row naming neither a
+    contact nor a leg is still an orphan (METRICS.md).
+
+    Examples
+    --------
+    >>> import ibis
+    >>> links = ibis.memtable({"_leg": ["l2"], "_contact": ["c1"]})
+    >>> cases = ibis.memtable({"case_id": ["k1", "k2", "k3"], "contact_id": ["l2", "c1", "x9"]})
+    >>> linked_through_legs(cases, links).order_by("case_id").execute().contact_id.tolist()
+    ['c1', 'c1', 'x9']
+    """
+    j = t.left_join(links, t.contact_id == links._leg)
+    return j.select(*[ibis.coalesce(j._contact, j.contact_id).name(c) if c == "contact_id" else j[c]
+                      for c in t.columns])
 
 
 #: prefix of the clipped duration sums :func:`fold_legs_twice` carries beside the raw ones

@@ -154,6 +154,9 @@ _LEG_COLUMNS = (
     Column("contact_id", "string", "Contact the leg belongs to.", True),
     Column("leg_seq", "int64", "Order of the leg in the contact, from 1; when the export has none, leave it "
                    "unmapped: the legs are numbered by arrived_at, then ended_at.", True),
+    Column("leg_id", "string", "The leg's own identifier, where the export gives each leg one besides its "
+           "contact's (Amazon Connect's ContactId beside InitialContactId): a case, survey or evaluation naming "
+           "a leg (the CRM stores the leg current when the case was opened) is about that leg's contact."),
 ) + tuple(c for c in _CONTACT_COLUMNS if c.name not in ("contact_id", "transfers")) + (
     Column(
         "transfers_out",

@@ -235,6 +235,32 @@ def test_connect_legs_table_keeps_queue_sequence(connect):
     assert list(df.queue) == ["Billing", "Cards"] and list(df.leg_seq) == [1, 2]
 
 
+def test_connect_legs_keep_their_own_contact_id_for_linking(connect):
+    # a CRM or survey tool stores the ContactId of the leg current when it met the contact: a-2,
+    # the leg after a-1's transfer, is looked up as a-1; a first leg's ContactId is its contact's
+    links = loading.leg_links(connect.table("legs", as_loaded=True)).execute()
+    assert links.values.tolist() == [["a-2", "a-1"]]
+
+
+def test_leg_links_leave_an_id_naming_a_contact_or_two_contacts_as_written():
+    from cxkit.testing import canonical_memtable
+
+    def leg(contact, leg_id, seq):
+        return {"contact_id": contact, "leg_id": leg_id, "leg_seq": seq, "arrived_at": "2026-03-01 09:00"}
+
+    # B's second leg is named "A", the id of contact A: the id names A. "x" is a leg of C and of
+    # D: it names neither. A leg without an id of its own is looked up by nothing
+    legs = canonical_memtable("legs", [leg("A", "A", 1), leg("B", "B", 1), leg("B", "A", 2), leg("C", "x", 2),
+                                       leg("D", "x", 2), leg("E", None, 2), leg("F", "f2", 2)])
+    assert loading.leg_links(legs).execute().values.tolist() == [["f2", "F"]]
+    import ibis
+
+    rows = ibis.memtable({"id": ["r1", "r2", "r3", "r4", "r5"], "contact_id": ["A", "x", "f2", "zz", None]})
+    linked = loading.linked_through_legs(rows, loading.leg_links(legs)).order_by("id").execute()
+    assert linked.contact_id.fillna("-").tolist() == ["A", "x", "F", "zz", "-"]
+    assert linked.columns.tolist() == ["id", "contact_id"]
+
+
 def test_connect_reads_a_json_array_with_attributes_differing_by_case(tmp_path):
     # the same records as one JSON array in a .json file: no format to set, and the free-form
     # attributes (GreetingPlayed and greetingPlayed in one record) break nothing
