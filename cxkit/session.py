@@ -28,6 +28,8 @@ from cxkit.loading import (
     file_kind,
     fold_legs_twice,
     folded,
+    leg_links,
+    linked_through_legs,
     load_source,
     mapped_columns,
     source_files,
@@ -60,6 +62,9 @@ class Session:
     evaluations and cases about the period's contacts: without orphans (rows whose contact is not
     in the contacts feed) and without rows about a contact outside the period; a row naming an
     id that two of the period's contacts share is kept without a contact (it names neither).
+    Where the legs carry ids of their own (``leg_id``), a survey, evaluation or case naming a
+    leg is about that leg's contact, from the table as loaded on: only a row naming neither a
+    contact nor a leg is an orphan.
     ``table(name, as_loaded=True)`` gives the mapped table before those steps, for readiness
     checks that must see the raw defects.
     """
@@ -128,6 +133,7 @@ class Session:
         self._feed: ir.Table | None = None
         self._fold: ir.Table | None = None
         self._several_legs: ir.Table | None = None
+        self._leg_links: ir.Table | None = None
         self._identifiers: IdentifierSet | None = None
         self._implausible: dict[str, Any] | None = None
         self._shared_ids: ir.Table | None = None
@@ -262,11 +268,25 @@ class Session:
         values instead of parsing the export again."""
         report = self._report(name)
         if report.undeduplicated is None or report.repeats():
-            return self._materialized(name, self._loaded[name])
-        table = self._materialized(name, report.undeduplicated)
+            return self._materialized(name, self._linked_through_legs(name, self._loaded[name]))
+        table = self._materialized(name, self._linked_through_legs(name, report.undeduplicated))
         if self.engagement.backend.materialize:
             report.mapped_rows = table
         return table
+
+    def _linked_through_legs(self, name: str, t: ir.Table) -> ir.Table:
+        """``t`` as mapped, and for surveys, QA and cases a ``contact_id`` naming a leg read as its
+        contact's (:func:`cxkit.loading.linked_through_legs`), where the legs carry ids of their own
+        (``leg_id``: Amazon Connect's ContactId, the contact being the InitialContactId): a CRM
+        stores the leg current when the case was opened, often the one after a transfer, and
+        read as written such a case was an orphan. Readiness then counts as orphans only the rows
+        naming neither a contact nor a leg, the rows the diagnostics leave out."""
+        if name not in ORPHAN_TABLES or "legs" not in self._loaded or "leg_id" not in self._report("legs").mapped:
+            return t
+        if self._leg_links is None:
+            # one lookup of the legs named by an id of their own, for the three tables
+            self._leg_links = self._computed("legs", leg_links(self._mapped_once("legs")))
+        return linked_through_legs(t, self._leg_links)
 
     def materialize(self, t: ir.Table, label: str = "table") -> ir.Table:
         """``t`` computed once: every later query reads the result instead of recomputing it.

@@ -200,6 +200,56 @@ def test_orphan_surveys_qa_and_cases_are_left_out(tmp_path):
     assert checks["cases.contact_in_contacts"].result["unexpected_count"] == 1
 
 
+def test_a_case_survey_or_evaluation_naming_a_transfer_leg_is_linked_to_its_contact(tmp_path):
+    # legs with ids of their own, as Amazon Connect's (ContactId; the contact is the first leg's):
+    # A was transferred to leg A2, during which the CRM opened case k1 and stored A2. Read as
+    # written, k1, s1 and q1 were orphans and case-based FCR left A out (C alone: 0 of 1). k3,
+    # s2 and q2 name an id that is neither a contact nor a leg: still orphans
+    (tmp_path / "legs.csv").write_text(
+        "cid,leg,seg,cust,start,end\n"
+        "A,A,1,k1,2026-03-10 09:00:00,2026-03-10 09:05:00\n"
+        "A,A2,2,k1,2026-03-10 09:05:00,2026-03-10 09:12:00\n"
+        "C,C,1,k3,2026-03-20 10:00:00,2026-03-20 10:04:00\n")
+    (tmp_path / "cases.csv").write_text(
+        "id,cid,opened,closed\nk1,A2,2026-03-10,2026-03-11\nk2,C,2026-03-20,\nk3,Z9,2026-03-21,2026-03-22\n")
+    (tmp_path / "surveys.csv").write_text("id,cid,csat\ns1,A2,5\ns2,Z9,1\n")
+    (tmp_path / "qa.csv").write_text("id,cid,at,score\nq1,A2,2026-03-12,80\nq2,Z9,2026-03-12,20\n")
+    day = {"format": "%Y-%m-%d"}
+    columns = {"contact_id": "cid", "leg_id": "leg", "leg_seq": "seg", "customer_id": "cust",
+               "channel": {"constant": "voice"}, "direction": {"constant": "inbound"},
+               "outcome": {"constant": "handled"}, "arrived_at": {"column": "start", "format": FMT},
+               "ended_at": {"column": "end", "format": FMT}}
+    spec = {"name": "t", "client": "T", "period": {"start": "2026-03-01", "end": "2026-03-31"},
+            "timezone": "Europe/London", "sources": {
+                "contacts": {"path": "legs.csv", "grain": "leg", "columns": columns},
+                "cases": {"path": "cases.csv", "columns": {
+                    "case_id": "id", "contact_id": "cid", "opened_at": {"column": "opened", **day},
+                    "closed_at": {"column": "closed", **day}}},
+                "surveys": {"path": "surveys.csv", "columns": {"survey_id": "id", "contact_id": "cid", "csat": "csat"}},
+                "qa": {"path": "qa.csv", "columns": {"evaluation_id": "id", "contact_id": "cid", "score": "score",
+                                                     "evaluated_at": {"column": "at", **day}}}}}
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
+    s = cxkit.open_engagement(tmp_path / "engagement.yaml")
+    from cxkit.resolution import fcr_case
+
+    r = fcr_case(s.table("contacts"), s.table("cases")).execute().iloc[0]
+    # A's case k1 closed, never reopened, no other contact: resolved; C's k2 open
+    assert (r["numerator"], r["denominator"], r["without_case"], r["unknown_case"]) == (1, 2, 0, 0)
+    for table, key, leg, orphan in (("cases", "case_id", "k1", "k3"), ("surveys", "survey_id", "s1", "s2"),
+                                    ("qa", "evaluation_id", "q1", "q2")):
+        kept = s.table(table).execute().set_index(key)
+        assert kept.loc[leg, "contact_id"] == "A" and orphan not in kept.index, table
+        # as loaded too: readiness counts as orphans the rows the diagnostics leave out
+        loaded = s.table(table, as_loaded=True).execute().set_index(key)
+        assert (loaded.loc[leg, "contact_id"], loaded.loc[orphan, "contact_id"]) == ("A", "Z9"), table
+    from cxkit.readiness import assess
+
+    checks = {c.id: c for c in assess(s).results}
+    for table, rows in (("cases", 3), ("surveys", 2), ("qa", 2)):
+        check = checks[f"{table}.contact_in_contacts"]
+        assert (check.result["unexpected_count"], check.denominator) == (1, rows), table
+
+
 def test_surveys_qa_and_cases_belong_to_the_period_of_their_contact(tmp_path):
     # Seen: a survey about a conversation created 28 February 23:31 local, answered on 1 March, was
     # in CSAT ("Responses 737") and customer-reported FCR (488/705) of a March report, while a case
