@@ -373,6 +373,44 @@ def test_connect_a_task_is_not_an_email(tmp_path):
     assert df.channel.to_dict() == {"w-1": "messaging", "m-1": "email"}
 
 
+def test_connect_ivr_time_starts_when_the_customer_answers_an_outbound_or_api_call(tmp_path):
+    # AWS: for OUTBOUND, CALLBACK and API, ConnectedToSystemTimestamp is when the customer
+    # answers. o-1, dialled by alice 10:00:00, answered 10:00:15, ended 10:05:15, reached no
+    # queue: read to the end, its whole answered call (300 s) was IVR time, and IVR + talk
+    # overran the call, so readiness took it for a talk time holding hold and wrap. An API call
+    # runs its flow from the answer: p-1 answered 10:00:20, queued 10:00:50 (30 s); r-1
+    # answered 10:00:20, an agent 10:00:40 without a queue (20 s, not to the end). n-1, never
+    # answered, dialled for 60 s: no answer time, not measured
+    from cxkit.readiness.core import assess
+
+    def agent(at, talk):
+        return {"ARN": "arn:agent:alice", "Username": "alice", "RoutingProfile": {"ARN": "arn:rp", "Name": "Team A"},
+                "ConnectedToAgentTimestamp": at, "AgentInteractionDuration": talk, "CustomerHoldDuration": 0,
+                "AfterContactWorkDuration": 30}
+
+    no_queue = {"ARN": "arn:q:Out", "Name": "Outbound", "EnqueueTimestamp": None, "DequeueTimestamp": None,
+                "Duration": None}
+    start = {"InitiationTimestamp": "2026-03-02T10:00:00Z", "DisconnectReason": "CUSTOMER_DISCONNECT"}
+    o1 = {**start, "ContactId": "o-1", "InitiationMethod": "OUTBOUND",
+          "ConnectedToSystemTimestamp": "2026-03-02T10:00:15Z", "DisconnectTimestamp": "2026-03-02T10:05:15Z",
+          "Queue": no_queue, "Agent": agent("2026-03-02T10:00:01Z", 300)}
+    p1 = {**start, "ContactId": "p-1", "InitiationMethod": "API", "ConnectedToSystemTimestamp": "2026-03-02T10:00:20Z",
+          "DisconnectTimestamp": "2026-03-02T10:06:10Z", "Agent": agent("2026-03-02T10:01:10Z", 300),
+          "Queue": {"ARN": "arn:q:Out", "Name": "Outbound", "EnqueueTimestamp": "2026-03-02T10:00:50Z",
+                    "DequeueTimestamp": "2026-03-02T10:01:10Z", "Duration": 20}}
+    r1 = {**p1, "ContactId": "r-1", "Queue": no_queue, "Agent": agent("2026-03-02T10:00:40Z", 300)}
+    n1 = {**start, "ContactId": "n-1", "InitiationMethod": "API", "ConnectedToSystemTimestamp": None,
+          "DisconnectTimestamp": "2026-03-02T10:01:00Z", "DisconnectReason": "TELECOM_PROBLEM", "Queue": None,
+          "Agent": None}
+    s = _connect_session(tmp_path, [o1, p1, r1, n1])
+    df = s.table("contacts", as_loaded=True).execute().set_index("contact_id")
+    ivr = {k: None if pd.isna(v) else v for k, v in df.ivr_s.items()}
+    assert ivr == {"o-1": 0, "p-1": 30, "r-1": 20, "n-1": None}
+    assert (df.loc["o-1", "talk_s"], df.loc["p-1", "wait_s"]) == (300, 20)
+    check = {c.id: c for c in assess(s).results}["contacts.talk_s.excludes_hold_and_wrap"]
+    assert (check.status, check.denominator) == ("pass", 3)
+
+
 # ---- a CSV export in local time across the DST change ---------------------------------------------
 
 def _engagement(tmp_path: Path, csv_text: str, columns: dict, **source) -> Path:
