@@ -44,6 +44,7 @@ __all__ = [
     "failure_demand_reading",
     "cost_per_issue_reading",
     "scenarios_reading",
+    "scenario_table",
     "scenario_details",
     "capacity_reading",
     "staffing_not_assessed",
@@ -465,15 +466,60 @@ def scenarios_reading(results: Any) -> display.Html:
 def _unpriced_share(results: Any, scenario: str) -> str:
     """The share of a scenario's contacts its saving leaves out for want of a price, said beside
     the saving (from its lines :data:`cxkit.scenarios.PRICED_SHARE_LINES`), or ""."""
+    shares = _priced_shares(results, scenario)
+    if not shares:
+        return ""
+    lines = results.frame("scenario_lines")
+    change = lines[(lines["scenario"] == scenario) & (lines["item"] == "Volume change")]["value"]
+    # a volume increase adds the inbound contacts it prices (a cost), it does not avoid them
+    adds = {"inbound contacts"} if len(change) and float(change.iloc[0]) > 0 else set()
+    return "".join(f" {pct(1 - share)} of the {what} it {'adds' if what in adds else 'avoids'} are in channels without "
+                   "a price: kept out of its saving, not priced at the priced channels' mean."
+                   for what, share in shares.items())
+
+
+def _priced_shares(results: Any, scenario: str) -> dict[str, float]:
+    """A scenario's shares of contacts in priced channels below 1, by what they are, as its lines
+    say them (:data:`cxkit.scenarios.PRICED_SHARE_LINES`): {} when every one is priced."""
     from cxkit.scenarios import PRICED_SHARE_LINES
 
     lines = results.frame("scenario_lines")
     if lines is None:
-        return ""
+        return {}
     shares = lines[lines["scenario"] == scenario].set_index("item")["value"]
-    return "".join(f" {pct(1 - float(shares[item]))} of the {what} it avoids are in channels without a price: kept "
-                   "out of its saving, not priced at the priced channels' mean."
-                   for what, item in PRICED_SHARE_LINES.items() if item in shares.index)
+    return {what: float(shares[item]) for what, item in PRICED_SHARE_LINES.items() if item in shares.index}
+
+
+def scenario_table(results: Any) -> display.Html:
+    """Every scenario's yearly figures, a row each, with the caveat its net saving carries beside
+    it: the share of its contacts in priced channels, the others kept out (none when every one is
+    priced, and the column is then left out)."""
+    whole = money_format(results, 0)
+    return results.table(
+        "scenario_summary",
+        columns={"scenario": "Scenario", "contacts_avoided_year": "Contacts avoided a year",
+                 "agent_hours_saved_year": "Agent hours saved a year", "fte_saved": "FTE saved",
+                 "net_saving_year": "Net saving a year", "net_saving_year_p10": "P10", "net_saving_year_p90": "P90",
+                 "priced_share_note": "Contacts without a price", "inconsistent_flags": "Inconsistency flags",
+                 "not_measured": "Not worked through"},
+        formats={"contacts_avoided_year": "integer", "agent_hours_saved_year": "integer", "fte_saved": "decimal2",
+                 "net_saving_year": whole, "net_saving_year_p10": whole, "net_saving_year_p90": whole},
+        prepare=lambda frame: _with_priced_share_notes(results, frame),
+    )
+
+
+def _with_priced_share_notes(results: Any, summary: pd.DataFrame) -> pd.DataFrame:
+    """The scenario summary with its ``priced_share_note`` (None where there is none, so that a
+    table leaves the column out when no row has one); results stored before the summary had one
+    take it from the scenarios' share lines, so their savings carry it too."""
+    from cxkit.scenarios import priced_share_note
+
+    if "priced_share_note" in summary.columns:
+        notes = [v if isinstance(v, str) and v else None for v in summary["priced_share_note"]]
+    else:
+        notes = [priced_share_note(_priced_shares(results, r["scenario"])) if _num(r.get("net_saving_year")) is not None
+                 else None for _, r in summary.iterrows()]
+    return summary.assign(priced_share_note=pd.Series(notes, index=summary.index, dtype=object))
 
 
 class _Blocks:
@@ -530,6 +576,10 @@ def scenario_details(results: Any) -> Any:
                                                "p10": "P10", "p50": "P50", "p90": "P90",
                                                "share_negative": "Draws below 0"},
                                    formats={"share_negative": "percent0"}))
+        # the net saving's caveat under its range, as in the summary table's row
+        note = _with_priced_share_notes(results, summary[summary["scenario"] == name])["priced_share_note"]
+        if len(note) and isinstance(note.iloc[0], str) and note.iloc[0]:
+            parts.append(display.caveat("info", f"{note.iloc[0][0].upper()}{note.iloc[0][1:]}."))
         f = flags[flags["scenario"] == name]
         if not f.empty:
             parts.append(display.table(f, columns={"severity": "Flag", "flag": "What", "reason": "Why"}))

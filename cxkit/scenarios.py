@@ -52,6 +52,8 @@ __all__ = [
     "default_scenarios",
     "scenario_inputs",
     "evaluate",
+    "priced_shares",
+    "priced_share_note",
     "scenario_lines",
     "monte_carlo",
     "tornado",
@@ -73,7 +75,8 @@ HOURLY_SAVINGS_HOURS = dict(zip(HOURLY_SAVINGS,
 #: the line saying which share of a saving's contacts (by what they are) is in priced channels:
 #: the others are kept out of the saving
 PRICED_SHARE_LINES = {"repeats": "Share of those repeats in priced channels",
-                      "agent contacts": "Share of those agent contacts in priced channels"}
+                      "agent contacts": "Share of those agent contacts in priced channels",
+                      "inbound contacts": "Share of the inbound contacts in priced channels"}
 
 #: The columns of each long table of a scenario run, after its leading ``scenario`` column.
 _LINE_COLUMNS = ["step", "item", "formula", "value", "unit", "source"]
@@ -308,6 +311,12 @@ class Baseline:
     def agent_aht_measured(self) -> bool:
         """Whether a contained entry's agent contact can be timed (:attr:`agent_aht_not_measured` is None)."""
         return self.agent_aht_not_measured is None
+
+    @property
+    def inbound_priced_share(self) -> float:
+        """Share of the inbound contacts that are in priced channels: only they are priced in a
+        volume saving (1 when there is no inbound contact)."""
+        return (self.inbound - self.inbound_not_priced) / self.inbound if self.inbound else 1.0
 
     @property
     def transfer_rate(self) -> float:
@@ -885,6 +894,61 @@ def _hourly_text(x: Mapping[str, Any]) -> str:
     return f"{x['hourly_cost']:.2f}/h" if "hourly_cost" in x else "no hourly cost (not priced)"
 
 
+def priced_shares(s: Scenario, b: Baseline) -> dict[str, float]:
+    """The share in priced channels of each kind of contact the scenario's saving prices (keyed
+    as :data:`PRICED_SHARE_LINES`), where it is below 1: the others have no price and are kept
+    out of the saving, never priced at the priced channels' mean. A kind with no price at all
+    is not listed (that saving is not priced), nor one the scenario's levers do not move.
+
+    Examples
+    --------
+    >>> from cxkit.config import Scenario
+    >>> b = Baseline(period_days=30, currency="GBP", occupancy=0.8, productive_hours_per_fte=1600,
+    ...              hourly_cost=None, eligible=10, fcr=0.5, fcr_ci=(0.4, 0.6), fcr_judged=8, repeats=4,
+    ...              repeats_after_eligible=4, chain_repeats=4, unresolved=4, repeats_per_unresolved=1.0,
+    ...              repeats_per_unresolved_ci=(1.0, 1.0), repeat_price=5.0, repeat_handle_h=0.1,
+    ...              repeat_handled_share=1.0, handled=10, inbound=10, inbound_cost=30.0, inbound_not_priced=4,
+    ...              inbound_handle_h=1.0, transferred=0, eligible_judged_transferred=0,
+    ...              aht_transferred_s=None, aht_not_transferred_s=None, fcr_transferred=None,
+    ...              fcr_not_transferred=None, containment_entries=0, contained=0, agent_price=5.0,
+    ...              agent_aht_s=300.0, self_service_price=None, staffed_fte=None, repeat_priced_share=0.75)
+    >>> priced_shares(Scenario(name="f", fcr_change=0.05), b)
+    {'repeats': 0.75}
+    >>> priced_shares(Scenario(name="v", volume_change=-0.05), b)
+    {'inbound contacts': 0.6}
+    >>> priced_shares(Scenario(name="a", aht_change_s=-20), b)
+    {}
+    """
+    x = scenario_inputs(s, b)
+    out: dict[str, float] = {}
+    # a transfer lever avoids repeats only when transferred contacts are resolved less often
+    repeats = "fcr_change" in x or ("transfer_rate_to" in x and b.transfer_rate > 0 and _transfer_fcr_gap(b) > 0)
+    if repeats and b.repeat_price is not None and b.repeat_priced_share < 1:
+        out["repeats"] = b.repeat_priced_share
+    if "containment_to" in x and b.agent_price is not None and b.agent_priced_share < 1:
+        out["agent contacts"] = b.agent_priced_share
+    if "volume_change" in x and 0 < b.inbound_not_priced < b.inbound:
+        out["inbound contacts"] = b.inbound_priced_share
+    return out
+
+
+def priced_share_note(shares: Mapping[str, float]) -> str | None:
+    """The caveat a scenario's net saving carries when some of its contacts have no price
+    (``shares`` as :func:`priced_shares` gives them), or None when every one is priced.
+
+    Examples
+    --------
+    >>> priced_share_note({"repeats": 0.751})
+    'priced share 75.1% of the repeats: those in channels without a price are kept out of the saving'
+    >>> priced_share_note({}) is None
+    True
+    """
+    if not shares:
+        return None
+    listed = ", ".join(f"{share:.1%} of the {what}" for what, share in shares.items())
+    return f"priced share {listed}: those in channels without a price are kept out of the saving"
+
+
 def _rep_price_text(b: Baseline) -> str:
     if b.repeat_price is None:
         return "no price (not priced)"
@@ -906,6 +970,7 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
     """
     o = _base(s, b)
     x = {k: v[1] for k, v in scenario_inputs(s, b).items()}
+    shares = priced_shares(s, b)
     cur = b.currency or "currency"
     lines: list[tuple[str, str, float, str, str]] = []
 
@@ -930,9 +995,9 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
         add("Cost per avoided repeat", "mean price of the repeats after eligible contacts, by their channel",
             b.repeat_price if b.repeat_price is not None else float("nan"), cur,
             _PRICE_SOURCE[b.sources.get("repeat_price_basis", GIVEN) if b.repeat_price is not None else NOT_PRICED])
-        if b.repeat_priced_share < 1:
+        if "repeats" in shares:
             add(PRICED_SHARE_LINES["repeats"], "the others have no price: kept out of the saving",
-                b.repeat_priced_share, "share", "measured")
+                shares["repeats"], "share", "measured")
         add("Saving from avoided repeats", f"{_n(o['repeats_avoided_fcr'], 1)} x {_rep_price_text(b)}",
             o["saving_fcr"], cur, "computed")
         handle = f"{b.repeat_handle_h * 60:.2f} min handle" if b.timed else "their handle time (not measured)"
@@ -963,6 +1028,9 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
                    else "none: transferred contacts are not resolved less often (an FCR gap at or below 0 avoids no "
                         "repeat)")
         add("Repeat contacts avoided (transfers)", formula, o["repeats_avoided_transfer"], "contacts", "computed")
+        if "repeats" in shares and "fcr_change" not in x:  # with an FCR lever, said above
+            add(PRICED_SHARE_LINES["repeats"], "the others have no price: kept out of the saving",
+                shares["repeats"], "share", "measured")
         add("Saving from those repeats", f"{_n(o['repeats_avoided_transfer'], 1)} x {_rep_price_text(b)}",
             o["saving_transfer_repeats"], cur, "computed")
     if "containment_to" in x:
@@ -982,10 +1050,10 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
                 else f"agent contact {b.agent_price:.2f} (self-service not priced: not subtracted)",
                 b.agent_price - (ss or 0), cur, _PRICE_SOURCE[b.sources.get("containment_price_basis", GIVEN)])
         priced = ""
-        if b.agent_price is not None and b.agent_priced_share < 1:
+        if "agent contacts" in shares:
             add(PRICED_SHARE_LINES["agent contacts"],
                 "of the inbound contacts agents handled; the others have no price: kept out of the saving",
-                b.agent_priced_share, "share", "measured")
+                shares["agent contacts"], "share", "measured")
             priced = f" x {b.agent_priced_share:.1%} priced"
         add("Saving from containment", f"agent contacts avoided x saving per entry{priced}", o["saving_containment"],
             cur, "computed")
@@ -995,6 +1063,9 @@ def scenario_lines(s: Scenario, b: Baseline) -> pd.DataFrame:
     if "volume_change" in x:
         add("Inbound contacts", "all inbound contacts in the period", b.inbound, "contacts", "measured")
         add("Volume change", "from the scenario", x["volume_change"], "share", "scenario")
+        if "inbound contacts" in shares:
+            add(PRICED_SHARE_LINES["inbound contacts"], "the others have no price: kept out of the saving",
+                shares["inbound contacts"], "share", "measured")
         add("Saving from volume", f"-({x['volume_change']:+.1%}) x {_n(b.inbound_cost, 2)} cost of priced inbound contacts",
             o["saving_volume"], cur, "computed")
         hours = (f"{_n(b.inbound_handle_h, 1)} inbound handle hours" if b.timed
@@ -1237,8 +1308,10 @@ def run_scenarios(
     (:data:`OUTPUTS`, plus ``contacts_avoided``, ``agent_hours_saved``, ``net_saving`` per
     period), ``net_saving_year_p10`` / ``_p50`` / ``_p90``, ``repeat_drop_share``,
     ``inconsistent_flags``, ``top_driver`` (the input with the largest tornado swing),
-    ``not_measured`` (why the scenario is not worked through, or null) and
-    ``hours_not_measured`` (why its agent hours and FTE are not: no handle times, or null).
+    ``not_measured`` (why the scenario is not worked through, or null),
+    ``hours_not_measured`` (why its agent hours and FTE are not: no handle times, or null) and
+    ``priced_share_note`` (the share of its contacts in priced channels, the others kept out of
+    its net saving: :func:`priced_share_note`, or null when every one is priced).
     """
     chosen = list(scenarios) if scenarios else default_scenarios(b)
     summaries, lines, mcs, tors, flags = [], [], [], [], []
@@ -1270,6 +1343,8 @@ def run_scenarios(
             "top_driver": tor["input"].iloc[0] if len(tor) else "",
             "not_measured": None,
             "hours_not_measured": None if math.isfinite(base["agent_hours_saved"]) else b.handle_times_not_measured,
+            # beside the net saving it lowers (the lines say it too); a saving not priced has none
+            "priced_share_note": priced_share_note(priced_shares(s, b)) if math.isfinite(base["net_saving"]) else None,
         })
         for frame, bucket in ((scenario_lines(s, b), lines), (mc, mcs), (tor, tors), (fl, flags)):
             bucket.append(frame.assign(scenario=s.name)[["scenario", *frame.columns]])
@@ -1279,6 +1354,8 @@ def run_scenarios(
 
     summary = pd.DataFrame(summaries).reindex(columns=_SUMMARY_COLUMNS)
     summary["inconsistent_flags"] = summary["inconsistent_flags"].fillna(0).astype("int64")
+    # text, empty in every row when every contact is priced (stored as text, not as numbers)
+    summary["priced_share_note"] = summary["priced_share_note"].astype("string")
     return ScenarioResults(
         summary=summary,
         lines=stacked(lines, _LINE_COLUMNS),
@@ -1294,4 +1371,4 @@ def run_scenarios(
 #: ``not_measured``)
 _SUMMARY_COLUMNS = ["scenario", "description", "contacts_avoided", "agent_hours_saved", "net_saving", *OUTPUTS,
                     "net_saving_year_p10", "net_saving_year_p50", "net_saving_year_p90", "repeat_drop_share",
-                    "inconsistent_flags", "top_driver", "not_measured", "hours_not_measured"]
+                    "inconsistent_flags", "top_driver", "not_measured", "hours_not_measured", "priced_share_note"]

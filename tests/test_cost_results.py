@@ -25,6 +25,8 @@ listed and kept out, never priced at 0.
 from __future__ import annotations
 
 import json
+import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -249,6 +251,50 @@ def test_a_scenario_saving_says_which_share_of_its_contacts_has_no_price(results
     assert lines.loc[(case, "Share of those repeats in priced channels"), "value"] == pytest.approx(0.75)
     text = str(cost_narrative.scenarios_reading(results))
     assert "25.0% of the repeats it avoids are in channels without a price: kept out of its saving" in text, text
+
+
+def test_each_scenario_saving_in_the_table_carries_its_priced_share(results, tmp_path_factory):
+    # the summary table's "Net saving a year" carried no note while the FCR scenarios leave out
+    # the 1 of 4 repeats in chat (no price) and "Volume -5%" the 1 of 8 inbound contacts (c2): the
+    # sentence named it for the practice case alone. Each row now says it beside its saving
+    from cxkit import cost_narrative
+
+    notes = results.frame("scenario_summary").set_index("scenario")["priced_share_note"]
+    repeats = "priced share 75.0% of the repeats: those in channels without a price are kept out of the saving"
+    assert notes["FCR +5 points"] == repeats and notes["FCR 62% to 73% with AHT +40 s (practice case)"] == repeats
+    assert notes["Volume -5%"] == ("priced share 87.5% of the inbound contacts: those in channels without a price are "
+                                   "kept out of the saving")
+    # an AHT change is priced by the hour, not by channel; a scenario not worked through has no saving
+    assert notes[["AHT -20 s", "Transfers down by a quarter", "Containment +5 points"]].isna().all()
+    table = str(cost_narrative.scenario_table(results))
+    assert "'Net saving a year', 'P10', 'P90', 'Contacts without a price'" in table, table
+    assert re.search(rf"\('FCR \+5 points', [^)]*'{repeats}'", table), table
+    assert "priced share" not in re.search(r"\('AHT -20 s', [^)]*\)", table).group(0)
+    details = str(cost_narrative.scenario_details(results))
+    assert f"P{repeats[1:]}." in details  # under the scenario's Monte Carlo range of its net saving
+    assert "87.5% of the inbound contacts" in details
+    # results stored before the summary had the column: the table takes it from the share lines
+    folder = tmp_path_factory.mktemp("older")
+    shutil.copytree(results.run_dir, folder / "run")
+    stored = folder / "run" / "results" / "scenario_summary.parquet"
+    pd.read_parquet(stored).drop(columns="priced_share_note").to_parquet(stored, index=False)
+    older = str(cost_narrative.scenario_table(ResultSet.load(folder / "run", results.engagement)))
+    assert re.search(rf"\('FCR \+5 points', [^)]*'{repeats}'", older), older
+
+
+def test_scenario_savings_with_every_contact_priced_carry_no_priced_share(tmp_path_factory):
+    # chat priced too: nothing is kept out, and no row, box or sentence says so
+    from cxkit import cost_narrative
+
+    folder = tmp_path_factory.mktemp("all_priced")
+    path = _engagement(folder, cost_per_contact={"voice": 6.0, "chat": 3.0})
+    prepare_run(path, folder / "run")
+    r = ResultSet.load(folder / "run", load_engagement(path))
+    summary = r.frame("scenario_summary")
+    assert summary["net_saving_year"].notna().any() and summary["priced_share_note"].isna().all()
+    assert "Contacts without a price" not in str(cost_narrative.scenario_table(r))
+    shown = str(cost_narrative.scenario_details(r)) + str(cost_narrative.scenarios_reading(r))
+    assert "priced share" not in shown and "without a price" not in shown
 
 
 def test_derived_prices_carry_the_aht_caveat(tmp_path):

@@ -396,6 +396,59 @@ def test_repeats_in_unpriced_channels_are_kept_out_of_the_saving():
     assert _line(lines, "Agent hours from avoided repeats") == pytest.approx(206.25)
 
 
+def test_every_scenario_saving_in_the_summary_says_the_share_of_its_contacts_priced():
+    # the summary's net saving carried no note while half of the repeats (the FCR and transfer
+    # levers), a quarter of the agent contacts (containment) and 1,500 of the 15,000 inbound
+    # contacts (volume) were in channels without a price and kept out of it
+    b = _baseline(repeat_priced_share=0.5, agent_priced_share=0.75, inbound_not_priced=1_500)
+    notes = S.run_scenarios(b, seed=3, draws=200).summary.set_index("scenario")["priced_share_note"]
+    kept_out = ": those in channels without a price are kept out of the saving"
+    assert notes["FCR +5 points"] == notes[S.PRACTICE_CASE] == f"priced share 50.0% of the repeats{kept_out}"
+    assert notes["Transfers down by a quarter"] == f"priced share 50.0% of the repeats{kept_out}"
+    assert notes["Containment +5 points"] == f"priced share 75.0% of the agent contacts{kept_out}"
+    assert notes["Volume -5%"] == f"priced share 90.0% of the inbound contacts{kept_out}"
+    assert pd.isna(notes["AHT -20 s"])  # priced by the agent hour, not by channel
+    both = Scenario(name="both", fcr_change=0.05, volume_change=-0.05)
+    assert S.priced_share_note(S.priced_shares(both, b)) == (
+        f"priced share 50.0% of the repeats, 90.0% of the inbound contacts{kept_out}")
+    # the transfer and volume levers' lines say it too, as the FCR and containment levers' did
+    fewer = S.scenario_lines(Scenario(name="t", transfer_rate_to=0.08), b)
+    assert _line(fewer, "Share of those repeats in priced channels") == pytest.approx(0.5)
+    less = S.scenario_lines(Scenario(name="v", volume_change=-0.05), b)
+    assert _line(less, "Share of the inbound contacts in priced channels") == pytest.approx(0.9)
+    # every contact priced: no note, no share line
+    whole = S.run_scenarios(_baseline(), seed=3, draws=200)
+    assert whole.summary["priced_share_note"].isna().all()
+    assert not whole.lines["item"].isin(list(S.PRICED_SHARE_LINES.values())).any()
+
+
+def test_a_volume_scenario_says_the_share_of_the_contacts_it_prices_and_whether_it_adds_them():
+    # 1,500 of 15,000 inbound contacts in channels without a price: a volume change prices the
+    # others only. Only the FCR and containment levers' savings said which share they left out;
+    # a volume increase adds those contacts (a cost), it does not avoid them
+    from cxkit import cost_narrative
+    from cxkit.figures import Judge
+
+    class Results:  # the slice of a ResultSet the scenarios' sentence reads
+        def __init__(self, frames: dict[str, pd.DataFrame]):
+            self.frames, self.manifest = frames, {"currency": "GBP", "parameters": {}}
+            columns = {c: {"mapped": True, "non_null": 10} for c in ("customer_id", "talk_s")}
+            self.judge = Judge(None, {"contacts": {"rows": 10, "columns": columns}})
+
+        def frame(self, name: str) -> pd.DataFrame | None:
+            return self.frames[name].copy() if name in self.frames else None
+
+    b = _baseline(inbound_not_priced=1_500)
+    for change, verb in ((0.05, "adds"), (-0.05, "avoids")):
+        res = S.run_scenarios(b, [Scenario(name="v", volume_change=change)], seed=3, draws=100)
+        assert res.summary["priced_share_note"].iloc[0] == (
+            "priced share 90.0% of the inbound contacts: those in channels without a price are kept out of the saving")
+        period = pd.DataFrame({"days": [30]})
+        text = str(cost_narrative.scenarios_reading(Results({**res.tables(), "data_period": period})))
+        assert f"10.0% of the inbound contacts it {verb} are in channels without a price: kept out of its saving" \
+            in text, text
+
+
 def test_a_saving_without_a_price_is_not_priced_never_zero():
     # no hourly cost at all: the AHT change's hours cannot be priced -> NaN, and so the net
     b = _baseline(hourly_cost=None)
