@@ -347,9 +347,11 @@ def table(
         if label_col in labels:
             frame[label_col] = row_labels
     frame = words(frame)
-    # a text column with nothing in any row (e.g. "why none judged" when every row was judged)
+    # a text column with nothing in any row (e.g. "why none judged" when every row was judged);
+    # text read back from Parquet is pandas' string type, not object: a column of "–" otherwise
     labels = {c: lab for c, lab in labels.items()
-              if not (frame[c].dtype == object and frame[c].fillna("").astype(str).str.strip().eq("").all())}
+              if not ((frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c]))
+                      and frame[c].fillna("").astype(str).str.strip().eq("").all())}
     shown = display.table(frame, columns=labels, formats={k: v for k, v in formats.items() if k in frame.columns},
                           caption=caption, numeric=numeric)
     boxes = [display.caveat("not measured" if c.verdict == "not measured" else

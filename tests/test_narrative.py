@@ -242,6 +242,25 @@ def test_a_row_not_measured_keeps_what_names_it():
     assert all("not measured" in row for row in rows[2:])
 
 
+def test_a_text_column_empty_in_every_row_is_left_out_whatever_its_type():
+    # text read back from Parquet is pandas' string type: a column with nothing in any row ("why
+    # not judged" when every row was) was shown as a column of "–", as only object columns were
+    # left out
+    from cxkit import present
+
+    for dtype in (object, "string"):
+        frame = pd.DataFrame({"window_days": [1.0, 7.0], "rate": [0.9, 0.7],
+                              "why": pd.Series([None, ""], dtype=dtype)})
+        coverage = {"contacts": {"rows": 10, "columns": {"customer_id": {"mapped": True, "non_null": 10}}}}
+        r = FakeResults({"fcr_sensitivity": frame}, coverage=coverage)
+        r.manifest["timezone"] = "UTC"
+        html = present.table(r, "fcr_sensitivity", columns={"window_days": "Window (days)", "rate": "FCR",
+                                                            "why": "Why not judged"},
+                             formats={"window_days": "auto", "rate": "percent"})._repr_html_()
+        assert "Why not judged" not in html, dtype
+        assert "Window (days)" in html and "90.0%" in html
+
+
 def test_a_table_of_thousands_of_segments_shows_the_largest_and_says_what_is_left_out():
     # 4,000 reasons: the table showed 500 rows in the result's order (and "3,500 more rows not
     # shown"). It shows the 30 with the most repeats, in the table's own order, a total row kept
