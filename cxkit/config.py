@@ -550,6 +550,11 @@ class ReadinessOverrides(_Strict):
         default_factory=list,
         description="local dates the center was closed (public holidays): no day check judges them, e.g. [2026-04-03]",
     )
+    open_within_hours: float = Field(
+        24, gt=0, le=24 * 366, allow_inf_nan=False,
+        description="a contact with no end that arrived at most this many hours before the export's latest time is "
+                    "still open (counted apart, left out of handle times), not an end time missing",
+    )
 
     @field_validator("business_hours", mode="before")
     @classmethod

@@ -50,6 +50,9 @@ __all__ = [
     "DEFAULT_RECONTACT_BINS_H",
     "end_of_data",
     "effective_end",
+    "open_since",
+    "still_open",
+    "without_open_handle_times",
     "start_of_data",
     "repeat_flags",
     "fcr_repeat",
@@ -134,6 +137,85 @@ def end_of_data(contacts: ir.Table, period_end: datetime | date | None = None) -
             return cap
         raise ValueError("end_of_data: contacts has no arrived_at values; pass period_end")
     return latest if cap is None else min(latest, cap)
+
+
+#: the most contacts without an end a feed may have for those near its end to be read as open:
+#: a feed in which most ends are missing has an end time it cannot read, not contacts still running
+OPEN_MAX_NULL_SHARE = 0.5
+
+
+def open_since(contacts: ir.Table, within_hours: float) -> datetime | None:
+    """The instant from which a contact without an end is **open** (still running when the
+    export was taken), or None when no contact of ``contacts`` can be read as open.
+
+    The export's end is its latest time, an arrival or an end (an export pulled mid-month ends
+    then, one running past the period ends later); a contact with an arrival and no end that
+    arrived at most ``within_hours`` before it is open. A contact without an end that arrived
+    earlier, or any contact without an end in a feed where more than ``OPEN_MAX_NULL_SHARE`` of
+    them have none, is an end time missing or unreadable (readiness: ``contacts.ended_at.not_null``).
+    One aggregate, executed (the reporting edge).
+
+    Examples
+    --------
+    >>> from cxkit.testing import canonical_memtable
+    >>> t = canonical_memtable("contacts", [
+    ...     {"contact_id": "a", "arrived_at": "2026-03-02 09:00", "ended_at": "2026-03-02 09:10"},
+    ...     {"contact_id": "b", "arrived_at": "2026-03-05 17:00", "ended_at": "2026-03-05 17:30"},
+    ...     {"contact_id": "c", "arrived_at": "2026-03-05 17:20"}])
+    >>> open_since(t, 24)   # 24 hours before the last end, 17:30
+    datetime.datetime(2026, 3, 4, 17, 30, tzinfo=datetime.timezone.utc)
+    >>> t.filter(still_open(t, open_since(t, 24))).contact_id.execute().tolist()
+    ['c']
+    """
+    has_time = contacts.arrived_at.notnull()
+    row = contacts.aggregate(
+        n=contacts.count(where=has_time),
+        ended=contacts.count(where=has_time & contacts.ended_at.notnull()),
+        latest_arrival=contacts.arrived_at.max(),
+        latest_end=contacts.ended_at.max(),
+    ).execute().iloc[0]
+    n, ended = int(row["n"] or 0), int(row["ended"] or 0)
+    if not n or (n - ended) > OPEN_MAX_NULL_SHARE * n:
+        return None
+    latest = [t for t in (row["latest_arrival"], row["latest_end"]) if t is not None and not pd.isna(t)]
+    end = max(_as_instant(pd.Timestamp(t).to_pydatetime()) for t in latest)
+    return end - timedelta(hours=float(within_hours))
+
+
+def still_open(contacts: ir.Table, since: datetime | None) -> ir.BooleanValue:
+    """Whether each contact is open (:func:`open_since`): it has an arrival at or after
+    ``since`` and no end. Never null; all False when ``since`` is None."""
+    if since is None:
+        return ibis.literal(False)
+    return (contacts.ended_at.isnull() & (contacts.arrived_at >= since)).fill_null(False)
+
+
+#: the durations that make up a contact's handle time (METRICS.md: AHT = talk + hold + ACW)
+_HANDLE_TIME = ("talk_s", "hold_s", "acw_s")
+
+
+def without_open_handle_times(contacts: ir.Table, since: datetime | None) -> ir.Table:
+    """``contacts`` with the talk, hold and after-contact times of open contacts (:func:`still_open`)
+    read as not measured (null): a contact still running when the data was exported has only part
+    of its handle time, so AHT, and the prices and hours derived from it, leave it out (it still
+    counts as a contact, and as handled when the export says so). ``contacts`` itself when
+    ``since`` is None.
+
+    Examples
+    --------
+    >>> from cxkit.testing import canonical_memtable
+    >>> t = canonical_memtable("contacts", [
+    ...     {"contact_id": "a", "arrived_at": "2026-03-05 17:00", "ended_at": "2026-03-05 17:30", "talk_s": 1500.0},
+    ...     {"contact_id": "b", "arrived_at": "2026-03-05 17:20", "talk_s": 400.0}])
+    >>> without_open_handle_times(t, open_since(t, 24)).order_by("contact_id").talk_s.execute().tolist()
+    [1500.0, nan]
+    """
+    if since is None:
+        return contacts
+    running = still_open(contacts, since)
+    present = [c for c in _HANDLE_TIME if c in contacts.columns]
+    return contacts.mutate(**{c: ibis.ifelse(running, ibis.null("float64"), contacts[c].cast("float64"))
+                              for c in present})
 
 
 def start_of_data(contacts: ir.Table, period_start: datetime) -> datetime:

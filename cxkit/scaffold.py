@@ -107,6 +107,8 @@ readiness:
     fri: "08:00-20:00"
   closed_days: []                 # local dates the center was closed (public holidays), e.g. [2026-04-03]:
                                   # no day check reads them as an export outage
+  # open_within_hours: 24         # a contact with no end that arrived this close to the export's latest time is
+                                  # still open (counted apart, left out of handle times), not an end missing
 
 report:
   title: {title}

@@ -150,6 +150,52 @@ def test_a_stray_contact_after_the_period_does_not_hide_the_data_stopping_early(
     assert _by_id(assess_tables(_month(), _inputs(full), now=NOW))["contacts.data_reaches_period_end"].status == "pass"
 
 
+def _still_running(row):
+    """``row`` as a contact still running when the data was exported: no end, no outcome yet."""
+    return dict(row, ended_at=None, outcome=None, answered_at=None, talk_s=None, hold_s=None, acw_s=None,
+                agent_id=None)
+
+
+def test_contacts_still_open_at_the_export_end_are_counted_apart_not_a_format_problem():
+    # 48 ended contacts, the latest ending 2026-03-03 15:06; 2 arrive at 15:10 and 15:30, the
+    # last hour of data, and have no end yet: 4% of ends null, over the 1% the check allows, but
+    # they are open (arrived within 24 h of the export's latest time, 15:30), not unreadable
+    rows = _clean_contacts(48) + [_still_running(_contact(i, arrived_at=f"2026-03-03 15:{m}"))
+                                  for i, m in ((48, "10"), (49, "30"))]
+    r = assess_tables(_engagement(), _inputs(rows), now=NOW)
+    checks = _by_id(r)
+    assert checks["contacts.ended_at.not_null"].status == "pass"
+    assert checks["contacts.ended_at.not_null"].denominator == 48
+    assert checks["contacts.outcome.not_null"].status == "pass"
+    opened = checks["contacts.ended_at.open"]
+    assert opened.status == "fail" and opened.severity == "info" and opened.unexpected == 2
+    assert opened.finding.startswith("contacts still open at the export's end: 2 of 50 (4.0%) have no end time yet")
+    assert "format" not in opened.finding and opened.consequence.startswith("not a format problem")
+    assert r.exit_code == 0
+    assert {k: m["verdict"] for k, m in r.matrix.items() if k in ("fcr_repeat", "aht", "service_level")} == {
+        "fcr_repeat": "ready", "aht": "ready", "service_level": "ready"}
+
+
+def test_ends_missing_over_the_month_are_still_a_format_problem():
+    # 30% of the ends null, spread over 28 days: the 3 of the last day (within 24 h of the
+    # export's latest time) are open, the other 81 of 277 (29.2%) are ends missing or unreadable
+    rows = [dict(c, ended_at=None) if i % 10 < 3 else c for i, c in enumerate(_dense_contacts(per_day=10))]
+    r = assess_tables(_month(), _inputs(rows), now=NOW)
+    checks = _by_id(r)
+    ended = checks["contacts.ended_at.not_null"]
+    assert (ended.status, ended.blocking, ended.unexpected, ended.denominator) == ("fail", True, 81, 277)
+    assert ended.consequence == "check sources.contacts.columns.ended_at (format and timezone)"
+    assert checks["contacts.ended_at.open"].unexpected == 3
+    assert r.matrix["aht"]["verdict"] == "blocked" and "format and timezone" in r.matrix["aht"]["reason"]
+    # most ends null: an end time the export does not give or cannot be read, none of them open,
+    # though half of this two-day export's contacts arrived within 24 h of its latest time
+    rows = [dict(c, ended_at=None) if i % 10 < 6 else c for i, c in enumerate(_clean_contacts(40))]
+    checks = _by_id(assess_tables(_engagement(), _inputs(rows), now=NOW))
+    ended = checks["contacts.ended_at.not_null"]
+    assert (ended.status, ended.unexpected, ended.denominator) == ("fail", 24, 40)
+    assert checks["contacts.ended_at.open"].unexpected == 0
+
+
 def test_duplicate_contact_ids_and_unknown_codes_are_listed():
     rows = _clean_contacts()
     rows[1] = {**rows[1], "contact_id": "c0", "direction": "sideways"}

@@ -121,6 +121,9 @@ class _Context:
     #: the contact ids two or more contacts of the period share, found once by the session that
     #: also unlinks the rows naming them (:meth:`cxkit.session.Session.contact_ids_shared`)
     shared_ids: Callable[[], ir.Column] | None = None
+    #: from when a contact without an end is still open at the export's end
+    #: (:func:`cxkit.resolution.open_since`); None: no contact is
+    open_since: datetime | None = None
 
 
 def _in_period(t: ir.Table, e: Engagement) -> ir.BooleanValue:
@@ -169,6 +172,13 @@ def _served_without_service(t: ir.Table, ctx: _Context) -> ir.Value:
     return ibis.ifelse(t.outcome == "handled", unserved, ibis.null("boolean"))
 
 
+def _open(t: ir.Table, ctx: _Context) -> ir.Value:
+    """Whether the contact (the leg) is still open at the export's end: an arrival near it and no
+    end yet (:func:`cxkit.resolution.still_open`). The checks of missing ends and outcomes count
+    over the others; ``contacts.ended_at.open`` counts these apart."""
+    return resolution.still_open(t, ctx.open_since)
+
+
 def _handled(t: ir.Table, ctx: _Context) -> ir.Value:
     """The contacts AHT reads (METRICS.md: handled, any direction)."""
     return operations.handled_flag(t)
@@ -188,6 +198,7 @@ def _offered(t: ir.Table, ctx: _Context) -> ir.Value:
 
 #: derived column -> (canonical columns it needs mapped, expression builder)
 DERIVED: dict[str, tuple[tuple[str, ...], _Derive]] = {
+    "_open": (("arrived_at", "ended_at"), _open),
     "_handled": (("outcome",), _handled),
     "_offered": (("direction", "queued"), _offered),
     "_contained_queued": (("direction", "outcome", "queued"), _contained_queued),
@@ -1425,8 +1436,11 @@ def run_checks(
     if implausible is None and contacts is not None:
         # one grouping by customer id for every check of the ids (a session passes its own)
         implausible = functools.cache(lambda: _customer_summary(engagement, contacts))
+    since = None
+    if contacts is not None and {"arrived_at", "ended_at"} <= inputs["contacts"].mapped:
+        since = resolution.open_since(contacts, engagement.readiness.open_within_hours)
     ctx = _Context(engagement, contacts, now or datetime.now(timezone.utc), identifiers, implausible,
-                   contact_ids_unique, shared_ids)
+                   contact_ids_unique, shared_ids, since)
     results: list[CheckResult] = []
     daily: dict[str, pd.DataFrame] = {}
     for name, suite in suites.items():
