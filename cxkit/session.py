@@ -36,7 +36,7 @@ from cxkit.loading import (
 )
 from cxkit.privacy import IdentifierSet
 from cxkit.pseudonyms import register_key, session_key
-from cxkit.resolution import end_of_data, start_of_data
+from cxkit.resolution import end_of_data, open_since, start_of_data, without_open_handle_times
 
 __all__ = ["Session", "open_engagement", "ORPHAN_TABLES"]
 
@@ -368,14 +368,18 @@ class Session:
 
     def _contacts_feed(self) -> ir.Table:
         """Every contact of the feed (not only the period's), a negative duration read as zero
-        per leg before the legs are summed (METRICS.md)."""
+        per leg before the legs are summed (METRICS.md), and the handle times of the contacts
+        still open at the export's end read as not measured
+        (:func:`cxkit.resolution.without_open_handle_times`)."""
         if self._feed is None:
             if "legs" in self._loaded:
                 # the legs' one grouping, a negative leg duration read as zero before the sum
-                self._feed = folded(self._legs_folded(), clipped=True)
+                feed = folded(self._legs_folded(), clipped=True)
             else:
                 # a projection of the mapped copy: no second copy in the engine
-                self._feed = clip_negative_durations(self._mapped_once("contacts"))
+                feed = clip_negative_durations(self._mapped_once("contacts"))
+            since = open_since(feed, self.engagement.readiness.open_within_hours)
+            self._feed = without_open_handle_times(feed, since)
         return self._feed
 
     def _for_diagnostics(self, name: str) -> tuple[ir.Table, bool]:

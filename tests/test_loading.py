@@ -1114,3 +1114,20 @@ def test_connect_direction_reads_who_started_the_contact_channel_by_channel(tmp_
     df = cxkit.open_engagement(tmp_path / "engagement.yaml").table("contacts", as_loaded=True).execute()
     got = dict(zip(df.contact_id, df.direction, strict=True))
     assert {key: got[f"x-{i}"] for i, key in enumerate(cases)} == cases  # an unknown code is kept, for readiness
+
+
+def test_a_contact_still_open_at_the_export_end_has_no_handle_time(tmp_path):
+    # a conversation still running when the export was taken (no end, arrived 20 minutes before
+    # the export's latest time, 09:30) has only part of its talk time: read into AHT it made
+    # (300 + 180 + 180 + 60) / 4 = 180 s of 220 s. A missing end two weeks earlier is no open
+    # contact: its talk time stays (readiness reports the end as missing)
+    csv = ("id,cust,ch,start,end,talk\n1,K1,PH,02/03/2026 09:00,02/03/2026 09:10,0:05:00\n"
+           "2,K2,PH,02/03/2026 10:00,,0:03:00\n3,K3,PH,16/03/2026 09:00,16/03/2026 09:30,0:03:00\n"
+           "4,K4,PH,16/03/2026 09:10,,0:01:00\n")
+    s = cxkit.open_engagement(_engagement(tmp_path, csv, MINIMAL))
+    df = s.table("contacts").order_by("contact_id").execute()
+    assert df.talk_s.tolist()[:3] == [300.0, 180.0, 180.0] and pd.isna(df.talk_s.iloc[3])
+    from cxkit.operations import aht
+
+    row = aht(s.table("contacts"), by=None).execute().iloc[0]
+    assert (int(row.handled), int(row.with_handle_time), float(row.aht_mean_s)) == (4, 3, 220.0)
