@@ -175,7 +175,8 @@ def open_since(contacts: ir.Table, within_hours: float) -> datetime | None:
         latest_end=contacts.ended_at.max(),
     ).execute().iloc[0]
     n, ended = int(row["n"] or 0), int(row["ended"] or 0)
-    if not n or (n - ended) > OPEN_MAX_NULL_SHARE * n:
+    # every contact ended (the usual feed): none is open, and no query reads a test of it
+    if not n or ended == n or (n - ended) > OPEN_MAX_NULL_SHARE * n:
         return None
     latest = [t for t in (row["latest_arrival"], row["latest_end"]) if t is not None and not pd.isna(t)]
     end = max(_as_instant(pd.Timestamp(t).to_pydatetime()) for t in latest)
