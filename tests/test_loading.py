@@ -310,7 +310,8 @@ def _callback() -> dict:
             "DisconnectTimestamp": "2026-03-02T09:25:00Z", "SystemEndpoint": None,
             "Queue": {"ARN": "arn:q:Billing", "Name": "Billing", "EnqueueTimestamp": "2026-03-02T09:02:00Z",
                       "DequeueTimestamp": "2026-03-02T09:17:00Z", "Duration": 900},
-            "Agent": {"ARN": "arn:agent:carol", "Username": "carol", "RoutingProfile": {"ARN": "arn:rp", "Name": "Team A"},
+            "Agent": {"ARN": "arn:agent:carol", "Username": "carol",
+                      "RoutingProfile": {"ARN": "arn:rp", "Name": "Team A"},
                       "ConnectedToAgentTimestamp": "2026-03-02T09:17:20Z", "AgentInteractionDuration": 460,
                       "CustomerHoldDuration": 0, "AfterContactWorkDuration": 20}}
 
