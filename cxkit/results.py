@@ -277,14 +277,16 @@ class Inputs:
     def forecast_intervals(self):
         """The WFM rows the forecast figures read: of the queues contacts entered when the contacts
         have queues (:func:`cxkit.capacity.queues_entered`), as the volume and alignment checks
-        compare them; every row when they have none (nothing to pair a queue with)."""
+        compare them; every row when they have none (nothing to pair a queue with). Computed once:
+        each forecast result read through it would otherwise scan the contacts again for the
+        queues they entered."""
         from cxkit import capacity
 
         iv = self.table("intervals")
         judge = self.judge
         if judge is None or not judge.measured_column("contacts.queue"):
             return iv
-        return capacity.queues_entered(iv, self.contacts)
+        return self._cache(capacity.queues_entered(iv, self.contacts), "forecast-intervals")
 
     def result(self, name: str) -> pd.DataFrame | None:
         """Another result of this run, as a frame: the one computed earlier, or computed now
