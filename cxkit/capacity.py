@@ -240,7 +240,9 @@ def forecast_accuracy(intervals: ir.Table, *, by: str | Sequence[str] | None = "
 
 
 def forecast_error_by_daypart(intervals: ir.Table, timezone_name: str = "UTC") -> pd.DataFrame:
-    """Forecast error per local weekday x time of day (the heatmap's cells), all queues pooled.
+    """Forecast error per local weekday x time of day (the heatmap's cells), the queues of
+    ``intervals`` pooled: the report reads those contacts entered, every queue when the contacts
+    have none (:attr:`cxkit.results.Inputs.forecast_intervals`).
 
     The engine aggregates per interval start; only those aggregates (one row per interval
     start) are converted to local time here.

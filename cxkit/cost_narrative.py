@@ -48,6 +48,7 @@ __all__ = [
     "scenario_details",
     "capacity_reading",
     "staffing_not_assessed",
+    "forecast_queues",
     "heatmap_cells",
     "service_level_gap_reading",
     "avoidable_bridge",
@@ -695,6 +696,33 @@ _QUEUES_NOT_PAIRED = ("no WFM interval could be paired with contacts of the same
                       "intervals.queue_in_contacts)")
 
 
+def forecast_queues(results: Any) -> str:
+    """Which queues of the WFM export the forecast figures read, in words, as the capacity
+    paragraph and the heatmap's title say it: where the contacts have queues, only those an
+    offered contact entered (:attr:`cxkit.results.Inputs.forecast_intervals`); a chat-only
+    contacts export beside the centre's whole WFM export read "all queues" over 2 of 10.
+
+    ``'all 10 queues of the WFM export'`` when contacts entered every queue it names, or the
+    contacts have no queue (every row is read); ``'the 2 queues contacts entered (8 more queues
+    of the WFM export, which no contact entered, are left out)'`` otherwise, from the run's
+    ``coverage["intervals"]["queues"]`` (:func:`cxkit.capacity.wfm_queues`). A run stored before
+    it counted them reads ``"the WFM export's queues"``: nothing claimed of how many."""
+    judge = results.judge
+    queues = (judge.coverage.get("intervals") or {}).get("queues") or {}
+    named, entered = int(queues.get("named") or 0), int(queues.get("entered") or 0)
+    if not named:
+        return "the WFM export's queues"
+    if entered >= named or not judge.measured_column("contacts.queue"):
+        return "the WFM export's one queue" if named == 1 else f"all {named:,} queues of the WFM export"
+    if not entered:
+        # forecast accuracy is not measured then (figures.Judge says why); said plainly all the same
+        return f"none of the WFM export's {plural(named, 'queue')} (no contact entered one)"
+    left = named - entered
+    read = "the one queue" if entered == 1 else f"the {plural(entered, 'queue')}"
+    return (f"{read} contacts entered ({plural(left, 'more queue')} of the WFM export, which no contact entered, "
+            f"{'is' if left == 1 else 'are'} left out)")
+
+
 def capacity_reading(results: Any) -> display.Html:
     """Forecast accuracy and staffing against Erlang C in words, or the one line that the
     engagement has no WFM intervals."""
@@ -705,9 +733,10 @@ def capacity_reading(results: Any) -> display.Html:
     text = ""
     if acc is not None and results.judge.measured("forecast_accuracy") and _num(acc["wape"]) is not None:
         bias = float(acc["bias"])
-        text += (f"Across all queues the forecast missed offered contacts by {pct(acc['wape'])} of volume (WAPE, "
-                 f"{int(acc['intervals']):,} intervals) and was {pct(abs(bias))} too {'high' if bias > 0 else 'low'} "
-                 f"overall (bias); the mean error per interval with contacts (MAPE) was {pct(acc['mape'])}.")
+        text += (f"Across {forecast_queues(results)}, the forecast missed offered contacts by {pct(acc['wape'])} "
+                 f"of volume (WAPE, {int(acc['intervals']):,} intervals) and was {pct(abs(bias))} too "
+                 f"{'high' if bias > 0 else 'low'} overall (bias); the mean error per interval with contacts (MAPE) "
+                 f"was {pct(acc['mape'])}.")
     staff = results.row("staffing_summary", queue="all")
     measured = results.judge.measured("staffing")
     if measured and (unassessed := staffing_not_assessed(results)):

@@ -1539,8 +1539,9 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
     reads=("forecast_dayparts",), figures=("forecast_accuracy",),
     condition="a weekday (at least min_n contacts offered) whose forecast, relative to the volume offered, is at "
               "least forecast_bias_max above or below the rest of the week's: (forecast / offered of the weekday) / "
-              "(forecast / offered of the other days) - 1, all queues pooled, the whole 95% interval (the chance in "
-              "arrivals: the day's share of the offered contacts, Wilson) beyond it",
+              "(forecast / offered of the other days) - 1, the WFM queues contacts entered pooled (every queue when "
+              "the contacts have none), the whole 95% interval (the chance in arrivals: the day's share of the "
+              "offered contacts, Wilson) beyond it",
     evidence="forecast over offered on the weekday against the other days of the week",
     bucket="operating_model", lane="operational_fix", section="04_cost_and_capacity", heading="",
     metric_to_move="forecast against offered volume on the weekday", thresholds=("forecast_bias_max",),

@@ -848,7 +848,7 @@ def _forecast_accuracy(i: Inputs):
     return per_queue.union(overall.select(*per_queue.columns))
 
 
-@_result("forecast_dayparts", "cost", "Forecast error by local weekday and time of day (all queues)",
+@_result("forecast_dayparts", "cost", "Forecast error by local weekday and time of day (queues pooled)",
          figure="forecast_accuracy", tables=("contacts", "intervals"))
 def _forecast_dayparts(i: Inputs):
     from cxkit import capacity

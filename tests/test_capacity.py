@@ -371,6 +371,16 @@ def test_forecast_accuracy_reads_the_wfm_queues_contacts_entered(tmp_path):
     assert r.frame("forecast_dayparts")[["offered", "forecast"]].sum().tolist() == [3.0, 3.0]
     assert r.coverage["intervals"]["queues"] == {"named": 2, "entered": 1}
     assert r.judge.measured("forecast_accuracy")
+    # and they say so: "all queues" was said over V alone (the paragraph, the heatmap, the titles)
+    from cxkit import cost_narrative
+    from cxkit.findings import RULES
+    from cxkit.results import RESULTS
+
+    assert cost_narrative.forecast_queues(r) == ("the one queue contacts entered (1 more queue of the WFM export, "
+                                                 "which no contact entered, is left out)")
+    for text in (RESULTS["forecast_dayparts"].title, RULES["forecast_weekday_bias"].condition,
+                 K.forecast_error_by_daypart.__doc__):
+        assert "all queues" not in text, text
 
 
 def test_forecast_accuracy_of_no_queue_the_contacts_entered_is_not_measured(tmp_path):

@@ -189,7 +189,7 @@ def test_why_a_sensitivity_row_judged_nothing_is_its_own_cause():
 def test_notebooks_hold_no_fixed_claim_about_the_data():
     # sentences that were once fixed text about the client's data; they are computed now
     claims = [r"where the curve flattens", r"that is the case for a \d+-day window", r"satisfaction falls",
-              r"mostly their work mix", r"METRICS\.md"]
+              r"mostly their work mix", r"METRICS\.md", r"all queues"]
     for path in sorted(NOTEBOOKS.glob("*.ipynb")):
         for cell in json.loads(path.read_text())["cells"]:
             text = "".join(cell["source"])
@@ -528,3 +528,42 @@ def test_an_empty_chart_says_why_in_words():
     assert said == "No chart: this data has nothing to show for share of contacts followed by a recontact, by time."
     given = "No contact could be followed for a day."
     assert str(present.chart(r, "recontact_curve", lambda f: None, empty=given)) == given
+
+
+def test_the_forecast_figures_say_which_wfm_queues_they_read():
+    # a chat-only contacts export beside the centre's whole WFM export (10 queues named, 2
+    # entered): the forecast figures read the 2 queues' rows, and the paragraph said "Across all
+    # queues the forecast missed offered contacts by 16.0%" and the heatmap "(all queues)"
+    from cxkit import cost_narrative
+
+    accuracy = pd.DataFrame({"queue": ["all"], "intervals": [3660], "wape": [0.16], "mape": [0.107], "bias": [0.02]})
+
+    def said(queues: dict | None, contacts_queue: bool = True) -> tuple[str, str]:
+        cov = {"contacts": {"rows": 10, "columns": {"queue": {"mapped": contacts_queue,
+                                                              "non_null": 10 if contacts_queue else 0}}},
+               "intervals": {"rows": 20, "columns": {c: {"mapped": True, "non_null": 20} for c in (
+                   "offered", "forecast")}, **({} if queues is None else {"queues": queues})}}
+        r = FakeResults({"forecast_accuracy": accuracy, "staffing_summary": pd.DataFrame({"queue": []})},
+                        coverage=cov)
+        return cost_narrative.forecast_queues(r), str(cost_narrative.capacity_reading(r))
+
+    scope, text = said({"named": 10, "entered": 2})
+    assert scope == ("the 2 queues contacts entered (8 more queues of the WFM export, which no contact entered, "
+                     "are left out)"), scope
+    assert f"Across {scope}, the forecast missed offered contacts by 16.0% of volume" in text, text
+    assert "all queues" not in text and "all 10" not in text, text
+    assert said({"named": 2, "entered": 1})[0] == ("the one queue contacts entered (1 more queue of the WFM export, "
+                                                    "which no contact entered, is left out)")
+    # every queue the WFM export names entered: all of them
+    scope, text = said({"named": 3, "entered": 3})
+    assert scope == "all 3 queues of the WFM export" and "Across all 3 queues of the WFM export, the forecast" in text
+    assert said({"named": 1, "entered": 1})[0] == "the WFM export's one queue"
+    # contacts without queues: every row of the WFM export is read, whichever it names
+    assert said({"named": 10, "entered": 0}, contacts_queue=False)[0] == "all 10 queues of the WFM export"
+    # a run stored before the coverage counted the queues: nothing claimed of how many
+    scope, text = said(None)
+    assert scope == "the WFM export's queues" and "Across the WFM export's queues, the forecast" in text, text
+    # the section's heatmap title says it too (it read "(all queues)")
+    cells = ["".join(c["source"]) for c in json.loads((NOTEBOOKS / "04_cost_and_capacity.ipynb").read_text())["cells"]]
+    heatmap = [c for c in cells if "charts.heatmap" in c and "forecast_dayparts" in c]
+    assert len(heatmap) == 1 and "{cost.forecast_queues(r)}" in heatmap[0], heatmap
