@@ -1503,8 +1503,9 @@ def _forecast_bias(ctx: Context, rule: Rule) -> list[Draft]:
     queues = f[f["queue"].astype(str) != _ALL]
     # the share is of every forecast queue's contacts, not only of the queues large enough to judge
     # (41 of a small centre's 194 read "57.7% of 71")
-    population = float(queues["offered"].fillna(0).sum())
-    f = queues[queues["offered"].fillna(0) >= ctx.min_n]
+    offered = queues["offered"].fillna(0)
+    population = float(offered.sum())
+    f = queues[offered >= ctx.min_n]
     if f.empty:
         raise NotEvaluable(f"no queue has {ctx.min_n} or more contacts offered over its intervals (min_n)")
     limit = ctx.threshold("forecast_bias_max")
