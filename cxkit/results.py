@@ -1024,13 +1024,17 @@ def readable_text(frame: pd.DataFrame) -> pd.DataFrame:
     [('ok', 2), ('A\ufffdB', 3), ('xxx', 1002), ('xxx', 1002), None]
     >>> f["reason"][2][-5:], f["reason"][3][-5:]
     ('xx… 1', 'xx… 2')
+    >>> empty = pd.DataFrame({"note": pd.Series([None, None], dtype="str")})
+    >>> readable_text(empty)["note"].dtype == empty["note"].dtype
+    True
     """
     out = None
     for column in frame.columns:
         values = frame[column]
         if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
             continue
-        text = values.map(lambda v: v.translate(_CONTROL) if isinstance(v, str) else v)
+        # in its own type: pandas infers one from the values, float64 or null when every one is null
+        text = values.map(lambda v: v.translate(_CONTROL) if isinstance(v, str) else v).astype(values.dtype)
         long = text.map(lambda v: isinstance(v, str) and len(v) > MAX_TEXT)
         if long.any():
             cut = text[long].map(lambda v: v[: MAX_TEXT - 1] + "…")

@@ -292,6 +292,11 @@ def test_scenario_savings_with_every_contact_priced_carry_no_priced_share(tmp_pa
     r = ResultSet.load(folder / "run", load_engagement(path))
     summary = r.frame("scenario_summary")
     assert summary["net_saving_year"].notna().any() and summary["priced_share_note"].isna().all()
+    # stored as text all the same (it was Parquet's null type): its type does not say the data
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(r.run_dir / "results" / "scenario_summary.parquet")
+    assert str(schema.field("priced_share_note").type) == "large_string"
     assert "Contacts without a price" not in str(cost_narrative.scenario_table(r))
     shown = str(cost_narrative.scenario_details(r)) + str(cost_narrative.scenarios_reading(r))
     assert "priced share" not in shown and "without a price" not in shown
