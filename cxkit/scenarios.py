@@ -83,6 +83,11 @@ _LINE_COLUMNS = ["step", "item", "formula", "value", "unit", "source"]
 _MC_COLUMNS = ["output", "label", "base", "p10", "p50", "p90", "share_negative", "draws", "seed"]
 _TORNADO_COLUMNS = ["input", "description", "low", "base", "high", "result_low", "result_high", "base_result", "swing"]
 _FLAG_COLUMNS = ["flag", "severity", "reason"]
+#: The type of each number column of those tables (the others are text): a table with no rows
+#: (no scenario worked through) is stored with the types a filled one has, not as Parquet nulls.
+_NUMBER_TYPES = {"step": "int64", "value": "float64", "draws": "int64", "seed": "int64",
+                 **dict.fromkeys(["base", "p10", "p50", "p90", "share_negative", "low", "high", "result_low",
+                                  "result_high", "base_result", "swing"], "float64")}
 
 #: Results of a scenario per year, in the order tables show them.
 OUTPUTS: dict[str, str] = {
@@ -1349,13 +1354,17 @@ def run_scenarios(
         for frame, bucket in ((scenario_lines(s, b), lines), (mc, mcs), (tor, tors), (fl, flags)):
             bucket.append(frame.assign(scenario=s.name)[["scenario", *frame.columns]])
     def stacked(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
-        # every scenario not worked through leaves no rows: the table keeps its columns
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["scenario", *columns])
+        # every scenario not worked through leaves no rows: the table keeps its columns and their types
+        if frames:
+            return pd.concat(frames, ignore_index=True)
+        return pd.DataFrame({c: pd.Series(dtype=_NUMBER_TYPES.get(c, "string")) for c in ["scenario", *columns]})
 
     summary = pd.DataFrame(summaries).reindex(columns=_SUMMARY_COLUMNS)
     summary["inconsistent_flags"] = summary["inconsistent_flags"].fillna(0).astype("int64")
-    # text, empty in every row when every contact is priced (stored as text, not as numbers)
-    summary["priced_share_note"] = summary["priced_share_note"].astype("string")
+    # text, stored as text when null in every row: every scenario worked through (not_measured),
+    # timed (hours_not_measured) or priced (priced_share_note), or none worked through
+    # (top_driver); else Parquet keeps a null or a float64 column, by what this client's data gave
+    summary[_SUMMARY_TEXT] = summary[_SUMMARY_TEXT].astype("string")
     return ScenarioResults(
         summary=summary,
         lines=stacked(lines, _LINE_COLUMNS),
@@ -1372,3 +1381,5 @@ def run_scenarios(
 _SUMMARY_COLUMNS = ["scenario", "description", "contacts_avoided", "agent_hours_saved", "net_saving", *OUTPUTS,
                     "net_saving_year_p10", "net_saving_year_p50", "net_saving_year_p90", "repeat_drop_share",
                     "inconsistent_flags", "top_driver", "not_measured", "hours_not_measured", "priced_share_note"]
+#: the summary's text columns that can be null in every row
+_SUMMARY_TEXT = ["top_driver", "not_measured", "hours_not_measured", "priced_share_note"]

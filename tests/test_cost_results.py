@@ -594,6 +594,23 @@ def test_scenario_hours_without_handle_times_are_not_measured(without_talk):
     assert "nan" not in details.lower().replace("financ", "")
 
 
+def test_a_scenario_text_column_null_in_every_row_is_stored_as_text(results, without_talk):
+    # with talk times every scenario's hours are measured and hours_not_measured is null in every
+    # row: it was stored as float64 (the store's text cleaning took the type pandas inferred from
+    # the values) where the run without talk times stores its reasons as text
+    import pyarrow.parquet as pq
+
+    def stored(run: ResultSet) -> dict[str, str]:
+        schema = pq.read_schema(run.run_dir / "results" / "scenario_summary.parquet")
+        return {f.name: str(f.type) for f in schema}
+
+    assert results.frame("scenario_summary")["hours_not_measured"].isna().all()
+    assert without_talk.frame("scenario_summary")["hours_not_measured"].notna().any()
+    timed, untimed = stored(results), stored(without_talk)
+    assert timed["hours_not_measured"] == untimed["hours_not_measured"] == "large_string"
+    assert timed == untimed
+
+
 def test_talk_times_missing_do_not_rate_a_repeat_cost_from_given_prices(without_talk):
     # the repeat cost priced from given prices said "Readiness rates the cost model blocked:
     # talk_s is not mapped": only prices derived from AHT (and the scenarios' hours) need it

@@ -565,6 +565,35 @@ def test_a_lever_the_data_cannot_measure_is_not_worked_through_never_zero():
     assert S.unmeasured(CASE, _baseline()) is None
 
 
+def test_a_column_null_in_every_row_is_stored_with_the_type_it_has_when_filled():
+    # no scenario worked through: hours_not_measured and top_driver were stored as float64, and
+    # the lines, Monte Carlo and tornado tables (no rows) as Parquet nulls; every scenario worked
+    # through: not_measured and hours_not_measured as nulls. A pipeline reading two clients' runs
+    # got a column whose type said whether this client's data happened to fill it
+    import io
+
+    import pyarrow.parquet as pq
+
+    def stored(frame: pd.DataFrame) -> dict[str, str]:
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False)
+        return {f.name: str(f.type) for f in pq.read_schema(buffer)}
+
+    untimed = _baseline(repeat_handle_h=None, handle_times_not_measured="no talk times")
+    not_linked = _baseline(unresolved=0, chain_repeats=0, repeats_per_unresolved=0.0)
+    filled = S.run_scenarios(untimed, [Scenario(name="fcr", fcr_change=0.05), CASE], seed=1, draws=50).tables()
+    assert filled["scenario_summary"]["hours_not_measured"].notna().all()
+    worked = S.run_scenarios(_baseline(), [CASE], seed=1, draws=50).tables()
+    none = S.run_scenarios(not_linked, [CASE], seed=1, draws=50).tables()
+    assert none["scenario_lines"].empty and none["scenario_summary"]["hours_not_measured"].isna().all()
+    assert worked["scenario_summary"][["not_measured", "hours_not_measured"]].isna().all().all()
+    for name, frame in filled.items():
+        assert stored(worked[name]) == stored(frame), name
+        assert stored(none[name]) == stored(frame), name
+    assert stored(none["scenario_summary"])["hours_not_measured"] == "large_string"
+    assert stored(none["scenario_lines"])["value"] == "double"
+
+
 def test_containment_the_export_cannot_give_is_not_worked_through():
     # a call log whose outcome map gives handled and abandoned only: containment read 0 of 3,650
     # "self-service entries", and "Containment +5 points" was priced on that 0%
