@@ -50,7 +50,14 @@ __all__ = [
 
 RESULTS_DIR = "results"
 MANIFEST = "manifest.json"
-#: the layout and meaning of stored results: a run folder of another format is computed again.
+#: the layout and meaning of stored results: a run folder of another format is computed again
+#: (:func:`open_run`). The format changes when results stored before would be read wrongly: a
+#: column removed or renamed, values that mean something else (another definition, a 0 now null),
+#: or a column added that a reader cannot do without (2: ``sl_judged``). A column added that a
+#: reader can do without keeps the format, and every reader of it takes a run folder without it
+#: (the manifest's ``columns`` say which a run has): it fills the column from the other stored
+#: results, or reads it as not stored, never as a value (``priced_share_note``, added to the
+#: scenario summary in 3, is taken from the scenarios' share lines).
 #: 2: the operations result's service level leaves out answered contacts of unknown wait
 #: (``sl_judged``) and callbacks kept counts the inbound contacts after a promise. 3: a result
 #: whose own figure is not measured holds no number (``not_measured["*"]``); journey times the

@@ -273,13 +273,20 @@ def test_each_scenario_saving_in_the_table_carries_its_priced_share(results, tmp
     details = str(cost_narrative.scenario_details(results))
     assert f"P{repeats[1:]}." in details  # under the scenario's Monte Carlo range of its net saving
     assert "87.5% of the inbound contacts" in details
-    # results stored before the summary had the column: the table takes it from the share lines
+    # results stored before the summary had the column (the same format: an added column a reader
+    # can do without keeps it, results.FORMAT) are read, not computed again; the table and the
+    # details take it from the share lines
+    from cxkit.results import _has_results
+
     folder = tmp_path_factory.mktemp("older")
     shutil.copytree(results.run_dir, folder / "run")
     stored = folder / "run" / "results" / "scenario_summary.parquet"
     pd.read_parquet(stored).drop(columns="priced_share_note").to_parquet(stored, index=False)
-    older = str(cost_narrative.scenario_table(ResultSet.load(folder / "run", results.engagement)))
+    assert _has_results(folder / "run", results.engagement)
+    older_run = ResultSet.load(folder / "run", results.engagement)
+    older = str(cost_narrative.scenario_table(older_run))
     assert re.search(rf"\('FCR \+5 points', [^)]*'{repeats}'", older), older
+    assert f"P{repeats[1:]}." in str(cost_narrative.scenario_details(older_run))
 
 
 def test_scenario_savings_with_every_contact_priced_carry_no_priced_share(tmp_path_factory):
