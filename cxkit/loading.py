@@ -1500,7 +1500,8 @@ def conform(name: str, t: ir.Table) -> ir.Table:
 def fold_legs(legs: ir.Table) -> ir.Table:
     """Fold leg-grain rows into contacts (METRICS.md boundary rules).
 
-    ``arrived_at`` = first leg start, ``ended_at`` = last leg end, ``transfers`` = legs - 1
+    ``arrived_at`` = first leg start, ``ended_at`` = last leg end (null when a leg starting last
+    has no end: the contact is still open, :func:`_last_leg_end`), ``transfers`` = legs - 1
     (plus the legs' ``transfers_out``: transfers to outside the export, which leave no leg),
     durations and ``auth_attempts`` summed, ``queue``/``channel``/``direction``/``entry_point``
     = first leg's, ``agent_id``/``team``/reason = final leg's. ``outcome`` is ``handled`` when
@@ -1631,7 +1632,7 @@ def _fold_aggregates(legs: ir.Table, *, clipped_too: bool = False) -> dict[str, 
         "direction": legs.direction.argmin(first),
         "arrived_at": legs.arrived_at.min(),
         "answered_at": legs.answered_at.min(),
-        "ended_at": legs.ended_at.max(),
+        "ended_at": _last_leg_end(legs),
         "outcome": ibis.ifelse((legs.outcome == "handled").any(), "handled", legs.outcome.argmax(first)),
         "queued": legs.queued.any(),
         # a transfer out of the platform leaves no leg of its own: the leg that made it says so
@@ -1652,6 +1653,21 @@ def _fold_aggregates(legs: ir.Table, *, clipped_too: bool = False) -> dict[str, 
     for name in _DURATION_COLUMNS if clipped_too else ():
         aggs[CLIPPED + name] = _clipped(legs[name]).sum()
     return aggs
+
+
+def _last_leg_end(legs: ir.Table) -> ir.Value:
+    """A contact's end (METRICS.md: the last leg's end): the latest end of its legs, or null
+    (not measured) when a leg starting last (at the latest ``arrived_at`` of its legs; of two
+    starting then, either) has no end. That leg is still running when the data was exported (a
+    call transferred to a second agent who is still talking), or its end is missing: the latest
+    end of the earlier legs dated the contact as ended at the transfer. Without an end it is read
+    as open (:func:`cxkit.resolution.open_since`) or as an end missing, as any contact without
+    one. An earlier leg without an end followed by a leg that ended (a hole in the data), or a
+    leg without a start, leaves the end the latest end; so does a consult leg that ends inside
+    a longer leg. Two maxima in the grouping's one pass: no window, no second pass over the legs.
+    """
+    open_start = legs.arrived_at.max(where=legs.ended_at.isnull())
+    return ibis.ifelse(open_start >= legs.arrived_at.max(), ibis.null(legs.ended_at.type()), legs.ended_at.max())
 
 
 def clip_negative_durations(t: ir.Table) -> ir.Table:

@@ -925,6 +925,38 @@ def test_a_contact_is_the_customer_of_its_first_leg_that_names_one():
     assert folded["customer_id"].tolist() == ["+16465557001", "+16465557002", "K3"]
 
 
+def test_a_contact_whose_last_leg_has_no_end_has_no_end():
+    # the end of a contact is its last leg's end (METRICS.md). "open": transferred at 09:05 to an
+    # agent still talking, its second leg has no end; the latest end of its legs (09:05) made it
+    # look ended at the transfer. "tie": of its two legs starting last, at 09:05, one has no end.
+    # "hole": a first leg without an end, then a leg that ended: it ended with that leg.
+    # "overlap": a consult leg inside the first leg, every leg ended: the latest end, 09:30
+    from cxkit.loading import fold_legs, fold_legs_twice, folded
+    from cxkit.testing import canonical_memtable
+
+    leg = dict(customer_id="k", channel="voice", direction="inbound", outcome="handled")
+    legs = canonical_memtable("legs", [
+        {**leg, "contact_id": "open", "leg_seq": 1, "arrived_at": "2026-03-02 09:00", "ended_at": "2026-03-02 09:05"},
+        {**leg, "contact_id": "open", "leg_seq": 2, "arrived_at": "2026-03-02 09:05", "ended_at": None},
+        {**leg, "contact_id": "tie", "leg_seq": 1, "arrived_at": "2026-03-02 09:00", "ended_at": "2026-03-02 09:05"},
+        {**leg, "contact_id": "tie", "leg_seq": 2, "arrived_at": "2026-03-02 09:05", "ended_at": "2026-03-02 09:20"},
+        {**leg, "contact_id": "tie", "leg_seq": 3, "arrived_at": "2026-03-02 09:05", "ended_at": None},
+        {**leg, "contact_id": "hole", "leg_seq": 1, "arrived_at": "2026-03-02 09:00", "ended_at": None},
+        {**leg, "contact_id": "hole", "leg_seq": 2, "arrived_at": "2026-03-02 09:05", "ended_at": "2026-03-02 09:12"},
+        {**leg, "contact_id": "overlap", "leg_seq": 1, "arrived_at": "2026-03-02 09:00",
+         "ended_at": "2026-03-02 09:30"},
+        {**leg, "contact_id": "overlap", "leg_seq": 2, "arrived_at": "2026-03-02 09:10",
+         "ended_at": "2026-03-02 09:20"},
+        {**leg, "contact_id": "one", "leg_seq": 1, "arrived_at": "2026-03-02 10:00", "ended_at": None},
+    ])
+    expected = {"hole": utc("2026-03-02 09:12"), "one": None, "open": None, "overlap": utc("2026-03-02 09:30"),
+                "tie": None}
+    for contacts in (fold_legs(legs), folded(fold_legs_twice(legs), clipped=True)):
+        df = contacts.order_by("contact_id").execute()
+        got = dict(zip(df.contact_id, df.ended_at.astype(object).where(df.ended_at.notna(), None), strict=True))
+        assert got == expected
+
+
 def test_contacts_of_one_leg_are_not_grouped_and_fold_to_the_same_rows():
     # fold_legs_twice groups only the contacts with several legs and passes a one-leg contact
     # (and each leg without a contact id: a contact of its own) through: every column must
@@ -1132,3 +1164,32 @@ def test_a_contact_still_open_at_the_export_end_has_no_handle_time(tmp_path):
 
     row = aht(s.table("contacts"), by=None).execute().iloc[0]
     assert (int(row.handled), int(row.with_handle_time), float(row.aht_mean_s)) == (4, 3, 220.0)
+
+
+def test_a_contact_whose_last_leg_is_still_running_is_open(tmp_path):
+    # legs: 2 was transferred at 09:05 to an agent still talking at the export's latest time
+    # (09:30): its second leg has no end. Folded, it took its first leg's end (09:05) and read as
+    # ended: no open contact, and its talk so far (4 + 2 min) in AHT, (300 + 360 + 240 + 720) / 4
+    # = 405 s. It is open now: no end, no handle time, AHT (300 + 240 + 720) / 3 = 420 s. 3's first
+    # leg has no end and its second ended (a hole in the data): it ended with its last leg, 08:30
+    columns = {**MINIMAL, "leg_seq": "seg"}
+    csv = ("id,seg,cust,ch,start,end,talk\n"
+           "1,1,K1,PH,02/03/2026 09:00,02/03/2026 09:10,0:05:00\n"
+           "2,1,K2,PH,16/03/2026 09:00,16/03/2026 09:05,0:04:00\n"
+           "2,2,K2,PH,16/03/2026 09:05,,0:02:00\n"
+           "3,1,K3,PH,16/03/2026 08:00,,0:01:00\n"
+           "3,2,K3,PH,16/03/2026 08:20,16/03/2026 08:30,0:03:00\n"
+           "4,1,K4,PH,16/03/2026 09:10,16/03/2026 09:30,0:12:00\n")
+    s = cxkit.open_engagement(_engagement(tmp_path, csv, columns, grain="leg"))
+    df = s.table("contacts").order_by("contact_id").execute().set_index("contact_id")
+    assert pd.isna(df.loc["2", "ended_at"]) and pd.isna(df.loc["2", "talk_s"])
+    assert df.loc["3", "ended_at"] == utc("2026-03-16 08:30") and df.loc["3", "talk_s"] == 240.0
+    from cxkit.operations import aht
+
+    row = aht(s.table("contacts"), by=None).execute().iloc[0]
+    assert (int(row.handled), int(row.with_handle_time), float(row.aht_mean_s)) == (4, 3, 420.0)
+    from cxkit.readiness import assess
+
+    checks = {c.id: c for c in assess(s).results}
+    assert checks["contacts.ended_at.open"].unexpected == 1
+    assert checks["contacts.ended_at.not_null"].unexpected == 0
