@@ -708,8 +708,7 @@ def forecast_queues(results: Any) -> str:
     ``coverage["intervals"]["queues"]`` (:func:`cxkit.capacity.wfm_queues`). A run stored before
     it counted them reads ``"the WFM export's queues"``: nothing claimed of how many."""
     judge = results.judge
-    queues = (judge.coverage.get("intervals") or {}).get("queues") or {}
-    named, entered = int(queues.get("named") or 0), int(queues.get("entered") or 0)
+    named, entered = judge.wfm_queues()
     if not named:
         return "the WFM export's queues"
     if entered >= named or not judge.measured_column("contacts.queue"):

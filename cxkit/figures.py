@@ -418,14 +418,20 @@ class Judge:
                         f"({source_key(table)}.columns.{name} gives none): the export may not record it")
         return None
 
+    def wfm_queues(self) -> tuple[int, int]:
+        """How many queues the WFM export names and how many of them an offered contact entered
+        (the run's ``coverage["intervals"]["queues"]``, :func:`cxkit.capacity.wfm_queues`): (0, 0)
+        without WFM intervals, or for a run stored before they were counted."""
+        queues = (self.coverage.get("intervals") or {}).get("queues") or {}
+        return int(queues.get("named") or 0), int(queues.get("entered") or 0)
+
     def _no_queue_entered(self) -> str | None:
         """Why a figure of the WFM queues contacts entered has none to read: the contacts have
-        queues, and none of the WFM export's is one an offered contact entered (the run's
-        ``coverage["intervals"]["queues"]``, :func:`cxkit.capacity.wfm_queues`); else None."""
-        queues = (self.coverage.get("intervals") or {}).get("queues") or {}
-        if not self.measured_column("contacts.queue") or not queues.get("named") or queues.get("entered"):
+        queues, and none of the WFM export's is one an offered contact entered
+        (:meth:`wfm_queues`); else None."""
+        named, entered = self.wfm_queues()
+        if not self.measured_column("contacts.queue") or not named or entered:
             return None
-        named = int(queues["named"])
         return (f"no offered contact entered {'the' if named == 1 else 'any of the'} WFM export's "
                 f"{'queue' if named == 1 else f'{named:,} queues'} (intervals.queue against contacts.queue): "
                 "check that sources.intervals.columns.queue gives the contacts' queue names")
