@@ -210,7 +210,7 @@ def _nouns(column: str, given: str | None) -> str:
     return _label(column, given).lower() + "s"
 
 
-def _titled(title: str, subtitle: str | None) -> alt.Title:
+def _titled(title: str, subtitle: str | Sequence[str] | None) -> alt.Title:
     return alt.Title(text=title, subtitle=subtitle) if subtitle else alt.Title(text=title)
 
 
@@ -639,7 +639,7 @@ def heatmap(
     value: str,
     *,
     title: str,
-    subtitle: str | None = None,
+    subtitle: str | Sequence[str] | None = None,
     x_title: str | None = None,
     y_title: str | None = None,
     value_title: str | None = None,
@@ -656,7 +656,8 @@ def heatmap(
     x, y, value
         Column names.
     title, subtitle, x_title, y_title, value_title
-        Plain-language titles.
+        Plain-language titles; the subtitle a line or a list of lines (a chart is as wide as
+        its longest title line, and one wider than the page is shrunk to fit, marks and all).
     value_format
         d3 format of the legend.
     x_order, y_order

@@ -563,7 +563,7 @@ def test_the_forecast_figures_say_which_wfm_queues_they_read():
     # a run stored before the coverage counted the queues: nothing claimed of how many
     scope, text = said(None)
     assert scope == "the WFM export's queues" and "Across the WFM export's queues, the forecast" in text, text
-    # the section's heatmap title says it too (it read "(all queues)")
+    # the section's heatmap says it too, in its subtitle (its title read "(all queues)")
     cells = ["".join(c["source"]) for c in json.loads((NOTEBOOKS / "04_cost_and_capacity.ipynb").read_text())["cells"]]
     heatmap = [c for c in cells if "charts.heatmap" in c and "forecast_dayparts" in c]
     assert len(heatmap) == 1 and "{cost.forecast_queues(r)}" in heatmap[0], heatmap
