@@ -566,4 +566,4 @@ def test_the_forecast_figures_say_which_wfm_queues_they_read():
     # the section's heatmap says it too, in its subtitle (its title read "(all queues)")
     cells = ["".join(c["source"]) for c in json.loads((NOTEBOOKS / "04_cost_and_capacity.ipynb").read_text())["cells"]]
     heatmap = [c for c in cells if "charts.heatmap" in c and "forecast_dayparts" in c]
-    assert len(heatmap) == 1 and "{cost.forecast_queues(r)}" in heatmap[0], heatmap
+    assert len(heatmap) == 1 and 'subtitle=[f"Across {cost.forecast_queues(r)}"' in heatmap[0], heatmap
