@@ -119,6 +119,25 @@ def _lab_url(log: Path, process: subprocess.Popen, timeout: float = 180) -> str:
     raise AssertionError(f"JupyterLab did not start:\n{log.read_text(errors='replace')[-3000:]}")
 
 
+def _wait_listening(port: int, process: subprocess.Popen, timeout: float = 120) -> None:
+    """Wait until the server accepts connections on ``port``.
+
+    Jupyter Server prints its URL before it listens: it binds the port in a callback of the
+    event loop that starts after the URL is logged, so on a loaded machine a request sent as
+    soon as the URL appears is refused.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5):
+                return
+        except OSError:
+            if process.poll() is not None:
+                break
+            time.sleep(0.25)
+    raise AssertionError(f"nothing listened on 127.0.0.1:{port} within {timeout:.0f} s")
+
+
 def _get(url: str) -> tuple[int, bytes]:
     with urllib.request.urlopen(url, timeout=60) as response:  # loopback only
         return response.status, response.read()
@@ -139,6 +158,7 @@ def test_cxkit_lab_serves_the_parameterized_notebooks_and_stops_cleanly(engageme
         url = _lab_url(log, lab)
         base, token = url.split("/lab?token=")
         assert base == f"http://127.0.0.1:{port}"
+        _wait_listening(port, lab)
         status, body = _get(url)
         assert status == 200 and b"JupyterLab" in body
         status, body = _get(f"{base}/api/contents/03_resolution.ipynb?token={token}")
