@@ -745,8 +745,10 @@ def _check_header(origin: str, table: str, src: SourceConfig, raw_columns: list[
     present = {c.lower(): c for c in raw_columns}
     problems: list[str] = []
     repeated = _repeated_names(raw_columns, paths or [], options or {})
+    required = table_spec("legs" if table == "contacts" and src.grain == "leg" else table).required
 
-    def need(col: str, key: str) -> None:
+    def need(col: str, key: str, name: str | None = None) -> None:
+        """``name``: the canonical column ``col`` is mapped to, if any."""
         if col.lower() in repeated:
             path, positions = repeated[col.lower()]
             read_as = ", ".join(f"{raw_columns[i]!r} (column {i + 1})" for i in positions)
@@ -760,16 +762,21 @@ def _check_header(origin: str, table: str, src: SourceConfig, raw_columns: list[
         if col.lower() not in present:
             guess = _closest(col, list(present.values()))
             hint = f"did you mean {guess[0]!r}?" if guess else "set it to one of the file's columns"
+            if name is not None and name not in required:
+                # an optional field the export does not record at all is unmapped, not renamed
+                unmap = (f"set it to null in the engagement (sources.{table}.columns.{name}: null) if the export does "
+                         "not record it: figures that need it then read \"not measured\"")
+                hint = f"{hint} Or {unmap}" if guess else f"{hint}, or {unmap}"
             problems.append(f"{key}: raw column {col!r} not found; {hint}")
 
-    def need_sql(sql: str, key: str) -> None:
+    def need_sql(sql: str, key: str, name: str | None = None) -> None:
         try:
             refs = _referenced_columns(sql)
         except sqlglot.errors.ParseError as exc:
             problems.append(f"{key}: not valid SQL ({str(exc).splitlines()[0]})")
             return
         for col in refs:
-            need(col, key)
+            need(col, key, name)
 
     for i, step in enumerate(src.unnest):
         # a step reads a raw column or an earlier step's element; it adds its own element
@@ -782,12 +789,12 @@ def _check_header(origin: str, table: str, src: SourceConfig, raw_columns: list[
         assert mapping is not None
         key = f"sources.{table}.columns.{name}"
         if mapping.column is not None:
-            need(mapping.column, key)
+            need(mapping.column, key, name)
         elif mapping.columns is not None:
             for col in mapping.columns:
-                need(col.split(".")[0], key + ".columns")
+                need(col.split(".")[0], key + ".columns", name)
         elif mapping.sql is not None:
-            need_sql(mapping.sql, key + ".sql")
+            need_sql(mapping.sql, key + ".sql", name)
         elif mapping.derive is not None:
             if name == "customer_id":
                 # the loader keys the export's own identifier (HMAC pseudonym, cxkit.pseudonyms);

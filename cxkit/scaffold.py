@@ -47,6 +47,7 @@ sources:
     # columns:                    # remap a column: a raw column name, or {{sql: ...}}, {{constant: ...}}
     #   contact_reason: {{column: wrap_code, values: {{BILL: billing}}}}
     #   customer_id: {{column: account_no, null_values: ["0", "UNKNOWN"]}}
+    #   team: null                # a column this export does not record: unmapped, its figures "not measured"
   # surveys: {{adapter: {adapter}, path: data/surveys.jsonl}}
   # cases: {{adapter: {adapter}, path: data/cases.csv}}
 

@@ -582,6 +582,26 @@ def test_unreadable_inputs_name_file_and_key(tmp_path, label, text, extra, expec
         assert part in message, f"{label}: {part!r} not in:\n{message}"
 
 
+def test_an_optional_column_the_export_lacks_can_be_unmapped_a_required_one_cannot(tmp_path):
+    # team and queue are optional: an export that does not record them is unmapped with null; the
+    # contact id is required: null is no way out, so the message does not offer it
+    text = "ident,cust,ch,start,end,talk\n1,2,PH,01/03/2026 10:00,01/03/2026 10:05,0:01:00\n"
+    columns = {**MINIMAL, "team": "agent_group", "queue": {"sql": "upper(queue_name)"}}
+    with pytest.raises(CxkitError) as info:
+        cxkit.open_engagement(_engagement(tmp_path, text, columns)).table("contacts").count().execute()
+    lines = {line.split(":")[0].strip(" -"): line for line in str(info.value).splitlines()}
+    assert lines["sources.contacts.columns.team"].endswith(
+        "raw column 'agent_group' not found; set it to one of the file's columns, or set it to null in the "
+        "engagement (sources.contacts.columns.team: null) if the export does not record it: figures that need it "
+        "then read \"not measured\"")
+    assert "(sources.contacts.columns.queue: null)" in lines["sources.contacts.columns.queue.sql"]
+    assert lines["sources.contacts.columns.contact_id"].endswith("raw column 'id' not found; did you mean 'ident'?")
+    # the fix the message gives loads the export, the two columns unmapped
+    columns.update(contact_id="ident", team=None, queue=None)
+    df = cxkit.open_engagement(_engagement(tmp_path, text, columns)).table("contacts", as_loaded=True).execute()
+    assert len(df) == 1 and df.team.isna().all() and df.queue.isna().all()
+
+
 def test_bad_sql_expression_names_the_key(tmp_path):
     columns = {**MINIMAL, "queue": {"sql": "upper(ch"}}
     path = _engagement(tmp_path, "id,cust,ch,start,end,talk\n1,2,PH,01/03/2026 10:00,01/03/2026 10:05,0:01:00\n", columns)
