@@ -374,6 +374,47 @@ def test_connect_a_task_is_not_an_email(tmp_path):
     assert df.channel.to_dict() == {"w-1": "messaging", "m-1": "email"}
 
 
+def test_connect_a_tasks_flow_time_is_not_ivr_time(tmp_path):
+    # a task has no customer on a line or in a chat: its flow's time before the queue is routing,
+    # not an IVR or a bot (METRICS.md: ivr_s is "IVR/bot before queue"), so no task is an IVR entry.
+    # w-1, an API task, queued 40 s after it was created, then handled; w-2, a task the disconnect
+    # flow re-queued (inbound), closed by its flow after 30 s; w-3, a task transferred in
+    # (inbound), expired unqueued after 50 s. A chat's bot is one: c-1 was contained by it after
+    # 45 s, the customer of c-2 left it after 60 s. Read as IVR, w-2 was contained and w-3 an IVR
+    # hang-up: containment and the IVR hang-up rate both read 2 of 4 instead of 1 of 2, and 2
+    # inbound contacts were abandoned before a queue where 1 customer was
+    from cxkit.operations import containment, ivr_hangups
+
+    def record(contact_id, channel, method, start, end, reason, queue=None, agent=None):
+        return {"ContactId": contact_id, "Channel": channel, "InitiationMethod": method,
+                "InitiationTimestamp": start, "ConnectedToSystemTimestamp": start, "DisconnectTimestamp": end,
+                "DisconnectReason": reason, "Queue": queue, "Agent": agent,
+                "CustomerEndpoint": None if channel == "TASK" else {"Address": f"+4477009{contact_id[-1]}0000",
+                                                                    "Type": "TELEPHONE_NUMBER"}}
+
+    queue = {"ARN": "arn:q:Back", "Name": "Back office", "EnqueueTimestamp": "2026-03-02T09:00:40Z",
+             "DequeueTimestamp": "2026-03-02T09:01:00Z", "Duration": 20}
+    agent = {"ARN": "arn:agent:alice", "Username": "alice", "RoutingProfile": {"ARN": "arn:rp", "Name": "Team A"},
+             "ConnectedToAgentTimestamp": "2026-03-02T09:01:00Z", "AgentInteractionDuration": 240,
+             "CustomerHoldDuration": 0, "AfterContactWorkDuration": 30}
+    s = _connect_session(tmp_path, [
+        record("w-1", "TASK", "API", "2026-03-02T09:00:00Z", "2026-03-02T09:05:00Z", "AGENT_DISCONNECT", queue, agent),
+        record("w-2", "TASK", "DISCONNECT", "2026-03-02T10:00:00Z", "2026-03-02T10:00:30Z", "CONTACT_FLOW_DISCONNECT"),
+        record("w-3", "TASK", "TRANSFER", "2026-03-02T11:00:00Z", "2026-03-02T11:00:50Z", "EXPIRED"),
+        record("c-1", "CHAT", "API", "2026-03-02T12:00:00Z", "2026-03-02T12:00:45Z", "CONTACT_FLOW_DISCONNECT"),
+        record("c-2", "CHAT", "API", "2026-03-02T13:00:00Z", "2026-03-02T13:01:00Z", "CUSTOMER_DISCONNECT")])
+    contacts = s.table("contacts")
+    df = contacts.execute().set_index("contact_id")
+    assert df.ivr_s.to_dict() == {"w-1": 0, "w-2": 0, "w-3": 0, "c-1": 45, "c-2": 60}
+    # w-3 expired with no customer to leave it: no outcome, and no hang-up even among all of them
+    assert {k: None if pd.isna(v) else v for k, v in df.outcome.items()} == {
+        "w-1": "handled", "w-2": "contained", "w-3": None, "c-1": "contained", "c-2": "abandoned"}
+    kept = containment(contacts).execute()
+    assert (int(kept.numerator[0]), int(kept.denominator[0])) == (1, 2)
+    hangups = ivr_hangups(contacts, by=None).execute()
+    assert (int(hangups.numerator[0]), int(hangups.denominator[0]), int(hangups.hangups_all[0])) == (1, 2, 1)
+
+
 def test_connect_ivr_time_starts_when_the_customer_answers_an_outbound_or_api_call(tmp_path):
     # AWS: for OUTBOUND, CALLBACK and API, ConnectedToSystemTimestamp is when the customer
     # answers. o-1, dialled by alice 10:00:00, answered 10:00:15, ended 10:05:15, reached no
