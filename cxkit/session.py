@@ -131,6 +131,7 @@ class Session:
         self._end_of_data: datetime | None = None
         self._start_of_data: datetime | None = None
         self._feed: ir.Table | None = None
+        self._open_since: tuple[datetime | None] | None = None
         self._fold: ir.Table | None = None
         self._several_legs: ir.Table | None = None
         self._leg_links: ir.Table | None = None
@@ -372,15 +373,26 @@ class Session:
         still open at the export's end read as not measured
         (:func:`cxkit.resolution.without_open_handle_times`)."""
         if self._feed is None:
-            if "legs" in self._loaded:
-                # the legs' one grouping, a negative leg duration read as zero before the sum
-                feed = folded(self._legs_folded(), clipped=True)
-            else:
-                # a projection of the mapped copy: no second copy in the engine
-                feed = clip_negative_durations(self._mapped_once("contacts"))
-            since = open_since(feed, self.engagement.readiness.open_within_hours)
-            self._feed = without_open_handle_times(feed, since)
+            self._feed = without_open_handle_times(self._clipped_feed(), self.open_since())
         return self._feed
+
+    def _clipped_feed(self) -> ir.Table:
+        """Every contact of the feed, a negative duration read as zero per leg before the legs
+        are summed (METRICS.md)."""
+        if "legs" in self._loaded:
+            # the legs' one grouping, a negative leg duration read as zero before the sum
+            return folded(self._legs_folded(), clipped=True)
+        # a projection of the mapped copy: no second copy in the engine
+        return clip_negative_durations(self._mapped_once("contacts"))
+
+    def open_since(self) -> datetime | None:
+        """The instant from which a contact of the feed without an end is open
+        (:func:`cxkit.resolution.open_since`), or None: one aggregate per session, read by the
+        diagnostics (open contacts' handle times are not measured) and by readiness (an open
+        contact is no end time missing)."""
+        if self._open_since is None:
+            self._open_since = (open_since(self._clipped_feed(), self.engagement.readiness.open_within_hours),)
+        return self._open_since[0]
 
     def _for_diagnostics(self, name: str) -> tuple[ir.Table, bool]:
         """The boundary rules of METRICS.md applied to the loaded table ``name`` (not contacts),

@@ -1254,3 +1254,29 @@ def test_a_contact_whose_last_leg_is_still_running_is_open(tmp_path):
     checks = {c.id: c for c in assess(s).results}
     assert checks["contacts.ended_at.open"].unexpected == 1
     assert checks["contacts.ended_at.not_null"].unexpected == 0
+
+
+def test_readiness_and_the_diagnostics_read_one_open_since(tmp_path, monkeypatch):
+    # the instant from which a contact without an end is open is one aggregate over the whole
+    # feed: the session computes it once, and readiness reads the session's (the same contacts)
+    import cxkit.readiness.checks as checks_module
+    import cxkit.resolution as resolution
+    import cxkit.session as session_module
+    from cxkit.readiness import assess
+
+    calls = []
+    original = resolution.open_since
+
+    def counted(contacts, within_hours):
+        calls.append(within_hours)
+        return original(contacts, within_hours)
+
+    monkeypatch.setattr(session_module, "open_since", counted)
+    monkeypatch.setattr(checks_module.resolution, "open_since", counted)
+    csv = ("id,cust,ch,start,end,talk\n1,K1,PH,02/03/2026 09:00,02/03/2026 09:10,0:05:00\n"
+           "2,K2,PH,16/03/2026 09:00,,0:03:00\n3,K3,PH,16/03/2026 09:10,16/03/2026 09:30,0:03:00\n")
+    s = cxkit.open_engagement(_engagement(tmp_path, csv, MINIMAL))
+    checks = {c.id: c for c in assess(s).results}
+    df = s.table("contacts").order_by("contact_id").execute()
+    assert checks["contacts.ended_at.open"].unexpected == 1 and pd.isna(df.talk_s.iloc[1])
+    assert len(calls) == 1

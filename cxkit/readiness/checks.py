@@ -1419,6 +1419,7 @@ def run_checks(
     implausible: Callable[[], dict[str, Any]] | None = None,
     contact_ids_unique: bool = False,
     shared_ids: Callable[[], ir.Column] | None = None,
+    open_since: Callable[[], datetime | None] | None = None,
 ) -> tuple[list[CheckResult], dict[str, pd.DataFrame]]:
     """Evaluate every suite whose table is present. Returns (results, daily frames per table).
 
@@ -1430,6 +1431,8 @@ def run_checks(
     contacts share an id by construction: the rows naming a shared id are then not looked for;
     else ``shared_ids`` gives the shared ids when the caller has them (a session finds them
     once, for itself too), and without it each suite's links group the period's contacts.
+    ``open_since`` gives the instant from which a contact without an end is open when the caller
+    has it (a session reads it once for the diagnostics too); without it it is computed here.
     """
     blocking = set(rules_config.get("blocking_severities", ["critical"]))
     contacts = inputs["contacts"].table if "contacts" in inputs else None
@@ -1438,7 +1441,8 @@ def run_checks(
         implausible = functools.cache(lambda: _customer_summary(engagement, contacts))
     since = None
     if contacts is not None and {"arrived_at", "ended_at"} <= inputs["contacts"].mapped:
-        since = resolution.open_since(contacts, engagement.readiness.open_within_hours)
+        since = (open_since() if open_since is not None
+                 else resolution.open_since(contacts, engagement.readiness.open_within_hours))
     ctx = _Context(engagement, contacts, now or datetime.now(timezone.utc), identifiers, implausible,
                    contact_ids_unique, shared_ids, since)
     results: list[CheckResult] = []

@@ -306,6 +306,7 @@ def assess_tables(
     implausible: Callable[[], dict[str, Any]] | None = None,
     contact_ids_unique: bool = False,
     shared_ids: Callable[[], Any] | None = None,
+    open_since: Callable[[], datetime | None] | None = None,
 ) -> Readiness:
     """Readiness of canonical tables given directly (tests, other backends): the pure core.
 
@@ -315,7 +316,9 @@ def assess_tables(
     ``contact_ids_unique`` whether no two contacts share an id by construction
     (:meth:`cxkit.session.Session.contact_ids_unique`); if not, ``shared_ids`` the ids that
     two or more share, when the caller has found them
-    (:meth:`cxkit.session.Session.contact_ids_shared`).
+    (:meth:`cxkit.session.Session.contact_ids_shared`). ``open_since`` gives the instant from
+    which a contact without an end is open, when the caller has it
+    (:meth:`cxkit.session.Session.open_since`); without it the contacts' own is computed.
     """
     rules = load_rules()
     suites = apply_overrides(suites or load_suites(), engagement.readiness.thresholds,
@@ -327,7 +330,7 @@ def assess_tables(
             ti.report = _CountsOnce(ti.report)
     results, daily = run_checks(inputs, suites, engagement, rules, now=now, identifiers=identifiers,
                                 implausible=implausible, contact_ids_unique=contact_ids_unique,
-                                shared_ids=shared_ids)
+                                shared_ids=shared_ids, open_since=open_since)
     counts = {n: _redacted_counts(ti.report.counts(), identifiers) for n, ti in inputs.items() if ti.report is not None}
     tables = {n: ti.mapped for n, ti in inputs.items()}
     matrix = verdicts(results, tables, rules, leg_grain=leg_grain)
@@ -383,7 +386,8 @@ def _assess(session, *, now: datetime | None = None) -> Readiness:
     # diagnostics
     return assess_tables(session.engagement, inputs, now=now, leg_grain=leg_grain,
                          identifiers=session.customer_identifiers(), implausible=session.implausible_summary,
-                         contact_ids_unique=session.contact_ids_unique(), shared_ids=session.contact_ids_shared)
+                         contact_ids_unique=session.contact_ids_unique(), shared_ids=session.contact_ids_shared,
+                         open_since=session.open_since)
 
 
 def load_readiness(run_dir: str | Path) -> dict[str, Any] | None:
