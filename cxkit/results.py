@@ -32,6 +32,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cxkit.errors import CxkitError
@@ -61,8 +62,11 @@ MANIFEST = "manifest.json"
 #: 2: the operations result's service level leaves out answered contacts of unknown wait
 #: (``sl_judged``) and callbacks kept counts the inbound contacts after a promise. 3: a result
 #: whose own figure is not measured holds no number (``not_measured["*"]``); journey times the
-#: export lacks (hold, IVR, the wait median) are null
-FORMAT = "cxkit.results/3"
+#: export lacks (hold, IVR, the wait median) are null. 4: a column's type is the same whatever the
+#: data (:data:`STORED_TYPES`): counts nullable ``Int64`` and flags nullable ``boolean`` (in 3 a
+#: count was float64 and a flag of no type where the figure was not measured); a reader of a
+#: format-3 folder would take another type, so it is computed again
+FORMAT = "cxkit.results/4"
 
 Compute = Callable[["Inputs"], Any]
 
@@ -76,7 +80,8 @@ class ResultSpec:
     (the FCR definitions, the scorecard); ``figure`` is the figure of the whole result (its
     rows are not measured without it). ``tables`` are the optional sources it needs; ``sort``
     fixes the row order so two runs on the same data give the same table; ``row_label`` is the
-    column that names a row to a reader (default ``row_key``).
+    column that names a row to a reader (default ``row_key``); ``types`` the stored type of a
+    column computed in pandas that can be null in every row.
     """
 
     name: str
@@ -91,6 +96,9 @@ class ResultSpec:
     tables: tuple[str, ...] = ("contacts",)
     sort: tuple[str, ...] = ()
     drop: tuple[str, ...] = ()
+    #: the stored type (:data:`STORED_TYPES`) of a column computed in pandas whose values can all be
+    #: null, so that they cannot tell it (the engine's schema tells it for a result computed in ibis)
+    types: Mapping[str, str] = field(default_factory=dict)
 
     def all_figures(self) -> list[str]:
         keys = [self.figure] if self.figure else []
@@ -128,6 +136,9 @@ class Inputs:
             end_of_data=self.eod, window_days=self.res.repeat_window_days, exclude_reasons=self.res.exclude_reasons
         )
         self.done: dict[str, pd.DataFrame | None] = {}
+        #: each computed result's column types as stored (:func:`stored_types`), taken when it is
+        #: computed: from the engine's schema, not from values that may all be null
+        self.types: dict[str, dict[str, str]] = {}
         #: what the run's tables hold (``Session.coverage``), set by :func:`compute_results`:
         #: a result that reads "not measured" at compute time judges it there
         self.coverage: dict[str, Any] | None = None
@@ -304,9 +315,15 @@ class Inputs:
                 self.done[name] = None
             else:
                 # as stored: a figure the export cannot give is null, not the 0 the engine computed
-                self.done[name] = _unmeasured_as_null(_sorted(_frame(spec.compute(self)), spec), spec, self.judge,
-                                                      whole=False)[0]
+                self.done[name] = _unmeasured_as_null(self.computed(spec), spec, self.judge, whole=False)[0]
         return self.done[name]
+
+    def computed(self, spec: ResultSpec) -> pd.DataFrame:
+        """Result ``spec`` computed now, as a sorted frame; its column types are kept in :attr:`types`."""
+        value = spec.compute(self)
+        frame = _sorted(_frame(value), spec)
+        self.types[spec.name] = column_types(frame, value, spec)
+        return frame
 
 
 # ============================================================================================
@@ -795,7 +812,8 @@ def _avoidable_cost(i: Inputs):
 
 @_result("cost_per_resolved_issue", "cost", "Cost per resolved issue beside cost per contact, by first reason",
          figure="cost_per_resolved_issue", row_key="price_basis", row_label="first_reason",
-         row_figures=_DERIVED_ROWS, sort=("_all_last",))
+         row_figures=_DERIVED_ROWS, sort=("_all_last",),
+         types=dict.fromkeys(("cost", "cost_per_resolved_issue", "cost_per_contact", "contacts_per_issue"), "float64"))
 def _cost_per_resolved_issue(i: Inputs):
     from cxkit import cost
 
@@ -856,7 +874,7 @@ def _forecast_accuracy(i: Inputs):
 
 
 @_result("forecast_dayparts", "cost", "Forecast error by local weekday and time of day (queues pooled)",
-         figure="forecast_accuracy", tables=("contacts", "intervals"))
+         figure="forecast_accuracy", tables=("contacts", "intervals"), types={"worst_rank": "Int64"})
 def _forecast_dayparts(i: Inputs):
     from cxkit import capacity
 
@@ -1054,6 +1072,97 @@ def readable_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame if out is None else out
 
 
+#: The stored type of a result column, by the kind of its values, whatever the data: whole numbers
+#: are pandas' nullable ``Int64``, yes/no values its nullable ``boolean``, other numbers ``float64``
+#: and text pandas' string type ``str`` (in the Parquet file: int64, bool, double, large_string),
+#: null where a figure is not measured. A column's type never depends on the export: a count was
+#: int64 in one run and float64 in a run whose export lacked the field (the figure null), and a
+#: flag bool in one, of no type (all null) in another.
+STORED_TYPES = ("Int64", "boolean", "float64", "str")
+
+
+def _ibis_type(dtype: Any) -> str | None:
+    if dtype.is_boolean():
+        return "boolean"
+    if dtype.is_integer():
+        return "Int64"
+    if dtype.is_floating() or dtype.is_decimal():
+        return "float64"
+    if dtype.is_string():
+        return "str"
+    return None
+
+
+def _values_type(values: pd.Series) -> str | None:
+    """The stored type of a column from its pandas type, or from its values when pandas holds them
+    as objects; None when they cannot tell (every value null, or values of another kind)."""
+    import numbers
+
+    if pd.api.types.is_bool_dtype(values):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(values):
+        return "Int64"
+    if pd.api.types.is_float_dtype(values):
+        return "float64"
+    if pd.api.types.is_string_dtype(values) and values.dtype != object:
+        return "str"
+    if values.dtype != object:
+        return None
+    present = [v for v in values if not (v is None or (not isinstance(v, str) and pd.isna(v)))]
+    if not present:
+        return None
+    if all(isinstance(v, bool | np.bool_) for v in present):
+        return "boolean"
+    if all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in present):
+        return "Int64"
+    if all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in present):
+        return "float64"
+    if all(isinstance(v, str) for v in present):
+        return "str"
+    return None
+
+
+def column_types(frame: pd.DataFrame, value: Any = None, spec: ResultSpec | None = None) -> dict[str, str]:
+    """The stored type (:data:`STORED_TYPES`) of each column of a computed result ``frame``: from
+    the schema of ``value`` when the engine computed it (an ibis table: its types hold when every
+    value is null), else from the frame's types and values, and ``spec.types`` over both.
+
+    >>> import pandas as pd
+    >>> column_types(pd.DataFrame({"n": [1, 2], "flag": [True, None], "x": [None, 0.5], "s": ["a", None]}))
+    {'n': 'Int64', 'flag': 'boolean', 'x': 'float64', 's': 'str'}
+    """
+    out = {str(c): t for c in frame.columns if (t := _values_type(frame[c])) is not None}
+    if value is not None and hasattr(value, "schema") and not isinstance(value, pd.DataFrame):
+        out.update({str(c): t for c, d in value.schema().items() if c in frame.columns and (t := _ibis_type(d))})
+    out.update(spec.types if spec is not None else {})
+    return out
+
+
+def stored_types(frame: pd.DataFrame, types: Mapping[str, str]) -> pd.DataFrame:
+    """``frame`` with each column in ``types`` in that stored type (:data:`STORED_TYPES`); a value
+    that is not measured (null, NaN) is null. Other columns (times, dates) are unchanged.
+
+    >>> import pandas as pd
+    >>> f = stored_types(pd.DataFrame({"n": [float("nan"), 2.0], "flag": [None, None]}), {"n": "Int64", "flag": "boolean"})
+    >>> [str(t) for t in f.dtypes], f["n"].tolist()
+    (['Int64', 'boolean'], [<NA>, 2])
+    """
+    out = frame.copy()
+    for column, kind in types.items():
+        if column not in out.columns or str(out[column].dtype) == kind:
+            continue
+        values = out[column]
+        if kind == "str":
+            out[column] = values.map(lambda v: None if v is None or (not isinstance(v, str) and pd.isna(v))
+                                     else str(v)).astype("str")
+        elif kind in ("Int64", "boolean"):
+            out[column] = values.astype("object").where(values.notna(), None).astype(kind)
+        else:
+            out[column] = pd.to_numeric(values.astype("object").where(values.notna(), None),
+                                        errors="raise").astype(kind)
+    return out
+
+
 def _frame(value: Any) -> pd.DataFrame:
     if isinstance(value, pd.DataFrame):
         return value
@@ -1184,9 +1293,9 @@ def compute_results(
         t0 = time.perf_counter()
         frame = inputs.done.get(name)
         if frame is None:
-            frame = _sorted(_frame(spec.compute(inputs)), spec)
+            frame = inputs.computed(spec)
         stored, unmeasured = _unmeasured_as_null(frame, spec, inputs.judge)
-        stored = readable_text(stored)
+        stored = stored_types(readable_text(stored), inputs.types[name])
         _write_atomic(folder / f"{name}.parquet", lambda p, f=stored: f.to_parquet(p, index=False))
         inputs.done[name] = _unmeasured_as_null(frame, spec, inputs.judge, whole=False)[0]
         entry.update(available=True, rows=len(frame), columns=list(map(str, frame.columns)),
@@ -1195,6 +1304,7 @@ def compute_results(
             entry["not_measured"] = unmeasured
         entries[name] = entry
     for name, (section, title, frame) in (extra or {}).items():
+        frame = stored_types(frame, column_types(frame))
         _write_atomic(folder / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
         entries[name] = {"section": section, "title": title, "figures": [], "available": True, "rows": len(frame),
                          "columns": list(map(str, frame.columns))}

@@ -618,6 +618,39 @@ def test_a_scenario_text_column_null_in_every_row_is_stored_as_text(results, wit
     assert timed == untimed
 
 
+def test_a_stored_column_has_one_type_whatever_the_export_lacks(results, without_ids, without_reasons, without_talk):
+    # four runs of this engagement, three with one field unmapped: 69 stored columns changed type
+    # with the data (fcr_overall.numerator int64 here, float64 without customer ids; suppressed bool
+    # here, of no type at all without them; below_min_n of no type in every run), so a pipeline
+    # reading results/ got a schema that depended on the client's export
+    import pyarrow.parquet as pq
+
+    from cxkit.results import STORED_TYPES
+
+    def stored(run: ResultSet) -> dict[str, dict[str, str]]:
+        return {p.stem: {f.name: str(f.type) for f in pq.read_schema(p)}
+                for p in sorted((run.run_dir / "results").glob("*.parquet"))}
+
+    runs = {"all fields": results, "no customer ids": without_ids, "no reasons": without_reasons,
+            "no talk times": without_talk}
+    schemas = {label: stored(run) for label, run in runs.items()}
+    for label, schema in schemas.items():
+        assert schema.keys() == schemas["all fields"].keys(), label
+        for name, columns in schema.items():
+            assert columns == schemas["all fields"][name], (label, name)
+            assert "null" not in columns.values(), (label, name, columns)
+    # as pandas reads them: nullable integers and yes/no, null where not measured
+    measured, unmeasured = results.frame("fcr_overall"), without_ids.frame("fcr_overall")
+    assert str(measured["numerator"].dtype) == str(unmeasured["numerator"].dtype) == "Int64"
+    assert unmeasured["numerator"].isna().all() and measured["numerator"].notna().all()
+    for label, run in runs.items():
+        for name in schemas[label]:
+            kinds = {c: str(t) for c, t in run.frame(name).dtypes.items()}
+            assert {c: k for c, k in kinds.items() if k not in STORED_TYPES and not k.startswith("datetime64")} == {}, (
+                label, name)
+    assert str(without_ids.frame("cost_per_resolved_issue")["suppressed"].dtype) == "boolean"
+
+
 def test_talk_times_missing_do_not_rate_a_repeat_cost_from_given_prices(without_talk):
     # the repeat cost priced from given prices said "Readiness rates the cost model blocked:
     # talk_s is not mapped": only prices derived from AHT (and the scenarios' hours) need it
