@@ -21,7 +21,7 @@ import yaml
 from cxkit import findings as F
 from cxkit.config import engagement_from_dict
 from cxkit.errors import ConfigError
-from cxkit.results import MANIFEST, RESULTS_DIR, ResultSet
+from cxkit.results import FORMAT, MANIFEST, RESULTS_DIR, ResultSet, column_types, stored_types
 from cxkit.schema import TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -237,10 +237,11 @@ def _resultset(tmp_path: Path, frames: dict[str, pd.DataFrame | None], *, missin
         if frame is None:
             entries[name] = {"section": "x", "title": name, "available": False, "why": "the engagement has no x source"}
             continue
-        frame.to_parquet(folder / f"{name}.parquet", index=False)
+        # in the types a run stores them (nullable Int64 and boolean: the rules read them so)
+        stored_types(frame, column_types(frame)).to_parquet(folder / f"{name}.parquet", index=False)
         entries[name] = {"section": "x", "title": name, "available": True, "rows": len(frame)}
     manifest = {
-        "format": "cxkit.results/3", "engagement": "hand", "fingerprint": "f", "timezone": "UTC", "currency": "GBP",
+        "format": FORMAT, "engagement": "hand", "fingerprint": "f", "timezone": "UTC", "currency": "GBP",
         "period": {"start": "2026-03-01", "end": "2026-03-28", "days": 28},
         "parameters": {"min_n": min_n, "repeat_window_days": 7, "callback_promise_business_days": 1,
                        **(parameters or {})},
