@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cxkit.errors import CxkitError
@@ -107,7 +108,8 @@ def _seconds(value: float) -> str:
 
 
 def _default(value: Any) -> str:
-    if isinstance(value, bool):
+    # a stored flag is pandas' nullable boolean, whose cells are numpy's bool, not Python's
+    if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if isinstance(value, numbers.Integral):
         return f"{int(value):,}"

@@ -270,6 +270,9 @@ def table(
         frame, left_out = _largest_rows(frame, largest if isinstance(largest, Largest) else Largest(**largest), name)
     formats = dict(formats or {})
     labels = dict(columns)
+    # a column with no value in any row, of any type (a cost per issue when no issue could be
+    # priced): a column of "–" tells the reader nothing the text does not say
+    empty = {c for c in labels if c in frame.columns and frame[c].isna().all()}
     notes: list[tuple[Caveat, str | None]] = []
 
     def note_for(caveat: Caveat) -> str:
@@ -351,7 +354,8 @@ def table(
     # text read back from Parquet is pandas' string type, not object: a column of "–" otherwise
     labels = {c: lab for c, lab in labels.items()
               if not ((frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c]))
-                      and frame[c].fillna("").astype(str).str.strip().eq("").all())}
+                      and frame[c].fillna("").astype(str).str.strip().eq("").all())
+              and not (c in empty and not missing.get(c))}
     shown = display.table(frame, columns=labels, formats={k: v for k, v in formats.items() if k in frame.columns},
                           caption=caption, numeric=numeric)
     boxes = [display.caveat("not measured" if c.verdict == "not measured" else

@@ -395,6 +395,25 @@ def test_cost_per_resolved_issue_says_why_it_is_not_available(tmp_path):
     assert "priced whole" not in text
 
 
+def test_the_cost_per_issue_table_shows_no_column_without_a_value_and_flags_in_words(tmp_path):
+    # no price: no issue is priced, so the cost columns are null in every row; stored with one
+    # type whatever the data (float64), they showed as three columns of "–" under the sentence
+    # saying why, and the nullable flag "too few to rank" read True where a reader sees yes
+    from cxkit import present
+    from cxkit.session import Session
+
+    e = load_engagement(_engagement(tmp_path, cost_per_contact={}))
+    compute_results(Session(e), tmp_path / "run", names=["data_period", "channel_prices", "cost_per_resolved_issue"])
+    r = ResultSet.load(tmp_path / "run", e)
+    html = present.table(r, "cost_per_resolved_issue", columns={
+        "first_reason": "First reason", "priced_resolved_journeys": "Resolved issues priced",
+        "cost_per_contact": "Cost per contact", "cost_per_resolved_issue": "Cost per resolved issue",
+        "not_priced_journeys": "Issues not priced", "suppressed": "Too few to rank"})._repr_html_()
+    assert "Resolved issues priced" in html and "Issues not priced" in html
+    assert "Cost per resolved issue" not in html and "Cost per contact" not in html
+    assert ">yes<" in html and ">True<" not in html and ">False<" not in html
+
+
 def test_the_repeats_of_the_first_window_are_a_floor_said_beside_share_and_cost(results):
     # a contact of the data's first 7 days (the first arrival, c1 on 2 March 10:00, to 9 March
     # 10:00) cannot be seen repeating an earlier one: c1, c2, c3 arrive then (c2 and c3 repeats: 2

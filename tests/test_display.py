@@ -74,6 +74,15 @@ def test_errors_name_the_problem(call, expected: str) -> None:
     assert expected in str(info.value)
 
 
+def test_table_reads_stored_nullable_types_in_words() -> None:
+    # stored results hold flags as pandas' nullable boolean and counts as nullable Int64 (one type
+    # whatever the data): a flag reads yes or no, as a Python bool does, never True or False, and
+    # a count not measured reads as missing, never <NA>
+    frame = pd.DataFrame({"suppressed": pd.array([True, False, None], dtype="boolean"),
+                          "n": pd.array([1200, None, 3], dtype="Int64")})
+    assert display.table(frame).rows == (("yes", "1,200"), ("no", "–"), ("–", "3"))
+
+
 def test_table_limits_rows_with_a_note() -> None:
     t = display.table(pd.DataFrame({"n": range(10)}), max_rows=3)
     assert len(t.rows) == 3
