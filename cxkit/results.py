@@ -1108,7 +1108,7 @@ def _values_type(values: pd.Series) -> str | None:
         return "str"
     if values.dtype != object:
         return None
-    present = [v for v in values if not (v is None or (not isinstance(v, str) and pd.isna(v)))]
+    present = values[values.notna()].tolist()
     if not present:
         return None
     if all(isinstance(v, bool | np.bool_) for v in present):
@@ -1152,14 +1152,14 @@ def stored_types(frame: pd.DataFrame, types: Mapping[str, str]) -> pd.DataFrame:
         if column not in out.columns or str(out[column].dtype) == kind:
             continue
         values = out[column]
+        # every null of any kind (NaN, NaT, pd.NA) as None, which each stored type reads as null
+        cells = values.astype("object").where(values.notna(), None)
         if kind == "str":
-            out[column] = values.map(lambda v: None if v is None or (not isinstance(v, str) and pd.isna(v))
-                                     else str(v)).astype("str")
+            out[column] = cells.map(lambda v: v if v is None else str(v)).astype("str")
         elif kind in ("Int64", "boolean"):
-            out[column] = values.astype("object").where(values.notna(), None).astype(kind)
+            out[column] = cells.astype(kind)
         else:
-            out[column] = pd.to_numeric(values.astype("object").where(values.notna(), None),
-                                        errors="raise").astype(kind)
+            out[column] = pd.to_numeric(cells, errors="raise").astype(kind)
     return out
 
 
