@@ -14,7 +14,7 @@ import difflib
 import glob as _glob
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -729,8 +729,11 @@ def _referenced_columns(sql: str) -> set[str]:
 
 
 def _check_header(origin: str, table: str, src: SourceConfig, raw_columns: list[str],
-                  paths: list[str] | None = None, options: dict[str, Any] | None = None) -> None:
-    """Every raw column the mapping needs must exist; one message lists every miss with a guess."""
+                  paths: list[str] | None = None, options: dict[str, Any] | None = None, *,
+                  required: Iterable[str]) -> None:
+    """Every raw column the mapping needs must exist; one message lists every miss with a guess.
+    A canonical column not in ``required`` (the target table's) may also be unmapped: its
+    message says so."""
     if len(raw_columns) == 1 and any(d in raw_columns[0] for d in ("\t", ";", "|", ",")):
         # a reader that cannot sniff a dialect falls back to one column: an unbalanced quote, a
         # cut-off last line or a wrong encoding look like a wrong delimiter until the file is read
@@ -745,7 +748,7 @@ def _check_header(origin: str, table: str, src: SourceConfig, raw_columns: list[
     present = {c.lower(): c for c in raw_columns}
     problems: list[str] = []
     repeated = _repeated_names(raw_columns, paths or [], options or {})
-    required = table_spec("legs" if table == "contacts" and src.grain == "leg" else table).required
+    required = set(required)
 
     def need(col: str, key: str, name: str | None = None) -> None:
         """``name``: the canonical column ``col`` is mapped to, if any."""
@@ -1166,11 +1169,12 @@ def load_source(
     d = dialect_for(con)
     paths = source_files(engagement, src)
     options = {**d.read_options.get(fmt, {}), **src.read_options}
-    _check_header(origin, table, src, list(raw.columns), paths if fmt == "csv" else [], options)
-    if fmt == "csv":
-        src = _without_repeated_headers(src, raw)
     target = "legs" if (table == "contacts" and src.grain == "leg") else table
     spec = table_spec(target)
+    _check_header(origin, table, src, list(raw.columns), paths if fmt == "csv" else [], options,
+                  required=spec.required)
+    if fmt == "csv":
+        src = _without_repeated_headers(src, raw)
     raw_name = f"cx_src_{table}"
     aliased = raw.alias(raw_name)
     tz = src.timezone or engagement.timezone
