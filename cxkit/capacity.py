@@ -673,6 +673,18 @@ def _covered_by(missing: pd.DataFrame, other: pd.DataFrame) -> np.ndarray:
     return found
 
 
+#: the columns of :func:`staffing_summary` and their stored types (:data:`cxkit.results.STORED_TYPES`):
+#: without a modelled interval (no talk times, no queue) the table has no row, and its columns
+#: were stored of no type where a run with intervals stores whole numbers and hours
+STAFFING_SUMMARY_TYPES = {
+    "queue": "str", "intervals": "Int64", "under_staffed": "Int64", "at_requirement": "Int64",
+    "over_staffed": "Int64", "under_staffed_share": "float64", "agent_hours_short": "float64",
+    "agent_hours_spare": "float64", "agent_hours_spare_no_contacts": "float64", "required_agent_hours": "float64",
+    "staffed_agent_hours": "float64", "other_length_intervals": "Int64", "implausible_intervals": "Int64",
+    "missing_intervals": "Int64", "contacts_in_missing_intervals": "Int64", "contacts_offered": "Int64",
+}
+
+
 def staffing_summary(staffing: pd.DataFrame) -> pd.DataFrame:
     """Per queue (and ``all``): intervals under- / over-staffed and the agent hours short or
     spare (``sum max(0, required - staffed) x interval hours`` and the reverse; the spare hours
@@ -682,16 +694,10 @@ def staffing_summary(staffing: pd.DataFrame) -> pd.DataFrame:
     and the intervals the WFM export does not have although contacts entered the queue in them
     (``missing_intervals``), with those contacts (``contacts_in_missing_intervals``) out of the
     queue's offered contacts (``contacts_offered``)."""
-    cols = [
-        "queue", "intervals", "under_staffed", "at_requirement", "over_staffed", "under_staffed_share",
-        "agent_hours_short", "agent_hours_spare", "agent_hours_spare_no_contacts", "required_agent_hours",
-        "staffed_agent_hours",
-        "other_length_intervals", "implausible_intervals", "missing_intervals", "contacts_in_missing_intervals",
-        "contacts_offered",
-    ]
+    cols = list(STAFFING_SUMMARY_TYPES)
     s = staffing[staffing["status"].isin(MODELLED)]
     if staffing.empty:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in STAFFING_SUMMARY_TYPES.items()})
     other = staffing[staffing["status"] == OTHER_LENGTH].groupby("queue").size()
     implausible = staffing[staffing["status"] == IMPLAUSIBLE_VOLUME].groupby("queue").size()
     absent = staffing[staffing["status"] == NO_INTERVAL]
