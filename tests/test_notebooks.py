@@ -60,6 +60,7 @@ def generated_report(tmp_path_factory) -> tuple[Path, dict]:
 def test_generated_report_has_every_section(generated_report):
     index, _ = generated_report
     html = _text(index)
+    assert _raw_values(html) == []
     for heading in ("Summary", "Data readiness", "Journey effort", "Resolution", "Findings and priorities",
                     "Methodology"):
         assert f">{heading}<" in html, heading
@@ -153,6 +154,7 @@ def test_generated_report_ranks_findings_with_evidence_links(generated_report):
 def test_bank_report_runs_on_phone_only_data(tmp_path):
     index = _build(ROOT / "tests" / "fixtures" / "bank" / "engagement.yaml", tmp_path)
     html = _text(index)
+    assert _raw_values(html) == []
     assert ">Resolution<" in html
     # the bank has no surveys or cases: the report says so instead of failing
     assert "no surveys source" in html
@@ -207,6 +209,7 @@ def test_amazon_connect_fixture_publishes_a_truthful_report(tmp_path):
     shutil.copytree(ROOT / "tests" / "fixtures" / "amazon_connect", folder)
     index = _build(folder / "engagement.yaml", tmp_path / "reports")
     html = _text(index)
+    assert _raw_values(html) == []
     assert privacy_scan(html) == [] and "number ending 0000" in html
     summary = _heading(html, "summary", "data-readiness")
     # one day count: the 4 days the contacts cover, in the repeat sentence and the cost card
@@ -272,6 +275,9 @@ def _heading(html: str, anchor: str, next_anchor: str | None = None) -> str:
 
 def test_absent_fields_read_not_measured_everywhere(sparse_report):
     html = _text(sparse_report)
+    # a flag read as True/False, a count as <NA> or a rate as nan, through any of the report's
+    # reads of stored results, in any cell or sentence
+    assert _raw_values(html) == []
     summary = _heading(html, "summary", "data-readiness")
     transfer_card = _section(summary, "Handled contacts transferred", "</div></div>")
     assert "not measured" in transfer_card and "%" not in transfer_card
@@ -301,3 +307,25 @@ def test_absent_fields_read_not_measured_everywhere(sparse_report):
     # hold and after-contact work are not in the export: AHT is shown and says what it leaves out
     assert "Average handle time: leaves out hold times, after-contact work times" in operations
     assert privacy_scan(html) == [] and external_references(html) == []
+
+
+#: what pandas or Python print for a value that is missing, a flag or an overflow: text a reader
+#: should never meet where a figure, a "not measured" or a yes/no belongs
+_RAW_VALUES = {"nan", "NaN", "<NA>", "NaT", "None", "True", "False", "inf", "-inf", "null"}
+
+
+def _raw_values(html: str) -> list[str]:
+    """The report's visible text pieces (scripts and styles left out) that are a raw value, or
+    hold pandas' missing markers anywhere in a sentence ("… nan …", "<NA> contacts")."""
+    import html as html_lib
+
+    body = re.sub(r"<script.*?</script>|<style.*?</style>", "", html, flags=re.S)
+    pieces = [html_lib.unescape(p).strip() for p in re.split(r"<[^>]+>", body)]
+    return [p for p in pieces if p in _RAW_VALUES or re.search(r"(?<![\w-])(nan|NaN|NaT|<NA>)(?![\w-])", p)]
+
+
+def test_raw_values_never_reach_the_reader():
+    assert _raw_values("<td>12.5%</td><td>not measured</td><p>None of the 3 journeys</p>") == []
+    assert _raw_values("<td>nan</td><td>True</td><p>FCR &lt;NA&gt; of 3</p><td>-</td>") == [
+        "nan", "True", "FCR <NA> of 3"]
+
