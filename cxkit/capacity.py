@@ -673,9 +673,9 @@ def _covered_by(missing: pd.DataFrame, other: pd.DataFrame) -> np.ndarray:
     return found
 
 
-#: the columns of :func:`staffing_summary` and their stored types (:data:`cxkit.results.STORED_TYPES`):
-#: without a modelled interval (no talk times, no queue) the table has no row, and its columns
-#: were stored of no type where a run with intervals stores whole numbers and hours
+#: the columns of :func:`staffing_summary` and their types (:data:`cxkit.results.STORED_TYPES`):
+#: without a modelled interval (no talk times, no queue) the table has no row, and its columns,
+#: typed by nothing, were stored of no type where a run with intervals stores counts and hours
 STAFFING_SUMMARY_TYPES = {
     "queue": "str", "intervals": "Int64", "under_staffed": "Int64", "at_requirement": "Int64",
     "over_staffed": "Int64", "under_staffed_share": "float64", "agent_hours_short": "float64",

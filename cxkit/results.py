@@ -35,7 +35,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxkit.capacity import STAFFING_SUMMARY_TYPES
 from cxkit.errors import CxkitError
 from cxkit.schema import no_source
 
@@ -886,7 +885,7 @@ def _forecast_dayparts(i: Inputs):
 
 
 @_result("staffing_summary", "cost", "Intervals under- and over-staffed against Erlang C, per queue",
-         figure="staffing", tables=("contacts", "intervals"), types=STAFFING_SUMMARY_TYPES)
+         figure="staffing", tables=("contacts", "intervals"))
 def _staffing_summary(i: Inputs):
     from cxkit import capacity
 
