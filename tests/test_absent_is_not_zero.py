@@ -39,15 +39,31 @@ def month(tmp_path_factory) -> Path:
     return folder
 
 
-def _numbers(folder: Path, drop: str | None) -> dict[str, pd.DataFrame]:
+#: the runs computed so far, by (month, column unmapped, source left out): each once per module
+_RUNS: dict[tuple[Path, str | None, str | None], Path] = {}
+
+
+def _run(folder: Path, column: str | None = None, source: str | None = None) -> Path:
+    """The run folder of the month with contacts ``column`` unmapped or ``source`` left out (or
+    neither: the full run), its results computed once for the module's tests."""
+    if (folder, column, source) in _RUNS:
+        return _RUNS[folder, column, source]
     spec = yaml.safe_load((folder / "engagement.yaml").read_text())
-    if drop:
-        contacts = spec["sources"]["contacts"]
-        contacts.setdefault("columns", {})[drop] = None
-    path = folder / f"engagement_{drop or 'full'}.yaml"
+    if column:
+        spec["sources"]["contacts"].setdefault("columns", {})[column] = None
+    if source:
+        del spec["sources"][source]
+    label = column or (source and f"no_{source}") or "full"
+    path = folder / f"engagement_{label}.yaml"
     path.write_text(yaml.safe_dump(spec))
-    run = folder / f"run_{drop or 'full'}"
+    run = folder / f"run_{label}"
     compute_results(cxkit.open_engagement(path), run)
+    _RUNS[folder, column, source] = run
+    return run
+
+
+def _numbers(folder: Path, drop: str | None) -> dict[str, pd.DataFrame]:
+    run = _run(folder, column=drop)
     return {f.stem: pd.read_parquet(f) for f in (run / "results").glob("*.parquet")}
 
 
@@ -86,32 +102,18 @@ def _schemas(run: Path) -> dict[str, dict[str, str]]:
     return {p.stem: {f.name: str(f.type) for f in pq.read_schema(p)} for p in sorted((run / "results").glob("*.parquet"))}
 
 
-def _run_without_source(folder: Path, source: str) -> Path:
-    spec = yaml.safe_load((folder / "engagement.yaml").read_text())
-    del spec["sources"][source]
-    path = folder / f"engagement_no_{source}.yaml"
-    path.write_text(yaml.safe_dump(spec))
-    run = folder / f"run_no_{source}"
-    compute_results(cxkit.open_engagement(path), run)
-    return run
-
-
-@pytest.mark.parametrize("left_out", [*(f"contacts.{c}" for c in SWEPT), *SOURCES])
-def test_a_stored_result_has_the_full_runs_column_types_whatever_the_export_lacks(month, full, left_out):
-    # the chat-only export without a WFM export stored staffing_summary with no row and every one of
+@pytest.mark.parametrize("left_out", [*(("column", c) for c in SWEPT), *(("source", s) for s in SOURCES)],
+                         ids=lambda kind_name: f"{kind_name[0]}:{kind_name[1]}")
+def test_a_stored_result_has_the_full_runs_column_types_whatever_the_export_lacks(month, left_out):
+    # the chat-only export beside a WFM export stored staffing_summary with no row and every one of
     # its 16 columns of no type (Parquet null) where the full run stores int64 and double: a
     # pipeline reading results/ got a schema that depended on the client's exports
-    full_schemas = _schemas(month / "run_full")
-    if left_out.startswith("contacts."):
-        run = month / f"run_{left_out.split('.', 1)[1]}"
-        if not run.exists():
-            _numbers(month, left_out.split(".", 1)[1])
-    else:
-        run = _run_without_source(month, left_out)
+    full_schemas = _schemas(_run(month))
+    kind, left = left_out
     changed = {}
-    for name, columns in _schemas(run).items():
-        for column, kind in columns.items():
+    for name, columns in _schemas(_run(month, **{kind: left})).items():
+        for column, stored in columns.items():
             expected = full_schemas.get(name, {}).get(column)
-            if kind == "null" or (expected is not None and kind != expected):
-                changed[f"{name}.{column}"] = (expected, kind)
-    assert not changed, f"without {left_out}, stored types (full run, this run): {changed}"
+            if stored == "null" or (expected is not None and stored != expected):
+                changed[f"{name}.{column}"] = (expected, stored)
+    assert not changed, f"without {kind} {left}, stored types (full run, this run): {changed}"
