@@ -12,7 +12,7 @@ import ibis.expr.types as ir
 from cxkit.schema import table_spec
 
 __all__ = ["canonical_memtable", "ts", "wall_clock_instant", "unpartitioned_windows", "comparable", "frame_difference",
-           "contact_grain_copy", "contact_grain_source"]
+           "contact_grain_copy", "contact_grain_source", "stored_schemas"]
 
 
 def ts(text: str) -> datetime:
@@ -254,3 +254,15 @@ def contact_grain_copy(legs: str | Path, out: str | Path) -> None:
     finally:
         con.close()
     partial.replace(out)
+
+
+def stored_schemas(run_dir: str | Path) -> dict[str, dict[str, str]]:
+    """The Parquet type of every stored result's columns in the run folder ``run_dir``, by result
+    and column (``'int64'``, ``'double'``, ``'bool'``, ``'large_string'``; ``'null'`` for a column
+    of no type): what a pipeline reading ``results/`` meets, compared across runs."""
+    import pyarrow.parquet as pq
+
+    from cxkit.results import RESULTS_DIR
+
+    return {p.stem: {f.name: str(f.type) for f in pq.read_schema(p)}
+            for p in sorted((Path(run_dir) / RESULTS_DIR).glob("*.parquet"))}

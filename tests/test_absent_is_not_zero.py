@@ -13,6 +13,7 @@ import yaml
 
 import cxkit
 from cxkit.results import compute_results
+from cxkit.testing import stored_schemas
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "engagements" / "demo" / "engagement.yaml"
@@ -96,22 +97,16 @@ def test_no_stored_number_falls_to_zero_when_a_column_is_absent(month, full, col
 SOURCES = ("cases", "surveys", "qa", "intervals")
 
 
-def _schemas(run: Path) -> dict[str, dict[str, str]]:
-    import pyarrow.parquet as pq
-
-    return {p.stem: {f.name: str(f.type) for f in pq.read_schema(p)} for p in sorted((run / "results").glob("*.parquet"))}
-
-
 @pytest.mark.parametrize("left_out", [*(("column", c) for c in SWEPT), *(("source", s) for s in SOURCES)],
                          ids=lambda kind_name: f"{kind_name[0]}:{kind_name[1]}")
 def test_a_stored_result_has_the_full_runs_column_types_whatever_the_export_lacks(month, left_out):
     # the chat-only export beside a WFM export stored staffing_summary with no row and every one of
     # its 16 columns of no type (Parquet null) where the full run stores int64 and double: a
     # pipeline reading results/ got a schema that depended on the client's exports
-    full_schemas = _schemas(_run(month))
+    full_schemas = stored_schemas(_run(month))
     kind, left = left_out
     changed = {}
-    for name, columns in _schemas(_run(month, **{kind: left})).items():
+    for name, columns in stored_schemas(_run(month, **{kind: left})).items():
         for column, stored in columns.items():
             expected = full_schemas.get(name, {}).get(column)
             if stored == "null" or (expected is not None and stored != expected):

@@ -642,17 +642,12 @@ def test_a_stored_column_has_one_type_whatever_the_export_lacks(results, without
     # with the data (fcr_overall.numerator int64 here, float64 without customer ids; suppressed bool
     # here, of no type at all without them; below_min_n of no type in every run), so a pipeline
     # reading results/ got a schema that depended on the client's export
-    import pyarrow.parquet as pq
-
     from cxkit.results import STORED_TYPES
-
-    def stored(run: ResultSet) -> dict[str, dict[str, str]]:
-        return {p.stem: {f.name: str(f.type) for f in pq.read_schema(p)}
-                for p in sorted((run.run_dir / "results").glob("*.parquet"))}
+    from cxkit.testing import stored_schemas
 
     runs = {"all fields": results, "no customer ids": without_ids, "no reasons": without_reasons,
             "no talk times": without_talk}
-    schemas = {label: stored(run) for label, run in runs.items()}
+    schemas = {label: stored_schemas(run.run_dir) for label, run in runs.items()}
     for label, schema in schemas.items():
         assert schema.keys() == schemas["all fields"].keys(), label
         for name, columns in schema.items():
