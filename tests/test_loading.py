@@ -415,6 +415,39 @@ def test_connect_a_tasks_flow_time_is_not_ivr_time(tmp_path):
     assert (int(hangups.numerator[0]), int(hangups.denominator[0]), int(hangups.hangups_all[0])) == (1, 2, 1)
 
 
+def test_connect_an_emails_flow_time_is_not_ivr_time(tmp_path):
+    # an inbound email's flow runs on the message while the customer is away (routing, an
+    # auto-acknowledgement): no menu or bot anyone answered. e-1 waited 5 s in its flow, queued,
+    # then handled; e-2 the flow closed after 3 s (spam, an auto-reply), no queue. A chat's bot is
+    # an entry: c-1 contained by it after 45 s. Read as IVR, e-2 was a bot containment (2 of 3
+    # where 1 of 1 is right) and the emails' 8 s of flow were customer effort
+    from cxkit.operations import containment
+
+    def record(contact_id, channel, start, end, reason, queue=None, agent=None):
+        address = {"Address": "someone@example.com", "Type": "EMAIL_ADDRESS"} if channel == "EMAIL" else {
+            "Address": "+447700900123", "Type": "TELEPHONE_NUMBER"}
+        return {"ContactId": contact_id, "Channel": channel, "InitiationMethod": "INBOUND" if channel == "EMAIL" else "API",
+                "InitiationTimestamp": start, "ConnectedToSystemTimestamp": start, "DisconnectTimestamp": end,
+                "DisconnectReason": reason, "Queue": queue, "Agent": agent, "CustomerEndpoint": address}
+
+    queue = {"ARN": "arn:q:Mail", "Name": "Mail", "EnqueueTimestamp": "2026-03-02T09:00:05Z",
+             "DequeueTimestamp": "2026-03-02T10:00:00Z", "Duration": 3595}
+    agent = {"ARN": "arn:agent:alice", "Username": "alice", "RoutingProfile": {"ARN": "arn:rp", "Name": "Team A"},
+             "ConnectedToAgentTimestamp": "2026-03-02T10:00:00Z", "AgentInteractionDuration": 300,
+             "CustomerHoldDuration": 0, "AfterContactWorkDuration": 30}
+    s = _connect_session(tmp_path, [
+        record("e-1", "EMAIL", "2026-03-02T09:00:00Z", "2026-03-02T10:05:30Z", "AGENT_DISCONNECT", queue, agent),
+        record("e-2", "EMAIL", "2026-03-02T11:00:00Z", "2026-03-02T11:00:03Z", "CONTACT_FLOW_DISCONNECT"),
+        record("c-1", "CHAT", "2026-03-02T12:00:00Z", "2026-03-02T12:00:45Z", "CONTACT_FLOW_DISCONNECT")])
+    contacts = s.table("contacts")
+    df = contacts.execute().set_index("contact_id")
+    assert df.ivr_s.to_dict() == {"e-1": 0, "e-2": 0, "c-1": 45}
+    assert df.channel.to_dict() == {"e-1": "email", "e-2": "email", "c-1": "chat"}
+    assert df.outcome.to_dict() == {"e-1": "handled", "e-2": "contained", "c-1": "contained"}
+    kept = containment(contacts).execute()
+    assert (int(kept.numerator[0]), int(kept.denominator[0])) == (1, 1)
+
+
 def test_connect_ivr_time_starts_when_the_customer_answers_an_outbound_or_api_call(tmp_path):
     # AWS: for OUTBOUND, CALLBACK and API, ConnectedToSystemTimestamp is when the customer
     # answers. o-1, dialled by alice 10:00:00, answered 10:00:15, ended 10:05:15, reached no
