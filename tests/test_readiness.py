@@ -1290,6 +1290,55 @@ def test_waits_in_minutes_block_the_service_level():
     assert _by_id(r)["contacts.wait_s.not_minutes"].status == "not evaluated"
 
 
+def test_ivr_times_in_minutes_block_the_effort_index():
+    # IVR times exported in minutes and mapped without a unit: 100 s of menus read as 1.7 s, so
+    # the journeys' IVR time and the effort index read a 60th of it, and nothing compared the
+    # IVR time with the export's own clocks (the 1-hour check catches milliseconds). _waited:
+    # answered 3 minutes after arriving, 80 s of it in the queue: 100 s before the queue
+    minutes = [_waited(i, wait_s=80.0, ivr_s=100.0 / 60) for i in range(40)]
+    r = assess_tables(_engagement(), _inputs(minutes), now=NOW)
+    check = _by_id(r)["contacts.ivr_s.not_minutes"]
+    assert check.status == "fail" and check.severity == "critical"
+    assert check.finding == (
+        "ivr_s is under 5% of the time from arrival to the queue on 100.0% of the answered calls and chats with IVR or "
+        "bot time, answered 60 s or more after they arrived (less their wait), their wait not negative (40 of 40)")
+    assert "sources.contacts.columns.ivr_s.unit (min or hms)" in check.consequence
+    assert r.matrix["journey_effort"]["verdict"] == "blocked" and "ivr_s is under 5%" in r.matrix["journey_effort"]["reason"]
+    assert r.matrix["fcr_repeat"]["verdict"] == "ready"  # repeats read no duration
+    # the wait is in seconds and agrees with the clocks less the IVR (80 of 178.3 s): it passes
+    assert _by_id(r)["contacts.wait_s.not_minutes"].status == "pass"
+    # in seconds it passes, and so it does with a ring of 10 s before the answer (100 of 110 s)
+    seconds = [_waited(i, wait_s=80.0, ivr_s=100.0) for i in range(40)]
+    assert _by_id(assess_tables(_engagement(), _inputs(seconds), now=NOW))["contacts.ivr_s.not_minutes"].status == "pass"
+    ring = [_waited(i, wait_s=70.0, ivr_s=100.0) for i in range(40)]
+    assert _by_id(assess_tables(_engagement(), _inputs(ring), now=NOW))["contacts.ivr_s.not_minutes"].status == "pass"
+    # a center without an IVR reads 0 there in any unit, whatever the clocks say before the
+    # queue: not judged (an empty population passes, as in Great Expectations)
+    no_ivr = [_waited(i, wait_s=80.0, ivr_s=0.0) for i in range(40)]
+    check = _by_id(assess_tables(_engagement(), _inputs(no_ivr), now=NOW))["contacts.ivr_s.not_minutes"]
+    assert check.status == "pass" and check.result["element_count"] == 0
+    # at 20 of 40 in minutes it passes (more than half fails); at 21 it fails
+    half = [_waited(i, wait_s=80.0, ivr_s=100.0 / 60 if i < 20 else 100.0) for i in range(40)]
+    check = _by_id(assess_tables(_engagement(), _inputs(half), now=NOW))["contacts.ivr_s.not_minutes"]
+    assert check.status == "pass" and check.result["unexpected_count"] == 20
+    half[20] = _waited(20, wait_s=80.0, ivr_s=100.0 / 60)
+    assert _by_id(assess_tables(_engagement(), _inputs(half), now=NOW))["contacts.ivr_s.not_minutes"].status == "fail"
+    # who is judged: answered calls and chats with IVR time the clocks say spent 60 s or more
+    # before the queue; not emails, not abandoned contacts, not those queued sooner, not a
+    # negative wait (an export error of its own)
+    judged = [_waited(i, wait_s=80.0, ivr_s=100.0 / 60, channel="email") for i in range(10)]
+    judged += [_waited(i, wait_s=80.0, ivr_s=100.0 / 60, outcome="abandoned") for i in range(10, 20)]
+    judged += [_waited(i, wait_s=140.0, ivr_s=40.0 / 60) for i in range(20, 30)]  # 40 s before the queue
+    judged += [_waited(i, wait_s=-80.0, ivr_s=100.0 / 60) for i in range(30, 35)]
+    judged += [_waited(i, wait_s=80.0, ivr_s=100.0 / 60, channel="chat") for i in range(35, 38)]
+    check = _by_id(assess_tables(_engagement(), _inputs(judged), now=NOW))["contacts.ivr_s.not_minutes"]
+    assert (check.result["element_count"], check.result["unexpected_count"]) == (3, 3)
+    # without waits the clocks cannot tell the IVR from the queue: not evaluated
+    r = assess_tables(_engagement(), {"contacts": TableInputs(
+        "contacts", canonical_memtable("contacts", minutes), set(TABLES["contacts"].names) - {"wait_s"})}, now=NOW)
+    assert _by_id(r)["contacts.ivr_s.not_minutes"].status == "not evaluated"
+
+
 def test_a_generated_month_with_waits_in_minutes_fails_on_them(tmp_path):
     engagement, _ = _generated(tmp_path, [])
     spec = yaml.safe_load(engagement.read_text())

@@ -152,6 +152,18 @@ def _wait_share_of_answer(t: ir.Table, ctx: _Context) -> ir.Value:
     return ibis.ifelse(after > 0, t.wait_s / after, ibis.null("float64"))
 
 
+def _before_queue(t: ir.Table, ctx: _Context) -> ir.Value:
+    """Seconds from arrival to answer, less the wait in the queue: the time the export's own
+    clocks say the contact spent before its queue (its IVR or bot, and the ring at the end)."""
+    return _seconds(t, "answered_at") - _seconds(t, "arrived_at") - t.wait_s
+
+
+def _ivr_share_before_queue(t: ir.Table, ctx: _Context) -> ir.Value:
+    """``ivr_s`` as a share of :func:`_before_queue` (null when that time is not positive)."""
+    before = _before_queue(t, ctx)
+    return ibis.ifelse(before > 0, t.ivr_s / before, ibis.null("float64"))
+
+
 def _days_in_future(t: ir.Table, ctx: _Context) -> ir.Value:
     return (_seconds(t, "arrived_at") - ctx.now.timestamp()) / 86400.0
 
@@ -205,6 +217,8 @@ DERIVED: dict[str, tuple[tuple[str, ...], _Derive]] = {
     "_handling_excess_s": (("arrived_at", "ended_at", "talk_s"), _handling_excess),
     "_answer_after_s": (("arrived_at", "answered_at"), _answer_after),
     "_wait_share_of_answer": (("arrived_at", "answered_at", "wait_s"), _wait_share_of_answer),
+    "_before_queue_s": (("arrived_at", "answered_at", "wait_s"), _before_queue),
+    "_ivr_share_before_queue": (("arrived_at", "answered_at", "wait_s", "ivr_s"), _ivr_share_before_queue),
     "_days_in_future": (("arrived_at",), _days_in_future),
     "_outside_period": (("arrived_at",), _outside_period),
     "_handled_without_agent": (("outcome", "agent_id"), _handled_without_agent),
