@@ -1339,20 +1339,22 @@ def test_ivr_times_in_minutes_block_the_effort_index():
     assert _by_id(r)["contacts.ivr_s.not_minutes"].status == "not evaluated"
 
 
-def test_a_generated_month_with_waits_in_minutes_fails_on_them(tmp_path):
+@pytest.mark.parametrize(("column", "raw", "diagnostic"), [("wait_s", "queue_sec", "service_level"),
+                                                          ("ivr_s", "ivr_sec", "journey_effort")])
+def test_a_generated_month_with_waits_or_ivr_times_in_minutes_fails_on_them(tmp_path, column, raw, diagnostic):
     engagement, _ = _generated(tmp_path, [])
     spec = yaml.safe_load(engagement.read_text())
-    spec["sources"]["contacts"] = {**spec["sources"]["contacts"], "columns": {"wait_s": {"sql": "queue_sec / 60.0"}}}
+    spec["sources"]["contacts"] = {**spec["sources"]["contacts"], "columns": {column: {"sql": f"{raw} / 60.0"}}}
     engagement.write_text(yaml.safe_dump(spec))
     run = validate(engagement, tmp_path / "out", data_docs=False)
-    check = {c.id: c for c in run.readiness.results}["contacts.wait_s.not_minutes"]
+    check = {c.id: c for c in run.readiness.results}[f"contacts.{column}.not_minutes"]
     assert run.exit_code == 1 and check.status == "fail"
     assert check.result["unexpected_count"] > 0.9 * check.result["element_count"] > 0
-    assert run.readiness.matrix["service_level"]["verdict"] == "blocked"
-    spec["sources"]["contacts"]["columns"]["wait_s"] = {"sql": "queue_sec / 60.0", "unit": "min"}
+    assert run.readiness.matrix[diagnostic]["verdict"] == "blocked"
+    spec["sources"]["contacts"]["columns"][column] = {"sql": f"{raw} / 60.0", "unit": "min"}
     engagement.write_text(yaml.safe_dump(spec))
     fixed = validate(engagement, tmp_path / "out1", data_docs=False).readiness
-    check = {c.id: c for c in fixed.results}["contacts.wait_s.not_minutes"]
+    check = {c.id: c for c in fixed.results}[f"contacts.{column}.not_minutes"]
     assert check.status == "pass" and check.result["unexpected_count"] < 0.01 * check.result["element_count"]
 
 
