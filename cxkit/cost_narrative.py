@@ -313,8 +313,8 @@ def cost_per_issue_reading(results: Any) -> display.Html:
     """Cost per resolved issue against cost per contact: the reason whose issues cost most to
     resolve, and the reason whose contacts are cheapest yet whose issues are not.
 
-    Only reasons with enough priced journeys (not ``suppressed``) and a recorded reason are
-    compared; the "cheap contact, expensive issue" sentence is said only when the reason with
+    Only reasons with enough priced journeys (not ``suppressed``; a flag not stored reads as
+    suppressed, as :mod:`cxkit.findings` reads it) and a recorded reason are compared; the "cheap contact, expensive issue" sentence is said only when the reason with
     the cheapest contacts is not also the cheapest per issue.
     """
     frame = results.frame("cost_per_resolved_issue")
@@ -322,7 +322,7 @@ def cost_per_issue_reading(results: Any) -> display.Html:
         return _empty()
     overall = frame[frame["first_reason"] == "all reasons"]
     rows = frame[(frame["first_reason"] != "all reasons") & (frame["first_reason"] != "(not recorded)")
-                 & ~frame["suppressed"].astype(bool)].dropna(subset=["cost_per_resolved_issue", "cost_per_contact"])
+                 & ~frame["suppressed"].fillna(True).astype(bool)].dropna(subset=["cost_per_resolved_issue", "cost_per_contact"])
     if overall.empty:
         return _p("No journey of an identified customer was found, so cost per resolved issue is not available.")
     if _num(overall["cost_per_resolved_issue"].iloc[0]) is None:

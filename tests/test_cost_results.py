@@ -695,3 +695,30 @@ def test_failure_demand_without_contact_reasons_is_not_measured_not_a_stopped_ru
         "cost.scenarios.0.reasons ('billing'): 'BILL' is not a contact_reason or reason_family in the data; no contact "
         "carries a reason (sources.contacts.columns.contact_reason is not mapped, or empty): map it, or remove the "
         "reasons"]
+
+
+def test_a_suppressed_flag_not_stored_reads_as_suppressed(results):
+    # a reason's "too few to rank" flag read back as missing (<NA>) raised in the reading of cost
+    # per resolved issue ("boolean value of NA is ambiguous"): it reads as suppressed, as the
+    # findings read it, never as a reason to rank
+    from cxkit import cost_narrative
+
+    class OneFlag:
+        """The run's results with LOGIN's flag set to ``flag``."""
+
+        def __init__(self, flag):
+            self.flag = flag
+
+        def __getattr__(self, name):
+            return getattr(results, name)
+
+        def frame(self, name):
+            f = results.frame(name)
+            if name == "cost_per_resolved_issue":
+                flags = [self.flag if r == "LOGIN" else s for r, s in zip(f["first_reason"], f["suppressed"])]
+                f = f.assign(suppressed=pd.array(flags, dtype="boolean"))
+            return f
+
+    # (LOGIN is the fixture's only reason priced whole: ranked or not, no reason is named)
+    assert str(cost_narrative.cost_per_issue_reading(OneFlag(pd.NA))) == str(
+        cost_narrative.cost_per_issue_reading(OneFlag(True)))
