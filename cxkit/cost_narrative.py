@@ -314,15 +314,17 @@ def cost_per_issue_reading(results: Any) -> display.Html:
     resolve, and the reason whose contacts are cheapest yet whose issues are not.
 
     Only reasons with enough priced journeys (not ``suppressed``; a flag not stored reads as
-    suppressed, as :mod:`cxkit.findings` reads it) and a recorded reason are compared; the "cheap contact, expensive issue" sentence is said only when the reason with
-    the cheapest contacts is not also the cheapest per issue.
+    suppressed, as :mod:`cxkit.findings` reads it) and a recorded reason are compared; the
+    "cheap contact, expensive issue" sentence is said only when the reason with the cheapest
+    contacts is not also the cheapest per issue.
     """
     frame = results.frame("cost_per_resolved_issue")
     if frame is None or results.judge.not_measured("cost_per_resolved_issue"):
         return _empty()
     overall = frame[frame["first_reason"] == "all reasons"]
+    ranked = ~frame["suppressed"].fillna(True).astype(bool)
     rows = frame[(frame["first_reason"] != "all reasons") & (frame["first_reason"] != "(not recorded)")
-                 & ~frame["suppressed"].fillna(True).astype(bool)].dropna(subset=["cost_per_resolved_issue", "cost_per_contact"])
+                 & ranked].dropna(subset=["cost_per_resolved_issue", "cost_per_contact"])
     if overall.empty:
         return _p("No journey of an identified customer was found, so cost per resolved issue is not available.")
     if _num(overall["cost_per_resolved_issue"].iloc[0]) is None:
