@@ -426,7 +426,8 @@ def test_connect_an_emails_flow_time_is_not_ivr_time(tmp_path):
     def record(contact_id, channel, start, end, reason, queue=None, agent=None):
         address = {"Address": "someone@example.com", "Type": "EMAIL_ADDRESS"} if channel == "EMAIL" else {
             "Address": "+447700900123", "Type": "TELEPHONE_NUMBER"}
-        return {"ContactId": contact_id, "Channel": channel, "InitiationMethod": "INBOUND" if channel == "EMAIL" else "API",
+        method = "INBOUND" if channel == "EMAIL" else "API"
+        return {"ContactId": contact_id, "Channel": channel, "InitiationMethod": method,
                 "InitiationTimestamp": start, "ConnectedToSystemTimestamp": start, "DisconnectTimestamp": end,
                 "DisconnectReason": reason, "Queue": queue, "Agent": agent, "CustomerEndpoint": address}
 
