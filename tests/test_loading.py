@@ -291,6 +291,28 @@ def _connect_session(tmp_path: Path, records: list[dict]):
     return cxkit.open_engagement(tmp_path / "engagement.yaml")
 
 
+def _connect_agent(connected_at: str, talk_s: int) -> dict:
+    """The Agent of a Connect record: alice of Team A, connected at ``connected_at``, talking
+    ``talk_s`` seconds, no hold, 30 s of wrap."""
+    return {"ARN": "arn:agent:alice", "Username": "alice", "RoutingProfile": {"ARN": "arn:rp", "Name": "Team A"},
+            "ConnectedToAgentTimestamp": connected_at, "AgentInteractionDuration": talk_s, "CustomerHoldDuration": 0,
+            "AfterContactWorkDuration": 30}
+
+
+def _flow_record(contact_id, channel, method, start, end, reason, queue=None, agent=None) -> dict:
+    """A Connect record whose flow starts at its initiation ``start``: a task has no customer
+    endpoint, an email an address, a call or chat a number."""
+    if channel == "TASK":
+        endpoint = None
+    elif channel == "EMAIL":
+        endpoint = {"Address": "someone@example.com", "Type": "EMAIL_ADDRESS"}
+    else:
+        endpoint = {"Address": f"+4477009{contact_id[-1]}0000", "Type": "TELEPHONE_NUMBER"}
+    return {"ContactId": contact_id, "Channel": channel, "InitiationMethod": method, "InitiationTimestamp": start,
+            "ConnectedToSystemTimestamp": start, "DisconnectTimestamp": end, "DisconnectReason": reason,
+            "Queue": queue, "Agent": agent, "CustomerEndpoint": endpoint}
+
+
 def _queued_call_the_flow_ended() -> dict:
     # q-1 queued in Billing 09:00:30; at 09:02 the customer chose a callback and the customer
     # queue flow ended the call (the documented queued-callback example: DisconnectReason
@@ -385,24 +407,17 @@ def test_connect_a_tasks_flow_time_is_not_ivr_time(tmp_path):
     # inbound contacts were abandoned before a queue where 1 customer was
     from cxkit.operations import containment, ivr_hangups
 
-    def record(contact_id, channel, method, start, end, reason, queue=None, agent=None):
-        return {"ContactId": contact_id, "Channel": channel, "InitiationMethod": method,
-                "InitiationTimestamp": start, "ConnectedToSystemTimestamp": start, "DisconnectTimestamp": end,
-                "DisconnectReason": reason, "Queue": queue, "Agent": agent,
-                "CustomerEndpoint": None if channel == "TASK" else {"Address": f"+4477009{contact_id[-1]}0000",
-                                                                    "Type": "TELEPHONE_NUMBER"}}
-
     queue = {"ARN": "arn:q:Back", "Name": "Back office", "EnqueueTimestamp": "2026-03-02T09:00:40Z",
              "DequeueTimestamp": "2026-03-02T09:01:00Z", "Duration": 20}
-    agent = {"ARN": "arn:agent:alice", "Username": "alice", "RoutingProfile": {"ARN": "arn:rp", "Name": "Team A"},
-             "ConnectedToAgentTimestamp": "2026-03-02T09:01:00Z", "AgentInteractionDuration": 240,
-             "CustomerHoldDuration": 0, "AfterContactWorkDuration": 30}
+    agent = _connect_agent("2026-03-02T09:01:00Z", 240)
     s = _connect_session(tmp_path, [
-        record("w-1", "TASK", "API", "2026-03-02T09:00:00Z", "2026-03-02T09:05:00Z", "AGENT_DISCONNECT", queue, agent),
-        record("w-2", "TASK", "DISCONNECT", "2026-03-02T10:00:00Z", "2026-03-02T10:00:30Z", "CONTACT_FLOW_DISCONNECT"),
-        record("w-3", "TASK", "TRANSFER", "2026-03-02T11:00:00Z", "2026-03-02T11:00:50Z", "EXPIRED"),
-        record("c-1", "CHAT", "API", "2026-03-02T12:00:00Z", "2026-03-02T12:00:45Z", "CONTACT_FLOW_DISCONNECT"),
-        record("c-2", "CHAT", "API", "2026-03-02T13:00:00Z", "2026-03-02T13:01:00Z", "CUSTOMER_DISCONNECT")])
+        _flow_record("w-1", "TASK", "API", "2026-03-02T09:00:00Z", "2026-03-02T09:05:00Z",
+                     "AGENT_DISCONNECT", queue, agent),
+        _flow_record("w-2", "TASK", "DISCONNECT", "2026-03-02T10:00:00Z", "2026-03-02T10:00:30Z",
+                     "CONTACT_FLOW_DISCONNECT"),
+        _flow_record("w-3", "TASK", "TRANSFER", "2026-03-02T11:00:00Z", "2026-03-02T11:00:50Z", "EXPIRED"),
+        _flow_record("c-1", "CHAT", "API", "2026-03-02T12:00:00Z", "2026-03-02T12:00:45Z", "CONTACT_FLOW_DISCONNECT"),
+        _flow_record("c-2", "CHAT", "API", "2026-03-02T13:00:00Z", "2026-03-02T13:01:00Z", "CUSTOMER_DISCONNECT")])
     contacts = s.table("contacts")
     df = contacts.execute().set_index("contact_id")
     assert df.ivr_s.to_dict() == {"w-1": 0, "w-2": 0, "w-3": 0, "c-1": 45, "c-2": 60}
@@ -423,23 +438,15 @@ def test_connect_an_emails_flow_time_is_not_ivr_time(tmp_path):
     # where 1 of 1 is right) and the emails' 8 s of flow were customer effort
     from cxkit.operations import containment
 
-    def record(contact_id, channel, start, end, reason, queue=None, agent=None):
-        address = {"Address": "someone@example.com", "Type": "EMAIL_ADDRESS"} if channel == "EMAIL" else {
-            "Address": "+447700900123", "Type": "TELEPHONE_NUMBER"}
-        method = "INBOUND" if channel == "EMAIL" else "API"
-        return {"ContactId": contact_id, "Channel": channel, "InitiationMethod": method,
-                "InitiationTimestamp": start, "ConnectedToSystemTimestamp": start, "DisconnectTimestamp": end,
-                "DisconnectReason": reason, "Queue": queue, "Agent": agent, "CustomerEndpoint": address}
-
     queue = {"ARN": "arn:q:Mail", "Name": "Mail", "EnqueueTimestamp": "2026-03-02T09:00:05Z",
              "DequeueTimestamp": "2026-03-02T10:00:00Z", "Duration": 3595}
-    agent = {"ARN": "arn:agent:alice", "Username": "alice", "RoutingProfile": {"ARN": "arn:rp", "Name": "Team A"},
-             "ConnectedToAgentTimestamp": "2026-03-02T10:00:00Z", "AgentInteractionDuration": 300,
-             "CustomerHoldDuration": 0, "AfterContactWorkDuration": 30}
+    agent = _connect_agent("2026-03-02T10:00:00Z", 300)
     s = _connect_session(tmp_path, [
-        record("e-1", "EMAIL", "2026-03-02T09:00:00Z", "2026-03-02T10:05:30Z", "AGENT_DISCONNECT", queue, agent),
-        record("e-2", "EMAIL", "2026-03-02T11:00:00Z", "2026-03-02T11:00:03Z", "CONTACT_FLOW_DISCONNECT"),
-        record("c-1", "CHAT", "2026-03-02T12:00:00Z", "2026-03-02T12:00:45Z", "CONTACT_FLOW_DISCONNECT")])
+        _flow_record("e-1", "EMAIL", "INBOUND", "2026-03-02T09:00:00Z", "2026-03-02T10:05:30Z",
+                     "AGENT_DISCONNECT", queue, agent),
+        _flow_record("e-2", "EMAIL", "INBOUND", "2026-03-02T11:00:00Z", "2026-03-02T11:00:03Z",
+                     "CONTACT_FLOW_DISCONNECT"),
+        _flow_record("c-1", "CHAT", "API", "2026-03-02T12:00:00Z", "2026-03-02T12:00:45Z", "CONTACT_FLOW_DISCONNECT")])
     contacts = s.table("contacts")
     df = contacts.execute().set_index("contact_id")
     assert df.ivr_s.to_dict() == {"e-1": 0, "e-2": 0, "c-1": 45}
@@ -459,22 +466,17 @@ def test_connect_ivr_time_starts_when_the_customer_answers_an_outbound_or_api_ca
     # answered, dialled for 60 s: no answer time, not measured
     from cxkit.readiness.core import assess
 
-    def agent(at, talk):
-        return {"ARN": "arn:agent:alice", "Username": "alice", "RoutingProfile": {"ARN": "arn:rp", "Name": "Team A"},
-                "ConnectedToAgentTimestamp": at, "AgentInteractionDuration": talk, "CustomerHoldDuration": 0,
-                "AfterContactWorkDuration": 30}
-
     no_queue = {"ARN": "arn:q:Out", "Name": "Outbound", "EnqueueTimestamp": None, "DequeueTimestamp": None,
                 "Duration": None}
     start = {"InitiationTimestamp": "2026-03-02T10:00:00Z", "DisconnectReason": "CUSTOMER_DISCONNECT"}
     o1 = {**start, "ContactId": "o-1", "InitiationMethod": "OUTBOUND",
           "ConnectedToSystemTimestamp": "2026-03-02T10:00:15Z", "DisconnectTimestamp": "2026-03-02T10:05:15Z",
-          "Queue": no_queue, "Agent": agent("2026-03-02T10:00:01Z", 300)}
+          "Queue": no_queue, "Agent": _connect_agent("2026-03-02T10:00:01Z", 300)}
     p1 = {**start, "ContactId": "p-1", "InitiationMethod": "API", "ConnectedToSystemTimestamp": "2026-03-02T10:00:20Z",
-          "DisconnectTimestamp": "2026-03-02T10:06:10Z", "Agent": agent("2026-03-02T10:01:10Z", 300),
+          "DisconnectTimestamp": "2026-03-02T10:06:10Z", "Agent": _connect_agent("2026-03-02T10:01:10Z", 300),
           "Queue": {"ARN": "arn:q:Out", "Name": "Outbound", "EnqueueTimestamp": "2026-03-02T10:00:50Z",
                     "DequeueTimestamp": "2026-03-02T10:01:10Z", "Duration": 20}}
-    r1 = {**p1, "ContactId": "r-1", "Queue": no_queue, "Agent": agent("2026-03-02T10:00:40Z", 300)}
+    r1 = {**p1, "ContactId": "r-1", "Queue": no_queue, "Agent": _connect_agent("2026-03-02T10:00:40Z", 300)}
     n1 = {**start, "ContactId": "n-1", "InitiationMethod": "API", "ConnectedToSystemTimestamp": None,
           "DisconnectTimestamp": "2026-03-02T10:01:00Z", "DisconnectReason": "TELECOM_PROBLEM", "Queue": None,
           "Agent": None}
