@@ -146,22 +146,26 @@ def _answer_after(t: ir.Table, ctx: _Context) -> ir.Value:
     return _seconds(t, "answered_at") - _seconds(t, "arrived_at") - t.ivr_s.fill_null(0.0)
 
 
-def _wait_share_of_answer(t: ir.Table, ctx: _Context) -> ir.Value:
-    """``wait_s`` as a share of :func:`_answer_after` (null when that time is not positive)."""
-    after = _answer_after(t, ctx)
-    return ibis.ifelse(after > 0, t.wait_s / after, ibis.null("float64"))
-
-
 def _before_queue(t: ir.Table, ctx: _Context) -> ir.Value:
     """Seconds from arrival to answer, less the wait in the queue: the time the export's own
     clocks say the contact spent before its queue (its IVR or bot, and the ring at the end)."""
     return _seconds(t, "answered_at") - _seconds(t, "arrived_at") - t.wait_s
 
 
+def _share(part: ir.NumericValue, whole: ir.NumericValue) -> ir.Value:
+    """``part`` as a share of ``whole`` (null when ``whole`` is not positive): a duration against
+    the time the export's clocks give it, for the rules that catch minutes read as seconds."""
+    return ibis.ifelse(whole > 0, part / whole, ibis.null("float64"))
+
+
+def _wait_share_of_answer(t: ir.Table, ctx: _Context) -> ir.Value:
+    """``wait_s`` as a share of :func:`_answer_after`."""
+    return _share(t.wait_s, _answer_after(t, ctx))
+
+
 def _ivr_share_before_queue(t: ir.Table, ctx: _Context) -> ir.Value:
-    """``ivr_s`` as a share of :func:`_before_queue` (null when that time is not positive)."""
-    before = _before_queue(t, ctx)
-    return ibis.ifelse(before > 0, t.ivr_s / before, ibis.null("float64"))
+    """``ivr_s`` as a share of :func:`_before_queue`."""
+    return _share(t.ivr_s, _before_queue(t, ctx))
 
 
 def _days_in_future(t: ir.Table, ctx: _Context) -> ir.Value:
