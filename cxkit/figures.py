@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cxkit.schema import DIAGNOSTICS, TABLES, no_source, source_key
+from cxkit.wording import ROW_NOUNS
 
 __all__ = ["Figure", "FIGURES", "Caveat", "Judge", "column_words", "reason_columns", "reaches"]
 
@@ -65,7 +66,7 @@ _COLUMN_WORDS: dict[str, str] = {
     "contacts.team": "teams",
     "contacts.entry_point": "entry points",
     "contacts.callback_scheduled": "scheduled callbacks",
-    "legs.queue": "queues of the transfer legs",
+    "legs.queue": "queues of the contact legs",
     "cases.contact_id": "links from cases to the contacts that opened them",
     "cases.closed_at": "case closing times",
     "cases.reopened_count": "case reopen counts",
@@ -87,11 +88,6 @@ _COLUMN_WORDS: dict[str, str] = {
 def column_words(column: str) -> str:
     """What a reader calls ``table.column``: ``'transfer counts'`` for ``contacts.transfers``."""
     return _COLUMN_WORDS.get(column, column.split(".", 1)[-1].replace("_", " "))
-
-
-#: What one row of each canonical table is, in a reader's words.
-_ROW_NOUNS = {"contacts": "contacts", "legs": "transfer legs", "surveys": "surveys", "qa": "QA evaluations",
-              "cases": "cases", "intervals": "WFM intervals"}
 
 
 @dataclass(frozen=True)
@@ -443,7 +439,7 @@ class Judge:
         table = columns[0].split(".", 1)[0]
         named = ", ".join(c for c in columns if c.startswith(f"{table}."))
         rows = int(self.coverage[table].get("rows") or 0)
-        noun = _ROW_NOUNS.get(table, f"{table} rows")
+        noun = ROW_NOUNS.get(table, f"{table} rows")
         if rows == 0:
             if table in ("surveys", "qa", "cases"):
                 return (f"none of the export's {noun} is about a contact of the period ({named} mapped; readiness "

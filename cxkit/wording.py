@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["CURRENCY_SYMBOLS", "WHOLE_UNITS", "a_year", "days", "first_days", "in_sentence", "money", "plural", "share",
-           "yearly", "yearly_note"]
+__all__ = ["CURRENCY_SYMBOLS", "ROW_NOUNS", "WHOLE_UNITS", "a_year", "days", "first_days", "in_sentence", "money",
+           "plural", "share", "yearly", "yearly_note"]
 
 
 #: Symbols of common currencies; any other code is written before the amount ("ILS 1,234.00").
@@ -12,6 +12,12 @@ CURRENCY_SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€", "JPY": "¥"}
 #: Currencies without minor units (ISO 4217 exponent 0): ¥850, never ¥850.00.
 WHOLE_UNITS = frozenset({"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV",
                          "XAF", "XOF", "XPF"})
+
+#: What one row of each canonical table is, in a reader's words: readiness findings and the
+#: "not measured" reasons of the figures name the rows alike. A leg is any contact's leg (a
+#: contact of one leg has one), not only a transfer's.
+ROW_NOUNS = {"contacts": "contacts", "legs": "contact legs", "cases": "cases", "surveys": "survey responses",
+             "qa": "QA evaluations", "intervals": "WFM intervals"}
 
 
 def money(amount: float, currency: str, decimals: int = 2) -> str:

@@ -48,9 +48,15 @@ def test_a_mapped_column_left_blank_is_not_said_to_be_missing_from_the_export():
     surveys = {"rows": 0, "columns": {c: {"mapped": True, "non_null": 0} for c in ("contact_id", "csat", "resolved")}}
     judge = Judge(None, {**_coverage(**full), "surveys": surveys})
     why = judge.not_measured("csat")
-    assert why.startswith("not measured: none of the export's surveys is about a contact of the period (surveys.")
+    assert why.startswith("not measured: none of the export's survey responses is about a contact of the period "
+                          "(surveys.")
     assert "the export has no" not in why
     assert judge.measured("journeys")
+    # a leg is any contact's leg, not only a transfer's, named as readiness names it ("contact legs")
+    legs = {"rows": 40, "columns": {"queue": {"mapped": True, "non_null": 0}}}
+    judge = Judge(None, {**_coverage(**full), "legs": legs})
+    assert judge.not_measured("transfer_paths") == (
+        "not measured: the queues of the contact legs (legs.queue) are blank in all 40 contact legs the figures read")
 
 
 def test_absent_source_names_the_source():

@@ -27,6 +27,7 @@ from cxkit.readiness import validator
 from cxkit.privacy import IdentifierSet, redact
 from cxkit.readiness.suites import Rule, Suite, condition_columns
 from cxkit.schema import TABLES, source_key
+from cxkit.wording import ROW_NOUNS
 from cxkit.zones import zone
 
 __all__ = ["CheckResult", "TableInputs", "apply_populations", "run_checks", "hourly_profile", "daily_frame"]
@@ -566,8 +567,8 @@ def _one_hour_check(rule: Rule, hourly: pd.DataFrame, ctx: _Context) -> dict[str
     hour, top, total = _busiest_hour(hourly)
     if total < kw.get("min_rows", 200):
         return {"success": None, "result": None,
-                "note": f"{total:,} {_UNITS[rule.table]} arrive, fewer than {kw.get('min_rows', 200):,}: too few to tell a "
-                        "day's dates from its times by the hour they fall in"}
+                "note": f"{total:,} {ROW_NOUNS[rule.table]} arrive, fewer than {kw.get('min_rows', 200):,}: too few to "
+                        "tell a day's dates from its times by the hour they fall in"}
     share = top / total
     values = f"{top:,} of {total:,} in {_hour_span(hour)} local time"
     return {"success": share <= kw["max_share"],
@@ -646,7 +647,7 @@ def _data_end_check(rule: Rule, t: ir.Table, ctx: _Context) -> dict[str, Any]:
     success = gap_days <= rule.kwargs["max_gap_days"]
     if after and not success:
         values = (f"last arrival before the period end {last:%Y-%m-%d %H:%M} UTC, period end {end:%Y-%m-%d %H:%M} UTC; "
-                  f"{after:,} {_UNITS[rule.table] if after > 1 else _UNITS[rule.table].rstrip('s')} "
+                  f"{after:,} {ROW_NOUNS[rule.table] if after > 1 else ROW_NOUNS[rule.table].rstrip('s')} "
                   f"{'arrive' if after > 1 else 'arrives'} at or after "
                   f"the period end (the latest {utc(latest):%Y-%m-%d %H:%M} UTC), so the end of data is the period end "
                   "and repeats in the days without data cannot be seen")
@@ -1362,15 +1363,12 @@ def _result(rule: Rule, blocking_severities: set[str], success: bool | None, res
         figures=list(rule.meta.get("figures") or []),
     )
     if success is False:
-        records = rule.meta.get("records") or _UNITS[rule.table]
+        records = rule.meta.get("records") or ROW_NOUNS[rule.table]
         cr.finding = _format(rule.meta.get("finding"), cr.result, cr.denominator, records)
         cr.blocking = rule.severity in blocking_severities
     return cr
 
 
-#: what one record of each table is, for findings a data team reads
-_UNITS = {"contacts": "contacts", "legs": "contact legs", "cases": "cases", "surveys": "survey responses",
-          "qa": "QA evaluations", "intervals": "WFM intervals"}
 
 
 #: the contacts' column each link to the contacts feed compares with
@@ -1391,7 +1389,7 @@ def _unavailable(rule: Rule, mapped: set[str], contacts_mapped: set[str] | None)
         time_col = TABLES[rule.table].time_column
         if time_col in mapped:
             return None
-        return (f"{_UNITS[rule.table]} cannot be counted per day: their time column {time_col} is not in the "
+        return (f"{ROW_NOUNS[rule.table]} cannot be counted per day: their time column {time_col} is not in the "
                 f"export (map it in sources.{rule.table}.columns.{time_col})")
     needed: list[str] = []
     for col in rule.columns():
@@ -1415,7 +1413,7 @@ def _daily_result(rule: Rule, blocking: set[str], res: dict[str, Any], frame: pd
     """A daily rule's result. A rule whose ``row_condition`` selects no day is not evaluated when
     the source has no row in the period or the rule says why (``meta.not_evaluated``); otherwise
     it holds vacuously, as in GE (e.g. no leading empty days to judge)."""
-    unit, col = _UNITS[rule.table], TABLES[rule.table].time_column
+    unit, col = ROW_NOUNS[rule.table], TABLES[rule.table].time_column
     if (res["result"].get("element_count") or "observed_value" in res["result"]
             or not (rule.meta.get("not_evaluated") or not frame["rows"].any())):
         return _result(rule, blocking, res["success"], res["result"])
@@ -1536,7 +1534,8 @@ def run_checks(
         for r in rules:
             if r.id not in out and r.type == "cxkit_data_end":
                 res = _data_end_check(r, ti.table, ctx)
-                note = None if res["success"] is not None else f"no {_UNITS[r.table]} have {r.kwargs.get('column', 'arrived_at')}"
+                column = r.kwargs.get("column", "arrived_at")
+                note = None if res["success"] is not None else f"no {ROW_NOUNS[r.table]} have {column}"
                 out[r.id] = _result(r, blocking, res["success"], res["result"], note)
         loader_rules = [r for r in rules if r.type.startswith("cxkit_loader")]
         if loader_rules:

@@ -17,10 +17,6 @@ from cxkit.wording import in_sentence
 
 __all__ = ["verdicts", "sentence", "apart_from", "spared_figures", "check_columns"]
 
-_UNITS = {"contacts": "contacts", "legs": "legs", "cases": "cases", "surveys": "surveys", "qa": "evaluations",
-          "intervals": "intervals"}
-
-
 def _needed(diagnostic: str) -> dict[str, list[str]]:
     """Canonical columns the diagnostic needs, per table (legs repeat contacts: left out)."""
     out: dict[str, list[str]] = {}
