@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import math
 import numbers
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -38,6 +37,7 @@ __all__ = [
     "caveat",
     "escape_markdown",
     "format_value",
+    "is_missing",
     "metric_cards",
     "note",
     "rate",
@@ -82,13 +82,14 @@ class Html(str):
 # --------------------------------------------------------------------------------------------
 
 
-def _is_missing(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    try:
-        return bool(isinstance(value, float) and math.isnan(value))
-    except TypeError:
-        return False
+def is_missing(value: Any) -> bool:
+    """Whether one value is absent: None, pandas' NA or NaT, or a NaN of any number type
+    (numpy's, a Decimal's). A text never is, not even "nan": it may be a name from the data.
+
+    >>> [is_missing(v) for v in (None, pd.NA, float("nan"), np.float32("nan"), 0, "nan")]
+    [True, True, True, True, False, False]
+    """
+    return not isinstance(value, (str, bytes)) and pd.api.types.is_scalar(value) and bool(pd.isna(value))
 
 
 def _percent(value: float, decimals: int = 1) -> str:
@@ -161,7 +162,7 @@ def format_value(value: Any, kind: str | Callable[[Any], str] = "auto") -> str:
     >>> format_value(1234.5, "currency:€")
     '€1,234.50'
     """
-    if _is_missing(value):
+    if is_missing(value):
         return MISSING
     if callable(kind):
         return kind(value)
@@ -363,12 +364,12 @@ def rate(
     >>> str(rate(0.712, 0.698, 0.725, 4210))
     '71.2% (95% CI 69.8-72.5%, n = 4,210)'
     """
-    count = MISSING if _is_missing(n) else f"{int(n):,}"
-    if _is_missing(value):
+    count = MISSING if is_missing(n) else f"{int(n):,}"
+    if is_missing(value):
         text = f"not available (n = {count})"
     else:
         main = f"{float(value) * 100:.{decimals}f}%"
-        if _is_missing(lo) or _is_missing(hi):
+        if is_missing(lo) or is_missing(hi):
             text = f"{main} (n = {count})"
         else:
             text = (

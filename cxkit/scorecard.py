@@ -13,7 +13,6 @@ for typical centres lie, and the report states it as such.
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
@@ -22,6 +21,7 @@ from typing import Any, Literal
 import ibis
 import ibis.expr.types as ir
 
+from cxkit.display import is_missing
 from cxkit.errors import CxkitError
 
 __all__ = [
@@ -154,15 +154,6 @@ def benchmarks_with_overrides(
     return out
 
 
-def _missing(v: Any) -> bool:
-    if v is None or type(v).__name__ in ("NAType", "NaTType"):
-        return True
-    try:
-        return math.isnan(float(v))
-    except (TypeError, ValueError):
-        return False
-
-
 #: the status of a value outside the range whose 95% interval reaches into it: the sample
 #: cannot tell it from a value in the range (read "69.6% ... not distinguishable from the range")
 NOT_DISTINGUISHABLE = "not distinguishable from"
@@ -195,18 +186,18 @@ def benchmark_status(value: float | None, benchmark: Benchmark, ci_low: float | 
     >>> benchmark_status(0.62, DEFAULT_BENCHMARKS["fcr"], 0.60, 0.64)
     ('below', 'worse')
     """
-    if _missing(value):
+    if is_missing(value):
         return ("not measured", "")
     if not benchmark.has_range:
         return ("no benchmark", "")
     if benchmark.low is not None and value < benchmark.low:
         status = "below"
         edge = ci_high
-        beyond = edge is None or _missing(edge) or edge < benchmark.low
+        beyond = edge is None or is_missing(edge) or edge < benchmark.low
     elif benchmark.high is not None and value > benchmark.high:
         status = "above"
         edge = ci_low
-        beyond = edge is None or _missing(edge) or edge > benchmark.high
+        beyond = edge is None or is_missing(edge) or edge > benchmark.high
     else:
         return ("within", "in range")
     if not beyond:
@@ -217,7 +208,7 @@ def benchmark_status(value: float | None, benchmark: Benchmark, ci_low: float | 
 
 def _shown(value: float | None, unit: str) -> str:
     """A value in its unit for the scorecard table: 71.2%, 5:56, +12.0."""
-    if _missing(value):
+    if is_missing(value):
         return "–"
     if unit == "share":
         return f"{value * 100:.1f}%"
@@ -235,9 +226,9 @@ def _as_value(metric: str, given: Any) -> dict[str, float | None]:
                 f"scorecard value {metric!r}: expected a number or a mapping with 'value' "
                 f"(optional 'n', 'ci_low', 'ci_high'); found keys {sorted(given)}."
             )
-        return {k: (None if _missing(given.get(k)) else float(given[k])) for k in _VALUE_KEYS}
+        return {k: (None if is_missing(given.get(k)) else float(given[k])) for k in _VALUE_KEYS}
     if given is None or (isinstance(given, numbers.Real) and not isinstance(given, bool)):
-        return {"value": None if _missing(given) else float(given), "n": None, "ci_low": None, "ci_high": None}
+        return {"value": None if is_missing(given) else float(given), "n": None, "ci_low": None, "ci_high": None}
     raise CxkitError(
         f"scorecard value {metric!r}: expected a number or a mapping; found {type(given).__name__}. "
         "Fix: pass already-computed values (see scorecard_values)."
@@ -442,7 +433,7 @@ def scorecard_values(
     put("nps", s, "nps", "nps_n", "_none")
     put("ces_easy", s, "ces_easy", "ces_n", "ces_easy")
     return {
-        k: {kk: (None if _missing(vv) else float(vv)) for kk, vv in v.items()} for k, v in out.items()
+        k: {kk: (None if is_missing(vv) else float(vv)) for kk, vv in v.items()} for k, v in out.items()
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -47,6 +48,10 @@ def test_table_renames_orders_and_formats_columns() -> None:
         (None, "percent", "–"),
         (float("nan"), "seconds", "–"),
         (pd.NA, "auto", "–"),
+        # a NaN of another number type than Python's float: a float32 column read back read "nan%"
+        (np.float32("nan"), "percent", "–"),
+        (pd.NaT, "auto", "–"),
+        ("nan", "auto", "nan"),  # a name from the data, never a missing value
         (1234, "auto", "1,234"),
         (2.5, "auto", "2.50"),
         (pd.Timestamp("2026-11-25"), "auto", "2026-11-25"),
