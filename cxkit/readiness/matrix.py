@@ -17,6 +17,7 @@ from cxkit.wording import in_sentence
 
 __all__ = ["verdicts", "sentence", "apart_from", "spared_figures", "check_columns"]
 
+
 def _needed(diagnostic: str) -> dict[str, list[str]]:
     """Canonical columns the diagnostic needs, per table (legs repeat contacts: left out)."""
     out: dict[str, list[str]] = {}
