@@ -215,7 +215,7 @@ def sources_table(session: Session) -> pd.DataFrame:
         rows.append(
             {
                 "Table": name,
-                "Source": origin + (" (transfer legs of each contact)" if name == "legs" else ""),
+                "Source": origin + (" (the legs of each contact)" if name == "legs" else ""),
                 "Format": report.format,
                 "One row per": _row_is(name, report.grain),
                 "Columns mapped": f"{len([c for c in spec.names if c in provided])} of {len(spec.names)}",
