@@ -193,11 +193,11 @@ def benchmark_status(value: float | None, benchmark: Benchmark, ci_low: float | 
     if benchmark.low is not None and value < benchmark.low:
         status = "below"
         edge = ci_high
-        beyond = edge is None or is_missing(edge) or edge < benchmark.low
+        beyond = is_missing(edge) or edge < benchmark.low
     elif benchmark.high is not None and value > benchmark.high:
         status = "above"
         edge = ci_low
-        beyond = edge is None or is_missing(edge) or edge > benchmark.high
+        beyond = is_missing(edge) or edge > benchmark.high
     else:
         return ("within", "in range")
     if not beyond:

@@ -1369,8 +1369,6 @@ def _result(rule: Rule, blocking_severities: set[str], success: bool | None, res
     return cr
 
 
-
-
 #: the contacts' column each link to the contacts feed compares with
 _LINKED = {"_contact_missing": "contact_id", "_contact_shared": "contact_id", "_customer_missing": "customer_id",
            "_queue_missing": "queue"}
