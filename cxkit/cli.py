@@ -322,7 +322,8 @@ def _identifiers_if_readable(engagement: Path):
     from cxkit.session import open_engagement
 
     try:
-        return open_engagement(engagement).customer_identifiers()
+        # the ids as the exports hold them, read once; nothing computed ahead (no pseudonyms)
+        return open_engagement(engagement, {"backend": {"materialize": False}}).customer_identifiers()
     except CxkitError as exc:
         _say(f"Note: the engagement's data cannot be read ({str(exc).splitlines()[0]}), so the page is scanned for "
              "e-mail addresses, phone and card numbers but not for its customer ids.", "yellow")
