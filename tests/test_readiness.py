@@ -622,7 +622,7 @@ def test_a_key_unique_by_construction_is_counted_not_grouped(tmp_path, monkeypat
         kw.get("column") or tuple(kw["column_list"])) or real(t, kind, kw, n))
     (tmp_path / "legs.csv").write_text(
         "cid,seg,cust,start,end\nA,1,k1,2026-03-02 09:00:00,2026-03-02 09:05:00\n"
-        "A,2,k1,2026-03-02 09:05:00,2026-03-02 09:09:00\nA,2,k1,2026-03-02 09:05:00,2026-03-02 09:09:00\n"
+        "A,2,k1,2026-03-02 09:05:00,2026-03-02 09:09:00\nA,2,k1,2026-03-02 09:05:00,2026-03-02 09:11:00\n"
         "B,1,k2,2026-03-03 10:00:00,2026-03-03 10:04:00\n")
     spec = {"name": "t", "client": "T", "period": {"start": "2026-03-01", "end": "2026-03-31"}, "timezone": "UTC",
             "sources": {"contacts": {"path": "legs.csv", "grain": "leg", "columns": {
@@ -635,6 +635,21 @@ def test_a_key_unique_by_construction_is_counted_not_grouped(tmp_path, monkeypat
     by_id = {c.id: c for c in run.readiness.results}
     assert by_id["contacts.contact_id.unique"].status == "pass"
     assert ("contact_id", "leg_seq") in grouped and "contact_id" not in grouped
+    # two versions of leg A2, both kept (no de-duplication key): the grouping finds them
+    assert by_id["legs.contact_leg_unique"].result["unexpected_count"] == 2
+
+    # kept as the newest row of each (call, segment), the legs' key needs no grouping either,
+    # with the result the grouping gives; a segment number read from text ("01", "1") is grouped
+    spec["sources"]["contacts"]["dedup"] = {"key": ["cid", "seg"], "newest_by": "end"}
+    for seg_type, counted in (("BIGINT", True), ("VARCHAR", False)):
+        spec["sources"]["contacts"]["read_options"] = {"types": {"seg": seg_type}}
+        (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(spec))
+        grouped.clear()
+        run = validate(tmp_path / "engagement.yaml", tmp_path / f"out-{seg_type}", data_docs=False)
+        leg_key = {c.id: c for c in run.readiness.results}["legs.contact_leg_unique"]
+        assert (("contact_id", "leg_seq") not in grouped) is counted
+        assert leg_key.status == "pass" and leg_key.result["unexpected_count"] == 0
+        assert leg_key.result["element_count"] == 3
 
 
 def test_ibis_validator_matches_great_expectations_pandas():

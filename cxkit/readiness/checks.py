@@ -96,9 +96,10 @@ class TableInputs:
     table: ir.Table
     mapped: set[str]
     report: LoadReport | None = None
-    #: columns whose non-null values are unique by the table's construction (the contacts
-    #: grouped from legs by ``contact_id``): their uniqueness check needs no grouping
-    unique: frozenset[str] = frozenset()
+    #: keys (tuples of columns) whose values, where none is null, are unique by the table's
+    #: construction (the contacts grouped from legs by ``contact_id``; a key the source keeps
+    #: the newest row of): their uniqueness check needs no grouping
+    unique: frozenset[tuple[str, ...]] = frozenset()
 
 
 # ---------------------------------------------------------------- derived columns (a registry)

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from cxkit.config import Engagement
-from cxkit.loading import mapped_columns
+from cxkit.loading import mapped_columns, unique_by_construction
 from cxkit.privacy import IdentifierSet, redact
 from cxkit.readiness.checks import CheckResult, TableInputs, apply_populations, run_checks
 from cxkit.readiness.matrix import verdicts
@@ -372,13 +372,21 @@ def _assess(session, *, now: datetime | None = None) -> Readiness:
     for name in session.tables:
         if name == "legs":
             report = session.load_reports["contacts"]
-            inputs[name] = TableInputs(name, session.table(name, as_loaded=True), mapped_columns(report, "legs") | {"leg_seq"})
+            key = TABLES["legs"].key
+            unique = frozenset({key}) if unique_by_construction(report, key) else frozenset()
+            inputs[name] = TableInputs(name, session.table(name, as_loaded=True),
+                                       mapped_columns(report, "legs") | {"leg_seq"}, unique=unique)
             leg_grain = True
             continue
         report = session.load_reports.get(name)
         # contacts grouped from legs by their id, or kept as the newest row of each id: one
-        # contact per id, whatever the export holds (the legs' own key is checked on the legs)
-        unique = frozenset({"contact_id"}) if name == "contacts" and session.contact_ids_unique() else frozenset()
+        # contact per id, whatever the export holds (the legs' own key is checked on the legs);
+        # so is any table's key that its source de-duplicates by (loading.unique_by_construction)
+        if name == "contacts":
+            unique = frozenset({("contact_id",)}) if session.contact_ids_unique() else frozenset()
+        else:
+            key = TABLES[name].key
+            unique = frozenset({key}) if report is not None and unique_by_construction(report, key) else frozenset()
         inputs[name] = TableInputs(name, session.table(name, as_loaded=True), mapped_columns(report, name), report,
                                    unique)
     # the ids as the exports hold them (the tables hold keyed pseudonyms), hashed in the engine
