@@ -195,8 +195,9 @@ def test_the_sources_share_one_table_of_pseudonyms_and_hash_each_id_once(tmp_pat
         fh.write("4,anna.smith@example.com,2026-03-02 12:00:00\n")
     key = load_key(tmp_path)
     shared = cxkit.open_engagement(path)
-    assert shared._pseudonyms is not None
-    lookup = shared.con.table(shared._pseudonyms).execute()
+    lookup_name = shared._pseudonyms
+    assert lookup_name is not None
+    lookup = shared.con.table(lookup_name).execute()
     assert sorted(lookup.cx_id) == sorted(["+447700900001", "+447700900002", "+447700900077",
                                            "anna.smith@example.com", "Anna.Smith@Example.com"])
     surveys, cases, contacts = (
@@ -204,6 +205,8 @@ def test_the_sources_share_one_table_of_pseudonyms_and_hash_each_id_once(tmp_pat
         for name, key in (("surveys", "survey_id"), ("cases", "case_id"), ("contacts", "contact_id")))
     assert surveys == {"s1": pseudonym("+447700900001", key), "s2": pseudonym("+447700900077", key)}
     assert cases["k2"] == contacts["4"] == pseudonym("anna.smith@example.com", key)
+    # the three computed, the table of raw ids is gone from the engine (its ids kept, hashed)
+    assert shared._pseudonyms is None and lookup_name not in shared.con.list_tables()
 
     spec = yaml.safe_load(path.read_text())
     spec["backend"] = {"materialize": False}
