@@ -14,6 +14,7 @@ import difflib
 import glob as _glob
 import json
 import re
+import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -966,13 +967,7 @@ def deduplicated_by_contact_id(src: SourceConfig) -> bool:
     >>> deduplicated_by_contact_id(composite), deduplicated_by_contact_id(computed)
     (False, False)
     """
-    mapping = src.mapping("contact_id")
-    if src.grain != "contact" or src.dedup is None or not src.dedup.newest_by or mapping is None:
-        return False
-    if src.unnest or src.group_by or src.records:
-        return False  # rows are made after the de-duplication: one record may give several
-    plain = mapping.column is not None and not (mapping.values or mapping.format or mapping.unit)
-    return plain and list(src.dedup.key) == [mapping.column]
+    return src.grain == "contact" and _key_columns_unique(src, ("contact_id",), {}, {"contact_id": "string"})
 
 
 def unique_by_construction(report: LoadReport, columns: tuple[str, ...]) -> bool:
@@ -1003,8 +998,10 @@ def _key_columns_unique(src: SourceConfig, columns: tuple[str, ...], raw_types: 
                         types: Mapping[str, str], *, leg: bool = False) -> bool:
     if leg and set(columns) == {"contact_id", "leg_seq"} and src.mapping("leg_seq") is None:
         return True  # numbered within each contact id (_with_leg_seq)
-    if src.dedup is None or not src.dedup.newest_by or src.unnest or src.group_by or src.records:
+    if src.dedup is None or not src.dedup.newest_by:
         return False
+    if src.unnest or src.group_by or src.records:
+        return False  # rows are made after the de-duplication: one record may give several
     raw = []
     for name in columns:
         mapping = src.mapping(name)
@@ -1403,8 +1400,6 @@ def pseudonym_lookup(con) -> str:
     in the engine only (a temporary table, never written as a file of the run folder), as the ids
     of a source's own lookup did inside its query.
     """
-    import secrets
-
     name = f"cx_pseudonyms_{secrets.token_hex(6)}"
     con.raw_sql(f"CREATE TEMPORARY TABLE {name} (cx_id VARCHAR, cx_pseudonym VARCHAR)")
     return name
