@@ -364,6 +364,13 @@ def assess(session, *, now: datetime | None = None) -> Readiness:
         raise session.explain_failure(exc) from exc
 
 
+def _keys_unique(name: str, report) -> frozenset[tuple[str, ...]]:
+    """Table ``name``'s key, when the source behind it (``report``) makes it unique
+    (:func:`cxkit.loading.unique_by_construction`): its readiness check then counts, not groups."""
+    key = TABLES[name].key
+    return frozenset({key}) if report is not None and unique_by_construction(report, key) else frozenset()
+
+
 def _assess(session, *, now: datetime | None = None) -> Readiness:
     inputs: dict[str, TableInputs] = {}
     leg_grain = False
@@ -372,10 +379,8 @@ def _assess(session, *, now: datetime | None = None) -> Readiness:
     for name in session.tables:
         if name == "legs":
             report = session.load_reports["contacts"]
-            key = TABLES["legs"].key
-            unique = frozenset({key}) if unique_by_construction(report, key) else frozenset()
             inputs[name] = TableInputs(name, session.table(name, as_loaded=True),
-                                       mapped_columns(report, "legs") | {"leg_seq"}, unique=unique)
+                                       mapped_columns(report, "legs") | {"leg_seq"}, unique=_keys_unique(name, report))
             leg_grain = True
             continue
         report = session.load_reports.get(name)
@@ -385,8 +390,7 @@ def _assess(session, *, now: datetime | None = None) -> Readiness:
         if name == "contacts":
             unique = frozenset({("contact_id",)}) if session.contact_ids_unique() else frozenset()
         else:
-            key = TABLES[name].key
-            unique = frozenset({key}) if report is not None and unique_by_construction(report, key) else frozenset()
+            unique = _keys_unique(name, report)
         inputs[name] = TableInputs(name, session.table(name, as_loaded=True), mapped_columns(report, name), report,
                                    unique)
     # the ids as the exports hold them (the tables hold keyed pseudonyms), hashed in the engine
